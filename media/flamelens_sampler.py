@@ -1,0 +1,265 @@
+"""flamelens' built-in sampling profiler: needs nothing but the Python interpreter.
+
+Runs a script (or `-m module`) in this process and samples every thread's stack on a timer from
+a background thread (`sys._current_frames`). Writes collapsed stacks in py-spy's raw frame
+syntax, `func (file:line)`, one root frame per thread: `thread (0xID): name`.
+
+    python flamelens_sampler.py --output OUT.folded [--rate 100] [--duration S] [--idle]
+                                 -- script.py [args...]     (or: -- -m module [args...])
+
+The profile is written atomically: when the program ends (also by an exception or sys.exit),
+when the duration is over, every couple of seconds while it runs, and at once on SIGINT/SIGTERM,
+so a cancelled or crashing run keeps what was sampled. Threads that used no CPU since the last
+sample are counted only with --idle (Linux: per-thread run time from /proc; elsewhere every
+thread counts). Run, never imported, by flamelens.
+"""
+import argparse
+import os
+import runpy
+import signal
+import sys
+import threading
+import time
+
+_HERE = os.path.abspath(__file__)
+_RUNPY_FILES = {"<frozen runpy>", os.path.abspath(runpy.__file__) if getattr(runpy, "__file__", None) else ""}
+
+
+class Sampler:
+    def __init__(self, output, rate, duration, include_idle):
+        self.output = output
+        self.interval = 1.0 / rate
+        self.rate = rate
+        self.duration = duration
+        self.include_idle = include_idle
+        self.counts = {}
+        self.samples = 0
+        self.ticks = 0
+        self.lock = threading.Lock()
+        self.stop_event = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="flamelens-sampler", daemon=True)
+        self.boundary_code = None
+        self.started = 0.0
+        self.finished = None
+        self.status = "running"
+        self.exit_code = None
+        self.dirty = False
+        self.pid = os.getpid()
+        self.busy_ns = 0
+        self._last_cpu = {}
+        self._cpu_clock = hasattr(time, "pthread_getcpuclockid") and hasattr(time, "clock_gettime_ns")
+
+    def start(self, boundary_code):
+        self.boundary_code = boundary_code
+        self.started = time.time()
+        self.thread.start()
+
+    def stop(self):
+        self.stop_event.set()
+        if threading.current_thread() is not self.thread and self.thread.is_alive():
+            self.thread.join(timeout=2.0)
+
+    def _thread_ran(self, ident):
+        """True when the thread used CPU since the previous sample (or when we cannot tell).
+
+        Reads the thread's CPU clock (no file I/O: reading /proc would release the GIL and
+        let the sampled program run for a whole switch interval each time)."""
+        if not self._cpu_clock:
+            return True
+        try:
+            ran = time.clock_gettime_ns(time.pthread_getcpuclockid(ident))
+        except (OSError, ValueError, OverflowError):
+            return True
+        now = time.perf_counter_ns()
+        before = self._last_cpu.get(ident)
+        self._last_cpu[ident] = (ran, now)
+        if before is None:
+            return True
+        # Active when it used at least a tenth of the wall time since the last look: threads
+        # that wake briefly and go back to waiting count as idle, like py-spy's default.
+        return (ran - before[0]) * 10 >= (now - before[1])
+
+    def _run(self):
+        me = threading.get_ident()
+        next_at = time.perf_counter()
+        last_flush = time.monotonic()
+        deadline = (time.monotonic() + self.duration) if self.duration else None
+        while not self.stop_event.is_set():
+            next_at += self.interval
+            t0 = time.perf_counter_ns()
+            self._sample(me)
+            self.busy_ns += time.perf_counter_ns() - t0
+            now = time.monotonic()
+            if deadline is not None and now >= deadline:
+                self.status = "duration"
+                self.write()
+                # The recording time is over: end the profiled program like a Ctrl-C would.
+                import _thread
+                _thread.interrupt_main()
+                return
+            if now - last_flush >= 2.0 and self.dirty:
+                last_flush = now
+                self.write()
+            delay = next_at - time.perf_counter()
+            if delay < 0:
+                # Fell behind (the GIL was held): skip the missed ticks rather than burst.
+                next_at = time.perf_counter()
+                delay = 0
+            self.stop_event.wait(delay)
+
+    def _sample(self, me):
+        frames = sys._current_frames()
+        active = threading._active  # ident -> Thread; read-only use
+        boundary = self.boundary_code
+        with self.lock:
+            self.ticks += 1
+            for ident, frame in frames.items():
+                if ident == me:
+                    continue
+                th = active.get(ident)
+                if not self.include_idle and not self._thread_ran(ident):
+                    continue
+                stack = []
+                f = frame
+                while f is not None:
+                    code = f.f_code
+                    if code is boundary:
+                        break
+                    stack.append((code, f.f_lineno))
+                    f = f.f_back
+                if f is None and stack and stack[-1][0].co_filename == _HERE:
+                    continue  # the sampler's own start-up and shut-down, not the program
+                # Drop runpy's frames between our boundary and the target's <module>.
+                while stack and stack[-1][0].co_filename in _RUNPY_FILES:
+                    stack.pop()
+                if not stack:
+                    continue
+                name = th.name if th is not None else "thread"
+                key = (ident, name, tuple(stack))
+                self.counts[key] = self.counts.get(key, 0) + 1
+                self.samples += 1
+            self.dirty = True
+
+    def render(self):
+        names = {}
+
+        def frame_text(code, line):
+            key = (code, line)
+            text = names.get(key)
+            if text is None:
+                fname = code.co_filename
+                text = "%s (%s:%d)" % (code.co_name, fname, line or 0) if line else "%s (%s)" % (code.co_name, fname)
+                text = text.replace(";", ":").replace("\n", " ")
+                names[key] = text
+            return text
+
+        out = [
+            "# flamelens-sampler: 1",
+            "# rate: %g" % self.rate,
+            "# python: %s" % sys.version.split()[0],
+            "# pid: %d" % self.pid,
+            "# samples: %d" % self.samples,
+            "# ticks: %d" % self.ticks,
+            "# sampler-busy-ms: %.1f" % (self.busy_ns / 1e6),
+            "# status: %s" % self.status,
+        ]
+        if self.exit_code is not None:
+            out.append("# exit-code: %s" % self.exit_code)
+        for (ident, tname, stack), count in self.counts.items():
+            thread_frame = "thread (0x%x): %s" % (ident, tname.replace(";", ":"))
+            parts = [thread_frame] + [frame_text(c, l) for c, l in reversed(stack)]
+            out.append("%s %d" % (";".join(parts), count))
+        return "\n".join(out) + "\n"
+
+    def write(self):
+        if os.getpid() != self.pid:
+            return  # a forked child must not overwrite the parent's profile
+        with self.lock:
+            text = self.render()
+            self.dirty = False
+        tmp = "%s.%d.tmp" % (self.output, os.getpid())
+        with open(tmp, "w", encoding="utf-8", errors="surrogateescape") as f:
+            f.write(text)
+        os.replace(tmp, self.output)
+
+
+def _run_target(target, args, is_module):
+    if is_module:
+        sys.argv = [target] + args
+        runpy.run_module(target, run_name="__main__", alter_sys=True)
+    else:
+        path = os.path.abspath(target)
+        sys.argv = [target] + args
+        sys.path[0] = os.path.dirname(path)
+        runpy.run_path(path, run_name="__main__")
+
+
+def main(argv):
+    if "--" not in argv:
+        print("usage: flamelens_sampler.py --output FILE [--rate HZ] [--duration S] [--idle] -- script.py [args]", file=sys.stderr)
+        return 2
+    split = argv.index("--")
+    parser = argparse.ArgumentParser(prog="flamelens_sampler.py")
+    parser.add_argument("--output", required=True)
+    parser.add_argument("--rate", type=float, default=100.0)
+    parser.add_argument("--duration", type=float, default=0.0)
+    parser.add_argument("--idle", action="store_true")
+    opts = parser.parse_args(argv[:split])
+    rest = argv[split + 1:]
+    if not rest:
+        print("flamelens sampler: nothing to run after --", file=sys.stderr)
+        return 2
+    is_module = rest[0] == "-m"
+    if is_module:
+        rest = rest[1:]
+        if not rest:
+            print("flamelens sampler: -m needs a module name", file=sys.stderr)
+            return 2
+    target, args = rest[0], rest[1:]
+    if opts.rate <= 0 or opts.rate > 10000:
+        print("flamelens sampler: --rate must be between 0 and 10000 Hz", file=sys.stderr)
+        return 2
+
+    sampler = Sampler(opts.output, opts.rate, opts.duration, opts.idle)
+
+    def on_signal(signum, _frame):
+        sampler.status = "cancelled"
+        sampler.stop()
+        sampler.write()
+        signal.signal(signum, signal.SIG_DFL)
+        raise KeyboardInterrupt
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            signal.signal(sig, on_signal)
+        except (ValueError, OSError):
+            pass
+
+    code = 0
+    sampler.start(_run_target.__code__)
+    try:
+        _run_target(target, args, is_module)
+        sampler.status = "completed"
+    except SystemExit as e:
+        sampler.status = "completed"
+        code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+        if e.code is not None and not isinstance(e.code, int):
+            print(e.code, file=sys.stderr)
+    except KeyboardInterrupt:
+        if sampler.status == "running":
+            sampler.status = "cancelled"
+        code = 130
+    except BaseException:
+        import traceback
+        sampler.status = "crashed"
+        traceback.print_exc()
+        code = 1
+    finally:
+        sampler.stop()
+        sampler.exit_code = code
+        sampler.write()
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,294 @@
+/**
+ * flamelens on the command line: the same core as the extension. Progress and errors go to
+ * stderr, results to stdout (`--json` for machines); exit codes: 0 success, 1 failure (missing
+ * file, bad format, missing tool), 2 usage error.
+ */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { randomBytes } from 'node:crypto';
+import { readProfile } from '../core/formats/readProfile';
+import { FormatError } from '../core/formats/formatError';
+import { analyzeHotPaths } from '../core/analysis/hotPaths';
+import { toCollapsedStacks, toSpeedscope } from '../core/formats/exportProfile';
+import { buildHtmlReport } from '../core/report/htmlReport';
+import { recordProfile, type SamplerChoice } from '../core/runners/recordProfile';
+import { ToolError } from '../core/runners/findTool';
+import { createRunDir, writeRunMetadata, type RunMetadata } from '../core/store/runStore';
+import { writeFileAtomic } from '../core/store/atomicWrite';
+
+declare const FLAMELENS_VERSION: string;
+
+const HELP = `flamelens ${typeof FLAMELENS_VERSION === 'string' ? FLAMELENS_VERSION : ''}: profile Python programs and read profiles
+
+Usage:
+  flamelens record [options] -- PYTHON SCRIPT [ARGS...]
+  flamelens record [options] --pid PID
+  flamelens analyze FILE [--json] [--top N] [--thread ID]
+  flamelens report FILE... -o report.html
+  flamelens export FILE --format collapsed|speedscope -o OUT
+
+record options:
+  --sampler auto|py-spy|builtin   py-spy when found, else the built-in sampler (default auto)
+  --rate HZ                       samples per second (default 100)
+  --duration S                    stop recording after S seconds
+  -o, --output FILE               where to write the profile (default: a new run folder
+                                  .flamelens/runs/<timestamp>-<name>/ in the current directory)
+  --format collapsed|speedscope   py-spy's output format (default collapsed)
+  --subprocesses --native --idle --gil   passed to py-spy (--idle also to the built-in sampler)
+  --pid PID                       attach to a running process (needs py-spy)
+
+Formats read (detected from content): py-spy raw / collapsed stacks, flamelens' built-in
+sampler, Austin 1.x-3.x, speedscope JSON (sampled and evented).
+
+Exit status: 0 on success; 1 when a file is missing or unreadable, its format is unknown or
+corrupt, or a tool is missing or fails; 2 on a usage error. Errors are one line on stderr.
+`;
+
+class UsageError extends Error {}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case undefined:
+      case '-h':
+      case '--help':
+      case 'help':
+        process.stdout.write(HELP);
+        return command === undefined ? 2 : 0;
+      case '-v':
+      case '--version':
+        process.stdout.write(`${typeof FLAMELENS_VERSION === 'string' ? FLAMELENS_VERSION : 'dev'}\n`);
+        return 0;
+      case 'analyze':
+        return await analyze(rest);
+      case 'report':
+        return await report(rest);
+      case 'record':
+        return await record(rest);
+      case 'export':
+        return await exportCmd(rest);
+      default:
+        throw new UsageError(`unknown command "${command}" (see flamelens --help)`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`flamelens: ${(e as Error).message}\n`);
+      return 2;
+    }
+    if (e instanceof FormatError || e instanceof ToolError) {
+      process.stderr.write(`flamelens: ${e.message}\n`);
+      return 1;
+    }
+    process.stderr.write(`flamelens: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 1;
+  }
+}
+
+async function analyze(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { json: { type: 'boolean' }, top: { type: 'string' }, thread: { type: 'string', multiple: true } },
+  });
+  if (positionals.length !== 1) throw new UsageError('analyze takes one FILE');
+  const top = values.top !== undefined ? parsePositiveInt(values.top, '--top') : undefined;
+  const file = positionals[0];
+  const profile = await readProfile(file);
+  const hot = analyzeHotPaths(profile, values.thread);
+  const threadTotals = profile.threads.map((t) => ({ id: t.id, name: t.name, samples: t.weights.reduce((a, b) => a + b, 0) }));
+  if (values.json) {
+    const n = top ?? Infinity;
+    const out = {
+      kind: 'cpu-profile',
+      format: profile.format,
+      unit: profile.unit,
+      samples: hot.total,
+      threads: threadTotals,
+      functions: hot.functions.slice(0, n).map((f) => ({ name: f.name, file: f.file ?? null, line: f.line ?? null, self: f.self, total: f.total, selfPct: round(f.selfPct), totalPct: round(f.totalPct) })),
+      lines: hot.lines.slice(0, n).map((l) => ({ file: l.file, line: l.line, self: l.self, total: l.total })),
+    };
+    process.stdout.write(JSON.stringify(out, null, 2) + '\n');
+    return 0;
+  }
+  const n = top ?? 20;
+  const unit = profile.unit === 'samples' ? 'samples' : profile.unit;
+  process.stdout.write(`${file}: ${profile.format}, ${fmt(hot.total)} ${unit}, ${profile.threads.length} thread(s)\n\n`);
+  process.stdout.write(`${'total%'.padStart(7)} ${'self%'.padStart(7)} ${'total'.padStart(10)}  function (file:line)\n`);
+  for (const f of hot.functions.slice(0, n)) {
+    const where = f.file ? ` (${f.file}${f.line !== undefined ? `:${f.line}` : ''})` : '';
+    process.stdout.write(`${f.totalPct.toFixed(1).padStart(7)} ${f.selfPct.toFixed(1).padStart(7)} ${fmt(f.total).padStart(10)}  ${f.name}${where}\n`);
+  }
+  return 0;
+}
+
+async function report(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { output: { type: 'string', short: 'o' } } });
+  if (positionals.length === 0) throw new UsageError('report needs at least one FILE');
+  if (!values.output) throw new UsageError('report needs -o report.html');
+  const inputs = [];
+  for (const f of positionals) inputs.push({ title: path.basename(f), profile: await readProfile(f) });
+  const assets = await webviewAssets();
+  const html = buildHtmlReport(inputs, assets, randomBytes(16).toString('base64'));
+  await writeFileAtomic(values.output, html);
+  process.stderr.write(`flamelens: wrote ${values.output} (${(html.length / 1024).toFixed(0)} KiB)\n`);
+  return 0;
+}
+
+async function exportCmd(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { output: { type: 'string', short: 'o' }, format: { type: 'string' } } });
+  if (positionals.length !== 1 || !values.output) throw new UsageError('export takes FILE --format collapsed|speedscope -o OUT');
+  const profile = await readProfile(positionals[0]);
+  if (values.format === 'collapsed') await writeFileAtomic(values.output, toCollapsedStacks(profile, { threadFrames: true }));
+  else if (values.format === 'speedscope') await writeFileAtomic(values.output, toSpeedscope(profile, path.basename(positionals[0])));
+  else throw new UsageError('--format must be collapsed or speedscope');
+  return 0;
+}
+
+async function record(args: string[]): Promise<number> {
+  const dd = args.indexOf('--');
+  const own = dd >= 0 ? args.slice(0, dd) : args;
+  const cmd = dd >= 0 ? args.slice(dd + 1) : [];
+  const { values } = parseArgs({
+    args: own,
+    options: {
+      sampler: { type: 'string', default: 'auto' },
+      rate: { type: 'string', default: '100' },
+      duration: { type: 'string' },
+      output: { type: 'string', short: 'o' },
+      format: { type: 'string', default: 'collapsed' },
+      subprocesses: { type: 'boolean' },
+      native: { type: 'boolean' },
+      idle: { type: 'boolean' },
+      gil: { type: 'boolean' },
+      pid: { type: 'string' },
+    },
+  });
+  const sampler = values.sampler as SamplerChoice;
+  if (!['auto', 'py-spy', 'builtin'].includes(sampler)) throw new UsageError('--sampler must be auto, py-spy or builtin');
+  if (values.format !== 'collapsed' && values.format !== 'speedscope') throw new UsageError('--format must be collapsed or speedscope');
+  const rate = parsePositiveNumber(values.rate!, '--rate');
+  const duration = values.duration !== undefined ? parsePositiveNumber(values.duration, '--duration') : undefined;
+  const pid = values.pid !== undefined ? parsePositiveInt(values.pid, '--pid') : undefined;
+  if (pid === undefined && cmd.length < 2) throw new UsageError('record needs -- PYTHON SCRIPT [ARGS] (or --pid PID)');
+  const module = cmd[1] === '-m';
+  const target = pid !== undefined
+    ? { kind: 'attach' as const, pid }
+    : { kind: 'launch' as const, python: cmd[0], script: module ? cmd[2] : cmd[1], args: cmd.slice(module ? 3 : 2), module };
+  if (target.kind === 'launch' && !target.script) throw new UsageError('-m needs a module name');
+  const name = target.kind === 'attach' ? `pid${target.pid}` : path.basename(target.script);
+  const run = await createRunDir(process.cwd(), name);
+  const controller = new AbortController();
+  const onSigint = () => {
+    process.stderr.write('flamelens: stopping (the profile so far is kept)…\n');
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
+  const createdAt = new Date().toISOString();
+  try {
+    const result = await recordProfile({
+      target,
+      sampler,
+      rateHz: rate,
+      durationS: duration,
+      format: values.format,
+      subprocesses: values.subprocesses,
+      native: values.native,
+      idle: values.idle,
+      gil: values.gil,
+      outputDir: run.dir,
+      cwd: process.cwd(),
+      samplerScript: samplerScriptPath(),
+      signal: controller.signal,
+      onOutput: (line, stream) => (stream === 'stdout' ? process.stdout : process.stderr).write(line + '\n'),
+      onStart: (info) => process.stderr.write(`flamelens: recording with ${info.sampler} (pid ${info.pid}) at ${rate} Hz\n`),
+    });
+    if (result.fallbackReason) process.stderr.write(`flamelens: ${result.fallbackReason}\n`);
+    const profile = await readProfile(result.outputPath);
+    const hot = analyzeHotPaths(profile);
+    const meta: RunMetadata = {
+      schema: 1,
+      id: run.id,
+      name,
+      kind: 'cpu',
+      createdAt,
+      finishedAt: new Date().toISOString(),
+      status: result.cancelled ? 'cancelled' : 'completed',
+      exitCode: result.exitCode,
+      command: target.kind === 'launch' ? [target.python, ...(target.module ? ['-m'] : []), target.script, ...target.args] : [],
+      cwd: process.cwd(),
+      sampler: result.sampler,
+      samplerVersion: result.samplerVersion,
+      rateHz: rate,
+      durationS: duration,
+      pid: target.kind === 'attach' ? target.pid : undefined,
+      interpreter: target.kind === 'launch' ? target.python : undefined,
+      pythonVersion: profile.meta.python,
+      output: path.basename(result.outputPath),
+      format: result.format,
+      samples: hot.total,
+      fallbackReason: result.fallbackReason,
+    };
+    await writeRunMetadata(run.dir, meta);
+    let finalPath = result.outputPath;
+    if (values.output) {
+      await fs.copyFile(result.outputPath, values.output);
+      finalPath = values.output;
+    }
+    if (result.exitCode && !result.cancelled) process.stderr.write(`flamelens: the program exited with code ${result.exitCode}; the samples up to then are kept\n`);
+    process.stderr.write(`flamelens: ${fmt(hot.total)} samples; hottest:\n`);
+    for (const f of hot.functions.filter((f) => f.file).slice(0, 5)) {
+      process.stderr.write(`  ${f.totalPct.toFixed(1).padStart(5)}% total ${f.selfPct.toFixed(1).padStart(5)}% self  ${f.name} (${f.file}:${f.line ?? '?'})\n`);
+    }
+    process.stdout.write(`${finalPath}\n`);
+    return 0;
+  } catch (e) {
+    await writeRunMetadata(run.dir, {
+      schema: 1, id: run.id, name, kind: 'cpu', createdAt, status: 'failed', message: e instanceof Error ? e.message : String(e),
+      command: cmd, cwd: process.cwd(), sampler: sampler === 'py-spy' ? 'py-spy' : 'builtin', rateHz: rate, output: 'profile.folded', format: 'collapsed',
+    }).catch(() => undefined);
+    throw e;
+  } finally {
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
+  }
+}
+
+export function samplerScriptPath(): string {
+  return path.join(__dirname, '..', 'media', 'flamelens_sampler.py');
+}
+
+async function webviewAssets(): Promise<{ js: string; css: string }> {
+  const dir = path.join(__dirname, 'webview');
+  try {
+    const [js, css] = await Promise.all([fs.readFile(path.join(dir, 'flamegraph.js'), 'utf8'), fs.readFile(path.join(dir, 'flamegraph.css'), 'utf8')]);
+    return { js, css };
+  } catch {
+    throw new Error(`the webview bundle is missing from ${dir}; run npm run build`);
+  }
+}
+
+function parsePositiveInt(v: string, flag: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${flag} must be a positive integer, got "${v}"`);
+  return n;
+}
+function parsePositiveNumber(v: string, flag: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} must be a positive number, got "${v}"`);
+  return n;
+}
+function round(x: number): number {
+  return Math.round(x * 100) / 100;
+}
+function fmt(n: number): string {
+  return Number.isInteger(n) ? n.toLocaleString('en-US') : n.toFixed(2);
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,0 +1,48 @@
+/**
+ * The standalone HTML report: one self-contained file with the flame graph webview's code and
+ * styles inlined and the profiles embedded as JSON data (never as script), so it opens from disk
+ * with no network and no extension.
+ */
+import type { Profile } from '../model/profile';
+
+export interface ReportInput {
+  title: string;
+  profile: Profile;
+}
+
+/** JSON that is safe inside a `<script type="application/json">` element. */
+export function jsonForHtml(value: unknown): string {
+  return JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/>/g, '\\u003e')
+    .replace(/&/g, '\\u0026')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+export function buildHtmlReport(inputs: ReportInput[], assets: { js: string; css: string }, nonce: string): string {
+  const title = inputs.length === 1 ? `flamelens: ${inputs[0].title}` : `flamelens: ${inputs.length} profiles`;
+  // A literal "</script" inside the bundle would end the element early.
+  const js = assets.js.replace(/<\/(script)/gi, '<\\/$1');
+  const css = assets.css.replace(/<\/(style)/gi, '<\\/$1');
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src 'nonce-${nonce}';">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)}</title>
+<style>${css}</style>
+</head>
+<body class="flamelens-report">
+<div id="app"></div>
+<script type="application/json" id="flamelens-data">${jsonForHtml(inputs)}</script>
+<script nonce="${nonce}">${js}</script>
+</body>
+</html>
+`;
+}

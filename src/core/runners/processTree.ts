@@ -1,0 +1,69 @@
+/**
+ * Ending a whole process tree. Children are started in their own process group (POSIX), so
+ * one signal reaches the profiler, the profiled program and whatever that started; on Linux we
+ * also walk /proc for descendants that left the group (setsid, daemons).
+ */
+import { promises as fs } from 'node:fs';
+import { execFile } from 'node:child_process';
+
+async function linuxDescendants(root: number): Promise<number[]> {
+  let entries: string[];
+  try {
+    entries = await fs.readdir('/proc');
+  } catch {
+    return [];
+  }
+  const children = new Map<number, number[]>();
+  await Promise.all(entries.filter((e) => /^\d+$/.test(e)).map(async (e) => {
+    try {
+      const stat = await fs.readFile(`/proc/${e}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const list = children.get(ppid);
+      if (list) list.push(Number(e));
+      else children.set(ppid, [Number(e)]);
+    } catch {
+      // The process ended while we looked.
+    }
+  }));
+  const out: number[] = [];
+  const queue = [root];
+  while (queue.length > 0) {
+    const p = queue.pop()!;
+    for (const c of children.get(p) ?? []) {
+      out.push(c);
+      queue.push(c);
+    }
+  }
+  return out;
+}
+
+function trySignal(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // Already gone.
+  }
+}
+
+/** Sends `signal` to the tree rooted at `pid` (its process group and every descendant). */
+export async function signalProcessTree(pid: number, signal: NodeJS.Signals): Promise<void> {
+  if (process.platform === 'win32') {
+    await new Promise<void>((resolve) => {
+      execFile('taskkill', ['/pid', String(pid), '/T', ...(signal === 'SIGKILL' ? ['/F'] : [])], () => resolve());
+    });
+    return;
+  }
+  const descendants = process.platform === 'linux' ? await linuxDescendants(pid) : [];
+  trySignal(-pid, signal);
+  for (const d of descendants) trySignal(d, signal);
+  trySignal(pid, signal);
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,500 @@
+/**
+ * The flame graph view. Renders what it is sent and posts back user intents; it never parses a
+ * profile. In VS Code it talks to the extension host through postMessage; in the standalone
+ * HTML report the same code answers its own requests from the embedded profile with the core's
+ * ProfileSession. Every string from a profile is inserted as text, never as HTML.
+ */
+import { select } from 'd3-selection';
+import { flamegraph } from 'd3-flame-graph';
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import '@vscode-elements/elements/dist/vscode-textfield/index.js';
+import '@vscode-elements/elements/dist/vscode-single-select/index.js';
+import '@vscode-elements/elements/dist/vscode-option/index.js';
+import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
+import type { FlameNode, FlameView } from '../../src/core/analysis/flameView';
+import type { ProfileSummary, HotFunctionsResult } from '../../src/core/analysis/profileSession';
+import { ProfileSession, summarizeProfile } from '../../src/core/analysis/profileSession';
+import type { Sandwich, SandwichEntry } from '../../src/core/analysis/sandwich';
+import type { SearchResult } from '../../src/core/analysis/search';
+import type { Profile } from '../../src/core/model/profile';
+import { answerRequest, type RpcMethod, type RpcParams, type RpcResult, type ToHost, type ToWebview, type ViewerOptions } from '../../src/shared/protocol';
+
+interface VsCodeApi {
+  postMessage(msg: ToHost): void;
+}
+declare function acquireVsCodeApi(): VsCodeApi;
+
+/** How the view reaches its data: the extension host, or an in-page session (HTML report). */
+interface Transport {
+  post(msg: ToHost): void;
+  onMessage(handler: (msg: ToWebview) => void): void;
+}
+
+function vscodeTransport(): Transport {
+  const api = acquireVsCodeApi();
+  return {
+    post: (m) => api.postMessage(m),
+    onMessage: (h) => window.addEventListener('message', (e: MessageEvent<ToWebview>) => h(e.data)),
+  };
+}
+
+function reportTransport(profiles: { title: string; profile: Profile }[], index: number): Transport {
+  const session = new ProfileSession(profiles[index].profile);
+  let handler: (m: ToWebview) => void = () => undefined;
+  return {
+    post: (m) => {
+      queueMicrotask(() => {
+        switch (m.type) {
+          case 'ready':
+            handler({ type: 'init', summary: summarizeProfile(profiles[index].profile, profiles[index].title), options: { openSourceOnClick: false, interactive: false } });
+            break;
+          case 'request':
+            handler(answerRequest(session, m));
+            break;
+          case 'openSource':
+          case 'export':
+            break;
+        }
+      });
+    },
+    onMessage: (h) => {
+      handler = h;
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, text?: string): HTMLElementTagNameMap[K] {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+function custom(tag: string, attrs: Record<string, string> = {}, text?: string): HTMLElement {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+function fmtNum(n: number): string {
+  return Number.isInteger(n) ? n.toLocaleString('en-US') : n.toLocaleString('en-US', { maximumFractionDigits: 3 });
+}
+function pct(n: number, total: number): string {
+  return total > 0 ? `${((100 * n) / total).toFixed(1)}%` : '0%';
+}
+function where(file?: string, line?: number): string {
+  if (!file) return '';
+  return line !== undefined ? `${file}:${line}` : file;
+}
+
+interface D3Node {
+  data: FlameNode;
+  parent: D3Node | null;
+}
+
+/** The part of d3-flame-graph 4.1's chart API used here (its bundled typings predate it). */
+interface FlameChart {
+  (selection: unknown): void;
+  width(px: number): FlameChart;
+  cellHeight(px: number): FlameChart;
+  transitionDuration(ms: number): FlameChart;
+  minFrameSize(px: number): FlameChart;
+  inverted(on: boolean): FlameChart;
+  selfValue(on: boolean): FlameChart;
+  sort(on: boolean): FlameChart;
+  tooltip(tip: { show(d: D3Node, el: Element): void; hide(): void }): FlameChart;
+  setSearchMatch(fn: (d: D3Node, term: string) => boolean): FlameChart;
+  setColorMapper(fn: (d: D3Node, original: string) => string): FlameChart;
+  onClick(fn: (d: D3Node) => void): FlameChart;
+  search(term: string): void;
+  clear(): void;
+  update(data?: FlameNode): void;
+}
+
+class FlameApp {
+  private summary?: ProfileSummary;
+  private options: ViewerOptions = { openSourceOnClick: false, interactive: false };
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  private threads: string[] = [];
+  private reverse = false;
+  private inverted = false;
+  private focus = 0;
+  private view?: FlameView;
+  private chart?: FlameChart;
+  private searchTerm = '';
+  private readonly root: HTMLElement;
+  private readonly graphEl: HTMLElement;
+  private readonly tooltipEl: HTMLElement;
+  private readonly statusEl: HTMLElement;
+  private readonly searchInfoEl: HTMLElement;
+  private readonly titleEl: HTMLElement;
+  private readonly threadSelect: HTMLElement & { value: string };
+  private readonly hotTable: HTMLTableSectionElement;
+  private readonly sandwichEl: HTMLElement;
+  private readonly exportGroup: HTMLElement;
+  private renderSeq = 0;
+
+  constructor(host: HTMLElement, private readonly transport: Transport, extraToolbar?: HTMLElement) {
+    this.root = host;
+    host.replaceChildren();
+    host.classList.add('flamelens');
+
+    const header = el('header', { class: 'toolbar' });
+    this.titleEl = el('span', { class: 'title' });
+    header.append(this.titleEl);
+    if (extraToolbar) header.append(extraToolbar);
+
+    this.threadSelect = custom('vscode-single-select', { id: 'thread-select', 'aria-label': 'Thread' }) as HTMLElement & { value: string };
+    this.threadSelect.addEventListener('change', () => {
+      const v = this.threadSelect.value;
+      this.threads = v === '*' ? [] : [v];
+      this.focus = 0;
+      void this.refresh();
+    });
+    header.append(this.threadSelect);
+
+    const search = custom('vscode-textfield', { id: 'search', placeholder: 'Search functions and files', 'aria-label': 'Search' }) as HTMLElement & { value: string };
+    let searchTimer: number | undefined;
+    search.addEventListener('input', () => {
+      window.clearTimeout(searchTimer);
+      searchTimer = window.setTimeout(() => void this.runSearch(search.value), 150);
+    });
+    header.append(search);
+    this.searchInfoEl = el('span', { class: 'search-info', id: 'search-info' });
+    header.append(this.searchInfoEl);
+
+    const reset = custom('vscode-button', { id: 'reset-zoom', secondary: '' }, 'Reset zoom');
+    reset.addEventListener('click', () => {
+      this.focus = 0;
+      void this.refresh();
+    });
+    const icicle = custom('vscode-checkbox', { id: 'icicle', label: 'Icicle' }) as HTMLElement & { checked: boolean };
+    icicle.addEventListener('change', () => {
+      this.inverted = icicle.checked;
+      this.render(true);
+    });
+    const bottomUp = custom('vscode-checkbox', { id: 'bottom-up', label: 'Bottom-up' }) as HTMLElement & { checked: boolean };
+    bottomUp.addEventListener('change', () => {
+      this.reverse = bottomUp.checked;
+      this.focus = 0;
+      void this.refresh();
+    });
+    header.append(reset, icicle, bottomUp);
+
+    this.exportGroup = el('span', { class: 'export' });
+    for (const format of ['collapsed', 'speedscope'] as const) {
+      const b = custom('vscode-button', { secondary: '', id: `export-${format}` }, format === 'collapsed' ? 'Export .folded' : 'Export speedscope');
+      b.addEventListener('click', () => this.transport.post({ type: 'export', format }));
+      this.exportGroup.append(b);
+    }
+    header.append(this.exportGroup);
+
+    this.graphEl = el('div', { id: 'flamegraph', class: 'graph' });
+    this.statusEl = el('div', { class: 'status', id: 'status' });
+    this.tooltipEl = el('div', { class: 'tooltip', role: 'tooltip' });
+    this.tooltipEl.hidden = true;
+
+    const lower = el('div', { class: 'lower' });
+    const hotSection = el('section', { class: 'hot' });
+    hotSection.append(el('h2', {}, 'Hot functions'));
+    const table = el('table', { id: 'hot-table' });
+    const thead = el('thead');
+    const hr = el('tr');
+    for (const h of ['Total', 'Self', 'Function', 'Location']) hr.append(el('th', {}, h));
+    thead.append(hr);
+    this.hotTable = el('tbody');
+    table.append(thead, this.hotTable);
+    hotSection.append(table);
+    this.sandwichEl = el('section', { class: 'sandwich', id: 'sandwich' });
+    this.sandwichEl.append(el('h2', {}, 'Callers / callees'), el('p', { class: 'hint' }, 'Select a frame or a function to see who calls it and what it calls.'));
+    lower.append(hotSection, this.sandwichEl);
+
+    host.append(header, this.statusEl, this.graphEl, lower, this.tooltipEl);
+    transport.onMessage((m) => this.onMessage(m));
+    window.addEventListener('resize', () => this.render(false));
+    document.addEventListener('mousemove', (e) => {
+      if (!this.tooltipEl.hidden) this.placeTooltip(e.clientX, e.clientY);
+    });
+    transport.post({ type: 'ready' });
+  }
+
+  private request<M extends RpcMethod>(method: M, params: RpcParams<M>): Promise<RpcResult<M>> {
+    const id = this.nextId++;
+    return new Promise<RpcResult<M>>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.transport.post({ type: 'request', id, method, params } as ToHost);
+    });
+  }
+
+  private onMessage(m: ToWebview): void {
+    switch (m.type) {
+      case 'init':
+        this.summary = m.summary;
+        this.options = m.options;
+        this.onInit();
+        break;
+      case 'response': {
+        const p = this.pending.get(m.id);
+        if (!p) return;
+        this.pending.delete(m.id);
+        if (m.ok) p.resolve(m.result);
+        else p.reject(new Error(m.error));
+        break;
+      }
+      case 'error':
+        this.showError(m.message);
+        break;
+    }
+  }
+
+  private showError(message: string): void {
+    this.statusEl.textContent = message;
+    this.statusEl.classList.add('error');
+    this.graphEl.replaceChildren();
+  }
+
+  private onInit(): void {
+    const s = this.summary!;
+    this.titleEl.textContent = s.title;
+    this.exportGroup.hidden = !this.options.interactive;
+    this.threadSelect.replaceChildren();
+    const all = custom('vscode-option', { value: '*' }, `All threads (${s.threads.length})`);
+    this.threadSelect.append(all);
+    for (const t of s.threads) {
+      this.threadSelect.append(custom('vscode-option', { value: t.id }, `${t.name} · ${pct(t.weight, s.total)}`));
+    }
+    this.threadSelect.value = '*';
+    this.threads = [];
+    this.focus = 0;
+    void this.refresh();
+  }
+
+  private unitLabel(): string {
+    const u = this.summary?.unit ?? 'samples';
+    return u === 'samples' || u === 'none' ? 'samples' : u;
+  }
+
+  private async refresh(): Promise<void> {
+    const seq = ++this.renderSeq;
+    const s = this.summary;
+    if (!s) return;
+    const t0 = performance.now();
+    try {
+      const [view, hot] = await Promise.all([
+        this.request('view', { focus: this.focus, threads: this.threads, reverse: this.reverse, widthPx: this.width() }),
+        this.request('hotFunctions', { threads: this.threads, top: 50 }),
+      ]);
+      if (seq !== this.renderSeq) return;
+      this.view = view;
+      this.render(true);
+      this.renderHot(hot);
+      if (this.searchTerm) void this.runSearch(this.searchTerm);
+      const ms = performance.now() - t0;
+      this.statusEl.classList.remove('error');
+      this.statusEl.textContent = `${s.format} · ${fmtNum(view.total)} ${this.unitLabel()} · ${s.threads.length} thread(s) · ${view.nodeCount} frames shown` +
+        (this.focus !== 0 ? ' · zoomed (Reset zoom to go back)' : '');
+      this.root.dataset.renderMs = ms.toFixed(1);
+      document.body.dataset.flamelensReady = String(seq);
+    } catch (e) {
+      this.showError(`Could not build the flame graph: ${(e as Error).message}`);
+    }
+  }
+
+  private width(): number {
+    return Math.max(300, this.graphEl.clientWidth || window.innerWidth - 24);
+  }
+
+  private render(fresh: boolean): void {
+    if (!this.view) return;
+    if (fresh || !this.chart) {
+      this.graphEl.replaceChildren();
+      const chart = (flamegraph as unknown as () => FlameChart)()
+        .width(this.width())
+        .cellHeight(18)
+        .transitionDuration(120)
+        .minFrameSize(1)
+        .inverted(this.inverted)
+        .selfValue(false)
+        .sort(false);
+      chart.tooltip({
+        show: (d: D3Node) => this.showTooltip(d),
+        hide: () => {
+          this.tooltipEl.hidden = true;
+        },
+      });
+      chart.setSearchMatch((d: D3Node, term: string) => {
+        const t = term.toLowerCase();
+        return !!t && (d.data.name.toLowerCase().includes(t) || (d.data.file ?? '').toLowerCase().includes(t));
+      });
+      chart.setColorMapper((d: D3Node, original: string) => {
+        if ((d as unknown as { highlight?: boolean }).highlight) return 'var(--fl-highlight, #e600e6)';
+        if (d.data.merged) return 'var(--fl-merged, #9e9e9e)';
+        if (d.data.kind === 'native') return '#7fa7d8';
+        return original;
+      });
+      chart.onClick((d: D3Node) => this.onFrameClick(d));
+      this.chart = chart;
+      select(this.graphEl).datum(this.view.root).call(chart as unknown as (s: unknown) => void);
+    } else {
+      this.chart.width(this.width());
+      this.chart.update();
+    }
+  }
+
+  private onFrameClick(d: D3Node): void {
+    const node = d.data;
+    let focus = node.id;
+    if (node.merged) focus = d.parent ? d.parent.data.id : 0;
+    if (focus < 0) focus = 0;
+    if (node.id > 0 && !node.merged) {
+      void this.showSandwich(node.name, node.file);
+      if (this.options.openSourceOnClick && node.file) this.transport.post({ type: 'openSource', file: node.file, line: node.line });
+    }
+    if (focus !== this.focus) {
+      this.focus = focus;
+      void this.refresh();
+    }
+  }
+
+  private showTooltip(d: D3Node): void {
+    const n = d.data;
+    const total = this.view?.total ?? 0;
+    const lines = [n.name];
+    const loc = where(n.file, n.line);
+    if (loc) lines.push(loc);
+    if (n.merged) lines.push(`${n.merged} frames narrower than a pixel, merged`);
+    const unit = this.unitLabel();
+    lines.push(`Total: ${fmtNum(n.value)} ${unit} (${pct(n.value, total)})`);
+    if (!n.ancestor) lines.push(`Self: ${fmtNum(n.self)} ${unit} (${pct(n.self, total)})`);
+    if (n.truncated) lines.push('Click to see the frames below');
+    this.tooltipEl.replaceChildren(...lines.map((l, i) => el(i === 0 ? 'strong' : 'div', {}, l)));
+    this.tooltipEl.hidden = false;
+  }
+
+  private placeTooltip(x: number, y: number): void {
+    const r = this.tooltipEl.getBoundingClientRect();
+    const left = Math.min(x + 14, window.innerWidth - r.width - 4);
+    const top = y + 18 + r.height > window.innerHeight ? y - r.height - 10 : y + 18;
+    this.tooltipEl.style.left = `${Math.max(0, left)}px`;
+    this.tooltipEl.style.top = `${Math.max(0, top)}px`;
+  }
+
+  private async runSearch(term: string): Promise<void> {
+    this.searchTerm = term.trim();
+    if (!this.chart) return;
+    if (!this.searchTerm) {
+      this.chart.clear();
+      this.searchInfoEl.textContent = '';
+      return;
+    }
+    this.chart.search(this.searchTerm);
+    const r: SearchResult = await this.request('search', { term: this.searchTerm, threads: this.threads });
+    if (r.term !== this.searchTerm) return;
+    this.searchInfoEl.textContent = r.matchedFrames === 0
+      ? 'no match'
+      : `${r.pct.toFixed(1)}% matched (${fmtNum(r.matched)} of ${fmtNum(r.total)} ${this.unitLabel()})`;
+  }
+
+  private renderHot(hot: HotFunctionsResult): void {
+    const rows = hot.functions.map((f) => {
+      const tr = el('tr');
+      tr.append(el('td', { class: 'num' }, `${f.totalPct.toFixed(1)}%`), el('td', { class: 'num' }, `${f.selfPct.toFixed(1)}%`));
+      const name = el('td', { class: 'fn' });
+      const a = el('a', { href: '#' }, f.name);
+      a.addEventListener('click', (e) => {
+        e.preventDefault();
+        void this.showSandwich(f.name, f.file);
+      });
+      name.append(a);
+      tr.append(name, this.locationCell(f.file, f.line));
+      return tr;
+    });
+    this.hotTable.replaceChildren(...rows);
+  }
+
+  private locationCell(file?: string, line?: number): HTMLTableCellElement {
+    const td = el('td', { class: 'loc' });
+    if (!file) return td;
+    if (this.options.interactive) {
+      const a = el('a', { href: '#', title: 'Open source' }, where(file, line));
+      a.addEventListener('click', (e) => {
+        e.preventDefault();
+        this.transport.post({ type: 'openSource', file, line });
+      });
+      td.append(a);
+    } else {
+      td.textContent = where(file, line);
+    }
+    return td;
+  }
+
+  private async showSandwich(name: string, file?: string): Promise<void> {
+    const s: Sandwich = await this.request('sandwich', { name, file, threads: this.threads });
+    const unit = this.unitLabel();
+    const head = el('h2', {}, 'Callers / callees');
+    const fn = el('p', { class: 'sandwich-fn' });
+    fn.append(el('strong', {}, s.name), document.createTextNode(`  ${where(s.file)}  ·  total ${fmtNum(s.total)} ${unit} (${pct(s.total, s.grandTotal)}) · self ${fmtNum(s.self)} (${pct(s.self, s.grandTotal)})`));
+    const table = (title: string, entries: SandwichEntry[]) => {
+      const t = el('table', { class: 'sandwich-table' });
+      const cap = el('caption', {}, title);
+      t.append(cap);
+      const body = el('tbody');
+      if (entries.length === 0) {
+        const tr = el('tr');
+        tr.append(el('td', { colspan: '3', class: 'hint' }, '(none)'));
+        body.append(tr);
+      }
+      for (const e of entries.slice(0, 30)) {
+        const tr = el('tr');
+        tr.append(el('td', { class: 'num' }, `${e.pct.toFixed(1)}%`));
+        const nameCell = el('td', { class: 'fn' });
+        const a = el('a', { href: '#' }, e.name);
+        a.addEventListener('click', (ev) => {
+          ev.preventDefault();
+          void this.showSandwich(e.name, e.file);
+        });
+        nameCell.append(a);
+        tr.append(nameCell, this.locationCell(e.file, e.line));
+        body.append(tr);
+      }
+      t.append(body);
+      return t;
+    };
+    this.sandwichEl.replaceChildren(head, fn, table('Callers', s.callers), table('Callees', s.callees));
+  }
+}
+
+function boot(): void {
+  const app = document.getElementById('app') ?? document.body;
+  if (typeof acquireVsCodeApi === 'function') {
+    new FlameApp(app, vscodeTransport());
+    return;
+  }
+  const dataEl = document.getElementById('flamelens-data');
+  const profiles = dataEl ? (JSON.parse(dataEl.textContent ?? '[]') as { title: string; profile: Profile }[]) : [];
+  if (profiles.length === 0) {
+    app.textContent = 'No profile data in this report.';
+    return;
+  }
+  const start = (index: number) => {
+    let picker: HTMLElement | undefined;
+    if (profiles.length > 1) {
+      const sel = el('select', { id: 'profile-select', 'aria-label': 'Profile' });
+      profiles.forEach((p, i) => {
+        const o = el('option', { value: String(i) }, p.title);
+        if (i === index) o.selected = true;
+        sel.append(o);
+      });
+      sel.addEventListener('change', () => start(Number(sel.value)));
+      picker = sel;
+    }
+    new FlameApp(app, reportTransport(profiles, index), picker);
+  };
+  start(0);
+}
+
+boot();
