@@ -1,0 +1,226 @@
+/**
+ * Writes a profile back into the code: a CodeLens above each Python function that appears in
+ * the workspace's active profile ("🔥 23.4% total · 8.1% self · 1,204 samples"), a background
+ * tint on the hottest lines, and a hover with the line's share.
+ */
+import * as vscode from 'vscode';
+import { analyzeHotPaths, type FunctionStat, type LineStat } from '../../core/analysis/hotPaths';
+import { findPythonDefinitions, matchDefinition } from '../../core/analysis/pythonDefinitions';
+import { normalisePath } from '../../core/analysis/pathMapping';
+import type { Profile, WeightUnit } from '../../core/model/profile';
+import { viewConfig } from '../config';
+import type { SourceLocator } from './sourceLocator';
+
+export interface ActiveProfile {
+  folder: string;
+  runDir?: string;
+  title: string;
+  profile: Profile;
+}
+
+interface FileHeat {
+  functions: FunctionStat[];
+  lines: LineStat[];
+}
+
+interface ProfileIndex {
+  active: ActiveProfile;
+  total: number;
+  unit: WeightUnit;
+  byFile: Map<string, FileHeat>;
+}
+
+const HEAT_LEVELS = 5;
+
+function key(fsPath: string): string {
+  const n = normalisePath(fsPath);
+  return process.platform === 'win32' ? n.toLowerCase() : n;
+}
+
+export function formatWeight(value: number, unit: WeightUnit): string {
+  switch (unit) {
+    case 'samples':
+    case 'none':
+      return `${Math.round(value).toLocaleString('en-US')} samples`;
+    case 'nanoseconds':
+      return `${(value / 1e6).toFixed(1)} ms`;
+    case 'microseconds':
+      return `${(value / 1e3).toFixed(1)} ms`;
+    case 'milliseconds':
+      return `${value.toFixed(1)} ms`;
+    case 'seconds':
+      return `${value.toFixed(2)} s`;
+    case 'bytes':
+      return `${(value / 2 ** 20).toFixed(1)} MiB`;
+  }
+}
+
+export function lensTitle(f: FunctionStat, unit: WeightUnit): string {
+  return `🔥 ${f.totalPct.toFixed(1)}% total · ${f.selfPct.toFixed(1)}% self · ${formatWeight(f.total, unit)}`;
+}
+
+export class HotPathsInEditor implements vscode.CodeLensProvider, vscode.HoverProvider, vscode.Disposable {
+  private readonly indices = new Map<string, ProfileIndex>();
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChangeCodeLenses = this.changed.event;
+  private readonly heat: vscode.TextEditorDecorationType[] = [];
+  private visible: boolean;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(private readonly locator: SourceLocator, private readonly state: vscode.Memento) {
+    this.visible = state.get<boolean>('flamelens.hotPathsVisible', true);
+    for (let i = 1; i <= HEAT_LEVELS; i++) {
+      const alpha = (0.06 + (0.3 * i) / HEAT_LEVELS).toFixed(2);
+      this.heat.push(vscode.window.createTextEditorDecorationType({
+        isWholeLine: true,
+        backgroundColor: `rgba(255, 96, 0, ${alpha})`,
+        overviewRulerColor: `rgba(255, 96, 0, ${Math.min(1, Number(alpha) * 2).toFixed(2)})`,
+        overviewRulerLane: vscode.OverviewRulerLane.Right,
+      }));
+    }
+    void vscode.commands.executeCommand('setContext', 'flamelens.hotPathsVisible', this.visible);
+    this.disposables.push(
+      vscode.window.onDidChangeVisibleTextEditors(() => this.decorateAll()),
+      vscode.workspace.onDidChangeTextDocument((e) => {
+        const ed = vscode.window.visibleTextEditors.find((v) => v.document === e.document);
+        if (ed) this.decorate(ed);
+      }),
+    );
+  }
+
+  get isVisible(): boolean {
+    return this.visible;
+  }
+
+  async toggle(): Promise<boolean> {
+    this.visible = !this.visible;
+    await this.state.update('flamelens.hotPathsVisible', this.visible);
+    await vscode.commands.executeCommand('setContext', 'flamelens.hotPathsVisible', this.visible);
+    this.refresh();
+    return this.visible;
+  }
+
+  activeFor(folder: string): ActiveProfile | undefined {
+    return this.indices.get(key(folder))?.active;
+  }
+
+  /** Makes `active` the profile whose hot paths show in `active.folder`'s files. */
+  async setActive(active: ActiveProfile): Promise<void> {
+    const hot = analyzeHotPaths(active.profile);
+    const byFile = new Map<string, FileHeat>();
+    const resolved = new Map<string, string | undefined>();
+    const resolve = async (file: string) => {
+      if (!resolved.has(file)) resolved.set(file, await this.locator.resolve(file));
+      return resolved.get(file);
+    };
+    for (const f of hot.functions) {
+      if (!f.file) continue;
+      const target = await resolve(f.file);
+      if (!target) continue;
+      const k = key(target);
+      const entry = byFile.get(k) ?? { functions: [], lines: [] };
+      entry.functions.push(f);
+      byFile.set(k, entry);
+    }
+    for (const l of hot.lines) {
+      const target = await resolve(l.file);
+      if (!target) continue;
+      const k = key(target);
+      const entry = byFile.get(k) ?? { functions: [], lines: [] };
+      entry.lines.push(l);
+      byFile.set(k, entry);
+    }
+    this.indices.set(key(active.folder), { active, total: hot.total, unit: active.profile.unit, byFile });
+    this.refresh();
+  }
+
+  clear(folder: string): void {
+    this.indices.delete(key(folder));
+    this.refresh();
+  }
+
+  refresh(): void {
+    this.changed.fire();
+    this.decorateAll();
+  }
+
+  private heatFor(doc: vscode.TextDocument): { heat: FileHeat; index: ProfileIndex } | undefined {
+    if (!this.visible || !viewConfig(doc.uri).hotPathsEnabled) return undefined;
+    const k = key(doc.uri.fsPath);
+    const folder = vscode.workspace.getWorkspaceFolder(doc.uri);
+    const own = folder ? this.indices.get(key(folder.uri.fsPath)) : undefined;
+    const candidates = own ? [own, ...this.indices.values()] : [...this.indices.values()];
+    for (const index of candidates) {
+      const heat = index.byFile.get(k);
+      if (heat) return { heat, index };
+    }
+    return undefined;
+  }
+
+  provideCodeLenses(doc: vscode.TextDocument): vscode.CodeLens[] {
+    const found = this.heatFor(doc);
+    if (!found) return [];
+    const min = viewConfig(doc.uri).minTotalPercent;
+    const defs = findPythonDefinitions(doc.getText());
+    const lenses: vscode.CodeLens[] = [];
+    const used = new Set<number>();
+    for (const f of found.heat.functions) {
+      if (f.totalPct < min || f.name === '<module>') continue;
+      const def = matchDefinition(defs, f.name, f.lines);
+      if (!def || used.has(def.firstLine)) continue;
+      used.add(def.firstLine);
+      const range = new vscode.Range(def.firstLine - 1, 0, def.firstLine - 1, 0);
+      lenses.push(new vscode.CodeLens(range, {
+        title: lensTitle(f, found.index.unit),
+        tooltip: `flamelens: ${f.name} in ${found.index.active.title}. Click to open the flame graph.`,
+        command: 'flamelens.showActiveFlameGraph',
+        arguments: [found.index.active.folder, f.name, f.file],
+      }));
+    }
+    return lenses;
+  }
+
+  provideHover(doc: vscode.TextDocument, pos: vscode.Position): vscode.Hover | undefined {
+    const found = this.heatFor(doc);
+    if (!found) return undefined;
+    const line = found.heat.lines.find((l) => l.line === pos.line + 1);
+    if (!line) return undefined;
+    const md = new vscode.MarkdownString();
+    md.appendMarkdown('**flamelens** · ');
+    md.appendText(`line ${line.line}: ${line.totalPct.toFixed(1)}% total (${formatWeight(line.total, found.index.unit)}), ${line.selfPct.toFixed(1)}% self (${formatWeight(line.self, found.index.unit)}) in ${found.index.active.title}`);
+    return new vscode.Hover(md, doc.lineAt(pos.line).range);
+  }
+
+  private decorateAll(): void {
+    for (const ed of vscode.window.visibleTextEditors) this.decorate(ed);
+  }
+
+  private decorate(editor: vscode.TextEditor): void {
+    const buckets: vscode.Range[][] = this.heat.map(() => []);
+    const found = this.heatFor(editor.document);
+    if (found) {
+      const { maxLines, min } = { maxLines: viewConfig(editor.document.uri).lineHeatMaxLines, min: 0.5 };
+      const hottest = found.heat.lines.filter((l) => l.totalPct >= min && l.line - 1 < editor.document.lineCount).slice(0, maxLines);
+      const top = hottest.length > 0 ? hottest[0].totalPct : 0;
+      for (const l of hottest) {
+        const level = Math.min(HEAT_LEVELS - 1, Math.floor((l.totalPct / Math.max(top, 1e-9)) * HEAT_LEVELS));
+        buckets[level].push(editor.document.lineAt(l.line - 1).range);
+      }
+    }
+    this.heat.forEach((d, i) => editor.setDecorations(d, buckets[i]));
+  }
+
+  /** Lines with heat in a document (for tests and the status of the view). */
+  heatedLines(doc: vscode.TextDocument): number[] {
+    const found = this.heatFor(doc);
+    if (!found) return [];
+    const maxLines = viewConfig(doc.uri).lineHeatMaxLines;
+    return found.heat.lines.filter((l) => l.totalPct >= 0.5).slice(0, maxLines).map((l) => l.line);
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+    for (const d of this.heat) d.dispose();
+    for (const d of this.disposables) d.dispose();
+  }
+}

@@ -1,0 +1,66 @@
+/** The "Runs" tree in flamelens' activity-bar container: every run of every workspace folder. */
+import * as vscode from 'vscode';
+import * as path from 'node:path';
+import { listRuns, type RunEntry } from '../../core/store/runStore';
+
+export class RunItem extends vscode.TreeItem {
+  constructor(readonly run: RunEntry, readonly folder: vscode.WorkspaceFolder | undefined) {
+    super(run.meta.name, vscode.TreeItemCollapsibleState.None);
+    const m = run.meta;
+    const when = new Date(m.createdAt);
+    const date = Number.isNaN(when.getTime()) ? m.createdAt : when.toLocaleString();
+    const samples = m.samples !== undefined ? ` · ${m.samples.toLocaleString('en-US')} samples` : '';
+    this.description = `${date} · ${m.sampler}${samples}${m.status !== 'completed' ? ` · ${m.status}` : ''}`;
+    this.tooltip = new vscode.MarkdownString();
+    this.tooltip.appendText([
+      `${m.name} (${m.status})`,
+      m.command.length ? `command: ${m.command.join(' ')}` : m.pid ? `attached to pid ${m.pid}` : '',
+      `sampler: ${m.sampler}${m.samplerVersion ? ` ${m.samplerVersion}` : ''} at ${m.rateHz} Hz`,
+      m.interpreter ? `interpreter: ${m.interpreter}${m.pythonVersion ? ` (Python ${m.pythonVersion})` : ''}` : '',
+      m.message ?? '',
+      `folder: ${run.dir}`,
+    ].filter(Boolean).join('\n'));
+    this.contextValue = m.status === 'failed' ? 'flamelens.failedRun' : 'flamelens.run';
+    this.iconPath = new vscode.ThemeIcon(m.status === 'failed' ? 'error' : m.status === 'cancelled' ? 'debug-stop' : m.status === 'running' ? 'loading~spin' : 'flame');
+    this.id = run.dir;
+    this.resourceUri = vscode.Uri.file(path.join(run.dir, m.output));
+    if (m.status !== 'failed' && m.status !== 'running') {
+      this.command = { command: 'flamelens.openRun', title: 'Open Run', arguments: [this] };
+    }
+  }
+}
+
+export class RunsTreeProvider implements vscode.TreeDataProvider<RunItem>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly watcher: vscode.FileSystemWatcher;
+
+  constructor() {
+    // Runs written by the CLI, or by another window, appear too.
+    this.watcher = vscode.workspace.createFileSystemWatcher('**/.flamelens/runs/*/run.json');
+    this.watcher.onDidCreate(() => this.refresh());
+    this.watcher.onDidChange(() => this.refresh());
+    this.watcher.onDidDelete(() => this.refresh());
+  }
+
+  refresh(): void {
+    this.changed.fire();
+  }
+
+  getTreeItem(item: RunItem): vscode.TreeItem {
+    return item;
+  }
+
+  async getChildren(): Promise<RunItem[]> {
+    const items: RunItem[] = [];
+    for (const folder of vscode.workspace.workspaceFolders ?? []) {
+      for (const run of await listRuns(folder.uri.fsPath)) items.push(new RunItem(run, folder));
+    }
+    return items.sort((a, b) => (a.run.meta.createdAt < b.run.meta.createdAt ? 1 : -1));
+  }
+
+  dispose(): void {
+    this.watcher.dispose();
+    this.changed.dispose();
+  }
+}
