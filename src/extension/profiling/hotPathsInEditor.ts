@@ -41,7 +41,7 @@ export function formatWeight(value: number, unit: WeightUnit): string {
   switch (unit) {
     case 'samples':
     case 'none':
-      return `${Math.round(value).toLocaleString('en-US')} samples`;
+      return `${Math.round(value).toLocaleString("en-US")} ${Math.round(value) === 1 ? "sample" : "samples"}`;
     case 'nanoseconds':
       return `${(value / 1e6).toFixed(1)} ms`;
     case 'microseconds':
@@ -66,6 +66,7 @@ export class HotPathsInEditor implements vscode.CodeLensProvider, vscode.HoverPr
   private readonly heat: vscode.TextEditorDecorationType[] = [];
   private visible: boolean;
   private readonly disposables: vscode.Disposable[] = [];
+  private again: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly locator: SourceLocator, private readonly state: vscode.Memento) {
     this.visible = state.get<boolean>('flamelens.hotPathsVisible', true);
@@ -142,6 +143,10 @@ export class HotPathsInEditor implements vscode.CodeLensProvider, vscode.HoverPr
   refresh(): void {
     this.changed.fire();
     this.decorateAll();
+    // VS Code drops a change event that arrives while it is still resolving the lenses it
+    // asked for when the provider was registered (seen on 1.100): ask once more shortly after.
+    clearTimeout(this.again);
+    this.again = setTimeout(() => this.changed.fire(), 750);
   }
 
   private heatFor(doc: vscode.TextDocument): { heat: FileHeat; index: ProfileIndex } | undefined {
@@ -219,6 +224,7 @@ export class HotPathsInEditor implements vscode.CodeLensProvider, vscode.HoverPr
   }
 
   dispose(): void {
+    clearTimeout(this.again);
     this.changed.dispose();
     for (const d of this.heat) d.dispose();
     for (const d of this.disposables) d.dispose();
