@@ -18,7 +18,7 @@ export function frameKindFor(file: string | undefined): FrameKind {
  */
 export function parsePySpyFrame(text: string): Frame {
   if (text.endsWith(')')) {
-    const open = text.lastIndexOf(' (');
+    const open = matchingOpenParen(text);
     if (open > 0) {
       const inner = text.slice(open + 2, -1);
       const name = text.slice(0, open);
@@ -33,6 +33,20 @@ export function parsePySpyFrame(text: string): Frame {
     }
   }
   return { name: text, kind: 'other' };
+}
+
+/** Index of the ` (` whose `(` balances the final `)`, so paths may contain parentheses. */
+function matchingOpenParen(text: string): number {
+  let depth = 0;
+  for (let i = text.length - 1; i > 0; i--) {
+    const c = text.charCodeAt(i);
+    if (c === 41 /* ) */) depth++;
+    else if (c === 40 /* ( */) {
+      depth--;
+      if (depth === 0) return text.charCodeAt(i - 1) === 32 ? i - 1 : -1;
+    }
+  }
+  return -1;
 }
 
 function isDigits(s: string, from: number): boolean {

@@ -3,7 +3,7 @@
  * one signal reaches the profiler, the profiled program and whatever that started; on Linux we
  * also walk /proc for descendants that left the group (setsid, daemons).
  */
-import { promises as fs } from 'node:fs';
+import { promises as fs, readFileSync } from 'node:fs';
 import { execFile } from 'node:child_process';
 
 async function linuxDescendants(root: number): Promise<number[]> {
@@ -59,11 +59,20 @@ export async function signalProcessTree(pid: number, signal: NodeJS.Signals): Pr
   trySignal(pid, signal);
 }
 
+/** Whether a process is still running (a zombie waiting to be reaped counts as ended). */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
+  if (process.platform === 'linux') {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+    } catch {
+      return false;
+    }
+  }
+  return true;
 }

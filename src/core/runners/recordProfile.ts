@@ -108,7 +108,7 @@ export async function recordProfile(options: RecordOptions): Promise<RecordResul
 async function runPySpy(exe: string, o: RecordOptions): Promise<RecordResult> {
   const version = await toolVersion(exe);
   const ext = o.format === 'speedscope' ? 'speedscope.json' : 'folded';
-  const outputPath = path.join(o.outputDir, `profile.${ext}`);
+  const outputPath = await freshPath(o.outputDir, 'profile', ext);
   const args = ['record', '-o', outputPath, '--format', o.format === 'speedscope' ? 'speedscope' : 'raw', '--rate', String(o.rateHz)];
   if (o.durationS && o.durationS > 0) args.push('--duration', String(Math.ceil(o.durationS)));
   if (o.subprocesses) args.push('--subprocesses');
@@ -132,7 +132,7 @@ async function runBuiltin(o: RecordOptions, target: Extract<RecordTarget, { kind
   if (!python) {
     throw new ToolError('python', `The Python interpreter "${target.python}" was not found.`, 'Select an interpreter with the Python extension, or set flamelens.python.path.');
   }
-  const outputPath = path.join(o.outputDir, 'profile.folded');
+  const outputPath = await freshPath(o.outputDir, 'profile', 'folded');
   const args = [o.samplerScript, '--output', outputPath, '--rate', String(o.rateHz)];
   if (o.durationS && o.durationS > 0) args.push('--duration', String(o.durationS));
   if (o.idle) args.push('--idle');
@@ -207,6 +207,14 @@ async function runChild(exe: string, args: string[], o: RecordOptions, sampler: 
   } finally {
     if (killTimer) clearTimeout(killTimer);
     o.signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+/** A file name in `dir` that does not exist yet: an earlier output is never overwritten or mistaken for this run's. */
+async function freshPath(dir: string, base: string, ext: string): Promise<string> {
+  for (let i = 0; ; i++) {
+    const candidate = path.join(dir, i === 0 ? `${base}.${ext}` : `${base}-${i}.${ext}`);
+    if (!(await exists(candidate))) return candidate;
   }
 }
 

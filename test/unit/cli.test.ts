@@ -1,0 +1,92 @@
+import { test, before } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { spawnSync, execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { EXAMPLES, HANDMADE, PYSPY_SPEEDSCOPE, ROOT } from './helpers';
+
+const CLI = path.join(ROOT, 'dist', 'cli.js');
+
+before(() => {
+  if (!existsSync(CLI) || !existsSync(path.join(ROOT, 'dist', 'webview', 'flamegraph.js'))) {
+    execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'build.mjs')], { cwd: ROOT, stdio: 'inherit' });
+  }
+});
+
+function cli(args: string[], cwd = ROOT, env: NodeJS.ProcessEnv = process.env) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', env, timeout: 120_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+test('analyze --json prints the documented shape for a real py-spy profile', () => {
+  const r = cli(['analyze', PYSPY_SPEEDSCOPE, '--json', '--top', '5']);
+  assert.equal(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout);
+  assert.equal(out.kind, 'cpu-profile');
+  assert.equal(out.format, 'speedscope');
+  assert.equal(out.samples, 10181);
+  assert.equal(out.threads.length, 4);
+  assert.equal(out.functions.length, 5);
+  for (const f of out.functions) assert.deepEqual(Object.keys(f), ['name', 'file', 'line', 'self', 'total', 'selfPct', 'totalPct']);
+  for (const l of out.lines) assert.deepEqual(Object.keys(l), ['file', 'line', 'self', 'total']);
+  const totals = out.functions.map((f: { total: number }) => f.total);
+  assert.deepEqual(totals, [...totals].sort((a, b) => b - a), 'sorted by total');
+});
+
+test('errors: one clear line on stderr and a non-zero exit', () => {
+  const missing = cli(['analyze', '/no/such/file.folded']);
+  assert.equal(missing.code, 1);
+  assert.equal(missing.stderr.trim().split('\n').length, 1);
+  assert.match(missing.stderr, /\/no\/such\/file\.folded: no such file/);
+  const corrupt = cli(['analyze', path.join(HANDMADE, 'handmade-corrupt-line3.folded')]);
+  assert.equal(corrupt.code, 1);
+  assert.match(corrupt.stderr, /handmade-corrupt-line3\.folded:3: expected/);
+  const usage = cli(['analyze']);
+  assert.equal(usage.code, 2);
+  const unknown = cli(['frobnicate']);
+  assert.equal(unknown.code, 2);
+  const help = cli(['--help']);
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /Exit status: 0 on success; 1 when a file is missing/);
+  const noPy = cli(['record', '--sampler', 'py-spy', '--', 'python3', path.join(EXAMPLES, 'matrix_work.py')], mkdtempSync(path.join(tmpdir(), 'fl-cli-')), { ...process.env, PATH: '/usr/bin:/bin' });
+  assert.equal(noPy.code, 1);
+  assert.match(noPy.stderr, /py-spy was not found on PATH\. Install it with `pip install py-spy`/);
+});
+
+test('record with the built-in sampler writes a run folder and the profile', () => {
+  const cwd = mkdtempSync(path.join(tmpdir(), 'fl-cli-'));
+  const r = cli(['record', '--sampler', 'builtin', '--rate', '200', '--', 'python3', path.join(EXAMPLES, 'matrix_work.py'), '30'], cwd);
+  assert.equal(r.code, 0, r.stderr);
+  const profilePath = r.stdout.trim().split('\n').pop()!;
+  assert.ok(existsSync(profilePath));
+  const runDir = path.dirname(profilePath);
+  const meta = JSON.parse(readFileSync(path.join(runDir, 'run.json'), 'utf8'));
+  assert.equal(meta.status, 'completed');
+  assert.equal(meta.sampler, 'builtin');
+  assert.equal(meta.rateHz, 200);
+  assert.deepEqual(meta.command, ['python3', path.join(EXAMPLES, 'matrix_work.py'), '30']);
+  assert.match(meta.pythonVersion, /^3\.\d+/);
+  assert.match(r.stderr, /multiply/);
+  assert.equal(readdirSync(path.join(cwd, '.flamelens', 'runs')).length, 1);
+});
+
+test('report writes one self-contained HTML file; export converts formats', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'fl-cli-'));
+  const out = path.join(dir, 'report.html');
+  const r = cli(['report', PYSPY_SPEEDSCOPE, path.join(HANDMADE, 'handmade-austin1-line-tokens.austin'), '-o', out]);
+  assert.equal(r.code, 0, r.stderr);
+  const html = readFileSync(out, 'utf8');
+  assert.match(html, /Content-Security-Policy/);
+  assert.ok(!/(src|href)=["']https?:/.test(html), 'no network resources');
+  assert.ok(html.includes('id="flamelens-data"'));
+  assert.ok(html.includes('py-spy@0.4.2'));
+  const folded = path.join(dir, 'x.folded');
+  assert.equal(cli(['export', PYSPY_SPEEDSCOPE, '--format', 'collapsed', '-o', folded]).code, 0);
+  const again = JSON.parse(cli(['analyze', folded, '--json']).stdout);
+  assert.equal(again.samples, 10181);
+  const existing = path.join(dir, 'keep.txt');
+  writeFileSync(existing, 'mine');
+  assert.equal(cli(['report', '/missing.folded', '-o', existing]).code, 1);
+  assert.equal(readFileSync(existing, 'utf8'), 'mine', 'a failed report leaves the target untouched');
+});
