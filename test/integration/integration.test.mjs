@@ -1,0 +1,55 @@
+// Runs the integration suites (test/integration/suite) inside the extension host of a real
+// VS Code: code-server 4.100.3 with the packaged flamelens VSIX and a small runner extension.
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { mkdtempSync, cpSync, existsSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import * as esbuild from 'esbuild';
+import { execFileSync } from 'node:child_process';
+import { ROOT, startCodeServer, launchBrowser, openWorkbench } from '../harness/codeServer.mjs';
+
+test('integration suites pass in the VS Code extension host', { timeout: 600_000 }, async () => {
+  const vsix = path.join(ROOT, 'flamelens.vsix');
+  assert.ok(existsSync(vsix), 'run npm run package first (npm test does)');
+  const suite = path.join(ROOT, 'out', 'integration', 'suite.js');
+  await esbuild.build({
+    entryPoints: [path.join(ROOT, 'test', 'integration', 'suite', 'index.ts')],
+    outfile: suite,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node18',
+    external: ['vscode', 'mocha'],
+    logLevel: 'warning',
+  });
+  // VS Code only loads extensions it installed itself, so the runner goes in as a VSIX too.
+  const runnerVsix = path.join(tmpdir(), `flamelens-test-runner-${process.pid}.vsix`);
+  execFileSync(process.execPath, [path.join(ROOT, 'node_modules', '@vscode', 'vsce', 'vsce'), 'package', '--skip-license', '--allow-missing-repository', '--no-dependencies', '-o', runnerVsix], {
+    cwd: path.join(ROOT, 'test', 'integration', 'runner-extension'),
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const ws = mkdtempSync(path.join(tmpdir(), 'flamelens-int-ws-'));
+  cpSync(path.join(ROOT, 'examples', 'matrix_work.py'), path.join(ws, 'matrix_work.py'));
+  cpSync(path.join(ROOT, 'test', 'fixtures', 'real', 'flamelens-builtin-sampler1_py3.11.7_matrix_work.folded'), path.join(ws, 'recorded-elsewhere.folded'));
+  const resultPath = path.join(ws, '..', `${path.basename(ws)}-result.json`);
+  const server = await startCodeServer({
+    vsix: [vsix, runnerVsix],
+    env: { FLAMELENS_INTEGRATION_SUITE: suite, FLAMELENS_INTEGRATION_RESULT: resultPath, NODE_PATH: path.join(ROOT, 'node_modules') },
+  });
+  const browser = await launchBrowser();
+  try {
+    const { page } = await openWorkbench(browser, server, ws);
+    const deadline = Date.now() + 300_000;
+    while (!existsSync(resultPath) && Date.now() < deadline) await page.waitForTimeout(500);
+    assert.ok(existsSync(resultPath), `no result from the extension host:\n${server.log().slice(-4000)}`);
+    const result = JSON.parse(readFileSync(resultPath, 'utf8'));
+    console.log(result.output);
+    if (result.error) console.log(result.error);
+    assert.equal(result.failures, 0, 'integration failures');
+    assert.equal(result.ok, true);
+  } finally {
+    await browser.close();
+    await server.stop();
+  }
+});
