@@ -15,6 +15,11 @@ export default tseslint.config(
     },
   },
   {
+    // Plain CommonJS: the runner extension and the py-spy stand-in are loaded by require().
+    files: ['test/integration/runner-extension/**/*.js', 'test/fixtures/bin/**'],
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     files: ['src/core/**/*.ts', 'src/shared/**/*.ts', 'webview/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'The core, the protocol and the webviews must not depend on the editor.' }] }],

@@ -105,7 +105,7 @@ interface FlameChart {
   inverted(on: boolean): FlameChart;
   selfValue(on: boolean): FlameChart;
   sort(on: boolean): FlameChart;
-  tooltip(tip: { show(d: D3Node, el: Element): void; hide(): void }): FlameChart;
+  tooltip(tip: (() => void) & { show(d: D3Node, el: Element): void; hide(): void }): FlameChart;
   setSearchMatch(fn: (d: D3Node, term: string) => boolean): FlameChart;
   setColorMapper(fn: (d: D3Node, original: string) => string): FlameChart;
   onClick(fn: (d: D3Node) => void): FlameChart;
@@ -315,17 +315,18 @@ class FlameApp {
       const chart = (flamegraph as unknown as () => FlameChart)()
         .width(this.width())
         .cellHeight(18)
-        .transitionDuration(120)
+        .transitionDuration(0)
         .minFrameSize(1)
         .inverted(this.inverted)
         .selfValue(false)
         .sort(false);
-      chart.tooltip({
+      // d3-flame-graph takes a tooltip only as a function object carrying show/hide.
+      chart.tooltip(Object.assign(() => undefined, {
         show: (d: D3Node) => this.showTooltip(d),
         hide: () => {
           this.tooltipEl.hidden = true;
         },
-      });
+      }));
       chart.setSearchMatch((d: D3Node, term: string) => {
         const t = term.toLowerCase();
         return !!t && (d.data.name.toLowerCase().includes(t) || (d.data.file ?? '').toLowerCase().includes(t));
