@@ -102,6 +102,7 @@ interface FlameChart {
   cellHeight(px: number): FlameChart;
   transitionDuration(ms: number): FlameChart;
   minFrameSize(px: number): FlameChart;
+  resetHeightOnZoom(on: boolean): FlameChart;
   inverted(on: boolean): FlameChart;
   selfValue(on: boolean): FlameChart;
   sort(on: boolean): FlameChart;
@@ -214,8 +215,19 @@ class FlameApp {
     lower.append(hotSection, this.sandwichEl);
 
     host.append(header, this.statusEl, this.graphEl, lower, this.tooltipEl);
+    // Clicks are handled here, in the capture phase, so d3-flame-graph does not first redraw a
+    // local zoom that the detail view from the host replaces anyway.
+    this.graphEl.addEventListener('click', (e) => {
+      const g = (e.target as Element | null)?.closest?.('g.frame');
+      if (!g) return;
+      e.stopPropagation();
+      this.onFrameClick(select(g as SVGGElement).datum() as D3Node);
+    }, true);
     transport.onMessage((m) => this.onMessage(m));
-    window.addEventListener('resize', () => this.render(false));
+    window.addEventListener('resize', () => {
+      this.cachedWidth = 0;
+      this.render(false);
+    });
     document.addEventListener('mousemove', (e) => {
       if (!this.tooltipEl.hidden) this.placeTooltip(e.clientX, e.clientY);
     });
@@ -278,20 +290,24 @@ class FlameApp {
     return u === 'samples' || u === 'none' ? 'samples' : u;
   }
 
+  private hotKey = '\u0001(none yet)';
+
   private async refresh(): Promise<void> {
     const seq = ++this.renderSeq;
     const s = this.summary;
     if (!s) return;
     const t0 = performance.now();
     try {
-      const [view, hot] = await Promise.all([
-        this.request('view', { focus: this.focus, threads: this.threads, reverse: this.reverse, widthPx: this.width() }),
-        this.request('hotFunctions', { threads: this.threads, top: 50 }),
-      ]);
+      const view = await this.request('view', { focus: this.focus, threads: this.threads, reverse: this.reverse, widthPx: this.width() });
       if (seq !== this.renderSeq) return;
       this.view = view;
       this.render(true);
-      this.renderHot(hot);
+      // The hot-function table depends on the thread selection only, not on the zoom.
+      const hotKey = this.threads.join('\u0000');
+      if (hotKey !== this.hotKey) {
+        this.hotKey = hotKey;
+        void this.request('hotFunctions', { threads: this.threads, top: 50 }).then((hot) => this.renderHot(hot));
+      }
       if (this.searchTerm) void this.runSearch(this.searchTerm);
       const ms = performance.now() - t0;
       this.statusEl.classList.remove('error');
@@ -304,19 +320,33 @@ class FlameApp {
     }
   }
 
+  private cachedWidth = 0;
+
+  /** Width of the drawing, measured on resize only (reading it per render forces a layout). */
   private width(): number {
-    return Math.max(300, this.graphEl.clientWidth || window.innerWidth - 24);
+    if (this.cachedWidth === 0) this.cachedWidth = Math.max(300, this.graphEl.clientWidth || window.innerWidth - 24);
+    return this.cachedWidth;
   }
+
+  private chartInverted = false;
 
   private render(fresh: boolean): void {
     if (!this.view) return;
+    if (fresh && this.chart && this.chartInverted === this.inverted) {
+      // Same chart, new data: d3 reuses the existing elements instead of rebuilding the SVG.
+      this.chart.width(this.width());
+      this.chart.update(this.view.root);
+      return;
+    }
     if (fresh || !this.chart) {
+      this.chartInverted = this.inverted;
       this.graphEl.replaceChildren();
       const chart = (flamegraph as unknown as () => FlameChart)()
         .width(this.width())
         .cellHeight(18)
         .transitionDuration(0)
         .minFrameSize(1)
+        .resetHeightOnZoom(true)
         .inverted(this.inverted)
         .selfValue(false)
         .sort(false);
@@ -337,7 +367,6 @@ class FlameApp {
         if (d.data.kind === 'native') return '#7fa7d8';
         return original;
       });
-      chart.onClick((d: D3Node) => this.onFrameClick(d));
       this.chart = chart;
       select(this.graphEl).datum(this.view.root).call(chart as unknown as (s: unknown) => void);
     } else {
@@ -351,13 +380,14 @@ class FlameApp {
     let focus = node.id;
     if (node.merged) focus = d.parent ? d.parent.data.id : 0;
     if (focus < 0) focus = 0;
-    if (node.id > 0 && !node.merged) {
-      void this.showSandwich(node.name, node.file);
-      if (this.options.openSourceOnClick && node.file) this.transport.post({ type: 'openSource', file: node.file, line: node.line });
-    }
     if (focus !== this.focus) {
       this.focus = focus;
       void this.refresh();
+    }
+    if (node.id > 0 && !node.merged) {
+      // After the zoomed view: the callers/callees table can take a moment on big profiles.
+      requestAnimationFrame(() => setTimeout(() => void this.showSandwich(node.name, node.file), 0));
+      if (this.options.openSourceOnClick && node.file) this.transport.post({ type: 'openSource', file: node.file, line: node.line });
     }
   }
 

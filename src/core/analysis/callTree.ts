@@ -35,8 +35,32 @@ export function buildCallTree(profile: Profile, options: CallTreeOptions = {}): 
   frame[0] = -1;
   parent[0] = -1;
   let size = 1;
-  const stride = profile.frames.length + 1;
-  const index = new Map<number, number>();
+  // (parent, frame) -> child: an open-addressing hash table in typed arrays; a Map of
+  // hundreds of thousands of entries costs several times more.
+  let slots = 1 << 12;
+  let slotParent = new Int32Array(slots).fill(-1);
+  let slotFrame = new Int32Array(slots);
+  let slotChild = new Int32Array(slots);
+  let used = 0;
+  const hash = (p: number, f: number) => (Math.imul(p, 0x9e3779b1) ^ Math.imul(f + 1, 0x85ebca6b)) >>> 0;
+  const rehash = () => {
+    const oldP = slotParent;
+    const oldF = slotFrame;
+    const oldC = slotChild;
+    slots *= 2;
+    slotParent = new Int32Array(slots).fill(-1);
+    slotFrame = new Int32Array(slots);
+    slotChild = new Int32Array(slots);
+    const mask = slots - 1;
+    for (let i = 0; i < oldP.length; i++) {
+      if (oldP[i] < 0) continue;
+      let h = hash(oldP[i], oldF[i]) & mask;
+      while (slotParent[h] >= 0) h = (h + 1) & mask;
+      slotParent[h] = oldP[i];
+      slotFrame[h] = oldF[i];
+      slotChild[h] = oldC[i];
+    }
+  };
 
   const grow = () => {
     cap *= 2;
@@ -47,29 +71,58 @@ export function buildCallTree(profile: Profile, options: CallTreeOptions = {}): 
     const s = new Float64Array(cap); s.set(self); self = s;
   };
 
+  let prevFrames: number[] = [];
+  let prevNodes: number[] = [];
+  let prevLen = 0;
   for (const thread of selectedThreads(profile, options.threads)) {
     const { stacks, weights } = thread;
+    prevFrames = [];
+    prevNodes = [];
+    prevLen = 0;
     for (let si = 0; si < stacks.length; si++) {
       const stack = stacks[si];
       const w = weights[si];
       let node = 0;
       total[0] += w;
       const n = stack.length;
-      for (let k = 0; k < n; k++) {
+      // Stacks share long prefixes (the program's trunk): reuse the previous stack's nodes
+      // for the common prefix instead of looking each one up again.
+      let k = 0;
+      const limit = Math.min(n, prevLen);
+      while (k < limit && (options.reverse ? stack[n - 1 - k] : stack[k]) === prevFrames[k]) {
+        node = prevNodes[k];
+        total[node] += w;
+        k++;
+      }
+      for (; k < n; k++) {
         const fr = options.reverse ? stack[n - 1 - k] : stack[k];
-        const key = node * stride + fr;
-        let child = index.get(key);
-        if (child === undefined) {
+        const mask = slots - 1;
+        let h = hash(node, fr) & mask;
+        let child = -1;
+        while (slotParent[h] >= 0) {
+          if (slotParent[h] === node && slotFrame[h] === fr) {
+            child = slotChild[h];
+            break;
+          }
+          h = (h + 1) & mask;
+        }
+        if (child < 0) {
           if (size === cap) grow();
           child = size++;
           frame[child] = fr;
           parent[child] = node;
           depth[child] = depth[node] + 1;
-          index.set(key, child);
+          slotParent[h] = node;
+          slotFrame[h] = fr;
+          slotChild[h] = child;
+          if (++used * 2 > slots) rehash();
         }
         total[child] += w;
         node = child;
+        prevFrames[k] = fr;
+        prevNodes[k] = child;
       }
+      prevLen = n;
       self[node] += w;
     }
   }

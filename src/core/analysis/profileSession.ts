@@ -8,7 +8,7 @@ import { buildCallTree, type CallTree } from './callTree';
 import { buildFlameView, type FlameView } from './flameView';
 import { buildSandwich, type Sandwich } from './sandwich';
 import { searchProfile, type SearchResult } from './search';
-import type { Profile } from '../model/profile';
+import { functionKey, type Profile } from '../model/profile';
 
 export interface ViewParams {
   focus: number;
@@ -75,8 +75,11 @@ export class ProfileSession implements ProfileRpc {
     return buildFlameView(this.profile, tree, p.focus, { minFraction: 0.5 / width, maxNodes: 5000, maxDepth: 300 });
   }
 
+  private keys?: string[];
+
   sandwich(p: SandwichParams): Sandwich {
-    return buildSandwich(this.profile, p.name, p.file, p.threads);
+    this.keys ??= this.profile.frames.map((f) => functionKey(f));
+    return buildSandwich(this.profile, p.name, p.file, p.threads, this.keys);
   }
 
   search(p: SearchParams): SearchResult {

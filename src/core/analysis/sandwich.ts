@@ -24,9 +24,9 @@ export interface Sandwich {
   grandTotal: number;
 }
 
-export function buildSandwich(profile: Profile, name: string, file: string | undefined, threads?: ThreadFilter): Sandwich {
+export function buildSandwich(profile: Profile, name: string, file: string | undefined, threads?: ThreadFilter, keys?: readonly string[]): Sandwich {
   const target = functionKey({ name, file, kind: 'other' });
-  const keyOf = profile.frames.map((f) => functionKey(f));
+  const keyOf = keys ?? profile.frames.map((f) => functionKey(f));
   const isTarget = keyOf.map((k) => k === target);
   const callers = new Map<string, { entry: SandwichEntry; stamp: number }>();
   const callees = new Map<string, { entry: SandwichEntry; stamp: number }>();

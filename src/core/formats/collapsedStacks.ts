@@ -76,7 +76,7 @@ export function parseCollapsedStacks(text: string, fileName: string): Profile {
       builder = new ThreadBuilder(id, label);
       threads.set(id, builder);
     }
-    builder.add(stack, weight);
+    builder.push(stack, weight);
   }
   if (lineCount === 0) {
     throw new FormatError(fileName, '1', 'expected collapsed stacks (`frame;frame;frame COUNT` lines), found no stack lines');

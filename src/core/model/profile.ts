@@ -94,6 +94,12 @@ export class ThreadBuilder {
     }
   }
 
+  /** Adds without merging equal stacks (collapsed files already list each stack once). */
+  push(stack: number[], weight: number): void {
+    this.stacks.push(stack);
+    this.weights.push(weight);
+  }
+
   build(): ProfileThread {
     return { id: this.id, name: this.name, stacks: this.stacks, weights: this.weights };
   }

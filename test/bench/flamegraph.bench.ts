@@ -1,0 +1,99 @@
+// Flame graph with 1,000,000 samples and 50,000 distinct stacks: extension-host work (call tree
+// and level-of-detail view) in Node, then first render and zoom of the webview in headless
+// Chromium (the standalone report page, which runs the same webview bundle and computes the
+// views in the page, so its timings include the host-side work as well).
+import { writeFileSync, readFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { chromium } from 'playwright-core';
+import { parseCollapsedStacks } from '../../src/core/formats/collapsedStacks';
+import { ProfileSession } from '../../src/core/analysis/profileSession';
+import { buildHtmlReport } from '../../src/core/report/htmlReport';
+import { totalWeight } from '../../src/core/model/profile';
+import { syntheticPySpyRaw } from './synthetic';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+async function main() {
+  const text = syntheticPySpyRaw(50_000, 1_000_000, 60, 11);
+  const profile = parseCollapsedStacks(text, 'big.folded');
+  const samples = totalWeight(profile);
+  const distinct = profile.threads.reduce((a, t) => a + t.stacks.length, 0);
+
+  const hostTimes: number[] = [];
+  let nodes = 0;
+  let treeSize = 0;
+  for (let i = 0; i < 3; i++) {
+    const s = new ProfileSession(profile);
+    const t0 = performance.now();
+    const v = s.view({ focus: 0, threads: [], reverse: false, widthPx: 1600 });
+    hostTimes.push(performance.now() - t0);
+    nodes = v.nodeCount;
+    treeSize = s.tree([], false).size;
+  }
+  console.log(`flame graph data: ${samples.toLocaleString('en-US')} samples, ${distinct.toLocaleString('en-US')} distinct stacks, call tree ${treeSize.toLocaleString('en-US')} nodes -> view of ${nodes} nodes; host call tree + view: median ${median(hostTimes).toFixed(0)} ms`);
+  const s = new ProfileSession(profile);
+  s.tree([], false);
+  const zoomTimes: number[] = [];
+  const tree = s.tree([], false);
+  for (let k = 0; k < 20; k++) {
+    const node = 1 + ((k * 7919) % (tree.size - 1));
+    const t0 = performance.now();
+    s.view({ focus: node, threads: [], reverse: false, widthPx: 1600 });
+    zoomTimes.push(performance.now() - t0);
+  }
+  console.log(`host view for a zoom (cached tree): median ${median(zoomTimes).toFixed(1)} ms of 20`);
+
+  const dir = mkdtempSync(path.join(tmpdir(), 'flamelens-bench-'));
+  const html = buildHtmlReport([{ title: 'bench', profile }], {
+    js: readFileSync(path.join(ROOT, 'dist', 'webview', 'flamegraph.js'), 'utf8'),
+    css: readFileSync(path.join(ROOT, 'dist', 'webview', 'flamegraph.css'), 'utf8'),
+  }, 'benchnonce');
+  const file = path.join(dir, 'bench.html');
+  writeFileSync(file, html);
+  const browser = await chromium.launch({ executablePath: process.env.FLAMELENS_CHROMIUM ?? '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'] });
+  const first: number[] = [];
+  const renderOnly: number[] = [];
+  const zooms: number[] = [];
+  try {
+    for (let run = 0; run < 3; run++) {
+      const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+      const t0 = Date.now();
+      await page.goto(`file://${file}`);
+      await page.waitForFunction(() => document.body.dataset.flamelensReady !== undefined, null, { timeout: 120_000 });
+      first.push(Date.now() - t0);
+      renderOnly.push(Number(await page.evaluate(() => document.getElementById('app')?.dataset.renderMs)));
+      // Zoom: click frames of decreasing width and time until the new view is drawn.
+      for (let z = 0; z < 5; z++) {
+        const ms = await page.evaluate(async (idx) => {
+          const frames = [...document.querySelectorAll('#flamegraph g.frame')].filter((g) => !/^… /.test(g.getAttribute('name') ?? '') && g.getAttribute('name') !== 'all');
+          const g = frames[Math.min(frames.length - 1, 3 + idx * 7)];
+          const before = document.body.dataset.flamelensReady;
+          const t = performance.now();
+          g.dispatchEvent(new MouseEvent('click', { bubbles: true }));
+          // Until the frame after the new view was drawn.
+          while (document.body.dataset.flamelensReady === before) await new Promise((r) => requestAnimationFrame(() => r(null)));
+          return performance.now() - t;
+        }, z);
+        zooms.push(ms);
+        await page.evaluate(() => (document.getElementById('reset-zoom') as HTMLElement).click());
+        await page.waitForTimeout(300);
+      }
+      await page.close();
+    }
+  } finally {
+    await browser.close();
+  }
+  console.log(`first render in headless Chromium (load, parse ${(html.length / 2 ** 20).toFixed(1)} MB page, build tree and view, draw): median ${median(first)} ms of 3 (target 1000 ms: ratio ${(median(first) / 1000).toFixed(2)}); of which view request + draw: ${median(renderOnly).toFixed(0)} ms`);
+  console.log(`zoom (click to redrawn detail view): median ${median(zooms).toFixed(0)} ms, max ${Math.max(...zooms).toFixed(0)} ms of ${zooms.length} (target 100 ms: ratio ${(median(zooms) / 100).toFixed(2)})`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
