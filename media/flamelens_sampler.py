@@ -13,7 +13,6 @@ so a cancelled or crashing run keeps what was sampled. Threads that used no CPU 
 sample are counted only with --idle (Linux: per-thread run time from /proc; elsewhere every
 thread counts). Run, never imported, by flamelens.
 """
-import argparse
 import os
 import runpy
 import signal
@@ -58,6 +57,9 @@ class Sampler:
         self.stop_event.set()
         if threading.current_thread() is not self.thread and self.thread.is_alive():
             self.thread.join(timeout=2.0)
+
+    def stopped(self):
+        return self.stop_event.is_set()
 
     def _thread_ran(self, ident):
         """True when the thread used CPU since the previous sample (or when we cannot tell).
@@ -105,7 +107,9 @@ class Sampler:
                 # Fell behind (the GIL was held): skip the missed ticks rather than burst.
                 next_at = time.perf_counter()
                 delay = 0
-            self.stop_event.wait(delay)
+            # time.sleep, not Event.wait: a wait with a timeout allocates a lock and a
+            # condition each time, which the profiled program pays for in GIL hand-offs.
+            time.sleep(delay)
 
     def _sample(self, me):
         frames = sys._current_frames()
@@ -199,12 +203,27 @@ def main(argv):
         print("usage: flamelens_sampler.py --output FILE [--rate HZ] [--duration S] [--idle] -- script.py [args]", file=sys.stderr)
         return 2
     split = argv.index("--")
-    parser = argparse.ArgumentParser(prog="flamelens_sampler.py")
-    parser.add_argument("--output", required=True)
-    parser.add_argument("--rate", type=float, default=100.0)
-    parser.add_argument("--duration", type=float, default=0.0)
-    parser.add_argument("--idle", action="store_true")
-    opts = parser.parse_args(argv[:split])
+    opts = {"output": None, "rate": 100.0, "duration": 0.0, "idle": False}
+    own = argv[:split]
+    i = 0
+    try:
+        while i < len(own):
+            flag = own[i]
+            if flag == "--idle":
+                opts["idle"] = True
+            elif flag in ("--output", "--rate", "--duration") and i + 1 < len(own):
+                value = own[i + 1]
+                opts[flag[2:]] = value if flag == "--output" else float(value)
+                i += 1
+            else:
+                raise ValueError("unknown option %s" % flag)
+            i += 1
+    except ValueError as e:
+        print("flamelens sampler: %s" % e, file=sys.stderr)
+        return 2
+    if not opts["output"]:
+        print("flamelens sampler: --output FILE is required", file=sys.stderr)
+        return 2
     rest = argv[split + 1:]
     if not rest:
         print("flamelens sampler: nothing to run after --", file=sys.stderr)
@@ -216,11 +235,11 @@ def main(argv):
             print("flamelens sampler: -m needs a module name", file=sys.stderr)
             return 2
     target, args = rest[0], rest[1:]
-    if opts.rate <= 0 or opts.rate > 10000:
+    if opts["rate"] <= 0 or opts["rate"] > 10000:
         print("flamelens sampler: --rate must be between 0 and 10000 Hz", file=sys.stderr)
         return 2
 
-    sampler = Sampler(opts.output, opts.rate, opts.duration, opts.idle)
+    sampler = Sampler(opts["output"], opts["rate"], opts["duration"], opts["idle"])
 
     def on_signal(signum, _frame):
         sampler.status = "cancelled"
