@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { chromium } from 'playwright-core';
 import { parseCollapsedStacks } from '../../src/core/formats/collapsedStacks';
-import { ProfileSession } from '../../src/core/analysis/profileSession';
+import { ProfileSession, summarizeProfile } from '../../src/core/analysis/profileSession';
+import { answerRequest, type ToHost } from '../../src/shared/protocol';
 import { buildHtmlReport } from '../../src/core/report/htmlReport';
 import { totalWeight } from '../../src/core/model/profile';
 import { syntheticPySpyRaw } from './synthetic';
@@ -18,6 +19,17 @@ function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)];
 }
+
+/** In the page: click a frame, and time until the frame after the new view was drawn. */
+const ZOOM = async (idx: number): Promise<number> => {
+  const frames = [...document.querySelectorAll('#flamegraph g.frame')].filter((g) => !/^… /.test(g.getAttribute('name') ?? '') && g.getAttribute('name') !== 'all');
+  const g = frames[Math.min(frames.length - 1, 3 + idx * 7)];
+  const before = document.body.dataset.flamelensReady;
+  const t = performance.now();
+  g.dispatchEvent(new MouseEvent('click', { bubbles: true }));
+  while (document.body.dataset.flamelensReady === before) await new Promise((r) => requestAnimationFrame(() => r(null)));
+  return performance.now() - t;
+};
 
 async function main() {
   const text = syntheticPySpyRaw(50_000, 1_000_000, 60, 11);
@@ -70,16 +82,7 @@ async function main() {
       renderOnly.push(Number(await page.evaluate(() => document.getElementById('app')?.dataset.renderMs)));
       // Zoom: click frames of decreasing width and time until the new view is drawn.
       for (let z = 0; z < 5; z++) {
-        const ms = await page.evaluate(async (idx) => {
-          const frames = [...document.querySelectorAll('#flamegraph g.frame')].filter((g) => !/^… /.test(g.getAttribute('name') ?? '') && g.getAttribute('name') !== 'all');
-          const g = frames[Math.min(frames.length - 1, 3 + idx * 7)];
-          const before = document.body.dataset.flamelensReady;
-          const t = performance.now();
-          g.dispatchEvent(new MouseEvent('click', { bubbles: true }));
-          // Until the frame after the new view was drawn.
-          while (document.body.dataset.flamelensReady === before) await new Promise((r) => requestAnimationFrame(() => r(null)));
-          return performance.now() - t;
-        }, z);
+        const ms = await page.evaluate(ZOOM, z);
         zooms.push(ms);
         await page.evaluate(() => (document.getElementById('reset-zoom') as HTMLElement).click());
         await page.waitForTimeout(300);
@@ -89,7 +92,51 @@ async function main() {
   } finally {
     await browser.close();
   }
-  console.log(`first render in headless Chromium (load, parse ${(html.length / 2 ** 20).toFixed(1)} MB page, build tree and view, draw): median ${median(first)} ms of 3 (target 1000 ms: ratio ${(median(first) / 1000).toFixed(2)}); of which view request + draw: ${median(renderOnly).toFixed(0)} ms`);
+  // The extension's path: the host (Node) answers the webview's requests; the page only draws.
+  const hostFirst: number[] = [];
+  const hostZooms: number[] = [];
+  const hostHtml = `<!DOCTYPE html><html><head><meta charset="utf-8"><style>${readFileSync(path.join(ROOT, 'dist', 'webview', 'flamegraph.css'), 'utf8')}</style></head>
+<body class="flamelens-report"><div id="app"></div><script>
+window.acquireVsCodeApi = () => ({ postMessage: (m) => window.flamelensHost(JSON.stringify(m)).then((r) => { for (const x of JSON.parse(r)) window.postMessage(x, '*'); }) });
+</script><script src="flamegraph.js"></script></body></html>`;
+  writeFileSync(path.join(dir, 'host.html'), hostHtml);
+  writeFileSync(path.join(dir, 'flamegraph.js'), readFileSync(path.join(ROOT, 'dist', 'webview', 'flamegraph.js'), 'utf8'));
+  const browser2 = await chromium.launch({ executablePath: process.env.FLAMELENS_CHROMIUM ?? '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'] });
+  try {
+    for (let run = 0; run < 3; run++) {
+      const session = new ProfileSession(profile);
+      const page = await browser2.newPage({ viewport: { width: 1600, height: 1000 } });
+      await page.exposeFunction('flamelensHost', (json: string) => {
+        const m = JSON.parse(json) as ToHost;
+        if (m.type === 'ready') return JSON.stringify([{ type: 'init', summary: summarizeProfile(profile, 'bench'), options: { openSourceOnClick: false, interactive: true } }]);
+        if (m.type === 'request') return JSON.stringify([answerRequest(session, m)]);
+        return '[]';
+      });
+      const t0 = Date.now();
+      await page.goto(`file://${path.join(dir, 'host.html')}`);
+      await page.waitForFunction(() => document.body.dataset.flamelensReady !== undefined, null, { timeout: 120_000 });
+      hostFirst.push(Date.now() - t0);
+      if (run === 0) {
+        const rt = await page.evaluate(async () => {
+          const t = performance.now();
+          for (let i = 0; i < 10; i++) await (window as unknown as { flamelensHost(s: string): Promise<string> }).flamelensHost('{"type":"export"}');
+          return (performance.now() - t) / 10;
+        });
+        console.log(`  (bench bridge round trip, page -> Node -> page: ${rt.toFixed(1)} ms; VS Code's postMessage is not this bridge)`);
+      }
+      for (let z = 0; z < 5; z++) {
+        hostZooms.push(await page.evaluate(ZOOM, z));
+        if (run === 0 && z < 3) console.log(`  zoom ${z}: ${hostZooms[hostZooms.length - 1].toFixed(0)} ms, ${await page.evaluate(() => document.querySelectorAll("#flamegraph g.frame").length)} frames drawn`);
+        await page.evaluate(() => (document.getElementById('reset-zoom') as HTMLElement).click());
+        await page.waitForTimeout(300);
+      }
+      await page.close();
+    }
+  } finally {
+    await browser2.close();
+  }
+  console.log(`as in the extension (host in Node answers the webview, page draws): first render median ${median(hostFirst)} ms of 3 (target 1000 ms: ratio ${(median(hostFirst) / 1000).toFixed(2)}); zoom median ${median(hostZooms).toFixed(0)} ms, max ${Math.max(...hostZooms).toFixed(0)} ms of ${hostZooms.length} (target 100 ms: ratio ${(median(hostZooms) / 100).toFixed(2)})`);
+  console.log(`standalone HTML report (the page builds everything itself): first render in headless Chromium (load, parse ${(html.length / 2 ** 20).toFixed(1)} MB page, build tree and view, draw): median ${median(first)} ms of 3 (target 1000 ms: ratio ${(median(first) / 1000).toFixed(2)}); of which view request + draw: ${median(renderOnly).toFixed(0)} ms`);
   console.log(`zoom (click to redrawn detail view): median ${median(zooms).toFixed(0)} ms, max ${Math.max(...zooms).toFixed(0)} ms of ${zooms.length} (target 100 ms: ratio ${(median(zooms) / 100).toFixed(2)})`);
 }
 

@@ -332,6 +332,8 @@ class FlameApp {
 
   private render(fresh: boolean): void {
     if (!this.view) return;
+    // The hovered frame may be gone after a redraw, and with it the mouseout that hides the tip.
+    this.tooltipEl.hidden = true;
     if (fresh && this.chart && this.chartInverted === this.inverted) {
       // Same chart, new data: d3 reuses the existing elements instead of rebuilding the SVG.
       this.chart.width(this.width());
