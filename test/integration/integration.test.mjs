@@ -35,7 +35,7 @@ test('integration suites pass in the VS Code extension host', { timeout: 600_000
   const resultPath = path.join(ws, '..', `${path.basename(ws)}-result.json`);
   const server = await startCodeServer({
     vsix: [vsix, runnerVsix],
-    env: { FLAMELENS_INTEGRATION_SUITE: suite, FLAMELENS_INTEGRATION_RESULT: resultPath, NODE_PATH: path.join(ROOT, 'node_modules') },
+    env: { FLAMELENS_INTEGRATION_SUITE: suite, FLAMELENS_INTEGRATION_RESULT: resultPath, NODE_PATH: path.join(ROOT, 'node_modules'), FLAMELENS_STANDIN_PYSPY: path.join(ROOT, 'test', 'fixtures', 'bin', 'py-spy') },
   });
   const browser = await launchBrowser();
   try {

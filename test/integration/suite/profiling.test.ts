@@ -131,6 +131,28 @@ export function registerProfilingSuite(): void {
       assert.equal(await fs.readFile(bad.fsPath, 'utf8'), 'a;b 1\nno count here\n', 'the file is untouched');
     });
 
+    mocha.test('py-spy from flamelens.pyspy.path records in either format (stand-in replaying real output)', async () => {
+      const standIn = process.env.FLAMELENS_STANDIN_PYSPY;
+      assert.ok(standIn, 'the driver passes the stand-in py-spy');
+      const cfg = vscode.workspace.getConfiguration('flamelens');
+      await cfg.update('pyspy.path', standIn, vscode.ConfigurationTarget.Global);
+      try {
+        const raw = await vscode.commands.executeCommand<RunEntry>('flamelens.profileCommand', { script: 'matrix_work.py', args: ['3'] });
+        assert.equal(raw?.meta.sampler, 'py-spy');
+        assert.equal(raw?.meta.samplerVersion, '0.4.2');
+        assert.equal(raw?.meta.format, 'collapsed');
+        assert.equal(raw?.meta.samples, 535);
+        await cfg.update('pyspy.format', 'speedscope', vscode.ConfigurationTarget.Global);
+        const ss = await vscode.commands.executeCommand<RunEntry>('flamelens.profileCommand', { script: 'matrix_work.py', args: ['3'] });
+        assert.equal(ss?.meta.format, 'speedscope');
+        assert.equal(ss?.meta.output, 'profile.speedscope.json');
+        assert.equal(ss?.meta.samples, 10181);
+      } finally {
+        await cfg.update('pyspy.path', undefined, vscode.ConfigurationTarget.Global);
+        await cfg.update('pyspy.format', undefined, vscode.ConfigurationTarget.Global);
+      }
+    });
+
     mocha.test('Attach without py-spy explains the fix instead of failing silently', async () => {
       const before = (await api.profiling.runs.getChildren()).length;
       const result = await vscode.commands.executeCommand('flamelens.attach', process.pid);
