@@ -11,6 +11,7 @@ import { ProfileSession } from '../../src/core/analysis/profileSession';
 import { toCollapsedStacks, toSpeedscope } from '../../src/core/formats/exportProfile';
 import { totalWeight, type Profile } from '../../src/core/model/profile';
 import { PYSPY_SPEEDSCOPE, BUILTIN_FOLDED, read } from './helpers';
+import { mulberry32 } from '../bench/synthetic';
 
 const RECURSIVE = [
   'main (a.py:1);fib (a.py:5);fib (a.py:6);fib (a.py:6) 10',
@@ -70,17 +71,6 @@ test('call tree totals match the profile, children sorted heaviest first', () =>
   const rootsBottomUp = Array.from(bottomUp.childIds.subarray(bottomUp.childStart[0], bottomUp.childStart[1])).map((c) => p.frames[bottomUp.frame[c]].name);
   assert.equal(rootsBottomUp[0], 'multiply', 'the hottest leaf is the first root bottom-up');
 });
-
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function synthetic(stacks: number, depth: number, fanout: number): Profile {
   const frames = [];

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { ProfileSession, summarizeProfile } from '../../core/analysis/profileSession';
 import { toCollapsedStacks, toSpeedscope } from '../../core/formats/exportProfile';
+import { escapeHtml } from '../../core/report/htmlReport';
 import type { Profile } from '../../core/model/profile';
 import { answerRequest, type ToHost, type ToWebview } from '../../shared/protocol';
 import { viewConfig } from '../config';
@@ -24,7 +25,6 @@ export function flameGraphHtml(webview: vscode.Webview, extensionUri: vscode.Uri
   const nonce = randomBytes(16).toString('base64');
   const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', 'flamegraph.js'));
   const style = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', 'flamegraph.css'));
-  const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -32,7 +32,7 @@ export function flameGraphHtml(webview: vscode.Webview, extensionUri: vscode.Uri
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src ${webview.cspSource} data:; font-src ${webview.cspSource}; style-src ${webview.cspSource} 'unsafe-inline'; script-src 'nonce-${nonce}';">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <link rel="stylesheet" href="${style}">
-<title>${esc(title)}</title>
+<title>${escapeHtml(title)}</title>
 </head>
 <body>
 <div id="app"></div>
