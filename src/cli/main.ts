@@ -8,6 +8,8 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { readProfile } from '../core/formats/readProfile';
+import { looksLikeTorchTrace, readTorchTrace } from '../core/formats/torchTrace';
+import { analyzeTorchTrace } from '../core/analysis/torchAnalysis';
 import { FormatError } from '../core/formats/formatError';
 import { analyzeHotPaths } from '../core/analysis/hotPaths';
 import { toCollapsedStacks, toSpeedscope } from '../core/formats/exportProfile';
@@ -39,7 +41,8 @@ record options:
   --pid PID                       attach to a running process (needs py-spy)
 
 Formats read (detected from content): py-spy raw / collapsed stacks, flamelens' built-in
-sampler, Austin 1.x-3.x, speedscope JSON (sampled and evented).
+sampler, Austin 1.x-3.x, speedscope JSON (sampled and evented); for analyze, PyTorch profiler
+traces too (.json / .json.gz, Kineto or legacy form): operators, kernels, GPU busy time.
 
 Exit status: 0 on success; 1 when a file is missing or unreadable, its format is unknown or
 corrupt, or a tool is missing or fails; 2 on a usage error. Errors are one line on stderr.
@@ -95,6 +98,7 @@ async function analyze(args: string[]): Promise<number> {
   if (positionals.length !== 1) throw new UsageError('analyze takes one FILE');
   const top = values.top !== undefined ? parsePositiveInt(values.top, '--top') : undefined;
   const file = positionals[0];
+  if (await isTorchTrace(file)) return analyzeTorch(file, values.json === true, top);
   const profile = await readProfile(file);
   const hot = analyzeHotPaths(profile, values.thread);
   const threadTotals = profile.threads.map((t) => ({ id: t.id, name: t.name, samples: t.weights.reduce((a, b) => a + b, 0) }));
@@ -119,6 +123,51 @@ async function analyze(args: string[]): Promise<number> {
   for (const f of hot.functions.slice(0, n)) {
     const where = f.file ? ` (${f.file}${f.line !== undefined ? `:${f.line}` : ''})` : '';
     process.stdout.write(`${f.totalPct.toFixed(1).padStart(7)} ${f.selfPct.toFixed(1).padStart(7)} ${fmt(f.total).padStart(10)}  ${f.name}${where}\n`);
+  }
+  return 0;
+}
+
+async function isTorchTrace(file: string): Promise<boolean> {
+  let fh: fs.FileHandle | undefined;
+  try {
+    fh = await fs.open(file, 'r');
+    const head = Buffer.alloc(65536);
+    const { bytesRead } = await fh.read(head, 0, head.length, 0);
+    return looksLikeTorchTrace(head.subarray(0, bytesRead));
+  } catch {
+    return false; // readProfile reports the missing or unreadable file
+  } finally {
+    await fh?.close();
+  }
+}
+
+async function analyzeTorch(file: string, json: boolean, top: number | undefined): Promise<number> {
+  const trace = await readTorchTrace(file);
+  const s = analyzeTorchTrace(trace);
+  const r1 = (x: number) => Math.round(x * 1000) / 1000;
+  if (json) {
+    const n = top ?? Infinity;
+    process.stdout.write(JSON.stringify({
+      kind: 'torch-trace',
+      form: trace.form,
+      ops: s.ops.slice(0, n).map((o) => ({ name: o.name, calls: o.calls, selfCpuUs: r1(o.selfCpuUs), totalCpuUs: r1(o.totalCpuUs), selfDeviceUs: r1(o.selfDeviceUs), totalDeviceUs: r1(o.totalDeviceUs) })),
+      kernels: s.kernels.slice(0, n).map((k) => ({ name: k.name, calls: k.calls, totalUs: r1(k.totalUs), meanUs: r1(k.meanUs), minUs: r1(k.minUs), maxUs: r1(k.maxUs), gpuPct: Math.round(k.gpuPct * 100) / 100 })),
+      gpu: s.gpu.map((g) => ({ device: g.device, busyUs: r1(g.busyUs), idleUs: r1(g.idleUs), spanUs: r1(g.spanUs) })),
+    }, null, 2) + '\n');
+    return 0;
+  }
+  const n = top ?? 15;
+  const out = process.stdout;
+  out.write(`${file}: PyTorch trace (${trace.form}), ${trace.eventCount.toLocaleString('en-US')} events, span ${(s.spanUs / 1000).toFixed(1)} ms, ${trace.gpu.length} GPU activities\n\n`);
+  out.write(`${'self CPU ms'.padStart(12)} ${'total CPU ms'.padStart(12)} ${'self dev ms'.padStart(12)} ${'calls'.padStart(7)}  operator\n`);
+  for (const o of [...s.ops].sort((a, b) => b.selfCpuUs - a.selfCpuUs).slice(0, n)) {
+    out.write(`${(o.selfCpuUs / 1000).toFixed(3).padStart(12)} ${(o.totalCpuUs / 1000).toFixed(3).padStart(12)} ${(o.selfDeviceUs / 1000).toFixed(3).padStart(12)} ${String(o.calls).padStart(7)}  ${o.name}\n`);
+  }
+  if (s.kernels.length > 0) {
+    out.write(`\n${'GPU %'.padStart(7)} ${'total ms'.padStart(10)} ${'calls'.padStart(7)}  kernel\n`);
+    for (const k of s.kernels.slice(0, n)) out.write(`${k.gpuPct.toFixed(1).padStart(7)} ${(k.totalUs / 1000).toFixed(3).padStart(10)} ${String(k.calls).padStart(7)}  ${k.name.length > 120 ? `${k.name.slice(0, 117)}…` : k.name}\n`);
+    out.write('\n');
+    for (const g of s.gpu) out.write(`GPU ${g.device}: busy ${(g.busyUs / 1000).toFixed(1)} ms of ${(g.spanUs / 1000).toFixed(1)} ms (${g.spanUs > 0 ? ((100 * g.busyUs) / g.spanUs).toFixed(1) : '0'}%)\n`);
   }
   return 0;
 }

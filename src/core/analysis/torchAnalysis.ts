@@ -1,0 +1,241 @@
+/**
+ * Operator table, kernel table and GPU busy time of a PyTorch trace. The operator numbers are
+ * those torch.profiler's key_averages() prints: per name, calls, self and total CPU time (an
+ * operator's self time excludes the operators nested in it on the same thread), and device
+ * time of the kernels each operator launched (kernel → runtime call by correlation id → the
+ * innermost operator running on that thread at the launch; External id when no runtime call
+ * was recorded).
+ */
+import type { CpuOp, GpuActivity, TorchTrace } from '../model/torchTrace';
+
+export interface OpRow {
+  name: string;
+  calls: number;
+  selfCpuUs: number;
+  totalCpuUs: number;
+  selfDeviceUs: number;
+  totalDeviceUs: number;
+  inputShapes?: string[];
+}
+
+export interface KernelRow {
+  name: string;
+  calls: number;
+  totalUs: number;
+  meanUs: number;
+  minUs: number;
+  maxUs: number;
+  gpuPct: number;
+  devices: number[];
+  streams: number[];
+  grid?: number[];
+  block?: number[];
+  registersPerThread?: number;
+  sharedMemory?: number;
+  occupancy?: number;
+}
+
+export interface GpuBusy {
+  device: number;
+  busyUs: number;
+  idleUs: number;
+  spanUs: number;
+  computeUs: number;
+  memcpyUs: number;
+  memsetUs: number;
+  communicationUs: number;
+}
+
+interface OpNode {
+  op: CpuOp;
+  parent: number;
+  childCpu: number;
+  selfDevice: number;
+  totalDevice: number;
+}
+
+const EPS = 1e-3;
+
+/** Operators of each thread, sorted, with their parents by time containment. */
+function nestOps(trace: TorchTrace): { nodes: OpNode[]; byThread: Map<string, number[]> } {
+  const nodes: OpNode[] = [];
+  const byThread = new Map<string, number[]>();
+  const threads = new Map<string, CpuOp[]>();
+  for (const op of trace.ops) {
+    const k = `${op.pid}\u0000${op.tid}`;
+    const list = threads.get(k);
+    if (list) list.push(op);
+    else threads.set(k, [op]);
+  }
+  for (const [k, ops] of threads) {
+    ops.sort((a, b) => a.ts - b.ts || b.dur - a.dur);
+    const ids: number[] = [];
+    const stack: number[] = [];
+    for (const op of ops) {
+      while (stack.length > 0) {
+        const top = nodes[stack[stack.length - 1]].op;
+        if (op.ts + op.dur <= top.ts + top.dur + EPS && op.ts >= top.ts - EPS) break;
+        stack.pop();
+      }
+      const id = nodes.length;
+      const parent = stack.length > 0 ? stack[stack.length - 1] : -1;
+      nodes.push({ op, parent, childCpu: 0, selfDevice: 0, totalDevice: 0 });
+      if (parent >= 0) nodes[parent].childCpu += op.dur;
+      stack.push(id);
+      ids.push(id);
+    }
+    byThread.set(k, ids);
+  }
+  return { nodes, byThread };
+}
+
+/** The innermost operator on a thread running at time t, or -1. */
+function innermostAt(nodes: OpNode[], ids: number[], t: number): number {
+  let lo = 0;
+  let hi = ids.length - 1;
+  let found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (nodes[ids[mid]].op.ts <= t + EPS) {
+      found = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  for (let n = found >= 0 ? ids[found] : -1; n >= 0; n = nodes[n].parent) {
+    const o = nodes[n].op;
+    if (t <= o.ts + o.dur + EPS) return n;
+  }
+  return -1;
+}
+
+export interface TorchSummary {
+  ops: OpRow[];
+  kernels: KernelRow[];
+  gpu: GpuBusy[];
+  spanUs: number;
+  /** GPU activities whose launching operator was found. */
+  attributed: number;
+}
+
+export function analyzeTorchTrace(trace: TorchTrace): TorchSummary {
+  const { nodes, byThread } = nestOps(trace);
+  // Kernels → operators.
+  const runtimeByCorrelation = new Map<number, (typeof trace.runtime)[number]>();
+  for (const r of trace.runtime) if (r.correlation !== undefined) runtimeByCorrelation.set(r.correlation, r);
+  const opByExternalId = new Map<number, number>();
+  nodes.forEach((n, i) => {
+    if (n.op.externalId !== undefined && n.op.kind === 'op') opByExternalId.set(n.op.externalId, i);
+  });
+  let attributed = 0;
+  for (const g of trace.gpu) {
+    let owner = -1;
+    const r = g.correlation !== undefined ? runtimeByCorrelation.get(g.correlation) : undefined;
+    if (r) {
+      const ids = byThread.get(`${r.pid}\u0000${r.tid}`);
+      if (ids) owner = innermostAt(nodes, ids, r.ts);
+    }
+    if (owner < 0 && g.externalId !== undefined) owner = opByExternalId.get(g.externalId) ?? -1;
+    if (owner >= 0) {
+      nodes[owner].selfDevice += g.dur;
+      attributed++;
+    }
+  }
+  // Total device time: each node's own plus its descendants' (children come after parents).
+  for (let i = nodes.length - 1; i >= 0; i--) {
+    nodes[i].totalDevice += nodes[i].selfDevice;
+    const p = nodes[i].parent;
+    if (p >= 0) nodes[p].totalDevice += nodes[i].totalDevice;
+  }
+  const rows = new Map<string, OpRow & { shapes: Set<string> }>();
+  for (const n of nodes) {
+    const o = n.op;
+    let row = rows.get(o.name);
+    if (!row) {
+      row = { name: o.name, calls: 0, selfCpuUs: 0, totalCpuUs: 0, selfDeviceUs: 0, totalDeviceUs: 0, shapes: new Set() };
+      rows.set(o.name, row);
+    }
+    row.calls++;
+    row.totalCpuUs += o.dur;
+    row.selfCpuUs += Math.max(0, o.dur - n.childCpu);
+    row.selfDeviceUs += n.selfDevice;
+    row.totalDeviceUs += n.totalDevice;
+    if (o.inputDims !== undefined && row.shapes.size < 8) row.shapes.add(JSON.stringify(o.inputDims));
+  }
+  const ops: OpRow[] = [...rows.values()]
+    .map(({ shapes, ...r }) => (shapes.size > 0 ? { ...r, inputShapes: [...shapes] } : r))
+    .sort((a, b) => b.totalDeviceUs - a.totalDeviceUs || b.selfCpuUs - a.selfCpuUs);
+
+  return { ops, kernels: kernelTable(trace.gpu), gpu: gpuBusy(trace), spanUs: traceSpan(trace), attributed };
+}
+
+export function kernelTable(gpu: GpuActivity[]): KernelRow[] {
+  const kernels = gpu.filter((g) => g.kind === 'kernel');
+  const total = kernels.reduce((a, k) => a + k.dur, 0);
+  const rows = new Map<string, KernelRow & { occSum: number; occN: number }>();
+  for (const k of kernels) {
+    let r = rows.get(k.name);
+    if (!r) {
+      r = { name: k.name, calls: 0, totalUs: 0, meanUs: 0, minUs: Infinity, maxUs: 0, gpuPct: 0, devices: [], streams: [], grid: k.grid, block: k.block, registersPerThread: k.registersPerThread, sharedMemory: k.sharedMemory, occSum: 0, occN: 0 };
+      rows.set(k.name, r);
+    }
+    r.calls++;
+    r.totalUs += k.dur;
+    r.minUs = Math.min(r.minUs, k.dur);
+    r.maxUs = Math.max(r.maxUs, k.dur);
+    if (!r.devices.includes(k.device)) r.devices.push(k.device);
+    if (!r.streams.includes(k.stream)) r.streams.push(k.stream);
+    if (k.occupancy !== undefined) {
+      r.occSum += k.occupancy;
+      r.occN++;
+    }
+  }
+  return [...rows.values()]
+    .map(({ occSum, occN, ...r }) => ({ ...r, meanUs: r.totalUs / r.calls, gpuPct: total > 0 ? (100 * r.totalUs) / total : 0, occupancy: occN > 0 ? occSum / occN : undefined }))
+    .sort((a, b) => b.totalUs - a.totalUs);
+}
+
+function traceSpan(trace: TorchTrace): number {
+  let end = 0;
+  for (const o of trace.ops) end = Math.max(end, o.ts + o.dur);
+  for (const r of trace.runtime) end = Math.max(end, r.ts + r.dur);
+  for (const g of trace.gpu) end = Math.max(end, g.ts + g.dur);
+  return end;
+}
+
+const COMMUNICATION = /nccl|rccl|allreduce|all_reduce|allgather|reducescatter|alltoall|broadcast.*kernel/i;
+
+/** Per device: time with at least one GPU activity running (intervals merged across streams). */
+export function gpuBusy(trace: TorchTrace): GpuBusy[] {
+  const span = traceSpan(trace);
+  const byDevice = new Map<number, GpuActivity[]>();
+  for (const g of trace.gpu) {
+    const l = byDevice.get(g.device);
+    if (l) l.push(g);
+    else byDevice.set(g.device, [g]);
+  }
+  const out: GpuBusy[] = [];
+  for (const [device, acts] of [...byDevice.entries()].sort((a, b) => a[0] - b[0])) {
+    acts.sort((a, b) => a.ts - b.ts);
+    let busy = 0;
+    let curStart = -Infinity;
+    let curEnd = -Infinity;
+    const row: GpuBusy = { device, busyUs: 0, idleUs: 0, spanUs: span, computeUs: 0, memcpyUs: 0, memsetUs: 0, communicationUs: 0 };
+    for (const a of acts) {
+      if (a.kind === 'memcpy') row.memcpyUs += a.dur;
+      else if (a.kind === 'memset') row.memsetUs += a.dur;
+      else if (COMMUNICATION.test(a.name)) row.communicationUs += a.dur;
+      else row.computeUs += a.dur;
+      const end = a.ts + a.dur;
+      if (a.ts > curEnd) {
+        if (curEnd > curStart) busy += curEnd - curStart;
+        curStart = a.ts;
+        curEnd = end;
+      } else if (end > curEnd) curEnd = end;
+    }
+    if (curEnd > curStart) busy += curEnd - curStart;
+    row.busyUs = busy;
+    row.idleUs = Math.max(0, span - busy);
+    out.push(row);
+  }
+  return out;
+}

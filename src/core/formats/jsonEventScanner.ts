@@ -1,0 +1,197 @@
+/**
+ * Streams the events of a Chrome-trace JSON document without building the whole JSON tree:
+ * PyTorch traces reach hundreds of MB to GBs, past what one JavaScript string can hold
+ * (~512 MB). The scanner tracks nesting and strings byte by byte, cuts out each element of the
+ * `traceEvents` array (object form) or of the top-level array (legacy bare-array form), and
+ * JSON.parses those small pieces. Other top-level values (deviceProperties, distributedInfo, …)
+ * are parsed whole; they are small.
+ *
+ * A general streaming JSON library (stream-json) was measured at several times slower for this
+ * shape (one huge flat array of small objects), which is the only shape needed here.
+ */
+export interface ScanHandlers {
+  event(value: unknown, offset: number): void;
+  /** A top-level key of the object form other than traceEvents, with its parsed value. */
+  topLevel?(key: string, value: unknown): void;
+}
+
+export class JsonScanError extends Error {
+  constructor(readonly offset: number, message: string) {
+    super(message);
+  }
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const LBRACE = 0x7b;
+const RBRACE = 0x7d;
+const LBRACKET = 0x5b;
+const RBRACKET = 0x5d;
+const COLON = 0x3a;
+
+type Mode = 'start' | 'object' | 'array-root';
+
+export class TraceEventScanner {
+  private mode: Mode = 'start';
+  private depth = 0;
+  private inString = false;
+  private escape = false;
+  /** Offset of the whole stream at the start of the current chunk. */
+  private base = 0;
+  /** Bytes of the value being captured (an event, or a top-level value), across chunks. */
+  private pieces: Buffer[] = [];
+  private captureStart = -1;
+  private captureDepth = 0;
+  private captureKind: 'event' | 'value' | 'key' | undefined;
+  private currentKey = '';
+  private inEvents = false;
+  private eventsDepth = 0;
+  private sawRoot = false;
+  private expectKey = true;
+  private captureString = false;
+  private done = false;
+  private readonly decoder = new TextDecoder('utf-8', { fatal: false });
+
+  constructor(private readonly handlers: ScanHandlers) {}
+
+  get finished(): boolean {
+    return this.done;
+  }
+
+  push(chunk: Buffer): void {
+    const n = chunk.length;
+    let i = 0;
+    if (this.captureKind !== undefined) this.captureStart = 0;
+    while (i < n) {
+      const c = chunk[i];
+      if (this.inString) {
+        if (this.escape) this.escape = false;
+        else if (c === BACKSLASH) this.escape = true;
+        else if (c === QUOTE) {
+          this.inString = false;
+          if (this.captureString && this.depth === 1) this.finishCapture(chunk, i + 1);
+        }
+        i++;
+        continue;
+      }
+      if (c === QUOTE) {
+        this.inString = true;
+        if (this.mode === 'object' && this.depth === 1 && this.captureKind === undefined && !this.inEvents) {
+          this.beginCapture(chunk, i, this.expectKey ? 'key' : 'value', 1);
+          this.captureString = true;
+        }
+        i++;
+        continue;
+      }
+      if (c <= 0x20 || c === 0x2c /* , */) {
+        i++;
+        continue;
+      }
+      if (this.mode === 'start') {
+        if (c === 0xef || c === 0xbb || c === 0xbf) {
+          i++;
+          continue; // UTF-8 byte order mark
+        }
+        if (c === LBRACE) this.mode = 'object';
+        else if (c === LBRACKET) this.mode = 'array-root';
+        else throw new JsonScanError(this.base + i, `expected a JSON object or array, found ${JSON.stringify(String.fromCharCode(c))}`);
+        this.sawRoot = true;
+        this.depth = 1;
+        i++;
+        continue;
+      }
+      if (c === LBRACE || c === LBRACKET) {
+        if (this.captureKind === undefined) {
+          if (this.mode === 'array-root' && this.depth === 1) this.beginCapture(chunk, i, 'event', 1);
+          else if (this.inEvents && this.depth === this.eventsDepth) this.beginCapture(chunk, i, 'event', this.depth);
+          else if (this.mode === 'object' && this.depth === 1 && !this.expectKey && this.currentKey === 'traceEvents' && c === LBRACKET) {
+            this.inEvents = true;
+            this.eventsDepth = 2;
+          } else if (this.mode === 'object' && this.depth === 1) this.beginCapture(chunk, i, 'value', 1);
+        }
+        this.depth++;
+        i++;
+        continue;
+      }
+      if (c === RBRACE || c === RBRACKET) {
+        this.depth--;
+        if (this.depth < 0) throw new JsonScanError(this.base + i, 'unbalanced closing bracket');
+        if (this.captureKind !== undefined && this.depth === this.captureDepth && this.captureKind !== 'key') {
+          this.finishCapture(chunk, i + 1);
+        } else if (this.inEvents && this.depth === 1) {
+          this.inEvents = false;
+          this.currentKey = '';
+          this.expectKey = true;
+        }
+        if (this.depth === 0) {
+          this.done = true;
+          return;
+        }
+        i++;
+        continue;
+      }
+      if (c === COLON) {
+        if (this.depth === 1) this.expectKey = false;
+        i++;
+        continue;
+      }
+      // A scalar top-level value (number, true/false/null) in the object form.
+      if (this.mode === 'object' && this.depth === 1 && this.captureKind === undefined && this.currentKey) {
+        let j = i;
+        while (j < n && chunk[j] !== 0x2c && chunk[j] !== RBRACE && chunk[j] > 0x20) j++;
+        const text = chunk.subarray(i, j).toString('latin1');
+        try {
+          this.handlers.topLevel?.(this.currentKey, JSON.parse(text));
+        } catch {
+          // A value split across chunks or malformed: top-level scalars are informational.
+        }
+        this.currentKey = '';
+        this.expectKey = true;
+        i = j;
+        continue;
+      }
+      i++;
+    }
+    if (this.captureKind !== undefined) {
+      this.pieces.push(chunk.subarray(this.captureStart));
+    }
+    this.base += n;
+  }
+
+  end(): void {
+    if (!this.sawRoot) throw new JsonScanError(this.base, 'the file holds no JSON value');
+    if (!this.done) throw new JsonScanError(this.base, 'the JSON ends early (truncated file?)');
+  }
+
+  private beginCapture(_chunk: Buffer, at: number, kind: 'event' | 'value' | 'key', depth: number): void {
+    this.captureKind = kind;
+    this.captureStart = at;
+    this.captureDepth = depth;
+    this.pieces = [];
+  }
+
+  private finishCapture(chunk: Buffer, endExclusive: number): void {
+    const part = chunk.subarray(this.captureStart, endExclusive);
+    const bytes = this.pieces.length > 0 ? Buffer.concat([...this.pieces, part]) : part;
+    const kind = this.captureKind;
+    const offset = this.base + endExclusive - bytes.length;
+    this.captureKind = undefined;
+    this.captureString = false;
+    this.pieces = [];
+    let value: unknown;
+    try {
+      value = JSON.parse(this.decoder.decode(bytes));
+    } catch (e) {
+      throw new JsonScanError(offset, `invalid JSON: ${(e as Error).message}`);
+    }
+    if (kind === 'key') {
+      this.currentKey = value as string;
+    } else if (kind === 'event') {
+      this.handlers.event(value, offset);
+    } else {
+      this.handlers.topLevel?.(this.currentKey, value);
+      this.currentKey = '';
+      this.expectKey = true;
+    }
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * A PyTorch profiler trace (Chrome trace written by torch.profiler / Kineto, or by the legacy
+ * autograd profiler), reduced to what the analyses need. Times are microseconds relative to the
+ * trace's first event; plain data, serialisable to JSON.
+ */
+export interface CpuOp {
+  name: string;
+  /** 'op' for operators, 'annotation' for record_function / user annotations. */
+  kind: 'op' | 'annotation';
+  ts: number;
+  dur: number;
+  pid: string;
+  tid: string;
+  externalId?: number;
+  inputDims?: unknown;
+}
+
+export interface RuntimeCall {
+  name: string;
+  ts: number;
+  dur: number;
+  pid: string;
+  tid: string;
+  correlation?: number;
+  externalId?: number;
+}
+
+export type GpuKind = 'kernel' | 'memcpy' | 'memset';
+
+export interface GpuActivity {
+  name: string;
+  kind: GpuKind;
+  ts: number;
+  dur: number;
+  device: number;
+  stream: number;
+  correlation?: number;
+  externalId?: number;
+  grid?: number[];
+  block?: number[];
+  registersPerThread?: number;
+  sharedMemory?: number;
+  occupancy?: number;
+  bytes?: number;
+}
+
+export interface MemorySample {
+  ts: number;
+  device: number;
+  bytes: number;
+  totalAllocated?: number;
+  totalReserved?: number;
+}
+
+export interface TorchTrace {
+  /** 'kineto' for the object form with traceEvents, 'legacy' for the bare array. */
+  form: 'kineto' | 'legacy';
+  /** Absolute time of ts 0, in microseconds as written in the file. */
+  origin: number;
+  ops: CpuOp[];
+  runtime: RuntimeCall[];
+  gpu: GpuActivity[];
+  memory: MemorySample[];
+  pythonFunctions: number;
+  deviceProperties: unknown[];
+  distributedInfo?: Record<string, unknown>;
+  meta: Record<string, string>;
+  /** Events read, and those of categories this reader does not use. */
+  eventCount: number;
+  categories: Record<string, number>;
+}

@@ -1,0 +1,113 @@
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { gzipSync } from 'node:zlib';
+import { readTorchTrace, parseTorchTrace } from '../../src/core/formats/torchTrace';
+import { analyzeTorchTrace } from '../../src/core/analysis/torchAnalysis';
+import { FormatError } from '../../src/core/formats/formatError';
+import { REAL } from './helpers';
+
+const T = (name: string) => path.join(REAL, name);
+
+test('legacy bare-array trace (torch 1.13 on the CPU) matches key_averages() of the same run', async () => {
+  const trace = await readTorchTrace(T('torch1.13.1-debian_cpu_legacy_mlp.trace.json'));
+  assert.equal(trace.form, 'legacy');
+  assert.equal(trace.gpu.length, 0);
+  const expected = JSON.parse(readFileSync(T('torch1.13.1-debian_cpu_legacy_mlp.key_averages.json'), 'utf8')).rows as { name: string; calls: number; selfCpuUs: number; totalCpuUs: number }[];
+  const ours = new Map(analyzeTorchTrace(trace).ops.map((o) => [o.name, o]));
+  assert.equal(ours.size, expected.length, 'the same operators');
+  for (const e of expected) {
+    const o = ours.get(e.name);
+    assert.ok(o, `operator ${e.name}`);
+    assert.equal(o.calls, e.calls, `${e.name} calls`);
+    // The trace rounds each event to whole microseconds; key_averages sums the unrounded times.
+    const tol = e.calls * 1.5 + 0.01 * e.totalCpuUs;
+    assert.ok(Math.abs(o.totalCpuUs - e.totalCpuUs) <= tol, `${e.name} total ${o.totalCpuUs} vs ${e.totalCpuUs}`);
+    assert.ok(Math.abs(o.selfCpuUs - e.selfCpuUs) <= tol * 2, `${e.name} self ${o.selfCpuUs} vs ${e.selfCpuUs}`);
+  }
+});
+
+test('Kineto trace (A100): kernels attributed to their operators through correlation ids', async () => {
+  const trace = await readTorchTrace(T('torchtrace_hta__event_sync_trace.json.gz'));
+  assert.equal(trace.form, 'kineto');
+  assert.ok(trace.distributedInfo, 'distributedInfo is kept');
+  assert.ok(trace.deviceProperties.length > 0);
+  const s = analyzeTorchTrace(trace);
+  assert.equal(s.attributed, trace.gpu.length, 'every kernel and copy found its operator');
+  const kernelTotal = trace.gpu.reduce((a, g) => a + g.dur, 0);
+  const selfDevice = s.ops.reduce((a, o) => a + o.selfDeviceUs, 0);
+  assert.equal(selfDevice, kernelTotal, 'each GPU activity counted once as some operator\'s self device time');
+  const ones = s.ops.find((o) => o.name === 'aten::ones');
+  assert.ok(ones && ones.totalDeviceUs >= ones.selfDeviceUs);
+  for (const g of s.gpu) assert.ok(g.busyUs <= g.spanUs && Math.abs(g.busyUs + g.idleUs - g.spanUs) < 1e-6);
+});
+
+test('traces of every era and vendor read: 2021 capitalised categories, ROCm, CPU-only, H100 with python_function', async () => {
+  const v100 = await readTorchTrace(T('torchtrace_kineto_tb_plugin__resnet50_nw0_worker0_2021-01.pt.trace.json.gz'));
+  assert.equal(v100.categories['Kernel'], 9564);
+  assert.equal(v100.gpu.filter((g) => g.kind === 'kernel').length, 9564);
+  assert.equal(v100.gpu.filter((g) => g.kind === 'memset').length, 439);
+  const v100s = analyzeTorchTrace(v100);
+  // 733 activities of this trace have no runtime call in it and no operator with their external
+  // id (launched before the profiling window opened): they stay unattributed.
+  assert.ok(v100s.attributed / v100.gpu.length > 0.9, `${v100s.attributed} of ${v100.gpu.length} attributed`);
+  assert.ok(v100s.kernels[0].totalUs >= v100s.kernels[1].totalUs);
+  assert.ok(Math.abs(v100s.kernels.reduce((a, k) => a + k.gpuPct, 0) - 100) < 1e-6);
+
+  const rocm = await readTorchTrace(T('torchtrace_hta__mi250_minitoy_train_ROCm6_2_kineto.json.gz'));
+  assert.ok(rocm.runtime.some((r) => r.name.startsWith('hip')));
+  assert.ok(analyzeTorchTrace(rocm).attributed > 0);
+
+  const cpu = await readTorchTrace(T('torchtrace_hta__rank-34.Jul_15_10_52_41.1074.pt.trace.json.gz'));
+  assert.equal(cpu.gpu.length, 0);
+  assert.deepEqual(analyzeTorchTrace(cpu).gpu, []);
+
+  const h100 = await readTorchTrace(T('torchtrace_tracelens_h100__gaunernst_bert-small-uncased__1016001.json.gz'));
+  assert.equal(h100.pythonFunctions, 1385);
+  assert.ok(h100.memory.length > 0 && h100.memory.every((m) => m.device === 0 || m.device === -1));
+  assert.equal(h100.meta.displayTimeUnit, 'ms');
+  const k = analyzeTorchTrace(h100).kernels[0];
+  assert.ok(k.grid && k.block, 'grid and block of the kernels');
+});
+
+test('the streaming reader gives the same result as reading in one piece, gzipped or not, in any chunking', async () => {
+  const gz = readFileSync(T('torchtrace_hta__triton_example.json.gz'));
+  const text = (await import('node:zlib')).gunzipSync(gz).toString('utf8');
+  const whole = parseTorchTrace(text, 'x.json');
+  const dir = mkdtempSync(path.join(tmpdir(), 'fl-trace-'));
+  const plain = path.join(dir, 'plain.json');
+  writeFileSync(plain, text);
+  const streamed = await readTorchTrace(plain);
+  assert.deepEqual(streamed, whole);
+  const z = path.join(dir, 'again.json.gz');
+  writeFileSync(z, gzipSync(text));
+  assert.deepEqual(await readTorchTrace(z), whole);
+  // A byte-by-byte feed exercises every boundary inside strings, escapes and keys.
+  const { TraceEventScanner } = await import('../../src/core/formats/jsonEventScanner');
+  const events: unknown[] = [];
+  const top: string[] = [];
+  const sc = new TraceEventScanner({ event: (e) => events.push(e), topLevel: (k) => top.push(k) });
+  const bytes = Buffer.from(text);
+  for (let i = 0; i < bytes.length; i += 7) sc.push(bytes.subarray(i, i + 7));
+  sc.end();
+  assert.equal(events.length, whole.eventCount);
+  assert.ok(top.includes('deviceProperties') && top.includes('baseTimeNanoseconds'));
+});
+
+test('bad traces are FormatErrors with the place', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'fl-trace-'));
+  const cut = path.join(dir, 'cut.json');
+  writeFileSync(cut, '{"traceEvents": [{"ph": "X", "name": "a", "ts": 1, "dur": 2}, {"ph": "X", "na');
+  await assert.rejects(readTorchTrace(cut), (e: unknown) => e instanceof FormatError && /cut\.json:offset \d+: the JSON ends early/.test(e.message));
+  const bad = path.join(dir, 'bad.json');
+  const badText = '{"traceEvents": [{"ph": "X", "name": "a", "ts": 1, "dur": 2}, {"ph": X}]}';
+  writeFileSync(bad, badText);
+  const at = badText.indexOf('{"ph": X}');
+  await assert.rejects(readTorchTrace(bad), (e: unknown) => e instanceof FormatError && e.message.includes(`bad.json:offset ${at}: invalid JSON`));
+  await assert.rejects(readTorchTrace(path.join(dir, 'none.json')), /none\.json: no such file/);
+  const empty = path.join(dir, 'empty.json');
+  writeFileSync(empty, '{"traceEvents": []}');
+  await assert.rejects(readTorchTrace(empty), /found no trace events/);
+});
