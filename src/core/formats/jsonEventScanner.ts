@@ -51,6 +51,11 @@ export class TraceEventScanner {
   private captureString = false;
   private done = false;
   private readonly decoder = new TextDecoder('utf-8', { fatal: false });
+  /** Events wholly inside the current chunk: parsed together, one JSON.parse per chunk. */
+  private batchStart = -1;
+  private batchEnd = -1;
+  private batchCount = 0;
+  private batchChunk: Buffer | undefined;
 
   constructor(private readonly handlers: ScanHandlers) {}
 
@@ -65,13 +70,29 @@ export class TraceEventScanner {
     while (i < n) {
       const c = chunk[i];
       if (this.inString) {
-        if (this.escape) this.escape = false;
-        else if (c === BACKSLASH) this.escape = true;
-        else if (c === QUOTE) {
-          this.inString = false;
-          if (this.captureString && this.depth === 1) this.finishCapture(chunk, i + 1);
+        if (this.escape) {
+          this.escape = false;
+          i++;
+          continue;
         }
-        i++;
+        // Jump to the next quote that no backslash escapes (most bytes are inside strings).
+        let q = chunk.indexOf(QUOTE, i);
+        while (q >= 0) {
+          let k = q - 1;
+          while (k >= i && chunk[k] === BACKSLASH) k--;
+          if ((q - 1 - k) % 2 === 0) break;
+          q = chunk.indexOf(QUOTE, q + 1);
+        }
+        if (q < 0) {
+          let k = n - 1;
+          while (k >= i && chunk[k] === BACKSLASH) k--;
+          this.escape = (n - 1 - k) % 2 === 1;
+          i = n;
+          continue;
+        }
+        this.inString = false;
+        if (this.captureString && this.depth === 1) this.finishCapture(chunk, q + 1);
+        i = q + 1;
         continue;
       }
       if (c === QUOTE) {
@@ -119,11 +140,13 @@ export class TraceEventScanner {
         if (this.captureKind !== undefined && this.depth === this.captureDepth && this.captureKind !== 'key') {
           this.finishCapture(chunk, i + 1);
         } else if (this.inEvents && this.depth === 1) {
+          this.flushBatch();
           this.inEvents = false;
           this.currentKey = '';
           this.expectKey = true;
         }
         if (this.depth === 0) {
+          this.flushBatch();
           this.done = true;
           return;
         }
@@ -152,10 +175,66 @@ export class TraceEventScanner {
       }
       i++;
     }
+    this.flushBatch();
     if (this.captureKind !== undefined) {
       this.pieces.push(chunk.subarray(this.captureStart));
     }
     this.base += n;
+  }
+
+  private flushBatch(): void {
+    if (this.batchStart < 0 || !this.batchChunk) return;
+    const chunk = this.batchChunk;
+    const start = this.batchStart;
+    const end = this.batchEnd;
+    this.batchStart = -1;
+    this.batchChunk = undefined;
+    this.batchCount = 0;
+    let values: unknown[] | undefined;
+    try {
+      values = JSON.parse(`[${this.decoder.decode(chunk.subarray(start, end))}]`) as unknown[];
+    } catch {
+      values = undefined;
+    }
+    if (values) {
+      // Offsets are approximate within a batch (the batch's start); exact ones come with errors.
+      for (const v of values) this.handlers.event(v, this.base + start);
+      return;
+    }
+    // Something in the batch is malformed: parse one by one to name the event.
+    this.reparse(chunk, start, end);
+  }
+
+  private reparse(chunk: Buffer, start: number, end: number): void {
+    let depth = 0;
+    let inStr = false;
+    let esc = false;
+    let evStart = -1;
+    for (let i = start; i < end; i++) {
+      const c = chunk[i];
+      if (inStr) {
+        if (esc) esc = false;
+        else if (c === BACKSLASH) esc = true;
+        else if (c === QUOTE) inStr = false;
+        continue;
+      }
+      if (c === QUOTE) inStr = true;
+      else if (c === LBRACE || c === LBRACKET) {
+        if (depth === 0) evStart = i;
+        depth++;
+      } else if (c === RBRACE || c === RBRACKET) {
+        depth--;
+        if (depth === 0) {
+          let v: unknown;
+          try {
+            v = JSON.parse(this.decoder.decode(chunk.subarray(evStart, i + 1)));
+          } catch (e) {
+            throw new JsonScanError(this.base + evStart, `invalid JSON: ${(e as Error).message}`);
+          }
+          this.handlers.event(v, this.base + evStart);
+        }
+      }
+    }
   }
 
   end(): void {
@@ -171,6 +250,18 @@ export class TraceEventScanner {
   }
 
   private finishCapture(chunk: Buffer, endExclusive: number): void {
+    if (this.captureKind === 'event' && this.pieces.length === 0) {
+      // Wholly in this chunk: remember the range, parse with its neighbours.
+      if (this.batchStart < 0) {
+        this.batchStart = this.captureStart;
+        this.batchChunk = chunk;
+      }
+      this.batchEnd = endExclusive;
+      this.batchCount++;
+      this.captureKind = undefined;
+      return;
+    }
+    this.flushBatch();
     const part = chunk.subarray(this.captureStart, endExclusive);
     const bytes = this.pieces.length > 0 ? Buffer.concat([...this.pieces, part]) : part;
     const kind = this.captureKind;
