@@ -32,7 +32,17 @@ export class TorchTraceBuilder {
   private readonly categories: Record<string, number> = {};
   private eventCount = 0;
   private minTs = Infinity;
+  /** Names, pids and tids repeat millions of times in big traces: keep one copy of each. */
+  private readonly strings = new Map<string, string>();
+  private readonly shapesSeen = new Map<string, number>();
   form: 'kineto' | 'legacy' = 'kineto';
+
+  private intern(s: string): string {
+    const hit = this.strings.get(s);
+    if (hit !== undefined) return hit;
+    if (this.strings.size < 1_000_000) this.strings.set(s, s);
+    return s;
+  }
 
   constructor(private readonly fileName: string) {}
 
@@ -53,7 +63,7 @@ export class TorchTraceBuilder {
     this.categories[cat || '(none)'] = (this.categories[cat || '(none)'] ?? 0) + 1;
     const ph = e.ph;
     const ts = num(e.ts);
-    const name = typeof e.name === 'string' ? e.name : String(e.name ?? '');
+    const name = this.intern(typeof e.name === 'string' ? e.name : String(e.name ?? ''));
     const args = (e.args && typeof e.args === 'object' ? e.args : {}) as Record<string, unknown>;
     if (ph === 'i' || ph === 'I') {
       if (name === '[memory]' && ts !== undefined) {
@@ -66,16 +76,22 @@ export class TorchTraceBuilder {
     const dur = num(e.dur) ?? 0;
     if (dur < 0) throw new FormatError(this.fileName, `offset ${offset}`, `event "${name}" has a negative duration`);
     this.minTs = Math.min(this.minTs, ts);
-    const pid = String(e.pid ?? '');
-    const tid = String(e.tid ?? '');
+    const pid = this.intern(String(e.pid ?? ''));
+    const tid = this.intern(String(e.tid ?? ''));
     const externalId = num(args['External id'] ?? args['external id']);
     const correlation = num(args['correlation']);
     switch (catKey) {
       case 'cpu_op':
       case 'operator':
       case '':
-        this.ops.push({ name, kind: 'op', ts, dur, pid, tid, externalId, inputDims: args['Input Dims'] ?? args['Input dims'] });
+      {
+        // Input shapes: the tables show a few per operator; keeping every one costs gigabytes.
+        const seen = this.shapesSeen.get(name) ?? 0;
+        const dims = seen < 16 ? args['Input Dims'] ?? args['Input dims'] : undefined;
+        if (dims !== undefined) this.shapesSeen.set(name, seen + 1);
+        this.ops.push({ name, kind: 'op', ts, dur, pid, tid, externalId, inputDims: dims });
         return;
+      }
       case 'user_annotation':
         this.ops.push({ name, kind: 'annotation', ts, dur, pid, tid, externalId });
         return;
