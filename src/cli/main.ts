@@ -16,6 +16,7 @@ import { toCollapsedStacks, toSpeedscope } from '../core/formats/exportProfile';
 import { buildHtmlReport } from '../core/report/htmlReport';
 import { recordProfile, type SamplerChoice } from '../core/runners/recordProfile';
 import { ToolError } from '../core/runners/findTool';
+import { recordTorchTrace } from '../core/runners/recordTorchTrace';
 import { createRunDir, writeRunMetadata, type RunMetadata } from '../core/store/runStore';
 import { writeFileAtomic } from '../core/store/atomicWrite';
 
@@ -29,6 +30,12 @@ Usage:
   flamelens analyze FILE [--json] [--top N] [--thread ID]
   flamelens report FILE... -o report.html
   flamelens export FILE --format collapsed|speedscope -o OUT
+  flamelens torch [--wait N] [--warmup N] [--active N] [--repeat N] [--shapes] [--stack]
+                  [--memory] [--no-cuda] -- PYTHON SCRIPT [ARGS...]
+
+torch: runs the script unchanged under torch.profiler (CPU, and CUDA when available); every
+optimizer step advances the schedule (default wait 1, warmup 1, active 3, repeat 1); a script
+without an optimizer is profiled whole. Traces and key_averages() land in a run folder.
 
 record options:
   --sampler auto|py-spy|builtin   py-spy when found, else the built-in sampler (default auto)
@@ -72,6 +79,8 @@ export async function main(argv: string[]): Promise<number> {
         return await record(rest);
       case 'export':
         return await exportCmd(rest);
+      case 'torch':
+        return await torchCmd(rest);
       default:
         throw new UsageError(`unknown command "${command}" (see flamelens --help)`);
     }
@@ -193,6 +202,62 @@ async function exportCmd(args: string[]): Promise<number> {
   else if (values.format === 'speedscope') await writeFileAtomic(values.output, toSpeedscope(profile, path.basename(positionals[0])));
   else throw new UsageError('--format must be collapsed or speedscope');
   return 0;
+}
+
+async function torchCmd(args: string[]): Promise<number> {
+  const dd = args.indexOf('--');
+  const own = dd >= 0 ? args.slice(0, dd) : args;
+  const cmd = dd >= 0 ? args.slice(dd + 1) : [];
+  const { values } = parseArgs({
+    args: own,
+    options: {
+      wait: { type: 'string', default: '1' }, warmup: { type: 'string', default: '1' }, active: { type: 'string', default: '3' }, repeat: { type: 'string', default: '1' },
+      shapes: { type: 'boolean' }, stack: { type: 'boolean' }, memory: { type: 'boolean' }, 'no-cuda': { type: 'boolean' },
+    },
+  });
+  if (cmd.length < 2) throw new UsageError('torch needs -- PYTHON SCRIPT [ARGS]');
+  const nonNeg = (v: string, flag: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0) throw new UsageError(`${flag} must be a whole number, got "${v}"`);
+    return n;
+  };
+  const module = cmd[1] === '-m';
+  const script = module ? cmd[2] : cmd[1];
+  if (!script) throw new UsageError('-m needs a module name');
+  const rest = cmd.slice(module ? 3 : 2);
+  const name = path.basename(script);
+  const run = await createRunDir(process.cwd(), name);
+  const controller = new AbortController();
+  const onSigint = () => controller.abort();
+  process.on('SIGINT', onSigint);
+  const createdAt = new Date().toISOString();
+  try {
+    const r = await recordTorchTrace({
+      python: cmd[0], script, args: rest, module, outputDir: run.dir, cwd: process.cwd(),
+      launcherScript: path.join(__dirname, '..', 'media', 'flamelens_torch_launcher.py'),
+      wait: nonNeg(values.wait!, '--wait'), warmup: nonNeg(values.warmup!, '--warmup'), active: Math.max(1, nonNeg(values.active!, '--active')), repeat: nonNeg(values.repeat!, '--repeat'),
+      shapes: values.shapes, stack: values.stack, memory: values.memory, noCuda: values['no-cuda'], signal: controller.signal,
+      onOutput: (line, stream) => (stream === 'stdout' ? process.stdout : process.stderr).write(line + '\n'),
+    });
+    for (const note of r.info.notes) process.stderr.write(`flamelens: ${note}\n`);
+    await writeRunMetadata(run.dir, {
+      schema: 1, id: run.id, name, kind: 'torch', createdAt, finishedAt: new Date().toISOString(),
+      status: r.cancelled ? 'cancelled' : r.traces.length ? 'completed' : 'failed', exitCode: r.exitCode,
+      message: r.traces.length ? undefined : r.info.notes.join(' '),
+      command: [cmd[0], ...(module ? ['-m'] : []), script, ...rest], cwd: process.cwd(), sampler: 'torch-profiler', samplerVersion: r.info.torch ? `torch ${r.info.torch}` : undefined,
+      rateHz: 0, interpreter: cmd[0], output: r.traces[0] ? path.basename(r.traces[0]) : 'trace-1.pt.trace.json', format: 'torch-trace',
+    });
+    if (r.traces.length === 0) {
+      process.stderr.write(`flamelens: no trace was recorded\n`);
+      return 1;
+    }
+    process.stderr.write(`flamelens: torch ${r.info.torch ?? '?'} (${r.info.kineto ? 'Kineto' : 'legacy profiler'}; ${(r.info.activities ?? []).join('+')}), ${r.info.steps} optimizer steps, ${r.traces.length} trace(s)\n`);
+    await analyzeTorch(r.traces[0], false, 10);
+    for (const t of r.traces) process.stdout.write(`${t}\n`);
+    return 0;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
 }
 
 async function record(args: string[]): Promise<number> {

@@ -149,10 +149,12 @@ export function analyzeTorchTrace(trace: TorchTrace): TorchSummary {
   const rows = new Map<string, OpRow & { shapes: Set<string> }>();
   for (const n of nodes) {
     const o = n.op;
-    let row = rows.get(o.name);
+    // key_averages() folds the per-step spans into one row, as torch names it.
+    const name = /^ProfilerStep#\d+$/.test(o.name) ? 'ProfilerStep*' : o.name;
+    let row = rows.get(name);
     if (!row) {
-      row = { name: o.name, calls: 0, selfCpuUs: 0, totalCpuUs: 0, selfDeviceUs: 0, totalDeviceUs: 0, shapes: new Set() };
-      rows.set(o.name, row);
+      row = { name, calls: 0, selfCpuUs: 0, totalCpuUs: 0, selfDeviceUs: 0, totalDeviceUs: 0, shapes: new Set() };
+      rows.set(name, row);
     }
     row.calls++;
     row.totalCpuUs += o.dur;

@@ -11,7 +11,7 @@ export interface RunMetadata {
   schema: 1;
   id: string;
   name: string;
-  kind: 'cpu';
+  kind: 'cpu' | 'torch';
   createdAt: string;
   finishedAt?: string;
   status: 'running' | 'completed' | 'cancelled' | 'failed';
@@ -20,7 +20,7 @@ export interface RunMetadata {
   message?: string;
   command: string[];
   cwd: string;
-  sampler: 'py-spy' | 'builtin';
+  sampler: 'py-spy' | 'builtin' | 'torch-profiler';
   samplerVersion?: string;
   rateHz: number;
   durationS?: number;
@@ -29,7 +29,7 @@ export interface RunMetadata {
   pythonVersion?: string;
   /** File name of the profile inside the run folder. */
   output: string;
-  format: 'collapsed' | 'speedscope';
+  format: 'collapsed' | 'speedscope' | 'torch-trace';
   samples?: number;
   fallbackReason?: string;
 }

@@ -343,7 +343,7 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
   // Lenses survive a reload: the newest completed run of each folder becomes active again.
   void (async () => {
     for (const f of vscode.workspace.workspaceFolders ?? []) {
-      const latest = (await listRuns(f.uri.fsPath)).find((r) => r.meta.status === 'completed' || r.meta.status === 'cancelled');
+      const latest = (await listRuns(f.uri.fsPath)).find((r) => r.meta.kind === 'cpu' && (r.meta.status === 'completed' || r.meta.status === 'cancelled'));
       if (latest && !hotPaths.activeFor(f.uri.fsPath)) await activateRun(latest, f.uri.fsPath, false);
     }
   })();

@@ -24,7 +24,11 @@ export class RunItem extends vscode.TreeItem {
     this.iconPath = new vscode.ThemeIcon(m.status === 'failed' ? 'error' : m.status === 'cancelled' ? 'debug-stop' : m.status === 'running' ? 'loading~spin' : 'flame');
     this.id = run.dir;
     this.resourceUri = vscode.Uri.file(path.join(run.dir, m.output));
-    if (m.status !== 'failed' && m.status !== 'running') {
+    if (m.kind === 'torch') {
+      // PyTorch trace runs (from `flamelens torch`): their views are not in the editor yet.
+      this.description = `${this.description} · PyTorch trace`;
+      this.resourceUri = vscode.Uri.file(run.dir);
+    } else if (m.status !== 'failed' && m.status !== 'running') {
       this.command = { command: 'flamelens.openRun', title: 'Open Run', arguments: [this] };
     }
   }
