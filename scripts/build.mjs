@@ -33,6 +33,17 @@ const configs = [
     entryPoints: ['webview/flamegraph/main.ts'],
     outfile: 'dist/webview/flamegraph.js',
   },
+  {
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2020',
+    minify: true,
+    logLevel: 'warning',
+    define,
+    entryPoints: ['webview/torch/main.ts'],
+    outfile: 'dist/webview/torch.js',
+  },
 ];
 
 function writeCss() {

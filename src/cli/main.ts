@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { readProfile } from '../core/formats/readProfile';
 import { looksLikeTorchTrace, readTorchTrace } from '../core/formats/torchTrace';
 import { analyzeTorchTrace } from '../core/analysis/torchAnalysis';
+import { buildTraceView } from '../core/analysis/torchView';
 import { FormatError } from '../core/formats/formatError';
 import { analyzeHotPaths } from '../core/analysis/hotPaths';
 import { toCollapsedStacks, toSpeedscope } from '../core/formats/exportProfile';
@@ -185,10 +186,18 @@ async function report(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { output: { type: 'string', short: 'o' } } });
   if (positionals.length === 0) throw new UsageError('report needs at least one FILE');
   if (!values.output) throw new UsageError('report needs -o report.html');
-  const inputs = [];
-  for (const f of positionals) inputs.push({ title: path.basename(f), profile: await readProfile(f) });
-  const assets = await webviewAssets();
-  const html = buildHtmlReport(inputs, assets, randomBytes(16).toString('base64'));
+  const kinds = await Promise.all(positionals.map((f) => isTorchTrace(f)));
+  let html: string;
+  if (kinds.some(Boolean)) {
+    if (!kinds.every(Boolean)) throw new UsageError('report takes either CPU profiles or PyTorch traces, not both in one report');
+    const views = [];
+    for (const f of positionals) views.push(buildTraceView(await readTorchTrace(f), path.basename(f)));
+    html = buildHtmlReport(views, await webviewAssets('torch'), randomBytes(16).toString('base64'));
+  } else {
+    const inputs = [];
+    for (const f of positionals) inputs.push({ title: path.basename(f), profile: await readProfile(f) });
+    html = buildHtmlReport(inputs, await webviewAssets('flamegraph'), randomBytes(16).toString('base64'));
+  }
   await writeFileAtomic(values.output, html);
   process.stderr.write(`flamelens: wrote ${values.output} (${(html.length / 1024).toFixed(0)} KiB)\n`);
   return 0;
@@ -374,10 +383,10 @@ export function samplerScriptPath(): string {
   return path.join(__dirname, '..', 'media', 'flamelens_sampler.py');
 }
 
-async function webviewAssets(): Promise<{ js: string; css: string }> {
+async function webviewAssets(bundle: 'flamegraph' | 'torch'): Promise<{ js: string; css: string }> {
   const dir = path.join(__dirname, 'webview');
   try {
-    const [js, css] = await Promise.all([fs.readFile(path.join(dir, 'flamegraph.js'), 'utf8'), fs.readFile(path.join(dir, 'flamegraph.css'), 'utf8')]);
+    const [js, css] = await Promise.all([fs.readFile(path.join(dir, `${bundle}.js`), 'utf8'), fs.readFile(path.join(dir, 'flamegraph.css'), 'utf8')]);
     return { js, css };
   } catch {
     throw new Error(`the webview bundle is missing from ${dir}; run npm run build`);

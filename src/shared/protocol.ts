@@ -3,6 +3,7 @@
  * union each way. Request/response traffic is typed from `ProfileRpc` and matched by id.
  */
 import type { ProfileRpc, ProfileSummary } from '../core/analysis/profileSession';
+import type { TraceViewData } from '../core/analysis/torchView';
 
 export type RpcMethod = keyof ProfileRpc;
 export type RpcParams<M extends RpcMethod> = Parameters<ProfileRpc[M]>[0];
@@ -22,14 +23,16 @@ export type ToHost =
   | { type: 'ready' }
   | RpcRequest
   | { type: 'openSource'; file: string; line?: number }
-  | { type: 'export'; format: 'collapsed' | 'speedscope' };
+  | { type: 'export'; format: 'collapsed' | 'speedscope' }
+  | { type: 'exportCsv'; name: string; csv: string };
 
 /** Host → webview. */
 export type ToWebview =
   | { type: 'init'; summary: ProfileSummary; options: ViewerOptions }
   | { type: 'response'; id: number; ok: true; result: unknown }
   | { type: 'response'; id: number; ok: false; error: string }
-  | { type: 'error'; message: string };
+  | { type: 'error'; message: string }
+  | { type: 'traceInit'; data: TraceViewData; interactive: boolean };
 
 /** Answers one request with a session's method; errors become a failed response. */
 export function answerRequest(rpc: ProfileRpc, req: RpcRequest): ToWebview {

@@ -62,7 +62,8 @@ async function main() {
   console.log(`host view for a zoom (cached tree): median ${median(zoomTimes).toFixed(1)} ms of 20`);
 
   const dir = mkdtempSync(path.join(tmpdir(), 'flamelens-bench-'));
-  const html = buildHtmlReport([{ title: 'bench', profile }], {
+  const inputs = [{ title: 'bench', profile }];
+  const html = buildHtmlReport(inputs, {
     js: readFileSync(path.join(ROOT, 'dist', 'webview', 'flamegraph.js'), 'utf8'),
     css: readFileSync(path.join(ROOT, 'dist', 'webview', 'flamegraph.css'), 'utf8'),
   }, 'benchnonce');

@@ -260,6 +260,8 @@ class FlameApp {
       case 'error':
         this.showError(m.message);
         break;
+      case 'traceInit':
+        break; // for the PyTorch trace view
     }
   }
 

@@ -81,6 +81,8 @@ export function connectFlameGraph(webview: vscode.Webview, extensionUri: vscode.
         log.info(`Exported ${source.title} to ${target.fsPath}`);
         return;
       }
+      case 'exportCsv':
+        return; // the trace view's message; the flame graph has no tables to export as CSV
       default: {
         const never: never = m;
         log.warn(`Unknown message from the flame graph view: ${JSON.stringify(never)}`);

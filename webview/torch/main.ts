@@ -1,0 +1,224 @@
+/**
+ * The PyTorch trace view: GPU breakdown and utilisation chart (chart.js), and the operator and
+ * kernel tables (sortable, filterable, exportable to CSV). Renders what the host computed; in
+ * the standalone report the data is embedded. Every string from a trace is inserted as text.
+ */
+import { Chart, LineController, LineElement, PointElement, LinearScale, Filler, Tooltip, Legend } from 'chart.js';
+import type { TraceViewData } from '../../src/core/analysis/torchView';
+import { toCsv } from '../../src/core/analysis/torchView';
+import type { ToHost, ToWebview } from '../../src/shared/protocol';
+
+Chart.register(LineController, LineElement, PointElement, LinearScale, Filler, Tooltip, Legend);
+
+interface VsCodeApi {
+  postMessage(msg: ToHost): void;
+}
+declare function acquireVsCodeApi(): VsCodeApi;
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, text?: string): HTMLElementTagNameMap[K] {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+const ms = (us: number) => (us / 1000).toLocaleString('en-US', { maximumFractionDigits: 3 });
+const pct = (v: number) => `${v.toFixed(1)}%`;
+
+interface Column<T> {
+  title: string;
+  value: (r: T) => number | string | undefined;
+  format?: (r: T) => string;
+  numeric?: boolean;
+}
+
+function table<T>(id: string, title: string, rows: T[], columns: Column<T>[], onExport: (csv: string) => void, initialSort: number): HTMLElement {
+  const section = el('section', { class: 'trace-table', id });
+  const head = el('div', { class: 'table-head' });
+  head.append(el('h2', {}, title));
+  const filter = el('input', { type: 'search', placeholder: 'Filter by name', 'aria-label': `Filter ${title}` });
+  const count = el('span', { class: 'hint' });
+  const exportBtn = el('button', { type: 'button' }, 'Export CSV');
+  head.append(filter, count, exportBtn);
+  const t = el('table');
+  const thead = el('thead');
+  const tr = el('tr');
+  let sortCol = initialSort;
+  let desc = true;
+  const body = el('tbody');
+  const current = () => {
+    const f = filter.value.trim().toLowerCase();
+    const filtered = f ? rows.filter((r) => String(columns[0].value(r) ?? '').toLowerCase().includes(f)) : [...rows];
+    const col = columns[sortCol];
+    filtered.sort((a, b) => {
+      const x = col.value(a);
+      const y = col.value(b);
+      const c = typeof x === 'number' && typeof y === 'number' ? x - y : String(x ?? '').localeCompare(String(y ?? ''));
+      return desc ? -c : c;
+    });
+    return filtered;
+  };
+  const render = () => {
+    const list = current();
+    const shown = list.slice(0, 500);
+    body.replaceChildren(...shown.map((r) => {
+      const row = el('tr');
+      for (const c of columns) row.append(el('td', c.numeric ? { class: 'num' } : {}, c.format ? c.format(r) : String(c.value(r) ?? '')));
+      return row;
+    }));
+    count.textContent = list.length > shown.length ? `showing ${shown.length} of ${list.length}` : `${list.length} rows`;
+  };
+  columns.forEach((c, i) => {
+    const th = el('th', { tabindex: '0', role: 'button' }, c.title);
+    const sort = () => {
+      if (sortCol === i) desc = !desc;
+      else {
+        sortCol = i;
+        desc = !!c.numeric;
+      }
+      render();
+    };
+    th.addEventListener('click', sort);
+    th.addEventListener('keydown', (e) => (e.key === 'Enter' ? sort() : undefined));
+    tr.append(th);
+  });
+  thead.append(tr);
+  t.append(thead, body);
+  filter.addEventListener('input', render);
+  exportBtn.addEventListener('click', () => onExport(toCsv(columns.map((c) => c.title), current().map((r) => columns.map((c) => c.value(r))))));
+  section.append(head, t);
+  render();
+  return section;
+}
+
+function render(root: HTMLElement, d: TraceViewData, exportCsv: (name: string, csv: string) => void): void {
+  root.replaceChildren();
+  root.classList.add('flamelens', 'trace');
+  const header = el('header', { class: 'toolbar' });
+  header.append(el('span', { class: 'title' }, d.title));
+  header.append(el('span', { class: 'hint' }, `${d.form === 'kineto' ? 'Kineto trace' : 'legacy trace'} · ${d.events.toLocaleString('en-US')} events · span ${ms(d.spanUs)} ms · ${d.gpuActivities.toLocaleString('en-US')} GPU activities${d.devices.length ? ` · ${d.devices.join(', ')}` : ''}`));
+  root.append(header);
+
+  const gpu = el('section', { class: 'gpu', id: 'gpu-breakdown' });
+  gpu.append(el('h2', {}, 'GPU time'));
+  if (d.gpu.length === 0) {
+    gpu.append(el('p', { class: 'hint' }, 'No GPU activity in this trace (a CPU-only run).'));
+  } else {
+    const t = el('table');
+    const h = el('tr');
+    for (const c of ['Device', 'Busy', 'Idle', 'Busy %', 'Compute', 'Memcpy', 'Memset', 'Communication']) h.append(el('th', {}, c));
+    t.append(el('thead'), el('tbody'));
+    t.tHead!.append(h);
+    for (const g of d.gpu) {
+      const r = el('tr');
+      for (const v of [`GPU ${g.device}`, `${ms(g.busyUs)} ms`, `${ms(g.idleUs)} ms`, pct(g.spanUs > 0 ? (100 * g.busyUs) / g.spanUs : 0), `${ms(g.computeUs)} ms`, `${ms(g.memcpyUs)} ms`, `${ms(g.memsetUs)} ms`, `${ms(g.communicationUs)} ms`]) r.append(el('td', {}, v));
+      t.tBodies[0].append(r);
+    }
+    gpu.append(t);
+    const canvasBox = el('div', { class: 'chart' });
+    const canvas = el('canvas', { id: 'gpu-timeline', 'aria-label': 'GPU utilisation over time' });
+    canvasBox.append(canvas);
+    gpu.append(canvasBox);
+    const styles = getComputedStyle(document.body);
+    const fg = styles.getPropertyValue('--vscode-foreground').trim() || '#333';
+    const palette = ['#e8590c', '#1c7ed6', '#2f9e44', '#ae3ec9', '#f59f00', '#0ca678', '#d6336c', '#5c7cfa'];
+    new Chart(canvas, {
+      type: 'line',
+      data: {
+        datasets: d.timeline.map((tl, i) => ({
+          label: `GPU ${tl.device} utilisation %`,
+          data: tl.busyPct.map((y, k) => ({ x: ((k + 0.5) * tl.bucketUs) / 1000, y })),
+          borderColor: palette[i % palette.length],
+          backgroundColor: `${palette[i % palette.length]}33`,
+          fill: true,
+          pointRadius: 0,
+          borderWidth: 1.5,
+        })),
+      },
+      options: {
+        animation: false,
+        maintainAspectRatio: false,
+        scales: {
+          x: { type: 'linear', title: { display: true, text: 'time (ms)', color: fg }, ticks: { color: fg } },
+          y: { min: 0, max: 100, title: { display: true, text: 'busy %', color: fg }, ticks: { color: fg } },
+        },
+        plugins: { legend: { labels: { color: fg } } },
+      },
+    });
+  }
+  root.append(gpu);
+
+  const hasDevice = d.gpuActivities > 0;
+  root.append(table('ops-table', 'Operators', d.ops, [
+    { title: 'Operator', value: (r) => r.name },
+    { title: 'Calls', value: (r) => r.calls, numeric: true },
+    { title: 'Self CPU (ms)', value: (r) => r.selfCpuUs, format: (r) => ms(r.selfCpuUs), numeric: true },
+    { title: 'Total CPU (ms)', value: (r) => r.totalCpuUs, format: (r) => ms(r.totalCpuUs), numeric: true },
+    { title: 'Self device (ms)', value: (r) => r.selfDeviceUs, format: (r) => ms(r.selfDeviceUs), numeric: true },
+    { title: 'Total device (ms)', value: (r) => r.totalDeviceUs, format: (r) => ms(r.totalDeviceUs), numeric: true },
+    { title: 'Input shapes', value: (r) => (r.inputShapes ?? []).join(' ') },
+  ], (csv) => exportCsv('operators.csv', csv), hasDevice ? 5 : 2));
+  if (hasDevice) {
+    root.append(table('kernels-table', 'Kernels', d.kernels, [
+      { title: 'Kernel', value: (r) => r.name },
+      { title: 'Calls', value: (r) => r.calls, numeric: true },
+      { title: 'Total (ms)', value: (r) => r.totalUs, format: (r) => ms(r.totalUs), numeric: true },
+      { title: 'Mean (µs)', value: (r) => r.meanUs, format: (r) => r.meanUs.toFixed(2), numeric: true },
+      { title: 'Min (µs)', value: (r) => r.minUs, format: (r) => r.minUs.toFixed(2), numeric: true },
+      { title: 'Max (µs)', value: (r) => r.maxUs, format: (r) => r.maxUs.toFixed(2), numeric: true },
+      { title: 'GPU %', value: (r) => r.gpuPct, format: (r) => pct(r.gpuPct), numeric: true },
+      { title: 'Grid', value: (r) => r.grid?.join('×') },
+      { title: 'Block', value: (r) => r.block?.join('×') },
+      { title: 'Regs/thread', value: (r) => r.registersPerThread, numeric: true },
+      { title: 'Shared mem', value: (r) => r.sharedMemory, numeric: true },
+      { title: 'Occupancy %', value: (r) => r.occupancy, format: (r) => (r.occupancy === undefined ? '' : r.occupancy.toFixed(0)), numeric: true },
+      { title: 'Devices/streams', value: (r) => `${r.devices.join(',')}/${r.streams.join(',')}` },
+    ], (csv) => exportCsv('kernels.csv', csv), 2));
+  }
+  document.body.dataset.flamelensReady = '1';
+}
+
+function downloadCsv(name: string, csv: string): void {
+  const a = el('a', { download: name });
+  a.href = URL.createObjectURL(new Blob([csv], { type: 'text/csv' }));
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+}
+
+function boot(): void {
+  const root = document.getElementById('app') ?? document.body;
+  if (typeof acquireVsCodeApi === 'function') {
+    const api = acquireVsCodeApi();
+    window.addEventListener('message', (e: MessageEvent<ToWebview>) => {
+      const m = e.data;
+      if (m.type === 'traceInit') render(root, m.data, (name, csv) => (m.interactive ? api.postMessage({ type: 'exportCsv', name, csv }) : downloadCsv(name, csv)));
+      else if (m.type === 'error') {
+        root.replaceChildren(el('p', { class: 'status error' }, m.message));
+      }
+    });
+    api.postMessage({ type: 'ready' });
+    return;
+  }
+  const dataEl = document.getElementById('flamelens-data');
+  const traces = dataEl ? (JSON.parse(dataEl.textContent ?? '[]') as TraceViewData[]) : [];
+  if (traces.length === 0) {
+    root.textContent = 'No trace data in this report.';
+    return;
+  }
+  const show = (i: number) => {
+    render(root, traces[i], downloadCsv);
+    if (traces.length > 1) {
+      const sel = el('select', { id: 'trace-select', 'aria-label': 'Trace' });
+      traces.forEach((t, k) => {
+        const o = el('option', { value: String(k) }, t.title);
+        if (k === i) o.selected = true;
+        sel.append(o);
+      });
+      sel.addEventListener('change', () => show(Number(sel.value)));
+      root.querySelector('header')?.append(sel);
+    }
+  };
+  show(0);
+}
+
+boot();
