@@ -5,14 +5,17 @@
  */
 import * as vscode from 'vscode';
 import * as profiling from './profiling/register';
+import * as torch from './torch/register';
 
 export interface FlamelensApi {
   profiling: profiling.ProfilingApi;
+  torch: torch.TorchApi;
 }
 
 export function activate(context: vscode.ExtensionContext): FlamelensApi {
   const log = vscode.window.createOutputChannel('flamelens', { log: true });
-  const api: FlamelensApi = { profiling: profiling.register(context, log) };
+  const cpu = profiling.register(context, log);
+  const api: FlamelensApi = { profiling: cpu, torch: torch.register(context, log, () => cpu.runs.refresh()) };
   log.info(`flamelens ${context.extension.packageJSON.version as string} activated`);
   return api;
 }

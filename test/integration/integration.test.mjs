@@ -32,6 +32,8 @@ test('integration suites pass in the VS Code extension host', { timeout: 600_000
   const ws = mkdtempSync(path.join(tmpdir(), 'flamelens-int-ws-'));
   cpSync(path.join(ROOT, 'examples', 'matrix_work.py'), path.join(ws, 'matrix_work.py'));
   cpSync(path.join(ROOT, 'test', 'fixtures', 'real', 'flamelens-builtin-sampler1_py3.11.7_matrix_work.folded'), path.join(ws, 'recorded-elsewhere.folded'));
+  cpSync(path.join(ROOT, 'examples', 'torch_train.py'), path.join(ws, 'torch_train.py'));
+  cpSync(path.join(ROOT, 'test', 'fixtures', 'real', 'torchtrace_tracelens_h100__gaunernst_bert-small-uncased__1016001.json.gz'), path.join(ws, 'h100.pt.trace.json.gz'));
   const resultPath = path.join(ws, '..', `${path.basename(ws)}-result.json`);
   const server = await startCodeServer({
     vsix: [vsix, runnerVsix],

@@ -41,7 +41,8 @@ test('flamelens torch captures a training script unchanged; the operator table m
     assert.equal(o.calls, e.calls, `${e.name} calls`);
     const tol = e.calls * 1.5 + 0.01 * e.totalCpuUs;
     assert.ok(Math.abs(o.totalCpuUs - e.totalCpuUs) <= tol, `${e.name} total ${o.totalCpuUs} vs ${e.totalCpuUs}`);
-    assert.ok(Math.abs(o.selfCpuUs - e.selfCpuUs) <= 2 * tol, `${e.name} self ${o.selfCpuUs} vs ${e.selfCpuUs}`);
+    // key_averages() can print a negative self time when a child outlasts its parent; ours is clamped at 0.
+    assert.ok(Math.abs(o.selfCpuUs - Math.max(0, e.selfCpuUs)) <= 2 * tol, `${e.name} self ${o.selfCpuUs} vs ${e.selfCpuUs}`);
   }
 });
 

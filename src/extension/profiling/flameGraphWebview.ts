@@ -21,9 +21,9 @@ export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions 
   };
 }
 
-export function flameGraphHtml(webview: vscode.Webview, extensionUri: vscode.Uri, title: string): string {
+export function flameGraphHtml(webview: vscode.Webview, extensionUri: vscode.Uri, title: string, bundle: 'flamegraph' | 'torch' = 'flamegraph'): string {
   const nonce = randomBytes(16).toString('base64');
-  const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', 'flamegraph.js'));
+  const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', `${bundle}.js`));
   const style = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', 'flamegraph.css'));
   return `<!DOCTYPE html>
 <html lang="en">

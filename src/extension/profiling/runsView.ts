@@ -25,9 +25,11 @@ export class RunItem extends vscode.TreeItem {
     this.id = run.dir;
     this.resourceUri = vscode.Uri.file(path.join(run.dir, m.output));
     if (m.kind === 'torch') {
-      // PyTorch trace runs (from `flamelens torch`): their views are not in the editor yet.
       this.description = `${this.description} · PyTorch trace`;
-      this.resourceUri = vscode.Uri.file(run.dir);
+      this.iconPath = new vscode.ThemeIcon(m.status === 'failed' ? 'error' : 'zap');
+      if (m.status === 'completed' || m.status === 'cancelled') {
+        this.command = { command: 'flamelens.openTorchTrace', title: 'Open Trace', arguments: [path.join(run.dir, m.output)] };
+      }
     } else if (m.status !== 'failed' && m.status !== 'running') {
       this.command = { command: 'flamelens.openRun', title: 'Open Run', arguments: [this] };
     }

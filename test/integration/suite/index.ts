@@ -3,6 +3,7 @@
 // the number of failures. The outcome of each test is also kept in `report` for the driver.
 import Mocha from 'mocha';
 import { registerProfilingSuite } from './profiling.test';
+import { registerTorchSuite } from './torch.test';
 
 export const report: string[] = [];
 
@@ -10,6 +11,7 @@ export function run(): Promise<number> {
   const mocha = new Mocha({ ui: 'tdd', timeout: 120_000, color: false, reporter: 'spec' });
   mocha.suite.emit('pre-require', globalThis, 'integration', mocha);
   registerProfilingSuite();
+  registerTorchSuite();
   return new Promise((resolve) => {
     const runner = mocha.run((failures) => resolve(failures));
     runner.on('pass', (t) => report.push(`ok - ${t.fullTitle()} (${t.duration ?? 0} ms)`));

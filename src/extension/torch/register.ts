@@ -1,0 +1,140 @@
+/**
+ * PyTorch profiler traces in the editor: "Profile Python File with PyTorch Profiler" (the
+ * script unchanged, under media/flamelens_torch_launcher.py), a custom editor that opens
+ * `*.pt.trace.json(.gz)` as operator/kernel tables and GPU time, and trace runs in the Runs view.
+ */
+import * as vscode from 'vscode';
+import * as path from 'node:path';
+import { readTorchTrace } from '../../core/formats/torchTrace';
+import { buildTraceView } from '../../core/analysis/torchView';
+import { recordTorchTrace } from '../../core/runners/recordTorchTrace';
+import { createRunDir, writeRunMetadata, type RunEntry, type RunMetadata } from '../../core/store/runStore';
+import type { ToHost, ToWebview } from '../../shared/protocol';
+import { flameGraphHtml, webviewOptions } from '../profiling/flameGraphWebview';
+import { resolveInterpreter } from '../python/interpreter';
+import { profilerConfig } from '../config';
+
+export const TORCH_TRACE_VIEW_TYPE = 'flamelens.torchTrace';
+
+export interface TorchApi {
+  openTrace(file: string): Promise<void>;
+  panelTitles(): string[];
+}
+
+/** Wires a webview to a trace file: read and analysed on the host, tables sent once. */
+function connectTrace(webview: vscode.Webview, extensionUri: vscode.Uri, file: string, log: vscode.LogOutputChannel): vscode.Disposable {
+  webview.options = webviewOptions(extensionUri);
+  const title = path.basename(file);
+  webview.html = flameGraphHtml(webview, extensionUri, title, 'torch');
+  const post = (m: ToWebview) => void webview.postMessage(m);
+  return webview.onDidReceiveMessage(async (m: ToHost) => {
+    if (m.type === 'ready') {
+      try {
+        const t0 = Date.now();
+        const trace = await readTorchTrace(file);
+        const data = buildTraceView(trace, title);
+        log.info(`Read ${file} (${trace.eventCount} events) in ${Date.now() - t0} ms`);
+        post({ type: 'traceInit', data, interactive: true });
+      } catch (e) {
+        const message = e instanceof Error ? e.message : String(e);
+        log.warn(`Could not open ${file}: ${message}`);
+        post({ type: 'error', message });
+      }
+    } else if (m.type === 'exportCsv') {
+      const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(path.join(path.dirname(file), m.name)), filters: { CSV: ['csv'] } });
+      if (target) await vscode.workspace.fs.writeFile(target, Buffer.from(m.csv, 'utf8'));
+    }
+  });
+}
+
+export function register(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, onRun: () => void): TorchApi {
+  const panels = new Map<string, vscode.WebviewPanel>();
+  const launcher = vscode.Uri.joinPath(context.extensionUri, 'media', 'flamelens_torch_launcher.py').fsPath;
+
+  async function openTrace(file: string): Promise<void> {
+    const existing = panels.get(file);
+    if (existing) {
+      existing.reveal();
+      return;
+    }
+    const panel = vscode.window.createWebviewPanel('flamelens.torchTraceView', `⚡ ${path.basename(file)}`, vscode.ViewColumn.Beside, { retainContextWhenHidden: true });
+    const wiring = connectTrace(panel.webview, context.extensionUri, file, log);
+    panels.set(file, panel);
+    panel.onDidDispose(() => {
+      wiring.dispose();
+      panels.delete(file);
+    });
+  }
+
+  context.subscriptions.push(
+    vscode.window.registerCustomEditorProvider(TORCH_TRACE_VIEW_TYPE, {
+      openCustomDocument: (uri: vscode.Uri) => ({ uri, dispose: () => undefined }),
+      resolveCustomEditor: async (doc: vscode.CustomDocument, panel: vscode.WebviewPanel) => {
+        const wiring = connectTrace(panel.webview, context.extensionUri, doc.uri.fsPath, log);
+        panel.onDidDispose(() => wiring.dispose());
+      },
+    }, { webviewOptions: { retainContextWhenHidden: true } }),
+
+    vscode.commands.registerCommand('flamelens.profileTorch', async (uri?: vscode.Uri) => {
+      const target = uri instanceof vscode.Uri ? uri : vscode.window.activeTextEditor?.document.uri;
+      if (!target || target.scheme !== 'file' || !/\.py$/i.test(target.fsPath)) {
+        void vscode.window.showWarningMessage('flamelens: open a Python file to profile it with the PyTorch profiler.');
+        return undefined;
+      }
+      if (!vscode.workspace.isTrusted) {
+        void vscode.window.showWarningMessage('flamelens starts no programs in an untrusted workspace.');
+        return undefined;
+      }
+      const folder = vscode.workspace.getWorkspaceFolder(target);
+      const root = folder?.uri.fsPath ?? path.dirname(target.fsPath);
+      const cfg = vscode.workspace.getConfiguration('flamelens', target);
+      const python = await resolveInterpreter(target, profilerConfig(target).pythonPath, log);
+      const name = path.basename(target.fsPath);
+      const { id, dir } = await createRunDir(root, name);
+      const createdAt = new Date().toISOString();
+      const base: RunMetadata = {
+        schema: 1, id, name, kind: 'torch', createdAt, status: 'running', command: [python, target.fsPath], cwd: root,
+        sampler: 'torch-profiler', rateHz: 0, interpreter: python, output: 'trace-1.pt.trace.json', format: 'torch-trace',
+      };
+      await writeRunMetadata(dir, base);
+      onRun();
+      const controller = new AbortController();
+      try {
+        const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `flamelens: PyTorch profiler on ${name}`, cancellable: true }, (_p, token) => {
+          token.onCancellationRequested(() => controller.abort());
+          return recordTorchTrace({
+            python, script: target.fsPath, args: [], outputDir: dir, cwd: root, launcherScript: launcher, signal: controller.signal,
+            wait: cfg.get<number>('torch.wait', 1), warmup: cfg.get<number>('torch.warmup', 1), active: cfg.get<number>('torch.active', 3), repeat: cfg.get<number>('torch.repeat', 1),
+            shapes: cfg.get<boolean>('torch.recordShapes', true), stack: cfg.get<boolean>('torch.withStack', false), memory: cfg.get<boolean>('torch.profileMemory', false),
+            onOutput: (line, stream) => (stream === 'stderr' ? log.warn(`[${name}] ${line}`) : log.info(`[${name}] ${line}`)),
+          });
+        });
+        const meta: RunMetadata = {
+          ...base, finishedAt: new Date().toISOString(), status: r.cancelled ? 'cancelled' : r.traces.length ? 'completed' : 'failed', exitCode: r.exitCode,
+          samplerVersion: r.info.torch ? `torch ${r.info.torch}` : undefined, output: r.traces[0] ? path.basename(r.traces[0]) : base.output,
+          message: r.info.notes.join(' ') || undefined,
+        };
+        await writeRunMetadata(dir, meta);
+        onRun();
+        for (const note of r.info.notes) log.info(`[${name}] ${note}`);
+        if (r.traces.length === 0) {
+          void vscode.window.showWarningMessage(`flamelens: no trace was recorded. ${r.info.notes.join(' ')}`);
+          return { dir, meta } satisfies RunEntry;
+        }
+        await openTrace(r.traces[0]);
+        return { dir, meta } satisfies RunEntry;
+      } catch (e) {
+        const message = e instanceof Error ? e.message : String(e);
+        await writeRunMetadata(dir, { ...base, status: 'failed', finishedAt: new Date().toISOString(), message });
+        onRun();
+        void vscode.window.showErrorMessage(`flamelens: ${message}`);
+        return undefined;
+      }
+    }),
+
+    vscode.commands.registerCommand('flamelens.openTorchTrace', async (file?: string) => {
+      if (typeof file === 'string') await openTrace(file);
+    }),
+  );
+  return { openTrace, panelTitles: () => [...panels.values()].map((p) => p.title) };
+}

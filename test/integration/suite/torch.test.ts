@@ -1,0 +1,42 @@
+import * as vscode from 'vscode';
+import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { promises as fs } from 'node:fs';
+import * as mocha from 'mocha';
+import type { FlamelensApi } from '../../../src/extension/extension';
+import type { RunEntry } from '../../../src/core/store/runStore';
+
+export function registerTorchSuite(): void {
+  mocha.suite('flamelens: PyTorch traces in the extension host', () => {
+    mocha.test('Profile Python File with PyTorch Profiler captures the unchanged script and opens its trace', async () => {
+      const torchPython = process.env.FLAMELENS_TORCH_PYTHON ?? '/usr/bin/python3';
+      const ws = vscode.workspace.workspaceFolders![0].uri.fsPath;
+      const api = vscode.extensions.getExtension<FlamelensApi>('flamelens.flamelens')!.exports;
+      const cfg = vscode.workspace.getConfiguration('flamelens');
+      await cfg.update('python.path', torchPython, vscode.ConfigurationTarget.Global);
+      try {
+        const run = await vscode.commands.executeCommand<RunEntry>('flamelens.profileTorch', vscode.Uri.file(path.join(ws, 'torch_train.py')));
+        assert.ok(run, 'the run finished');
+        assert.equal(run.meta.kind, 'torch');
+        assert.equal(run.meta.status, 'completed', run.meta.message);
+        const trace = path.join(run.dir, run.meta.output);
+        assert.ok((await fs.stat(trace)).size > 0);
+        assert.ok(api.torch.panelTitles().some((t) => t.includes(run.meta.output)), 'the trace view opened');
+        const items = await api.profiling.runs.getChildren();
+        const item = items.find((i) => i.run.dir === run.dir);
+        assert.equal(item?.command?.command, 'flamelens.openTorchTrace', 'the run opens its trace from the Runs view');
+      } finally {
+        await cfg.update('python.path', undefined, vscode.ConfigurationTarget.Global);
+      }
+    });
+
+    mocha.test('Open Profile… on a PyTorch trace opens the trace view', async () => {
+      const ws = vscode.workspace.workspaceFolders![0].uri.fsPath;
+      await vscode.commands.executeCommand('flamelens.openProfile', vscode.Uri.file(path.join(ws, 'h100.pt.trace.json.gz')));
+      await new Promise((r) => setTimeout(r, 500));
+      const tab = vscode.window.tabGroups.activeTabGroup.activeTab;
+      assert.ok(tab?.input instanceof vscode.TabInputCustom);
+      assert.equal((tab.input as vscode.TabInputCustom).viewType, 'flamelens.torchTrace');
+    });
+  });
+}
