@@ -111,3 +111,21 @@ test('bad traces are FormatErrors with the place', async () => {
   writeFileSync(empty, '{"traceEvents": []}');
   await assert.rejects(readTorchTrace(empty), /found no trace events/);
 });
+
+test('memory over time with the peak and the operator running then; GPU timeline; ranks compared', async () => {
+  const { buildTraceView, compareRanks } = await import('../../src/core/analysis/torchView');
+  const h100 = buildTraceView(await readTorchTrace(T('torchtrace_tracelens_h100__gaunernst_bert-small-uncased__1016001.json.gz')), 'h100');
+  const gpu0 = h100.memory.find((m) => m.device === 0);
+  assert.ok(gpu0, 'GPU 0 memory series');
+  assert.ok(gpu0.points.length > 10 && gpu0.points.length <= 501);
+  assert.equal(gpu0.peakAllocated, Math.max(...gpu0.points.map((p) => p[1])), 'the peak survives downsampling');
+  assert.ok(gpu0.peakOperator, 'an operator was running at the peak');
+  assert.equal(h100.timeline.length, 1);
+  const busyFromTimeline = h100.timeline[0].busyPct.reduce((a, p) => a + (p / 100) * h100.timeline[0].bucketUs, 0);
+  assert.ok(Math.abs(busyFromTimeline - h100.gpu[0].busyUs) < 1e-6 * h100.gpu[0].busyUs + 1e-6, 'the timeline adds up to the busy time');
+  const sync = buildTraceView(await readTorchTrace(T('torchtrace_hta__event_sync_trace.json.gz')), 'sync');
+  assert.equal(sync.rank, 0, 'distributedInfo rank');
+  const ranks = compareRanks([h100, sync]);
+  assert.equal(ranks.find((r) => r.title === 'sync')?.slowdownPct, 0, 'the fastest rank');
+  assert.ok((ranks.find((r) => r.title === 'h100')?.slowdownPct ?? 0) > 0);
+});

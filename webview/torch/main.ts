@@ -4,8 +4,8 @@
  * the standalone report the data is embedded. Every string from a trace is inserted as text.
  */
 import { Chart, LineController, LineElement, PointElement, LinearScale, Filler, Tooltip, Legend } from 'chart.js';
-import type { TraceViewData } from '../../src/core/analysis/torchView';
-import { toCsv } from '../../src/core/analysis/torchView';
+import type { RankRow, TraceViewData } from '../../src/core/analysis/torchView';
+import { compareRanks, toCsv } from '../../src/core/analysis/torchView';
 import type { ToHost, ToWebview } from '../../src/shared/protocol';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, Filler, Tooltip, Legend);
@@ -91,7 +91,7 @@ function table<T>(id: string, title: string, rows: T[], columns: Column<T>[], on
   return section;
 }
 
-function render(root: HTMLElement, d: TraceViewData, exportCsv: (name: string, csv: string) => void): void {
+function render(root: HTMLElement, d: TraceViewData, exportCsv: (name: string, csv: string) => void, ranks?: RankRow[]): void {
   root.replaceChildren();
   root.classList.add('flamelens', 'trace');
   const header = el('header', { class: 'toolbar' });
@@ -147,6 +147,45 @@ function render(root: HTMLElement, d: TraceViewData, exportCsv: (name: string, c
     });
   }
   root.append(gpu);
+
+  if (ranks && ranks.length > 1) {
+    root.append(table('ranks-table', 'Ranks (traces of one distributed run)', ranks, [
+      { title: 'Trace', value: (r) => r.title },
+      { title: 'Rank', value: (r) => r.rank, numeric: true },
+      { title: 'Steps', value: (r) => r.steps, numeric: true },
+      { title: 'Mean step (ms)', value: (r) => r.meanStepMs, format: (r) => r.meanStepMs.toFixed(2), numeric: true },
+      { title: 'vs fastest', value: (r) => r.slowdownPct, format: (r) => `+${r.slowdownPct.toFixed(1)}%`, numeric: true },
+      { title: 'GPU busy (ms)', value: (r) => r.gpuBusyMs, format: (r) => r.gpuBusyMs.toFixed(2), numeric: true },
+      { title: 'Communication (ms)', value: (r) => r.communicationMs, format: (r) => r.communicationMs.toFixed(2), numeric: true },
+    ], (csv) => exportCsv('ranks.csv', csv), 4));
+  }
+
+  if (d.memory.length > 0) {
+    const mem = el('section', { class: 'memory', id: 'memory' });
+    mem.append(el('h2', {}, 'Memory'));
+    for (const m of d.memory) {
+      mem.append(el('p', {}, `${m.device < 0 ? 'CPU' : `GPU ${m.device}`}: peak ${(m.peakAllocated / 2 ** 20).toFixed(1)} MiB allocated at ${ms(m.peakAt)} ms${m.peakOperator ? `, during ${m.peakOperator}` : ''}`));
+    }
+    const box = el('div', { class: 'chart' });
+    const canvas = el('canvas', { id: 'memory-chart', 'aria-label': 'Memory over time' });
+    box.append(canvas);
+    mem.append(box);
+    const fg = getComputedStyle(document.body).getPropertyValue('--vscode-foreground').trim() || '#333';
+    const colours = ['#1c7ed6', '#e8590c', '#2f9e44', '#ae3ec9'];
+    new Chart(canvas, {
+      type: 'line',
+      data: {
+        datasets: d.memory.flatMap((m, i) => {
+          const name = m.device < 0 ? 'CPU' : `GPU ${m.device}`;
+          const sets = [{ label: `${name} allocated (MiB)`, data: m.points.map(([t, a]) => ({ x: t / 1000, y: a / 2 ** 20 })), borderColor: colours[i % 4], pointRadius: 0, borderWidth: 1.5, fill: false, stepped: true as const }];
+          if (m.points.some((p) => p[2] !== null)) sets.push({ label: `${name} reserved (MiB)`, data: m.points.map(([t, , r]) => ({ x: t / 1000, y: (r ?? 0) / 2 ** 20 })), borderColor: `${colours[i % 4]}88`, pointRadius: 0, borderWidth: 1, fill: false, stepped: true as const });
+          return sets;
+        }),
+      },
+      options: { animation: false, maintainAspectRatio: false, scales: { x: { type: 'linear', title: { display: true, text: 'time (ms)', color: fg }, ticks: { color: fg } }, y: { title: { display: true, text: 'MiB', color: fg }, ticks: { color: fg } } }, plugins: { legend: { labels: { color: fg } } } },
+    });
+    root.append(mem);
+  }
 
   const hasDevice = d.gpuActivities > 0;
   root.append(table('ops-table', 'Operators', d.ops, [
@@ -205,8 +244,9 @@ function boot(): void {
     root.textContent = 'No trace data in this report.';
     return;
   }
+  const ranks = traces.length > 1 ? compareRanks(traces) : undefined;
   const show = (i: number) => {
-    render(root, traces[i], downloadCsv);
+    render(root, traces[i], downloadCsv, ranks);
     if (traces.length > 1) {
       const sel = el('select', { id: 'trace-select', 'aria-label': 'Trace' });
       traces.forEach((t, k) => {

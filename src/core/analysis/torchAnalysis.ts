@@ -108,6 +108,21 @@ function innermostAt(nodes: OpNode[], ids: number[], t: number): number {
   return -1;
 }
 
+export interface MemoryTimeline {
+  device: number;
+  /** [time µs, allocated bytes, reserved bytes], at most ~500 points (max per bucket). */
+  points: [number, number, number | null][];
+  peakAllocated: number;
+  peakAt: number;
+  /** The innermost operator running on the allocating thread at the peak. */
+  peakOperator?: string;
+}
+
+export interface StepStats {
+  steps: number;
+  meanStepUs: number;
+}
+
 export interface TorchSummary {
   ops: OpRow[];
   kernels: KernelRow[];
@@ -115,6 +130,8 @@ export interface TorchSummary {
   spanUs: number;
   /** GPU activities whose launching operator was found. */
   attributed: number;
+  memory: MemoryTimeline[];
+  steps: StepStats;
 }
 
 export function analyzeTorchTrace(trace: TorchTrace): TorchSummary {
@@ -167,7 +184,43 @@ export function analyzeTorchTrace(trace: TorchTrace): TorchSummary {
     .map(({ shapes, ...r }) => (shapes.size > 0 ? { ...r, inputShapes: [...shapes] } : r))
     .sort((a, b) => b.totalDeviceUs - a.totalDeviceUs || b.selfCpuUs - a.selfCpuUs);
 
-  return { ops, kernels: kernelTable(trace.gpu), gpu: gpuBusy(trace), spanUs: traceSpan(trace), attributed };
+  return { ops, kernels: kernelTable(trace.gpu), gpu: gpuBusy(trace), spanUs: traceSpan(trace), attributed, memory: memoryTimeline(trace, nodes, byThread), steps: stepStats(trace) };
+}
+
+function stepStats(trace: TorchTrace): StepStats {
+  const steps = trace.ops.filter((o) => /^ProfilerStep#\d+$/.test(o.name));
+  return { steps: steps.length, meanStepUs: steps.length ? steps.reduce((a, o) => a + o.dur, 0) / steps.length : 0 };
+}
+
+function memoryTimeline(trace: TorchTrace, nodes: OpNode[], byThread: Map<string, number[]>): MemoryTimeline[] {
+  const out: MemoryTimeline[] = [];
+  const byDevice = new Map<number, typeof trace.memory>();
+  for (const m of trace.memory) {
+    if (m.totalAllocated === undefined) continue;
+    const l = byDevice.get(m.device);
+    if (l) l.push(m);
+    else byDevice.set(m.device, [m]);
+  }
+  for (const [device, samples] of [...byDevice.entries()].sort((a, b) => a[0] - b[0])) {
+    samples.sort((a, b) => a.ts - b.ts);
+    let peak = samples[0];
+    for (const m of samples) if ((m.totalAllocated ?? 0) > (peak.totalAllocated ?? 0)) peak = m;
+    const stride = Math.max(1, Math.ceil(samples.length / 500));
+    const points: MemoryTimeline['points'] = [];
+    for (let i = 0; i < samples.length; i += stride) {
+      let best = samples[i];
+      for (let j = i; j < Math.min(samples.length, i + stride); j++) if ((samples[j].totalAllocated ?? 0) > (best.totalAllocated ?? 0)) best = samples[j];
+      points.push([best.ts, best.totalAllocated ?? 0, best.totalReserved ?? null]);
+    }
+    let peakOperator: string | undefined;
+    const ids = byThread.get(`${peak.pid ?? ''}\u0000${peak.tid ?? ''}`);
+    if (ids) {
+      const n = innermostAt(nodes, ids, peak.ts);
+      if (n >= 0) peakOperator = nodes[n].op.name;
+    }
+    out.push({ device, points, peakAllocated: peak.totalAllocated ?? 0, peakAt: peak.ts, peakOperator });
+  }
+  return out;
 }
 
 export function kernelTable(gpu: GpuActivity[]): KernelRow[] {

@@ -1,6 +1,6 @@
 /** What the PyTorch trace view shows: the tables and GPU breakdown, computed once on the host. */
 import type { TorchTrace } from '../model/torchTrace';
-import { analyzeTorchTrace, gpuTimeline, type GpuBusy, type GpuTimeline, type KernelRow, type OpRow } from './torchAnalysis';
+import { analyzeTorchTrace, gpuTimeline, type GpuBusy, type GpuTimeline, type KernelRow, type MemoryTimeline, type OpRow, type StepStats } from './torchAnalysis';
 
 export interface TraceViewData {
   title: string;
@@ -14,7 +14,37 @@ export interface TraceViewData {
   gpu: GpuBusy[];
   timeline: GpuTimeline[];
   devices: string[];
+  memory: MemoryTimeline[];
+  steps: StepStats;
+  rank?: number;
   meta: Record<string, string>;
+}
+
+export interface RankRow {
+  title: string;
+  rank?: number;
+  steps: number;
+  meanStepMs: number;
+  gpuBusyMs: number;
+  communicationMs: number;
+  /** How much slower than the fastest rank's mean step. */
+  slowdownPct: number;
+}
+
+/** Compares the traces of a distributed run: step time, GPU busy and communication per rank. */
+export function compareRanks(views: TraceViewData[]): RankRow[] {
+  const rows = views.map((v) => ({
+    title: v.title,
+    rank: v.rank,
+    steps: v.steps.steps,
+    meanStepMs: (v.steps.steps ? v.steps.meanStepUs : v.spanUs) / 1000,
+    gpuBusyMs: v.gpu.reduce((a, g) => a + g.busyUs, 0) / 1000,
+    communicationMs: v.gpu.reduce((a, g) => a + g.communicationUs, 0) / 1000,
+    slowdownPct: 0,
+  }));
+  const fastest = Math.min(...rows.map((r) => r.meanStepMs).filter((x) => x > 0));
+  for (const r of rows) r.slowdownPct = Number.isFinite(fastest) && fastest > 0 ? (100 * (r.meanStepMs - fastest)) / fastest : 0;
+  return rows;
 }
 
 export function buildTraceView(trace: TorchTrace, title: string): TraceViewData {
@@ -34,6 +64,9 @@ export function buildTraceView(trace: TorchTrace, title: string): TraceViewData 
     gpu: s.gpu,
     timeline: gpuTimeline(trace),
     devices,
+    memory: s.memory,
+    steps: s.steps,
+    rank: typeof trace.distributedInfo?.rank === 'number' ? trace.distributedInfo.rank : undefined,
     meta: trace.meta,
   };
 }

@@ -67,7 +67,7 @@ export class TorchTraceBuilder {
     const args = (e.args && typeof e.args === 'object' ? e.args : {}) as Record<string, unknown>;
     if (ph === 'i' || ph === 'I') {
       if (name === '[memory]' && ts !== undefined) {
-        this.memory.push({ ts, device: num(args['Device Id']) ?? -1, bytes: num(args['Bytes']) ?? 0, totalAllocated: num(args['Total Allocated']), totalReserved: num(args['Total Reserved']) });
+        this.memory.push({ ts, pid: this.intern(String(e.pid ?? '')), tid: this.intern(String(e.tid ?? '')), device: num(args['Device Id']) ?? -1, bytes: num(args['Bytes']) ?? 0, totalAllocated: num(args['Total Allocated']), totalReserved: num(args['Total Reserved']) });
         this.minTs = Math.min(this.minTs, ts);
       }
       return;

@@ -46,6 +46,8 @@ export interface GpuActivity {
 
 export interface MemorySample {
   ts: number;
+  pid?: string;
+  tid?: string;
   device: number;
   bytes: number;
   totalAllocated?: number;
