@@ -46,20 +46,25 @@ export interface GpuBusy {
   communicationUs: number;
 }
 
-interface OpNode {
-  op: CpuOp;
-  parent: number;
-  childCpu: number;
-  selfDevice: number;
-  totalDevice: number;
+/**
+ * Operators nested by time on each thread, in flat typed arrays (millions of operators in big
+ * traces: one object per node would cost seconds in allocation and GC). A thread's operators
+ * are contiguous, sorted by start time, parents before children.
+ */
+interface Nesting {
+  ops: CpuOp[];
+  ts: Float64Array;
+  end: Float64Array;
+  parent: Int32Array;
+  childCpu: Float64Array;
+  selfDevice: Float64Array;
+  totalDevice: Float64Array;
+  threads: Map<string, { start: number; end: number }>;
 }
 
 const EPS = 1e-3;
 
-/** Operators of each thread, sorted, with their parents by time containment. */
-function nestOps(trace: TorchTrace): { nodes: OpNode[]; byThread: Map<string, number[]> } {
-  const nodes: OpNode[] = [];
-  const byThread = new Map<string, number[]>();
+function nestOps(trace: TorchTrace): Nesting {
   const threads = new Map<string, CpuOp[]>();
   for (const op of trace.ops) {
     const k = `${op.pid}\u0000${op.tid}`;
@@ -67,43 +72,53 @@ function nestOps(trace: TorchTrace): { nodes: OpNode[]; byThread: Map<string, nu
     if (list) list.push(op);
     else threads.set(k, [op]);
   }
+  const n = trace.ops.length;
+  const nest: Nesting = {
+    ops: new Array<CpuOp>(n), ts: new Float64Array(n), end: new Float64Array(n), parent: new Int32Array(n),
+    childCpu: new Float64Array(n), selfDevice: new Float64Array(n), totalDevice: new Float64Array(n), threads: new Map(),
+  };
+  let id = 0;
+  const stack = new Int32Array(Math.max(1, n));
   for (const [k, ops] of threads) {
-    ops.sort((a, b) => a.ts - b.ts || b.dur - a.dur);
-    const ids: number[] = [];
-    const stack: number[] = [];
+    ops.sort((x, y) => x.ts - y.ts || y.dur - x.dur);
+    const start = id;
+    let sp = 0;
     for (const op of ops) {
-      while (stack.length > 0) {
-        const top = nodes[stack[stack.length - 1]].op;
-        if (op.ts + op.dur <= top.ts + top.dur + EPS && op.ts >= top.ts - EPS) break;
-        stack.pop();
+      const end = op.ts + op.dur;
+      while (sp > 0) {
+        const top = stack[sp - 1];
+        if (end <= nest.end[top] + EPS && op.ts >= nest.ts[top] - EPS) break;
+        sp--;
       }
-      const id = nodes.length;
-      const parent = stack.length > 0 ? stack[stack.length - 1] : -1;
-      nodes.push({ op, parent, childCpu: 0, selfDevice: 0, totalDevice: 0 });
-      if (parent >= 0) nodes[parent].childCpu += op.dur;
-      stack.push(id);
-      ids.push(id);
+      const parent = sp > 0 ? stack[sp - 1] : -1;
+      nest.ops[id] = op;
+      nest.ts[id] = op.ts;
+      nest.end[id] = end;
+      nest.parent[id] = parent;
+      if (parent >= 0) nest.childCpu[parent] += op.dur;
+      stack[sp++] = id;
+      id++;
     }
-    byThread.set(k, ids);
+    nest.threads.set(k, { start, end: id });
   }
-  return { nodes, byThread };
+  return nest;
 }
 
 /** The innermost operator on a thread running at time t, or -1. */
-function innermostAt(nodes: OpNode[], ids: number[], t: number): number {
-  let lo = 0;
-  let hi = ids.length - 1;
+function innermostAt(nest: Nesting, thread: { start: number; end: number } | undefined, t: number): number {
+  if (!thread) return -1;
+  let lo = thread.start;
+  let hi = thread.end - 1;
   let found = -1;
   while (lo <= hi) {
     const mid = (lo + hi) >> 1;
-    if (nodes[ids[mid]].op.ts <= t + EPS) {
+    if (nest.ts[mid] <= t + EPS) {
       found = mid;
       lo = mid + 1;
     } else hi = mid - 1;
   }
-  for (let n = found >= 0 ? ids[found] : -1; n >= 0; n = nodes[n].parent) {
-    const o = nodes[n].op;
-    if (t <= o.ts + o.dur + EPS) return n;
+  for (let n = found; n >= 0; n = nest.parent[n]) {
+    if (t <= nest.end[n] + EPS) return n;
   }
   return -1;
 }
@@ -135,39 +150,38 @@ export interface TorchSummary {
 }
 
 export function analyzeTorchTrace(trace: TorchTrace): TorchSummary {
-  const { nodes, byThread } = nestOps(trace);
+  const nest = nestOps(trace);
+  const n = nest.ops.length;
   // Kernels → operators.
   const runtimeByCorrelation = new Map<number, (typeof trace.runtime)[number]>();
   for (const r of trace.runtime) if (r.correlation !== undefined) runtimeByCorrelation.set(r.correlation, r);
   const opByExternalId = new Map<number, number>();
-  nodes.forEach((n, i) => {
-    if (n.op.externalId !== undefined && n.op.kind === 'op') opByExternalId.set(n.op.externalId, i);
-  });
+  for (let i = 0; i < n; i++) {
+    const op = nest.ops[i];
+    if (op.externalId !== undefined && op.kind === 'op') opByExternalId.set(op.externalId, i);
+  }
   let attributed = 0;
   for (const g of trace.gpu) {
     let owner = -1;
     const r = g.correlation !== undefined ? runtimeByCorrelation.get(g.correlation) : undefined;
-    if (r) {
-      const ids = byThread.get(`${r.pid}\u0000${r.tid}`);
-      if (ids) owner = innermostAt(nodes, ids, r.ts);
-    }
+    if (r) owner = innermostAt(nest, nest.threads.get(`${r.pid}\u0000${r.tid}`), r.ts);
     if (owner < 0 && g.externalId !== undefined) owner = opByExternalId.get(g.externalId) ?? -1;
     if (owner >= 0) {
-      nodes[owner].selfDevice += g.dur;
+      nest.selfDevice[owner] += g.dur;
       attributed++;
     }
   }
   // Total device time: each node's own plus its descendants' (children come after parents).
-  for (let i = nodes.length - 1; i >= 0; i--) {
-    nodes[i].totalDevice += nodes[i].selfDevice;
-    const p = nodes[i].parent;
-    if (p >= 0) nodes[p].totalDevice += nodes[i].totalDevice;
+  for (let i = n - 1; i >= 0; i--) {
+    nest.totalDevice[i] += nest.selfDevice[i];
+    const p = nest.parent[i];
+    if (p >= 0) nest.totalDevice[p] += nest.totalDevice[i];
   }
   const rows = new Map<string, OpRow & { shapes: Set<string> }>();
-  for (const n of nodes) {
-    const o = n.op;
+  for (let i = 0; i < n; i++) {
+    const o = nest.ops[i];
     // key_averages() folds the per-step spans into one row, as torch names it.
-    const name = /^ProfilerStep#\d+$/.test(o.name) ? 'ProfilerStep*' : o.name;
+    const name = o.name.startsWith('ProfilerStep#') && /^ProfilerStep#\d+$/.test(o.name) ? 'ProfilerStep*' : o.name;
     let row = rows.get(name);
     if (!row) {
       row = { name, calls: 0, selfCpuUs: 0, totalCpuUs: 0, selfDeviceUs: 0, totalDeviceUs: 0, shapes: new Set() };
@@ -175,16 +189,16 @@ export function analyzeTorchTrace(trace: TorchTrace): TorchSummary {
     }
     row.calls++;
     row.totalCpuUs += o.dur;
-    row.selfCpuUs += Math.max(0, o.dur - n.childCpu);
-    row.selfDeviceUs += n.selfDevice;
-    row.totalDeviceUs += n.totalDevice;
+    row.selfCpuUs += Math.max(0, o.dur - nest.childCpu[i]);
+    row.selfDeviceUs += nest.selfDevice[i];
+    row.totalDeviceUs += nest.totalDevice[i];
     if (o.inputDims !== undefined && row.shapes.size < 8) row.shapes.add(JSON.stringify(o.inputDims));
   }
   const ops: OpRow[] = [...rows.values()]
     .map(({ shapes, ...r }) => (shapes.size > 0 ? { ...r, inputShapes: [...shapes] } : r))
     .sort((a, b) => b.totalDeviceUs - a.totalDeviceUs || b.selfCpuUs - a.selfCpuUs);
 
-  return { ops, kernels: kernelTable(trace.gpu), gpu: gpuBusy(trace), spanUs: traceSpan(trace), attributed, memory: memoryTimeline(trace, nodes, byThread), steps: stepStats(trace) };
+  return { ops, kernels: kernelTable(trace.gpu), gpu: gpuBusy(trace), spanUs: traceSpan(trace), attributed, memory: memoryTimeline(trace, nest), steps: stepStats(trace) };
 }
 
 function stepStats(trace: TorchTrace): StepStats {
@@ -192,7 +206,7 @@ function stepStats(trace: TorchTrace): StepStats {
   return { steps: steps.length, meanStepUs: steps.length ? steps.reduce((a, o) => a + o.dur, 0) / steps.length : 0 };
 }
 
-function memoryTimeline(trace: TorchTrace, nodes: OpNode[], byThread: Map<string, number[]>): MemoryTimeline[] {
+function memoryTimeline(trace: TorchTrace, nest: Nesting): MemoryTimeline[] {
   const out: MemoryTimeline[] = [];
   const byDevice = new Map<number, typeof trace.memory>();
   for (const m of trace.memory) {
@@ -213,11 +227,8 @@ function memoryTimeline(trace: TorchTrace, nodes: OpNode[], byThread: Map<string
       points.push([best.ts, best.totalAllocated ?? 0, best.totalReserved ?? null]);
     }
     let peakOperator: string | undefined;
-    const ids = byThread.get(`${peak.pid ?? ''}\u0000${peak.tid ?? ''}`);
-    if (ids) {
-      const n = innermostAt(nodes, ids, peak.ts);
-      if (n >= 0) peakOperator = nodes[n].op.name;
-    }
+    const at = innermostAt(nest, nest.threads.get(`${peak.pid ?? ''}\u0000${peak.tid ?? ''}`), peak.ts);
+    if (at >= 0) peakOperator = nest.ops[at].name;
     out.push({ device, points, peakAllocated: peak.totalAllocated ?? 0, peakAt: peak.ts, peakOperator });
   }
   return out;
