@@ -129,3 +129,28 @@ test('memory over time with the peak and the operator running then; GPU timeline
   assert.equal(ranks.find((r) => r.title === 'sync')?.slowdownPct, 0, 'the fastest rank');
   assert.ok((ranks.find((r) => r.title === 'h100')?.slowdownPct ?? 0) > 0);
 });
+
+test('CPU side as a profile (Python frames, annotations, operators by self time) and GPU time per Python function', async () => {
+  const { analyzeTorchSources } = await import('../../src/core/analysis/torchSources');
+  const { analyzeHotPaths } = await import('../../src/core/analysis/hotPaths');
+  const trace = await readTorchTrace(T('torchtrace_tracelens_h100__gaunernst_bert-small-uncased__1016001.json.gz'));
+  const { profile, gpuByFunction, gpuTotalUs } = analyzeTorchSources(trace);
+  assert.equal(profile.unit, 'microseconds');
+  // Self times add up to the time covered by each thread's outermost spans.
+  const weight = profile.threads.reduce((a, t) => a + t.weights.reduce((x, y) => x + y, 0), 0);
+  assert.ok(weight > 0);
+  const pyFrame = profile.frames.find((f) => f.name === '_bootstrap' && f.file === 'threading.py');
+  assert.ok(pyFrame && pyFrame.line === 1032 && pyFrame.kind === 'python', 'Kineto\'s "file(line): name" frames');
+  assert.ok(profile.frames.some((f) => f.name === 'aten::addmm'), 'operators nested under the Python frames');
+  const hot = analyzeHotPaths(profile);
+  assert.ok(hot.functions.some((f) => f.file === 'moca/application/profile/profile_model.py'));
+  assert.ok(gpuByFunction.length > 0);
+  for (const g of gpuByFunction) assert.ok(g.gpuUs <= gpuTotalUs + 1e-6 && g.pct <= 100 + 1e-9);
+  const top = gpuByFunction[0];
+  assert.ok(top.pct > 90, `the outermost Python frame launched (nearly) all GPU work: ${top.name} ${top.pct.toFixed(1)}%`);
+  assert.ok(gpuByFunction.some((g) => /forward/.test(g.name) && g.kernels > 0), 'a forward() launched kernels');
+  // Legacy traces have no Python frames: the profile holds operators only, no GPU lines.
+  const legacy = analyzeTorchSources(await readTorchTrace(T('torch1.13.1-debian_cpu_legacy_mlp.trace.json')));
+  assert.ok(legacy.profile.frames.every((f) => f.kind === 'other'));
+  assert.deepEqual(legacy.gpuByFunction, []);
+});

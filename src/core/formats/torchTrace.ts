@@ -12,7 +12,7 @@ import { createReadStream, promises as fs } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import { FormatError } from './formatError';
 import { JsonScanError, TraceEventScanner } from './jsonEventScanner';
-import type { CpuOp, GpuActivity, GpuKind, MemorySample, RuntimeCall, TorchTrace } from '../model/torchTrace';
+import type { CpuOp, GpuActivity, GpuKind, MemorySample, PyFrame, RuntimeCall, TorchTrace } from '../model/torchTrace';
 
 type Ev = Record<string, unknown> & { args?: Record<string, unknown> };
 
@@ -26,6 +26,7 @@ export class TorchTraceBuilder {
   private readonly gpu: GpuActivity[] = [];
   private readonly memory: MemorySample[] = [];
   private pythonFunctions = 0;
+  private readonly python: PyFrame[] = [];
   private deviceProperties: unknown[] = [];
   private distributedInfo?: Record<string, unknown>;
   private readonly meta: Record<string, string> = {};
@@ -119,9 +120,13 @@ export class TorchTraceBuilder {
         });
         return;
       }
-      case 'python_function':
+      case 'python_function': {
         this.pythonFunctions++;
+        // "file.py(123): function", as Kineto names Python frames.
+        const m = /^(.*)\((\d+)\): (.*)$/.exec(name);
+        this.python.push(m ? { name: this.intern(m[3]), file: this.intern(m[1]), line: Number(m[2]), ts, dur, pid, tid } : { name, ts, dur, pid, tid });
         return;
+      }
       default:
         return;
     }
@@ -134,9 +139,10 @@ export class TorchTraceBuilder {
     for (const r of this.runtime) r.ts -= origin;
     for (const g of this.gpu) g.ts -= origin;
     for (const m of this.memory) m.ts -= origin;
+    for (const f of this.python) f.ts -= origin;
     return {
       form: this.form, origin, ops: this.ops, runtime: this.runtime, gpu: this.gpu, memory: this.memory,
-      pythonFunctions: this.pythonFunctions, deviceProperties: this.deviceProperties, distributedInfo: this.distributedInfo,
+      pythonFunctions: this.pythonFunctions, python: this.python, deviceProperties: this.deviceProperties, distributedInfo: this.distributedInfo,
       meta: this.meta, eventCount: this.eventCount, categories: this.categories,
     };
   }

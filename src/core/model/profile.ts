@@ -33,7 +33,8 @@ export type ProfileFormat =
   | 'pyspy-raw'
   | 'speedscope'
   | 'austin'
-  | 'flamelens-builtin';
+  | 'flamelens-builtin'
+  | 'torch-trace';
 
 export interface Profile {
   format: ProfileFormat;

@@ -44,6 +44,17 @@ export interface GpuActivity {
   bytes?: number;
 }
 
+/** A Python function span recorded with with_stack (category python_function). */
+export interface PyFrame {
+  name: string;
+  file?: string;
+  line?: number;
+  ts: number;
+  dur: number;
+  pid: string;
+  tid: string;
+}
+
 export interface MemorySample {
   ts: number;
   pid?: string;
@@ -64,6 +75,7 @@ export interface TorchTrace {
   gpu: GpuActivity[];
   memory: MemorySample[];
   pythonFunctions: number;
+  python: PyFrame[];
   deviceProperties: unknown[];
   distributedInfo?: Record<string, unknown>;
   meta: Record<string, string>;

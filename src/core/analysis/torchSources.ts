@@ -1,0 +1,140 @@
+/**
+ * The CPU side of a PyTorch trace as a sampled-style profile (Python functions, annotations and
+ * operators nested by time per thread, each weighted by its self time in µs), and the GPU time
+ * each Python function launched: kernel → runtime call (correlation) → the spans enclosing the
+ * launch on that thread → every Python function among them. Python frames come from traces
+ * recorded with with_stack (Kineto names them "file.py(line): function", the line being where
+ * the function starts), so the GPU time lands on functions, which is where a CodeLens goes.
+ */
+import { FrameTable, ThreadBuilder, type Profile } from '../model/profile';
+import type { TorchTrace } from '../model/torchTrace';
+import { frameKindFor } from '../formats/frameSyntax';
+
+export interface GpuByFunction {
+  name: string;
+  file: string;
+  line: number;
+  gpuUs: number;
+  /** GPU activities (kernels, copies, sets) launched under it. */
+  launches: number;
+  /** Distinct kernel names among them. */
+  kernels: number;
+  pct: number;
+}
+
+interface Span {
+  frame: number;
+  ts: number;
+  end: number;
+  python?: { name: string; file: string; line: number };
+}
+
+const EPS = 1e-3;
+
+export interface TorchSources {
+  profile: Profile;
+  gpuByFunction: GpuByFunction[];
+  /** Total GPU activity time in the trace, µs. */
+  gpuTotalUs: number;
+}
+
+export function analyzeTorchSources(trace: TorchTrace): TorchSources {
+  const frames = new FrameTable();
+  const byThread = new Map<string, Span[]>();
+  const add = (pid: string, tid: string, span: Span) => {
+    const k = `${pid}\u0000${tid}`;
+    const l = byThread.get(k);
+    if (l) l.push(span);
+    else byThread.set(k, [span]);
+  };
+  for (const f of trace.python) {
+    const frame = frames.intern(`py\u0000${f.name}\u0000${f.file ?? ''}\u0000${f.line ?? ''}`, () => ({ name: f.name, file: f.file, line: f.line, kind: f.file ? frameKindFor(f.file) : 'other' }));
+    add(f.pid, f.tid, { frame, ts: f.ts, end: f.ts + f.dur, python: f.file && f.line !== undefined ? { name: f.name, file: f.file, line: f.line } : undefined });
+  }
+  for (const o of trace.ops) {
+    const frame = frames.intern(`op\u0000${o.name}`, () => ({ name: o.name, kind: 'other' }));
+    add(o.pid, o.tid, { frame, ts: o.ts, end: o.ts + o.dur });
+  }
+
+  const threads: ThreadBuilder[] = [];
+  const nested = new Map<string, { spans: Span[]; parent: Int32Array }>();
+  for (const [k, spans] of byThread) {
+    spans.sort((a, b) => a.ts - b.ts || b.end - a.end);
+    const parent = new Int32Array(spans.length);
+    const childTime = new Float64Array(spans.length);
+    const stack: number[] = [];
+    spans.forEach((s, i) => {
+      while (stack.length > 0) {
+        const top = spans[stack[stack.length - 1]];
+        if (s.end <= top.end + EPS && s.ts >= top.ts - EPS) break;
+        stack.pop();
+      }
+      parent[i] = stack.length > 0 ? stack[stack.length - 1] : -1;
+      if (parent[i] >= 0) childTime[parent[i]] += s.end - s.ts;
+      stack.push(i);
+    });
+    const [pid, tid] = k.split('\u0000');
+    const builder = new ThreadBuilder(k, `${pid === tid ? `thread ${tid}` : `process ${pid} · thread ${tid}`}`);
+    spans.forEach((s, i) => {
+      const self = s.end - s.ts - childTime[i];
+      if (self <= 0) return;
+      const stackFrames: number[] = [];
+      for (let n = i; n >= 0; n = parent[n]) stackFrames.push(spans[n].frame);
+      builder.add(stackFrames.reverse(), self);
+    });
+    threads.push(builder);
+    nested.set(k, { spans, parent });
+  }
+
+  // GPU time per Python function.
+  const runtimeByCorrelation = new Map<number, (typeof trace.runtime)[number]>();
+  for (const r of trace.runtime) if (r.correlation !== undefined) runtimeByCorrelation.set(r.correlation, r);
+  const acc = new Map<string, GpuByFunction & { kernelNames: Set<string> }>();
+  let gpuTotal = 0;
+  for (const g of trace.gpu) {
+    gpuTotal += g.dur;
+    const r = g.correlation !== undefined ? runtimeByCorrelation.get(g.correlation) : undefined;
+    if (!r) continue;
+    const t = nested.get(`${r.pid}\u0000${r.tid}`);
+    if (!t) continue;
+    let lo = 0;
+    let hi = t.spans.length - 1;
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (t.spans[mid].ts <= r.ts + EPS) {
+        found = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    let n = found;
+    while (n >= 0 && r.ts > t.spans[n].end + EPS) n = t.parent[n];
+    const seen = new Set<string>();
+    for (; n >= 0; n = t.parent[n]) {
+      const py = t.spans[n].python;
+      if (!py) continue;
+      const key = `${py.file}\u0000${py.line}\u0000${py.name}`;
+      if (seen.has(key)) continue; // recursion: once per launch
+      seen.add(key);
+      let e = acc.get(key);
+      if (!e) {
+        e = { ...py, gpuUs: 0, launches: 0, kernels: 0, pct: 0, kernelNames: new Set() };
+        acc.set(key, e);
+      }
+      e.gpuUs += g.dur;
+      e.launches++;
+      if (g.kind === 'kernel') e.kernelNames.add(g.name);
+    }
+  }
+  const gpuByFunction = [...acc.values()]
+    .map(({ kernelNames, ...e }) => ({ ...e, kernels: kernelNames.size, pct: gpuTotal > 0 ? (100 * e.gpuUs) / gpuTotal : 0 }))
+    .sort((a, b) => b.gpuUs - a.gpuUs);
+  const profile: Profile = {
+    format: 'torch-trace',
+    unit: 'microseconds',
+    frames: frames.frames,
+    threads: threads.map((t) => t.build()),
+    meta: { source: 'torch-trace', torchForm: trace.form },
+  };
+  return { profile, gpuByFunction, gpuTotalUs: gpuTotal };
+}
