@@ -15,7 +15,7 @@ export interface FlamelensApi {
 export function activate(context: vscode.ExtensionContext): FlamelensApi {
   const log = vscode.window.createOutputChannel('flamelens', { log: true });
   const cpu = profiling.register(context, log);
-  const api: FlamelensApi = { profiling: cpu, torch: torch.register(context, log, () => cpu.runs.refresh()) };
+  const api: FlamelensApi = { profiling: cpu, torch: torch.register(context, log, cpu) };
   log.info(`flamelens ${context.extension.packageJSON.version as string} activated`);
   return api;
 }

@@ -24,7 +24,8 @@ export type ToHost =
   | RpcRequest
   | { type: 'openSource'; file: string; line?: number }
   | { type: 'export'; format: 'collapsed' | 'speedscope' }
-  | { type: 'exportCsv'; name: string; csv: string };
+  | { type: 'exportCsv'; name: string; csv: string }
+  | { type: 'openFlameGraph' };
 
 /** Host → webview. */
 export type ToWebview =

@@ -2,7 +2,7 @@
 // VS Code: code-server 4.100.3 with the packaged flamelens VSIX and a small runner extension.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, cpSync, existsSync, readFileSync } from 'node:fs';
+import { mkdtempSync, cpSync, existsSync, readFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as esbuild from 'esbuild';
@@ -33,6 +33,10 @@ test('integration suites pass in the VS Code extension host', { timeout: 600_000
   cpSync(path.join(ROOT, 'examples', 'matrix_work.py'), path.join(ws, 'matrix_work.py'));
   cpSync(path.join(ROOT, 'test', 'fixtures', 'real', 'flamelens-builtin-sampler1_py3.11.7_matrix_work.folded'), path.join(ws, 'recorded-elsewhere.folded'));
   cpSync(path.join(ROOT, 'examples', 'torch_train.py'), path.join(ws, 'torch_train.py'));
+  // A stand-in for the source file the H100 trace's Python frames point at (def on line 28).
+  const adapters = path.join(ws, 'moca', 'library', 'model_hub', 'huggingface', 'model', 'adapters');
+  mkdirSync(adapters, { recursive: true });
+  writeFileSync(path.join(adapters, 'text_base_model.py'), `${'# padding to put the def where the trace says\n'.repeat(27)}def run_on_input(model, inputs):\n    return model(**inputs)\n`);
   cpSync(path.join(ROOT, 'test', 'fixtures', 'real', 'torchtrace_tracelens_h100__gaunernst_bert-small-uncased__1016001.json.gz'), path.join(ws, 'h100.pt.trace.json.gz'));
   const resultPath = path.join(ws, '..', `${path.basename(ws)}-result.json`);
   const server = await startCodeServer({

@@ -91,11 +91,16 @@ function table<T>(id: string, title: string, rows: T[], columns: Column<T>[], on
   return section;
 }
 
-function render(root: HTMLElement, d: TraceViewData, exportCsv: (name: string, csv: string) => void, ranks?: RankRow[]): void {
+function render(root: HTMLElement, d: TraceViewData, exportCsv: (name: string, csv: string) => void, ranks?: RankRow[], openFlameGraph?: () => void): void {
   root.replaceChildren();
   root.classList.add('flamelens', 'trace');
   const header = el('header', { class: 'toolbar' });
   header.append(el('span', { class: 'title' }, d.title));
+  if (openFlameGraph) {
+    const b = el('button', { type: 'button', id: 'open-flamegraph' }, 'CPU flame graph');
+    b.addEventListener('click', openFlameGraph);
+    header.append(b);
+  }
   header.append(el('span', { class: 'hint' }, `${d.form === 'kineto' ? 'Kineto trace' : 'legacy trace'} · ${d.events.toLocaleString('en-US')} events · span ${ms(d.spanUs)} ms · ${d.gpuActivities.toLocaleString('en-US')} GPU activities${d.devices.length ? ` · ${d.devices.join(', ')}` : ''}`));
   root.append(header);
 
@@ -230,7 +235,10 @@ function boot(): void {
     const api = acquireVsCodeApi();
     window.addEventListener('message', (e: MessageEvent<ToWebview>) => {
       const m = e.data;
-      if (m.type === 'traceInit') render(root, m.data, (name, csv) => (m.interactive ? api.postMessage({ type: 'exportCsv', name, csv }) : downloadCsv(name, csv)));
+      if (m.type === 'traceInit') {
+        render(root, m.data, (name, csv) => (m.interactive ? api.postMessage({ type: 'exportCsv', name, csv }) : downloadCsv(name, csv)), undefined,
+          m.interactive ? () => api.postMessage({ type: 'openFlameGraph' }) : undefined);
+      }
       else if (m.type === 'error') {
         root.replaceChildren(el('p', { class: 'status error' }, m.message));
       }

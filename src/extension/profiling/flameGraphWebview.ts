@@ -82,7 +82,8 @@ export function connectFlameGraph(webview: vscode.Webview, extensionUri: vscode.
         return;
       }
       case 'exportCsv':
-        return; // the trace view's message; the flame graph has no tables to export as CSV
+      case 'openFlameGraph':
+        return; // the trace view's messages
       default: {
         const never: never = m;
         log.warn(`Unknown message from the flame graph view: ${JSON.stringify(never)}`);

@@ -28,6 +28,9 @@ import { splitCommandLine } from '../../core/runners/commandLine';
 export interface ProfilingApi {
   hotPaths: HotPathsInEditor;
   runs: RunsTreeProvider;
+  locator: SourceLocator;
+  /** Opens (or reveals) a flame graph panel for any profile, e.g. the CPU side of a trace. */
+  showFlameGraph(key: string, title: string, profile: Profile): void;
   lastRun(): RunEntry | undefined;
   panelTitles(): string[];
 }
@@ -364,6 +367,8 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
   return {
     hotPaths,
     runs,
+    locator,
+    showFlameGraph: (key, title, profile) => showFlameGraph(key, title, profile),
     lastRun: () => lastRun,
     panelTitles: () => [...panels.values()].map((p) => p.title),
   };

@@ -7,6 +7,9 @@ import * as vscode from 'vscode';
 import * as path from 'node:path';
 import { readTorchTrace } from '../../core/formats/torchTrace';
 import { buildTraceView } from '../../core/analysis/torchView';
+import { analyzeTorchSources, type TorchSources } from '../../core/analysis/torchSources';
+import type { ProfilingApi } from '../profiling/register';
+import { GpuLenses } from './gpuLenses';
 import { recordTorchTrace } from '../../core/runners/recordTorchTrace';
 import { createRunDir, writeRunMetadata, type RunEntry, type RunMetadata } from '../../core/store/runStore';
 import type { ToHost, ToWebview } from '../../shared/protocol';
@@ -17,12 +20,21 @@ import { profilerConfig } from '../config';
 export const TORCH_TRACE_VIEW_TYPE = 'flamelens.torchTrace';
 
 export interface TorchApi {
+  gpuLenses: GpuLenses;
   openTrace(file: string): Promise<void>;
   panelTitles(): string[];
 }
 
+interface TraceDeps {
+  log: vscode.LogOutputChannel;
+  profiling: ProfilingApi;
+  gpuLenses: GpuLenses;
+}
+
 /** Wires a webview to a trace file: read and analysed on the host, tables sent once. */
-function connectTrace(webview: vscode.Webview, extensionUri: vscode.Uri, file: string, log: vscode.LogOutputChannel): vscode.Disposable {
+function connectTrace(webview: vscode.Webview, extensionUri: vscode.Uri, file: string, deps: TraceDeps): vscode.Disposable {
+  const { log, profiling, gpuLenses } = deps;
+  let sources: TorchSources | undefined;
   webview.options = webviewOptions(extensionUri);
   const title = path.basename(file);
   webview.html = flameGraphHtml(webview, extensionUri, title, 'torch');
@@ -35,11 +47,18 @@ function connectTrace(webview: vscode.Webview, extensionUri: vscode.Uri, file: s
         const data = buildTraceView(trace, title);
         log.info(`Read ${file} (${trace.eventCount} events) in ${Date.now() - t0} ms`);
         post({ type: 'traceInit', data, interactive: true });
+        // The code: CPU hot paths (when the trace has Python frames) and GPU time per function.
+        sources = analyzeTorchSources(trace);
+        const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(file))?.uri.fsPath ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+        if (folder && trace.python.length > 0) await profiling.hotPaths.setActive({ folder, title, profile: sources.profile });
+        await gpuLenses.setActive(title, sources.gpuByFunction);
       } catch (e) {
         const message = e instanceof Error ? e.message : String(e);
         log.warn(`Could not open ${file}: ${message}`);
         post({ type: 'error', message });
       }
+    } else if (m.type === 'openFlameGraph') {
+      if (sources) profiling.showFlameGraph(`${file}#cpu`, `${title} (CPU side)`, sources.profile);
     } else if (m.type === 'exportCsv') {
       const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(path.join(path.dirname(file), m.name)), filters: { CSV: ['csv'] } });
       if (target) await vscode.workspace.fs.writeFile(target, Buffer.from(m.csv, 'utf8'));
@@ -47,7 +66,11 @@ function connectTrace(webview: vscode.Webview, extensionUri: vscode.Uri, file: s
   });
 }
 
-export function register(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, onRun: () => void): TorchApi {
+export function register(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, profiling: ProfilingApi): TorchApi {
+  const onRun = () => profiling.runs.refresh();
+  const gpuLenses = new GpuLenses(profiling.locator);
+  const deps: TraceDeps = { log, profiling, gpuLenses };
+  context.subscriptions.push(gpuLenses, vscode.languages.registerCodeLensProvider({ language: 'python' }, gpuLenses));
   const panels = new Map<string, vscode.WebviewPanel>();
   const launcher = vscode.Uri.joinPath(context.extensionUri, 'media', 'flamelens_torch_launcher.py').fsPath;
 
@@ -58,7 +81,7 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
       return;
     }
     const panel = vscode.window.createWebviewPanel('flamelens.torchTraceView', `⚡ ${path.basename(file)}`, vscode.ViewColumn.Beside, { retainContextWhenHidden: true });
-    const wiring = connectTrace(panel.webview, context.extensionUri, file, log);
+    const wiring = connectTrace(panel.webview, context.extensionUri, file, deps);
     panels.set(file, panel);
     panel.onDidDispose(() => {
       wiring.dispose();
@@ -70,7 +93,7 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
     vscode.window.registerCustomEditorProvider(TORCH_TRACE_VIEW_TYPE, {
       openCustomDocument: (uri: vscode.Uri) => ({ uri, dispose: () => undefined }),
       resolveCustomEditor: async (doc: vscode.CustomDocument, panel: vscode.WebviewPanel) => {
-        const wiring = connectTrace(panel.webview, context.extensionUri, doc.uri.fsPath, log);
+        const wiring = connectTrace(panel.webview, context.extensionUri, doc.uri.fsPath, deps);
         panel.onDidDispose(() => wiring.dispose());
       },
     }, { webviewOptions: { retainContextWhenHidden: true } }),
@@ -136,5 +159,5 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
       if (typeof file === 'string') await openTrace(file);
     }),
   );
-  return { openTrace, panelTitles: () => [...panels.values()].map((p) => p.title) };
+  return { gpuLenses, openTrace, panelTitles: () => [...panels.values()].map((p) => p.title) };
 }

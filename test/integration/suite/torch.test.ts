@@ -37,6 +37,21 @@ export function registerTorchSuite(): void {
       const tab = vscode.window.tabGroups.activeTabGroup.activeTab;
       assert.ok(tab?.input instanceof vscode.TabInputCustom);
       assert.equal((tab.input as vscode.TabInputCustom).viewType, 'flamelens.torchTrace');
+      // The trace's Python frames map onto the workspace copy of the profiled project's file.
+      const src = vscode.Uri.file(path.join(ws, 'moca', 'library', 'model_hub', 'huggingface', 'model', 'adapters', 'text_base_model.py'));
+      await vscode.workspace.openTextDocument(src);
+      let gpu: vscode.CodeLens | undefined;
+      let cpu: vscode.CodeLens | undefined;
+      for (let i = 0; i < 60 && !(gpu && cpu); i++) {
+        const lenses = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', src)) ?? [];
+        gpu = lenses.find((l) => l.command?.title.startsWith('⚡'));
+        cpu = lenses.find((l) => l.command?.title.startsWith('🔥'));
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      assert.ok(gpu, 'a GPU-time lens above run_on_input');
+      assert.equal(gpu.range.start.line, 27);
+      assert.match(gpu.command!.title, /^⚡ 100\.0% of GPU time · 11 kernels · \d+(\.\d)? ms$/);
+      assert.ok(cpu && /^🔥 \d+\.\d% total · \d+\.\d% self · [\d.]+ ms$/.test(cpu.command!.title), `CPU lens from the trace: ${cpu?.command?.title}`);
     });
   });
 }

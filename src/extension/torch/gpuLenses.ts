@@ -1,0 +1,66 @@
+/**
+ * "⚡ 41.0% of GPU time · 3 kernels · 12.8 ms" above each Python function of the workspace that
+ * (directly or through what it calls) launched GPU work in the active PyTorch trace.
+ */
+import * as vscode from 'vscode';
+import { findPythonDefinitions, matchDefinition } from '../../core/analysis/pythonDefinitions';
+import { normalisePath } from '../../core/analysis/pathMapping';
+import type { GpuByFunction } from '../../core/analysis/torchSources';
+import type { SourceLocator } from '../profiling/sourceLocator';
+
+const key = (p: string) => (process.platform === 'win32' ? normalisePath(p).toLowerCase() : normalisePath(p));
+
+export function gpuLensTitle(g: GpuByFunction): string {
+  const ms = g.gpuUs / 1000;
+  return `⚡ ${g.pct.toFixed(1)}% of GPU time · ${g.kernels} kernel${g.kernels === 1 ? '' : 's'} · ${ms >= 100 ? ms.toFixed(0) : ms.toFixed(1)} ms`;
+}
+
+export class GpuLenses implements vscode.CodeLensProvider, vscode.Disposable {
+  private readonly byFile = new Map<string, { title: string; entries: GpuByFunction[] }>();
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChangeCodeLenses = this.changed.event;
+  private again: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(private readonly locator: SourceLocator) {}
+
+  async setActive(title: string, entries: GpuByFunction[]): Promise<void> {
+    this.byFile.clear();
+    for (const e of entries) {
+      const target = await this.locator.resolve(e.file);
+      if (!target) continue;
+      const k = key(target);
+      const cur = this.byFile.get(k) ?? { title, entries: [] };
+      cur.entries.push(e);
+      this.byFile.set(k, cur);
+    }
+    this.changed.fire();
+    clearTimeout(this.again);
+    this.again = setTimeout(() => this.changed.fire(), 750); // see HotPathsInEditor.refresh
+  }
+
+  provideCodeLenses(doc: vscode.TextDocument): vscode.CodeLens[] {
+    if (!vscode.workspace.getConfiguration('flamelens', doc.uri).get<boolean>('hotPaths.enabled', true)) return [];
+    const found = this.byFile.get(key(doc.uri.fsPath));
+    if (!found) return [];
+    const defs = findPythonDefinitions(doc.getText());
+    const lenses: vscode.CodeLens[] = [];
+    const used = new Set<number>();
+    for (const g of found.entries) {
+      if (g.name === '<module>' || g.pct < 0.1) continue;
+      const def = matchDefinition(defs, g.name, [g.line]);
+      if (!def || used.has(def.firstLine)) continue;
+      used.add(def.firstLine);
+      lenses.push(new vscode.CodeLens(new vscode.Range(def.firstLine - 1, 0, def.firstLine - 1, 0), {
+        title: gpuLensTitle(g),
+        tooltip: `flamelens: GPU work launched under ${g.name} in ${found.title} (${g.launches} launches)`,
+        command: '',
+      }));
+    }
+    return lenses;
+  }
+
+  dispose(): void {
+    clearTimeout(this.again);
+    this.changed.dispose();
+  }
+}
