@@ -5,6 +5,7 @@
  */
 import { Chart, LineController, LineElement, PointElement, LinearScale, Filler, Tooltip, Legend } from 'chart.js';
 import type { RankRow, TraceViewData } from '../../src/core/analysis/torchView';
+import type { OpRow } from '../../src/core/analysis/torchAnalysis';
 import { compareRanks, toCsv } from '../../src/core/analysis/torchView';
 import type { ToHost, ToWebview } from '../../src/shared/protocol';
 
@@ -198,8 +199,10 @@ function render(root: HTMLElement, d: TraceViewData, exportCsv: (name: string, c
     { title: 'Calls', value: (r) => r.calls, numeric: true },
     { title: 'Self CPU (ms)', value: (r) => r.selfCpuUs, format: (r) => ms(r.selfCpuUs), numeric: true },
     { title: 'Total CPU (ms)', value: (r) => r.totalCpuUs, format: (r) => ms(r.totalCpuUs), numeric: true },
-    { title: 'Self device (ms)', value: (r) => r.selfDeviceUs, format: (r) => ms(r.selfDeviceUs), numeric: true },
-    { title: 'Total device (ms)', value: (r) => r.totalDeviceUs, format: (r) => ms(r.totalDeviceUs), numeric: true },
+    ...(hasDevice ? [
+      { title: 'Self device (ms)', value: (r: OpRow) => r.selfDeviceUs, format: (r: OpRow) => ms(r.selfDeviceUs), numeric: true },
+      { title: 'Total device (ms)', value: (r: OpRow) => r.totalDeviceUs, format: (r: OpRow) => ms(r.totalDeviceUs), numeric: true },
+    ] : []),
     { title: 'Input shapes', value: (r) => (r.inputShapes ?? []).join(' ') },
   ], (csv) => exportCsv('operators.csv', csv), hasDevice ? 5 : 2));
   if (hasDevice) {

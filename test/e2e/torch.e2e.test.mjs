@@ -1,0 +1,56 @@
+// End to end, PyTorch: in a real VS Code (code-server) in Chromium, run "Profile Python File
+// with PyTorch Profiler" on an example training script with Debian's torch, and check the
+// operator table the trace view shows against key_averages() of that same run.
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { mkdtempSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { ROOT, startCodeServer, launchBrowser, openWorkbench, runCommand, findWebviewFrame } from '../harness/codeServer.mjs';
+
+const ARTIFACTS = path.join(ROOT, 'test', 'e2e', 'artifacts');
+const TORCH_PYTHON = process.env.FLAMELENS_TORCH_PYTHON ?? '/usr/bin/python3';
+
+test('Profile Python File with PyTorch Profiler: the operator table matches key_averages()', { timeout: 400_000 }, async () => {
+  assert.ok(existsSync(TORCH_PYTHON), 'Debian python3-torch (npm test installs it)');
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const ws = mkdtempSync(path.join(tmpdir(), 'flamelens-e2e-torch-'));
+  cpSync(path.join(ROOT, 'examples', 'torch_train.py'), path.join(ws, 'torch_train.py'));
+  const server = await startCodeServer({ vsix: [path.join(ROOT, 'flamelens.vsix')], settings: { 'flamelens.python.path': TORCH_PYTHON } });
+  const browser = await launchBrowser();
+  let page;
+  try {
+    ({ page } = await openWorkbench(browser, server, ws));
+    await page.keyboard.press('Control+P');
+    await page.locator('.quick-input-widget input').waitFor({ state: 'visible' });
+    await page.keyboard.type('torch_train.py');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'torch_train.py' }).first().waitFor();
+    await page.keyboard.press('Enter');
+    await page.locator('.monaco-editor .view-lines', { hasText: 'opt.step()' }).waitFor({ timeout: 30_000 });
+    await runCommand(page, 'flamelens: Profile Python File with PyTorch Profiler');
+    const frame = await findWebviewFrame(page, '#ops-table tbody tr', 120_000);
+    await frame.waitForFunction(() => document.body.dataset.flamelensReady === '1');
+    const rows = await frame.$$eval('#ops-table tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
+    await page.screenshot({ path: path.join(ARTIFACTS, 'torch-trace-view.png') });
+    const runsDir = path.join(ws, '.flamelens', 'runs');
+    const run = readdirSync(runsDir).find((d) => existsSync(path.join(runsDir, d, 'key_averages.json')));
+    assert.ok(run, 'the run folder has key_averages.json of the same run');
+    const expected = JSON.parse(readFileSync(path.join(runsDir, run, 'key_averages.json'), 'utf8')).rows;
+    const shown = new Map(rows.map((r) => [r[0], { calls: Number(r[1]), selfMs: Number(r[2].replace(/,/g, '')), totalMs: Number(r[3].replace(/,/g, '')) }]));
+    assert.equal(shown.size, expected.length, 'the table lists every operator key_averages() lists');
+    for (const e of expected) {
+      const s = shown.get(e.name);
+      assert.ok(s, `row for ${e.name}`);
+      assert.equal(s.calls, e.calls, `${e.name} calls`);
+      const tolMs = (e.calls * 1.5 + 0.01 * e.totalCpuUs) / 1000 + 0.001;
+      assert.ok(Math.abs(s.totalMs - e.totalCpuUs / 1000) <= tolMs, `${e.name} total ${s.totalMs} ms vs ${e.totalCpuUs} µs`);
+      assert.ok(Math.abs(s.selfMs - Math.max(0, e.selfCpuUs) / 1000) <= 2 * tolMs, `${e.name} self ${s.selfMs} ms vs ${e.selfCpuUs} µs`);
+    }
+  } catch (e) {
+    if (page) await page.screenshot({ path: path.join(ARTIFACTS, 'torch-failure.png') }).catch(() => undefined);
+    throw e;
+  } finally {
+    await browser.close();
+    await server.stop();
+  }
+});
