@@ -154,3 +154,18 @@ test('CPU side as a profile (Python frames, annotations, operators by self time)
   assert.ok(legacy.profile.frames.every((f) => f.kind === 'other'));
   assert.deepEqual(legacy.gpuByFunction, []);
 });
+
+test('each kernel knows the operator and the Python stack it was launched from', async () => {
+  const { analyzeTorchSources } = await import('../../src/core/analysis/torchSources');
+  const trace = await readTorchTrace(T('torchtrace_tracelens_h100__gaunernst_bert-small-uncased__1016001.json.gz'));
+  const { launchers } = analyzeTorchSources(trace);
+  const kernelNames = new Set(trace.gpu.filter((g) => g.kind === 'kernel').map((g) => g.name));
+  assert.equal(Object.keys(launchers).length, kernelNames.size, 'every kernel has a launch site');
+  for (const [name, list] of Object.entries(launchers)) {
+    assert.ok(list.length >= 1 && list.length <= 3);
+    const count = trace.gpu.filter((g) => g.name === name).length;
+    assert.ok(list.reduce((a, l) => a + l.launches, 0) <= count);
+    assert.ok(list[0].op?.startsWith('aten::'), `${name} launched by ${list[0].op}`);
+    assert.ok(list[0].stack.some((f) => f.name === 'forward'), 'from a forward()');
+  }
+});

@@ -33,7 +33,7 @@ interface Column<T> {
   numeric?: boolean;
 }
 
-function table<T>(id: string, title: string, rows: T[], columns: Column<T>[], onExport: (csv: string) => void, initialSort: number): HTMLElement {
+function table<T>(id: string, title: string, rows: T[], columns: Column<T>[], onExport: (csv: string) => void, initialSort: number, onRowClick?: (r: T) => void): HTMLElement {
   const section = el('section', { class: 'trace-table', id });
   const head = el('div', { class: 'table-head' });
   head.append(el('h2', {}, title));
@@ -65,6 +65,14 @@ function table<T>(id: string, title: string, rows: T[], columns: Column<T>[], on
     body.replaceChildren(...shown.map((r) => {
       const row = el('tr');
       for (const c of columns) row.append(el('td', c.numeric ? { class: 'num' } : {}, c.format ? c.format(r) : String(c.value(r) ?? '')));
+      if (onRowClick) {
+        row.classList.add('clickable');
+        row.addEventListener('click', () => {
+          for (const other of body.querySelectorAll('tr.selected')) other.classList.remove('selected');
+          row.classList.add('selected');
+          onRowClick(r);
+        });
+      }
       return row;
     }));
     count.textContent = list.length > shown.length ? `showing ${shown.length} of ${list.length}` : `${list.length} rows`;
@@ -92,7 +100,7 @@ function table<T>(id: string, title: string, rows: T[], columns: Column<T>[], on
   return section;
 }
 
-function render(root: HTMLElement, d: TraceViewData, exportCsv: (name: string, csv: string) => void, ranks?: RankRow[], openFlameGraph?: () => void): void {
+function render(root: HTMLElement, d: TraceViewData, exportCsv: (name: string, csv: string) => void, ranks?: RankRow[], openFlameGraph?: () => void, openSource?: (file: string, line: number) => void): void {
   root.replaceChildren();
   root.classList.add('flamelens', 'trace');
   const header = el('header', { class: 'toolbar' });
@@ -220,7 +228,35 @@ function render(root: HTMLElement, d: TraceViewData, exportCsv: (name: string, c
       { title: 'Shared mem', value: (r) => r.sharedMemory, numeric: true },
       { title: 'Occupancy %', value: (r) => r.occupancy, format: (r) => (r.occupancy === undefined ? '' : r.occupancy.toFixed(0)), numeric: true },
       { title: 'Devices/streams', value: (r) => `${r.devices.join(',')}/${r.streams.join(',')}` },
-    ], (csv) => exportCsv('kernels.csv', csv), 2));
+    ], (csv) => exportCsv('kernels.csv', csv), 2, (k) => showLaunchers(k.name)));
+    const detail = el('section', { class: 'launchers', id: 'kernel-launchers' });
+    detail.append(el('p', { class: 'hint' }, 'Select a kernel to see the operator and the Python code that launched it.'));
+    root.append(detail);
+    const showLaunchers = (name: string) => {
+      const list = d.launchers[name] ?? [];
+      detail.replaceChildren(el('h2', {}, 'Launched from'), el('p', { class: 'kernel-name' }, name));
+      if (list.length === 0) detail.append(el('p', { class: 'hint' }, 'No launch site recorded (no runtime call for it in the trace).'));
+      for (const l of list) {
+        const box = el('div', { class: 'launcher' });
+        box.append(el('p', {}, `${l.op ?? '(no operator)'} · ${l.launches} launch${l.launches === 1 ? '' : 'es'}`));
+        if (l.stack.length === 0) box.append(el('p', { class: 'hint' }, 'No Python stack in this trace (record it with with_stack, torch 2.x).'));
+        const ol = el('ol', { class: 'stack' });
+        for (const f of l.stack) {
+          const li = el('li');
+          if (openSource) {
+            const a = el('a', { href: '#' }, `${f.name} (${f.file}:${f.line})`);
+            a.addEventListener('click', (e) => {
+              e.preventDefault();
+              openSource(f.file, f.line);
+            });
+            li.append(a);
+          } else li.textContent = `${f.name} (${f.file}:${f.line})`;
+          ol.append(li);
+        }
+        box.append(ol);
+        detail.append(box);
+      }
+    };
   }
   document.body.dataset.flamelensReady = '1';
 }
@@ -240,7 +276,8 @@ function boot(): void {
       const m = e.data;
       if (m.type === 'traceInit') {
         render(root, m.data, (name, csv) => (m.interactive ? api.postMessage({ type: 'exportCsv', name, csv }) : downloadCsv(name, csv)), undefined,
-          m.interactive ? () => api.postMessage({ type: 'openFlameGraph' }) : undefined);
+          m.interactive ? () => api.postMessage({ type: 'openFlameGraph' }) : undefined,
+          m.interactive ? (file, line) => api.postMessage({ type: 'openSource', file, line }) : undefined);
       }
       else if (m.type === 'error') {
         root.replaceChildren(el('p', { class: 'status error' }, m.message));

@@ -31,9 +31,19 @@ interface Span {
 
 const EPS = 1e-3;
 
+export interface KernelLauncher {
+  /** The innermost operator (or annotation) around the launch. */
+  op?: string;
+  /** Python frames around the launch, innermost first. */
+  stack: { name: string; file: string; line: number }[];
+  launches: number;
+}
+
 export interface TorchSources {
   profile: Profile;
   gpuByFunction: GpuByFunction[];
+  /** Per kernel name, the most frequent places it was launched from (at most 3). */
+  launchers: Record<string, KernelLauncher[]>;
   /** Total GPU activity time in the trace, µs. */
   gpuTotalUs: number;
 }
@@ -90,6 +100,7 @@ export function analyzeTorchSources(trace: TorchTrace): TorchSources {
   const runtimeByCorrelation = new Map<number, (typeof trace.runtime)[number]>();
   for (const r of trace.runtime) if (r.correlation !== undefined) runtimeByCorrelation.set(r.correlation, r);
   const acc = new Map<string, GpuByFunction & { kernelNames: Set<string> }>();
+  const launchMap = new Map<string, Map<string, KernelLauncher>>();
   let gpuTotal = 0;
   for (const g of trace.gpu) {
     gpuTotal += g.dur;
@@ -109,6 +120,24 @@ export function analyzeTorchSources(trace: TorchTrace): TorchSources {
     }
     let n = found;
     while (n >= 0 && r.ts > t.spans[n].end + EPS) n = t.parent[n];
+    if (g.kind === 'kernel') {
+      let op: string | undefined;
+      const stack: KernelLauncher['stack'] = [];
+      for (let k = n; k >= 0 && stack.length < 40; k = t.parent[k]) {
+        const sp = t.spans[k];
+        if (sp.python) stack.push(sp.python);
+        else if (op === undefined && !t.spans[k].python) op = profile0Name(frames, sp.frame);
+      }
+      const lk = `${op ?? ''}\u0000${stack.map((f) => `${f.file}:${f.line}`).join('\u0000')}`;
+      let perKernel = launchMap.get(g.name);
+      if (!perKernel) {
+        perKernel = new Map();
+        launchMap.set(g.name, perKernel);
+      }
+      const entry = perKernel.get(lk);
+      if (entry) entry.launches++;
+      else perKernel.set(lk, { op, stack, launches: 1 });
+    }
     const seen = new Set<string>();
     for (; n >= 0; n = t.parent[n]) {
       const py = t.spans[n].python;
@@ -129,6 +158,8 @@ export function analyzeTorchSources(trace: TorchTrace): TorchSources {
   const gpuByFunction = [...acc.values()]
     .map(({ kernelNames, ...e }) => ({ ...e, kernels: kernelNames.size, pct: gpuTotal > 0 ? (100 * e.gpuUs) / gpuTotal : 0 }))
     .sort((a, b) => b.gpuUs - a.gpuUs);
+  const launchers: Record<string, KernelLauncher[]> = {};
+  for (const [name, m] of launchMap) launchers[name] = [...m.values()].sort((a, b) => b.launches - a.launches).slice(0, 3);
   const profile: Profile = {
     format: 'torch-trace',
     unit: 'microseconds',
@@ -136,5 +167,9 @@ export function analyzeTorchSources(trace: TorchTrace): TorchSources {
     threads: threads.map((t) => t.build()),
     meta: { source: 'torch-trace', torchForm: trace.form },
   };
-  return { profile, gpuByFunction, gpuTotalUs: gpuTotal };
+  return { profile, gpuByFunction, launchers, gpuTotalUs: gpuTotal };
+}
+
+function profile0Name(frames: FrameTable, id: number): string {
+  return frames.frames[id].name;
 }

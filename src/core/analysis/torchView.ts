@@ -1,5 +1,6 @@
 /** What the PyTorch trace view shows: the tables and GPU breakdown, computed once on the host. */
 import type { TorchTrace } from '../model/torchTrace';
+import { analyzeTorchSources, type KernelLauncher, type TorchSources } from './torchSources';
 import { analyzeTorchTrace, gpuTimeline, type GpuBusy, type GpuTimeline, type KernelRow, type MemoryTimeline, type OpRow, type StepStats } from './torchAnalysis';
 
 export interface TraceViewData {
@@ -15,6 +16,8 @@ export interface TraceViewData {
   timeline: GpuTimeline[];
   devices: string[];
   memory: MemoryTimeline[];
+  /** Per kernel name: the operator and Python stack it was launched from (most frequent first). */
+  launchers: Record<string, KernelLauncher[]>;
   steps: StepStats;
   rank?: number;
   meta: Record<string, string>;
@@ -47,7 +50,7 @@ export function compareRanks(views: TraceViewData[]): RankRow[] {
   return rows;
 }
 
-export function buildTraceView(trace: TorchTrace, title: string): TraceViewData {
+export function buildTraceView(trace: TorchTrace, title: string, sources: TorchSources = analyzeTorchSources(trace)): TraceViewData {
   const s = analyzeTorchTrace(trace);
   const devices = trace.deviceProperties
     .map((d) => (d && typeof d === 'object' && 'name' in d ? String((d as { name: unknown }).name) : ''))
@@ -65,6 +68,7 @@ export function buildTraceView(trace: TorchTrace, title: string): TraceViewData 
     timeline: gpuTimeline(trace),
     devices,
     memory: s.memory,
+    launchers: sources.launchers,
     steps: s.steps,
     rank: typeof trace.distributedInfo?.rank === 'number' ? trace.distributedInfo.rank : undefined,
     meta: trace.meta,

@@ -44,11 +44,11 @@ function connectTrace(webview: vscode.Webview, extensionUri: vscode.Uri, file: s
       try {
         const t0 = Date.now();
         const trace = await readTorchTrace(file);
-        const data = buildTraceView(trace, title);
+        sources = analyzeTorchSources(trace);
+        const data = buildTraceView(trace, title, sources);
         log.info(`Read ${file} (${trace.eventCount} events) in ${Date.now() - t0} ms`);
         post({ type: 'traceInit', data, interactive: true });
         // The code: CPU hot paths (when the trace has Python frames) and GPU time per function.
-        sources = analyzeTorchSources(trace);
         const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(file))?.uri.fsPath ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
         if (folder && trace.python.length > 0) await profiling.hotPaths.setActive({ folder, title, profile: sources.profile });
         await gpuLenses.setActive(title, sources.gpuByFunction);
@@ -57,6 +57,8 @@ function connectTrace(webview: vscode.Webview, extensionUri: vscode.Uri, file: s
         log.warn(`Could not open ${file}: ${message}`);
         post({ type: 'error', message });
       }
+    } else if (m.type === 'openSource') {
+      await profiling.locator.open(m.file, m.line);
     } else if (m.type === 'openFlameGraph') {
       if (sources) profiling.showFlameGraph(`${file}#cpu`, `${title} (CPU side)`, sources.profile);
     } else if (m.type === 'exportCsv') {
