@@ -3,7 +3,7 @@
  * union each way. Request/response traffic is typed from `ProfileRpc` and matched by id.
  */
 import type { ProfileRpc, ProfileSummary } from '../core/analysis/profileSession';
-import type { TraceViewData } from '../core/analysis/torchView';
+import type { RankRow, TraceViewData } from '../core/analysis/torchView';
 
 export type RpcMethod = keyof ProfileRpc;
 export type RpcParams<M extends RpcMethod> = Parameters<ProfileRpc[M]>[0];
@@ -33,7 +33,7 @@ export type ToWebview =
   | { type: 'response'; id: number; ok: true; result: unknown }
   | { type: 'response'; id: number; ok: false; error: string }
   | { type: 'error'; message: string }
-  | { type: 'traceInit'; data: TraceViewData; interactive: boolean };
+  | { type: 'traceInit'; data: TraceViewData; interactive: boolean; ranks?: RankRow[] };
 
 /** Answers one request with a session's method; errors become a failed response. */
 export function answerRequest(rpc: ProfileRpc, req: RpcRequest): ToWebview {

@@ -33,6 +33,7 @@ test('integration suites pass in the VS Code extension host', { timeout: 600_000
   cpSync(path.join(ROOT, 'examples', 'matrix_work.py'), path.join(ws, 'matrix_work.py'));
   cpSync(path.join(ROOT, 'test', 'fixtures', 'real', 'flamelens-builtin-sampler1_py3.11.7_matrix_work.folded'), path.join(ws, 'recorded-elsewhere.folded'));
   cpSync(path.join(ROOT, 'examples', 'torch_train.py'), path.join(ws, 'torch_train.py'));
+  cpSync(path.join(ROOT, 'test', 'fixtures', 'real', 'torchtrace_hta__event_sync_trace.json.gz'), path.join(ws, 'rank0.json.gz'));
   // A stand-in for the source file the H100 trace's Python frames point at (def on line 28).
   const adapters = path.join(ws, 'moca', 'library', 'model_hub', 'huggingface', 'model', 'adapters');
   mkdirSync(adapters, { recursive: true });

@@ -169,3 +169,24 @@ test('each kernel knows the operator and the Python stack it was launched from',
     assert.ok(list[0].stack.some((f) => f.name === 'forward'), 'from a forward()');
   }
 });
+
+test('every real trace in the fixtures reads and analyses consistently', async () => {
+  const { readdirSync } = await import('node:fs');
+  const files = readdirSync(REAL).filter((f) => f.startsWith('torchtrace_'));
+  assert.ok(files.length >= 11);
+  for (const f of files) {
+    const trace = await readTorchTrace(T(f));
+    const s = analyzeTorchTrace(trace);
+    assert.ok(trace.eventCount > 0, f);
+    assert.ok(s.ops.length > 0, `${f}: operators`);
+    for (const o of s.ops) assert.ok(o.selfCpuUs <= o.totalCpuUs + 1e-6 && o.selfDeviceUs <= o.totalDeviceUs + 1e-6, `${f}: ${o.name}`);
+    const kernelUs = trace.gpu.filter((g) => g.kind === 'kernel').reduce((a, g) => a + g.dur, 0);
+    assert.ok(Math.abs(s.kernels.reduce((a, k) => a + k.totalUs, 0) - kernelUs) < 1e-6 * Math.max(1, kernelUs), `${f}: kernel totals`);
+    for (const g of s.gpu) assert.ok(g.busyUs <= g.spanUs + 1e-6, `${f}: busy within span`);
+    assert.ok(s.attributed <= trace.gpu.length);
+  }
+  const nccl = analyzeTorchTrace(await readTorchTrace(T('torchtrace_hta__nccl_data.json.gz')));
+  assert.ok(nccl.gpu.some((g) => g.communicationUs > 0), 'NCCL kernels count as communication');
+  const resnet = await readTorchTrace(T('torchtrace_kineto_tb_plugin__resnet50_nw0_worker0.1623143089861.pt.trace.json.gz'));
+  assert.ok(resnet.memory.length > 0, '2021 [memory] events');
+});

@@ -275,7 +275,7 @@ function boot(): void {
     window.addEventListener('message', (e: MessageEvent<ToWebview>) => {
       const m = e.data;
       if (m.type === 'traceInit') {
-        render(root, m.data, (name, csv) => (m.interactive ? api.postMessage({ type: 'exportCsv', name, csv }) : downloadCsv(name, csv)), undefined,
+        render(root, m.data, (name, csv) => (m.interactive ? api.postMessage({ type: 'exportCsv', name, csv }) : downloadCsv(name, csv)), m.ranks,
           m.interactive ? () => api.postMessage({ type: 'openFlameGraph' }) : undefined,
           m.interactive ? (file, line) => api.postMessage({ type: 'openSource', file, line }) : undefined);
       }

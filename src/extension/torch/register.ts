@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import * as path from 'node:path';
 import { readTorchTrace } from '../../core/formats/torchTrace';
-import { buildTraceView } from '../../core/analysis/torchView';
+import { buildTraceView, compareRanks, type RankRow } from '../../core/analysis/torchView';
 import { analyzeTorchSources, type TorchSources } from '../../core/analysis/torchSources';
 import type { ProfilingApi } from '../profiling/register';
 import { GpuLenses } from './gpuLenses';
@@ -31,8 +31,11 @@ interface TraceDeps {
   gpuLenses: GpuLenses;
 }
 
-/** Wires a webview to a trace file: read and analysed on the host, tables sent once. */
-function connectTrace(webview: vscode.Webview, extensionUri: vscode.Uri, file: string, deps: TraceDeps): vscode.Disposable {
+/**
+ * Wires a webview to a trace file: read and analysed on the host, tables sent once. With
+ * `rankFiles`, the other traces of the same distributed run are read too and compared.
+ */
+function connectTrace(webview: vscode.Webview, extensionUri: vscode.Uri, file: string, deps: TraceDeps, rankFiles: string[] = []): vscode.Disposable {
   const { log, profiling, gpuLenses } = deps;
   let sources: TorchSources | undefined;
   webview.options = webviewOptions(extensionUri);
@@ -47,7 +50,13 @@ function connectTrace(webview: vscode.Webview, extensionUri: vscode.Uri, file: s
         sources = analyzeTorchSources(trace);
         const data = buildTraceView(trace, title, sources);
         log.info(`Read ${file} (${trace.eventCount} events) in ${Date.now() - t0} ms`);
-        post({ type: 'traceInit', data, interactive: true });
+        let ranks: RankRow[] | undefined;
+        if (rankFiles.length > 0) {
+          const views = [data];
+          for (const other of rankFiles) views.push(buildTraceView(await readTorchTrace(other), path.basename(other)));
+          ranks = compareRanks(views);
+        }
+        post({ type: 'traceInit', data, interactive: true, ranks });
         // The code: CPU hot paths (when the trace has Python frames) and GPU time per function.
         const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(file))?.uri.fsPath ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
         if (folder && trace.python.length > 0) await profiling.hotPaths.setActive({ folder, title, profile: sources.profile });
@@ -76,18 +85,20 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
   const panels = new Map<string, vscode.WebviewPanel>();
   const launcher = vscode.Uri.joinPath(context.extensionUri, 'media', 'flamelens_torch_launcher.py').fsPath;
 
-  async function openTrace(file: string): Promise<void> {
-    const existing = panels.get(file);
+  async function openTrace(file: string, rankFiles: string[] = []): Promise<void> {
+    const key = [file, ...rankFiles].join('\u0000');
+    const existing = panels.get(key);
     if (existing) {
       existing.reveal();
       return;
     }
-    const panel = vscode.window.createWebviewPanel('flamelens.torchTraceView', `⚡ ${path.basename(file)}`, vscode.ViewColumn.Beside, { retainContextWhenHidden: true });
-    const wiring = connectTrace(panel.webview, context.extensionUri, file, deps);
-    panels.set(file, panel);
+    const title = rankFiles.length ? `⚡ ${rankFiles.length + 1} ranks` : `⚡ ${path.basename(file)}`;
+    const panel = vscode.window.createWebviewPanel('flamelens.torchTraceView', title, vscode.ViewColumn.Beside, { retainContextWhenHidden: true });
+    const wiring = connectTrace(panel.webview, context.extensionUri, file, deps, rankFiles);
+    panels.set(key, panel);
     panel.onDidDispose(() => {
       wiring.dispose();
-      panels.delete(file);
+      panels.delete(key);
     });
   }
 
@@ -155,6 +166,19 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
         void vscode.window.showErrorMessage(`flamelens: ${message}`);
         return undefined;
       }
+    }),
+
+    vscode.commands.registerCommand('flamelens.compareTraces', async (files?: string[]) => {
+      let list = Array.isArray(files) ? files : undefined;
+      if (!list) {
+        const picked = await vscode.window.showOpenDialog({ title: 'flamelens: Compare PyTorch Traces (one per rank)', canSelectMany: true, filters: { 'PyTorch traces': ['json', 'gz'] } });
+        list = picked?.map((u) => u.fsPath);
+      }
+      if (!list || list.length < 2) {
+        if (list) void vscode.window.showInformationMessage('flamelens: pick the traces of at least two ranks.');
+        return;
+      }
+      await openTrace(list[0], list.slice(1));
     }),
 
     vscode.commands.registerCommand('flamelens.openTorchTrace', async (file?: string) => {

@@ -30,6 +30,13 @@ export function registerTorchSuite(): void {
       }
     });
 
+    mocha.test('Compare PyTorch Traces opens one view with a table of the ranks', async () => {
+      const ws = vscode.workspace.workspaceFolders![0].uri.fsPath;
+      const api = vscode.extensions.getExtension<FlamelensApi>('flamelens.flamelens')!.exports;
+      await vscode.commands.executeCommand('flamelens.compareTraces', [path.join(ws, 'h100.pt.trace.json.gz'), path.join(ws, 'rank0.json.gz')]);
+      assert.ok(api.torch.panelTitles().includes('⚡ 2 ranks'));
+    });
+
     mocha.test('Open Profile… on a PyTorch trace opens the trace view', async () => {
       const ws = vscode.workspace.workspaceFolders![0].uri.fsPath;
       await vscode.commands.executeCommand('flamelens.openProfile', vscode.Uri.file(path.join(ws, 'h100.pt.trace.json.gz')));
