@@ -38,6 +38,20 @@ export class TorchTraceBuilder {
   private readonly shapesSeen = new Map<string, number>();
   form: 'kineto' | 'legacy' = 'kineto';
 
+  private lastIdRaw: unknown = undefined;
+  private lastIdStr = '';
+
+  /** pid/tid as a string; consecutive events mostly share them, so the last one is cached. */
+  private idString(v: unknown): string {
+    if (v === this.lastIdRaw) return this.lastIdStr;
+    const str = this.intern(String(v ?? ''));
+    if (typeof v !== 'object') {
+      this.lastIdRaw = v;
+      this.lastIdStr = str;
+    }
+    return str;
+  }
+
   private intern(s: string): string {
     const hit = this.strings.get(s);
     if (hit !== undefined) return hit;
@@ -77,8 +91,8 @@ export class TorchTraceBuilder {
     const dur = num(e.dur) ?? 0;
     if (dur < 0) throw new FormatError(this.fileName, `offset ${offset}`, `event "${name}" has a negative duration`);
     this.minTs = Math.min(this.minTs, ts);
-    const pid = this.intern(String(e.pid ?? ''));
-    const tid = this.intern(String(e.tid ?? ''));
+    const pid = this.idString(e.pid);
+    const tid = this.idString(e.tid);
     const externalId = num(args['External id'] ?? args['external id']);
     const correlation = num(args['correlation']);
     switch (catKey) {
