@@ -11,6 +11,8 @@ import { readProfile } from '../core/formats/readProfile';
 import { looksLikeTorchTrace, readTorchTrace } from '../core/formats/torchTrace';
 import { analyzeTorchTrace } from '../core/analysis/torchAnalysis';
 import { buildTraceView } from '../core/analysis/torchView';
+import { detectNvidiaSmi, parseNvidiaSmiCsv, parseNvidiaSmiXml } from '../core/formats/nvidiaSmi';
+import { summarizeTelemetry } from '../core/analysis/telemetrySummary';
 import { FormatError } from '../core/formats/formatError';
 import { analyzeHotPaths } from '../core/analysis/hotPaths';
 import { toCollapsedStacks, toSpeedscope } from '../core/formats/exportProfile';
@@ -50,7 +52,8 @@ record options:
 
 Formats read (detected from content): py-spy raw / collapsed stacks, flamelens' built-in
 sampler, Austin 1.x-3.x, speedscope JSON (sampled and evented); for analyze, PyTorch profiler
-traces too (.json / .json.gz, Kineto or legacy form): operators, kernels, GPU busy time.
+traces too (.json / .json.gz, Kineto or legacy form): operators, kernels, GPU busy time; and
+nvidia-smi logs (--query-gpu CSV, -q -x XML): per-GPU utilisation, memory, temperature, power.
 
 Exit status: 0 on success; 1 when a file is missing or unreadable, its format is unknown or
 corrupt, or a tool is missing or fails; 2 on a usage error. Errors are one line on stderr.
@@ -109,6 +112,8 @@ async function analyze(args: string[]): Promise<number> {
   const top = values.top !== undefined ? parsePositiveInt(values.top, '--top') : undefined;
   const file = positionals[0];
   if (await isTorchTrace(file)) return analyzeTorch(file, values.json === true, top);
+  const smi = await nvidiaSmiKind(file);
+  if (smi) return analyzeTelemetry(file, smi, values.json === true);
   const profile = await readProfile(file);
   const hot = analyzeHotPaths(profile, values.thread);
   const threadTotals = profile.threads.map((t) => ({ id: t.id, name: t.name, samples: t.weights.reduce((a, b) => a + b, 0) }));
@@ -133,6 +138,37 @@ async function analyze(args: string[]): Promise<number> {
   for (const f of hot.functions.slice(0, n)) {
     const where = f.file ? ` (${f.file}${f.line !== undefined ? `:${f.line}` : ''})` : '';
     process.stdout.write(`${f.totalPct.toFixed(1).padStart(7)} ${f.selfPct.toFixed(1).padStart(7)} ${fmt(f.total).padStart(10)}  ${f.name}${where}\n`);
+  }
+  return 0;
+}
+
+async function nvidiaSmiKind(file: string): Promise<'csv' | 'xml' | undefined> {
+  try {
+    const fh = await fs.open(file, 'r');
+    try {
+      const head = Buffer.alloc(8192);
+      const { bytesRead } = await fh.read(head, 0, head.length, 0);
+      return detectNvidiaSmi(head.toString('utf8', 0, bytesRead));
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    return undefined;
+  }
+}
+
+async function analyzeTelemetry(file: string, kind: 'csv' | 'xml', json: boolean): Promise<number> {
+  const text = await fs.readFile(file, 'utf8');
+  const series = kind === 'csv' ? parseNvidiaSmiCsv(text, file) : parseNvidiaSmiXml(text, file);
+  const gpus = summarizeTelemetry(series);
+  if (json) {
+    process.stdout.write(JSON.stringify({ kind: 'gpu-telemetry', gpus: gpus.map(({ mig: _mig, ...g }) => g) }, null, 2) + '\n');
+    return 0;
+  }
+  const f = (v: number | null, unit: string) => (v === null ? 'n/a' : `${v}${unit}`);
+  process.stdout.write(`${file}: nvidia-smi ${kind.toUpperCase()}${series.driverVersion ? `, driver ${series.driverVersion}` : ''}, ${gpus.length} GPU(s)\n`);
+  for (const g of gpus) {
+    process.stdout.write(`GPU ${g.index} ${g.name ?? ''}: ${g.samples} sample(s), utilisation mean ${f(g.utilization.mean, '%')} max ${f(g.utilization.max, '%')}${g.mig ? ' (MIG: not reported per GPU)' : ''}, memory max ${f(g.memoryUsedMiB.max, ' MiB')}, temperature max ${f(g.temperatureC.max, ' °C')}, power mean ${f(g.powerW.mean, ' W')} max ${f(g.powerW.max, ' W')}\n`);
   }
   return 0;
 }

@@ -90,3 +90,15 @@ test('report writes one self-contained HTML file; export converts formats', () =
   assert.equal(cli(['report', '/missing.folded', '-o', existing]).code, 1);
   assert.equal(readFileSync(existing, 'utf8'), 'mine', 'a failed report leaves the target untouched');
 });
+
+test('analyze on nvidia-smi logs prints the gpu-telemetry shape', () => {
+  const out = JSON.parse(cli(['analyze', path.join(ROOT, 'test', 'fixtures', 'real', 'nvidia_smi', 'dual_2070-v13.xml'), '--json']).stdout);
+  assert.equal(out.kind, 'gpu-telemetry');
+  assert.equal(out.gpus.length, 2);
+  for (const g of out.gpus) {
+    assert.deepEqual(Object.keys(g), ['index', 'name', 'samples', 'utilization', 'memoryUsedMiB', 'temperatureC', 'powerW']);
+    assert.deepEqual(Object.keys(g.utilization), ['mean', 'max']);
+  }
+  const csv = JSON.parse(cli(['analyze', path.join(ROOT, 'test', 'fixtures', 'real', 'nvidia_smi', 'query_gpu_v100s_miris_gpu_log.csv'), '--json']).stdout);
+  assert.equal(csv.gpus[0].samples, 107);
+});

@@ -1,0 +1,37 @@
+/** GPU telemetry as nvidia-smi reports it: one sample per GPU per reading. Plain data. */
+export interface GpuSample {
+  /** Milliseconds since the epoch when the reading carries a timestamp, else undefined. */
+  time?: number;
+  index: number;
+  name?: string;
+  uuid?: string;
+  utilizationGpu?: number;
+  utilizationMemory?: number;
+  memoryUsedMiB?: number;
+  memoryTotalMiB?: number;
+  temperatureC?: number;
+  powerDrawW?: number;
+  powerLimitW?: number;
+  smClockMHz?: number;
+  memClockMHz?: number;
+  fanPct?: number;
+  pstate?: string;
+  /** MIG enabled: utilisation is not reported for the whole GPU. */
+  mig?: boolean;
+}
+
+export interface GpuProcess {
+  gpuUuid?: string;
+  gpuIndex?: number;
+  pid: number;
+  name: string;
+  usedMemoryMiB?: number;
+}
+
+export interface TelemetrySeries {
+  source: 'nvidia-smi-csv' | 'nvidia-smi-xml';
+  driverVersion?: string;
+  cudaVersion?: string;
+  samples: GpuSample[];
+  processes: GpuProcess[];
+}

@@ -1,0 +1,97 @@
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { readdirSync } from 'node:fs';
+import { parseNvidiaSmiCsv, parseNvidiaSmiXml, detectNvidiaSmi, smiNumber, QUERY_FIELDS } from '../../src/core/formats/nvidiaSmi';
+import { summarizeTelemetry } from '../../src/core/analysis/telemetrySummary';
+import { FormatError } from '../../src/core/formats/formatError';
+import { REAL, read } from './helpers';
+
+const SMI = path.join(REAL, 'nvidia_smi');
+
+/** The raw output of one command in an nvidia_gpu_exporter capture file. */
+function captureSection(file: string, command: RegExp): string {
+  const lines = read(path.join(SMI, file)).split('\n');
+  const start = lines.findIndex((l) => l.startsWith('# $ nvidia-smi') && command.test(l));
+  assert.ok(start >= 0, `${file} has ${command}`);
+  let i = start + 2; // the command line, then the closing #### line
+  const out: string[] = [];
+  for (; i < lines.length && !lines[i].startsWith('####'); i++) out.push(lines[i]);
+  return out.join('\n');
+}
+
+test('missing-value markers of every driver read as "no value"', () => {
+  for (const v of ['[N/A]', 'N/A', '[Not Supported]', '[Requested functionality has been deprecated]', 'Requested functionality has been deprecated', '[Unknown Error]', '[Insufficient Permissions]', '[GPU is lost]']) {
+    assert.equal(smiNumber(v), undefined, v);
+  }
+  assert.equal(smiNumber('61 %'), 61);
+  assert.equal(smiNumber('80.50 W'), 80.5);
+  assert.equal(smiNumber('32768 MiB'), 32768);
+  assert.equal(smiNumber('71 C'), 71);
+});
+
+test('a real --query-gpu loop log (V100S, with units and timestamps)', () => {
+  const file = path.join(SMI, 'query_gpu_v100s_miris_gpu_log.csv');
+  const s = parseNvidiaSmiCsv(read(file), file);
+  assert.equal(detectNvidiaSmi(read(file)), 'csv');
+  assert.equal(s.samples.length, 107);
+  assert.ok(s.samples.every((x) => x.index === 0 && x.name === 'Tesla V100S-PCIE-32GB' && x.memoryTotalMiB === 32768));
+  assert.ok((s.samples[1].time ?? 0) - (s.samples[0].time ?? 0) > 900, 'one-second loop');
+  const [g] = summarizeTelemetry(s);
+  assert.equal(g.utilization.max, 19);
+  assert.equal(g.memoryUsedMiB.max, 1094);
+  assert.equal(g.powerW.mean, null, 'power was not queried');
+});
+
+test('real full --query-gpu captures: H100 MIG (Linux), RTX 2080 SUPER (Windows WDDM), L40S', () => {
+  const mig = captureSection('linux-x86_64__nvidia-h100-mig__590.48.01.txt', /--query-gpu=timestamp,driver_version/);
+  const s = parseNvidiaSmiCsv(mig, 'h100-mig');
+  assert.equal(s.samples[0].name, 'NVIDIA H100 80GB HBM3');
+  assert.ok(s.samples[0].memoryTotalMiB && s.samples[0].memoryTotalMiB > 80000);
+  const win = parseNvidiaSmiCsv(captureSection('windows-x86_64__nvidia-geforce-rtx-2080-super__591.86.txt', /--query-gpu=timestamp,driver_version/), 'win');
+  assert.equal(win.samples[0].name, 'NVIDIA GeForce RTX 2080 SUPER');
+  assert.equal(typeof win.samples[0].temperatureC, 'number');
+  const l40s = parseNvidiaSmiCsv(captureSection('linux-x86_64__nvidia-l40s__595.80.txt', /--query-gpu=timestamp,driver_version/), 'l40s');
+  assert.ok((l40s.samples[0].powerLimitW ?? 0) > 0);
+  const exporter = parseNvidiaSmiCsv(read(path.join(SMI, 'exporter_testdata_query.txt')), 'q');
+  assert.deepEqual(exporter.samples.map((x) => [x.index, x.fanPct, x.memoryUsedMiB]), [[0, 38, 575], [1, 50, 1234]]);
+});
+
+test('noheader,nounits rows read with the field list of the query (values from a real capture)', () => {
+  const s = parseNvidiaSmiCsv('2026/07/14 09:00:27.792, 0, GPU-0000, NVIDIA H100 80GB HBM3, [N/A], [N/A], 12, 81559, 33, 71.50, 700.00, 1980, 2619, [N/A], P0\n', 'loop', QUERY_FIELDS);
+  assert.deepEqual({ ...s.samples[0], time: undefined }, {
+    time: undefined, index: 0, uuid: 'GPU-0000', name: 'NVIDIA H100 80GB HBM3', memoryUsedMiB: 12, memoryTotalMiB: 81559, temperatureC: 33,
+    powerDrawW: 71.5, powerLimitW: 700, smClockMHz: 1980, memClockMHz: 2619, pstate: 'P0',
+  });
+});
+
+test('every real -q -x XML (DTD v10-v13, MIG, GRID, GeForce, Tesla) parses with its GPUs', () => {
+  const files = readdirSync(SMI).filter((f) => f.endsWith('.xml'));
+  assert.ok(files.length >= 17);
+  for (const f of files) {
+    const text = read(path.join(SMI, f));
+    assert.equal(detectNvidiaSmi(text), 'xml', f);
+    const s = parseNvidiaSmiXml(text, f);
+    assert.ok(s.samples.length >= 1, f);
+    for (const g of s.samples) {
+      assert.ok(g.name, `${f}: name`);
+      if (g.memoryUsedMiB !== undefined && g.memoryTotalMiB !== undefined) assert.ok(g.memoryUsedMiB <= g.memoryTotalMiB, `${f}: memory`);
+    }
+  }
+  const dual = parseNvidiaSmiXml(read(path.join(SMI, 'dual_2080-v13.xml')), 'dual');
+  assert.equal(dual.samples.length, 2);
+  const a100 = parseNvidiaSmiXml(read(path.join(SMI, 'a100-sxm4-v12.xml')), 'a100');
+  assert.equal(a100.samples[0].mig, true);
+  assert.equal(a100.samples[0].utilizationGpu, undefined, 'MIG: no whole-GPU utilisation');
+  assert.equal(a100.samples[0].powerDrawW, 67.03);
+  assert.equal(a100.samples[0].smClockMHz, 1275, 'the current clock, not the application or max clock');
+  const v13 = parseNvidiaSmiXml(read(path.join(SMI, 'rtx-3080-v13.xml')), 'v13');
+  assert.equal(v13.samples[0].powerDrawW, 142.33, 'v13 instant power draw');
+  assert.equal(v13.samples[0].utilizationGpu, 65);
+});
+
+test('bad nvidia-smi files are FormatErrors naming the place', () => {
+  assert.throws(() => parseNvidiaSmiCsv('index, utilization.gpu [%]\n0, 5 %, extra\n', 'x.csv'), (e: unknown) => e instanceof FormatError && /x\.csv:2: expected 2 comma-separated values, found 3/.test(e.message));
+  assert.throws(() => parseNvidiaSmiCsv('0, 5\n', 'y.csv'), /y\.csv:1: expected a --query-gpu CSV header/);
+  assert.throws(() => parseNvidiaSmiXml('<?xml version="1.0"?><other/>', 'z.xml'), /z\.xml: expected an <nvidia_smi_log>/);
+});
