@@ -20,6 +20,7 @@ import { buildHtmlReport } from '../core/report/htmlReport';
 import { recordProfile, type SamplerChoice } from '../core/runners/recordProfile';
 import { ToolError } from '../core/runners/findTool';
 import { recordTorchTrace } from '../core/runners/recordTorchTrace';
+import { NvidiaSmiMonitor, type Reading } from '../core/runners/nvidiaSmiMonitor';
 import { createRunDir, writeRunMetadata, type RunMetadata } from '../core/store/runStore';
 import { writeFileAtomic } from '../core/store/atomicWrite';
 
@@ -33,6 +34,7 @@ Usage:
   flamelens analyze FILE [--json] [--top N] [--thread ID]
   flamelens report FILE... -o report.html
   flamelens export FILE --format collapsed|speedscope -o OUT
+  flamelens gpu [--watch] [--interval MS] [--json]
   flamelens torch [--wait N] [--warmup N] [--active N] [--repeat N] [--shapes] [--stack]
                   [--memory] [--no-cuda] -- PYTHON SCRIPT [ARGS...]
 
@@ -63,6 +65,8 @@ class UsageError extends Error {}
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  // `flamelens … | head`: a closed pipe ends the command quietly (gpu cleans up its child first).
+  if (command !== 'gpu') process.stdout.on('error', (e: NodeJS.ErrnoException) => (e.code === 'EPIPE' ? process.exit(0) : undefined));
   try {
     switch (command) {
       case undefined:
@@ -85,6 +89,8 @@ export async function main(argv: string[]): Promise<number> {
         return await exportCmd(rest);
       case 'torch':
         return await torchCmd(rest);
+      case 'gpu':
+        return await gpuCmd(rest);
       default:
         throw new UsageError(`unknown command "${command}" (see flamelens --help)`);
     }
@@ -247,6 +253,47 @@ async function exportCmd(args: string[]): Promise<number> {
   else if (values.format === 'speedscope') await writeFileAtomic(values.output, toSpeedscope(profile, path.basename(positionals[0])));
   else throw new UsageError('--format must be collapsed or speedscope');
   return 0;
+}
+
+async function gpuCmd(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { watch: { type: 'boolean' }, json: { type: 'boolean' }, interval: { type: 'string', default: '1000' } } });
+  const interval = parsePositiveNumber(values.interval!, '--interval');
+  const monitor = new NvidiaSmiMonitor({ intervalMs: interval });
+  const print = (r: Reading) => {
+    if (values.json) {
+      process.stdout.write(JSON.stringify({ kind: 'gpu-reading', time: new Date(r.time).toISOString(), gpus: r.gpus }) + '\n');
+      return;
+    }
+    for (const g of r.gpus) {
+      const mem = g.memoryUsedMiB !== undefined && g.memoryTotalMiB ? `${(g.memoryUsedMiB / 1024).toFixed(1)}/${(g.memoryTotalMiB / 1024).toFixed(0)} GB` : 'mem n/a';
+      const util = g.utilizationGpu !== undefined ? `${g.utilizationGpu}%` : g.mig ? 'MIG' : 'n/a';
+      process.stdout.write(`GPU${g.index} ${util} · ${mem} · ${g.temperatureC !== undefined ? `${g.temperatureC}°C` : 'n/a'}${g.powerDrawW !== undefined ? ` · ${g.powerDrawW} W` : ''}  ${g.name ?? ''}\n`);
+    }
+  };
+  return new Promise<number>((resolve) => {
+    let done = false;
+    const finish = async (code: number) => {
+      if (done) return;
+      done = true;
+      process.off('SIGINT', onSigint);
+      await monitor.stop();
+      resolve(code);
+    };
+    const onSigint = () => void finish(0);
+    process.on('SIGINT', onSigint);
+    process.stdout.on('error', () => void finish(0));
+    monitor.on('reading', (r) => {
+      print(r);
+      if (!values.watch) void finish(0);
+    });
+    monitor.on('state', (st) => {
+      if (st.kind === 'absent' || st.kind === 'failed') {
+        process.stderr.write(`flamelens: ${st.message}\n`);
+        void finish(1);
+      } else if (st.kind === 'restarting') process.stderr.write(`flamelens: nvidia-smi stopped (${st.message}); restarting in ${st.inMs} ms\n`);
+    });
+    void monitor.start();
+  });
 }
 
 async function torchCmd(args: string[]): Promise<number> {

@@ -102,3 +102,18 @@ test('analyze on nvidia-smi logs prints the gpu-telemetry shape', () => {
   const csv = JSON.parse(cli(['analyze', path.join(ROOT, 'test', 'fixtures', 'real', 'nvidia_smi', 'query_gpu_v100s_miris_gpu_log.csv'), '--json']).stdout);
   assert.equal(csv.gpus[0].samples, 107);
 });
+
+test('flamelens gpu prints one reading from nvidia-smi (stand-in replaying a real capture), and a clear line without it', () => {
+  const bin = path.join(ROOT, 'test', 'fixtures', 'bin');
+  const ok = spawnSync(process.execPath, [CLI, 'gpu'], { encoding: 'utf8', env: { ...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH}` }, timeout: 30_000 });
+  assert.equal(ok.status, 0, ok.stderr);
+  assert.match(ok.stdout, /^GPU0 0% · 0\.0\/32 GB · 27°C {2}Tesla V100S-PCIE-32GB$/m);
+  const json = spawnSync(process.execPath, [CLI, 'gpu', '--json'], { encoding: 'utf8', env: { ...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH}` }, timeout: 30_000 });
+  assert.equal(JSON.parse(json.stdout).gpus[0].memoryTotalMiB, 32768);
+  const failed = spawnSync(process.execPath, [CLI, 'gpu'], { encoding: 'utf8', env: { ...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH}`, FLAMELENS_FAKE_SMI: 'driver-failed' }, timeout: 30_000 });
+  assert.equal(failed.status, 1);
+  assert.match(failed.stderr, /NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver/);
+  const absent = spawnSync(process.execPath, [CLI, 'gpu'], { encoding: 'utf8', env: { ...process.env, PATH: '/usr/bin:/bin' }, timeout: 30_000 });
+  assert.equal(absent.status, 1);
+  assert.match(absent.stderr, /nvidia-smi was not found/);
+});
