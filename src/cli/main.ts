@@ -8,10 +8,11 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { readProfile } from '../core/formats/readProfile';
-import { looksLikeTorchTrace, readTorchTrace } from '../core/formats/torchTrace';
+import { readTorchTrace } from '../core/formats/torchTrace';
+import { detectFileKind } from '../core/formats/detectFile';
 import { analyzeTorchTrace } from '../core/analysis/torchAnalysis';
 import { buildTraceView } from '../core/analysis/torchView';
-import { detectNvidiaSmi, parseNvidiaSmiCsv, parseNvidiaSmiXml } from '../core/formats/nvidiaSmi';
+import { parseNvidiaSmiCsv, parseNvidiaSmiXml } from '../core/formats/nvidiaSmi';
 import { summarizeTelemetry } from '../core/analysis/telemetrySummary';
 import { FormatError } from '../core/formats/formatError';
 import { analyzeHotPaths } from '../core/analysis/hotPaths';
@@ -117,9 +118,9 @@ async function analyze(args: string[]): Promise<number> {
   if (positionals.length !== 1) throw new UsageError('analyze takes one FILE');
   const top = values.top !== undefined ? parsePositiveInt(values.top, '--top') : undefined;
   const file = positionals[0];
-  if (await isTorchTrace(file)) return analyzeTorch(file, values.json === true, top);
-  const smi = await nvidiaSmiKind(file);
-  if (smi) return analyzeTelemetry(file, smi, values.json === true);
+  const kind = await detectFileKind(file);
+  if (kind === 'torch-trace') return analyzeTorch(file, values.json === true, top);
+  if (kind === 'nvidia-smi-csv' || kind === 'nvidia-smi-xml') return analyzeTelemetry(file, kind === 'nvidia-smi-csv' ? 'csv' : 'xml', values.json === true);
   const profile = await readProfile(file);
   const hot = analyzeHotPaths(profile, values.thread);
   const threadTotals = profile.threads.map((t) => ({ id: t.id, name: t.name, samples: t.weights.reduce((a, b) => a + b, 0) }));
@@ -148,21 +149,6 @@ async function analyze(args: string[]): Promise<number> {
   return 0;
 }
 
-async function nvidiaSmiKind(file: string): Promise<'csv' | 'xml' | undefined> {
-  try {
-    const fh = await fs.open(file, 'r');
-    try {
-      const head = Buffer.alloc(8192);
-      const { bytesRead } = await fh.read(head, 0, head.length, 0);
-      return detectNvidiaSmi(head.toString('utf8', 0, bytesRead));
-    } finally {
-      await fh.close();
-    }
-  } catch {
-    return undefined;
-  }
-}
-
 async function analyzeTelemetry(file: string, kind: 'csv' | 'xml', json: boolean): Promise<number> {
   const text = await fs.readFile(file, 'utf8');
   const series = kind === 'csv' ? parseNvidiaSmiCsv(text, file) : parseNvidiaSmiXml(text, file);
@@ -177,20 +163,6 @@ async function analyzeTelemetry(file: string, kind: 'csv' | 'xml', json: boolean
     process.stdout.write(`GPU ${g.index} ${g.name ?? ''}: ${g.samples} sample(s), utilisation mean ${f(g.utilization.mean, '%')} max ${f(g.utilization.max, '%')}${g.mig ? ' (MIG: not reported per GPU)' : ''}, memory max ${f(g.memoryUsedMiB.max, ' MiB')}, temperature max ${f(g.temperatureC.max, ' °C')}, power mean ${f(g.powerW.mean, ' W')} max ${f(g.powerW.max, ' W')}\n`);
   }
   return 0;
-}
-
-async function isTorchTrace(file: string): Promise<boolean> {
-  let fh: fs.FileHandle | undefined;
-  try {
-    fh = await fs.open(file, 'r');
-    const head = Buffer.alloc(65536);
-    const { bytesRead } = await fh.read(head, 0, head.length, 0);
-    return looksLikeTorchTrace(head.subarray(0, bytesRead));
-  } catch {
-    return false; // readProfile reports the missing or unreadable file
-  } finally {
-    await fh?.close();
-  }
 }
 
 async function analyzeTorch(file: string, json: boolean, top: number | undefined): Promise<number> {
@@ -228,7 +200,7 @@ async function report(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { output: { type: 'string', short: 'o' } } });
   if (positionals.length === 0) throw new UsageError('report needs at least one FILE');
   if (!values.output) throw new UsageError('report needs -o report.html');
-  const kinds = await Promise.all(positionals.map((f) => isTorchTrace(f)));
+  const kinds = await Promise.all(positionals.map(async (f) => (await detectFileKind(f)) === 'torch-trace'));
   let html: string;
   if (kinds.some(Boolean)) {
     if (!kinds.every(Boolean)) throw new UsageError('report takes either CPU profiles or PyTorch traces, not both in one report');

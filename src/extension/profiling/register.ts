@@ -7,8 +7,7 @@ import * as vscode from 'vscode';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { readProfile } from '../../core/formats/readProfile';
-import { looksLikeTorchTrace } from '../../core/formats/torchTrace';
-import { promises as fs } from 'node:fs';
+import { detectFileKind } from '../../core/formats/detectFile';
 import { recordProfile, type RecordTarget, type RecordResult } from '../../core/runners/recordProfile';
 import { ToolError } from '../../core/runners/findTool';
 import { listPythonProcesses } from '../../core/runners/pythonProcesses';
@@ -306,16 +305,7 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
       }
       if (!target) return;
       // PyTorch traces open in their own view; everything else as a flame graph.
-      const head = Buffer.alloc(65536);
-      let n = 0;
-      try {
-        const fh = await fs.open(target.fsPath, 'r');
-        n = (await fh.read(head, 0, head.length, 0)).bytesRead;
-        await fh.close();
-      } catch {
-        // the editor reports the unreadable file
-      }
-      const viewType = looksLikeTorchTrace(head.subarray(0, n)) ? 'flamelens.torchTrace' : PROFILE_EDITOR_VIEW_TYPE;
+      const viewType = (await detectFileKind(target.fsPath)) === 'torch-trace' ? 'flamelens.torchTrace' : PROFILE_EDITOR_VIEW_TYPE;
       await vscode.commands.executeCommand('vscode.openWith', target, viewType);
     }),
 
