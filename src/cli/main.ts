@@ -268,10 +268,29 @@ async function gpuCmd(args: string[]): Promise<number> {
   });
 }
 
-async function torchCmd(args: string[]): Promise<number> {
+/** Splits `[own options] -- PYTHON [-m] SCRIPT [ARGS]` as record and torch take it. */
+function splitAtDoubleDash(args: string[]): { own: string[]; cmd: string[] } {
   const dd = args.indexOf('--');
-  const own = dd >= 0 ? args.slice(0, dd) : args;
-  const cmd = dd >= 0 ? args.slice(dd + 1) : [];
+  return { own: dd >= 0 ? args.slice(0, dd) : args, cmd: dd >= 0 ? args.slice(dd + 1) : [] };
+}
+
+interface PythonCommand {
+  python: string;
+  script: string;
+  args: string[];
+  module: boolean;
+}
+
+function pythonCommand(cmd: string[], usage: string): PythonCommand {
+  if (cmd.length < 2) throw new UsageError(usage);
+  const module = cmd[1] === '-m';
+  const script = module ? cmd[2] : cmd[1];
+  if (!script) throw new UsageError('-m needs a module name');
+  return { python: cmd[0], script, args: cmd.slice(module ? 3 : 2), module };
+}
+
+async function torchCmd(args: string[]): Promise<number> {
+  const { own, cmd } = splitAtDoubleDash(args);
   const { values } = parseArgs({
     args: own,
     options: {
@@ -279,16 +298,12 @@ async function torchCmd(args: string[]): Promise<number> {
       shapes: { type: 'boolean' }, stack: { type: 'boolean' }, memory: { type: 'boolean' }, 'no-cuda': { type: 'boolean' },
     },
   });
-  if (cmd.length < 2) throw new UsageError('torch needs -- PYTHON SCRIPT [ARGS]');
+  const { script, args: rest, module } = pythonCommand(cmd, 'torch needs -- PYTHON SCRIPT [ARGS]');
   const nonNeg = (v: string, flag: string) => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < 0) throw new UsageError(`${flag} must be a whole number, got "${v}"`);
     return n;
   };
-  const module = cmd[1] === '-m';
-  const script = module ? cmd[2] : cmd[1];
-  if (!script) throw new UsageError('-m needs a module name');
-  const rest = cmd.slice(module ? 3 : 2);
   const name = path.basename(script);
   const run = await createRunDir(process.cwd(), name);
   const controller = new AbortController();
@@ -325,9 +340,7 @@ async function torchCmd(args: string[]): Promise<number> {
 }
 
 async function record(args: string[]): Promise<number> {
-  const dd = args.indexOf('--');
-  const own = dd >= 0 ? args.slice(0, dd) : args;
-  const cmd = dd >= 0 ? args.slice(dd + 1) : [];
+  const { own, cmd } = splitAtDoubleDash(args);
   const { values } = parseArgs({
     args: own,
     options: {
@@ -349,12 +362,9 @@ async function record(args: string[]): Promise<number> {
   const rate = parsePositiveNumber(values.rate!, '--rate');
   const duration = values.duration !== undefined ? parsePositiveNumber(values.duration, '--duration') : undefined;
   const pid = values.pid !== undefined ? parsePositiveInt(values.pid, '--pid') : undefined;
-  if (pid === undefined && cmd.length < 2) throw new UsageError('record needs -- PYTHON SCRIPT [ARGS] (or --pid PID)');
-  const module = cmd[1] === '-m';
   const target = pid !== undefined
     ? { kind: 'attach' as const, pid }
-    : { kind: 'launch' as const, python: cmd[0], script: module ? cmd[2] : cmd[1], args: cmd.slice(module ? 3 : 2), module };
-  if (target.kind === 'launch' && !target.script) throw new UsageError('-m needs a module name');
+    : { kind: 'launch' as const, ...pythonCommand(cmd, 'record needs -- PYTHON SCRIPT [ARGS] (or --pid PID)') };
   const name = target.kind === 'attach' ? `pid${target.pid}` : path.basename(target.script);
   const run = await createRunDir(process.cwd(), name);
   const controller = new AbortController();
