@@ -54,7 +54,6 @@ export class TraceEventScanner {
   /** Events wholly inside the current chunk: parsed together, one JSON.parse per chunk. */
   private batchStart = -1;
   private batchEnd = -1;
-  private batchCount = 0;
   private batchChunk: Buffer | undefined;
 
   constructor(private readonly handlers: ScanHandlers) {}
@@ -189,7 +188,6 @@ export class TraceEventScanner {
     const end = this.batchEnd;
     this.batchStart = -1;
     this.batchChunk = undefined;
-    this.batchCount = 0;
     let values: unknown[] | undefined;
     try {
       values = JSON.parse(`[${this.decoder.decode(chunk.subarray(start, end))}]`) as unknown[];
@@ -257,7 +255,6 @@ export class TraceEventScanner {
         this.batchChunk = chunk;
       }
       this.batchEnd = endExclusive;
-      this.batchCount++;
       this.captureKind = undefined;
       return;
     }

@@ -9,6 +9,7 @@ import { findPythonDefinitions, matchDefinition } from '../../core/analysis/pyth
 import { normalisePath } from '../../core/analysis/pathMapping';
 import type { Profile, WeightUnit } from '../../core/model/profile';
 import { viewConfig } from '../config';
+import { LensChanges } from '../lensChanges';
 import type { SourceLocator } from './sourceLocator';
 
 export interface ActiveProfile {
@@ -61,12 +62,11 @@ export function lensTitle(f: FunctionStat, unit: WeightUnit): string {
 
 export class HotPathsInEditor implements vscode.CodeLensProvider, vscode.HoverProvider, vscode.Disposable {
   private readonly indices = new Map<string, ProfileIndex>();
-  private readonly changed = new vscode.EventEmitter<void>();
+  private readonly changed = new LensChanges();
   readonly onDidChangeCodeLenses = this.changed.event;
   private readonly heat: vscode.TextEditorDecorationType[] = [];
   private visible: boolean;
   private readonly disposables: vscode.Disposable[] = [];
-  private again: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly locator: SourceLocator, private readonly state: vscode.Memento) {
     this.visible = state.get<boolean>('flamelens.hotPathsVisible', true);
@@ -114,23 +114,19 @@ export class HotPathsInEditor implements vscode.CodeLensProvider, vscode.HoverPr
       if (!resolved.has(file)) resolved.set(file, await this.locator.resolve(file));
       return resolved.get(file);
     };
-    for (const f of hot.functions) {
-      if (!f.file) continue;
-      const target = await resolve(f.file);
-      if (!target) continue;
+    const entryFor = async (file: string | undefined): Promise<FileHeat | undefined> => {
+      const target = file ? await resolve(file) : undefined;
+      if (!target) return undefined;
       const k = key(target);
-      const entry = byFile.get(k) ?? { functions: [], lines: [] };
-      entry.functions.push(f);
-      byFile.set(k, entry);
-    }
-    for (const l of hot.lines) {
-      const target = await resolve(l.file);
-      if (!target) continue;
-      const k = key(target);
-      const entry = byFile.get(k) ?? { functions: [], lines: [] };
-      entry.lines.push(l);
-      byFile.set(k, entry);
-    }
+      let entry = byFile.get(k);
+      if (!entry) {
+        entry = { functions: [], lines: [] };
+        byFile.set(k, entry);
+      }
+      return entry;
+    };
+    for (const f of hot.functions) (await entryFor(f.file))?.functions.push(f);
+    for (const l of hot.lines) (await entryFor(l.file))?.lines.push(l);
     this.indices.set(key(active.folder), { active, total: hot.total, unit: active.profile.unit, byFile });
     this.refresh();
   }
@@ -143,10 +139,6 @@ export class HotPathsInEditor implements vscode.CodeLensProvider, vscode.HoverPr
   refresh(): void {
     this.changed.fire();
     this.decorateAll();
-    // VS Code drops a change event that arrives while it is still resolving the lenses it
-    // asked for when the provider was registered (seen on 1.100): ask once more shortly after.
-    clearTimeout(this.again);
-    this.again = setTimeout(() => this.changed.fire(), 750);
   }
 
   private heatFor(doc: vscode.TextDocument): { heat: FileHeat; index: ProfileIndex } | undefined {
@@ -179,7 +171,7 @@ export class HotPathsInEditor implements vscode.CodeLensProvider, vscode.HoverPr
         title: lensTitle(f, found.index.unit),
         tooltip: `flamelens: ${f.name} in ${found.index.active.title}. Click to open the flame graph.`,
         command: 'flamelens.showActiveFlameGraph',
-        arguments: [found.index.active.folder, f.name, f.file],
+        arguments: [found.index.active.folder],
       }));
     }
     return lenses;
@@ -202,10 +194,8 @@ export class HotPathsInEditor implements vscode.CodeLensProvider, vscode.HoverPr
 
   private decorate(editor: vscode.TextEditor): void {
     const buckets: vscode.Range[][] = this.heat.map(() => []);
-    const found = this.heatFor(editor.document);
-    if (found) {
-      const { maxLines, min } = { maxLines: viewConfig(editor.document.uri).lineHeatMaxLines, min: 0.5 };
-      const hottest = found.heat.lines.filter((l) => l.totalPct >= min && l.line - 1 < editor.document.lineCount).slice(0, maxLines);
+    const hottest = this.hottestLines(editor.document);
+    if (hottest.length > 0) {
       const top = hottest.length > 0 ? hottest[0].totalPct : 0;
       for (const l of hottest) {
         const level = Math.min(HEAT_LEVELS - 1, Math.floor((l.totalPct / Math.max(top, 1e-9)) * HEAT_LEVELS));
@@ -215,16 +205,19 @@ export class HotPathsInEditor implements vscode.CodeLensProvider, vscode.HoverPr
     this.heat.forEach((d, i) => editor.setDecorations(d, buckets[i]));
   }
 
-  /** Lines with heat in a document (for tests and the status of the view). */
-  heatedLines(doc: vscode.TextDocument): number[] {
+  /** The lines to tint in a document, hottest first (at least 0.5% total, up to the setting's count). */
+  private hottestLines(doc: vscode.TextDocument): LineStat[] {
     const found = this.heatFor(doc);
     if (!found) return [];
-    const maxLines = viewConfig(doc.uri).lineHeatMaxLines;
-    return found.heat.lines.filter((l) => l.totalPct >= 0.5).slice(0, maxLines).map((l) => l.line);
+    return found.heat.lines.filter((l) => l.totalPct >= 0.5 && l.line - 1 < doc.lineCount).slice(0, viewConfig(doc.uri).lineHeatMaxLines);
+  }
+
+  /** Lines with heat in a document (for tests and the status of the view). */
+  heatedLines(doc: vscode.TextDocument): number[] {
+    return this.hottestLines(doc).map((l) => l.line);
   }
 
   dispose(): void {
-    clearTimeout(this.again);
     this.changed.dispose();
     for (const d of this.heat) d.dispose();
     for (const d of this.disposables) d.dispose();

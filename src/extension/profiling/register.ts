@@ -55,7 +55,7 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
 
   const folderRoot = (folder: vscode.WorkspaceFolder | undefined): string => folder?.uri.fsPath ?? path.join(context.globalStorageUri.fsPath || os.tmpdir(), 'no-workspace');
 
-  function showFlameGraph(key: string, title: string, profile: Profile, focusFunction?: { name: string; file?: string }): void {
+  function showFlameGraph(key: string, title: string, profile: Profile): void {
     const existing = panels.get(key);
     if (existing) {
       existing.reveal(vscode.ViewColumn.Beside, false);
@@ -68,7 +68,6 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
       wiring.dispose();
       panels.delete(key);
     });
-    void focusFunction;
   }
 
   async function activateRun(run: RunEntry, folder: string, openPanel: boolean): Promise<Profile | undefined> {
@@ -339,10 +338,10 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
 
     vscode.commands.registerCommand('flamelens.refreshRuns', () => runs.refresh()),
 
-    vscode.commands.registerCommand('flamelens.showActiveFlameGraph', async (folder?: string, name?: string, file?: string) => {
+    vscode.commands.registerCommand('flamelens.showActiveFlameGraph', async (folder?: string) => {
       const act = folder ? hotPaths.activeFor(folder) : undefined;
       if (!act) return;
-      showFlameGraph(act.runDir ?? act.title, act.title, act.profile, name ? { name, file } : undefined);
+      showFlameGraph(act.runDir ?? act.title, act.title, act.profile);
     }),
   );
 

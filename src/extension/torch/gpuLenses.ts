@@ -7,6 +7,7 @@ import { findPythonDefinitions, matchDefinition } from '../../core/analysis/pyth
 import { normalisePath } from '../../core/analysis/pathMapping';
 import type { GpuByFunction } from '../../core/analysis/torchSources';
 import type { SourceLocator } from '../profiling/sourceLocator';
+import { LensChanges } from '../lensChanges';
 
 const key = (p: string) => (process.platform === 'win32' ? normalisePath(p).toLowerCase() : normalisePath(p));
 
@@ -17,9 +18,8 @@ export function gpuLensTitle(g: GpuByFunction): string {
 
 export class GpuLenses implements vscode.CodeLensProvider, vscode.Disposable {
   private readonly byFile = new Map<string, { title: string; entries: GpuByFunction[] }>();
-  private readonly changed = new vscode.EventEmitter<void>();
+  private readonly changed = new LensChanges();
   readonly onDidChangeCodeLenses = this.changed.event;
-  private again: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly locator: SourceLocator) {}
 
@@ -34,8 +34,6 @@ export class GpuLenses implements vscode.CodeLensProvider, vscode.Disposable {
       this.byFile.set(k, cur);
     }
     this.changed.fire();
-    clearTimeout(this.again);
-    this.again = setTimeout(() => this.changed.fire(), 750); // see HotPathsInEditor.refresh
   }
 
   provideCodeLenses(doc: vscode.TextDocument): vscode.CodeLens[] {
@@ -60,7 +58,6 @@ export class GpuLenses implements vscode.CodeLensProvider, vscode.Disposable {
   }
 
   dispose(): void {
-    clearTimeout(this.again);
     this.changed.dispose();
   }
 }
