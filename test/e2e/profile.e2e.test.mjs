@@ -8,7 +8,7 @@ import * as assert from 'node:assert/strict';
 import { mkdtempSync, cpSync, existsSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { ROOT, startCodeServer, launchBrowser, openWorkbench, runCommand, findWebviewFrame } from '../harness/codeServer.mjs';
+import { ROOT, startCodeServer, launchBrowser, openWorkbench, quickOpen, runCommand, findWebviewFrame } from '../harness/codeServer.mjs';
 
 const ARTIFACTS = path.join(ROOT, 'test', 'e2e', 'artifacts');
 
@@ -23,13 +23,7 @@ test('Profile Current Python File: flame graph, CodeLens and runs view in a real
   let page;
   try {
     ({ page } = await openWorkbench(browser, server, ws));
-    // Open the script as a user does: quick open.
-    await page.keyboard.press('Control+P');
-    await page.locator('.quick-input-widget input').waitFor({ state: 'visible' });
-    await page.keyboard.type('matrix_work.py');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'matrix_work.py' }).first().waitFor();
-    await page.keyboard.press('Enter');
-    await page.locator('.monaco-editor .view-lines', { hasText: 'def multiply' }).waitFor({ timeout: 30_000 });
+    await quickOpen(page, 'matrix_work.py', 'def multiply');
 
     await runCommand(page, 'flamelens: Profile Current Python File');
 

@@ -6,7 +6,7 @@ import * as assert from 'node:assert/strict';
 import { mkdtempSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { ROOT, startCodeServer, launchBrowser, openWorkbench, runCommand, findWebviewFrame } from '../harness/codeServer.mjs';
+import { ROOT, startCodeServer, launchBrowser, openWorkbench, quickOpen, runCommand, findWebviewFrame } from '../harness/codeServer.mjs';
 
 const ARTIFACTS = path.join(ROOT, 'test', 'e2e', 'artifacts');
 const TORCH_PYTHON = process.env.FLAMELENS_TORCH_PYTHON ?? '/usr/bin/python3';
@@ -21,12 +21,7 @@ test('Profile Python File with PyTorch Profiler: the operator table matches key_
   let page;
   try {
     ({ page } = await openWorkbench(browser, server, ws));
-    await page.keyboard.press('Control+P');
-    await page.locator('.quick-input-widget input').waitFor({ state: 'visible' });
-    await page.keyboard.type('torch_train.py');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'torch_train.py' }).first().waitFor();
-    await page.keyboard.press('Enter');
-    await page.locator('.monaco-editor .view-lines', { hasText: 'opt.step()' }).waitFor({ timeout: 30_000 });
+    await quickOpen(page, 'torch_train.py', 'opt.step()');
     await runCommand(page, 'flamelens: Profile Python File with PyTorch Profiler');
     const frame = await findWebviewFrame(page, '#ops-table tbody tr', 120_000);
     await frame.waitForFunction(() => document.body.dataset.flamelensReady === '1');
