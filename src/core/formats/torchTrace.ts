@@ -104,7 +104,9 @@ export class TorchTraceBuilder {
         const seen = this.shapesSeen.get(name) ?? 0;
         const dims = seen < 16 ? args['Input Dims'] ?? args['Input dims'] : undefined;
         if (dims !== undefined) this.shapesSeen.set(name, seen + 1);
-        this.ops.push({ name, kind: 'op', ts, dur, pid, tid, externalId, inputDims: dims });
+        const cs = args['Call stack'];
+        const callStack = typeof cs === 'string' && cs !== '' ? this.intern(cs) : undefined;
+        this.ops.push({ name, kind: 'op', ts, dur, pid, tid, externalId, inputDims: dims, callStack });
         return;
       }
       case 'user_annotation':

@@ -13,6 +13,13 @@ export interface CpuOp {
   tid: string;
   externalId?: number;
   inputDims?: unknown;
+  /**
+   * The Python call stack at the operator, innermost first, each "file.py(line): function" with
+   * the line being the one executing (the call site): Kineto traces of torch 1.8–1.10 recorded
+   * with_stack carry it as the "Call stack" argument, and flamelens' launcher adds it to the
+   * legacy traces of torch 1.13. Later Kineto traces have python_function spans instead.
+   */
+  callStack?: string;
 }
 
 export interface RuntimeCall {

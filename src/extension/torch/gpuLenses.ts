@@ -1,6 +1,7 @@
 /**
- * "⚡ 41.0% of GPU time · 3 kernels · 12.8 ms" above each Python function of the workspace that
- * (directly or through what it calls) launched GPU work in the active PyTorch trace.
+ * "⚡ 41.0% of GPU time · 3 kernels · 12.8 ms" above each line of the workspace that (directly or
+ * through what it calls) launched GPU work in the active PyTorch trace, when the trace records
+ * call sites, and above each such Python function otherwise.
  */
 import * as vscode from 'vscode';
 import { findPythonDefinitions, matchDefinition } from '../../core/analysis/pythonDefinitions';
@@ -44,13 +45,24 @@ export class GpuLenses implements vscode.CodeLensProvider, vscode.Disposable {
     const lenses: vscode.CodeLens[] = [];
     const used = new Set<number>();
     for (const g of found.entries) {
-      if (g.name === '<module>' || g.pct < 0.1) continue;
-      const def = matchDefinition(defs, g.name, [g.line]);
-      if (!def || used.has(def.firstLine)) continue;
-      used.add(def.firstLine);
-      lenses.push(new vscode.CodeLens(new vscode.Range(def.firstLine - 1, 0, def.firstLine - 1, 0), {
+      if (g.pct < 0.1) continue;
+      let line: number;
+      if (g.site === 'call') {
+        if (g.line < 1 || g.line > doc.lineCount) continue;
+        line = g.line;
+      } else {
+        if (g.name === '<module>') continue;
+        const def = matchDefinition(defs, g.name, [g.line]);
+        if (!def) continue;
+        line = def.firstLine;
+      }
+      if (used.has(line)) continue;
+      used.add(line);
+      lenses.push(new vscode.CodeLens(new vscode.Range(line - 1, 0, line - 1, 0), {
         title: gpuLensTitle(g),
-        tooltip: `flamelens: GPU work launched under ${g.name} in ${found.title} (${g.launches} launches)`,
+        tooltip: g.site === 'call'
+          ? `flamelens: GPU work launched from this line (in ${g.name}) in ${found.title} (${g.launches} launches)`
+          : `flamelens: GPU work launched under ${g.name} in ${found.title} (${g.launches} launches)`,
         command: '',
       }));
     }
