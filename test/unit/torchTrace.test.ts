@@ -228,3 +228,31 @@ test('operators with a recorded call stack put GPU time on the calling lines (to
   // A kernel's launchers carry the Python stack of the call.
   assert.ok(Object.values(launchers).some((ls) => ls.some((l) => l.stack.some((f) => f.file === 'resnet50_profiler_api.py'))));
 });
+
+test('event scanner: every chunking of events with braces, commas and escaped quotes in strings gives JSON.parse\'s events', async () => {
+  const { TraceEventScanner } = await import('../../src/core/formats/jsonEventScanner');
+  // Hand-made edge cases (strings that look like event boundaries), then a real trace.
+  const tricky = [
+    { ph: 'X', name: 'a}, {"b": 1}', ts: 1, dur: 2, args: { x: { y: {} }, s: '}\\"}, {' } },
+    { ph: 'X', name: '\\', ts: 3, dur: 1, args: { 'k}': ['}', '{', [{}]] } },
+    { ph: 'X', name: 'ünï}cødé ⚡', ts: 4, dur: 1 },
+  ];
+  const real = JSON.parse((await import('node:zlib')).gunzipSync(readFileSync(T('torchtrace_hta__triton_example.json.gz'))).toString('utf8')) as { traceEvents: unknown[] };
+  const events = [...tricky, ...real.traceEvents.slice(0, 400), ...tricky];
+  const text = JSON.stringify({ schemaVersion: 1, traceEvents: events, trailing: { a: '}' } }, null, 1);
+  const bytes = Buffer.from(text);
+  let seed = 42;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  for (let trial = 0; trial < 60; trial++) {
+    const got: unknown[] = [];
+    const sc = new TraceEventScanner({ event: (e) => got.push(e) });
+    const max = trial < 20 ? trial + 1 : Math.floor(rand() * 20000) + 1;
+    for (let i = 0; i < bytes.length;) {
+      const n = Math.max(1, Math.floor(rand() * max));
+      sc.push(bytes.subarray(i, i + n));
+      i += n;
+    }
+    sc.end();
+    assert.deepEqual(got, events, `chunks up to ${max} bytes`);
+  }
+});

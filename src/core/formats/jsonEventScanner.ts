@@ -6,6 +6,12 @@
  * JSON.parses those small pieces. Other top-level values (deviceProperties, distributedInfo, …)
  * are parsed whole; they are small.
  *
+ * Fast path: inside the events array, between events, the scanner tries the run of whole events
+ * up to the chunk's last `}` as one `JSON.parse("[" + run + "]")` without looking at its bytes.
+ * That parse succeeds only when the cut is a real event boundary (a cut inside a string or a
+ * nested value leaves it unterminated or unbalanced), so success proves the cut; on failure the
+ * byte scanner takes that chunk, as before.
+ *
  * A general streaming JSON library (stream-json) was measured at several times slower for this
  * shape (one huge flat array of small objects), which is the only shape needed here.
  */
@@ -65,8 +71,14 @@ export class TraceEventScanner {
   push(chunk: Buffer): void {
     const n = chunk.length;
     let i = 0;
+    let fastTried = false;
     if (this.captureKind !== undefined) this.captureStart = 0;
     while (i < n) {
+      if (!fastTried && this.inEvents && this.depth === this.eventsDepth && this.captureKind === undefined && !this.inString && !this.escape) {
+        fastTried = true;
+        i = this.fastEvents(chunk, i);
+        if (i >= n) break;
+      }
       const c = chunk[i];
       if (this.inString) {
         if (this.escape) {
@@ -179,6 +191,30 @@ export class TraceEventScanner {
       this.pieces.push(chunk.subarray(this.captureStart));
     }
     this.base += n;
+  }
+
+  /** The fast path (see the top of the file): returns where the byte scanner goes on. */
+  private fastEvents(chunk: Buffer, start: number): number {
+    let from = start;
+    while (from < chunk.length && (chunk[from] <= 0x20 || chunk[from] === 0x2c)) from++;
+    if (chunk[from] !== LBRACE) return start;
+    let last = chunk.lastIndexOf(RBRACE);
+    // Two tries: the last `}` may close a value nested in an event cut by the chunk's end.
+    for (let attempt = 0; attempt < 2 && last > from; attempt++) {
+      let values: unknown[] | undefined;
+      try {
+        values = JSON.parse(`[${this.decoder.decode(chunk.subarray(from, last + 1))}]`) as unknown[];
+      } catch {
+        values = undefined;
+      }
+      if (values) {
+        this.flushBatch();
+        for (const v of values) this.handlers.event(v, this.base + from);
+        return last + 1;
+      }
+      last = chunk.lastIndexOf(RBRACE, last - 1);
+    }
+    return start;
   }
 
   private flushBatch(): void {
