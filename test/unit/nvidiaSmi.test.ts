@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { readdirSync } from 'node:fs';
-import { parseNvidiaSmiCsv, parseNvidiaSmiXml, detectNvidiaSmi, smiNumber, QUERY_FIELDS } from '../../src/core/formats/nvidiaSmi';
+import { parseNvidiaSmiCsv, parseNvidiaSmiXml, detectNvidiaSmi, smiNumber, QUERY_FIELDS, parseComputeApps } from '../../src/core/formats/nvidiaSmi';
 import { summarizeTelemetry } from '../../src/core/analysis/telemetrySummary';
 import { FormatError } from '../../src/core/formats/formatError';
 import { REAL, read } from './helpers';
@@ -10,9 +10,11 @@ import { REAL, read } from './helpers';
 const SMI = path.join(REAL, 'nvidia_smi');
 
 /** The raw output of one command in an nvidia_gpu_exporter capture file. */
-function captureSection(file: string, command: RegExp): string {
+function captureSection(file: string, command: RegExp, which: 'first' | 'last' = 'first'): string {
   const lines = read(path.join(SMI, file)).split('\n');
-  const start = lines.findIndex((l) => l.startsWith('# $ nvidia-smi') && command.test(l));
+  const match = (l: string) => l.startsWith('# $ nvidia-smi') && command.test(l);
+  const all = lines.map((l, i) => (match(l) ? i : -1)).filter((i) => i >= 0);
+  const start = all.length === 0 ? -1 : which === 'first' ? all[0] : all[all.length - 1];
   assert.ok(start >= 0, `${file} has ${command}`);
   let i = start + 2; // the command line, then the closing #### line
   const out: string[] = [];
@@ -94,4 +96,20 @@ test('bad nvidia-smi files are FormatErrors naming the place', () => {
   assert.throws(() => parseNvidiaSmiCsv('index, utilization.gpu [%]\n0, 5 %, extra\n', 'x.csv'), (e: unknown) => e instanceof FormatError && /x\.csv:2: expected 2 comma-separated values, found 3/.test(e.message));
   assert.throws(() => parseNvidiaSmiCsv('0, 5\n', 'y.csv'), /y\.csv:1: expected a --query-gpu CSV header/);
   assert.throws(() => parseNvidiaSmiXml('<?xml version="1.0"?><other/>', 'z.xml'), /z\.xml: expected an <nvidia_smi_log>/);
+});
+
+test('--query-compute-apps of real captures: processes per GPU, idle (header only), Windows [N/A] memory', () => {
+  const idle = parseComputeApps(captureSection('linux-x86_64__nvidia-h100-mig__590.48.01.txt', /--query-compute-apps/), 'idle');
+  assert.deepEqual(idle, [], 'a header and no rows: nobody uses the GPU');
+  const h100 = parseComputeApps(captureSection('linux-x86_64__nvidia-h100-mig__590.48.01.txt', /--query-compute-apps/, 'last'), 'h100');
+  assert.deepEqual(h100.map((p) => [p.pid, p.name, p.usedMemoryMiB]), [[21180, '/root/tools/memhog', 2296], [21181, '/root/tools/memhog', 1272], [21198, './gpu_burn', 7484]]);
+  assert.ok(h100.every((p) => p.gpuUuid?.startsWith('GPU-')));
+  const win = parseComputeApps(captureSection('windows-x86_64__nvidia-geforce-rtx-2080-super__591.86.txt', /--query-compute-apps/, 'last'), 'win');
+  assert.ok(win.length >= 5);
+  assert.ok(win.every((p) => p.usedMemoryMiB === undefined && p.pid > 0), 'WDDM reports no per-process memory');
+  assert.ok(win.some((p) => p.name === 'C:\\Windows\\explorer.exe'));
+  // flamelens' own query (noheader, nounits, process_name last) and a name holding a comma (hand-made: no real capture has one).
+  const own = parseComputeApps('GPU-1, 4242, 812, python train.py --lr 0.1,0.2\nNo running processes found\n', 'own', ['gpu_uuid', 'pid', 'used_gpu_memory', 'process_name']);
+  assert.deepEqual(own, [{ gpuUuid: 'GPU-1', pid: 4242, name: 'python train.py --lr 0.1, 0.2', usedMemoryMiB: 812 }]);
+  assert.throws(() => parseComputeApps('GPU-1, x, 1, p', 'bad.csv', ['gpu_uuid', 'pid', 'used_gpu_memory', 'process_name']), (e: unknown) => e instanceof FormatError && /bad\.csv:1: expected a process id/.test(e.message));
 });

@@ -100,6 +100,41 @@ export function parseNvidiaSmiCsv(text: string, fileName: string, fields?: reado
   return { source: 'nvidia-smi-csv', samples, processes: [] };
 }
 
+/** `--query-compute-apps` fields flamelens asks for; process_name last, as it may hold commas. */
+export const COMPUTE_APP_FIELDS = ['gpu_uuid', 'pid', 'used_gpu_memory', 'process_name'];
+
+/**
+ * Parses `--query-compute-apps=… --format=csv[,noheader][,nounits]`: one row per process using a
+ * GPU. "No running processes found" (older drivers) and no rows at all are an empty list.
+ * `[N/A]` memory (Windows WDDM, MIG without permissions) reads as no value.
+ */
+export function parseComputeApps(text: string, fileName: string, fields?: readonly string[]): GpuProcess[] {
+  let header: string[] | undefined = fields ? [...fields] : undefined;
+  const out: GpuProcess[] = [];
+  text.replace(/^\uFEFF/, '').split(/\r?\n/).forEach((raw, i) => {
+    const line = raw.trim();
+    if (!line || /^No running (compute )?processes found/i.test(line)) return;
+    const cells = line.split(',').map((c) => c.trim());
+    if (cells.includes('pid') && cells.every((c) => /^[a-z_][\w.]*( \[[^\]]+\])?$/i.test(c))) {
+      header = cells.map((c) => c.replace(/ \[[^\]]+\]$/, ''));
+      return;
+    }
+    if (!header) throw new FormatError(fileName, `${i + 1}`, 'expected a --query-compute-apps CSV header line before the values');
+    if (cells.length < header.length) throw new FormatError(fileName, `${i + 1}`, `expected ${header.length} comma-separated values, found ${cells.length}`);
+    // Extra cells: commas inside the process name, which is the last field or, in the header's order, somewhere else.
+    const nameAt = header.indexOf('process_name');
+    if (cells.length > header.length && nameAt >= 0) {
+      const extra = cells.length - header.length;
+      cells.splice(nameAt, extra + 1, cells.slice(nameAt, nameAt + extra + 1).join(', '));
+    }
+    const cell = (f: string) => (header!.indexOf(f) >= 0 ? cells[header!.indexOf(f)] : undefined);
+    const pid = smiNumber(cell('pid'));
+    if (pid === undefined) throw new FormatError(fileName, `${i + 1}`, `expected a process id, found ${JSON.stringify(cell('pid'))}`);
+    out.push({ gpuUuid: smiText(cell('gpu_uuid')), pid, name: smiText(cell('process_name')) ?? '', usedMemoryMiB: smiNumber(cell('used_gpu_memory') ?? cell('used_memory')) });
+  });
+  return out;
+}
+
 type XmlNode = Record<string, unknown>;
 const asArray = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 const get = (node: unknown, ...path: string[]): unknown => {

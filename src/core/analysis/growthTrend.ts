@@ -1,0 +1,79 @@
+/**
+ * Memory growth (leak) detection on a sliding window of (time, value) points: the least-squares
+ * slope with R² as the confidence measure, raised only when the growth is steady (R² at least
+ * minR2), fast enough (minSlopePerMin) and the floor rises too. The last test is what rejects a
+ * sawtooth: allocator caches and per-step buffers climb and fall back to a baseline, and although
+ * a window cut mid-tooth can fit a line well, the minima of its last quarter sit at the same floor
+ * as those of its first quarter; a leak lifts the floor by about the slope times the span.
+ */
+export interface GrowthPoint {
+  /** ms */
+  t: number;
+  v: number;
+}
+
+export interface GrowthTrend {
+  /** Units of v per minute. */
+  slopePerMin: number;
+  r2: number;
+  points: number;
+  spanSec: number;
+  /** Rise of the floor (minimum of the last quarter minus that of the first). */
+  floorRise: number;
+  /** The verdict: steady growth, not a sawtooth. */
+  growing: boolean;
+}
+
+export interface GrowthOptions {
+  minPoints?: number;
+  minSpanSec?: number;
+  minR2?: number;
+  /** Units of v per minute below which growth is ignored. */
+  minSlopePerMin?: number;
+}
+
+export function detectGrowth(points: readonly GrowthPoint[], opts: GrowthOptions = {}): GrowthTrend | undefined {
+  const n = points.length;
+  if (n < (opts.minPoints ?? 10)) return undefined;
+  const t0 = points[0].t;
+  const spanSec = (points[n - 1].t - t0) / 1000;
+  if (spanSec < (opts.minSpanSec ?? 60)) return undefined;
+  let sx = 0;
+  let sy = 0;
+  for (const p of points) {
+    sx += (p.t - t0) / 60000;
+    sy += p.v;
+  }
+  const mx = sx / n;
+  const my = sy / n;
+  let sxx = 0;
+  let sxy = 0;
+  let syy = 0;
+  for (const p of points) {
+    const dx = (p.t - t0) / 60000 - mx;
+    const dy = p.v - my;
+    sxx += dx * dx;
+    sxy += dx * dy;
+    syy += dy * dy;
+  }
+  if (sxx === 0) return undefined;
+  const slope = sxy / sxx;
+  const r2 = syy === 0 ? 0 : (sxy * sxy) / (sxx * syy);
+  const q = Math.max(1, Math.floor(n / 4));
+  let firstMin = Infinity;
+  let lastMin = Infinity;
+  for (let i = 0; i < q; i++) firstMin = Math.min(firstMin, points[i].v);
+  for (let i = n - q; i < n; i++) lastMin = Math.min(lastMin, points[i].v);
+  const floorRise = lastMin - firstMin;
+  // A steady leak lifts the floor by slope × (¾ of the span); ask for half of that.
+  const expectedRise = slope * (spanSec / 60) * 0.75;
+  const growing = slope >= (opts.minSlopePerMin ?? 0) && slope > 0 && r2 >= (opts.minR2 ?? 0.8) && floorRise >= 0.5 * expectedRise;
+  return { slopePerMin: slope, r2, points: n, spanSec, floorRise, growing };
+}
+
+/** "GPU memory grows 120 MB/min (R² 0.97)" for values in MiB. */
+export function describeGrowth(what: string, t: GrowthTrend): string {
+  const mbPerMin = (t.slopePerMin * 1048576) / 1e6;
+  const rate = Math.abs(mbPerMin) >= 1000 ? `${(mbPerMin / 1000).toFixed(2)} GB/min` : `${mbPerMin.toFixed(mbPerMin >= 10 ? 0 : 1)} MB/min`;
+  return `${what} grows ${rate} (R² ${t.r2.toFixed(2)})`;
+}
