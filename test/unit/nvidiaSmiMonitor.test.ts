@@ -83,3 +83,31 @@ test('ring buffers keep the newest items and stay bounded', () => {
   assert.equal(r.length, 3);
   assert.equal(r.last(), 10);
 });
+
+test('the telemetry hub: sampling only while acquired, GPU processes from --query-compute-apps, bounded history, host statistics', async () => {
+  const { GpuTelemetry } = await import('../../src/core/runners/gpuTelemetry');
+  const log = path.join(mkdtempSync(path.join(tmpdir(), 'fl-smi-')), 'spawns.log');
+  const hub = new GpuTelemetry({ intervalMs: 100, historyPoints: 5, processesEveryMs: 200, hostEveryMs: 200, env: withStandIn({ FLAMELENS_FAKE_SMI_LOG: log, FLAMELENS_FAKE_SMI_EXTRA_APP: `${process.pid},node,64` }) });
+  const release1 = hub.acquire();
+  const release2 = hub.acquire();
+  await until(() => hub.history(0).length >= 5 && hub.processes.length > 0 && hub.host.length >= 2, 8000);
+  assert.equal(hub.source, 'nvidia-smi');
+  assert.equal(hub.history(0).length, 5, 'history bounded by historyPoints');
+  await sleep(300);
+  assert.equal(hub.history(0).length, 5);
+  const mine = hub.processes.find((p) => p.pid === process.pid);
+  assert.ok(mine && mine.usedMemoryMiB === 64 && mine.gpuIndex === 0, 'a process on the only GPU');
+  assert.ok(hub.processes.some((p) => p.name === './gpu_burn' && p.usedMemoryMiB === 7484), 'the rows of the real capture');
+  const h = hub.host.last();
+  assert.ok(h && h.cpuPct !== undefined && h.memTotalMiB !== undefined && h.memTotalMiB > 100, 'CPU and memory from systeminformation');
+  release1();
+  assert.equal(hub.state.kind, 'running', 'still needed by one user');
+  release2();
+  await until(() => hub.state.kind === 'stopped', 3000);
+  assert.equal(hub.state.kind, 'stopped', 'nobody needs it: stopped');
+  const loops = readFileSync(log, 'utf8').trim().split('\n').filter((l) => l.includes('-lms'));
+  assert.equal(loops.length, 1, 'one loop process');
+  const pids = loops.map((l) => Number(l.split(' ')[0]));
+  await until(() => !pids.some(isAlive), 3000);
+  assert.ok(!pids.some(isAlive), 'the loop process ended');
+});

@@ -6,7 +6,8 @@
 import { promises as fs, readFileSync } from 'node:fs';
 import { execFile } from 'node:child_process';
 
-async function linuxDescendants(root: number): Promise<number[]> {
+/** Descendants of a process on Linux (from /proc), or [] elsewhere. */
+export async function linuxDescendants(root: number): Promise<number[]> {
   let entries: string[];
   try {
     entries = await fs.readdir('/proc');
@@ -75,4 +76,27 @@ export function isAlive(pid: number): boolean {
     }
   }
   return true;
+}
+
+/**
+ * Resident memory of a process and its descendants in MiB (Linux, from /proc/PID/status), or
+ * undefined where /proc is not there or the process has ended.
+ */
+export async function processTreeRssMiB(root: number): Promise<number | undefined> {
+  if (process.platform !== 'linux') return undefined;
+  const pids = [root, ...(await linuxDescendants(root))];
+  let kib = 0;
+  let seen = false;
+  await Promise.all(pids.map(async (p) => {
+    try {
+      const m = /^VmRSS:\s+(\d+) kB/m.exec(await fs.readFile(`/proc/${p}/status`, 'utf8'));
+      if (m) {
+        kib += Number(m[1]);
+        seen = true;
+      }
+    } catch {
+      // Ended meanwhile.
+    }
+  }));
+  return seen ? kib / 1024 : undefined;
 }

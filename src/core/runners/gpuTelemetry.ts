@@ -1,0 +1,206 @@
+/**
+ * The telemetry hub: one nvidia-smi loop (NvidiaSmiMonitor) for the GPUs, a `--query-compute-apps`
+ * poll for the processes on them, systeminformation for CPU, memory, disk and network (and for
+ * GPU data only when nvidia-smi is absent and it has some), and bounded history in ring buffers.
+ * Views acquire it and release it: sampling runs only while something needs it.
+ */
+import { EventEmitter } from 'node:events';
+import { execa } from 'execa';
+import * as si from 'systeminformation';
+import { NvidiaSmiMonitor, type MonitorState, type Reading } from './nvidiaSmiMonitor';
+import { findExecutable } from './findTool';
+import { COMPUTE_APP_FIELDS, parseComputeApps } from '../formats/nvidiaSmi';
+import { RingBuffer } from '../analysis/ringBuffer';
+import type { GpuProcess, GpuSample } from '../model/telemetry';
+
+export interface HostSample {
+  time: number;
+  cpuPct?: number;
+  memUsedMiB?: number;
+  memTotalMiB?: number;
+  diskReadBps?: number;
+  diskWriteBps?: number;
+  netRxBps?: number;
+  netTxBps?: number;
+}
+
+export interface GpuTelemetryOptions {
+  intervalMs: number;
+  /** Points kept per GPU and for the host (e.g. 24 h at 1 Hz = 86,400). */
+  historyPoints: number;
+  nvidiaSmiPath?: string;
+  env?: NodeJS.ProcessEnv;
+  /** How often processes are listed (default: every 5 s, at least the interval). */
+  processesEveryMs?: number;
+  /** Host statistics interval (default: the interval, at least 1 s); 0 turns them off. */
+  hostEveryMs?: number;
+}
+
+export type TelemetrySource = 'nvidia-smi' | 'systeminformation' | 'none';
+
+export class GpuTelemetry extends EventEmitter {
+  readonly monitor: NvidiaSmiMonitor;
+  private readonly perGpu = new Map<number, RingBuffer<GpuSample>>();
+  readonly host: RingBuffer<HostSample>;
+  processes: GpuProcess[] = [];
+  latest?: Reading;
+  source: TelemetrySource = 'none';
+  private users = 0;
+  private appsTimer?: NodeJS.Timeout;
+  private hostTimer?: NodeJS.Timeout;
+  private fallbackTimer?: NodeJS.Timeout;
+  private appsBusy = false;
+
+  constructor(private readonly options: GpuTelemetryOptions) {
+    super();
+    this.host = new RingBuffer(options.historyPoints);
+    this.monitor = new NvidiaSmiMonitor({ intervalMs: options.intervalMs, nvidiaSmiPath: options.nvidiaSmiPath, env: options.env });
+    this.monitor.on('reading', (r) => this.onReading(r, 'nvidia-smi'));
+    this.monitor.on('state', (s) => {
+      if (s.kind === 'absent') void this.startFallback();
+      this.emit('state', s);
+    });
+  }
+
+  get state(): MonitorState {
+    return this.monitor.state;
+  }
+
+  get running(): boolean {
+    return this.users > 0;
+  }
+
+  /** Starts sampling for one more user; the returned function releases it. */
+  acquire(): () => void {
+    this.users++;
+    if (this.users === 1) void this.start();
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.users--;
+      if (this.users === 0) void this.stop();
+    };
+  }
+
+  /** History of one GPU, oldest first. */
+  history(index: number): GpuSample[] {
+    return this.perGpu.get(index)?.toArray() ?? [];
+  }
+
+  gpuIndexes(): number[] {
+    return [...this.perGpu.keys()].sort((a, b) => a - b);
+  }
+
+  private onReading(r: Reading, source: TelemetrySource): void {
+    this.source = source;
+    for (const g of r.gpus) {
+      let buf = this.perGpu.get(g.index);
+      if (!buf) {
+        buf = new RingBuffer(this.options.historyPoints);
+        this.perGpu.set(g.index, buf);
+      }
+      buf.push(g.time === undefined ? { ...g, time: r.time } : g);
+    }
+    this.latest = r;
+    this.emit('reading', r);
+  }
+
+  private async start(): Promise<void> {
+    await this.monitor.start();
+    const appsEvery = Math.max(this.options.processesEveryMs ?? 5000, this.options.intervalMs);
+    const tickApps = () => void this.pollProcesses();
+    tickApps();
+    this.appsTimer = setInterval(tickApps, appsEvery);
+    const hostEvery = this.options.hostEveryMs ?? Math.max(1000, this.options.intervalMs);
+    if (hostEvery > 0) {
+      void this.pollHost();
+      this.hostTimer = setInterval(() => void this.pollHost(), hostEvery);
+    }
+  }
+
+  private async stop(): Promise<void> {
+    clearInterval(this.appsTimer);
+    clearInterval(this.hostTimer);
+    clearInterval(this.fallbackTimer);
+    this.fallbackTimer = undefined;
+    await this.monitor.stop();
+  }
+
+  private async pollProcesses(): Promise<void> {
+    if (this.appsBusy || this.monitor.state.kind !== 'running') return;
+    this.appsBusy = true;
+    try {
+      const exe = await findExecutable('nvidia-smi', this.options.nvidiaSmiPath, this.options.env ?? process.env);
+      if (!exe) return;
+      const r = await execa(exe, [`--query-compute-apps=${COMPUTE_APP_FIELDS.join(',')}`, '--format=csv,noheader,nounits'], {
+        reject: false, timeout: 5000, env: this.options.env, extendEnv: !this.options.env, stdin: 'ignore',
+      });
+      if (r.exitCode !== 0 || typeof r.stdout !== 'string') return;
+      const gpus = this.latest?.gpus ?? [];
+      const uuidToIndex = new Map(gpus.filter((g) => g.uuid).map((g) => [g.uuid, g.index]));
+      // With one GPU every process is on it, whatever UUID the driver printed.
+      const only = gpus.length === 1 ? gpus[0].index : undefined;
+      this.processes = parseComputeApps(r.stdout, 'nvidia-smi --query-compute-apps', COMPUTE_APP_FIELDS)
+        .map((p) => ({ ...p, gpuIndex: uuidToIndex.get(p.gpuUuid) ?? only }));
+      this.emit('processes', this.processes);
+    } catch {
+      // A torn or odd answer: the next poll comes in a few seconds.
+    } finally {
+      this.appsBusy = false;
+    }
+  }
+
+  private async pollHost(): Promise<void> {
+    try {
+      const [load, mem, fs, net] = await Promise.all([
+        si.currentLoad(), si.mem(), si.fsStats().catch(() => undefined), si.networkStats().catch(() => []),
+      ]);
+      const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+      const rx = net.reduce((a, n) => a + (num(n.rx_sec) ?? 0), 0);
+      const tx = net.reduce((a, n) => a + (num(n.tx_sec) ?? 0), 0);
+      const sample: HostSample = {
+        time: Date.now(),
+        cpuPct: num(load.currentLoad),
+        memUsedMiB: num(mem.active) !== undefined ? mem.active / 1048576 : undefined,
+        memTotalMiB: num(mem.total) !== undefined ? mem.total / 1048576 : undefined,
+        diskReadBps: num(fs?.rx_sec), diskWriteBps: num(fs?.wx_sec),
+        netRxBps: net.some((n) => num(n.rx_sec) !== undefined) ? rx : undefined,
+        netTxBps: net.some((n) => num(n.tx_sec) !== undefined) ? tx : undefined,
+      };
+      this.host.push(sample);
+      this.emit('host', sample);
+    } catch {
+      // systeminformation could not read this platform's counters: the GPU side goes on.
+    }
+  }
+
+  /** nvidia-smi is absent: use systeminformation's GPU data when it has some (e.g. a Mac's GPU). */
+  private async startFallback(): Promise<void> {
+    if (this.fallbackTimer || this.users === 0) return;
+    const read = async (): Promise<GpuSample[]> => {
+      try {
+        const g = await si.graphics();
+        return g.controllers
+          .map((c, i): GpuSample => ({
+            index: i, name: c.model || c.vendor || undefined,
+            utilizationGpu: c.utilizationGpu ?? undefined, utilizationMemory: c.utilizationMemory ?? undefined,
+            memoryUsedMiB: c.memoryUsed ?? undefined, memoryTotalMiB: c.memoryTotal ?? c.vram ?? undefined,
+            temperatureC: c.temperatureGpu ?? undefined, powerDrawW: c.powerDraw ?? undefined, powerLimitW: c.powerLimit ?? undefined,
+            smClockMHz: c.clockCore ?? undefined, memClockMHz: c.clockMemory ?? undefined, fanPct: c.fanSpeed ?? undefined,
+          }))
+          .filter((s) => s.utilizationGpu !== undefined || s.memoryUsedMiB !== undefined || s.temperatureC !== undefined);
+      } catch {
+        return [];
+      }
+    };
+    const first = await read();
+    if (first.length === 0 || this.users === 0 || this.monitor.state.kind !== 'absent') return;
+    this.onReading({ time: Date.now(), gpus: first }, 'systeminformation');
+    this.fallbackTimer = setInterval(() => {
+      void read().then((gpus) => {
+        if (gpus.length > 0) this.onReading({ time: Date.now(), gpus }, 'systeminformation');
+      });
+    }, Math.max(2000, this.options.intervalMs));
+  }
+}
