@@ -4,8 +4,9 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-// python3-torch: Debian's PyTorch 1.13 (CPU), for the capture tests of PyTorch traces.
-const PACKAGES = ['chromium', 'ripgrep', 'libkrb5-dev', 'libxkbfile-dev', 'libsecret-1-dev', 'pkg-config', 'python3', 'python3-torch', 'fonts-noto-color-emoji'];
+// python3-torch: Debian's PyTorch 1.13 (CPU), for the capture tests of PyTorch traces;
+// prometheus: a real Prometheus server for the exporter and cluster-view tests.
+const PACKAGES = ['chromium', 'ripgrep', 'libkrb5-dev', 'libxkbfile-dev', 'libsecret-1-dev', 'pkg-config', 'python3', 'python3-torch', 'fonts-noto-color-emoji', 'prometheus'];
 
 function installed(pkg) {
   const r = spawnSync('dpkg-query', ['-W', '-f=${Status}', pkg], { encoding: 'utf8' });

@@ -1,0 +1,100 @@
+// The Prometheus exporter scraped by a real Prometheus server (Debian's `prometheus`, started on
+// loopback by the test), and the cluster view's queries against that server: flamelens' own
+// series (from the stand-in nvidia-smi replaying a real capture) and DCGM exporter names (a
+// hand-made exposition in dcgm-exporter's documented format, as no real capture is in the repo).
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import * as http from 'node:http';
+import * as net from 'node:net';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir, hostname } from 'node:os';
+import { spawn } from 'node:child_process';
+import { GpuTelemetry } from '../../src/core/runners/gpuTelemetry';
+import { startPrometheusExporter } from '../../src/core/report/prometheusExporter';
+import { queryClusterGpus, queryClusterRange } from '../../src/core/formats/prometheusQuery';
+import { ROOT } from './helpers';
+
+const BIN = path.join(ROOT, 'test', 'fixtures', 'bin');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+test('exporter: exposition format on 127.0.0.1, scraped by a real Prometheus; the cluster view reads flamelens and DCGM names back', { timeout: 90_000 }, async () => {
+  const prometheus = ['/usr/bin/prometheus', '/usr/local/bin/prometheus'].find((p) => existsSync(p));
+  assert.ok(prometheus, 'Prometheus is installed (Debian package prometheus; npm test installs it)');
+  const hub = new GpuTelemetry({ intervalMs: 200, historyPoints: 100, hostEveryMs: 0, env: { ...process.env, PATH: `${BIN}${path.delimiter}${process.env.PATH}` } });
+  const release = hub.acquire();
+  const exporter = await startPrometheusExporter({ get latest() { return hub.latest; }, get processes() { return hub.processes; }, up: () => hub.state.kind === 'running' }, { host: '127.0.0.1', port: 0, staleMs: 5000 });
+  const dcgmText = readFileSync(path.join(ROOT, 'test', 'fixtures', 'handmade', 'dcgm_exporter_metrics_handmade.txt'), 'utf8');
+  const dcgm = http.createServer((_q, res) => res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(dcgmText));
+  await new Promise<void>((r) => dcgm.listen(0, '127.0.0.1', () => r()));
+  const dir = mkdtempSync(path.join(tmpdir(), 'fl-prom-'));
+  const promPort = await freePort();
+  const target = new URL(exporter.url).host;
+  writeFileSync(path.join(dir, 'prometheus.yml'), [
+    'global:', '  scrape_interval: 1s', '  evaluation_interval: 1s', 'scrape_configs:',
+    '  - job_name: flamelens', `    static_configs: [{ targets: ["${target}"] }]`,
+    '  - job_name: dcgm', `    static_configs: [{ targets: ["127.0.0.1:${(dcgm.address() as net.AddressInfo).port}"] }]`, '',
+  ].join('\n'));
+  const server = spawn(prometheus, [`--config.file=${path.join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${promPort}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  server.stderr.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-4000)));
+  const base = `http://127.0.0.1:${promPort}`;
+  try {
+    assert.match(exporter.url, /^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
+    // The exposition itself.
+    let text = '';
+    for (let i = 0; i < 50 && !/flamelens_gpu_utilization_percent\{/.test(text); i++) {
+      await sleep(100);
+      text = await (await fetch(exporter.url)).text();
+    }
+    assert.match(text, /# TYPE flamelens_gpu_utilization_percent gauge/);
+    assert.match(text, new RegExp(`flamelens_gpu_memory_total_bytes\\{hostname="${hostname()}",gpu="0",uuid="",name="Tesla V100S-PCIE-32GB"\\} ${32768 * 1048576}`));
+    assert.match(text, /flamelens_gpu_up\{hostname="[^"]+"\} 1/);
+    assert.doesNotMatch(text, /flamelens_gpu_power_draw_watts\{/, '[N/A] power is not exported as a number');
+
+    let gpus: Awaited<ReturnType<typeof queryClusterGpus>> = [];
+    const end = Date.now() + 60_000;
+    while (Date.now() < end) {
+      try {
+        gpus = await queryClusterGpus(base);
+        if (gpus.some((g) => g.exporter === 'flamelens') && gpus.some((g) => g.exporter === 'dcgm')) break;
+      } catch {
+        // Prometheus is still starting.
+      }
+      await sleep(500);
+    }
+    const ours = gpus.find((g) => g.exporter === 'flamelens');
+    assert.ok(ours, `flamelens series scraped (Prometheus log: ${log.slice(-500)})`);
+    assert.equal(ours.node, hostname());
+    assert.equal(ours.memoryTotalMiB, 32768);
+    assert.equal(ours.name, 'Tesla V100S-PCIE-32GB');
+    const d = gpus.filter((g) => g.node === 'dcgm-node-1');
+    assert.deepEqual(d.map((g) => [g.index, g.utilizationGpu, g.memoryUsedMiB, g.memoryTotalMiB, g.temperatureC, g.powerDrawW]), [[0, 73, 20000, 22563, 64, 61.5], [1, 5, 0, 22563, 31, 16.365]]);
+    const range = await queryClusterRange(base, 'temperatureC', 'dcgm-node-1', Date.now() - 60_000, Date.now(), 1);
+    assert.ok((range.get(0) ?? []).length >= 1 && range.get(0)!.every(([, v]) => v === 64));
+    await assert.rejects(queryClusterGpus('http://127.0.0.1:1'), /cannot reach Prometheus at http:\/\/127\.0\.0\.1:1/);
+  } finally {
+    server.kill('SIGTERM');
+    await exporter.close();
+    dcgm.close();
+    release();
+    await hub.monitor.stop();
+  }
+});
+
+test('exporter: a port in use is a clear error', async () => {
+  const blocker = net.createServer();
+  await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
+  const port = (blocker.address() as net.AddressInfo).port;
+  await assert.rejects(startPrometheusExporter({ processes: [], up: () => false }, { host: '127.0.0.1', port, staleMs: 1000 }), new RegExp(`port ${port} on 127\\.0\\.0\\.1 is in use`));
+  blocker.close();
+});
