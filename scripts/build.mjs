@@ -44,6 +44,17 @@ const configs = [
     entryPoints: ['webview/torch/main.ts'],
     outfile: 'dist/webview/torch.js',
   },
+  {
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2020',
+    minify: true,
+    logLevel: 'warning',
+    define,
+    entryPoints: ['webview/gpu/main.ts'],
+    outfile: 'dist/webview/gpu.js',
+  },
 ];
 
 function writeCss() {

@@ -4,6 +4,26 @@
  */
 import type { ProfileRpc, ProfileSummary } from '../core/analysis/profileSession';
 import type { RankRow, TraceViewData } from '../core/analysis/torchView';
+import type { GpuProcess, GpuSample, HostSample } from '../core/model/telemetry';
+import type { ClusterGpu } from '../core/formats/prometheusQuery';
+
+export interface GpuState {
+  kind: string;
+  message?: string;
+}
+
+/** Everything the GPU dashboard shows at a time. */
+export interface GpuSnapshot {
+  state: GpuState;
+  source: string;
+  processes: GpuProcess[];
+  /** Processes of flamelens' runs (highlighted). */
+  ownPids: number[];
+  /** Memory growth findings of the active runs, e.g. "GPU memory grows 120 MB/min (R² 0.97)". */
+  notes: string[];
+}
+
+export type ClusterField = 'utilizationGpu' | 'memoryUsedMiB' | 'temperatureC' | 'powerDrawW';
 
 export type RpcMethod = keyof ProfileRpc;
 export type RpcParams<M extends RpcMethod> = Parameters<ProfileRpc[M]>[0];
@@ -25,7 +45,9 @@ export type ToHost =
   | { type: 'openSource'; file: string; line?: number }
   | { type: 'export'; format: 'collapsed' | 'speedscope' }
   | { type: 'exportCsv'; name: string; csv: string }
-  | { type: 'openFlameGraph' };
+  | { type: 'openFlameGraph' }
+  | { type: 'gpuExport'; format: 'csv' | 'json' }
+  | { type: 'clusterRefresh'; node?: string; minutes: number };
 
 /** Host → webview. */
 export type ToWebview =
@@ -33,7 +55,10 @@ export type ToWebview =
   | { type: 'response'; id: number; ok: true; result: unknown }
   | { type: 'response'; id: number; ok: false; error: string }
   | { type: 'error'; message: string }
-  | { type: 'traceInit'; data: TraceViewData; interactive: boolean; ranks?: RankRow[] };
+  | { type: 'traceInit'; data: TraceViewData; interactive: boolean; ranks?: RankRow[] }
+  | { type: 'gpuInit'; intervalMs: number; history: { index: number; samples: GpuSample[] }[]; host: HostSample[]; snapshot: GpuSnapshot }
+  | { type: 'gpuUpdate'; gpus: GpuSample[]; host?: HostSample; snapshot: GpuSnapshot }
+  | { type: 'clusterData'; base: string; gpus: ClusterGpu[]; error?: string; node?: string; history?: Partial<Record<ClusterField, [number, [number, number][]][]>> };
 
 /** Answers one request with a session's method; errors become a failed response. */
 export function answerRequest(rpc: ProfileRpc, req: RpcRequest): ToWebview {

@@ -59,6 +59,10 @@ export async function startCodeServer({ vsix = [], extensionDirs = [], settings 
     'workbench.secondarySideBar.defaultVisibility': 'hidden',
     ...settings,
   }, null, 2));
+  // Machine-scoped settings (program paths) live in the remote machine's settings in code-server,
+  // as they do over Remote-SSH: the caller's settings go there too.
+  mkdirSync(path.join(userData, 'Machine'), { recursive: true });
+  writeFileSync(path.join(userData, 'Machine', 'settings.json'), JSON.stringify(settings, null, 2));
   const common = ['--user-data-dir', userData, '--extensions-dir', extDir];
   for (const v of vsix) await run(process.execPath, [entry, ...common, '--install-extension', v]);
   for (const d of extensionDirs) {

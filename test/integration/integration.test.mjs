@@ -40,8 +40,12 @@ test('integration suites pass in the VS Code extension host', { timeout: 600_000
   writeFileSync(path.join(adapters, 'text_base_model.py'), `${'# padding to put the def where the trace says\n'.repeat(27)}def run_on_input(model, inputs):\n    return model(**inputs)\n`);
   cpSync(path.join(ROOT, 'test', 'fixtures', 'real', 'torchtrace_tracelens_h100__gaunernst_bert-small-uncased__1016001.json.gz'), path.join(ws, 'h100.pt.trace.json.gz'));
   const resultPath = path.join(ws, '..', `${path.basename(ws)}-result.json`);
+
   const server = await startCodeServer({
     vsix: [vsix, runnerVsix],
+    // The stand-in nvidia-smi (replaying real captures) as the user's nvidia-smi: the extension
+    // host's PATH comes from a login shell, and py-spy's stand-in must stay off it.
+    settings: { 'flamelens.gpu.nvidiaSmiPath': path.join(ROOT, 'test', 'fixtures', 'bin', 'nvidia-smi') },
     env: { FLAMELENS_INTEGRATION_SUITE: suite, FLAMELENS_INTEGRATION_RESULT: resultPath, NODE_PATH: path.join(ROOT, 'node_modules'), FLAMELENS_STANDIN_PYSPY: path.join(ROOT, 'test', 'fixtures', 'bin', 'py-spy') },
   });
   const browser = await launchBrowser();

@@ -35,3 +35,15 @@ export interface TelemetrySeries {
   samples: GpuSample[];
   processes: GpuProcess[];
 }
+
+/** CPU, memory, disk and network of the machine at one time (systeminformation). */
+export interface HostSample {
+  time: number;
+  cpuPct?: number;
+  memUsedMiB?: number;
+  memTotalMiB?: number;
+  diskReadBps?: number;
+  diskWriteBps?: number;
+  netRxBps?: number;
+  netTxBps?: number;
+}

@@ -11,18 +11,9 @@ import { NvidiaSmiMonitor, type MonitorState, type Reading } from './nvidiaSmiMo
 import { findExecutable } from './findTool';
 import { COMPUTE_APP_FIELDS, parseComputeApps } from '../formats/nvidiaSmi';
 import { RingBuffer } from '../analysis/ringBuffer';
-import type { GpuProcess, GpuSample } from '../model/telemetry';
+import type { GpuProcess, GpuSample, HostSample } from '../model/telemetry';
 
-export interface HostSample {
-  time: number;
-  cpuPct?: number;
-  memUsedMiB?: number;
-  memTotalMiB?: number;
-  diskReadBps?: number;
-  diskWriteBps?: number;
-  netRxBps?: number;
-  netTxBps?: number;
-}
+export type { HostSample } from '../model/telemetry';
 
 export interface GpuTelemetryOptions {
   intervalMs: number;
@@ -100,7 +91,7 @@ export class GpuTelemetry extends EventEmitter {
         buf = new RingBuffer(this.options.historyPoints);
         this.perGpu.set(g.index, buf);
       }
-      buf.push(g.time === undefined ? { ...g, time: r.time } : g);
+      buf.push({ ...g, time: r.time });
     }
     this.latest = r;
     this.emit('reading', r);

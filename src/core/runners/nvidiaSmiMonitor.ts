@@ -171,6 +171,8 @@ export class NvidiaSmiMonitor extends EventEmitter {
     if (this.pending.length === 0) return;
     const gpus = this.pending;
     this.pending = [];
-    this.emit('reading', { time: gpus[0].time ?? Date.now(), gpus } satisfies Reading);
+    // The arrival time, not nvidia-smi's timestamp: that one is wall-clock text in the local time
+    // zone of wherever nvidia-smi runs (a container's may differ from the editor's).
+    this.emit('reading', { time: Date.now(), gpus } satisfies Reading);
   }
 }

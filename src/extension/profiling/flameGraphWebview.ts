@@ -21,7 +21,7 @@ export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions 
   };
 }
 
-export function flameGraphHtml(webview: vscode.Webview, extensionUri: vscode.Uri, title: string, bundle: 'flamegraph' | 'torch' = 'flamegraph'): string {
+export function flameGraphHtml(webview: vscode.Webview, extensionUri: vscode.Uri, title: string, bundle: 'flamegraph' | 'torch' | 'gpu' = 'flamegraph'): string {
   const nonce = randomBytes(16).toString('base64');
   const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', `${bundle}.js`));
   const style = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', 'flamegraph.css'));
@@ -83,7 +83,9 @@ export function connectFlameGraph(webview: vscode.Webview, extensionUri: vscode.
       }
       case 'exportCsv':
       case 'openFlameGraph':
-        return; // the trace view's messages
+      case 'gpuExport':
+      case 'clusterRefresh':
+        return; // the trace view's and the GPU views' messages
       default: {
         const never: never = m;
         log.warn(`Unknown message from the flame graph view: ${JSON.stringify(never)}`);

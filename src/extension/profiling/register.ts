@@ -3,6 +3,7 @@
  * the flame graph panels, the profile custom editor, the runs view and the hot paths in code.
  * The only place that knows this feature's wiring.
  */
+import type { ActiveRuns } from '../activeRuns';
 import * as vscode from 'vscode';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -42,7 +43,7 @@ interface LaunchArgs {
   cwd?: string;
 }
 
-export function register(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): ProfilingApi {
+export function register(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, activeRuns: ActiveRuns): ProfilingApi {
   const locator = new SourceLocator();
   const hotPaths = new HotPathsInEditor(locator, context.workspaceState);
   const runs = new RunsTreeProvider();
@@ -102,6 +103,7 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
     runs.refresh();
     const controller = new AbortController();
     active.add(controller);
+    const tracked = activeRuns.begin({ id, name, stop: () => controller.abort() });
     setRecording();
     log.info(`Run ${id}: ${target.kind === 'launch' ? baseMeta.command.join(' ') : `attach to pid ${target.pid}`}`);
     let result: RecordResult | undefined;
@@ -133,6 +135,7 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
             signal: controller.signal,
             onOutput: (line, stream) => (stream === 'stderr' ? log.warn(`[${name}] ${line}`) : log.info(`[${name}] ${line}`)),
             onStart: (info) => {
+              tracked.setPid(info.pid);
               log.info(`Run ${id}: ${info.sampler} started (pid ${info.pid}): ${info.command.join(' ')}`);
               progress.report({ message: `recording with ${info.sampler}` });
             },
@@ -154,6 +157,7 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
       return undefined;
     } finally {
       active.delete(controller);
+      tracked.end();
       setRecording();
     }
 

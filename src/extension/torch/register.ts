@@ -3,6 +3,7 @@
  * script unchanged, under media/flamelens_torch_launcher.py), a custom editor that opens
  * `*.pt.trace.json(.gz)` as operator/kernel tables and GPU time, and trace runs in the Runs view.
  */
+import type { ActiveRuns } from '../activeRuns';
 import * as vscode from 'vscode';
 import * as path from 'node:path';
 import { readTorchTrace } from '../../core/formats/torchTrace';
@@ -77,7 +78,7 @@ function connectTrace(webview: vscode.Webview, extensionUri: vscode.Uri, file: s
   });
 }
 
-export function register(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, profiling: ProfilingApi): TorchApi {
+export function register(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, profiling: ProfilingApi, activeRuns: ActiveRuns): TorchApi {
   const onRun = () => profiling.runs.refresh();
   const gpuLenses = new GpuLenses(profiling.locator);
   const deps: TraceDeps = { log, profiling, gpuLenses };
@@ -135,16 +136,18 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
       await writeRunMetadata(dir, base);
       onRun();
       const controller = new AbortController();
+      const tracked = activeRuns.begin({ id, name, stop: () => controller.abort() });
       try {
-        const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `flamelens: PyTorch profiler on ${name}`, cancellable: true }, (_p, token) => {
+        const r = await Promise.resolve(vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `flamelens: PyTorch profiler on ${name}`, cancellable: true }, (_p, token) => {
           token.onCancellationRequested(() => controller.abort());
           return recordTorchTrace({
             python, script: target.fsPath, args: [], outputDir: dir, cwd: root, launcherScript: launcher, signal: controller.signal,
             wait: cfg.get<number>('torch.wait', 1), warmup: cfg.get<number>('torch.warmup', 1), active: cfg.get<number>('torch.active', 3), repeat: cfg.get<number>('torch.repeat', 1),
             shapes: cfg.get<boolean>('torch.recordShapes', true), stack: cfg.get<boolean>('torch.withStack', false), memory: cfg.get<boolean>('torch.profileMemory', false),
             onOutput: (line, stream) => (stream === 'stderr' ? log.warn(`[${name}] ${line}`) : log.info(`[${name}] ${line}`)),
+            onStart: (info) => tracked.setPid(info.pid),
           });
-        });
+        })).finally(() => tracked.end());
         const meta: RunMetadata = {
           ...base, finishedAt: new Date().toISOString(), status: r.cancelled ? 'cancelled' : r.traces.length ? 'completed' : 'failed', exitCode: r.exitCode,
           samplerVersion: r.info.torch ? `torch ${r.info.torch}` : undefined, output: r.traces[0] ? path.basename(r.traces[0]) : base.output,

@@ -4,6 +4,7 @@
 import Mocha from 'mocha';
 import { registerProfilingSuite } from './profiling.test';
 import { registerTorchSuite } from './torch.test';
+import { registerGpuSuite } from './gpu.test';
 
 export const report: string[] = [];
 
@@ -12,6 +13,7 @@ export function run(): Promise<number> {
   mocha.suite.emit('pre-require', globalThis, 'integration', mocha);
   registerProfilingSuite();
   registerTorchSuite();
+  registerGpuSuite();
   return new Promise((resolve) => {
     const runner = mocha.run((failures) => resolve(failures));
     runner.on('pass', (t) => report.push(`ok - ${t.fullTitle()} (${t.duration ?? 0} ms)`));

@@ -30,12 +30,12 @@ export function registerProfilingSuite(): void {
   mocha.suite('flamelens: CPU profiling in the extension host', () => {
     let api: FlamelensApi;
 
-    mocha.test('activates lazily: not at startup, on its first command', async () => {
+    mocha.test('activates after the editor has started (onStartupFinished, never "*"), and its commands are there', async () => {
       const ext = vscode.extensions.getExtension<FlamelensApi>(EXT_ID);
       assert.ok(ext, 'flamelens is installed');
-      assert.equal(ext.isActive, false, 'nothing activated flamelens at startup');
       const pkg = ext.packageJSON as { activationEvents?: string[] };
       assert.ok(!(pkg.activationEvents ?? []).includes('*'));
+      assert.ok((pkg.activationEvents ?? []).includes('onStartupFinished'), 'the GPU readout needs the extension once the editor is up');
       const contributed = (ext.packageJSON as { contributes: { commands: { command: string }[] } }).contributes.commands.map((c) => c.command);
       assert.ok(contributed.includes('flamelens.profileCurrentFile'));
       await vscode.commands.executeCommand('flamelens.refreshRuns');
