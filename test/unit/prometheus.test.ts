@@ -98,3 +98,12 @@ test('exporter: a port in use is a clear error', async () => {
   await assert.rejects(startPrometheusExporter({ processes: [], up: () => false }, { host: '127.0.0.1', port, staleMs: 1000 }), new RegExp(`port ${port} on 127\\.0\\.0\\.1 is in use`));
   blocker.close();
 });
+
+test('the Grafana dashboard in the repository queries only metrics the exporter serves', async () => {
+  const { EXPORTED_METRICS } = await import('../../src/core/report/prometheusExporter');
+  const dash = JSON.parse(readFileSync(path.join(ROOT, 'grafana', 'flamelens-gpu-dashboard.json'), 'utf8')) as { panels: { targets: { expr: string }[] }[] };
+  const served = new Set([...EXPORTED_METRICS.map((m) => m.name), 'flamelens_gpu_process_memory_used_bytes', 'flamelens_gpu_up']);
+  const used = dash.panels.flatMap((p) => p.targets.flatMap((t) => t.expr.match(/flamelens_[a-z_]+/g) ?? []));
+  assert.ok(used.length >= 6);
+  for (const m of used) assert.ok(served.has(m), `${m} is served`);
+});

@@ -49,6 +49,7 @@ export class GpuTelemetry extends EventEmitter {
     this.monitor.on('reading', (r) => this.onReading(r, 'nvidia-smi'));
     this.monitor.on('state', (s) => {
       if (s.kind === 'absent') void this.startFallback();
+      if (s.kind === 'running' && this.users > 0) void this.pollProcesses(); // the first list without waiting a period
       this.emit('state', s);
     });
   }
