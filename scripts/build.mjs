@@ -21,7 +21,7 @@ const node = {
 const configs = [
   { ...node, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
   { ...node, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
-  {
+  ...['flamegraph', 'torch', 'gpu'].map((name) => ({
     bundle: true,
     platform: 'browser',
     format: 'iife',
@@ -30,31 +30,9 @@ const configs = [
     minify: true,
     logLevel: 'warning',
     define,
-    entryPoints: ['webview/flamegraph/main.ts'],
-    outfile: 'dist/webview/flamegraph.js',
-  },
-  {
-    bundle: true,
-    platform: 'browser',
-    format: 'iife',
-    target: 'es2020',
-    minify: true,
-    logLevel: 'warning',
-    define,
-    entryPoints: ['webview/torch/main.ts'],
-    outfile: 'dist/webview/torch.js',
-  },
-  {
-    bundle: true,
-    platform: 'browser',
-    format: 'iife',
-    target: 'es2020',
-    minify: true,
-    logLevel: 'warning',
-    define,
-    entryPoints: ['webview/gpu/main.ts'],
-    outfile: 'dist/webview/gpu.js',
-  },
+    entryPoints: [`webview/${name}/main.ts`],
+    outfile: `dist/webview/${name}.js`,
+  })),
 ];
 
 function writeCss() {

@@ -17,12 +17,8 @@ import { ProfileSession, summarizeProfile } from '../../src/core/analysis/profil
 import type { Sandwich, SandwichEntry } from '../../src/core/analysis/sandwich';
 import type { SearchResult } from '../../src/core/analysis/search';
 import type { Profile } from '../../src/core/model/profile';
+import { el, vscodeApi, type VsCodeApi } from '../shared/dom';
 import { answerRequest, type RpcMethod, type RpcParams, type RpcResult, type ToHost, type ToWebview, type ViewerOptions } from '../../src/shared/protocol';
-
-interface VsCodeApi {
-  postMessage(msg: ToHost): void;
-}
-declare function acquireVsCodeApi(): VsCodeApi;
 
 /** How the view reaches its data: the extension host, or an in-page session (HTML report). */
 interface Transport {
@@ -30,8 +26,7 @@ interface Transport {
   onMessage(handler: (msg: ToWebview) => void): void;
 }
 
-function vscodeTransport(): Transport {
-  const api = acquireVsCodeApi();
+function vscodeTransport(api: VsCodeApi): Transport {
   return {
     post: (m) => api.postMessage(m),
     onMessage: (h) => window.addEventListener('message', (e: MessageEvent<ToWebview>) => h(e.data)),
@@ -64,13 +59,6 @@ function reportTransport(profiles: { title: string; profile: Profile }[], index:
 }
 
 // ---------------------------------------------------------------------------------------------
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, text?: string): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
 
 function custom(tag: string, attrs: Record<string, string> = {}, text?: string): HTMLElement {
   const e = document.createElement(tag);
@@ -505,8 +493,9 @@ class FlameApp {
 
 function boot(): void {
   const app = document.getElementById('app') ?? document.body;
-  if (typeof acquireVsCodeApi === 'function') {
-    new FlameApp(app, vscodeTransport());
+  const api = vscodeApi();
+  if (api) {
+    new FlameApp(app, vscodeTransport(api));
     return;
   }
   const dataEl = document.getElementById('flamelens-data');

@@ -3,23 +3,12 @@
 // cluster view (nodes and GPUs from a Prometheus server, with the same charts for one node).
 // Every string from the host is inserted as text.
 import { Chart, LineController, LineElement, PointElement, LinearScale, Tooltip, Legend } from 'chart.js';
-import type { ClusterField, GpuSnapshot, ToHost, ToWebview } from '../../src/shared/protocol';
+import type { ClusterField, GpuSnapshot, ToWebview } from '../../src/shared/protocol';
+import { el, vscodeApi, type VsCodeApi } from '../shared/dom';
 import type { GpuSample, HostSample } from '../../src/core/model/telemetry';
 import type { ClusterGpu } from '../../src/core/formats/prometheusQuery';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, Tooltip, Legend);
-
-interface VsCodeApi {
-  postMessage(msg: ToHost): void;
-}
-declare function acquireVsCodeApi(): VsCodeApi;
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, text?: string): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
 
 const palette = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7'];
 const fg = () => getComputedStyle(document.body).getPropertyValue('--vscode-foreground') || '#ccc';
@@ -249,7 +238,7 @@ function clusterView(root: HTMLElement, api: VsCodeApi, m: Extract<ToWebview, { 
 function boot(): void {
   const root = document.getElementById('app') ?? document.body;
   root.append(el('p', { class: 'status' }, 'Waiting for GPU data…'));
-  const api = typeof acquireVsCodeApi === 'function' ? acquireVsCodeApi() : undefined;
+  const api = vscodeApi();
   if (!api) return;
   let update: ((m: Extract<ToWebview, { type: 'gpuUpdate' }>) => void) | undefined;
   const clusterState = { minutes: 15 };

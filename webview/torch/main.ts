@@ -7,21 +7,10 @@ import { Chart, LineController, LineElement, PointElement, LinearScale, Filler, 
 import type { RankRow, TraceViewData } from '../../src/core/analysis/torchView';
 import type { OpRow } from '../../src/core/analysis/torchAnalysis';
 import { compareRanks, toCsv } from '../../src/core/analysis/torchView';
-import type { ToHost, ToWebview } from '../../src/shared/protocol';
+import type { ToWebview } from '../../src/shared/protocol';
+import { el, vscodeApi } from '../shared/dom';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, Filler, Tooltip, Legend);
-
-interface VsCodeApi {
-  postMessage(msg: ToHost): void;
-}
-declare function acquireVsCodeApi(): VsCodeApi;
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, text?: string): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
 
 const ms = (us: number) => (us / 1000).toLocaleString('en-US', { maximumFractionDigits: 3 });
 const pct = (v: number) => `${v.toFixed(1)}%`;
@@ -270,8 +259,8 @@ function downloadCsv(name: string, csv: string): void {
 
 function boot(): void {
   const root = document.getElementById('app') ?? document.body;
-  if (typeof acquireVsCodeApi === 'function') {
-    const api = acquireVsCodeApi();
+  const api = vscodeApi();
+  if (api) {
     window.addEventListener('message', (e: MessageEvent<ToWebview>) => {
       const m = e.data;
       if (m.type === 'traceInit') {

@@ -4,6 +4,7 @@
  * threshold level that colours it. Also the telemetry history as CSV.
  */
 import type { GpuProcess, GpuSample, HostSample } from '../model/telemetry';
+import { toCsv } from '../report/csv';
 
 export interface ReadoutThresholds {
   temperatureWarningC: number;
@@ -67,20 +68,13 @@ export function readoutTooltip(gpus: GpuSample[], processes: GpuProcess[], ownPi
   return lines.join('\n');
 }
 
-const csvCell = (v: unknown) => {
-  if (v === undefined || v === null) return '';
-  const s = String(v);
-  return /[",\n\r]/.test(s) || /^[=+\-@]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-};
-
 /** One row per GPU sample, then host rows, sorted by time (ISO timestamps). */
 export function telemetryToCsv(perGpu: GpuSample[][], host: HostSample[]): string {
   const gpuCols: (keyof GpuSample)[] = ['index', 'name', 'uuid', 'utilizationGpu', 'utilizationMemory', 'memoryUsedMiB', 'memoryTotalMiB', 'temperatureC', 'powerDrawW', 'powerLimitW', 'smClockMHz', 'memClockMHz', 'fanPct', 'pstate'];
   const hostCols: (keyof HostSample)[] = ['cpuPct', 'memUsedMiB', 'memTotalMiB', 'diskReadBps', 'diskWriteBps', 'netRxBps', 'netTxBps'];
-  const rows: { t: number; cells: unknown[] }[] = [];
+  const rows: { t: number; cells: (string | number | boolean | undefined)[] }[] = [];
   for (const series of perGpu) for (const s of series) rows.push({ t: s.time ?? 0, cells: ['gpu', ...gpuCols.map((c) => s[c]), ...hostCols.map(() => undefined)] });
   for (const h of host) rows.push({ t: h.time, cells: ['host', ...gpuCols.map(() => undefined), ...hostCols.map((c) => h[c])] });
   rows.sort((a, b) => a.t - b.t);
-  const header = ['time', 'kind', ...gpuCols, ...hostCols].join(',');
-  return `${header}\n${rows.map((r) => [new Date(r.t).toISOString(), ...r.cells].map(csvCell).join(',')).join('\n')}\n`;
+  return toCsv(['time', 'kind', ...gpuCols, ...hostCols], rows.map((r) => [new Date(r.t).toISOString(), ...r.cells]));
 }

@@ -77,3 +77,18 @@ export function describeGrowth(what: string, t: GrowthTrend): string {
   const rate = Math.abs(mbPerMin) >= 1000 ? `${(mbPerMin / 1000).toFixed(2)} GB/min` : `${mbPerMin.toFixed(mbPerMin >= 10 ? 0 : 1)} MB/min`;
   return `${what} grows ${rate} (R² ${t.r2.toFixed(2)})`;
 }
+
+/** detectGrowth over the points of the last `windowMs`, fed one point at a time. */
+export class GrowthWindow {
+  private readonly points: GrowthPoint[] = [];
+
+  constructor(private readonly windowMs: number, private readonly options: GrowthOptions) {}
+
+  add(p: GrowthPoint): GrowthTrend | undefined {
+    this.points.push(p);
+    let drop = 0;
+    while (drop < this.points.length && this.points[drop].t < p.t - this.windowMs) drop++;
+    if (drop > 0) this.points.splice(0, drop);
+    return detectGrowth(this.points, this.options);
+  }
+}

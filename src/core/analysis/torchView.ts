@@ -75,11 +75,4 @@ export function buildTraceView(trace: TorchTrace, title: string, sources: TorchS
   };
 }
 
-/** A table as CSV (RFC 4180 quoting). */
-export function toCsv(header: string[], rows: (string | number | undefined)[][]): string {
-  const cell = (v: string | number | undefined) => {
-    const s = v === undefined ? '' : String(v);
-    return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-  };
-  return [header, ...rows].map((r) => r.map(cell).join(',')).join('\n') + '\n';
-}
+export { toCsv } from '../report/csv';

@@ -51,6 +51,11 @@ function parseTimestamp(v: string | undefined): number | undefined {
   return new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]), ms).getTime();
 }
 
+/** The field names of a CSV header line (`memory.used [MiB]` → `memory.used`), or undefined when the cells are values. */
+function headerFields(cells: string[]): string[] | undefined {
+  return cells.every((c) => /^[a-z_][\w.]*( \[[^\]]+\])?$/i.test(c)) ? cells.map((c) => c.replace(/ \[[^\]]+\]$/, '')) : undefined;
+}
+
 /**
  * Parses `--query-gpu` CSV. Without a header line (`noheader`), `fields` names the columns
  * (flamelens' own loop passes QUERY_FIELDS).
@@ -64,8 +69,9 @@ export function parseNvidiaSmiCsv(text: string, fileName: string, fields?: reado
     if (!line) return;
     const cells = line.split(',').map((c) => c.trim());
     // A header names fields (`memory.used [MiB]`); values are numbers, names, markers.
-    if (cells.every((c) => /^[a-z_][\w.]*( \[[^\]]+\])?$/i.test(c)) && cells.some((c) => c.includes('.') || /^(index|name|uuid|timestamp|pstate)$/.test(c))) {
-      header = cells.map((c) => c.replace(/ \[[^\]]+\]$/, ''));
+    const names = headerFields(cells);
+    if (names && names.some((c) => c.includes('.') || /^(index|name|uuid|timestamp|pstate)$/.test(c))) {
+      header = names;
       return;
     }
     if (!header) throw new FormatError(fileName, `${i + 1}`, 'expected a --query-gpu CSV header line (field names) before the values');
@@ -115,8 +121,9 @@ export function parseComputeApps(text: string, fileName: string, fields?: readon
     const line = raw.trim();
     if (!line || /^No running (compute )?processes found/i.test(line)) return;
     const cells = line.split(',').map((c) => c.trim());
-    if (cells.includes('pid') && cells.every((c) => /^[a-z_][\w.]*( \[[^\]]+\])?$/i.test(c))) {
-      header = cells.map((c) => c.replace(/ \[[^\]]+\]$/, ''));
+    const names = headerFields(cells);
+    if (names?.includes('pid')) {
+      header = names;
       return;
     }
     if (!header) throw new FormatError(fileName, `${i + 1}`, 'expected a --query-compute-apps CSV header line before the values');

@@ -8,11 +8,12 @@ import * as vscode from 'vscode';
 import { GpuTelemetry } from '../../core/runners/gpuTelemetry';
 import { processTreeRssMiB, linuxDescendants } from '../../core/runners/processTree';
 import { AlertEvaluator, DEFAULT_ALERT_RULES, validateAlertRules, type AlertEvent } from '../../core/analysis/alertRules';
-import { detectGrowth, describeGrowth, type GrowthPoint } from '../../core/analysis/growthTrend';
+import { GrowthWindow, describeGrowth } from '../../core/analysis/growthTrend';
 import { DEFAULT_THRESHOLDS, pickGpu, readoutLevel, readoutText, readoutTooltip, telemetryToCsv, type ReadoutThresholds } from '../../core/analysis/gpuReadout';
 import { startPrometheusExporter, type RunningExporter } from '../../core/report/prometheusExporter';
 import { queryClusterGpus, queryClusterRange } from '../../core/formats/prometheusQuery';
 import type { ClusterField, GpuSnapshot, ToHost, ToWebview } from '../../shared/protocol';
+import type { GpuSample } from '../../core/model/telemetry';
 import { flameGraphHtml, webviewOptions } from '../profiling/flameGraphWebview';
 import type { ActiveRuns } from '../activeRuns';
 
@@ -150,7 +151,7 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
     item.show();
   }
 
-  function onReading(time: number, gpus: import('../../core/model/telemetry').GpuSample[]): void {
+  function onReading(time: number, gpus: GpuSample[]): void {
     updateItem();
     post({ type: 'gpuUpdate', gpus, snapshot: snapshot() });
     if (cfg.alertsEnabled) for (const e of evaluator.observe(time, gpus, { profiling: activeRuns.list.length > 0 })) showAlert(e);
@@ -202,13 +203,12 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
       if (watches.has(r.id) || r.pid === undefined) continue;
       const pid = r.pid;
       use(`run:${r.id}`, true);
-      const host: GrowthPoint[] = [];
-      const gpu: GrowthPoint[] = [];
+      const growthOptions = { minSpanSec: cfg.leak.windowS / 2, minSlopePerMin: cfg.leak.minMiBPerMin, minPoints: 6 };
+      const host = new GrowthWindow(cfg.leak.windowS * 1000, growthOptions);
+      const gpu = new GrowthWindow(cfg.leak.windowS * 1000, growthOptions);
       const raised = new Set<string>();
-      const check = (what: string, pts: GrowthPoint[]) => {
-        const cutoff = Date.now() - cfg.leak.windowS * 1000;
-        while (pts.length > 0 && pts[0].t < cutoff) pts.shift();
-        const t = detectGrowth(pts, { minSpanSec: cfg.leak.windowS / 2, minSlopePerMin: cfg.leak.minMiBPerMin, minPoints: 6 });
+      const check = (what: string, w: GrowthWindow, v: number) => {
+        const t = w.add({ t: Date.now(), v });
         if (!t?.growing || raised.has(what)) return;
         raised.add(what);
         const text = `${describeGrowth(what, t)} in run ${r.name}`;
@@ -223,15 +223,9 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
         const tree = new Set([pid, ...(await linuxDescendants(pid))]);
         for (const p of tree) watchedPids.add(p);
         const rss = await processTreeRssMiB(pid);
-        if (rss !== undefined) {
-          host.push({ t: Date.now(), v: rss });
-          check('host memory', host);
-        }
+        if (rss !== undefined) check('host memory', host, rss);
         const onGpu = (hub?.processes ?? []).filter((p) => tree.has(p.pid) && p.usedMemoryMiB !== undefined);
-        if (onGpu.length > 0) {
-          gpu.push({ t: Date.now(), v: onGpu.reduce((a, p) => a + (p.usedMemoryMiB ?? 0), 0) });
-          check('GPU memory', gpu);
-        }
+        if (onGpu.length > 0) check('GPU memory', gpu, onGpu.reduce((a, p) => a + (p.usedMemoryMiB ?? 0), 0));
       };
       void tick();
       watches.set(r.id, setInterval(() => void tick(), cfg.leak.everyS * 1000));
