@@ -3,6 +3,7 @@
  * stderr, results to stdout (`--json` for machines); exit codes: 0 success, 1 failure (missing
  * file, bad format, missing tool), 2 usage error.
  */
+import { readoutText } from '../core/analysis/gpuReadout';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -236,11 +237,8 @@ async function gpuCmd(args: string[]): Promise<number> {
       process.stdout.write(JSON.stringify({ kind: 'gpu-reading', time: new Date(r.time).toISOString(), gpus: r.gpus }) + '\n');
       return;
     }
-    for (const g of r.gpus) {
-      const mem = g.memoryUsedMiB !== undefined && g.memoryTotalMiB ? `${(g.memoryUsedMiB / 1024).toFixed(1)}/${(g.memoryTotalMiB / 1024).toFixed(0)} GB` : 'mem n/a';
-      const util = g.utilizationGpu !== undefined ? `${g.utilizationGpu}%` : g.mig ? 'MIG' : 'n/a';
-      process.stdout.write(`GPU${g.index} ${util} · ${mem} · ${g.temperatureC !== undefined ? `${g.temperatureC}°C` : 'n/a'}${g.powerDrawW !== undefined ? ` · ${g.powerDrawW} W` : ''}  ${g.name ?? ''}\n`);
-    }
+    // The status bar's readout, with power and the name.
+    for (const g of r.gpus) process.stdout.write(`${readoutText(g)}${g.powerDrawW !== undefined ? ` · ${g.powerDrawW} W` : ''}  ${g.name ?? ''}\n`);
   };
   return new Promise<number>((resolve) => {
     let done = false;
