@@ -6,6 +6,7 @@ import * as assert from 'node:assert/strict';
 import { mkdtempSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { directChildCounts } from '../harness/traceNesting.mjs';
 import { ROOT, startCodeServer, launchBrowser, openWorkbench, quickOpen, runCommand, findWebviewFrame } from '../harness/codeServer.mjs';
 
 const ARTIFACTS = path.join(ROOT, 'test', 'e2e', 'artifacts');
@@ -31,6 +32,8 @@ test('Profile Python File with PyTorch Profiler: the operator table matches key_
     const run = readdirSync(runsDir).find((d) => existsSync(path.join(runsDir, d, 'key_averages.json')));
     assert.ok(run, 'the run folder has key_averages.json of the same run');
     const expected = JSON.parse(readFileSync(path.join(runsDir, run, 'key_averages.json'), 'utf8')).rows;
+    // Self times can differ by about a microsecond per direct child (see traceNesting.mjs).
+    const directChildren = directChildCounts(path.join(runsDir, run, readdirSync(path.join(runsDir, run)).find((f) => f.endsWith('.pt.trace.json'))));
     const shown = new Map(rows.map((r) => [r[0], { calls: Number(r[1]), selfMs: Number(r[2].replace(/,/g, '')), totalMs: Number(r[3].replace(/,/g, '')) }]));
     assert.equal(shown.size, expected.length, 'the table lists every operator key_averages() lists');
     for (const e of expected) {
@@ -39,7 +42,7 @@ test('Profile Python File with PyTorch Profiler: the operator table matches key_
       assert.equal(s.calls, e.calls, `${e.name} calls`);
       const tolMs = (e.calls * 1.5 + 0.01 * e.totalCpuUs) / 1000 + 0.001;
       assert.ok(Math.abs(s.totalMs - e.totalCpuUs / 1000) <= tolMs, `${e.name} total ${s.totalMs} ms vs ${e.totalCpuUs} µs`);
-      assert.ok(Math.abs(s.selfMs - Math.max(0, e.selfCpuUs) / 1000) <= 2 * tolMs, `${e.name} self ${s.selfMs} ms vs ${e.selfCpuUs} µs`);
+      assert.ok(Math.abs(s.selfMs - Math.max(0, e.selfCpuUs) / 1000) <= 2 * tolMs + (1.5 * (directChildren.get(e.name) ?? 0)) / 1000, `${e.name} self ${s.selfMs} ms vs ${e.selfCpuUs} µs`);
     }
   } catch (e) {
     if (page) await page.screenshot({ path: path.join(ARTIFACTS, 'torch-failure.png') }).catch(() => undefined);

@@ -1,5 +1,6 @@
 // The PyTorch capture path with a real PyTorch: Debian's python3-torch (1.13, CPU, no Kineto),
 // run through `flamelens torch` exactly as a user would.
+import { directChildCounts } from '../harness/traceNesting.mjs';
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -35,6 +36,8 @@ test('flamelens torch captures a training script unchanged; the operator table m
   const expected = JSON.parse(readFileSync(path.join(runDir, 'key_averages.json'), 'utf8')).rows as { name: string; calls: number; selfCpuUs: number; totalCpuUs: number }[];
   const ours = new Map(out.ops.map((o: { name: string }) => [o.name, o]));
   assert.equal(ours.size, expected.length);
+  // Self times can differ by about a microsecond per direct child (see traceNesting.mjs).
+  const directChildren = directChildCounts(tracePath);
   for (const e of expected) {
     const o = ours.get(e.name) as { calls: number; selfCpuUs: number; totalCpuUs: number } | undefined;
     assert.ok(o, e.name);
@@ -42,7 +45,8 @@ test('flamelens torch captures a training script unchanged; the operator table m
     const tol = e.calls * 1.5 + 0.01 * e.totalCpuUs;
     assert.ok(Math.abs(o.totalCpuUs - e.totalCpuUs) <= tol, `${e.name} total ${o.totalCpuUs} vs ${e.totalCpuUs}`);
     // key_averages() can print a negative self time when a child outlasts its parent; ours is clamped at 0.
-    assert.ok(Math.abs(o.selfCpuUs - Math.max(0, e.selfCpuUs)) <= 2 * tol, `${e.name} self ${o.selfCpuUs} vs ${e.selfCpuUs}`);
+    const selfTol = 2 * tol + 1.5 * (directChildren.get(e.name) ?? 0);
+    assert.ok(Math.abs(o.selfCpuUs - Math.max(0, e.selfCpuUs)) <= selfTol, `${e.name} self ${o.selfCpuUs} vs ${e.selfCpuUs}`);
   }
 });
 

@@ -1,0 +1,1 @@
+export function directChildCounts(traceFile: string): Map<string, number>;
