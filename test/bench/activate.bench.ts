@@ -7,7 +7,7 @@ import * as path from 'node:path';
 const ROOT = path.resolve(__dirname, '..', '..');
 
 const API_NAMES = ['window', 'workspace', 'commands', 'languages', 'extensions', 'Uri', 'EventEmitter', 'TreeItem', 'TreeItemCollapsibleState', 'ThemeIcon',
-  'MarkdownString', 'CodeLens', 'Range', 'Position', 'Hover', 'ViewColumn', 'ProgressLocation', 'ConfigurationTarget', 'OverviewRulerLane', 'Disposable', 'env'];
+  'MarkdownString', 'CodeLens', 'Range', 'Position', 'Hover', 'ViewColumn', 'ProgressLocation', 'ConfigurationTarget', 'OverviewRulerLane', 'Disposable', 'env', 'StatusBarAlignment', 'ThemeColor'];
 
 function stub(): unknown {
   const fn = function () {
@@ -22,6 +22,7 @@ function stub(): unknown {
       return proxy;
     },
     apply: () => proxy,
+    set: () => true, // e.g. statusBarItem.name = …
     // esbuild's ESM interop copies the module's own property names.
     ownKeys: () => ['prototype', ...API_NAMES],
     getOwnPropertyDescriptor: (t, prop) => (prop === 'prototype' ? Reflect.getOwnPropertyDescriptor(t, prop) : { configurable: true, enumerable: true, value: proxy }),

@@ -7,7 +7,7 @@
  */
 import * as http from 'node:http';
 import { hostname } from 'node:os';
-import { Gauge, Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import type { GpuProcess, GpuSample } from '../model/telemetry';
 
 export interface ExporterSource {
@@ -30,7 +30,9 @@ export const EXPORTED_METRICS: { name: string; help: string; value: (g: GpuSampl
   { name: 'flamelens_gpu_fan_speed_percent', help: 'GPU fan speed, percent.', value: (g) => g.fanPct },
 ];
 
-export function buildRegistry(source: ExporterSource, staleMs: number, host = hostname()): Registry {
+async function buildRegistry(source: ExporterSource, staleMs: number, host = hostname()): Promise<Registry> {
+  // Loaded when the exporter is enabled, not when the extension activates.
+  const { Gauge, Registry } = await import('prom-client');
   const registry = new Registry();
   const gpuLabels = ['hostname', 'gpu', 'uuid', 'name'] as const;
   const fresh = () => (source.latest && Date.now() - source.latest.time <= staleMs ? source.latest.gpus : []);
@@ -73,7 +75,7 @@ export interface RunningExporter {
 
 /** Serves /metrics; rejects with a clear message when the port is taken. */
 export async function startPrometheusExporter(source: ExporterSource, opts: { host: string; port: number; staleMs: number }): Promise<RunningExporter> {
-  const registry = buildRegistry(source, opts.staleMs);
+  const registry = await buildRegistry(source, opts.staleMs);
   const server = http.createServer((req, res) => {
     if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('flamelens: metrics are at /metrics\n');

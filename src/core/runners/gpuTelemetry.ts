@@ -6,7 +6,6 @@
  */
 import { EventEmitter } from 'node:events';
 import { execa } from 'execa';
-import * as si from 'systeminformation';
 import { NvidiaSmiMonitor, type MonitorState, type Reading } from './nvidiaSmiMonitor';
 import { findExecutable } from './findTool';
 import { COMPUTE_APP_FIELDS, parseComputeApps } from '../formats/nvidiaSmi';
@@ -28,6 +27,9 @@ export interface GpuTelemetryOptions {
 }
 
 export type TelemetrySource = 'nvidia-smi' | 'systeminformation' | 'none';
+
+/** Loaded when first needed: the extension activates at startup and should not pay for it. */
+const systemInformation = () => import('systeminformation');
 
 export class GpuTelemetry extends EventEmitter {
   readonly monitor: NvidiaSmiMonitor;
@@ -145,6 +147,7 @@ export class GpuTelemetry extends EventEmitter {
 
   private async pollHost(): Promise<void> {
     try {
+      const si = await systemInformation();
       const [load, mem, fs, net] = await Promise.all([
         si.currentLoad(), si.mem(), si.fsStats().catch(() => undefined), si.networkStats().catch(() => []),
       ]);
@@ -172,7 +175,7 @@ export class GpuTelemetry extends EventEmitter {
     if (this.fallbackTimer || this.users === 0) return;
     const read = async (): Promise<GpuSample[]> => {
       try {
-        const g = await si.graphics();
+        const g = await (await systemInformation()).graphics();
         return g.controllers
           .map((c, i): GpuSample => ({
             index: i, name: c.model || c.vendor || undefined,
