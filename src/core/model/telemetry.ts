@@ -36,7 +36,7 @@ export interface TelemetrySeries {
   processes: GpuProcess[];
 }
 
-/** CPU, memory, disk and network of the machine at one time (systeminformation). */
+/** CPU, memory, disk and network of the machine at one time (/proc on Linux, else systeminformation). */
 export interface HostSample {
   time: number;
   cpuPct?: number;

@@ -1,7 +1,8 @@
 /**
  * The telemetry hub: one nvidia-smi loop (NvidiaSmiMonitor) for the GPUs, a `--query-compute-apps`
- * poll for the processes on them, systeminformation for CPU, memory, disk and network (and for
- * GPU data only when nvidia-smi is absent and it has some), and bounded history in ring buffers.
+ * poll for the processes on them, CPU, memory, disk and network (from /proc on Linux, see
+ * hostStats.ts; systeminformation elsewhere), systeminformation's GPU data only when nvidia-smi is
+ * absent and it has some, and bounded history in ring buffers.
  * Views acquire it and release it: sampling runs only while something needs it.
  */
 import { EventEmitter } from 'node:events';
@@ -10,6 +11,7 @@ import { NvidiaSmiMonitor, type MonitorState, type Reading } from './nvidiaSmiMo
 import { findExecutable } from './findTool';
 import { COMPUTE_APP_FIELDS, parseComputeApps } from '../formats/nvidiaSmi';
 import { RingBuffer } from '../analysis/ringBuffer';
+import { LinuxHostStats } from './hostStats';
 import type { GpuProcess, GpuSample, HostSample } from '../model/telemetry';
 
 export type { HostSample } from '../model/telemetry';
@@ -24,6 +26,8 @@ export interface GpuTelemetryOptions {
   processesEveryMs?: number;
   /** Host statistics interval (default: the interval, at least 1 s); 0 turns them off. */
   hostEveryMs?: number;
+  /** 'auto' (default): /proc on Linux, systeminformation elsewhere. */
+  hostReader?: 'auto' | 'systeminformation';
 }
 
 export type TelemetrySource = 'nvidia-smi' | 'systeminformation' | 'none';
@@ -43,6 +47,9 @@ export class GpuTelemetry extends EventEmitter {
   private hostTimer?: NodeJS.Timeout;
   private fallbackTimer?: NodeJS.Timeout;
   private appsBusy = false;
+  private hostBusy = false;
+  /** /proc reader on Linux; null where systeminformation reads the host. */
+  private procHost?: LinuxHostStats | null;
 
   constructor(private readonly options: GpuTelemetryOptions) {
     super();
@@ -146,28 +153,39 @@ export class GpuTelemetry extends EventEmitter {
   }
 
   private async pollHost(): Promise<void> {
+    if (this.hostBusy) return;
+    this.hostBusy = true;
     try {
-      const si = await systemInformation();
-      const [load, mem, fs, net] = await Promise.all([
-        si.currentLoad(), si.mem(), si.fsStats().catch(() => undefined), si.networkStats().catch(() => []),
-      ]);
-      const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
-      const rx = net.reduce((a, n) => a + (num(n.rx_sec) ?? 0), 0);
-      const tx = net.reduce((a, n) => a + (num(n.tx_sec) ?? 0), 0);
-      const sample: HostSample = {
-        time: Date.now(),
-        cpuPct: num(load.currentLoad),
-        memUsedMiB: num(mem.active) !== undefined ? mem.active / 1048576 : undefined,
-        memTotalMiB: num(mem.total) !== undefined ? mem.total / 1048576 : undefined,
-        diskReadBps: num(fs?.rx_sec), diskWriteBps: num(fs?.wx_sec),
-        netRxBps: net.some((n) => num(n.rx_sec) !== undefined) ? rx : undefined,
-        netTxBps: net.some((n) => num(n.tx_sec) !== undefined) ? tx : undefined,
-      };
+      if (this.procHost === undefined) {
+        this.procHost = this.options.hostReader !== 'systeminformation' && process.platform === 'linux' && (await LinuxHostStats.available()) ? new LinuxHostStats() : null;
+      }
+      const sample = this.procHost ? await this.procHost.read() : await this.siHostSample();
       this.host.push(sample);
       this.emit('host', sample);
     } catch {
-      // systeminformation could not read this platform's counters: the GPU side goes on.
+      // The counters could not be read on this platform: the GPU side goes on.
+    } finally {
+      this.hostBusy = false;
     }
+  }
+
+  private async siHostSample(): Promise<HostSample> {
+    const si = await systemInformation();
+    const [load, mem, fs, net] = await Promise.all([
+      si.currentLoad(), si.mem(), si.fsStats().catch(() => undefined), si.networkStats().catch(() => []),
+    ]);
+    const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+    const rx = net.reduce((a, n) => a + (num(n.rx_sec) ?? 0), 0);
+    const tx = net.reduce((a, n) => a + (num(n.tx_sec) ?? 0), 0);
+    return {
+      time: Date.now(),
+      cpuPct: num(load.currentLoad),
+      memUsedMiB: num(mem.active) !== undefined ? mem.active / 1048576 : undefined,
+      memTotalMiB: num(mem.total) !== undefined ? mem.total / 1048576 : undefined,
+      diskReadBps: num(fs?.rx_sec), diskWriteBps: num(fs?.wx_sec),
+      netRxBps: net.some((n) => num(n.rx_sec) !== undefined) ? rx : undefined,
+      netTxBps: net.some((n) => num(n.tx_sec) !== undefined) ? tx : undefined,
+    };
   }
 
   /** nvidia-smi is absent: use systeminformation's GPU data when it has some (e.g. a Mac's GPU). */

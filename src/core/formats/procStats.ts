@@ -1,0 +1,84 @@
+/**
+ * Linux kernel counters as /proc prints them: /proc/stat (CPU time), /proc/meminfo, /proc/diskstats
+ * and /proc/net/dev. Pure parsers; rates come from two readings (runners/hostStats.ts).
+ * Lines that do not have the expected shape are skipped: kernels add columns over the years, and a
+ * missing counter leaves its value undefined rather than failing the whole reading.
+ */
+
+export interface CpuTimes {
+  /** Jiffies spent not idle (user, nice, system, irq, softirq, steal). */
+  busy: number;
+  /** All jiffies, idle and iowait included. */
+  total: number;
+}
+
+/** The aggregate `cpu` line of /proc/stat. */
+export function parseProcStat(text: string): CpuTimes | undefined {
+  const line = text.split('\n').find((l) => /^cpu\s/.test(l));
+  if (!line) return undefined;
+  const v = line.trim().split(/\s+/).slice(1).map(Number);
+  if (v.length < 4 || v.some((x) => !Number.isFinite(x))) return undefined;
+  // user nice system idle iowait irq softirq steal guest guest_nice; guest time is already in user/nice.
+  const [user, nice, system, idle, iowait = 0, irq = 0, softirq = 0, steal = 0] = v;
+  const busy = user + nice + system + irq + softirq + steal;
+  return { busy, total: busy + idle + iowait };
+}
+
+export interface MemInfo {
+  totalMiB?: number;
+  /** Total minus MemAvailable (what `free` calls used, and what systeminformation calls active). */
+  usedMiB?: number;
+}
+
+export function parseMeminfo(text: string): MemInfo {
+  const kb = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    const m = /^(\w+):\s+(\d+)(?:\s+kB)?\s*$/.exec(line);
+    if (m) kb.set(m[1], Number(m[2]));
+  }
+  const total = kb.get('MemTotal');
+  // Kernels before 3.14 have no MemAvailable: free + buffers + cached is the old estimate.
+  const available = kb.get('MemAvailable')
+    ?? (kb.has('MemFree') ? (kb.get('MemFree') ?? 0) + (kb.get('Buffers') ?? 0) + (kb.get('Cached') ?? 0) : undefined);
+  return {
+    totalMiB: total !== undefined ? total / 1024 : undefined,
+    usedMiB: total !== undefined && available !== undefined ? (total - available) / 1024 : undefined,
+  };
+}
+
+/** Bytes read and written since boot, summed over the given whole disks (sectors are 512 bytes in diskstats). */
+export function parseDiskstats(text: string, disks: (name: string) => boolean): { readBytes: number; writeBytes: number } | undefined {
+  let readBytes = 0;
+  let writeBytes = 0;
+  let any = false;
+  for (const line of text.split('\n')) {
+    const f = line.trim().split(/\s+/);
+    if (f.length < 10 || !disks(f[2])) continue;
+    const read = Number(f[5]);
+    const written = Number(f[9]);
+    if (!Number.isFinite(read) || !Number.isFinite(written)) continue;
+    readBytes += read * 512;
+    writeBytes += written * 512;
+    any = true;
+  }
+  return any ? { readBytes, writeBytes } : undefined;
+}
+
+/** Devices of /sys/block that are disks of their own, not views of others (loop, ram, zram, device-mapper, md). */
+export function isPhysicalDisk(name: string): boolean {
+  return !/^(loop|ram|zram|dm-|md|nbd|sr|fd)\d*/.test(name);
+}
+
+/** Bytes received and sent since boot per interface. */
+export function parseNetDev(text: string): Map<string, { rx: number; tx: number }> {
+  const out = new Map<string, { rx: number; tx: number }>();
+  for (const line of text.split('\n')) {
+    const colon = line.indexOf(':');
+    if (colon < 0) continue;
+    const name = line.slice(0, colon).trim();
+    const f = line.slice(colon + 1).trim().split(/\s+/).map(Number);
+    if (!name || f.length < 9 || !Number.isFinite(f[0]) || !Number.isFinite(f[8])) continue;
+    out.set(name, { rx: f[0], tx: f[8] });
+  }
+  return out;
+}
