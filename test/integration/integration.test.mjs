@@ -40,13 +40,17 @@ test('integration suites pass in the VS Code extension host', { timeout: 600_000
   writeFileSync(path.join(adapters, 'text_base_model.py'), `${'# padding to put the def where the trace says\n'.repeat(27)}def run_on_input(model, inputs):\n    return model(**inputs)\n`);
   cpSync(path.join(ROOT, 'test', 'fixtures', 'real', 'torchtrace_tracelens_h100__gaunernst_bert-small-uncased__1016001.json.gz'), path.join(ws, 'h100.pt.trace.json.gz'));
   const resultPath = path.join(ws, '..', `${path.basename(ws)}-result.json`);
+  // A program whose memory grows ~16 MiB/s for the run memory watch (a real leak, not a replay).
+  writeFileSync(path.join(ws, 'leak.py'), 'import sys, time\nkeep = []\nfor _ in range(int(sys.argv[1])):\n    keep.append(b"x" * (4 << 20))\n    time.sleep(0.25)\n');
+  // Where the GPU suite tells the stand-in nvidia-smi to hang, fail or list one more process.
+  const smiControl = mkdtempSync(path.join(tmpdir(), 'flamelens-smi-control-'));
 
   const server = await startCodeServer({
     vsix: [vsix, runnerVsix],
     // The stand-in nvidia-smi (replaying real captures) as the user's nvidia-smi: the extension
     // host's PATH comes from a login shell, and py-spy's stand-in must stay off it.
     settings: { 'flamelens.gpu.nvidiaSmiPath': path.join(ROOT, 'test', 'fixtures', 'bin', 'nvidia-smi') },
-    env: { FLAMELENS_INTEGRATION_SUITE: suite, FLAMELENS_INTEGRATION_RESULT: resultPath, NODE_PATH: path.join(ROOT, 'node_modules'), FLAMELENS_STANDIN_PYSPY: path.join(ROOT, 'test', 'fixtures', 'bin', 'py-spy') },
+    env: { FLAMELENS_INTEGRATION_SUITE: suite, FLAMELENS_INTEGRATION_RESULT: resultPath, NODE_PATH: path.join(ROOT, 'node_modules'), FLAMELENS_STANDIN_PYSPY: path.join(ROOT, 'test', 'fixtures', 'bin', 'py-spy'), FLAMELENS_FAKE_SMI_CONTROL: smiControl },
   });
   const browser = await launchBrowser();
   try {

@@ -60,7 +60,9 @@ export function readoutTooltip(gpus: GpuSample[], processes: GpuProcess[], ownPi
   const lines = ['| GPU | name | util | mem util | memory | temp | power | SM / mem clock | fan | pstate |', '|---|---|---|---|---|---|---|---|---|---|', ...rows];
   if (processes.length > 0) {
     lines.push('', '**Processes**', '');
-    for (const p of processes.slice(0, 10)) {
+    // flamelens' own runs first, then the others as nvidia-smi lists them.
+    const listed = [...processes.filter((p) => ownPids.has(p.pid)), ...processes.filter((p) => !ownPids.has(p.pid))];
+    for (const p of listed.slice(0, 10)) {
       const mine = ownPids.has(p.pid) ? ' ← flamelens run' : '';
       lines.push(`- GPU ${p.gpuIndex ?? '?'} · pid ${p.pid} · ${md(p.name.slice(0, 80))} · ${p.usedMemoryMiB === undefined ? '—' : `${p.usedMemoryMiB} MiB`}${mine}`);
     }

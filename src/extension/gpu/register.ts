@@ -25,6 +25,8 @@ export interface GpuApi {
   dashboardOpen(): boolean;
   exporterUrl(): string | undefined;
   notes(): string[];
+  /** What the dashboard is sent: state, source, processes and the pids flamelens started. */
+  snapshot(): GpuSnapshot;
 }
 
 interface GpuConfig {
@@ -79,10 +81,11 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
   const ownPids = (): Set<number> => {
     const s = new Set<number>();
     for (const r of activeRuns.list) if (r.pid !== undefined) s.add(r.pid);
-    for (const p of watchedPids) s.add(p);
+    for (const pids of watchedPids.values()) for (const p of pids) s.add(p);
     return s;
   };
-  const watchedPids = new Set<number>();
+  /** The process tree of each watched run (its programs below the sampler or launcher). */
+  const watchedPids = new Map<string, Set<number>>();
   const snapshot = (): GpuSnapshot => ({
     state: hub ? { kind: hub.state.kind, message: 'message' in hub.state ? hub.state.message : undefined } : { kind: 'stopped' },
     source: hub?.source ?? 'none',
@@ -221,7 +224,7 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
       };
       const tick = async () => {
         const tree = new Set([pid, ...(await linuxDescendants(pid))]);
-        for (const p of tree) watchedPids.add(p);
+        if (watches.has(r.id)) watchedPids.set(r.id, tree);
         const rss = await processTreeRssMiB(pid);
         if (rss !== undefined) check('host memory', host, rss);
         const onGpu = (hub?.processes ?? []).filter((p) => tree.has(p.pid) && p.usedMemoryMiB !== undefined);
@@ -234,6 +237,7 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
       if (activeRuns.list.some((r) => r.id === id)) continue;
       clearInterval(timer);
       watches.delete(id);
+      watchedPids.delete(id);
       use(`run:${id}`, false);
     }
   }
@@ -345,5 +349,6 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
     dashboardOpen: () => dashboard !== undefined,
     exporterUrl: () => exporter?.url,
     notes: () => [...notes.values()],
+    snapshot,
   };
 }

@@ -1,7 +1,10 @@
 import * as vscode from 'vscode';
 import * as assert from 'node:assert/strict';
 import * as mocha from 'mocha';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { FlamelensApi } from '../../../src/extension/extension';
+import type { RunEntry } from '../../../src/core/store/runStore';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function until<T>(f: () => T | undefined, ms: number): Promise<T | undefined> {
@@ -14,7 +17,8 @@ async function until<T>(f: () => T | undefined, ms: number): Promise<T | undefin
 }
 
 // The extension host has the stand-in nvidia-smi (replaying a real V100S loop log and a real H100
-// --query-compute-apps) first on PATH; see integration.test.mjs.
+// --query-compute-apps) as flamelens.gpu.nvidiaSmiPath; see integration.test.mjs. The folder in
+// FLAMELENS_FAKE_SMI_CONTROL tells it to list one more process, to hang or to fail.
 export function registerGpuSuite(): void {
   mocha.suite('flamelens: GPU telemetry in the extension host', () => {
     const api = () => vscode.extensions.getExtension<FlamelensApi>('flamelens.flamelens')?.exports as FlamelensApi;
@@ -65,6 +69,79 @@ export function registerGpuSuite(): void {
         await cfg.update('prometheus.port', undefined, vscode.ConfigurationTarget.Global);
       }
       assert.equal(await until(() => (api().gpu.exporterUrl() === undefined ? true : undefined), 5000), true, 'stopped when disabled');
+    });
+
+    mocha.test('a run\'s process on the GPU is marked as flamelens\' own, and its growing memory is reported with a rate and R²', async () => {
+      const control = process.env.FLAMELENS_FAKE_SMI_CONTROL as string;
+      assert.ok(control, 'the driver passes the control folder');
+      const cfg = vscode.workspace.getConfiguration('flamelens.gpu');
+      await cfg.update('leak.windowSeconds', 10, vscode.ConfigurationTarget.Global);
+      await cfg.update('leak.sampleSeconds', 1, vscode.ConfigurationTarget.Global);
+      await cfg.update('leak.minMiBPerMinute', 100, vscode.ConfigurationTarget.Global);
+      // leak.py keeps 4 MiB more every 0.25 s for 20 s: ~16 MiB/s of real resident memory.
+      const pending = vscode.commands.executeCommand<RunEntry>('flamelens.profileCommand', { script: 'leak.py', args: ['80'] });
+      try {
+        const pid = await until(() => api().gpu.snapshot().ownPids[0], 20_000);
+        assert.ok(pid, 'the run has a pid');
+        // The driver lists the run's process (the stand-in adds the row with the pid it is told).
+        fs.writeFileSync(path.join(control, 'extra-app'), `${pid},python3 leak.py,1234`);
+        const plain = () => api().gpu.statusBarTooltip()?.replace(/\\(.)/g, '$1') ?? '';
+        const line = await until(() => plain().split('\n').find((l) => l.includes(`pid ${pid} `)), 15_000);
+        assert.equal(line, `- GPU 0 · pid ${pid} · python3 leak.py · 1234 MiB ← flamelens run`, plain());
+        assert.ok(plain().split('\n').filter((l) => l.startsWith('- GPU')).every((l) => l === line || !l.includes('← flamelens run')), 'only the run is marked');
+        assert.ok(api().gpu.snapshot().processes.some((p) => p.pid === pid && p.gpuIndex === 0));
+        const note = await until(() => api().gpu.notes().find((n) => n.startsWith('host memory grows')), 25_000);
+        const m = /^host memory grows (\d+(?:\.\d+)?) (MB|GB)\/min \(R² (0\.\d\d|1\.00)\) in run leak\.py/.exec(note ?? '');
+        assert.ok(m, `note: ${note} (all: ${api().gpu.notes().join(' | ')})`);
+        const mbPerMin = Number(m[1]) * (m[2] === 'GB' ? 1000 : 1);
+        assert.ok(mbPerMin > 500 && mbPerMin < 1600, `about 1,000 MB/min (16 MiB/s): ${note}`);
+        assert.ok(Number(m[3]) >= 0.9, `a straight line: R² ${m[3]}`);
+        assert.ok(!api().gpu.notes().some((n) => n.startsWith('GPU memory grows')), 'the GPU row does not grow');
+        const run = await pending;
+        assert.equal(run?.meta.status, 'completed', run?.meta.message);
+        assert.equal(await until(() => (api().gpu.snapshot().ownPids.length === 0 ? true : undefined), 5000), true, 'not marked after the run');
+      } finally {
+        fs.rmSync(path.join(control, 'extra-app'), { force: true });
+        for (const k of ['leak.windowSeconds', 'leak.sampleSeconds', 'leak.minMiBPerMinute']) await cfg.update(k, undefined, vscode.ConfigurationTarget.Global);
+        await pending;
+      }
+    });
+
+    mocha.test('a hung nvidia-smi is killed and restarted, a failed driver is one clear state, and the readout comes back', async () => {
+      const control = process.env.FLAMELENS_FAKE_SMI_CONTROL as string;
+      const cfg = vscode.workspace.getConfiguration('flamelens.gpu');
+      const log = path.join(control, 'calls.log');
+      const modeFile = path.join(control, 'mode');
+      try {
+        // Hang: the loop stops writing; after 5 intervals + 5 s it is killed and started again with backoff.
+        await cfg.update('intervalMs', 500, vscode.ConfigurationTarget.Global);
+        await until(() => (api().gpu.hub()?.state.kind === 'running' ? true : undefined), 10_000);
+        fs.writeFileSync(modeFile, 'hang');
+        const restarting = await until(() => (api().gpu.statusBarText() === '$(sync~spin) GPU' ? api().gpu.statusBarTooltip() : undefined), 20_000);
+        assert.equal(restarting, 'flamelens: nvidia-smi stopped answering for 8 s', `${api().gpu.statusBarText()} ${api().gpu.statusBarTooltip()}`);
+        // It heals by itself when nvidia-smi answers again.
+        fs.rmSync(modeFile);
+        const back = await until(() => (/^\$\(pulse\) GPU0 \d+%/.test(api().gpu.statusBarText() ?? '') ? api().gpu.statusBarText() : undefined), 20_000);
+        assert.ok(back, `readout again: ${api().gpu.statusBarText()}`);
+
+        // Driver failure mid-loop: one state with the driver's words, no restart storm.
+        fs.writeFileSync(modeFile, 'driver-failed');
+        const failed = await until(() => (api().gpu.statusBarText() === '$(warning) GPU driver' ? api().gpu.statusBarTooltip() : undefined), 10_000);
+        assert.equal(failed, "flamelens: NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver. Make sure that the latest NVIDIA driver is installed and running.");
+        assert.equal(api().gpu.hub()?.state.kind, 'failed');
+        fs.writeFileSync(log, '');
+        await sleep(4000);
+        assert.equal(fs.readFileSync(log, 'utf8'), '', 'nvidia-smi is not started again while the driver is broken');
+        // The rest of the extension keeps working: the dashboard opens and shows the state.
+        await vscode.commands.executeCommand('flamelens.gpu.showDashboard');
+        assert.ok(api().gpu.dashboardOpen());
+        assert.equal(api().gpu.snapshot().state.kind, 'failed');
+      } finally {
+        fs.rmSync(modeFile, { force: true });
+        await cfg.update('intervalMs', undefined, vscode.ConfigurationTarget.Global);
+      }
+      // A settings change starts a new loop: the readout returns.
+      assert.ok(await until(() => (/^\$\(pulse\) GPU0 \d+%/.test(api().gpu.statusBarText() ?? '') ? true : undefined), 15_000), `readout after the fix: ${api().gpu.statusBarText()}`);
     });
   });
 }
