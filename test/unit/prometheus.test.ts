@@ -7,47 +7,29 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import * as http from 'node:http';
 import * as net from 'node:net';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir, hostname } from 'node:os';
-import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { GpuTelemetry } from '../../src/core/runners/gpuTelemetry';
 import { startPrometheusExporter } from '../../src/core/report/prometheusExporter';
 import { queryClusterGpus, queryClusterRange } from '../../src/core/formats/prometheusQuery';
 import { ROOT } from './helpers';
+import { startPrometheus } from '../harness/prometheus.mjs';
 
 const BIN = path.join(ROOT, 'test', 'fixtures', 'bin');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
-
 test('exporter: exposition format on 127.0.0.1, scraped by a real Prometheus; the cluster view reads flamelens and DCGM names back', { timeout: 90_000 }, async () => {
-  const prometheus = ['/usr/bin/prometheus', '/usr/local/bin/prometheus'].find((p) => existsSync(p));
-  assert.ok(prometheus, 'Prometheus is installed (Debian package prometheus; npm test installs it)');
   const hub = new GpuTelemetry({ intervalMs: 200, historyPoints: 100, hostEveryMs: 0, env: { ...process.env, PATH: `${BIN}${path.delimiter}${process.env.PATH}` } });
   const release = hub.acquire();
   const exporter = await startPrometheusExporter({ get latest() { return hub.latest; }, get processes() { return hub.processes; }, up: () => hub.state.kind === 'running' }, { host: '127.0.0.1', port: 0, staleMs: 5000 });
   const dcgmText = readFileSync(path.join(ROOT, 'test', 'fixtures', 'handmade', 'dcgm_exporter_metrics_handmade.txt'), 'utf8');
   const dcgm = http.createServer((_q, res) => res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(dcgmText));
   await new Promise<void>((r) => dcgm.listen(0, '127.0.0.1', () => r()));
-  const dir = mkdtempSync(path.join(tmpdir(), 'fl-prom-'));
-  const promPort = await freePort();
-  const target = new URL(exporter.url).host;
-  writeFileSync(path.join(dir, 'prometheus.yml'), [
-    'global:', '  scrape_interval: 1s', '  evaluation_interval: 1s', 'scrape_configs:',
-    '  - job_name: flamelens', `    static_configs: [{ targets: ["${target}"] }]`,
-    '  - job_name: dcgm', `    static_configs: [{ targets: ["127.0.0.1:${(dcgm.address() as net.AddressInfo).port}"] }]`, '',
-  ].join('\n'));
-  const server = spawn(prometheus, [`--config.file=${path.join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${promPort}`], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
-  server.stderr.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-4000)));
-  const base = `http://127.0.0.1:${promPort}`;
+  const prom = await startPrometheus({
+    flamelens: [new URL(exporter.url).host],
+    dcgm: [`127.0.0.1:${(dcgm.address() as net.AddressInfo).port}`],
+  });
+  const base = prom.base;
   try {
     assert.match(exporter.url, /^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
     // The exposition itself.
@@ -73,7 +55,7 @@ test('exporter: exposition format on 127.0.0.1, scraped by a real Prometheus; th
       await sleep(500);
     }
     const ours = gpus.find((g) => g.exporter === 'flamelens');
-    assert.ok(ours, `flamelens series scraped (Prometheus log: ${log.slice(-500)})`);
+    assert.ok(ours, `flamelens series scraped (Prometheus log: ${prom.log().slice(-500)})`);
     assert.equal(ours.node, hostname());
     assert.equal(ours.memoryTotalMiB, 32768);
     assert.equal(ours.name, 'Tesla V100S-PCIE-32GB');
@@ -83,7 +65,7 @@ test('exporter: exposition format on 127.0.0.1, scraped by a real Prometheus; th
     assert.ok((range.get(0) ?? []).length >= 1 && range.get(0)!.every(([, v]) => v === 64));
     await assert.rejects(queryClusterGpus('http://127.0.0.1:1'), /cannot reach Prometheus at http:\/\/127\.0\.0\.1:1/);
   } finally {
-    server.kill('SIGTERM');
+    await prom.stop();
     await exporter.close();
     dcgm.close();
     release();
