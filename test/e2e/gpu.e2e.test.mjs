@@ -1,22 +1,31 @@
 // End to end, GPU telemetry: in a real VS Code (code-server) in Chromium, with the stand-in
 // nvidia-smi (replaying a real V100S loop log and a real H100 --query-compute-apps) as the
 // user's nvidia-smi: the status bar shows the readout, and a click on it opens the dashboard
-// with its charts drawn and the GPU processes listed.
+// with its charts drawn and the GPU processes listed; a profiling run started from the editor is
+// marked in that list once the driver lists its process.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, writeFileSync, readdirSync, readFileSync, readlinkSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { ROOT, startCodeServer, launchBrowser, openWorkbench, findWebviewFrame } from '../harness/codeServer.mjs';
+import { ROOT, startCodeServer, launchBrowser, openWorkbench, findWebviewFrame, quickOpen, runCommand } from '../harness/codeServer.mjs';
 
 const ARTIFACTS = path.join(ROOT, 'test', 'e2e', 'artifacts');
 
 test('GPU readout in the status bar; a click opens the dashboard with charts', { timeout: 300_000 }, async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   const ws = mkdtempSync(path.join(tmpdir(), 'flamelens-e2e-gpu-'));
-  const server = await startCodeServer({ vsix: [path.join(ROOT, 'flamelens.vsix')], settings: { 'flamelens.gpu.nvidiaSmiPath': path.join(ROOT, 'test', 'fixtures', 'bin', 'nvidia-smi') } });
+  writeFileSync(path.join(ws, 'train_loop.py'), 'import time\nfor step in range(600):\n    time.sleep(0.1)\n');
+  // The stand-in lists one more process when told to in this folder (see test/fixtures/bin/nvidia-smi).
+  const control = mkdtempSync(path.join(tmpdir(), 'flamelens-e2e-smi-'));
+  const server = await startCodeServer({
+    vsix: [path.join(ROOT, 'flamelens.vsix')],
+    settings: { 'flamelens.gpu.nvidiaSmiPath': path.join(ROOT, 'test', 'fixtures', 'bin', 'nvidia-smi') },
+    env: { FLAMELENS_FAKE_SMI_CONTROL: control },
+  });
   const browser = await launchBrowser();
   let page;
+  let pid;
   try {
     ({ page } = await openWorkbench(browser, server, ws));
     const item = page.locator('.statusbar-item', { hasText: /GPU0 \d+%/ }).first();
@@ -38,16 +47,53 @@ test('GPU readout in the status bar; a click opens the dashboard with charts', {
     }));
     assert.ok(drawn.length >= 8, `${drawn.length} charts`);
     assert.ok(drawn.filter((n) => n > 0).length >= 8, 'every chart is drawn');
+    // The V100S log has [N/A] for power and SM clock: those charts say so instead of an empty plot.
+    const empty = await frame.$$eval('.gpu-chart', (bs) => bs.filter((b) => b.querySelector('.chart-empty:not([hidden])')).map((b) => b.querySelector('h3')?.textContent));
+    assert.deepEqual(empty, ['Power draw (W)', 'SM clock (MHz)']);
     await frame.waitForFunction(() => [...document.querySelectorAll('#gpu-processes tr')].some((tr) => (tr.textContent ?? '').includes('./gpu_burn')), undefined, { timeout: 20_000 });
     const procs = await frame.$$eval('#gpu-processes tr', (trs) => trs.map((tr) => tr.textContent ?? ''));
     assert.ok(procs.some((p) => p.includes('./gpu_burn') && p.includes('7484')), 'the GPU processes of the capture');
     const state = await frame.$eval('#gpu-state', (e) => e.textContent ?? '');
     assert.match(state, /live · nvidia-smi/);
     await page.screenshot({ path: path.join(ARTIFACTS, 'gpu-dashboard.png') });
+
+    // A run from the editor: once the driver lists its process, the dashboard marks it.
+    await quickOpen(page, 'train_loop.py', 'time.sleep');
+    await runCommand(page, 'flamelens: Profile Current Python File');
+    for (let i = 0; i < 100 && !pid; i++) {
+      await page.waitForTimeout(200);
+      for (const d of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+        let cmd = '';
+        try {
+          cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8');
+        } catch {
+          continue;
+        }
+        // This test's run (its workspace), not a leftover of an earlier one.
+        if (cmd.includes('flamelens_sampler.py') && cmd.includes('train_loop.py') && (cmd.includes(ws) || readlinkSync(`/proc/${d}/cwd`) === ws)) pid = Number(d);
+      }
+    }
+    assert.ok(pid, 'the run started');
+    writeFileSync(path.join(control, 'extra-app'), `${pid},python3 train_loop.py,2048`);
+    await page.locator('.tab', { hasText: 'flamelens: GPU' }).first().click();
+    await frame.waitForFunction((p) => [...document.querySelectorAll('#gpu-processes tr.own')].some((tr) => (tr.textContent ?? '').includes(String(p))), pid, { timeout: 30_000 })
+      .catch(async (e) => {
+        const rows = await frame.$$eval('#gpu-processes tr', (trs) => trs.map((tr) => `${tr.className}|${tr.textContent}`));
+        throw new Error(`${e.message}; pid ${pid}; rows ${JSON.stringify(rows)}; ${readFileSync('/proc/' + pid + '/cmdline', 'utf8').replace(/\0/g, ' ')}`);
+      });
+    const marked = await frame.$$eval('#gpu-processes tr', (trs) => trs.map((tr) => ({ own: tr.classList.contains('own'), text: tr.textContent ?? '' })));
+    assert.deepEqual(marked.filter((r) => r.own).map((r) => r.text), [`0${pid}python3 train_loop.py  ← flamelens run2048`]);
+    assert.ok(marked.some((r) => !r.own && r.text.includes('./gpu_burn')), 'the other processes stay unmarked');
+    await frame.$eval('#gpu-processes', (t) => t.scrollIntoView());
+    await page.screenshot({ path: path.join(ARTIFACTS, 'gpu-dashboard-own-run.png') });
+    await runCommand(page, 'flamelens: Stop Profiling');
+    for (let i = 0; i < 50 && existsSync(`/proc/${pid}`); i++) await page.waitForTimeout(200);
+    assert.ok(!existsSync(`/proc/${pid}`), 'Stop Profiling ended the run');
   } catch (e) {
     if (page) await page.screenshot({ path: path.join(ARTIFACTS, 'gpu-failure.png') }).catch(() => undefined);
     throw e;
   } finally {
+    if (pid) try { process.kill(pid, 'SIGKILL'); } catch { /* ended */ }
     await browser.close();
     await server.stop();
   }

@@ -57,6 +57,25 @@ function lineChart(parent: HTMLElement, title: string, unit: string, max: number
   });
 }
 
+/** Same time axis on every chart, and a word instead of a blank plot when no GPU reports the field. */
+function frame(chart: Chart<'line', { x: number; y: number }[]>, from: number, to: number, hasData: boolean, why: string): void {
+  const x = chart.options.scales?.x;
+  if (x && to > 0) {
+    x.min = from;
+    x.max = to;
+  }
+  const wrap = chart.canvas.parentElement;
+  let note = wrap?.querySelector<HTMLElement>('.chart-empty');
+  if (!hasData && wrap && !note) {
+    note = el('p', { class: 'chart-empty' });
+    wrap.append(note);
+  }
+  if (note) {
+    note.textContent = hasData ? '' : why;
+    note.hidden = hasData;
+  }
+}
+
 function dataset(label: string, i: number, data: { x: number; y: number }[]) {
   return { label, data, borderColor: palette[i % palette.length], backgroundColor: palette[i % palette.length], pointRadius: 0, borderWidth: 1.5 };
 }
@@ -109,11 +128,17 @@ function local(root: HTMLElement, api: VsCodeApi | undefined, init: Extract<ToWe
     const latest = Math.max(0, ...[...history.values()].map((s) => s[s.length - 1]?.time ?? 0), host[host.length - 1]?.time ?? 0);
     const from = windowMin > 0 ? latest - windowMin * 60_000 : 0;
     const indexes = [...history.keys()].sort((a, b) => a - b);
+    const earliest = Math.min(...[...history.values()].map((s) => s[0]?.time ?? Infinity), host[0]?.time ?? Infinity);
+    const start = Math.max(from, Number.isFinite(earliest) ? earliest : 0);
+    const sampled = indexes.some((idx) => (history.get(idx) ?? []).length > 0);
     for (const { spec, chart } of gpuCharts) {
       chart.data.datasets = indexes.map((idx, i) => dataset(`GPU ${idx}`, i, (history.get(idx) ?? []).flatMap((s) => {
         const v = spec.value(s);
         return v === undefined || (s.time ?? 0) < from ? [] : [{ x: s.time ?? 0, y: v }];
       })));
+      const some = chart.data.datasets.some((d) => d.data.length > 0);
+      const mig = indexes.some((idx) => history.get(idx)?.some((s) => s.mig)) && spec.title === 'Utilisation';
+      frame(chart, start, latest, some || !sampled, mig ? 'Not reported while MIG is enabled (per-instance utilisation needs DCGM).' : 'Not reported by nvidia-smi for this GPU ([N/A] or [Not Supported]).');
       chart.update('none');
     }
     for (const { spec, chart } of hostCharts) {
@@ -121,6 +146,7 @@ function local(root: HTMLElement, api: VsCodeApi | undefined, init: Extract<ToWe
         const v = spec.value(h);
         return v === undefined || h.time < from ? [] : [{ x: h.time, y: v }];
       }))];
+      frame(chart, start, latest, chart.data.datasets[0].data.length > 0 || host.length === 0, 'Not available on this platform.');
       chart.update('none');
     }
   }
