@@ -1,7 +1,7 @@
 // End to end, the GPU cluster view: a real Prometheus server (Debian's package, on loopback)
 // scrapes the flamelens exporter of the code-server under test (the stand-in nvidia-smi replaying a
-// real V100S log) and a DCGM exporter exposition (hand-made in dcgm-exporter's documented format;
-// no real capture is in the repository). In the real VS Code, Show GPU Cluster lists both nodes,
+// real V100S log) and two DCGM exporter answers: a real one (NVIDIA L4, driver 580.105.08) and a
+// hand-made two-GPU node under load. In the real VS Code, Show GPU Cluster lists both nodes,
 // and a click on a node draws its charts from Prometheus' range queries.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -17,11 +17,16 @@ const ARTIFACTS = path.join(ROOT, 'test', 'e2e', 'artifacts');
 test('Show GPU Cluster lists the nodes a real Prometheus scrapes and charts the one clicked', { timeout: 300_000 }, async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   const ws = mkdtempSync(path.join(tmpdir(), 'flamelens-e2e-cluster-'));
-  const dcgmText = readFileSync(path.join(ROOT, 'test', 'fixtures', 'handmade', 'dcgm_exporter_metrics_handmade.txt'), 'utf8');
-  const dcgm = http.createServer((_q, res) => res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(dcgmText));
-  await new Promise((r) => dcgm.listen(0, '127.0.0.1', r));
+  const serve = async (file) => {
+    const text = readFileSync(file, 'utf8');
+    const s = http.createServer((_q, res) => res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(text));
+    await new Promise((r) => s.listen(0, '127.0.0.1', r));
+    return s;
+  };
+  const dcgm = await serve(path.join(ROOT, 'test', 'fixtures', 'handmade', 'dcgm_exporter_metrics_handmade.txt'));
+  const dcgmReal = await serve(path.join(ROOT, 'test', 'fixtures', 'real', 'dcgm', 'dcgm-exporter_nvidia-l4_driver-580.105.08.metrics.txt'));
   const exporterPort = await freePort();
-  const prom = await startPrometheus({ flamelens: [`127.0.0.1:${exporterPort}`], dcgm: [`127.0.0.1:${dcgm.address().port}`] });
+  const prom = await startPrometheus({ flamelens: [`127.0.0.1:${exporterPort}`], dcgm: [`127.0.0.1:${dcgm.address().port}`, `127.0.0.1:${dcgmReal.address().port}`] });
   const server = await startCodeServer({
     vsix: [path.join(ROOT, 'flamelens.vsix')],
     settings: {
@@ -43,7 +48,7 @@ test('Show GPU Cluster lists the nodes a real Prometheus scrapes and charts the 
     let table = [];
     for (let i = 0; i < 60; i++) {
       table = await rows().catch(() => []);
-      if (table.some((r) => r[7] === 'flamelens') && table.some((r) => r[7] === 'dcgm')) break;
+      if (table.some((r) => r[7] === 'flamelens') && table.some((r) => r[0] === 'dcgm-node-1') && table.some((r) => r[0] === 'i-030791dc5a37cd257')) break;
       await frame.click('button:has-text("Refresh")').catch(() => undefined);
       await page.waitForTimeout(1000);
     }
@@ -54,6 +59,7 @@ test('Show GPU Cluster lists the nodes a real Prometheus scrapes and charts the 
     assert.match(mine[4], /^\d+ \/ 32768$/);
     const dcgmRows = table.filter((r) => r[0] === 'dcgm-node-1');
     assert.deepEqual(dcgmRows.map((r) => [r[1], r[3], r[4], r[5], r[6]]), [['0', '73', '20000 / 22563', '64', '61.5'], ['1', '5', '0 / 22563', '31', '16.4']]);
+    assert.deepEqual(table.filter((r) => r[0] === 'i-030791dc5a37cd257').map((r) => r.slice(1)), [['0', 'NVIDIA L4', '0', '0 / 23033', '31', '16.4', 'dcgm']]);
     // A click on a node: its charts from range queries.
     await frame.click('#cluster-gpus tr:has-text("dcgm-node-1")');
     await frame.waitForFunction(() => (document.querySelector('h2')?.textContent ?? '') === 'Node dcgm-node-1', undefined, { timeout: 20_000 });
@@ -77,5 +83,6 @@ test('Show GPU Cluster lists the nodes a real Prometheus scrapes and charts the 
     await server.stop();
     await prom.stop();
     dcgm.close();
+    dcgmReal.close();
   }
 });

@@ -1,7 +1,7 @@
 // The Prometheus exporter scraped by a real Prometheus server (Debian's `prometheus`, started on
 // loopback by the test), and the cluster view's queries against that server: flamelens' own
-// series (from the stand-in nvidia-smi replaying a real capture) and DCGM exporter names (a
-// hand-made exposition in dcgm-exporter's documented format, as no real capture is in the repo).
+// series (from the stand-in nvidia-smi replaying a real capture) and DCGM exporter names: a real
+// dcgm-exporter answer (NVIDIA L4, driver 580.105.08) and a hand-made two-GPU node under load.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
@@ -22,12 +22,18 @@ test('exporter: exposition format on 127.0.0.1, scraped by a real Prometheus; th
   const hub = new GpuTelemetry({ intervalMs: 200, historyPoints: 100, hostEveryMs: 0, env: { ...process.env, PATH: `${BIN}${path.delimiter}${process.env.PATH}` } });
   const release = hub.acquire();
   const exporter = await startPrometheusExporter({ get latest() { return hub.latest; }, get processes() { return hub.processes; }, up: () => hub.state.kind === 'running' }, { host: '127.0.0.1', port: 0, staleMs: 5000 });
-  const dcgmText = readFileSync(path.join(ROOT, 'test', 'fixtures', 'handmade', 'dcgm_exporter_metrics_handmade.txt'), 'utf8');
-  const dcgm = http.createServer((_q, res) => res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(dcgmText));
-  await new Promise<void>((r) => dcgm.listen(0, '127.0.0.1', () => r()));
+  const serve = async (file: string) => {
+    const text = readFileSync(file, 'utf8');
+    const server = http.createServer((_q, res) => res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(text));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    return server;
+  };
+  const dcgm = await serve(path.join(ROOT, 'test', 'fixtures', 'handmade', 'dcgm_exporter_metrics_handmade.txt'));
+  const dcgmReal = await serve(path.join(ROOT, 'test', 'fixtures', 'real', 'dcgm', 'dcgm-exporter_nvidia-l4_driver-580.105.08.metrics.txt'));
   const prom = await startPrometheus({
     flamelens: [new URL(exporter.url).host],
     dcgm: [`127.0.0.1:${(dcgm.address() as net.AddressInfo).port}`],
+    dcgm_l4: [`127.0.0.1:${(dcgmReal.address() as net.AddressInfo).port}`],
   });
   const base = prom.base;
   try {
@@ -48,7 +54,7 @@ test('exporter: exposition format on 127.0.0.1, scraped by a real Prometheus; th
     while (Date.now() < end) {
       try {
         gpus = await queryClusterGpus(base);
-        if (gpus.some((g) => g.exporter === 'flamelens') && gpus.some((g) => g.exporter === 'dcgm')) break;
+        if (gpus.some((g) => g.exporter === 'flamelens') && gpus.some((g) => g.node === 'dcgm-node-1') && gpus.some((g) => g.node === 'i-030791dc5a37cd257')) break;
       } catch {
         // Prometheus is still starting.
       }
@@ -59,6 +65,10 @@ test('exporter: exposition format on 127.0.0.1, scraped by a real Prometheus; th
     assert.equal(ours.node, hostname());
     assert.equal(ours.memoryTotalMiB, 32768);
     assert.equal(ours.name, 'Tesla V100S-PCIE-32GB');
+    // The real dcgm-exporter answer: an idle L4; total memory = used + free + driver-reserved.
+    const l4 = gpus.filter((g) => g.node === 'i-030791dc5a37cd257');
+    assert.deepEqual(l4.map((g) => [g.index, g.name, g.uuid, g.exporter, g.utilizationGpu, g.memoryUsedMiB, g.memoryTotalMiB, g.temperatureC, g.powerDrawW]),
+      [[0, 'NVIDIA L4', 'GPU-c2f76b33-7953-256e-8f33-1343419b1a1c', 'dcgm', 0, 0, 22563 + 470, 31, 16.365]]);
     const d = gpus.filter((g) => g.node === 'dcgm-node-1');
     assert.deepEqual(d.map((g) => [g.index, g.utilizationGpu, g.memoryUsedMiB, g.memoryTotalMiB, g.temperatureC, g.powerDrawW]), [[0, 73, 20000, 22563, 64, 61.5], [1, 5, 0, 22563, 31, 16.365]]);
     const range = await queryClusterRange(base, 'temperatureC', 'dcgm-node-1', Date.now() - 60_000, Date.now(), 1);
@@ -68,6 +78,7 @@ test('exporter: exposition format on 127.0.0.1, scraped by a real Prometheus; th
     await prom.stop();
     await exporter.close();
     dcgm.close();
+    dcgmReal.close();
     release();
     await hub.monitor.stop();
   }

@@ -2,26 +2,28 @@
  * GPU metrics of other nodes from an existing Prometheus server's HTTP API (`/api/v1/query`,
  * `/api/v1/query_range`; checked on Prometheus 2.42), under DCGM exporter names
  * (DCGM_FI_DEV_GPU_UTIL, DCGM_FI_DEV_FB_USED/FREE in MiB, DCGM_FI_DEV_GPU_TEMP,
- * DCGM_FI_DEV_POWER_USAGE; node in the `Hostname` label) and flamelens' own
+ * DCGM_FI_DEV_POWER_USAGE, DCGM_FI_DEV_FB_RESERVED; node in the `Hostname` label) and flamelens' own
  * (flamelens_gpu_*; node in `hostname`), turned into GpuSamples per node. A malformed answer is
  * a FormatError naming the server and the query.
  */
 import { FormatError } from './formatError';
 import type { GpuSample } from '../model/telemetry';
 
-type Field = 'utilizationGpu' | 'memoryUsedMiB' | 'memoryTotalMiB' | 'temperatureC' | 'powerDrawW' | 'memoryFreeMiB';
+type Field = 'utilizationGpu' | 'memoryUsedMiB' | 'memoryTotalMiB' | 'temperatureC' | 'powerDrawW' | 'memoryFreeMiB' | 'memoryReservedMiB';
 
 /** Per field: the series names, and the factor to the field's unit. */
 const SOURCES: Record<Field, { name: string; factor: number }[]> = {
   utilizationGpu: [{ name: 'DCGM_FI_DEV_GPU_UTIL', factor: 1 }, { name: 'flamelens_gpu_utilization_percent', factor: 1 }],
   memoryUsedMiB: [{ name: 'DCGM_FI_DEV_FB_USED', factor: 1 }, { name: 'flamelens_gpu_memory_used_bytes', factor: 1 / 1048576 }],
   memoryFreeMiB: [{ name: 'DCGM_FI_DEV_FB_FREE', factor: 1 }],
+  // Driver-reserved framebuffer (dcgm-exporter 3.x+): nvidia-smi's total is used + free + reserved.
+  memoryReservedMiB: [{ name: 'DCGM_FI_DEV_FB_RESERVED', factor: 1 }],
   memoryTotalMiB: [{ name: 'flamelens_gpu_memory_total_bytes', factor: 1 / 1048576 }],
   temperatureC: [{ name: 'DCGM_FI_DEV_GPU_TEMP', factor: 1 }, { name: 'flamelens_gpu_temperature_celsius', factor: 1 }],
   powerDrawW: [{ name: 'DCGM_FI_DEV_POWER_USAGE', factor: 1 }, { name: 'flamelens_gpu_power_draw_watts', factor: 1 }],
 };
 
-export const CLUSTER_FIELDS: Exclude<Field, 'memoryFreeMiB'>[] = ['utilizationGpu', 'memoryUsedMiB', 'memoryTotalMiB', 'temperatureC', 'powerDrawW'];
+export const CLUSTER_FIELDS: Exclude<Field, 'memoryFreeMiB' | 'memoryReservedMiB'>[] = ['utilizationGpu', 'memoryUsedMiB', 'memoryTotalMiB', 'temperatureC', 'powerDrawW'];
 
 export interface ClusterGpu extends GpuSample {
   node: string;
@@ -73,7 +75,7 @@ function fieldValue(field: Field, name: string, raw: string): number | undefined
 
 /** The latest value of every GPU the server knows, per node. */
 export async function queryClusterGpus(base: string, fetchImpl: Fetch = fetch as unknown as Fetch, timeoutMs = 10_000): Promise<ClusterGpu[]> {
-  const byKey = new Map<string, ClusterGpu & { memoryFreeMiB?: number }>();
+  const byKey = new Map<string, ClusterGpu & { memoryFreeMiB?: number; memoryReservedMiB?: number }>();
   const fields = Object.keys(SOURCES) as Field[];
   const answers = await Promise.all(fields.map((f) => promApi(base, `/api/v1/query?query=${encodeURIComponent(selector(f))}`, fetchImpl, timeoutMs)));
   fields.forEach((field, i) => {
@@ -94,12 +96,12 @@ export async function queryClusterGpus(base: string, fetchImpl: Fetch = fetch as
     }
   });
   return [...byKey.values()]
-    .map(({ memoryFreeMiB, ...g }) => ({ ...g, memoryTotalMiB: g.memoryTotalMiB ?? (memoryFreeMiB !== undefined && g.memoryUsedMiB !== undefined ? memoryFreeMiB + g.memoryUsedMiB : undefined) }))
+    .map(({ memoryFreeMiB, memoryReservedMiB, ...g }) => ({ ...g, memoryTotalMiB: g.memoryTotalMiB ?? (memoryFreeMiB !== undefined && g.memoryUsedMiB !== undefined ? memoryFreeMiB + g.memoryUsedMiB + (memoryReservedMiB ?? 0) : undefined) }))
     .sort((a, b) => a.node.localeCompare(b.node) || a.index - b.index);
 }
 
 /** One field of one node's GPUs over a time range: [time ms, value] per GPU index. */
-export async function queryClusterRange(base: string, field: Exclude<Field, 'memoryFreeMiB' | 'memoryTotalMiB'>, node: string, startMs: number, endMs: number, stepS: number,
+export async function queryClusterRange(base: string, field: Exclude<Field, 'memoryFreeMiB' | 'memoryTotalMiB' | 'memoryReservedMiB'>, node: string, startMs: number, endMs: number, stepS: number,
   fetchImpl: Fetch = fetch as unknown as Fetch, timeoutMs = 10_000): Promise<Map<number, [number, number][]>> {
   const q = `/api/v1/query_range?query=${encodeURIComponent(selector(field))}&start=${startMs / 1000}&end=${endMs / 1000}&step=${stepS}`;
   const out = new Map<number, [number, number][]>();
