@@ -23,7 +23,7 @@ test('Show GPU Cluster lists the nodes a real Prometheus scrapes and charts the 
     await new Promise((r) => s.listen(0, '127.0.0.1', r));
     return s;
   };
-  const dcgm = await serve(path.join(ROOT, 'test', 'fixtures', 'handmade', 'dcgm_exporter_metrics_handmade.txt'));
+  const dcgm = await serve(path.join(ROOT, 'test', 'fixtures', 'handmade', 'handmade-dcgm-exporter-two-gpus-under-load.metrics.txt'));
   const dcgmReal = await serve(path.join(ROOT, 'test', 'fixtures', 'real', 'dcgm', 'dcgm-exporter_nvidia-l4_driver-580.105.08.metrics.txt'));
   const exporterPort = await freePort();
   const prom = await startPrometheus({ flamelens: [`127.0.0.1:${exporterPort}`], dcgm: [`127.0.0.1:${dcgm.address().port}`, `127.0.0.1:${dcgmReal.address().port}`] });

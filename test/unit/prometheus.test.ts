@@ -28,7 +28,7 @@ test('exporter: exposition format on 127.0.0.1, scraped by a real Prometheus; th
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     return server;
   };
-  const dcgm = await serve(path.join(ROOT, 'test', 'fixtures', 'handmade', 'dcgm_exporter_metrics_handmade.txt'));
+  const dcgm = await serve(path.join(ROOT, 'test', 'fixtures', 'handmade', 'handmade-dcgm-exporter-two-gpus-under-load.metrics.txt'));
   const dcgmReal = await serve(path.join(ROOT, 'test', 'fixtures', 'real', 'dcgm', 'dcgm-exporter_nvidia-l4_driver-580.105.08.metrics.txt'));
   const prom = await startPrometheus({
     flamelens: [new URL(exporter.url).host],
