@@ -1,6 +1,6 @@
 // Bundles the extension host, the CLI and the webviews with esbuild. `--watch` rebuilds on change.
 import * as esbuild from 'esbuild';
-import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, mkdirSync, writeFileSync, copyFileSync } from 'node:fs';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
@@ -37,6 +37,8 @@ const configs = [
 
 function writeCss() {
   mkdirSync('dist/webview', { recursive: true });
+  // sql.js' WebAssembly SQLite, read by the Nsight Systems SQLite reader from beside the bundles.
+  copyFileSync('node_modules/sql.js/dist/sql-wasm.wasm', 'dist/sql-wasm.wasm');
   const css = readFileSync('node_modules/d3-flame-graph/dist/d3-flamegraph.css', 'utf8') + '\n' + readFileSync('webview/flamegraph/style.css', 'utf8');
   writeFileSync('dist/webview/flamegraph.css', css);
 }

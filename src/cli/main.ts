@@ -12,6 +12,10 @@ import { readProfile } from '../core/formats/readProfile';
 import { readTorchTrace } from '../core/formats/torchTrace';
 import { detectFileKind } from '../core/formats/detectFile';
 import { analyzeTorchTrace } from '../core/analysis/torchAnalysis';
+import { readNsysSqliteFile } from '../core/formats/nsysSqlite';
+import { parseNsysStatsCsv } from '../core/formats/nsysStatsCsv';
+import { parseNcuCsv, type NcuLaunch } from '../core/formats/ncuCsv';
+import { summarizeLaunch, kernelTotals, findings } from '../core/analysis/ncuSummary';
 import { buildTraceView } from '../core/analysis/torchView';
 import { parseNvidiaSmiCsv, parseNvidiaSmiXml } from '../core/formats/nvidiaSmi';
 import { summarizeTelemetry } from '../core/analysis/telemetrySummary';
@@ -57,7 +61,9 @@ record options:
 Formats read (detected from content): py-spy raw / collapsed stacks, flamelens' built-in
 sampler, Austin 1.x-3.x, speedscope JSON (sampled and evented); for analyze, PyTorch profiler
 traces too (.json / .json.gz, Kineto or legacy form): operators, kernels, GPU busy time; and
-nvidia-smi logs (--query-gpu CSV, -q -x XML): per-GPU utilisation, memory, temperature, power.
+nvidia-smi logs (--query-gpu CSV, -q -x XML): per-GPU utilisation, memory, temperature, power;
+Nsight Systems SQLite exports and nsys stats CSV: kernels, CUDA API, transfers, NVTX, GPU busy;
+Nsight Compute CSV (details or raw page): per launch duration, throughput, occupancy, findings.
 
 Exit status: 0 on success; 1 when a file is missing or unreadable, its format is unknown or
 corrupt, or a tool is missing or fails; 2 on a usage error. Errors are one line on stderr.
@@ -122,6 +128,8 @@ async function analyze(args: string[]): Promise<number> {
   const kind = await detectFileKind(file);
   if (kind === 'torch-trace') return analyzeTorch(file, values.json === true, top);
   if (kind === 'nvidia-smi-csv' || kind === 'nvidia-smi-xml') return analyzeTelemetry(file, kind === 'nvidia-smi-csv' ? 'csv' : 'xml', values.json === true);
+  if (kind === 'nsys-sqlite' || kind === 'nsys-csv') return analyzeNsys(file, kind, values.json === true, top);
+  if (kind === 'ncu-csv') return analyzeNcu(file, values.json === true, top);
   const profile = await readProfile(file);
   const hot = analyzeHotPaths(profile, values.thread);
   const threadTotals = profile.threads.map((t) => ({ id: t.id, name: t.name, samples: t.weights.reduce((a, b) => a + b, 0) }));
@@ -162,6 +170,73 @@ async function analyzeTelemetry(file: string, kind: 'csv' | 'xml', json: boolean
   process.stdout.write(`${file}: nvidia-smi ${kind.toUpperCase()}${series.driverVersion ? `, driver ${series.driverVersion}` : ''}, ${gpus.length} GPU(s)\n`);
   for (const g of gpus) {
     process.stdout.write(`GPU ${g.index} ${g.name ?? ''}: ${g.samples} sample(s), utilisation mean ${f(g.utilization.mean, '%')} max ${f(g.utilization.max, '%')}${g.mig ? ' (MIG: not reported per GPU)' : ''}, memory max ${f(g.memoryUsedMiB.max, ' MiB')}, temperature max ${f(g.temperatureC.max, ' °C')}, power mean ${f(g.powerW.mean, ' W')} max ${f(g.powerW.max, ' W')}\n`);
+  }
+  return 0;
+}
+
+async function analyzeNsys(file: string, kind: 'nsys-sqlite' | 'nsys-csv', json: boolean, top: number | undefined): Promise<number> {
+  const r = kind === 'nsys-sqlite' ? await readNsysSqliteFile(file) : parseNsysStatsCsv(await fs.readFile(file, 'utf8'), file);
+  const n = top ?? Infinity;
+  if (json) {
+    process.stdout.write(JSON.stringify({
+      kind: 'kernels', source: 'nsys', version: r.version ?? null,
+      kernels: r.kernels.slice(0, n).map((k) => ({ name: k.name, calls: k.calls, totalNs: k.totalNs, avgNs: round(k.avgNs), minNs: k.minNs, maxNs: k.maxNs, medianNs: k.medianNs, stddevNs: round(k.stddevNs), timePct: round(k.timePct) })),
+      api: r.api.slice(0, n).map((a) => ({ name: a.name, calls: a.calls, totalNs: a.totalNs })),
+      memory: r.memoryTime.map((m) => ({ name: m.name, calls: m.calls, totalNs: m.totalNs, bytes: m.totalBytes ?? r.memorySize.find((x) => x.name === m.name)?.totalBytes ?? null })),
+      nvtx: r.nvtx.slice(0, n).map((x) => ({ name: x.name, style: x.style ?? null, calls: x.calls, totalNs: x.totalNs })),
+      devices: r.devices.map((d) => ({ device: d.deviceId, name: d.name ?? null, busyNs: d.busyNs, spanNs: d.endNs - d.startNs })),
+      skipped: r.skipped,
+    }, null, 2) + '\n');
+    return 0;
+  }
+  const out = process.stdout;
+  const ms = (ns: number) => (ns / 1e6).toFixed(3);
+  const short = (s: string) => (s.length > 110 ? `${s.slice(0, 107)}…` : s);
+  out.write(`${file}: Nsight Systems ${kind === 'nsys-sqlite' ? 'SQLite export' : 'stats CSV'}${r.version ? ` (${r.version})` : ''}: ${r.kernels.length} kernels, ${r.kernels.reduce((a, k) => a + k.calls, 0).toLocaleString('en-US')} launches\n\n`);
+  out.write(`${'time %'.padStart(7)} ${'total ms'.padStart(10)} ${'calls'.padStart(7)} ${'avg µs'.padStart(9)}  kernel\n`);
+  for (const k of r.kernels.slice(0, top ?? 15)) out.write(`${k.timePct.toFixed(1).padStart(7)} ${ms(k.totalNs).padStart(10)} ${String(k.calls).padStart(7)} ${(k.avgNs / 1000).toFixed(1).padStart(9)}  ${short(k.name)}\n`);
+  if (r.memoryTime.length > 0) {
+    out.write('\n');
+    for (const m of r.memoryTime) {
+      const b = m.totalBytes ?? r.memorySize.find((x) => x.name === m.name)?.totalBytes;
+      out.write(`${m.name}: ${m.calls} calls, ${ms(m.totalNs)} ms${b !== undefined ? `, ${(b / 1e6).toFixed(1)} MB` : ''}\n`);
+    }
+  }
+  if (r.devices.length > 0) out.write('\n');
+  for (const d of r.devices) out.write(`GPU ${d.deviceId}${d.name ? ` ${d.name}` : ''}: busy ${ms(d.busyNs)} ms of ${ms(d.endNs - d.startNs)} ms (${((100 * d.busyNs) / Math.max(1, d.endNs - d.startNs)).toFixed(1)}%)\n`);
+  for (const s of r.skipped) out.write(`skipped: ${s}\n`);
+  return 0;
+}
+
+async function analyzeNcu(file: string, json: boolean, top: number | undefined): Promise<number> {
+  const r = parseNcuCsv(await fs.readFile(file, 'utf8'), file);
+  const launches = r.launches.map((l) => ({ l, s: summarizeLaunch(l) }));
+  const totals = kernelTotals(launches.map((x) => x.s));
+  const fixes = findings(r);
+  const n = top ?? Infinity;
+  if (json) {
+    const metrics = (l: NcuLaunch) => Object.fromEntries(Object.entries(l.metrics).filter(([k]) => !k.includes(' / ')).map(([k, m]) => [k, m.value]));
+    process.stdout.write(JSON.stringify({
+      kind: 'kernels', source: 'ncu', page: r.page,
+      launches: launches.slice(0, n).map(({ l, s }) => ({ id: l.id, name: l.name, durationNs: s.durationNs ?? null, smThroughputPct: s.smThroughputPct ?? null, memThroughputPct: s.memThroughputPct ?? null, achievedOccupancyPct: s.achievedOccupancyPct ?? null, registersPerThread: s.registersPerThread ?? null, block: s.block ?? null, grid: s.grid ?? null, dramBytes: s.dramBytes ?? null, arithmeticIntensity: s.arithmeticIntensity ?? null, metrics: metrics(l) })),
+      kernels: totals.slice(0, n).map((k) => ({ name: k.name, calls: k.calls, totalNs: k.totalNs })),
+      findings: fixes.slice(0, n),
+      messages: r.messages,
+    }, null, 2) + '\n');
+    return 0;
+  }
+  const out = process.stdout;
+  if (r.launches.length === 0) {
+    out.write(`${file}: no kernels were profiled${r.messages.length ? ` (${r.messages[r.messages.length - 1]})` : ''}; check --kernel-name and --launch-count\n`);
+    return 0;
+  }
+  const f = (v: number | undefined, d = 1) => (v === undefined ? '—' : v.toFixed(d));
+  out.write(`${file}: Nsight Compute ${r.page} page, ${r.launches.length} launch(es), ${totals.length} kernel(s)\n\n`);
+  out.write(`${'id'.padStart(4)} ${'µs'.padStart(10)} ${'SM %'.padStart(6)} ${'mem %'.padStart(6)} ${'occ %'.padStart(6)} ${'regs'.padStart(5)}  kernel\n`);
+  for (const { l, s } of launches.slice(0, top ?? 30)) out.write(`${String(l.id).padStart(4)} ${f(s.durationNs === undefined ? undefined : s.durationNs / 1000, 2).padStart(10)} ${f(s.smThroughputPct).padStart(6)} ${f(s.memThroughputPct).padStart(6)} ${f(s.achievedOccupancyPct).padStart(6)} ${f(s.registersPerThread, 0).padStart(5)}  ${l.name.length > 100 ? `${l.name.slice(0, 97)}…` : l.name}\n`);
+  if (fixes.length > 0) {
+    out.write('\nWhat to fix first (estimated speedup):\n');
+    for (const x of fixes.slice(0, top ?? 10)) out.write(`  ${x.speedupPct !== undefined ? `${x.speedupPct.toFixed(1)}%` : '   —'}  [${x.rule}] launch ${x.launchId}: ${x.description}\n`);
   }
   return 0;
 }

@@ -15,7 +15,7 @@ before(() => {
 });
 
 function cli(args: string[], cwd = ROOT, env: NodeJS.ProcessEnv = process.env) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', env, timeout: 120_000 });
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', env, timeout: 120_000, maxBuffer: 256 * 1024 * 1024 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -116,4 +116,37 @@ test('flamelens gpu prints one reading from nvidia-smi (stand-in replaying a rea
   const absent = spawnSync(process.execPath, [CLI, 'gpu'], { encoding: 'utf8', env: { ...process.env, PATH: '/usr/bin:/bin' }, timeout: 30_000 });
   assert.equal(absent.status, 1);
   assert.match(absent.stderr, /nvidia-smi was not found/);
+});
+
+test('analyze --json on Nsight Systems files (real SQLite export, hand-made stats CSV) prints the kernels shape; both agree', () => {
+  const sqlite = cli(['analyze', path.join(ROOT, 'test', 'fixtures', 'real', 'nsys', 'nsysai_h100_2gpu_1s_nsys2026.2.1.sqlite'), '--json']);
+  assert.equal(sqlite.code, 0, sqlite.stderr);
+  const a = JSON.parse(sqlite.stdout);
+  assert.equal(a.kind, 'kernels');
+  assert.equal(a.source, 'nsys');
+  assert.equal(a.kernels.length, 41);
+  for (const k of a.kernels) for (const key of ['name', 'calls', 'totalNs', 'avgNs', 'minNs', 'maxNs']) assert.ok(key in k, key);
+  assert.equal(a.kernels.reduce((s: number, k: { calls: number }) => s + k.calls, 0), 3442);
+  assert.deepEqual(a.devices.map((d: { device: number }) => d.device), [0, 1]);
+  const csv = cli(['analyze', path.join(HANDMADE, 'handmade-nsys2024-stats-stdout-all-reports.csv'), '--json']);
+  assert.equal(csv.code, 0, csv.stderr);
+  const b = JSON.parse(csv.stdout);
+  assert.deepEqual(b.kernels.map((k: { name: string; calls: number; totalNs: number }) => [k.name, k.calls, k.totalNs]), a.kernels.map((k: { name: string; calls: number; totalNs: number }) => [k.name, k.calls, k.totalNs]));
+});
+
+test('analyze --json on Nsight Compute CSV (real details page) prints launches with metrics and per-kernel totals; no kernels is not an error', () => {
+  const r = cli(['analyze', path.join(ROOT, 'test', 'fixtures', 'real', 'ncu', 'rtx5070_win_details_gemm_tiled.csv'), '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout);
+  assert.equal(out.kind, 'kernels');
+  assert.equal(out.source, 'ncu');
+  assert.equal(out.launches.length, 1);
+  assert.deepEqual([out.launches[0].id, out.launches[0].durationNs, out.launches[0].metrics['lts__t_sector_hit_rate.pct']], [0, 10195552, 87.5]);
+  assert.equal(Object.keys(out.launches[0].metrics).length, 12);
+  assert.deepEqual(out.kernels, [{ name: 'void unnamed>::gemm_tiled_kernel<32>(const float *, const float *, float *, int, int, int)', calls: 1, totalNs: 10195552 }]);
+  const none = cli(['analyze', path.join(HANDMADE, 'handmade-ncu-no-kernels.csv')]);
+  assert.equal(none.code, 0);
+  assert.match(none.stdout, /no kernels were profiled \(==WARNING== No kernels were profiled\.\)/);
+  const bad = cli(['analyze', path.join(HANDMADE, 'handmade-corrupt-line3.folded')]);
+  assert.equal(bad.code, 1, 'other formats still route to their readers');
 });

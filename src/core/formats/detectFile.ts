@@ -1,13 +1,17 @@
 /**
- * What kind of file a path holds, from its first bytes: a PyTorch trace, an nvidia-smi log, or
+ * What kind of file a path holds, from its first bytes: a PyTorch trace, an nvidia-smi log, an
+ * Nsight Systems SQLite export or `nsys stats` CSV, an Nsight Compute CSV, or
  * (anything else) a CPU profile for parseProfile to identify. Used by the CLI and the editor,
  * so both route a file the same way.
  */
 import { promises as fs } from 'node:fs';
 import { looksLikeTorchTrace } from './torchTrace';
 import { detectNvidiaSmi } from './nvidiaSmi';
+import { isSqlite } from './nsysSqlite';
+import { looksLikeNcuCsv } from './ncuCsv';
+import { looksLikeNsysStats } from './nsysStatsCsv';
 
-export type FileKind = 'torch-trace' | 'nvidia-smi-csv' | 'nvidia-smi-xml' | 'cpu-profile';
+export type FileKind = 'torch-trace' | 'nvidia-smi-csv' | 'nvidia-smi-xml' | 'nsys-sqlite' | 'nsys-csv' | 'ncu-csv' | 'cpu-profile';
 
 export async function detectFileKind(file: string): Promise<FileKind> {
   let head: Buffer;
@@ -23,7 +27,11 @@ export async function detectFileKind(file: string): Promise<FileKind> {
   } catch {
     return 'cpu-profile'; // the CPU profile reader reports the missing or unreadable file
   }
+  if (isSqlite(head)) return 'nsys-sqlite';
   if (looksLikeTorchTrace(head)) return 'torch-trace';
+  const text = head.toString('utf8');
+  if (looksLikeNcuCsv(text)) return 'ncu-csv';
+  if (looksLikeNsysStats(text, file)) return 'nsys-csv';
   const smi = detectNvidiaSmi(head.toString('utf8', 0, Math.min(head.length, 8192)));
   if (smi) return smi === 'csv' ? 'nvidia-smi-csv' : 'nvidia-smi-xml';
   return 'cpu-profile';
