@@ -8,7 +8,7 @@ import * as assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, writeFileSync, readdirSync, readFileSync, readlinkSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { ROOT, startCodeServer, launchBrowser, openWorkbench, findWebviewFrame, quickOpen, runCommand } from '../harness/codeServer.mjs';
+import { ROOT, startCodeServer, launchBrowser, openWorkbench, findWebviewFrame, drawnPixels, quickOpen, runCommand } from '../harness/codeServer.mjs';
 
 const ARTIFACTS = path.join(ROOT, 'test', 'e2e', 'artifacts');
 
@@ -37,14 +37,7 @@ test('GPU readout in the status bar; a click opens the dashboard with charts', {
     await frame.waitForFunction(() => document.body.dataset.flamelensReady === '1');
     // Charts are drawn: canvases with non-blank pixels once a few readings have arrived.
     await page.waitForTimeout(3000);
-    const drawn = await frame.$$eval('canvas', (cs) => cs.map((c) => {
-      const ctx = c.getContext('2d');
-      if (!ctx || c.width === 0) return 0;
-      const d = ctx.getImageData(0, 0, c.width, c.height).data;
-      let n = 0;
-      for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
-      return n;
-    }));
+    const drawn = await drawnPixels(frame);
     assert.ok(drawn.length >= 8, `${drawn.length} charts`);
     assert.ok(drawn.filter((n) => n > 0).length >= 8, 'every chart is drawn');
     // The V100S log has [N/A] for power and SM clock: those charts say so instead of an empty plot.

@@ -5,28 +5,21 @@
 // and a click on a node draws its charts from Prometheus' range queries.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync } from 'node:fs';
 import { tmpdir, hostname } from 'node:os';
-import * as http from 'node:http';
 import * as path from 'node:path';
-import { ROOT, startCodeServer, launchBrowser, openWorkbench, findWebviewFrame, runCommand } from '../harness/codeServer.mjs';
-import { startPrometheus, freePort } from '../harness/prometheus.mjs';
+import { ROOT, startCodeServer, launchBrowser, openWorkbench, findWebviewFrame, drawnPixels, runCommand } from '../harness/codeServer.mjs';
+import { startPrometheus, freePort, serveExposition } from '../harness/prometheus.mjs';
 
 const ARTIFACTS = path.join(ROOT, 'test', 'e2e', 'artifacts');
 
 test('Show GPU Cluster lists the nodes a real Prometheus scrapes and charts the one clicked', { timeout: 300_000 }, async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   const ws = mkdtempSync(path.join(tmpdir(), 'flamelens-e2e-cluster-'));
-  const serve = async (file) => {
-    const text = readFileSync(file, 'utf8');
-    const s = http.createServer((_q, res) => res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(text));
-    await new Promise((r) => s.listen(0, '127.0.0.1', r));
-    return s;
-  };
-  const dcgm = await serve(path.join(ROOT, 'test', 'fixtures', 'handmade', 'handmade-dcgm-exporter-two-gpus-under-load.metrics.txt'));
-  const dcgmReal = await serve(path.join(ROOT, 'test', 'fixtures', 'real', 'dcgm', 'dcgm-exporter_nvidia-l4_driver-580.105.08.metrics.txt'));
+  const dcgm = await serveExposition(path.join(ROOT, 'test', 'fixtures', 'handmade', 'handmade-dcgm-exporter-two-gpus-under-load.metrics.txt'));
+  const dcgmReal = await serveExposition(path.join(ROOT, 'test', 'fixtures', 'real', 'dcgm', 'dcgm-exporter_nvidia-l4_driver-580.105.08.metrics.txt'));
   const exporterPort = await freePort();
-  const prom = await startPrometheus({ flamelens: [`127.0.0.1:${exporterPort}`], dcgm: [`127.0.0.1:${dcgm.address().port}`, `127.0.0.1:${dcgmReal.address().port}`] });
+  const prom = await startPrometheus({ flamelens: [`127.0.0.1:${exporterPort}`], dcgm: [dcgm.target, dcgmReal.target] });
   const server = await startCodeServer({
     vsix: [path.join(ROOT, 'flamelens.vsix')],
     settings: {
@@ -64,14 +57,7 @@ test('Show GPU Cluster lists the nodes a real Prometheus scrapes and charts the 
     await frame.click('#cluster-gpus tr:has-text("dcgm-node-1")');
     await frame.waitForFunction(() => (document.querySelector('h2')?.textContent ?? '') === 'Node dcgm-node-1', undefined, { timeout: 20_000 });
     await page.waitForTimeout(500);
-    const drawn = await frame.$$eval('canvas', (cs) => cs.map((c) => {
-      const ctx = c.getContext('2d');
-      if (!ctx || c.width === 0) return 0;
-      const d = ctx.getImageData(0, 0, c.width, c.height).data;
-      let n = 0;
-      for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
-      return n;
-    }));
+    const drawn = await drawnPixels(frame);
     assert.equal(drawn.length, 4, 'utilisation, memory, temperature and power');
     assert.ok(drawn.every((n) => n > 0), 'every chart is drawn');
     await page.screenshot({ path: path.join(ARTIFACTS, 'gpu-cluster.png') });

@@ -171,3 +171,15 @@ export async function findWebviewFrame(page, selector, timeoutMs = 30_000) {
   }
   throw new Error(`no webview frame with ${selector} within ${timeoutMs} ms`);
 }
+
+/** Per canvas of a webview frame, how many pixels are not blank (0 for an undrawn canvas). */
+export async function drawnPixels(frame) {
+  return frame.$$eval('canvas', (cs) => cs.map((c) => {
+    const ctx = c.getContext('2d');
+    if (!ctx || c.width === 0) return 0;
+    const d = ctx.getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
+    return n;
+  }));
+}

@@ -4,6 +4,8 @@ import { existsSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as net from 'node:net';
+import * as http from 'node:http';
+import { readFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 
 export function prometheusBinary() {
@@ -45,4 +47,12 @@ export async function startPrometheus(jobs) {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Serves a recorded exposition (e.g. a dcgm-exporter answer) on 127.0.0.1 as a scrape target. */
+export async function serveExposition(file) {
+  const text = readFileSync(file, 'utf8');
+  const server = http.createServer((_q, res) => res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(text));
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return { target: `127.0.0.1:${server.address().port}`, close: () => server.close() };
 }

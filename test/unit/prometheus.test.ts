@@ -5,7 +5,6 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
-import * as http from 'node:http';
 import * as net from 'node:net';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -13,7 +12,7 @@ import { GpuTelemetry } from '../../src/core/runners/gpuTelemetry';
 import { startPrometheusExporter } from '../../src/core/report/prometheusExporter';
 import { queryClusterGpus, queryClusterRange } from '../../src/core/formats/prometheusQuery';
 import { ROOT } from './helpers';
-import { startPrometheus } from '../harness/prometheus.mjs';
+import { startPrometheus, serveExposition } from '../harness/prometheus.mjs';
 
 const BIN = path.join(ROOT, 'test', 'fixtures', 'bin');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -22,18 +21,12 @@ test('exporter: exposition format on 127.0.0.1, scraped by a real Prometheus; th
   const hub = new GpuTelemetry({ intervalMs: 200, historyPoints: 100, hostEveryMs: 0, env: { ...process.env, PATH: `${BIN}${path.delimiter}${process.env.PATH}` } });
   const release = hub.acquire();
   const exporter = await startPrometheusExporter({ get latest() { return hub.latest; }, get processes() { return hub.processes; }, up: () => hub.state.kind === 'running' }, { host: '127.0.0.1', port: 0, staleMs: 5000 });
-  const serve = async (file: string) => {
-    const text = readFileSync(file, 'utf8');
-    const server = http.createServer((_q, res) => res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(text));
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-    return server;
-  };
-  const dcgm = await serve(path.join(ROOT, 'test', 'fixtures', 'handmade', 'handmade-dcgm-exporter-two-gpus-under-load.metrics.txt'));
-  const dcgmReal = await serve(path.join(ROOT, 'test', 'fixtures', 'real', 'dcgm', 'dcgm-exporter_nvidia-l4_driver-580.105.08.metrics.txt'));
+  const dcgm = await serveExposition(path.join(ROOT, 'test', 'fixtures', 'handmade', 'handmade-dcgm-exporter-two-gpus-under-load.metrics.txt'));
+  const dcgmReal = await serveExposition(path.join(ROOT, 'test', 'fixtures', 'real', 'dcgm', 'dcgm-exporter_nvidia-l4_driver-580.105.08.metrics.txt'));
   const prom = await startPrometheus({
     flamelens: [new URL(exporter.url).host],
-    dcgm: [`127.0.0.1:${(dcgm.address() as net.AddressInfo).port}`],
-    dcgm_l4: [`127.0.0.1:${(dcgmReal.address() as net.AddressInfo).port}`],
+    dcgm: [dcgm.target],
+    dcgm_l4: [dcgmReal.target],
   });
   const base = prom.base;
   try {
