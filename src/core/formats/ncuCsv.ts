@@ -8,6 +8,7 @@
  * values may carry thousands separators. A run that profiled no kernel is a valid, empty result.
  */
 import { FormatError } from './formatError';
+import { parseCsvRecord, csvNumber } from './csvRecord';
 
 export interface NcuMetric {
   value: number | string;
@@ -47,46 +48,6 @@ export interface NcuReport {
   launches: NcuLaunch[];
   /** The `==PROF==`/`==WARNING==`/`==ERROR==` lines, e.g. "No kernels were profiled." */
   messages: string[];
-}
-
-/** Splits one CSV record (RFC 4180 quoting). */
-export function parseCsvRecord(line: string): string[] {
-  const out: string[] = [];
-  let i = 0;
-  for (;;) {
-    let cell = '';
-    if (line[i] === '"') {
-      i++;
-      for (;;) {
-        const q = line.indexOf('"', i);
-        if (q < 0) throw new Error('unterminated quoted cell');
-        cell += line.slice(i, q);
-        if (line[q + 1] === '"') {
-          cell += '"';
-          i = q + 2;
-        } else {
-          i = q + 1;
-          break;
-        }
-      }
-    } else {
-      const c = line.indexOf(',', i);
-      cell = line.slice(i, c < 0 ? line.length : c);
-      i = c < 0 ? line.length : c;
-    }
-    out.push(cell);
-    if (i >= line.length) return out;
-    if (line[i] !== ',') throw new Error(`expected a comma after a quoted cell at column ${i + 1}`);
-    i++;
-  }
-}
-
-/** "1,048,576" → 1048576, "33.26" → 33.26, "n/a" or "" → the text. */
-export function ncuNumber(text: string): number | string {
-  const t = text.trim();
-  if (/^[-+]?\d{1,3}(,\d{3})+(\.\d+)?$/.test(t)) return Number(t.replace(/,/g, ''));
-  if (/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(t)) return Number(t);
-  return t;
 }
 
 export function looksLikeNcuCsv(text: string): boolean {
@@ -165,7 +126,7 @@ export function parseNcuCsv(text: string, file: string): NcuReport {
         if (k <= Math.max(c.kernel, c.cc, c.device, c.grid, c.block, c.stream) && ['ID', 'Process ID', 'Process Name', 'Host Name', 'Kernel Name', 'Context', 'Stream', 'Block Size', 'Grid Size', 'Device', 'CC'].includes(h)) return;
         const v = r[k];
         if (v === undefined || v === '') return;
-        l.metrics[h] = { value: ncuNumber(v), unit: units?.[k] || undefined };
+        l.metrics[h] = { value: csvNumber(v), unit: units?.[k] || undefined };
       });
       continue;
     }
@@ -173,13 +134,13 @@ export function parseNcuCsv(text: string, file: string): NcuReport {
     const ruleName = get(r, c.ruleName);
     if (ruleName) {
       const sp = get(r, c.speedup);
-      const spv = sp !== undefined ? ncuNumber(sp) : undefined;
+      const spv = sp !== undefined ? csvNumber(sp) : undefined;
       l.rules.push({ name: ruleName, type: get(r, c.ruleType) || undefined, description: get(r, c.ruleDesc) ?? '', section: get(r, c.section) || undefined, speedupPct: typeof spv === 'number' ? spv : undefined, speedupType: get(r, c.speedupType) || undefined });
       continue;
     }
     const name = get(r, c.metric);
     if (!name) continue;
-    const m: NcuMetric = { value: ncuNumber(get(r, c.value) ?? ''), unit: get(r, c.unit) || undefined, section: get(r, c.section) || undefined };
+    const m: NcuMetric = { value: csvNumber(get(r, c.value) ?? ''), unit: get(r, c.unit) || undefined, section: get(r, c.section) || undefined };
     // Sections reuse display names ("Memory Throughput" is % in Speed Of Light, bytes/s in Memory
     // Workload Analysis): the first keeps the bare name, every one is also under "section / name".
     if (!(name in l.metrics)) l.metrics[name] = m;

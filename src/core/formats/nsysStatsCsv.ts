@@ -10,7 +10,7 @@
  */
 import * as path from 'node:path';
 import { FormatError } from './formatError';
-import { parseCsvRecord, ncuNumber } from './ncuCsv';
+import { parseCsvRecord, csvNumber } from './csvRecord';
 import type { DurationStat, GpuActivity, MemoryStat, NsysReport, NvtxStat } from '../model/kernels';
 import { deviceTimelines } from '../analysis/kernelStats';
 
@@ -106,7 +106,7 @@ function buildReport(tables: Table[], skipped: string[], file: string): NsysRepo
     };
     const numAt = (r: string[], i: number, line: number): number | undefined => {
       if (i < 0 || i >= r.length || r[i].trim() === '') return undefined;
-      const v = ncuNumber(r[i]);
+      const v = csvNumber(r[i]);
       if (typeof v !== 'number') throw new FormatError(file, `line ${line}`, `expected a number in column "${t.header[i]}", found "${r[i]}"`);
       return v;
     };
