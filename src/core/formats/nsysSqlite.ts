@@ -129,14 +129,21 @@ function readDb(db: Database, file: string): NsysReport {
   if (kernels.length === 0) skipped.push('cuda_gpu_kern_sum: no CUDA kernels in this export (was the CUDA trace on?)');
   const mem = activities.filter((a) => a.kind !== 'kernel');
   const memoryTime: MemoryStat[] = summarizeDurations(mem, (a) => a.name, (a) => a.endNs - a.startNs);
+  const bytesByName = new Map<string, number[]>();
+  for (const a of mem) {
+    if (a.bytes === undefined) continue;
+    const list = bytesByName.get(a.name);
+    if (list) list.push(a.bytes);
+    else bytesByName.set(a.name, [a.bytes]);
+  }
   const memorySize: MemoryStat[] = [];
   for (const m of memoryTime) {
-    const bytes = mem.filter((a) => a.name === m.name && a.bytes !== undefined).map((a) => a.bytes as number);
-    if (bytes.length === 0) continue;
-    m.totalBytes = bytes.reduce((a, b) => a + b, 0);
-    m.minBytes = Math.min(...bytes);
-    m.maxBytes = Math.max(...bytes);
+    const bytes = bytesByName.get(m.name);
+    if (!bytes) continue;
     const s = statOf(m.name, bytes);
+    m.totalBytes = s.totalNs; // statOf sums whatever it is given: here bytes
+    m.minBytes = s.minNs;
+    m.maxBytes = s.maxNs;
     memorySize.push({ ...s, totalBytes: m.totalBytes, minBytes: m.minBytes, maxBytes: m.maxBytes });
   }
   memorySize.sort((a, b) => (b.totalBytes ?? 0) - (a.totalBytes ?? 0));
