@@ -2,21 +2,30 @@ import { execa } from 'execa';
 import { ToolError } from './findTool';
 import { signalProcessTree } from './processTree';
 
-export interface ChildOptions {
+export type ChildTool = 'py-spy' | 'builtin' | 'nsys' | 'ncu';
+
+export interface ChildOptions<S extends ChildTool = 'py-spy' | 'builtin'> {
   cwd: string;
   env?: NodeJS.ProcessEnv;
   signal?: AbortSignal;
   onOutput?: (line: string, stream: 'stdout' | 'stderr') => void;
-  onStart?: (info: { pid: number; sampler: 'py-spy' | 'builtin'; command: string[] }) => void;
+  onStart?: (info: { pid: number; sampler: S; command: string[] }) => void;
   graceMs?: number;
 }
+
+const MISSING_FIX: Record<ChildTool, string> = {
+  'py-spy': 'Install it with `pip install py-spy` (or set flamelens.pyspy.path).',
+  builtin: 'Check flamelens.python.path.',
+  nsys: 'Install Nsight Systems (it comes with the CUDA toolkit) or set flamelens.nsys.path.',
+  ncu: 'Install Nsight Compute (it comes with the CUDA toolkit) or set flamelens.ncu.path.',
+};
 
 /**
  * Runs a profiler or launcher in its own process group, PYTHONUNBUFFERED=1, output streamed
  * line by line; on abort, SIGINT to the tree (the samplers and the launcher write what they
  * have), SIGKILL of what is left after the grace period.
  */
-export async function runChild(exe: string, args: string[], o: ChildOptions, sampler: 'py-spy' | 'builtin') {
+export async function runChild<S extends ChildTool>(exe: string, args: string[], o: ChildOptions<S>, sampler: S) {
   const env = { ...(o.env ?? process.env), PYTHONUNBUFFERED: '1' };
   const child = execa(exe, args, {
     cwd: o.cwd,
@@ -74,7 +83,7 @@ export async function runChild(exe: string, args: string[], o: ChildOptions, sam
       await signalProcessTree(child.pid, 'SIGKILL');
     }
     if (r.failed && r.code === 'ENOENT') {
-      throw new ToolError(sampler === 'py-spy' ? 'py-spy' : 'python', `Could not start ${exe}.`, sampler === 'py-spy' ? 'Install it with `pip install py-spy` (or set flamelens.pyspy.path).' : 'Check flamelens.python.path.');
+      throw new ToolError(sampler === 'builtin' ? 'python' : sampler, `Could not start ${exe}.`, MISSING_FIX[sampler]);
     }
     return { command, exitCode: r.exitCode ?? null, signal: r.signal ?? undefined, cancelled, stderrTail };
   } finally {
