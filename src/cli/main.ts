@@ -14,7 +14,10 @@ import { detectFileKind } from '../core/formats/detectFile';
 import { analyzeTorchTrace } from '../core/analysis/torchAnalysis';
 import { readNsysSqliteFile } from '../core/formats/nsysSqlite';
 import { parseNsysStatsCsv } from '../core/formats/nsysStatsCsv';
-import { parseNcuCsv, type NcuLaunch } from '../core/formats/ncuCsv';
+import { readNcuCsvFile, type NcuLaunch, type NcuReport } from '../core/formats/ncuCsv';
+import type { NsysReport } from '../core/model/kernels';
+import { runNsys, runNcu, exportNsysReport, importNcuReport } from '../core/runners/nsight';
+import { homedir } from 'node:os';
 import { summarizeLaunch, kernelTotals, findings } from '../core/analysis/ncuSummary';
 import { buildTraceView } from '../core/analysis/torchView';
 import { parseNvidiaSmiCsv, parseNvidiaSmiXml } from '../core/formats/nvidiaSmi';
@@ -41,12 +44,22 @@ Usage:
   flamelens report FILE... -o report.html
   flamelens export FILE --format collapsed|speedscope -o OUT
   flamelens gpu [--watch] [--interval MS] [--json]
+  flamelens nsys [--trace LIST] [--nsys-arg ARG]... [--json] [--top N] -- COMMAND [ARGS...]
+  flamelens ncu [--kernel-name REGEX] [--launch-count N] [--set NAME] [--section NAME]...
+                [--ncu-arg ARG]... [--json] [--top N] -- COMMAND [ARGS...]
   flamelens torch [--wait N] [--warmup N] [--active N] [--repeat N] [--shapes] [--stack]
                   [--memory] [--no-cuda] -- PYTHON SCRIPT [ARGS...]
 
 torch: runs the script unchanged under torch.profiler (CPU, and CUDA when available); every
 optimizer step advances the schedule (default wait 1, warmup 1, active 3, repeat 1); a script
 without an optimizer is profiled whole. Traces and key_averages() land in a run folder.
+
+nsys: runs \`nsys profile --trace=cuda,nvtx,osrt\` (or --trace LIST) on COMMAND, exports the report
+to SQLite and prints kernels, transfers and GPU busy time. ncu: runs Nsight Compute (set
+"detailed" unless --set) on the launches whose kernel name matches REGEX (all when absent), at
+most N of them, and prints each launch and the rule findings. Both keep the report, its export
+and run.json in a new run folder; --nsys-arg/--ncu-arg pass one more argument to the tool.
+A filter that matches no kernel is reported, not an error.
 
 record options:
   --sampler auto|py-spy|builtin   py-spy when found, else the built-in sampler (default auto)
@@ -99,6 +112,10 @@ export async function main(argv: string[]): Promise<number> {
         return await torchCmd(rest);
       case 'gpu':
         return await gpuCmd(rest);
+      case 'nsys':
+        return await nsysCmd(rest);
+      case 'ncu':
+        return await ncuCmd(rest);
       default:
         throw new UsageError(`unknown command "${command}" (see flamelens --help)`);
     }
@@ -128,8 +145,13 @@ async function analyze(args: string[]): Promise<number> {
   const kind = await detectFileKind(file);
   if (kind === 'torch-trace') return analyzeTorch(file, values.json === true, top);
   if (kind === 'nvidia-smi-csv' || kind === 'nvidia-smi-xml') return analyzeTelemetry(file, kind === 'nvidia-smi-csv' ? 'csv' : 'xml', values.json === true);
-  if (kind === 'nsys-sqlite' || kind === 'nsys-csv') return analyzeNsys(file, kind, values.json === true, top);
-  if (kind === 'ncu-csv') return analyzeNcu(file, values.json === true, top);
+  if (kind === 'nsys-sqlite' || kind === 'nsys-csv') return printNsys(kind === 'nsys-sqlite' ? await readNsysSqliteFile(file) : parseNsysStatsCsv(await fs.readFile(file, 'utf8'), file), file, values.json === true, top);
+  if (kind === 'nsys-rep') {
+    const sqlite = await exportNsysReport(file, { cacheDir: path.join(cacheDir(), 'nsys') });
+    return printNsys(await readNsysSqliteFile(sqlite), file, values.json === true, top);
+  }
+  if (kind === 'ncu-csv') return printNcu(await readNcuCsvFile(file), file, values.json === true, top);
+  if (kind === 'ncu-rep') return printNcu((await importNcuReport(file, { outputDir: path.join(cacheDir(), 'ncu', `${path.basename(file)}-${process.pid}`) })).parsed, file, values.json === true, top);
   const profile = await readProfile(file);
   const hot = analyzeHotPaths(profile, values.thread);
   const threadTotals = profile.threads.map((t) => ({ id: t.id, name: t.name, samples: t.weights.reduce((a, b) => a + b, 0) }));
@@ -174,8 +196,12 @@ async function analyzeTelemetry(file: string, kind: 'csv' | 'xml', json: boolean
   return 0;
 }
 
-async function analyzeNsys(file: string, kind: 'nsys-sqlite' | 'nsys-csv', json: boolean, top: number | undefined): Promise<number> {
-  const r = kind === 'nsys-sqlite' ? await readNsysSqliteFile(file) : parseNsysStatsCsv(await fs.readFile(file, 'utf8'), file);
+/** Where exports of reports the user opened go (never beside their files). */
+function cacheDir(): string {
+  return path.join(process.env.XDG_CACHE_HOME || path.join(homedir(), '.cache'), 'flamelens');
+}
+
+function printNsys(r: NsysReport, file: string, json: boolean, top: number | undefined): number {
   const n = top ?? Infinity;
   if (json) {
     process.stdout.write(JSON.stringify({
@@ -192,7 +218,7 @@ async function analyzeNsys(file: string, kind: 'nsys-sqlite' | 'nsys-csv', json:
   const out = process.stdout;
   const ms = (ns: number) => (ns / 1e6).toFixed(3);
   const short = (s: string) => (s.length > 110 ? `${s.slice(0, 107)}…` : s);
-  out.write(`${file}: Nsight Systems ${kind === 'nsys-sqlite' ? 'SQLite export' : 'stats CSV'}${r.version ? ` (${r.version})` : ''}: ${r.kernels.length} kernels, ${r.kernels.reduce((a, k) => a + k.calls, 0).toLocaleString('en-US')} launches\n\n`);
+  out.write(`${file}: Nsight Systems ${r.source === 'nsys-sqlite' ? 'SQLite export' : 'stats CSV'}${r.version ? ` (${r.version})` : ''}: ${r.kernels.length} kernels, ${r.kernels.reduce((a, k) => a + k.calls, 0).toLocaleString('en-US')} launches\n\n`);
   out.write(`${'time %'.padStart(7)} ${'total ms'.padStart(10)} ${'calls'.padStart(7)} ${'avg µs'.padStart(9)}  kernel\n`);
   for (const k of r.kernels.slice(0, top ?? 15)) out.write(`${k.timePct.toFixed(1).padStart(7)} ${ms(k.totalNs).padStart(10)} ${String(k.calls).padStart(7)} ${(k.avgNs / 1000).toFixed(1).padStart(9)}  ${short(k.name)}\n`);
   if (r.memoryTime.length > 0) {
@@ -208,8 +234,7 @@ async function analyzeNsys(file: string, kind: 'nsys-sqlite' | 'nsys-csv', json:
   return 0;
 }
 
-async function analyzeNcu(file: string, json: boolean, top: number | undefined): Promise<number> {
-  const r = parseNcuCsv(await fs.readFile(file, 'utf8'), file);
+function printNcu(r: NcuReport, file: string, json: boolean, top: number | undefined): number {
   const launches = r.launches.map((l) => ({ l, s: summarizeLaunch(l) }));
   const totals = kernelTotals(launches.map((x) => x.s));
   const fixes = findings(r);
@@ -227,7 +252,7 @@ async function analyzeNcu(file: string, json: boolean, top: number | undefined):
   }
   const out = process.stdout;
   if (r.launches.length === 0) {
-    out.write(`${file}: no kernels were profiled${r.messages.length ? ` (${r.messages[r.messages.length - 1]})` : ''}; check --kernel-name and --launch-count\n`);
+    out.write(`${file}: no kernels matched, nothing was profiled${r.messages.length ? ` (${r.messages[r.messages.length - 1]})` : ''}; check --kernel-name and --launch-count\n`);
     return 0;
   }
   const f = (v: number | undefined, d = 1) => (v === undefined ? '—' : v.toFixed(d));
@@ -339,6 +364,91 @@ async function gpuCmd(args: string[]): Promise<number> {
     });
     void monitor.start();
   });
+}
+
+/** The run folder, SIGINT handling and run.json shared by the nsys and ncu commands. */
+async function nsightRun(kind: 'nsys' | 'ncu', cmd: string[], go: (dir: string, signal: AbortSignal) => Promise<{ exitCode: number | null; cancelled: boolean; version?: string; output?: string; message?: string }>): Promise<{ dir: string; output?: string }> {
+  const name = path.basename(cmd.find((w, i) => i > 0 && /\.py$/.test(w)) ?? cmd[0]);
+  const run = await createRunDir(process.cwd(), name);
+  const controller = new AbortController();
+  const onSigint = () => {
+    process.stderr.write(`flamelens: stopping ${kind} (what it recorded so far is kept)…\n`);
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  const base: RunMetadata = {
+    schema: 1, id: run.id, name, kind, createdAt: new Date().toISOString(), status: 'running', command: cmd, cwd: process.cwd(),
+    sampler: kind, rateHz: 0, output: kind === 'nsys' ? 'report.sqlite' : 'report.details.csv', format: kind === 'nsys' ? 'nsys-sqlite' : 'ncu-csv',
+  };
+  await writeRunMetadata(run.dir, base);
+  try {
+    const r = await go(run.dir, controller.signal);
+    await writeRunMetadata(run.dir, {
+      ...base, finishedAt: new Date().toISOString(), exitCode: r.exitCode, samplerVersion: r.version, message: r.message,
+      status: r.cancelled ? 'cancelled' : r.output ? 'completed' : 'failed',
+    });
+    if (r.exitCode && !r.cancelled) process.stderr.write(`flamelens: the program exited with code ${r.exitCode}\n`);
+    return { dir: run.dir, output: r.output };
+  } catch (e) {
+    await writeRunMetadata(run.dir, { ...base, status: 'failed', finishedAt: new Date().toISOString(), message: e instanceof Error ? e.message : String(e) }).catch(() => undefined);
+    throw e;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+async function nsysCmd(args: string[]): Promise<number> {
+  const { own, cmd } = splitAtDoubleDash(args);
+  const { values } = parseArgs({ args: own, options: { trace: { type: 'string' }, 'nsys-arg': { type: 'string', multiple: true }, json: { type: 'boolean' }, top: { type: 'string' } } });
+  if (cmd.length === 0) throw new UsageError('nsys needs -- COMMAND [ARGS]');
+  const top = values.top !== undefined ? parsePositiveInt(values.top, '--top') : undefined;
+  const progress = (line: string, stream: 'stdout' | 'stderr') => (values.json || stream === 'stderr' ? process.stderr : process.stdout).write(line + '\n');
+  const run = await nsightRun('nsys', cmd, async (dir, signal) => {
+    const r = await runNsys({ command: cmd, outputDir: dir, cwd: process.cwd(), trace: values.trace, extraArgs: values['nsys-arg'], signal, onOutput: progress });
+    return { ...r, output: r.sqlite, message: r.sqlite ? undefined : `nsys wrote no report: ${r.stderrTail.trim().split('\n').pop() ?? ''}` };
+  });
+  if (!run.output) {
+    process.stderr.write(`flamelens: nsys wrote no report (see ${run.dir})\n`);
+    return 1;
+  }
+  printNsys(await readNsysSqliteFile(run.output), run.output, values.json === true, top);
+  if (!values.json) process.stdout.write(`${run.output}\n`);
+  return 0;
+}
+
+async function ncuCmd(args: string[]): Promise<number> {
+  const { own, cmd } = splitAtDoubleDash(args);
+  const { values } = parseArgs({
+    args: own,
+    options: {
+      'kernel-name': { type: 'string', short: 'k' }, 'launch-count': { type: 'string', short: 'c' }, set: { type: 'string' }, section: { type: 'string', multiple: true },
+      'ncu-arg': { type: 'string', multiple: true }, json: { type: 'boolean' }, top: { type: 'string' },
+    },
+  });
+  if (cmd.length === 0) throw new UsageError('ncu needs -- COMMAND [ARGS]');
+  const top = values.top !== undefined ? parsePositiveInt(values.top, '--top') : undefined;
+  const launchCount = values['launch-count'] !== undefined ? parsePositiveInt(values['launch-count'], '--launch-count') : undefined;
+  if (values['kernel-name'] !== undefined) {
+    try {
+      new RegExp(values['kernel-name']);
+    } catch (e) {
+      throw new UsageError(`--kernel-name is not a regular expression: ${(e as Error).message}`);
+    }
+  }
+  const progress = (line: string, stream: 'stdout' | 'stderr') => (values.json || stream === 'stderr' ? process.stderr : process.stdout).write(line + '\n');
+  let parsed: NcuReport | undefined;
+  const run = await nsightRun('ncu', cmd, async (dir, signal) => {
+    const r = await runNcu({ command: cmd, outputDir: dir, cwd: process.cwd(), set: values.set, sections: values.section, kernelRegex: values['kernel-name'], launchCount, extraArgs: values['ncu-arg'], signal, onOutput: progress });
+    parsed = r.parsed;
+    return { ...r, output: r.detailsCsv, message: r.report ? undefined : 'No kernels matched: nothing was profiled (check the kernel name filter and the launch count).' };
+  });
+  if (!run.output || !parsed) {
+    process.stderr.write(`flamelens: ncu wrote no report (see ${run.dir})\n`);
+    return 1;
+  }
+  printNcu(parsed, run.output, values.json === true, top);
+  if (!values.json) process.stdout.write(`${run.output}\n`);
+  return 0;
 }
 
 /** Splits `[own options] -- PYTHON [-m] SCRIPT [ARGS]` as record and torch take it. */

@@ -146,7 +146,65 @@ test('analyze --json on Nsight Compute CSV (real details page) prints launches w
   assert.deepEqual(out.kernels, [{ name: 'void unnamed>::gemm_tiled_kernel<32>(const float *, const float *, float *, int, int, int)', calls: 1, totalNs: 10195552 }]);
   const none = cli(['analyze', path.join(HANDMADE, 'handmade-ncu-no-kernels.csv')]);
   assert.equal(none.code, 0);
-  assert.match(none.stdout, /no kernels were profiled \(==WARNING== No kernels were profiled\.\)/);
+  assert.match(none.stdout, /no kernels matched, nothing was profiled \(==WARNING== No kernels were profiled\.\)/);
   const bad = cli(['analyze', path.join(HANDMADE, 'handmade-corrupt-line3.folded')]);
   assert.equal(bad.code, 1, 'other formats still route to their readers');
+});
+
+const STANDINS = path.join(ROOT, 'test', 'fixtures', 'bin');
+const withNsight = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({ ...process.env, PATH: `${STANDINS}${path.delimiter}${process.env.PATH}`, ...extra });
+
+test('flamelens nsys -- COMMAND: runs nsys profile (stand-in), keeps report, export and run.json, prints the kernels', () => {
+  const cwd = mkdtempSync(path.join(tmpdir(), 'flamelens-cli-nsys-'));
+  writeFileSync(path.join(cwd, 'train.py'), 'print("epoch 1")\n');
+  const log = path.join(cwd, 'nsys.log');
+  const r = cli(['nsys', '--trace', 'cuda,nvtx', '--nsys-arg=--sample=none', '--', 'python3', 'train.py'], cwd, withNsight({ FLAMELENS_FAKE_NSYS_LOG: log }));
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /epoch 1/);
+  assert.match(r.stdout, /Nsight Systems SQLite export \(2026\.2\.1\.210\): 41 kernels, 3,442 launches/);
+  assert.match(r.stdout, /GPU 0: busy [\d.]+ ms of [\d.]+ ms \(99\.3%\)/);
+  const profile = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l))[1];
+  assert.deepEqual(profile.slice(0, 2), ['profile', '--trace=cuda,nvtx']);
+  assert.ok(profile.includes('--sample=none'));
+  const [runId] = readdirSync(path.join(cwd, '.flamelens', 'runs'));
+  const meta = JSON.parse(readFileSync(path.join(cwd, '.flamelens', 'runs', runId, 'run.json'), 'utf8'));
+  assert.deepEqual([meta.kind, meta.status, meta.sampler, meta.samplerVersion, meta.output, meta.format, meta.name], ['nsys', 'completed', 'nsys', '2026.2.1.210-262137639646v0', 'report.sqlite', 'nsys-sqlite', 'train.py']);
+  assert.deepEqual(readdirSync(path.join(cwd, '.flamelens', 'runs', runId)).sort(), ['report.nsys-rep', 'report.sqlite', 'run.json']);
+  // The report opens again through the installed nsys, and with --json.
+  const again = cli(['analyze', path.join(cwd, '.flamelens', 'runs', runId, 'report.nsys-rep'), '--json', '--top', '3'], cwd, withNsight({ XDG_CACHE_HOME: path.join(cwd, 'cache') }));
+  assert.equal(again.code, 0, again.stderr);
+  assert.equal(JSON.parse(again.stdout).kernels.length, 3);
+  assert.ok(readdirSync(path.join(cwd, 'cache', 'flamelens', 'nsys')).some((f) => f.endsWith('.sqlite')));
+  // No nsys: one clear line, exit 1, and the failed run says why.
+  const noTool = cli(['nsys', '--', 'python3', 'train.py'], cwd, { ...process.env, PATH: '/usr/bin:/bin' });
+  assert.equal(noTool.code, 1);
+  assert.match(noTool.stderr, /^flamelens: Nsight Systems \(nsys\) was not found on PATH\. Install Nsight Systems/);
+  assert.equal(cli(['nsys', '--trace', 'cuda'], cwd, withNsight()).code, 2, 'no command is a usage error');
+});
+
+test('flamelens ncu --kernel-name REGEX --launch-count N -- COMMAND: the filter reaches ncu; launches and JSON; no match is a clear state', () => {
+  const cwd = mkdtempSync(path.join(tmpdir(), 'flamelens-cli-ncu-'));
+  writeFileSync(path.join(cwd, 'bench.py'), 'print("ok")\n');
+  const log = path.join(cwd, 'ncu.log');
+  const r = cli(['ncu', '--kernel-name', 'saxpy|gemm', '--launch-count', '1', '--json', '--', 'python3', 'bench.py'], cwd, withNsight({ FLAMELENS_FAKE_NCU_LOG: log }));
+  assert.equal(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout);
+  assert.equal(out.source, 'ncu');
+  assert.deepEqual(out.launches.map((l: { id: number; durationNs: number }) => [l.id, l.durationNs]), [[0, 292_928]]);
+  assert.match(out.launches[0].name, /saxpy_kernel/);
+  const args = JSON.parse(readFileSync(log, 'utf8').trim().split('\n')[1]);
+  assert.deepEqual(args.slice(0, 6), ['--set', 'detailed', '--kernel-name', 'regex:saxpy|gemm', '--launch-count', '1']);
+  const text = cli(['ncu', '--set', 'full', '--', 'python3', 'bench.py'], cwd, withNsight());
+  assert.equal(text.code, 0, text.stderr);
+  assert.match(text.stdout, /Nsight Compute details page, 2 launch\(es\), 2 kernel\(s\)/);
+  const none = cli(['ncu', '--kernel-name', 'flash_attn', '--', 'python3', 'bench.py'], cwd, withNsight());
+  assert.equal(none.code, 0, none.stderr);
+  assert.match(none.stdout, /no kernels matched, nothing was profiled \(==WARNING== No kernels were profiled\.\)/);
+  assert.equal(cli(['ncu', '--kernel-name', '(', '--', 'python3', 'bench.py'], cwd, withNsight()).code, 2, 'a broken regex is a usage error');
+  const perm = cli(['ncu', '--', 'python3', 'bench.py'], cwd, withNsight({ FLAMELENS_FAKE_NCU: 'no-permission' }));
+  assert.equal(perm.code, 1);
+  assert.match(perm.stderr, /ERR_NVGPUCTRPERM/);
+  const runs = readdirSync(path.join(cwd, '.flamelens', 'runs')).map((id) => JSON.parse(readFileSync(path.join(cwd, '.flamelens', 'runs', id, 'run.json'), 'utf8')));
+  assert.deepEqual(runs.map((m) => m.status).sort(), ['completed', 'completed', 'completed', 'failed']);
+  assert.ok(runs.some((m) => /No kernels matched/.test(m.message ?? '')));
 });

@@ -74,3 +74,31 @@ test('ncu: a run that profiled no kernel is an empty result with the warning; te
   assert.throws(() => parseNcuCsv('name,value\nx,1\n', 'x.csv'), /^FormatError: x\.csv:line 1: expected Nsight Compute CSV/);
   assert.throws(() => parseNcuCsv('"ID","Process ID","Kernel Name","Metric Name","Metric Value"\n"0","1","k","m","1\n', 'y.csv'), /y\.csv:line 2: bad CSV record: unterminated quoted cell/);
 });
+
+test('ncu roofline metrics (hand-made H100 raw page): ceilings from the peak metrics, position from per-cycle rates', () => {
+  const r = parseNcuCsv(read(path.join(HANDMADE, 'handmade-ncu-raw-page-roofline-h100.csv')), 'roofline.csv');
+  const [add, gemm] = r.launches.map(summarizeLaunch);
+  // 2 × 16,896 FMA/cycle × 1.76 GHz; 1,280 bytes/cycle × 2.62 GHz.
+  assert.ok(Math.abs(add.peakFlopsPerS! - 2 * 16896 * 1.76e9) < 1e6);
+  assert.ok(Math.abs(add.peakDramBytesPerS! - 1280 * 2.62e9) < 1e3);
+  assert.ok(Math.abs(add.flopsPerS! - 129.2 * 1.76e9) < 1e6, `${add.flopsPerS}`);
+  assert.ok(Math.abs(add.dramBytesPerS! - 50.33e6 / 18.5e-6) < 1e8);
+  assert.ok(add.arithmeticIntensity! > 0.05 && add.arithmeticIntensity! < 0.12, `elementwise add: ${add.arithmeticIntensity} FLOP/byte`);
+  assert.ok(Math.abs(gemm.flopsPerS! - 2 * 12628 * 1.76e9) < 1e6);
+  assert.ok(gemm.arithmeticIntensity! > 500, `SGEMM: ${gemm.arithmeticIntensity} FLOP/byte`);
+  // Below the roof: memory-bound under the bandwidth slope, compute-bound under the FP32 peak.
+  assert.ok(add.flopsPerS! < add.arithmeticIntensity! * add.peakDramBytesPerS!);
+  assert.ok(gemm.flopsPerS! < gemm.peakFlopsPerS!);
+});
+
+test('readNcuCsvFile: a raw page beside X.details.csv from another report (other kernels under the same IDs) is not merged', async () => {
+  const { mkdtempSync, copyFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { readNcuCsvFile } = await import('../../src/core/formats/ncuCsv');
+  const dir = mkdtempSync(path.join(tmpdir(), 'flamelens-ncu-'));
+  copyFileSync(path.join(HANDMADE, 'handmade-ncu-details-with-rules.csv'), path.join(dir, 'report.details.csv'));
+  const alone = await readNcuCsvFile(path.join(dir, 'report.details.csv'));
+  copyFileSync(path.join(HANDMADE, 'handmade-ncu-raw-page-two-launches.csv'), path.join(dir, 'report.raw.csv'));
+  const beside = await readNcuCsvFile(path.join(dir, 'report.details.csv'));
+  assert.deepEqual(beside.launches, alone.launches);
+});

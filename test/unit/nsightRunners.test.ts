@@ -9,6 +9,7 @@ import { runNsys, runNcu, exportNsysReport, importNcuReport } from '../../src/co
 import { ToolError } from '../../src/core/runners/findTool';
 import { readNsysSqliteFile } from '../../src/core/formats/nsysSqlite';
 import { summarizeLaunch } from '../../src/core/analysis/ncuSummary';
+import { readNcuCsvFile } from '../../src/core/formats/ncuCsv';
 import { ROOT } from './helpers';
 
 const BIN = path.join(ROOT, 'test', 'fixtures', 'bin');
@@ -108,7 +109,10 @@ test('runNcu: set, kernel regex and launch count reach ncu; both pages are impor
   assert.equal(s.smThroughputPct, 88.9);
   assert.ok(existsSync(r.detailsCsv!) && existsSync(r.rawCsv!));
   assert.ok(statSync(r.rawCsv!).size > 0);
-  assert.ok(r.parsed.messages.some((m) => m.startsWith('Report:')));
+  // The run folder's pages read back the same (the Runs view and `flamelens analyze` reopen them).
+  assert.deepEqual((await readNcuCsvFile(r.detailsCsv!)).launches, r.parsed.launches);
+  assert.ok(Object.keys(r.parsed.launches[0].metrics).length >= 12);
+  assert.ok(r.parsed.messages.some((m) => m.startsWith('==PROF== Report:')));
 });
 
 test('runNcu: defaults (detailed set, every launch); a filter that matches nothing is an empty report with the reason', async () => {
@@ -121,7 +125,7 @@ test('runNcu: defaults (detailed set, every launch); a filter that matches nothi
   const r = await runNcu({ command: ['python3', '-c', 'pass'], outputDir: none, cwd: none, kernelRegex: 'flash_attn', env: withTools() });
   assert.equal(r.report, undefined);
   assert.equal(r.parsed.launches.length, 0);
-  assert.ok(r.parsed.messages.includes('No kernels were profiled.'));
+  assert.ok(r.parsed.messages.includes('==WARNING== No kernels were profiled.'));
 });
 
 test('runNcu: missing counter permission is a ToolError with the fix', async () => {

@@ -24,6 +24,9 @@ export interface LaunchSummary {
   flopsPerS?: number;
   /** FLOPs per DRAM byte. */
   arithmeticIntensity?: number;
+  /** The device's FP32 and DRAM ceilings, from the roofline section's peak metrics. */
+  peakFlopsPerS?: number;
+  peakDramBytesPerS?: number;
 }
 
 export interface Finding {
@@ -70,6 +73,17 @@ function bytes(m: NcuMetric | undefined): number | undefined {
   return m.value * f;
 }
 
+/** Cycles per second in the units ncu prints (cycle/second … cycle/nsecond, Hz … GHz). */
+function perSecond(m: NcuMetric | undefined): number | undefined {
+  if (!m || typeof m.value !== 'number') return undefined;
+  const u = (m.unit ?? 'cycle/second').toLowerCase();
+  const hz = /^([kmgt]?)hz$/.exec(u);
+  if (hz) return m.value * ({ '': 1, k: 1e3, m: 1e6, g: 1e9, t: 1e12 } as Record<string, number>)[hz[1]];
+  const per = /\/(n|u|µ|m)?s(?:econd|ec)?$/.exec(u);
+  if (per) return m.value * (per[1] ? ({ n: 1e9, u: 1e6, 'µ': 1e6, m: 1e3 } as Record<string, number>)[per[1]] : 1);
+  return m.value;
+}
+
 export function summarizeLaunch(l: NcuLaunch): LaunchSummary {
   const d = durationNs(l);
   const read = bytes(metric(l, ['dram__bytes_read.sum', 'dram__bytes_op_read.sum']));
@@ -85,6 +99,18 @@ export function summarizeLaunch(l: NcuLaunch): LaunchSummary {
   };
   const parts = [count('f', [['add', 1], ['mul', 1], ['fma', 2]]), count('d', [['add', 1], ['mul', 1], ['fma', 2]]), count('h', [['add', 1], ['mul', 1], ['fma', 2]])];
   const flops = parts.some((p) => p !== undefined) ? parts.reduce((a: number, p) => a + (p ?? 0), 0) : undefined;
+  // The roofline section's own metrics: rates per elapsed cycle and the device's peaks.
+  const smHz = perSecond(metric(l, ['smsp__cycles_elapsed.avg.per_second', 'sm__cycles_elapsed.avg.per_second']));
+  const perCycle = ([['fadd', 1], ['fmul', 1], ['ffma', 2]] as [string, number][])
+    .map(([op, w]) => { const v = val(metric(l, [`smsp__sass_thread_inst_executed_op_${op}_pred_on.sum.per_cycle_elapsed`])); return v === undefined ? undefined : w * v; });
+  const flopsPerCycle = perCycle.some((v) => v !== undefined) ? perCycle.reduce((a: number, v) => a + (v ?? 0), 0) : undefined;
+  const peakFma = val(metric(l, ['sm__sass_thread_inst_executed_op_ffma_pred_on.sum.peak_sustained']));
+  const peakSmHz = perSecond(metric(l, ['sm__cycles_elapsed.avg.per_second'])) ?? smHz;
+  const peakDram = bytes(metric(l, ['dram__bytes.sum.peak_sustained']));
+  const dramHz = perSecond(metric(l, ['dram__cycles_elapsed.avg.per_second']));
+  const dramRate = bytesPerSecond(metric(l, ['dram__bytes.sum.per_second']));
+  const flopsPerS = flops !== undefined && d ? flops / (d / 1e9) : flopsPerCycle !== undefined && smHz ? flopsPerCycle * smHz : undefined;
+  const dramBytesPerS = dram !== undefined && d ? dram / (d / 1e9) : dramRate;
   const regs = val(metric(l, ['launch__registers_per_thread', 'Registers Per Thread']));
   return {
     id: l.id, name: l.name, durationNs: d,
@@ -95,11 +121,22 @@ export function summarizeLaunch(l: NcuLaunch): LaunchSummary {
     block: l.block ?? sizeText(val(metric(l, ['launch__block_size', 'Block Size']))),
     grid: l.grid ?? sizeText(val(metric(l, ['launch__grid_size', 'Grid Size']))),
     dramBytes: dram,
-    dramBytesPerS: dram !== undefined && d ? dram / (d / 1e9) : undefined,
+    dramBytesPerS,
     flops,
-    flopsPerS: flops !== undefined && d ? flops / (d / 1e9) : undefined,
-    arithmeticIntensity: flops !== undefined && dram ? flops / dram : undefined,
+    flopsPerS,
+    arithmeticIntensity: flops !== undefined && dram ? flops / dram : flopsPerS !== undefined && dramBytesPerS ? flopsPerS / dramBytesPerS : undefined,
+    peakFlopsPerS: peakFma !== undefined && peakSmHz ? 2 * peakFma * peakSmHz : undefined,
+    peakDramBytesPerS: peakDram !== undefined && dramHz ? peakDram * dramHz : undefined,
   };
+}
+
+/** Bytes per second in ncu's units (byte/second, Gbyte/second, byte/usecond, …). */
+function bytesPerSecond(m: NcuMetric | undefined): number | undefined {
+  if (!m || typeof m.value !== 'number' || !m.unit) return m && typeof m.value === 'number' ? m.value : undefined;
+  const [b, t] = m.unit.split('/');
+  const amount = bytes({ ...m, unit: b });
+  const rate = perSecond({ value: 1, unit: `x/${t ?? 'second'}` });
+  return amount === undefined || rate === undefined ? undefined : amount * rate;
 }
 
 const sizeText = (v: number | undefined) => (v === undefined ? undefined : String(v));

@@ -1,6 +1,7 @@
 /**
  * What kind of file a path holds, from its first bytes: a PyTorch trace, an nvidia-smi log, an
- * Nsight Systems SQLite export or `nsys stats` CSV, an Nsight Compute CSV, or
+ * Nsight Systems SQLite export or `nsys stats` CSV, an Nsight Compute CSV, an Nsight report
+ * (`.nsys-rep`/`.qdrep`/`.ncu-rep`, by name: their formats are NVIDIA's own), or
  * (anything else) a CPU profile for parseProfile to identify. Used by the CLI and the editor,
  * so both route a file the same way.
  */
@@ -11,7 +12,7 @@ import { isSqlite } from './nsysSqlite';
 import { looksLikeNcuCsv } from './ncuCsv';
 import { looksLikeNsysStats } from './nsysStatsCsv';
 
-export type FileKind = 'torch-trace' | 'nvidia-smi-csv' | 'nvidia-smi-xml' | 'nsys-sqlite' | 'nsys-csv' | 'ncu-csv' | 'cpu-profile';
+export type FileKind = 'torch-trace' | 'nvidia-smi-csv' | 'nvidia-smi-xml' | 'nsys-sqlite' | 'nsys-csv' | 'ncu-csv' | 'nsys-rep' | 'ncu-rep' | 'cpu-profile';
 
 export async function detectFileKind(file: string): Promise<FileKind> {
   let head: Buffer;
@@ -32,6 +33,9 @@ export async function detectFileKind(file: string): Promise<FileKind> {
   const text = head.toString('utf8');
   if (looksLikeNcuCsv(text)) return 'ncu-csv';
   if (looksLikeNsysStats(text, file)) return 'nsys-csv';
+  // NVIDIA's own binary report formats, read through the installed tools: known by their names.
+  if (/\.(nsys-rep|qdrep)$/i.test(file)) return 'nsys-rep';
+  if (/\.ncu-rep$/i.test(file)) return 'ncu-rep';
   const smi = detectNvidiaSmi(head.toString('utf8', 0, Math.min(head.length, 8192)));
   if (smi) return smi === 'csv' ? 'nvidia-smi-csv' : 'nvidia-smi-xml';
   return 'cpu-profile';

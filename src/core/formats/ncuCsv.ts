@@ -7,6 +7,7 @@
  * Program output, `==PROF==`/`==WARNING==` lines and a UTF-8 BOM before the header are skipped;
  * values may carry thousands separators. A run that profiled no kernel is a valid, empty result.
  */
+import { promises as fs } from 'node:fs';
 import { FormatError } from './formatError';
 import { parseCsvRecord, csvNumber } from './csvRecord';
 
@@ -147,4 +148,28 @@ export function parseNcuCsv(text: string, file: string): NcuReport {
     if (m.section) l.metrics[`${m.section} / ${name}`] = m;
   }
   return { source: 'ncu-csv', page, file, launches: [...launches.values()].sort((a, b) => a.id - b.id), messages };
+}
+
+/** The details page's launches (with rules), each with the raw page's metrics of the same ID added. */
+export function mergeNcuPages(details: NcuReport, raw: NcuReport): NcuReport {
+  const byId = new Map(raw.launches.map((l) => [l.id, l]));
+  const launches = details.launches.map((l) => {
+    const r = byId.get(l.id);
+    // Pages of one report share IDs; a raw page of another report does not share the names too.
+    return r && r.name === l.name ? { ...l, metrics: { ...r.metrics, ...l.metrics } } : l;
+  });
+  // A details page without launches (no sections requested) still has the raw page's.
+  return { ...details, launches: launches.length ? launches : raw.launches, messages: [...new Set([...details.messages, ...raw.messages])] };
+}
+
+/**
+ * A CSV page from a file; `X.details.csv` with a `X.raw.csv` beside it (as flamelens' runs and
+ * imports write them) is read with the raw page merged in.
+ */
+export async function readNcuCsvFile(file: string): Promise<NcuReport> {
+  const details = parseNcuCsv(await fs.readFile(file, 'utf8'), file);
+  if (!/\.details\.csv$/i.test(file)) return details;
+  const rawFile = file.replace(/\.details\.csv$/i, '.raw.csv');
+  const raw = await fs.readFile(rawFile, 'utf8').catch(() => undefined);
+  return raw === undefined ? details : mergeNcuPages(details, parseNcuCsv(raw, rawFile));
 }

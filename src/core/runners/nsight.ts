@@ -17,7 +17,7 @@ import { createHash } from 'node:crypto';
 import { execa } from 'execa';
 import { findExecutable, ToolError } from './findTool';
 import { runChild, type ChildOptions } from './runChild';
-import { parseNcuCsv, type NcuReport } from '../formats/ncuCsv';
+import { parseNcuCsv, mergeNcuPages, type NcuReport } from '../formats/ncuCsv';
 
 export interface NsysRunOptions extends ChildOptions<'nsys'> {
   /** flamelens.nsys.path, or empty for PATH. */
@@ -61,7 +61,8 @@ export interface NcuRunResult {
   version?: string;
   /** The `.ncu-rep`; undefined when no kernel was profiled. */
   report?: string;
-  /** The details and raw pages as CSV files in the output folder. */
+  /** The details and raw pages as CSV files in the output folder (details only, with ncu's
+   *  messages, when no kernel was profiled). */
   detailsCsv?: string;
   rawCsv?: string;
   /** Both pages merged; empty (with the tool's messages) when no kernel matched. */
@@ -167,12 +168,16 @@ export async function runNcu(o: NcuRunOptions): Promise<NcuRunResult> {
       'Run as root, or let all users profile: set `options nvidia NVreg_RestrictProfilingToAdminUsers=0` in /etc/modprobe.d and reboot (https://developer.nvidia.com/ERR_NVGPUCTRPERM).');
   }
   const report = `${base}.ncu-rep`;
-  const messages = said.map((l) => l.replace(/^==(PROF|WARNING|ERROR)==\s*/, '').trim());
+
   if (!(await exists(report))) {
-    return { command: r.command, exitCode: r.exitCode, cancelled: r.cancelled, version, parsed: { source: 'ncu-csv', page: 'details', file: report, launches: [], messages }, stderrTail: r.stderrTail };
+    // What `ncu --csv` prints when nothing matched: its messages and no rows. Kept as the run's
+    // details page, so the run reopens as "no kernels matched" rather than as a missing file.
+    const detailsCsv = `${base}.details.csv`;
+    await fs.writeFile(detailsCsv, said.join('\n') + '\n');
+    return { command: r.command, exitCode: r.exitCode, cancelled: r.cancelled, version, detailsCsv, parsed: { source: 'ncu-csv', page: 'details', file: detailsCsv, launches: [], messages: said }, stderrTail: r.stderrTail };
   }
   const pages = await importNcuReport(report, { exe, env: o.env, outputDir: o.outputDir });
-  return { command: r.command, exitCode: r.exitCode, cancelled: r.cancelled, version, report, ...pages, parsed: { ...pages.parsed, messages: [...messages, ...pages.parsed.messages] }, stderrTail: r.stderrTail };
+  return { command: r.command, exitCode: r.exitCode, cancelled: r.cancelled, version, report, ...pages, parsed: { ...pages.parsed, messages: [...said, ...pages.parsed.messages] }, stderrTail: r.stderrTail };
 }
 
 /**
@@ -195,15 +200,4 @@ export async function importNcuReport(report: string, o: { exe?: string; ncuPath
   await fs.writeFile(detailsCsv, details.stdout);
   await fs.writeFile(rawCsv, raw.stdout);
   return { detailsCsv, rawCsv, parsed: mergeNcuPages(parseNcuCsv(details.stdout, detailsCsv), parseNcuCsv(raw.stdout, rawCsv)) };
-}
-
-/** The details page's launches (with rules), each with the raw page's metrics of the same ID added. */
-export function mergeNcuPages(details: NcuReport, raw: NcuReport): NcuReport {
-  const byId = new Map(raw.launches.map((l) => [l.id, l]));
-  const launches = details.launches.map((l) => {
-    const r = byId.get(l.id);
-    return r ? { ...l, metrics: { ...r.metrics, ...l.metrics } } : l;
-  });
-  // A details page without launches (no sections requested) still has the raw page's.
-  return { ...details, launches: launches.length ? launches : raw.launches, messages: [...new Set([...details.messages, ...raw.messages])] };
 }

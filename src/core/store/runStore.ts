@@ -11,7 +11,7 @@ export interface RunMetadata {
   schema: 1;
   id: string;
   name: string;
-  kind: 'cpu' | 'torch';
+  kind: 'cpu' | 'torch' | 'nsys' | 'ncu';
   createdAt: string;
   finishedAt?: string;
   status: 'running' | 'completed' | 'cancelled' | 'failed';
@@ -20,7 +20,7 @@ export interface RunMetadata {
   message?: string;
   command: string[];
   cwd: string;
-  sampler: 'py-spy' | 'builtin' | 'torch-profiler';
+  sampler: 'py-spy' | 'builtin' | 'torch-profiler' | 'nsys' | 'ncu';
   samplerVersion?: string;
   rateHz: number;
   durationS?: number;
@@ -29,7 +29,7 @@ export interface RunMetadata {
   pythonVersion?: string;
   /** File name of the profile inside the run folder. */
   output: string;
-  format: 'collapsed' | 'speedscope' | 'torch-trace';
+  format: 'collapsed' | 'speedscope' | 'torch-trace' | 'nsys-sqlite' | 'ncu-csv';
   samples?: number;
   fallbackReason?: string;
 }
