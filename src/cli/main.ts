@@ -13,10 +13,10 @@ import { readTorchTrace } from '../core/formats/torchTrace';
 import { detectFileKind } from '../core/formats/detectFile';
 import { analyzeTorchTrace } from '../core/analysis/torchAnalysis';
 import { readNsysSqliteFile } from '../core/formats/nsysSqlite';
-import { parseNsysStatsCsv } from '../core/formats/nsysStatsCsv';
-import { readNcuCsvFile, type NcuLaunch, type NcuReport } from '../core/formats/ncuCsv';
+import type { NcuLaunch, NcuReport } from '../core/formats/ncuCsv';
 import type { NsysReport } from '../core/model/kernels';
-import { runNsys, runNcu, exportNsysReport, importNcuReport } from '../core/runners/nsight';
+import { runNsys, runNcu } from '../core/runners/nsight';
+import { openNsightFile } from '../core/runners/openNsightFile';
 import { homedir } from 'node:os';
 import { summarizeLaunch, kernelTotals, findings } from '../core/analysis/ncuSummary';
 import { buildTraceView } from '../core/analysis/torchView';
@@ -145,13 +145,8 @@ async function analyze(args: string[]): Promise<number> {
   const kind = await detectFileKind(file);
   if (kind === 'torch-trace') return analyzeTorch(file, values.json === true, top);
   if (kind === 'nvidia-smi-csv' || kind === 'nvidia-smi-xml') return analyzeTelemetry(file, kind === 'nvidia-smi-csv' ? 'csv' : 'xml', values.json === true);
-  if (kind === 'nsys-sqlite' || kind === 'nsys-csv') return printNsys(kind === 'nsys-sqlite' ? await readNsysSqliteFile(file) : parseNsysStatsCsv(await fs.readFile(file, 'utf8'), file), file, values.json === true, top);
-  if (kind === 'nsys-rep') {
-    const sqlite = await exportNsysReport(file, { cacheDir: path.join(cacheDir(), 'nsys') });
-    return printNsys(await readNsysSqliteFile(sqlite), file, values.json === true, top);
-  }
-  if (kind === 'ncu-csv') return printNcu(await readNcuCsvFile(file), file, values.json === true, top);
-  if (kind === 'ncu-rep') return printNcu((await importNcuReport(file, { outputDir: path.join(cacheDir(), 'ncu', `${path.basename(file)}-${process.pid}`) })).parsed, file, values.json === true, top);
+  const nsight = await openNsightFile(file, { cacheDir: cacheDir() }, kind);
+  if (nsight) return nsight.kind === 'nsys' ? printNsys(nsight.report, file, values.json === true, top) : printNcu(nsight.report, file, values.json === true, top);
   const profile = await readProfile(file);
   const hot = analyzeHotPaths(profile, values.thread);
   const threadTotals = profile.threads.map((t) => ({ id: t.id, name: t.name, samples: t.weights.reduce((a, b) => a + b, 0) }));

@@ -63,3 +63,35 @@ export function viewConfig(scope?: vscode.ConfigurationScope): ViewConfig {
     openSourceOnClick: c.get<boolean>('flameGraph.openSourceOnClick', true),
   };
 }
+
+export interface NsightConfig {
+  nsysPath: string;
+  nsysTrace: string;
+  nsysExtraArgs: string[];
+  ncuPath: string;
+  ncuSet: string;
+  ncuSections: string[];
+  ncuLaunchCount: number;
+  ncuExtraArgs: string[];
+}
+
+function programArgs(cfg: vscode.WorkspaceConfiguration, key: string): string[] {
+  const inspected = cfg.inspect<string[]>(key);
+  const v = vscode.workspace.isTrusted ? cfg.get<string[]>(key, []) : inspected?.globalValue ?? [];
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+}
+
+export function nsightConfig(scope?: vscode.ConfigurationScope): NsightConfig {
+  const c = vscode.workspace.getConfiguration('flamelens', scope);
+  const count = c.get<number>('ncu.launchCount', 20);
+  return {
+    nsysPath: programSetting(c, 'nsys.path'),
+    nsysTrace: c.get<string>('nsys.trace', 'cuda,nvtx,osrt') || 'cuda,nvtx,osrt',
+    nsysExtraArgs: programArgs(c, 'nsys.extraArgs'),
+    ncuPath: programSetting(c, 'ncu.path'),
+    ncuSet: c.get<string>('ncu.set', 'detailed') || 'detailed',
+    ncuSections: (c.get<string[]>('ncu.sections', []) ?? []).filter((x) => typeof x === 'string' && x.trim()),
+    ncuLaunchCount: Number.isInteger(count) && count > 0 ? count : 20,
+    ncuExtraArgs: programArgs(c, 'ncu.extraArgs'),
+  };
+}

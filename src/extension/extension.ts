@@ -8,12 +8,14 @@ import * as vscode from 'vscode';
 import * as profiling from './profiling/register';
 import * as torch from './torch/register';
 import * as gpu from './gpu/register';
+import * as nsight from './nsight/register';
 import { ActiveRuns } from './activeRuns';
 
 export interface FlamelensApi {
   profiling: profiling.ProfilingApi;
   torch: torch.TorchApi;
   gpu: gpu.GpuApi;
+  nsight: nsight.NsightApi;
 }
 
 export function activate(context: vscode.ExtensionContext): FlamelensApi {
@@ -21,7 +23,7 @@ export function activate(context: vscode.ExtensionContext): FlamelensApi {
   const activeRuns = new ActiveRuns();
   context.subscriptions.push(activeRuns);
   const cpu = profiling.register(context, log, activeRuns);
-  const api: FlamelensApi = { profiling: cpu, torch: torch.register(context, log, cpu, activeRuns), gpu: gpu.register(context, log, activeRuns) };
+  const api: FlamelensApi = { profiling: cpu, torch: torch.register(context, log, cpu, activeRuns), gpu: gpu.register(context, log, activeRuns), nsight: nsight.register(context, log, cpu, activeRuns) };
   log.info(`flamelens ${context.extension.packageJSON.version as string} activated`);
   return api;
 }

@@ -6,6 +6,7 @@ import type { ProfileRpc, ProfileSummary } from '../core/analysis/profileSession
 import type { RankRow, TraceViewData } from '../core/analysis/torchView';
 import type { GpuProcess, GpuSample, HostSample } from '../core/model/telemetry';
 import type { ClusterGpu } from '../core/formats/prometheusQuery';
+import type { NsysViewData, NcuViewData, NcuComparisonData } from '../core/analysis/nsightView';
 
 export interface GpuState {
   kind: string;
@@ -47,7 +48,9 @@ export type ToHost =
   | { type: 'exportCsv'; name: string; csv: string }
   | { type: 'openFlameGraph' }
   | { type: 'gpuExport'; format: 'csv' | 'json' }
-  | { type: 'clusterRefresh'; node?: string; minutes: number };
+  | { type: 'clusterRefresh'; node?: string; minutes: number }
+  /** Nsight Compute view: pick a second report to compare with (the view's is "after"). */
+  | { type: 'ncuCompare' };
 
 /** Host → webview. */
 export type ToWebview =
@@ -58,6 +61,8 @@ export type ToWebview =
   | { type: 'traceInit'; data: TraceViewData; interactive: boolean; ranks?: RankRow[] }
   | { type: 'gpuInit'; intervalMs: number; history: { index: number; samples: GpuSample[] }[]; host: HostSample[]; snapshot: GpuSnapshot }
   | { type: 'gpuUpdate'; gpus: GpuSample[]; host?: HostSample; snapshot: GpuSnapshot }
+  | { type: 'nsysInit'; data: NsysViewData }
+  | { type: 'ncuInit'; data: NcuViewData; comparison?: NcuComparisonData }
   | { type: 'clusterData'; base: string; gpus: ClusterGpu[]; error?: string; node?: string; history?: Partial<Record<ClusterField, [number, [number, number][]][]>> };
 
 /** Answers one request with a session's method; errors become a failed response. */

@@ -21,7 +21,7 @@ export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions 
   };
 }
 
-export function flameGraphHtml(webview: vscode.Webview, extensionUri: vscode.Uri, title: string, bundle: 'flamegraph' | 'torch' | 'gpu' = 'flamegraph'): string {
+export function flameGraphHtml(webview: vscode.Webview, extensionUri: vscode.Uri, title: string, bundle: 'flamegraph' | 'torch' | 'gpu' | 'nsight' = 'flamegraph'): string {
   const nonce = randomBytes(16).toString('base64');
   const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', `${bundle}.js`));
   const style = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', 'flamegraph.css'));
@@ -85,6 +85,7 @@ export function connectFlameGraph(webview: vscode.Webview, extensionUri: vscode.
       case 'openFlameGraph':
       case 'gpuExport':
       case 'clusterRefresh':
+      case 'ncuCompare':
         return; // the trace view's and the GPU views' messages
       default: {
         const never: never = m;

@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { readProfile } from '../../core/formats/readProfile';
+import { NSIGHT_KINDS } from '../../core/runners/openNsightFile';
 import { detectFileKind } from '../../core/formats/detectFile';
 import { recordProfile, type RecordTarget, type RecordResult } from '../../core/runners/recordProfile';
 import { ToolError } from '../../core/runners/findTool';
@@ -307,9 +308,13 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
         target = picked?.[0];
       }
       if (!target) return;
-      // PyTorch traces open in their own view; everything else as a flame graph.
-      const viewType = (await detectFileKind(target.fsPath)) === 'torch-trace' ? 'flamelens.torchTrace' : PROFILE_EDITOR_VIEW_TYPE;
-      await vscode.commands.executeCommand('vscode.openWith', target, viewType);
+      // PyTorch traces and Nsight files open in their own views; everything else as a flame graph.
+      const kind = await detectFileKind(target.fsPath);
+      if (NSIGHT_KINDS.includes(kind)) {
+        await vscode.commands.executeCommand('flamelens.openNsightReport', target.fsPath);
+        return;
+      }
+      await vscode.commands.executeCommand('vscode.openWith', target, kind === 'torch-trace' ? 'flamelens.torchTrace' : PROFILE_EDITOR_VIEW_TYPE);
     }),
 
     vscode.commands.registerCommand('flamelens.toggleHotPaths', async () => {

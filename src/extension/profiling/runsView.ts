@@ -15,7 +15,7 @@ export class RunItem extends vscode.TreeItem {
     this.tooltip.appendText([
       `${m.name} (${m.status})`,
       m.command.length ? `command: ${m.command.join(' ')}` : m.pid ? `attached to pid ${m.pid}` : '',
-      `sampler: ${m.sampler}${m.samplerVersion ? ` ${m.samplerVersion}` : ''} at ${m.rateHz} Hz`,
+      `${m.kind === 'nsys' || m.kind === 'ncu' ? 'tool' : 'sampler'}: ${m.sampler}${m.samplerVersion ? ` ${m.samplerVersion}` : ''}${m.rateHz ? ` at ${m.rateHz} Hz` : ''}`,
       m.interpreter ? `interpreter: ${m.interpreter}${m.pythonVersion ? ` (Python ${m.pythonVersion})` : ''}` : '',
       m.message ?? '',
       `folder: ${run.dir}`,
@@ -29,6 +29,12 @@ export class RunItem extends vscode.TreeItem {
       this.iconPath = new vscode.ThemeIcon(m.status === 'failed' ? 'error' : 'zap');
       if (m.status === 'completed' || m.status === 'cancelled') {
         this.command = { command: 'flamelens.openTorchTrace', title: 'Open Trace', arguments: [path.join(run.dir, m.output)] };
+      }
+    } else if (m.kind === 'nsys' || m.kind === 'ncu') {
+      this.description = `${this.description} · ${m.kind === 'nsys' ? 'Nsight Systems' : 'Nsight Compute'}`;
+      this.iconPath = new vscode.ThemeIcon(m.status === 'failed' ? 'error' : m.status === 'running' ? 'loading~spin' : 'circuit-board');
+      if (m.status === 'completed' || m.status === 'cancelled') {
+        this.command = { command: 'flamelens.openNsightReport', title: 'Open Report', arguments: [path.join(run.dir, m.output)] };
       }
     } else if (m.status !== 'failed' && m.status !== 'running') {
       this.command = { command: 'flamelens.openRun', title: 'Open Run', arguments: [this] };

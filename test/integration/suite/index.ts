@@ -5,6 +5,7 @@ import Mocha from 'mocha';
 import { registerProfilingSuite } from './profiling.test';
 import { registerTorchSuite } from './torch.test';
 import { registerGpuSuite } from './gpu.test';
+import { registerNsightSuite } from './nsight.test';
 
 export const report: string[] = [];
 
@@ -14,6 +15,7 @@ export function run(): Promise<number> {
   registerProfilingSuite();
   registerTorchSuite();
   registerGpuSuite();
+  registerNsightSuite();
   return new Promise((resolve) => {
     const runner = mocha.run((failures) => resolve(failures));
     runner.on('pass', (t) => report.push(`ok - ${t.fullTitle()} (${t.duration ?? 0} ms)`));
