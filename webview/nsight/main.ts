@@ -150,6 +150,14 @@ function renderNsys(root: HTMLElement, d: NsysViewData, exportCsv: (name: string
   document.body.dataset.flamelensReady = '1';
 }
 
+/** Log-axis labels at 1, 2 and 5 of each decade only, in plain short numbers (0.01, 2, 500, 10k). */
+function logTick(value: number | string): string {
+  const v = Number(value);
+  const lead = v / 10 ** Math.floor(Math.log10(v) + 1e-9);
+  if (![1, 2, 5].some((d) => Math.abs(lead - d) < 1e-6)) return '';
+  return v >= 1e3 ? `${v / 1e3 >= 1e3 ? `${v / 1e6}M` : `${v / 1e3}k`}` : String(Number(v.toPrecision(3)));
+}
+
 function renderRoofline(section: HTMLElement, d: NcuViewData): void {
   const points = d.launches.filter((l) => l.arithmeticIntensity !== undefined && l.flopsPerS !== undefined);
   if (points.length === 0) {
@@ -182,8 +190,8 @@ function renderRoofline(section: HTMLElement, d: NcuViewData): void {
     options: {
       animation: false, maintainAspectRatio: false,
       scales: {
-        x: { type: 'logarithmic', min: xMin, max: xMax, title: { display: true, text: 'arithmetic intensity (FLOP per DRAM byte)', color: fg }, ticks: { color: fg } },
-        y: { type: 'logarithmic', title: { display: true, text: 'GFLOP/s', color: fg }, ticks: { color: fg } },
+        x: { type: 'logarithmic', min: xMin, max: xMax, title: { display: true, text: 'arithmetic intensity (FLOP per DRAM byte)', color: fg }, ticks: { color: fg, callback: logTick } },
+        y: { type: 'logarithmic', title: { display: true, text: 'GFLOP/s', color: fg }, ticks: { color: fg, callback: logTick } },
       },
       plugins: { legend: { labels: { color: fg } } },
     },

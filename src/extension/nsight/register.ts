@@ -15,7 +15,7 @@ import { splitCommandLine } from '../../core/runners/commandLine';
 import { createRunDir, writeRunMetadata, type RunEntry, type RunMetadata } from '../../core/store/runStore';
 import type { ToHost, ToWebview } from '../../shared/protocol';
 import { flameGraphHtml, webviewOptions } from '../profiling/flameGraphWebview';
-import { nsightConfig } from '../config';
+import { nsightConfig, profilerConfig } from '../config';
 import { resolveInterpreter } from '../python/interpreter';
 
 export const NSIGHT_REPORT_VIEW_TYPE = 'flamelens.nsightReport';
@@ -101,7 +101,7 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
     const key = `flamelens.${kind}.lastCommand`;
     let suggestion = context.workspaceState.get<string>(key, '');
     if (!suggestion && active?.scheme === 'file' && /\.py$/i.test(active.fsPath)) {
-      const python = await resolveInterpreter(active, '', log);
+      const python = await resolveInterpreter(active, profilerConfig(active).pythonPath, log);
       const rel = folder ? path.relative(folder.uri.fsPath, active.fsPath) : active.fsPath;
       suggestion = `${python} ${/\s/.test(rel) ? `"${rel}"` : rel}`;
     }
