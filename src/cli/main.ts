@@ -205,6 +205,7 @@ function printNsys(r: NsysReport, file: string, json: boolean, top: number | und
       api: r.api.slice(0, n).map((a) => ({ name: a.name, calls: a.calls, totalNs: a.totalNs })),
       memory: r.memoryTime.map((m) => ({ name: m.name, calls: m.calls, totalNs: m.totalNs, bytes: m.totalBytes ?? r.memorySize.find((x) => x.name === m.name)?.totalBytes ?? null })),
       nvtx: r.nvtx.slice(0, n).map((x) => ({ name: x.name, style: x.style ?? null, calls: x.calls, totalNs: x.totalNs })),
+      ...(r.nvtxOperators ? { nvtxOperators: r.nvtxOperators.slice(0, n).map((x) => ({ name: x.name, style: x.style ?? null, calls: x.calls, totalNs: x.totalNs, medianNs: x.medianNs })) } : {}),
       devices: r.devices.map((d) => ({ device: d.deviceId, name: d.name ?? null, busyNs: d.busyNs, spanNs: d.endNs - d.startNs })),
       skipped: r.skipped,
     }, null, 2) + '\n');

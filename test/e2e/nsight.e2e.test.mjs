@@ -44,8 +44,13 @@ async function answerInput(page, text, expectTitle) {
 async function pickFile(page, file) {
   const input = page.locator('.quick-input-widget input');
   await input.waitFor({ state: 'visible', timeout: 15_000 });
-  await input.fill(file);
-  await page.waitForTimeout(400);
+  // The dialog first fills in its folder; typing before that is overwritten.
+  await page.waitForFunction(() => (document.querySelector('.quick-input-widget input')?.value ?? '').startsWith('/'), undefined, { timeout: 15_000 });
+  await page.waitForTimeout(300);
+  for (let i = 0; i < 5 && (await input.inputValue()) !== file; i++) {
+    await input.fill(file);
+    await page.waitForTimeout(400);
+  }
   await input.press('Enter');
 }
 
@@ -88,6 +93,9 @@ test('Nsight Systems and Nsight Compute from the command palette: tables, timeli
     assert.ok(transfers.some((r) => r[0] === 'Host-to-Device' && /GB$/.test(r[5])), 'transfers by direction with bytes');
     await nsys.click('#tab-nvtx-table');
     assert.ok((await tableRows(nsys, '#nvtx-table')).length > 0, 'NVTX ranges');
+    await nsys.click('#tab-nvtx-operators-table');
+    const ops = await tableRows(nsys, '#nvtx-operators-table');
+    assert.ok(ops.length > 0 && ops.every((r) => !/op_id = /.test(r[8])), 'PyTorch ranges grouped by operator');
     await page.screenshot({ path: path.join(ARTIFACTS, 'nsight-systems-view.png') });
 
     // Nsight Compute: the command line and the kernel filter typed into its prompts reach ncu.

@@ -144,3 +144,28 @@ test('nsys stats CSV: 2021-era report names and columns, and one report per file
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('nsys SQLite: PyTorch emit_nvtx ranges are also grouped by operator (suffixes "op_id = N" removed), checked against Python sqlite3', async () => {
+  const { readNsysSqliteFile, nvtxOperatorName } = await import('../../src/core/formats/nsysSqlite');
+  const { buildNsysView, NVTX_ROWS } = await import('../../src/core/analysis/nsightView');
+  assert.equal(nvtxOperatorName('aten::linear, seq = 12, op_id = 314279, sizes = [[64, 128]]'), 'aten::linear');
+  assert.equal(nvtxOperatorName('train step 3'), 'train step 3');
+  const script = `import sqlite3, sys, re, json
+c = sqlite3.connect(sys.argv[1])
+g = {}
+for text, tid, s, e in c.execute("select n.text, n.textId, n.start, n.end from NVTX_EVENTS n where n.end is not null and n.eventType in (59, 60)"):
+    name = text if text is not None else c.execute("select value from StringIds where id = ?", (tid,)).fetchone()[0]
+    name = re.split(r", (?:seq|op_id|sizes|input_op_ids) = ", name)[0]
+    a = g.setdefault(name, [0, 0]); a[0] += 1; a[1] += e - s
+print(json.dumps(g))`;
+  const expected = JSON.parse(execFileSync('python3', ['-c', script, SQLITE], { encoding: 'utf8' })) as Record<string, [number, number]>;
+  const r = await readNsysSqliteFile(SQLITE);
+  assert.ok(r.nvtxOperators, 'grouped: the names carry op_id suffixes');
+  assert.equal(r.nvtxOperators.length, Object.keys(expected).length);
+  assert.ok(r.nvtxOperators.length < r.nvtx.length / 10, `${r.nvtxOperators.length} operators for ${r.nvtx.length} ranges`);
+  for (const op of r.nvtxOperators) assert.deepEqual([op.calls, op.totalNs], expected[op.name], op.name);
+  const view = buildNsysView(r, 'h100');
+  assert.equal(view.nvtx.length, Math.min(NVTX_ROWS, r.nvtx.length));
+  assert.equal(view.nvtxCount, r.nvtx.length);
+  assert.ok(JSON.stringify(view).length < 1.5e6, 'the message to the webview stays small');
+});

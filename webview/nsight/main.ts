@@ -143,7 +143,8 @@ function renderNsys(root: HTMLElement, d: NsysViewData, exportCsv: (name: string
     pane('kernels-table', 'Kernels', d.kernels, durationColumns('Kernel'), 'kernels.csv', 'No CUDA kernels in this report (was the cuda trace on?).', /kern/),
     pane('api-table', 'CUDA API', d.api, durationColumns('API call'), 'cuda-api.csv', 'No CUDA API calls in this report.', /api/),
     { id: 'transfers-table', label: `Memory transfers (${d.transfers.length})`, body: d.transfers.length ? table('transfers-table', 'Memory transfers (time and bytes by direction)', d.transfers, transferColumns, (c) => exportCsv('memory-transfers.csv', c), 2) : empty('transfers-table', 'Memory transfers', skippedFor(/mem/) ?? 'No memory copies or sets in this report.') },
-    pane('nvtx-table', 'NVTX ranges', d.nvtx, [...durationColumns<typeof d.nvtx[number]>('Range'), { title: 'Style', value: (r) => r.style }], 'nvtx.csv', 'No NVTX ranges in this report (annotate with torch.cuda.nvtx.range or nvtx.annotate).', /nvtx/),
+    ...(d.nvtxOperators ? [pane('nvtx-operators-table', 'NVTX by operator', d.nvtxOperators, [...durationColumns<typeof d.nvtx[number]>('Operator'), { title: 'Style', value: (r) => r.style }], 'nvtx-operators.csv', '', /nvtx/)] : []),
+    { ...pane('nvtx-table', d.nvtx.length < d.nvtxCount ? `NVTX ranges (longest ${d.nvtx.length} of ${d.nvtxCount.toLocaleString('en-US')})` : 'NVTX ranges', d.nvtx, [...durationColumns<typeof d.nvtx[number]>('Range'), { title: 'Style', value: (r) => r.style }], 'nvtx.csv', 'No NVTX ranges in this report (annotate with torch.cuda.nvtx.range or nvtx.annotate).', /nvtx/), label: `NVTX ranges (${d.nvtxCount.toLocaleString('en-US')})` },
     pane('osrt-table', 'OS runtime', d.osrt, durationColumns('Call'), 'os-runtime.csv', 'No OS runtime calls in this report (trace osrt).', /osrt/),
   ]);
   if (d.skipped.length) root.append(el('p', { class: 'hint', id: 'skipped' }, `Not in this report: ${d.skipped.join('; ')}`));

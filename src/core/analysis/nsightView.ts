@@ -34,6 +34,9 @@ export interface NsysViewData {
   api: DurationStat[];
   transfers: TransferRow[];
   nvtx: NvtxStat[];
+  /** How many ranges the report has; `nvtx` holds the longest NVTX_ROWS of them when grouped. */
+  nvtxCount: number;
+  nvtxOperators?: NvtxStat[];
   osrt: DurationStat[];
   devices: DeviceTimeline[];
   skipped: string[];
@@ -69,6 +72,9 @@ export function transferDirection(name: string): string {
   return m[1].toLowerCase() === 'memset' ? 'memset' : (m[2] ?? 'memcpy');
 }
 
+/** With ranges grouped by operator, the per-call ranges sent to the view (the longest first). */
+export const NVTX_ROWS = 1000;
+
 export function buildNsysView(r: NsysReport, title: string): NsysViewData {
   const sizes = new Map(r.memorySize.map((m) => [m.name, m]));
   const transfers = r.memoryTime.map((m): TransferRow => {
@@ -81,7 +87,8 @@ export function buildNsysView(r: NsysReport, title: string): NsysViewData {
   return {
     kind: 'nsys', title, source: r.source, version: r.version,
     launches: r.kernels.reduce((a, k) => a + k.calls, 0),
-    kernels: r.kernels, api: r.api, transfers, nvtx: r.nvtx, osrt: r.osrt, devices: r.devices, skipped: r.skipped,
+    kernels: r.kernels, api: r.api, transfers, osrt: r.osrt, devices: r.devices, skipped: r.skipped,
+    nvtx: r.nvtxOperators ? [...r.nvtx].sort((a, b) => b.totalNs - a.totalNs).slice(0, NVTX_ROWS) : r.nvtx, nvtxCount: r.nvtx.length, nvtxOperators: r.nvtxOperators,
   };
 }
 

@@ -165,6 +165,14 @@ function readDb(db: Database, file: string): NsysReport {
     return { ...s, name, style };
   });
   if (nvtx.length === 0) skipped.push('nvtx_sum: no NVTX ranges in this export');
+  // PyTorch's emit_nvtx names every range "aten::op, seq = N, op_id = M, sizes = […]": one row per
+  // call. Grouped by operator too, from the per-range durations (exact medians).
+  const nvtxOperators = nvtxRows.some((r) => nvtxOperatorName(r.name) !== r.name)
+    ? summarizeDurations(nvtxRows, (r) => `${r.style}\u0000${nvtxOperatorName(r.name)}`, (r) => r.d).map((s) => {
+      const [style, name] = s.name.split('\u0000');
+      return { ...s, name, style };
+    })
+    : undefined;
 
   const devices = deviceTimelines(activities);
   if (tables.has('TARGET_INFO_GPU')) {
@@ -175,7 +183,7 @@ function readDb(db: Database, file: string): NsysReport {
       if (d && typeof r.name === 'string') d.name = r.name;
     });
   }
-  return { source: 'nsys-sqlite', file, version, kernels, api, memoryTime, memorySize, nvtx, osrt, activities, devices, skipped };
+  return { source: 'nsys-sqlite', file, version, kernels, api, memoryTime, memorySize, nvtx, nvtxOperators, osrt, activities, devices, skipped };
 }
 
 function summarizeApi(db: Database, table: string, str: (v: SqlValue | undefined) => string | undefined) {
@@ -185,4 +193,10 @@ function summarizeApi(db: Database, table: string, str: (v: SqlValue | undefined
     calls.push({ name: (str(r.nameId) ?? `(api ${String(r.nameId)})`).replace(/_v\d+$/, ''), d: (num(r.end) ?? 0) - (num(r.start) ?? 0) });
   });
   return summarizeDurations(calls, (c) => c.name, (c) => c.d);
+}
+
+/** A range's text without the per-call suffixes of PyTorch's emit_nvtx (seq, op_id, sizes, input_op_ids). */
+export function nvtxOperatorName(text: string): string {
+  const m = /, (?:seq|op_id|sizes|input_op_ids) = /.exec(text);
+  return m ? text.slice(0, m.index) : text;
 }

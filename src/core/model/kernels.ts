@@ -65,6 +65,8 @@ export interface NsysReport {
   memoryTime: MemoryStat[];
   memorySize: MemoryStat[];
   nvtx: NvtxStat[];
+  /** NVTX ranges grouped by operator when their names carry PyTorch emit_nvtx's per-call suffixes. */
+  nvtxOperators?: NvtxStat[];
   osrt: DurationStat[];
   /** Per-launch rows when the source has them (SQLite, cuda_gpu_trace). */
   activities?: GpuActivity[];
