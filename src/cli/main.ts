@@ -15,11 +15,12 @@ import { analyzeTorchTrace } from '../core/analysis/torchAnalysis';
 import { readNsysSqliteFile } from '../core/formats/nsysSqlite';
 import type { NcuLaunch, NcuReport } from '../core/formats/ncuCsv';
 import type { NsysReport } from '../core/model/kernels';
-import { runNsys, runNcu } from '../core/runners/nsight';
+import { runNsys, runNcu, nsightRunName, nsightRunStart, nsightRunEnd, nsightRunOutput, type NsysRunResult, type NcuRunResult } from '../core/runners/nsight';
 import { openNsightFile } from '../core/runners/openNsightFile';
 import { homedir } from 'node:os';
 import { summarizeLaunch, kernelTotals, findings } from '../core/analysis/ncuSummary';
 import { buildTraceView } from '../core/analysis/torchView';
+import { buildNsysView } from '../core/analysis/nsightView';
 import { parseNvidiaSmiCsv, parseNvidiaSmiXml } from '../core/formats/nvidiaSmi';
 import { summarizeTelemetry } from '../core/analysis/telemetrySummary';
 import { FormatError } from '../core/formats/formatError';
@@ -198,12 +199,13 @@ function cacheDir(): string {
 
 function printNsys(r: NsysReport, file: string, json: boolean, top: number | undefined): number {
   const n = top ?? Infinity;
+  const { transfers } = buildNsysView(r, file);
   if (json) {
     process.stdout.write(JSON.stringify({
       kind: 'kernels', source: 'nsys', version: r.version ?? null,
       kernels: r.kernels.slice(0, n).map((k) => ({ name: k.name, calls: k.calls, totalNs: k.totalNs, avgNs: round(k.avgNs), minNs: k.minNs, maxNs: k.maxNs, medianNs: k.medianNs, stddevNs: round(k.stddevNs), timePct: round(k.timePct) })),
       api: r.api.slice(0, n).map((a) => ({ name: a.name, calls: a.calls, totalNs: a.totalNs })),
-      memory: r.memoryTime.map((m) => ({ name: m.name, calls: m.calls, totalNs: m.totalNs, bytes: m.totalBytes ?? r.memorySize.find((x) => x.name === m.name)?.totalBytes ?? null })),
+      memory: transfers.map((m) => ({ name: m.name, calls: m.calls, totalNs: m.totalNs, bytes: m.totalBytes ?? null })),
       nvtx: r.nvtx.slice(0, n).map((x) => ({ name: x.name, style: x.style ?? null, calls: x.calls, totalNs: x.totalNs })),
       ...(r.nvtxOperators ? { nvtxOperators: r.nvtxOperators.slice(0, n).map((x) => ({ name: x.name, style: x.style ?? null, calls: x.calls, totalNs: x.totalNs, medianNs: x.medianNs })) } : {}),
       devices: r.devices.map((d) => ({ device: d.deviceId, name: d.name ?? null, busyNs: d.busyNs, spanNs: d.endNs - d.startNs })),
@@ -217,13 +219,8 @@ function printNsys(r: NsysReport, file: string, json: boolean, top: number | und
   out.write(`${file}: Nsight Systems ${r.source === 'nsys-sqlite' ? 'SQLite export' : 'stats CSV'}${r.version ? ` (${r.version})` : ''}: ${r.kernels.length} kernels, ${r.kernels.reduce((a, k) => a + k.calls, 0).toLocaleString('en-US')} launches\n\n`);
   out.write(`${'time %'.padStart(7)} ${'total ms'.padStart(10)} ${'calls'.padStart(7)} ${'avg µs'.padStart(9)}  kernel\n`);
   for (const k of r.kernels.slice(0, top ?? 15)) out.write(`${k.timePct.toFixed(1).padStart(7)} ${ms(k.totalNs).padStart(10)} ${String(k.calls).padStart(7)} ${(k.avgNs / 1000).toFixed(1).padStart(9)}  ${short(k.name)}\n`);
-  if (r.memoryTime.length > 0) {
-    out.write('\n');
-    for (const m of r.memoryTime) {
-      const b = m.totalBytes ?? r.memorySize.find((x) => x.name === m.name)?.totalBytes;
-      out.write(`${m.name}: ${m.calls} calls, ${ms(m.totalNs)} ms${b !== undefined ? `, ${(b / 1e6).toFixed(1)} MB` : ''}\n`);
-    }
-  }
+  if (transfers.length > 0) out.write('\n');
+  for (const m of transfers) out.write(`${m.name}: ${m.calls} calls, ${ms(m.totalNs)} ms${m.totalBytes !== undefined ? `, ${(m.totalBytes / 1e6).toFixed(1)} MB` : ''}\n`);
   if (r.devices.length > 0) out.write('\n');
   for (const d of r.devices) out.write(`GPU ${d.deviceId}${d.name ? ` ${d.name}` : ''}: busy ${ms(d.busyNs)} ms of ${ms(d.endNs - d.startNs)} ms (${((100 * d.busyNs) / Math.max(1, d.endNs - d.startNs)).toFixed(1)}%)\n`);
   for (const s of r.skipped) out.write(`skipped: ${s}\n`);
@@ -363,8 +360,8 @@ async function gpuCmd(args: string[]): Promise<number> {
 }
 
 /** The run folder, SIGINT handling and run.json shared by the nsys and ncu commands. */
-async function nsightRun(kind: 'nsys' | 'ncu', cmd: string[], go: (dir: string, signal: AbortSignal) => Promise<{ exitCode: number | null; cancelled: boolean; version?: string; output?: string; message?: string }>): Promise<{ dir: string; output?: string }> {
-  const name = path.basename(cmd.find((w, i) => i > 0 && /\.py$/.test(w)) ?? cmd[0]);
+async function nsightRun<R extends NsysRunResult | NcuRunResult>(kind: 'nsys' | 'ncu', cmd: string[], go: (dir: string, signal: AbortSignal) => Promise<R>): Promise<{ dir: string; result: R; output?: string }> {
+  const name = nsightRunName(cmd);
   const run = await createRunDir(process.cwd(), name);
   const controller = new AbortController();
   const onSigint = () => {
@@ -372,19 +369,13 @@ async function nsightRun(kind: 'nsys' | 'ncu', cmd: string[], go: (dir: string, 
     controller.abort();
   };
   process.on('SIGINT', onSigint);
-  const base: RunMetadata = {
-    schema: 1, id: run.id, name, kind, createdAt: new Date().toISOString(), status: 'running', command: cmd, cwd: process.cwd(),
-    sampler: kind, rateHz: 0, output: kind === 'nsys' ? 'report.sqlite' : 'report.details.csv', format: kind === 'nsys' ? 'nsys-sqlite' : 'ncu-csv',
-  };
+  const base = nsightRunStart(kind, run.id, name, cmd, process.cwd());
   await writeRunMetadata(run.dir, base);
   try {
-    const r = await go(run.dir, controller.signal);
-    await writeRunMetadata(run.dir, {
-      ...base, finishedAt: new Date().toISOString(), exitCode: r.exitCode, samplerVersion: r.version, message: r.message,
-      status: r.cancelled ? 'cancelled' : r.output ? 'completed' : 'failed',
-    });
-    if (r.exitCode && !r.cancelled) process.stderr.write(`flamelens: the program exited with code ${r.exitCode}\n`);
-    return { dir: run.dir, output: r.output };
+    const result = await go(run.dir, controller.signal);
+    await writeRunMetadata(run.dir, nsightRunEnd(base, result));
+    if (result.exitCode && !result.cancelled) process.stderr.write(`flamelens: the program exited with code ${result.exitCode}\n`);
+    return { dir: run.dir, result, output: nsightRunOutput(result) };
   } catch (e) {
     await writeRunMetadata(run.dir, { ...base, status: 'failed', finishedAt: new Date().toISOString(), message: e instanceof Error ? e.message : String(e) }).catch(() => undefined);
     throw e;
@@ -399,10 +390,7 @@ async function nsysCmd(args: string[]): Promise<number> {
   if (cmd.length === 0) throw new UsageError('nsys needs -- COMMAND [ARGS]');
   const top = values.top !== undefined ? parsePositiveInt(values.top, '--top') : undefined;
   const progress = (line: string, stream: 'stdout' | 'stderr') => (values.json || stream === 'stderr' ? process.stderr : process.stdout).write(line + '\n');
-  const run = await nsightRun('nsys', cmd, async (dir, signal) => {
-    const r = await runNsys({ command: cmd, outputDir: dir, cwd: process.cwd(), trace: values.trace, extraArgs: values['nsys-arg'], signal, onOutput: progress });
-    return { ...r, output: r.sqlite, message: r.sqlite ? undefined : `nsys wrote no report: ${r.stderrTail.trim().split('\n').pop() ?? ''}` };
-  });
+  const run = await nsightRun('nsys', cmd, (dir, signal) => runNsys({ command: cmd, outputDir: dir, cwd: process.cwd(), trace: values.trace, extraArgs: values['nsys-arg'], signal, onOutput: progress }));
   if (!run.output) {
     process.stderr.write(`flamelens: nsys wrote no report (see ${run.dir})\n`);
     return 1;
@@ -432,17 +420,12 @@ async function ncuCmd(args: string[]): Promise<number> {
     }
   }
   const progress = (line: string, stream: 'stdout' | 'stderr') => (values.json || stream === 'stderr' ? process.stderr : process.stdout).write(line + '\n');
-  let parsed: NcuReport | undefined;
-  const run = await nsightRun('ncu', cmd, async (dir, signal) => {
-    const r = await runNcu({ command: cmd, outputDir: dir, cwd: process.cwd(), set: values.set, sections: values.section, kernelRegex: values['kernel-name'], launchCount, extraArgs: values['ncu-arg'], signal, onOutput: progress });
-    parsed = r.parsed;
-    return { ...r, output: r.detailsCsv, message: r.report ? undefined : 'No kernels matched: nothing was profiled (check the kernel name filter and the launch count).' };
-  });
-  if (!run.output || !parsed) {
+  const run = await nsightRun('ncu', cmd, (dir, signal) => runNcu({ command: cmd, outputDir: dir, cwd: process.cwd(), set: values.set, sections: values.section, kernelRegex: values['kernel-name'], launchCount, extraArgs: values['ncu-arg'], signal, onOutput: progress }));
+  if (!run.output) {
     process.stderr.write(`flamelens: ncu wrote no report (see ${run.dir})\n`);
     return 1;
   }
-  printNcu(parsed, run.output, values.json === true, top);
+  printNcu(run.result.parsed, run.output, values.json === true, top);
   if (!values.json) process.stdout.write(`${run.output}\n`);
   return 0;
 }

@@ -73,15 +73,20 @@ function bytes(m: NcuMetric | undefined): number | undefined {
   return m.value * f;
 }
 
+/** Seconds-to-unit factor of a rate's time unit: "second" 1, "msecond" 1e3, "usecond" 1e6, "nsecond" 1e9. */
+function perTime(unit: string): number | undefined {
+  const m = /^(n|u|µ|m)?s(?:econd|ec)?$/.exec(unit);
+  return m ? (m[1] ? ({ n: 1e9, u: 1e6, 'µ': 1e6, m: 1e3 } as Record<string, number>)[m[1]] : 1) : undefined;
+}
+
 /** Cycles per second in the units ncu prints (cycle/second … cycle/nsecond, Hz … GHz). */
 function perSecond(m: NcuMetric | undefined): number | undefined {
   if (!m || typeof m.value !== 'number') return undefined;
   const u = (m.unit ?? 'cycle/second').toLowerCase();
   const hz = /^([kmgt]?)hz$/.exec(u);
   if (hz) return m.value * ({ '': 1, k: 1e3, m: 1e6, g: 1e9, t: 1e12 } as Record<string, number>)[hz[1]];
-  const per = /\/(n|u|µ|m)?s(?:econd|ec)?$/.exec(u);
-  if (per) return m.value * (per[1] ? ({ n: 1e9, u: 1e6, 'µ': 1e6, m: 1e3 } as Record<string, number>)[per[1]] : 1);
-  return m.value;
+  const f = perTime(u.split('/')[1] ?? '');
+  return f === undefined ? m.value : m.value * f;
 }
 
 export function summarizeLaunch(l: NcuLaunch): LaunchSummary {
@@ -132,11 +137,11 @@ export function summarizeLaunch(l: NcuLaunch): LaunchSummary {
 
 /** Bytes per second in ncu's units (byte/second, Gbyte/second, byte/usecond, …). */
 function bytesPerSecond(m: NcuMetric | undefined): number | undefined {
-  if (!m || typeof m.value !== 'number' || !m.unit) return m && typeof m.value === 'number' ? m.value : undefined;
-  const [b, t] = m.unit.split('/');
-  const amount = bytes({ ...m, unit: b });
-  const rate = perSecond({ value: 1, unit: `x/${t ?? 'second'}` });
-  return amount === undefined || rate === undefined ? undefined : amount * rate;
+  if (!m || typeof m.value !== 'number') return undefined;
+  const [amount, time] = (m.unit ?? 'byte/second').toLowerCase().split('/');
+  const f = perTime(time ?? 'second');
+  const b = bytes({ ...m, unit: amount });
+  return b === undefined || f === undefined ? undefined : b * f;
 }
 
 const sizeText = (v: number | undefined) => (v === undefined ? undefined : String(v));

@@ -16,8 +16,9 @@ import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import { execa } from 'execa';
 import { findExecutable, ToolError } from './findTool';
-import { runChild, type ChildOptions } from './runChild';
-import { parseNcuCsv, mergeNcuPages, type NcuReport } from '../formats/ncuCsv';
+import { runChild, MISSING_FIX, type ChildOptions } from './runChild';
+import type { RunMetadata } from '../store/runStore';
+import { parseNcuCsv, mergeNcuPages, readNcuCsvFile, type NcuReport } from '../formats/ncuCsv';
 
 export interface NsysRunOptions extends ChildOptions<'nsys'> {
   /** flamelens.nsys.path, or empty for PATH. */
@@ -70,8 +71,8 @@ export interface NcuRunResult {
   stderrTail: string;
 }
 
-const NSYS_MISSING = 'Install Nsight Systems (it comes with the CUDA toolkit) or set flamelens.nsys.path.';
-const NCU_MISSING = 'Install Nsight Compute (it comes with the CUDA toolkit) or set flamelens.ncu.path.';
+const NSYS_MISSING = MISSING_FIX.nsys;
+const NCU_MISSING = MISSING_FIX.ncu;
 
 export async function findNsys(configured?: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
   const exe = await findExecutable('nsys', configured, env);
@@ -127,6 +128,11 @@ export async function runNsys(o: NsysRunOptions): Promise<NsysRunResult> {
  * The SQLite export of an existing report, made once per report version in `cacheDir` (the
  * user's folder is left as it was); a missing nsys is a ToolError that says how to get one.
  */
+/** Names a report's export in a cache: its path, size and time, so an edited report is exported again. */
+function reportCacheKey(report: string, st: { size: number; mtimeMs: number }): string {
+  return createHash('sha256').update(`${path.resolve(report)}\0${st.size}\0${st.mtimeMs}`).digest('hex').slice(0, 16);
+}
+
 export async function exportNsysReport(report: string, o: { nsysPath?: string; cacheDir: string; env?: NodeJS.ProcessEnv; signal?: AbortSignal }): Promise<string> {
   const st = await fs.stat(report);
   const exe = await findExecutable('nsys', o.nsysPath, o.env);
@@ -134,7 +140,7 @@ export async function exportNsysReport(report: string, o: { nsysPath?: string; c
     throw new ToolError('nsys', `${path.basename(report)} is an Nsight Systems report; flamelens reads it through \`nsys export\`, and nsys was not found.`,
       `${NSYS_MISSING} Or export it where nsys is installed (\`nsys export --type=sqlite ${path.basename(report)}\`) and open the .sqlite file.`);
   }
-  const key = createHash('sha256').update(`${path.resolve(report)}\0${st.size}\0${st.mtimeMs}`).digest('hex').slice(0, 16);
+  const key = reportCacheKey(report, st);
   await fs.mkdir(o.cacheDir, { recursive: true });
   const target = path.join(o.cacheDir, `${path.basename(report).replace(/\.(nsys-rep|qdrep)$/i, '')}-${key}.sqlite`);
   if (await exists(target)) return target;
@@ -200,4 +206,43 @@ export async function importNcuReport(report: string, o: { exe?: string; ncuPath
   await fs.writeFile(detailsCsv, details.stdout);
   await fs.writeFile(rawCsv, raw.stdout);
   return { detailsCsv, rawCsv, parsed: mergeNcuPages(parseNcuCsv(details.stdout, detailsCsv), parseNcuCsv(raw.stdout, rawCsv)) };
+}
+
+/** Both pages of an existing `.ncu-rep`, imported once per report version into `cacheDir` (as exportNsysReport). */
+export async function importNcuReportCached(report: string, o: { ncuPath?: string; cacheDir: string; env?: NodeJS.ProcessEnv; signal?: AbortSignal }): Promise<NcuReport> {
+  const st = await fs.stat(report);
+  const dir = path.join(o.cacheDir, `${path.basename(report)}-${reportCacheKey(report, st)}`);
+  const details = path.join(dir, `${path.basename(report).replace(/\.ncu-rep$/i, '')}.details.csv`);
+  if (await exists(details.replace(/\.details\.csv$/, '.raw.csv'))) return readNcuCsvFile(details);
+  return (await importNcuReport(report, { ncuPath: o.ncuPath, env: o.env, outputDir: dir, signal: o.signal })).parsed;
+}
+
+/** The run folder's name for a profiled command: its Python script, else its program. */
+export function nsightRunName(command: string[]): string {
+  return path.basename(command.find((w, i) => i > 0 && /\.py$/i.test(w)) ?? command[0]);
+}
+
+/** run.json of an nsys or ncu run as it starts (the editor and the CLI write the same). */
+export function nsightRunStart(kind: 'nsys' | 'ncu', id: string, name: string, command: string[], cwd: string): RunMetadata {
+  return {
+    schema: 1, id, name, kind, createdAt: new Date().toISOString(), status: 'running', command, cwd, sampler: kind, rateHz: 0,
+    output: kind === 'nsys' ? 'report.sqlite' : 'report.details.csv', format: kind === 'nsys' ? 'nsys-sqlite' : 'ncu-csv',
+  };
+}
+
+/** The file a finished run's view opens (undefined when the tool wrote no report). */
+export function nsightRunOutput(r: NsysRunResult | NcuRunResult): string | undefined {
+  return 'parsed' in r ? r.detailsCsv : r.sqlite;
+}
+
+/** run.json of a finished nsys or ncu run: an ncu filter that matched nothing is completed, with the reason. */
+export function nsightRunEnd(base: RunMetadata, r: NsysRunResult | NcuRunResult): RunMetadata {
+  const output = nsightRunOutput(r);
+  const noKernels = 'parsed' in r && r.report === undefined;
+  return {
+    ...base, finishedAt: new Date().toISOString(), exitCode: r.exitCode, samplerVersion: r.version,
+    status: r.cancelled ? 'cancelled' : output ? 'completed' : 'failed',
+    message: noKernels ? 'No kernels matched: nothing was profiled (check the kernel name filter and the launch count).'
+      : output ? undefined : `${base.kind} wrote no report. ${r.stderrTail.trim().split('\n').pop() ?? ''}`.trim(),
+  };
 }

@@ -5,13 +5,12 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { createHash } from 'node:crypto';
 import { detectFileKind, type FileKind } from '../formats/detectFile';
 import { readNsysSqliteFile } from '../formats/nsysSqlite';
 import { parseNsysStatsCsv } from '../formats/nsysStatsCsv';
 import { readNcuCsvFile, type NcuReport } from '../formats/ncuCsv';
 import type { NsysReport } from '../model/kernels';
-import { exportNsysReport, importNcuReport } from './nsight';
+import { exportNsysReport, importNcuReportCached } from './nsight';
 
 export type NsightFile = { kind: 'nsys'; report: NsysReport } | { kind: 'ncu'; report: NcuReport };
 
@@ -37,15 +36,8 @@ export async function openNsightFile(file: string, o: NsightOpenOptions, kind?: 
       return { kind: 'nsys', report: await readNsysSqliteFile(await exportNsysReport(file, { nsysPath: o.nsysPath, cacheDir: path.join(o.cacheDir, 'nsys'), env: o.env, signal: o.signal })) };
     case 'ncu-csv':
       return { kind: 'ncu', report: await readNcuCsvFile(file) };
-    case 'ncu-rep': {
-      const st = await fs.stat(file);
-      const key = createHash('sha256').update(`${path.resolve(file)}\0${st.size}\0${st.mtimeMs}`).digest('hex').slice(0, 16);
-      const dir = path.join(o.cacheDir, 'ncu', `${path.basename(file)}-${key}`);
-      const details = path.join(dir, `${path.basename(file).replace(/\.ncu-rep$/i, '')}.details.csv`);
-      const cached = await fs.stat(details.replace(/\.details\.csv$/, '.raw.csv')).then(() => true, () => false);
-      if (cached) return { kind: 'ncu', report: await readNcuCsvFile(details) };
-      return { kind: 'ncu', report: (await importNcuReport(file, { ncuPath: o.ncuPath, env: o.env, outputDir: dir, signal: o.signal })).parsed };
-    }
+    case 'ncu-rep':
+      return { kind: 'ncu', report: await importNcuReportCached(file, { ncuPath: o.ncuPath, cacheDir: path.join(o.cacheDir, 'ncu'), env: o.env, signal: o.signal }) };
     default:
       return undefined;
   }

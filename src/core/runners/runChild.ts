@@ -13,7 +13,8 @@ export interface ChildOptions<S extends ChildTool = 'py-spy' | 'builtin'> {
   graceMs?: number;
 }
 
-const MISSING_FIX: Record<ChildTool, string> = {
+/** What to do when a tool cannot be started. */
+export const MISSING_FIX: Record<ChildTool, string> = {
   'py-spy': 'Install it with `pip install py-spy` (or set flamelens.pyspy.path).',
   builtin: 'Check flamelens.python.path.',
   nsys: 'Install Nsight Systems (it comes with the CUDA toolkit) or set flamelens.nsys.path.',

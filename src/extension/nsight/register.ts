@@ -8,11 +8,11 @@ import * as vscode from 'vscode';
 import * as path from 'node:path';
 import type { ActiveRuns } from '../activeRuns';
 import type { ProfilingApi } from '../profiling/register';
-import { runNsys, runNcu } from '../../core/runners/nsight';
+import { runNsys, runNcu, nsightRunName, nsightRunStart, nsightRunEnd, nsightRunOutput } from '../../core/runners/nsight';
 import { openNsightFile, type NsightFile } from '../../core/runners/openNsightFile';
 import { buildNsysView, buildNcuView, buildNcuComparison } from '../../core/analysis/nsightView';
 import { splitCommandLine } from '../../core/runners/commandLine';
-import { createRunDir, writeRunMetadata, type RunEntry, type RunMetadata } from '../../core/store/runStore';
+import { createRunDir, writeRunMetadata, type RunEntry } from '../../core/store/runStore';
 import type { ToHost, ToWebview } from '../../shared/protocol';
 import { flameGraphHtml, webviewOptions } from '../profiling/flameGraphWebview';
 import { nsightConfig, profilerConfig } from '../config';
@@ -145,12 +145,9 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
       await context.workspaceState.update('flamelens.ncu.lastKernelRegex', kernelRegex);
     }
     const root = target.folder?.uri.fsPath ?? target.cwd;
-    const name = path.basename(target.command.find((w, i) => i > 0 && /\.py$/i.test(w)) ?? target.command[0]);
+    const name = nsightRunName(target.command);
     const { id, dir } = await createRunDir(root, name);
-    const base: RunMetadata = {
-      schema: 1, id, name, kind, createdAt: new Date().toISOString(), status: 'running', command: target.command, cwd: target.cwd,
-      sampler: kind, rateHz: 0, output: kind === 'nsys' ? 'report.sqlite' : 'report.details.csv', format: kind === 'nsys' ? 'nsys-sqlite' : 'ncu-csv',
-    };
+    const base = nsightRunStart(kind, id, name, target.command, target.cwd);
     await writeRunMetadata(dir, base);
     profiling.runs.refresh();
     const controller = new AbortController();
@@ -162,23 +159,19 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
         token.onCancellationRequested(() => controller.abort());
         const common = { command: target.command, outputDir: dir, cwd: target.cwd, signal: controller.signal, onOutput, onStart: (info: { pid: number }) => tracked.setPid(info.pid) };
         return kind === 'nsys'
-          ? runNsys({ ...common, nsysPath: cfg.nsysPath, trace: cfg.nsysTrace, extraArgs: cfg.nsysExtraArgs }).then((x) => ({ ...x, output: x.sqlite, empty: false }))
-          : runNcu({ ...common, ncuPath: cfg.ncuPath, set: cfg.ncuSet, sections: cfg.ncuSections, kernelRegex, launchCount: args?.launchCount ?? cfg.ncuLaunchCount, extraArgs: cfg.ncuExtraArgs })
-            .then((x) => ({ ...x, output: x.detailsCsv, empty: x.report === undefined }));
+          ? runNsys({ ...common, nsysPath: cfg.nsysPath, trace: cfg.nsysTrace, extraArgs: cfg.nsysExtraArgs })
+          : runNcu({ ...common, ncuPath: cfg.ncuPath, set: cfg.ncuSet, sections: cfg.ncuSections, kernelRegex, launchCount: args?.launchCount ?? cfg.ncuLaunchCount, extraArgs: cfg.ncuExtraArgs });
       })).finally(() => tracked.end());
-      const meta: RunMetadata = {
-        ...base, finishedAt: new Date().toISOString(), exitCode: r.exitCode, samplerVersion: r.version,
-        status: r.cancelled ? 'cancelled' : r.output ? 'completed' : 'failed',
-        message: r.empty ? 'No kernels matched: nothing was profiled (check the kernel name filter and the launch count).' : r.output ? undefined : `${kind} wrote no report. ${r.stderrTail.trim().split('\n').pop() ?? ''}`.trim(),
-      };
+      const meta = nsightRunEnd(base, r);
+      const output = nsightRunOutput(r);
       await writeRunMetadata(dir, meta);
       profiling.runs.refresh();
-      if (!r.output) {
+      if (!output) {
         void vscode.window.showErrorMessage(`flamelens: ${meta.message}`);
         return { dir, meta };
       }
       if (r.exitCode && !r.cancelled) void vscode.window.showWarningMessage(`flamelens: ${name} exited with code ${r.exitCode}; the report shows what ran until then.`);
-      await open(r.output);
+      await open(output);
       return { dir, meta };
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
