@@ -33,6 +33,8 @@ import { recordTorchTrace } from '../core/runners/recordTorchTrace';
 import { NvidiaSmiMonitor, type Reading } from '../core/runners/nvidiaSmiMonitor';
 import { createRunDir, writeRunMetadata, type RunMetadata } from '../core/store/runStore';
 import { writeFileAtomic } from '../core/store/atomicWrite';
+import { UsageError } from './usage';
+import { benchCmd, compareCmd, diffCmd, BENCH_HELP } from './bench';
 
 declare const FLAMELENS_VERSION: string;
 
@@ -50,7 +52,10 @@ Usage:
                 [--ncu-arg ARG]... [--json] [--top N] -- COMMAND [ARGS...]
   flamelens torch [--wait N] [--warmup N] [--active N] [--repeat N] [--shapes] [--stack]
                   [--memory] [--no-cuda] -- PYTHON SCRIPT [ARGS...]
-
+  flamelens bench [--config FILE] [--only NAME]... [--save-baseline NAME] [--python PY] [--json]
+  flamelens compare BASELINE CURRENT [--threshold 5%] [--alpha 0.01] [--fail-on-regression] [--json]
+  flamelens diff BASE_PROFILE NEW_PROFILE [--json] [--top N]
+${BENCH_HELP}
 torch: runs the script unchanged under torch.profiler (CPU, and CUDA when available); every
 optimizer step advances the schedule (default wait 1, warmup 1, active 3, repeat 1); a script
 without an optimizer is profiled whole. Traces and key_averages() land in a run folder.
@@ -83,7 +88,6 @@ Exit status: 0 on success; 1 when a file is missing or unreadable, its format is
 corrupt, or a tool is missing or fails; 2 on a usage error. Errors are one line on stderr.
 `;
 
-class UsageError extends Error {}
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -117,6 +121,12 @@ export async function main(argv: string[]): Promise<number> {
         return await nsysCmd(rest);
       case 'ncu':
         return await ncuCmd(rest);
+      case 'bench':
+        return await benchCmd(rest);
+      case 'compare':
+        return await compareCmd(rest);
+      case 'diff':
+        return await diffCmd(rest);
       default:
         throw new UsageError(`unknown command "${command}" (see flamelens --help)`);
     }

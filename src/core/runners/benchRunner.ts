@@ -147,7 +147,7 @@ async function measureCommand(def: BenchDefinition, cwd: string, env: NodeJS.Pro
     if (r.cancelled) return { ...m, cancelled: true };
     if (r.error) return { ...m, error: r.error };
     m.samples.push(r.seconds);
-    if (m.samples.length % 10 === 0) o.onProgress?.(`${def.name}: ${m.samples.length} runs`);
+    if (m.samples.length % 10 === 0 && m.samples.length < def.runs) o.onProgress?.(`${def.name}: ${m.samples.length} runs`);
   }
   return m;
 }
