@@ -21,7 +21,7 @@ const node = {
 const configs = [
   { ...node, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
   { ...node, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
-  ...['flamegraph', 'torch', 'gpu', 'nsight'].map((name) => ({
+  ...['flamegraph', 'torch', 'gpu', 'nsight', 'bench'].map((name) => ({
     bundle: true,
     platform: 'browser',
     format: 'iife',

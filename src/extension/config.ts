@@ -30,7 +30,7 @@ export interface ViewConfig {
 /** Settings whose change needs nothing but a refresh of the lenses and heat. */
 export const VIEW_SETTINGS = ['flamelens.hotPaths', 'flamelens.lineHeat', 'flamelens.flameGraph'];
 
-function programSetting(cfg: vscode.WorkspaceConfiguration, key: string): string {
+export function programSetting(cfg: vscode.WorkspaceConfiguration, key: string): string {
   if (vscode.workspace.isTrusted) return cfg.get<string>(key, '') ?? '';
   const inspected = cfg.inspect<string>(key);
   return inspected?.globalValue ?? inspected?.defaultValue ?? '';
@@ -93,5 +93,25 @@ export function nsightConfig(scope?: vscode.ConfigurationScope): NsightConfig {
     ncuSections: (c.get<string[]>('ncu.sections', []) ?? []).filter((x) => typeof x === 'string' && x.trim()),
     ncuLaunchCount: Number.isInteger(count) && count > 0 ? count : 20,
     ncuExtraArgs: programArgs(c, 'ncu.extraArgs'),
+  };
+}
+
+export interface BenchSettings {
+  /** Baseline the regression lenses compare with ('' = the config's, else the newest saved). */
+  baseline: string;
+  threshold: number;
+  alpha: number;
+  lenses: boolean;
+}
+
+export function benchSettings(scope?: vscode.ConfigurationScope): BenchSettings {
+  const c = vscode.workspace.getConfiguration('flamelens', scope);
+  const t = c.get<number>('bench.threshold', 5);
+  const a = c.get<number>('bench.alpha', 0.01);
+  return {
+    baseline: (c.get<string>('bench.baseline', '') ?? '').trim(),
+    threshold: typeof t === 'number' && t >= 0 && t < 100 ? t / 100 : 0.05,
+    alpha: typeof a === 'number' && a > 0 && a < 0.5 ? a : 0.01,
+    lenses: c.get<boolean>('bench.codeLens', true),
   };
 }

@@ -9,6 +9,7 @@ import * as profiling from './profiling/register';
 import * as torch from './torch/register';
 import * as gpu from './gpu/register';
 import * as nsight from './nsight/register';
+import * as bench from './bench/register';
 import { ActiveRuns } from './activeRuns';
 
 export interface FlamelensApi {
@@ -16,6 +17,7 @@ export interface FlamelensApi {
   torch: torch.TorchApi;
   gpu: gpu.GpuApi;
   nsight: nsight.NsightApi;
+  bench: bench.BenchApi;
 }
 
 export function activate(context: vscode.ExtensionContext): FlamelensApi {
@@ -23,7 +25,7 @@ export function activate(context: vscode.ExtensionContext): FlamelensApi {
   const activeRuns = new ActiveRuns();
   context.subscriptions.push(activeRuns);
   const cpu = profiling.register(context, log, activeRuns);
-  const api: FlamelensApi = { profiling: cpu, torch: torch.register(context, log, cpu, activeRuns), gpu: gpu.register(context, log, activeRuns), nsight: nsight.register(context, log, cpu, activeRuns) };
+  const api: FlamelensApi = { profiling: cpu, torch: torch.register(context, log, cpu, activeRuns), gpu: gpu.register(context, log, activeRuns), nsight: nsight.register(context, log, cpu, activeRuns), bench: bench.register(context, log, cpu) };
   log.info(`flamelens ${context.extension.packageJSON.version as string} activated`);
   return api;
 }

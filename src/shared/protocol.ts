@@ -7,6 +7,8 @@ import type { RankRow, TraceViewData } from '../core/analysis/torchView';
 import type { GpuProcess, GpuSample, HostSample } from '../core/model/telemetry';
 import type { ClusterGpu } from '../core/formats/prometheusQuery';
 import type { NsysViewData, NcuViewData, NcuComparisonData } from '../core/analysis/nsightView';
+import type { BenchViewData } from '../core/analysis/benchHistory';
+import type { DiffViewData } from '../core/analysis/profileDiff';
 
 export interface GpuState {
   kind: string;
@@ -50,7 +52,9 @@ export type ToHost =
   | { type: 'gpuExport'; format: 'csv' | 'json' }
   | { type: 'clusterRefresh'; node?: string; minutes: number }
   /** Nsight Compute view: pick a second report to compare with (the view's is "after"). */
-  | { type: 'ncuCompare' };
+  | { type: 'ncuCompare' }
+  /** Benchmark view: open the benchmarked function or test. */
+  | { type: 'openBenchmark'; name: string };
 
 /** Host → webview. */
 export type ToWebview =
@@ -63,6 +67,8 @@ export type ToWebview =
   | { type: 'gpuUpdate'; gpus: GpuSample[]; host?: HostSample; snapshot: GpuSnapshot }
   | { type: 'nsysInit'; data: NsysViewData }
   | { type: 'ncuInit'; data: NcuViewData; comparison?: NcuComparisonData }
+  | { type: 'benchInit'; data: BenchViewData }
+  | { type: 'diffInit'; data: DiffViewData }
   | { type: 'clusterData'; base: string; gpus: ClusterGpu[]; error?: string; node?: string; history?: Partial<Record<ClusterField, [number, [number, number][]][]>> };
 
 /** Answers one request with a session's method; errors become a failed response. */

@@ -108,3 +108,16 @@ export function detectChangePoints(points: readonly Pick<HistoryPoint, 'median' 
   split(0, logs.length);
   return found.sort((a, b) => a - b);
 }
+
+/** What the benchmark view is sent: a comparison (when there is a baseline) and the histories. */
+export interface BenchViewData {
+  title: string;
+  baselineLabel?: string;
+  currentLabel: string;
+  comparison?: import('./benchCompare').Comparison;
+  histories: BenchmarkHistory[];
+  /** Benchmark to select first (a CodeLens click). */
+  focus?: string;
+  /** Files of the store that could not be read. */
+  problems: string[];
+}

@@ -178,3 +178,20 @@ export function diffLensText(f: FunctionDiff, label = 'baseline run'): string {
 export function grownFunctions(functions: readonly FunctionDiff[], top = 10, minPts = 0.5): FunctionDiff[] {
   return functions.filter((f) => f.selfDeltaPts >= minPts).slice(0, top);
 }
+
+/** What the differential flame graph view is sent. */
+export interface DiffViewData {
+  baseTitle: string;
+  newTitle: string;
+  unit: string;
+  baseTotal: number;
+  newTotal: number;
+  tree: DiffNode;
+  baseTree: DiffNode;
+  functions: FunctionDiff[];
+}
+
+export function diffViewData(d: ProfileDiff, baseTitle: string, newTitle: string, maxFunctions = 500): DiffViewData {
+  const functions = [...d.functions].sort((a, b) => Math.abs(b.selfDeltaPts) - Math.abs(a.selfDeltaPts)).slice(0, maxFunctions);
+  return { baseTitle, newTitle, unit: d.unit, baseTotal: d.baseTotal, newTotal: d.newTotal, tree: d.tree, baseTree: d.baseTree, functions };
+}

@@ -97,7 +97,7 @@ export async function listHistory(root: string): Promise<StoreRead<BenchmarkResu
 
 /**
  * What `compare` and the editor accept for a side of a comparison: a file (flamelens results or
- * pytest-benchmark JSON), a baseline name, or `latest` (the newest result).
+ * pytest-benchmark JSON), a baseline name, a result id, or `latest` (the newest result).
  */
 export async function resolveResults(root: string, ref: string): Promise<BenchmarkResultSet> {
   const asFile = path.resolve(root, ref);
@@ -110,6 +110,8 @@ export async function resolveResults(root: string, ref: string): Promise<Benchma
     return last;
   }
   if (BASELINE_NAME.test(ref)) {
+    const result = path.join(benchDir(root), 'results', `${ref}.json`);
+    if (await fs.stat(result).catch(() => undefined)) return readBenchResultsFile(result);
     const file = baselineFile(root, ref);
     if (await fs.stat(file).catch(() => undefined)) return readBenchResultsFile(file);
     const names = (await jsonFiles(path.dirname(file))).map((f) => path.basename(f, '.json'));

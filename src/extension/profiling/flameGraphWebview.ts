@@ -21,7 +21,7 @@ export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions 
   };
 }
 
-export function flameGraphHtml(webview: vscode.Webview, extensionUri: vscode.Uri, title: string, bundle: 'flamegraph' | 'torch' | 'gpu' | 'nsight' = 'flamegraph'): string {
+export function flameGraphHtml(webview: vscode.Webview, extensionUri: vscode.Uri, title: string, bundle: 'flamegraph' | 'torch' | 'gpu' | 'nsight' | 'bench' = 'flamegraph'): string {
   const nonce = randomBytes(16).toString('base64');
   const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', `${bundle}.js`));
   const style = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', 'flamegraph.css'));
@@ -86,7 +86,8 @@ export function connectFlameGraph(webview: vscode.Webview, extensionUri: vscode.
       case 'gpuExport':
       case 'clusterRefresh':
       case 'ncuCompare':
-        return; // the trace view's and the GPU views' messages
+      case 'openBenchmark':
+        return; // the trace view's, the GPU, Nsight and benchmark views' messages
       default: {
         const never: never = m;
         log.warn(`Unknown message from the flame graph view: ${JSON.stringify(never)}`);

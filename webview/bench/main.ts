@@ -1,0 +1,257 @@
+/**
+ * Benchmark views. Comparison: one row per benchmark (baseline and current medians, change, the
+ * confidence interval of the ratio, p-value, verdict) and, for the selected benchmark, its
+ * history (chart.js): medians over time with their confidence band, the baseline's median and
+ * band, change points marked. Profile diff: a differential flame graph (d3-flame-graph; red
+ * frames grew, blue shrank, by share of each profile) and the functions by change in self time.
+ * Every string from a result or profile is inserted as text.
+ */
+import { Chart, type ChartDataset, LineController, LineElement, PointElement, LinearScale, CategoryScale, Filler, Tooltip, Legend } from 'chart.js';
+import { select } from 'd3-selection';
+import { flamegraph } from 'd3-flame-graph';
+import type { BenchViewData, BenchmarkHistory } from '../../src/core/analysis/benchHistory';
+import type { BenchmarkComparison } from '../../src/core/analysis/benchCompare';
+import type { DiffNode, DiffViewData, FunctionDiff } from '../../src/core/analysis/profileDiff';
+import type { ToWebview } from '../../src/shared/protocol';
+import { el, vscodeApi } from '../shared/dom';
+import { table, type Column } from '../shared/table';
+
+Chart.register(LineController, LineElement, PointElement, LinearScale, CategoryScale, Filler, Tooltip, Legend);
+
+const api = vscodeApi();
+const app = document.getElementById('app') ?? document.body;
+const foreground = () => getComputedStyle(document.body).getPropertyValue('--vscode-foreground').trim() || '#333';
+
+function seconds(s: number): string {
+  if (!Number.isFinite(s)) return '—';
+  if (s >= 1) return `${s.toFixed(3)} s`;
+  if (s >= 1e-3) return `${(s * 1e3).toFixed(3)} ms`;
+  if (s >= 1e-6) return `${(s * 1e6).toFixed(2)} µs`;
+  return `${(s * 1e9).toFixed(1)} ns`;
+}
+
+function pValue(p: number): string {
+  if (!Number.isFinite(p)) return '—';
+  return p < 0.001 ? '<0.001' : p.toFixed(p < 0.01 ? 3 : 2);
+}
+
+function verdictText(c: BenchmarkComparison): string {
+  const change = (c.ratio - 1) * 100;
+  if (c.verdict === 'regression') return `▲ ${change.toFixed(1)}% slower`;
+  if (c.verdict === 'improvement') return `▼ ${(-change).toFixed(1)}% faster`;
+  return c.significant ? 'within threshold' : 'no difference detected';
+}
+
+function exportCsv(name: string, csv: string): void {
+  api?.postMessage({ type: 'exportCsv', name, csv });
+}
+
+let chart: Chart<'line', number[], string> | undefined;
+
+function renderHistory(box: HTMLElement, h: BenchmarkHistory | undefined, cmp: BenchmarkComparison | undefined, baselineLabel: string | undefined): void {
+  chart?.destroy();
+  chart = undefined;
+  box.replaceChildren();
+  if (!h) {
+    box.append(el('p', { class: 'hint' }, 'No history for this benchmark yet.'));
+    return;
+  }
+  const title = el('h2', { id: 'history-title' }, `History: ${h.name}`);
+  const hint = el('p', { class: 'hint' }, `${h.points.length} result${h.points.length === 1 ? '' : 's'}; the band is the 95% confidence interval of each median.`);
+  box.append(title, hint);
+  const points = h.points;
+  const max = Math.max(...points.map((p) => p.ciHigh), cmp?.baselineMedian ?? 0);
+  const [scale, unit] = max >= 1 ? [1, 's'] : max >= 1e-3 ? [1e3, 'ms'] : max >= 1e-6 ? [1e6, 'µs'] : [1e9, 'ns'];
+  const labels = points.map((p) => `${p.createdAt.slice(0, 16).replace('T', ' ')}${p.commit ? ` ${p.commit.slice(0, 7)}${p.dirty ? '+' : ''}` : ''}`);
+  const changes = new Set(h.changePoints);
+  const canvas = el('canvas', { id: 'history-chart', 'aria-label': `History of ${h.name}` });
+  const wrap = el('div', { class: 'chart-box' });
+  wrap.append(canvas);
+  box.append(wrap);
+  const datasets: ChartDataset<'line', number[]>[] = [
+    { label: 'CI high', data: points.map((p) => p.ciHigh * scale), borderWidth: 0, pointRadius: 0, fill: '+1', backgroundColor: 'rgba(28,126,214,0.18)' },
+    { label: 'CI low', data: points.map((p) => p.ciLow * scale), borderWidth: 0, pointRadius: 0, fill: false },
+    {
+      label: 'median', data: points.map((p) => p.median * scale), borderColor: '#1c7ed6', backgroundColor: '#1c7ed6', borderWidth: 2,
+      pointRadius: points.map((_, i) => (changes.has(i) ? 7 : 3)), pointBackgroundColor: points.map((_, i) => (changes.has(i) ? '#e03131' : '#1c7ed6')), pointStyle: points.map((_, i) => (changes.has(i) ? 'triangle' : 'circle')),
+    },
+  ];
+  if (cmp) {
+    datasets.push({ label: `baseline ${baselineLabel ?? ''}`.trim(), data: points.map(() => cmp.baselineMedian * scale), borderColor: '#868e96', borderDash: [6, 4], borderWidth: 1.5, pointRadius: 0, fill: false });
+  }
+  chart = new Chart<'line', number[], string>(canvas, {
+    type: 'line',
+    data: { labels, datasets },
+    options: {
+      animation: false, responsive: true, maintainAspectRatio: false,
+      scales: { y: { title: { display: true, text: `median (${unit})`, color: foreground() }, ticks: { color: foreground() } }, x: { ticks: { color: foreground(), maxRotation: 60 } } },
+      plugins: {
+        legend: { labels: { color: foreground(), filter: (item) => !item.text.startsWith('CI ') } },
+        tooltip: {
+          callbacks: {
+            afterBody: (items) => {
+              const p = points[items[0].dataIndex];
+              const lines = [`runs: ${p.runs}`, `95% CI: ${seconds(p.ciLow)} – ${seconds(p.ciHigh)}`];
+              if (p.smClockMHz !== undefined) lines.push(`SM clock (median): ${p.smClockMHz} MHz`);
+              if (p.temperatureMaxC !== undefined) lines.push(`GPU temperature (max): ${p.temperatureMaxC} °C`);
+              if (changes.has(items[0].dataIndex)) lines.push('change point: the level steps here');
+              return lines;
+            },
+          },
+        },
+      },
+    },
+  });
+  const list = el('ul', { class: 'change-points', id: 'change-points' });
+  for (const i of h.changePoints) {
+    const before = points[i - 1];
+    const after = points[i];
+    list.append(el('li', {}, `Change point at ${labels[i]}: ${seconds(before.median)} → ${seconds(after.median)} (${after.median >= before.median ? '+' : ''}${((after.median / before.median - 1) * 100).toFixed(1)}%)`));
+  }
+  if (h.changePoints.length === 0) list.append(el('li', { class: 'hint' }, 'No change point: no step in this history beyond the noise and the threshold.'));
+  box.append(list);
+}
+
+function renderBench(d: BenchViewData): void {
+  const head = el('header', { class: 'toolbar' });
+  head.append(el('span', { class: 'title' }, d.title));
+  const c = d.comparison;
+  if (c) head.append(el('span', { class: 'hint' }, `threshold ${(c.threshold * 100).toFixed(1)}%, alpha ${c.alpha}; regression = significant and the interval reaches the threshold`));
+  app.replaceChildren(head);
+  for (const p of d.problems) app.append(el('p', { class: 'warning' }, p));
+  if (c?.environmentDifferences.length) app.append(el('p', { class: 'warning', id: 'env-diff' }, `The environment changed between the two results: ${c.environmentDifferences.join('; ')}`));
+  const historyBox = el('section', { id: 'history' });
+  const byName = new Map(d.histories.map((h) => [h.name, h]));
+  const select = (name: string) => {
+    historyBox.dataset.name = name;
+    renderHistory(historyBox, byName.get(name), c?.benchmarks.find((b) => b.name === name), d.baselineLabel);
+  };
+  if (c) {
+    const cols: Column<BenchmarkComparison>[] = [
+      { title: 'Benchmark', value: (r) => r.name },
+      { title: `Baseline (${d.baselineLabel ?? ''})`, value: (r) => r.baselineMedian, format: (r) => seconds(r.baselineMedian), numeric: true },
+      { title: 'Current', value: (r) => r.currentMedian, format: (r) => seconds(r.currentMedian), numeric: true },
+      { title: 'Change', value: (r) => r.ratio - 1, format: (r) => `${r.ratio >= 1 ? '+' : ''}${((r.ratio - 1) * 100).toFixed(1)}%`, numeric: true },
+      { title: '95% CI of ratio', value: (r) => r.ciLow, format: (r) => `${r.ciLow.toFixed(3)} – ${r.ciHigh.toFixed(3)}`, numeric: true },
+      { title: 'p', value: (r) => r.pValue, format: (r) => pValue(r.pValue), numeric: true },
+      { title: 'Runs', value: (r) => r.currentRuns, format: (r) => `${r.baselineRuns} / ${r.currentRuns}`, numeric: true },
+      { title: 'Verdict', value: (r) => verdictText(r) },
+      { title: 'Detail', value: (r) => r.summary },
+    ];
+    app.append(table('comparison', 'Comparison', c.benchmarks, cols, (csv) => exportCsv('comparison', csv), 3, (r) => select(r.name)));
+    const extra: string[] = [];
+    for (const s of c.skipped) extra.push(`${s.name}: not compared (${s.reason})`);
+    if (c.onlyInBaseline.length) extra.push(`Only in the baseline: ${c.onlyInBaseline.join(', ')}`);
+    if (c.onlyInCurrent.length) extra.push(`New, no baseline: ${c.onlyInCurrent.join(', ')}`);
+    for (const x of extra) app.append(el('p', { class: 'hint' }, x));
+  } else {
+    app.append(el('p', { class: 'hint', id: 'no-baseline' }, 'No baseline to compare with: save one with "flamelens: Save Results as Baseline…". History of each benchmark:'));
+    const list = el('div', { class: 'bench-list' });
+    for (const h of d.histories) {
+      const b = el('button', { type: 'button' }, h.name);
+      b.addEventListener('click', () => select(h.name));
+      list.append(b);
+    }
+    app.append(list);
+  }
+  if (api) {
+    const open = el('button', { type: 'button', id: 'open-benchmark' }, 'Go to benchmark source');
+    open.addEventListener('click', () => {
+      const name = historyBox.dataset.name;
+      if (name) api.postMessage({ type: 'openBenchmark', name });
+    });
+    app.append(open);
+  }
+  app.append(historyBox);
+  const first = d.focus ?? c?.benchmarks[0]?.name ?? d.histories[0]?.name;
+  if (first) select(first);
+}
+
+interface D3Node {
+  data: DiffNode;
+}
+
+interface FlameChart {
+  (selection: unknown): void;
+  width(px: number): FlameChart;
+  cellHeight(px: number): FlameChart;
+  transitionDuration(ms: number): FlameChart;
+  minFrameSize(px: number): FlameChart;
+  selfValue(on: boolean): FlameChart;
+  sort(on: boolean): FlameChart;
+  tooltip(tip: (() => void) & { show(d: D3Node, el: Element): void; hide(): void }): FlameChart;
+  setColorMapper(fn: (d: D3Node, original: string) => string): FlameChart;
+  onClick(fn: (d: D3Node) => void): FlameChart;
+}
+
+/** Red for frames whose share grew, blue for shrank; saturation by the size of the change. */
+export function diffColor(delta: number): string {
+  const t = Math.min(1, Math.abs(delta) / 10);
+  if (Math.abs(delta) < 0.05) return 'rgb(200,200,200)';
+  const light = Math.round(225 - 140 * t);
+  return delta > 0 ? `rgb(255,${light},${light})` : `rgb(${light},${light},255)`;
+}
+
+function renderDiff(d: DiffViewData): void {
+  const head = el('header', { class: 'toolbar' });
+  head.append(el('span', { class: 'title' }, `${d.baseTitle} → ${d.newTitle}`), el('span', { class: 'hint' }, 'red: larger share than in the baseline run, blue: smaller; widths of the new run'));
+  const shapeBtn = el('button', { type: 'button', id: 'diff-shape' }, 'Show the baseline run\'s shape');
+  head.append(shapeBtn);
+  app.replaceChildren(head);
+  const graph = el('div', { id: 'diff-graph', class: 'graph' });
+  const tip = el('div', { class: 'tooltip', role: 'tooltip' });
+  tip.hidden = true;
+  app.append(graph, tip);
+  let baseShape = false;
+  const draw = () => {
+    graph.replaceChildren();
+    const chartFn = (flamegraph as unknown as () => FlameChart)().width(Math.max(300, graph.clientWidth || window.innerWidth - 32)).cellHeight(18).transitionDuration(0).minFrameSize(1).selfValue(false).sort(false);
+    chartFn.setColorMapper((n) => diffColor(n.data.delta));
+    chartFn.tooltip(Object.assign(() => undefined, {
+      show: (n: D3Node) => {
+        const x = n.data;
+        const lines = [x.name];
+        if (x.file) lines.push(`${x.file}${x.line ? `:${x.line}` : ''}`);
+        lines.push(`total: ${x.basePct.toFixed(2)}% → ${x.newPct.toFixed(2)}% (${x.delta >= 0 ? '+' : ''}${x.delta.toFixed(2)} pts)`);
+        lines.push(`self: ${x.baseSelfPct.toFixed(2)}% → ${x.newSelfPct.toFixed(2)}%`);
+        tip.replaceChildren(...lines.map((l, i) => el(i === 0 ? 'strong' : 'div', {}, l)));
+        tip.hidden = false;
+      },
+      hide: () => {
+        tip.hidden = true;
+      },
+    }));
+    chartFn.onClick((n) => {
+      if (n.data.file && api) api.postMessage({ type: 'openSource', file: n.data.file, line: n.data.line });
+    });
+    select(graph).datum(baseShape ? d.baseTree : d.tree).call(chartFn as unknown as (s: unknown) => void);
+  };
+  graph.addEventListener('mousemove', (e) => {
+    tip.style.left = `${Math.min(e.clientX + 14, window.innerWidth - 320)}px`;
+    tip.style.top = `${e.clientY + 14}px`;
+  });
+  shapeBtn.addEventListener('click', () => {
+    baseShape = !baseShape;
+    shapeBtn.textContent = baseShape ? 'Show the new run\'s shape' : 'Show the baseline run\'s shape';
+    draw();
+  });
+  const cols: Column<FunctionDiff>[] = [
+    { title: 'Self Δ (pts)', value: (r) => r.selfDeltaPts, format: (r) => `${r.selfDeltaPts >= 0 ? '+' : ''}${r.selfDeltaPts.toFixed(2)}`, numeric: true },
+    { title: 'Self before → after', value: (r) => r.newSelfPct, format: (r) => `${r.baseSelfPct.toFixed(2)}% → ${r.newSelfPct.toFixed(2)}%`, numeric: true },
+    { title: 'Total Δ (pts)', value: (r) => r.totalDeltaPts, format: (r) => `${r.totalDeltaPts >= 0 ? '+' : ''}${r.totalDeltaPts.toFixed(2)}`, numeric: true },
+    { title: 'Function', value: (r) => r.name },
+    { title: 'Location', value: (r) => (r.file ? `${r.file}:${r.line ?? '?'}` : '') },
+  ];
+  app.append(table('diff-functions', 'Functions by change in self time', d.functions, cols, (csv) => exportCsv('profile-diff', csv), 0, (r) => {
+    if (r.file && api) api.postMessage({ type: 'openSource', file: r.file, line: r.line });
+  }));
+  requestAnimationFrame(draw);
+}
+
+window.addEventListener('message', (e: MessageEvent<ToWebview>) => {
+  const m = e.data;
+  if (m.type === 'benchInit') renderBench(m.data);
+  else if (m.type === 'diffInit') renderDiff(m.data);
+  else if (m.type === 'error') app.replaceChildren(el('p', { class: 'error' }, m.message));
+});
+api?.postMessage({ type: 'ready' });
