@@ -42,11 +42,11 @@ export class JsonDocument {
         // fall through: jsonc-parser says where
       }
     }
+    if (body.trim() === '') throw new FormatError(file, '1:1', 'expected a JSON document, the file is empty');
     const errors: ParseError[] = [];
     const value: unknown = parse(body, errors, { allowTrailingComma: !!options.comments, disallowComments: !options.comments });
-    if (errors.length > 0 || body.trim() === '') {
+    if (errors.length > 0) {
       const e = errors[0];
-      if (!e) throw new FormatError(file, '1:1', 'expected a JSON document, the file is empty');
       const { line, column } = lineColumn(body, e.offset);
       throw new FormatError(file, `${line}:${column}`, `invalid JSON (${printParseErrorCode(e.error)})`);
     }
