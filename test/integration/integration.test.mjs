@@ -50,7 +50,7 @@ test('integration suites pass in the VS Code extension host', { timeout: 600_000
     // The stand-in nvidia-smi (replaying real captures) as the user's nvidia-smi: the extension
     // host's PATH comes from a login shell, and py-spy's stand-in must stay off it.
     settings: { 'flamelens.gpu.nvidiaSmiPath': path.join(ROOT, 'test', 'fixtures', 'bin', 'nvidia-smi') },
-    env: { FLAMELENS_INTEGRATION_SUITE: suite, FLAMELENS_INTEGRATION_RESULT: resultPath, NODE_PATH: path.join(ROOT, 'node_modules'), FLAMELENS_STANDIN_PYSPY: path.join(ROOT, 'test', 'fixtures', 'bin', 'py-spy'), FLAMELENS_STANDIN_BIN: path.join(ROOT, 'test', 'fixtures', 'bin'), FLAMELENS_FAKE_SMI_CONTROL: smiControl },
+    env: { FLAMELENS_INTEGRATION_SUITE: suite, FLAMELENS_INTEGRATION_RESULT: resultPath, NODE_PATH: path.join(ROOT, 'node_modules'), FLAMELENS_STANDIN_PYSPY: path.join(ROOT, 'test', 'fixtures', 'bin', 'py-spy'), FLAMELENS_STANDIN_BIN: path.join(ROOT, 'test', 'fixtures', 'bin'), FLAMELENS_FIXTURES: path.join(ROOT, 'test', 'fixtures'), FLAMELENS_FAKE_SMI_CONTROL: smiControl },
   });
   const browser = await launchBrowser();
   try {

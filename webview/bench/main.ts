@@ -165,6 +165,7 @@ function renderBench(d: BenchViewData): void {
   app.append(historyBox);
   const first = d.focus ?? c?.benchmarks[0]?.name ?? d.histories[0]?.name;
   if (first) select(first);
+  document.body.dataset.flamelensReady = '1';
 }
 
 interface D3Node {
@@ -225,6 +226,7 @@ function renderDiff(d: DiffViewData): void {
       if (n.data.file && api) api.postMessage({ type: 'openSource', file: n.data.file, line: n.data.line });
     });
     select(graph).datum(baseShape ? d.baseTree : d.tree).call(chartFn as unknown as (s: unknown) => void);
+    document.body.dataset.flamelensReady = '1';
   };
   graph.addEventListener('mousemove', (e) => {
     tip.style.left = `${Math.min(e.clientX + 14, window.innerWidth - 320)}px`;

@@ -80,6 +80,17 @@ async function withGpuSampling<T>(o: BenchRunOptions, smi: string | undefined, w
   await monitor.start();
   try {
     const value = await work();
+    if (readings.length === 0 && monitor.state.kind !== 'absent' && monitor.state.kind !== 'failed') {
+      // A benchmark shorter than the interval: the first reading, just after it, still tells
+      // the clocks and temperature it ran at.
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, 3000);
+        monitor.on('reading', () => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
     return { value, gpu: readings.length ? summarizeGpuReadings(readings) : undefined };
   } finally {
     await monitor.stop();

@@ -36,7 +36,8 @@ export async function gpuInfo(nvidiaSmiPath: string | undefined, cwd: string, en
   if (!smi) return undefined;
   const text = await output(smi, ['--query-gpu=name,driver_version,memory.total', '--format=csv,noheader,nounits'], cwd, env, 10_000);
   if (!text) return undefined;
-  const gpus = text.split(/\r?\n/).map((l) => l.split(',').map((c) => c.trim())).filter((c) => c.length >= 2 && c[0])
+  const known = (c: string) => (c && !/^\[.*\]$|^N\/A$/i.test(c) ? c : '');
+  const gpus = text.split(/\r?\n/).map((l) => l.split(',').map((c) => known(c.trim()))).filter((c) => c.length >= 2 && c[0])
     .map(([name, driver, mem]) => ({ name, driver: driver || undefined, memoryMiB: Number(mem) || undefined }));
   return gpus.length ? gpus : undefined;
 }

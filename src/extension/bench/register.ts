@@ -49,10 +49,18 @@ async function readConfig(file: string): Promise<BenchConfig> {
   return parseBenchConfig(await fs.readFile(file, 'utf8'), file);
 }
 
-interface LensState {
+interface LensEntry {
+  comparison: BenchmarkComparison;
   label: string;
-  byFile: Map<string, BenchmarkComparison[]>;
-  comparison?: Comparison;
+  /** References for `compare` (baseline name, result id or file). */
+  baselineRef: string;
+  currentRef: string;
+}
+
+interface LensState {
+  byFile: Map<string, LensEntry[]>;
+  /** One comparison per source of results (flamelens' own, pytest-benchmark autosaves). */
+  comparisons: { label: string; comparison: Comparison }[];
 }
 
 export function register(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, cpu: ProfilingApi): BenchApi {
@@ -79,33 +87,42 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
   };
 
   /** The baseline a root's lenses compare with: setting, config, else the newest saved. */
-  const chooseBaseline = async (root: string, current: BenchmarkResultSet, history: BenchmarkResultSet[]): Promise<{ set: BenchmarkResultSet; label: string } | undefined> => {
+  /**
+   * The baseline of `current`'s lenses: the named baseline (setting, else the config's) or the
+   * newest saved baseline, among those saved from the same kind of results; else the previous
+   * result of that kind (pytest-benchmark autosaves compare with the one before).
+   */
+  const chooseBaseline = async (root: string, current: BenchmarkResultSet, history: BenchmarkResultSet[]): Promise<{ set: BenchmarkResultSet; label: string; ref: string } | undefined> => {
     const settings = benchSettings(vscode.Uri.file(root));
     const wanted = settings.baseline || (await configOf(root))?.baseline;
-    const baselines = (await listBaselines(root)).items;
+    const baselines = (await listBaselines(root)).items.filter((b) => b.source === current.source);
     const named = wanted ? baselines.find((b) => b.baseline === wanted) : [...baselines].sort((a, b) => a.createdAt.localeCompare(b.createdAt)).pop();
-    if (named) return { set: named, label: named.baseline ?? 'baseline' };
-    // No baseline saved: the previous result of the same source (pytest autosaves compare with the one before).
+    if (named?.baseline) return { set: named, label: named.baseline, ref: named.baseline };
     const previous = history.filter((h) => h.id !== current.id && h.source === current.source && h.createdAt <= current.createdAt).pop();
-    return previous ? { set: previous, label: 'previous run' } : undefined;
+    return previous ? { set: previous, label: 'previous run', ref: previous.origin ?? previous.id } : undefined;
   };
 
   const computeState = async (root: string): Promise<LensState | undefined> => {
     const history = (await listHistory(root)).items;
-    const current = history[history.length - 1];
-    if (!current) return undefined;
-    const base = await chooseBaseline(root, current, history);
-    if (!base) return { label: '', byFile: new Map() };
+    if (history.length === 0) return undefined;
     const settings = benchSettings(vscode.Uri.file(root));
     const config = await configOf(root);
-    const comparison = compareResultSets(base.set, current, { threshold: config?.threshold ?? settings.threshold, alpha: config?.alpha ?? settings.alpha });
-    const byFile = new Map<string, BenchmarkComparison[]>();
-    for (const c of comparison.benchmarks) {
-      if (!c.location) continue;
-      const file = path.resolve(root, c.location.file);
-      (byFile.get(file) ?? byFile.set(file, []).get(file)!).push(c);
+    const state: LensState = { byFile: new Map(), comparisons: [] };
+    for (const source of ['flamelens', 'pytest-benchmark'] as const) {
+      const current = history.filter((h) => h.source === source).pop();
+      if (!current) continue;
+      const base = await chooseBaseline(root, current, history);
+      if (!base) continue;
+      const comparison = compareResultSets(base.set, current, { threshold: config?.threshold ?? settings.threshold, alpha: config?.alpha ?? settings.alpha });
+      state.comparisons.push({ label: base.label, comparison });
+      for (const c of comparison.benchmarks) {
+        if (!c.location) continue;
+        const file = path.resolve(root, c.location.file);
+        const entry: LensEntry = { comparison: c, label: base.label, baselineRef: base.ref, currentRef: current.origin ?? current.id };
+        (state.byFile.get(file) ?? state.byFile.set(file, []).get(file)!).push(entry);
+      }
     }
-    return { label: base.label, byFile, comparison };
+    return state;
   };
 
   const stateOf = (root: string) => {
@@ -141,14 +158,14 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
         for (const root of await roots()) {
           if (!file.startsWith(root + path.sep)) continue;
           const state = await stateOf(root);
-          for (const c of state?.byFile.get(file) ?? []) {
+          for (const { comparison: c, label, baselineRef, currentRef } of state?.byFile.get(file) ?? []) {
             const loc = c.location!;
             const all = definitions();
             const cls = loc.className ? all.find((d) => d.kind === 'class' && d.name === loc.className) : undefined;
             const def = all.find((d) => d.kind === 'def' && d.name === loc.function && (!cls || (d.line > cls.line && d.endLine <= cls.endLine)));
             if (!def) continue;
             const range = new vscode.Range(def.firstLine - 1, 0, def.firstLine - 1, 0);
-            lenses.push(new vscode.CodeLens(range, { title: lensText(c, state!.label), tooltip: c.summary, command: 'flamelens.bench.compare', arguments: [{ root, focus: c.name }] }));
+            lenses.push(new vscode.CodeLens(range, { title: lensText(c, label), tooltip: c.summary, command: 'flamelens.bench.compare', arguments: [{ root, focus: c.name, baseline: baselineRef, current: currentRef }] }));
           }
         }
       }
@@ -302,14 +319,14 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
           invalidate();
           const failed = results.benchmarks.filter((b) => b.error && b.error !== 'cancelled');
           for (const f of failed) log.error(`bench: ${f.name}: ${f.error}`);
-          const state = await stateOf(root);
-          const regressions = state?.comparison?.benchmarks.filter((c) => c.verdict === 'regression') ?? [];
-          const text = `flamelens: ${results.benchmarks.length} benchmark${results.benchmarks.length === 1 ? '' : 's'} measured${cancelled ? ' (cancelled; what was measured is saved)' : ''}${failed.length ? `, ${failed.length} failed (see the flamelens log)` : ''}${state?.comparison ? `; ${regressions.length ? `${regressions.length} regression${regressions.length > 1 ? 's' : ''} vs ${state.label}` : `no regression vs ${state.label}`}` : ''}.`;
+          const own = (await stateOf(root))?.comparisons.find((c) => c.comparison.current.id === results.id);
+          const regressions = own?.comparison.benchmarks.filter((c) => c.verdict === 'regression') ?? [];
+          const text = `flamelens: ${results.benchmarks.length} benchmark${results.benchmarks.length === 1 ? '' : 's'} measured${cancelled ? ' (cancelled; what was measured is saved)' : ''}${failed.length ? `, ${failed.length} failed (see the flamelens log)` : ''}${own ? `; ${regressions.length ? `${regressions.length} regression${regressions.length > 1 ? 's' : ''} vs ${own.label}` : `no regression vs ${own.label}`}` : ''}.`;
           void (failed.length || regressions.length ? vscode.window.showWarningMessage : vscode.window.showInformationMessage)(text, 'Show Comparison', 'Save as Baseline…').then((choice) => {
-            if (choice === 'Show Comparison') void vscode.commands.executeCommand('flamelens.bench.compare', { root });
+            if (choice === 'Show Comparison') void vscode.commands.executeCommand('flamelens.bench.compare', own ? { root, baseline: own.comparison.baseline.baseline ?? own.comparison.baseline.id, current: results.id } : { root });
             if (choice === 'Save as Baseline…') void vscode.commands.executeCommand('flamelens.bench.saveBaseline', { root, result: results.id });
           });
-          return { file, id: results.id, cancelled, benchmarks: results.benchmarks.map((b) => ({ name: b.name, runs: b.samples.length, timing: b.timing, error: b.error })) };
+          return { file, id: results.id, cancelled, regressions: regressions.map((r) => r.name), benchmarks: results.benchmarks.map((b) => ({ name: b.name, runs: b.samples.length, timing: b.timing, error: b.error })) };
         } catch (e) {
           void vscode.window.showErrorMessage(`flamelens: ${(e as Error).message}`);
           return undefined;
@@ -343,16 +360,7 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
       return file;
     }),
 
-    vscode.commands.registerCommand('flamelens.bench.compare', (args: { root?: string; baseline?: string; current?: string; focus?: string } = {}) => {
-      if (args.root && !args.baseline) {
-        // From a CodeLens: the baseline the lenses use.
-        return stateOf(args.root).then((s) => {
-          const c = s?.comparison;
-          return openComparison({ ...args, baseline: c ? c.baseline.baseline ?? c.baseline.origin ?? c.baseline.id : undefined, current: c ? c.current.origin ?? c.current.id : args.current });
-        });
-      }
-      return openComparison(args);
-    }),
+    vscode.commands.registerCommand('flamelens.bench.compare', (args: { root?: string; baseline?: string; current?: string; focus?: string } = {}) => openComparison(args)),
 
     vscode.commands.registerCommand('flamelens.bench.compareProfiles', async (args: { base?: string; new?: string } = {}) => {
       const pickProfile = async (title: string, exclude?: string): Promise<string | undefined> => {
@@ -376,6 +384,7 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
         const data = diffViewData(d, path.basename(path.dirname(baseFile)) + '/' + path.basename(baseFile), path.basename(path.dirname(newFile)) + '/' + path.basename(newFile));
         const grown = grownFunctions(d.functions);
         const resolved = new Map<string, string | undefined>();
+        cpu.locator.reset(); // files may have been added since the workspace was last listed
         for (const f of grown) if (f.file && !resolved.has(f.file)) resolved.set(f.file, await cpu.locator.resolve(f.file));
         diffState = { grown, resolved };
         changes.fire();
@@ -398,7 +407,7 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
   return {
     lensComparisons: async (root) => {
       const s = await stateOf(root);
-      return s ? [...s.byFile.values()].flat() : [];
+      return s ? [...s.byFile.values()].flat().map((e) => e.comparison) : [];
     },
     panelTitles: () => [benchPanel?.title, diffPanel?.title].filter((t): t is string => !!t),
   };

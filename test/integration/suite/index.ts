@@ -6,6 +6,7 @@ import { registerProfilingSuite } from './profiling.test';
 import { registerTorchSuite } from './torch.test';
 import { registerGpuSuite } from './gpu.test';
 import { registerNsightSuite } from './nsight.test';
+import { registerBenchSuite } from './bench.test';
 
 export const report: string[] = [];
 
@@ -16,6 +17,7 @@ export function run(): Promise<number> {
   registerTorchSuite();
   registerGpuSuite();
   registerNsightSuite();
+  registerBenchSuite();
   return new Promise((resolve) => {
     const runner = mocha.run((failures) => resolve(failures));
     runner.on('pass', (t) => report.push(`ok - ${t.fullTitle()} (${t.duration ?? 0} ms)`));
