@@ -72,6 +72,7 @@ test('benchmarks in the editor: regression lens on a pytest-benchmark test, comp
     const tok = rows.find((r) => r[0].endsWith('::test_tokenize'));
     assert.equal(tok[3], '+21.4%');
     assert.equal(tok[7], '▲ 21.4% slower');
+    assert.match(await view.textContent('#history-summary'), /^vs previous run: 21\.4% slower \(p<0\.001; 95% CI of the ratio 1\.\d{3}–1\.\d{3}; 30 vs 30 runs\); compared from summary statistics/);
     assert.equal(await view.textContent('#history-title'), 'History: tests/test_tokenize.py::test_tokenize');
     const pixels = await drawnPixels(view);
     assert.ok(pixels.some((n) => n > 500), `history chart drawn: ${pixels}`);
@@ -100,9 +101,12 @@ test('benchmarks in the editor: regression lens on a pytest-benchmark test, comp
     await pickFile(page, path.join(ws, 'after.folded'));
     const diff = await findWebviewFrame(page, '#diff-functions tbody tr', 60_000);
     await diff.waitForFunction(() => document.body.dataset.flamelensReady === '1' && document.querySelectorAll('#diff-graph svg g').length > 3);
-    const firstRows = await diff.$$eval('#diff-functions tbody tr', (trs) => trs.slice(0, 3).map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
-    assert.equal(firstRows[0][3], 'checksum', 'sorted by self Δ, largest change first (checksum shrank most)');
-    assert.ok(firstRows.some((r) => r[3] === '<genexpr>' && r[0].startsWith('+')), JSON.stringify(firstRows));
+    const diffRows = await diff.$$eval('#diff-functions tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
+    // Largest growth first: the generator the change added, then normalize(); the unchanged
+    // checksum() keeps its time but its share shrinks.
+    assert.deepEqual(diffRows.slice(0, 2).map((r) => r[3]), ['<genexpr>', 'normalize'], JSON.stringify(diffRows));
+    assert.match(diffRows[0][0], /^\+2\d\.\d\d$/);
+    assert.match(diffRows.find((r) => r[3] === 'checksum')[0], /^-3\d\.\d\d$/);
     const fills = await diff.$$eval('#diff-graph svg rect', (rs) => rs.map((r) => r.getAttribute('fill') ?? r.style.fill));
     assert.ok(fills.some((f) => /^rgb\(255,/.test(f)), 'frames that grew are red');
     assert.ok(fills.some((f) => /^rgb\(\d+,\d+,255\)$/.test(f)), 'frames that shrank are blue');

@@ -20,6 +20,7 @@ Chart.register(LineController, LineElement, PointElement, LinearScale, CategoryS
 
 const api = vscodeApi();
 const app = document.getElementById('app') ?? document.body;
+app.classList.add('flamelens', 'trace', 'bench');
 const foreground = () => getComputedStyle(document.body).getPropertyValue('--vscode-foreground').trim() || '#333';
 
 function seconds(s: number): string {
@@ -58,14 +59,16 @@ function renderHistory(box: HTMLElement, h: BenchmarkHistory | undefined, cmp: B
   }
   const title = el('h2', { id: 'history-title' }, `History: ${h.name}`);
   const hint = el('p', { class: 'hint' }, `${h.points.length} result${h.points.length === 1 ? '' : 's'}; the band is the 95% confidence interval of each median.`);
-  box.append(title, hint);
+  box.append(title);
+  if (cmp) box.append(el('p', { id: 'history-summary' }, `vs ${baselineLabel ?? 'the baseline'}: ${cmp.summary}`));
+  box.append(hint);
   const points = h.points;
   const max = Math.max(...points.map((p) => p.ciHigh), cmp?.baselineMedian ?? 0);
   const [scale, unit] = max >= 1 ? [1, 's'] : max >= 1e-3 ? [1e3, 'ms'] : max >= 1e-6 ? [1e6, 'µs'] : [1e9, 'ns'];
   const labels = points.map((p) => `${p.createdAt.slice(0, 16).replace('T', ' ')}${p.commit ? ` ${p.commit.slice(0, 7)}${p.dirty ? '+' : ''}` : ''}`);
   const changes = new Set(h.changePoints);
   const canvas = el('canvas', { id: 'history-chart', 'aria-label': `History of ${h.name}` });
-  const wrap = el('div', { class: 'chart-box' });
+  const wrap = el('div', { class: 'chart' });
   wrap.append(canvas);
   box.append(wrap);
   const datasets: ChartDataset<'line', number[]>[] = [
@@ -136,7 +139,6 @@ function renderBench(d: BenchViewData): void {
       { title: 'p', value: (r) => r.pValue, format: (r) => pValue(r.pValue), numeric: true },
       { title: 'Runs', value: (r) => r.currentRuns, format: (r) => `${r.baselineRuns} / ${r.currentRuns}`, numeric: true },
       { title: 'Verdict', value: (r) => verdictText(r) },
-      { title: 'Detail', value: (r) => r.summary },
     ];
     app.append(table('comparison', 'Comparison', c.benchmarks, cols, (csv) => exportCsv('comparison', csv), 3, (r) => select(r.name)));
     const extra: string[] = [];
@@ -195,7 +197,7 @@ export function diffColor(delta: number): string {
 
 function renderDiff(d: DiffViewData): void {
   const head = el('header', { class: 'toolbar' });
-  head.append(el('span', { class: 'title' }, `${d.baseTitle} → ${d.newTitle}`), el('span', { class: 'hint' }, 'red: larger share than in the baseline run, blue: smaller; widths of the new run'));
+  head.append(el('span', { class: 'title' }, `${d.baseTitle} → ${d.newTitle}`), el('span', { class: 'hint' }, `${d.baseTotal.toLocaleString('en-US')} → ${d.newTotal.toLocaleString('en-US')} ${d.unit}; red: a larger share than in the baseline run, blue: smaller`));
   const shapeBtn = el('button', { type: 'button', id: 'diff-shape' }, 'Show the baseline run\'s shape');
   head.append(shapeBtn);
   app.replaceChildren(head);

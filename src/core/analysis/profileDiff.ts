@@ -192,6 +192,9 @@ export interface DiffViewData {
 }
 
 export function diffViewData(d: ProfileDiff, baseTitle: string, newTitle: string, maxFunctions = 500): DiffViewData {
-  const functions = [...d.functions].sort((a, b) => Math.abs(b.selfDeltaPts) - Math.abs(a.selfDeltaPts)).slice(0, maxFunctions);
+  const functions = d.functions
+    .filter((f) => Math.abs(f.selfDeltaPts) >= 0.005 || Math.abs(f.totalDeltaPts) >= 0.005)
+    .sort((a, b) => Math.abs(b.selfDeltaPts) - Math.abs(a.selfDeltaPts))
+    .slice(0, maxFunctions);
   return { baseTitle, newTitle, unit: d.unit, baseTotal: d.baseTotal, newTotal: d.newTotal, tree: d.tree, baseTree: d.baseTree, functions };
 }

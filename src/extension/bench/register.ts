@@ -165,7 +165,7 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
             const def = all.find((d) => d.kind === 'def' && d.name === loc.function && (!cls || (d.line > cls.line && d.endLine <= cls.endLine)));
             if (!def) continue;
             const range = new vscode.Range(def.firstLine - 1, 0, def.firstLine - 1, 0);
-            lenses.push(new vscode.CodeLens(range, { title: lensText(c, label), tooltip: c.summary, command: 'flamelens.bench.compare', arguments: [{ root, focus: c.name, baseline: baselineRef, current: currentRef }] }));
+            lenses.push(new vscode.CodeLens(range, { title: lensText(c, label), tooltip: c.summary, command: 'flamelens.bench.compare', arguments: [{ root, focus: c.name, baseline: baselineRef, current: currentRef, label }] }));
           }
         }
       }
@@ -221,7 +221,7 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
     return pick?.root;
   };
 
-  const openComparison = async (args: { root?: string; baseline?: string; current?: string; focus?: string } = {}): Promise<Comparison | undefined> => {
+  const openComparison = async (args: { root?: string; baseline?: string; current?: string; focus?: string; label?: string } = {}): Promise<Comparison | undefined> => {
     const root = await pickRoot(args.root);
     if (!root) {
       void vscode.window.showInformationMessage('flamelens: open a folder with benchmark results first.');
@@ -249,7 +249,8 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
       const settings = benchSettings(vscode.Uri.file(root));
       const config = await configOf(root);
       const comparison = compareResultSets(base, cur, { threshold: config?.threshold ?? settings.threshold, alpha: config?.alpha ?? settings.alpha });
-      const label = base.baseline ?? path.basename(baselineRef);
+      const git = base.environment.git;
+      const label = args.label ?? base.baseline ?? (git ? `${base.source === 'pytest-benchmark' ? 'pytest run ' : ''}${git.commit.slice(0, 7)}${git.dirty ? '+' : ''}` : path.basename(baselineRef));
       const data: BenchViewData = {
         title: `Benchmarks: latest vs ${label}`, baselineLabel: label, currentLabel: cur.baseline ?? cur.id, comparison,
         histories: buildHistories(history.some((h) => h.id === cur.id) ? history : [...history, cur], comparison.threshold), focus: args.focus, problems,
@@ -360,7 +361,7 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
       return file;
     }),
 
-    vscode.commands.registerCommand('flamelens.bench.compare', (args: { root?: string; baseline?: string; current?: string; focus?: string } = {}) => openComparison(args)),
+    vscode.commands.registerCommand('flamelens.bench.compare', (args: { root?: string; baseline?: string; current?: string; focus?: string; label?: string } = {}) => openComparison(args)),
 
     vscode.commands.registerCommand('flamelens.bench.compareProfiles', async (args: { base?: string; new?: string } = {}) => {
       const pickProfile = async (title: string, exclude?: string): Promise<string | undefined> => {
