@@ -79,16 +79,24 @@ def run(args):
         start = time.perf_counter()
         done = 0
         timing = None
+        cuda_torch = None
         while True:
             if done >= args.warmup and time.perf_counter() - start >= args.warmup_time:
                 break
             call()
+            if cuda_torch is not None:
+                # Wait for the work: otherwise a timed warmup queues launches faster than the GPU
+                # runs them, and the first measured call waits for all of them.
+                cuda_torch.cuda.synchronize()
             done += 1
             if timing is None:
                 timing = choose_timing(args.cuda, result["notes"])
-                if timing != "wall" and args.warmup_time == 0 and not args.warmup_time_given:
-                    # Compilation, cuDNN autotuning and allocator growth happen in the first calls.
-                    args.warmup_time = 1.0
+                if timing != "wall":
+                    cuda_torch = torch_cuda()
+                    cuda_torch.cuda.synchronize()
+                    if args.warmup_time == 0 and not args.warmup_time_given:
+                        # Compilation, cuDNN autotuning and allocator growth happen in the first calls.
+                        args.warmup_time = 1.0
         if timing is None:
             timing = choose_timing(args.cuda, result["notes"])
         result["warmup"] = done

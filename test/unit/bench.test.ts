@@ -144,6 +144,42 @@ test('runner: a failing callable or command keeps what it measured and says why;
   assert.equal(r.results.benchmarks[0].error, 'cancelled');
 });
 
+test('CUDA timing: work launched asynchronously is timed with CUDA events after a synchronisation; the wall clock alone measures only the launch (stand-in torch.cuda)', async () => {
+  const dir = workspace({ 'gpuwork.py': 'import torch\n\n\ndef step():\n    torch.cuda.launch(0.02)\n' });
+  const env = { ...process.env, PYTHONPATH: path.join(ROOT, 'test', 'fixtures', 'standin-torch') };
+  const config = parseBenchConfig(JSON.stringify({ benchmarks: [
+    { name: 'auto', callable: 'gpuwork:step', runs: 8, warmup: 2, warmupTime: 0 },
+    { name: 'sync', callable: 'gpuwork:step', runs: 8, warmup: 2, warmupTime: 0, cuda: 'sync' },
+    { name: 'off', callable: 'gpuwork:step', runs: 8, warmup: 2, warmupTime: 0, cuda: 'off' },
+  ] }), path.join(dir, 'flamelens.bench.json'));
+  const { results } = await runBenchmarks({ root: dir, config, python: PYTHON, helperScript: HELPER, env, gpuSampleMs: 0 });
+  const [auto, sync, off] = results.benchmarks;
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+  assert.equal(auto.timing, 'cuda-events');
+  assert.equal(sync.timing, 'cuda-sync');
+  assert.equal(off.timing, 'wall');
+  assert.ok(median(auto.samples) >= 0.019 && median(auto.samples) < 0.1, `events: ${auto.samples}`);
+  assert.ok(median(sync.samples) >= 0.019 && median(sync.samples) < 0.1, `sync: ${sync.samples}`);
+  assert.ok(median(off.samples) * 10 < median(auto.samples), `the wall clock under-reports: ${median(off.samples)} vs ${median(auto.samples)}`);
+  assert.equal(results.environment.torch?.version, '0.0+standin');
+  assert.equal(results.environment.torch?.cuda, '12.4');
+});
+
+test('the schema contributed for flamelens.bench.json names exactly the fields the reader accepts', () => {
+  const schema = JSON.parse(readFileSync(path.join(ROOT, 'schemas', 'flamelens.bench.schema.json'), 'utf8'));
+  const item = schema.properties.benchmarks.items;
+  const fields = Object.keys(item.properties).sort();
+  for (const f of fields) {
+    const sample: Record<string, unknown> = { name: 'x', callable: 'm:f' };
+    if (f === 'command') continue;
+    sample[f] = ({ warmup: 1, warmupTime: 1, runs: 3, timeBudget: 1, minRuns: 2, cuda: 'auto', disableGc: true, timeout: 5, python: 'python3', cwd: '.', env: { A: 'b' }, setup: 'm:g', name: 'x', callable: 'm:f' } as Record<string, unknown>)[f];
+    assert.doesNotThrow(() => parseBenchConfig(JSON.stringify({ benchmarks: [sample] }), 'f.json'), f);
+  }
+  assert.throws(() => parseBenchConfig(JSON.stringify({ benchmarks: [{ name: 'x', callable: 'm:f', notInSchema: 1 }] }), 'f.json'), /unknown field/);
+  assert.deepEqual(Object.keys(schema.properties.defaults.properties).sort(), fields.filter((f) => !['name', 'command', 'callable', 'setup'].includes(f)).sort());
+  assert.deepEqual(Object.keys(schema.properties).sort(), ['$schema', 'alpha', 'baseline', 'benchmarks', 'defaults', 'threshold']);
+});
+
 test('GPU conditions: clocks and temperature summarised per GPU from nvidia-smi readings', () => {
   const g = summarizeGpuReadings([
     [{ index: 0, name: 'H100', smClockMHz: 1980, temperatureC: 60 }, { index: 1, smClockMHz: 1400, temperatureC: 85 }],
@@ -240,5 +276,4 @@ test('profile diff of two real runs (built-in sampler): normalize() and its new 
   assert.equal(j.functions[0].name, top[0].name);
   assert.equal(cli(['diff', before], ROOT).code, 2);
   assert.equal(cli(['diff', before, '/no/such.folded'], ROOT).code, 1);
-  void readFileSync;
 });
