@@ -2,16 +2,9 @@
  * Generated profiles for benchmarks: realistic py-spy raw text (long paths, line numbers, a
  * thread frame) with a chosen number of distinct stacks and samples. Deterministic (seeded).
  */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { makeRng } from '../../src/core/analysis/benchStats';
+
+export const mulberry32 = makeRng;
 
 const MODULES = ['torch/nn/modules/module.py', 'torch/nn/modules/linear.py', 'torch/optim/adamw.py', 'transformers/models/llama/modeling_llama.py',
   'numpy/core/fromnumeric.py', 'myproject/train.py', 'myproject/data/loader.py', 'myproject/model/attention.py', 'asyncio/base_events.py', 'threading.py'];

@@ -9,23 +9,10 @@ import * as assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, writeFileSync, copyFileSync, cpSync, existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { ROOT, startCodeServer, launchBrowser, openWorkbench, quickOpen, runCommand, findWebviewFrame, drawnPixels } from '../harness/codeServer.mjs';
+import { ROOT, startCodeServer, launchBrowser, openWorkbench, quickOpen, runCommand, findWebviewFrame, drawnPixels, pickFile } from '../harness/codeServer.mjs';
 
 const ARTIFACTS = path.join(ROOT, 'test', 'e2e', 'artifacts');
 const FIX = path.join(ROOT, 'test', 'fixtures');
-
-/** Picks a file in VS Code's simple open dialog (code-server has no native one) by typing its path. */
-async function pickFile(page, file) {
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible', timeout: 15_000 });
-  await page.waitForFunction(() => (document.querySelector('.quick-input-widget input')?.value ?? '').startsWith('/'), undefined, { timeout: 15_000 });
-  await page.waitForTimeout(300);
-  for (let i = 0; i < 5 && (await input.inputValue()) !== file; i++) {
-    await input.fill(file);
-    await page.waitForTimeout(400);
-  }
-  await input.press('Enter');
-}
 
 async function pick(page, label) {
   const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: label }).first();

@@ -10,7 +10,7 @@ import { mkdtempSync, mkdirSync, writeFileSync, copyFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { ROOT, startCodeServer, launchBrowser, openWorkbench, quickOpen, runCommand, findWebviewFrame, drawnPixels } from '../harness/codeServer.mjs';
+import { ROOT, startCodeServer, launchBrowser, openWorkbench, quickOpen, runCommand, findWebviewFrame, drawnPixels, pickFile } from '../harness/codeServer.mjs';
 
 const ARTIFACTS = path.join(ROOT, 'test', 'e2e', 'artifacts');
 const BIN = path.join(ROOT, 'test', 'fixtures', 'bin');
@@ -37,20 +37,6 @@ async function answerInput(page, text, expectTitle) {
   const input = page.locator('.quick-input-widget input');
   await input.fill(text);
   await page.waitForTimeout(150);
-  await input.press('Enter');
-}
-
-/** Picks a file in VS Code's simple open dialog (code-server has no native one) by typing its path. */
-async function pickFile(page, file) {
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible', timeout: 15_000 });
-  // The dialog first fills in its folder; typing before that is overwritten.
-  await page.waitForFunction(() => (document.querySelector('.quick-input-widget input')?.value ?? '').startsWith('/'), undefined, { timeout: 15_000 });
-  await page.waitForTimeout(300);
-  for (let i = 0; i < 5 && (await input.inputValue()) !== file; i++) {
-    await input.fill(file);
-    await page.waitForTimeout(400);
-  }
   await input.press('Enter');
 }
 

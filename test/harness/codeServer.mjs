@@ -183,3 +183,17 @@ export async function drawnPixels(frame) {
     return n;
   }));
 }
+
+/** Picks a file in VS Code's simple open dialog (code-server has no native one) by typing its path. */
+export async function pickFile(page, file) {
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: 15_000 });
+  // The dialog first fills in its folder; typing before that is overwritten.
+  await page.waitForFunction(() => (document.querySelector('.quick-input-widget input')?.value ?? '').startsWith('/'), undefined, { timeout: 15_000 });
+  await page.waitForTimeout(300);
+  for (let i = 0; i < 5 && (await input.inputValue()) !== file; i++) {
+    await input.fill(file);
+    await page.waitForTimeout(400);
+  }
+  await input.press('Enter');
+}

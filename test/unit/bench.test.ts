@@ -132,6 +132,11 @@ test('runner: a failing callable or command keeps what it measured and says why;
   assert.equal(cuda.timing, 'wall');
   assert.deepEqual(cuda.params, { notes: ["cuda timing 'events' was asked for but CUDA is not in use; timed with the wall clock"] });
 
+  const budget = parseBenchConfig(JSON.stringify({ benchmarks: [{ name: 'budget', callable: 'work:sleepy', setup: 'work:make', timeBudget: 0.3, warmup: 0 }] }), path.join(dir, 'b.json'));
+  const b = (await runBenchmarks({ root: dir, config: budget, python: PYTHON, helperScript: HELPER, gpuSampleMs: 0 })).results.benchmarks[0];
+  assert.ok(b.samples.length >= 5 && b.samples.length <= 160, `a 0.3 s budget of 2 ms calls: ${b.samples.length} runs`);
+  assert.equal(b.error, undefined);
+
   const slow = parseBenchConfig(JSON.stringify({ benchmarks: [{ name: 'slow', callable: 'work:sleepy', setup: 'work:make', runs: 100000, warmup: 0 }, { name: 'never', command: [PYTHON, '-c', 'pass'] }] }), path.join(dir, 'x.json'));
   const controller = new AbortController();
   setTimeout(() => controller.abort(), 1500);

@@ -151,6 +151,19 @@ test('the decision rule: noise reports "no difference detected" with the detecta
   assert.deepEqual(decide(1.2, 1.1, 1.3, 0.02, 0.05, 0.01), { verdict: 'no-change', significant: false });
 });
 
+test('a comparison says when the GPU ran at other clocks or temperatures (throttling), not only that the time changed', () => {
+  const base = synthetic('g', 1, 30, 0.02, 11);
+  const cur = synthetic('g', 1.3, 30, 0.02, 12);
+  base.gpu = [{ index: 0, readings: 10, smClockMHz: { min: 1950, median: 1980, max: 1980 }, temperatureC: { min: 50, max: 66 } }];
+  cur.gpu = [{ index: 0, readings: 10, smClockMHz: { min: 1200, median: 1410, max: 1980 }, temperatureC: { min: 60, max: 88 } }];
+  const c = compareRuns(base, cur);
+  assert.equal(c.verdict, 'regression');
+  assert.equal(c.conditions, 'GPU 0 SM clock 1980 → 1410 MHz (median), temperature up to 66 → 88 °C');
+  assert.match(c.summary, /; GPU 0 SM clock 1980 → 1410 MHz/);
+  cur.gpu = [{ index: 0, readings: 10, smClockMHz: { min: 1950, median: 1965, max: 1980 }, temperatureC: { min: 50, max: 70 } }];
+  assert.equal(compareRuns(base, cur).conditions, undefined, 'the same conditions: nothing to say');
+});
+
 test('change points: a step in the history is found where it happened; a flat noisy series has none', () => {
   const flat = Array.from({ length: 12 }, (_, i) => ({ median: 1 + 0.01 * Math.sin(i * 1.7), ciLow: 0.98, ciHigh: 1.02 }));
   assert.deepEqual(detectChangePoints(flat), []);

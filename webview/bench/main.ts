@@ -15,6 +15,7 @@ import type { DiffNode, DiffViewData, FunctionDiff } from '../../src/core/analys
 import type { ToWebview } from '../../src/shared/protocol';
 import { el, vscodeApi } from '../shared/dom';
 import { table, type Column } from '../shared/table';
+import type { D3Node as SharedD3Node, FlameChart as SharedFlameChart } from '../shared/flameChart';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, CategoryScale, Filler, Tooltip, Legend);
 
@@ -170,22 +171,8 @@ function renderBench(d: BenchViewData): void {
   document.body.dataset.flamelensReady = '1';
 }
 
-interface D3Node {
-  data: DiffNode;
-}
-
-interface FlameChart {
-  (selection: unknown): void;
-  width(px: number): FlameChart;
-  cellHeight(px: number): FlameChart;
-  transitionDuration(ms: number): FlameChart;
-  minFrameSize(px: number): FlameChart;
-  selfValue(on: boolean): FlameChart;
-  sort(on: boolean): FlameChart;
-  tooltip(tip: (() => void) & { show(d: D3Node, el: Element): void; hide(): void }): FlameChart;
-  setColorMapper(fn: (d: D3Node, original: string) => string): FlameChart;
-  onClick(fn: (d: D3Node) => void): FlameChart;
-}
+type D3Node = SharedD3Node<DiffNode>;
+type FlameChart = SharedFlameChart<DiffNode>;
 
 /** Red for frames whose share grew, blue for shrank; saturation by the size of the change. */
 export function diffColor(delta: number): string {

@@ -18,6 +18,9 @@ import type { Sandwich, SandwichEntry } from '../../src/core/analysis/sandwich';
 import type { SearchResult } from '../../src/core/analysis/search';
 import type { Profile } from '../../src/core/model/profile';
 import { el, vscodeApi, type VsCodeApi } from '../shared/dom';
+import type { D3Node as SharedD3Node, FlameChart as SharedFlameChart } from '../shared/flameChart';
+
+type FlameNodeD3 = SharedD3Node<FlameNode>;
 import { answerRequest, type RpcMethod, type RpcParams, type RpcResult, type ToHost, type ToWebview, type ViewerOptions } from '../../src/shared/protocol';
 
 /** How the view reaches its data: the extension host, or an in-page session (HTML report). */
@@ -78,30 +81,8 @@ function where(file?: string, line?: number): string {
   return line !== undefined ? `${file}:${line}` : file;
 }
 
-interface D3Node {
-  data: FlameNode;
-  parent: D3Node | null;
-}
-
-/** The part of d3-flame-graph 4.1's chart API used here (its bundled typings predate it). */
-interface FlameChart {
-  (selection: unknown): void;
-  width(px: number): FlameChart;
-  cellHeight(px: number): FlameChart;
-  transitionDuration(ms: number): FlameChart;
-  minFrameSize(px: number): FlameChart;
-  resetHeightOnZoom(on: boolean): FlameChart;
-  inverted(on: boolean): FlameChart;
-  selfValue(on: boolean): FlameChart;
-  sort(on: boolean): FlameChart;
-  tooltip(tip: (() => void) & { show(d: D3Node, el: Element): void; hide(): void }): FlameChart;
-  setSearchMatch(fn: (d: D3Node, term: string) => boolean): FlameChart;
-  setColorMapper(fn: (d: D3Node, original: string) => string): FlameChart;
-  onClick(fn: (d: D3Node) => void): FlameChart;
-  search(term: string): void;
-  clear(): void;
-  update(data?: FlameNode): void;
-}
+type D3Node = FlameNodeD3;
+type FlameChart = SharedFlameChart<FlameNode>;
 
 class FlameApp {
   private summary?: ProfileSummary;

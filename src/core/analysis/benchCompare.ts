@@ -48,6 +48,8 @@ export interface BenchmarkComparison {
   minDetectable: number;
   /** One sentence a person can read. */
   summary: string;
+  /** GPU conditions that differ between the two runs (clocks, temperature), when recorded. */
+  conditions?: string;
   location?: SourceLocation;
 }
 
@@ -157,10 +159,33 @@ export function compareRuns(base: BenchmarkRun, cur: BenchmarkRun, options: Comp
   else if (significant) summary = `${change >= 0 ? '+' : ''}${pct(change)}: significant (${formatP(e.p)}) but the ${ci} stays within the ${pct(threshold, 0)} threshold`;
   else summary = `no difference detected (${formatP(e.p)}, ${runs}); with this noise only changes beyond ±${pct(minDetectable)} would be detected`;
   if (e.method === 'summary') summary += '; compared from summary statistics (no samples in the file)';
+  const conditions = gpuConditionsChange(base, cur);
+  if (conditions) summary += `; ${conditions}`;
   return {
     name: cur.name, baselineMedian: medianOf(base), currentMedian: medianOf(cur), ratio: e.ratio, ciLow: e.low, ciHigh: e.high, pValue: e.p,
-    verdict, significant, baselineRuns, currentRuns, method: e.method, minDetectable, summary, location: cur.location ?? base.location,
+    verdict, significant, baselineRuns, currentRuns, method: e.method, minDetectable, summary, conditions, location: cur.location ?? base.location,
   };
+}
+
+/**
+ * "GPU 0 SM clock 1980 → 1410 MHz (median), temperature up to 71 → 88 °C": when the clocks the two
+ * runs saw differ by more than 5% (throttling, another power cap) or the peak temperature by more
+ * than 10 °C, the comparison says so; a change of speed may be the GPU's, not the code's.
+ */
+export function gpuConditionsChange(base: BenchmarkRun, cur: BenchmarkRun): string | undefined {
+  const parts: string[] = [];
+  for (const g of cur.gpu ?? []) {
+    const b = base.gpu?.find((x) => x.index === g.index);
+    if (!b) continue;
+    const bc = b.smClockMHz?.median;
+    const cc = g.smClockMHz?.median;
+    const clock = bc && cc && Math.abs(cc / bc - 1) > 0.05 ? `SM clock ${bc} → ${cc} MHz (median)` : undefined;
+    const bt = b.temperatureC?.max;
+    const ct = g.temperatureC?.max;
+    const temp = bt !== undefined && ct !== undefined && Math.abs(ct - bt) > 10 ? `temperature up to ${bt} → ${ct} °C` : undefined;
+    if (clock || temp) parts.push(`GPU ${g.index} ${[clock, temp].filter(Boolean).join(', ')}`);
+  }
+  return parts.length ? parts.join('; ') : undefined;
 }
 
 function describeEnvironment(env: EnvironmentFingerprint): Map<string, string> {
