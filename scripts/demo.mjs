@@ -1,9 +1,10 @@
 // `npm run demo`: the main job end to end. Builds flamelens, profiles the programs in
 // examples/ with the built-in sampler (no py-spy needed), writes demo-out/report.html (one
 // self-contained page with the flame graphs and hot-path tables), prints the hot paths, and
-// packages the extension as flamelens.vsix.
+// runs and compares the example benchmarks (examples/bench), and packages the extension as
+// flamelens.vsix.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync, statSync } from 'node:fs';
+import { cpSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
@@ -33,6 +34,13 @@ for (const [script, arg] of [['matrix_work.py', '150'], ['text_stats.py', '40']]
 const report = path.join(OUT, 'report.html');
 run(process.execPath, ['dist/cli.js', 'report', ...profiles, '-o', report]);
 for (const p of profiles) run(process.execPath, ['dist/cli.js', 'analyze', p, '--top', '8']);
+// Benchmarks: examples/bench twice (the second as "current"), compared with the first saved as
+// the baseline "main": statistics, the verdicts, and what CI would act on.
+const bench = path.join(OUT, 'bench');
+cpSync(path.join(ROOT, 'examples', 'bench'), bench, { recursive: true, filter: (f) => !f.includes('.flamelens') && !f.includes('__pycache__') });
+run(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), 'bench', '--save-baseline', 'main', '--python', python], { cwd: bench });
+run(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), 'bench', '--python', python], { cwd: bench });
+run(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), 'compare', 'main', 'latest'], { cwd: bench });
 run('npm', ['run', 'package']);
 console.log(`\ndemo: report ${path.relative(ROOT, report)} (${(statSync(report).size / 1024).toFixed(0)} KiB), runs in ${path.relative(ROOT, path.join(OUT, '.flamelens', 'runs'))}/, extension flamelens.vsix (${(statSync('flamelens.vsix').size / 1024).toFixed(0)} KiB)`);
 console.log('demo: open demo-out/report.html in a browser, or install the VSIX: code --install-extension flamelens.vsix');

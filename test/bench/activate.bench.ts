@@ -56,3 +56,6 @@ for (let i = 0; i < 20; i++) {
 }
 const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 console.log(`activate(): module load ${med(loadTimes).toFixed(1)} ms + activate, total median ${med(times).toFixed(1)} ms of 20 (first load ${times[0].toFixed(1)} ms)`);
+// The stand-in answers every setting with a truthy value, so features that are off by default
+// (the Prometheus exporter) start listeners here; they are not part of the figure. End now.
+process.exit(0);

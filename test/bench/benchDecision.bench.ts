@@ -3,7 +3,9 @@
 // detects a real 5% slowdown with 30 runs per side and 3% noise. Targets: at most 1% false
 // regressions, at least 95% detection. Also other noise levels and shapes (heavy tails with
 // outliers, two modes), and, for comparison, a threshold-only rule like pytest-benchmark's.
-import { compareRuns } from '../../src/core/analysis/benchCompare';
+import { compareRuns, compareResultSets } from '../../src/core/analysis/benchCompare';
+import { buildHistories } from '../../src/core/analysis/benchHistory';
+import type { BenchmarkResultSet } from '../../src/core/model/bench';
 import { makeRng } from '../../src/core/analysis/benchStats';
 import type { BenchmarkRun } from '../../src/core/model/bench';
 
@@ -62,6 +64,20 @@ function main(): void {
     console.log(`  ${String(n).padStart(3)} runs, ${pct(noise).padStart(5)} noise, ${shape.padEnd(9)}: ${pct(a.regression).padStart(6)} | ${pct(p5.regression).padStart(6)} | ${pct(p10.regression).padStart(6)}`);
   }
   console.log(`\n(simulation took ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+
+  // What the editor does on each change of the store: one comparison and the histories.
+  const rng = makeRng(99);
+  const sets: BenchmarkResultSet[] = Array.from({ length: 100 }, (_, i) => ({
+    kind: 'flamelens-bench', version: 1, id: `r${i}`, createdAt: new Date(Date.UTC(2026, 0, 1, i)).toISOString(), source: 'flamelens', environment: {},
+    benchmarks: Array.from({ length: 20 }, (_, b) => run(draw(rng, 30, 1e-3 * (b + 1) * (i >= 60 ? 1.1 : 1), 0.03, 'lognormal'))).map((r, b) => ({ ...r, name: `bench-${b}` })),
+  }));
+  const c0 = performance.now();
+  const cmp = compareResultSets(sets[0], sets[99]);
+  const c1 = performance.now();
+  const histories = buildHistories(sets);
+  const c2 = performance.now();
+  const found = histories.filter((h) => h.changePoints.includes(60)).length;
+  console.log(`comparison of 20 benchmarks × 30 runs: ${(c1 - c0).toFixed(0)} ms (${cmp.benchmarks.filter((b) => b.verdict === 'regression').length} regressions of a real 10%); histories of 100 results × 20 benchmarks: ${(c2 - c1).toFixed(0)} ms, view message ${(JSON.stringify({ cmp, histories }).length / 1024).toFixed(0)} KiB; the step at result 60 found as a change point in ${found} of 20`);
 }
 
 main();
