@@ -44,7 +44,14 @@ export class JsonDocument {
     }
     if (body.trim() === '') throw new FormatError(file, '1:1', 'expected a JSON document, the file is empty');
     const errors: ParseError[] = [];
-    const value: unknown = parse(body, errors, { allowTrailingComma: !!options.comments, disallowComments: !options.comments });
+    let value: unknown;
+    try {
+      value = parse(body, errors, { allowTrailingComma: !!options.comments, disallowComments: !options.comments });
+    } catch (e) {
+      // jsonc-parser recurses per nesting level: thousands of open brackets exhaust the stack.
+      if (e instanceof RangeError) throw new FormatError(file, '1:1', 'invalid JSON (nested too deeply)');
+      throw e;
+    }
     if (errors.length > 0) {
       const e = errors[0];
       const { line, column } = lineColumn(body, e.offset);
@@ -55,7 +62,11 @@ export class JsonDocument {
 
   /** "12 (benchmarks[2].runs)": the line of the value at `path` and the path, for messages. */
   place(path: JsonPath): string {
-    this.tree ??= parseTree(this.text, [], { allowTrailingComma: true, disallowComments: false });
+    try {
+      this.tree ??= parseTree(this.text, [], { allowTrailingComma: true, disallowComments: false });
+    } catch {
+      this.tree = undefined; // too deep to map to lines: the path alone still says where
+    }
     let node: Node | undefined;
     for (let n = path.length; n >= 0 && !node; n--) node = this.tree ? findNodeAtLocation(this.tree, path.slice(0, n)) : undefined;
     const line = node ? lineColumn(this.text, node.offset).line : 1;

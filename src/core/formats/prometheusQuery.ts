@@ -55,6 +55,7 @@ async function promApi(base: string, pathAndQuery: string, fetchImpl: Fetch, tim
   } catch {
     throw new FormatError(url, 'offset 0', 'expected a Prometheus API JSON answer');
   }
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new FormatError(url, 'offset 0', 'expected a Prometheus API JSON object');
   if (doc.status !== 'success') throw new FormatError(url, 'status', `Prometheus answered ${doc.status ?? 'nothing'}: ${doc.error ?? ''}`.trim());
   if (!Array.isArray(doc.data?.result)) throw new FormatError(url, 'data.result', 'expected a list of series');
   return doc.data.result as PromSeries[];
