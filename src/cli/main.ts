@@ -34,6 +34,7 @@ import { NvidiaSmiMonitor, type Reading } from '../core/runners/nvidiaSmiMonitor
 import { createRunDir, writeRunMetadata, type RunMetadata } from '../core/store/runStore';
 import { writeFileAtomic } from '../core/store/atomicWrite';
 import { UsageError } from './usage';
+import { visibleText } from '../core/report/visibleText';
 import { benchCmd, compareCmd, diffCmd, BENCH_HELP } from './bench';
 
 declare const FLAMELENS_VERSION: string;
@@ -91,6 +92,10 @@ corrupt, or a tool is missing or fails; 2 on a usage error. Errors are one line 
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  // Names from files reach the terminal: bidi overrides, escape sequences and other invisible
+  // characters are printed as markers (⟨U+001B⟩). Commands that pass a program's own output
+  // through are left as they are; JSON is exact (JSON.stringify escapes control characters).
+  if (['analyze', 'report', 'export', 'compare', 'diff', 'gpu'].includes(command ?? '')) guardTerminal(!rest.includes('--json'));
   // `flamelens … | head`: a closed pipe ends the command quietly (gpu cleans up its child first).
   if (command !== 'gpu') process.stdout.on('error', (e: NodeJS.ErrnoException) => (e.code === 'EPIPE' ? process.exit(0) : undefined));
   try {
@@ -627,6 +632,13 @@ async function webviewAssets(bundle: 'flamegraph' | 'torch'): Promise<{ js: stri
     return { js, css };
   } catch {
     throw new Error(`the webview bundle is missing from ${dir}; run npm run build`);
+  }
+}
+
+function guardTerminal(stdoutToo: boolean): void {
+  for (const stream of stdoutToo ? [process.stdout, process.stderr] : [process.stderr]) {
+    const write = stream.write.bind(stream) as (chunk: unknown, ...rest: unknown[]) => boolean;
+    (stream as { write: unknown }).write = (chunk: unknown, ...more: unknown[]) => write(typeof chunk === 'string' ? visibleText(chunk) : chunk, ...more);
   }
 }
 

@@ -14,6 +14,7 @@ import type { BenchmarkComparison } from '../../src/core/analysis/benchCompare';
 import type { DiffNode, DiffViewData, FunctionDiff } from '../../src/core/analysis/profileDiff';
 import type { ToWebview } from '../../src/shared/protocol';
 import { el, vscodeApi } from '../shared/dom';
+import { visibleText } from '../../src/core/report/visibleText';
 import { table, type Column } from '../shared/table';
 import type { D3Node as SharedD3Node, FlameChart as SharedFlameChart } from '../shared/flameChart';
 
@@ -195,7 +196,7 @@ function renderDiff(d: DiffViewData): void {
   let baseShape = false;
   const draw = () => {
     graph.replaceChildren();
-    const chartFn = (flamegraph as unknown as () => FlameChart)().width(Math.max(300, graph.clientWidth || window.innerWidth - 32)).cellHeight(18).transitionDuration(0).minFrameSize(1).selfValue(false).sort(false);
+    const chartFn = (flamegraph as unknown as () => FlameChart)().width(Math.max(300, graph.clientWidth || window.innerWidth - 32)).cellHeight(18).transitionDuration(0).minFrameSize(1).selfValue(false).sort(false).getName((n) => visibleText(n.data.name));
     chartFn.setColorMapper((n) => diffColor(n.data.delta));
     chartFn.tooltip(Object.assign(() => undefined, {
       show: (n: D3Node) => {

@@ -18,6 +18,7 @@ import type { Sandwich, SandwichEntry } from '../../src/core/analysis/sandwich';
 import type { SearchResult } from '../../src/core/analysis/search';
 import type { Profile } from '../../src/core/model/profile';
 import { el, vscodeApi, type VsCodeApi } from '../shared/dom';
+import { visibleText } from '../../src/core/report/visibleText';
 import type { D3Node as SharedD3Node, FlameChart as SharedFlameChart } from '../shared/flameChart';
 
 type FlameNodeD3 = SharedD3Node<FlameNode>;
@@ -66,7 +67,7 @@ function reportTransport(profiles: { title: string; profile: Profile }[], index:
 function custom(tag: string, attrs: Record<string, string> = {}, text?: string): HTMLElement {
   const e = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  if (text !== undefined) e.textContent = text;
+  if (text !== undefined) e.textContent = visibleText(text);
   return e;
 }
 
@@ -242,7 +243,7 @@ class FlameApp {
 
   private onInit(): void {
     const s = this.summary!;
-    this.titleEl.textContent = s.title;
+    this.titleEl.textContent = visibleText(s.title);
     this.exportGroup.hidden = !this.options.interactive;
     this.threadSelect.replaceChildren();
     const all = custom('vscode-option', { value: '*' }, `All threads (${s.threads.length})`);
@@ -322,7 +323,8 @@ class FlameApp {
         .resetHeightOnZoom(true)
         .inverted(this.inverted)
         .selfValue(false)
-        .sort(false);
+        .sort(false)
+        .getName((d: D3Node) => visibleText(d.data.name));
       // d3-flame-graph takes a tooltip only as a function object carrying show/hide.
       chart.tooltip(Object.assign(() => undefined, {
         show: (d: D3Node) => this.showTooltip(d),
@@ -431,7 +433,7 @@ class FlameApp {
       });
       td.append(a);
     } else {
-      td.textContent = where(file, line);
+      td.textContent = visibleText(where(file, line));
     }
     return td;
   }

@@ -1,6 +1,7 @@
 // What every webview bundle needs from the page: the VS Code API (absent in the standalone HTML
 // report) and element creation with text content only (never HTML from data).
 import type { ToHost } from '../../src/shared/protocol';
+import { visibleText } from '../../src/core/report/visibleText';
 
 export interface VsCodeApi {
   postMessage(msg: ToHost): void;
@@ -16,6 +17,7 @@ export function vscodeApi(): VsCodeApi | undefined {
 export function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, text?: string): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  if (text !== undefined) e.textContent = text;
+  // Bidi overrides and invisible characters in names show as markers (see visibleText).
+  if (text !== undefined) e.textContent = visibleText(text);
   return e;
 }

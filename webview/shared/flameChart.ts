@@ -19,6 +19,8 @@ export interface FlameChart<T> {
   setSearchMatch(fn: (d: D3Node<T>, term: string) => boolean): FlameChart<T>;
   setColorMapper(fn: (d: D3Node<T>, original: string) => string): FlameChart<T>;
   onClick(fn: (d: D3Node<T>) => void): FlameChart<T>;
+  /** The frame's label (drawn as text by d3-flame-graph). */
+  getName(fn: (d: D3Node<T>) => string): FlameChart<T>;
   search(term: string): void;
   clear(): void;
   update(data?: T): void;

@@ -10,6 +10,7 @@ import { compareRanks } from '../../src/core/analysis/torchView';
 import { table, downloadCsv } from '../shared/table';
 import type { ToWebview } from '../../src/shared/protocol';
 import { el, vscodeApi } from '../shared/dom';
+import { visibleText } from '../../src/core/report/visibleText';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, Filler, Tooltip, Legend);
 
@@ -166,7 +167,7 @@ function render(root: HTMLElement, d: TraceViewData, exportCsv: (name: string, c
               openSource(f.file, f.line);
             });
             li.append(a);
-          } else li.textContent = `${f.name} (${f.file}:${f.line})`;
+          } else li.textContent = visibleText(`${f.name} (${f.file}:${f.line})`);
           ol.append(li);
         }
         box.append(ol);

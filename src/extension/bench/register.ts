@@ -24,6 +24,7 @@ import { resolveInterpreter } from '../python/interpreter';
 import { flameGraphHtml, webviewOptions } from '../profiling/flameGraphWebview';
 import type { ProfilingApi } from '../profiling/register';
 import { LensChanges } from '../lensChanges';
+import { plainText } from '../plainText';
 
 export interface BenchApi {
   /** The regression lenses' comparisons per workspace root (for tests). */
@@ -259,7 +260,7 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
       benchPanel = showPanel(benchPanel, 'flamelens.bench', data.title, msg, async (m) => {
         if (m.type !== 'openBenchmark') return;
         const c = comparison.benchmarks.find((b) => b.name === m.name);
-        if (!c?.location) return void vscode.window.showInformationMessage(`flamelens: no source location is recorded for ${m.name}.`);
+        if (!c?.location) return void vscode.window.showInformationMessage(plainText(`flamelens: no source location is recorded for ${m.name}.`));
         const file = path.resolve(root, c.location.file);
         const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(file));
         const def = findPythonDefinitions(doc.getText()).find((d) => d.kind === 'def' && d.name === c.location!.function);
@@ -269,7 +270,7 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
       benchPanel.onDidDispose(() => (benchPanel = undefined));
       return comparison;
     } catch (e) {
-      void vscode.window.showErrorMessage(`flamelens: ${(e as Error).message}`);
+      void vscode.window.showErrorMessage(plainText(`flamelens: ${(e as Error).message}`));
       return undefined;
     }
   };
@@ -286,7 +287,7 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
         if (!root) return void vscode.window.showInformationMessage('flamelens: open a folder to run benchmarks in.');
         configFile = path.join(root, CONFIG_NAME);
         if (!(await fs.stat(configFile).catch(() => undefined))) {
-          const create = await vscode.window.showInformationMessage(`flamelens: no ${CONFIG_NAME} in ${root}.`, 'Create One');
+          const create = await vscode.window.showInformationMessage(plainText(`flamelens: no ${CONFIG_NAME} in ${root}.`), 'Create One');
           if (create) {
             await fs.writeFile(configFile, TEMPLATE, { flag: 'wx' }).catch(() => undefined);
             await vscode.window.showTextDocument(vscode.Uri.file(configFile));
@@ -298,7 +299,7 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
       try {
         config = await readConfig(configFile);
       } catch (e) {
-        void vscode.window.showErrorMessage(`flamelens: ${(e as Error).message}`);
+        void vscode.window.showErrorMessage(plainText(`flamelens: ${(e as Error).message}`));
         return undefined;
       }
       const root = path.dirname(configFile);
@@ -329,7 +330,7 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
           });
           return { file, id: results.id, cancelled, regressions: regressions.map((r) => r.name), benchmarks: results.benchmarks.map((b) => ({ name: b.name, runs: b.samples.length, timing: b.timing, error: b.error })) };
         } catch (e) {
-          void vscode.window.showErrorMessage(`flamelens: ${(e as Error).message}`);
+          void vscode.window.showErrorMessage(plainText(`flamelens: ${(e as Error).message}`));
           return undefined;
         }
       });
@@ -352,12 +353,12 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
       if (!name) return undefined;
       checkBaselineName(name);
       if (!args.name && (await fs.stat(baselineFile(root, name)).catch(() => undefined))) {
-        const ok = await vscode.window.showWarningMessage(`Replace the baseline "${name}"? (Every result stays in the history.)`, { modal: true }, 'Replace');
+        const ok = await vscode.window.showWarningMessage(plainText(`Replace the baseline "${name}"? (Every result stays in the history.)`), { modal: true }, 'Replace');
         if (ok !== 'Replace') return undefined;
       }
       const file = await saveBaseline(root, name, set);
       invalidate();
-      void vscode.window.showInformationMessage(`flamelens: saved as baseline "${name}".`);
+      void vscode.window.showInformationMessage(plainText(`flamelens: saved as baseline "${name}".`));
       return file;
     }),
 
@@ -396,7 +397,7 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
         diffPanel.onDidDispose(() => (diffPanel = undefined));
         return { functions: d.functions.slice(0, 50), grown };
       } catch (e) {
-        void vscode.window.showErrorMessage(`flamelens: ${(e as Error).message}`);
+        void vscode.window.showErrorMessage(plainText(`flamelens: ${(e as Error).message}`));
         return undefined;
       }
     }),

@@ -16,6 +16,7 @@ import type { ClusterField, GpuSnapshot, ToHost, ToWebview } from '../../shared/
 import type { GpuSample } from '../../core/model/telemetry';
 import { flameGraphHtml, webviewOptions } from '../profiling/flameGraphWebview';
 import type { ActiveRuns } from '../activeRuns';
+import { plainText } from '../plainText';
 
 export interface GpuApi {
   hub(): GpuTelemetry | undefined;
@@ -175,7 +176,7 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
   function applyRules(): void {
     const { rules, problems } = validateAlertRules(vscode.workspace.getConfiguration('flamelens.gpu').get('alerts.rules'));
     for (const p of problems) log.warn(p);
-    if (problems.length > 0) void vscode.window.showWarningMessage(`flamelens: ${problems[0]}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}`);
+    if (problems.length > 0) void vscode.window.showWarningMessage(plainText(`flamelens: ${problems[0]}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}`));
     evaluator.setRules([...(vscode.workspace.getConfiguration('flamelens.gpu').get<boolean>('alerts.defaults', true) ? DEFAULT_ALERT_RULES : []), ...rules]);
   }
 
@@ -195,7 +196,7 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
       log.info(`Prometheus metrics at ${exporter.url}`);
     } catch (e) {
       use('exporter', false);
-      void vscode.window.showErrorMessage(`flamelens: the Prometheus exporter did not start: ${e instanceof Error ? e.message : String(e)}`);
+      void vscode.window.showErrorMessage(plainText(`flamelens: the Prometheus exporter did not start: ${e instanceof Error ? e.message : String(e)}`));
     }
   }
 
@@ -217,7 +218,7 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
         const text = `${describeGrowth(what, t)} in run ${r.name}`;
         notes.set(`${r.id}:${what}`, text);
         log.warn(text);
-        void vscode.window.showWarningMessage(`flamelens: ${text}`, 'Open Dashboard', 'Stop Run').then((c) => {
+        void vscode.window.showWarningMessage(plainText(`flamelens: ${text}`), 'Open Dashboard', 'Stop Run').then((c) => {
           if (c === 'Open Dashboard') void vscode.commands.executeCommand('flamelens.gpu.showDashboard');
           if (c === 'Stop Run') r.stop();
         });
@@ -265,7 +266,7 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
         const text = m.format === 'csv' ? telemetryToCsv(perGpu, h.host.toArray())
           : JSON.stringify({ kind: 'gpu-telemetry-history', source: h.source, gpus: h.gpuIndexes().map((index, k) => ({ index, samples: perGpu[k] })), host: h.host.toArray(), processes: h.processes }, null, 1);
         await vscode.workspace.fs.writeFile(uri, Buffer.from(text, 'utf8'));
-        void vscode.window.showInformationMessage(`flamelens: GPU telemetry written to ${uri.fsPath}`);
+        void vscode.window.showInformationMessage(plainText(`flamelens: GPU telemetry written to ${uri.fsPath}`));
       }
     }, undefined, context.subscriptions);
     panel.onDidDispose(() => {

@@ -17,6 +17,7 @@ import type { ToHost, ToWebview } from '../../shared/protocol';
 import { flameGraphHtml, webviewOptions } from '../profiling/flameGraphWebview';
 import { nsightConfig, profilerConfig } from '../config';
 import { resolveInterpreter } from '../python/interpreter';
+import { plainText } from '../plainText';
 
 export const NSIGHT_REPORT_VIEW_TYPE = 'flamelens.nsightReport';
 
@@ -72,7 +73,7 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
         const message = e instanceof Error ? e.message : String(e);
         log.warn(`Nsight view ${file}: ${message}`);
         if (m.type === 'ready') post({ type: 'error', message });
-        else void vscode.window.showErrorMessage(`flamelens: ${message}`);
+        else void vscode.window.showErrorMessage(plainText(`flamelens: ${message}`));
       }
     });
   }
@@ -167,10 +168,10 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
       await writeRunMetadata(dir, meta);
       profiling.runs.refresh();
       if (!output) {
-        void vscode.window.showErrorMessage(`flamelens: ${meta.message}`);
+        void vscode.window.showErrorMessage(plainText(`flamelens: ${meta.message}`));
         return { dir, meta };
       }
-      if (r.exitCode && !r.cancelled) void vscode.window.showWarningMessage(`flamelens: ${name} exited with code ${r.exitCode}; the report shows what ran until then.`);
+      if (r.exitCode && !r.cancelled) void vscode.window.showWarningMessage(plainText(`flamelens: ${name} exited with code ${r.exitCode}; the report shows what ran until then.`));
       await open(output);
       return { dir, meta };
     } catch (e) {
@@ -178,7 +179,7 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
       await writeRunMetadata(dir, { ...base, status: 'failed', finishedAt: new Date().toISOString(), message });
       profiling.runs.refresh();
       log.error(`${kind} run ${id}: ${message}`);
-      void vscode.window.showErrorMessage(`flamelens: ${message}`);
+      void vscode.window.showErrorMessage(plainText(`flamelens: ${message}`));
       return undefined;
     }
   }

@@ -24,6 +24,7 @@ import { ProfileEditorProvider, PROFILE_EDITOR_VIEW_TYPE } from './profileEditor
 import { RunItem, RunsTreeProvider } from './runsView';
 import { SourceLocator } from './sourceLocator';
 import { splitCommandLine } from '../../core/runners/commandLine';
+import { plainText } from '../plainText';
 
 /** What the profiling feature exposes to the rest of the extension and to its tests. */
 export interface ProfilingApi {
@@ -79,7 +80,7 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
       if (openPanel) showFlameGraph(run.dir, `${run.meta.name} (${run.meta.id.slice(0, 15)})`, profile);
       return profile;
     } catch (e) {
-      void vscode.window.showErrorMessage(`flamelens: cannot open run ${run.meta.id}: ${e instanceof Error ? e.message : String(e)}`);
+      void vscode.window.showErrorMessage(plainText(`flamelens: cannot open run ${run.meta.id}: ${e instanceof Error ? e.message : String(e)}`));
       return undefined;
     }
   }
@@ -151,7 +152,7 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
       runs.refresh();
       log.error(`Run ${id} failed: ${message}`);
       const actions = e instanceof ToolError && e.tool === 'py-spy' ? ['Use Built-in Sampler', 'Open Settings'] : ['Open Settings'];
-      void vscode.window.showErrorMessage(`flamelens: ${message}`, ...actions).then(async (choice) => {
+      void vscode.window.showErrorMessage(plainText(`flamelens: ${message}`), ...actions).then(async (choice) => {
         if (choice === 'Open Settings') await vscode.commands.executeCommand('workbench.action.openSettings', 'flamelens');
         if (choice === 'Use Built-in Sampler') await vscode.workspace.getConfiguration('flamelens').update('profiler.sampler', 'builtin', vscode.ConfigurationTarget.Global);
       });
@@ -166,7 +167,7 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
       log.warn(result.fallbackReason);
       if (!context.globalState.get<boolean>('flamelens.fallbackNoticeShown')) {
         await context.globalState.update('flamelens.fallbackNoticeShown', true);
-        void vscode.window.showWarningMessage(`flamelens: ${result.fallbackReason}`);
+        void vscode.window.showWarningMessage(plainText(`flamelens: ${result.fallbackReason}`));
       }
     }
     let parsed: Profile;
@@ -176,7 +177,7 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
       const message = `${result.cancelled ? 'Cancelled before any sample was written' : 'No profile was written'}: ${e instanceof Error ? e.message : String(e)}`;
       await writeRunMetadata(dir, { ...baseMeta, sampler: result.sampler, status: 'failed', finishedAt: new Date().toISOString(), message, exitCode: result.exitCode });
       runs.refresh();
-      void vscode.window.showErrorMessage(`flamelens: ${message}${result.stderrTail ? ` — ${result.stderrTail.trim().split('\n').pop()}` : ''}`);
+      void vscode.window.showErrorMessage(plainText(`flamelens: ${message}${result.stderrTail ? ` — ${result.stderrTail.trim().split('\n').pop()}` : ''}`));
       return undefined;
     }
     const hot = analyzeHotPaths(parsed);
@@ -198,7 +199,7 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
     const run: RunEntry = { dir, meta };
     lastRun = run;
     runs.refresh();
-    if (meta.message) void vscode.window.showWarningMessage(`flamelens: ${meta.message} The samples gathered until then are shown.`);
+    if (meta.message) void vscode.window.showWarningMessage(plainText(`flamelens: ${meta.message} The samples gathered until then are shown.`));
     if (hot.total === 0) void vscode.window.showWarningMessage('flamelens: the run produced no samples (it may have ended before the first sample).');
     locator.reset();
     await hotPaths.setActive({ folder: root, runDir: dir, title: name, profile: parsed });

@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import * as path from 'node:path';
 import { promises as fs } from 'node:fs';
 import { WorkspacePathMapper } from '../../core/analysis/pathMapping';
+import { plainText } from '../plainText';
 
 const EXCLUDE = '**/{node_modules,.git,.venv,venv,env,.tox,site-packages,__pycache__,.flamelens}/**';
 
@@ -49,7 +50,7 @@ export class SourceLocator {
   async open(file: string, line?: number): Promise<boolean> {
     const resolved = await this.resolve(file);
     if (!resolved) {
-      void vscode.window.showInformationMessage(`flamelens: ${file} is not in this workspace or on this machine.`);
+      void vscode.window.showInformationMessage(plainText(`flamelens: ${file} is not in this workspace or on this machine.`));
       return false;
     }
     const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(resolved));

@@ -17,6 +17,7 @@ import type { ToHost, ToWebview } from '../../shared/protocol';
 import { flameGraphHtml, webviewOptions } from '../profiling/flameGraphWebview';
 import { resolveInterpreter } from '../python/interpreter';
 import { profilerConfig } from '../config';
+import { plainText } from '../plainText';
 
 export const TORCH_TRACE_VIEW_TYPE = 'flamelens.torchTrace';
 
@@ -157,7 +158,7 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
         onRun();
         for (const note of r.info.notes) log.info(`[${name}] ${note}`);
         if (r.traces.length === 0) {
-          void vscode.window.showWarningMessage(`flamelens: no trace was recorded. ${r.info.notes.join(' ')}`);
+          void vscode.window.showWarningMessage(plainText(`flamelens: no trace was recorded. ${r.info.notes.join(' ')}`));
           return { dir, meta } satisfies RunEntry;
         }
         await openTrace(r.traces[0]);
@@ -166,7 +167,7 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
         const message = e instanceof Error ? e.message : String(e);
         await writeRunMetadata(dir, { ...base, status: 'failed', finishedAt: new Date().toISOString(), message });
         onRun();
-        void vscode.window.showErrorMessage(`flamelens: ${message}`);
+        void vscode.window.showErrorMessage(plainText(`flamelens: ${message}`));
         return undefined;
       }
     }),
