@@ -37,7 +37,11 @@ function run(cmd, args, opts = {}) {
  * Starts code-server with fresh user data and extensions folders, installs the given VSIX
  * files (and unpacked extension folders), and returns a handle to drive and stop it.
  */
-export async function startCodeServer({ vsix = [], extensionDirs = [], settings = {}, env = {} } = {}) {
+/**
+ * `trust: true` turns workspace trust on (without the startup prompt: a folder nobody trusted opens
+ * in Restricted Mode, as it does for a user who answers "No, I don't trust the authors").
+ */
+export async function startCodeServer({ vsix = [], extensionDirs = [], settings = {}, env = {}, trust = false } = {}) {
   const entry = codeServerEntry();
   const base = mkdtempSync(path.join(tmpdir(), 'flamelens-cs-'));
   const userData = path.join(base, 'user-data');
@@ -53,7 +57,8 @@ export async function startCodeServer({ vsix = [], extensionDirs = [], settings 
     'extensions.autoCheckUpdates': false,
     'extensions.autoUpdate': false,
     'extensions.ignoreRecommendations': true,
-    'security.workspace.trust.enabled': false,
+    'security.workspace.trust.enabled': trust,
+    ...(trust ? { 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.untrustedFiles': 'open', 'security.workspace.trust.banner': 'never' } : {}),
     'window.restoreWindows': 'none',
     'chat.commandCenter.enabled': false,
     'workbench.secondarySideBar.defaultVisibility': 'hidden',
@@ -71,7 +76,7 @@ export async function startCodeServer({ vsix = [], extensionDirs = [], settings 
   }
   const port = await freePort();
   const proc = spawn(process.execPath, [entry, ...common, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`,
-    '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override'], {
+    '--disable-telemetry', '--disable-update-check', ...(trust ? [] : ['--disable-workspace-trust']), '--disable-getting-started-override'], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env },
     detached: true,
