@@ -18,7 +18,7 @@ import { splitCommandLine } from './commandLine';
 import { collectFingerprint } from './fingerprint';
 import { findExecutable, ToolError } from './findTool';
 import { NvidiaSmiMonitor } from './nvidiaSmiMonitor';
-import { signalProcessTree } from './processTree';
+import { killRun, newRunToken, RUN_TOKEN_VAR, signalPids, snapshotTree } from './processTree';
 import { runChild } from './runChild';
 import { newResultId } from '../store/benchStore';
 import { isRecord } from '../formats/jsonDocument';
@@ -106,13 +106,25 @@ interface Measured {
 }
 
 async function runCommandOnce(argv: string[], cwd: string, env: NodeJS.ProcessEnv, timeoutS: number, signal?: AbortSignal): Promise<{ seconds: number; error?: string; cancelled?: boolean }> {
+  if (signal?.aborted) return { seconds: 0, cancelled: true };
   const t0 = process.hrtime.bigint();
-  const child = execa(argv[0], argv.slice(1), { cwd, env, extendEnv: false, reject: false, stdin: 'ignore', stdout: 'ignore', stderr: 'pipe', detached: process.platform !== 'win32', windowsHide: true });
+  const token = newRunToken();
+  const child = execa(argv[0], argv.slice(1), { cwd, env: { ...env, [RUN_TOKEN_VAR]: token }, extendEnv: false, reject: false, stdin: 'ignore', stdout: 'ignore', stderr: 'pipe', detached: process.platform !== 'win32', windowsHide: true });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString('utf8')).slice(-2000)));
   let timedOut = false;
   let cancelled = false;
-  const kill = () => child.pid !== undefined && void signalProcessTree(child.pid, 'SIGKILL');
+  let killed: Promise<void> | undefined;
+  const kill = () => {
+    const pid = child.pid;
+    if (pid === undefined || killed) return;
+    // The whole tree, and once more a moment later for what it was still starting.
+    killed = (async () => {
+      signalPids(await snapshotTree(pid), 'SIGKILL');
+      try { process.kill(-pid, 'SIGKILL'); } catch { /* gone */ }
+      await killRun(token);
+    })();
+  };
   const timer = setTimeout(() => {
     timedOut = true;
     kill();
@@ -123,8 +135,19 @@ async function runCommandOnce(argv: string[], cwd: string, env: NodeJS.ProcessEn
   };
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    const r = await child;
+    // A killed command whose escaped descendant still holds its stderr would keep the streams
+    // open: once killed, its end is not waited for beyond two seconds.
+    const r = await Promise.race([child, new Promise<undefined>((resolve) => {
+      const check = setInterval(() => {
+        if (killed) {
+          clearInterval(check);
+          void killed.then(() => setTimeout(() => resolve(undefined), 2000));
+        }
+      }, 50);
+      void child.finally(() => clearInterval(check));
+    })]);
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    if (!r) return cancelled ? { seconds, cancelled: true } : { seconds, error: `stopped after the ${timeoutS} s timeout` };
     if (cancelled) return { seconds, cancelled: true };
     if (timedOut) return { seconds, error: `stopped after the ${timeoutS} s timeout` };
     if (r.failed && r.code === 'ENOENT') return { seconds, error: `cannot start ${argv[0]}: not found` };

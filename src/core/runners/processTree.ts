@@ -60,6 +60,62 @@ export async function signalProcessTree(pid: number, signal: NodeJS.Signals): Pr
   trySignal(pid, signal);
 }
 
+/**
+ * The tree rooted at `pid` as it is now (itself and its descendants). Taken when a run is
+ * cancelled: once the root has exited, processes that left its group (their own session) are
+ * no longer its descendants in /proc, so they are ended from this list.
+ */
+export async function snapshotTree(pid: number): Promise<number[]> {
+  return process.platform === 'linux' ? [pid, ...(await linuxDescendants(pid))] : [pid];
+}
+
+export function signalPids(pids: readonly number[], signal: NodeJS.Signals): void {
+  for (const p of pids) trySignal(p, signal);
+}
+
+/** The environment variable that marks every process of one run (inherited by descendants). */
+export const RUN_TOKEN_VAR = 'FLAMELENS_RUN_TOKEN';
+
+export function newRunToken(): string {
+  return `${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
+}
+
+/**
+ * Processes (Linux: from /proc/<pid>/environ) that carry `token` in RUN_TOKEN_VAR: every process a
+ * run started, also those that left its process group and its parent (setsid, daemons), unless
+ * they cleared their environment.
+ */
+export async function processesWithToken(token: string): Promise<number[]> {
+  if (process.platform !== 'linux') return [];
+  const needle = Buffer.from(`${RUN_TOKEN_VAR}=${token}\0`);
+  const out: number[] = [];
+  let entries: string[];
+  try {
+    entries = await fs.readdir('/proc');
+  } catch {
+    return [];
+  }
+  await Promise.all(entries.filter((e) => /^\d+$/.test(e) && Number(e) !== process.pid).map(async (e) => {
+    try {
+      const env = await fs.readFile(`/proc/${e}/environ`);
+      if (env.includes(needle)) out.push(Number(e));
+    } catch {
+      // gone, or not ours to read
+    }
+  }));
+  return out;
+}
+
+/** SIGKILL to every process of a run (by its token), a few times while it may still be starting some. */
+export async function killRun(token: string, rounds = 3): Promise<void> {
+  for (let i = 0; i < rounds; i++) {
+    const pids = await processesWithToken(token);
+    if (pids.length === 0 && i > 0) return;
+    signalPids(pids, 'SIGKILL');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 /** Whether a process is still running (a zombie waiting to be reaped counts as ended). */
 export function isAlive(pid: number): boolean {
   try {

@@ -1,6 +1,6 @@
 import { execa } from 'execa';
 import { ToolError } from './findTool';
-import { signalProcessTree } from './processTree';
+import { killRun, newRunToken, RUN_TOKEN_VAR, signalProcessTree, signalPids, snapshotTree } from './processTree';
 
 export type ChildTool = 'py-spy' | 'builtin' | 'nsys' | 'ncu';
 
@@ -27,7 +27,8 @@ export const MISSING_FIX: Record<ChildTool, string> = {
  * have), SIGKILL of what is left after the grace period.
  */
 export async function runChild<S extends ChildTool>(exe: string, args: string[], o: ChildOptions<S>, sampler: S) {
-  const env = { ...(o.env ?? process.env), PYTHONUNBUFFERED: '1' };
+  const token = newRunToken();
+  const env = { ...(o.env ?? process.env), PYTHONUNBUFFERED: '1', [RUN_TOKEN_VAR]: token };
   const child = execa(exe, args, {
     cwd: o.cwd,
     env,
@@ -67,21 +68,31 @@ export async function runChild<S extends ChildTool>(exe: string, args: string[],
   if (child.pid !== undefined) o.onStart?.({ pid: child.pid, sampler, command });
 
   let killTimer: NodeJS.Timeout | undefined;
+  let tree: Promise<number[]> = Promise.resolve([]);
   const onAbort = () => {
     if (cancelled || child.pid === undefined) return;
     cancelled = true;
     const pid = child.pid;
+    tree = snapshotTree(pid);
     // Ask the sampler to stop and write; then end everything that is left.
     void signalProcessTree(pid, 'SIGINT');
-    killTimer = setTimeout(() => void signalProcessTree(pid, 'SIGKILL'), o.graceMs ?? 5000);
+    killTimer = setTimeout(() => {
+      void signalProcessTree(pid, 'SIGKILL');
+      void tree.then((pids) => signalPids(pids, 'SIGKILL'));
+      // Whatever the run started that left its group still holds its output pipes: end it too.
+      void killRun(token);
+    }, o.graceMs ?? 5000);
   };
   if (o.signal?.aborted) onAbort();
   o.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     const r = await child;
     if (child.pid !== undefined && cancelled) {
-      // The sampler is gone; make sure nothing it started outlives it.
+      // The sampler is gone; make sure nothing it started outlives it, including what left its
+      // process group (those are in the snapshot taken when the run was cancelled).
       await signalProcessTree(child.pid, 'SIGKILL');
+      signalPids((await tree).filter((p) => p !== child.pid), 'SIGKILL');
+      await killRun(token);
     }
     if (r.failed && r.code === 'ENOENT') {
       throw new ToolError(sampler === 'builtin' ? 'python' : sampler, `Could not start ${exe}.`, MISSING_FIX[sampler]);
