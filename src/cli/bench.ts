@@ -9,7 +9,7 @@ import { parseBenchConfig, parseThreshold, type BenchConfig } from '../core/form
 import { runBenchmarks } from '../core/runners/benchRunner';
 import { saveBaseline, saveResults, resolveResults, checkBaselineName } from '../core/store/benchStore';
 import { describeSamples, seedFrom } from '../core/analysis/benchStats';
-import { compareResultSets, DEFAULT_ALPHA, DEFAULT_THRESHOLD, formatP, type Comparison } from '../core/analysis/benchCompare';
+import { compareResultSets, DEFAULT_ALPHA, DEFAULT_THRESHOLD, formatSeconds, pValueText, type Comparison } from '../core/analysis/benchCompare';
 import { diffProfiles } from '../core/analysis/profileDiff';
 import { readProfile } from '../core/formats/readProfile';
 import { FormatError } from '../core/formats/formatError';
@@ -26,14 +26,6 @@ names, or "latest". A regression is a slowdown that is significant (Mann–Whitn
 whose confidence interval reaches the threshold; with --fail-on-regression the exit status is 1
 when there is one. diff: two CPU profiles of the same program, functions by change in self time.
 `;
-
-export function formatSeconds(s: number): string {
-  if (!Number.isFinite(s)) return 'n/a';
-  if (s >= 1) return `${s.toFixed(3)} s`;
-  if (s >= 1e-3) return `${(s * 1e3).toFixed(3)} ms`;
-  if (s >= 1e-6) return `${(s * 1e6).toFixed(2)} µs`;
-  return `${(s * 1e9).toFixed(1)} ns`;
-}
 
 function table(rows: string[][], right: Set<number>): string {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => [...(r[c] ?? '')].length)));
@@ -167,7 +159,7 @@ export async function compareCmd(args: string[]): Promise<number> {
     process.stdout.write(`${label(base, baseRef)} → ${label(cur, curRef)}: threshold ${(threshold * 100).toFixed(1)}%, alpha ${alpha}\n`);
     const rows = [['benchmark', 'baseline', 'current', 'change', '95% CI of ratio', 'p', 'verdict']];
     for (const b of c.benchmarks) {
-      rows.push([b.name, formatSeconds(b.baselineMedian), formatSeconds(b.currentMedian), `${b.ratio >= 1 ? '+' : ''}${((b.ratio - 1) * 100).toFixed(1)}%`, `${b.ciLow.toFixed(3)}–${b.ciHigh.toFixed(3)}`, formatP(b.pValue).replace(/^p[=<]/, (m) => (m === 'p<' ? '<' : '')), b.verdict]);
+      rows.push([b.name, formatSeconds(b.baselineMedian), formatSeconds(b.currentMedian), `${b.ratio >= 1 ? '+' : ''}${((b.ratio - 1) * 100).toFixed(1)}%`, `${b.ciLow.toFixed(3)}–${b.ciHigh.toFixed(3)}`, pValueText(b.pValue), b.verdict]);
     }
     process.stdout.write(table(rows, new Set([1, 2, 3, 5])));
     for (const b of c.benchmarks) process.stdout.write(`  ${b.name}: ${b.summary}\n`);

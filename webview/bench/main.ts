@@ -10,7 +10,7 @@ import { Chart, type ChartDataset, LineController, LineElement, PointElement, Li
 import { select } from 'd3-selection';
 import { flamegraph } from 'd3-flame-graph';
 import type { BenchViewData, BenchmarkHistory } from '../../src/core/analysis/benchHistory';
-import type { BenchmarkComparison } from '../../src/core/analysis/benchCompare';
+import { formatSeconds, pValueText, type BenchmarkComparison } from '../../src/core/analysis/benchCompare';
 import type { DiffNode, DiffViewData, FunctionDiff } from '../../src/core/analysis/profileDiff';
 import type { ToWebview } from '../../src/shared/protocol';
 import { el, vscodeApi } from '../shared/dom';
@@ -25,18 +25,8 @@ const app = document.getElementById('app') ?? document.body;
 app.classList.add('flamelens', 'trace', 'bench');
 const foreground = () => getComputedStyle(document.body).getPropertyValue('--vscode-foreground').trim() || '#333';
 
-function seconds(s: number): string {
-  if (!Number.isFinite(s)) return '—';
-  if (s >= 1) return `${s.toFixed(3)} s`;
-  if (s >= 1e-3) return `${(s * 1e3).toFixed(3)} ms`;
-  if (s >= 1e-6) return `${(s * 1e6).toFixed(2)} µs`;
-  return `${(s * 1e9).toFixed(1)} ns`;
-}
-
-function pValue(p: number): string {
-  if (!Number.isFinite(p)) return '—';
-  return p < 0.001 ? '<0.001' : p.toFixed(p < 0.01 ? 3 : 2);
-}
+const seconds = (s: number) => (Number.isFinite(s) ? formatSeconds(s) : '—');
+const pValue = (p: number) => (Number.isFinite(p) ? pValueText(p) : '—');
 
 function verdictText(c: BenchmarkComparison): string {
   const change = (c.ratio - 1) * 100;

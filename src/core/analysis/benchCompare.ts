@@ -12,8 +12,8 @@
  * Files without samples (pytest-benchmark autosaves) are compared from their summaries: the
  * median's standard error from the interquartile range, a normal approximation on log(ratio).
  */
-import type { BenchmarkResultSet, BenchmarkRun, EnvironmentFingerprint, SourceLocation } from '../model/bench';
-import { bootstrapRatioCi, mannWhitneyU, normalQuantile, normalSf, seedFrom } from './benchStats';
+import type { BenchmarkResultSet, BenchmarkRun, EnvironmentFingerprint, SourceLocation, SummaryOnly } from '../model/bench';
+import { bootstrapRatioCi, mannWhitneyU, normalQuantile, normalSf, percentileSorted, seedFrom, sortedCopy } from './benchStats';
 
 export type Verdict = 'regression' | 'improvement' | 'no-change';
 
@@ -82,10 +82,26 @@ function pct(x: number, digits = 1): string {
   return `${(x * 100).toFixed(digits)}%`;
 }
 
+/** A p-value as a table shows it: "<0.001", "0.003", "0.41" ("n/a" when there is none). */
+export function pValueText(p: number): string {
+  if (!Number.isFinite(p)) return 'n/a';
+  if (p < 0.001) return '<0.001';
+  return p < 0.01 ? p.toFixed(3) : p.toFixed(2);
+}
+
+/** "p<0.001", "p=0.003" */
 export function formatP(p: number): string {
-  if (!Number.isFinite(p)) return 'p=n/a';
-  if (p < 0.001) return 'p<0.001';
-  return `p=${p < 0.01 ? p.toFixed(3) : p.toFixed(2)}`;
+  const t = pValueText(p);
+  return t.startsWith('<') ? `p${t}` : `p=${t}`;
+}
+
+/** A time in seconds with a unit that suits it: "1.234 s", "12.345 ms", "312.50 µs", "687.3 ns". */
+export function formatSeconds(s: number): string {
+  if (!Number.isFinite(s)) return 'n/a';
+  if (s >= 1) return `${s.toFixed(3)} s`;
+  if (s >= 1e-3) return `${(s * 1e3).toFixed(3)} ms`;
+  if (s >= 1e-6) return `${(s * 1e6).toFixed(2)} µs`;
+  return `${(s * 1e9).toFixed(1)} ns`;
 }
 
 interface Estimate {
@@ -98,21 +114,15 @@ interface Estimate {
 }
 
 function medianOf(run: BenchmarkRun): number {
-  if (run.samples.length > 0) {
-    const s = [...run.samples].sort((a, b) => a - b);
-    const m = s.length >> 1;
-    return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-  }
-  return run.summary?.median ?? NaN;
+  return run.samples.length > 0 ? percentileSorted(sortedCopy(run.samples), 0.5) : run.summary?.median ?? NaN;
 }
 
 function runsOf(run: BenchmarkRun): number {
   return run.samples.length > 0 ? run.samples.length : run.summary?.n ?? 0;
 }
 
-/** Standard error of the median from a summary: IQR/1.349 estimates sigma; 1.2533·σ/√n. */
-function summaryMedianSe(run: BenchmarkRun): number {
-  const s = run.summary!;
+/** Standard error of the median from a summary: IQR/1.349 estimates sigma (else stddev); 1.2533·σ/√n. */
+export function summaryMedianSe(s: SummaryOnly): number {
   const sigma = s.q1 !== undefined && s.q3 !== undefined && s.q3 > s.q1 ? (s.q3 - s.q1) / 1.349 : s.stddev;
   return (1.2533 * sigma) / Math.sqrt(Math.max(1, s.n));
 }
@@ -124,8 +134,8 @@ function estimate(base: BenchmarkRun, cur: BenchmarkRun, confidence: number, res
   }
   const mb = medianOf(base);
   const mc = medianOf(cur);
-  const seB = base.samples.length ? NaN : summaryMedianSe(base) / mb;
-  const seC = cur.samples.length ? NaN : summaryMedianSe(cur) / mc;
+  const seB = base.samples.length ? NaN : summaryMedianSe(base.summary!) / mb;
+  const seC = cur.samples.length ? NaN : summaryMedianSe(cur.summary!) / mc;
   const logSe = Math.sqrt((Number.isFinite(seB) ? seB ** 2 : 0) + (Number.isFinite(seC) ? seC ** 2 : 0));
   const ratio = mc / mb;
   const z = normalQuantile(1 - (1 - confidence) / 2);

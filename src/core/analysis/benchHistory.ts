@@ -7,6 +7,7 @@
  */
 import type { BenchmarkResultSet, BenchmarkRun } from '../model/bench';
 import { describeSamples, percentileSorted, seedFrom, sortedCopy } from './benchStats';
+import { summaryMedianSe } from './benchCompare';
 
 export interface HistoryPoint {
   setId: string;
@@ -42,8 +43,7 @@ export function historyPoint(set: BenchmarkResultSet, run: BenchmarkRun): Histor
     runs = s.n;
   } else if (run.summary) {
     median = run.summary.median;
-    const sigma = run.summary.q1 !== undefined && run.summary.q3 !== undefined ? (run.summary.q3 - run.summary.q1) / 1.349 : run.summary.stddev;
-    const se = (1.2533 * sigma) / Math.sqrt(Math.max(1, run.summary.n));
+    const se = summaryMedianSe(run.summary);
     ciLow = median - 1.96 * se;
     ciHigh = median + 1.96 * se;
     runs = run.summary.n;

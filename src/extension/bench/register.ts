@@ -13,11 +13,11 @@ import { runBenchmarks } from '../../core/runners/benchRunner';
 import { listBaselines, listHistory, resolveResults, saveBaseline, saveResults, baselineFile, checkBaselineName } from '../../core/store/benchStore';
 import { compareResultSets, lensText, type BenchmarkComparison, type Comparison } from '../../core/analysis/benchCompare';
 import { buildHistories, type BenchViewData } from '../../core/analysis/benchHistory';
+import { latestComparisons, type LatestComparison } from '../../core/analysis/benchBaselines';
 import { diffProfiles, diffViewData, diffLensText, grownFunctions, type FunctionDiff } from '../../core/analysis/profileDiff';
 import { findPythonDefinitions, matchDefinition } from '../../core/analysis/pythonDefinitions';
 import { readProfile } from '../../core/formats/readProfile';
 import { listRuns, runOutputPath } from '../../core/store/runStore';
-import type { BenchmarkResultSet } from '../../core/model/bench';
 import type { ToHost, ToWebview } from '../../shared/protocol';
 import { benchSettings, profilerConfig } from '../config';
 import { resolveInterpreter } from '../python/interpreter';
@@ -61,7 +61,7 @@ interface LensEntry {
 interface LensState {
   byFile: Map<string, LensEntry[]>;
   /** One comparison per source of results (flamelens' own, pytest-benchmark autosaves). */
-  comparisons: { label: string; comparison: Comparison }[];
+  comparisons: LatestComparison[];
 }
 
 export function register(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, cpu: ProfilingApi): BenchApi {
@@ -87,39 +87,19 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
     }
   };
 
-  /** The baseline a root's lenses compare with: setting, config, else the newest saved. */
-  /**
-   * The baseline of `current`'s lenses: the named baseline (setting, else the config's) or the
-   * newest saved baseline, among those saved from the same kind of results; else the previous
-   * result of that kind (pytest-benchmark autosaves compare with the one before).
-   */
-  const chooseBaseline = async (root: string, current: BenchmarkResultSet, history: BenchmarkResultSet[]): Promise<{ set: BenchmarkResultSet; label: string; ref: string } | undefined> => {
-    const settings = benchSettings(vscode.Uri.file(root));
-    const wanted = settings.baseline || (await configOf(root))?.baseline;
-    const baselines = (await listBaselines(root)).items.filter((b) => b.source === current.source);
-    const named = wanted ? baselines.find((b) => b.baseline === wanted) : [...baselines].sort((a, b) => a.createdAt.localeCompare(b.createdAt)).pop();
-    if (named?.baseline) return { set: named, label: named.baseline, ref: named.baseline };
-    const previous = history.filter((h) => h.id !== current.id && h.source === current.source && h.createdAt <= current.createdAt).pop();
-    return previous ? { set: previous, label: 'previous run', ref: previous.origin ?? previous.id } : undefined;
-  };
-
   const computeState = async (root: string): Promise<LensState | undefined> => {
     const history = (await listHistory(root)).items;
     if (history.length === 0) return undefined;
     const settings = benchSettings(vscode.Uri.file(root));
     const config = await configOf(root);
-    const state: LensState = { byFile: new Map(), comparisons: [] };
-    for (const source of ['flamelens', 'pytest-benchmark'] as const) {
-      const current = history.filter((h) => h.source === source).pop();
-      if (!current) continue;
-      const base = await chooseBaseline(root, current, history);
-      if (!base) continue;
-      const comparison = compareResultSets(base.set, current, { threshold: config?.threshold ?? settings.threshold, alpha: config?.alpha ?? settings.alpha });
-      state.comparisons.push({ label: base.label, comparison });
-      for (const c of comparison.benchmarks) {
+    const baselines = (await listBaselines(root)).items;
+    const comparisons = latestComparisons(history, baselines, settings.baseline || config?.baseline, { threshold: config?.threshold ?? settings.threshold, alpha: config?.alpha ?? settings.alpha });
+    const state: LensState = { byFile: new Map(), comparisons };
+    for (const latest of comparisons) {
+      for (const c of latest.comparison.benchmarks) {
         if (!c.location) continue;
         const file = path.resolve(root, c.location.file);
-        const entry: LensEntry = { comparison: c, label: base.label, baselineRef: base.ref, currentRef: current.origin ?? current.id };
+        const entry: LensEntry = { comparison: c, label: latest.label, baselineRef: latest.baselineRef, currentRef: latest.currentRef };
         (state.byFile.get(file) ?? state.byFile.set(file, []).get(file)!).push(entry);
       }
     }
@@ -325,7 +305,7 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
           const regressions = own?.comparison.benchmarks.filter((c) => c.verdict === 'regression') ?? [];
           const text = `flamelens: ${results.benchmarks.length} benchmark${results.benchmarks.length === 1 ? '' : 's'} measured${cancelled ? ' (cancelled; what was measured is saved)' : ''}${failed.length ? `, ${failed.length} failed (see the flamelens log)` : ''}${own ? `; ${regressions.length ? `${regressions.length} regression${regressions.length > 1 ? 's' : ''} vs ${own.label}` : `no regression vs ${own.label}`}` : ''}.`;
           void (failed.length || regressions.length ? vscode.window.showWarningMessage : vscode.window.showInformationMessage)(text, 'Show Comparison', 'Save as Baseline…').then((choice) => {
-            if (choice === 'Show Comparison') void vscode.commands.executeCommand('flamelens.bench.compare', own ? { root, baseline: own.comparison.baseline.baseline ?? own.comparison.baseline.id, current: results.id } : { root });
+            if (choice === 'Show Comparison') void vscode.commands.executeCommand('flamelens.bench.compare', own ? { root, baseline: own.baselineRef, current: results.id } : { root });
             if (choice === 'Save as Baseline…') void vscode.commands.executeCommand('flamelens.bench.saveBaseline', { root, result: results.id });
           });
           return { file, id: results.id, cancelled, regressions: regressions.map((r) => r.name), benchmarks: results.benchmarks.map((b) => ({ name: b.name, runs: b.samples.length, timing: b.timing, error: b.error })) };
