@@ -5,11 +5,11 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { saveBaseline, saveResults, listResults, listBaselines } from '../../src/core/store/benchStore';
-import { writeFileAtomic } from '../../src/core/store/atomicWrite';
+import { writeFileAtomic, removeStaleTemps } from '../../src/core/store/atomicWrite';
 import { makeRng } from '../../src/core/analysis/benchStats';
 import type { BenchmarkResultSet } from '../../src/core/model/bench';
 
@@ -61,8 +61,20 @@ if (process.env.FLAMELENS_ATOMIC_WRITER) {
     assert.deepEqual(listed.problems, []);
     assert.equal(listed.items.length, 1);
     assert.ok(checked >= 90, `${checked} of 100 trials had a baseline to check`);
-    const leftovers = readdirSync(path.join(dir, '.flamelens', 'bench', 'baselines')).filter((f) => f.endsWith('.tmp')).length + readdirSync(dir).filter((f) => f.endsWith('.tmp')).length;
+    const baselines = path.join(dir, '.flamelens', 'bench', 'baselines');
+    const temps = () => [...readdirSync(baselines).filter((f) => f.endsWith('.tmp')), ...readdirSync(dir).filter((f) => f.endsWith('.tmp'))];
+    const leftovers = temps().length;
     console.log(`# 100 kills, ${checked} checked, ${leftovers} temporary files left by writers killed mid-write`);
+    // The next write removes them once they are a minute old; a live writer's file stays.
+    const live = `.settings.json.${process.pid}.${Date.now()}.abc.tmp`;
+    writeFileSync(path.join(dir, live), 'in progress');
+    const young = `.settings.json.999999999.${Date.now()}.abc.tmp`;
+    writeFileSync(path.join(dir, young), 'a writer on another host, maybe');
+    assert.deepEqual(await removeStaleTemps(dir), [], 'nothing younger than a minute is touched');
+    const removed = [...(await removeStaleTemps(baselines, 0)), ...(await removeStaleTemps(dir, 0))];
+    assert.equal(removed.length, leftovers + 1, 'every killed writer\'s file (and the dead pid\'s) removed');
+    assert.deepEqual(temps(), [live], 'the file of a writer still running is left alone');
+    assert.equal(JSON.parse(readFileSync(path.join(baselines, 'main.json'), 'utf8')).kind, 'flamelens-bench', 'the baseline itself untouched');
   });
 
   test('two writers saving into one workspace at once: every result kept, the baseline whole', { timeout: 120_000 }, async () => {
