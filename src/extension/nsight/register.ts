@@ -10,6 +10,7 @@ import type { ActiveRuns } from '../activeRuns';
 import type { ProfilingApi } from '../profiling/register';
 import { runNsys, runNcu, nsightRunName, nsightRunStart, nsightRunEnd, nsightRunOutput } from '../../core/runners/nsight';
 import { openNsightFile, type NsightFile } from '../../core/runners/openNsightFile';
+import { confirmFileSize } from '../fileSize';
 import { buildNsysView, buildNcuView, buildNcuComparison } from '../../core/analysis/nsightView';
 import { splitCommandLine } from '../../core/runners/commandLine';
 import { createRunDir, writeRunMetadata, type RunEntry } from '../../core/store/runStore';
@@ -41,6 +42,7 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
 
   async function load(file: string): Promise<NsightFile> {
     const t0 = Date.now();
+    await confirmFileSize(file);
     const opened = await openNsightFile(file, openOptions());
     if (!opened) throw new Error(`${file} is not an Nsight Systems file (SQLite export, nsys stats CSV, .nsys-rep) or an Nsight Compute file (CSV, .ncu-rep).`);
     log.info(`Read ${file} (${opened.kind}) in ${Date.now() - t0} ms`);

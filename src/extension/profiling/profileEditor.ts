@@ -8,6 +8,7 @@ import { parseProfile } from '../../core/formats/detect';
 import { MAX_PROFILE_BYTES } from '../../core/formats/readProfile';
 import { connectFlameGraph, type ProfileSource } from './flameGraphWebview';
 import type { SourceLocator } from './sourceLocator';
+import { confirmFileSize } from '../fileSize';
 
 export const PROFILE_EDITOR_VIEW_TYPE = 'flamelens.profile';
 
@@ -22,6 +23,7 @@ export class ProfileEditorProvider implements vscode.CustomReadonlyEditorProvide
     const title = path.basename(document.uri.fsPath);
     let source: ProfileSource;
     try {
+      await confirmFileSize(document.uri.fsPath);
       const stat = await vscode.workspace.fs.stat(document.uri);
       if (stat.size > MAX_PROFILE_BYTES) throw new Error(`${document.uri.fsPath}: ${(stat.size / 2 ** 20).toFixed(0)} MiB is over the ${MAX_PROFILE_BYTES / 2 ** 20} MiB limit for CPU profiles`);
       const bytes = await vscode.workspace.fs.readFile(document.uri);

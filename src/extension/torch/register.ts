@@ -7,6 +7,7 @@ import type { ActiveRuns } from '../activeRuns';
 import * as vscode from 'vscode';
 import * as path from 'node:path';
 import { readTorchTrace } from '../../core/formats/torchTrace';
+import { confirmFileSize } from '../fileSize';
 import { buildTraceView, compareRanks, type RankRow } from '../../core/analysis/torchView';
 import { analyzeTorchSources, type TorchSources } from '../../core/analysis/torchSources';
 import type { ProfilingApi } from '../profiling/register';
@@ -48,6 +49,7 @@ function connectTrace(webview: vscode.Webview, extensionUri: vscode.Uri, file: s
     if (m.type === 'ready') {
       try {
         const t0 = Date.now();
+        for (const f of [file, ...rankFiles]) await confirmFileSize(f);
         const trace = await readTorchTrace(file);
         sources = analyzeTorchSources(trace);
         const data = buildTraceView(trace, title, sources);

@@ -1,0 +1,41 @@
+/**
+ * Opening a file over the size limit (`flamelens.files.sizeLimitMB`) asks first: a trace from a
+ * colleague or a CI artifact can be gigabytes, and reading it blocks the view and takes memory.
+ * The answer is remembered for that file (same size and time) until the window closes.
+ */
+import * as vscode from 'vscode';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+
+export const DEFAULT_SIZE_LIMIT_MIB = 256;
+const confirmed = new Set<string>();
+
+export function sizeLimitMiB(): number {
+  const v = vscode.workspace.getConfiguration('flamelens').get<number>('files.sizeLimitMB', DEFAULT_SIZE_LIMIT_MIB);
+  return typeof v === 'number' && v > 0 ? v : DEFAULT_SIZE_LIMIT_MIB;
+}
+
+const mib = (bytes: number) => (bytes / 2 ** 20 >= 10 ? (bytes / 2 ** 20).toFixed(0) : (bytes / 2 ** 20).toFixed(1));
+
+/**
+ * Resolves when `file` may be read: under the limit, or the user chose to open it anyway. Throws
+ * an Error saying why it was not opened otherwise. A file that cannot be stat'ed is let through
+ * (the reader reports it, naming the file).
+ */
+export async function confirmFileSize(file: string): Promise<void> {
+  const st = await fs.stat(file).catch(() => undefined);
+  if (!st?.isFile()) return;
+  const limit = sizeLimitMiB();
+  if (st.size <= limit * 2 ** 20) return;
+  const key = `${file}\u0000${st.size}\u0000${st.mtimeMs}`;
+  if (confirmed.has(key)) return;
+  const choice = await vscode.window.showWarningMessage(
+    `${path.basename(file)} is ${mib(st.size)} MiB, over the ${limit} MiB limit. Open it anyway?`,
+    { modal: true, detail: `${file}\n\nReading a file this large can take minutes and several GiB of memory. The limit is the setting flamelens.files.sizeLimitMB.` },
+    'Open Anyway',
+  );
+  if (choice !== 'Open Anyway') {
+    throw new Error(`Not opened: ${file} is ${mib(st.size)} MiB, over the ${limit} MiB limit (flamelens.files.sizeLimitMB). Open it again and choose "Open Anyway", or raise the limit.`);
+  }
+  confirmed.add(key);
+}

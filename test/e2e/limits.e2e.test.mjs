@@ -1,0 +1,70 @@
+// End to end, resource bounds: with the size limit at 1 MiB (flamelens.files.sizeLimitMB), opening
+// a larger CPU profile or PyTorch trace in the real VS Code asks first. "Cancel" leaves the view
+// saying why nothing was read; "Open Anyway" reads and draws it; a file under the limit opens
+// without a question.
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync, copyFileSync, readFileSync, mkdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { ROOT, startCodeServer, launchBrowser, openWorkbench, findWebviewFrame } from '../harness/codeServer.mjs';
+
+const ARTIFACTS = path.join(ROOT, 'test', 'e2e', 'artifacts');
+const REAL = path.join(ROOT, 'test', 'fixtures', 'real');
+
+async function open(page, name) {
+  await page.locator('.monaco-workbench .part.sidebar').first().click();
+  await page.keyboard.press('Control+P');
+  await page.locator('.quick-input-widget input').waitFor({ state: 'visible' });
+  await page.keyboard.type(name);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor();
+  await page.keyboard.press('Enter');
+}
+
+async function answerDialog(page, expectText, button) {
+  const dialog = page.locator('.monaco-dialog-box');
+  await dialog.waitFor({ timeout: 30_000 });
+  assert.match(await dialog.innerText(), expectText);
+  await dialog.locator('.monaco-button', { hasText: button }).first().click();
+  await dialog.waitFor({ state: 'hidden' });
+}
+
+test('files over the size limit are opened only after asking', { timeout: 300_000 }, async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const ws = mkdtempSync(path.join(tmpdir(), 'flamelens-e2e-limits-'));
+  // A real sampler profile under the limit, and the same lines repeated past 1 MiB (same stacks, more samples).
+  const folded = readFileSync(path.join(REAL, 'flamelens-builtin-sampler1_py3.11.7_matrix_work.folded'), 'utf8');
+  writeFileSync(path.join(ws, 'small.folded'), folded);
+  writeFileSync(path.join(ws, 'large.folded'), folded.repeat(Math.ceil((1.5 * 2 ** 20) / folded.length)));
+  copyFileSync(path.join(REAL, 'torchtrace_kineto_tb_plugin__resnet50_nw0_worker0.1623143089861.pt.trace.json.gz'), path.join(ws, 'resnet.pt.trace.json.gz'));
+  assert.ok(statSync(path.join(ws, 'resnet.pt.trace.json.gz')).size > 2 ** 20);
+
+  const server = await startCodeServer({ vsix: [path.join(ROOT, 'flamelens.vsix')], settings: { 'flamelens.files.sizeLimitMB': 1 } });
+  const browser = await launchBrowser();
+  let page;
+  try {
+    ({ page } = await openWorkbench(browser, server, ws));
+
+    await open(page, 'small.folded');
+    const small = await findWebviewFrame(page, '#flamegraph svg g', 60_000);
+    assert.ok((await small.$$('#flamegraph svg g')).length > 3, 'under the limit: drawn, no question');
+    assert.equal(await page.locator('.monaco-dialog-box').count(), 0);
+
+    await open(page, 'large.folded');
+    await answerDialog(page, /large\.folded is 1\.\d MiB, over the 1 MiB limit\. Open it anyway\?/, 'Cancel');
+    const declined = await findWebviewFrame(page, '.error', 30_000);
+    assert.match(await declined.locator('.error').first().innerText(), /Not opened: .*large\.folded is 1\.\d MiB, over the 1 MiB limit \(flamelens\.files\.sizeLimitMB\)/);
+
+    await open(page, 'resnet.pt.trace.json.gz');
+    await answerDialog(page, /resnet\.pt\.trace\.json\.gz is 1\.\d MiB, over the 1 MiB limit/, 'Open Anyway');
+    const trace = await findWebviewFrame(page, '#ops-table tbody tr', 120_000);
+    assert.ok((await trace.$$('#ops-table tbody tr')).length > 5, 'opened anyway: the operator table is filled');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'limits-opened-anyway.png') });
+  } catch (e) {
+    if (page) await page.screenshot({ path: path.join(ARTIFACTS, 'limits-failure.png') }).catch(() => undefined);
+    throw e;
+  } finally {
+    await browser.close();
+    await server.stop();
+  }
+});
