@@ -55,7 +55,7 @@ export class GpuTelemetry extends EventEmitter {
     super();
     this.host = new RingBuffer(options.historyPoints);
     this.monitor = new NvidiaSmiMonitor({ intervalMs: options.intervalMs, nvidiaSmiPath: options.nvidiaSmiPath, env: options.env });
-    this.monitor.on('reading', (r) => this.onReading(r, 'nvidia-smi'));
+    this.monitor.on('reading', (r) => this.record(r, 'nvidia-smi'));
     this.monitor.on('state', (s) => {
       if (s.kind === 'absent') void this.startFallback();
       if (s.kind === 'running' && this.users > 0) void this.pollProcesses(); // the first list without waiting a period
@@ -93,7 +93,8 @@ export class GpuTelemetry extends EventEmitter {
     return [...this.perGpu.keys()].sort((a, b) => a - b);
   }
 
-  private onReading(r: Reading, source: TelemetrySource): void {
+  /** Keeps one reading in the history and tells the listeners (the monitor's readings, the fallback's, a replay's). */
+  record(r: Reading, source: TelemetrySource): void {
     this.source = source;
     for (const g of r.gpus) {
       let buf = this.perGpu.get(g.index);
@@ -209,10 +210,10 @@ export class GpuTelemetry extends EventEmitter {
     };
     const first = await read();
     if (first.length === 0 || this.users === 0 || this.monitor.state.kind !== 'absent') return;
-    this.onReading({ time: Date.now(), gpus: first }, 'systeminformation');
+    this.record({ time: Date.now(), gpus: first }, 'systeminformation');
     this.fallbackTimer = setInterval(() => {
       void read().then((gpus) => {
-        if (gpus.length > 0) this.onReading({ time: Date.now(), gpus }, 'systeminformation');
+        if (gpus.length > 0) this.record({ time: Date.now(), gpus }, 'systeminformation');
       });
     }, Math.max(2000, this.options.intervalMs));
   }

@@ -164,6 +164,7 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
   function showAlert(e: AlertEvent): void {
     const text = `flamelens GPU alert (${e.severity}): ${e.message}`;
     shownAlerts.push(text);
+    if (shownAlerts.length > 200) shownAlerts.splice(0, shownAlerts.length - 200); // days of alerts: keep the latest
     log.warn(text);
     const actions = ['Open Dashboard', ...(activeRuns.list.length > 0 ? ['Stop Run'] : [])];
     const show = e.severity === 'critical' ? vscode.window.showErrorMessage : e.severity === 'warning' ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
