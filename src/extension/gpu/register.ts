@@ -53,7 +53,7 @@ function readConfig(): GpuConfig {
     statusBar: c.get<boolean>('statusBar.enabled', true),
     which: typeof which === 'number' ? which : /^\d+$/.test(String(which)) ? Number(which) : 'busiest',
     intervalMs: Math.max(100, c.get<number>('intervalMs', 1000)),
-    historyPoints: Math.max(60, Math.round((Math.min(1440, c.get<number>('historyMinutes', 60)) * 60_000) / Math.max(100, c.get<number>('intervalMs', 1000)))),
+    historyPoints: Math.min(86_400, Math.max(60, Math.round((Math.min(1440, c.get<number>('historyMinutes', 60)) * 60_000) / Math.max(100, c.get<number>('intervalMs', 1000))))),
     nvidiaSmiPath: smi || undefined,
     thresholds: { ...DEFAULT_THRESHOLDS, ...c.get<Partial<ReadoutThresholds>>('statusBar.thresholds', {}) },
     alertsEnabled: c.get<boolean>('alerts.enabled', true),
