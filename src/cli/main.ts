@@ -30,6 +30,7 @@ import { buildHtmlReport } from '../core/report/htmlReport';
 import { recordProfile, type SamplerChoice } from '../core/runners/recordProfile';
 import { ToolError } from '../core/runners/findTool';
 import { recordTorchTrace } from '../core/runners/recordTorchTrace';
+import { describeEnd, STOP_AFTER_PROGRAM_MS } from '../core/runners/runChild';
 import { NvidiaSmiMonitor, type Reading } from '../core/runners/nvidiaSmiMonitor';
 import { createRunDir, writeRunMetadata, type RunMetadata } from '../core/store/runStore';
 import { writeFileAtomic } from '../core/store/atomicWrite';
@@ -389,7 +390,8 @@ async function nsightRun<R extends NsysRunResult | NcuRunResult>(kind: 'nsys' | 
   try {
     const result = await go(run.dir, controller.signal);
     await writeRunMetadata(run.dir, nsightRunEnd(base, result));
-    if (result.exitCode && !result.cancelled) process.stderr.write(`flamelens: the program exited with code ${result.exitCode}\n`);
+    const ended = describeEnd(result, kind, STOP_AFTER_PROGRAM_MS[kind]);
+    if (ended) process.stderr.write(`flamelens: ${ended}\n`);
     return { dir: run.dir, result, output: nsightRunOutput(result) };
   } catch (e) {
     await writeRunMetadata(run.dir, { ...base, status: 'failed', finishedAt: new Date().toISOString(), message: e instanceof Error ? e.message : String(e) }).catch(() => undefined);
@@ -495,11 +497,13 @@ async function torchCmd(args: string[]): Promise<number> {
       shapes: values.shapes, stack: values.stack, memory: values.memory, noCuda: values['no-cuda'], signal: controller.signal,
       onOutput: (line, stream) => (stream === 'stdout' ? process.stdout : process.stderr).write(line + '\n'),
     });
+    const ended = describeEnd(r, 'python');
+    if (ended) process.stderr.write(`flamelens: ${ended}\n`);
     for (const note of r.info.notes) process.stderr.write(`flamelens: ${note}\n`);
     await writeRunMetadata(run.dir, {
       schema: 1, id: run.id, name, kind: 'torch', createdAt, finishedAt: new Date().toISOString(),
       status: r.cancelled ? 'cancelled' : r.traces.length ? 'completed' : 'failed', exitCode: r.exitCode,
-      message: r.traces.length ? undefined : r.info.notes.join(' '),
+      message: [ended, ...r.info.notes].filter(Boolean).join(' ') || undefined,
       command: [cmd[0], ...(module ? ['-m'] : []), script, ...rest], cwd: process.cwd(), sampler: 'torch-profiler', samplerVersion: r.info.torch ? `torch ${r.info.torch}` : undefined,
       rateHz: 0, interpreter: cmd[0], output: r.traces[0] ? path.basename(r.traces[0]) : 'trace-1.pt.trace.json', format: 'torch-trace',
     });
@@ -595,6 +599,7 @@ async function record(args: string[]): Promise<number> {
       format: result.format,
       samples: hot.total,
       fallbackReason: result.fallbackReason,
+      message: describeEnd(result, result.sampler, STOP_AFTER_PROGRAM_MS['py-spy']),
     };
     await writeRunMetadata(run.dir, meta);
     let finalPath = result.outputPath;
@@ -602,7 +607,7 @@ async function record(args: string[]): Promise<number> {
       await fs.copyFile(result.outputPath, values.output);
       finalPath = values.output;
     }
-    if (result.exitCode && !result.cancelled) process.stderr.write(`flamelens: the program exited with code ${result.exitCode}; the samples up to then are kept\n`);
+    if (meta.message) process.stderr.write(`flamelens: ${meta.message}\n`);
     process.stderr.write(`flamelens: ${fmt(hot.total)} samples; hottest:\n`);
     for (const f of hot.functions.filter((f) => f.file).slice(0, 5)) {
       process.stderr.write(`  ${f.totalPct.toFixed(1).padStart(5)}% total ${f.selfPct.toFixed(1).padStart(5)}% self  ${f.name} (${f.file}:${f.line ?? '?'})\n`);

@@ -16,7 +16,7 @@ import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import { execa } from 'execa';
 import { findExecutable, ToolError } from './findTool';
-import { runChild, MISSING_FIX, type ChildOptions } from './runChild';
+import { runChild, describeEnd, MISSING_FIX, STOP_AFTER_PROGRAM_MS, type ChildOptions } from './runChild';
 import type { RunMetadata } from '../store/runStore';
 import { parseNcuCsv, mergeNcuPages, readNcuCsvFile, type NcuReport } from '../formats/ncuCsv';
 
@@ -28,12 +28,19 @@ export interface NsysRunOptions extends ChildOptions<'nsys'> {
   /** `--trace` value (default cuda,nvtx,osrt). */
   trace?: string;
   extraArgs?: string[];
+  /** nsys still running this long after the program ended counts as hung (default STOP_AFTER_PROGRAM_MS.nsys). */
+  stopAfterProgramMs?: number;
+  /** Limit for `nsys export` (default 10 minutes). */
+  toolTimeoutMs?: number;
 }
 
 export interface NsysRunResult {
   command: string[];
   exitCode: number | null;
+  signal?: string;
   cancelled: boolean;
+  /** nsys outlived the program by more than stopAfterProgramMs and was stopped. */
+  hung?: boolean;
   version?: string;
   /** The `.nsys-rep` (or `.qdrep` of older versions) nsys wrote; undefined when it wrote none. */
   report?: string;
@@ -53,12 +60,19 @@ export interface NcuRunOptions extends ChildOptions<'ncu'> {
   kernelRegex?: string;
   launchCount?: number;
   extraArgs?: string[];
+  /** ncu still running this long after the program ended counts as hung (default STOP_AFTER_PROGRAM_MS.ncu). */
+  stopAfterProgramMs?: number;
+  /** Limit for each `ncu --import` (default 10 minutes). */
+  toolTimeoutMs?: number;
 }
 
 export interface NcuRunResult {
   command: string[];
   exitCode: number | null;
+  signal?: string;
   cancelled: boolean;
+  /** ncu outlived the program by more than stopAfterProgramMs and was stopped. */
+  hung?: boolean;
   version?: string;
   /** The `.ncu-rep`; undefined when no kernel was profiled. */
   report?: string;
@@ -114,14 +128,15 @@ export async function runNsys(o: NsysRunOptions): Promise<NsysRunResult> {
   const version = await toolVersion(exe, o.env);
   const base = path.join(o.outputDir, 'report');
   const args = ['profile', `--trace=${o.trace?.trim() || 'cuda,nvtx,osrt'}`, `--output=${base}`, ...(o.extraArgs ?? []), ...o.command];
-  const r = await runChild(exe, args, o, 'nsys');
+  const r = await runChild(exe, args, { ...o, watch: { program: 'child', stopAfterMs: o.stopAfterProgramMs ?? STOP_AFTER_PROGRAM_MS.nsys } }, 'nsys');
+  const end = { command: r.command, exitCode: r.exitCode, signal: r.signal, cancelled: r.cancelled, hung: r.hung, version, stderrTail: r.stderrTail };
   // nsys 2021.x writes .qdrep, later versions .nsys-rep.
   let report: string | undefined;
   for (const ext of ['.nsys-rep', '.qdrep']) if (await exists(base + ext)) report = base + ext;
-  if (!report) return { command: r.command, exitCode: r.exitCode, cancelled: r.cancelled, version, stderrTail: r.stderrTail };
+  if (!report) return end;
   const sqlite = `${base}.sqlite`;
-  await tool(exe, ['export', '--type=sqlite', `--output=${sqlite}`, report], 'nsys', { env: o.env, cwd: o.outputDir });
-  return { command: r.command, exitCode: r.exitCode, cancelled: r.cancelled, version, report, sqlite, stderrTail: r.stderrTail };
+  await tool(exe, ['export', '--type=sqlite', `--output=${sqlite}`, report], 'nsys', { env: o.env, cwd: o.outputDir, timeoutMs: o.toolTimeoutMs });
+  return { ...end, report, sqlite };
 }
 
 /**
@@ -133,7 +148,7 @@ function reportCacheKey(report: string, st: { size: number; mtimeMs: number }): 
   return createHash('sha256').update(`${path.resolve(report)}\0${st.size}\0${st.mtimeMs}`).digest('hex').slice(0, 16);
 }
 
-export async function exportNsysReport(report: string, o: { nsysPath?: string; cacheDir: string; env?: NodeJS.ProcessEnv; signal?: AbortSignal }): Promise<string> {
+export async function exportNsysReport(report: string, o: { nsysPath?: string; cacheDir: string; env?: NodeJS.ProcessEnv; signal?: AbortSignal; toolTimeoutMs?: number }): Promise<string> {
   const st = await fs.stat(report);
   const exe = await findExecutable('nsys', o.nsysPath, o.env);
   if (!exe) {
@@ -146,7 +161,7 @@ export async function exportNsysReport(report: string, o: { nsysPath?: string; c
   if (await exists(target)) return target;
   const partial = `${target}.${process.pid}.partial.sqlite`;
   try {
-    await tool(exe, ['export', '--type=sqlite', `--output=${partial}`, report], 'nsys', { env: o.env, signal: o.signal });
+    await tool(exe, ['export', '--type=sqlite', `--output=${partial}`, report], 'nsys', { env: o.env, signal: o.signal, timeoutMs: o.toolTimeoutMs });
     await fs.rename(partial, target);
   } finally {
     await fs.rm(partial, { force: true });
@@ -164,7 +179,7 @@ export async function runNcu(o: NcuRunOptions): Promise<NcuRunResult> {
   if (o.launchCount !== undefined && o.launchCount > 0) args.push('--launch-count', String(o.launchCount));
   args.push('--export', base, ...(o.extraArgs ?? []), ...o.command);
   const said: string[] = [];
-  const r = await runChild(exe, args, { ...o, onOutput: (line, stream) => {
+  const r = await runChild(exe, args, { ...o, watch: { program: 'child', stopAfterMs: o.stopAfterProgramMs ?? STOP_AFTER_PROGRAM_MS.ncu }, onOutput: (line, stream) => {
     if (/^==(PROF|WARNING|ERROR)==/.test(line)) said.push(line);
     o.onOutput?.(line, stream);
   } }, 'ncu');
@@ -174,23 +189,24 @@ export async function runNcu(o: NcuRunOptions): Promise<NcuRunResult> {
       'Run as root, or let all users profile: set `options nvidia NVreg_RestrictProfilingToAdminUsers=0` in /etc/modprobe.d and reboot (https://developer.nvidia.com/ERR_NVGPUCTRPERM).');
   }
   const report = `${base}.ncu-rep`;
+  const end = { command: r.command, exitCode: r.exitCode, signal: r.signal, cancelled: r.cancelled, hung: r.hung, version, stderrTail: r.stderrTail };
 
   if (!(await exists(report))) {
     // What `ncu --csv` prints when nothing matched: its messages and no rows. Kept as the run's
     // details page, so the run reopens as "no kernels matched" rather than as a missing file.
     const detailsCsv = `${base}.details.csv`;
     await fs.writeFile(detailsCsv, said.join('\n') + '\n');
-    return { command: r.command, exitCode: r.exitCode, cancelled: r.cancelled, version, detailsCsv, parsed: { source: 'ncu-csv', page: 'details', file: detailsCsv, launches: [], messages: said }, stderrTail: r.stderrTail };
+    return { ...end, detailsCsv, parsed: { source: 'ncu-csv', page: 'details', file: detailsCsv, launches: [], messages: said } };
   }
-  const pages = await importNcuReport(report, { exe, env: o.env, outputDir: o.outputDir });
-  return { command: r.command, exitCode: r.exitCode, cancelled: r.cancelled, version, report, ...pages, parsed: { ...pages.parsed, messages: [...said, ...pages.parsed.messages] }, stderrTail: r.stderrTail };
+  const pages = await importNcuReport(report, { exe, env: o.env, outputDir: o.outputDir, toolTimeoutMs: o.toolTimeoutMs });
+  return { ...end, report, ...pages, parsed: { ...pages.parsed, messages: [...said, ...pages.parsed.messages] } };
 }
 
 /**
  * Both CSV pages of a `.ncu-rep` through `ncu --import`, written to `outputDir` (a run folder or a
  * cache folder) and merged: raw metrics added to each launch of the details page.
  */
-export async function importNcuReport(report: string, o: { exe?: string; ncuPath?: string; env?: NodeJS.ProcessEnv; outputDir: string; signal?: AbortSignal }): Promise<{ detailsCsv: string; rawCsv: string; parsed: NcuReport }> {
+export async function importNcuReport(report: string, o: { exe?: string; ncuPath?: string; env?: NodeJS.ProcessEnv; outputDir: string; signal?: AbortSignal; toolTimeoutMs?: number }): Promise<{ detailsCsv: string; rawCsv: string; parsed: NcuReport }> {
   await fs.stat(report);
   const exe = o.exe ?? (await findExecutable('ncu', o.ncuPath, o.env));
   if (!exe) {
@@ -201,8 +217,8 @@ export async function importNcuReport(report: string, o: { exe?: string; ncuPath
   const stem = path.join(o.outputDir, path.basename(report).replace(/\.ncu-rep$/i, ''));
   const detailsCsv = `${stem}.details.csv`;
   const rawCsv = `${stem}.raw.csv`;
-  const details = await tool(exe, ['--import', report, '--csv', '--page', 'details'], 'ncu', { env: o.env, signal: o.signal });
-  const raw = await tool(exe, ['--import', report, '--csv', '--page', 'raw'], 'ncu', { env: o.env, signal: o.signal });
+  const details = await tool(exe, ['--import', report, '--csv', '--page', 'details'], 'ncu', { env: o.env, signal: o.signal, timeoutMs: o.toolTimeoutMs });
+  const raw = await tool(exe, ['--import', report, '--csv', '--page', 'raw'], 'ncu', { env: o.env, signal: o.signal, timeoutMs: o.toolTimeoutMs });
   await fs.writeFile(detailsCsv, details.stdout);
   await fs.writeFile(rawCsv, raw.stdout);
   return { detailsCsv, rawCsv, parsed: mergeNcuPages(parseNcuCsv(details.stdout, detailsCsv), parseNcuCsv(raw.stdout, rawCsv)) };
@@ -243,6 +259,6 @@ export function nsightRunEnd(base: RunMetadata, r: NsysRunResult | NcuRunResult)
     ...base, finishedAt: new Date().toISOString(), exitCode: r.exitCode, samplerVersion: r.version,
     status: r.cancelled ? 'cancelled' : output ? 'completed' : 'failed',
     message: noKernels ? 'No kernels matched: nothing was profiled (check the kernel name filter and the launch count).'
-      : output ? undefined : `${base.kind} wrote no report. ${r.stderrTail.trim().split('\n').pop() ?? ''}`.trim(),
+      : output ? describeEnd(r, base.kind, STOP_AFTER_PROGRAM_MS[base.kind as 'nsys' | 'ncu']) : `${base.kind} wrote no report. ${describeEnd(r, base.kind, STOP_AFTER_PROGRAM_MS[base.kind as 'nsys' | 'ncu']) ?? ''} ${r.stderrTail.trim().split('\n').pop() ?? ''}`.replace(/\s+/g, ' ').trim(),
   };
 }

@@ -9,7 +9,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { execa } from 'execa';
 import { findExecutable, ToolError } from './findTool';
-import { runChild } from './runChild';
+import { runChild, STOP_AFTER_PROGRAM_MS } from './runChild';
 
 export type SamplerChoice = 'auto' | 'py-spy' | 'builtin';
 
@@ -42,6 +42,8 @@ export interface RecordOptions {
   onStart?: (info: { pid: number; sampler: 'py-spy' | 'builtin'; command: string[] }) => void;
   /** How long a cancelled sampler may take to write its output before the tree is killed. */
   graceMs?: number;
+  /** py-spy still running this long after the program ended counts as hung (default STOP_AFTER_PROGRAM_MS['py-spy']). */
+  stopAfterProgramMs?: number;
 }
 
 export interface RecordResult {
@@ -53,6 +55,8 @@ export interface RecordResult {
   exitCode: number | null;
   signal?: string;
   cancelled: boolean;
+  /** py-spy outlived the program by more than stopAfterProgramMs and was stopped. */
+  hung?: boolean;
   fallbackReason?: string;
   stderrTail: string;
 }
@@ -123,7 +127,7 @@ async function runPySpy(exe: string, o: RecordOptions): Promise<RecordResult> {
     if (o.target.module) args.push('-m');
     args.push(o.target.script, ...o.target.args);
   }
-  const r = await runChild(exe, args, o, 'py-spy');
+  const r = await runChild(exe, args, { ...o, watch: { program: o.target.kind === 'attach' ? o.target.pid : 'child', stopAfterMs: o.stopAfterProgramMs ?? STOP_AFTER_PROGRAM_MS['py-spy'] } }, 'py-spy');
   return { ...r, sampler: 'py-spy', samplerVersion: version, outputPath, format: o.format };
 }
 

@@ -38,6 +38,7 @@ export interface LauncherInfo {
 export interface TorchRecordResult {
   command: string[];
   exitCode: number | null;
+  signal?: string;
   cancelled: boolean;
   traces: string[];
   keyAverages?: string;
@@ -61,13 +62,20 @@ export async function recordTorchTrace(o: TorchRecordOptions): Promise<TorchReco
   try {
     info = JSON.parse(await fs.readFile(path.join(o.outputDir, 'launcher.json'), 'utf8')) as LauncherInfo;
   } catch {
-    throw new ToolError('python', `The PyTorch launcher wrote no result (exit ${r.exitCode}): ${r.stderrTail.trim().split('\n').pop() ?? ''}`, 'Check that the interpreter runs and can import torch.');
+    // Ended before its summary (SIGKILL, e.g. the out-of-memory killer): the traces of the
+    // profiler cycles that finished are on disk already, and they are kept.
+    const written = (await fs.readdir(o.outputDir).catch(() => [] as string[])).filter((f) => /\.pt\.trace\.json(\.gz)?$/.test(f)).sort();
+    if (written.length === 0) {
+      throw new ToolError('python', `The PyTorch launcher wrote no result (${r.signal ? `ended by ${r.signal}` : `exit ${r.exitCode}`}): ${r.stderrTail.trim().split('\n').pop() ?? ''}`, 'Check that the interpreter runs and can import torch.');
+    }
+    info = { steps: 0, traces: written, notes: [`The launcher ended (${r.signal ?? `exit ${r.exitCode}`}) before writing its summary; the ${written.length} trace(s) written until then are kept.`] };
   }
   if (info.error) throw new ToolError('torch', info.error, 'Select an interpreter with PyTorch installed (flamelens.python.path or the Python extension).');
   const keyAverages = path.join(o.outputDir, 'key_averages.json');
   return {
     command: r.command,
     exitCode: r.exitCode,
+    signal: r.signal,
     cancelled: r.cancelled,
     traces: info.traces.map((t) => path.join(o.outputDir, t)),
     keyAverages: (await fs.stat(keyAverages).catch(() => undefined)) ? keyAverages : undefined,

@@ -1,6 +1,6 @@
 import { execa } from 'execa';
 import { ToolError } from './findTool';
-import { killRun, newRunToken, RUN_TOKEN_VAR, signalProcessTree, signalPids, snapshotTree } from './processTree';
+import { isAlive, killRun, linuxDescendants, newRunToken, RUN_TOKEN_VAR, signalProcessTree, signalPids, snapshotTree } from './processTree';
 
 export type ChildTool = 'py-spy' | 'builtin' | 'nsys' | 'ncu';
 
@@ -11,6 +11,40 @@ export interface ChildOptions<S extends ChildTool = 'py-spy' | 'builtin'> {
   onOutput?: (line: string, stream: 'stdout' | 'stderr') => void;
   onStart?: (info: { pid: number; sampler: S; command: string[] }) => void;
   graceMs?: number;
+  /**
+   * The profiled program, for a tool that runs or attaches to one: a process the tool starts
+   * (`'child'`, Linux) or the pid it attached to. A tool still running `stopAfterMs` after that
+   * program ended is hung: it is stopped like a cancelled run (SIGINT, so that it writes what it
+   * has, then SIGKILL) and the result says `hung`.
+   */
+  watch?: { program: 'child' | number; stopAfterMs: number };
+}
+
+/** How long each tool may go on after the profiled program ended (writing its output) before it counts as hung. */
+export const STOP_AFTER_PROGRAM_MS: Record<'py-spy' | 'nsys' | 'ncu', number> = { 'py-spy': 60_000, nsys: 900_000, ncu: 120_000 };
+
+export interface ChildEnd {
+  exitCode: number | null;
+  signal?: string;
+  cancelled: boolean;
+  hung?: boolean;
+}
+
+const SIGNAL_MEANING: Record<string, string> = {
+  SIGSEGV: 'a segmentation fault', SIGABRT: 'an abort', SIGKILL: 'SIGKILL, often the out-of-memory killer', SIGBUS: 'a bus error',
+  SIGFPE: 'a floating-point exception', SIGILL: 'an illegal instruction', SIGTERM: 'SIGTERM',
+};
+
+/**
+ * What happened at the end of a run, in one sentence for the user (undefined when it simply
+ * finished). `tool` names the profiler ('py-spy', 'nsys', …) for a hang.
+ */
+export function describeEnd(r: ChildEnd, tool: string, stopAfterMs?: number): string | undefined {
+  if (r.hung) return `${tool} was still running ${Math.round((stopAfterMs ?? 0) / 1000)} s after the profiled program ended, so flamelens stopped it; what it had recorded is kept.`;
+  if (r.cancelled) return undefined;
+  if (r.signal) return `The program was ended by ${r.signal}${SIGNAL_MEANING[r.signal] && SIGNAL_MEANING[r.signal] !== r.signal ? ` (${SIGNAL_MEANING[r.signal]})` : ''}; what was recorded until then is kept.`;
+  if (r.exitCode) return `The program exited with code ${r.exitCode}; what was recorded until then is kept.`;
+  return undefined;
 }
 
 /** What to do when a tool cannot be started. */
@@ -69,9 +103,11 @@ export async function runChild<S extends ChildTool>(exe: string, args: string[],
 
   let killTimer: NodeJS.Timeout | undefined;
   let tree: Promise<number[]> = Promise.resolve([]);
-  const onAbort = () => {
-    if (cancelled || child.pid === undefined) return;
-    cancelled = true;
+  let stopping = false;
+  let hung = false;
+  const stop = () => {
+    if (stopping || child.pid === undefined) return;
+    stopping = true;
     const pid = child.pid;
     tree = snapshotTree(pid);
     // Ask the sampler to stop and write; then end everything that is left.
@@ -83,11 +119,46 @@ export async function runChild<S extends ChildTool>(exe: string, args: string[],
       void killRun(token);
     }, o.graceMs ?? 5000);
   };
+  const onAbort = () => {
+    if (stopping) return;
+    cancelled = true;
+    stop();
+  };
   if (o.signal?.aborted) onAbort();
   o.signal?.addEventListener('abort', onAbort, { once: true });
+
+  // A tool that outlives its program: watch the program, stop the tool when it is hung.
+  let watchdog: NodeJS.Timeout | undefined;
+  const watch = o.watch;
+  if (watch && child.pid !== undefined && (watch.program !== 'child' || process.platform === 'linux')) {
+    const toolPid = child.pid;
+    let endedAt: number | undefined;
+    let checking = false;
+    watchdog = setInterval(() => {
+      if (checking || stopping) return;
+      checking = true;
+      const running = watch.program === 'child'
+        ? linuxDescendants(toolPid).then((pids) => pids.some((p) => isAlive(p)))
+        : Promise.resolve(isAlive(watch.program));
+      void running.then((alive) => {
+        checking = false;
+        // A program that ends before the first look counts as ended from then on; one that has
+        // not started yet (a tool setting up) is caught only if the tool sits there past the limit.
+        if (alive) {
+          endedAt = undefined;
+          return;
+        }
+        endedAt ??= Date.now();
+        if (Date.now() - endedAt >= watch.stopAfterMs && !stopping) {
+          hung = true;
+          stop();
+        }
+      });
+    }, Math.min(1000, Math.max(100, watch.stopAfterMs / 4)));
+  }
   try {
     const r = await child;
-    if (child.pid !== undefined && cancelled) {
+    if (child.pid !== undefined && stopping) {
       // The sampler is gone; make sure nothing it started outlives it, including what left its
       // process group (those are in the snapshot taken when the run was cancelled).
       await signalProcessTree(child.pid, 'SIGKILL');
@@ -97,9 +168,10 @@ export async function runChild<S extends ChildTool>(exe: string, args: string[],
     if (r.failed && r.code === 'ENOENT') {
       throw new ToolError(sampler === 'builtin' ? 'python' : sampler, `Could not start ${exe}.`, MISSING_FIX[sampler]);
     }
-    return { command, exitCode: r.exitCode ?? null, signal: r.signal ?? undefined, cancelled, stderrTail };
+    return { command, exitCode: r.exitCode ?? null, signal: r.signal ?? undefined, cancelled, hung, stderrTail };
   } finally {
     if (killTimer) clearTimeout(killTimer);
+    if (watchdog) clearInterval(watchdog);
     o.signal?.removeEventListener('abort', onAbort);
   }
 }

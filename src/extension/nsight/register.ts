@@ -5,6 +5,7 @@
  * kernel views. Reading and analysis are the core's (runners/openNsightFile, analysis/nsightView).
  */
 import * as vscode from 'vscode';
+import { describeEnd, STOP_AFTER_PROGRAM_MS } from '../../core/runners/runChild';
 import * as path from 'node:path';
 import type { ActiveRuns } from '../activeRuns';
 import type { ProfilingApi } from '../profiling/register';
@@ -173,7 +174,8 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
         void vscode.window.showErrorMessage(plainText(`flamelens: ${meta.message}`));
         return { dir, meta };
       }
-      if (r.exitCode && !r.cancelled) void vscode.window.showWarningMessage(plainText(`flamelens: ${name} exited with code ${r.exitCode}; the report shows what ran until then.`));
+      const ended = describeEnd(r, kind, STOP_AFTER_PROGRAM_MS[kind]);
+      if (ended) void vscode.window.showWarningMessage(plainText(`flamelens: ${name}: ${ended}`));
       await open(output);
       return { dir, meta };
     } catch (e) {

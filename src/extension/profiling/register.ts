@@ -5,6 +5,7 @@
  */
 import type { ActiveRuns } from '../activeRuns';
 import * as vscode from 'vscode';
+import { describeEnd, STOP_AFTER_PROGRAM_MS } from '../../core/runners/runChild';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { readProfile } from '../../core/formats/readProfile';
@@ -193,13 +194,13 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
       format: result.format,
       samples: hot.total,
       fallbackReason: result.fallbackReason,
-      message: result.exitCode && !result.cancelled ? `The program exited with code ${result.exitCode}.` : undefined,
+      message: describeEnd(result, result.sampler, STOP_AFTER_PROGRAM_MS['py-spy']),
     };
     await writeRunMetadata(dir, meta);
     const run: RunEntry = { dir, meta };
     lastRun = run;
     runs.refresh();
-    if (meta.message) void vscode.window.showWarningMessage(plainText(`flamelens: ${meta.message} The samples gathered until then are shown.`));
+    if (meta.message) void vscode.window.showWarningMessage(plainText(`flamelens: ${meta.message}`));
     if (hot.total === 0) void vscode.window.showWarningMessage('flamelens: the run produced no samples (it may have ended before the first sample).');
     locator.reset();
     await hotPaths.setActive({ folder: root, runDir: dir, title: name, profile: parsed });

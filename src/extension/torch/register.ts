@@ -5,6 +5,7 @@
  */
 import type { ActiveRuns } from '../activeRuns';
 import * as vscode from 'vscode';
+import { describeEnd } from '../../core/runners/runChild';
 import * as path from 'node:path';
 import { readTorchTrace } from '../../core/formats/torchTrace';
 import { confirmFileSize } from '../fileSize';
@@ -154,7 +155,7 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
         const meta: RunMetadata = {
           ...base, finishedAt: new Date().toISOString(), status: r.cancelled ? 'cancelled' : r.traces.length ? 'completed' : 'failed', exitCode: r.exitCode,
           samplerVersion: r.info.torch ? `torch ${r.info.torch}` : undefined, output: r.traces[0] ? path.basename(r.traces[0]) : base.output,
-          message: r.info.notes.join(' ') || undefined,
+          message: [describeEnd(r, 'python'), ...r.info.notes].filter(Boolean).join(' ') || undefined,
         };
         await writeRunMetadata(dir, meta);
         onRun();
@@ -163,6 +164,8 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
           void vscode.window.showWarningMessage(plainText(`flamelens: no trace was recorded. ${r.info.notes.join(' ')}`));
           return { dir, meta } satisfies RunEntry;
         }
+        const ended = describeEnd(r, 'python');
+        if (ended) void vscode.window.showWarningMessage(plainText(`flamelens: ${name}: ${ended}`));
         await openTrace(r.traces[0]);
         return { dir, meta } satisfies RunEntry;
       } catch (e) {
