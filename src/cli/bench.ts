@@ -15,6 +15,7 @@ import { readProfile } from '../core/formats/readProfile';
 import { FormatError } from '../core/formats/formatError';
 import type { BenchmarkResultSet, BenchmarkRun } from '../core/model/bench';
 import { UsageError } from './usage';
+import { passThrough } from './terminal';
 
 export const BENCH_HELP = `
 bench: runs the benchmarks of flamelens.bench.json (or --config FILE): warmup, then measured
@@ -77,7 +78,7 @@ export async function benchCmd(args: string[]): Promise<number> {
       root, config, python: values.python ?? process.env.FLAMELENS_PYTHON ?? 'python3', helperScript: path.join(__dirname, '..', 'media', 'flamelens_bench.py'),
       only: values.only, signal: controller.signal,
       onProgress: (m) => process.stderr.write(`flamelens: ${m}\n`),
-      onOutput: (line) => process.stderr.write(`${line}\n`),
+      onOutput: (line) => passThrough(line, 'stderr'),
     });
     const file = await saveResults(root, results);
     process.stderr.write(`flamelens: results saved to ${path.relative(process.cwd(), file) || file}\n`);

@@ -35,8 +35,8 @@ import { NvidiaSmiMonitor, type Reading } from '../core/runners/nvidiaSmiMonitor
 import { createRunDir, writeRunMetadata, type RunMetadata } from '../core/store/runStore';
 import { writeFileAtomic } from '../core/store/atomicWrite';
 import { UsageError } from './usage';
-import { visibleText } from '../core/report/visibleText';
 import { benchCmd, compareCmd, diffCmd, BENCH_HELP } from './bench';
+import { guardTerminal, passThrough } from './terminal';
 
 declare const FLAMELENS_VERSION: string;
 
@@ -94,9 +94,9 @@ corrupt, or a tool is missing or fails; 2 on a usage error. Errors are one line 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   // Names from files reach the terminal: bidi overrides, escape sequences and other invisible
-  // characters are printed as markers (⟨U+001B⟩). Commands that pass a program's own output
-  // through are left as they are; JSON is exact (JSON.stringify escapes control characters).
-  if (['analyze', 'report', 'export', 'compare', 'diff', 'gpu'].includes(command ?? '')) guardTerminal(!rest.includes('--json'));
+  // characters are printed as markers (⟨U+001B⟩). A profiled program's own output is passed
+  // through as it is (passThrough); JSON is exact (JSON.stringify escapes control characters).
+  guardTerminal(!rest.includes('--json'));
   // `flamelens … | head`: a closed pipe ends the command quietly (gpu cleans up its child first).
   if (command !== 'gpu') process.stdout.on('error', (e: NodeJS.ErrnoException) => (e.code === 'EPIPE' ? process.exit(0) : undefined));
   try {
@@ -406,7 +406,7 @@ async function nsysCmd(args: string[]): Promise<number> {
   const { values } = parseArgs({ args: own, options: { trace: { type: 'string' }, 'nsys-arg': { type: 'string', multiple: true }, json: { type: 'boolean' }, top: { type: 'string' } } });
   if (cmd.length === 0) throw new UsageError('nsys needs -- COMMAND [ARGS]');
   const top = values.top !== undefined ? parsePositiveInt(values.top, '--top') : undefined;
-  const progress = (line: string, stream: 'stdout' | 'stderr') => (values.json || stream === 'stderr' ? process.stderr : process.stdout).write(line + '\n');
+  const progress = (line: string, stream: 'stdout' | 'stderr') => passThrough(line, values.json ? 'stderr' : stream);
   const run = await nsightRun('nsys', cmd, (dir, signal) => runNsys({ command: cmd, outputDir: dir, cwd: process.cwd(), trace: values.trace, extraArgs: values['nsys-arg'], signal, onOutput: progress }));
   if (!run.output) {
     process.stderr.write(`flamelens: nsys wrote no report (see ${run.dir})\n`);
@@ -436,7 +436,7 @@ async function ncuCmd(args: string[]): Promise<number> {
       throw new UsageError(`--kernel-name is not a regular expression: ${(e as Error).message}`);
     }
   }
-  const progress = (line: string, stream: 'stdout' | 'stderr') => (values.json || stream === 'stderr' ? process.stderr : process.stdout).write(line + '\n');
+  const progress = (line: string, stream: 'stdout' | 'stderr') => passThrough(line, values.json ? 'stderr' : stream);
   const run = await nsightRun('ncu', cmd, (dir, signal) => runNcu({ command: cmd, outputDir: dir, cwd: process.cwd(), set: values.set, sections: values.section, kernelRegex: values['kernel-name'], launchCount, extraArgs: values['ncu-arg'], signal, onOutput: progress }));
   if (!run.output) {
     process.stderr.write(`flamelens: ncu wrote no report (see ${run.dir})\n`);
@@ -495,7 +495,7 @@ async function torchCmd(args: string[]): Promise<number> {
       launcherScript: path.join(__dirname, '..', 'media', 'flamelens_torch_launcher.py'),
       wait: nonNeg(values.wait!, '--wait'), warmup: nonNeg(values.warmup!, '--warmup'), active: Math.max(1, nonNeg(values.active!, '--active')), repeat: nonNeg(values.repeat!, '--repeat'),
       shapes: values.shapes, stack: values.stack, memory: values.memory, noCuda: values['no-cuda'], signal: controller.signal,
-      onOutput: (line, stream) => (stream === 'stdout' ? process.stdout : process.stderr).write(line + '\n'),
+      onOutput: passThrough,
     });
     const ended = describeEnd(r, 'python');
     if (ended) process.stderr.write(`flamelens: ${ended}\n`);
@@ -571,7 +571,7 @@ async function record(args: string[]): Promise<number> {
       cwd: process.cwd(),
       samplerScript: samplerScriptPath(),
       signal: controller.signal,
-      onOutput: (line, stream) => (stream === 'stdout' ? process.stdout : process.stderr).write(line + '\n'),
+      onOutput: passThrough,
       onStart: (info) => process.stderr.write(`flamelens: recording with ${info.sampler} (pid ${info.pid}) at ${rate} Hz\n`),
     });
     if (result.fallbackReason) process.stderr.write(`flamelens: ${result.fallbackReason}\n`);
@@ -640,12 +640,6 @@ async function webviewAssets(bundle: 'flamegraph' | 'torch'): Promise<{ js: stri
   }
 }
 
-function guardTerminal(stdoutToo: boolean): void {
-  for (const stream of stdoutToo ? [process.stdout, process.stderr] : [process.stderr]) {
-    const write = stream.write.bind(stream) as (chunk: unknown, ...rest: unknown[]) => boolean;
-    (stream as { write: unknown }).write = (chunk: unknown, ...more: unknown[]) => write(typeof chunk === 'string' ? visibleText(chunk) : chunk, ...more);
-  }
-}
 
 function parsePositiveInt(v: string, flag: string): number {
   const n = Number(v);

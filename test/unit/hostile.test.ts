@@ -2,6 +2,8 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { visibleText } from '../../src/core/report/visibleText';
 import { plainText } from '../../src/extension/plainText';
 import { buildHtmlReport } from '../../src/core/report/htmlReport';
@@ -43,4 +45,26 @@ test('the HTML report embeds names as JSON data: no name can close the data elem
   assert.ok(html.includes('<title>flamelens: &lt;b&gt;hostile&lt;/b&gt;.folded</title>'));
   assert.match(html, /script-src 'nonce-[^']+'/);
   assert.ok(!/script-src[^;]*unsafe-inline/.test(html));
+});
+
+test('CLI record and bench: names from the workspace print as markers, the program\'s own output passes through unchanged', () => {
+  const cli = path.join(ROOT, 'dist', 'cli.js');
+  const dir = mkdtempSync(path.join(tmpdir(), 'fl-hostile-cli-'));
+  // A script whose file name carries a right-to-left override, and which prints its own colours.
+  const script = path.join(dir, 'train\u202Eyp.py');
+  writeFileSync(script, 'import sys, time\ndef hot():\n    t = time.time()\n    while time.time() - t < 0.5:\n        pass\nprint("\\x1b[32mprogram says ok\\x1b[0m")\nprint("\\x1b[31mprogram warns\\x1b[0m", file=sys.stderr)\nhot()\n');
+  const rec = spawnSync(process.execPath, [cli, 'record', '--sampler', 'builtin', '--rate', '200', '--', 'python3', script], { cwd: dir, encoding: 'utf8' });
+  assert.equal(rec.status, 0, rec.stderr);
+  assert.ok(rec.stdout.includes('\u001b[32mprogram says ok\u001b[0m'), 'program stdout unchanged');
+  assert.ok(rec.stderr.includes('\u001b[31mprogram warns\u001b[0m'), 'program stderr unchanged');
+  const hottest = rec.stderr.split('\n').filter((l) => /% total/.test(l));
+  assert.ok(hottest.some((l) => l.includes('train⟨U+202E⟩yp.py')), hottest.join('\n'));
+  assert.ok(!hottest.some((l) => l.includes('\u202E')), 'no raw override in flamelens\' own lines');
+
+  writeFileSync(path.join(dir, 'flamelens.bench.json'), JSON.stringify({ benchmarks: [{ name: 'sleep\u001b]0;pwned\u0007', command: ['python3', '-c', 'print("\\x1b[1mbench output\\x1b[0m")'], runs: 3, warmup: 0 }] }));
+  const bench = spawnSync(process.execPath, [cli, 'bench'], { cwd: dir, encoding: 'utf8' });
+  assert.equal(bench.status, 0, bench.stderr);
+  const all = bench.stdout + bench.stderr;
+  assert.ok(all.includes('sleep⟨U+001B⟩]0;pwned⟨U+0007⟩'), all);
+  assert.ok(!all.includes('\u001b]0;pwned'), 'the title-setting escape never reaches the terminal');
 });
