@@ -8,6 +8,7 @@ import { visibleText } from '../../src/core/report/visibleText';
 import { plainText } from '../../src/extension/plainText';
 import { buildHtmlReport } from '../../src/core/report/htmlReport';
 import { readProfile } from '../../src/core/formats/readProfile';
+import { readoutTooltip } from '../../src/core/analysis/gpuReadout';
 import { HANDMADE, ROOT } from './helpers';
 
 const HOSTILE = path.join(HANDMADE, 'handmade-hostile-names.folded');
@@ -67,4 +68,12 @@ test('CLI record and bench: names from the workspace print as markers, the progr
   const all = bench.stdout + bench.stderr;
   assert.ok(all.includes('sleep⟨U+001B⟩]0;pwned⟨U+0007⟩'), all);
   assert.ok(!all.includes('\u001b]0;pwned'), 'the title-setting escape never reaches the terminal');
+});
+
+test('notification and CodeLens text shows overrides as markers; the GPU tooltip escapes a hostile process name', () => {
+  assert.equal(plainText('run evil\u202Efdp failed'), 'run evil⟨U+202E⟩fdp failed');
+  const tip = readoutTooltip([{ index: 0, name: 'GPU [x](command:workbench.action.quit)' }], [{ pid: 7, name: 'train\u202E <img src=x onerror=alert(1)> [go](command:evil) $(alert)', gpuIndex: 0, usedMemoryMiB: 10 }], new Set());
+  assert.ok(!/[^\\]\[(x|go)\]\(command:/.test(tip), tip);
+  assert.ok(!/[^\\][<>]/.test(tip.split('\n').filter((l) => l.includes('pid 7')).join('')), 'markup escaped');
+  assert.ok(tip.includes('⟨U\\+202E⟩') && !tip.includes('\u202E'));
 });

@@ -3,6 +3,7 @@
  * tooltip with every field of every GPU, the GPU it shows (the busiest or a chosen one), and the
  * threshold level that colours it. Also the telemetry history as CSV.
  */
+import { visibleText } from '../report/visibleText';
 import type { GpuProcess, GpuSample, HostSample } from '../model/telemetry';
 import { toCsv } from '../report/csv';
 
@@ -50,7 +51,7 @@ export function readoutLevel(gpus: GpuSample[], t: ReadoutThresholds): 'normal' 
 }
 
 /** Markdown-escaped text (names come from the machine: paths, command lines). */
-const md = (s: string) => s.replace(/[\\`*_{}[\]()#+\-.!|<>~]/g, '\\$&');
+const md = (s: string) => visibleText(s).replace(/[\\`*_{}[\]()#+\-.!|<>~$&]/g, '\\$&');
 
 const fmt = (v: number | undefined, unit: string, digits = 0) => (v === undefined ? '—' : `${v.toFixed(digits)}${unit}`);
 

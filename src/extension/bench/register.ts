@@ -146,7 +146,7 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
             const def = all.find((d) => d.kind === 'def' && d.name === loc.function && (!cls || (d.line > cls.line && d.endLine <= cls.endLine)));
             if (!def) continue;
             const range = new vscode.Range(def.firstLine - 1, 0, def.firstLine - 1, 0);
-            lenses.push(new vscode.CodeLens(range, { title: lensText(c, label), tooltip: c.summary, command: 'flamelens.bench.compare', arguments: [{ root, focus: c.name, baseline: baselineRef, current: currentRef, label }] }));
+            lenses.push(new vscode.CodeLens(range, { title: plainText(lensText(c, label)), tooltip: plainText(c.summary), command: 'flamelens.bench.compare', arguments: [{ root, focus: c.name, baseline: baselineRef, current: currentRef, label }] }));
           }
         }
       }
@@ -156,7 +156,7 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
           const def = matchDefinition(definitions(), f.name, f.lines);
           if (!def) continue;
           const range = new vscode.Range(def.firstLine - 1, 0, def.firstLine - 1, 0);
-          lenses.push(new vscode.CodeLens(range, { title: diffLensText(f), tooltip: `total ${f.baseTotalPct.toFixed(1)}% → ${f.newTotalPct.toFixed(1)}%`, command: 'flamelens.bench.showProfileDiff', arguments: [] }));
+          lenses.push(new vscode.CodeLens(range, { title: plainText(diffLensText(f)), tooltip: `total ${f.baseTotalPct.toFixed(1)}% → ${f.newTotalPct.toFixed(1)}%`, command: 'flamelens.bench.showProfileDiff', arguments: [] }));
         }
       }
       return lenses;

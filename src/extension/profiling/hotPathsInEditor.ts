@@ -4,6 +4,8 @@
  * tint on the hottest lines, and a hover with the line's share.
  */
 import * as vscode from 'vscode';
+import { plainText } from '../plainText';
+import { visibleText } from '../../core/report/visibleText';
 import { analyzeHotPaths, type FunctionStat, type LineStat } from '../../core/analysis/hotPaths';
 import { findPythonDefinitions, matchDefinition } from '../../core/analysis/pythonDefinitions';
 import { normalisePath } from '../../core/analysis/pathMapping';
@@ -169,7 +171,7 @@ export class HotPathsInEditor implements vscode.CodeLensProvider, vscode.HoverPr
       const range = new vscode.Range(def.firstLine - 1, 0, def.firstLine - 1, 0);
       lenses.push(new vscode.CodeLens(range, {
         title: lensTitle(f, found.index.unit),
-        tooltip: `flamelens: ${f.name} in ${found.index.active.title}. Click to open the flame graph.`,
+        tooltip: plainText(`flamelens: ${f.name} in ${found.index.active.title}. Click to open the flame graph.`),
         command: 'flamelens.showActiveFlameGraph',
         arguments: [found.index.active.folder],
       }));
@@ -184,7 +186,7 @@ export class HotPathsInEditor implements vscode.CodeLensProvider, vscode.HoverPr
     if (!line) return undefined;
     const md = new vscode.MarkdownString();
     md.appendMarkdown('**flamelens** · ');
-    md.appendText(`line ${line.line}: ${line.totalPct.toFixed(1)}% total (${formatWeight(line.total, found.index.unit)}), ${line.selfPct.toFixed(1)}% self (${formatWeight(line.self, found.index.unit)}) in ${found.index.active.title}`);
+    md.appendText(visibleText(`line ${line.line}: ${line.totalPct.toFixed(1)}% total (${formatWeight(line.total, found.index.unit)}), ${line.selfPct.toFixed(1)}% self (${formatWeight(line.self, found.index.unit)}) in ${found.index.active.title}`));
     return new vscode.Hover(md, doc.lineAt(pos.line).range);
   }
 

@@ -2,24 +2,25 @@
 import * as vscode from 'vscode';
 import * as path from 'node:path';
 import { listRuns, type RunEntry } from '../../core/store/runStore';
+import { visibleText } from '../../core/report/visibleText';
 
 export class RunItem extends vscode.TreeItem {
   constructor(readonly run: RunEntry, readonly folder: vscode.WorkspaceFolder | undefined) {
-    super(run.meta.name, vscode.TreeItemCollapsibleState.None);
+    super(visibleText(run.meta.name), vscode.TreeItemCollapsibleState.None);
     const m = run.meta;
     const when = new Date(m.createdAt);
     const date = Number.isNaN(when.getTime()) ? m.createdAt : when.toLocaleString();
     const samples = m.samples !== undefined ? ` · ${m.samples.toLocaleString('en-US')} samples` : '';
-    this.description = `${date} · ${m.sampler}${samples}${m.status !== 'completed' ? ` · ${m.status}` : ''}`;
+    this.description = visibleText(`${date} · ${m.sampler}${samples}${m.status !== 'completed' ? ` · ${m.status}` : ''}`);
     this.tooltip = new vscode.MarkdownString();
-    this.tooltip.appendText([
+    this.tooltip.appendText(visibleText([
       `${m.name} (${m.status})`,
       m.command.length ? `command: ${m.command.join(' ')}` : m.pid ? `attached to pid ${m.pid}` : '',
       `${m.kind === 'nsys' || m.kind === 'ncu' ? 'tool' : 'sampler'}: ${m.sampler}${m.samplerVersion ? ` ${m.samplerVersion}` : ''}${m.rateHz ? ` at ${m.rateHz} Hz` : ''}`,
       m.interpreter ? `interpreter: ${m.interpreter}${m.pythonVersion ? ` (Python ${m.pythonVersion})` : ''}` : '',
       m.message ?? '',
       `folder: ${run.dir}`,
-    ].filter(Boolean).join('\n'));
+    ].filter(Boolean).join('\n')));
     this.contextValue = m.status === 'failed' ? 'flamelens.failedRun' : 'flamelens.run';
     this.iconPath = new vscode.ThemeIcon(m.status === 'failed' ? 'error' : m.status === 'cancelled' ? 'debug-stop' : m.status === 'running' ? 'loading~spin' : 'flame');
     this.id = run.dir;

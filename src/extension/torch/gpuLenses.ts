@@ -4,6 +4,7 @@
  * call sites, and above each such Python function otherwise.
  */
 import * as vscode from 'vscode';
+import { plainText } from '../plainText';
 import { findPythonDefinitions, matchDefinition } from '../../core/analysis/pythonDefinitions';
 import { normalisePath } from '../../core/analysis/pathMapping';
 import type { GpuByFunction } from '../../core/analysis/torchSources';
@@ -60,9 +61,9 @@ export class GpuLenses implements vscode.CodeLensProvider, vscode.Disposable {
       used.add(line);
       lenses.push(new vscode.CodeLens(new vscode.Range(line - 1, 0, line - 1, 0), {
         title: gpuLensTitle(g),
-        tooltip: g.site === 'call'
+        tooltip: plainText(g.site === 'call'
           ? `flamelens: GPU work launched from this line (in ${g.name}) in ${found.title} (${g.launches} launches)`
-          : `flamelens: GPU work launched under ${g.name} in ${found.title} (${g.launches} launches)`,
+          : `flamelens: GPU work launched under ${g.name} in ${found.title} (${g.launches} launches)`),
         command: '',
       }));
     }

@@ -19,6 +19,46 @@ async function until<T>(f: () => T | undefined, ms: number): Promise<T | undefin
 // The extension host has the stand-in nvidia-smi (replaying a real V100S loop log and a real H100
 // --query-compute-apps) as flamelens.gpu.nvidiaSmiPath; see integration.test.mjs. The folder in
 // FLAMELENS_FAKE_SMI_CONTROL tells it to list one more process, to hang or to fail.
+
+/**
+ * TCP sockets of this process (the extension host) from /proc: the inodes of its socket file
+ * descriptors matched against /proc/net/tcp and tcp6. Listening ones, and the remote end of the rest.
+ */
+function tcpSockets(): { listening: boolean; local: string; port: number; loopbackRemote: boolean }[] {
+  const inodes = new Set<string>();
+  for (const fd of fs.readdirSync('/proc/self/fd')) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(fs.readlinkSync(`/proc/self/fd/${fd}`));
+      if (m) inodes.add(m[1]);
+    } catch {
+      // closed meanwhile
+    }
+  }
+  const addr = (hex: string): string => {
+    if (hex.length === 8) return [3, 2, 1, 0].map((i) => parseInt(hex.slice(i * 2, i * 2 + 2), 16)).join('.');
+    if (hex === '0000000000000000FFFF00000100007F') return '127.0.0.1';
+    return hex === '00000000000000000000000001000000' ? '::1' : hex;
+  };
+  const out: { listening: boolean; local: string; port: number; loopbackRemote: boolean }[] = [];
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text = '';
+    try {
+      text = fs.readFileSync(table, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f.length < 10 || !inodes.has(f[9])) continue;
+      const [lh, lp] = f[1].split(':');
+      const [rh] = f[2].split(':');
+      const remote = addr(rh);
+      out.push({ listening: f[3] === '0A', local: addr(lh), port: parseInt(lp, 16), loopbackRemote: remote.startsWith('127.') || remote === '::1' || /^0+$/.test(rh) });
+    }
+  }
+  return out;
+}
+
 export function registerGpuSuite(): void {
   mocha.suite('flamelens: GPU telemetry in the extension host', () => {
     const api = () => vscode.extensions.getExtension<FlamelensApi>('flamelens.flamelens')?.exports as FlamelensApi;
@@ -52,6 +92,7 @@ export function registerGpuSuite(): void {
 
     mocha.test('the dashboard opens from the command, and the exporter listens on 127.0.0.1 only when enabled', async () => {
       assert.equal(api().gpu.exporterUrl(), undefined, 'nothing listens by default');
+      assert.deepEqual(tcpSockets().filter((s) => s.listening), [], 'the extension host has no listening TCP socket (read from /proc)');
       await vscode.commands.executeCommand('flamelens.gpu.showDashboard');
       assert.ok(api().gpu.dashboardOpen());
       const cfg = vscode.workspace.getConfiguration('flamelens.gpu');
@@ -60,6 +101,8 @@ export function registerGpuSuite(): void {
       try {
         const url = await until(() => api().gpu.exporterUrl(), 10_000);
         assert.match(url ?? '', /^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
+        const port = Number(/:(\d+)\//.exec(url ?? '')?.[1]);
+        assert.deepEqual(tcpSockets().filter((s) => s.listening).map((s) => `${s.local}:${s.port}`), [`127.0.0.1:${port}`], 'one listener, on loopback');
         await sleep(1000);
         const text = await (await fetch(url as string)).text();
         assert.match(text, /flamelens_gpu_utilization_percent\{hostname="[^"]*",gpu="0"/);
@@ -69,6 +112,9 @@ export function registerGpuSuite(): void {
         await cfg.update('prometheus.port', undefined, vscode.ConfigurationTarget.Global);
       }
       assert.equal(await until(() => (api().gpu.exporterUrl() === undefined ? true : undefined), 5000), true, 'stopped when disabled');
+      assert.deepEqual(tcpSockets().filter((s) => s.listening), [], 'the listener is gone');
+      // No telemetry: whatever the suite did so far, the extension host has no TCP connection to anything but loopback.
+      assert.deepEqual(tcpSockets().filter((s) => !s.listening && !s.loopbackRemote), [], 'no connection leaves the machine');
     });
 
     mocha.test('a run\'s process on the GPU is marked as flamelens\' own, and its growing memory is reported with a rate and R²', async () => {

@@ -115,6 +115,39 @@ export function registerProfilingSuite(): void {
       assert.ok(lenses.some((l) => l.range.start.line === 7), `mapped by the file name and path suffix; lenses: ${lenses.map((l) => `${l.range.start.line + 1}: ${l.command?.title}`).join(', ')}`);
     });
 
+    mocha.test('A run from a cloned repository whose name is hostile: lenses, hovers and the runs view show it as text', async () => {
+      const ws = workspace();
+      const hostile = 'evil\u202Efdp [click](command:workbench.action.quit) $(alert) <img src=x onerror=alert(1)>';
+      const runDir = path.join(ws, '.flamelens', 'runs', '20000101-000001-000-hostile');
+      await fs.mkdir(runDir, { recursive: true });
+      await fs.copyFile(path.join(ws, 'recorded-elsewhere.folded'), path.join(runDir, 'profile.folded'));
+      await fs.writeFile(path.join(runDir, 'run.json'), JSON.stringify({ schema: 1, id: '20000101-000001-000-hostile', name: hostile, kind: 'cpu', createdAt: '2000-01-01T00:00:01.000Z', status: 'completed', command: ['python', hostile], cwd: '/elsewhere', sampler: 'builtin', rateHz: 100, output: 'profile.folded', format: 'collapsed' }));
+      await vscode.commands.executeCommand('flamelens.openRun', runDir);
+      const file = path.join(ws, 'matrix_work.py');
+      const lenses = await lensesOf(file);
+      assert.ok(lenses.length > 0);
+      for (const l of lenses) {
+        const shown = `${l.command?.title ?? ''} ${l.command?.tooltip ?? ''}`;
+        assert.ok(shown.includes('evil⟨U+202E⟩fdp'), shown);
+        assert.ok(!shown.includes('\u202E'), 'no raw right-to-left override');
+        assert.ok(!shown.includes('](') && !shown.includes('$('), 'no link or icon syntax left intact');
+      }
+      const doc = await vscode.workspace.openTextDocument(file);
+      const heated = api.profiling.hotPaths.heatedLines(doc);
+      const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, new vscode.Position(heated[0] - 1, 4));
+      const ours = hovers.flatMap((h) => h.contents).filter((c): c is vscode.MarkdownString => typeof c !== 'string' && (c as vscode.MarkdownString).value?.includes('flamelens'));
+      assert.equal(ours.length, 1);
+      const md = ours[0];
+      assert.ok(!md.isTrusted && !md.supportHtml, 'the hover runs no command and renders no HTML');
+      assert.ok(md.value.replace(/\\(.)/g, '$1').includes('⟨U+202E⟩') && !md.value.includes('\u202E'), md.value);
+      assert.ok(!/[^\\]\[click\]\(command:/.test(md.value), `the link is escaped: ${md.value}`);
+      const item = (await api.profiling.runs.getChildren()).find((i) => i.run.dir === runDir);
+      assert.ok(item, 'listed in the runs view');
+      assert.ok(String(item.label).startsWith('evil⟨U+202E⟩fdp'), String(item.label));
+      const tip = item.tooltip as vscode.MarkdownString;
+      assert.ok(!tip.isTrusted && tip.value.replace(/\\(.)/g, '$1').includes('⟨U+202E⟩') && !tip.value.includes('\u202E') && !/[^\\]\[click\]\(command:/.test(tip.value), tip.value);
+    });
+
     mocha.test('Profile files open in the flame graph custom editor; bad files show the error, not a crash', async () => {
       const ws = workspace();
       const good = vscode.Uri.file(path.join(ws, 'recorded-elsewhere.folded'));
