@@ -34,6 +34,13 @@ async function injected(page) {
   return out;
 }
 
+/** default-src 'none', and scripts only with the page's nonce: no 'unsafe-inline', no 'unsafe-eval', no host. */
+function assertStrictCsp(csp) {
+  assert.match(csp, /(^|;)\s*default-src 'none'/, csp);
+  const scriptSrc = /script-src ([^;]*)/.exec(csp)?.[1]?.trim() ?? '';
+  assert.match(scriptSrc, /^'nonce-[A-Za-z0-9+/=]{16,}'$/, `script-src is the nonce alone: ${csp}`);
+}
+
 test('hostile names are shown as text in the HTML report and in VS Code; no script from the file runs', { timeout: 300_000 }, async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   const ws = mkdtempSync(path.join(tmpdir(), 'flamelens-e2e-hostile-'));
@@ -58,6 +65,7 @@ test('hostile names are shown as text in the HTML report and in VS Code; no scri
     assert.ok(text.includes('⟨U+202E⟩evil_rtl_fdp.exe'), 'the right-to-left override is shown, not obeyed');
     assert.ok(!text.includes('\u202e'));
     for (const r of await injected(page)) assert.deepEqual([r.pwned, r.imgs, r.jsLinks], [null, 0, 0], r.what.join('\n'));
+    assertStrictCsp(await page.evaluate(() => document.querySelector('meta[http-equiv="Content-Security-Policy"]')?.getAttribute('content') ?? ''));
     assert.deepEqual(errors, []);
     await page.screenshot({ path: path.join(ARTIFACTS, 'hostile-report.png') });
     await page.close();
@@ -91,6 +99,7 @@ test('hostile names are shown as text in the HTML report and in VS Code; no scri
     const all = await injected(page);
     assert.ok(all.length >= 2, 'the workbench and the webview frames were checked');
     for (const r of all) assert.deepEqual([r.pwned, r.imgs, r.jsLinks], [null, 0, 0], r.what.join('\n'));
+    assertStrictCsp(await frame.evaluate(() => document.querySelector('meta[http-equiv="Content-Security-Policy"]')?.getAttribute('content') ?? ''));
     await page.screenshot({ path: path.join(ARTIFACTS, 'hostile-vscode.png') });
   } catch (e) {
     if (page) await page.screenshot({ path: path.join(ARTIFACTS, 'hostile-failure.png') }).catch(() => undefined);
