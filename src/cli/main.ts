@@ -604,7 +604,7 @@ async function record(args: string[]): Promise<number> {
     await writeRunMetadata(run.dir, meta);
     let finalPath = result.outputPath;
     if (values.output) {
-      await fs.copyFile(result.outputPath, values.output);
+      await writeFileAtomic(values.output, await fs.readFile(result.outputPath));
       finalPath = values.output;
     }
     if (meta.message) process.stderr.write(`flamelens: ${meta.message}\n`);
