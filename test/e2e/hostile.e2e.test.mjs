@@ -11,7 +11,7 @@ import { mkdtempSync, copyFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { ROOT, startCodeServer, launchBrowser, openWorkbench, findWebviewFrame } from '../harness/codeServer.mjs';
+import { ROOT, startCodeServer, launchBrowser, openWorkbench, findWebviewFrame, quickOpen } from '../harness/codeServer.mjs';
 
 const ARTIFACTS = path.join(ROOT, 'test', 'e2e', 'artifacts');
 const HOSTILE = path.join(ROOT, 'test', 'fixtures', 'handmade', 'handmade-hostile-names.folded');
@@ -79,11 +79,7 @@ test('hostile names are shown as text in the HTML report and in VS Code; no scri
   try {
     ({ page } = await openWorkbench(vsBrowser, server, ws));
     // Quick Open, as a user does; .folded files open in flamelens' flame graph editor.
-    await page.keyboard.press('Control+P');
-    await page.locator('.quick-input-widget input').waitFor({ state: 'visible' });
-    await page.keyboard.type('hostile.folded');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'hostile.folded' }).first().waitFor();
-    await page.keyboard.press('Enter');
+    await quickOpen(page, 'hostile.folded');
     const frame = await findWebviewFrame(page, '#flamegraph svg g', 60_000);
     await page.waitForTimeout(1000);
     const shown = await frame.evaluate(() => document.body.innerText);

@@ -7,18 +7,14 @@ import * as assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, copyFileSync, readFileSync, mkdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { ROOT, startCodeServer, launchBrowser, openWorkbench, findWebviewFrame } from '../harness/codeServer.mjs';
+import { ROOT, startCodeServer, launchBrowser, openWorkbench, findWebviewFrame, quickOpen } from '../harness/codeServer.mjs';
 
 const ARTIFACTS = path.join(ROOT, 'test', 'e2e', 'artifacts');
 const REAL = path.join(ROOT, 'test', 'fixtures', 'real');
 
 async function open(page, name) {
   await page.locator('.monaco-workbench .part.sidebar').first().click();
-  await page.keyboard.press('Control+P');
-  await page.locator('.quick-input-widget input').waitFor({ state: 'visible' });
-  await page.keyboard.type(name);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor();
-  await page.keyboard.press('Enter');
+  await quickOpen(page, name);
 }
 
 async function answerDialog(page, expectText, button) {

@@ -8,7 +8,7 @@ import * as assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, writeFileSync, copyFileSync, readdirSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { ROOT, startCodeServer, launchBrowser, openWorkbench, runCommand, findWebviewFrame } from '../harness/codeServer.mjs';
+import { ROOT, startCodeServer, launchBrowser, openWorkbench, runCommand, findWebviewFrame, quickOpen } from '../harness/codeServer.mjs';
 
 const ARTIFACTS = path.join(ROOT, 'test', 'e2e', 'artifacts');
 
@@ -36,22 +36,13 @@ test('untrusted workspace: profiles open, nothing starts, workspace settings tha
     await page.locator('.statusbar-item', { hasText: 'Restricted Mode' }).first().waitFor({ timeout: 30_000 });
 
     // A profile opens and is drawn.
-    await page.keyboard.press('Control+P');
-    await page.locator('.quick-input-widget input').waitFor({ state: 'visible' });
-    await page.keyboard.type('sample.folded');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'sample.folded' }).first().waitFor();
-    await page.keyboard.press('Enter');
+    await quickOpen(page, 'sample.folded');
     const frame = await findWebviewFrame(page, '#flamegraph svg g', 60_000);
     assert.ok((await frame.$$('#flamegraph svg g')).length > 3, 'the flame graph is drawn');
 
     // Nothing starts.
     await page.locator('.monaco-workbench .part.sidebar').first().click();
-    await page.keyboard.press('Control+P');
-    await page.locator('.quick-input-widget input').waitFor({ state: 'visible' });
-    await page.keyboard.type('train.py');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'train.py' }).first().waitFor();
-    await page.keyboard.press('Enter');
-    await page.locator('.monaco-editor .view-lines', { hasText: 'hello' }).waitFor();
+    await quickOpen(page, 'train.py', 'hello');
     await runCommand(page, 'flamelens: Profile Current Python File');
     await page.locator('.notification-toast', { hasText: 'untrusted workspace' }).first().waitFor({ timeout: 15_000 });
     await runCommand(page, 'flamelens: Run Benchmarks');
