@@ -45,7 +45,7 @@ test('built-in sampler: a program killed by SIGSEGV or SIGKILL keeps the samples
     const p = await readProfile(r.outputPath);
     const hot = analyzeHotPaths(p);
     assert.ok(hot.functions.some((f) => f.name === 'busy_before_death' && f.totalPct > 50), `${how}: the work before the death is in the profile (${hot.total} samples)`);
-    assert.ok(hot.total >= 100, `${how}: ${hot.total} samples`);
+    assert.ok(hot.total >= 50, `${how}: ${hot.total} samples (about 200 at 100 Hz before the first flush)`);
     assert.match(describeEnd(r, r.sampler) ?? '', new RegExp(`^The program was ended by ${sig} \\((a segmentation fault|SIGKILL, often the out-of-memory killer)\\); what was recorded until then is kept\\.$`));
   }
 });
