@@ -1,20 +1,38 @@
 // End to end, hostile content: a profile whose function and file names hold markup, script, a
 // javascript: link, a right-to-left override, a markdown command link and a 100 KB name. The
 // standalone HTML report is opened in Chromium and the profile in the real VS Code (code-server);
-// both must show the names as text, and no script from the file may run anywhere
+// both must show the names as text, and no script from the file may run anywhere. Operator and
+// kernel names get the same treatment: a real PyTorch trace and a real Nsight Compute report with
+// some of their names replaced by such strings open in VS Code's trace and Nsight views
 // (`window.__pwned` stays unset in the page and in every webview frame; no element with an event
 // handler attribute, no javascript: link, and in the report and the webviews no inline script
 // without the page's nonce. The workbench page's own inline scripts are VS Code's.)
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, copyFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, copyFileSync, writeFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { ROOT, startCodeServer, launchBrowser, openWorkbench, findWebviewFrame, quickOpen } from '../harness/codeServer.mjs';
+import { ROOT, startCodeServer, launchBrowser, openWorkbench, findWebviewFrame, quickOpen, runCommand, pickFile } from '../harness/codeServer.mjs';
 
 const ARTIFACTS = path.join(ROOT, 'test', 'e2e', 'artifacts');
 const HOSTILE = path.join(ROOT, 'test', 'fixtures', 'handmade', 'handmade-hostile-names.folded');
+const REAL = path.join(ROOT, 'test', 'fixtures', 'real');
+const OP_NAMES = ['<img src=x onerror="window.__pwned=11">', '[click](command:workbench.action.quit) $(alert)'];
+const KERNEL_NAMES = ['</script><script>window.__pwned=12</script>', 'evil\u202Ekernel_fdp'];
+
+/** The real H100 BERT trace with its first two operator names and first two kernel names replaced. */
+function hostileTrace() {
+  const trace = JSON.parse(gunzipSync(readFileSync(path.join(REAL, 'torchtrace_tracelens_h100__gaunernst_bert-small-uncased__1016001.json.gz'))).toString('utf8'));
+  const rename = (cat, names) => {
+    const seen = [...new Set(trace.traceEvents.filter((e) => e.cat === cat).map((e) => e.name))].slice(0, names.length);
+    for (const e of trace.traceEvents) if (e.cat === cat && seen.includes(e.name)) e.name = names[seen.indexOf(e.name)];
+  };
+  rename('cpu_op', OP_NAMES);
+  rename('kernel', KERNEL_NAMES);
+  return JSON.stringify(trace);
+}
 
 /** In every frame: was any script of the file run, and did any markup become elements? */
 async function injected(page) {
@@ -46,6 +64,8 @@ test('hostile names are shown as text in the HTML report and in VS Code; no scri
   const ws = mkdtempSync(path.join(tmpdir(), 'flamelens-e2e-hostile-'));
   copyFileSync(HOSTILE, path.join(ws, 'hostile.folded'));
   writeFileSync(path.join(ws, 'hostile.py'), 'def main():\n    pass\n');
+  writeFileSync(path.join(ws, 'hostile.pt.trace.json'), hostileTrace());
+  writeFileSync(path.join(ws, 'hostile-ncu.csv'), readFileSync(path.join(REAL, 'ncu', 'rtx5070_win_details_saxpy.csv'), 'utf8').replaceAll('saxpy_kernel', `${KERNEL_NAMES[0]}${KERNEL_NAMES[1]}`));
   const report = path.join(ws, 'report.html');
   execFileSync(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), 'report', path.join(ws, 'hostile.folded'), '-o', report]);
 
@@ -97,6 +117,33 @@ test('hostile names are shown as text in the HTML report and in VS Code; no scri
     for (const r of all) assert.deepEqual([r.pwned, r.imgs, r.jsLinks], [null, 0, 0], r.what.join('\n'));
     assertStrictCsp(await frame.evaluate(() => document.querySelector('meta[http-equiv="Content-Security-Policy"]')?.getAttribute('content') ?? ''));
     await page.screenshot({ path: path.join(ARTIFACTS, 'hostile-vscode.png') });
+
+    // Operator and kernel names: the PyTorch trace view.
+    await quickOpen(page, 'hostile.pt.trace.json');
+    const torch = await findWebviewFrame(page, '#ops-table tbody tr', 60_000);
+    await torch.waitForFunction(() => document.body.dataset.flamelensReady === '1');
+    await torch.fill('input[placeholder="Filter by name"]', 'pwned').catch(() => undefined);
+    const torchText = await torch.evaluate(() => document.body.innerText);
+    assert.ok(torchText.includes(OP_NAMES[0]), 'the operator name is shown as text');
+    await torch.fill('input[placeholder="Filter by name"]', '').catch(() => undefined);
+    const allTorch = await torch.evaluate(() => document.body.innerText);
+    for (const n of [...OP_NAMES, KERNEL_NAMES[0]]) assert.ok(allTorch.includes(n), `shown as text: ${n}`);
+    assert.ok(allTorch.includes('evil⟨U+202E⟩kernel_fdp') && !allTorch.includes('\u202e'), 'the kernel name\'s override is shown, not obeyed');
+    assertStrictCsp(await torch.evaluate(() => document.querySelector('meta[http-equiv="Content-Security-Policy"]')?.getAttribute('content') ?? ''));
+
+    // Kernel names: the Nsight Compute view.
+    await runCommand(page, 'flamelens: Open Nsight Report…');
+    await pickFile(page, path.join(ws, 'hostile-ncu.csv'));
+    const ncu = await findWebviewFrame(page, '#launches-table tbody tr', 60_000);
+    await ncu.waitForFunction(() => document.body.dataset.flamelensReady === '1');
+    const ncuText = await ncu.evaluate(() => document.body.innerText);
+    assert.ok(ncuText.includes(`${KERNEL_NAMES[0]}evil⟨U+202E⟩kernel_fdp`), 'the kernel name is shown as text, its override as a marker');
+    const rows = ncu.locator('#launches-table tbody tr');
+    for (let i = 0; i < Math.min(3, await rows.count()); i++) await rows.nth(i).hover({ force: true, timeout: 5000 });
+    await page.waitForTimeout(300);
+    const after = await injected(page);
+    for (const r of after) assert.deepEqual([r.pwned, r.imgs, r.jsLinks], [null, 0, 0], r.what.join('\n'));
+    await page.screenshot({ path: path.join(ARTIFACTS, 'hostile-kernels.png') });
   } catch (e) {
     if (page) await page.screenshot({ path: path.join(ARTIFACTS, 'hostile-failure.png') }).catch(() => undefined);
     console.log(server.log().slice(-3000));
