@@ -52,8 +52,10 @@ test('built-in sampler: a program killed by SIGSEGV or SIGKILL keeps the samples
 
 test('py-spy: a program that exits non-zero keeps the profile and its code; a py-spy that hangs after the program ended is stopped', { timeout: 60_000 }, async () => {
   const dir = tmp();
-  const r = await recordProfile({ target: { kind: 'launch', python: 'python3', script: dyingProgram(dir, 'exit7'), args: [] }, sampler: 'py-spy', rateHz: 100, format: 'speedscope', outputDir: dir, cwd: dir, samplerScript: SAMPLER, env: withTools() });
+  // The program works for 2.6 s, five times the hang limit: a tool whose program still runs is never "hung".
+  const r = await recordProfile({ target: { kind: 'launch', python: 'python3', script: dyingProgram(dir, 'exit7'), args: [] }, sampler: 'py-spy', rateHz: 100, format: 'speedscope', outputDir: dir, cwd: dir, samplerScript: SAMPLER, env: withTools(), stopAfterProgramMs: 500 });
   assert.equal(r.sampler, 'py-spy');
+  assert.equal(r.hung, false);
   assert.equal(r.exitCode, 7);
   assert.ok(analyzeHotPaths(await readProfile(r.outputPath)).total > 0);
   assert.equal(describeEnd(r, 'py-spy'), 'The program exited with code 7; what was recorded until then is kept.');

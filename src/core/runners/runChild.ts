@@ -134,13 +134,19 @@ export async function runChild<S extends ChildTool>(exe: string, args: string[],
     const toolPid = child.pid;
     let endedAt: number | undefined;
     let checking = false;
+    // While a known process of the program lives, a tick costs one signal-0 and one /proc read;
+    // /proc is walked for the tool's descendants only when none is known to live.
+    let known: number[] = [];
+    const programAlive = async (): Promise<boolean> => {
+      if (watch.program !== 'child') return isAlive(watch.program);
+      known = known.filter((p) => isAlive(p));
+      if (known.length === 0) known = (await linuxDescendants(toolPid)).filter((p) => isAlive(p));
+      return known.length > 0;
+    };
     watchdog = setInterval(() => {
       if (checking || stopping) return;
       checking = true;
-      const running = watch.program === 'child'
-        ? linuxDescendants(toolPid).then((pids) => pids.some((p) => isAlive(p)))
-        : Promise.resolve(isAlive(watch.program));
-      void running.then((alive) => {
+      void programAlive().then((alive) => {
         checking = false;
         // A program that ends before the first look counts as ended from then on; one that has
         // not started yet (a tool setting up) is caught only if the tool sits there past the limit.
