@@ -6,6 +6,7 @@
  * the store are the core's; this file only adapts them to VS Code.
  */
 import * as vscode from 'vscode';
+import { saveExport } from '../saveExport';
 import * as path from 'node:path';
 import { promises as fs } from 'node:fs';
 import { parseBenchConfig, type BenchConfig } from '../../core/formats/benchConfig';
@@ -180,7 +181,7 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
       if (m.type === 'ready') void panel.webview.postMessage(latest.get(panel));
       else if (m.type === 'exportCsv') {
         const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(path.join(cpu.locator.defaultFolder() ?? '', `${m.name}.csv`)), filters: { CSV: ['csv'] } });
-        if (target) await vscode.workspace.fs.writeFile(target, Buffer.from(m.csv, 'utf8'));
+        if (target) await saveExport(target, m.csv);
       } else await onMessage(m);
     });
     return panel;

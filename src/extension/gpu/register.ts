@@ -5,6 +5,7 @@
  * needs it.
  */
 import * as vscode from 'vscode';
+import { saveExport } from '../saveExport';
 import { GpuTelemetry } from '../../core/runners/gpuTelemetry';
 import { processTreeRssMiB, linuxDescendants } from '../../core/runners/processTree';
 import { AlertEvaluator, DEFAULT_ALERT_RULES, validateAlertRules, type AlertEvent } from '../../core/analysis/alertRules';
@@ -266,7 +267,7 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
         const perGpu = h.gpuIndexes().map((i) => h.history(i));
         const text = m.format === 'csv' ? telemetryToCsv(perGpu, h.host.toArray())
           : JSON.stringify({ kind: 'gpu-telemetry-history', source: h.source, gpus: h.gpuIndexes().map((index, k) => ({ index, samples: perGpu[k] })), host: h.host.toArray(), processes: h.processes }, null, 1);
-        await vscode.workspace.fs.writeFile(uri, Buffer.from(text, 'utf8'));
+        await saveExport(uri, text);
         void vscode.window.showInformationMessage(plainText(`flamelens: GPU telemetry written to ${uri.fsPath}`));
       }
     }, undefined, context.subscriptions);

@@ -5,6 +5,7 @@
  * kernel views. Reading and analysis are the core's (runners/openNsightFile, analysis/nsightView).
  */
 import * as vscode from 'vscode';
+import { saveExport } from '../saveExport';
 import { describeEnd, STOP_AFTER_PROGRAM_MS } from '../../core/runners/runChild';
 import * as path from 'node:path';
 import type { ActiveRuns } from '../activeRuns';
@@ -64,7 +65,7 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
           post(opened.kind === 'nsys' ? { type: 'nsysInit', data: buildNsysView(opened.report, title) } : { type: 'ncuInit', data: buildNcuView(opened.report, title) });
         } else if (m.type === 'exportCsv') {
           const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(path.join(path.dirname(file), m.name)), filters: { CSV: ['csv'] } });
-          if (target) await vscode.workspace.fs.writeFile(target, Buffer.from(m.csv, 'utf8'));
+          if (target) await saveExport(target, m.csv);
         } else if (m.type === 'ncuCompare' && opened?.kind === 'ncu') {
           const picked = await vscode.window.showOpenDialog({ title: `flamelens: compare ${title} with (the "before" report)`, canSelectMany: false, filters: { 'Nsight Compute': ['ncu-rep', 'csv'] } });
           if (!picked?.[0]) return;

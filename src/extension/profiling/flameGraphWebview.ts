@@ -4,6 +4,7 @@
  * from a core ProfileSession.
  */
 import * as vscode from 'vscode';
+import { saveExport } from '../saveExport';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { ProfileSession, summarizeProfile } from '../../core/analysis/profileSession';
@@ -77,7 +78,7 @@ export function connectFlameGraph(webview: vscode.Webview, extensionUri: vscode.
         });
         if (!target) return;
         const text = m.format === 'collapsed' ? toCollapsedStacks(source.profile, { threadFrames: true }) : toSpeedscope(source.profile, source.title);
-        await vscode.workspace.fs.writeFile(target, Buffer.from(text, 'utf8'));
+        await saveExport(target, text);
         log.info(`Exported ${source.title} to ${target.fsPath}`);
         return;
       }

@@ -5,6 +5,7 @@
  */
 import type { ActiveRuns } from '../activeRuns';
 import * as vscode from 'vscode';
+import { saveExport } from '../saveExport';
 import { describeEnd } from '../../core/runners/runChild';
 import * as path from 'node:path';
 import { readTorchTrace } from '../../core/formats/torchTrace';
@@ -77,7 +78,7 @@ function connectTrace(webview: vscode.Webview, extensionUri: vscode.Uri, file: s
       if (sources) profiling.showFlameGraph(`${file}#cpu`, `${title} (CPU side)`, sources.profile);
     } else if (m.type === 'exportCsv') {
       const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(path.join(path.dirname(file), m.name)), filters: { CSV: ['csv'] } });
-      if (target) await vscode.workspace.fs.writeFile(target, Buffer.from(m.csv, 'utf8'));
+      if (target) await saveExport(target, m.csv);
     }
   });
 }
