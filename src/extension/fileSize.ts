@@ -17,6 +17,12 @@ export function sizeLimitMiB(): number {
 
 const mib = (bytes: number) => (bytes / 2 ** 20 >= 10 ? (bytes / 2 ** 20).toFixed(0) : (bytes / 2 ** 20).toFixed(1));
 
+/** The file's size in bytes when it is over the limit, else undefined (also when it cannot be stat'ed). */
+export async function overSizeLimit(file: string): Promise<number | undefined> {
+  const st = await fs.stat(file).catch(() => undefined);
+  return st?.isFile() && st.size > sizeLimitMiB() * 2 ** 20 ? st.size : undefined;
+}
+
 /**
  * Resolves when `file` may be read: under the limit, or the user chose to open it anyway. Throws
  * an Error saying why it was not opened otherwise. A file that cannot be stat'ed is let through

@@ -1,13 +1,13 @@
 // End to end, resource bounds: with the size limit at 1 MiB (flamelens.files.sizeLimitMB), opening
 // a larger CPU profile or PyTorch trace in the real VS Code asks first. "Cancel" leaves the view
 // saying why nothing was read; "Open Anyway" reads and draws it; a file under the limit opens
-// without a question.
+// without a question. A large run left in the workspace is not read at start-up, and nothing asks.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, copyFileSync, readFileSync, mkdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { ROOT, startCodeServer, launchBrowser, openWorkbench, findWebviewFrame, quickOpen } from '../harness/codeServer.mjs';
+import { ROOT, startCodeServer, launchBrowser, openWorkbench, findWebviewFrame, quickOpen, runCommand } from '../harness/codeServer.mjs';
 
 const ARTIFACTS = path.join(ROOT, 'test', 'e2e', 'artifacts');
 const REAL = path.join(ROOT, 'test', 'fixtures', 'real');
@@ -31,7 +31,14 @@ test('files over the size limit are opened only after asking', { timeout: 300_00
   // A real sampler profile under the limit, and the same lines repeated past 1 MiB (same stacks, more samples).
   const folded = readFileSync(path.join(REAL, 'flamelens-builtin-sampler1_py3.11.7_matrix_work.folded'), 'utf8');
   writeFileSync(path.join(ws, 'small.folded'), folded);
-  writeFileSync(path.join(ws, 'large.folded'), folded.repeat(Math.ceil((1.5 * 2 ** 20) / folded.length)));
+  const large = folded.repeat(Math.ceil((1.5 * 2 ** 20) / folded.length));
+  writeFileSync(path.join(ws, 'large.folded'), large);
+  // A run left in the workspace whose profile is over the limit: restoring its lenses at start-up must not ask (nobody asked to open it).
+  const runDir = path.join(ws, '.flamelens', 'runs', '20260101-000000-000-big');
+  mkdirSync(runDir, { recursive: true });
+  writeFileSync(path.join(runDir, 'profile.folded'), large);
+  copyFileSync(path.join(ROOT, 'examples', 'matrix_work.py'), path.join(ws, 'matrix_work.py'));
+  writeFileSync(path.join(runDir, 'run.json'), JSON.stringify({ schema: 1, id: '20260101-000000-000-big', name: 'big', kind: 'cpu', createdAt: '2026-01-01T00:00:00.000Z', status: 'completed', command: [], cwd: ws, sampler: 'builtin', rateHz: 100, output: 'profile.folded', format: 'collapsed' }));
   copyFileSync(path.join(REAL, 'torchtrace_kineto_tb_plugin__resnet50_nw0_worker0.1623143089861.pt.trace.json.gz'), path.join(ws, 'resnet.pt.trace.json.gz'));
   assert.ok(statSync(path.join(ws, 'resnet.pt.trace.json.gz')).size > 2 ** 20);
 
@@ -40,6 +47,11 @@ test('files over the size limit are opened only after asking', { timeout: 300_00
   let page;
   try {
     ({ page } = await openWorkbench(browser, server, ws));
+    await page.waitForTimeout(3000); // flamelens activates (workspaceContains a run) and would restore the newest run's lenses
+    assert.equal(await page.locator('.monaco-dialog-box').count(), 0, 'no question at start-up for the large run');
+    await quickOpen(page, 'matrix_work.py', 'def multiply');
+    await page.waitForTimeout(3000);
+    assert.equal(await page.locator('.codelens-decoration', { hasText: '🔥' }).count(), 0, 'the large run was not read at start-up: no hot-path lenses');
 
     await open(page, 'small.folded');
     const small = await findWebviewFrame(page, '#flamegraph svg g', 60_000);
@@ -56,6 +68,14 @@ test('files over the size limit are opened only after asking', { timeout: 300_00
     const trace = await findWebviewFrame(page, '#ops-table tbody tr', 120_000);
     assert.ok((await trace.$$('#ops-table tbody tr')).length > 5, 'opened anyway: the operator table is filled');
     await page.screenshot({ path: path.join(ARTIFACTS, 'limits-opened-anyway.png') });
+
+    // The same run under a raised limit: after a reload its lenses are restored (the check above was not vacuous).
+    writeFileSync(path.join(server.userData, 'Machine', 'settings.json'), JSON.stringify({ 'flamelens.files.sizeLimitMB': 64 }));
+    await page.waitForTimeout(1500);
+    await runCommand(page, 'Developer: Reload Window');
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await quickOpen(page, 'matrix_work.py', 'def multiply');
+    await page.locator('.codelens-decoration', { hasText: '🔥' }).first().waitFor({ timeout: 30_000 });
   } catch (e) {
     if (page) await page.screenshot({ path: path.join(ARTIFACTS, 'limits-failure.png') }).catch(() => undefined);
     throw e;

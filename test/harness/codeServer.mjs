@@ -145,10 +145,13 @@ export async function openWorkbench(browser, server, folder) {
  */
 export async function quickOpen(page, fileName, expectText) {
   await page.keyboard.press('Control+P');
-  await page.locator('.quick-input-widget input').waitFor({ state: 'visible' });
-  await page.keyboard.type(fileName);
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible' });
+  // Filled into the input itself: typed keys can land in the explorer while the widget takes focus.
+  await input.fill(fileName);
   await page.locator('.quick-input-list .monaco-list-row', { hasText: fileName }).first().waitFor();
-  await page.keyboard.press('Enter');
+  await page.waitForTimeout(150);
+  await input.press('Enter');
   if (expectText !== undefined) await page.locator('.monaco-editor .view-lines', { hasText: expectText }).waitFor({ timeout: 30_000 });
 }
 

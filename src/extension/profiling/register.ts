@@ -5,6 +5,7 @@
  */
 import type { ActiveRuns } from '../activeRuns';
 import * as vscode from 'vscode';
+import { confirmFileSize, overSizeLimit } from '../fileSize';
 import { describeEnd, STOP_AFTER_PROGRAM_MS } from '../../core/runners/runChild';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -74,9 +75,18 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
     });
   }
 
-  async function activateRun(run: RunEntry, folder: string, openPanel: boolean): Promise<Profile | undefined> {
+  /** Reads a run's profile and makes it the folder's active one. `restoring`: at start-up, where nobody asked, a run over the size limit is skipped rather than asked about. */
+  async function activateRun(run: RunEntry, folder: string, openPanel: boolean, restoring = false): Promise<Profile | undefined> {
     try {
-      const profile = await readProfile(runOutputPath(run));
+      const file = runOutputPath(run);
+      if (restoring) {
+        const size = await overSizeLimit(file);
+        if (size !== undefined) {
+          log.info(`Not restoring the lenses of run ${run.meta.id}: its profile is ${(size / 2 ** 20).toFixed(0)} MiB, over flamelens.files.sizeLimitMB; open the run to read it.`);
+          return undefined;
+        }
+      } else await confirmFileSize(file);
+      const profile = await readProfile(file);
       await hotPaths.setActive({ folder, runDir: run.dir, title: run.meta.name, profile });
       if (openPanel) showFlameGraph(run.dir, `${run.meta.name} (${run.meta.id.slice(0, 15)})`, profile);
       return profile;
@@ -360,7 +370,7 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
   void (async () => {
     for (const f of vscode.workspace.workspaceFolders ?? []) {
       const latest = (await listRuns(f.uri.fsPath)).find((r) => r.meta.kind === 'cpu' && (r.meta.status === 'completed' || r.meta.status === 'cancelled'));
-      if (latest && !hotPaths.activeFor(f.uri.fsPath)) await activateRun(latest, f.uri.fsPath, false);
+      if (latest && !hotPaths.activeFor(f.uri.fsPath)) await activateRun(latest, f.uri.fsPath, false, true);
     }
   })();
 
