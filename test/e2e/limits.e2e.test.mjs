@@ -7,7 +7,7 @@ import * as assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, copyFileSync, readFileSync, mkdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { ROOT, startCodeServer, launchBrowser, openWorkbench, findWebviewFrame, quickOpen, runCommand } from '../harness/codeServer.mjs';
+import { ROOT, startCodeServer, launchBrowser, openWorkbench, findWebviewFrame, quickOpen, runCommand, waitForWorkbench } from '../harness/codeServer.mjs';
 
 const ARTIFACTS = path.join(ROOT, 'test', 'e2e', 'artifacts');
 const REAL = path.join(ROOT, 'test', 'fixtures', 'real');
@@ -70,10 +70,12 @@ test('files over the size limit are opened only after asking', { timeout: 300_00
     await page.screenshot({ path: path.join(ARTIFACTS, 'limits-opened-anyway.png') });
 
     // The same run under a raised limit: after a reload its lenses are restored (the check above was not vacuous).
+    await runCommand(page, 'View: Close All Editors'); // nothing to restore after the reload but the lenses
     writeFileSync(path.join(server.userData, 'Machine', 'settings.json'), JSON.stringify({ 'flamelens.files.sizeLimitMB': 64 }));
     await page.waitForTimeout(1500);
-    await runCommand(page, 'Developer: Reload Window');
-    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await page.reload();
+    await waitForWorkbench(page);
+    await page.locator('.monaco-workbench .part.sidebar').first().click();
     await quickOpen(page, 'matrix_work.py', 'def multiply');
     await page.locator('.codelens-decoration', { hasText: '🔥' }).first().waitFor({ timeout: 30_000 });
   } catch (e) {

@@ -133,10 +133,16 @@ export async function openWorkbench(browser, server, folder) {
   const context = await browser.newContext({ viewport: { width: 1600, height: 1000 } });
   const page = await context.newPage();
   await page.goto(`${server.url}/?folder=${encodeURIComponent(folder)}`);
+  await waitForWorkbench(page);
+  return { context, page };
+}
+
+/** Waits until a (re)loaded workbench is ready for keys: its parts are there and the explorer lists the folder. */
+export async function waitForWorkbench(page) {
   await page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
   await page.waitForSelector('.statusbar', { timeout: 60_000 });
+  await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 60_000 }).catch(() => undefined); // an empty folder lists nothing
   await page.waitForTimeout(1500);
-  return { context, page };
 }
 
 /**
