@@ -30,7 +30,7 @@ import { buildHtmlReport } from '../core/report/htmlReport';
 import { recordProfile, type SamplerChoice } from '../core/runners/recordProfile';
 import { ToolError } from '../core/runners/findTool';
 import { recordTorchTrace } from '../core/runners/recordTorchTrace';
-import { describeEnd, STOP_AFTER_PROGRAM_MS } from '../core/runners/runChild';
+import { describeEnd } from '../core/runners/runChild';
 import { NvidiaSmiMonitor, type Reading } from '../core/runners/nvidiaSmiMonitor';
 import { createRunDir, writeRunMetadata, type RunMetadata } from '../core/store/runStore';
 import { writeFileAtomic } from '../core/store/atomicWrite';
@@ -390,7 +390,7 @@ async function nsightRun<R extends NsysRunResult | NcuRunResult>(kind: 'nsys' | 
   try {
     const result = await go(run.dir, controller.signal);
     await writeRunMetadata(run.dir, nsightRunEnd(base, result));
-    const ended = describeEnd(result, kind, STOP_AFTER_PROGRAM_MS[kind]);
+    const ended = describeEnd(result, kind);
     if (ended) process.stderr.write(`flamelens: ${ended}\n`);
     return { dir: run.dir, result, output: nsightRunOutput(result) };
   } catch (e) {
@@ -599,7 +599,7 @@ async function record(args: string[]): Promise<number> {
       format: result.format,
       samples: hot.total,
       fallbackReason: result.fallbackReason,
-      message: describeEnd(result, result.sampler, STOP_AFTER_PROGRAM_MS['py-spy']),
+      message: describeEnd(result, result.sampler),
     };
     await writeRunMetadata(run.dir, meta);
     let finalPath = result.outputPath;
@@ -639,7 +639,6 @@ async function webviewAssets(bundle: 'flamegraph' | 'torch'): Promise<{ js: stri
     throw new Error(`the webview bundle is missing from ${dir}; run npm run build`);
   }
 }
-
 
 function parsePositiveInt(v: string, flag: string): number {
   const n = Number(v);

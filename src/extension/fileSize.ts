@@ -17,10 +17,16 @@ export function sizeLimitMiB(): number {
 
 const mib = (bytes: number) => (bytes / 2 ** 20 >= 10 ? (bytes / 2 ** 20).toFixed(0) : (bytes / 2 ** 20).toFixed(1));
 
+/** The file's size, time and the limit when it is over the limit; undefined otherwise (also when it cannot be stat'ed). */
+async function overLimit(file: string): Promise<{ size: number; mtimeMs: number; limit: number } | undefined> {
+  const st = await fs.stat(file).catch(() => undefined);
+  const limit = sizeLimitMiB();
+  return st?.isFile() && st.size > limit * 2 ** 20 ? { size: st.size, mtimeMs: st.mtimeMs, limit } : undefined;
+}
+
 /** The file's size in bytes when it is over the limit, else undefined (also when it cannot be stat'ed). */
 export async function overSizeLimit(file: string): Promise<number | undefined> {
-  const st = await fs.stat(file).catch(() => undefined);
-  return st?.isFile() && st.size > sizeLimitMiB() * 2 ** 20 ? st.size : undefined;
+  return (await overLimit(file))?.size;
 }
 
 /**
@@ -29,19 +35,18 @@ export async function overSizeLimit(file: string): Promise<number | undefined> {
  * (the reader reports it, naming the file).
  */
 export async function confirmFileSize(file: string): Promise<void> {
-  const st = await fs.stat(file).catch(() => undefined);
-  if (!st?.isFile()) return;
-  const limit = sizeLimitMiB();
-  if (st.size <= limit * 2 ** 20) return;
-  const key = `${file}\u0000${st.size}\u0000${st.mtimeMs}`;
+  const over = await overLimit(file);
+  if (!over) return;
+  const { size, limit } = over;
+  const key = `${file}\u0000${size}\u0000${over.mtimeMs}`;
   if (confirmed.has(key)) return;
   const choice = await vscode.window.showWarningMessage(
-    `${path.basename(file)} is ${mib(st.size)} MiB, over the ${limit} MiB limit. Open it anyway?`,
+    `${path.basename(file)} is ${mib(size)} MiB, over the ${limit} MiB limit. Open it anyway?`,
     { modal: true, detail: `${file}\n\nReading a file this large can take minutes and several GiB of memory. The limit is the setting flamelens.files.sizeLimitMB.` },
     'Open Anyway',
   );
   if (choice !== 'Open Anyway') {
-    throw new Error(`Not opened: ${file} is ${mib(st.size)} MiB, over the ${limit} MiB limit (flamelens.files.sizeLimitMB). Open it again and choose "Open Anyway", or raise the limit.`);
+    throw new Error(`Not opened: ${file} is ${mib(size)} MiB, over the ${limit} MiB limit (flamelens.files.sizeLimitMB). Open it again and choose "Open Anyway", or raise the limit.`);
   }
   confirmed.add(key);
 }

@@ -18,7 +18,7 @@ import { splitCommandLine } from './commandLine';
 import { collectFingerprint } from './fingerprint';
 import { findExecutable, ToolError } from './findTool';
 import { NvidiaSmiMonitor } from './nvidiaSmiMonitor';
-import { killRun, newRunToken, RUN_TOKEN_VAR, signalPids, snapshotTree } from './processTree';
+import { killRunTree, newRunToken, RUN_TOKEN_VAR, snapshotTree } from './processTree';
 import { runChild } from './runChild';
 import { newResultId } from '../store/benchStore';
 import { isRecord } from '../formats/jsonDocument';
@@ -118,12 +118,7 @@ async function runCommandOnce(argv: string[], cwd: string, env: NodeJS.ProcessEn
   const kill = () => {
     const pid = child.pid;
     if (pid === undefined || killed) return;
-    // The whole tree, and once more a moment later for what it was still starting.
-    killed = (async () => {
-      signalPids(await snapshotTree(pid), 'SIGKILL');
-      try { process.kill(-pid, 'SIGKILL'); } catch { /* gone */ }
-      await killRun(token);
-    })();
+    killed = snapshotTree(pid).then((pids) => killRunTree(pid, token, pids));
   };
   const timer = setTimeout(() => {
     timedOut = true;

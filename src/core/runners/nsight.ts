@@ -39,8 +39,9 @@ export interface NsysRunResult {
   exitCode: number | null;
   signal?: string;
   cancelled: boolean;
-  /** nsys outlived the program by more than stopAfterProgramMs and was stopped. */
+  /** nsys outlived the program by more than stopAfterProgramMs (hungAfterMs) and was stopped. */
   hung?: boolean;
+  hungAfterMs?: number;
   version?: string;
   /** The `.nsys-rep` (or `.qdrep` of older versions) nsys wrote; undefined when it wrote none. */
   report?: string;
@@ -71,8 +72,9 @@ export interface NcuRunResult {
   exitCode: number | null;
   signal?: string;
   cancelled: boolean;
-  /** ncu outlived the program by more than stopAfterProgramMs and was stopped. */
+  /** ncu outlived the program by more than stopAfterProgramMs (hungAfterMs) and was stopped. */
   hung?: boolean;
+  hungAfterMs?: number;
   version?: string;
   /** The `.ncu-rep`; undefined when no kernel was profiled. */
   report?: string;
@@ -129,7 +131,7 @@ export async function runNsys(o: NsysRunOptions): Promise<NsysRunResult> {
   const base = path.join(o.outputDir, 'report');
   const args = ['profile', `--trace=${o.trace?.trim() || 'cuda,nvtx,osrt'}`, `--output=${base}`, ...(o.extraArgs ?? []), ...o.command];
   const r = await runChild(exe, args, { ...o, watch: { program: 'child', stopAfterMs: o.stopAfterProgramMs ?? STOP_AFTER_PROGRAM_MS.nsys } }, 'nsys');
-  const end = { command: r.command, exitCode: r.exitCode, signal: r.signal, cancelled: r.cancelled, hung: r.hung, version, stderrTail: r.stderrTail };
+  const end = { command: r.command, exitCode: r.exitCode, signal: r.signal, cancelled: r.cancelled, hung: r.hung, hungAfterMs: r.hungAfterMs, version, stderrTail: r.stderrTail };
   // nsys 2021.x writes .qdrep, later versions .nsys-rep.
   let report: string | undefined;
   for (const ext of ['.nsys-rep', '.qdrep']) if (await exists(base + ext)) report = base + ext;
@@ -189,7 +191,7 @@ export async function runNcu(o: NcuRunOptions): Promise<NcuRunResult> {
       'Run as root, or let all users profile: set `options nvidia NVreg_RestrictProfilingToAdminUsers=0` in /etc/modprobe.d and reboot (https://developer.nvidia.com/ERR_NVGPUCTRPERM).');
   }
   const report = `${base}.ncu-rep`;
-  const end = { command: r.command, exitCode: r.exitCode, signal: r.signal, cancelled: r.cancelled, hung: r.hung, version, stderrTail: r.stderrTail };
+  const end = { command: r.command, exitCode: r.exitCode, signal: r.signal, cancelled: r.cancelled, hung: r.hung, hungAfterMs: r.hungAfterMs, version, stderrTail: r.stderrTail };
 
   if (!(await exists(report))) {
     // What `ncu --csv` prints when nothing matched: its messages and no rows. Kept as the run's
@@ -255,10 +257,11 @@ export function nsightRunOutput(r: NsysRunResult | NcuRunResult): string | undef
 export function nsightRunEnd(base: RunMetadata, r: NsysRunResult | NcuRunResult): RunMetadata {
   const output = nsightRunOutput(r);
   const noKernels = 'parsed' in r && r.report === undefined;
+  const ended = describeEnd(r, base.kind);
   return {
     ...base, finishedAt: new Date().toISOString(), exitCode: r.exitCode, samplerVersion: r.version,
     status: r.cancelled ? 'cancelled' : output ? 'completed' : 'failed',
     message: noKernels ? 'No kernels matched: nothing was profiled (check the kernel name filter and the launch count).'
-      : output ? describeEnd(r, base.kind, STOP_AFTER_PROGRAM_MS[base.kind as 'nsys' | 'ncu']) : `${base.kind} wrote no report. ${describeEnd(r, base.kind, STOP_AFTER_PROGRAM_MS[base.kind as 'nsys' | 'ncu']) ?? ''} ${r.stderrTail.trim().split('\n').pop() ?? ''}`.replace(/\s+/g, ' ').trim(),
+      : output ? ended : `${base.kind} wrote no report. ${ended ?? ''} ${r.stderrTail.trim().split('\n').pop() ?? ''}`.replace(/\s+/g, ' ').trim(),
   };
 }

@@ -116,6 +116,17 @@ export async function killRun(token: string, rounds = 3): Promise<void> {
   }
 }
 
+/**
+ * Ends everything of one run with SIGKILL: the tree rooted at `pid` (its group and descendants),
+ * the processes of `snapshot` (taken earlier: those that have left the tree since), and whatever
+ * carries the run's token.
+ */
+export async function killRunTree(pid: number, token: string, snapshot: readonly number[] = []): Promise<void> {
+  await signalProcessTree(pid, 'SIGKILL');
+  signalPids(snapshot, 'SIGKILL');
+  await killRun(token);
+}
+
 /** Whether a process is still running (a zombie waiting to be reaped counts as ended). */
 export function isAlive(pid: number): boolean {
   try {

@@ -55,8 +55,9 @@ export interface RecordResult {
   exitCode: number | null;
   signal?: string;
   cancelled: boolean;
-  /** py-spy outlived the program by more than stopAfterProgramMs and was stopped. */
+  /** py-spy outlived the program by more than stopAfterProgramMs (hungAfterMs) and was stopped. */
   hung?: boolean;
+  hungAfterMs?: number;
   fallbackReason?: string;
   stderrTail: string;
 }

@@ -1,6 +1,6 @@
 import { execa } from 'execa';
 import { ToolError } from './findTool';
-import { isAlive, killRun, linuxDescendants, newRunToken, RUN_TOKEN_VAR, signalProcessTree, signalPids, snapshotTree } from './processTree';
+import { isAlive, killRunTree, linuxDescendants, newRunToken, RUN_TOKEN_VAR, signalProcessTree, snapshotTree } from './processTree';
 
 export type ChildTool = 'py-spy' | 'builtin' | 'nsys' | 'ncu';
 
@@ -28,6 +28,8 @@ export interface ChildEnd {
   signal?: string;
   cancelled: boolean;
   hung?: boolean;
+  /** When hung: how long after the program's end the tool was stopped. */
+  hungAfterMs?: number;
 }
 
 const SIGNAL_MEANING: Record<string, string> = {
@@ -39,8 +41,8 @@ const SIGNAL_MEANING: Record<string, string> = {
  * What happened at the end of a run, in one sentence for the user (undefined when it simply
  * finished). `tool` names the profiler ('py-spy', 'nsys', …) for a hang.
  */
-export function describeEnd(r: ChildEnd, tool: string, stopAfterMs?: number): string | undefined {
-  if (r.hung) return `${tool} was still running ${Math.round((stopAfterMs ?? 0) / 1000)} s after the profiled program ended, so flamelens stopped it; what it had recorded is kept.`;
+export function describeEnd(r: ChildEnd, tool: string): string | undefined {
+  if (r.hung) return `${tool} was still running ${Math.round((r.hungAfterMs ?? 0) / 1000)} s after the profiled program ended, so flamelens stopped it; what it had recorded is kept.`;
   if (r.cancelled) return undefined;
   if (r.signal) return `The program was ended by ${r.signal}${SIGNAL_MEANING[r.signal] && SIGNAL_MEANING[r.signal] !== r.signal ? ` (${SIGNAL_MEANING[r.signal]})` : ''}; what was recorded until then is kept.`;
   if (r.exitCode) return `The program exited with code ${r.exitCode}; what was recorded until then is kept.`;
@@ -112,12 +114,8 @@ export async function runChild<S extends ChildTool>(exe: string, args: string[],
     tree = snapshotTree(pid);
     // Ask the sampler to stop and write; then end everything that is left.
     void signalProcessTree(pid, 'SIGINT');
-    killTimer = setTimeout(() => {
-      void signalProcessTree(pid, 'SIGKILL');
-      void tree.then((pids) => signalPids(pids, 'SIGKILL'));
-      // Whatever the run started that left its group still holds its output pipes: end it too.
-      void killRun(token);
-    }, o.graceMs ?? 5000);
+    // Whatever the run started that left its group may still hold its output pipes: that ends too.
+    killTimer = setTimeout(() => void tree.then((pids) => killRunTree(pid, token, pids)), o.graceMs ?? 5000);
   };
   const onAbort = () => {
     if (stopping) return;
@@ -167,14 +165,12 @@ export async function runChild<S extends ChildTool>(exe: string, args: string[],
     if (child.pid !== undefined && stopping) {
       // The sampler is gone; make sure nothing it started outlives it, including what left its
       // process group (those are in the snapshot taken when the run was cancelled).
-      await signalProcessTree(child.pid, 'SIGKILL');
-      signalPids((await tree).filter((p) => p !== child.pid), 'SIGKILL');
-      await killRun(token);
+      await killRunTree(child.pid, token, (await tree).filter((p) => p !== child.pid));
     }
     if (r.failed && r.code === 'ENOENT') {
       throw new ToolError(sampler === 'builtin' ? 'python' : sampler, `Could not start ${exe}.`, MISSING_FIX[sampler]);
     }
-    return { command, exitCode: r.exitCode ?? null, signal: r.signal ?? undefined, cancelled, hung, stderrTail };
+    return { command, exitCode: r.exitCode ?? null, signal: r.signal ?? undefined, cancelled, hung, hungAfterMs: hung ? watch?.stopAfterMs : undefined, stderrTail };
   } finally {
     if (killTimer) clearTimeout(killTimer);
     if (watchdog) clearInterval(watchdog);

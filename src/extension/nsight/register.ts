@@ -6,7 +6,7 @@
  */
 import * as vscode from 'vscode';
 import { saveExport } from '../saveExport';
-import { describeEnd, STOP_AFTER_PROGRAM_MS } from '../../core/runners/runChild';
+import { describeEnd } from '../../core/runners/runChild';
 import * as path from 'node:path';
 import type { ActiveRuns } from '../activeRuns';
 import type { ProfilingApi } from '../profiling/register';
@@ -175,7 +175,7 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
         void vscode.window.showErrorMessage(plainText(`flamelens: ${meta.message}`));
         return { dir, meta };
       }
-      const ended = describeEnd(r, kind, STOP_AFTER_PROGRAM_MS[kind]);
+      const ended = describeEnd(r, kind);
       if (ended) void vscode.window.showWarningMessage(plainText(`flamelens: ${name}: ${ended}`));
       await open(output);
       return { dir, meta };

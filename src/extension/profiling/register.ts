@@ -6,7 +6,7 @@
 import type { ActiveRuns } from '../activeRuns';
 import * as vscode from 'vscode';
 import { confirmFileSize, overSizeLimit } from '../fileSize';
-import { describeEnd, STOP_AFTER_PROGRAM_MS } from '../../core/runners/runChild';
+import { describeEnd } from '../../core/runners/runChild';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { readProfile } from '../../core/formats/readProfile';
@@ -204,7 +204,7 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
       format: result.format,
       samples: hot.total,
       fallbackReason: result.fallbackReason,
-      message: describeEnd(result, result.sampler, STOP_AFTER_PROGRAM_MS['py-spy']),
+      message: describeEnd(result, result.sampler),
     };
     await writeRunMetadata(dir, meta);
     const run: RunEntry = { dir, meta };
