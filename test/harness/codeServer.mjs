@@ -155,10 +155,18 @@ export async function quickOpen(page, fileName, expectText) {
   await input.waitFor({ state: 'visible' });
   // Filled into the input itself: typed keys can land in the explorer while the widget takes focus.
   await input.fill(fileName);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: fileName }).first().waitFor();
+  // The row Enter picks is the focused one. Until the filter has run, that is the first of the
+  // unfiltered list (after a reload: recently opened files, with this one somewhere among them).
+  await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: fileName }).waitFor({ timeout: 15_000 });
   await page.waitForTimeout(150);
   await input.press('Enter');
-  if (expectText !== undefined) await page.locator('.monaco-editor .view-lines', { hasText: expectText }).waitFor({ timeout: 30_000 });
+  if (expectText === undefined) return;
+  try {
+    await page.locator('.monaco-editor .view-lines', { hasText: expectText }).waitFor({ timeout: 30_000 });
+  } catch (e) {
+    const tab = await page.locator('.tabs-container .tab.active').first().innerText({ timeout: 1000 }).catch(() => '(none)');
+    throw new Error(`Quick Open ${fileName}: no editor shows ${JSON.stringify(expectText)} within 30 s; the active tab is ${JSON.stringify(tab)}`, { cause: e });
+  }
 }
 
 /** Runs a command from the command palette by its title, as a user would. */
