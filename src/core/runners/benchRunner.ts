@@ -114,11 +114,16 @@ async function runCommandOnce(argv: string[], cwd: string, env: NodeJS.ProcessEn
   child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString('utf8')).slice(-2000)));
   let timedOut = false;
   let cancelled = false;
-  let killed: Promise<void> | undefined;
+  // A killed command whose escaped descendant still holds its stderr would keep the streams
+  // open: once killed, its end is not waited for beyond two seconds.
+  let givenUp: (r: undefined) => void = () => undefined;
+  const givenUpOn = new Promise<undefined>((resolve) => (givenUp = resolve));
+  let killed = false;
   const kill = () => {
     const pid = child.pid;
     if (pid === undefined || killed) return;
-    killed = snapshotTree(pid).then((pids) => killRunTree(pid, token, pids));
+    killed = true;
+    void snapshotTree(pid).then((pids) => killRunTree(pid, token, pids)).then(() => setTimeout(() => givenUp(undefined), 2000).unref());
   };
   const timer = setTimeout(() => {
     timedOut = true;
@@ -130,17 +135,7 @@ async function runCommandOnce(argv: string[], cwd: string, env: NodeJS.ProcessEn
   };
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    // A killed command whose escaped descendant still holds its stderr would keep the streams
-    // open: once killed, its end is not waited for beyond two seconds.
-    const r = await Promise.race([child, new Promise<undefined>((resolve) => {
-      const check = setInterval(() => {
-        if (killed) {
-          clearInterval(check);
-          void killed.then(() => setTimeout(() => resolve(undefined), 2000));
-        }
-      }, 50);
-      void child.finally(() => clearInterval(check));
-    })]);
+    const r = await Promise.race([child, givenUpOn]);
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
     if (!r) return cancelled ? { seconds, cancelled: true } : { seconds, error: `stopped after the ${timeoutS} s timeout` };
     if (cancelled) return { seconds, cancelled: true };

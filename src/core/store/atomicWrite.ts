@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { isAlive } from '../runners/processTree';
 
 /** `.<name>.<pid>.<ms>.<random>.tmp`: the temporary file of a write in progress (or of a writer that died). */
 const TEMP_NAME = /^\..+\.(\d+)\.(\d+)\.[a-z0-9]*\.tmp$/;
@@ -8,15 +9,6 @@ const TEMP_NAME = /^\..+\.(\d+)\.(\d+)\.[a-z0-9]*\.tmp$/;
 export const STALE_TEMP_MIN_AGE_MS = 60_000;
 /** Older than this, a temporary file is stale whoever wrote it: no write takes an hour. */
 const STALE_TEMP_MAX_AGE_MS = 3_600_000;
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * Removes the temporary files that writers killed mid-write left in `dir`: those whose process is
@@ -33,7 +25,7 @@ export async function removeStaleTemps(dir: string, minAgeMs = STALE_TEMP_MIN_AG
     const age = now - Number(m[2]);
     if (pid === process.pid && age < STALE_TEMP_MAX_AGE_MS) continue;
     if (age < minAgeMs) continue;
-    if (age < STALE_TEMP_MAX_AGE_MS && processAlive(pid)) continue;
+    if (age < STALE_TEMP_MAX_AGE_MS && isAlive(pid)) continue;
     try {
       await fs.rm(path.join(dir, name), { force: true });
       removed.push(name);

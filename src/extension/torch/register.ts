@@ -153,10 +153,11 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
             onStart: (info) => tracked.setPid(info.pid),
           });
         })).finally(() => tracked.end());
+        const ended = describeEnd(r, 'python');
         const meta: RunMetadata = {
           ...base, finishedAt: new Date().toISOString(), status: r.cancelled ? 'cancelled' : r.traces.length ? 'completed' : 'failed', exitCode: r.exitCode,
           samplerVersion: r.info.torch ? `torch ${r.info.torch}` : undefined, output: r.traces[0] ? path.basename(r.traces[0]) : base.output,
-          message: [describeEnd(r, 'python'), ...r.info.notes].filter(Boolean).join(' ') || undefined,
+          message: [ended, ...r.info.notes].filter(Boolean).join(' ') || undefined,
         };
         await writeRunMetadata(dir, meta);
         onRun();
@@ -165,7 +166,6 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
           void vscode.window.showWarningMessage(plainText(`flamelens: no trace was recorded. ${r.info.notes.join(' ')}`));
           return { dir, meta } satisfies RunEntry;
         }
-        const ended = describeEnd(r, 'python');
         if (ended) void vscode.window.showWarningMessage(plainText(`flamelens: ${name}: ${ended}`));
         await openTrace(r.traces[0]);
         return { dir, meta } satisfies RunEntry;
