@@ -57,13 +57,19 @@ test('GPU readout in the status bar; a click opens the dashboard with charts', {
       await page.waitForTimeout(200);
       for (const d of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
         let cmd = '';
+        let exe = '';
         try {
           cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8');
+          exe = path.basename(readlinkSync(`/proc/${d}/exe`));
+          // This test's run (its workspace), not a leftover of an earlier one.
+          if (!cmd.includes(ws) && readlinkSync(`/proc/${d}/cwd`) !== ws) continue;
         } catch {
           continue;
         }
-        // This test's run (its workspace), not a leftover of an earlier one.
-        if (cmd.includes('flamelens_sampler.py') && cmd.includes('train_loop.py') && (cmd.includes(ws) || readlinkSync(`/proc/${d}/cwd`) === ws)) pid = Number(d);
+        // The Python process itself: where python3 is a pyenv shim, the shim's bash forks
+        // subshells with the same command line for a few milliseconds before it execs Python
+        // (in the spawned process, whose pid the run keeps); a scan can catch one of those.
+        if (cmd.includes('flamelens_sampler.py') && cmd.includes('train_loop.py') && /^python/.test(exe)) pid = Number(d);
       }
     }
     assert.ok(pid, 'the run started');
@@ -71,8 +77,8 @@ test('GPU readout in the status bar; a click opens the dashboard with charts', {
     await page.locator('.tab', { hasText: 'flamelens: GPU' }).first().click();
     await frame.waitForFunction((p) => [...document.querySelectorAll('#gpu-processes tr.own')].some((tr) => (tr.textContent ?? '').includes(String(p))), pid, { timeout: 30_000 })
       .catch(async (e) => {
-        const rows = await frame.$$eval('#gpu-processes tr', (trs) => trs.map((tr) => `${tr.className}|${tr.textContent}`));
-        throw new Error(`${e.message}; pid ${pid}; rows ${JSON.stringify(rows)}; ${readFileSync('/proc/' + pid + '/cmdline', 'utf8').replace(/\0/g, ' ')}`);
+        const rows = await frame.$$eval('#gpu-processes tr', (trs) => trs.map((tr) => `${tr.className}|${tr.textContent}`)).catch((f) => `(not read: ${f.message})`);
+        throw new Error(`${e.message}; pid ${pid}; rows ${JSON.stringify(rows)}; ${await runState(page, ws, pid)}`);
       });
     const marked = await frame.$$eval('#gpu-processes tr', (trs) => trs.map((tr) => ({ own: tr.classList.contains('own'), text: tr.textContent ?? '' })));
     assert.deepEqual(marked.filter((r) => r.own).map((r) => r.text), [`0${pid}python3 train_loop.py  ← flamelens run2048`]);
@@ -91,3 +97,26 @@ test('GPU readout in the status bar; a click opens the dashboard with charts', {
     await server.stop();
   }
 });
+
+/** What became of the run, for a failure message: its process, its run.json and profile header, the notifications shown. */
+async function runState(page, ws, pid) {
+  const parts = [];
+  try {
+    parts.push(`process: ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ')}`);
+  } catch {
+    parts.push('process: ended');
+  }
+  const runs = path.join(ws, '.flamelens', 'runs');
+  for (const id of existsSync(runs) ? readdirSync(runs) : []) {
+    for (const [name, keep] of [['run.json', (t) => JSON.stringify(JSON.parse(t))], ['profile.folded', (t) => t.split('\n').filter((l) => l.startsWith('#')).join(' ')]]) {
+      try {
+        parts.push(`${id}/${name}: ${keep(readFileSync(path.join(runs, id, name), 'utf8'))}`);
+      } catch (e) {
+        parts.push(`${id}/${name}: ${e.code ?? e.message}`);
+      }
+    }
+  }
+  const toasts = await page.$$eval('.notification-toast', (ts) => ts.map((t) => (t.textContent ?? '').trim())).catch(() => []);
+  parts.push(`notifications: ${JSON.stringify(toasts)}`);
+  return parts.join('; ');
+}

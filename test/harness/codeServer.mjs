@@ -175,7 +175,9 @@ export async function runCommand(page, title) {
   const input = page.locator('.quick-input-widget input');
   await input.waitFor({ state: 'visible', timeout: 15_000 });
   await input.fill(`>${title}`);
-  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+  // Enter runs the focused row: until the filter has run, that is the first of the unfiltered
+  // list (recently used commands first), so wait until the focused row is the command asked for.
+  const row = page.locator('.quick-input-list .monaco-list-row.focused', { hasText: title }).first();
   await row.waitFor({ state: 'visible', timeout: 15_000 });
   await page.waitForTimeout(200);
   await input.press('Enter');
