@@ -9,7 +9,7 @@ import * as assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, writeFileSync, copyFileSync, cpSync, existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { ROOT, startCodeServer, launchBrowser, openWorkbench, quickOpen, runCommand, findWebviewFrame, drawnPixels, pickFile } from '../harness/codeServer.mjs';
+import { ROOT, startCodeServer, launchBrowser, openWorkbench, quickOpen, runCommand, findWebviewFrame, waitForDrawn, pickFile } from '../harness/codeServer.mjs';
 
 const ARTIFACTS = path.join(ROOT, 'test', 'e2e', 'artifacts');
 const FIX = path.join(ROOT, 'test', 'fixtures');
@@ -61,7 +61,7 @@ test('benchmarks in the editor: regression lens on a pytest-benchmark test, comp
     assert.equal(tok[7], '▲ 21.4% slower');
     assert.match(await view.textContent('#history-summary'), /^vs previous run: 21\.4% slower \(p<0\.001; 95% CI of the ratio 1\.\d{3}–1\.\d{3}; 30 vs 30 runs\); compared from summary statistics/);
     assert.equal(await view.textContent('#history-title'), 'History: tests/test_tokenize.py::test_tokenize');
-    const pixels = await drawnPixels(view);
+    const pixels = await waitForDrawn(view, (px) => px.some((n) => n > 500));
     assert.ok(pixels.some((n) => n > 500), `history chart drawn: ${pixels}`);
     await page.screenshot({ path: path.join(ARTIFACTS, 'bench-comparison.png') });
 

@@ -8,7 +8,7 @@ import * as assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, writeFileSync, readdirSync, readFileSync, readlinkSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { ROOT, startCodeServer, launchBrowser, openWorkbench, findWebviewFrame, drawnPixels, quickOpen, runCommand } from '../harness/codeServer.mjs';
+import { ROOT, startCodeServer, launchBrowser, openWorkbench, findWebviewFrame, waitForDrawn, quickOpen, runCommand } from '../harness/codeServer.mjs';
 
 const ARTIFACTS = path.join(ROOT, 'test', 'e2e', 'artifacts');
 
@@ -36,8 +36,7 @@ test('GPU readout in the status bar; a click opens the dashboard with charts', {
     const frame = await findWebviewFrame(page, '#gpu-processes', 60_000);
     await frame.waitForFunction(() => document.body.dataset.flamelensReady === '1');
     // Charts are drawn: canvases with non-blank pixels once a few readings have arrived.
-    await page.waitForTimeout(3000);
-    const drawn = await drawnPixels(frame);
+    const drawn = await waitForDrawn(frame, (px) => px.filter((n) => n > 0).length >= 8);
     assert.ok(drawn.length >= 8, `${drawn.length} charts`);
     assert.ok(drawn.filter((n) => n > 0).length >= 8, 'every chart is drawn');
     // The V100S log has [N/A] for power and SM clock: those charts say so instead of an empty plot.

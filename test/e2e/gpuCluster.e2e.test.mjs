@@ -8,7 +8,7 @@ import * as assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync } from 'node:fs';
 import { tmpdir, hostname } from 'node:os';
 import * as path from 'node:path';
-import { ROOT, startCodeServer, launchBrowser, openWorkbench, findWebviewFrame, drawnPixels, runCommand } from '../harness/codeServer.mjs';
+import { ROOT, startCodeServer, launchBrowser, openWorkbench, findWebviewFrame, waitForDrawn, runCommand } from '../harness/codeServer.mjs';
 import { startPrometheus, freePort, serveExposition } from '../harness/prometheus.mjs';
 
 const ARTIFACTS = path.join(ROOT, 'test', 'e2e', 'artifacts');
@@ -56,8 +56,7 @@ test('Show GPU Cluster lists the nodes a real Prometheus scrapes and charts the 
     // A click on a node: its charts from range queries.
     await frame.click('#cluster-gpus tr:has-text("dcgm-node-1")');
     await frame.waitForFunction(() => (document.querySelector('h2')?.textContent ?? '') === 'Node dcgm-node-1', undefined, { timeout: 20_000 });
-    await page.waitForTimeout(500);
-    const drawn = await drawnPixels(frame);
+    const drawn = await waitForDrawn(frame, (px) => px.length >= 4 && px.every((n) => n > 0));
     assert.equal(drawn.length, 4, 'utilisation, memory, temperature and power');
     assert.ok(drawn.every((n) => n > 0), 'every chart is drawn');
     await page.screenshot({ path: path.join(ARTIFACTS, 'gpu-cluster.png') });

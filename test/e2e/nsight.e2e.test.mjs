@@ -10,7 +10,7 @@ import { mkdtempSync, mkdirSync, writeFileSync, copyFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { ROOT, startCodeServer, launchBrowser, openWorkbench, quickOpen, runCommand, findWebviewFrame, drawnPixels, pickFile } from '../harness/codeServer.mjs';
+import { ROOT, startCodeServer, launchBrowser, openWorkbench, quickOpen, runCommand, findWebviewFrame, waitForDrawn, pickFile } from '../harness/codeServer.mjs';
 
 const ARTIFACTS = path.join(ROOT, 'test', 'e2e', 'artifacts');
 const BIN = path.join(ROOT, 'test', 'fixtures', 'bin');
@@ -72,7 +72,7 @@ test('Nsight Systems and Nsight Compute from the command palette: tables, timeli
     assert.equal(Number(kernels[0][2].replace(/,/g, '')), calls);
     const devices = await tableRows(nsys, '#device-table');
     assert.deepEqual(devices.map((r) => r[0].split(' ').slice(0, 2).join(' ')), ['GPU 0', 'GPU 1']);
-    const [timelinePixels] = await drawnPixels(nsys);
+    const [timelinePixels] = await waitForDrawn(nsys, ([n]) => n > 2000);
     assert.ok(timelinePixels > 2000, `the busy timeline is drawn (${timelinePixels} pixels)`);
     await nsys.click('#tab-transfers-table');
     const transfers = await tableRows(nsys, '#transfers-table');
@@ -109,7 +109,7 @@ test('Nsight Systems and Nsight Compute from the command palette: tables, timeli
     const roof = await findWebviewFrame(page, '#roofline', 60_000);
     await roof.waitForFunction(() => document.body.dataset.flamelensReady === '1');
     assert.equal(await roof.$('#roofline-no-ceilings'), null, 'the ceilings come from the peak metrics');
-    const pixels = await drawnPixels(roof);
+    const pixels = await waitForDrawn(roof, (px) => Math.max(...px) > 2000);
     assert.ok(Math.max(...pixels) > 2000, `the roofline is drawn (${pixels})`);
     await page.screenshot({ path: path.join(ARTIFACTS, 'nsight-compute-roofline.png') });
   } catch (e) {

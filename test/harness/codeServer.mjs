@@ -211,6 +211,19 @@ export async function drawnPixels(frame) {
   }));
 }
 
+/**
+ * drawnPixels, polled until `done(pixels)` holds or `timeoutMs` passes (charts draw once their
+ * data has arrived, later on a slow machine); the last reading either way, for the assertion.
+ */
+export async function waitForDrawn(frame, done, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const pixels = await drawnPixels(frame);
+    if (done(pixels) || Date.now() >= deadline) return pixels;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
 /** Picks a file in VS Code's simple open dialog (code-server has no native one) by typing its path. */
 export async function pickFile(page, file) {
   const input = page.locator('.quick-input-widget input');
