@@ -150,16 +150,7 @@ export async function waitForWorkbench(page) {
  * `expectText`: a file that opens in a custom editor, nothing to wait for here).
  */
 export async function quickOpen(page, fileName, expectText) {
-  await page.keyboard.press('Control+P');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible' });
-  // Filled into the input itself: typed keys can land in the explorer while the widget takes focus.
-  await input.fill(fileName);
-  // The row Enter picks is the focused one. Until the filter has run, that is the first of the
-  // unfiltered list (after a reload: recently opened files, with this one somewhere among them).
-  await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: fileName }).waitFor({ timeout: 15_000 });
-  await page.waitForTimeout(150);
-  await input.press('Enter');
+  await pickInQuickInput(page, 'Control+P', fileName, fileName);
   if (expectText === undefined) return;
   try {
     await page.locator('.monaco-editor .view-lines', { hasText: expectText }).waitFor({ timeout: 30_000 });
@@ -171,14 +162,22 @@ export async function quickOpen(page, fileName, expectText) {
 
 /** Runs a command from the command palette by its title, as a user would. */
 export async function runCommand(page, title) {
-  await page.keyboard.press('F1');
+  await pickInQuickInput(page, 'F1', `>${title}`, title);
+}
+
+/**
+ * Opens the quick input with `key`, fills in `query` and presses Enter on the row naming `row`.
+ * The text is filled into the input itself: typed keys can land in the explorer while the widget
+ * takes focus. Enter picks the focused row, and until the filter has run that is the first of the
+ * unfiltered list (recently opened files or recently used commands), so Enter waits until the
+ * focused row is the one asked for.
+ */
+async function pickInQuickInput(page, key, query, row) {
+  await page.keyboard.press(key);
   const input = page.locator('.quick-input-widget input');
   await input.waitFor({ state: 'visible', timeout: 15_000 });
-  await input.fill(`>${title}`);
-  // Enter runs the focused row: until the filter has run, that is the first of the unfiltered
-  // list (recently used commands first), so wait until the focused row is the command asked for.
-  const row = page.locator('.quick-input-list .monaco-list-row.focused', { hasText: title }).first();
-  await row.waitFor({ state: 'visible', timeout: 15_000 });
+  await input.fill(query);
+  await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: row }).first().waitFor({ state: 'visible', timeout: 15_000 });
   await page.waitForTimeout(200);
   await input.press('Enter');
 }
