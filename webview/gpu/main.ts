@@ -57,8 +57,11 @@ function lineChart(parent: HTMLElement, title: string, unit: string, max: number
   });
 }
 
-/** Same time axis on every chart, and a word instead of a blank plot when no GPU reports the field. */
-function frame(chart: Chart<'line', { x: number; y: number }[]>, from: number, to: number, hasData: boolean, why: string): void {
+/**
+ * Same time axis on every chart, and a word instead of a blank plot when no GPU reports the field;
+ * `waiting` marks a note that will go once the next reading arrives (rates need two readings).
+ */
+function frame(chart: Chart<'line', { x: number; y: number }[]>, from: number, to: number, hasData: boolean, why: string, waiting = false): void {
   const x = chart.options.scales?.x;
   if (x && to > 0) {
     x.min = from;
@@ -73,6 +76,7 @@ function frame(chart: Chart<'line', { x: number; y: number }[]>, from: number, t
   if (note) {
     note.textContent = hasData ? '' : why;
     note.hidden = hasData;
+    note.classList.toggle('waiting', !hasData && waiting);
   }
 }
 
@@ -146,7 +150,10 @@ function local(root: HTMLElement, api: VsCodeApi | undefined, init: Extract<ToWe
         const v = spec.value(h);
         return v === undefined || h.time < from ? [] : [{ x: h.time, y: v }];
       }))];
-      frame(chart, start, latest, chart.data.datasets[0].data.length > 0 || host.length === 0, 'Not available on this platform.');
+      // CPU use (like the disk and network rates) is measured between two readings: until the
+      // second one arrives the field is empty everywhere, which is not the same as unavailable.
+      const waiting = host.length < 2;
+      frame(chart, start, latest, chart.data.datasets[0].data.length > 0 || host.length === 0, waiting ? 'Waiting for the next reading (measured between two).' : 'Not available on this platform.', waiting);
       chart.update('none');
     }
   }
