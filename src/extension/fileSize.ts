@@ -17,16 +17,11 @@ export function sizeLimitMiB(): number {
 
 const mib = (bytes: number) => (bytes / 2 ** 20 >= 10 ? (bytes / 2 ** 20).toFixed(0) : (bytes / 2 ** 20).toFixed(1));
 
-/** The file's size, time and the limit when it is over the limit; undefined otherwise (also when it cannot be stat'ed). */
-async function overLimit(file: string): Promise<{ size: number; mtimeMs: number; limit: number } | undefined> {
+/** The file's size (bytes), time and the limit (MiB) when it is over the limit; undefined otherwise (also when it cannot be stat'ed). */
+export async function overSizeLimit(file: string): Promise<{ size: number; mtimeMs: number; limit: number } | undefined> {
   const st = await fs.stat(file).catch(() => undefined);
   const limit = sizeLimitMiB();
   return st?.isFile() && st.size > limit * 2 ** 20 ? { size: st.size, mtimeMs: st.mtimeMs, limit } : undefined;
-}
-
-/** The file's size in bytes when it is over the limit, else undefined (also when it cannot be stat'ed). */
-export async function overSizeLimit(file: string): Promise<number | undefined> {
-  return (await overLimit(file))?.size;
 }
 
 /**
@@ -35,7 +30,7 @@ export async function overSizeLimit(file: string): Promise<number | undefined> {
  * (the reader reports it, naming the file).
  */
 export async function confirmFileSize(file: string): Promise<void> {
-  const over = await overLimit(file);
+  const over = await overSizeLimit(file);
   if (!over) return;
   const { size, limit } = over;
   const key = `${file}\u0000${size}\u0000${over.mtimeMs}`;

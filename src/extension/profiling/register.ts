@@ -80,9 +80,9 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
     try {
       const file = runOutputPath(run);
       if (restoring) {
-        const size = await overSizeLimit(file);
-        if (size !== undefined) {
-          log.info(`Not restoring the lenses of run ${run.meta.id}: its profile is ${(size / 2 ** 20).toFixed(0)} MiB, over flamelens.files.sizeLimitMB; open the run to read it.`);
+        const over = await overSizeLimit(file);
+        if (over) {
+          log.info(`Not restoring the lenses of run ${run.meta.id}: its profile is ${(over.size / 2 ** 20).toFixed(0)} MiB, over flamelens.files.sizeLimitMB; open the run to read it.`);
           return undefined;
         }
       } else await confirmFileSize(file);
