@@ -3,10 +3,11 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { gzipSync } from 'node:zlib';
+import { gzipSync, gunzipSync } from 'node:zlib';
 import { readTorchTrace, parseTorchTrace } from '../../src/core/formats/torchTrace';
 import { analyzeTorchTrace } from '../../src/core/analysis/torchAnalysis';
 import { FormatError } from '../../src/core/formats/formatError';
+import { detectFileKind } from '../../src/core/formats/detectFile';
 import { REAL } from './helpers';
 
 const T = (name: string) => path.join(REAL, name);
@@ -255,4 +256,23 @@ test('event scanner: every chunking of events with braces, commas and escaped qu
     sc.end();
     assert.deepEqual(got, events, `chunks up to ${max} bytes`);
   }
+});
+
+test('a trace named .pt.trace.json and cut before its events is read as a trace: the error says where it ends, not "unknown profile format"', async () => {
+  // The real H100 BERT trace begins with a 10 KiB metadata block: cut at 5,000 bytes, its head shows no traceEvents.
+  const whole = gunzipSync(readFileSync(T('torchtrace_tracelens_h100__gaunernst_bert-small-uncased__1016001.json.gz')));
+  assert.ok(!whole.subarray(0, 5000).toString('utf8').includes('traceEvents'), 'the cut is inside the metadata');
+  const dir = mkdtempSync(path.join(tmpdir(), 'fl-trace-'));
+  const cut = path.join(dir, 'worker0.1016001.pt.trace.json');
+  writeFileSync(cut, whole.subarray(0, 5000));
+  assert.equal(await detectFileKind(cut), 'torch-trace');
+  await assert.rejects(readTorchTrace(cut), (e: unknown) => e instanceof FormatError && e.message.includes(`${cut}:offset 5000: the JSON ends early`));
+  // The name only breaks the tie: the same bytes under another name are still not taken for a trace,
+  // and a speedscope file named like a trace stays a CPU profile.
+  const other = path.join(dir, 'cut.json');
+  writeFileSync(other, whole.subarray(0, 5000));
+  assert.equal(await detectFileKind(other), 'cpu-profile');
+  const speedscope = path.join(dir, 'renamed.pt.trace.json');
+  writeFileSync(speedscope, readFileSync(path.join(REAL, 'yuntongf_cs336-a1__pyspy042_macos_4threads.speedscope.json')));
+  assert.equal(await detectFileKind(speedscope), 'cpu-profile');
 });

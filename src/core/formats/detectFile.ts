@@ -11,6 +11,7 @@ import { detectNvidiaSmi } from './nvidiaSmi';
 import { isSqlite } from './nsysSqlite';
 import { looksLikeNcuCsv } from './ncuCsv';
 import { looksLikeNsysStats } from './nsysStatsCsv';
+import { looksLikeSpeedscope } from './speedscope';
 
 export type FileKind = 'torch-trace' | 'nvidia-smi-csv' | 'nvidia-smi-xml' | 'nsys-sqlite' | 'nsys-csv' | 'ncu-csv' | 'nsys-rep' | 'ncu-rep' | 'cpu-profile';
 
@@ -38,5 +39,8 @@ export async function detectFileKind(file: string): Promise<FileKind> {
   if (/\.ncu-rep$/i.test(file)) return 'ncu-rep';
   const smi = detectNvidiaSmi(head.toString('utf8', 0, Math.min(head.length, 8192)));
   if (smi) return smi === 'csv' ? 'nvidia-smi-csv' : 'nvidia-smi-xml';
+  // JSON named as PyTorch writes its traces, whose first 64 KiB show no events yet (a long
+  // metadata block first, or a file cut there): the trace reader says what is wrong with it.
+  if (/\.pt\.trace\.json$/i.test(file) && /^(\uFEFF)?\s*[{[]/.test(text) && !looksLikeSpeedscope(text)) return 'torch-trace';
   return 'cpu-profile';
 }
