@@ -21,7 +21,9 @@ for (const f of benches) {
   const only = process.argv[2];
   if (only && !f.includes(only)) continue;
   console.log(`\n--- ${f}`);
-  const r = spawnSync(process.execPath, ['--expose-gc', `out/bench/${f.replace(/\.ts$/, '.js')}`], { stdio: 'inherit' });
+  const r = spawnSync(process.execPath, ['--expose-gc', `out/bench/${f.replace(/\.ts$/, '.js')}`], {
+    stdio: 'inherit',
+  });
   if (r.status !== 0) failed++;
 }
 process.exit(failed ? 1 : 0);

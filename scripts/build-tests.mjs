@@ -4,7 +4,9 @@
 import * as esbuild from 'esbuild';
 import { readdirSync } from 'node:fs';
 
-const entryPoints = readdirSync('test/unit').filter((f) => f.endsWith('.test.ts')).map((f) => `test/unit/${f}`);
+const entryPoints = readdirSync('test/unit')
+  .filter((f) => f.endsWith('.test.ts'))
+  .map((f) => `test/unit/${f}`);
 await esbuild.build({
   entryPoints,
   outdir: 'out/unit',

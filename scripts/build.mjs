@@ -39,7 +39,10 @@ function writeCss() {
   mkdirSync('dist/webview', { recursive: true });
   // sql.js' WebAssembly SQLite, read by the Nsight Systems SQLite reader from beside the bundles.
   copyFileSync('node_modules/sql.js/dist/sql-wasm.wasm', 'dist/sql-wasm.wasm');
-  const css = readFileSync('node_modules/d3-flame-graph/dist/d3-flamegraph.css', 'utf8') + '\n' + readFileSync('webview/flamegraph/style.css', 'utf8');
+  const css =
+    readFileSync('node_modules/d3-flame-graph/dist/d3-flamegraph.css', 'utf8') +
+    '\n' +
+    readFileSync('webview/flamegraph/style.css', 'utf8');
   writeFileSync('dist/webview/flamegraph.css', css);
 }
 

@@ -14,7 +14,11 @@ const python = process.env.FLAMELENS_PYTHON ?? 'python3';
 
 function run(cmd, args, opts = {}) {
   console.log(`\n$ ${[cmd, ...args].map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ')}`);
-  const r = spawnSync(cmd, args, { stdio: ['ignore', opts.capture ? 'pipe' : 'inherit', 'inherit'], encoding: 'utf8', ...opts });
+  const r = spawnSync(cmd, args, {
+    stdio: ['ignore', opts.capture ? 'pipe' : 'inherit', 'inherit'],
+    encoding: 'utf8',
+    ...opts,
+  });
   if (r.status !== 0) {
     console.error(`demo: ${cmd} failed (exit ${r.status})`);
     process.exit(1);
@@ -26,9 +30,29 @@ run('npm', ['run', 'build']);
 rmSync(OUT, { recursive: true, force: true });
 mkdirSync(OUT, { recursive: true });
 const profiles = [];
-for (const [script, arg] of [['matrix_work.py', '150'], ['text_stats.py', '40']]) {
+for (const [script, arg] of [
+  ['matrix_work.py', '150'],
+  ['text_stats.py', '40'],
+]) {
   const out = path.join(OUT, script.replace(/\.py$/, '.folded'));
-  run(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), 'record', '--sampler', 'builtin', '--rate', '200', '-o', out, '--', python, path.join(ROOT, 'examples', script), arg], { cwd: OUT, capture: true });
+  run(
+    process.execPath,
+    [
+      path.join(ROOT, 'dist', 'cli.js'),
+      'record',
+      '--sampler',
+      'builtin',
+      '--rate',
+      '200',
+      '-o',
+      out,
+      '--',
+      python,
+      path.join(ROOT, 'examples', script),
+      arg,
+    ],
+    { cwd: OUT, capture: true },
+  );
   profiles.push(out);
 }
 const report = path.join(OUT, 'report.html');
@@ -37,10 +61,19 @@ for (const p of profiles) run(process.execPath, ['dist/cli.js', 'analyze', p, '-
 // Benchmarks: examples/bench twice (the second as "current"), compared with the first saved as
 // the baseline "main": statistics, the verdicts, and what CI would act on.
 const bench = path.join(OUT, 'bench');
-cpSync(path.join(ROOT, 'examples', 'bench'), bench, { recursive: true, filter: (f) => !f.includes('.flamelens') && !f.includes('__pycache__') });
-run(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), 'bench', '--save-baseline', 'main', '--python', python], { cwd: bench });
+cpSync(path.join(ROOT, 'examples', 'bench'), bench, {
+  recursive: true,
+  filter: (f) => !f.includes('.flamelens') && !f.includes('__pycache__'),
+});
+run(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), 'bench', '--save-baseline', 'main', '--python', python], {
+  cwd: bench,
+});
 run(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), 'bench', '--python', python], { cwd: bench });
 run(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), 'compare', 'main', 'latest'], { cwd: bench });
 run('npm', ['run', 'package']);
-console.log(`\ndemo: report ${path.relative(ROOT, report)} (${(statSync(report).size / 1024).toFixed(0)} KiB), runs in ${path.relative(ROOT, path.join(OUT, '.flamelens', 'runs'))}/, extension flamelens.vsix (${(statSync('flamelens.vsix').size / 1024).toFixed(0)} KiB)`);
-console.log('demo: open demo-out/report.html in a browser, or install the VSIX: code --install-extension flamelens.vsix');
+console.log(
+  `\ndemo: report ${path.relative(ROOT, report)} (${(statSync(report).size / 1024).toFixed(0)} KiB), runs in ${path.relative(ROOT, path.join(OUT, '.flamelens', 'runs'))}/, extension flamelens.vsix (${(statSync('flamelens.vsix').size / 1024).toFixed(0)} KiB)`,
+);
+console.log(
+  'demo: open demo-out/report.html in a browser, or install the VSIX: code --install-extension flamelens.vsix',
+);

@@ -37,12 +37,18 @@ export function setupCodeServer() {
   for (const v of RIPGREP_VERSIONS) {
     const cache = path.join(tmpdir(), `vscode-ripgrep-cache-${v}`);
     mkdirSync(cache, { recursive: true });
-    if (!existsSync(path.join(cache, tarball))) execFileSync('tar', ['czf', path.join(cache, tarball), '-C', stage, 'rg']);
+    if (!existsSync(path.join(cache, tarball)))
+      execFileSync('tar', ['czf', path.join(cache, tarball), '-C', stage, 'rg']);
   }
   rmSync(stage, { recursive: true, force: true });
   mkdirSync(DIR, { recursive: true });
-  writeFileSync(path.join(DIR, 'package.json'), JSON.stringify({ name: 'flamelens-test-vscode', version: '1.0.0', private: true }));
-  console.error(`[setup] installing code-server ${CODE_SERVER_VERSION} into ${path.relative(ROOT, DIR)} (about a minute)…`);
+  writeFileSync(
+    path.join(DIR, 'package.json'),
+    JSON.stringify({ name: 'flamelens-test-vscode', version: '1.0.0', private: true }),
+  );
+  console.error(
+    `[setup] installing code-server ${CODE_SERVER_VERSION} into ${path.relative(ROOT, DIR)} (about a minute)…`,
+  );
   execFileSync('npm', ['install', '--no-audit', '--no-fund', `code-server@${CODE_SERVER_VERSION}`], {
     cwd: DIR,
     stdio: ['ignore', 'inherit', 'inherit'],

@@ -41,6 +41,10 @@ step('build and package', 'npm', ['run', 'package']);
 step('bundle unit tests', process.execPath, ['scripts/build-tests.mjs']);
 step('unit tests', process.execPath, ['--test', '--test-concurrency=2', 'out/unit/'], { fatal: false });
 step('test VS Code (code-server 4.100.3)', process.execPath, ['scripts/setup-code-server.mjs']);
-step('integration tests (extension host)', process.execPath, ['--test', '--test-concurrency=1', 'test/integration/'], { fatal: false });
-step('end-to-end tests (VS Code in Chromium)', process.execPath, ['--test', '--test-concurrency=1', 'test/e2e/'], { fatal: false });
+step('integration tests (extension host)', process.execPath, ['--test', '--test-concurrency=1', 'test/integration/'], {
+  fatal: false,
+});
+step('end-to-end tests (VS Code in Chromium)', process.execPath, ['--test', '--test-concurrency=1', 'test/e2e/'], {
+  fatal: false,
+});
 finish();

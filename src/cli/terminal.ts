@@ -7,7 +7,10 @@
 import { visibleText } from '../core/report/visibleText';
 
 /** The streams' own writers, before guardTerminal: for the profiled program's output, which is the user's. */
-const rawWrite = { stdout: process.stdout.write.bind(process.stdout), stderr: process.stderr.write.bind(process.stderr) };
+const rawWrite = {
+  stdout: process.stdout.write.bind(process.stdout),
+  stderr: process.stderr.write.bind(process.stderr),
+};
 let guarded = false;
 
 export function guardTerminal(stdoutToo: boolean): void {
@@ -15,7 +18,8 @@ export function guardTerminal(stdoutToo: boolean): void {
   guarded = true;
   for (const stream of stdoutToo ? [process.stdout, process.stderr] : [process.stderr]) {
     const write = stream.write.bind(stream) as (chunk: unknown, ...rest: unknown[]) => boolean;
-    (stream as { write: unknown }).write = (chunk: unknown, ...more: unknown[]) => write(typeof chunk === 'string' ? visibleText(chunk) : chunk, ...more);
+    (stream as { write: unknown }).write = (chunk: unknown, ...more: unknown[]) =>
+      write(typeof chunk === 'string' ? visibleText(chunk) : chunk, ...more);
   }
 }
 

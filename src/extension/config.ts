@@ -77,7 +77,7 @@ export interface NsightConfig {
 
 function programArgs(cfg: vscode.WorkspaceConfiguration, key: string): string[] {
   const inspected = cfg.inspect<string[]>(key);
-  const v = vscode.workspace.isTrusted ? cfg.get<string[]>(key, []) : inspected?.globalValue ?? [];
+  const v = vscode.workspace.isTrusted ? cfg.get<string[]>(key, []) : (inspected?.globalValue ?? []);
   return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
 }
 

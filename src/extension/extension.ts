@@ -25,7 +25,13 @@ export function activate(context: vscode.ExtensionContext): FlamelensApi {
   const activeRuns = new ActiveRuns();
   context.subscriptions.push(activeRuns);
   const cpu = profiling.register(context, log, activeRuns);
-  const api: FlamelensApi = { profiling: cpu, torch: torch.register(context, log, cpu, activeRuns), gpu: gpu.register(context, log, activeRuns), nsight: nsight.register(context, log, cpu, activeRuns), bench: bench.register(context, log, cpu) };
+  const api: FlamelensApi = {
+    profiling: cpu,
+    torch: torch.register(context, log, cpu, activeRuns),
+    gpu: gpu.register(context, log, activeRuns),
+    nsight: nsight.register(context, log, cpu, activeRuns),
+    bench: bench.register(context, log, cpu),
+  };
   log.info(`flamelens ${context.extension.packageJSON.version as string} activated`);
   return api;
 }

@@ -18,7 +18,9 @@ export function sizeLimitMiB(): number {
 const mib = (bytes: number) => (bytes / 2 ** 20 >= 10 ? (bytes / 2 ** 20).toFixed(0) : (bytes / 2 ** 20).toFixed(1));
 
 /** The file's size (bytes), time and the limit (MiB) when it is over the limit; undefined otherwise (also when it cannot be stat'ed). */
-export async function overSizeLimit(file: string): Promise<{ size: number; mtimeMs: number; limit: number } | undefined> {
+export async function overSizeLimit(
+  file: string,
+): Promise<{ size: number; mtimeMs: number; limit: number } | undefined> {
   const st = await fs.stat(file).catch(() => undefined);
   const limit = sizeLimitMiB();
   return st?.isFile() && st.size > limit * 2 ** 20 ? { size: st.size, mtimeMs: st.mtimeMs, limit } : undefined;
@@ -37,11 +39,16 @@ export async function confirmFileSize(file: string): Promise<void> {
   if (confirmed.has(key)) return;
   const choice = await vscode.window.showWarningMessage(
     `${path.basename(file)} is ${mib(size)} MiB, over the ${limit} MiB limit. Open it anyway?`,
-    { modal: true, detail: `${file}\n\nReading a file this large can take minutes and several GiB of memory. The limit is the setting flamelens.files.sizeLimitMB.` },
+    {
+      modal: true,
+      detail: `${file}\n\nReading a file this large can take minutes and several GiB of memory. The limit is the setting flamelens.files.sizeLimitMB.`,
+    },
     'Open Anyway',
   );
   if (choice !== 'Open Anyway') {
-    throw new Error(`Not opened: ${file} is ${mib(size)} MiB, over the ${limit} MiB limit (flamelens.files.sizeLimitMB). Open it again and choose "Open Anyway", or raise the limit.`);
+    throw new Error(
+      `Not opened: ${file} is ${mib(size)} MiB, over the ${limit} MiB limit (flamelens.files.sizeLimitMB). Open it again and choose "Open Anyway", or raise the limit.`,
+    );
   }
   confirmed.add(key);
 }

@@ -32,7 +32,9 @@ export type RpcMethod = keyof ProfileRpc;
 export type RpcParams<M extends RpcMethod> = Parameters<ProfileRpc[M]>[0];
 export type RpcResult<M extends RpcMethod> = ReturnType<ProfileRpc[M]>;
 
-export type RpcRequest = { [M in RpcMethod]: { type: 'request'; id: number; method: M; params: RpcParams<M> } }[RpcMethod];
+export type RpcRequest = {
+  [M in RpcMethod]: { type: 'request'; id: number; method: M; params: RpcParams<M> };
+}[RpcMethod];
 
 export interface ViewerOptions {
   /** Clicking a frame also opens its source at the line. */
@@ -63,13 +65,26 @@ export type ToWebview =
   | { type: 'response'; id: number; ok: false; error: string }
   | { type: 'error'; message: string }
   | { type: 'traceInit'; data: TraceViewData; interactive: boolean; ranks?: RankRow[] }
-  | { type: 'gpuInit'; intervalMs: number; history: { index: number; samples: GpuSample[] }[]; host: HostSample[]; snapshot: GpuSnapshot }
+  | {
+      type: 'gpuInit';
+      intervalMs: number;
+      history: { index: number; samples: GpuSample[] }[];
+      host: HostSample[];
+      snapshot: GpuSnapshot;
+    }
   | { type: 'gpuUpdate'; gpus: GpuSample[]; host?: HostSample; snapshot: GpuSnapshot }
   | { type: 'nsysInit'; data: NsysViewData }
   | { type: 'ncuInit'; data: NcuViewData; comparison?: NcuComparisonData }
   | { type: 'benchInit'; data: BenchViewData }
   | { type: 'diffInit'; data: DiffViewData }
-  | { type: 'clusterData'; base: string; gpus: ClusterGpu[]; error?: string; node?: string; history?: Partial<Record<ClusterField, [number, [number, number][]][]>> };
+  | {
+      type: 'clusterData';
+      base: string;
+      gpus: ClusterGpu[];
+      error?: string;
+      node?: string;
+      history?: Partial<Record<ClusterField, [number, [number, number][]][]>>;
+    };
 
 /** Answers one request with a session's method; errors become a failed response. */
 export function answerRequest(rpc: ProfileRpc, req: RpcRequest): ToWebview {

@@ -6,8 +6,31 @@ import * as path from 'node:path';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
-const API_NAMES = ['window', 'workspace', 'commands', 'languages', 'extensions', 'Uri', 'EventEmitter', 'TreeItem', 'TreeItemCollapsibleState', 'ThemeIcon',
-  'MarkdownString', 'CodeLens', 'Range', 'Position', 'Hover', 'ViewColumn', 'ProgressLocation', 'ConfigurationTarget', 'OverviewRulerLane', 'Disposable', 'env', 'StatusBarAlignment', 'ThemeColor'];
+const API_NAMES = [
+  'window',
+  'workspace',
+  'commands',
+  'languages',
+  'extensions',
+  'Uri',
+  'EventEmitter',
+  'TreeItem',
+  'TreeItemCollapsibleState',
+  'ThemeIcon',
+  'MarkdownString',
+  'CodeLens',
+  'Range',
+  'Position',
+  'Hover',
+  'ViewColumn',
+  'ProgressLocation',
+  'ConfigurationTarget',
+  'OverviewRulerLane',
+  'Disposable',
+  'env',
+  'StatusBarAlignment',
+  'ThemeColor',
+];
 
 function stub(): unknown {
   const fn = function () {
@@ -25,7 +48,10 @@ function stub(): unknown {
     set: () => true, // e.g. statusBarItem.name = …
     // esbuild's ESM interop copies the module's own property names.
     ownKeys: () => ['prototype', ...API_NAMES],
-    getOwnPropertyDescriptor: (t, prop) => (prop === 'prototype' ? Reflect.getOwnPropertyDescriptor(t, prop) : { configurable: true, enumerable: true, value: proxy }),
+    getOwnPropertyDescriptor: (t, prop) =>
+      prop === 'prototype'
+        ? Reflect.getOwnPropertyDescriptor(t, prop)
+        : { configurable: true, enumerable: true, value: proxy },
     construct: () => proxy as object,
   });
   return proxy;
@@ -49,13 +75,22 @@ for (let i = 0; i < 20; i++) {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- a fresh load of the bundle each round is the point
   const ext = require(file) as { activate(ctx: unknown): unknown };
   const t1 = performance.now();
-  const context = { subscriptions: [] as unknown[], extensionUri: vscodeStub, globalState: vscodeStub, workspaceState: vscodeStub, globalStorageUri: { fsPath: '/tmp/flamelens-bench' }, extension: { packageJSON: { version: 'bench' } } };
+  const context = {
+    subscriptions: [] as unknown[],
+    extensionUri: vscodeStub,
+    globalState: vscodeStub,
+    workspaceState: vscodeStub,
+    globalStorageUri: { fsPath: '/tmp/flamelens-bench' },
+    extension: { packageJSON: { version: 'bench' } },
+  };
   ext.activate(context);
   times.push(performance.now() - t0);
   loadTimes.push(t1 - t0);
 }
 const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-console.log(`activate(): module load ${med(loadTimes).toFixed(1)} ms + activate, total median ${med(times).toFixed(1)} ms of 20 (first load ${times[0].toFixed(1)} ms)`);
+console.log(
+  `activate(): module load ${med(loadTimes).toFixed(1)} ms + activate, total median ${med(times).toFixed(1)} ms of 20 (first load ${times[0].toFixed(1)} ms)`,
+);
 // The stand-in answers every setting with a truthy value, so features that are off by default
 // (the Prometheus exporter) start listeners here; they are not part of the figure. End now.
 process.exit(0);

@@ -52,24 +52,50 @@ function main(): void {
   const t0 = performance.now();
   const aa = simulate(4000, 30, 0.03, 0, 'lognormal', 1);
   const power = simulate(2000, 30, 0.03, 0.05, 'lognormal', 2);
-  console.log('decision rule: regression = Mann–Whitney p < 0.01, slower, and the 95% bootstrap CI of the ratio reaches +5%');
-  console.log(`A/A, 30 runs per side, 3% noise (4,000 trials): false regressions ${pct(aa.regression)} (target ≤ 1%; ratio ${(aa.regression / 0.01).toFixed(2)} of the limit)`);
-  console.log(`real 5% slowdown, 30 runs per side, 3% noise (2,000 trials): detected ${pct(power.regression)} (target ≥ 95%; ratio ${(power.regression / 0.95).toFixed(3)} of the target)`);
-  console.log(`  a threshold-only rule (median ratio ≥ 1.05, like pytest-benchmark's --benchmark-compare-fail): A/A ${pct(aa.thresholdOnly)}, detects ${pct(power.thresholdOnly)}`);
-  console.log('\nother conditions (500 trials each): false regressions on A/A | detection of a 5% slowdown | of a 10% slowdown');
-  for (const [n, noise, shape] of [[10, 0.03, 'lognormal'], [30, 0.01, 'lognormal'], [30, 0.1, 'lognormal'], [100, 0.03, 'lognormal'], [30, 0.03, 'outliers'], [30, 0.03, 'bimodal']] as [number, number, Shape][]) {
+  console.log(
+    'decision rule: regression = Mann–Whitney p < 0.01, slower, and the 95% bootstrap CI of the ratio reaches +5%',
+  );
+  console.log(
+    `A/A, 30 runs per side, 3% noise (4,000 trials): false regressions ${pct(aa.regression)} (target ≤ 1%; ratio ${(aa.regression / 0.01).toFixed(2)} of the limit)`,
+  );
+  console.log(
+    `real 5% slowdown, 30 runs per side, 3% noise (2,000 trials): detected ${pct(power.regression)} (target ≥ 95%; ratio ${(power.regression / 0.95).toFixed(3)} of the target)`,
+  );
+  console.log(
+    `  a threshold-only rule (median ratio ≥ 1.05, like pytest-benchmark's --benchmark-compare-fail): A/A ${pct(aa.thresholdOnly)}, detects ${pct(power.thresholdOnly)}`,
+  );
+  console.log(
+    '\nother conditions (500 trials each): false regressions on A/A | detection of a 5% slowdown | of a 10% slowdown',
+  );
+  for (const [n, noise, shape] of [
+    [10, 0.03, 'lognormal'],
+    [30, 0.01, 'lognormal'],
+    [30, 0.1, 'lognormal'],
+    [100, 0.03, 'lognormal'],
+    [30, 0.03, 'outliers'],
+    [30, 0.03, 'bimodal'],
+  ] as [number, number, Shape][]) {
     const a = simulate(500, n, noise, 0, shape, 10 + n);
     const p5 = simulate(500, n, noise, 0.05, shape, 20 + n);
     const p10 = simulate(500, n, noise, 0.1, shape, 30 + n);
-    console.log(`  ${String(n).padStart(3)} runs, ${pct(noise).padStart(5)} noise, ${shape.padEnd(9)}: ${pct(a.regression).padStart(6)} | ${pct(p5.regression).padStart(6)} | ${pct(p10.regression).padStart(6)}`);
+    console.log(
+      `  ${String(n).padStart(3)} runs, ${pct(noise).padStart(5)} noise, ${shape.padEnd(9)}: ${pct(a.regression).padStart(6)} | ${pct(p5.regression).padStart(6)} | ${pct(p10.regression).padStart(6)}`,
+    );
   }
   console.log(`\n(simulation took ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
 
   // What the editor does on each change of the store: one comparison and the histories.
   const rng = makeRng(99);
   const sets: BenchmarkResultSet[] = Array.from({ length: 100 }, (_, i) => ({
-    kind: 'flamelens-bench', version: 1, id: `r${i}`, createdAt: new Date(Date.UTC(2026, 0, 1, i)).toISOString(), source: 'flamelens', environment: {},
-    benchmarks: Array.from({ length: 20 }, (_, b) => run(draw(rng, 30, 1e-3 * (b + 1) * (i >= 60 ? 1.1 : 1), 0.03, 'lognormal'))).map((r, b) => ({ ...r, name: `bench-${b}` })),
+    kind: 'flamelens-bench',
+    version: 1,
+    id: `r${i}`,
+    createdAt: new Date(Date.UTC(2026, 0, 1, i)).toISOString(),
+    source: 'flamelens',
+    environment: {},
+    benchmarks: Array.from({ length: 20 }, (_, b) =>
+      run(draw(rng, 30, 1e-3 * (b + 1) * (i >= 60 ? 1.1 : 1), 0.03, 'lognormal')),
+    ).map((r, b) => ({ ...r, name: `bench-${b}` })),
   }));
   const c0 = performance.now();
   const cmp = compareResultSets(sets[0], sets[99]);
@@ -77,7 +103,9 @@ function main(): void {
   const histories = buildHistories(sets);
   const c2 = performance.now();
   const found = histories.filter((h) => h.changePoints.includes(60)).length;
-  console.log(`comparison of 20 benchmarks × 30 runs: ${(c1 - c0).toFixed(0)} ms (${cmp.benchmarks.filter((b) => b.verdict === 'regression').length} regressions of a real 10%); histories of 100 results × 20 benchmarks: ${(c2 - c1).toFixed(0)} ms, view message ${(JSON.stringify({ cmp, histories }).length / 1024).toFixed(0)} KiB; the step at result 60 found as a change point in ${found} of 20`);
+  console.log(
+    `comparison of 20 benchmarks × 30 runs: ${(c1 - c0).toFixed(0)} ms (${cmp.benchmarks.filter((b) => b.verdict === 'regression').length} regressions of a real 10%); histories of 100 results × 20 benchmarks: ${(c2 - c1).toFixed(0)} ms, view message ${(JSON.stringify({ cmp, histories }).length / 1024).toFixed(0)} KiB; the step at result 60 found as a change point in ${found} of 20`,
+  );
 }
 
 main();

@@ -22,12 +22,15 @@ function median(xs: number[]): number {
 
 /** In the page: click a frame, and time until the frame after the new view was drawn. */
 const ZOOM = async (idx: number): Promise<number> => {
-  const frames = [...document.querySelectorAll('#flamegraph g.frame')].filter((g) => !/^… /.test(g.getAttribute('name') ?? '') && g.getAttribute('name') !== 'all');
+  const frames = [...document.querySelectorAll('#flamegraph g.frame')].filter(
+    (g) => !/^… /.test(g.getAttribute('name') ?? '') && g.getAttribute('name') !== 'all',
+  );
   const g = frames[Math.min(frames.length - 1, 3 + idx * 7)];
   const before = document.body.dataset.flamelensReady;
   const t = performance.now();
   g.dispatchEvent(new MouseEvent('click', { bubbles: true }));
-  while (document.body.dataset.flamelensReady === before) await new Promise((r) => requestAnimationFrame(() => r(null)));
+  while (document.body.dataset.flamelensReady === before)
+    await new Promise((r) => requestAnimationFrame(() => r(null)));
   return performance.now() - t;
 };
 
@@ -48,7 +51,9 @@ async function main() {
     nodes = v.nodeCount;
     treeSize = s.tree([], false).size;
   }
-  console.log(`flame graph data: ${samples.toLocaleString('en-US')} samples, ${distinct.toLocaleString('en-US')} distinct stacks, call tree ${treeSize.toLocaleString('en-US')} nodes -> view of ${nodes} nodes; host call tree + view: median ${median(hostTimes).toFixed(0)} ms`);
+  console.log(
+    `flame graph data: ${samples.toLocaleString('en-US')} samples, ${distinct.toLocaleString('en-US')} distinct stacks, call tree ${treeSize.toLocaleString('en-US')} nodes -> view of ${nodes} nodes; host call tree + view: median ${median(hostTimes).toFixed(0)} ms`,
+  );
   const s = new ProfileSession(profile);
   s.tree([], false);
   const zoomTimes: number[] = [];
@@ -63,13 +68,26 @@ async function main() {
 
   const dir = mkdtempSync(path.join(tmpdir(), 'flamelens-bench-'));
   const inputs = [{ title: 'bench', profile }];
-  const html = buildHtmlReport(inputs, {
-    js: readFileSync(path.join(ROOT, 'dist', 'webview', 'flamegraph.js'), 'utf8'),
-    css: readFileSync(path.join(ROOT, 'dist', 'webview', 'flamegraph.css'), 'utf8'),
-  }, 'benchnonce');
+  const html = buildHtmlReport(
+    inputs,
+    {
+      js: readFileSync(path.join(ROOT, 'dist', 'webview', 'flamegraph.js'), 'utf8'),
+      css: readFileSync(path.join(ROOT, 'dist', 'webview', 'flamegraph.css'), 'utf8'),
+    },
+    'benchnonce',
+  );
   const file = path.join(dir, 'bench.html');
   writeFileSync(file, html);
-  const browser = await chromium.launch({ executablePath: process.env.FLAMELENS_CHROMIUM ?? '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'] });
+  const browser = await chromium.launch({
+    executablePath: process.env.FLAMELENS_CHROMIUM ?? '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+    ],
+  });
   const first: number[] = [];
   const renderOnly: number[] = [];
   const zooms: number[] = [];
@@ -101,15 +119,34 @@ async function main() {
 window.acquireVsCodeApi = () => ({ postMessage: (m) => window.flamelensHost(JSON.stringify(m)).then((r) => { for (const x of JSON.parse(r)) window.postMessage(x, '*'); }) });
 </script><script src="flamegraph.js"></script></body></html>`;
   writeFileSync(path.join(dir, 'host.html'), hostHtml);
-  writeFileSync(path.join(dir, 'flamegraph.js'), readFileSync(path.join(ROOT, 'dist', 'webview', 'flamegraph.js'), 'utf8'));
-  const browser2 = await chromium.launch({ executablePath: process.env.FLAMELENS_CHROMIUM ?? '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'] });
+  writeFileSync(
+    path.join(dir, 'flamegraph.js'),
+    readFileSync(path.join(ROOT, 'dist', 'webview', 'flamegraph.js'), 'utf8'),
+  );
+  const browser2 = await chromium.launch({
+    executablePath: process.env.FLAMELENS_CHROMIUM ?? '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+    ],
+  });
   try {
     for (let run = 0; run < 3; run++) {
       const session = new ProfileSession(profile);
       const page = await browser2.newPage({ viewport: { width: 1600, height: 1000 } });
       await page.exposeFunction('flamelensHost', (json: string) => {
         const m = JSON.parse(json) as ToHost;
-        if (m.type === 'ready') return JSON.stringify([{ type: 'init', summary: summarizeProfile(profile, 'bench'), options: { openSourceOnClick: false, interactive: true } }]);
+        if (m.type === 'ready')
+          return JSON.stringify([
+            {
+              type: 'init',
+              summary: summarizeProfile(profile, 'bench'),
+              options: { openSourceOnClick: false, interactive: true },
+            },
+          ]);
         if (m.type === 'request') return JSON.stringify([answerRequest(session, m)]);
         return '[]';
       });
@@ -120,14 +157,22 @@ window.acquireVsCodeApi = () => ({ postMessage: (m) => window.flamelensHost(JSON
       if (run === 0) {
         const rt = await page.evaluate(async () => {
           const t = performance.now();
-          for (let i = 0; i < 10; i++) await (window as unknown as { flamelensHost(s: string): Promise<string> }).flamelensHost('{"type":"export"}');
+          for (let i = 0; i < 10; i++)
+            await (window as unknown as { flamelensHost(s: string): Promise<string> }).flamelensHost(
+              '{"type":"export"}',
+            );
           return (performance.now() - t) / 10;
         });
-        console.log(`  (bench bridge round trip, page -> Node -> page: ${rt.toFixed(1)} ms; VS Code's postMessage is not this bridge)`);
+        console.log(
+          `  (bench bridge round trip, page -> Node -> page: ${rt.toFixed(1)} ms; VS Code's postMessage is not this bridge)`,
+        );
       }
       for (let z = 0; z < 5; z++) {
         hostZooms.push(await page.evaluate(ZOOM, z));
-        if (run === 0 && z < 3) console.log(`  zoom ${z}: ${hostZooms[hostZooms.length - 1].toFixed(0)} ms, ${await page.evaluate(() => document.querySelectorAll("#flamegraph g.frame").length)} frames drawn`);
+        if (run === 0 && z < 3)
+          console.log(
+            `  zoom ${z}: ${hostZooms[hostZooms.length - 1].toFixed(0)} ms, ${await page.evaluate(() => document.querySelectorAll('#flamegraph g.frame').length)} frames drawn`,
+          );
         await page.evaluate(() => (document.getElementById('reset-zoom') as HTMLElement).click());
         await page.waitForTimeout(300);
       }
@@ -136,9 +181,15 @@ window.acquireVsCodeApi = () => ({ postMessage: (m) => window.flamelensHost(JSON
   } finally {
     await browser2.close();
   }
-  console.log(`as in the extension (host in Node answers the webview, page draws): first render median ${median(hostFirst)} ms of 3 (target 1000 ms: ratio ${(median(hostFirst) / 1000).toFixed(2)}); zoom median ${median(hostZooms).toFixed(0)} ms, max ${Math.max(...hostZooms).toFixed(0)} ms of ${hostZooms.length} (target 100 ms: ratio ${(median(hostZooms) / 100).toFixed(2)})`);
-  console.log(`standalone HTML report (the page builds everything itself): first render in headless Chromium (load, parse ${(html.length / 2 ** 20).toFixed(1)} MB page, build tree and view, draw): median ${median(first)} ms of 3 (target 1000 ms: ratio ${(median(first) / 1000).toFixed(2)}); of which view request + draw: ${median(renderOnly).toFixed(0)} ms`);
-  console.log(`zoom (click to redrawn detail view): median ${median(zooms).toFixed(0)} ms, max ${Math.max(...zooms).toFixed(0)} ms of ${zooms.length} (target 100 ms: ratio ${(median(zooms) / 100).toFixed(2)})`);
+  console.log(
+    `as in the extension (host in Node answers the webview, page draws): first render median ${median(hostFirst)} ms of 3 (target 1000 ms: ratio ${(median(hostFirst) / 1000).toFixed(2)}); zoom median ${median(hostZooms).toFixed(0)} ms, max ${Math.max(...hostZooms).toFixed(0)} ms of ${hostZooms.length} (target 100 ms: ratio ${(median(hostZooms) / 100).toFixed(2)})`,
+  );
+  console.log(
+    `standalone HTML report (the page builds everything itself): first render in headless Chromium (load, parse ${(html.length / 2 ** 20).toFixed(1)} MB page, build tree and view, draw): median ${median(first)} ms of 3 (target 1000 ms: ratio ${(median(first) / 1000).toFixed(2)}); of which view request + draw: ${median(renderOnly).toFixed(0)} ms`,
+  );
+  console.log(
+    `zoom (click to redrawn detail view): median ${median(zooms).toFixed(0)} ms, max ${Math.max(...zooms).toFixed(0)} ms of ${zooms.length} (target 100 ms: ratio ${(median(zooms) / 100).toFixed(2)})`,
+  );
 }
 
 main().catch((e) => {

@@ -9,7 +9,10 @@ import { GpuTelemetry } from '../../src/core/runners/gpuTelemetry';
 import { RingBuffer } from '../../src/core/analysis/ringBuffer';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const env = { ...process.env, PATH: `${path.join(ROOT, 'test', 'fixtures', 'bin')}${path.delimiter}${process.env.PATH}` };
+const env = {
+  ...process.env,
+  PATH: `${path.join(ROOT, 'test', 'fixtures', 'bin')}${path.delimiter}${process.env.PATH}`,
+};
 
 async function measure(intervalMs: number, seconds: number): Promise<void> {
   const history = new RingBuffer<unknown>(3600);
@@ -29,10 +32,16 @@ async function measure(intervalMs: number, seconds: number): Promise<void> {
   const wall = performance.now() - t0;
   await m.stop();
   const pct = ((cpu.user + cpu.system) / 1000 / wall) * 100;
-  console.log(`GPU monitor at ${1000 / intervalMs} Hz: ${readings - r0} readings in ${(wall / 1000).toFixed(0)} s, this process used ${pct.toFixed(3)}% of one core${intervalMs === 1000 ? ` (target under 0.5%: ${(pct / 0.5).toFixed(2)}x)` : ''}`);
+  console.log(
+    `GPU monitor at ${1000 / intervalMs} Hz: ${readings - r0} readings in ${(wall / 1000).toFixed(0)} s, this process used ${pct.toFixed(3)}% of one core${intervalMs === 1000 ? ` (target under 0.5%: ${(pct / 0.5).toFixed(2)}x)` : ''}`,
+  );
 }
 
-async function measureHub(intervalMs: number, seconds: number, hostReader: 'auto' | 'systeminformation' = 'auto'): Promise<void> {
+async function measureHub(
+  intervalMs: number,
+  seconds: number,
+  hostReader: 'auto' | 'systeminformation' = 'auto',
+): Promise<void> {
   const hub = new GpuTelemetry({ intervalMs, historyPoints: 3600, env, hostReader });
   let readings = 0;
   let hosts = 0;
@@ -51,7 +60,9 @@ async function measureHub(intervalMs: number, seconds: number, hostReader: 'auto
   release();
   await new Promise((r) => setTimeout(r, 500));
   const pct = ((cpu.user + cpu.system) / 1000 / wall) * 100;
-  console.log(`GPU telemetry hub at ${1000 / intervalMs} Hz (loop + process list every 5 s + host stats from ${hostReader === 'auto' ? (process.platform === 'linux' ? '/proc' : 'systeminformation') : hostReader}): ${readings - r0} readings, ${hosts - h0} host samples, ${lists - l0} process lists in ${(wall / 1000).toFixed(0)} s, this process used ${pct.toFixed(3)}% of one core${intervalMs === 1000 ? ` (target under 0.5%: ${(pct / 0.5).toFixed(2)}x)` : ''}`);
+  console.log(
+    `GPU telemetry hub at ${1000 / intervalMs} Hz (loop + process list every 5 s + host stats from ${hostReader === 'auto' ? (process.platform === 'linux' ? '/proc' : 'systeminformation') : hostReader}): ${readings - r0} readings, ${hosts - h0} host samples, ${lists - l0} process lists in ${(wall / 1000).toFixed(0)} s, this process used ${pct.toFixed(3)}% of one core${intervalMs === 1000 ? ` (target under 0.5%: ${(pct / 0.5).toFixed(2)}x)` : ''}`,
+  );
 }
 
 (async () => {

@@ -34,7 +34,11 @@ import type { BenchmarkResultSet } from '../../src/core/model/bench';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const REAL = path.join(ROOT, 'test', 'fixtures', 'real');
-const gc = (globalThis as { gc?: () => void }).gc ?? (() => { throw new Error('run with node --expose-gc (npm run bench does)'); });
+const gc =
+  (globalThis as { gc?: () => void }).gc ??
+  (() => {
+    throw new Error('run with node --expose-gc (npm run bench does)');
+  });
 
 function heapMiB(): number {
   gc();
@@ -45,9 +49,18 @@ function heapMiB(): number {
 const GPUS = 8;
 
 async function telemetryDay(historyMinutes: number, hours = 24): Promise<void> {
-  const log = parseNvidiaSmiCsv(readFileSync(path.join(REAL, 'nvidia_smi', 'query_gpu_v100s_miris_gpu_log.csv'), 'utf8'), 'query_gpu_v100s_miris_gpu_log.csv').samples;
-  const h100 = readFileSync(path.join(REAL, 'nvidia_smi', 'linux-x86_64__nvidia-h100-mig__590.48.01.txt'), 'utf8').split('\n');
-  const at = h100.map((l, i) => (l.startsWith('# $ nvidia-smi --query-compute-apps') ? i : -1)).filter((i) => i >= 0).pop() as number;
+  const log = parseNvidiaSmiCsv(
+    readFileSync(path.join(REAL, 'nvidia_smi', 'query_gpu_v100s_miris_gpu_log.csv'), 'utf8'),
+    'query_gpu_v100s_miris_gpu_log.csv',
+  ).samples;
+  const h100 = readFileSync(
+    path.join(REAL, 'nvidia_smi', 'linux-x86_64__nvidia-h100-mig__590.48.01.txt'),
+    'utf8',
+  ).split('\n');
+  const at = h100
+    .map((l, i) => (l.startsWith('# $ nvidia-smi --query-compute-apps') ? i : -1))
+    .filter((i) => i >= 0)
+    .pop() as number;
   const appRows: string[] = [];
   for (let i = at + 3; i < h100.length && h100[i].trim() && !h100[i].startsWith('#'); i++) appRows.push(h100[i]);
   const appsHeader = h100[at + 2].split(',').map((h) => h.trim().replace(/ \[[^\]]+\]$/, ''));
@@ -56,7 +69,18 @@ async function telemetryDay(historyMinutes: number, hours = 24): Promise<void> {
   const hub = new GpuTelemetry({ intervalMs: 1000, historyPoints: historyMinutes * 60 });
   const alerts = new AlertEvaluator(DEFAULT_ALERT_RULES);
   const growth = new GrowthWindow(300_000, { minSpanSec: 150, minSlopePerMin: 20, minPoints: 6 });
-  const exporter = await startPrometheusExporter({ get latest() { return hub.latest; }, get processes() { return hub.processes; }, up: () => true }, { host: '127.0.0.1', port: 0, staleMs: Number.MAX_SAFE_INTEGER });
+  const exporter = await startPrometheusExporter(
+    {
+      get latest() {
+        return hub.latest;
+      },
+      get processes() {
+        return hub.processes;
+      },
+      up: () => true,
+    },
+    { host: '127.0.0.1', port: 0, staleMs: Number.MAX_SAFE_INTEGER },
+  );
   const t0 = Date.UTC(2026, 10, 23);
   const start = performance.now();
   let fired = 0;
@@ -77,12 +101,14 @@ async function telemetryDay(historyMinutes: number, hours = 24): Promise<void> {
       fired += alerts.observe(time, gpus, { profiling: true }).length;
       if (s % 5 === 0) {
         const job = Math.floor(s / 600); // a new training job (new pid) every 10 minutes
-        const text = appRows.map((r, i) => {
-          const cells = r.split(',').map((c) => c.trim().replace(/ MiB$/, ''));
-          const pidAt = appsHeader.indexOf('pid');
-          if (pidAt >= 0) cells[pidAt] = String(100_000 + job * 10 + i);
-          return COMPUTE_APP_FIELDS.map((f) => cells[appsHeader.indexOf(f)] ?? '[N/A]').join(', ');
-        }).join('\n');
+        const text = appRows
+          .map((r, i) => {
+            const cells = r.split(',').map((c) => c.trim().replace(/ MiB$/, ''));
+            const pidAt = appsHeader.indexOf('pid');
+            if (pidAt >= 0) cells[pidAt] = String(100_000 + job * 10 + i);
+            return COMPUTE_APP_FIELDS.map((f) => cells[appsHeader.indexOf(f)] ?? '[N/A]').join(', ');
+          })
+          .join('\n');
         hub.processes = parseComputeApps(text, 'replay', COMPUTE_APP_FIELDS);
         growth.add({ t: time, v: 2000 + (s % 600) });
       }
@@ -92,26 +118,41 @@ async function telemetryDay(historyMinutes: number, hours = 24): Promise<void> {
         scrapes++;
         scrapeBytes = body.length;
       }
-      if ((s + 1) % (3 * 3600) === 0) rows.push(`${String((s + 1) / 3600).padStart(2)} h ${(heapMiB() - base).toFixed(1).padStart(6)} MiB`);
+      if ((s + 1) % (3 * 3600) === 0)
+        rows.push(`${String((s + 1) / 3600).padStart(2)} h ${(heapMiB() - base).toFixed(1).padStart(6)} MiB`);
     }
   } finally {
     await exporter.close();
   }
   const seconds = (performance.now() - start) / 1000;
   const hist = hub.history(0).length;
-  console.log(`${hours}-hour telemetry replay, ${GPUS} GPUs at 1 Hz, history ${historyMinutes} min (${hist.toLocaleString()} points per GPU kept): ${(hours * 3600).toLocaleString()} readings, ${scrapes.toLocaleString()} scrapes (${(scrapeBytes / 1024).toFixed(1)} KiB each), ${fired} alerts, replayed in ${seconds.toFixed(0)} s`);
+  console.log(
+    `${hours}-hour telemetry replay, ${GPUS} GPUs at 1 Hz, history ${historyMinutes} min (${hist.toLocaleString()} points per GPU kept): ${(hours * 3600).toLocaleString()} readings, ${scrapes.toLocaleString()} scrapes (${(scrapeBytes / 1024).toFixed(1)} KiB each), ${fired} alerts, replayed in ${seconds.toFixed(0)} s`,
+  );
   console.log(`  heap above the start, after GC: ${rows.join(' | ')}`);
   const mib = rows.map((r) => Number(/(-?[\d.]+) MiB/.exec(r)?.[1]));
   const full = Math.ceil(historyMinutes / 180); // the first mark after the history is full
   const last = mib[mib.length - 1];
-  console.log(`  once the history is full (${full * 3} h → ${hours} h): ${(last - mib[full - 1]).toFixed(1)} MiB (${(last / Math.max(mib[full - 1], 0.1)).toFixed(2)}x); ${((last * 2 ** 20) / ((GPUS + 1) * hist)).toFixed(0)} bytes per kept point (GPU or host)`);
+  console.log(
+    `  once the history is full (${full * 3} h → ${hours} h): ${(last - mib[full - 1]).toFixed(1)} MiB (${(last / Math.max(mib[full - 1], 0.1)).toFixed(2)}x); ${((last * 2 ** 20) / ((GPUS + 1) * hist)).toFixed(0)} bytes per kept point (GPU or host)`,
+  );
 }
 
 function benchSet(rng: () => number, i: number): BenchmarkResultSet {
   const normal = () => Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng());
   return {
-    kind: 'flamelens-bench', version: 1, id: `r${i}`, createdAt: new Date(Date.UTC(2026, 0, 1, i)).toISOString(), source: 'flamelens', environment: {},
-    benchmarks: Array.from({ length: 20 }, (_, b) => ({ name: `bench-${b}`, kind: 'callable' as const, timing: 'wall' as const, samples: Array.from({ length: 30 }, () => 1e-3 * (b + 1) * Math.exp(0.03 * normal())) })),
+    kind: 'flamelens-bench',
+    version: 1,
+    id: `r${i}`,
+    createdAt: new Date(Date.UTC(2026, 0, 1, i)).toISOString(),
+    source: 'flamelens',
+    environment: {},
+    benchmarks: Array.from({ length: 20 }, (_, b) => ({
+      name: `bench-${b}`,
+      kind: 'callable' as const,
+      timing: 'wall' as const,
+      samples: Array.from({ length: 30 }, () => 1e-3 * (b + 1) * Math.exp(0.03 * normal())),
+    })),
   };
 }
 
@@ -119,15 +160,36 @@ async function hundredRuns(): Promise<void> {
   const ws = mkdtempSync(path.join(tmpdir(), 'flamelens-bench-memory-'));
   try {
     const profiles = [
-      { file: path.join(REAL, 'flamelens-builtin-sampler1_py3.11.7_matrix_work.folded'), output: 'profile.folded', format: 'collapsed' as const },
-      { file: path.join(REAL, 'yuntongf_cs336-a1__pyspy042_macos_4threads.speedscope.json'), output: 'profile.speedscope.json', format: 'speedscope' as const },
+      {
+        file: path.join(REAL, 'flamelens-builtin-sampler1_py3.11.7_matrix_work.folded'),
+        output: 'profile.folded',
+        format: 'collapsed' as const,
+      },
+      {
+        file: path.join(REAL, 'yuntongf_cs336-a1__pyspy042_macos_4threads.speedscope.json'),
+        output: 'profile.speedscope.json',
+        format: 'speedscope' as const,
+      },
     ];
     const { promises: fs } = await import('node:fs');
     for (let i = 0; i < 100; i++) {
       const p = profiles[i % 2];
       const { id, dir } = await createRunDir(ws, `train${i}.py`, new Date(Date.UTC(2026, 0, 1, 0, i)));
       await fs.copyFile(p.file, path.join(dir, p.output));
-      await writeRunMetadata(dir, { schema: 1, id, name: `train${i}.py`, kind: 'cpu', createdAt: new Date().toISOString(), status: 'completed', command: ['python', `train${i}.py`], cwd: ws, sampler: 'builtin', rateHz: 100, output: p.output, format: p.format });
+      await writeRunMetadata(dir, {
+        schema: 1,
+        id,
+        name: `train${i}.py`,
+        kind: 'cpu',
+        createdAt: new Date().toISOString(),
+        status: 'completed',
+        command: ['python', `train${i}.py`],
+        cwd: ws,
+        sampler: 'builtin',
+        rateHz: 100,
+        output: p.output,
+        format: p.format,
+      });
     }
     const base = heapMiB();
     const runs = await listRuns(ws);
@@ -142,7 +204,9 @@ async function hundredRuns(): Promise<void> {
       if ([10, 50, 100].includes(i + 1)) marks.push(`after ${i + 1}: ${(heapMiB() - base).toFixed(1)} MiB`);
     }
     void active;
-    console.log(`100 profiling runs: listed (${runs.length}) with ${listed.toFixed(2)} MiB of heap; opened one after another in ${((performance.now() - t0) / 1000).toFixed(1)} s, heap above the start ${marks.join(', ')}`);
+    console.log(
+      `100 profiling runs: listed (${runs.length}) with ${listed.toFixed(2)} MiB of heap; opened one after another in ${((performance.now() - t0) / 1000).toFixed(1)} s, heap above the start ${marks.join(', ')}`,
+    );
 
     const rng = makeRng(7);
     for (let i = 0; i < 100; i++) await saveResults(ws, benchSet(rng, i));
@@ -151,7 +215,9 @@ async function hundredRuns(): Promise<void> {
     const afterList = heapMiB() - b0;
     const histories = buildHistories(results.items);
     const afterHist = heapMiB() - b0;
-    console.log(`100 benchmark results × 20 benchmarks × 30 runs: listed (${results.items.length}) ${afterList.toFixed(1)} MiB, with the histories of the comparison view ${afterHist.toFixed(1)} MiB (${histories.length} histories)`);
+    console.log(
+      `100 benchmark results × 20 benchmarks × 30 runs: listed (${results.items.length}) ${afterList.toFixed(1)} MiB, with the histories of the comparison view ${afterHist.toFixed(1)} MiB (${histories.length} histories)`,
+    );
   } finally {
     rmSync(ws, { recursive: true, force: true });
   }

@@ -28,7 +28,9 @@ async function main(): Promise<void> {
   const read = await median(() => readNsysSqliteFile(SQLITE));
   const build = await median(() => buildNsysView(report, 'h100'));
   const payload = JSON.stringify(buildNsysView(report, 'h100')).length;
-  console.log(`nsys SQLite export (2.2 MB, ${report.activities?.length ?? 0} GPU activities, ${report.nvtx.length} NVTX ranges): read ${read.toFixed(0)} ms, view data ${build.toFixed(1)} ms, message to the webview ${(payload / 1024).toFixed(0)} KiB, RSS +${((rss1 - rss0) / 2 ** 20).toFixed(0)} MiB on first read`);
+  console.log(
+    `nsys SQLite export (2.2 MB, ${report.activities?.length ?? 0} GPU activities, ${report.nvtx.length} NVTX ranges): read ${read.toFixed(0)} ms, view data ${build.toFixed(1)} ms, message to the webview ${(payload / 1024).toFixed(0)} KiB, RSS +${((rss1 - rss0) / 2 ** 20).toFixed(0)} MiB on first read`,
+  );
   for (const f of ['rtx5070_win_details_gemm_tiled.csv', 'rtx5070_win_details_saxpy.csv']) {
     const text = readFileSync(path.join(ROOT, 'test', 'fixtures', 'real', 'ncu', f), 'utf8');
     const t = await median(() => buildNcuView(parseNcuCsv(text, f), f), 20);

@@ -27,5 +27,7 @@ for (let i = 0; i < 5; i++) {
   times.push(t1 - t0);
 }
 const med = median(times);
-console.log(`parse py-spy raw: ${mb.toFixed(1)} MB, ${lines.toLocaleString('en-US')} stacks: median ${med.toFixed(0)} ms of 5 (${(mb / (med / 1000)).toFixed(0)} MB/s); ratio to the 500 ms reference: ${(med / 500).toFixed(2)}x`);
+console.log(
+  `parse py-spy raw: ${mb.toFixed(1)} MB, ${lines.toLocaleString('en-US')} stacks: median ${med.toFixed(0)} ms of 5 (${(mb / (med / 1000)).toFixed(0)} MB/s); ratio to the 500 ms reference: ${(med / 500).toFixed(2)}x`,
+);
 console.log(`hot paths (functions and lines) on that profile: median ${median(hotTimes).toFixed(0)} ms`);

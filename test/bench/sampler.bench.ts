@@ -27,4 +27,6 @@ for (let i = 0; i < 7; i++) {
 }
 const p = med(plain);
 const s = med(sampled);
-console.log(`built-in sampler at 100 Hz: plain ${p.toFixed(0)} ms, sampled ${s.toFixed(0)} ms (medians of 7): slowdown ${(((s - p) / p) * 100).toFixed(1)}% (target under 5%)`);
+console.log(
+  `built-in sampler at 100 Hz: plain ${p.toFixed(0)} ms, sampled ${s.toFixed(0)} ms (medians of 7): slowdown ${(((s - p) / p) * 100).toFixed(1)}% (target under 5%)`,
+);

@@ -6,9 +6,36 @@ import { makeRng } from '../../src/core/analysis/benchStats';
 
 export const mulberry32 = makeRng;
 
-const MODULES = ['torch/nn/modules/module.py', 'torch/nn/modules/linear.py', 'torch/optim/adamw.py', 'transformers/models/llama/modeling_llama.py',
-  'numpy/core/fromnumeric.py', 'myproject/train.py', 'myproject/data/loader.py', 'myproject/model/attention.py', 'asyncio/base_events.py', 'threading.py'];
-const NAMES = ['forward', '_call_impl', 'step', 'backward', 'apply_rotary_pos_emb', 'load_batch', 'collate', 'matmul', 'softmax', 'run', '_bootstrap_inner', 'train_one_epoch', 'evaluate', 'tokenize', '<module>', 'main'];
+const MODULES = [
+  'torch/nn/modules/module.py',
+  'torch/nn/modules/linear.py',
+  'torch/optim/adamw.py',
+  'transformers/models/llama/modeling_llama.py',
+  'numpy/core/fromnumeric.py',
+  'myproject/train.py',
+  'myproject/data/loader.py',
+  'myproject/model/attention.py',
+  'asyncio/base_events.py',
+  'threading.py',
+];
+const NAMES = [
+  'forward',
+  '_call_impl',
+  'step',
+  'backward',
+  'apply_rotary_pos_emb',
+  'load_batch',
+  'collate',
+  'matmul',
+  'softmax',
+  'run',
+  '_bootstrap_inner',
+  'train_one_epoch',
+  'evaluate',
+  'tokenize',
+  '<module>',
+  'main',
+];
 
 /** py-spy raw text with `stacks` distinct lines whose counts add up to about `samples`. */
 export function syntheticPySpyRaw(stacks: number, samples: number, maxDepth = 40, seed = 1): string {

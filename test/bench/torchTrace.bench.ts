@@ -9,13 +9,25 @@ import { spawnSync } from 'node:child_process';
 import { readTorchTrace } from '../../src/core/formats/torchTrace';
 import { analyzeTorchTrace } from '../../src/core/analysis/torchAnalysis';
 
-const OPS = ['aten::addmm', 'aten::mm', 'aten::relu', 'aten::add_', 'aten::copy_', 'aten::softmax', 'aten::layer_norm', 'aten::native_dropout'];
+const OPS = [
+  'aten::addmm',
+  'aten::mm',
+  'aten::relu',
+  'aten::add_',
+  'aten::copy_',
+  'aten::softmax',
+  'aten::layer_norm',
+  'aten::native_dropout',
+];
 
 async function generate(file: string, bytes: number): Promise<void> {
   if (existsSync(file) && statSync(file).size >= bytes) return;
   const out = createWriteStream(file);
-  const write = (s: string) => (out.write(s) ? Promise.resolve() : new Promise<void>((r) => out.once('drain', () => r())));
-  await write('{"schemaVersion": 1, "deviceProperties": [{"id": 0, "name": "NVIDIA H100 80GB HBM3"}], "traceEvents": [\n');
+  const write = (s: string) =>
+    out.write(s) ? Promise.resolve() : new Promise<void>((r) => out.once('drain', () => r()));
+  await write(
+    '{"schemaVersion": 1, "deviceProperties": [{"id": 0, "name": "NVIDIA H100 80GB HBM3"}], "traceEvents": [\n',
+  );
   let written = 100;
   let ts = 1_700_000_000_000;
   let corr = 1;
@@ -25,9 +37,15 @@ async function generate(file: string, bytes: number): Promise<void> {
     for (let i = 0; i < 2000; i++) {
       const op = OPS[(corr * 7) % OPS.length];
       const ext = corr;
-      parts.push(`{"ph": "X", "cat": "cpu_op", "name": "${op}", "pid": 4242, "tid": 4242, "ts": ${ts}, "dur": 40.5, "args": {"External id": ${ext}, "Input Dims": [[64, 1024], [1024, 1024]], "Input type": ["float", "float"], "Ev Idx": ${corr}}}`);
-      parts.push(`{"ph": "X", "cat": "cuda_runtime", "name": "cudaLaunchKernel", "pid": 4242, "tid": 4242, "ts": ${ts + 10}, "dur": 6.25, "args": {"External id": ${ext}, "cbid": 211, "correlation": ${corr}}}`);
-      parts.push(`{"ph": "X", "cat": "kernel", "name": "void ${op.replace('aten::', '')}_kernel<float, 128>(float const*, float*, int)", "pid": 0, "tid": 7, "ts": ${ts + 30}, "dur": 25.125, "args": {"External id": ${ext}, "queued": 0, "device": 0, "context": 1, "stream": 7, "correlation": ${corr}, "registers per thread": 64, "shared memory": 16384, "blocks per SM": 4.5, "warps per SM": 18, "grid": [512, 1, 1], "block": [128, 1, 1], "est. achieved occupancy %": 50}}`);
+      parts.push(
+        `{"ph": "X", "cat": "cpu_op", "name": "${op}", "pid": 4242, "tid": 4242, "ts": ${ts}, "dur": 40.5, "args": {"External id": ${ext}, "Input Dims": [[64, 1024], [1024, 1024]], "Input type": ["float", "float"], "Ev Idx": ${corr}}}`,
+      );
+      parts.push(
+        `{"ph": "X", "cat": "cuda_runtime", "name": "cudaLaunchKernel", "pid": 4242, "tid": 4242, "ts": ${ts + 10}, "dur": 6.25, "args": {"External id": ${ext}, "cbid": 211, "correlation": ${corr}}}`,
+      );
+      parts.push(
+        `{"ph": "X", "cat": "kernel", "name": "void ${op.replace('aten::', '')}_kernel<float, 128>(float const*, float*, int)", "pid": 0, "tid": 7, "ts": ${ts + 30}, "dur": 25.125, "args": {"External id": ${ext}, "queued": 0, "device": 0, "context": 1, "stream": 7, "correlation": ${corr}, "registers per thread": 64, "shared memory": 16384, "blocks per SM": 4.5, "warps per SM": 18, "grid": [512, 1, 1], "block": [128, 1, 1], "est. achieved occupancy %": 50}}`,
+      );
       ts += 50;
       corr++;
     }
@@ -44,13 +62,27 @@ async function child(file: string, mode: string): Promise<void> {
   const t0 = performance.now();
   if (mode === 'json') {
     const doc = JSON.parse(readFileSync(file, 'utf8')) as { traceEvents: unknown[] };
-    console.log(JSON.stringify({ ms: performance.now() - t0, events: doc.traceEvents.length, rss: process.resourceUsage().maxRSS * 1024 }));
+    console.log(
+      JSON.stringify({
+        ms: performance.now() - t0,
+        events: doc.traceEvents.length,
+        rss: process.resourceUsage().maxRSS * 1024,
+      }),
+    );
     return;
   }
   const trace = await readTorchTrace(file);
   const readMs = performance.now() - t0;
   const s = analyzeTorchTrace(trace);
-  console.log(JSON.stringify({ ms: performance.now() - t0, readMs, events: trace.eventCount, ops: s.ops.length, rss: process.resourceUsage().maxRSS * 1024 }));
+  console.log(
+    JSON.stringify({
+      ms: performance.now() - t0,
+      readMs,
+      events: trace.eventCount,
+      ops: s.ops.length,
+      rss: process.resourceUsage().maxRSS * 1024,
+    }),
+  );
 }
 
 async function main() {
@@ -60,9 +92,17 @@ async function main() {
     const file = path.join(tmpdir(), `flamelens-bench-trace-${mb}MB.json`);
     await generate(file, mb * 2 ** 20);
     const run = (mode: string) => {
-      const r = spawnSync(process.execPath, ['--max-old-space-size=6144', __filename, '--child', file, mode], { encoding: 'utf8' });
-      if (r.status !== 0) return { error: (r.stderr || '').split('\n').find((l) => /Error|error/.test(l)) ?? `exit ${r.status}` };
-      return JSON.parse(r.stdout.trim().split('\n').pop()!) as { ms: number; readMs?: number; events: number; rss: number };
+      const r = spawnSync(process.execPath, ['--max-old-space-size=6144', __filename, '--child', file, mode], {
+        encoding: 'utf8',
+      });
+      if (r.status !== 0)
+        return { error: (r.stderr || '').split('\n').find((l) => /Error|error/.test(l)) ?? `exit ${r.status}` };
+      return JSON.parse(r.stdout.trim().split('\n').pop()!) as {
+        ms: number;
+        readMs?: number;
+        events: number;
+        rss: number;
+      };
     };
     // Small sizes: alternate the two readers three times and keep medians (this machine is noisy).
     const rounds = mb <= 400 ? 3 : 1;
@@ -72,7 +112,8 @@ async function main() {
       oursRuns.push(run('stream'));
       if (mb <= 400) baseRuns.push(run('json'));
     }
-    const med = <T extends { ms: number }>(xs: T[]): T => [...xs].sort((a, b) => a.ms - b.ms)[Math.floor(xs.length / 2)];
+    const med = <T extends { ms: number }>(xs: T[]): T =>
+      [...xs].sort((a, b) => a.ms - b.ms)[Math.floor(xs.length / 2)];
     const failed = oursRuns.find((r) => 'error' in r);
     const ours = failed ?? med(oursRuns as { ms: number; readMs?: number; events: number; rss: number }[]);
     const size = (statSync(file).size / 2 ** 20).toFixed(0);
@@ -84,11 +125,15 @@ async function main() {
     if (mb <= 400) {
       const baseFailed = baseRuns.find((r) => 'error' in r);
       const base = baseFailed ?? med(baseRuns as { ms: number; events: number; rss: number }[]);
-      line += 'error' in base ? `; JSON.parse alone: ${base.error}` : `; JSON.parse alone ${(base.ms / 1000).toFixed(2)} s (medians of ${rounds}, alternating; ratio: reading ${((ours.readMs ?? 0) / base.ms).toFixed(2)}x, with the tables ${(ours.ms / base.ms).toFixed(2)}x)`;
+      line +=
+        'error' in base
+          ? `; JSON.parse alone: ${base.error}`
+          : `; JSON.parse alone ${(base.ms / 1000).toFixed(2)} s (medians of ${rounds}, alternating; ratio: reading ${((ours.readMs ?? 0) / base.ms).toFixed(2)}x, with the tables ${(ours.ms / base.ms).toFixed(2)}x)`;
     } else {
       line += '; JSON.parse cannot hold it in one string';
     }
-    if (mb === 1024) line += ` (targets: under 20 s: ${(ours.ms / 20000).toFixed(2)}x; under 1.5 GB resident: ${(ours.rss / (1.5 * 2 ** 30)).toFixed(2)}x)`;
+    if (mb === 1024)
+      line += ` (targets: under 20 s: ${(ours.ms / 20000).toFixed(2)}x; under 1.5 GB resident: ${(ours.rss / (1.5 * 2 ** 30)).toFixed(2)}x)`;
     console.log(line);
   }
 }

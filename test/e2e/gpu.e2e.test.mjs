@@ -8,7 +8,16 @@ import * as assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, writeFileSync, readdirSync, readFileSync, readlinkSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { ROOT, startCodeServer, launchBrowser, openWorkbench, findWebviewFrame, waitForDrawn, quickOpen, runCommand } from '../harness/codeServer.mjs';
+import {
+  ROOT,
+  startCodeServer,
+  launchBrowser,
+  openWorkbench,
+  findWebviewFrame,
+  waitForDrawn,
+  quickOpen,
+  runCommand,
+} from '../harness/codeServer.mjs';
 
 const ARTIFACTS = path.join(ROOT, 'test', 'e2e', 'artifacts');
 
@@ -41,16 +50,33 @@ test('GPU readout in the status bar; a click opens the dashboard with charts', {
     assert.ok(drawn.filter((n) => n > 0).length >= 8, 'every chart is drawn');
     // The host CPU chart needs two readings (use is measured between them): until the second
     // arrives it says it is waiting, then it is drawn.
-    await frame.waitForFunction(() => !document.querySelector('.chart-empty.waiting:not([hidden])'), undefined, { timeout: 20_000 });
+    await frame.waitForFunction(() => !document.querySelector('.chart-empty.waiting:not([hidden])'), undefined, {
+      timeout: 20_000,
+    });
     // The V100S log has [N/A] for power and SM clock: those charts say so instead of an empty plot.
-    const empty = await frame.$$eval('.gpu-chart', (bs) => bs.flatMap((b) => {
-      const note = b.querySelector('.chart-empty:not([hidden])');
-      return note ? [`${b.querySelector('h3')?.textContent}: ${note.textContent}`] : [];
-    }));
-    assert.deepEqual(empty, ['Power draw (W)', 'SM clock (MHz)'].map((t) => `${t}: Not reported by nvidia-smi for this GPU ([N/A] or [Not Supported]).`));
-    await frame.waitForFunction(() => [...document.querySelectorAll('#gpu-processes tr')].some((tr) => (tr.textContent ?? '').includes('./gpu_burn')), undefined, { timeout: 20_000 });
+    const empty = await frame.$$eval('.gpu-chart', (bs) =>
+      bs.flatMap((b) => {
+        const note = b.querySelector('.chart-empty:not([hidden])');
+        return note ? [`${b.querySelector('h3')?.textContent}: ${note.textContent}`] : [];
+      }),
+    );
+    assert.deepEqual(
+      empty,
+      ['Power draw (W)', 'SM clock (MHz)'].map(
+        (t) => `${t}: Not reported by nvidia-smi for this GPU ([N/A] or [Not Supported]).`,
+      ),
+    );
+    await frame.waitForFunction(
+      () =>
+        [...document.querySelectorAll('#gpu-processes tr')].some((tr) => (tr.textContent ?? '').includes('./gpu_burn')),
+      undefined,
+      { timeout: 20_000 },
+    );
     const procs = await frame.$$eval('#gpu-processes tr', (trs) => trs.map((tr) => tr.textContent ?? ''));
-    assert.ok(procs.some((p) => p.includes('./gpu_burn') && p.includes('7484')), 'the GPU processes of the capture');
+    assert.ok(
+      procs.some((p) => p.includes('./gpu_burn') && p.includes('7484')),
+      'the GPU processes of the capture',
+    );
     const state = await frame.$eval('#gpu-state', (e) => e.textContent ?? '');
     assert.match(state, /live · nvidia-smi/);
     await page.screenshot({ path: path.join(ARTIFACTS, 'gpu-dashboard.png') });
@@ -74,20 +100,39 @@ test('GPU readout in the status bar; a click opens the dashboard with charts', {
         // The Python process itself: where python3 is a pyenv shim, the shim's bash forks
         // subshells with the same command line for a few milliseconds before it execs Python
         // (in the spawned process, whose pid the run keeps); a scan can catch one of those.
-        if (cmd.includes('flamelens_sampler.py') && cmd.includes('train_loop.py') && /^python/.test(exe)) pid = Number(d);
+        if (cmd.includes('flamelens_sampler.py') && cmd.includes('train_loop.py') && /^python/.test(exe))
+          pid = Number(d);
       }
     }
     assert.ok(pid, 'the run started');
     writeFileSync(path.join(control, 'extra-app'), `${pid},python3 train_loop.py,2048`);
     await page.locator('.tab', { hasText: 'flamelens: GPU' }).first().click();
-    await frame.waitForFunction((p) => [...document.querySelectorAll('#gpu-processes tr.own')].some((tr) => (tr.textContent ?? '').includes(String(p))), pid, { timeout: 30_000 })
+    await frame
+      .waitForFunction(
+        (p) =>
+          [...document.querySelectorAll('#gpu-processes tr.own')].some((tr) =>
+            (tr.textContent ?? '').includes(String(p)),
+          ),
+        pid,
+        { timeout: 30_000 },
+      )
       .catch(async (e) => {
-        const rows = await frame.$$eval('#gpu-processes tr', (trs) => trs.map((tr) => `${tr.className}|${tr.textContent}`)).catch((f) => `(not read: ${f.message})`);
+        const rows = await frame
+          .$$eval('#gpu-processes tr', (trs) => trs.map((tr) => `${tr.className}|${tr.textContent}`))
+          .catch((f) => `(not read: ${f.message})`);
         throw new Error(`${e.message}; pid ${pid}; rows ${JSON.stringify(rows)}; ${await runState(page, ws, pid)}`);
       });
-    const marked = await frame.$$eval('#gpu-processes tr', (trs) => trs.map((tr) => ({ own: tr.classList.contains('own'), text: tr.textContent ?? '' })));
-    assert.deepEqual(marked.filter((r) => r.own).map((r) => r.text), [`0${pid}python3 train_loop.py  ← flamelens run2048`]);
-    assert.ok(marked.some((r) => !r.own && r.text.includes('./gpu_burn')), 'the other processes stay unmarked');
+    const marked = await frame.$$eval('#gpu-processes tr', (trs) =>
+      trs.map((tr) => ({ own: tr.classList.contains('own'), text: tr.textContent ?? '' })),
+    );
+    assert.deepEqual(
+      marked.filter((r) => r.own).map((r) => r.text),
+      [`0${pid}python3 train_loop.py  ← flamelens run2048`],
+    );
+    assert.ok(
+      marked.some((r) => !r.own && r.text.includes('./gpu_burn')),
+      'the other processes stay unmarked',
+    );
     await frame.$eval('#gpu-processes', (t) => t.scrollIntoView());
     await page.screenshot({ path: path.join(ARTIFACTS, 'gpu-dashboard-own-run.png') });
     await runCommand(page, 'flamelens: Stop Profiling');
@@ -97,7 +142,12 @@ test('GPU readout in the status bar; a click opens the dashboard with charts', {
     if (page) await page.screenshot({ path: path.join(ARTIFACTS, 'gpu-failure.png') }).catch(() => undefined);
     throw e;
   } finally {
-    if (pid) try { process.kill(pid, 'SIGKILL'); } catch { /* ended */ }
+    if (pid)
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* ended */
+      }
     await browser.close();
     await server.stop();
   }
@@ -113,7 +163,17 @@ async function runState(page, ws, pid) {
   }
   const runs = path.join(ws, '.flamelens', 'runs');
   for (const id of existsSync(runs) ? readdirSync(runs) : []) {
-    for (const [name, keep] of [['run.json', (t) => JSON.stringify(JSON.parse(t))], ['profile.folded', (t) => t.split('\n').filter((l) => l.startsWith('#')).join(' ')]]) {
+    for (const [name, keep] of [
+      ['run.json', (t) => JSON.stringify(JSON.parse(t))],
+      [
+        'profile.folded',
+        (t) =>
+          t
+            .split('\n')
+            .filter((l) => l.startsWith('#'))
+            .join(' '),
+      ],
+    ]) {
       try {
         parts.push(`${id}/${name}: ${keep(readFileSync(path.join(runs, id, name), 'utf8'))}`);
       } catch (e) {
@@ -121,7 +181,9 @@ async function runState(page, ws, pid) {
       }
     }
   }
-  const toasts = await page.$$eval('.notification-toast', (ts) => ts.map((t) => (t.textContent ?? '').trim())).catch(() => []);
+  const toasts = await page
+    .$$eval('.notification-toast', (ts) => ts.map((t) => (t.textContent ?? '').trim()))
+    .catch(() => []);
   parts.push(`notifications: ${JSON.stringify(toasts)}`);
   return parts.join('; ');
 }
@@ -130,40 +192,86 @@ async function runState(page, ws, pid) {
 // run above can only meet by chance: the first host reading has no CPU use (it is measured between
 // two readings), and until the second arrives the CPU chart says it is waiting, not that CPU use
 // is unavailable on this platform (which is what it said before, and what a slow CI machine saw).
-test('GPU dashboard: the CPU chart waits for its second reading instead of calling CPU use unavailable', { timeout: 60_000 }, async () => {
-  const browser = await launchBrowser();
-  try {
-    // The built dashboard script on a blank page, with the webview API it asks for.
-    const dashboard = async () => {
-      const p = await browser.newPage();
-      await p.setContent('<div id="app"></div>');
-      await p.evaluate(() => { window.acquireVsCodeApi = () => ({ postMessage() {}, getState() {}, setState() {} }); });
-      await p.addScriptTag({ path: path.join(ROOT, 'dist', 'webview', 'gpu.js') });
-      return p;
-    };
-    const page = await dashboard();
-    const t0 = Date.now();
-    const snapshot = { state: { kind: 'running' }, source: 'nvidia-smi', processes: [], ownPids: [], notes: [] };
-    const gpu = (t) => ({ index: 0, time: t, utilizationGpu: 40, memoryUsedMiB: 2048, temperatureC: 50, powerDrawW: 70, smClockMHz: 1500, utilizationMemory: 10 });
-    const post = (m) => page.evaluate((msg) => window.postMessage(msg, '*'), m);
-    const notes = () => page.$$eval('.gpu-chart', (bs) => bs.flatMap((b) => {
-      const n = b.querySelector('.chart-empty:not([hidden])');
-      return n ? [`${b.querySelector('h3')?.textContent}|${n.classList.contains('waiting') ? 'waiting' : 'empty'}|${n.textContent}`] : [];
-    }));
-    // As the hub sends them: the first host reading has memory but no CPU use yet.
-    await post({ type: 'gpuInit', intervalMs: 1000, history: [{ index: 0, samples: [gpu(t0)] }], host: [{ time: t0, memUsedMiB: 1000, memTotalMiB: 4000 }], snapshot });
-    await page.waitForSelector('.gpu-chart');
-    await page.waitForTimeout(200);
-    assert.deepEqual(await notes(), ['CPU (%)|waiting|Waiting for the next reading (measured between two).']);
-    await post({ type: 'gpuUpdate', gpus: [gpu(t0 + 1000)], host: { time: t0 + 1000, cpuPct: 12, memUsedMiB: 1000, memTotalMiB: 4000 }, snapshot });
-    await page.waitForFunction(() => !document.querySelector('.chart-empty:not([hidden])'), undefined, { timeout: 5_000 });
-    // Where CPU use never comes (no /proc/stat), the chart says so once readings keep arriving.
-    const page2 = await dashboard();
-    await page2.evaluate((msg) => window.postMessage(msg, '*'), { type: 'gpuInit', intervalMs: 1000, history: [{ index: 0, samples: [gpu(t0), gpu(t0 + 1000)] }], host: [{ time: t0, memUsedMiB: 1000 }, { time: t0 + 1000, memUsedMiB: 1000 }], snapshot });
-    await page2.waitForSelector('.gpu-chart .chart-empty:not([hidden])');
-    const n2 = await page2.$$eval('.chart-empty:not([hidden])', (ns) => ns.map((n) => `${n.classList.contains('waiting')}|${n.textContent}`));
-    assert.deepEqual(n2, ['false|Not available on this platform.']);
-  } finally {
-    await browser.close();
-  }
-});
+test(
+  'GPU dashboard: the CPU chart waits for its second reading instead of calling CPU use unavailable',
+  { timeout: 60_000 },
+  async () => {
+    const browser = await launchBrowser();
+    try {
+      // The built dashboard script on a blank page, with the webview API it asks for.
+      const dashboard = async () => {
+        const p = await browser.newPage();
+        await p.setContent('<div id="app"></div>');
+        await p.evaluate(() => {
+          window.acquireVsCodeApi = () => ({ postMessage() {}, getState() {}, setState() {} });
+        });
+        await p.addScriptTag({ path: path.join(ROOT, 'dist', 'webview', 'gpu.js') });
+        return p;
+      };
+      const page = await dashboard();
+      const t0 = Date.now();
+      const snapshot = { state: { kind: 'running' }, source: 'nvidia-smi', processes: [], ownPids: [], notes: [] };
+      const gpu = (t) => ({
+        index: 0,
+        time: t,
+        utilizationGpu: 40,
+        memoryUsedMiB: 2048,
+        temperatureC: 50,
+        powerDrawW: 70,
+        smClockMHz: 1500,
+        utilizationMemory: 10,
+      });
+      const post = (m) => page.evaluate((msg) => window.postMessage(msg, '*'), m);
+      const notes = () =>
+        page.$$eval('.gpu-chart', (bs) =>
+          bs.flatMap((b) => {
+            const n = b.querySelector('.chart-empty:not([hidden])');
+            return n
+              ? [
+                  `${b.querySelector('h3')?.textContent}|${n.classList.contains('waiting') ? 'waiting' : 'empty'}|${n.textContent}`,
+                ]
+              : [];
+          }),
+        );
+      // As the hub sends them: the first host reading has memory but no CPU use yet.
+      await post({
+        type: 'gpuInit',
+        intervalMs: 1000,
+        history: [{ index: 0, samples: [gpu(t0)] }],
+        host: [{ time: t0, memUsedMiB: 1000, memTotalMiB: 4000 }],
+        snapshot,
+      });
+      await page.waitForSelector('.gpu-chart');
+      await page.waitForTimeout(200);
+      assert.deepEqual(await notes(), ['CPU (%)|waiting|Waiting for the next reading (measured between two).']);
+      await post({
+        type: 'gpuUpdate',
+        gpus: [gpu(t0 + 1000)],
+        host: { time: t0 + 1000, cpuPct: 12, memUsedMiB: 1000, memTotalMiB: 4000 },
+        snapshot,
+      });
+      await page.waitForFunction(() => !document.querySelector('.chart-empty:not([hidden])'), undefined, {
+        timeout: 5_000,
+      });
+      // Where CPU use never comes (no /proc/stat), the chart says so once readings keep arriving.
+      const page2 = await dashboard();
+      await page2.evaluate((msg) => window.postMessage(msg, '*'), {
+        type: 'gpuInit',
+        intervalMs: 1000,
+        history: [{ index: 0, samples: [gpu(t0), gpu(t0 + 1000)] }],
+        host: [
+          { time: t0, memUsedMiB: 1000 },
+          { time: t0 + 1000, memUsedMiB: 1000 },
+        ],
+        snapshot,
+      });
+      await page2.waitForSelector('.gpu-chart .chart-empty:not([hidden])');
+      const n2 = await page2.$$eval('.chart-empty:not([hidden])', (ns) =>
+        ns.map((n) => `${n.classList.contains('waiting')}|${n.textContent}`),
+      );
+      assert.deepEqual(n2, ['false|Not available on this platform.']);
+    } finally {
+      await browser.close();
+    }
+  },
+);

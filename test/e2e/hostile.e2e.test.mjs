@@ -14,7 +14,16 @@ import { gunzipSync } from 'node:zlib';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { ROOT, startCodeServer, launchBrowser, openWorkbench, findWebviewFrame, quickOpen, runCommand, pickFile } from '../harness/codeServer.mjs';
+import {
+  ROOT,
+  startCodeServer,
+  launchBrowser,
+  openWorkbench,
+  findWebviewFrame,
+  quickOpen,
+  runCommand,
+  pickFile,
+} from '../harness/codeServer.mjs';
 
 const ARTIFACTS = path.join(ROOT, 'test', 'e2e', 'artifacts');
 const HOSTILE = path.join(ROOT, 'test', 'fixtures', 'handmade', 'handmade-hostile-names.folded');
@@ -24,7 +33,11 @@ const KERNEL_NAMES = ['</script><script>window.__pwned=12</script>', 'evil\u202E
 
 /** The real H100 BERT trace with its first two operator names and first two kernel names replaced. */
 function hostileTrace() {
-  const trace = JSON.parse(gunzipSync(readFileSync(path.join(REAL, 'torchtrace_tracelens_h100__gaunernst_bert-small-uncased__1016001.json.gz'))).toString('utf8'));
+  const trace = JSON.parse(
+    gunzipSync(
+      readFileSync(path.join(REAL, 'torchtrace_tracelens_h100__gaunernst_bert-small-uncased__1016001.json.gz')),
+    ).toString('utf8'),
+  );
   const rename = (cat, names) => {
     const seen = [...new Set(trace.traceEvents.filter((e) => e.cat === cat).map((e) => e.name))].slice(0, names.length);
     for (const e of trace.traceEvents) if (e.cat === cat && seen.includes(e.name)) e.name = names[seen.indexOf(e.name)];
@@ -39,12 +52,22 @@ async function injected(page) {
   const out = [];
   for (const f of page.frames()) {
     try {
-      out.push(await f.evaluate(() => ({
-        pwned: (window).__pwned ?? null,
-        imgs: document.querySelectorAll(`img[onerror], svg[onload], [onload], [onerror], [onclick]${location.protocol.startsWith('http') ? '' : ', script:not([src]):not([type="application/json"]):not([nonce])'}`).length,
-        what: [...document.querySelectorAll(`img[onerror], svg[onload], [onload], [onerror], [onclick]${location.protocol.startsWith('http') ? '' : ', script:not([src]):not([type="application/json"]):not([nonce])'}`)].map((e) => `${location.href.slice(0, 80)} ${e.outerHTML.slice(0, 120)}`),
-        jsLinks: [...document.querySelectorAll('a[href]')].filter((a) => a.getAttribute('href').trim().toLowerCase().startsWith('javascript:')).length,
-      })));
+      out.push(
+        await f.evaluate(() => ({
+          pwned: window.__pwned ?? null,
+          imgs: document.querySelectorAll(
+            `img[onerror], svg[onload], [onload], [onerror], [onclick]${location.protocol.startsWith('http') ? '' : ', script:not([src]):not([type="application/json"]):not([nonce])'}`,
+          ).length,
+          what: [
+            ...document.querySelectorAll(
+              `img[onerror], svg[onload], [onload], [onerror], [onclick]${location.protocol.startsWith('http') ? '' : ', script:not([src]):not([type="application/json"]):not([nonce])'}`,
+            ),
+          ].map((e) => `${location.href.slice(0, 80)} ${e.outerHTML.slice(0, 120)}`),
+          jsLinks: [...document.querySelectorAll('a[href]')].filter((a) =>
+            a.getAttribute('href').trim().toLowerCase().startsWith('javascript:'),
+          ).length,
+        })),
+      );
     } catch {
       // a frame that navigated away
     }
@@ -59,97 +82,147 @@ function assertStrictCsp(csp) {
   assert.match(scriptSrc, /^'nonce-[A-Za-z0-9+/=]{16,}'$/, `script-src is the nonce alone: ${csp}`);
 }
 
-test('hostile names are shown as text in the HTML report and in VS Code; no script from the file runs', { timeout: 300_000 }, async () => {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  const ws = mkdtempSync(path.join(tmpdir(), 'flamelens-e2e-hostile-'));
-  copyFileSync(HOSTILE, path.join(ws, 'hostile.folded'));
-  writeFileSync(path.join(ws, 'hostile.py'), 'def main():\n    pass\n');
-  writeFileSync(path.join(ws, 'hostile.pt.trace.json'), hostileTrace());
-  writeFileSync(path.join(ws, 'hostile-ncu.csv'), readFileSync(path.join(REAL, 'ncu', 'rtx5070_win_details_saxpy.csv'), 'utf8').replaceAll('saxpy_kernel', `${KERNEL_NAMES[0]}${KERNEL_NAMES[1]}`));
-  const report = path.join(ws, 'report.html');
-  execFileSync(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), 'report', path.join(ws, 'hostile.folded'), '-o', report]);
+test(
+  'hostile names are shown as text in the HTML report and in VS Code; no script from the file runs',
+  { timeout: 300_000 },
+  async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const ws = mkdtempSync(path.join(tmpdir(), 'flamelens-e2e-hostile-'));
+    copyFileSync(HOSTILE, path.join(ws, 'hostile.folded'));
+    writeFileSync(path.join(ws, 'hostile.py'), 'def main():\n    pass\n');
+    writeFileSync(path.join(ws, 'hostile.pt.trace.json'), hostileTrace());
+    writeFileSync(
+      path.join(ws, 'hostile-ncu.csv'),
+      readFileSync(path.join(REAL, 'ncu', 'rtx5070_win_details_saxpy.csv'), 'utf8').replaceAll(
+        'saxpy_kernel',
+        `${KERNEL_NAMES[0]}${KERNEL_NAMES[1]}`,
+      ),
+    );
+    const report = path.join(ws, 'report.html');
+    execFileSync(process.execPath, [
+      path.join(ROOT, 'dist', 'cli.js'),
+      'report',
+      path.join(ws, 'hostile.folded'),
+      '-o',
+      report,
+    ]);
 
-  const browser = await launchBrowser();
-  try {
-    // The report, opened from disk in Chromium.
-    const page = await browser.newPage();
-    const errors = [];
-    page.on('pageerror', (e) => errors.push(String(e)));
-    await page.goto(`file://${report}`);
-    await page.waitForSelector('svg g', { timeout: 30_000 });
-    await page.waitForTimeout(500);
-    const text = await page.evaluate(() => document.body.innerText);
-    assert.ok(text.includes('<img src=x onerror="window.__pwned'), 'the markup name is shown as text');
-    assert.ok(text.includes('</script><script>window.__pwned=2</script>'), 'the script name is shown as text');
-    assert.ok(text.includes('javascript:window.__pwned=4'));
-    assert.ok(text.includes('⟨U+202E⟩evil_rtl_fdp.exe'), 'the right-to-left override is shown, not obeyed');
-    assert.ok(!text.includes('\u202e'));
-    for (const r of await injected(page)) assert.deepEqual([r.pwned, r.imgs, r.jsLinks], [null, 0, 0], r.what.join('\n'));
-    assertStrictCsp(await page.evaluate(() => document.querySelector('meta[http-equiv="Content-Security-Policy"]')?.getAttribute('content') ?? ''));
-    assert.deepEqual(errors, []);
-    await page.screenshot({ path: path.join(ARTIFACTS, 'hostile-report.png') });
-    await page.close();
-  } finally {
-    await browser.close();
-  }
+    const browser = await launchBrowser();
+    try {
+      // The report, opened from disk in Chromium.
+      const page = await browser.newPage();
+      const errors = [];
+      page.on('pageerror', (e) => errors.push(String(e)));
+      await page.goto(`file://${report}`);
+      await page.waitForSelector('svg g', { timeout: 30_000 });
+      await page.waitForTimeout(500);
+      const text = await page.evaluate(() => document.body.innerText);
+      assert.ok(text.includes('<img src=x onerror="window.__pwned'), 'the markup name is shown as text');
+      assert.ok(text.includes('</script><script>window.__pwned=2</script>'), 'the script name is shown as text');
+      assert.ok(text.includes('javascript:window.__pwned=4'));
+      assert.ok(text.includes('⟨U+202E⟩evil_rtl_fdp.exe'), 'the right-to-left override is shown, not obeyed');
+      assert.ok(!text.includes('\u202e'));
+      for (const r of await injected(page))
+        assert.deepEqual([r.pwned, r.imgs, r.jsLinks], [null, 0, 0], r.what.join('\n'));
+      assertStrictCsp(
+        await page.evaluate(
+          () => document.querySelector('meta[http-equiv="Content-Security-Policy"]')?.getAttribute('content') ?? '',
+        ),
+      );
+      assert.deepEqual(errors, []);
+      await page.screenshot({ path: path.join(ARTIFACTS, 'hostile-report.png') });
+      await page.close();
+    } finally {
+      await browser.close();
+    }
 
-  const server = await startCodeServer({ vsix: [path.join(ROOT, 'flamelens.vsix')], settings: { 'flamelens.gpu.statusBar.enabled': false } });
-  const vsBrowser = await launchBrowser();
-  let page;
-  try {
-    ({ page } = await openWorkbench(vsBrowser, server, ws));
-    // Quick Open, as a user does; .folded files open in flamelens' flame graph editor.
-    await quickOpen(page, 'hostile.folded');
-    const frame = await findWebviewFrame(page, '#flamegraph svg g', 60_000);
-    await page.waitForTimeout(1000);
-    const shown = await frame.evaluate(() => document.body.innerText);
-    assert.ok(shown.includes('<img src=x onerror="window.__pwned'), 'the flame graph and its table show the name as text');
-    assert.ok(shown.includes('[click](command:workbench.action.quit) $(alert)'));
-    assert.ok(shown.includes('⟨U+202E⟩evil_rtl_fdp.exe') && !shown.includes('\u202e'), 'the right-to-left override is shown, not obeyed');
-    const labels = await frame.$$eval('#flamegraph svg g foreignObject', (fos) => fos.map((f) => f.textContent ?? ''));
-    assert.ok(labels.some((l) => l.startsWith('<img src=x')), 'frame labels are text');
-    // Hover a frame: the tooltip is text too.
-    const frames = frame.locator('#flamegraph svg g');
-    for (let i = 0; i < Math.min(8, await frames.count()); i++) await frames.nth(i).hover({ force: true, timeout: 5000 });
-    await page.waitForTimeout(300);
-    const all = await injected(page);
-    assert.ok(all.length >= 2, 'the workbench and the webview frames were checked');
-    for (const r of all) assert.deepEqual([r.pwned, r.imgs, r.jsLinks], [null, 0, 0], r.what.join('\n'));
-    assertStrictCsp(await frame.evaluate(() => document.querySelector('meta[http-equiv="Content-Security-Policy"]')?.getAttribute('content') ?? ''));
-    await page.screenshot({ path: path.join(ARTIFACTS, 'hostile-vscode.png') });
+    const server = await startCodeServer({
+      vsix: [path.join(ROOT, 'flamelens.vsix')],
+      settings: { 'flamelens.gpu.statusBar.enabled': false },
+    });
+    const vsBrowser = await launchBrowser();
+    let page;
+    try {
+      ({ page } = await openWorkbench(vsBrowser, server, ws));
+      // Quick Open, as a user does; .folded files open in flamelens' flame graph editor.
+      await quickOpen(page, 'hostile.folded');
+      const frame = await findWebviewFrame(page, '#flamegraph svg g', 60_000);
+      await page.waitForTimeout(1000);
+      const shown = await frame.evaluate(() => document.body.innerText);
+      assert.ok(
+        shown.includes('<img src=x onerror="window.__pwned'),
+        'the flame graph and its table show the name as text',
+      );
+      assert.ok(shown.includes('[click](command:workbench.action.quit) $(alert)'));
+      assert.ok(
+        shown.includes('⟨U+202E⟩evil_rtl_fdp.exe') && !shown.includes('\u202e'),
+        'the right-to-left override is shown, not obeyed',
+      );
+      const labels = await frame.$$eval('#flamegraph svg g foreignObject', (fos) =>
+        fos.map((f) => f.textContent ?? ''),
+      );
+      assert.ok(
+        labels.some((l) => l.startsWith('<img src=x')),
+        'frame labels are text',
+      );
+      // Hover a frame: the tooltip is text too.
+      const frames = frame.locator('#flamegraph svg g');
+      for (let i = 0; i < Math.min(8, await frames.count()); i++)
+        await frames.nth(i).hover({ force: true, timeout: 5000 });
+      await page.waitForTimeout(300);
+      const all = await injected(page);
+      assert.ok(all.length >= 2, 'the workbench and the webview frames were checked');
+      for (const r of all) assert.deepEqual([r.pwned, r.imgs, r.jsLinks], [null, 0, 0], r.what.join('\n'));
+      assertStrictCsp(
+        await frame.evaluate(
+          () => document.querySelector('meta[http-equiv="Content-Security-Policy"]')?.getAttribute('content') ?? '',
+        ),
+      );
+      await page.screenshot({ path: path.join(ARTIFACTS, 'hostile-vscode.png') });
 
-    // Operator and kernel names: the PyTorch trace view.
-    await quickOpen(page, 'hostile.pt.trace.json');
-    const torch = await findWebviewFrame(page, '#ops-table tbody tr', 60_000);
-    await torch.waitForFunction(() => document.body.dataset.flamelensReady === '1');
-    await torch.fill('input[placeholder="Filter by name"]', 'pwned').catch(() => undefined);
-    const torchText = await torch.evaluate(() => document.body.innerText);
-    assert.ok(torchText.includes(OP_NAMES[0]), 'the operator name is shown as text');
-    await torch.fill('input[placeholder="Filter by name"]', '').catch(() => undefined);
-    const allTorch = await torch.evaluate(() => document.body.innerText);
-    for (const n of [...OP_NAMES, KERNEL_NAMES[0]]) assert.ok(allTorch.includes(n), `shown as text: ${n}`);
-    assert.ok(allTorch.includes('evil⟨U+202E⟩kernel_fdp') && !allTorch.includes('\u202e'), 'the kernel name\'s override is shown, not obeyed');
-    assertStrictCsp(await torch.evaluate(() => document.querySelector('meta[http-equiv="Content-Security-Policy"]')?.getAttribute('content') ?? ''));
+      // Operator and kernel names: the PyTorch trace view.
+      await quickOpen(page, 'hostile.pt.trace.json');
+      const torch = await findWebviewFrame(page, '#ops-table tbody tr', 60_000);
+      await torch.waitForFunction(() => document.body.dataset.flamelensReady === '1');
+      await torch.fill('input[placeholder="Filter by name"]', 'pwned').catch(() => undefined);
+      const torchText = await torch.evaluate(() => document.body.innerText);
+      assert.ok(torchText.includes(OP_NAMES[0]), 'the operator name is shown as text');
+      await torch.fill('input[placeholder="Filter by name"]', '').catch(() => undefined);
+      const allTorch = await torch.evaluate(() => document.body.innerText);
+      for (const n of [...OP_NAMES, KERNEL_NAMES[0]]) assert.ok(allTorch.includes(n), `shown as text: ${n}`);
+      assert.ok(
+        allTorch.includes('evil⟨U+202E⟩kernel_fdp') && !allTorch.includes('\u202e'),
+        "the kernel name's override is shown, not obeyed",
+      );
+      assertStrictCsp(
+        await torch.evaluate(
+          () => document.querySelector('meta[http-equiv="Content-Security-Policy"]')?.getAttribute('content') ?? '',
+        ),
+      );
 
-    // Kernel names: the Nsight Compute view.
-    await runCommand(page, 'flamelens: Open Nsight Report…');
-    await pickFile(page, path.join(ws, 'hostile-ncu.csv'));
-    const ncu = await findWebviewFrame(page, '#launches-table tbody tr', 60_000);
-    await ncu.waitForFunction(() => document.body.dataset.flamelensReady === '1');
-    const ncuText = await ncu.evaluate(() => document.body.innerText);
-    assert.ok(ncuText.includes(`${KERNEL_NAMES[0]}evil⟨U+202E⟩kernel_fdp`), 'the kernel name is shown as text, its override as a marker');
-    const rows = ncu.locator('#launches-table tbody tr');
-    for (let i = 0; i < Math.min(3, await rows.count()); i++) await rows.nth(i).hover({ force: true, timeout: 5000 });
-    await page.waitForTimeout(300);
-    const after = await injected(page);
-    for (const r of after) assert.deepEqual([r.pwned, r.imgs, r.jsLinks], [null, 0, 0], r.what.join('\n'));
-    await page.screenshot({ path: path.join(ARTIFACTS, 'hostile-kernels.png') });
-  } catch (e) {
-    if (page) await page.screenshot({ path: path.join(ARTIFACTS, 'hostile-failure.png') }).catch(() => undefined);
-    console.log(server.log().slice(-3000));
-    throw e;
-  } finally {
-    await vsBrowser.close();
-    await server.stop();
-  }
-});
+      // Kernel names: the Nsight Compute view.
+      await runCommand(page, 'flamelens: Open Nsight Report…');
+      await pickFile(page, path.join(ws, 'hostile-ncu.csv'));
+      const ncu = await findWebviewFrame(page, '#launches-table tbody tr', 60_000);
+      await ncu.waitForFunction(() => document.body.dataset.flamelensReady === '1');
+      const ncuText = await ncu.evaluate(() => document.body.innerText);
+      assert.ok(
+        ncuText.includes(`${KERNEL_NAMES[0]}evil⟨U+202E⟩kernel_fdp`),
+        'the kernel name is shown as text, its override as a marker',
+      );
+      const rows = ncu.locator('#launches-table tbody tr');
+      for (let i = 0; i < Math.min(3, await rows.count()); i++) await rows.nth(i).hover({ force: true, timeout: 5000 });
+      await page.waitForTimeout(300);
+      const after = await injected(page);
+      for (const r of after) assert.deepEqual([r.pwned, r.imgs, r.jsLinks], [null, 0, 0], r.what.join('\n'));
+      await page.screenshot({ path: path.join(ARTIFACTS, 'hostile-kernels.png') });
+    } catch (e) {
+      if (page) await page.screenshot({ path: path.join(ARTIFACTS, 'hostile-failure.png') }).catch(() => undefined);
+      console.log(server.log().slice(-3000));
+      throw e;
+    } finally {
+      await vsBrowser.close();
+      await server.stop();
+    }
+  },
+);

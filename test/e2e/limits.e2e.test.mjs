@@ -7,7 +7,16 @@ import * as assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, copyFileSync, readFileSync, mkdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { ROOT, startCodeServer, launchBrowser, openWorkbench, findWebviewFrame, quickOpen, runCommand, waitForWorkbench } from '../harness/codeServer.mjs';
+import {
+  ROOT,
+  startCodeServer,
+  launchBrowser,
+  openWorkbench,
+  findWebviewFrame,
+  quickOpen,
+  runCommand,
+  waitForWorkbench,
+} from '../harness/codeServer.mjs';
 
 const ARTIFACTS = path.join(ROOT, 'test', 'e2e', 'artifacts');
 const REAL = path.join(ROOT, 'test', 'fixtures', 'real');
@@ -38,11 +47,33 @@ test('files over the size limit are opened only after asking', { timeout: 300_00
   mkdirSync(runDir, { recursive: true });
   writeFileSync(path.join(runDir, 'profile.folded'), large);
   copyFileSync(path.join(ROOT, 'examples', 'matrix_work.py'), path.join(ws, 'matrix_work.py'));
-  writeFileSync(path.join(runDir, 'run.json'), JSON.stringify({ schema: 1, id: '20260101-000000-000-big', name: 'big', kind: 'cpu', createdAt: '2026-01-01T00:00:00.000Z', status: 'completed', command: [], cwd: ws, sampler: 'builtin', rateHz: 100, output: 'profile.folded', format: 'collapsed' }));
-  copyFileSync(path.join(REAL, 'torchtrace_kineto_tb_plugin__resnet50_nw0_worker0.1623143089861.pt.trace.json.gz'), path.join(ws, 'resnet.pt.trace.json.gz'));
+  writeFileSync(
+    path.join(runDir, 'run.json'),
+    JSON.stringify({
+      schema: 1,
+      id: '20260101-000000-000-big',
+      name: 'big',
+      kind: 'cpu',
+      createdAt: '2026-01-01T00:00:00.000Z',
+      status: 'completed',
+      command: [],
+      cwd: ws,
+      sampler: 'builtin',
+      rateHz: 100,
+      output: 'profile.folded',
+      format: 'collapsed',
+    }),
+  );
+  copyFileSync(
+    path.join(REAL, 'torchtrace_kineto_tb_plugin__resnet50_nw0_worker0.1623143089861.pt.trace.json.gz'),
+    path.join(ws, 'resnet.pt.trace.json.gz'),
+  );
   assert.ok(statSync(path.join(ws, 'resnet.pt.trace.json.gz')).size > 2 ** 20);
 
-  const server = await startCodeServer({ vsix: [path.join(ROOT, 'flamelens.vsix')], settings: { 'flamelens.files.sizeLimitMB': 1 } });
+  const server = await startCodeServer({
+    vsix: [path.join(ROOT, 'flamelens.vsix')],
+    settings: { 'flamelens.files.sizeLimitMB': 1 },
+  });
   const browser = await launchBrowser();
   let page;
   try {
@@ -51,7 +82,11 @@ test('files over the size limit are opened only after asking', { timeout: 300_00
     assert.equal(await page.locator('.monaco-dialog-box').count(), 0, 'no question at start-up for the large run');
     await quickOpen(page, 'matrix_work.py', 'def multiply');
     await page.waitForTimeout(3000);
-    assert.equal(await page.locator('.codelens-decoration', { hasText: '🔥' }).count(), 0, 'the large run was not read at start-up: no hot-path lenses');
+    assert.equal(
+      await page.locator('.codelens-decoration', { hasText: '🔥' }).count(),
+      0,
+      'the large run was not read at start-up: no hot-path lenses',
+    );
 
     await open(page, 'small.folded');
     const small = await findWebviewFrame(page, '#flamegraph svg g', 60_000);
@@ -61,7 +96,10 @@ test('files over the size limit are opened only after asking', { timeout: 300_00
     await open(page, 'large.folded');
     await answerDialog(page, /large\.folded is 1\.\d MiB, over the 1 MiB limit\. Open it anyway\?/, 'Cancel');
     const declined = await findWebviewFrame(page, '.error', 30_000);
-    assert.match(await declined.locator('.error').first().innerText(), /Not opened: .*large\.folded is 1\.\d MiB, over the 1 MiB limit \(flamelens\.files\.sizeLimitMB\)/);
+    assert.match(
+      await declined.locator('.error').first().innerText(),
+      /Not opened: .*large\.folded is 1\.\d MiB, over the 1 MiB limit \(flamelens\.files\.sizeLimitMB\)/,
+    );
 
     await open(page, 'resnet.pt.trace.json.gz');
     await answerDialog(page, /resnet\.pt\.trace\.json\.gz is 1\.\d MiB, over the 1 MiB limit/, 'Open Anyway');
@@ -71,7 +109,10 @@ test('files over the size limit are opened only after asking', { timeout: 300_00
 
     // The same run under a raised limit: after a reload its lenses are restored (the check above was not vacuous).
     await runCommand(page, 'View: Close All Editors'); // nothing to restore after the reload but the lenses
-    writeFileSync(path.join(server.userData, 'Machine', 'settings.json'), JSON.stringify({ 'flamelens.files.sizeLimitMB': 64 }));
+    writeFileSync(
+      path.join(server.userData, 'Machine', 'settings.json'),
+      JSON.stringify({ 'flamelens.files.sizeLimitMB': 64 }),
+    );
     await page.waitForTimeout(1500);
     await page.reload();
     await waitForWorkbench(page);

@@ -8,76 +8,116 @@ import * as assert from 'node:assert/strict';
 import { mkdtempSync, cpSync, existsSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { ROOT, startCodeServer, launchBrowser, openWorkbench, quickOpen, runCommand, findWebviewFrame } from '../harness/codeServer.mjs';
+import {
+  ROOT,
+  startCodeServer,
+  launchBrowser,
+  openWorkbench,
+  quickOpen,
+  runCommand,
+  findWebviewFrame,
+} from '../harness/codeServer.mjs';
 
 const ARTIFACTS = path.join(ROOT, 'test', 'e2e', 'artifacts');
 
-test('Profile Current Python File: flame graph, CodeLens and runs view in a real VS Code', { timeout: 400_000 }, async () => {
-  const vsix = path.join(ROOT, 'flamelens.vsix');
-  assert.ok(existsSync(vsix), 'run npm run package first (npm test does)');
-  mkdirSync(ARTIFACTS, { recursive: true });
-  const ws = mkdtempSync(path.join(tmpdir(), 'flamelens-e2e-ws-'));
-  cpSync(path.join(ROOT, 'examples', 'matrix_work.py'), path.join(ws, 'matrix_work.py'));
-  const server = await startCodeServer({ vsix: [vsix], settings: { 'flamelens.profiler.rate': 200 } });
-  const browser = await launchBrowser();
-  let page;
-  try {
-    ({ page } = await openWorkbench(browser, server, ws));
-    await quickOpen(page, 'matrix_work.py', 'def multiply');
+test(
+  'Profile Current Python File: flame graph, CodeLens and runs view in a real VS Code',
+  { timeout: 400_000 },
+  async () => {
+    const vsix = path.join(ROOT, 'flamelens.vsix');
+    assert.ok(existsSync(vsix), 'run npm run package first (npm test does)');
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const ws = mkdtempSync(path.join(tmpdir(), 'flamelens-e2e-ws-'));
+    cpSync(path.join(ROOT, 'examples', 'matrix_work.py'), path.join(ws, 'matrix_work.py'));
+    const server = await startCodeServer({ vsix: [vsix], settings: { 'flamelens.profiler.rate': 200 } });
+    const browser = await launchBrowser();
+    let page;
+    try {
+      ({ page } = await openWorkbench(browser, server, ws));
+      await quickOpen(page, 'matrix_work.py', 'def multiply');
 
-    await runCommand(page, 'flamelens: Profile Current Python File');
+      await runCommand(page, 'flamelens: Profile Current Python File');
 
-    // The flame graph webview (an iframe inside an iframe) shows the script's hot function.
-    const frame = await findWebviewFrame(page, '#flamegraph svg g.frame', 90_000);
-    await frame.waitForFunction(() => document.body.dataset.flamelensReady !== undefined, null, { timeout: 30_000 });
-    const frameNames = await frame.$$eval('#flamegraph g.frame', (gs) => gs.map((g) => g.getAttribute('name')));
-    assert.ok(frameNames.includes('multiply'), `flame graph frames: ${frameNames.join(', ')}`);
-    const hotRows = await frame.$$eval('#hot-table tbody tr', (rows) => rows.map((r) => r.textContent));
-    assert.ok(hotRows.some((r) => r.includes('multiply') && r.includes('matrix_work.py')), 'hot functions table lists multiply');
+      // The flame graph webview (an iframe inside an iframe) shows the script's hot function.
+      const frame = await findWebviewFrame(page, '#flamegraph svg g.frame', 90_000);
+      await frame.waitForFunction(() => document.body.dataset.flamelensReady !== undefined, null, { timeout: 30_000 });
+      const frameNames = await frame.$$eval('#flamegraph g.frame', (gs) => gs.map((g) => g.getAttribute('name')));
+      assert.ok(frameNames.includes('multiply'), `flame graph frames: ${frameNames.join(', ')}`);
+      const hotRows = await frame.$$eval('#hot-table tbody tr', (rows) => rows.map((r) => r.textContent));
+      assert.ok(
+        hotRows.some((r) => r.includes('multiply') && r.includes('matrix_work.py')),
+        'hot functions table lists multiply',
+      );
 
-    // Hover a frame: the tooltip shows its share as text.
-    const multiplyFrame = frame.locator('#flamegraph g.frame[name="multiply"]').first();
-    await multiplyFrame.hover();
-    const tip = await frame.locator('.tooltip').textContent();
-    assert.match(tip ?? '', /multiply.*Total: [\d,]+ samples \(\d+\.\d%\).*Self:/s);
+      // Hover a frame: the tooltip shows its share as text.
+      const multiplyFrame = frame.locator('#flamegraph g.frame[name="multiply"]').first();
+      await multiplyFrame.hover();
+      const tip = await frame.locator('.tooltip').textContent();
+      assert.match(tip ?? '', /multiply.*Total: [\d,]+ samples \(\d+\.\d%\).*Self:/s);
 
-    // The CodeLens above `def multiply` in the editor.
-    await page.waitForFunction(() => [...document.querySelectorAll('.codelens-decoration')].some((e) => e.textContent.includes('🔥')), null, { timeout: 30_000 });
-    const lenses = await page.$$eval('.codelens-decoration', (els) => els.map((e) => e.textContent));
-    assert.ok(lenses.some((l) => /^🔥 \d+\.\d% total · \d+\.\d% self · [\d,]+ samples?/.test(l)), `lenses: ${lenses.join(' | ')}`);
-    const heated = await page.$$eval('.monaco-editor .view-overlays > div > div', (els) => els.filter((e) => (e.className || '').includes('ced-')).length);
-    assert.ok(heated > 0, 'hot lines are tinted');
-    await page.screenshot({ path: path.join(ARTIFACTS, 'flamegraph-and-lenses.png') });
+      // The CodeLens above `def multiply` in the editor.
+      await page.waitForFunction(
+        () => [...document.querySelectorAll('.codelens-decoration')].some((e) => e.textContent.includes('🔥')),
+        null,
+        { timeout: 30_000 },
+      );
+      const lenses = await page.$$eval('.codelens-decoration', (els) => els.map((e) => e.textContent));
+      assert.ok(
+        lenses.some((l) => /^🔥 \d+\.\d% total · \d+\.\d% self · [\d,]+ samples?/.test(l)),
+        `lenses: ${lenses.join(' | ')}`,
+      );
+      const heated = await page.$$eval(
+        '.monaco-editor .view-overlays > div > div',
+        (els) => els.filter((e) => (e.className || '').includes('ced-')).length,
+      );
+      assert.ok(heated > 0, 'hot lines are tinted');
+      await page.screenshot({ path: path.join(ARTIFACTS, 'flamegraph-and-lenses.png') });
 
-    // Search in the flame graph shows the matched share.
-    await frame.locator('#search input, #search').first().click();
-    await page.keyboard.type('multiply');
-    await frame.waitForFunction(() => /% matched/.test(document.getElementById('search-info')?.textContent ?? ''), null, { timeout: 10_000 });
+      // Search in the flame graph shows the matched share.
+      await frame.locator('#search input, #search').first().click();
+      await page.keyboard.type('multiply');
+      await frame.waitForFunction(
+        () => /% matched/.test(document.getElementById('search-info')?.textContent ?? ''),
+        null,
+        { timeout: 10_000 },
+      );
 
-    // Click the frame: the callers/callees table shows train_step calling it.
-    const before = await frame.evaluate(() => document.body.dataset.flamelensReady);
-    await multiplyFrame.click();
-    await frame.waitForFunction(() => (document.getElementById('sandwich')?.textContent ?? '').includes('train_step'), null, { timeout: 15_000 });
-    // Zooming asks the extension host for the detail under the frame and redraws it full width.
-    await frame.waitForFunction((b) => document.body.dataset.flamelensReady !== b, before, { timeout: 15_000 });
-    await frame.waitForFunction(() => {
-      const g = document.querySelector('#flamegraph g.frame[name="multiply"] rect');
-      const svg = document.querySelector('#flamegraph svg');
-      return g && svg && Number(g.getAttribute('width')) >= Number(svg.getAttribute('width')) - 1;
-    }, null, { timeout: 10_000 });
-    await page.screenshot({ path: path.join(ARTIFACTS, 'flamegraph-zoomed-sandwich.png') });
+      // Click the frame: the callers/callees table shows train_step calling it.
+      const before = await frame.evaluate(() => document.body.dataset.flamelensReady);
+      await multiplyFrame.click();
+      await frame.waitForFunction(
+        () => (document.getElementById('sandwich')?.textContent ?? '').includes('train_step'),
+        null,
+        { timeout: 15_000 },
+      );
+      // Zooming asks the extension host for the detail under the frame and redraws it full width.
+      await frame.waitForFunction((b) => document.body.dataset.flamelensReady !== b, before, { timeout: 15_000 });
+      await frame.waitForFunction(
+        () => {
+          const g = document.querySelector('#flamegraph g.frame[name="multiply"] rect');
+          const svg = document.querySelector('#flamegraph svg');
+          return g && svg && Number(g.getAttribute('width')) >= Number(svg.getAttribute('width')) - 1;
+        },
+        null,
+        { timeout: 10_000 },
+      );
+      await page.screenshot({ path: path.join(ARTIFACTS, 'flamegraph-zoomed-sandwich.png') });
 
-    // The flamelens view in the activity bar lists the run.
-    await page.locator('.activitybar [aria-label^="flamelens"]').first().click();
-    const runRow = page.locator('.monaco-list-row', { hasText: 'matrix_work.py' }).filter({ hasText: 'builtin' }).first();
-    await runRow.waitFor({ timeout: 20_000 });
-    assert.match(await runRow.textContent() ?? '', /builtin · [\d,]+ samples/);
-    await page.screenshot({ path: path.join(ARTIFACTS, 'runs-view.png') });
-  } catch (e) {
-    if (page) await page.screenshot({ path: path.join(ARTIFACTS, 'failure.png') }).catch(() => undefined);
-    throw e;
-  } finally {
-    await browser.close();
-    await server.stop();
-  }
-});
+      // The flamelens view in the activity bar lists the run.
+      await page.locator('.activitybar [aria-label^="flamelens"]').first().click();
+      const runRow = page
+        .locator('.monaco-list-row', { hasText: 'matrix_work.py' })
+        .filter({ hasText: 'builtin' })
+        .first();
+      await runRow.waitFor({ timeout: 20_000 });
+      assert.match((await runRow.textContent()) ?? '', /builtin · [\d,]+ samples/);
+      await page.screenshot({ path: path.join(ARTIFACTS, 'runs-view.png') });
+    } catch (e) {
+      if (page) await page.screenshot({ path: path.join(ARTIFACTS, 'failure.png') }).catch(() => undefined);
+      throw e;
+    } finally {
+      await browser.close();
+      await server.stop();
+    }
+  },
+);

@@ -8,57 +8,93 @@ import * as assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, writeFileSync, copyFileSync, readdirSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { ROOT, startCodeServer, launchBrowser, openWorkbench, runCommand, findWebviewFrame, quickOpen } from '../harness/codeServer.mjs';
+import {
+  ROOT,
+  startCodeServer,
+  launchBrowser,
+  openWorkbench,
+  runCommand,
+  findWebviewFrame,
+  quickOpen,
+} from '../harness/codeServer.mjs';
 
 const ARTIFACTS = path.join(ROOT, 'test', 'e2e', 'artifacts');
 
-test('untrusted workspace: profiles open, nothing starts, workspace settings that name programs are ignored', { timeout: 300_000 }, async () => {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  const ws = mkdtempSync(path.join(tmpdir(), 'flamelens-e2e-untrusted-'));
-  const markers = mkdtempSync(path.join(tmpdir(), 'flamelens-e2e-markers-'));
-  const evil = path.join(ws, 'evil.sh');
-  writeFileSync(evil, `#!/bin/sh\ntouch "${markers}/ran-$$"\necho "$@" > "${markers}/args-$$"\n`);
-  chmodSync(evil, 0o755);
-  mkdirSync(path.join(ws, '.vscode'));
-  writeFileSync(path.join(ws, '.vscode', 'settings.json'), JSON.stringify({
-    'flamelens.python.path': evil, 'flamelens.pyspy.path': evil, 'flamelens.nsys.path': evil, 'flamelens.ncu.path': evil,
-    'flamelens.gpu.nvidiaSmiPath': evil, 'flamelens.nsys.extraArgs': ['--evil'], 'python.defaultInterpreterPath': evil,
-  }, null, 2));
-  writeFileSync(path.join(ws, 'flamelens.bench.json'), JSON.stringify({ benchmarks: [{ name: 'evil', command: [evil] }] }));
-  writeFileSync(path.join(ws, 'train.py'), 'print("hello")\n');
-  copyFileSync(path.join(ROOT, 'test', 'fixtures', 'real', 'profile-diff', 'after.folded'), path.join(ws, 'sample.folded'));
+test(
+  'untrusted workspace: profiles open, nothing starts, workspace settings that name programs are ignored',
+  { timeout: 300_000 },
+  async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const ws = mkdtempSync(path.join(tmpdir(), 'flamelens-e2e-untrusted-'));
+    const markers = mkdtempSync(path.join(tmpdir(), 'flamelens-e2e-markers-'));
+    const evil = path.join(ws, 'evil.sh');
+    writeFileSync(evil, `#!/bin/sh\ntouch "${markers}/ran-$$"\necho "$@" > "${markers}/args-$$"\n`);
+    chmodSync(evil, 0o755);
+    mkdirSync(path.join(ws, '.vscode'));
+    writeFileSync(
+      path.join(ws, '.vscode', 'settings.json'),
+      JSON.stringify(
+        {
+          'flamelens.python.path': evil,
+          'flamelens.pyspy.path': evil,
+          'flamelens.nsys.path': evil,
+          'flamelens.ncu.path': evil,
+          'flamelens.gpu.nvidiaSmiPath': evil,
+          'flamelens.nsys.extraArgs': ['--evil'],
+          'python.defaultInterpreterPath': evil,
+        },
+        null,
+        2,
+      ),
+    );
+    writeFileSync(
+      path.join(ws, 'flamelens.bench.json'),
+      JSON.stringify({ benchmarks: [{ name: 'evil', command: [evil] }] }),
+    );
+    writeFileSync(path.join(ws, 'train.py'), 'print("hello")\n');
+    copyFileSync(
+      path.join(ROOT, 'test', 'fixtures', 'real', 'profile-diff', 'after.folded'),
+      path.join(ws, 'sample.folded'),
+    );
 
-  const server = await startCodeServer({ vsix: [path.join(ROOT, 'flamelens.vsix')], trust: true });
-  const browser = await launchBrowser();
-  let page;
-  try {
-    ({ page } = await openWorkbench(browser, server, ws));
-    await page.locator('.statusbar-item', { hasText: 'Restricted Mode' }).first().waitFor({ timeout: 30_000 });
+    const server = await startCodeServer({ vsix: [path.join(ROOT, 'flamelens.vsix')], trust: true });
+    const browser = await launchBrowser();
+    let page;
+    try {
+      ({ page } = await openWorkbench(browser, server, ws));
+      await page.locator('.statusbar-item', { hasText: 'Restricted Mode' }).first().waitFor({ timeout: 30_000 });
 
-    // A profile opens and is drawn.
-    await quickOpen(page, 'sample.folded');
-    const frame = await findWebviewFrame(page, '#flamegraph svg g', 60_000);
-    assert.ok((await frame.$$('#flamegraph svg g')).length > 3, 'the flame graph is drawn');
+      // A profile opens and is drawn.
+      await quickOpen(page, 'sample.folded');
+      const frame = await findWebviewFrame(page, '#flamegraph svg g', 60_000);
+      assert.ok((await frame.$$('#flamegraph svg g')).length > 3, 'the flame graph is drawn');
 
-    // Nothing starts.
-    await page.locator('.monaco-workbench .part.sidebar').first().click();
-    await quickOpen(page, 'train.py', 'hello');
-    await runCommand(page, 'flamelens: Profile Current Python File');
-    await page.locator('.notification-toast', { hasText: 'untrusted workspace' }).first().waitFor({ timeout: 15_000 });
-    await runCommand(page, 'flamelens: Run Benchmarks');
-    await page.locator('.notification-toast', { hasText: 'trust the workspace first' }).first().waitFor({ timeout: 15_000 });
-    await runCommand(page, 'flamelens: Profile with Nsight Systems');
-    await page.waitForTimeout(1500);
-    await page.screenshot({ path: path.join(ARTIFACTS, 'trust-restricted.png') });
-    // Give the status bar's GPU readout time to have started nvidia-smi, were it going to.
-    await page.waitForTimeout(4000);
-    assert.deepEqual(readdirSync(markers), [], 'no program named by the workspace ran');
-  } catch (e) {
-    if (page) await page.screenshot({ path: path.join(ARTIFACTS, 'trust-failure.png') }).catch(() => undefined);
-    console.log(server.log().slice(-3000));
-    throw e;
-  } finally {
-    await browser.close();
-    await server.stop();
-  }
-});
+      // Nothing starts.
+      await page.locator('.monaco-workbench .part.sidebar').first().click();
+      await quickOpen(page, 'train.py', 'hello');
+      await runCommand(page, 'flamelens: Profile Current Python File');
+      await page
+        .locator('.notification-toast', { hasText: 'untrusted workspace' })
+        .first()
+        .waitFor({ timeout: 15_000 });
+      await runCommand(page, 'flamelens: Run Benchmarks');
+      await page
+        .locator('.notification-toast', { hasText: 'trust the workspace first' })
+        .first()
+        .waitFor({ timeout: 15_000 });
+      await runCommand(page, 'flamelens: Profile with Nsight Systems');
+      await page.waitForTimeout(1500);
+      await page.screenshot({ path: path.join(ARTIFACTS, 'trust-restricted.png') });
+      // Give the status bar's GPU readout time to have started nvidia-smi, were it going to.
+      await page.waitForTimeout(4000);
+      assert.deepEqual(readdirSync(markers), [], 'no program named by the workspace ran');
+    } catch (e) {
+      if (page) await page.screenshot({ path: path.join(ARTIFACTS, 'trust-failure.png') }).catch(() => undefined);
+      console.log(server.log().slice(-3000));
+      throw e;
+    } finally {
+      await browser.close();
+      await server.stop();
+    }
+  },
+);

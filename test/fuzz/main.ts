@@ -6,7 +6,9 @@ import { fuzzTarget, fuzzSqlite } from './run';
 async function main(): Promise<void> {
   const cases = Number(process.argv[2] ?? 3000);
   const seed = Number(process.argv[3] ?? Date.now() % 2 ** 31);
-  console.log(`fuzz: ${cases} cases per parser (the SQLite reader: ${Math.max(50, Math.round(cases / 20))}), seed ${seed}`);
+  console.log(
+    `fuzz: ${cases} cases per parser (the SQLite reader: ${Math.max(50, Math.round(cases / 20))}), seed ${seed}`,
+  );
   let total = 0;
   const t0 = performance.now();
   for (const t of TARGETS) {

@@ -37,9 +37,11 @@ export const TARGETS: FuzzTarget[] = [
   {
     name: 'CPU profiles (collapsed, py-spy raw, speedscope, Austin, built-in sampler)',
     seeds: () => [
-      text(REAL, 'flamelens-builtin-sampler1_py3.11.7_matrix_work.folded'), text(REAL, 'profile-diff', 'after.folded'),
+      text(REAL, 'flamelens-builtin-sampler1_py3.11.7_matrix_work.folded'),
+      text(REAL, 'profile-diff', 'after.folded'),
       text(REAL, 'yuntongf_cs336-a1__pyspy042_macos_4threads.speedscope.json').slice(0, 20000),
-      text(HANDMADE, 'handmade-austin3-headers-fullmetrics.austin'), text(HANDMADE, 'handmade-speedscope-evented.speedscope.json'),
+      text(HANDMADE, 'handmade-austin3-headers-fullmetrics.austin'),
+      text(HANDMADE, 'handmade-speedscope-evented.speedscope.json'),
       text(HANDMADE, 'handmade-pyspy-raw-subprocesses-threads-native.folded'),
     ],
     parse: (t) => parseProfile(t, 'fuzz.profile'),
@@ -47,20 +49,32 @@ export const TARGETS: FuzzTarget[] = [
   },
   {
     name: 'PyTorch profiler traces',
-    seeds: () => [text(REAL, 'torch1.13.1-debian_cpu_legacy_mlp.trace.json').slice(0, 30000), gz(REAL, 'torchtrace_hta__event_sync_trace.json.gz').slice(0, 30000)],
+    seeds: () => [
+      text(REAL, 'torch1.13.1-debian_cpu_legacy_mlp.trace.json').slice(0, 30000),
+      gz(REAL, 'torchtrace_hta__event_sync_trace.json.gz').slice(0, 30000),
+    ],
     parse: (t) => parseTorchTrace(t, 'fuzz.pt.trace.json'),
     boundMs: 2000,
   },
   {
     name: 'nvidia-smi --query-gpu CSV',
-    seeds: () => [text(REAL, 'nvidia_smi', 'exporter_testdata_query.txt'), text(REAL, 'nvidia_smi', 'query_gpu_v100s_miris_gpu_log.csv').slice(0, 8000)],
+    seeds: () => [
+      text(REAL, 'nvidia_smi', 'exporter_testdata_query.txt'),
+      text(REAL, 'nvidia_smi', 'query_gpu_v100s_miris_gpu_log.csv').slice(0, 8000),
+    ],
     parse: (t) => parseNvidiaSmiCsv(t, 'fuzz.csv'),
     boundMs: 1000,
   },
   {
     name: 'nvidia-smi loop lines (noheader, flamelens fields) and --query-compute-apps',
-    seeds: () => ['2025/06/13 00:27:52.195, 0, GPU-1, NVIDIA H100, 97, 40, 1000, 81559, 61, 300.5, 700, 1980, 2619, [N/A], P0\n', '1234, python, 8000\n'],
-    parse: (t) => [parseNvidiaSmiCsv(t, 'fuzz', QUERY_FIELDS), parseComputeApps(t, 'fuzz', ['pid', 'process_name', 'used_gpu_memory'])],
+    seeds: () => [
+      '2025/06/13 00:27:52.195, 0, GPU-1, NVIDIA H100, 97, 40, 1000, 81559, 61, 300.5, 700, 1980, 2619, [N/A], P0\n',
+      '1234, python, 8000\n',
+    ],
+    parse: (t) => [
+      parseNvidiaSmiCsv(t, 'fuzz', QUERY_FIELDS),
+      parseComputeApps(t, 'fuzz', ['pid', 'process_name', 'used_gpu_memory']),
+    ],
     boundMs: 1000,
   },
   {
@@ -71,25 +85,50 @@ export const TARGETS: FuzzTarget[] = [
   },
   {
     name: 'nsys stats CSV',
-    seeds: () => [text(HANDMADE, 'handmade-nsys-stats-usec_cuda_gpu_kern_sum.csv').slice(0, 6000), text(HANDMADE, 'handmade-nsys2021-stats-old-report-names.csv').slice(0, 6000)],
+    seeds: () => [
+      text(HANDMADE, 'handmade-nsys-stats-usec_cuda_gpu_kern_sum.csv').slice(0, 6000),
+      text(HANDMADE, 'handmade-nsys2021-stats-old-report-names.csv').slice(0, 6000),
+    ],
     parse: (t) => parseNsysStatsCsv(t, 'fuzz.csv'),
     boundMs: 1000,
   },
   {
     name: 'Nsight Compute CSV',
-    seeds: () => [text(REAL, 'ncu', 'rtx5070_win_details_saxpy.csv'), text(HANDMADE, 'handmade-ncu-raw-page-two-launches.csv'), text(HANDMADE, 'handmade-ncu-details-with-rules.csv')],
+    seeds: () => [
+      text(REAL, 'ncu', 'rtx5070_win_details_saxpy.csv'),
+      text(HANDMADE, 'handmade-ncu-raw-page-two-launches.csv'),
+      text(HANDMADE, 'handmade-ncu-details-with-rules.csv'),
+    ],
     parse: (t) => parseNcuCsv(t, 'fuzz.csv'),
     boundMs: 1000,
   },
   {
     name: 'pytest-benchmark JSON',
-    seeds: () => [text(REAL, 'pytest-benchmark', 'autosave', 'Linux-CPython-3.11-64bit', '0001_97cee30c8f544511542628492359c6b9215fb032_20261123_133650.json')],
+    seeds: () => [
+      text(
+        REAL,
+        'pytest-benchmark',
+        'autosave',
+        'Linux-CPython-3.11-64bit',
+        '0001_97cee30c8f544511542628492359c6b9215fb032_20261123_133650.json',
+      ),
+    ],
     parse: (t) => parsePytestBenchmark(t, 'fuzz.json'),
     boundMs: 1000,
   },
   {
     name: 'flamelens benchmark results',
-    seeds: () => [JSON.stringify({ kind: 'flamelens-bench', version: 1, id: 'x', createdAt: '2026-01-01T00:00:00Z', source: 'flamelens', environment: { git: { commit: 'abc', dirty: false } }, benchmarks: [{ name: 'a', kind: 'callable', samples: [0.001, 0.002], timing: 'wall' }] })],
+    seeds: () => [
+      JSON.stringify({
+        kind: 'flamelens-bench',
+        version: 1,
+        id: 'x',
+        createdAt: '2026-01-01T00:00:00Z',
+        source: 'flamelens',
+        environment: { git: { commit: 'abc', dirty: false } },
+        benchmarks: [{ name: 'a', kind: 'callable', samples: [0.001, 0.002], timing: 'wall' }],
+      }),
+    ],
     parse: (t) => parseBenchResults(t, 'fuzz.json'),
     boundMs: 1000,
   },
@@ -101,7 +140,9 @@ export const TARGETS: FuzzTarget[] = [
   },
   {
     name: 'Prometheus query answers (cluster view)',
-    seeds: () => ['{"status":"success","data":{"resultType":"vector","result":[{"metric":{"Hostname":"n1","gpu":"0","modelName":"NVIDIA L4"},"value":[1700000000,"73"]}]}}'],
+    seeds: () => [
+      '{"status":"success","data":{"resultType":"vector","result":[{"metric":{"Hostname":"n1","gpu":"0","modelName":"NVIDIA L4"},"value":[1700000000,"73"]}]}}',
+    ],
     parse: (t) => queryClusterGpus('http://127.0.0.1:9', async () => ({ ok: true, status: 200, text: async () => t })),
     boundMs: 1000,
   },

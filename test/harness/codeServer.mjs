@@ -29,7 +29,9 @@ function run(cmd, args, opts = {}) {
     p.stdout.on('data', (d) => (out += d));
     p.stderr.on('data', (d) => (out += d));
     p.on('error', reject);
-    p.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${out}`))));
+    p.on('close', (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${out}`)),
+    );
   });
 }
 
@@ -48,22 +50,35 @@ export async function startCodeServer({ vsix = [], extensionDirs = [], settings 
   const extDir = path.join(base, 'extensions');
   mkdirSync(path.join(userData, 'User'), { recursive: true });
   mkdirSync(extDir, { recursive: true });
-  writeFileSync(path.join(userData, 'User', 'settings.json'), JSON.stringify({
-    'workbench.startupEditor': 'none',
-    'workbench.tips.enabled': false,
-    'workbench.enableExperiments': false,
-    'telemetry.telemetryLevel': 'off',
-    'update.mode': 'none',
-    'extensions.autoCheckUpdates': false,
-    'extensions.autoUpdate': false,
-    'extensions.ignoreRecommendations': true,
-    'security.workspace.trust.enabled': trust,
-    ...(trust ? { 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.untrustedFiles': 'open', 'security.workspace.trust.banner': 'never' } : {}),
-    'window.restoreWindows': 'none',
-    'chat.commandCenter.enabled': false,
-    'workbench.secondarySideBar.defaultVisibility': 'hidden',
-    ...settings,
-  }, null, 2));
+  writeFileSync(
+    path.join(userData, 'User', 'settings.json'),
+    JSON.stringify(
+      {
+        'workbench.startupEditor': 'none',
+        'workbench.tips.enabled': false,
+        'workbench.enableExperiments': false,
+        'telemetry.telemetryLevel': 'off',
+        'update.mode': 'none',
+        'extensions.autoCheckUpdates': false,
+        'extensions.autoUpdate': false,
+        'extensions.ignoreRecommendations': true,
+        'security.workspace.trust.enabled': trust,
+        ...(trust
+          ? {
+              'security.workspace.trust.startupPrompt': 'never',
+              'security.workspace.trust.untrustedFiles': 'open',
+              'security.workspace.trust.banner': 'never',
+            }
+          : {}),
+        'window.restoreWindows': 'none',
+        'chat.commandCenter.enabled': false,
+        'workbench.secondarySideBar.defaultVisibility': 'hidden',
+        ...settings,
+      },
+      null,
+      2,
+    ),
+  );
   // Machine-scoped settings (program paths) live in the remote machine's settings in code-server,
   // as they do over Remote-SSH: the caller's settings go there too.
   mkdirSync(path.join(userData, 'Machine'), { recursive: true });
@@ -75,12 +90,26 @@ export async function startCodeServer({ vsix = [], extensionDirs = [], settings 
     cpSync(d, path.join(extDir, path.basename(d)), { recursive: true });
   }
   const port = await freePort();
-  const proc = spawn(process.execPath, [entry, ...common, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`,
-    '--disable-telemetry', '--disable-update-check', ...(trust ? [] : ['--disable-workspace-trust']), '--disable-getting-started-override'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...env },
-    detached: true,
-  });
+  const proc = spawn(
+    process.execPath,
+    [
+      entry,
+      ...common,
+      '--auth',
+      'none',
+      '--bind-addr',
+      `127.0.0.1:${port}`,
+      '--disable-telemetry',
+      '--disable-update-check',
+      ...(trust ? [] : ['--disable-workspace-trust']),
+      '--disable-getting-started-override',
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...env },
+      detached: true,
+    },
+  );
   let log = '';
   proc.stdout.on('data', (d) => (log += d));
   proc.stderr.on('data', (d) => (log += d));
@@ -124,7 +153,14 @@ export async function launchBrowser() {
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-dev-shm-usage'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+      '--disable-dev-shm-usage',
+    ],
   });
 }
 
@@ -141,7 +177,11 @@ export async function openWorkbench(browser, server, folder) {
 export async function waitForWorkbench(page) {
   await page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
   await page.waitForSelector('.statusbar', { timeout: 60_000 });
-  await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 60_000 }).catch(() => undefined); // an empty folder lists nothing
+  await page
+    .locator('.explorer-folders-view .monaco-list-row')
+    .first()
+    .waitFor({ timeout: 60_000 })
+    .catch(() => undefined); // an empty folder lists nothing
   await page.waitForTimeout(1500);
 }
 
@@ -155,8 +195,15 @@ export async function quickOpen(page, fileName, expectText) {
   try {
     await page.locator('.monaco-editor .view-lines', { hasText: expectText }).waitFor({ timeout: 30_000 });
   } catch (e) {
-    const tab = await page.locator('.tabs-container .tab.active').first().innerText({ timeout: 1000 }).catch(() => '(none)');
-    throw new Error(`Quick Open ${fileName}: no editor shows ${JSON.stringify(expectText)} within 30 s; the active tab is ${JSON.stringify(tab)}`, { cause: e });
+    const tab = await page
+      .locator('.tabs-container .tab.active')
+      .first()
+      .innerText({ timeout: 1000 })
+      .catch(() => '(none)');
+    throw new Error(
+      `Quick Open ${fileName}: no editor shows ${JSON.stringify(expectText)} within 30 s; the active tab is ${JSON.stringify(tab)}`,
+      { cause: e },
+    );
   }
 }
 
@@ -177,7 +224,10 @@ async function pickInQuickInput(page, key, query, row) {
   const input = page.locator('.quick-input-widget input');
   await input.waitFor({ state: 'visible', timeout: 15_000 });
   await input.fill(query);
-  await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: row }).first().waitFor({ state: 'visible', timeout: 15_000 });
+  await page
+    .locator('.quick-input-list .monaco-list-row.focused', { hasText: row })
+    .first()
+    .waitFor({ state: 'visible', timeout: 15_000 });
   await page.waitForTimeout(200);
   await input.press('Enter');
 }
@@ -200,14 +250,16 @@ export async function findWebviewFrame(page, selector, timeoutMs = 30_000) {
 
 /** Per canvas of a webview frame, how many pixels are not blank (0 for an undrawn canvas). */
 export async function drawnPixels(frame) {
-  return frame.$$eval('canvas', (cs) => cs.map((c) => {
-    const ctx = c.getContext('2d');
-    if (!ctx || c.width === 0) return 0;
-    const d = ctx.getImageData(0, 0, c.width, c.height).data;
-    let n = 0;
-    for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
-    return n;
-  }));
+  return frame.$$eval('canvas', (cs) =>
+    cs.map((c) => {
+      const ctx = c.getContext('2d');
+      if (!ctx || c.width === 0) return 0;
+      const d = ctx.getImageData(0, 0, c.width, c.height).data;
+      let n = 0;
+      for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
+      return n;
+    }),
+  );
 }
 
 /**
@@ -228,7 +280,11 @@ export async function pickFile(page, file) {
   const input = page.locator('.quick-input-widget input');
   await input.waitFor({ state: 'visible', timeout: 15_000 });
   // The dialog first fills in its folder; typing before that is overwritten.
-  await page.waitForFunction(() => (document.querySelector('.quick-input-widget input')?.value ?? '').startsWith('/'), undefined, { timeout: 15_000 });
+  await page.waitForFunction(
+    () => (document.querySelector('.quick-input-widget input')?.value ?? '').startsWith('/'),
+    undefined,
+    { timeout: 15_000 },
+  );
   await page.waitForTimeout(300);
   for (let i = 0; i < 5 && (await input.inputValue()) !== file; i++) {
     await input.fill(file);

@@ -27,11 +27,29 @@ export async function startPrometheus(jobs) {
   if (!binary) throw new Error('Prometheus is not installed (Debian package prometheus; npm test installs it)');
   const dir = mkdtempSync(path.join(tmpdir(), 'fl-prom-'));
   const port = await freePort();
-  writeFileSync(path.join(dir, 'prometheus.yml'), [
-    'global:', '  scrape_interval: 1s', '  evaluation_interval: 1s', 'scrape_configs:',
-    ...Object.entries(jobs).flatMap(([name, targets]) => [`  - job_name: ${name}`, `    static_configs: [{ targets: [${targets.map((t) => `"${t}"`).join(', ')}] }]`]), '',
-  ].join('\n'));
-  const child = spawn(binary, [`--config.file=${path.join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  writeFileSync(
+    path.join(dir, 'prometheus.yml'),
+    [
+      'global:',
+      '  scrape_interval: 1s',
+      '  evaluation_interval: 1s',
+      'scrape_configs:',
+      ...Object.entries(jobs).flatMap(([name, targets]) => [
+        `  - job_name: ${name}`,
+        `    static_configs: [{ targets: [${targets.map((t) => `"${t}"`).join(', ')}] }]`,
+      ]),
+      '',
+    ].join('\n'),
+  );
+  const child = spawn(
+    binary,
+    [
+      `--config.file=${path.join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${path.join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   let log = '';
   child.stderr.on('data', (d) => (log = (log + d.toString()).slice(-4000)));
   return {
@@ -52,7 +70,9 @@ export async function startPrometheus(jobs) {
 /** Serves a recorded exposition (e.g. a dcgm-exporter answer) on 127.0.0.1 as a scrape target. */
 export async function serveExposition(file) {
   const text = readFileSync(file, 'utf8');
-  const server = http.createServer((_q, res) => res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(text));
+  const server = http.createServer((_q, res) =>
+    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(text),
+  );
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
   return { target: `127.0.0.1:${server.address().port}`, close: () => server.close() };
 }

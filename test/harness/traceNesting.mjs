@@ -5,7 +5,9 @@
 import { readFileSync } from 'node:fs';
 
 export function directChildCounts(traceFile) {
-  const events = JSON.parse(readFileSync(traceFile, 'utf8')).filter((e) => e.ph === 'X').sort((a, b) => a.ts - b.ts || b.dur - a.dur);
+  const events = JSON.parse(readFileSync(traceFile, 'utf8'))
+    .filter((e) => e.ph === 'X')
+    .sort((a, b) => a.ts - b.ts || b.dur - a.dur);
   const counts = new Map();
   const open = new Map();
   for (const e of events) {

@@ -25,23 +25,56 @@ test('integration suites pass in the VS Code extension host', { timeout: 600_000
   });
   // VS Code only loads extensions it installed itself, so the runner goes in as a VSIX too.
   const runnerVsix = path.join(tmpdir(), `flamelens-test-runner-${process.pid}.vsix`);
-  execFileSync(process.execPath, [path.join(ROOT, 'node_modules', '@vscode', 'vsce', 'vsce'), 'package', '--skip-license', '--allow-missing-repository', '--no-dependencies', '-o', runnerVsix], {
-    cwd: path.join(ROOT, 'test', 'integration', 'runner-extension'),
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  execFileSync(
+    process.execPath,
+    [
+      path.join(ROOT, 'node_modules', '@vscode', 'vsce', 'vsce'),
+      'package',
+      '--skip-license',
+      '--allow-missing-repository',
+      '--no-dependencies',
+      '-o',
+      runnerVsix,
+    ],
+    {
+      cwd: path.join(ROOT, 'test', 'integration', 'runner-extension'),
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
   const ws = mkdtempSync(path.join(tmpdir(), 'flamelens-int-ws-'));
   cpSync(path.join(ROOT, 'examples', 'matrix_work.py'), path.join(ws, 'matrix_work.py'));
-  cpSync(path.join(ROOT, 'test', 'fixtures', 'real', 'flamelens-builtin-sampler1_py3.11.7_matrix_work.folded'), path.join(ws, 'recorded-elsewhere.folded'));
+  cpSync(
+    path.join(ROOT, 'test', 'fixtures', 'real', 'flamelens-builtin-sampler1_py3.11.7_matrix_work.folded'),
+    path.join(ws, 'recorded-elsewhere.folded'),
+  );
   cpSync(path.join(ROOT, 'examples', 'torch_train.py'), path.join(ws, 'torch_train.py'));
-  cpSync(path.join(ROOT, 'test', 'fixtures', 'real', 'torchtrace_hta__event_sync_trace.json.gz'), path.join(ws, 'rank0.json.gz'));
+  cpSync(
+    path.join(ROOT, 'test', 'fixtures', 'real', 'torchtrace_hta__event_sync_trace.json.gz'),
+    path.join(ws, 'rank0.json.gz'),
+  );
   // A stand-in for the source file the H100 trace's Python frames point at (def on line 28).
   const adapters = path.join(ws, 'moca', 'library', 'model_hub', 'huggingface', 'model', 'adapters');
   mkdirSync(adapters, { recursive: true });
-  writeFileSync(path.join(adapters, 'text_base_model.py'), `${'# padding to put the def where the trace says\n'.repeat(27)}def run_on_input(model, inputs):\n    return model(**inputs)\n`);
-  cpSync(path.join(ROOT, 'test', 'fixtures', 'real', 'torchtrace_tracelens_h100__gaunernst_bert-small-uncased__1016001.json.gz'), path.join(ws, 'h100.pt.trace.json.gz'));
+  writeFileSync(
+    path.join(adapters, 'text_base_model.py'),
+    `${'# padding to put the def where the trace says\n'.repeat(27)}def run_on_input(model, inputs):\n    return model(**inputs)\n`,
+  );
+  cpSync(
+    path.join(
+      ROOT,
+      'test',
+      'fixtures',
+      'real',
+      'torchtrace_tracelens_h100__gaunernst_bert-small-uncased__1016001.json.gz',
+    ),
+    path.join(ws, 'h100.pt.trace.json.gz'),
+  );
   const resultPath = path.join(ws, '..', `${path.basename(ws)}-result.json`);
   // A program whose memory grows ~16 MiB/s for the run memory watch (a real leak, not a replay).
-  writeFileSync(path.join(ws, 'leak.py'), 'import sys, time\nkeep = []\nfor _ in range(int(sys.argv[1])):\n    keep.append(b"x" * (4 << 20))\n    time.sleep(0.25)\n');
+  writeFileSync(
+    path.join(ws, 'leak.py'),
+    'import sys, time\nkeep = []\nfor _ in range(int(sys.argv[1])):\n    keep.append(b"x" * (4 << 20))\n    time.sleep(0.25)\n',
+  );
   // Where the GPU suite tells the stand-in nvidia-smi to hang, fail or list one more process.
   const smiControl = mkdtempSync(path.join(tmpdir(), 'flamelens-smi-control-'));
 
@@ -50,7 +83,15 @@ test('integration suites pass in the VS Code extension host', { timeout: 600_000
     // The stand-in nvidia-smi (replaying real captures) as the user's nvidia-smi: the extension
     // host's PATH comes from a login shell, and py-spy's stand-in must stay off it.
     settings: { 'flamelens.gpu.nvidiaSmiPath': path.join(ROOT, 'test', 'fixtures', 'bin', 'nvidia-smi') },
-    env: { FLAMELENS_INTEGRATION_SUITE: suite, FLAMELENS_INTEGRATION_RESULT: resultPath, NODE_PATH: path.join(ROOT, 'node_modules'), FLAMELENS_STANDIN_PYSPY: path.join(ROOT, 'test', 'fixtures', 'bin', 'py-spy'), FLAMELENS_STANDIN_BIN: path.join(ROOT, 'test', 'fixtures', 'bin'), FLAMELENS_FIXTURES: path.join(ROOT, 'test', 'fixtures'), FLAMELENS_FAKE_SMI_CONTROL: smiControl },
+    env: {
+      FLAMELENS_INTEGRATION_SUITE: suite,
+      FLAMELENS_INTEGRATION_RESULT: resultPath,
+      NODE_PATH: path.join(ROOT, 'node_modules'),
+      FLAMELENS_STANDIN_PYSPY: path.join(ROOT, 'test', 'fixtures', 'bin', 'py-spy'),
+      FLAMELENS_STANDIN_BIN: path.join(ROOT, 'test', 'fixtures', 'bin'),
+      FLAMELENS_FIXTURES: path.join(ROOT, 'test', 'fixtures'),
+      FLAMELENS_FAKE_SMI_CONTROL: smiControl,
+    },
   });
   const browser = await launchBrowser();
   try {

@@ -14,17 +14,29 @@ const versions = process.argv.slice(2).length ? process.argv.slice(2) : ['1.90.0
 const suite = path.join(ROOT, 'out', 'integration', 'suite.js');
 await esbuild.build({
   entryPoints: [path.join(ROOT, 'test', 'integration', 'suite', 'index.ts')],
-  outfile: suite, bundle: true, platform: 'node', format: 'cjs', target: 'node18', external: ['vscode', 'mocha'], logLevel: 'warning',
+  outfile: suite,
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node18',
+  external: ['vscode', 'mocha'],
+  logLevel: 'warning',
 });
 for (const version of versions) {
   const ws = mkdtempSync(path.join(tmpdir(), 'flamelens-te-ws-'));
   cpSync(path.join(ROOT, 'examples', 'matrix_work.py'), path.join(ws, 'matrix_work.py'));
-  cpSync(path.join(ROOT, 'test', 'fixtures', 'real', 'flamelens-builtin-sampler1_py3.11.7_matrix_work.folded'), path.join(ws, 'recorded-elsewhere.folded'));
+  cpSync(
+    path.join(ROOT, 'test', 'fixtures', 'real', 'flamelens-builtin-sampler1_py3.11.7_matrix_work.folded'),
+    path.join(ws, 'recorded-elsewhere.folded'),
+  );
   await runTests({
     version,
     extensionDevelopmentPath: ROOT,
     extensionTestsPath: suite,
     launchArgs: [ws, '--disable-extensions', '--disable-workspace-trust'],
-    extensionTestsEnv: { FLAMELENS_STANDIN_PYSPY: path.join(ROOT, 'test', 'fixtures', 'bin', 'py-spy'), NODE_PATH: path.join(ROOT, 'node_modules') },
+    extensionTestsEnv: {
+      FLAMELENS_STANDIN_PYSPY: path.join(ROOT, 'test', 'fixtures', 'bin', 'py-spy'),
+      NODE_PATH: path.join(ROOT, 'node_modules'),
+    },
   });
 }

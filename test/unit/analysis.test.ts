@@ -34,7 +34,11 @@ test('a recursive function counts once per sample in its total', () => {
   const l6 = hot.lines.find((l) => l.file === 'a.py' && l.line === 6)!;
   assert.equal(l6.total, 10);
   assert.equal(l6.self, 10);
-  assert.deepEqual(hot.functions.map((f) => f.name), ['main', 'fib', 'helper'], 'sorted by total');
+  assert.deepEqual(
+    hot.functions.map((f) => f.name),
+    ['main', 'fib', 'helper'],
+    'sorted by total',
+  );
 });
 
 test('functions aggregate across threads and call sites', () => {
@@ -68,13 +72,16 @@ test('call tree totals match the profile, children sorted heaviest first', () =>
   assert.equal(selfSum, totalWeight(p));
   const bottomUp = buildCallTree(p, { reverse: true });
   assert.equal(bottomUp.total[0], totalWeight(p));
-  const rootsBottomUp = Array.from(bottomUp.childIds.subarray(bottomUp.childStart[0], bottomUp.childStart[1])).map((c) => p.frames[bottomUp.frame[c]].name);
+  const rootsBottomUp = Array.from(bottomUp.childIds.subarray(bottomUp.childStart[0], bottomUp.childStart[1])).map(
+    (c) => p.frames[bottomUp.frame[c]].name,
+  );
   assert.equal(rootsBottomUp[0], 'multiply', 'the hottest leaf is the first root bottom-up');
 });
 
 function synthetic(stacks: number, depth: number, fanout: number): Profile {
   const frames = [];
-  for (let i = 0; i < fanout * depth; i++) frames.push({ name: `f${i}`, file: 'gen.py', line: i + 1, kind: 'python' as const });
+  for (let i = 0; i < fanout * depth; i++)
+    frames.push({ name: `f${i}`, file: 'gen.py', line: i + 1, kind: 'python' as const });
   const st: number[][] = [];
   const w: number[] = [];
   const rnd = mulberry32(7);
@@ -85,7 +92,13 @@ function synthetic(stacks: number, depth: number, fanout: number): Profile {
     st.push(stack);
     w.push(1 + Math.floor(rnd() * 40));
   }
-  return { format: 'collapsed', unit: 'samples', frames, threads: [{ id: 't', name: 't', stacks: st, weights: w }], meta: {} };
+  return {
+    format: 'collapsed',
+    unit: 'samples',
+    frames,
+    threads: [{ id: 't', name: 't', stacks: st, weights: w }],
+    meta: {},
+  };
 }
 
 function walk(root: FlameNode, f: (n: FlameNode, depth: number) => void): void {
@@ -126,7 +139,9 @@ test('zooming focuses a node: its ancestors become context as wide as it', () =>
   const tree = buildCallTree(p);
   // Find the node main;fib
   const main = tree.childIds[tree.childStart[0]];
-  const fib = Array.from(tree.childIds.subarray(tree.childStart[main], tree.childStart[main + 1])).find((c) => p.frames[tree.frame[c]].name === 'fib')!;
+  const fib = Array.from(tree.childIds.subarray(tree.childStart[main], tree.childStart[main + 1])).find(
+    (c) => p.frames[tree.frame[c]].name === 'fib',
+  )!;
   const view = buildFlameView(p, tree, fib);
   assert.equal(view.focus, fib);
   assert.equal(view.root.ancestor, true);
@@ -165,10 +180,16 @@ test('sandwich: callers and callees of a function, each sample once', () => {
   const s = buildSandwich(p, 'fib', 'a.py');
   assert.equal(s.total, 15);
   assert.equal(s.self, 15);
-  assert.deepEqual(s.callers.map((c) => [c.name, c.weight]), [['main', 15]]);
+  assert.deepEqual(
+    s.callers.map((c) => [c.name, c.weight]),
+    [['main', 15]],
+  );
   assert.deepEqual(s.callees, []);
   const m = buildSandwich(p, 'main', 'a.py');
-  assert.deepEqual(m.callees.map((c) => [c.name, c.weight]).sort(), [['fib', 15], ['helper', 5]]);
+  assert.deepEqual(m.callees.map((c) => [c.name, c.weight]).sort(), [
+    ['fib', 15],
+    ['helper', 5],
+  ]);
 });
 
 test('search: exact matched share, each sample once, case-insensitive on names and files', () => {
@@ -186,7 +207,10 @@ test('exports round-trip: collapsed and speedscope give the same hot paths', () 
   const viaSpeedscope = analyzeHotPaths(parseProfile(toSpeedscope(p), 'x.speedscope.json'));
   for (const after of [viaCollapsed, viaSpeedscope]) {
     assert.equal(after.total, before.total);
-    assert.deepEqual(after.functions.slice(0, 10).map((f) => [f.name, f.total, f.self]), before.functions.slice(0, 10).map((f) => [f.name, f.total, f.self]));
+    assert.deepEqual(
+      after.functions.slice(0, 10).map((f) => [f.name, f.total, f.self]),
+      before.functions.slice(0, 10).map((f) => [f.name, f.total, f.self]),
+    );
   }
   assert.equal(parseProfile(toCollapsedStacks(p, { threadFrames: true }), 'x').threads.length, 4);
 });
@@ -200,6 +224,9 @@ test('ProfileSession answers views per thread selection and bottom-up', () => {
   assert.equal(one.total, 2);
   const bu = s.view({ focus: 0, threads: [], reverse: true });
   assert.equal(bu.total, 10181);
-  assert.notDeepEqual(bu.root.children?.map((c) => c.name), all.root.children?.map((c) => c.name));
+  assert.notDeepEqual(
+    bu.root.children?.map((c) => c.name),
+    all.root.children?.map((c) => c.name),
+  );
   assert.equal(s.hotFunctions({ threads: [], top: 3 }).functions.length, 3);
 });

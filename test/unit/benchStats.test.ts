@@ -14,7 +14,17 @@ const SLOWER_FILE = path.join(PB, 'pytest_benchmark_3.2.2_save_data_slower.json'
 const AUTOSAVE = path.join(PB, 'autosave', 'Linux-CPython-3.11-64bit');
 interface Reference {
   scipy: string;
-  benchmarks: { name: string; u: number; p: number; pAsymptotic: number; baselineMedian: number; currentMedian: number; currentPercentiles: Record<string, number>; currentStd: number; ratioCi95: [number, number] }[];
+  benchmarks: {
+    name: string;
+    u: number;
+    p: number;
+    pAsymptotic: number;
+    baselineMedian: number;
+    currentMedian: number;
+    currentPercentiles: Record<string, number>;
+    currentStd: number;
+    ratioCi95: [number, number];
+  }[];
   small: { a: number[]; b: number[]; u: number; p: number };
   overlapping: { a: number[]; b: number[]; u: number; p: number };
 }
@@ -27,14 +37,32 @@ function close(actual: number, expected: number, rel: number, what: string) {
 test('pytest-benchmark JSON (real, 3.2.2 --benchmark-save-data): every round as a sample, test ids mapped to test functions, environment from machine_info/commit_info', () => {
   const set = parsePytestBenchmark(read(SLOWER_FILE), SLOWER_FILE);
   assert.equal(set.source, 'pytest-benchmark');
-  assert.deepEqual(set.benchmarks.map((b) => b.name), ['tests/test_tokenize.py::test_tokenize', 'tests/test_tokenize.py::test_sort[100]', 'tests/test_tokenize.py::test_sort[1000]', 'tests/test_tokenize.py::TestJoin::test_join']);
-  const raw = JSON.parse(read(SLOWER_FILE)) as { benchmarks: { stats: { data: number[]; rounds: number; median: number } }[] };
+  assert.deepEqual(
+    set.benchmarks.map((b) => b.name),
+    [
+      'tests/test_tokenize.py::test_tokenize',
+      'tests/test_tokenize.py::test_sort[100]',
+      'tests/test_tokenize.py::test_sort[1000]',
+      'tests/test_tokenize.py::TestJoin::test_join',
+    ],
+  );
+  const raw = JSON.parse(read(SLOWER_FILE)) as {
+    benchmarks: { stats: { data: number[]; rounds: number; median: number } }[];
+  };
   set.benchmarks.forEach((b, i) => {
     assert.equal(b.samples.length, raw.benchmarks[i].stats.rounds);
     assert.equal(b.summary?.median, raw.benchmarks[i].stats.median);
   });
-  assert.deepEqual(set.benchmarks[1].location, { file: 'tests/test_tokenize.py', function: 'test_sort', className: undefined });
-  assert.deepEqual(set.benchmarks[3].location, { file: 'tests/test_tokenize.py', function: 'test_join', className: 'TestJoin' });
+  assert.deepEqual(set.benchmarks[1].location, {
+    file: 'tests/test_tokenize.py',
+    function: 'test_sort',
+    className: undefined,
+  });
+  assert.deepEqual(set.benchmarks[3].location, {
+    file: 'tests/test_tokenize.py',
+    function: 'test_join',
+    className: 'TestJoin',
+  });
   assert.deepEqual(set.benchmarks[1].params, { size: 100 });
   assert.equal(set.environment.python?.version, '3.11.2');
   assert.equal(set.environment.cpu?.model, 'AMD EPYC');
@@ -98,7 +126,10 @@ test('bootstrap CI of the ratio of medians agrees with scipy.stats.bootstrap wit
 });
 
 test('real pytest-benchmark comparison: the slower tokenizer is a regression with the sentence and CodeLens text; --benchmark-save-data runs use the samples', () => {
-  const c = compareResultSets(parsePytestBenchmark(read(BASE_FILE), BASE_FILE), parsePytestBenchmark(read(SLOWER_FILE), SLOWER_FILE));
+  const c = compareResultSets(
+    parsePytestBenchmark(read(BASE_FILE), BASE_FILE),
+    parsePytestBenchmark(read(SLOWER_FILE), SLOWER_FILE),
+  );
   const tok = c.benchmarks.find((b) => b.name.endsWith('::test_tokenize'))!;
   assert.equal(tok.method, 'mann-whitney');
   assert.equal(tok.verdict, 'regression');
@@ -110,7 +141,10 @@ test('real pytest-benchmark comparison: the slower tokenizer is a regression wit
 });
 
 test('real pytest-benchmark autosaves (no samples): compared from their summaries, marked as such', () => {
-  const files = ['0001_97cee30c8f544511542628492359c6b9215fb032_20261123_133650.json', '0002_ad5ec9b9e520b2855ff5ff638daa63b6d9b65db3_20261123_133652.json'].map((f) => path.join(AUTOSAVE, f));
+  const files = [
+    '0001_97cee30c8f544511542628492359c6b9215fb032_20261123_133650.json',
+    '0002_ad5ec9b9e520b2855ff5ff638daa63b6d9b65db3_20261123_133652.json',
+  ].map((f) => path.join(AUTOSAVE, f));
   const [a, b] = files.map((f) => parsePytestBenchmark(read(f), f));
   assert.ok(a.benchmarks.every((x) => x.samples.length === 0 && (x.summary?.n ?? 0) >= 30));
   const c = compareResultSets(a, b);
@@ -135,7 +169,10 @@ test('the decision rule: noise reports "no difference detected" with the detecta
   assert.equal(noisy.verdict, 'no-change');
   assert.equal(noisy.significant, false);
   assert.ok(noisy.minDetectable > 0.2, `${noisy.minDetectable}`);
-  assert.match(noisy.summary, /^no difference detected \(p=.*\); with this noise only changes beyond ±\d+\.\d% would be detected$/);
+  assert.match(
+    noisy.summary,
+    /^no difference detected \(p=.*\); with this noise only changes beyond ±\d+\.\d% would be detected$/,
+  );
   assert.match(lensText(noisy, 'main'), /^no significant change vs main/);
 
   const precise = compareRuns(synthetic('y', 1, 200, 0.005, 3), synthetic('y', 1.02, 200, 0.005, 4));
@@ -143,7 +180,10 @@ test('the decision rule: noise reports "no difference detected" with the detecta
   assert.ok(precise.ciHigh < 1.05);
   assert.equal(precise.verdict, 'no-change');
   assert.match(precise.summary, /within the 5% threshold/);
-  assert.equal(compareRuns(synthetic('y', 1, 200, 0.005, 3), synthetic('y', 1.02, 200, 0.005, 4), { threshold: 0.01 }).verdict, 'regression');
+  assert.equal(
+    compareRuns(synthetic('y', 1, 200, 0.005, 3), synthetic('y', 1.02, 200, 0.005, 4), { threshold: 0.01 }).verdict,
+    'regression',
+  );
 
   const faster = compareRuns(synthetic('z', 1, 30, 0.03, 5), synthetic('z', 0.9, 30, 0.03, 6));
   assert.equal(faster.verdict, 'improvement');
@@ -154,23 +194,40 @@ test('the decision rule: noise reports "no difference detected" with the detecta
 test('a comparison says when the GPU ran at other clocks or temperatures (throttling), not only that the time changed', () => {
   const base = synthetic('g', 1, 30, 0.02, 11);
   const cur = synthetic('g', 1.3, 30, 0.02, 12);
-  base.gpu = [{ index: 0, readings: 10, smClockMHz: { min: 1950, median: 1980, max: 1980 }, temperatureC: { min: 50, max: 66 } }];
-  cur.gpu = [{ index: 0, readings: 10, smClockMHz: { min: 1200, median: 1410, max: 1980 }, temperatureC: { min: 60, max: 88 } }];
+  base.gpu = [
+    { index: 0, readings: 10, smClockMHz: { min: 1950, median: 1980, max: 1980 }, temperatureC: { min: 50, max: 66 } },
+  ];
+  cur.gpu = [
+    { index: 0, readings: 10, smClockMHz: { min: 1200, median: 1410, max: 1980 }, temperatureC: { min: 60, max: 88 } },
+  ];
   const c = compareRuns(base, cur);
   assert.equal(c.verdict, 'regression');
   assert.equal(c.conditions, 'GPU 0 SM clock 1980 → 1410 MHz (median), temperature up to 66 → 88 °C');
   assert.match(c.summary, /; GPU 0 SM clock 1980 → 1410 MHz/);
-  cur.gpu = [{ index: 0, readings: 10, smClockMHz: { min: 1950, median: 1965, max: 1980 }, temperatureC: { min: 50, max: 70 } }];
+  cur.gpu = [
+    { index: 0, readings: 10, smClockMHz: { min: 1950, median: 1965, max: 1980 }, temperatureC: { min: 50, max: 70 } },
+  ];
   assert.equal(compareRuns(base, cur).conditions, undefined, 'the same conditions: nothing to say');
 });
 
 test('change points: a step in the history is found where it happened; a flat noisy series has none', () => {
-  const flat = Array.from({ length: 12 }, (_, i) => ({ median: 1 + 0.01 * Math.sin(i * 1.7), ciLow: 0.98, ciHigh: 1.02 }));
+  const flat = Array.from({ length: 12 }, (_, i) => ({
+    median: 1 + 0.01 * Math.sin(i * 1.7),
+    ciLow: 0.98,
+    ciHigh: 1.02,
+  }));
   assert.deepEqual(detectChangePoints(flat), []);
-  const step = flat.map((p, i) => (i >= 7 ? { median: p.median * 1.2, ciLow: p.ciLow * 1.2, ciHigh: p.ciHigh * 1.2 } : p));
+  const step = flat.map((p, i) =>
+    i >= 7 ? { median: p.median * 1.2, ciLow: p.ciLow * 1.2, ciHigh: p.ciHigh * 1.2 } : p,
+  );
   assert.deepEqual(detectChangePoints(step), [7]);
   const sets: BenchmarkResultSet[] = step.map((p, i) => ({
-    kind: 'flamelens-bench', version: 1, id: `r${i}`, createdAt: new Date(Date.UTC(2026, 0, 1 + i)).toISOString(), source: 'flamelens', environment: { git: { commit: `c${i}`, dirty: false } },
+    kind: 'flamelens-bench',
+    version: 1,
+    id: `r${i}`,
+    createdAt: new Date(Date.UTC(2026, 0, 1 + i)).toISOString(),
+    source: 'flamelens',
+    environment: { git: { commit: `c${i}`, dirty: false } },
     benchmarks: [synthetic('b', p.median, 30, 0.01, 100 + i)],
   }));
   const [h] = buildHistories(sets.reverse());

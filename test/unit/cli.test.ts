@@ -15,7 +15,13 @@ before(() => {
 });
 
 function cli(args: string[], cwd = ROOT, env: NodeJS.ProcessEnv = process.env) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', env, timeout: 120_000, maxBuffer: 256 * 1024 * 1024 });
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    cwd,
+    encoding: 'utf8',
+    env,
+    timeout: 120_000,
+    maxBuffer: 256 * 1024 * 1024,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -28,10 +34,15 @@ test('analyze --json prints the documented shape for a real py-spy profile', () 
   assert.equal(out.samples, 10181);
   assert.equal(out.threads.length, 4);
   assert.equal(out.functions.length, 5);
-  for (const f of out.functions) assert.deepEqual(Object.keys(f), ['name', 'file', 'line', 'self', 'total', 'selfPct', 'totalPct']);
+  for (const f of out.functions)
+    assert.deepEqual(Object.keys(f), ['name', 'file', 'line', 'self', 'total', 'selfPct', 'totalPct']);
   for (const l of out.lines) assert.deepEqual(Object.keys(l), ['file', 'line', 'self', 'total']);
   const totals = out.functions.map((f: { total: number }) => f.total);
-  assert.deepEqual(totals, [...totals].sort((a, b) => b - a), 'sorted by total');
+  assert.deepEqual(
+    totals,
+    [...totals].sort((a, b) => b - a),
+    'sorted by total',
+  );
 });
 
 test('errors: one clear line on stderr and a non-zero exit', () => {
@@ -49,14 +60,21 @@ test('errors: one clear line on stderr and a non-zero exit', () => {
   const help = cli(['--help']);
   assert.equal(help.code, 0);
   assert.match(help.stdout, /Exit status: 0 on success; 1 when a file is missing/);
-  const noPy = cli(['record', '--sampler', 'py-spy', '--', 'python3', path.join(EXAMPLES, 'matrix_work.py')], mkdtempSync(path.join(tmpdir(), 'fl-cli-')), { ...process.env, PATH: '/usr/bin:/bin' });
+  const noPy = cli(
+    ['record', '--sampler', 'py-spy', '--', 'python3', path.join(EXAMPLES, 'matrix_work.py')],
+    mkdtempSync(path.join(tmpdir(), 'fl-cli-')),
+    { ...process.env, PATH: '/usr/bin:/bin' },
+  );
   assert.equal(noPy.code, 1);
   assert.match(noPy.stderr, /py-spy was not found on PATH\. Install it with `pip install py-spy`/);
 });
 
 test('record with the built-in sampler writes a run folder and the profile', () => {
   const cwd = mkdtempSync(path.join(tmpdir(), 'fl-cli-'));
-  const r = cli(['record', '--sampler', 'builtin', '--rate', '200', '--', 'python3', path.join(EXAMPLES, 'matrix_work.py'), '30'], cwd);
+  const r = cli(
+    ['record', '--sampler', 'builtin', '--rate', '200', '--', 'python3', path.join(EXAMPLES, 'matrix_work.py'), '30'],
+    cwd,
+  );
   assert.equal(r.code, 0, r.stderr);
   const profilePath = r.stdout.trim().split('\n').pop()!;
   assert.ok(existsSync(profilePath));
@@ -92,58 +110,117 @@ test('report writes one self-contained HTML file; export converts formats', () =
 });
 
 test('analyze on nvidia-smi logs prints the gpu-telemetry shape', () => {
-  const out = JSON.parse(cli(['analyze', path.join(ROOT, 'test', 'fixtures', 'real', 'nvidia_smi', 'dual_2070-v13.xml'), '--json']).stdout);
+  const out = JSON.parse(
+    cli(['analyze', path.join(ROOT, 'test', 'fixtures', 'real', 'nvidia_smi', 'dual_2070-v13.xml'), '--json']).stdout,
+  );
   assert.equal(out.kind, 'gpu-telemetry');
   assert.equal(out.gpus.length, 2);
   for (const g of out.gpus) {
-    assert.deepEqual(Object.keys(g), ['index', 'name', 'samples', 'utilization', 'memoryUsedMiB', 'temperatureC', 'powerW']);
+    assert.deepEqual(Object.keys(g), [
+      'index',
+      'name',
+      'samples',
+      'utilization',
+      'memoryUsedMiB',
+      'temperatureC',
+      'powerW',
+    ]);
     assert.deepEqual(Object.keys(g.utilization), ['mean', 'max']);
   }
-  const csv = JSON.parse(cli(['analyze', path.join(ROOT, 'test', 'fixtures', 'real', 'nvidia_smi', 'query_gpu_v100s_miris_gpu_log.csv'), '--json']).stdout);
+  const csv = JSON.parse(
+    cli([
+      'analyze',
+      path.join(ROOT, 'test', 'fixtures', 'real', 'nvidia_smi', 'query_gpu_v100s_miris_gpu_log.csv'),
+      '--json',
+    ]).stdout,
+  );
   assert.equal(csv.gpus[0].samples, 107);
 });
 
 test('flamelens gpu prints one reading from nvidia-smi (stand-in replaying a real capture), and a clear line without it', () => {
   const bin = path.join(ROOT, 'test', 'fixtures', 'bin');
-  const ok = spawnSync(process.execPath, [CLI, 'gpu'], { encoding: 'utf8', env: { ...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH}` }, timeout: 30_000 });
+  const ok = spawnSync(process.execPath, [CLI, 'gpu'], {
+    encoding: 'utf8',
+    env: { ...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH}` },
+    timeout: 30_000,
+  });
   assert.equal(ok.status, 0, ok.stderr);
   assert.match(ok.stdout, /^GPU0 0% · 0\.0\/32 GB · 27°C {2}Tesla V100S-PCIE-32GB$/m);
-  const json = spawnSync(process.execPath, [CLI, 'gpu', '--json'], { encoding: 'utf8', env: { ...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH}` }, timeout: 30_000 });
+  const json = spawnSync(process.execPath, [CLI, 'gpu', '--json'], {
+    encoding: 'utf8',
+    env: { ...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH}` },
+    timeout: 30_000,
+  });
   assert.equal(JSON.parse(json.stdout).gpus[0].memoryTotalMiB, 32768);
-  const failed = spawnSync(process.execPath, [CLI, 'gpu'], { encoding: 'utf8', env: { ...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH}`, FLAMELENS_FAKE_SMI: 'driver-failed' }, timeout: 30_000 });
+  const failed = spawnSync(process.execPath, [CLI, 'gpu'], {
+    encoding: 'utf8',
+    env: { ...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH}`, FLAMELENS_FAKE_SMI: 'driver-failed' },
+    timeout: 30_000,
+  });
   assert.equal(failed.status, 1);
   assert.match(failed.stderr, /NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver/);
-  const absent = spawnSync(process.execPath, [CLI, 'gpu'], { encoding: 'utf8', env: { ...process.env, PATH: '/usr/bin:/bin' }, timeout: 30_000 });
+  const absent = spawnSync(process.execPath, [CLI, 'gpu'], {
+    encoding: 'utf8',
+    env: { ...process.env, PATH: '/usr/bin:/bin' },
+    timeout: 30_000,
+  });
   assert.equal(absent.status, 1);
   assert.match(absent.stderr, /nvidia-smi was not found/);
 });
 
 test('analyze --json on Nsight Systems files (real SQLite export, hand-made stats CSV) prints the kernels shape; both agree', () => {
-  const sqlite = cli(['analyze', path.join(ROOT, 'test', 'fixtures', 'real', 'nsys', 'nsysai_h100_2gpu_1s_nsys2026.2.1.sqlite'), '--json']);
+  const sqlite = cli([
+    'analyze',
+    path.join(ROOT, 'test', 'fixtures', 'real', 'nsys', 'nsysai_h100_2gpu_1s_nsys2026.2.1.sqlite'),
+    '--json',
+  ]);
   assert.equal(sqlite.code, 0, sqlite.stderr);
   const a = JSON.parse(sqlite.stdout);
   assert.equal(a.kind, 'kernels');
   assert.equal(a.source, 'nsys');
   assert.equal(a.kernels.length, 41);
-  for (const k of a.kernels) for (const key of ['name', 'calls', 'totalNs', 'avgNs', 'minNs', 'maxNs']) assert.ok(key in k, key);
-  assert.equal(a.kernels.reduce((s: number, k: { calls: number }) => s + k.calls, 0), 3442);
-  assert.deepEqual(a.devices.map((d: { device: number }) => d.device), [0, 1]);
+  for (const k of a.kernels)
+    for (const key of ['name', 'calls', 'totalNs', 'avgNs', 'minNs', 'maxNs']) assert.ok(key in k, key);
+  assert.equal(
+    a.kernels.reduce((s: number, k: { calls: number }) => s + k.calls, 0),
+    3442,
+  );
+  assert.deepEqual(
+    a.devices.map((d: { device: number }) => d.device),
+    [0, 1],
+  );
   const csv = cli(['analyze', path.join(HANDMADE, 'handmade-nsys2024-stats-stdout-all-reports.csv'), '--json']);
   assert.equal(csv.code, 0, csv.stderr);
   const b = JSON.parse(csv.stdout);
-  assert.deepEqual(b.kernels.map((k: { name: string; calls: number; totalNs: number }) => [k.name, k.calls, k.totalNs]), a.kernels.map((k: { name: string; calls: number; totalNs: number }) => [k.name, k.calls, k.totalNs]));
+  assert.deepEqual(
+    b.kernels.map((k: { name: string; calls: number; totalNs: number }) => [k.name, k.calls, k.totalNs]),
+    a.kernels.map((k: { name: string; calls: number; totalNs: number }) => [k.name, k.calls, k.totalNs]),
+  );
 });
 
 test('analyze --json on Nsight Compute CSV (real details page) prints launches with metrics and per-kernel totals; no kernels is not an error', () => {
-  const r = cli(['analyze', path.join(ROOT, 'test', 'fixtures', 'real', 'ncu', 'rtx5070_win_details_gemm_tiled.csv'), '--json']);
+  const r = cli([
+    'analyze',
+    path.join(ROOT, 'test', 'fixtures', 'real', 'ncu', 'rtx5070_win_details_gemm_tiled.csv'),
+    '--json',
+  ]);
   assert.equal(r.code, 0, r.stderr);
   const out = JSON.parse(r.stdout);
   assert.equal(out.kind, 'kernels');
   assert.equal(out.source, 'ncu');
   assert.equal(out.launches.length, 1);
-  assert.deepEqual([out.launches[0].id, out.launches[0].durationNs, out.launches[0].metrics['lts__t_sector_hit_rate.pct']], [0, 10195552, 87.5]);
+  assert.deepEqual(
+    [out.launches[0].id, out.launches[0].durationNs, out.launches[0].metrics['lts__t_sector_hit_rate.pct']],
+    [0, 10195552, 87.5],
+  );
   assert.equal(Object.keys(out.launches[0].metrics).length, 12);
-  assert.deepEqual(out.kernels, [{ name: 'void unnamed>::gemm_tiled_kernel<32>(const float *, const float *, float *, int, int, int)', calls: 1, totalNs: 10195552 }]);
+  assert.deepEqual(out.kernels, [
+    {
+      name: 'void unnamed>::gemm_tiled_kernel<32>(const float *, const float *, float *, int, int, int)',
+      calls: 1,
+      totalNs: 10195552,
+    },
+  ]);
   const none = cli(['analyze', path.join(HANDMADE, 'handmade-ncu-no-kernels.csv')]);
   assert.equal(none.code, 0);
   assert.match(none.stdout, /no kernels matched, nothing was profiled \(==WARNING== No kernels were profiled\.\)/);
@@ -152,26 +229,48 @@ test('analyze --json on Nsight Compute CSV (real details page) prints launches w
 });
 
 const STANDINS = path.join(ROOT, 'test', 'fixtures', 'bin');
-const withNsight = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({ ...process.env, PATH: `${STANDINS}${path.delimiter}${process.env.PATH}`, ...extra });
+const withNsight = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({
+  ...process.env,
+  PATH: `${STANDINS}${path.delimiter}${process.env.PATH}`,
+  ...extra,
+});
 
 test('flamelens nsys -- COMMAND: runs nsys profile (stand-in), keeps report, export and run.json, prints the kernels', () => {
   const cwd = mkdtempSync(path.join(tmpdir(), 'flamelens-cli-nsys-'));
   writeFileSync(path.join(cwd, 'train.py'), 'print("epoch 1")\n');
   const log = path.join(cwd, 'nsys.log');
-  const r = cli(['nsys', '--trace', 'cuda,nvtx', '--nsys-arg=--sample=none', '--', 'python3', 'train.py'], cwd, withNsight({ FLAMELENS_FAKE_NSYS_LOG: log }));
+  const r = cli(
+    ['nsys', '--trace', 'cuda,nvtx', '--nsys-arg=--sample=none', '--', 'python3', 'train.py'],
+    cwd,
+    withNsight({ FLAMELENS_FAKE_NSYS_LOG: log }),
+  );
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /epoch 1/);
   assert.match(r.stdout, /Nsight Systems SQLite export \(2026\.2\.1\.210\): 41 kernels, 3,442 launches/);
   assert.match(r.stdout, /GPU 0: busy [\d.]+ ms of [\d.]+ ms \(99\.3%\)/);
-  const profile = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l))[1];
+  const profile = readFileSync(log, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l))[1];
   assert.deepEqual(profile.slice(0, 2), ['profile', '--trace=cuda,nvtx']);
   assert.ok(profile.includes('--sample=none'));
   const [runId] = readdirSync(path.join(cwd, '.flamelens', 'runs'));
   const meta = JSON.parse(readFileSync(path.join(cwd, '.flamelens', 'runs', runId, 'run.json'), 'utf8'));
-  assert.deepEqual([meta.kind, meta.status, meta.sampler, meta.samplerVersion, meta.output, meta.format, meta.name], ['nsys', 'completed', 'nsys', '2026.2.1.210-262137639646v0', 'report.sqlite', 'nsys-sqlite', 'train.py']);
-  assert.deepEqual(readdirSync(path.join(cwd, '.flamelens', 'runs', runId)).sort(), ['report.nsys-rep', 'report.sqlite', 'run.json']);
+  assert.deepEqual(
+    [meta.kind, meta.status, meta.sampler, meta.samplerVersion, meta.output, meta.format, meta.name],
+    ['nsys', 'completed', 'nsys', '2026.2.1.210-262137639646v0', 'report.sqlite', 'nsys-sqlite', 'train.py'],
+  );
+  assert.deepEqual(readdirSync(path.join(cwd, '.flamelens', 'runs', runId)).sort(), [
+    'report.nsys-rep',
+    'report.sqlite',
+    'run.json',
+  ]);
   // The report opens again through the installed nsys, and with --json.
-  const again = cli(['analyze', path.join(cwd, '.flamelens', 'runs', runId, 'report.nsys-rep'), '--json', '--top', '3'], cwd, withNsight({ XDG_CACHE_HOME: path.join(cwd, 'cache') }));
+  const again = cli(
+    ['analyze', path.join(cwd, '.flamelens', 'runs', runId, 'report.nsys-rep'), '--json', '--top', '3'],
+    cwd,
+    withNsight({ XDG_CACHE_HOME: path.join(cwd, 'cache') }),
+  );
   assert.equal(again.code, 0, again.stderr);
   assert.equal(JSON.parse(again.stdout).kernels.length, 3);
   assert.ok(readdirSync(path.join(cwd, 'cache', 'flamelens', 'nsys')).some((f) => f.endsWith('.sqlite')));
@@ -186,11 +285,18 @@ test('flamelens ncu --kernel-name REGEX --launch-count N -- COMMAND: the filter 
   const cwd = mkdtempSync(path.join(tmpdir(), 'flamelens-cli-ncu-'));
   writeFileSync(path.join(cwd, 'bench.py'), 'print("ok")\n');
   const log = path.join(cwd, 'ncu.log');
-  const r = cli(['ncu', '--kernel-name', 'saxpy|gemm', '--launch-count', '1', '--json', '--', 'python3', 'bench.py'], cwd, withNsight({ FLAMELENS_FAKE_NCU_LOG: log }));
+  const r = cli(
+    ['ncu', '--kernel-name', 'saxpy|gemm', '--launch-count', '1', '--json', '--', 'python3', 'bench.py'],
+    cwd,
+    withNsight({ FLAMELENS_FAKE_NCU_LOG: log }),
+  );
   assert.equal(r.code, 0, r.stderr);
   const out = JSON.parse(r.stdout);
   assert.equal(out.source, 'ncu');
-  assert.deepEqual(out.launches.map((l: { id: number; durationNs: number }) => [l.id, l.durationNs]), [[0, 292_928]]);
+  assert.deepEqual(
+    out.launches.map((l: { id: number; durationNs: number }) => [l.id, l.durationNs]),
+    [[0, 292_928]],
+  );
   assert.match(out.launches[0].name, /saxpy_kernel/);
   const args = JSON.parse(readFileSync(log, 'utf8').trim().split('\n')[1]);
   assert.deepEqual(args.slice(0, 6), ['--set', 'detailed', '--kernel-name', 'regex:saxpy|gemm', '--launch-count', '1']);
@@ -200,11 +306,17 @@ test('flamelens ncu --kernel-name REGEX --launch-count N -- COMMAND: the filter 
   const none = cli(['ncu', '--kernel-name', 'flash_attn', '--', 'python3', 'bench.py'], cwd, withNsight());
   assert.equal(none.code, 0, none.stderr);
   assert.match(none.stdout, /no kernels matched, nothing was profiled \(==WARNING== No kernels were profiled\.\)/);
-  assert.equal(cli(['ncu', '--kernel-name', '(', '--', 'python3', 'bench.py'], cwd, withNsight()).code, 2, 'a broken regex is a usage error');
+  assert.equal(
+    cli(['ncu', '--kernel-name', '(', '--', 'python3', 'bench.py'], cwd, withNsight()).code,
+    2,
+    'a broken regex is a usage error',
+  );
   const perm = cli(['ncu', '--', 'python3', 'bench.py'], cwd, withNsight({ FLAMELENS_FAKE_NCU: 'no-permission' }));
   assert.equal(perm.code, 1);
   assert.match(perm.stderr, /ERR_NVGPUCTRPERM/);
-  const runs = readdirSync(path.join(cwd, '.flamelens', 'runs')).map((id) => JSON.parse(readFileSync(path.join(cwd, '.flamelens', 'runs', id, 'run.json'), 'utf8')));
+  const runs = readdirSync(path.join(cwd, '.flamelens', 'runs')).map((id) =>
+    JSON.parse(readFileSync(path.join(cwd, '.flamelens', 'runs', id, 'run.json'), 'utf8')),
+  );
   assert.deepEqual(runs.map((m) => m.status).sort(), ['completed', 'completed', 'completed', 'failed']);
   assert.ok(runs.some((m) => /No kernels matched/.test(m.message ?? '')));
 });

@@ -63,7 +63,13 @@ test('a profiled function maps to the definition containing its sampled lines', 
 });
 
 test('paths recorded elsewhere map to workspace files', () => {
-  const ws = ['/ws/proj/train.py', '/ws/proj/model/layers.py', '/ws/proj/utils/io.py', '/ws/proj/data/io.py', '/ws/proj/__init__.py'];
+  const ws = [
+    '/ws/proj/train.py',
+    '/ws/proj/model/layers.py',
+    '/ws/proj/utils/io.py',
+    '/ws/proj/data/io.py',
+    '/ws/proj/__init__.py',
+  ];
   const m = new WorkspacePathMapper(ws, ['/ws/proj']);
   assert.equal(m.map('/ws/proj/train.py'), '/ws/proj/train.py', 'same machine');
   assert.equal(m.map('/home/alice/code/proj/model/layers.py'), '/ws/proj/model/layers.py', 'another machine');
@@ -72,7 +78,11 @@ test('paths recorded elsewhere map to workspace files', () => {
   assert.equal(m.map('C:\\Users\\bob\\proj\\model\\layers.py'), '/ws/proj/model/layers.py', 'Windows path');
   assert.equal(m.map('/srv/app/utils/io.py'), '/ws/proj/utils/io.py', 'the longest matching suffix decides');
   assert.equal(m.map('/srv/app/io.py'), undefined, 'a bare name matching two files is ambiguous');
-  assert.equal(m.map('/usr/lib/python3.11/site-packages/foo/__init__.py'), undefined, 'library files are not mapped by name alone');
+  assert.equal(
+    m.map('/usr/lib/python3.11/site-packages/foo/__init__.py'),
+    undefined,
+    'library files are not mapped by name alone',
+  );
   assert.equal(m.map('<frozen runpy>'), undefined);
   assert.equal(m.map('/elsewhere/nothing.py'), undefined);
 });
@@ -84,15 +94,35 @@ test('run folders are new for every run; broken ones are skipped when listing', 
   const b = await createRunDir(root, 'train.py', now);
   assert.notEqual(a.dir, b.dir);
   assert.match(path.basename(a.dir), /^\d{8}-\d{6}-\d{3}-train$/);
-  const meta = (id: string, createdAt: string): RunMetadata => ({ schema: 1, id, name: 'train.py', kind: 'cpu', createdAt, status: 'completed', command: ['python3', 'train.py'], cwd: root, sampler: 'builtin', rateHz: 100, output: 'profile.folded', format: 'collapsed' });
+  const meta = (id: string, createdAt: string): RunMetadata => ({
+    schema: 1,
+    id,
+    name: 'train.py',
+    kind: 'cpu',
+    createdAt,
+    status: 'completed',
+    command: ['python3', 'train.py'],
+    cwd: root,
+    sampler: 'builtin',
+    rateHz: 100,
+    output: 'profile.folded',
+    format: 'collapsed',
+  });
   await writeRunMetadata(a.dir, meta(path.basename(a.dir), '2026-01-02T03:04:05.006Z'));
   await writeRunMetadata(b.dir, meta(path.basename(b.dir), '2026-01-02T03:04:06.000Z'));
   const broken = path.join(root, '.flamelens', 'runs', 'zz-broken');
   mkdirSync(broken);
   writeFileSync(path.join(broken, 'run.json'), '{ not json');
   const runs = await listRuns(root);
-  assert.deepEqual(runs.map((r) => r.dir), [b.dir, a.dir], 'newest first, broken skipped');
-  assert.ok(readdirSync(a.dir).every((f) => !f.endsWith('.tmp')), 'no temporary files are left');
+  assert.deepEqual(
+    runs.map((r) => r.dir),
+    [b.dir, a.dir],
+    'newest first, broken skipped',
+  );
+  assert.ok(
+    readdirSync(a.dir).every((f) => !f.endsWith('.tmp')),
+    'no temporary files are left',
+  );
   assert.deepEqual(await listRuns(path.join(root, 'nowhere')), []);
 });
 

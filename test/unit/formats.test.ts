@@ -12,29 +12,65 @@ import { totalWeight } from '../../src/core/model/profile';
 import { BUILTIN_FOLDED, HANDMADE, PYSPY_SPEEDSCOPE, read } from './helpers';
 
 test('py-spy frame syntax: file and line, no line, native, bare, Windows paths with spaces', () => {
-  assert.deepEqual(parsePySpyFrame('forward (torch/nn/modules/module.py:1501)'), { name: 'forward', file: 'torch/nn/modules/module.py', line: 1501, kind: 'python' });
-  assert.deepEqual(parsePySpyFrame('main (C:\\Users\\Ann Lee\\proj\\run.py)'), { name: 'main', file: 'C:\\Users\\Ann Lee\\proj\\run.py', kind: 'python' });
-  assert.deepEqual(parsePySpyFrame('compute (C:\\Users\\Ann Lee\\proj\\lib (v2)\\math.py:3)'), { name: 'compute', file: 'C:\\Users\\Ann Lee\\proj\\lib (v2)\\math.py', line: 3, kind: 'python' });
-  assert.deepEqual(parsePySpyFrame('mkl_blas_sgemm (libmkl_core.so)'), { name: 'mkl_blas_sgemm', file: 'libmkl_core.so', kind: 'native' });
-  assert.deepEqual(parsePySpyFrame('<module> (<string>:1)'), { name: '<module>', file: '<string>', line: 1, kind: 'python' });
+  assert.deepEqual(parsePySpyFrame('forward (torch/nn/modules/module.py:1501)'), {
+    name: 'forward',
+    file: 'torch/nn/modules/module.py',
+    line: 1501,
+    kind: 'python',
+  });
+  assert.deepEqual(parsePySpyFrame('main (C:\\Users\\Ann Lee\\proj\\run.py)'), {
+    name: 'main',
+    file: 'C:\\Users\\Ann Lee\\proj\\run.py',
+    kind: 'python',
+  });
+  assert.deepEqual(parsePySpyFrame('compute (C:\\Users\\Ann Lee\\proj\\lib (v2)\\math.py:3)'), {
+    name: 'compute',
+    file: 'C:\\Users\\Ann Lee\\proj\\lib (v2)\\math.py',
+    line: 3,
+    kind: 'python',
+  });
+  assert.deepEqual(parsePySpyFrame('mkl_blas_sgemm (libmkl_core.so)'), {
+    name: 'mkl_blas_sgemm',
+    file: 'libmkl_core.so',
+    kind: 'native',
+  });
+  assert.deepEqual(parsePySpyFrame('<module> (<string>:1)'), {
+    name: '<module>',
+    file: '<string>',
+    line: 1,
+    kind: 'python',
+  });
   assert.deepEqual(parsePySpyFrame('just_a_name'), { name: 'just_a_name', kind: 'other' });
 });
 
 test('py-spy raw with --subprocesses --threads --native: process and thread frames become threads', () => {
-  const p = parseCollapsedStacks(read(path.join(HANDMADE, 'handmade-pyspy-raw-subprocesses-threads-native.folded')), 'x.folded');
+  const p = parseCollapsedStacks(
+    read(path.join(HANDMADE, 'handmade-pyspy-raw-subprocesses-threads-native.folded')),
+    'x.folded',
+  );
   assert.equal(p.format, 'pyspy-raw');
   assert.equal(totalWeight(p), 120 + 300 + 15 + 60 + 40);
   const names = p.threads.map((t) => t.name).sort();
-  assert.deepEqual(names, ['process 4242 · MainThread (0x7F3A2B1C0740)', 'process 4242 · data loader (0x7F3A29FFF700)', 'process 4243 · thread 0x7F3A11111111']);
+  assert.deepEqual(names, [
+    'process 4242 · MainThread (0x7F3A2B1C0740)',
+    'process 4242 · data loader (0x7F3A29FFF700)',
+    'process 4243 · thread 0x7F3A11111111',
+  ]);
   assert.equal(p.meta['process.4242'], 'python train.py --epochs 1');
   // Thread and process frames are not left in the stacks.
   assert.ok(!p.frames.some((f) => f.name.startsWith('thread (') || f.name.startsWith('process ')));
-  const native = p.frames.filter((f) => f.kind === 'native').map((f) => f.name).sort();
+  const native = p.frames
+    .filter((f) => f.kind === 'native')
+    .map((f) => f.name)
+    .sort();
   assert.deepEqual(native, ['at::native::addmm_out', 'mkl_blas_sgemm']);
 });
 
 test('collapsed stacks without line numbers and with Windows paths', () => {
-  const p = parseCollapsedStacks(read(path.join(HANDMADE, 'handmade-pyspy-raw-nolineno-windows-paths.folded')), 'w.folded');
+  const p = parseCollapsedStacks(
+    read(path.join(HANDMADE, 'handmade-pyspy-raw-nolineno-windows-paths.folded')),
+    'w.folded',
+  );
   assert.equal(totalWeight(p), 14);
   const compute = p.frames.filter((f) => f.name === 'compute');
   assert.equal(compute.length, 2);
@@ -44,13 +80,16 @@ test('collapsed stacks without line numbers and with Windows paths', () => {
 
 test('a corrupt line is reported with the file and line number', () => {
   const file = path.join(HANDMADE, 'handmade-corrupt-line3.folded');
-  assert.throws(() => parseProfile(read(file), file), (e: unknown) => {
-    assert.ok(e instanceof FormatError);
-    assert.equal(e.file, file);
-    assert.equal(e.place, '3');
-    assert.match(e.message, /handmade-corrupt-line3\.folded:3: expected a stack .* sample count/);
-    return true;
-  });
+  assert.throws(
+    () => parseProfile(read(file), file),
+    (e: unknown) => {
+      assert.ok(e instanceof FormatError);
+      assert.equal(e.file, file);
+      assert.equal(e.place, '3');
+      assert.match(e.message, /handmade-corrupt-line3\.folded:3: expected a stack .* sample count/);
+      return true;
+    },
+  );
 });
 
 test('empty and unknown files are FormatErrors, missing files too', async () => {
@@ -83,9 +122,18 @@ test('speedscope evented profile: weights are the time each stack was open', () 
 });
 
 test('speedscope errors name the place', () => {
-  const bad = JSON.stringify({ shared: { frames: [{ name: 'a' }] }, profiles: [{ type: 'sampled', unit: 'none', samples: [[0, 7]], weights: [1] }] });
-  assert.throws(() => parseSpeedscope(bad, 'b.json'), /b\.json:profiles\[0\]\.samples\[0\]\[1\]: expected a frame index between 0 and 0, found 7/);
-  assert.throws(() => parseSpeedscope('{"shared": ', 'c.json'), (e: unknown) => e instanceof FormatError && /c\.json/.test(e.message));
+  const bad = JSON.stringify({
+    shared: { frames: [{ name: 'a' }] },
+    profiles: [{ type: 'sampled', unit: 'none', samples: [[0, 7]], weights: [1] }],
+  });
+  assert.throws(
+    () => parseSpeedscope(bad, 'b.json'),
+    /b\.json:profiles\[0\]\.samples\[0\]\[1\]: expected a frame index between 0 and 0, found 7/,
+  );
+  assert.throws(
+    () => parseSpeedscope('{"shared": ', 'c.json'),
+    (e: unknown) => e instanceof FormatError && /c\.json/.test(e.message),
+  );
 });
 
 test('Austin 1.x: frames followed by L<line> tokens', () => {
@@ -93,7 +141,10 @@ test('Austin 1.x: frames followed by L<line> tokens', () => {
   assert.equal(p.format, 'austin');
   assert.equal(p.unit, 'microseconds');
   assert.equal(p.threads.length, 2);
-  const busy = p.frames.filter((f) => f.name === 'keep_cpu_busy').map((f) => f.line).sort();
+  const busy = p.frames
+    .filter((f) => f.name === 'keep_cpu_busy')
+    .map((f) => f.line)
+    .sort();
   assert.deepEqual(busy, [30, 32, 33]);
   assert.ok(p.frames.every((f) => !/^L\d+$/.test(f.name)));
 });
@@ -121,7 +172,10 @@ test('real built-in sampler output: header, threads, hot function', () => {
 test('detection is by content, not by file name', () => {
   const folded = read(BUILTIN_FOLDED);
   assert.equal(parseProfile(folded, 'renamed.json').format, 'flamelens-builtin');
-  assert.equal(parseProfile(read(path.join(HANDMADE, 'handmade-austin1-line-tokens.austin')), 'x.folded').format, 'austin');
+  assert.equal(
+    parseProfile(read(path.join(HANDMADE, 'handmade-austin1-line-tokens.austin')), 'x.folded').format,
+    'austin',
+  );
   assert.equal(parseProfile(read(PYSPY_SPEEDSCOPE), 'noext').format, 'speedscope');
   assert.equal(parseProfile('\uFEFFa;b 3\n', 'bom.folded').format, 'collapsed');
 });

@@ -12,13 +12,17 @@ const PROCFS = path.join(REAL, 'procfs');
 
 /** A root laid out like the recording machine's: its /proc copy at one time, its /sys/block and net links. */
 function machineRoot(snapshot: 't0' | 't1', into: string): string {
-  const sys = JSON.parse(read(path.join(PROCFS, 'sys.json'))) as { 'sys/block': string[]; 'sys/class/net': Record<string, string> };
+  const sys = JSON.parse(read(path.join(PROCFS, 'sys.json'))) as {
+    'sys/block': string[];
+    'sys/class/net': Record<string, string>;
+  };
   fs.rmSync(path.join(into, 'proc'), { recursive: true, force: true });
   fs.cpSync(path.join(PROCFS, snapshot, 'proc'), path.join(into, 'proc'), { recursive: true });
   if (!fs.existsSync(path.join(into, 'sys'))) {
     for (const b of sys['sys/block']) fs.mkdirSync(path.join(into, 'sys', 'block', b), { recursive: true });
     fs.mkdirSync(path.join(into, 'sys', 'class', 'net'), { recursive: true });
-    for (const [n, target] of Object.entries(sys['sys/class/net'])) fs.symlinkSync(target, path.join(into, 'sys', 'class', 'net', n));
+    for (const [n, target] of Object.entries(sys['sys/class/net']))
+      fs.symlinkSync(target, path.join(into, 'sys', 'class', 'net', n));
   }
   return into;
 }
@@ -56,10 +60,17 @@ test('host statistics from two real /proc copies: CPU share of the busy second, 
 
 test('proc parsers: old kernels without MemAvailable, short stat lines, counters that go backwards give no rate', async () => {
   // Hand-made lines in the shapes of a 3.x kernel (no MemAvailable) and a 2.6 kernel (4-column cpu line).
-  assert.deepEqual(parseMeminfo('MemTotal:  2048 kB\nMemFree:  512 kB\nBuffers:  256 kB\nCached:  256 kB\n'), { totalMiB: 2, usedMiB: 1 });
+  assert.deepEqual(parseMeminfo('MemTotal:  2048 kB\nMemFree:  512 kB\nBuffers:  256 kB\nCached:  256 kB\n'), {
+    totalMiB: 2,
+    usedMiB: 1,
+  });
   assert.deepEqual(parseProcStat('cpu  10 0 10 80\ncpu0 10 0 10 80\n'), { busy: 20, total: 100 });
   assert.equal(parseProcStat('intr 1 2 3\n'), undefined);
-  assert.equal(parseDiskstats('   8 0 sda 1 2 3 4\n', () => true), undefined, 'a line too short for the write column');
+  assert.equal(
+    parseDiskstats('   8 0 sda 1 2 3 4\n', () => true),
+    undefined,
+    'a line too short for the write column',
+  );
 
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'flamelens-procfs-'));
   try {
@@ -79,17 +90,27 @@ test('proc parsers: old kernels without MemAvailable, short stat lines, counters
   }
 });
 
-test('host statistics on this machine agree with systeminformation and see a busy child process', { skip: process.platform !== 'linux' ? 'reads /proc' : false }, async () => {
-  const si = await import('systeminformation');
-  const stats = new LinuxHostStats();
-  const mem = await si.mem();
-  const s0 = await stats.read();
-  assert.equal(Math.round(s0.memTotalMiB! * 1048576 / 1024), mem.total / 1024, 'MemTotal');
-  assert.ok(Math.abs(s0.memUsedMiB! * 1048576 - mem.active) < 0.05 * mem.total, `used ${s0.memUsedMiB} vs ${mem.active / 1048576}`);
-  const child = spawn(process.execPath, ['-e', 'const end = Date.now() + 1500; while (Date.now() < end);']);
-  await new Promise((r) => setTimeout(r, 1000));
-  const s1 = await stats.read();
-  await new Promise((r) => child.on('exit', r));
-  const cores = os.cpus().length;
-  assert.ok(s1.cpuPct !== undefined && s1.cpuPct >= (100 / cores) * 0.7, `one busy core of ${cores} shows: ${s1.cpuPct}%`);
-});
+test(
+  'host statistics on this machine agree with systeminformation and see a busy child process',
+  { skip: process.platform !== 'linux' ? 'reads /proc' : false },
+  async () => {
+    const si = await import('systeminformation');
+    const stats = new LinuxHostStats();
+    const mem = await si.mem();
+    const s0 = await stats.read();
+    assert.equal(Math.round((s0.memTotalMiB! * 1048576) / 1024), mem.total / 1024, 'MemTotal');
+    assert.ok(
+      Math.abs(s0.memUsedMiB! * 1048576 - mem.active) < 0.05 * mem.total,
+      `used ${s0.memUsedMiB} vs ${mem.active / 1048576}`,
+    );
+    const child = spawn(process.execPath, ['-e', 'const end = Date.now() + 1500; while (Date.now() < end);']);
+    await new Promise((r) => setTimeout(r, 1000));
+    const s1 = await stats.read();
+    await new Promise((r) => child.on('exit', r));
+    const cores = os.cpus().length;
+    assert.ok(
+      s1.cpuPct !== undefined && s1.cpuPct >= (100 / cores) * 0.7,
+      `one busy core of ${cores} shows: ${s1.cpuPct}%`,
+    );
+  },
+);

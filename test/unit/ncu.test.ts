@@ -15,12 +15,19 @@ test('ncu details CSV (real, ncu 2026.2.1, RTX 5070, Windows): BOM, ==PROF== and
   const r = parseNcuCsv(text, file);
   assert.equal(r.page, 'details');
   assert.equal(r.launches.length, 1);
-  assert.deepEqual(r.messages, ['==PROF== Connected to process 58960 (C:\\Users\\jidro\\Documents\\Elijah\\ML_DL_ETC\\Projects\\Corrected Projects\\GPU Roofline Profiler\\build\\roofline_profiler.exe)', '==PROF== Disconnected from process 58960']);
+  assert.deepEqual(r.messages, [
+    '==PROF== Connected to process 58960 (C:\\Users\\jidro\\Documents\\Elijah\\ML_DL_ETC\\Projects\\Corrected Projects\\GPU Roofline Profiler\\build\\roofline_profiler.exe)',
+    '==PROF== Disconnected from process 58960',
+  ]);
   const l = r.launches[0];
   assert.equal(l.name, 'unnamed>::saxpy_kernel(float, const float *, float *, int)');
   assert.deepEqual([l.block, l.grid, l.device, l.cc, l.processId], ['(256, 1, 1)', '(65536, 1, 1)', 0, '12.0', 58960]);
   assert.equal(Object.keys(l.metrics).filter((k) => !k.includes(' / ')).length, 12);
-  assert.deepEqual(l.metrics['dram__bytes_op_read.sum'], { value: 134221568, unit: 'byte', section: 'Command line profiler metrics' });
+  assert.deepEqual(l.metrics['dram__bytes_op_read.sum'], {
+    value: 134221568,
+    unit: 'byte',
+    section: 'Command line profiler metrics',
+  });
   const s = summarizeLaunch(l);
   assert.equal(s.durationNs, 292928);
   assert.equal(s.smThroughputPct, 22.3);
@@ -32,10 +39,19 @@ test('ncu details CSV (real, ncu 2026.2.1, RTX 5070, Windows): BOM, ==PROF== and
 
   const gemmFile = path.join(NCU, 'rtx5070_win_details_gemm_tiled.csv');
   const gemm = summarizeLaunch(parseNcuCsv(read(gemmFile), gemmFile).launches[0]);
-  assert.deepEqual([gemm.durationNs, gemm.smThroughputPct, gemm.achievedOccupancyPct, gemm.block, gemm.grid], [10195552, 88.9, 66.65, '(32, 32, 1)', '(64, 64, 1)']);
+  assert.deepEqual(
+    [gemm.durationNs, gemm.smThroughputPct, gemm.achievedOccupancyPct, gemm.block, gemm.grid],
+    [10195552, 88.9, 66.65, '(32, 32, 1)', '(64, 64, 1)'],
+  );
   // Before/after: two real reports compared kernel by kernel (different kernels: each on one side).
   const cmp = compareKernels([s], [gemm]);
-  assert.deepEqual(cmp.map((c) => [c.name, c.before?.calls ?? 0, c.after?.calls ?? 0]), [['void unnamed>::gemm_tiled_kernel<32>(const float *, const float *, float *, int, int, int)', 0, 1], ['unnamed>::saxpy_kernel(float, const float *, float *, int)', 1, 0]]);
+  assert.deepEqual(
+    cmp.map((c) => [c.name, c.before?.calls ?? 0, c.after?.calls ?? 0]),
+    [
+      ['void unnamed>::gemm_tiled_kernel<32>(const float *, const float *, float *, int, int, int)', 0, 1],
+      ['unnamed>::saxpy_kernel(float, const float *, float *, int)', 1, 0],
+    ],
+  );
 });
 
 test('ncu raw page (hand-made: no real raw page was available): units row, one row per launch, FLOP counters give the roofline position', () => {
@@ -50,7 +66,10 @@ test('ncu raw page (hand-made: no real raw page was available): units row, one r
   assert.ok(Math.abs((mm.arithmeticIntensity ?? 0) - (2 * 268435456) / (6.29e6 + 2097.15e3)) < 1e-9);
   assert.ok(Math.abs((mm.flopsPerS ?? 0) - (2 * 268435456) / 412.61e-6) < 1);
   assert.deepEqual([mm.registersPerThread, mm.memThroughputPct, mm.achievedOccupancyPct], [122, 42.17, 16.43]);
-  assert.deepEqual(kernelTotals([ew, mm]).map((k) => k.name), ['ampere_sgemm_128x64_tn', ew.name]);
+  assert.deepEqual(
+    kernelTotals([ew, mm]).map((k) => k.name),
+    ['ampere_sgemm_128x64_tn', ew.name],
+  );
   assert.ok(r.messages.some((m) => m.startsWith('==PROF== Profiling "gemm_kernel"')));
 });
 
@@ -58,7 +77,14 @@ test('ncu details with rule rows (hand-made in ncu 2023+ columns): findings by e
   const file = path.join(HANDMADE, 'handmade-ncu-details-with-rules.csv');
   const r = parseNcuCsv(read(file), file);
   const f = findings(r);
-  assert.deepEqual(f.map((x) => [x.launchId, x.rule, x.speedupPct]), [[0, 'Occupancy', 83.33], [1, 'MemoryCacheAccessPattern', 12.5]], 'OK results are not findings');
+  assert.deepEqual(
+    f.map((x) => [x.launchId, x.rule, x.speedupPct]),
+    [
+      [0, 'Occupancy', 83.33],
+      [1, 'MemoryCacheAccessPattern', 12.5],
+    ],
+    'OK results are not findings',
+  );
   const s = summarizeLaunch(r.launches[0]);
   assert.equal(s.memThroughputPct, 42.17, 'the % one, not the Gbyte/second one of Memory Workload Analysis');
   assert.equal(s.durationNs, 412610);
@@ -71,8 +97,14 @@ test('ncu: a run that profiled no kernel is an empty result with the warning; te
   const r = parseNcuCsv(read(file), file);
   assert.equal(r.launches.length, 0);
   assert.ok(r.messages.includes('==WARNING== No kernels were profiled.'));
-  assert.throws(() => parseNcuCsv('name,value\nx,1\n', 'x.csv'), /^FormatError: x\.csv:line 1: expected Nsight Compute CSV/);
-  assert.throws(() => parseNcuCsv('"ID","Process ID","Kernel Name","Metric Name","Metric Value"\n"0","1","k","m","1\n', 'y.csv'), /y\.csv:line 2: bad CSV record: unterminated quoted cell/);
+  assert.throws(
+    () => parseNcuCsv('name,value\nx,1\n', 'x.csv'),
+    /^FormatError: x\.csv:line 1: expected Nsight Compute CSV/,
+  );
+  assert.throws(
+    () => parseNcuCsv('"ID","Process ID","Kernel Name","Metric Name","Metric Value"\n"0","1","k","m","1\n', 'y.csv'),
+    /y\.csv:line 2: bad CSV record: unterminated quoted cell/,
+  );
 });
 
 test('ncu roofline metrics (hand-made H100 raw page): ceilings from the peak metrics, position from per-cycle rates', () => {
@@ -83,7 +115,10 @@ test('ncu roofline metrics (hand-made H100 raw page): ceilings from the peak met
   assert.ok(Math.abs(add.peakDramBytesPerS! - 1280 * 2.62e9) < 1e3);
   assert.ok(Math.abs(add.flopsPerS! - 129.2 * 1.76e9) < 1e6, `${add.flopsPerS}`);
   assert.ok(Math.abs(add.dramBytesPerS! - 50.33e6 / 18.5e-6) < 1e8);
-  assert.ok(add.arithmeticIntensity! > 0.05 && add.arithmeticIntensity! < 0.12, `elementwise add: ${add.arithmeticIntensity} FLOP/byte`);
+  assert.ok(
+    add.arithmeticIntensity! > 0.05 && add.arithmeticIntensity! < 0.12,
+    `elementwise add: ${add.arithmeticIntensity} FLOP/byte`,
+  );
   assert.ok(Math.abs(gemm.flopsPerS! - 2 * 12628 * 1.76e9) < 1e6);
   assert.ok(gemm.arithmeticIntensity! > 500, `SGEMM: ${gemm.arithmeticIntensity} FLOP/byte`);
   // Below the roof: memory-bound under the bandwidth slope, compute-bound under the FP32 peak.

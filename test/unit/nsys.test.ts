@@ -57,24 +57,40 @@ test('nsys SQLite export (real, 2× H100, nsys 2026.2.1): kernel, API, transfer 
   assert.equal(r.kernels.length, o.kernels.length);
   r.kernels.forEach((k, i) => {
     const [name, calls, total, median, min, max, stdev] = o.kernels[i];
-    assert.deepEqual([k.name, k.calls, k.totalNs, k.medianNs, k.minNs, k.maxNs], [name, calls, total, median, min, max], `kernel ${i}`);
+    assert.deepEqual(
+      [k.name, k.calls, k.totalNs, k.medianNs, k.minNs, k.maxNs],
+      [name, calls, total, median, min, max],
+      `kernel ${i}`,
+    );
     assert.ok(Math.abs(k.stddevNs - stdev) < 1e-6 * Math.max(1, stdev), `stddev of ${name}`);
   });
   assert.ok(Math.abs(r.kernels.reduce((a, k) => a + k.timePct, 0) - 100) < 1e-9);
-  assert.deepEqual(r.api.map((a) => [a.name, a.calls, a.totalNs]), o.api);
+  assert.deepEqual(
+    r.api.map((a) => [a.name, a.calls, a.totalNs]),
+    o.api,
+  );
   const labels: Record<number, string> = { 1: 'Host-to-Device', 2: 'Device-to-Host', 8: 'Device-to-Device' };
   for (const [kind, count, time, bytes] of o.memcpy) {
     const m = r.memoryTime.find((x) => x.name === `[CUDA memcpy ${labels[kind]}]`);
     assert.deepEqual([m?.calls, m?.totalNs, m?.totalBytes], [count, time, bytes], `copy kind ${kind}`);
   }
-  assert.equal(r.nvtx.reduce((a, n) => a + n.calls, 0), o.nvtx);
-  assert.deepEqual(r.devices.map((d) => [d.deviceId, d.busyNs]), o.busy);
+  assert.equal(
+    r.nvtx.reduce((a, n) => a + n.calls, 0),
+    o.nvtx,
+  );
+  assert.deepEqual(
+    r.devices.map((d) => [d.deviceId, d.busyNs]),
+    o.busy,
+  );
   for (const d of r.devices) {
     assert.equal(d.buckets.length, 200);
     const fromBuckets = (d.buckets.reduce((a, b) => a + b, 0) * (d.endNs - d.startNs)) / 200;
     assert.ok(Math.abs(fromBuckets - d.busyNs) / d.busyNs < 1e-6, 'the buckets add up to the busy time');
   }
-  assert.ok(r.skipped.some((s) => s.startsWith('osrt_sum')), 'the export has no OS runtime trace, and says so');
+  assert.ok(
+    r.skipped.some((s) => s.startsWith('osrt_sum')),
+    'the export has no OS runtime trace, and says so',
+  );
 });
 
 test('nsys SQLite: a file that is not SQLite, and an SQLite file that is not an nsys export, are clear errors', async () => {
@@ -82,13 +98,28 @@ test('nsys SQLite: a file that is not SQLite, and an SQLite file that is not an 
   try {
     const notDb = path.join(dir, 'report.sqlite');
     fs.writeFileSync(notDb, 'Time (%),Total Time (ns)\n');
-    await assert.rejects(readNsysSqliteFile(notDb), (e: unknown) => e instanceof FormatError && e.message === `${notDb}:offset 0: expected an SQLite database (nsys export --type sqlite)`);
+    await assert.rejects(
+      readNsysSqliteFile(notDb),
+      (e: unknown) =>
+        e instanceof FormatError &&
+        e.message === `${notDb}:offset 0: expected an SQLite database (nsys export --type sqlite)`,
+    );
     const other = path.join(dir, 'other.sqlite');
-    execFileSync('python3', ['-c', 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute("create table t(x)"); c.commit()', other]);
-    await assert.rejects(readNsysSqliteFile(other), /other\.sqlite:SQLite: not an Nsight Systems export: it has no StringIds table/);
+    execFileSync('python3', [
+      '-c',
+      'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute("create table t(x)"); c.commit()',
+      other,
+    ]);
+    await assert.rejects(
+      readNsysSqliteFile(other),
+      /other\.sqlite:SQLite: not an Nsight Systems export: it has no StringIds table/,
+    );
     const truncated = path.join(dir, 'truncated.sqlite');
     fs.writeFileSync(truncated, fs.readFileSync(SQLITE).subarray(0, 8192));
-    await assert.rejects(readNsysSqliteFile(truncated), (e: unknown) => e instanceof FormatError && e.message.startsWith(truncated));
+    await assert.rejects(
+      readNsysSqliteFile(truncated),
+      (e: unknown) => e instanceof FormatError && e.message.startsWith(truncated),
+    );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -96,22 +127,37 @@ test('nsys SQLite: a file that is not SQLite, and an SQLite file that is not an 
 
 const HANDMADE_DIR = path.join(REAL, '..', 'handmade');
 
-test('nsys stats CSV (hand-made in nsys 2024 shape, numbers of the real export): every report on one stdout, SKIPPED and NOTICE lines, quoted names; kernels equal the SQLite reader\'s', async () => {
+test("nsys stats CSV (hand-made in nsys 2024 shape, numbers of the real export): every report on one stdout, SKIPPED and NOTICE lines, quoted names; kernels equal the SQLite reader's", async () => {
   const file = path.join(HANDMADE_DIR, 'handmade-nsys2024-stats-stdout-all-reports.csv');
   const csv = parseNsysStatsCsv(fs.readFileSync(file, 'utf8'), file);
   const db = await readNsysSqliteFile(SQLITE);
   assert.equal(csv.kernels.length, db.kernels.length);
   csv.kernels.forEach((k, i) => {
     assert.equal(k.name, db.kernels[i].name);
-    assert.deepEqual([k.calls, k.totalNs, k.minNs, k.maxNs, k.medianNs], [db.kernels[i].calls, db.kernels[i].totalNs, db.kernels[i].minNs, db.kernels[i].maxNs, db.kernels[i].medianNs]);
+    assert.deepEqual(
+      [k.calls, k.totalNs, k.minNs, k.maxNs, k.medianNs],
+      [db.kernels[i].calls, db.kernels[i].totalNs, db.kernels[i].minNs, db.kernels[i].maxNs, db.kernels[i].medianNs],
+    );
     assert.ok(Math.abs(k.timePct - db.kernels[i].timePct) <= 0.05 + 1e-9, 'Time (%) printed with one decimal');
   });
-  assert.ok(csv.kernels.some((k) => k.name.includes(', ')), 'names with commas came through their quotes');
-  assert.deepEqual(csv.api.map((a) => [a.name, a.calls, a.totalNs]), db.api.map((a) => [a.name, a.calls, a.totalNs]));
-  assert.deepEqual(csv.memoryTime.map((m) => [m.name, m.calls, m.totalNs]), db.memoryTime.map((m) => [m.name, m.calls, m.totalNs]));
+  assert.ok(
+    csv.kernels.some((k) => k.name.includes(', ')),
+    'names with commas came through their quotes',
+  );
+  assert.deepEqual(
+    csv.api.map((a) => [a.name, a.calls, a.totalNs]),
+    db.api.map((a) => [a.name, a.calls, a.totalNs]),
+  );
+  assert.deepEqual(
+    csv.memoryTime.map((m) => [m.name, m.calls, m.totalNs]),
+    db.memoryTime.map((m) => [m.name, m.calls, m.totalNs]),
+  );
   for (const m of csv.memorySize) {
     const d = db.memoryTime.find((x) => x.name === m.name);
-    assert.ok(d?.totalBytes !== undefined && Math.abs((m.totalBytes ?? 0) - d.totalBytes) <= 0.0005e6 * 1.01, `${m.name}: MB with three decimals`);
+    assert.ok(
+      d?.totalBytes !== undefined && Math.abs((m.totalBytes ?? 0) - d.totalBytes) <= 0.0005e6 * 1.01,
+      `${m.name}: MB with three decimals`,
+    );
   }
   assert.equal(csv.nvtx.length, 40);
   assert.ok(csv.nvtx.every((n) => n.style === 'PushPop'));
@@ -119,9 +165,18 @@ test('nsys stats CSV (hand-made in nsys 2024 shape, numbers of the real export):
   assert.equal(csv.osrt.length, 0);
   // The trace table: per-launch rows, blank cells on memcpy rows, device from "NVIDIA H100 80GB HBM3 (1)".
   assert.equal(csv.activities?.length, 200);
-  assert.deepEqual(csv.activities?.slice(0, 200).map((a) => [a.startNs, a.endNs, a.deviceId, a.name]), db.activities?.filter((a) => a.kind !== 'memset').slice(0, 200).map((a) => [a.startNs, a.endNs, a.deviceId, a.name]));
+  assert.deepEqual(
+    csv.activities?.slice(0, 200).map((a) => [a.startNs, a.endNs, a.deviceId, a.name]),
+    db.activities
+      ?.filter((a) => a.kind !== 'memset')
+      .slice(0, 200)
+      .map((a) => [a.startNs, a.endNs, a.deviceId, a.name]),
+  );
   assert.ok(csv.activities?.some((a) => a.kind === 'memcpy' && a.bytes !== undefined && a.grid === undefined));
-  assert.deepEqual(csv.devices.map((d) => d.deviceId), [0, 1]);
+  assert.deepEqual(
+    csv.devices.map((d) => d.deviceId),
+    [0, 1],
+  );
 });
 
 test('nsys stats CSV: 2021-era report names and columns, and one report per file with --timeunit usec and thousands separators', () => {
@@ -130,7 +185,10 @@ test('nsys stats CSV: 2021-era report names and columns, and one report per file
   assert.ok(old.kernels.length > 10 && old.api.length > 5);
   assert.equal(old.kernels[0].totalNs, 31121662);
   assert.equal(old.kernels[0].medianNs, 0, 'no median column in 2021');
-  assert.deepEqual(old.skipped.map((s) => s.split(':')[0]), ['nvtxsum']);
+  assert.deepEqual(
+    old.skipped.map((s) => s.split(':')[0]),
+    ['nvtxsum'],
+  );
   const msFile = path.join(HANDMADE_DIR, 'handmade-nsys-stats-usec_cuda_gpu_kern_sum.csv');
   const ms = parseNsysStatsCsv(fs.readFileSync(msFile, 'utf8'), msFile);
   assert.equal(ms.kernels[0].calls, 248);
@@ -138,8 +196,16 @@ test('nsys stats CSV: 2021-era report names and columns, and one report per file
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fl-nsys-'));
   try {
     const bad = path.join(dir, 'bad.csv');
-    fs.writeFileSync(bad, 'Time (%),Total Time (ns),Instances,Avg (ns),Med (ns),Min (ns),Max (ns),StdDev (ns),Name\n1.0,abc,1,1,1,1,1,0,k\n');
-    assert.throws(() => parseNsysStatsCsv(fs.readFileSync(bad, 'utf8'), bad), new RegExp(`^FormatError: ${bad.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:line 2: expected a number in column "Total Time \\(ns\\)", found "abc"`));
+    fs.writeFileSync(
+      bad,
+      'Time (%),Total Time (ns),Instances,Avg (ns),Med (ns),Min (ns),Max (ns),StdDev (ns),Name\n1.0,abc,1,1,1,1,1,0,k\n',
+    );
+    assert.throws(
+      () => parseNsysStatsCsv(fs.readFileSync(bad, 'utf8'), bad),
+      new RegExp(
+        `^FormatError: ${bad.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:line 2: expected a number in column "Total Time \\(ns\\)", found "abc"`,
+      ),
+    );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -158,11 +224,17 @@ for text, tid, s, e in c.execute("select n.text, n.textId, n.start, n.end from N
     name = re.split(r", (?:seq|op_id|sizes|input_op_ids) = ", name)[0]
     a = g.setdefault(name, [0, 0]); a[0] += 1; a[1] += e - s
 print(json.dumps(g))`;
-  const expected = JSON.parse(execFileSync('python3', ['-c', script, SQLITE], { encoding: 'utf8' })) as Record<string, [number, number]>;
+  const expected = JSON.parse(execFileSync('python3', ['-c', script, SQLITE], { encoding: 'utf8' })) as Record<
+    string,
+    [number, number]
+  >;
   const r = await readNsysSqliteFile(SQLITE);
   assert.ok(r.nvtxOperators, 'grouped: the names carry op_id suffixes');
   assert.equal(r.nvtxOperators.length, Object.keys(expected).length);
-  assert.ok(r.nvtxOperators.length < r.nvtx.length / 10, `${r.nvtxOperators.length} operators for ${r.nvtx.length} ranges`);
+  assert.ok(
+    r.nvtxOperators.length < r.nvtx.length / 10,
+    `${r.nvtxOperators.length} operators for ${r.nvtx.length} ranges`,
+  );
   for (const op of r.nvtxOperators) assert.deepEqual([op.calls, op.totalNs], expected[op.name], op.name);
   const view = buildNsysView(r, 'h100');
   assert.equal(view.nvtx.length, Math.min(NVTX_ROWS, r.nvtx.length));

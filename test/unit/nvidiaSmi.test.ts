@@ -2,7 +2,14 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { readdirSync } from 'node:fs';
-import { parseNvidiaSmiCsv, parseNvidiaSmiXml, detectNvidiaSmi, smiNumber, QUERY_FIELDS, parseComputeApps } from '../../src/core/formats/nvidiaSmi';
+import {
+  parseNvidiaSmiCsv,
+  parseNvidiaSmiXml,
+  detectNvidiaSmi,
+  smiNumber,
+  QUERY_FIELDS,
+  parseComputeApps,
+} from '../../src/core/formats/nvidiaSmi';
 import { summarizeTelemetry } from '../../src/core/analysis/telemetrySummary';
 import { FormatError } from '../../src/core/formats/formatError';
 import { REAL, read } from './helpers';
@@ -23,7 +30,16 @@ function captureSection(file: string, command: RegExp, which: 'first' | 'last' =
 }
 
 test('missing-value markers of every driver read as "no value"', () => {
-  for (const v of ['[N/A]', 'N/A', '[Not Supported]', '[Requested functionality has been deprecated]', 'Requested functionality has been deprecated', '[Unknown Error]', '[Insufficient Permissions]', '[GPU is lost]']) {
+  for (const v of [
+    '[N/A]',
+    'N/A',
+    '[Not Supported]',
+    '[Requested functionality has been deprecated]',
+    'Requested functionality has been deprecated',
+    '[Unknown Error]',
+    '[Insufficient Permissions]',
+    '[GPU is lost]',
+  ]) {
     assert.equal(smiNumber(v), undefined, v);
   }
   assert.equal(smiNumber('61 %'), 61);
@@ -50,21 +66,50 @@ test('real full --query-gpu captures: H100 MIG (Linux), RTX 2080 SUPER (Windows 
   const s = parseNvidiaSmiCsv(mig, 'h100-mig');
   assert.equal(s.samples[0].name, 'NVIDIA H100 80GB HBM3');
   assert.ok(s.samples[0].memoryTotalMiB && s.samples[0].memoryTotalMiB > 80000);
-  const win = parseNvidiaSmiCsv(captureSection('windows-x86_64__nvidia-geforce-rtx-2080-super__591.86.txt', /--query-gpu=timestamp,driver_version/), 'win');
+  const win = parseNvidiaSmiCsv(
+    captureSection('windows-x86_64__nvidia-geforce-rtx-2080-super__591.86.txt', /--query-gpu=timestamp,driver_version/),
+    'win',
+  );
   assert.equal(win.samples[0].name, 'NVIDIA GeForce RTX 2080 SUPER');
   assert.equal(typeof win.samples[0].temperatureC, 'number');
-  const l40s = parseNvidiaSmiCsv(captureSection('linux-x86_64__nvidia-l40s__595.80.txt', /--query-gpu=timestamp,driver_version/), 'l40s');
+  const l40s = parseNvidiaSmiCsv(
+    captureSection('linux-x86_64__nvidia-l40s__595.80.txt', /--query-gpu=timestamp,driver_version/),
+    'l40s',
+  );
   assert.ok((l40s.samples[0].powerLimitW ?? 0) > 0);
   const exporter = parseNvidiaSmiCsv(read(path.join(SMI, 'exporter_testdata_query.txt')), 'q');
-  assert.deepEqual(exporter.samples.map((x) => [x.index, x.fanPct, x.memoryUsedMiB]), [[0, 38, 575], [1, 50, 1234]]);
+  assert.deepEqual(
+    exporter.samples.map((x) => [x.index, x.fanPct, x.memoryUsedMiB]),
+    [
+      [0, 38, 575],
+      [1, 50, 1234],
+    ],
+  );
 });
 
 test('noheader,nounits rows read with the field list of the query (values from a real capture)', () => {
-  const s = parseNvidiaSmiCsv('2026/07/14 09:00:27.792, 0, GPU-0000, NVIDIA H100 80GB HBM3, [N/A], [N/A], 12, 81559, 33, 71.50, 700.00, 1980, 2619, [N/A], P0\n', 'loop', QUERY_FIELDS);
-  assert.deepEqual({ ...s.samples[0], time: undefined }, {
-    time: undefined, index: 0, uuid: 'GPU-0000', name: 'NVIDIA H100 80GB HBM3', memoryUsedMiB: 12, memoryTotalMiB: 81559, temperatureC: 33,
-    powerDrawW: 71.5, powerLimitW: 700, smClockMHz: 1980, memClockMHz: 2619, pstate: 'P0',
-  });
+  const s = parseNvidiaSmiCsv(
+    '2026/07/14 09:00:27.792, 0, GPU-0000, NVIDIA H100 80GB HBM3, [N/A], [N/A], 12, 81559, 33, 71.50, 700.00, 1980, 2619, [N/A], P0\n',
+    'loop',
+    QUERY_FIELDS,
+  );
+  assert.deepEqual(
+    { ...s.samples[0], time: undefined },
+    {
+      time: undefined,
+      index: 0,
+      uuid: 'GPU-0000',
+      name: 'NVIDIA H100 80GB HBM3',
+      memoryUsedMiB: 12,
+      memoryTotalMiB: 81559,
+      temperatureC: 33,
+      powerDrawW: 71.5,
+      powerLimitW: 700,
+      smClockMHz: 1980,
+      memClockMHz: 2619,
+      pstate: 'P0',
+    },
+  );
 });
 
 test('every real -q -x XML (DTD v10-v13, MIG, GRID, GeForce, Tesla) parses with its GPUs', () => {
@@ -77,7 +122,8 @@ test('every real -q -x XML (DTD v10-v13, MIG, GRID, GeForce, Tesla) parses with 
     assert.ok(s.samples.length >= 1, f);
     for (const g of s.samples) {
       assert.ok(g.name, `${f}: name`);
-      if (g.memoryUsedMiB !== undefined && g.memoryTotalMiB !== undefined) assert.ok(g.memoryUsedMiB <= g.memoryTotalMiB, `${f}: memory`);
+      if (g.memoryUsedMiB !== undefined && g.memoryTotalMiB !== undefined)
+        assert.ok(g.memoryUsedMiB <= g.memoryTotalMiB, `${f}: memory`);
     }
   }
   const dual = parseNvidiaSmiXml(read(path.join(SMI, 'dual_2080-v13.xml')), 'dual');
@@ -93,23 +139,56 @@ test('every real -q -x XML (DTD v10-v13, MIG, GRID, GeForce, Tesla) parses with 
 });
 
 test('bad nvidia-smi files are FormatErrors naming the place', () => {
-  assert.throws(() => parseNvidiaSmiCsv('index, utilization.gpu [%]\n0, 5 %, extra\n', 'x.csv'), (e: unknown) => e instanceof FormatError && /x\.csv:2: expected 2 comma-separated values, found 3/.test(e.message));
+  assert.throws(
+    () => parseNvidiaSmiCsv('index, utilization.gpu [%]\n0, 5 %, extra\n', 'x.csv'),
+    (e: unknown) => e instanceof FormatError && /x\.csv:2: expected 2 comma-separated values, found 3/.test(e.message),
+  );
   assert.throws(() => parseNvidiaSmiCsv('0, 5\n', 'y.csv'), /y\.csv:1: expected a --query-gpu CSV header/);
-  assert.throws(() => parseNvidiaSmiXml('<?xml version="1.0"?><other/>', 'z.xml'), /z\.xml: expected an <nvidia_smi_log>/);
+  assert.throws(
+    () => parseNvidiaSmiXml('<?xml version="1.0"?><other/>', 'z.xml'),
+    /z\.xml: expected an <nvidia_smi_log>/,
+  );
 });
 
 test('--query-compute-apps of real captures: processes per GPU, idle (header only), Windows [N/A] memory', () => {
-  const idle = parseComputeApps(captureSection('linux-x86_64__nvidia-h100-mig__590.48.01.txt', /--query-compute-apps/), 'idle');
+  const idle = parseComputeApps(
+    captureSection('linux-x86_64__nvidia-h100-mig__590.48.01.txt', /--query-compute-apps/),
+    'idle',
+  );
   assert.deepEqual(idle, [], 'a header and no rows: nobody uses the GPU');
-  const h100 = parseComputeApps(captureSection('linux-x86_64__nvidia-h100-mig__590.48.01.txt', /--query-compute-apps/, 'last'), 'h100');
-  assert.deepEqual(h100.map((p) => [p.pid, p.name, p.usedMemoryMiB]), [[21180, '/root/tools/memhog', 2296], [21181, '/root/tools/memhog', 1272], [21198, './gpu_burn', 7484]]);
+  const h100 = parseComputeApps(
+    captureSection('linux-x86_64__nvidia-h100-mig__590.48.01.txt', /--query-compute-apps/, 'last'),
+    'h100',
+  );
+  assert.deepEqual(
+    h100.map((p) => [p.pid, p.name, p.usedMemoryMiB]),
+    [
+      [21180, '/root/tools/memhog', 2296],
+      [21181, '/root/tools/memhog', 1272],
+      [21198, './gpu_burn', 7484],
+    ],
+  );
   assert.ok(h100.every((p) => p.gpuUuid?.startsWith('GPU-')));
-  const win = parseComputeApps(captureSection('windows-x86_64__nvidia-geforce-rtx-2080-super__591.86.txt', /--query-compute-apps/, 'last'), 'win');
+  const win = parseComputeApps(
+    captureSection('windows-x86_64__nvidia-geforce-rtx-2080-super__591.86.txt', /--query-compute-apps/, 'last'),
+    'win',
+  );
   assert.ok(win.length >= 5);
-  assert.ok(win.every((p) => p.usedMemoryMiB === undefined && p.pid > 0), 'WDDM reports no per-process memory');
+  assert.ok(
+    win.every((p) => p.usedMemoryMiB === undefined && p.pid > 0),
+    'WDDM reports no per-process memory',
+  );
   assert.ok(win.some((p) => p.name === 'C:\\Windows\\explorer.exe'));
   // flamelens' own query (noheader, nounits, process_name last) and a name holding a comma (hand-made: no real capture has one).
-  const own = parseComputeApps('GPU-1, 4242, 812, python train.py --lr 0.1,0.2\nNo running processes found\n', 'own', ['gpu_uuid', 'pid', 'used_gpu_memory', 'process_name']);
+  const own = parseComputeApps('GPU-1, 4242, 812, python train.py --lr 0.1,0.2\nNo running processes found\n', 'own', [
+    'gpu_uuid',
+    'pid',
+    'used_gpu_memory',
+    'process_name',
+  ]);
   assert.deepEqual(own, [{ gpuUuid: 'GPU-1', pid: 4242, name: 'python train.py --lr 0.1, 0.2', usedMemoryMiB: 812 }]);
-  assert.throws(() => parseComputeApps('GPU-1, x, 1, p', 'bad.csv', ['gpu_uuid', 'pid', 'used_gpu_memory', 'process_name']), (e: unknown) => e instanceof FormatError && /bad\.csv:1: expected a process id/.test(e.message));
+  assert.throws(
+    () => parseComputeApps('GPU-1, x, 1, p', 'bad.csv', ['gpu_uuid', 'pid', 'used_gpu_memory', 'process_name']),
+    (e: unknown) => e instanceof FormatError && /bad\.csv:1: expected a process id/.test(e.message),
+  );
 });

@@ -9,7 +9,11 @@ import { isAlive } from '../../src/core/runners/processTree';
 import { ROOT } from './helpers';
 
 const BIN = path.join(ROOT, 'test', 'fixtures', 'bin');
-const withStandIn = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({ ...process.env, PATH: `${BIN}${path.delimiter}${process.env.PATH}`, ...extra });
+const withStandIn = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({
+  ...process.env,
+  PATH: `${BIN}${path.delimiter}${process.env.PATH}`,
+  ...extra,
+});
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function until(pred: () => boolean, ms: number): Promise<void> {
@@ -36,16 +40,25 @@ test('one long-lived nvidia-smi in loop mode, not a process per sample', async (
 });
 
 test('a dying nvidia-smi is restarted with growing backoff', async () => {
-  const m = new NvidiaSmiMonitor({ intervalMs: 100, maxBackoffMs: 400, env: withStandIn({ FLAMELENS_FAKE_SMI: 'die-after=2' }) });
+  const m = new NvidiaSmiMonitor({
+    intervalMs: 100,
+    maxBackoffMs: 400,
+    env: withStandIn({ FLAMELENS_FAKE_SMI: 'die-after=2' }),
+  });
   const states: MonitorState[] = [];
   m.on('state', (s) => states.push(s));
   await m.start();
   await until(() => m.restarts >= 3, 8000);
   await m.stop();
-  const waits = states.filter((s): s is Extract<MonitorState, { kind: 'restarting' }> => s.kind === 'restarting').map((s) => s.inMs);
+  const waits = states
+    .filter((s): s is Extract<MonitorState, { kind: 'restarting' }> => s.kind === 'restarting')
+    .map((s) => s.inMs);
   assert.ok(waits.length >= 3, `restarts: ${waits.join(',')}`);
   assert.ok(waits[0] <= waits[1], 'backoff grows');
-  assert.ok(waits.every((w) => w <= 400), 'up to the cap');
+  assert.ok(
+    waits.every((w) => w <= 400),
+    'up to the cap',
+  );
 });
 
 test('"NVIDIA-SMI has failed" is a state with the message, not a restart loop; no nvidia-smi is "absent"', async () => {
@@ -65,13 +78,21 @@ test('"NVIDIA-SMI has failed" is a state with the message, not a restart loop; n
 
 test('a hanging nvidia-smi is killed and restarted', async () => {
   const log = path.join(mkdtempSync(path.join(tmpdir(), 'fl-smi-')), 'spawns.log');
-  const m = new NvidiaSmiMonitor({ intervalMs: 100, stallMs: 500, maxBackoffMs: 200, env: withStandIn({ FLAMELENS_FAKE_SMI: 'hang', FLAMELENS_FAKE_SMI_LOG: log }) });
+  const m = new NvidiaSmiMonitor({
+    intervalMs: 100,
+    stallMs: 500,
+    maxBackoffMs: 200,
+    env: withStandIn({ FLAMELENS_FAKE_SMI: 'hang', FLAMELENS_FAKE_SMI_LOG: log }),
+  });
   await m.start();
   await until(() => m.restarts >= 1, 5000);
   assert.ok(m.restarts >= 1);
   await m.stop();
   await sleep(200);
-  const pids = readFileSync(log, 'utf8').trim().split('\n').map((l) => Number(l.split(' ')[0]));
+  const pids = readFileSync(log, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => Number(l.split(' ')[0]));
   assert.ok(existsSync(log) && pids.length >= 1);
   for (const pid of pids) assert.equal(isAlive(pid), false, `nvidia-smi ${pid} was ended`);
 });
@@ -87,7 +108,13 @@ test('ring buffers keep the newest items and stay bounded', () => {
 test('the telemetry hub: sampling only while acquired, GPU processes from --query-compute-apps, bounded history, host statistics', async () => {
   const { GpuTelemetry } = await import('../../src/core/runners/gpuTelemetry');
   const log = path.join(mkdtempSync(path.join(tmpdir(), 'fl-smi-')), 'spawns.log');
-  const hub = new GpuTelemetry({ intervalMs: 100, historyPoints: 5, processesEveryMs: 200, hostEveryMs: 200, env: withStandIn({ FLAMELENS_FAKE_SMI_LOG: log, FLAMELENS_FAKE_SMI_EXTRA_APP: `${process.pid},node,64` }) });
+  const hub = new GpuTelemetry({
+    intervalMs: 100,
+    historyPoints: 5,
+    processesEveryMs: 200,
+    hostEveryMs: 200,
+    env: withStandIn({ FLAMELENS_FAKE_SMI_LOG: log, FLAMELENS_FAKE_SMI_EXTRA_APP: `${process.pid},node,64` }),
+  });
   const release1 = hub.acquire();
   const release2 = hub.acquire();
   await until(() => hub.history(0).length >= 5 && hub.processes.length > 0 && hub.host.length >= 2, 8000);
@@ -97,15 +124,24 @@ test('the telemetry hub: sampling only while acquired, GPU processes from --quer
   assert.equal(hub.history(0).length, 5);
   const mine = hub.processes.find((p) => p.pid === process.pid);
   assert.ok(mine && mine.usedMemoryMiB === 64 && mine.gpuIndex === 0, 'a process on the only GPU');
-  assert.ok(hub.processes.some((p) => p.name === './gpu_burn' && p.usedMemoryMiB === 7484), 'the rows of the real capture');
+  assert.ok(
+    hub.processes.some((p) => p.name === './gpu_burn' && p.usedMemoryMiB === 7484),
+    'the rows of the real capture',
+  );
   const h = hub.host.last();
-  assert.ok(h && h.cpuPct !== undefined && h.memTotalMiB !== undefined && h.memTotalMiB > 100, 'CPU and memory from systeminformation');
+  assert.ok(
+    h && h.cpuPct !== undefined && h.memTotalMiB !== undefined && h.memTotalMiB > 100,
+    'CPU and memory from systeminformation',
+  );
   release1();
   assert.equal(hub.state.kind, 'running', 'still needed by one user');
   release2();
   await until(() => hub.state.kind === 'stopped', 3000);
   assert.equal(hub.state.kind, 'stopped', 'nobody needs it: stopped');
-  const loops = readFileSync(log, 'utf8').trim().split('\n').filter((l) => l.includes('-lms'));
+  const loops = readFileSync(log, 'utf8')
+    .trim()
+    .split('\n')
+    .filter((l) => l.includes('-lms'));
   assert.equal(loops.length, 1, 'one loop process');
   const pids = loops.map((l) => Number(l.split(' ')[0]));
   await until(() => !pids.some(isAlive), 3000);

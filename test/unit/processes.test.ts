@@ -62,19 +62,54 @@ test('50 runs cancelled at random moments leave no process behind', { timeout: 2
     setTimeout(() => controller.abort(), delay);
     const marker = `${prefix}-${i}`;
     if (i % 3 === 0) {
-      const config = parseBenchConfig(JSON.stringify({ benchmarks: [{ name: 'cmd', command: [PY, path.join(dir, 'prog.py'), marker], runs: 3, warmup: 0, timeout: 200 }] }), path.join(dir, 'a.json'));
-      await runBenchmarks({ root: dir, config, python: PY, helperScript: HELPER, signal: controller.signal, gpuSampleMs: 0 });
+      const config = parseBenchConfig(
+        JSON.stringify({
+          benchmarks: [
+            { name: 'cmd', command: [PY, path.join(dir, 'prog.py'), marker], runs: 3, warmup: 0, timeout: 200 },
+          ],
+        }),
+        path.join(dir, 'a.json'),
+      );
+      await runBenchmarks({
+        root: dir,
+        config,
+        python: PY,
+        helperScript: HELPER,
+        signal: controller.signal,
+        gpuSampleMs: 0,
+      });
     } else if (i % 3 === 1) {
-      const config = parseBenchConfig(JSON.stringify({ benchmarks: [{ name: 'callable', callable: 'benchwork:work', runs: 100000, warmup: 0 }] }), path.join(dir, 'b.json'));
-      await runBenchmarks({ root: dir, config, python: PY, helperScript: HELPER, signal: controller.signal, gpuSampleMs: 0 });
+      const config = parseBenchConfig(
+        JSON.stringify({ benchmarks: [{ name: 'callable', callable: 'benchwork:work', runs: 100000, warmup: 0 }] }),
+        path.join(dir, 'b.json'),
+      );
+      await runBenchmarks({
+        root: dir,
+        config,
+        python: PY,
+        helperScript: HELPER,
+        signal: controller.signal,
+        gpuSampleMs: 0,
+      });
     } else {
       const out = mkdtempSync(path.join(dir, 'run-'));
-      await recordProfile({ target: { kind: 'launch', python: PY, script: path.join(dir, 'prog.py'), args: [marker] }, sampler: 'builtin', rateHz: 100, format: 'collapsed', outputDir: out, cwd: dir, samplerScript: SAMPLER, signal: controller.signal, graceMs: 2000 });
+      await recordProfile({
+        target: { kind: 'launch', python: PY, script: path.join(dir, 'prog.py'), args: [marker] },
+        sampler: 'builtin',
+        rateHz: 100,
+        format: 'collapsed',
+        outputDir: out,
+        cwd: dir,
+        samplerScript: SAMPLER,
+        signal: controller.signal,
+        graceMs: 2000,
+      });
     }
     return delay;
   };
   const delays: number[] = [];
-  for (let batch = 0; batch < 10; batch++) delays.push(...(await Promise.all([0, 1, 2, 3, 4].map((k) => one(batch * 5 + k)))));
+  for (let batch = 0; batch < 10; batch++)
+    delays.push(...(await Promise.all([0, 1, 2, 3, 4].map((k) => one(batch * 5 + k)))));
   assert.equal(delays.length, 50);
   await new Promise((r) => setTimeout(r, 1500));
   assert.deepEqual(leftovers(prefix), []);

@@ -15,7 +15,12 @@ const STANDIN_BIN = path.join(ROOT, 'test', 'fixtures', 'bin');
 const PY = 'python3';
 const envWith = (extra: NodeJS.ProcessEnv = {}, withPySpy = false): NodeJS.ProcessEnv => ({
   ...process.env,
-  PATH: withPySpy ? `${STANDIN_BIN}${path.delimiter}${process.env.PATH}` : (process.env.PATH ?? '').split(path.delimiter).filter((d) => !existsSync(path.join(d, 'py-spy'))).join(path.delimiter),
+  PATH: withPySpy
+    ? `${STANDIN_BIN}${path.delimiter}${process.env.PATH}`
+    : (process.env.PATH ?? '')
+        .split(path.delimiter)
+        .filter((d) => !existsSync(path.join(d, 'py-spy')))
+        .join(path.delimiter),
   ...extra,
 });
 const tmp = () => mkdtempSync(path.join(tmpdir(), 'flamelens-run-'));
@@ -25,17 +30,30 @@ test('built-in sampler records a real program: hot function, threads, exit code'
   const lines: string[] = [];
   const r = await recordProfile({
     target: { kind: 'launch', python: PY, script: path.join(EXAMPLES, 'matrix_work.py'), args: ['40'] },
-    sampler: 'auto', rateHz: 200, format: 'collapsed', outputDir: dir, cwd: dir, samplerScript: SAMPLER, env: envWith(),
+    sampler: 'auto',
+    rateHz: 200,
+    format: 'collapsed',
+    outputDir: dir,
+    cwd: dir,
+    samplerScript: SAMPLER,
+    env: envWith(),
     onOutput: (l) => lines.push(l),
   });
   assert.equal(r.sampler, 'builtin');
   assert.match(r.fallbackReason ?? '', /py-spy was not found.*pip install py-spy/);
   assert.equal(r.exitCode, 0);
-  assert.ok(lines.some((l) => l.startsWith('done: 40 steps')), 'program output is streamed line by line');
+  assert.ok(
+    lines.some((l) => l.startsWith('done: 40 steps')),
+    'program output is streamed line by line',
+  );
   const p = await readProfile(r.outputPath);
   const hot = analyzeHotPaths(p);
   assert.ok(hot.total > 10, `${hot.total} samples`);
-  assert.equal(hot.functions.filter((f) => f.file?.endsWith('matrix_work.py'))[0]?.name === 'multiply' || hot.functions.some((f) => f.name === 'multiply' && f.selfPct > 40), true);
+  assert.equal(
+    hot.functions.filter((f) => f.file?.endsWith('matrix_work.py'))[0]?.name === 'multiply' ||
+      hot.functions.some((f) => f.name === 'multiply' && f.selfPct > 40),
+    true,
+  );
   assert.ok(p.threads.some((t) => t.name.startsWith('MainThread')));
   assert.ok(!p.frames.some((f) => f.file === SAMPLER), "the sampler's own frames are not in the profile");
   assert.ok(!p.frames.some((f) => /runpy/.test(f.file ?? '')), "runpy's frames are not in the profile");
@@ -44,8 +62,20 @@ test('built-in sampler records a real program: hot function, threads, exit code'
 test('a crashing program keeps its samples and its exit code', async () => {
   const dir = tmp();
   const script = path.join(dir, 'crash.py');
-  writeFileSync(script, 'import time\ndef spin():\n    t = time.time()\n    while time.time() - t < 0.4:\n        pass\nspin()\nraise RuntimeError("boom")\n');
-  const r = await recordProfile({ target: { kind: 'launch', python: PY, script, args: [] }, sampler: 'builtin', rateHz: 100, format: 'collapsed', outputDir: dir, cwd: dir, samplerScript: SAMPLER, env: envWith() });
+  writeFileSync(
+    script,
+    'import time\ndef spin():\n    t = time.time()\n    while time.time() - t < 0.4:\n        pass\nspin()\nraise RuntimeError("boom")\n',
+  );
+  const r = await recordProfile({
+    target: { kind: 'launch', python: PY, script, args: [] },
+    sampler: 'builtin',
+    rateHz: 100,
+    format: 'collapsed',
+    outputDir: dir,
+    cwd: dir,
+    samplerScript: SAMPLER,
+    env: envWith(),
+  });
   assert.equal(r.exitCode, 1);
   assert.match(r.stderrTail, /RuntimeError: boom/);
   const p = await readProfile(r.outputPath);
@@ -57,7 +87,16 @@ test('sys.exit codes pass through', async () => {
   const dir = tmp();
   const script = path.join(dir, 'exit3.py');
   writeFileSync(script, 'import sys\nsum(range(300000))\nsys.exit(3)\n');
-  const r = await recordProfile({ target: { kind: 'launch', python: PY, script, args: [] }, sampler: 'builtin', rateHz: 100, format: 'collapsed', outputDir: dir, cwd: dir, samplerScript: SAMPLER, env: envWith() });
+  const r = await recordProfile({
+    target: { kind: 'launch', python: PY, script, args: [] },
+    sampler: 'builtin',
+    rateHz: 100,
+    format: 'collapsed',
+    outputDir: dir,
+    cwd: dir,
+    samplerScript: SAMPLER,
+    env: envWith(),
+  });
   assert.equal(r.exitCode, 3);
 });
 
@@ -65,20 +104,31 @@ test('cancelling ends the whole process tree and keeps what was sampled', async 
   const dir = tmp();
   const script = path.join(dir, 'forever.py');
   const pidFile = path.join(dir, 'child.pid');
-  writeFileSync(script, [
-    'import subprocess, sys, time',
-    `child = subprocess.Popen([sys.executable, "-c", "import time\\nwhile True: time.sleep(0.1)"])`,
-    `open(${JSON.stringify(pidFile)}, "w").write(str(child.pid))`,
-    'def busy():',
-    '    while True:',
-    '        sum(range(1000))',
-    'busy()',
-  ].join('\n'));
+  writeFileSync(
+    script,
+    [
+      'import subprocess, sys, time',
+      `child = subprocess.Popen([sys.executable, "-c", "import time\\nwhile True: time.sleep(0.1)"])`,
+      `open(${JSON.stringify(pidFile)}, "w").write(str(child.pid))`,
+      'def busy():',
+      '    while True:',
+      '        sum(range(1000))',
+      'busy()',
+    ].join('\n'),
+  );
   const controller = new AbortController();
   let samplerPid = 0;
   const started = recordProfile({
-    target: { kind: 'launch', python: PY, script, args: [] }, sampler: 'builtin', rateHz: 100, format: 'collapsed', outputDir: dir, cwd: dir,
-    samplerScript: SAMPLER, env: envWith(), signal: controller.signal, graceMs: 3000,
+    target: { kind: 'launch', python: PY, script, args: [] },
+    sampler: 'builtin',
+    rateHz: 100,
+    format: 'collapsed',
+    outputDir: dir,
+    cwd: dir,
+    samplerScript: SAMPLER,
+    env: envWith(),
+    signal: controller.signal,
+    graceMs: 3000,
     onStart: (i) => (samplerPid = i.pid),
   });
   const t0 = Date.now();
@@ -102,8 +152,18 @@ test('py-spy on PATH is used, with the options as arguments (stand-in replaying 
   const argsLog = path.join(dir, 'args.log');
   const r = await recordProfile({
     target: { kind: 'launch', python: PY, script: path.join(EXAMPLES, 'matrix_work.py'), args: ['5'] },
-    sampler: 'auto', rateHz: 250, durationS: 30, format: 'speedscope', subprocesses: true, native: true, idle: true, gil: true,
-    outputDir: dir, cwd: dir, samplerScript: SAMPLER, env: envWith({ FLAMELENS_FAKE_PYSPY_ARGS_LOG: argsLog }, true),
+    sampler: 'auto',
+    rateHz: 250,
+    durationS: 30,
+    format: 'speedscope',
+    subprocesses: true,
+    native: true,
+    idle: true,
+    gil: true,
+    outputDir: dir,
+    cwd: dir,
+    samplerScript: SAMPLER,
+    env: envWith({ FLAMELENS_FAKE_PYSPY_ARGS_LOG: argsLog }, true),
   });
   assert.equal(r.sampler, 'py-spy');
   assert.equal(r.samplerVersion, '0.4.2');
@@ -122,24 +182,56 @@ test('py-spy that cannot attach: auto falls back to the built-in sampler with th
   const dir = tmp();
   const r = await recordProfile({
     target: { kind: 'launch', python: PY, script: path.join(EXAMPLES, 'matrix_work.py'), args: ['5'] },
-    sampler: 'auto', rateHz: 100, format: 'collapsed', outputDir: dir, cwd: dir, samplerScript: SAMPLER,
+    sampler: 'auto',
+    rateHz: 100,
+    format: 'collapsed',
+    outputDir: dir,
+    cwd: dir,
+    samplerScript: SAMPLER,
     env: envWith({ FLAMELENS_FAKE_PYSPY: 'ptrace-denied' }, true),
   });
   assert.equal(r.sampler, 'builtin');
   assert.match(r.fallbackReason ?? '', /py-spy could not record \(Error: Failed to open process.*ptrace_scope/s);
-  await assert.rejects(recordProfile({
-    target: { kind: 'attach', pid: process.pid }, sampler: 'auto', rateHz: 100, format: 'collapsed', outputDir: dir, cwd: dir, samplerScript: SAMPLER,
-    env: envWith({ FLAMELENS_FAKE_PYSPY: 'ptrace-denied' }, true),
-  }), (e: unknown) => e instanceof ToolError && /ptrace_scope/.test(e.message));
-  await assert.rejects(recordProfile({
-    target: { kind: 'attach', pid: process.pid }, sampler: 'auto', rateHz: 100, format: 'collapsed', outputDir: dir, cwd: dir, samplerScript: SAMPLER, env: envWith(),
-  }), (e: unknown) => e instanceof ToolError && /py-spy was not found.*pip install py-spy/.test(e.message));
+  await assert.rejects(
+    recordProfile({
+      target: { kind: 'attach', pid: process.pid },
+      sampler: 'auto',
+      rateHz: 100,
+      format: 'collapsed',
+      outputDir: dir,
+      cwd: dir,
+      samplerScript: SAMPLER,
+      env: envWith({ FLAMELENS_FAKE_PYSPY: 'ptrace-denied' }, true),
+    }),
+    (e: unknown) => e instanceof ToolError && /ptrace_scope/.test(e.message),
+  );
+  await assert.rejects(
+    recordProfile({
+      target: { kind: 'attach', pid: process.pid },
+      sampler: 'auto',
+      rateHz: 100,
+      format: 'collapsed',
+      outputDir: dir,
+      cwd: dir,
+      samplerScript: SAMPLER,
+      env: envWith(),
+    }),
+    (e: unknown) => e instanceof ToolError && /py-spy was not found.*pip install py-spy/.test(e.message),
+  );
 });
 
 test('attach with the stand-in py-spy records for the duration', async () => {
   const dir = tmp();
   const r = await recordProfile({
-    target: { kind: 'attach', pid: process.pid }, sampler: 'auto', rateHz: 100, durationS: 1, format: 'collapsed', outputDir: dir, cwd: dir, samplerScript: SAMPLER, env: envWith({}, true),
+    target: { kind: 'attach', pid: process.pid },
+    sampler: 'auto',
+    rateHz: 100,
+    durationS: 1,
+    format: 'collapsed',
+    outputDir: dir,
+    cwd: dir,
+    samplerScript: SAMPLER,
+    env: envWith({}, true),
   });
   assert.equal(r.sampler, 'py-spy');
   const p = await readProfile(r.outputPath);
@@ -148,13 +240,30 @@ test('attach with the stand-in py-spy records for the duration', async () => {
 
 test('a missing interpreter is a clear ToolError', async () => {
   const dir = tmp();
-  await assert.rejects(recordProfile({
-    target: { kind: 'launch', python: 'no-such-python-3.99', script: 'x.py', args: [] }, sampler: 'builtin', rateHz: 100, format: 'collapsed', outputDir: dir, cwd: dir, samplerScript: SAMPLER, env: envWith(),
-  }), /The Python interpreter "no-such-python-3.99" was not found/);
+  await assert.rejects(
+    recordProfile({
+      target: { kind: 'launch', python: 'no-such-python-3.99', script: 'x.py', args: [] },
+      sampler: 'builtin',
+      rateHz: 100,
+      format: 'collapsed',
+      outputDir: dir,
+      cwd: dir,
+      samplerScript: SAMPLER,
+      env: envWith(),
+    }),
+    /The Python interpreter "no-such-python-3.99" was not found/,
+  );
 });
 
 test('command lines split like a shell', () => {
-  assert.deepEqual(splitCommandLine(`train.py --name "my run" --tag 'a b' c\\ d`), ['train.py', '--name', 'my run', '--tag', 'a b', 'c d']);
+  assert.deepEqual(splitCommandLine(`train.py --name "my run" --tag 'a b' c\\ d`), [
+    'train.py',
+    '--name',
+    'my run',
+    '--tag',
+    'a b',
+    'c d',
+  ]);
   assert.deepEqual(splitCommandLine('-m pkg.mod  --x=1'), ['-m', 'pkg.mod', '--x=1']);
   assert.deepEqual(splitCommandLine('  '), []);
   assert.deepEqual(splitCommandLine('""'), ['']);

@@ -2,7 +2,12 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { parseNvidiaSmiCsv, parseNvidiaSmiXml } from '../../src/core/formats/nvidiaSmi';
-import { AlertEvaluator, DEFAULT_ALERT_RULES, validateAlertRules, type AlertRule } from '../../src/core/analysis/alertRules';
+import {
+  AlertEvaluator,
+  DEFAULT_ALERT_RULES,
+  validateAlertRules,
+  type AlertRule,
+} from '../../src/core/analysis/alertRules';
 import { detectGrowth, describeGrowth, type GrowthPoint } from '../../src/core/analysis/growthTrend';
 import type { GpuSample } from '../../src/core/model/telemetry';
 import { REAL, read } from './helpers';
@@ -12,7 +17,14 @@ const SMI = path.join(REAL, 'nvidia_smi');
 test('alert rules on a real one-second log: fire once when the condition has held for the duration, again only after it clears and the cooldown passed', () => {
   const file = path.join(SMI, 'query_gpu_v100s_miris_gpu_log.csv');
   const samples = parseNvidiaSmiCsv(read(file), file).samples;
-  const rule: AlertRule = { metric: 'utilizationGpu', op: '>=', threshold: 5, forSeconds: 3, severity: 'warning', cooldownSeconds: 0 };
+  const rule: AlertRule = {
+    metric: 'utilizationGpu',
+    op: '>=',
+    threshold: 5,
+    forSeconds: 3,
+    severity: 'warning',
+    cooldownSeconds: 0,
+  };
   const ev = new AlertEvaluator([rule]);
   const fired: number[] = [];
   for (const s of samples) for (const e of ev.observe(s.time as number, [s], { profiling: false })) fired.push(e.time);
@@ -45,9 +57,15 @@ test('alert rules: GPUs grouped per rule, missing values (MIG utilisation) never
   const mig = parseNvidiaSmiXml(read(path.join(SMI, 'a100-sxm4-v12.xml')), 'a100').samples[0];
   const dual = parseNvidiaSmiXml(read(path.join(SMI, 'dual_2080-v13.xml')), 'dual').samples;
   assert.equal(dual.length, 2);
-  const ev = new AlertEvaluator([{ metric: 'temperatureC', op: '>', threshold: 0, forSeconds: 0, severity: 'critical' }]);
+  const ev = new AlertEvaluator([
+    { metric: 'temperatureC', op: '>', threshold: 0, forSeconds: 0, severity: 'critical' },
+  ]);
   const [e] = ev.observe(1000, dual, { profiling: false });
-  assert.deepEqual(e.gpus.map((g) => g.index), dual.map((g) => g.index), 'one alert naming both GPUs');
+  assert.deepEqual(
+    e.gpus.map((g) => g.index),
+    dual.map((g) => g.index),
+    'one alert naming both GPUs',
+  );
   assert.match(e.message, /^temperature > 0°C: GPU \d+ \d+°C, GPU \d+ \d+°C$/);
   assert.deepEqual(ev.observe(2000, dual, { profiling: false }), [], 'no repeat while it keeps holding');
 
@@ -57,7 +75,9 @@ test('alert rules: GPUs grouped per rule, missing values (MIG utilisation) never
   let got = 0;
   for (let t = 0; t <= 200_000; t += 10_000) got += starving.observe(700_000 + t, [idle], { profiling: true }).length;
   assert.equal(got, 1, 'utilisation under 10% for 2 min during a run');
-  const migEv = new AlertEvaluator([{ metric: 'utilizationGpu', op: '<', threshold: 100, forSeconds: 0, severity: 'info' }]);
+  const migEv = new AlertEvaluator([
+    { metric: 'utilizationGpu', op: '<', threshold: 100, forSeconds: 0, severity: 'info' },
+  ]);
   assert.equal(mig.utilizationGpu, undefined, 'MIG: no whole-GPU utilisation');
   assert.deepEqual(migEv.observe(0, [mig], { profiling: true }), []);
 });
@@ -70,7 +90,10 @@ test('alert rules from settings are validated with a message per bad rule', () =
     { metric: 'powerPct', op: '>', threshold: '80' },
   ]);
   assert.equal(rules.length, 1);
-  assert.deepEqual(problems.map((p) => p.split(':')[0]), ['flamelens.gpu.alerts.rules[1]', 'flamelens.gpu.alerts.rules[2]', 'flamelens.gpu.alerts.rules[3]']);
+  assert.deepEqual(
+    problems.map((p) => p.split(':')[0]),
+    ['flamelens.gpu.alerts.rules[1]', 'flamelens.gpu.alerts.rules[2]', 'flamelens.gpu.alerts.rules[3]'],
+  );
 });
 
 function series(minutes: number, everySec: number, f: (min: number, i: number) => number): GrowthPoint[] {
@@ -96,10 +119,16 @@ test('growth: a steady leak is reported with its rate and R²; a sawtooth back t
   // (A window shorter than one tooth cannot tell a tooth from a leak: the window must cover a cycle.)
   for (const minutes of [10, 7, 3, 2.5]) {
     const t = detectGrowth(series(minutes, 2, saw), { minSpanSec: 60 });
-    assert.ok(t && !t.growing, `sawtooth over ${minutes} min is not a leak (R² ${t?.r2.toFixed(2)}, floor rise ${t?.floorRise.toFixed(0)})`);
+    assert.ok(
+      t && !t.growing,
+      `sawtooth over ${minutes} min is not a leak (R² ${t?.r2.toFixed(2)}, floor rise ${t?.floorRise.toFixed(0)})`,
+    );
   }
   // The same sawtooth on a rising floor is one.
-  const risingSaw = detectGrowth(series(10, 2, (m) => saw(m) + 200 * m), { minR2: 0.3 });
+  const risingSaw = detectGrowth(
+    series(10, 2, (m) => saw(m) + 200 * m),
+    { minR2: 0.3 },
+  );
   assert.ok(risingSaw?.growing && risingSaw.floorRise > 1000);
   // Flat with noise, and too short a window: nothing.
   assert.equal(detectGrowth(series(10, 5, () => 5000 + noise()))?.growing, false);

@@ -33,7 +33,12 @@ test('flamelens torch captures a training script unchanged; the operator table m
   assert.equal(out.kind, 'torch-trace');
   const steps = out.ops.find((o: { name: string }) => o.name === 'ProfilerStep*');
   assert.equal(steps?.calls, 3, 'the three active steps of the default schedule (wait 1, warmup 1, active 3)');
-  const expected = JSON.parse(readFileSync(path.join(runDir, 'key_averages.json'), 'utf8')).rows as { name: string; calls: number; selfCpuUs: number; totalCpuUs: number }[];
+  const expected = JSON.parse(readFileSync(path.join(runDir, 'key_averages.json'), 'utf8')).rows as {
+    name: string;
+    calls: number;
+    selfCpuUs: number;
+    totalCpuUs: number;
+  }[];
   const ours = new Map(out.ops.map((o: { name: string }) => [o.name, o]));
   assert.equal(ours.size, expected.length);
   // Self times can differ by about a microsecond per direct child (see traceNesting.mjs).
@@ -46,14 +51,20 @@ test('flamelens torch captures a training script unchanged; the operator table m
     assert.ok(Math.abs(o.totalCpuUs - e.totalCpuUs) <= tol, `${e.name} total ${o.totalCpuUs} vs ${e.totalCpuUs}`);
     // key_averages() can print a negative self time when a child outlasts its parent; ours is clamped at 0.
     const selfTol = 2 * tol + 1.5 * (directChildren.get(e.name) ?? 0);
-    assert.ok(Math.abs(o.selfCpuUs - Math.max(0, e.selfCpuUs)) <= selfTol, `${e.name} self ${o.selfCpuUs} vs ${e.selfCpuUs}`);
+    assert.ok(
+      Math.abs(o.selfCpuUs - Math.max(0, e.selfCpuUs)) <= selfTol,
+      `${e.name} self ${o.selfCpuUs} vs ${e.selfCpuUs}`,
+    );
   }
 });
 
 test('a script without an optimizer is profiled whole; a Python without torch is a clear error', () => {
   const cwd = mkdtempSync(path.join(tmpdir(), 'fl-torch-'));
   const script = path.join(cwd, 'noopt.py');
-  writeFileSync(script, 'import torch\na = torch.randn(100, 100)\nfor _ in range(3):\n    a = torch.tanh(a @ a)\nprint("ok")\n');
+  writeFileSync(
+    script,
+    'import torch\na = torch.randn(100, 100)\nfor _ in range(3):\n    a = torch.tanh(a @ a)\nprint("ok")\n',
+  );
   const r = cli(['torch', '--', TORCH_PYTHON, script], cwd);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /no optimizer step was seen: the whole run was profiled/);

@@ -16,7 +16,12 @@ test('legacy bare-array trace (torch 1.13 on the CPU) matches key_averages() of 
   const trace = await readTorchTrace(T('torch1.13.1-debian_cpu_legacy_mlp.trace.json'));
   assert.equal(trace.form, 'legacy');
   assert.equal(trace.gpu.length, 0);
-  const expected = JSON.parse(readFileSync(T('torch1.13.1-debian_cpu_legacy_mlp.key_averages.json'), 'utf8')).rows as { name: string; calls: number; selfCpuUs: number; totalCpuUs: number }[];
+  const expected = JSON.parse(readFileSync(T('torch1.13.1-debian_cpu_legacy_mlp.key_averages.json'), 'utf8')).rows as {
+    name: string;
+    calls: number;
+    selfCpuUs: number;
+    totalCpuUs: number;
+  }[];
   const ours = new Map(analyzeTorchTrace(trace).ops.map((o) => [o.name, o]));
   assert.equal(ours.size, expected.length, 'the same operators');
   for (const e of expected) {
@@ -26,7 +31,10 @@ test('legacy bare-array trace (torch 1.13 on the CPU) matches key_averages() of 
     // The trace rounds each event to whole microseconds; key_averages sums the unrounded times.
     const tol = e.calls * 1.5 + 0.01 * e.totalCpuUs;
     assert.ok(Math.abs(o.totalCpuUs - e.totalCpuUs) <= tol, `${e.name} total ${o.totalCpuUs} vs ${e.totalCpuUs}`);
-    assert.ok(Math.abs(o.selfCpuUs - Math.max(0, e.selfCpuUs)) <= tol * 2, `${e.name} self ${o.selfCpuUs} vs ${e.selfCpuUs}`);
+    assert.ok(
+      Math.abs(o.selfCpuUs - Math.max(0, e.selfCpuUs)) <= tol * 2,
+      `${e.name} self ${o.selfCpuUs} vs ${e.selfCpuUs}`,
+    );
   }
 });
 
@@ -39,7 +47,7 @@ test('Kineto trace (A100): kernels attributed to their operators through correla
   assert.equal(s.attributed, trace.gpu.length, 'every kernel and copy found its operator');
   const kernelTotal = trace.gpu.reduce((a, g) => a + g.dur, 0);
   const selfDevice = s.ops.reduce((a, o) => a + o.selfDeviceUs, 0);
-  assert.equal(selfDevice, kernelTotal, 'each GPU activity counted once as some operator\'s self device time');
+  assert.equal(selfDevice, kernelTotal, "each GPU activity counted once as some operator's self device time");
   const ones = s.ops.find((o) => o.name === 'aten::ones');
   assert.ok(ones && ones.totalDeviceUs >= ones.selfDeviceUs);
   for (const g of s.gpu) assert.ok(g.busyUs <= g.spanUs && Math.abs(g.busyUs + g.idleUs - g.spanUs) < 1e-6);
@@ -101,12 +109,18 @@ test('bad traces are FormatErrors with the place', async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'fl-trace-'));
   const cut = path.join(dir, 'cut.json');
   writeFileSync(cut, '{"traceEvents": [{"ph": "X", "name": "a", "ts": 1, "dur": 2}, {"ph": "X", "na');
-  await assert.rejects(readTorchTrace(cut), (e: unknown) => e instanceof FormatError && /cut\.json:offset \d+: the JSON ends early/.test(e.message));
+  await assert.rejects(
+    readTorchTrace(cut),
+    (e: unknown) => e instanceof FormatError && /cut\.json:offset \d+: the JSON ends early/.test(e.message),
+  );
   const bad = path.join(dir, 'bad.json');
   const badText = '{"traceEvents": [{"ph": "X", "name": "a", "ts": 1, "dur": 2}, {"ph": X}]}';
   writeFileSync(bad, badText);
   const at = badText.indexOf('{"ph": X}');
-  await assert.rejects(readTorchTrace(bad), (e: unknown) => e instanceof FormatError && e.message.includes(`bad.json:offset ${at}: invalid JSON`));
+  await assert.rejects(
+    readTorchTrace(bad),
+    (e: unknown) => e instanceof FormatError && e.message.includes(`bad.json:offset ${at}: invalid JSON`),
+  );
   await assert.rejects(readTorchTrace(path.join(dir, 'none.json')), /none\.json: no such file/);
   const empty = path.join(dir, 'empty.json');
   writeFileSync(empty, '{"traceEvents": []}');
@@ -115,7 +129,10 @@ test('bad traces are FormatErrors with the place', async () => {
 
 test('memory over time with the peak and the operator running then; GPU timeline; ranks compared', async () => {
   const { buildTraceView, compareRanks } = await import('../../src/core/analysis/torchView');
-  const h100 = buildTraceView(await readTorchTrace(T('torchtrace_tracelens_h100__gaunernst_bert-small-uncased__1016001.json.gz')), 'h100');
+  const h100 = buildTraceView(
+    await readTorchTrace(T('torchtrace_tracelens_h100__gaunernst_bert-small-uncased__1016001.json.gz')),
+    'h100',
+  );
   const gpu0 = h100.memory.find((m) => m.device === 0);
   assert.ok(gpu0, 'GPU 0 memory series');
   assert.ok(gpu0.points.length > 10 && gpu0.points.length <= 501);
@@ -123,7 +140,10 @@ test('memory over time with the peak and the operator running then; GPU timeline
   assert.ok(gpu0.peakOperator, 'an operator was running at the peak');
   assert.equal(h100.timeline.length, 1);
   const busyFromTimeline = h100.timeline[0].busyPct.reduce((a, p) => a + (p / 100) * h100.timeline[0].bucketUs, 0);
-  assert.ok(Math.abs(busyFromTimeline - h100.gpu[0].busyUs) < 1e-6 * h100.gpu[0].busyUs + 1e-6, 'the timeline adds up to the busy time');
+  assert.ok(
+    Math.abs(busyFromTimeline - h100.gpu[0].busyUs) < 1e-6 * h100.gpu[0].busyUs + 1e-6,
+    'the timeline adds up to the busy time',
+  );
   const sync = buildTraceView(await readTorchTrace(T('torchtrace_hta__event_sync_trace.json.gz')), 'sync');
   assert.equal(sync.rank, 0, 'distributedInfo rank');
   const ranks = compareRanks([h100, sync]);
@@ -142,14 +162,23 @@ test('CPU side as a profile (Python frames, annotations, operators by self time)
   assert.ok(weight > 0);
   const pyFrame = profile.frames.find((f) => f.name === '_bootstrap' && f.file === 'threading.py');
   assert.ok(pyFrame && pyFrame.line === 1032 && pyFrame.kind === 'python', 'Kineto\'s "file(line): name" frames');
-  assert.ok(profile.frames.some((f) => f.name === 'aten::addmm'), 'operators nested under the Python frames');
+  assert.ok(
+    profile.frames.some((f) => f.name === 'aten::addmm'),
+    'operators nested under the Python frames',
+  );
   const hot = analyzeHotPaths(profile);
   assert.ok(hot.functions.some((f) => f.file === 'moca/application/profile/profile_model.py'));
   assert.ok(gpuByFunction.length > 0);
   for (const g of gpuByFunction) assert.ok(g.gpuUs <= gpuTotalUs + 1e-6 && g.pct <= 100 + 1e-9);
   const top = gpuByFunction[0];
-  assert.ok(top.pct > 90, `the outermost Python frame launched (nearly) all GPU work: ${top.name} ${top.pct.toFixed(1)}%`);
-  assert.ok(gpuByFunction.some((g) => /forward/.test(g.name) && g.kernels > 0), 'a forward() launched kernels');
+  assert.ok(
+    top.pct > 90,
+    `the outermost Python frame launched (nearly) all GPU work: ${top.name} ${top.pct.toFixed(1)}%`,
+  );
+  assert.ok(
+    gpuByFunction.some((g) => /forward/.test(g.name) && g.kernels > 0),
+    'a forward() launched kernels',
+  );
   // Legacy traces have no Python frames: the profile holds operators only, no GPU lines.
   const legacy = analyzeTorchSources(await readTorchTrace(T('torch1.13.1-debian_cpu_legacy_mlp.trace.json')));
   assert.ok(legacy.profile.frames.every((f) => f.kind === 'other'));
@@ -167,7 +196,10 @@ test('each kernel knows the operator and the Python stack it was launched from',
     const count = trace.gpu.filter((g) => g.name === name).length;
     assert.ok(list.reduce((a, l) => a + l.launches, 0) <= count);
     assert.ok(list[0].op?.startsWith('aten::'), `${name} launched by ${list[0].op}`);
-    assert.ok(list[0].stack.some((f) => f.name === 'forward'), 'from a forward()');
+    assert.ok(
+      list[0].stack.some((f) => f.name === 'forward'),
+      'from a forward()',
+    );
   }
 });
 
@@ -180,22 +212,36 @@ test('every real trace in the fixtures reads and analyses consistently', async (
     const s = analyzeTorchTrace(trace);
     assert.ok(trace.eventCount > 0, f);
     assert.ok(s.ops.length > 0, `${f}: operators`);
-    for (const o of s.ops) assert.ok(o.selfCpuUs <= o.totalCpuUs + 1e-6 && o.selfDeviceUs <= o.totalDeviceUs + 1e-6, `${f}: ${o.name}`);
+    for (const o of s.ops)
+      assert.ok(o.selfCpuUs <= o.totalCpuUs + 1e-6 && o.selfDeviceUs <= o.totalDeviceUs + 1e-6, `${f}: ${o.name}`);
     const kernelUs = trace.gpu.filter((g) => g.kind === 'kernel').reduce((a, g) => a + g.dur, 0);
-    assert.ok(Math.abs(s.kernels.reduce((a, k) => a + k.totalUs, 0) - kernelUs) < 1e-6 * Math.max(1, kernelUs), `${f}: kernel totals`);
+    assert.ok(
+      Math.abs(s.kernels.reduce((a, k) => a + k.totalUs, 0) - kernelUs) < 1e-6 * Math.max(1, kernelUs),
+      `${f}: kernel totals`,
+    );
     for (const g of s.gpu) assert.ok(g.busyUs <= g.spanUs + 1e-6, `${f}: busy within span`);
     assert.ok(s.attributed <= trace.gpu.length);
   }
   const nccl = analyzeTorchTrace(await readTorchTrace(T('torchtrace_hta__nccl_data.json.gz')));
-  assert.ok(nccl.gpu.some((g) => g.communicationUs > 0), 'NCCL kernels count as communication');
-  const resnet = await readTorchTrace(T('torchtrace_kineto_tb_plugin__resnet50_nw0_worker0.1623143089861.pt.trace.json.gz'));
+  assert.ok(
+    nccl.gpu.some((g) => g.communicationUs > 0),
+    'NCCL kernels count as communication',
+  );
+  const resnet = await readTorchTrace(
+    T('torchtrace_kineto_tb_plugin__resnet50_nw0_worker0.1623143089861.pt.trace.json.gz'),
+  );
   assert.ok(resnet.memory.length > 0, '2021 [memory] events');
 });
 
 test('operators with a recorded call stack put GPU time on the calling lines (torch 1.9 Kineto trace)', async () => {
   const { analyzeTorchSources, parseCallStack } = await import('../../src/core/analysis/torchSources');
-  const trace = await readTorchTrace(T('torchtrace_kineto_tb_plugin__resnet50_nw0_worker0.1623143089861.pt.trace.json.gz'));
-  assert.ok(trace.ops.some((o) => o.callStack?.includes('resnet50_profiler_api.py(46): <module>')), '"Call stack" argument kept');
+  const trace = await readTorchTrace(
+    T('torchtrace_kineto_tb_plugin__resnet50_nw0_worker0.1623143089861.pt.trace.json.gz'),
+  );
+  assert.ok(
+    trace.ops.some((o) => o.callStack?.includes('resnet50_profiler_api.py(46): <module>')),
+    '"Call stack" argument kept',
+  );
   const { profile, gpuByFunction, gpuTotalUs, launchers } = analyzeTorchSources(trace);
   const calls = gpuByFunction.filter((g) => g.site === 'call' && g.file === 'resnet50_profiler_api.py');
   assert.ok(calls.length >= 2, 'several lines of the script launched GPU work');
@@ -219,7 +265,10 @@ test('operators with a recorded call stack put GPU time on the calling lines (to
   }
   assert.deepEqual(new Set(calls.map((c) => c.line)), new Set(expected.keys()));
   for (const c of calls) {
-    assert.ok(Math.abs(c.gpuUs - (expected.get(c.line) ?? 0)) < 1e-6 * gpuTotalUs + 1e-3, `line ${c.line}: ${c.gpuUs} vs ${expected.get(c.line)}`);
+    assert.ok(
+      Math.abs(c.gpuUs - (expected.get(c.line) ?? 0)) < 1e-6 * gpuTotalUs + 1e-3,
+      `line ${c.line}: ${c.gpuUs} vs ${expected.get(c.line)}`,
+    );
     assert.ok(c.pct > 0 && c.pct <= 100);
   }
   const forward = calls.find((c) => c.line === 46);
@@ -227,10 +276,12 @@ test('operators with a recorded call stack put GPU time on the calling lines (to
   // The flame graph nests those operators under the Python frames of their stack.
   assert.ok(profile.frames.some((f) => f.file === 'resnet50_profiler_api.py' && f.line === 46 && f.kind === 'python'));
   // A kernel's launchers carry the Python stack of the call.
-  assert.ok(Object.values(launchers).some((ls) => ls.some((l) => l.stack.some((f) => f.file === 'resnet50_profiler_api.py'))));
+  assert.ok(
+    Object.values(launchers).some((ls) => ls.some((l) => l.stack.some((f) => f.file === 'resnet50_profiler_api.py'))),
+  );
 });
 
-test('event scanner: every chunking of events with braces, commas and escaped quotes in strings gives JSON.parse\'s events', async () => {
+test("event scanner: every chunking of events with braces, commas and escaped quotes in strings gives JSON.parse's events", async () => {
   const { TraceEventScanner } = await import('../../src/core/formats/jsonEventScanner');
   // Hand-made edge cases (strings that look like event boundaries), then a real trace.
   const tricky = [
@@ -238,12 +289,14 @@ test('event scanner: every chunking of events with braces, commas and escaped qu
     { ph: 'X', name: '\\', ts: 3, dur: 1, args: { 'k}': ['}', '{', [{}]] } },
     { ph: 'X', name: 'ünï}cødé ⚡', ts: 4, dur: 1 },
   ];
-  const real = JSON.parse((await import('node:zlib')).gunzipSync(readFileSync(T('torchtrace_hta__triton_example.json.gz'))).toString('utf8')) as { traceEvents: unknown[] };
+  const real = JSON.parse(
+    (await import('node:zlib')).gunzipSync(readFileSync(T('torchtrace_hta__triton_example.json.gz'))).toString('utf8'),
+  ) as { traceEvents: unknown[] };
   const events = [...tricky, ...real.traceEvents.slice(0, 400), ...tricky];
   const text = JSON.stringify({ schemaVersion: 1, traceEvents: events, trailing: { a: '}' } }, null, 1);
   const bytes = Buffer.from(text);
   let seed = 42;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const rand = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
   for (let trial = 0; trial < 60; trial++) {
     const got: unknown[] = [];
     const sc = new TraceEventScanner({ event: (e) => got.push(e) });
@@ -266,13 +319,19 @@ test('a trace named .pt.trace.json and cut before its events is read as a trace:
   const cut = path.join(dir, 'worker0.1016001.pt.trace.json');
   writeFileSync(cut, whole.subarray(0, 5000));
   assert.equal(await detectFileKind(cut), 'torch-trace');
-  await assert.rejects(readTorchTrace(cut), (e: unknown) => e instanceof FormatError && e.message.includes(`${cut}:offset 5000: the JSON ends early`));
+  await assert.rejects(
+    readTorchTrace(cut),
+    (e: unknown) => e instanceof FormatError && e.message.includes(`${cut}:offset 5000: the JSON ends early`),
+  );
   // The name only breaks the tie: the same bytes under another name are still not taken for a trace,
   // and a speedscope file named like a trace stays a CPU profile.
   const other = path.join(dir, 'cut.json');
   writeFileSync(other, whole.subarray(0, 5000));
   assert.equal(await detectFileKind(other), 'cpu-profile');
   const speedscope = path.join(dir, 'renamed.pt.trace.json');
-  writeFileSync(speedscope, readFileSync(path.join(REAL, 'yuntongf_cs336-a1__pyspy042_macos_4threads.speedscope.json')));
+  writeFileSync(
+    speedscope,
+    readFileSync(path.join(REAL, 'yuntongf_cs336-a1__pyspy042_macos_4threads.speedscope.json')),
+  );
   assert.equal(await detectFileKind(speedscope), 'cpu-profile');
 });

@@ -6,7 +6,18 @@
  * frames grew, blue shrank, by share of each profile) and the functions by change in self time.
  * Every string from a result or profile is inserted as text.
  */
-import { Chart, type ChartDataset, LineController, LineElement, PointElement, LinearScale, CategoryScale, Filler, Tooltip, Legend } from 'chart.js';
+import {
+  Chart,
+  type ChartDataset,
+  LineController,
+  LineElement,
+  PointElement,
+  LinearScale,
+  CategoryScale,
+  Filler,
+  Tooltip,
+  Legend,
+} from 'chart.js';
 import { select } from 'd3-selection';
 import { flamegraph } from 'd3-flame-graph';
 import type { BenchViewData, BenchmarkHistory } from '../../src/core/analysis/benchHistory';
@@ -41,7 +52,12 @@ function exportCsv(name: string, csv: string): void {
 
 let chart: Chart<'line', number[], string> | undefined;
 
-function renderHistory(box: HTMLElement, h: BenchmarkHistory | undefined, cmp: BenchmarkComparison | undefined, baselineLabel: string | undefined): void {
+function renderHistory(
+  box: HTMLElement,
+  h: BenchmarkHistory | undefined,
+  cmp: BenchmarkComparison | undefined,
+  baselineLabel: string | undefined,
+): void {
   chart?.destroy();
   chart = undefined;
   box.replaceChildren();
@@ -50,36 +66,69 @@ function renderHistory(box: HTMLElement, h: BenchmarkHistory | undefined, cmp: B
     return;
   }
   const title = el('h2', { id: 'history-title' }, `History: ${h.name}`);
-  const hint = el('p', { class: 'hint' }, `${h.points.length} result${h.points.length === 1 ? '' : 's'}; the band is the 95% confidence interval of each median.`);
+  const hint = el(
+    'p',
+    { class: 'hint' },
+    `${h.points.length} result${h.points.length === 1 ? '' : 's'}; the band is the 95% confidence interval of each median.`,
+  );
   box.append(title);
   if (cmp) box.append(el('p', { id: 'history-summary' }, `vs ${baselineLabel ?? 'the baseline'}: ${cmp.summary}`));
   box.append(hint);
   const points = h.points;
   const max = Math.max(...points.map((p) => p.ciHigh), cmp?.baselineMedian ?? 0);
   const [scale, unit] = max >= 1 ? [1, 's'] : max >= 1e-3 ? [1e3, 'ms'] : max >= 1e-6 ? [1e6, 'µs'] : [1e9, 'ns'];
-  const labels = points.map((p) => `${p.createdAt.slice(0, 16).replace('T', ' ')}${p.commit ? ` ${p.commit.slice(0, 7)}${p.dirty ? '+' : ''}` : ''}`);
+  const labels = points.map(
+    (p) =>
+      `${p.createdAt.slice(0, 16).replace('T', ' ')}${p.commit ? ` ${p.commit.slice(0, 7)}${p.dirty ? '+' : ''}` : ''}`,
+  );
   const changes = new Set(h.changePoints);
   const canvas = el('canvas', { id: 'history-chart', 'aria-label': `History of ${h.name}` });
   const wrap = el('div', { class: 'chart' });
   wrap.append(canvas);
   box.append(wrap);
   const datasets: ChartDataset<'line', number[]>[] = [
-    { label: 'CI high', data: points.map((p) => p.ciHigh * scale), borderWidth: 0, pointRadius: 0, fill: '+1', backgroundColor: 'rgba(28,126,214,0.18)' },
+    {
+      label: 'CI high',
+      data: points.map((p) => p.ciHigh * scale),
+      borderWidth: 0,
+      pointRadius: 0,
+      fill: '+1',
+      backgroundColor: 'rgba(28,126,214,0.18)',
+    },
     { label: 'CI low', data: points.map((p) => p.ciLow * scale), borderWidth: 0, pointRadius: 0, fill: false },
     {
-      label: 'median', data: points.map((p) => p.median * scale), borderColor: '#1c7ed6', backgroundColor: '#1c7ed6', borderWidth: 2,
-      pointRadius: points.map((_, i) => (changes.has(i) ? 7 : 3)), pointBackgroundColor: points.map((_, i) => (changes.has(i) ? '#e03131' : '#1c7ed6')), pointStyle: points.map((_, i) => (changes.has(i) ? 'triangle' : 'circle')),
+      label: 'median',
+      data: points.map((p) => p.median * scale),
+      borderColor: '#1c7ed6',
+      backgroundColor: '#1c7ed6',
+      borderWidth: 2,
+      pointRadius: points.map((_, i) => (changes.has(i) ? 7 : 3)),
+      pointBackgroundColor: points.map((_, i) => (changes.has(i) ? '#e03131' : '#1c7ed6')),
+      pointStyle: points.map((_, i) => (changes.has(i) ? 'triangle' : 'circle')),
     },
   ];
   if (cmp) {
-    datasets.push({ label: `baseline ${baselineLabel ?? ''}`.trim(), data: points.map(() => cmp.baselineMedian * scale), borderColor: '#868e96', borderDash: [6, 4], borderWidth: 1.5, pointRadius: 0, fill: false });
+    datasets.push({
+      label: `baseline ${baselineLabel ?? ''}`.trim(),
+      data: points.map(() => cmp.baselineMedian * scale),
+      borderColor: '#868e96',
+      borderDash: [6, 4],
+      borderWidth: 1.5,
+      pointRadius: 0,
+      fill: false,
+    });
   }
   chart = new Chart<'line', number[], string>(canvas, {
     type: 'line',
     data: { labels, datasets },
     options: {
-      animation: false, responsive: true, maintainAspectRatio: false,
-      scales: { y: { title: { display: true, text: `median (${unit})`, color: foreground() }, ticks: { color: foreground() } }, x: { ticks: { color: foreground(), maxRotation: 60 } } },
+      animation: false,
+      responsive: true,
+      maintainAspectRatio: false,
+      scales: {
+        y: { title: { display: true, text: `median (${unit})`, color: foreground() }, ticks: { color: foreground() } },
+        x: { ticks: { color: foreground(), maxRotation: 60 } },
+      },
       plugins: {
         legend: { labels: { color: foreground(), filter: (item) => !item.text.startsWith('CI ') } },
         tooltip: {
@@ -101,9 +150,18 @@ function renderHistory(box: HTMLElement, h: BenchmarkHistory | undefined, cmp: B
   for (const i of h.changePoints) {
     const before = points[i - 1];
     const after = points[i];
-    list.append(el('li', {}, `Change point at ${labels[i]}: ${seconds(before.median)} → ${seconds(after.median)} (${after.median >= before.median ? '+' : ''}${((after.median / before.median - 1) * 100).toFixed(1)}%)`));
+    list.append(
+      el(
+        'li',
+        {},
+        `Change point at ${labels[i]}: ${seconds(before.median)} → ${seconds(after.median)} (${after.median >= before.median ? '+' : ''}${((after.median / before.median - 1) * 100).toFixed(1)}%)`,
+      ),
+    );
   }
-  if (h.changePoints.length === 0) list.append(el('li', { class: 'hint' }, 'No change point: no step in this history beyond the noise and the threshold.'));
+  if (h.changePoints.length === 0)
+    list.append(
+      el('li', { class: 'hint' }, 'No change point: no step in this history beyond the noise and the threshold.'),
+    );
   box.append(list);
 }
 
@@ -111,35 +169,90 @@ function renderBench(d: BenchViewData): void {
   const head = el('header', { class: 'toolbar' });
   head.append(el('span', { class: 'title' }, d.title));
   const c = d.comparison;
-  if (c) head.append(el('span', { class: 'hint' }, `threshold ${(c.threshold * 100).toFixed(1)}%, alpha ${c.alpha}; regression = significant and the interval reaches the threshold`));
+  if (c)
+    head.append(
+      el(
+        'span',
+        { class: 'hint' },
+        `threshold ${(c.threshold * 100).toFixed(1)}%, alpha ${c.alpha}; regression = significant and the interval reaches the threshold`,
+      ),
+    );
   app.replaceChildren(head);
   for (const p of d.problems) app.append(el('p', { class: 'warning' }, p));
-  if (c?.environmentDifferences.length) app.append(el('p', { class: 'warning', id: 'env-diff' }, `The environment changed between the two results: ${c.environmentDifferences.join('; ')}`));
+  if (c?.environmentDifferences.length)
+    app.append(
+      el(
+        'p',
+        { class: 'warning', id: 'env-diff' },
+        `The environment changed between the two results: ${c.environmentDifferences.join('; ')}`,
+      ),
+    );
   const historyBox = el('section', { id: 'history' });
   const byName = new Map(d.histories.map((h) => [h.name, h]));
   const select = (name: string) => {
     historyBox.dataset.name = name;
-    renderHistory(historyBox, byName.get(name), c?.benchmarks.find((b) => b.name === name), d.baselineLabel);
+    renderHistory(
+      historyBox,
+      byName.get(name),
+      c?.benchmarks.find((b) => b.name === name),
+      d.baselineLabel,
+    );
   };
   if (c) {
     const cols: Column<BenchmarkComparison>[] = [
       { title: 'Benchmark', value: (r) => r.name },
-      { title: `Baseline (${d.baselineLabel ?? ''})`, value: (r) => r.baselineMedian, format: (r) => seconds(r.baselineMedian), numeric: true },
+      {
+        title: `Baseline (${d.baselineLabel ?? ''})`,
+        value: (r) => r.baselineMedian,
+        format: (r) => seconds(r.baselineMedian),
+        numeric: true,
+      },
       { title: 'Current', value: (r) => r.currentMedian, format: (r) => seconds(r.currentMedian), numeric: true },
-      { title: 'Change', value: (r) => r.ratio - 1, format: (r) => `${r.ratio >= 1 ? '+' : ''}${((r.ratio - 1) * 100).toFixed(1)}%`, numeric: true },
-      { title: '95% CI of ratio', value: (r) => r.ciLow, format: (r) => `${r.ciLow.toFixed(3)} – ${r.ciHigh.toFixed(3)}`, numeric: true },
+      {
+        title: 'Change',
+        value: (r) => r.ratio - 1,
+        format: (r) => `${r.ratio >= 1 ? '+' : ''}${((r.ratio - 1) * 100).toFixed(1)}%`,
+        numeric: true,
+      },
+      {
+        title: '95% CI of ratio',
+        value: (r) => r.ciLow,
+        format: (r) => `${r.ciLow.toFixed(3)} – ${r.ciHigh.toFixed(3)}`,
+        numeric: true,
+      },
       { title: 'p', value: (r) => r.pValue, format: (r) => pValue(r.pValue), numeric: true },
-      { title: 'Runs', value: (r) => r.currentRuns, format: (r) => `${r.baselineRuns} / ${r.currentRuns}`, numeric: true },
+      {
+        title: 'Runs',
+        value: (r) => r.currentRuns,
+        format: (r) => `${r.baselineRuns} / ${r.currentRuns}`,
+        numeric: true,
+      },
       { title: 'Verdict', value: (r) => verdictText(r) },
     ];
-    app.append(table('comparison', 'Comparison', c.benchmarks, cols, (csv) => exportCsv('comparison', csv), 3, (r) => select(r.name)));
+    app.append(
+      table(
+        'comparison',
+        'Comparison',
+        c.benchmarks,
+        cols,
+        (csv) => exportCsv('comparison', csv),
+        3,
+        (r) => select(r.name),
+      ),
+    );
     const extra: string[] = [];
     for (const s of c.skipped) extra.push(`${s.name}: not compared (${s.reason})`);
     if (c.onlyInBaseline.length) extra.push(`Only in the baseline: ${c.onlyInBaseline.join(', ')}`);
     if (c.onlyInCurrent.length) extra.push(`New, no baseline: ${c.onlyInCurrent.join(', ')}`);
     for (const x of extra) app.append(el('p', { class: 'hint' }, x));
   } else {
-    app.append(el('p', { class: 'hint', id: 'no-baseline' }, 'No baseline to compare with: save one with "flamelens: Save Results as Baseline…". History of each benchmark:'));
+    app.append(
+      el(
+        'p',
+        { class: 'hint', id: 'no-baseline' },
+        'No baseline to compare with: save one with "flamelens: Save Results as Baseline…". History of each benchmark:',
+      ),
+    );
     const list = el('div', { class: 'bench-list' });
     for (const h of d.histories) {
       const b = el('button', { type: 'button' }, h.name);
@@ -175,8 +288,15 @@ export function diffColor(delta: number): string {
 
 function renderDiff(d: DiffViewData): void {
   const head = el('header', { class: 'toolbar' });
-  head.append(el('span', { class: 'title' }, `${d.baseTitle} → ${d.newTitle}`), el('span', { class: 'hint' }, `${d.baseTotal.toLocaleString('en-US')} → ${d.newTotal.toLocaleString('en-US')} ${d.unit}; red: a larger share than in the baseline run, blue: smaller`));
-  const shapeBtn = el('button', { type: 'button', id: 'diff-shape' }, 'Show the baseline run\'s shape');
+  head.append(
+    el('span', { class: 'title' }, `${d.baseTitle} → ${d.newTitle}`),
+    el(
+      'span',
+      { class: 'hint' },
+      `${d.baseTotal.toLocaleString('en-US')} → ${d.newTotal.toLocaleString('en-US')} ${d.unit}; red: a larger share than in the baseline run, blue: smaller`,
+    ),
+  );
+  const shapeBtn = el('button', { type: 'button', id: 'diff-shape' }, "Show the baseline run's shape");
   head.append(shapeBtn);
   app.replaceChildren(head);
   const graph = el('div', { id: 'diff-graph', class: 'graph' });
@@ -186,26 +306,39 @@ function renderDiff(d: DiffViewData): void {
   let baseShape = false;
   const draw = () => {
     graph.replaceChildren();
-    const chartFn = (flamegraph as unknown as () => FlameChart)().width(Math.max(300, graph.clientWidth || window.innerWidth - 32)).cellHeight(18).transitionDuration(0).minFrameSize(1).selfValue(false).sort(false).getName((n) => visibleText(n.data.name));
+    const chartFn = (flamegraph as unknown as () => FlameChart)()
+      .width(Math.max(300, graph.clientWidth || window.innerWidth - 32))
+      .cellHeight(18)
+      .transitionDuration(0)
+      .minFrameSize(1)
+      .selfValue(false)
+      .sort(false)
+      .getName((n) => visibleText(n.data.name));
     chartFn.setColorMapper((n) => diffColor(n.data.delta));
-    chartFn.tooltip(Object.assign(() => undefined, {
-      show: (n: D3Node) => {
-        const x = n.data;
-        const lines = [x.name];
-        if (x.file) lines.push(`${x.file}${x.line ? `:${x.line}` : ''}`);
-        lines.push(`total: ${x.basePct.toFixed(2)}% → ${x.newPct.toFixed(2)}% (${x.delta >= 0 ? '+' : ''}${x.delta.toFixed(2)} pts)`);
-        lines.push(`self: ${x.baseSelfPct.toFixed(2)}% → ${x.newSelfPct.toFixed(2)}%`);
-        tip.replaceChildren(...lines.map((l, i) => el(i === 0 ? 'strong' : 'div', {}, l)));
-        tip.hidden = false;
-      },
-      hide: () => {
-        tip.hidden = true;
-      },
-    }));
+    chartFn.tooltip(
+      Object.assign(() => undefined, {
+        show: (n: D3Node) => {
+          const x = n.data;
+          const lines = [x.name];
+          if (x.file) lines.push(`${x.file}${x.line ? `:${x.line}` : ''}`);
+          lines.push(
+            `total: ${x.basePct.toFixed(2)}% → ${x.newPct.toFixed(2)}% (${x.delta >= 0 ? '+' : ''}${x.delta.toFixed(2)} pts)`,
+          );
+          lines.push(`self: ${x.baseSelfPct.toFixed(2)}% → ${x.newSelfPct.toFixed(2)}%`);
+          tip.replaceChildren(...lines.map((l, i) => el(i === 0 ? 'strong' : 'div', {}, l)));
+          tip.hidden = false;
+        },
+        hide: () => {
+          tip.hidden = true;
+        },
+      }),
+    );
     chartFn.onClick((n) => {
       if (n.data.file && api) api.postMessage({ type: 'openSource', file: n.data.file, line: n.data.line });
     });
-    select(graph).datum(baseShape ? d.baseTree : d.tree).call(chartFn as unknown as (s: unknown) => void);
+    select(graph)
+      .datum(baseShape ? d.baseTree : d.tree)
+      .call(chartFn as unknown as (s: unknown) => void);
     document.body.dataset.flamelensReady = '1';
   };
   graph.addEventListener('mousemove', (e) => {
@@ -214,19 +347,44 @@ function renderDiff(d: DiffViewData): void {
   });
   shapeBtn.addEventListener('click', () => {
     baseShape = !baseShape;
-    shapeBtn.textContent = baseShape ? 'Show the new run\'s shape' : 'Show the baseline run\'s shape';
+    shapeBtn.textContent = baseShape ? "Show the new run's shape" : "Show the baseline run's shape";
     draw();
   });
   const cols: Column<FunctionDiff>[] = [
-    { title: 'Self Δ (pts)', value: (r) => r.selfDeltaPts, format: (r) => `${r.selfDeltaPts >= 0 ? '+' : ''}${r.selfDeltaPts.toFixed(2)}`, numeric: true },
-    { title: 'Self before → after', value: (r) => r.newSelfPct, format: (r) => `${r.baseSelfPct.toFixed(2)}% → ${r.newSelfPct.toFixed(2)}%`, numeric: true },
-    { title: 'Total Δ (pts)', value: (r) => r.totalDeltaPts, format: (r) => `${r.totalDeltaPts >= 0 ? '+' : ''}${r.totalDeltaPts.toFixed(2)}`, numeric: true },
+    {
+      title: 'Self Δ (pts)',
+      value: (r) => r.selfDeltaPts,
+      format: (r) => `${r.selfDeltaPts >= 0 ? '+' : ''}${r.selfDeltaPts.toFixed(2)}`,
+      numeric: true,
+    },
+    {
+      title: 'Self before → after',
+      value: (r) => r.newSelfPct,
+      format: (r) => `${r.baseSelfPct.toFixed(2)}% → ${r.newSelfPct.toFixed(2)}%`,
+      numeric: true,
+    },
+    {
+      title: 'Total Δ (pts)',
+      value: (r) => r.totalDeltaPts,
+      format: (r) => `${r.totalDeltaPts >= 0 ? '+' : ''}${r.totalDeltaPts.toFixed(2)}`,
+      numeric: true,
+    },
     { title: 'Function', value: (r) => r.name },
     { title: 'Location', value: (r) => (r.file ? `${r.file}:${r.line ?? '?'}` : '') },
   ];
-  app.append(table('diff-functions', 'Functions by change in self time', d.functions, cols, (csv) => exportCsv('profile-diff', csv), 0, (r) => {
-    if (r.file && api) api.postMessage({ type: 'openSource', file: r.file, line: r.line });
-  }));
+  app.append(
+    table(
+      'diff-functions',
+      'Functions by change in self time',
+      d.functions,
+      cols,
+      (csv) => exportCsv('profile-diff', csv),
+      0,
+      (r) => {
+        if (r.file && api) api.postMessage({ type: 'openSource', file: r.file, line: r.line });
+      },
+    ),
+  );
   requestAnimationFrame(draw);
 }
 

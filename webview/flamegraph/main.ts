@@ -22,7 +22,15 @@ import { visibleText } from '../../src/core/report/visibleText';
 import type { D3Node as SharedD3Node, FlameChart as SharedFlameChart } from '../shared/flameChart';
 
 type FlameNodeD3 = SharedD3Node<FlameNode>;
-import { answerRequest, type RpcMethod, type RpcParams, type RpcResult, type ToHost, type ToWebview, type ViewerOptions } from '../../src/shared/protocol';
+import {
+  answerRequest,
+  type RpcMethod,
+  type RpcParams,
+  type RpcResult,
+  type ToHost,
+  type ToWebview,
+  type ViewerOptions,
+} from '../../src/shared/protocol';
 
 /** How the view reaches its data: the extension host, or an in-page session (HTML report). */
 interface Transport {
@@ -45,7 +53,11 @@ function reportTransport(profiles: { title: string; profile: Profile }[], index:
       queueMicrotask(() => {
         switch (m.type) {
           case 'ready':
-            handler({ type: 'init', summary: summarizeProfile(profiles[index].profile, profiles[index].title), options: { openSourceOnClick: false, interactive: false } });
+            handler({
+              type: 'init',
+              summary: summarizeProfile(profiles[index].profile, profiles[index].title),
+              options: { openSourceOnClick: false, interactive: false },
+            });
             break;
           case 'request':
             handler(answerRequest(session, m));
@@ -109,7 +121,11 @@ class FlameApp {
   private readonly exportGroup: HTMLElement;
   private renderSeq = 0;
 
-  constructor(host: HTMLElement, private readonly transport: Transport, extraToolbar?: HTMLElement) {
+  constructor(
+    host: HTMLElement,
+    private readonly transport: Transport,
+    extraToolbar?: HTMLElement,
+  ) {
     this.root = host;
     host.replaceChildren();
     host.classList.add('flamelens');
@@ -119,7 +135,10 @@ class FlameApp {
     header.append(this.titleEl);
     if (extraToolbar) header.append(extraToolbar);
 
-    this.threadSelect = custom('vscode-single-select', { id: 'thread-select', 'aria-label': 'Thread' }) as HTMLElement & { value: string };
+    this.threadSelect = custom('vscode-single-select', {
+      id: 'thread-select',
+      'aria-label': 'Thread',
+    }) as HTMLElement & { value: string };
     this.threadSelect.addEventListener('change', () => {
       const v = this.threadSelect.value;
       this.threads = v === '*' ? [] : [v];
@@ -128,7 +147,11 @@ class FlameApp {
     });
     header.append(this.threadSelect);
 
-    const search = custom('vscode-textfield', { id: 'search', placeholder: 'Search functions and files', 'aria-label': 'Search' }) as HTMLElement & { value: string };
+    const search = custom('vscode-textfield', {
+      id: 'search',
+      placeholder: 'Search functions and files',
+      'aria-label': 'Search',
+    }) as HTMLElement & { value: string };
     let searchTimer: number | undefined;
     search.addEventListener('input', () => {
       window.clearTimeout(searchTimer);
@@ -148,7 +171,9 @@ class FlameApp {
       this.inverted = icicle.checked;
       this.render(true);
     });
-    const bottomUp = custom('vscode-checkbox', { id: 'bottom-up', label: 'Bottom-up' }) as HTMLElement & { checked: boolean };
+    const bottomUp = custom('vscode-checkbox', { id: 'bottom-up', label: 'Bottom-up' }) as HTMLElement & {
+      checked: boolean;
+    };
     bottomUp.addEventListener('change', () => {
       this.reverse = bottomUp.checked;
       this.focus = 0;
@@ -158,7 +183,11 @@ class FlameApp {
 
     this.exportGroup = el('span', { class: 'export' });
     for (const format of ['collapsed', 'speedscope'] as const) {
-      const b = custom('vscode-button', { secondary: '', id: `export-${format}` }, format === 'collapsed' ? 'Export .folded' : 'Export speedscope');
+      const b = custom(
+        'vscode-button',
+        { secondary: '', id: `export-${format}` },
+        format === 'collapsed' ? 'Export .folded' : 'Export speedscope',
+      );
       b.addEventListener('click', () => this.transport.post({ type: 'export', format }));
       this.exportGroup.append(b);
     }
@@ -181,18 +210,25 @@ class FlameApp {
     table.append(thead, this.hotTable);
     hotSection.append(table);
     this.sandwichEl = el('section', { class: 'sandwich', id: 'sandwich' });
-    this.sandwichEl.append(el('h2', {}, 'Callers / callees'), el('p', { class: 'hint' }, 'Select a frame or a function to see who calls it and what it calls.'));
+    this.sandwichEl.append(
+      el('h2', {}, 'Callers / callees'),
+      el('p', { class: 'hint' }, 'Select a frame or a function to see who calls it and what it calls.'),
+    );
     lower.append(hotSection, this.sandwichEl);
 
     host.append(header, this.statusEl, this.graphEl, lower, this.tooltipEl);
     // Clicks are handled here, in the capture phase, so d3-flame-graph does not first redraw a
     // local zoom that the detail view from the host replaces anyway.
-    this.graphEl.addEventListener('click', (e) => {
-      const g = (e.target as Element | null)?.closest?.('g.frame');
-      if (!g) return;
-      e.stopPropagation();
-      this.onFrameClick(select(g as SVGGElement).datum() as D3Node);
-    }, true);
+    this.graphEl.addEventListener(
+      'click',
+      (e) => {
+        const g = (e.target as Element | null)?.closest?.('g.frame');
+        if (!g) return;
+        e.stopPropagation();
+        this.onFrameClick(select(g as SVGGElement).datum() as D3Node);
+      },
+      true,
+    );
     transport.onMessage((m) => this.onMessage(m));
     window.addEventListener('resize', () => {
       this.cachedWidth = 0;
@@ -270,7 +306,12 @@ class FlameApp {
     if (!s) return;
     const t0 = performance.now();
     try {
-      const view = await this.request('view', { focus: this.focus, threads: this.threads, reverse: this.reverse, widthPx: this.width() });
+      const view = await this.request('view', {
+        focus: this.focus,
+        threads: this.threads,
+        reverse: this.reverse,
+        widthPx: this.width(),
+      });
       if (seq !== this.renderSeq) return;
       this.view = view;
       this.render(true);
@@ -283,7 +324,8 @@ class FlameApp {
       if (this.searchTerm) void this.runSearch(this.searchTerm);
       const ms = performance.now() - t0;
       this.statusEl.classList.remove('error');
-      this.statusEl.textContent = `${s.format} · ${fmtNum(view.total)} ${this.unitLabel()} · ${s.threads.length} thread(s) · ${view.nodeCount} frames shown` +
+      this.statusEl.textContent =
+        `${s.format} · ${fmtNum(view.total)} ${this.unitLabel()} · ${s.threads.length} thread(s) · ${view.nodeCount} frames shown` +
         (this.focus !== 0 ? ' · zoomed (Reset zoom to go back)' : '');
       this.root.dataset.renderMs = ms.toFixed(1);
       document.body.dataset.flamelensReady = String(seq);
@@ -326,12 +368,14 @@ class FlameApp {
         .sort(false)
         .getName((d: D3Node) => visibleText(d.data.name));
       // d3-flame-graph takes a tooltip only as a function object carrying show/hide.
-      chart.tooltip(Object.assign(() => undefined, {
-        show: (d: D3Node) => this.showTooltip(d),
-        hide: () => {
-          this.tooltipEl.hidden = true;
-        },
-      }));
+      chart.tooltip(
+        Object.assign(() => undefined, {
+          show: (d: D3Node) => this.showTooltip(d),
+          hide: () => {
+            this.tooltipEl.hidden = true;
+          },
+        }),
+      );
       chart.setSearchMatch((d: D3Node, term: string) => {
         const t = term.toLowerCase();
         return !!t && (d.data.name.toLowerCase().includes(t) || (d.data.file ?? '').toLowerCase().includes(t));
@@ -343,7 +387,9 @@ class FlameApp {
         return original;
       });
       this.chart = chart;
-      select(this.graphEl).datum(this.view.root).call(chart as unknown as (s: unknown) => void);
+      select(this.graphEl)
+        .datum(this.view.root)
+        .call(chart as unknown as (s: unknown) => void);
     } else {
       this.chart.width(this.width());
       this.chart.update();
@@ -362,7 +408,8 @@ class FlameApp {
     if (node.id > 0 && !node.merged) {
       // After the zoomed view: the callers/callees table can take a moment on big profiles.
       requestAnimationFrame(() => setTimeout(() => void this.showSandwich(node.name, node.file), 0));
-      if (this.options.openSourceOnClick && node.file) this.transport.post({ type: 'openSource', file: node.file, line: node.line });
+      if (this.options.openSourceOnClick && node.file)
+        this.transport.post({ type: 'openSource', file: node.file, line: node.line });
     }
   }
 
@@ -400,15 +447,19 @@ class FlameApp {
     this.chart.search(this.searchTerm);
     const r: SearchResult = await this.request('search', { term: this.searchTerm, threads: this.threads });
     if (r.term !== this.searchTerm) return;
-    this.searchInfoEl.textContent = r.matchedFrames === 0
-      ? 'no match'
-      : `${r.pct.toFixed(1)}% matched (${fmtNum(r.matched)} of ${fmtNum(r.total)} ${this.unitLabel()})`;
+    this.searchInfoEl.textContent =
+      r.matchedFrames === 0
+        ? 'no match'
+        : `${r.pct.toFixed(1)}% matched (${fmtNum(r.matched)} of ${fmtNum(r.total)} ${this.unitLabel()})`;
   }
 
   private renderHot(hot: HotFunctionsResult): void {
     const rows = hot.functions.map((f) => {
       const tr = el('tr');
-      tr.append(el('td', { class: 'num' }, `${f.totalPct.toFixed(1)}%`), el('td', { class: 'num' }, `${f.selfPct.toFixed(1)}%`));
+      tr.append(
+        el('td', { class: 'num' }, `${f.totalPct.toFixed(1)}%`),
+        el('td', { class: 'num' }, `${f.selfPct.toFixed(1)}%`),
+      );
       const name = el('td', { class: 'fn' });
       const a = el('a', { href: '#' }, f.name);
       a.addEventListener('click', (e) => {
@@ -443,7 +494,12 @@ class FlameApp {
     const unit = this.unitLabel();
     const head = el('h2', {}, 'Callers / callees');
     const fn = el('p', { class: 'sandwich-fn' });
-    fn.append(el('strong', {}, s.name), document.createTextNode(`  ${where(s.file)}  ·  total ${fmtNum(s.total)} ${unit} (${pct(s.total, s.grandTotal)}) · self ${fmtNum(s.self)} (${pct(s.self, s.grandTotal)})`));
+    fn.append(
+      el('strong', {}, s.name),
+      document.createTextNode(
+        `  ${where(s.file)}  ·  total ${fmtNum(s.total)} ${unit} (${pct(s.total, s.grandTotal)}) · self ${fmtNum(s.self)} (${pct(s.self, s.grandTotal)})`,
+      ),
+    );
     const table = (title: string, entries: SandwichEntry[]) => {
       const t = el('table', { class: 'sandwich-table' });
       const cap = el('caption', {}, title);

@@ -22,7 +22,11 @@ interface ChartSpec {
 
 const GPU_CHARTS: ChartSpec[] = [
   { title: 'Utilisation', unit: '%', max: 100, value: (s) => s.utilizationGpu },
-  { title: 'Memory used', unit: 'GiB', value: (s) => (s.memoryUsedMiB === undefined ? undefined : s.memoryUsedMiB / 1024) },
+  {
+    title: 'Memory used',
+    unit: 'GiB',
+    value: (s) => (s.memoryUsedMiB === undefined ? undefined : s.memoryUsedMiB / 1024),
+  },
   { title: 'Temperature', unit: '°C', value: (s) => s.temperatureC },
   { title: 'Power draw', unit: 'W', value: (s) => s.powerDrawW },
   { title: 'SM clock', unit: 'MHz', value: (s) => s.smClockMHz },
@@ -31,10 +35,19 @@ const GPU_CHARTS: ChartSpec[] = [
 
 const HOST_CHARTS: { title: string; unit: string; max?: number; value: (h: HostSample) => number | undefined }[] = [
   { title: 'CPU', unit: '%', max: 100, value: (h) => h.cpuPct },
-  { title: 'Host memory used', unit: 'GiB', value: (h) => (h.memUsedMiB === undefined ? undefined : h.memUsedMiB / 1024) },
+  {
+    title: 'Host memory used',
+    unit: 'GiB',
+    value: (h) => (h.memUsedMiB === undefined ? undefined : h.memUsedMiB / 1024),
+  },
 ];
 
-function lineChart(parent: HTMLElement, title: string, unit: string, max: number | undefined): Chart<'line', { x: number; y: number }[]> {
+function lineChart(
+  parent: HTMLElement,
+  title: string,
+  unit: string,
+  max: number | undefined,
+): Chart<'line', { x: number; y: number }[]> {
   const box = el('div', { class: 'gpu-chart' });
   box.append(el('h3', {}, `${title} (${unit})`));
   const wrap = el('div', { class: 'chart-wrap' });
@@ -47,12 +60,21 @@ function lineChart(parent: HTMLElement, title: string, unit: string, max: number
     type: 'line',
     data: { datasets: [] },
     options: {
-      animation: false, maintainAspectRatio: false, parsing: false, normalized: true,
+      animation: false,
+      maintainAspectRatio: false,
+      parsing: false,
+      normalized: true,
       scales: {
-        x: { type: 'linear', ticks: { color: c, maxTicksLimit: 6, callback: (v) => new Date(Number(v)).toLocaleTimeString() } },
+        x: {
+          type: 'linear',
+          ticks: { color: c, maxTicksLimit: 6, callback: (v) => new Date(Number(v)).toLocaleTimeString() },
+        },
         y: { min: 0, max, ticks: { color: c } },
       },
-      plugins: { legend: { labels: { color: c } }, tooltip: { callbacks: { title: (items) => new Date(items[0]?.parsed.x ?? 0).toLocaleTimeString() } } },
+      plugins: {
+        legend: { labels: { color: c } },
+        tooltip: { callbacks: { title: (items) => new Date(items[0]?.parsed.x ?? 0).toLocaleTimeString() } },
+      },
     },
   });
 }
@@ -61,7 +83,14 @@ function lineChart(parent: HTMLElement, title: string, unit: string, max: number
  * Same time axis on every chart, and a word instead of a blank plot when no GPU reports the field;
  * `waiting` marks a note that will go once the next reading arrives (rates need two readings).
  */
-function frame(chart: Chart<'line', { x: number; y: number }[]>, from: number, to: number, hasData: boolean, why: string, waiting = false): void {
+function frame(
+  chart: Chart<'line', { x: number; y: number }[]>,
+  from: number,
+  to: number,
+  hasData: boolean,
+  why: string,
+  waiting = false,
+): void {
   const x = chart.options.scales?.x;
   if (x && to > 0) {
     x.min = from;
@@ -81,7 +110,14 @@ function frame(chart: Chart<'line', { x: number; y: number }[]>, from: number, t
 }
 
 function dataset(label: string, i: number, data: { x: number; y: number }[]) {
-  return { label, data, borderColor: palette[i % palette.length], backgroundColor: palette[i % palette.length], pointRadius: 0, borderWidth: 1.5 };
+  return {
+    label,
+    data,
+    borderColor: palette[i % palette.length],
+    backgroundColor: palette[i % palette.length],
+    pointRadius: 0,
+    borderWidth: 1.5,
+  };
 }
 
 /** This machine's dashboard. */
@@ -98,7 +134,14 @@ function local(root: HTMLElement, api: VsCodeApi | undefined, init: Extract<ToWe
   const state = el('span', { class: 'gpu-state', id: 'gpu-state' });
   head.append(state);
   const win = el('select', { 'aria-label': 'Time window', id: 'gpu-window' });
-  for (const [label, m] of [['1 min', 1], ['5 min', 5], ['15 min', 15], ['1 h', 60], ['6 h', 360], ['all', 0]] as const) {
+  for (const [label, m] of [
+    ['1 min', 1],
+    ['5 min', 5],
+    ['15 min', 15],
+    ['1 h', 60],
+    ['6 h', 360],
+    ['all', 0],
+  ] as const) {
     const o = el('option', { value: String(m) }, label);
     if (m === windowMin) o.selected = true;
     win.append(o);
@@ -129,38 +172,70 @@ function local(root: HTMLElement, api: VsCodeApi | undefined, init: Extract<ToWe
   root.append(procs);
 
   function redraw(): void {
-    const latest = Math.max(0, ...[...history.values()].map((s) => s[s.length - 1]?.time ?? 0), host[host.length - 1]?.time ?? 0);
+    const latest = Math.max(
+      0,
+      ...[...history.values()].map((s) => s[s.length - 1]?.time ?? 0),
+      host[host.length - 1]?.time ?? 0,
+    );
     const from = windowMin > 0 ? latest - windowMin * 60_000 : 0;
     const indexes = [...history.keys()].sort((a, b) => a - b);
     const earliest = Math.min(...[...history.values()].map((s) => s[0]?.time ?? Infinity), host[0]?.time ?? Infinity);
     const start = Math.max(from, Number.isFinite(earliest) ? earliest : 0);
     const sampled = indexes.some((idx) => (history.get(idx) ?? []).length > 0);
     for (const { spec, chart } of gpuCharts) {
-      chart.data.datasets = indexes.map((idx, i) => dataset(`GPU ${idx}`, i, (history.get(idx) ?? []).flatMap((s) => {
-        const v = spec.value(s);
-        return v === undefined || (s.time ?? 0) < from ? [] : [{ x: s.time ?? 0, y: v }];
-      })));
+      chart.data.datasets = indexes.map((idx, i) =>
+        dataset(
+          `GPU ${idx}`,
+          i,
+          (history.get(idx) ?? []).flatMap((s) => {
+            const v = spec.value(s);
+            return v === undefined || (s.time ?? 0) < from ? [] : [{ x: s.time ?? 0, y: v }];
+          }),
+        ),
+      );
       const some = chart.data.datasets.some((d) => d.data.length > 0);
       const mig = indexes.some((idx) => history.get(idx)?.some((s) => s.mig)) && spec.title === 'Utilisation';
-      frame(chart, start, latest, some || !sampled, mig ? 'Not reported while MIG is enabled (per-instance utilisation needs DCGM).' : 'Not reported by nvidia-smi for this GPU ([N/A] or [Not Supported]).');
+      frame(
+        chart,
+        start,
+        latest,
+        some || !sampled,
+        mig
+          ? 'Not reported while MIG is enabled (per-instance utilisation needs DCGM).'
+          : 'Not reported by nvidia-smi for this GPU ([N/A] or [Not Supported]).',
+      );
       chart.update('none');
     }
     for (const { spec, chart } of hostCharts) {
-      chart.data.datasets = [dataset('host', 0, host.flatMap((h) => {
-        const v = spec.value(h);
-        return v === undefined || h.time < from ? [] : [{ x: h.time, y: v }];
-      }))];
+      chart.data.datasets = [
+        dataset(
+          'host',
+          0,
+          host.flatMap((h) => {
+            const v = spec.value(h);
+            return v === undefined || h.time < from ? [] : [{ x: h.time, y: v }];
+          }),
+        ),
+      ];
       // CPU use (like the disk and network rates) is measured between two readings: until the
       // second one arrives the field is empty everywhere, which is not the same as unavailable.
       const waiting = host.length < 2;
-      frame(chart, start, latest, chart.data.datasets[0].data.length > 0 || host.length === 0, waiting ? 'Waiting for the next reading (measured between two).' : 'Not available on this platform.', waiting);
+      frame(
+        chart,
+        start,
+        latest,
+        chart.data.datasets[0].data.length > 0 || host.length === 0,
+        waiting ? 'Waiting for the next reading (measured between two).' : 'Not available on this platform.',
+        waiting,
+      );
       chart.update('none');
     }
   }
 
   function renderSnapshot(): void {
     const s = snapshot.state;
-    state.textContent = s.kind === 'running' ? `live · ${snapshot.source}` : `${s.kind}${s.message ? `: ${s.message}` : ''}`;
+    state.textContent =
+      s.kind === 'running' ? `live · ${snapshot.source}` : `${s.kind}${s.message ? `: ${s.message}` : ''}`;
     state.className = `gpu-state ${s.kind}`;
     notes.replaceChildren(...snapshot.notes.map((n) => el('li', {}, n)));
     const own = new Set(snapshot.ownPids);
@@ -175,7 +250,12 @@ function local(root: HTMLElement, api: VsCodeApi | undefined, init: Extract<ToWe
     }
     for (const p of snapshot.processes) {
       const tr = el('tr', own.has(p.pid) ? { class: 'own', title: 'started by flamelens' } : {});
-      tr.append(el('td', {}, p.gpuIndex === undefined ? '?' : String(p.gpuIndex)), el('td', {}, String(p.pid)), el('td', {}, `${p.name}${own.has(p.pid) ? '  ← flamelens run' : ''}`), el('td', { class: 'num' }, p.usedMemoryMiB === undefined ? '—' : String(p.usedMemoryMiB)));
+      tr.append(
+        el('td', {}, p.gpuIndex === undefined ? '?' : String(p.gpuIndex)),
+        el('td', {}, String(p.pid)),
+        el('td', {}, `${p.name}${own.has(p.pid) ? '  ← flamelens run' : ''}`),
+        el('td', { class: 'num' }, p.usedMemoryMiB === undefined ? '—' : String(p.usedMemoryMiB)),
+      );
       table.append(tr);
     }
   }
@@ -219,12 +299,23 @@ const CLUSTER_CHARTS: { field: ClusterField; title: string; unit: string; max?: 
   { field: 'powerDrawW', title: 'Power draw', unit: 'W' },
 ];
 
-function clusterView(root: HTMLElement, api: VsCodeApi, m: Extract<ToWebview, { type: 'clusterData' }>, state: { minutes: number }) {
+function clusterView(
+  root: HTMLElement,
+  api: VsCodeApi,
+  m: Extract<ToWebview, { type: 'clusterData' }>,
+  state: { minutes: number },
+) {
   root.replaceChildren();
   const head = el('div', { class: 'gpu-head' });
   head.append(el('h1', {}, 'GPU cluster'), el('span', { class: 'gpu-state' }, `Prometheus ${m.base}`));
   const win = el('select', { 'aria-label': 'Time window' });
-  for (const [label, v] of [['5 min', 5], ['15 min', 15], ['1 h', 60], ['6 h', 360], ['24 h', 1440]] as const) {
+  for (const [label, v] of [
+    ['5 min', 5],
+    ['15 min', 15],
+    ['1 h', 60],
+    ['6 h', 360],
+    ['24 h', 1440],
+  ] as const) {
     const o = el('option', { value: String(v) }, label);
     if (v === state.minutes) o.selected = true;
     win.append(o);
@@ -234,7 +325,9 @@ function clusterView(root: HTMLElement, api: VsCodeApi, m: Extract<ToWebview, { 
     api.postMessage({ type: 'clusterRefresh', node: m.node, minutes: state.minutes });
   });
   const refresh = el('button', { type: 'button' }, 'Refresh');
-  refresh.addEventListener('click', () => api.postMessage({ type: 'clusterRefresh', node: m.node, minutes: state.minutes }));
+  refresh.addEventListener('click', () =>
+    api.postMessage({ type: 'clusterRefresh', node: m.node, minutes: state.minutes }),
+  );
   head.append(win, refresh);
   root.append(head);
   if (m.error) {
@@ -243,17 +336,33 @@ function clusterView(root: HTMLElement, api: VsCodeApi, m: Extract<ToWebview, { 
   }
   const table = el('table', { id: 'cluster-gpus' });
   const hr = el('tr');
-  for (const h of ['node', 'GPU', 'name', 'util %', 'memory (MiB)', 'temp °C', 'power W', 'exporter']) hr.append(el('th', {}, h));
+  for (const h of ['node', 'GPU', 'name', 'util %', 'memory (MiB)', 'temp °C', 'power W', 'exporter'])
+    hr.append(el('th', {}, h));
   table.append(hr);
   const f = (v: number | undefined, d = 0) => (v === undefined ? '—' : v.toFixed(d));
   for (const g of m.gpus as ClusterGpu[]) {
     const tr = el('tr', g.node === m.node ? { class: 'own' } : {});
-    tr.append(el('td', {}, g.node), el('td', {}, String(g.index)), el('td', {}, g.name ?? ''), el('td', { class: 'num' }, f(g.utilizationGpu)),
-      el('td', { class: 'num' }, `${f(g.memoryUsedMiB)}${g.memoryTotalMiB !== undefined ? ` / ${f(g.memoryTotalMiB)}` : ''}`), el('td', { class: 'num' }, f(g.temperatureC)), el('td', { class: 'num' }, f(g.powerDrawW, 1)), el('td', {}, g.exporter));
-    tr.addEventListener('click', () => api.postMessage({ type: 'clusterRefresh', node: g.node, minutes: state.minutes }));
+    tr.append(
+      el('td', {}, g.node),
+      el('td', {}, String(g.index)),
+      el('td', {}, g.name ?? ''),
+      el('td', { class: 'num' }, f(g.utilizationGpu)),
+      el(
+        'td',
+        { class: 'num' },
+        `${f(g.memoryUsedMiB)}${g.memoryTotalMiB !== undefined ? ` / ${f(g.memoryTotalMiB)}` : ''}`,
+      ),
+      el('td', { class: 'num' }, f(g.temperatureC)),
+      el('td', { class: 'num' }, f(g.powerDrawW, 1)),
+      el('td', {}, g.exporter),
+    );
+    tr.addEventListener('click', () =>
+      api.postMessage({ type: 'clusterRefresh', node: g.node, minutes: state.minutes }),
+    );
     table.append(tr);
   }
-  if (m.gpus.length === 0) root.append(el('p', { class: 'status' }, 'The server has no GPU metrics (DCGM_FI_DEV_* or flamelens_gpu_*).'));
+  if (m.gpus.length === 0)
+    root.append(el('p', { class: 'status' }, 'The server has no GPU metrics (DCGM_FI_DEV_* or flamelens_gpu_*).'));
   root.append(table);
   if (m.node && m.history) {
     root.append(el('h2', {}, `Node ${m.node}`));
@@ -261,7 +370,13 @@ function clusterView(root: HTMLElement, api: VsCodeApi, m: Extract<ToWebview, { 
     root.append(grid);
     for (const spec of CLUSTER_CHARTS) {
       const chart = lineChart(grid, spec.title, spec.unit, spec.max);
-      chart.data.datasets = (m.history[spec.field] ?? []).map(([idx, pts], i) => dataset(`GPU ${idx}`, i, pts.map(([x, y]) => ({ x, y }))));
+      chart.data.datasets = (m.history[spec.field] ?? []).map(([idx, pts], i) =>
+        dataset(
+          `GPU ${idx}`,
+          i,
+          pts.map(([x, y]) => ({ x, y })),
+        ),
+      );
       chart.update('none');
     }
   }

@@ -6,17 +6,45 @@
  * comparison with a second report. Renders what the host computed; every string from a report is
  * inserted as text.
  */
-import { Chart, LineController, LineElement, PointElement, LinearScale, LogarithmicScale, ScatterController, Filler, Tooltip, Legend } from 'chart.js';
-import type { NsysViewData, NcuViewData, NcuComparisonData, TransferRow, LaunchRow } from '../../src/core/analysis/nsightView';
+import {
+  Chart,
+  LineController,
+  LineElement,
+  PointElement,
+  LinearScale,
+  LogarithmicScale,
+  ScatterController,
+  Filler,
+  Tooltip,
+  Legend,
+} from 'chart.js';
+import type {
+  NsysViewData,
+  NcuViewData,
+  NcuComparisonData,
+  TransferRow,
+  LaunchRow,
+} from '../../src/core/analysis/nsightView';
 import type { DurationStat } from '../../src/core/model/kernels';
 import type { ToWebview } from '../../src/shared/protocol';
 import { el, vscodeApi } from '../shared/dom';
 import { table, type Column } from '../shared/table';
 
-Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, ScatterController, Filler, Tooltip, Legend);
+Chart.register(
+  LineController,
+  LineElement,
+  PointElement,
+  LinearScale,
+  LogarithmicScale,
+  ScatterController,
+  Filler,
+  Tooltip,
+  Legend,
+);
 
 const PALETTE = ['#e8590c', '#1c7ed6', '#2f9e44', '#ae3ec9', '#f59f00', '#0ca678', '#d6336c', '#5c7cfa'];
-const num = (v: number, digits = 1) => v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const num = (v: number, digits = 1) =>
+  v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const msOf = (ns: number) => num(ns / 1e6, 3);
 const usOf = (ns: number) => num(ns / 1e3, 2);
 const opt = (v: number | undefined, f: (x: number) => string) => (v === undefined ? '—' : f(v));
@@ -61,10 +89,11 @@ function tabs(root: HTMLElement, panes: { id: string; label: string; body: HTMLE
     bar.append(b);
     return b;
   });
-  const select = (k: number) => panes.forEach((p, i) => {
-    p.body.hidden = i !== k;
-    buttons[i].setAttribute('aria-selected', String(i === k));
-  });
+  const select = (k: number) =>
+    panes.forEach((p, i) => {
+      p.body.hidden = i !== k;
+      buttons[i].setAttribute('aria-selected', String(i === k));
+    });
   root.append(bar, ...panes.map((p) => p.body));
   select(0);
 }
@@ -79,12 +108,22 @@ function renderNsys(root: HTMLElement, d: NsysViewData, exportCsv: (name: string
   root.replaceChildren();
   root.classList.add('flamelens', 'trace', 'nsight');
   const gpus = d.devices.length;
-  header(root, d.title, `Nsight Systems${d.version ? ` ${d.version}` : ''} · ${d.source === 'nsys-sqlite' ? 'SQLite export' : 'stats CSV'} · ${d.kernels.length} kernels · ${d.launches.toLocaleString('en-US')} launches${gpus ? ` on ${gpus} GPU${gpus > 1 ? 's' : ''}` : ''}`);
+  header(
+    root,
+    d.title,
+    `Nsight Systems${d.version ? ` ${d.version}` : ''} · ${d.source === 'nsys-sqlite' ? 'SQLite export' : 'stats CSV'} · ${d.kernels.length} kernels · ${d.launches.toLocaleString('en-US')} launches${gpus ? ` on ${gpus} GPU${gpus > 1 ? 's' : ''}` : ''}`,
+  );
 
   const timeline = el('section', { class: 'gpu', id: 'gpu-timeline-section' });
   timeline.append(el('h2', {}, 'GPU busy over time'));
   if (gpus === 0) {
-    timeline.append(el('p', { class: 'hint' }, 'No per-launch rows in this file (nsys stats summaries only): export the report to SQLite, or add the cuda_gpu_trace report, for the timeline.'));
+    timeline.append(
+      el(
+        'p',
+        { class: 'hint' },
+        'No per-launch rows in this file (nsys stats summaries only): export the report to SQLite, or add the cuda_gpu_trace report, for the timeline.',
+      ),
+    );
   } else {
     const t = el('table', { id: 'device-table' });
     const h = el('tr');
@@ -94,7 +133,14 @@ function renderNsys(root: HTMLElement, d: NsysViewData, exportCsv: (name: string
     for (const g of d.devices) {
       const span = g.endNs - g.startNs;
       const r = el('tr');
-      for (const v of [`GPU ${g.deviceId}${g.name ? ` ${g.name}` : ''}`, `${msOf(g.busyNs)} ms`, `${msOf(span)} ms`, `${num(span > 0 ? (100 * g.busyNs) / span : 0)}%`, `${msOf(span - g.busyNs)} ms`]) r.append(el('td', {}, v));
+      for (const v of [
+        `GPU ${g.deviceId}${g.name ? ` ${g.name}` : ''}`,
+        `${msOf(g.busyNs)} ms`,
+        `${msOf(span)} ms`,
+        `${num(span > 0 ? (100 * g.busyNs) / span : 0)}%`,
+        `${msOf(span - g.busyNs)} ms`,
+      ])
+        r.append(el('td', {}, v));
       t.tBodies[0].append(r);
     }
     const box = el('div', { class: 'chart' });
@@ -111,13 +157,25 @@ function renderNsys(root: HTMLElement, d: NsysViewData, exportCsv: (name: string
           return {
             label: `GPU ${g.deviceId} busy %`,
             data: g.buckets.map((b, k) => ({ x: (g.startNs - start + (k + 0.5) * bucket) / 1e6, y: 100 * b })),
-            borderColor: PALETTE[i % PALETTE.length], backgroundColor: `${PALETTE[i % PALETTE.length]}33`, fill: true, pointRadius: 0, borderWidth: 1.5,
+            borderColor: PALETTE[i % PALETTE.length],
+            backgroundColor: `${PALETTE[i % PALETTE.length]}33`,
+            fill: true,
+            pointRadius: 0,
+            borderWidth: 1.5,
           };
         }),
       },
       options: {
-        animation: false, maintainAspectRatio: false,
-        scales: { x: { type: 'linear', title: { display: true, text: 'time since the first GPU activity (ms)', color: fg }, ticks: { color: fg } }, y: { min: 0, max: 100, title: { display: true, text: 'busy %', color: fg }, ticks: { color: fg } } },
+        animation: false,
+        maintainAspectRatio: false,
+        scales: {
+          x: {
+            type: 'linear',
+            title: { display: true, text: 'time since the first GPU activity (ms)', color: fg },
+            ticks: { color: fg },
+          },
+          y: { min: 0, max: 100, title: { display: true, text: 'busy %', color: fg }, ticks: { color: fg } },
+        },
         plugins: { legend: { labels: { color: fg } } },
       },
     });
@@ -125,9 +183,20 @@ function renderNsys(root: HTMLElement, d: NsysViewData, exportCsv: (name: string
   root.append(timeline);
 
   const skippedFor = (report: RegExp) => d.skipped.find((s) => report.test(s));
-  const pane = <T extends DurationStat>(id: string, label: string, rows: T[], columns: Column<T>[], csv: string, missing: string, skipRe: RegExp) => ({
-    id, label: `${label} (${rows.length})`,
-    body: rows.length ? table(id, label, rows, columns, (c) => exportCsv(csv, c), 1) : empty(id, label, skippedFor(skipRe) ?? missing),
+  const pane = <T extends DurationStat>(
+    id: string,
+    label: string,
+    rows: T[],
+    columns: Column<T>[],
+    csv: string,
+    missing: string,
+    skipRe: RegExp,
+  ) => ({
+    id,
+    label: `${label} (${rows.length})`,
+    body: rows.length
+      ? table(id, label, rows, columns, (c) => exportCsv(csv, c), 1)
+      : empty(id, label, skippedFor(skipRe) ?? missing),
   });
   const transferColumns: Column<TransferRow>[] = [
     { title: 'Direction', value: (r) => r.direction },
@@ -136,18 +205,86 @@ function renderNsys(root: HTMLElement, d: NsysViewData, exportCsv: (name: string
     { title: 'Count', value: (r) => r.calls, format: (r) => r.calls.toLocaleString('en-US'), numeric: true },
     { title: 'Avg (µs)', value: (r) => r.avgNs, format: (r) => usOf(r.avgNs), numeric: true },
     { title: 'Bytes', value: (r) => r.totalBytes, format: (r) => bytesText(r.totalBytes), numeric: true },
-    { title: 'Throughput', value: (r) => r.bytesPerS, format: (r) => (r.bytesPerS === undefined ? '—' : `${num(r.bytesPerS / 1e9, 2)} GB/s`), numeric: true },
+    {
+      title: 'Throughput',
+      value: (r) => r.bytesPerS,
+      format: (r) => (r.bytesPerS === undefined ? '—' : `${num(r.bytesPerS / 1e9, 2)} GB/s`),
+      numeric: true,
+    },
     { title: 'Operation', value: (r) => r.name },
   ];
   tabs(root, [
-    pane('kernels-table', 'Kernels', d.kernels, durationColumns('Kernel'), 'kernels.csv', 'No CUDA kernels in this report (was the cuda trace on?).', /kern/),
-    pane('api-table', 'CUDA API', d.api, durationColumns('API call'), 'cuda-api.csv', 'No CUDA API calls in this report.', /api/),
-    { id: 'transfers-table', label: `Memory transfers (${d.transfers.length})`, body: d.transfers.length ? table('transfers-table', 'Memory transfers (time and bytes by direction)', d.transfers, transferColumns, (c) => exportCsv('memory-transfers.csv', c), 2) : empty('transfers-table', 'Memory transfers', skippedFor(/mem/) ?? 'No memory copies or sets in this report.') },
-    ...(d.nvtxOperators ? [pane('nvtx-operators-table', 'NVTX by operator', d.nvtxOperators, [...durationColumns<typeof d.nvtx[number]>('Operator'), { title: 'Style', value: (r) => r.style }], 'nvtx-operators.csv', '', /nvtx/)] : []),
-    { ...pane('nvtx-table', d.nvtx.length < d.nvtxCount ? `NVTX ranges (longest ${d.nvtx.length} of ${d.nvtxCount.toLocaleString('en-US')})` : 'NVTX ranges', d.nvtx, [...durationColumns<typeof d.nvtx[number]>('Range'), { title: 'Style', value: (r) => r.style }], 'nvtx.csv', 'No NVTX ranges in this report (annotate with torch.cuda.nvtx.range or nvtx.annotate).', /nvtx/), label: `NVTX ranges (${d.nvtxCount.toLocaleString('en-US')})` },
-    pane('osrt-table', 'OS runtime', d.osrt, durationColumns('Call'), 'os-runtime.csv', 'No OS runtime calls in this report (trace osrt).', /osrt/),
+    pane(
+      'kernels-table',
+      'Kernels',
+      d.kernels,
+      durationColumns('Kernel'),
+      'kernels.csv',
+      'No CUDA kernels in this report (was the cuda trace on?).',
+      /kern/,
+    ),
+    pane(
+      'api-table',
+      'CUDA API',
+      d.api,
+      durationColumns('API call'),
+      'cuda-api.csv',
+      'No CUDA API calls in this report.',
+      /api/,
+    ),
+    {
+      id: 'transfers-table',
+      label: `Memory transfers (${d.transfers.length})`,
+      body: d.transfers.length
+        ? table(
+            'transfers-table',
+            'Memory transfers (time and bytes by direction)',
+            d.transfers,
+            transferColumns,
+            (c) => exportCsv('memory-transfers.csv', c),
+            2,
+          )
+        : empty('transfers-table', 'Memory transfers', skippedFor(/mem/) ?? 'No memory copies or sets in this report.'),
+    },
+    ...(d.nvtxOperators
+      ? [
+          pane(
+            'nvtx-operators-table',
+            'NVTX by operator',
+            d.nvtxOperators,
+            [...durationColumns<(typeof d.nvtx)[number]>('Operator'), { title: 'Style', value: (r) => r.style }],
+            'nvtx-operators.csv',
+            '',
+            /nvtx/,
+          ),
+        ]
+      : []),
+    {
+      ...pane(
+        'nvtx-table',
+        d.nvtx.length < d.nvtxCount
+          ? `NVTX ranges (longest ${d.nvtx.length} of ${d.nvtxCount.toLocaleString('en-US')})`
+          : 'NVTX ranges',
+        d.nvtx,
+        [...durationColumns<(typeof d.nvtx)[number]>('Range'), { title: 'Style', value: (r) => r.style }],
+        'nvtx.csv',
+        'No NVTX ranges in this report (annotate with torch.cuda.nvtx.range or nvtx.annotate).',
+        /nvtx/,
+      ),
+      label: `NVTX ranges (${d.nvtxCount.toLocaleString('en-US')})`,
+    },
+    pane(
+      'osrt-table',
+      'OS runtime',
+      d.osrt,
+      durationColumns('Call'),
+      'os-runtime.csv',
+      'No OS runtime calls in this report (trace osrt).',
+      /osrt/,
+    ),
   ]);
-  if (d.skipped.length) root.append(el('p', { class: 'hint', id: 'skipped' }, `Not in this report: ${d.skipped.join('; ')}`));
+  if (d.skipped.length)
+    root.append(el('p', { class: 'hint', id: 'skipped' }, `Not in this report: ${d.skipped.join('; ')}`));
   document.body.dataset.flamelensReady = '1';
 }
 
@@ -162,11 +299,20 @@ function logTick(value: number | string): string {
 function renderRoofline(section: HTMLElement, d: NcuViewData): void {
   const points = d.launches.filter((l) => l.arithmeticIntensity !== undefined && l.flopsPerS !== undefined);
   if (points.length === 0) {
-    section.append(el('p', { class: 'hint', id: 'roofline-missing' }, 'No roofline position: the report has no FLOP counters with DRAM bytes. Profile with the "detailed" or "full" set (or --section SpeedOfLight_RooflineChart).'));
+    section.append(
+      el(
+        'p',
+        { class: 'hint', id: 'roofline-missing' },
+        'No roofline position: the report has no FLOP counters with DRAM bytes. Profile with the "detailed" or "full" set (or --section SpeedOfLight_RooflineChart).',
+      ),
+    );
     return;
   }
   const box = el('div', { class: 'chart' });
-  const canvas = el('canvas', { id: 'roofline', 'aria-label': 'Roofline: achieved GFLOP/s against arithmetic intensity per launch' });
+  const canvas = el('canvas', {
+    id: 'roofline',
+    'aria-label': 'Roofline: achieved GFLOP/s against arithmetic intensity per launch',
+  });
   box.append(canvas);
   section.append(box);
   const peakF = d.roofline?.peakFlopsPerS;
@@ -176,33 +322,76 @@ function renderRoofline(section: HTMLElement, d: NcuViewData): void {
   const xMax = Math.max(...xs, peakF && peakB ? peakF / peakB : 0) * 10;
   const fg = foreground();
   const datasets: object[] = points.map((p, i) => ({
-    type: 'scatter', label: `#${p.id} ${p.name.length > 50 ? `${p.name.slice(0, 47)}…` : p.name}`,
-    data: [{ x: p.arithmeticIntensity!, y: p.flopsPerS! / 1e9 }], pointRadius: 6, backgroundColor: PALETTE[i % PALETTE.length], borderColor: PALETTE[i % PALETTE.length],
+    type: 'scatter',
+    label: `#${p.id} ${p.name.length > 50 ? `${p.name.slice(0, 47)}…` : p.name}`,
+    data: [{ x: p.arithmeticIntensity!, y: p.flopsPerS! / 1e9 }],
+    pointRadius: 6,
+    backgroundColor: PALETTE[i % PALETTE.length],
+    borderColor: PALETTE[i % PALETTE.length],
   }));
   if (peakF && peakB) {
     const ridge = peakF / peakB;
-    datasets.push({ type: 'line', label: `FP32 roof ${num(peakF / 1e12, 1)} TFLOP/s · DRAM ${num(peakB / 1e12, 2)} TB/s`, data: [{ x: xMin, y: (xMin * peakB) / 1e9 }, { x: ridge, y: peakF / 1e9 }, { x: xMax, y: peakF / 1e9 }], borderColor: fg, borderWidth: 1.5, pointRadius: 0, fill: false });
+    datasets.push({
+      type: 'line',
+      label: `FP32 roof ${num(peakF / 1e12, 1)} TFLOP/s · DRAM ${num(peakB / 1e12, 2)} TB/s`,
+      data: [
+        { x: xMin, y: (xMin * peakB) / 1e9 },
+        { x: ridge, y: peakF / 1e9 },
+        { x: xMax, y: peakF / 1e9 },
+      ],
+      borderColor: fg,
+      borderWidth: 1.5,
+      pointRadius: 0,
+      fill: false,
+    });
   } else {
-    section.append(el('p', { class: 'hint', id: 'roofline-no-ceilings' }, 'No device ceilings in this report (the roofline section\'s peak metrics): launches are placed without the roof.'));
+    section.append(
+      el(
+        'p',
+        { class: 'hint', id: 'roofline-no-ceilings' },
+        "No device ceilings in this report (the roofline section's peak metrics): launches are placed without the roof.",
+      ),
+    );
   }
   new Chart(canvas, {
     type: 'scatter',
     data: { datasets: datasets as never },
     options: {
-      animation: false, maintainAspectRatio: false,
+      animation: false,
+      maintainAspectRatio: false,
       scales: {
-        x: { type: 'logarithmic', min: xMin, max: xMax, title: { display: true, text: 'arithmetic intensity (FLOP per DRAM byte)', color: fg }, ticks: { color: fg, callback: logTick } },
-        y: { type: 'logarithmic', title: { display: true, text: 'GFLOP/s', color: fg }, ticks: { color: fg, callback: logTick } },
+        x: {
+          type: 'logarithmic',
+          min: xMin,
+          max: xMax,
+          title: { display: true, text: 'arithmetic intensity (FLOP per DRAM byte)', color: fg },
+          ticks: { color: fg, callback: logTick },
+        },
+        y: {
+          type: 'logarithmic',
+          title: { display: true, text: 'GFLOP/s', color: fg },
+          ticks: { color: fg, callback: logTick },
+        },
       },
       plugins: { legend: { labels: { color: fg } } },
     },
   });
 }
 
-function renderNcu(root: HTMLElement, d: NcuViewData, exportCsv: (name: string, csv: string) => void, compare?: () => void, comparison?: NcuComparisonData): void {
+function renderNcu(
+  root: HTMLElement,
+  d: NcuViewData,
+  exportCsv: (name: string, csv: string) => void,
+  compare?: () => void,
+  comparison?: NcuComparisonData,
+): void {
   root.replaceChildren();
   root.classList.add('flamelens', 'trace', 'nsight');
-  const h = header(root, d.title, `Nsight Compute ${d.page} page · ${d.launches.length} launch${d.launches.length === 1 ? '' : 'es'} · ${d.kernels.length} kernel${d.kernels.length === 1 ? '' : 's'}`);
+  const h = header(
+    root,
+    d.title,
+    `Nsight Compute ${d.page} page · ${d.launches.length} launch${d.launches.length === 1 ? '' : 'es'} · ${d.kernels.length} kernel${d.kernels.length === 1 ? '' : 's'}`,
+  );
   if (compare) {
     const b = el('button', { type: 'button', id: 'compare' }, 'Compare with another report…');
     b.addEventListener('click', compare);
@@ -210,7 +399,14 @@ function renderNcu(root: HTMLElement, d: NcuViewData, exportCsv: (name: string, 
   }
   if (d.launches.length === 0) {
     const s = el('section', { id: 'no-kernels' });
-    s.append(el('h2', {}, 'No kernels matched'), el('p', {}, 'Nothing was profiled: no kernel launch matched the kernel name filter within the launch count. Check the filter (a regular expression on the function name, e.g. gemm|conv) and that the program launches CUDA kernels.'));
+    s.append(
+      el('h2', {}, 'No kernels matched'),
+      el(
+        'p',
+        {},
+        'Nothing was profiled: no kernel launch matched the kernel name filter within the launch count. Check the filter (a regular expression on the function name, e.g. gemm|conv) and that the program launches CUDA kernels.',
+      ),
+    );
     if (d.messages.length) {
       const ul = el('ul', { class: 'messages' });
       for (const m of d.messages) ul.append(el('li', {}, m));
@@ -223,12 +419,25 @@ function renderNcu(root: HTMLElement, d: NcuViewData, exportCsv: (name: string, 
 
   const fixes = el('section', { id: 'findings' });
   fixes.append(el('h2', {}, 'What to fix first'));
-  if (d.findings.length === 0) fixes.append(el('p', { class: 'hint' }, 'No rule findings in this report (the details page of a section run has them; a --metrics run does not).'));
+  if (d.findings.length === 0)
+    fixes.append(
+      el(
+        'p',
+        { class: 'hint' },
+        'No rule findings in this report (the details page of a section run has them; a --metrics run does not).',
+      ),
+    );
   else {
     const ol = el('ol', { class: 'findings' });
     for (const f of d.findings.slice(0, 50)) {
       const li = el('li');
-      li.append(el('strong', {}, f.speedupPct !== undefined ? `${num(f.speedupPct)}% faster` : 'no estimate'), document.createTextNode(' · '), el('span', { class: 'rule' }, `${f.rule}${f.type ? ` (${f.type})` : ''}`), document.createTextNode(` · launch ${f.launchId} `), el('span', { class: 'kernel-name' }, f.kernel));
+      li.append(
+        el('strong', {}, f.speedupPct !== undefined ? `${num(f.speedupPct)}% faster` : 'no estimate'),
+        document.createTextNode(' · '),
+        el('span', { class: 'rule' }, `${f.rule}${f.type ? ` (${f.type})` : ''}`),
+        document.createTextNode(` · launch ${f.launchId} `),
+        el('span', { class: 'kernel-name' }, f.kernel),
+      );
       li.append(el('p', {}, f.description));
       ol.append(li);
     }
@@ -239,16 +448,51 @@ function renderNcu(root: HTMLElement, d: NcuViewData, exportCsv: (name: string, 
   const launchColumns: Column<LaunchRow>[] = [
     { title: 'ID', value: (r) => r.id, numeric: true },
     { title: 'Kernel', value: (r) => r.name },
-    { title: 'Duration (µs)', value: (r) => r.durationNs, format: (r) => opt(r.durationNs, (v) => usOf(v)), numeric: true },
-    { title: 'SM throughput %', value: (r) => r.smThroughputPct, format: (r) => opt(r.smThroughputPct, (v) => num(v)), numeric: true },
-    { title: 'Memory throughput %', value: (r) => r.memThroughputPct, format: (r) => opt(r.memThroughputPct, (v) => num(v)), numeric: true },
-    { title: 'Achieved occupancy %', value: (r) => r.achievedOccupancyPct, format: (r) => opt(r.achievedOccupancyPct, (v) => num(v)), numeric: true },
-    { title: 'Registers/thread', value: (r) => r.registersPerThread, format: (r) => opt(r.registersPerThread, (v) => String(v)), numeric: true },
+    {
+      title: 'Duration (µs)',
+      value: (r) => r.durationNs,
+      format: (r) => opt(r.durationNs, (v) => usOf(v)),
+      numeric: true,
+    },
+    {
+      title: 'SM throughput %',
+      value: (r) => r.smThroughputPct,
+      format: (r) => opt(r.smThroughputPct, (v) => num(v)),
+      numeric: true,
+    },
+    {
+      title: 'Memory throughput %',
+      value: (r) => r.memThroughputPct,
+      format: (r) => opt(r.memThroughputPct, (v) => num(v)),
+      numeric: true,
+    },
+    {
+      title: 'Achieved occupancy %',
+      value: (r) => r.achievedOccupancyPct,
+      format: (r) => opt(r.achievedOccupancyPct, (v) => num(v)),
+      numeric: true,
+    },
+    {
+      title: 'Registers/thread',
+      value: (r) => r.registersPerThread,
+      format: (r) => opt(r.registersPerThread, (v) => String(v)),
+      numeric: true,
+    },
     { title: 'Block', value: (r) => r.block },
     { title: 'Grid', value: (r) => r.grid },
     { title: 'DRAM', value: (r) => r.dramBytes, format: (r) => bytesText(r.dramBytes), numeric: true },
-    { title: 'FLOP/byte', value: (r) => r.arithmeticIntensity, format: (r) => opt(r.arithmeticIntensity, (v) => num(v, 2)), numeric: true },
-    { title: 'GFLOP/s', value: (r) => r.flopsPerS, format: (r) => opt(r.flopsPerS, (v) => num(v / 1e9, 1)), numeric: true },
+    {
+      title: 'FLOP/byte',
+      value: (r) => r.arithmeticIntensity,
+      format: (r) => opt(r.arithmeticIntensity, (v) => num(v, 2)),
+      numeric: true,
+    },
+    {
+      title: 'GFLOP/s',
+      value: (r) => r.flopsPerS,
+      format: (r) => opt(r.flopsPerS, (v) => num(v / 1e9, 1)),
+      numeric: true,
+    },
     { title: 'Findings', value: (r) => r.findings, numeric: true },
   ];
   root.append(table('launches-table', 'Launches', d.launches, launchColumns, (c) => exportCsv('launches.csv', c), 2));
@@ -258,24 +502,62 @@ function renderNcu(root: HTMLElement, d: NcuViewData, exportCsv: (name: string, 
   root.append(roof);
   renderRoofline(roof, d);
 
-  root.append(table('ncu-kernels-table', 'Kernels (all launches)', d.kernels, [
-    { title: 'Kernel', value: (r) => r.name },
-    { title: 'Launches', value: (r) => r.calls, numeric: true },
-    { title: 'Total (µs)', value: (r) => r.totalNs, format: (r) => usOf(r.totalNs), numeric: true },
-    { title: 'Avg (µs)', value: (r) => r.totalNs / r.calls, format: (r) => usOf(r.totalNs / r.calls), numeric: true },
-  ], (c) => exportCsv('kernels.csv', c), 2));
+  root.append(
+    table(
+      'ncu-kernels-table',
+      'Kernels (all launches)',
+      d.kernels,
+      [
+        { title: 'Kernel', value: (r) => r.name },
+        { title: 'Launches', value: (r) => r.calls, numeric: true },
+        { title: 'Total (µs)', value: (r) => r.totalNs, format: (r) => usOf(r.totalNs), numeric: true },
+        {
+          title: 'Avg (µs)',
+          value: (r) => r.totalNs / r.calls,
+          format: (r) => usOf(r.totalNs / r.calls),
+          numeric: true,
+        },
+      ],
+      (c) => exportCsv('kernels.csv', c),
+      2,
+    ),
+  );
 
   if (comparison) {
-    const change = (r: NcuComparisonData['rows'][number]) => (r.ratio !== undefined ? `${r.ratio < 1 ? '−' : '+'}${num(Math.abs(r.ratio - 1) * 100)}%` : r.before ? 'gone' : 'new');
+    const change = (r: NcuComparisonData['rows'][number]) =>
+      r.ratio !== undefined
+        ? `${r.ratio < 1 ? '−' : '+'}${num(Math.abs(r.ratio - 1) * 100)}%`
+        : r.before
+          ? 'gone'
+          : 'new';
     const avg = (k?: { calls: number; totalNs: number }) => (k && k.calls ? k.totalNs / k.calls : undefined);
-    root.append(table('compare-table', `Before (${comparison.beforeTitle}) → after (${comparison.afterTitle})`, comparison.rows, [
-      { title: 'Kernel', value: (r) => r.name },
-      { title: 'Before launches', value: (r) => r.before?.calls, numeric: true },
-      { title: 'Before avg (µs)', value: (r) => avg(r.before), format: (r) => opt(avg(r.before), usOf), numeric: true },
-      { title: 'After launches', value: (r) => r.after?.calls, numeric: true },
-      { title: 'After avg (µs)', value: (r) => avg(r.after), format: (r) => opt(avg(r.after), usOf), numeric: true },
-      { title: 'Change', value: (r) => (r.ratio ?? (r.before ? -1 : Infinity)), format: change, numeric: true },
-    ], (c) => exportCsv('kernel-comparison.csv', c), 5));
+    root.append(
+      table(
+        'compare-table',
+        `Before (${comparison.beforeTitle}) → after (${comparison.afterTitle})`,
+        comparison.rows,
+        [
+          { title: 'Kernel', value: (r) => r.name },
+          { title: 'Before launches', value: (r) => r.before?.calls, numeric: true },
+          {
+            title: 'Before avg (µs)',
+            value: (r) => avg(r.before),
+            format: (r) => opt(avg(r.before), usOf),
+            numeric: true,
+          },
+          { title: 'After launches', value: (r) => r.after?.calls, numeric: true },
+          {
+            title: 'After avg (µs)',
+            value: (r) => avg(r.after),
+            format: (r) => opt(avg(r.after), usOf),
+            numeric: true,
+          },
+          { title: 'Change', value: (r) => r.ratio ?? (r.before ? -1 : Infinity), format: change, numeric: true },
+        ],
+        (c) => exportCsv('kernel-comparison.csv', c),
+        5,
+      ),
+    );
     root.querySelector('#compare-table')?.scrollIntoView();
   }
   document.body.dataset.flamelensReady = '1';

@@ -14,7 +14,11 @@ export function vscodeApi(): VsCodeApi | undefined {
   return typeof acquireVsCodeApi === 'function' ? acquireVsCodeApi() : undefined;
 }
 
-export function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, text?: string): HTMLElementTagNameMap[K] {
+export function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string> = {},
+  text?: string,
+): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
   // Bidi overrides and invisible characters in names show as markers (see visibleText).

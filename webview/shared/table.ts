@@ -10,7 +10,15 @@ export interface Column<T> {
   numeric?: boolean;
 }
 
-export function table<T>(id: string, title: string, rows: T[], columns: Column<T>[], onExport: (csv: string) => void, initialSort: number, onRowClick?: (r: T) => void): HTMLElement {
+export function table<T>(
+  id: string,
+  title: string,
+  rows: T[],
+  columns: Column<T>[],
+  onExport: (csv: string) => void,
+  initialSort: number,
+  onRowClick?: (r: T) => void,
+): HTMLElement {
   const section = el('section', { class: 'trace-table', id });
   const head = el('div', { class: 'table-head' });
   head.append(el('h2', {}, title));
@@ -28,7 +36,15 @@ export function table<T>(id: string, title: string, rows: T[], columns: Column<T
     const f = filter.value.trim().toLowerCase();
     // The filter looks at the text columns (names, shapes), wherever they are.
     const text = columns.filter((c) => !c.numeric);
-    const filtered = f ? rows.filter((r) => text.some((c) => String(c.value(r) ?? '').toLowerCase().includes(f))) : [...rows];
+    const filtered = f
+      ? rows.filter((r) =>
+          text.some((c) =>
+            String(c.value(r) ?? '')
+              .toLowerCase()
+              .includes(f),
+          ),
+        )
+      : [...rows];
     const col = columns[sortCol];
     filtered.sort((a, b) => {
       const x = col.value(a);
@@ -41,20 +57,24 @@ export function table<T>(id: string, title: string, rows: T[], columns: Column<T
   const render = () => {
     const list = current();
     const shown = list.slice(0, 500);
-    body.replaceChildren(...shown.map((r) => {
-      const row = el('tr');
-      for (const c of columns) row.append(el('td', c.numeric ? { class: 'num' } : {}, c.format ? c.format(r) : String(c.value(r) ?? '')));
-      if (onRowClick) {
-        row.classList.add('clickable');
-        row.addEventListener('click', () => {
-          for (const other of body.querySelectorAll('tr.selected')) other.classList.remove('selected');
-          row.classList.add('selected');
-          onRowClick(r);
-        });
-      }
-      return row;
-    }));
-    count.textContent = list.length > shown.length ? `showing ${shown.length} of ${list.length}` : `${list.length} rows`;
+    body.replaceChildren(
+      ...shown.map((r) => {
+        const row = el('tr');
+        for (const c of columns)
+          row.append(el('td', c.numeric ? { class: 'num' } : {}, c.format ? c.format(r) : String(c.value(r) ?? '')));
+        if (onRowClick) {
+          row.classList.add('clickable');
+          row.addEventListener('click', () => {
+            for (const other of body.querySelectorAll('tr.selected')) other.classList.remove('selected');
+            row.classList.add('selected');
+            onRowClick(r);
+          });
+        }
+        return row;
+      }),
+    );
+    count.textContent =
+      list.length > shown.length ? `showing ${shown.length} of ${list.length}` : `${list.length} rows`;
   };
   columns.forEach((c, i) => {
     const th = el('th', { tabindex: '0', role: 'button' }, c.title);
@@ -73,7 +93,14 @@ export function table<T>(id: string, title: string, rows: T[], columns: Column<T
   thead.append(tr);
   t.append(thead, body);
   filter.addEventListener('input', render);
-  exportBtn.addEventListener('click', () => onExport(toCsv(columns.map((c) => c.title), current().map((r) => columns.map((c) => c.value(r))))));
+  exportBtn.addEventListener('click', () =>
+    onExport(
+      toCsv(
+        columns.map((c) => c.title),
+        current().map((r) => columns.map((c) => c.value(r))),
+      ),
+    ),
+  );
   section.append(head, t);
   render();
   return section;

@@ -17,7 +17,14 @@ Chart.register(LineController, LineElement, PointElement, LinearScale, Filler, T
 const ms = (us: number) => (us / 1000).toLocaleString('en-US', { maximumFractionDigits: 3 });
 const pct = (v: number) => `${v.toFixed(1)}%`;
 
-function render(root: HTMLElement, d: TraceViewData, exportCsv: (name: string, csv: string) => void, ranks?: RankRow[], openFlameGraph?: () => void, openSource?: (file: string, line: number) => void): void {
+function render(
+  root: HTMLElement,
+  d: TraceViewData,
+  exportCsv: (name: string, csv: string) => void,
+  ranks?: RankRow[],
+  openFlameGraph?: () => void,
+  openSource?: (file: string, line: number) => void,
+): void {
   root.replaceChildren();
   root.classList.add('flamelens', 'trace');
   const header = el('header', { class: 'toolbar' });
@@ -27,7 +34,13 @@ function render(root: HTMLElement, d: TraceViewData, exportCsv: (name: string, c
     b.addEventListener('click', openFlameGraph);
     header.append(b);
   }
-  header.append(el('span', { class: 'hint' }, `${d.form === 'kineto' ? 'Kineto trace' : 'legacy trace'} · ${d.events.toLocaleString('en-US')} events · span ${ms(d.spanUs)} ms · ${d.gpuActivities.toLocaleString('en-US')} GPU activities${d.devices.length ? ` · ${d.devices.join(', ')}` : ''}`));
+  header.append(
+    el(
+      'span',
+      { class: 'hint' },
+      `${d.form === 'kineto' ? 'Kineto trace' : 'legacy trace'} · ${d.events.toLocaleString('en-US')} events · span ${ms(d.spanUs)} ms · ${d.gpuActivities.toLocaleString('en-US')} GPU activities${d.devices.length ? ` · ${d.devices.join(', ')}` : ''}`,
+    ),
+  );
   root.append(header);
 
   const gpu = el('section', { class: 'gpu', id: 'gpu-breakdown' });
@@ -37,12 +50,23 @@ function render(root: HTMLElement, d: TraceViewData, exportCsv: (name: string, c
   } else {
     const t = el('table');
     const h = el('tr');
-    for (const c of ['Device', 'Busy', 'Idle', 'Busy %', 'Compute', 'Memcpy', 'Memset', 'Communication']) h.append(el('th', {}, c));
+    for (const c of ['Device', 'Busy', 'Idle', 'Busy %', 'Compute', 'Memcpy', 'Memset', 'Communication'])
+      h.append(el('th', {}, c));
     t.append(el('thead'), el('tbody'));
     t.tHead!.append(h);
     for (const g of d.gpu) {
       const r = el('tr');
-      for (const v of [`GPU ${g.device}`, `${ms(g.busyUs)} ms`, `${ms(g.idleUs)} ms`, pct(g.spanUs > 0 ? (100 * g.busyUs) / g.spanUs : 0), `${ms(g.computeUs)} ms`, `${ms(g.memcpyUs)} ms`, `${ms(g.memsetUs)} ms`, `${ms(g.communicationUs)} ms`]) r.append(el('td', {}, v));
+      for (const v of [
+        `GPU ${g.device}`,
+        `${ms(g.busyUs)} ms`,
+        `${ms(g.idleUs)} ms`,
+        pct(g.spanUs > 0 ? (100 * g.busyUs) / g.spanUs : 0),
+        `${ms(g.computeUs)} ms`,
+        `${ms(g.memcpyUs)} ms`,
+        `${ms(g.memsetUs)} ms`,
+        `${ms(g.communicationUs)} ms`,
+      ])
+        r.append(el('td', {}, v));
       t.tBodies[0].append(r);
     }
     gpu.append(t);
@@ -80,22 +104,52 @@ function render(root: HTMLElement, d: TraceViewData, exportCsv: (name: string, c
   root.append(gpu);
 
   if (ranks && ranks.length > 1) {
-    root.append(table('ranks-table', 'Ranks (traces of one distributed run)', ranks, [
-      { title: 'Trace', value: (r) => r.title },
-      { title: 'Rank', value: (r) => r.rank, numeric: true },
-      { title: 'Steps', value: (r) => r.steps, numeric: true },
-      { title: 'Mean step (ms)', value: (r) => r.meanStepMs, format: (r) => r.meanStepMs.toFixed(2), numeric: true },
-      { title: 'vs fastest', value: (r) => r.slowdownPct, format: (r) => `+${r.slowdownPct.toFixed(1)}%`, numeric: true },
-      { title: 'GPU busy (ms)', value: (r) => r.gpuBusyMs, format: (r) => r.gpuBusyMs.toFixed(2), numeric: true },
-      { title: 'Communication (ms)', value: (r) => r.communicationMs, format: (r) => r.communicationMs.toFixed(2), numeric: true },
-    ], (csv) => exportCsv('ranks.csv', csv), 4));
+    root.append(
+      table(
+        'ranks-table',
+        'Ranks (traces of one distributed run)',
+        ranks,
+        [
+          { title: 'Trace', value: (r) => r.title },
+          { title: 'Rank', value: (r) => r.rank, numeric: true },
+          { title: 'Steps', value: (r) => r.steps, numeric: true },
+          {
+            title: 'Mean step (ms)',
+            value: (r) => r.meanStepMs,
+            format: (r) => r.meanStepMs.toFixed(2),
+            numeric: true,
+          },
+          {
+            title: 'vs fastest',
+            value: (r) => r.slowdownPct,
+            format: (r) => `+${r.slowdownPct.toFixed(1)}%`,
+            numeric: true,
+          },
+          { title: 'GPU busy (ms)', value: (r) => r.gpuBusyMs, format: (r) => r.gpuBusyMs.toFixed(2), numeric: true },
+          {
+            title: 'Communication (ms)',
+            value: (r) => r.communicationMs,
+            format: (r) => r.communicationMs.toFixed(2),
+            numeric: true,
+          },
+        ],
+        (csv) => exportCsv('ranks.csv', csv),
+        4,
+      ),
+    );
   }
 
   if (d.memory.length > 0) {
     const mem = el('section', { class: 'memory', id: 'memory' });
     mem.append(el('h2', {}, 'Memory'));
     for (const m of d.memory) {
-      mem.append(el('p', {}, `${m.device < 0 ? 'CPU' : `GPU ${m.device}`}: peak ${(m.peakAllocated / 2 ** 20).toFixed(1)} MiB allocated at ${ms(m.peakAt)} ms${m.peakOperator ? `, during ${m.peakOperator}` : ''}`));
+      mem.append(
+        el(
+          'p',
+          {},
+          `${m.device < 0 ? 'CPU' : `GPU ${m.device}`}: peak ${(m.peakAllocated / 2 ** 20).toFixed(1)} MiB allocated at ${ms(m.peakAt)} ms${m.peakOperator ? `, during ${m.peakOperator}` : ''}`,
+        ),
+      );
     }
     const box = el('div', { class: 'chart' });
     const canvas = el('canvas', { id: 'memory-chart', 'aria-label': 'Memory over time' });
@@ -108,55 +162,124 @@ function render(root: HTMLElement, d: TraceViewData, exportCsv: (name: string, c
       data: {
         datasets: d.memory.flatMap((m, i) => {
           const name = m.device < 0 ? 'CPU' : `GPU ${m.device}`;
-          const sets = [{ label: `${name} allocated (MiB)`, data: m.points.map(([t, a]) => ({ x: t / 1000, y: a / 2 ** 20 })), borderColor: colours[i % 4], pointRadius: 0, borderWidth: 1.5, fill: false, stepped: true as const }];
-          if (m.points.some((p) => p[2] !== null)) sets.push({ label: `${name} reserved (MiB)`, data: m.points.map(([t, , r]) => ({ x: t / 1000, y: (r ?? 0) / 2 ** 20 })), borderColor: `${colours[i % 4]}88`, pointRadius: 0, borderWidth: 1, fill: false, stepped: true as const });
+          const sets = [
+            {
+              label: `${name} allocated (MiB)`,
+              data: m.points.map(([t, a]) => ({ x: t / 1000, y: a / 2 ** 20 })),
+              borderColor: colours[i % 4],
+              pointRadius: 0,
+              borderWidth: 1.5,
+              fill: false,
+              stepped: true as const,
+            },
+          ];
+          if (m.points.some((p) => p[2] !== null))
+            sets.push({
+              label: `${name} reserved (MiB)`,
+              data: m.points.map(([t, , r]) => ({ x: t / 1000, y: (r ?? 0) / 2 ** 20 })),
+              borderColor: `${colours[i % 4]}88`,
+              pointRadius: 0,
+              borderWidth: 1,
+              fill: false,
+              stepped: true as const,
+            });
           return sets;
         }),
       },
-      options: { animation: false, maintainAspectRatio: false, scales: { x: { type: 'linear', title: { display: true, text: 'time (ms)', color: fg }, ticks: { color: fg } }, y: { title: { display: true, text: 'MiB', color: fg }, ticks: { color: fg } } }, plugins: { legend: { labels: { color: fg } } } },
+      options: {
+        animation: false,
+        maintainAspectRatio: false,
+        scales: {
+          x: { type: 'linear', title: { display: true, text: 'time (ms)', color: fg }, ticks: { color: fg } },
+          y: { title: { display: true, text: 'MiB', color: fg }, ticks: { color: fg } },
+        },
+        plugins: { legend: { labels: { color: fg } } },
+      },
     });
     root.append(mem);
   }
 
   const hasDevice = d.gpuActivities > 0;
-  root.append(table('ops-table', 'Operators', d.ops, [
-    { title: 'Operator', value: (r) => r.name },
-    { title: 'Calls', value: (r) => r.calls, numeric: true },
-    { title: 'Self CPU (ms)', value: (r) => r.selfCpuUs, format: (r) => ms(r.selfCpuUs), numeric: true },
-    { title: 'Total CPU (ms)', value: (r) => r.totalCpuUs, format: (r) => ms(r.totalCpuUs), numeric: true },
-    ...(hasDevice ? [
-      { title: 'Self device (ms)', value: (r: OpRow) => r.selfDeviceUs, format: (r: OpRow) => ms(r.selfDeviceUs), numeric: true },
-      { title: 'Total device (ms)', value: (r: OpRow) => r.totalDeviceUs, format: (r: OpRow) => ms(r.totalDeviceUs), numeric: true },
-    ] : []),
-    { title: 'Input shapes', value: (r) => (r.inputShapes ?? []).join(' ') },
-  ], (csv) => exportCsv('operators.csv', csv), hasDevice ? 5 : 2));
+  root.append(
+    table(
+      'ops-table',
+      'Operators',
+      d.ops,
+      [
+        { title: 'Operator', value: (r) => r.name },
+        { title: 'Calls', value: (r) => r.calls, numeric: true },
+        { title: 'Self CPU (ms)', value: (r) => r.selfCpuUs, format: (r) => ms(r.selfCpuUs), numeric: true },
+        { title: 'Total CPU (ms)', value: (r) => r.totalCpuUs, format: (r) => ms(r.totalCpuUs), numeric: true },
+        ...(hasDevice
+          ? [
+              {
+                title: 'Self device (ms)',
+                value: (r: OpRow) => r.selfDeviceUs,
+                format: (r: OpRow) => ms(r.selfDeviceUs),
+                numeric: true,
+              },
+              {
+                title: 'Total device (ms)',
+                value: (r: OpRow) => r.totalDeviceUs,
+                format: (r: OpRow) => ms(r.totalDeviceUs),
+                numeric: true,
+              },
+            ]
+          : []),
+        { title: 'Input shapes', value: (r) => (r.inputShapes ?? []).join(' ') },
+      ],
+      (csv) => exportCsv('operators.csv', csv),
+      hasDevice ? 5 : 2,
+    ),
+  );
   if (hasDevice) {
-    root.append(table('kernels-table', 'Kernels', d.kernels, [
-      { title: 'Kernel', value: (r) => r.name },
-      { title: 'Calls', value: (r) => r.calls, numeric: true },
-      { title: 'Total (ms)', value: (r) => r.totalUs, format: (r) => ms(r.totalUs), numeric: true },
-      { title: 'Mean (µs)', value: (r) => r.meanUs, format: (r) => r.meanUs.toFixed(2), numeric: true },
-      { title: 'Min (µs)', value: (r) => r.minUs, format: (r) => r.minUs.toFixed(2), numeric: true },
-      { title: 'Max (µs)', value: (r) => r.maxUs, format: (r) => r.maxUs.toFixed(2), numeric: true },
-      { title: 'GPU %', value: (r) => r.gpuPct, format: (r) => pct(r.gpuPct), numeric: true },
-      { title: 'Grid', value: (r) => r.grid?.join('×') },
-      { title: 'Block', value: (r) => r.block?.join('×') },
-      { title: 'Regs/thread', value: (r) => r.registersPerThread, numeric: true },
-      { title: 'Shared mem', value: (r) => r.sharedMemory, numeric: true },
-      { title: 'Occupancy %', value: (r) => r.occupancy, format: (r) => (r.occupancy === undefined ? '' : r.occupancy.toFixed(0)), numeric: true },
-      { title: 'Devices/streams', value: (r) => `${r.devices.join(',')}/${r.streams.join(',')}` },
-    ], (csv) => exportCsv('kernels.csv', csv), 2, (k) => showLaunchers(k.name)));
+    root.append(
+      table(
+        'kernels-table',
+        'Kernels',
+        d.kernels,
+        [
+          { title: 'Kernel', value: (r) => r.name },
+          { title: 'Calls', value: (r) => r.calls, numeric: true },
+          { title: 'Total (ms)', value: (r) => r.totalUs, format: (r) => ms(r.totalUs), numeric: true },
+          { title: 'Mean (µs)', value: (r) => r.meanUs, format: (r) => r.meanUs.toFixed(2), numeric: true },
+          { title: 'Min (µs)', value: (r) => r.minUs, format: (r) => r.minUs.toFixed(2), numeric: true },
+          { title: 'Max (µs)', value: (r) => r.maxUs, format: (r) => r.maxUs.toFixed(2), numeric: true },
+          { title: 'GPU %', value: (r) => r.gpuPct, format: (r) => pct(r.gpuPct), numeric: true },
+          { title: 'Grid', value: (r) => r.grid?.join('×') },
+          { title: 'Block', value: (r) => r.block?.join('×') },
+          { title: 'Regs/thread', value: (r) => r.registersPerThread, numeric: true },
+          { title: 'Shared mem', value: (r) => r.sharedMemory, numeric: true },
+          {
+            title: 'Occupancy %',
+            value: (r) => r.occupancy,
+            format: (r) => (r.occupancy === undefined ? '' : r.occupancy.toFixed(0)),
+            numeric: true,
+          },
+          { title: 'Devices/streams', value: (r) => `${r.devices.join(',')}/${r.streams.join(',')}` },
+        ],
+        (csv) => exportCsv('kernels.csv', csv),
+        2,
+        (k) => showLaunchers(k.name),
+      ),
+    );
     const detail = el('section', { class: 'launchers', id: 'kernel-launchers' });
-    detail.append(el('p', { class: 'hint' }, 'Select a kernel to see the operator and the Python code that launched it.'));
+    detail.append(
+      el('p', { class: 'hint' }, 'Select a kernel to see the operator and the Python code that launched it.'),
+    );
     root.append(detail);
     const showLaunchers = (name: string) => {
       const list = d.launchers[name] ?? [];
       detail.replaceChildren(el('h2', {}, 'Launched from'), el('p', { class: 'kernel-name' }, name));
-      if (list.length === 0) detail.append(el('p', { class: 'hint' }, 'No launch site recorded (no runtime call for it in the trace).'));
+      if (list.length === 0)
+        detail.append(el('p', { class: 'hint' }, 'No launch site recorded (no runtime call for it in the trace).'));
       for (const l of list) {
         const box = el('div', { class: 'launcher' });
         box.append(el('p', {}, `${l.op ?? '(no operator)'} · ${l.launches} launch${l.launches === 1 ? '' : 'es'}`));
-        if (l.stack.length === 0) box.append(el('p', { class: 'hint' }, 'No Python stack in this trace (record it with with_stack, torch 2.x).'));
+        if (l.stack.length === 0)
+          box.append(
+            el('p', { class: 'hint' }, 'No Python stack in this trace (record it with with_stack, torch 2.x).'),
+          );
         const ol = el('ol', { class: 'stack' });
         for (const f of l.stack) {
           const li = el('li');
@@ -185,11 +308,15 @@ function boot(): void {
     window.addEventListener('message', (e: MessageEvent<ToWebview>) => {
       const m = e.data;
       if (m.type === 'traceInit') {
-        render(root, m.data, (name, csv) => (m.interactive ? api.postMessage({ type: 'exportCsv', name, csv }) : downloadCsv(name, csv)), m.ranks,
+        render(
+          root,
+          m.data,
+          (name, csv) => (m.interactive ? api.postMessage({ type: 'exportCsv', name, csv }) : downloadCsv(name, csv)),
+          m.ranks,
           m.interactive ? () => api.postMessage({ type: 'openFlameGraph' }) : undefined,
-          m.interactive ? (file, line) => api.postMessage({ type: 'openSource', file, line }) : undefined);
-      }
-      else if (m.type === 'error') {
+          m.interactive ? (file, line) => api.postMessage({ type: 'openSource', file, line }) : undefined,
+        );
+      } else if (m.type === 'error') {
         root.replaceChildren(el('p', { class: 'status error' }, m.message));
       }
     });

@@ -9,7 +9,15 @@
  */
 import type { GpuSample } from '../model/telemetry';
 
-export type AlertMetric = 'temperatureC' | 'memoryUsedPct' | 'utilizationGpu' | 'utilizationMemory' | 'powerDrawW' | 'powerPct' | 'memoryUsedMiB' | 'fanPct';
+export type AlertMetric =
+  | 'temperatureC'
+  | 'memoryUsedPct'
+  | 'utilizationGpu'
+  | 'utilizationMemory'
+  | 'powerDrawW'
+  | 'powerPct'
+  | 'memoryUsedMiB'
+  | 'fanPct';
 export type AlertSeverity = 'info' | 'warning' | 'critical';
 export type AlertOp = '>' | '>=' | '<' | '<=';
 
@@ -42,7 +50,16 @@ export const ALERT_METRICS: Record<AlertMetric, { label: string; unit: string }>
 export const DEFAULT_ALERT_RULES: AlertRule[] = [
   { metric: 'temperatureC', op: '>', threshold: 85, forSeconds: 300, severity: 'warning' },
   { metric: 'memoryUsedPct', op: '>', threshold: 95, forSeconds: 60, severity: 'warning' },
-  { metric: 'utilizationGpu', op: '<', threshold: 10, forSeconds: 120, severity: 'info', whileProfiling: true, message: 'the GPU is starving while a profiling run is active (utilisation under 10% for 2 min): look at data loading and host-side work' },
+  {
+    metric: 'utilizationGpu',
+    op: '<',
+    threshold: 10,
+    forSeconds: 120,
+    severity: 'info',
+    whileProfiling: true,
+    message:
+      'the GPU is starving while a profiling run is active (utilisation under 10% for 2 min): look at data loading and host-side work',
+  },
 ];
 
 export function metricValue(s: GpuSample, m: AlertMetric): number | undefined {
@@ -60,20 +77,30 @@ export function metricValue(s: GpuSample, m: AlertMetric): number | undefined {
 export function validateAlertRules(raw: unknown): { rules: AlertRule[]; problems: string[] } {
   const rules: AlertRule[] = [];
   const problems: string[] = [];
-  if (!Array.isArray(raw)) return { rules, problems: raw === undefined ? [] : ['flamelens.gpu.alerts.rules: expected a list of rules'] };
+  if (!Array.isArray(raw))
+    return { rules, problems: raw === undefined ? [] : ['flamelens.gpu.alerts.rules: expected a list of rules'] };
   raw.forEach((r, i) => {
     const where = `flamelens.gpu.alerts.rules[${i}]`;
     if (!r || typeof r !== 'object') return void problems.push(`${where}: expected an object`);
     const o = r as Record<string, unknown>;
-    if (typeof o.metric !== 'string' || !(o.metric in ALERT_METRICS)) return void problems.push(`${where}: metric must be one of ${Object.keys(ALERT_METRICS).join(', ')}`);
-    if (!['>', '>=', '<', '<='].includes(String(o.op))) return void problems.push(`${where}: op must be one of > >= < <=`);
-    if (typeof o.threshold !== 'number' || !Number.isFinite(o.threshold)) return void problems.push(`${where}: threshold must be a number`);
+    if (typeof o.metric !== 'string' || !(o.metric in ALERT_METRICS))
+      return void problems.push(`${where}: metric must be one of ${Object.keys(ALERT_METRICS).join(', ')}`);
+    if (!['>', '>=', '<', '<='].includes(String(o.op)))
+      return void problems.push(`${where}: op must be one of > >= < <=`);
+    if (typeof o.threshold !== 'number' || !Number.isFinite(o.threshold))
+      return void problems.push(`${where}: threshold must be a number`);
     const forSeconds = o.forSeconds === undefined ? 0 : o.forSeconds;
-    if (typeof forSeconds !== 'number' || !(forSeconds >= 0)) return void problems.push(`${where}: forSeconds must be a number of seconds, 0 or more`);
+    if (typeof forSeconds !== 'number' || !(forSeconds >= 0))
+      return void problems.push(`${where}: forSeconds must be a number of seconds, 0 or more`);
     const severity = o.severity === undefined ? 'warning' : o.severity;
-    if (!['info', 'warning', 'critical'].includes(String(severity))) return void problems.push(`${where}: severity must be info, warning or critical`);
+    if (!['info', 'warning', 'critical'].includes(String(severity)))
+      return void problems.push(`${where}: severity must be info, warning or critical`);
     rules.push({
-      metric: o.metric as AlertMetric, op: o.op as AlertOp, threshold: o.threshold, forSeconds, severity: severity as AlertSeverity,
+      metric: o.metric as AlertMetric,
+      op: o.op as AlertOp,
+      threshold: o.threshold,
+      forSeconds,
+      severity: severity as AlertSeverity,
       whileProfiling: o.whileProfiling === true || undefined,
       cooldownSeconds: typeof o.cooldownSeconds === 'number' && o.cooldownSeconds >= 0 ? o.cooldownSeconds : undefined,
       message: typeof o.message === 'string' ? o.message : undefined,
@@ -103,7 +130,8 @@ interface Episode {
   fired: boolean;
 }
 
-const holds = (v: number, op: AlertOp, t: number) => (op === '>' ? v > t : op === '>=' ? v >= t : op === '<' ? v < t : v <= t);
+const holds = (v: number, op: AlertOp, t: number) =>
+  op === '>' ? v > t : op === '>=' ? v >= t : op === '<' ? v < t : v <= t;
 
 export class AlertEvaluator {
   private readonly episodes = new Map<string, Episode>();
@@ -124,7 +152,8 @@ export class AlertEvaluator {
       for (const g of gpus) {
         const key = `${ri}\u0000${g.index}\u0000${g.uuid ?? ''}`;
         const v = metricValue(g, rule.metric);
-        const active = (!rule.whileProfiling || context.profiling) && v !== undefined && holds(v, rule.op, rule.threshold);
+        const active =
+          (!rule.whileProfiling || context.profiling) && v !== undefined && holds(v, rule.op, rule.threshold);
         if (!active) {
           this.episodes.delete(key);
           continue;
@@ -143,9 +172,18 @@ export class AlertEvaluator {
       }
       if (firing.length === 0) return;
       const m = ALERT_METRICS[rule.metric];
-      const values = firing.map((f) => `GPU ${f.index} ${f.value.toFixed(rule.metric === 'memoryUsedPct' || rule.metric === 'powerPct' ? 1 : 0)}${m.unit === '°C' || m.unit === '%' ? '' : ' '}${m.unit}`).join(', ');
+      const values = firing
+        .map(
+          (f) =>
+            `GPU ${f.index} ${f.value.toFixed(rule.metric === 'memoryUsedPct' || rule.metric === 'powerPct' ? 1 : 0)}${m.unit === '°C' || m.unit === '%' ? '' : ' '}${m.unit}`,
+        )
+        .join(', ');
       out.push({
-        rule, ruleIndex: ri, severity: rule.severity, gpus: firing, time,
+        rule,
+        ruleIndex: ri,
+        severity: rule.severity,
+        gpus: firing,
+        time,
         message: `${rule.message ?? describeRule(rule)}: ${values}`,
       });
     });

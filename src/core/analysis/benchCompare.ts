@@ -12,8 +12,22 @@
  * Files without samples (pytest-benchmark autosaves) are compared from their summaries: the
  * median's standard error from the interquartile range, a normal approximation on log(ratio).
  */
-import type { BenchmarkResultSet, BenchmarkRun, EnvironmentFingerprint, SourceLocation, SummaryOnly } from '../model/bench';
-import { bootstrapRatioCi, mannWhitneyU, normalQuantile, normalSf, percentileSorted, seedFrom, sortedCopy } from './benchStats';
+import type {
+  BenchmarkResultSet,
+  BenchmarkRun,
+  EnvironmentFingerprint,
+  SourceLocation,
+  SummaryOnly,
+} from '../model/bench';
+import {
+  bootstrapRatioCi,
+  mannWhitneyU,
+  normalQuantile,
+  normalSf,
+  percentileSorted,
+  seedFrom,
+  sortedCopy,
+} from './benchStats';
 
 export type Verdict = 'regression' | 'improvement' | 'no-change';
 
@@ -114,11 +128,11 @@ interface Estimate {
 }
 
 function medianOf(run: BenchmarkRun): number {
-  return run.samples.length > 0 ? percentileSorted(sortedCopy(run.samples), 0.5) : run.summary?.median ?? NaN;
+  return run.samples.length > 0 ? percentileSorted(sortedCopy(run.samples), 0.5) : (run.summary?.median ?? NaN);
 }
 
 function runsOf(run: BenchmarkRun): number {
-  return run.samples.length > 0 ? run.samples.length : run.summary?.n ?? 0;
+  return run.samples.length > 0 ? run.samples.length : (run.summary?.n ?? 0);
 }
 
 /** Standard error of the median from a summary: IQR/1.349 estimates sigma (else stddev); 1.2533·σ/√n. */
@@ -140,11 +154,25 @@ function estimate(base: BenchmarkRun, cur: BenchmarkRun, confidence: number, res
   const ratio = mc / mb;
   const z = normalQuantile(1 - (1 - confidence) / 2);
   const p = logSe > 0 ? 2 * normalSf(Math.abs(Math.log(ratio)) / logSe) : ratio === 1 ? 1 : 0;
-  return { ratio, low: Math.exp(Math.log(ratio) - z * logSe), high: Math.exp(Math.log(ratio) + z * logSe), logSe, p, method: 'summary' };
+  return {
+    ratio,
+    low: Math.exp(Math.log(ratio) - z * logSe),
+    high: Math.exp(Math.log(ratio) + z * logSe),
+    logSe,
+    p,
+    method: 'summary',
+  };
 }
 
 /** The decision rule, on its own so that the simulation in `npm run bench` measures exactly this. */
-export function decide(ratio: number, ciLow: number, ciHigh: number, p: number, threshold: number, alpha: number): { verdict: Verdict; significant: boolean } {
+export function decide(
+  ratio: number,
+  ciLow: number,
+  ciHigh: number,
+  p: number,
+  threshold: number,
+  alpha: number,
+): { verdict: Verdict; significant: boolean } {
   const significant = p < alpha;
   if (significant && ratio > 1 && ciHigh >= 1 + threshold) return { verdict: 'regression', significant };
   if (significant && ratio < 1 && ciLow <= 1 - threshold) return { verdict: 'improvement', significant };
@@ -166,14 +194,30 @@ export function compareRuns(base: BenchmarkRun, cur: BenchmarkRun, options: Comp
   let summary: string;
   if (verdict === 'regression') summary = `${pct(change)} slower (${formatP(e.p)}; ${ci}; ${runs})`;
   else if (verdict === 'improvement') summary = `${pct(-change)} faster (${formatP(e.p)}; ${ci}; ${runs})`;
-  else if (significant) summary = `${change >= 0 ? '+' : ''}${pct(change)}: significant (${formatP(e.p)}) but the ${ci} stays within the ${pct(threshold, 0)} threshold`;
-  else summary = `no difference detected (${formatP(e.p)}, ${runs}); with this noise only changes beyond ±${pct(minDetectable)} would be detected`;
+  else if (significant)
+    summary = `${change >= 0 ? '+' : ''}${pct(change)}: significant (${formatP(e.p)}) but the ${ci} stays within the ${pct(threshold, 0)} threshold`;
+  else
+    summary = `no difference detected (${formatP(e.p)}, ${runs}); with this noise only changes beyond ±${pct(minDetectable)} would be detected`;
   if (e.method === 'summary') summary += '; compared from summary statistics (no samples in the file)';
   const conditions = gpuConditionsChange(base, cur);
   if (conditions) summary += `; ${conditions}`;
   return {
-    name: cur.name, baselineMedian: medianOf(base), currentMedian: medianOf(cur), ratio: e.ratio, ciLow: e.low, ciHigh: e.high, pValue: e.p,
-    verdict, significant, baselineRuns, currentRuns, method: e.method, minDetectable, summary, conditions, location: cur.location ?? base.location,
+    name: cur.name,
+    baselineMedian: medianOf(base),
+    currentMedian: medianOf(cur),
+    ratio: e.ratio,
+    ciLow: e.low,
+    ciHigh: e.high,
+    pValue: e.p,
+    verdict,
+    significant,
+    baselineRuns,
+    currentRuns,
+    method: e.method,
+    minDetectable,
+    summary,
+    conditions,
+    location: cur.location ?? base.location,
   };
 }
 
@@ -192,7 +236,8 @@ export function gpuConditionsChange(base: BenchmarkRun, cur: BenchmarkRun): stri
     const clock = bc && cc && Math.abs(cc / bc - 1) > 0.05 ? `SM clock ${bc} → ${cc} MHz (median)` : undefined;
     const bt = b.temperatureC?.max;
     const ct = g.temperatureC?.max;
-    const temp = bt !== undefined && ct !== undefined && Math.abs(ct - bt) > 10 ? `temperature up to ${bt} → ${ct} °C` : undefined;
+    const temp =
+      bt !== undefined && ct !== undefined && Math.abs(ct - bt) > 10 ? `temperature up to ${bt} → ${ct} °C` : undefined;
     if (clock || temp) parts.push(`GPU ${g.index} ${[clock, temp].filter(Boolean).join(', ')}`);
   }
   return parts.length ? parts.join('; ') : undefined;
@@ -223,7 +268,14 @@ export function environmentDifferences(a: EnvironmentFingerprint, b: Environment
 }
 
 function comparedSet(set: BenchmarkResultSet): ComparedSet {
-  return { id: set.id, createdAt: set.createdAt, baseline: set.baseline, commit: set.environment.git?.commit, dirty: set.environment.git?.dirty, origin: set.origin };
+  return {
+    id: set.id,
+    createdAt: set.createdAt,
+    baseline: set.baseline,
+    commit: set.environment.git?.commit,
+    dirty: set.environment.git?.dirty,
+    origin: set.origin,
+  };
 }
 
 function usable(run: BenchmarkRun): string | undefined {
@@ -232,7 +284,11 @@ function usable(run: BenchmarkRun): string | undefined {
   return run.error ?? `${runsOf(run)} measured run${runsOf(run) === 1 ? '' : 's'}, at least 2 are needed`;
 }
 
-export function compareResultSets(baseline: BenchmarkResultSet, current: BenchmarkResultSet, options: CompareOptions = {}): Comparison {
+export function compareResultSets(
+  baseline: BenchmarkResultSet,
+  current: BenchmarkResultSet,
+  options: CompareOptions = {},
+): Comparison {
   const byName = new Map(baseline.benchmarks.map((b) => [b.name, b]));
   const currentNames = new Set(current.benchmarks.map((b) => b.name));
   const benchmarks: BenchmarkComparison[] = [];
@@ -249,9 +305,16 @@ export function compareResultSets(baseline: BenchmarkResultSet, current: Benchma
     else benchmarks.push(compareRuns(base, cur, options));
   }
   return {
-    kind: 'comparison', baseline: comparedSet(baseline), current: comparedSet(current),
-    threshold: options.threshold ?? DEFAULT_THRESHOLD, alpha: options.alpha ?? DEFAULT_ALPHA, confidence: options.confidence ?? 0.95,
-    benchmarks, onlyInBaseline: baseline.benchmarks.filter((b) => !currentNames.has(b.name)).map((b) => b.name), onlyInCurrent, skipped,
+    kind: 'comparison',
+    baseline: comparedSet(baseline),
+    current: comparedSet(current),
+    threshold: options.threshold ?? DEFAULT_THRESHOLD,
+    alpha: options.alpha ?? DEFAULT_ALPHA,
+    confidence: options.confidence ?? 0.95,
+    benchmarks,
+    onlyInBaseline: baseline.benchmarks.filter((b) => !currentNames.has(b.name)).map((b) => b.name),
+    onlyInCurrent,
+    skipped,
     environmentDifferences: environmentDifferences(baseline.environment, current.environment),
   };
 }
@@ -259,8 +322,11 @@ export function compareResultSets(baseline: BenchmarkResultSet, current: Benchma
 /** The CodeLens text: "▲ 12.4% slower than main (p=0.002, 30 runs)" and friends. */
 export function lensText(c: BenchmarkComparison, baselineLabel: string): string {
   const change = c.ratio - 1;
-  if (c.verdict === 'regression') return `▲ ${pct(change)} slower than ${baselineLabel} (${formatP(c.pValue)}, ${c.currentRuns} runs)`;
-  if (c.verdict === 'improvement') return `▼ ${pct(-change)} faster than ${baselineLabel} (${formatP(c.pValue)}, ${c.currentRuns} runs)`;
-  if (c.significant) return `≈ ${change >= 0 ? '+' : ''}${pct(change)} vs ${baselineLabel}, within the threshold (${formatP(c.pValue)})`;
+  if (c.verdict === 'regression')
+    return `▲ ${pct(change)} slower than ${baselineLabel} (${formatP(c.pValue)}, ${c.currentRuns} runs)`;
+  if (c.verdict === 'improvement')
+    return `▼ ${pct(-change)} faster than ${baselineLabel} (${formatP(c.pValue)}, ${c.currentRuns} runs)`;
+  if (c.significant)
+    return `≈ ${change >= 0 ? '+' : ''}${pct(change)} vs ${baselineLabel}, within the threshold (${formatP(c.pValue)})`;
   return `no significant change vs ${baselineLabel} (${formatP(c.pValue)}, ${c.currentRuns} runs; ±${pct(c.minDetectable)} detectable)`;
 }

@@ -50,8 +50,17 @@ export function historyPoint(set: BenchmarkResultSet, run: BenchmarkRun): Histor
   } else return undefined;
   const gpu = run.gpu?.[0];
   return {
-    setId: set.id, createdAt: set.createdAt, commit: set.environment.git?.commit, dirty: set.environment.git?.dirty, baseline: set.baseline,
-    median, ciLow, ciHigh, runs, smClockMHz: gpu?.smClockMHz?.median, temperatureMaxC: gpu?.temperatureC?.max,
+    setId: set.id,
+    createdAt: set.createdAt,
+    commit: set.environment.git?.commit,
+    dirty: set.environment.git?.dirty,
+    baseline: set.baseline,
+    median,
+    ciLow,
+    ciHigh,
+    runs,
+    smClockMHz: gpu?.smClockMHz?.median,
+    temperatureMaxC: gpu?.temperatureC?.max,
   };
 }
 
@@ -77,12 +86,18 @@ function meanOf(values: readonly number[], from: number, to: number): number {
   return s / (to - from);
 }
 
-export function detectChangePoints(points: readonly Pick<HistoryPoint, 'median' | 'ciLow' | 'ciHigh'>[], threshold = 0.05, minSegment = 2): number[] {
+export function detectChangePoints(
+  points: readonly Pick<HistoryPoint, 'median' | 'ciLow' | 'ciHigh'>[],
+  threshold = 0.05,
+  minSegment = 2,
+): number[] {
   const logs = points.map((p) => Math.log(p.median));
   if (logs.length < 2 * minSegment || logs.some((v) => !Number.isFinite(v))) return [];
   const diffs = sortedCopy(logs.slice(1).map((v, i) => Math.abs(v - logs[i])));
   const robust = (1.4826 * percentileSorted(diffs, 0.5)) / Math.SQRT2;
-  const widths = sortedCopy(points.map((p) => (p.ciHigh > 0 && p.ciLow > 0 ? (Math.log(p.ciHigh) - Math.log(p.ciLow)) / 3.92 : 0)));
+  const widths = sortedCopy(
+    points.map((p) => (p.ciHigh > 0 && p.ciLow > 0 ? (Math.log(p.ciHigh) - Math.log(p.ciLow)) / 3.92 : 0)),
+  );
   const noise = Math.max(robust, percentileSorted(widths, 0.5), 1e-9);
   const minStep = Math.log(1 + threshold);
   const found: number[] = [];

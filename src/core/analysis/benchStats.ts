@@ -102,7 +102,23 @@ export function describeSamples(samples: readonly number[], options: DescribeOpt
   const n = samples.length;
   const confidence = options.confidence ?? 0.95;
   if (n === 0) {
-    return { n: 0, mean: NaN, median: NaN, stddev: NaN, cv: NaN, min: NaN, max: NaN, p50: NaN, p90: NaN, p95: NaN, p99: NaN, medianCi: [NaN, NaN], confidence, mad: NaN, outliers: [] };
+    return {
+      n: 0,
+      mean: NaN,
+      median: NaN,
+      stddev: NaN,
+      cv: NaN,
+      min: NaN,
+      max: NaN,
+      p50: NaN,
+      p90: NaN,
+      p95: NaN,
+      p99: NaN,
+      medianCi: [NaN, NaN],
+      confidence,
+      mad: NaN,
+      outliers: [],
+    };
   }
   const sorted = sortedCopy(samples);
   const median = percentileSorted(sorted, 0.5);
@@ -118,9 +134,21 @@ export function describeSamples(samples: readonly number[], options: DescribeOpt
     medianCi = [percentileSorted(boot, (1 - confidence) / 2), percentileSorted(boot, 1 - (1 - confidence) / 2)];
   }
   return {
-    n, mean, median, stddev, cv: mean !== 0 ? stddev / mean : NaN, min: sorted[0], max: sorted[n - 1],
-    p50: median, p90: percentileSorted(sorted, 0.9), p95: percentileSorted(sorted, 0.95), p99: percentileSorted(sorted, 0.99),
-    medianCi, confidence, mad, outliers,
+    n,
+    mean,
+    median,
+    stddev,
+    cv: mean !== 0 ? stddev / mean : NaN,
+    min: sorted[0],
+    max: sorted[n - 1],
+    p50: median,
+    p90: percentileSorted(sorted, 0.9),
+    p95: percentileSorted(sorted, 0.95),
+    p99: percentileSorted(sorted, 0.99),
+    medianCi,
+    confidence,
+    mad,
+    outliers,
   };
 }
 
@@ -128,7 +156,22 @@ export function describeSamples(samples: readonly number[], options: DescribeOpt
 export function erfc(x: number): number {
   const z = Math.abs(x);
   const t = 1 / (1 + 0.5 * z);
-  const r = t * Math.exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
+  const r =
+    t *
+    Math.exp(
+      -z * z -
+        1.26551223 +
+        t *
+          (1.00002368 +
+            t *
+              (0.37409196 +
+                t *
+                  (0.09678418 +
+                    t *
+                      (-0.18628806 +
+                        t *
+                          (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
+    );
   return x >= 0 ? r : 2 - r;
 }
 
@@ -155,7 +198,7 @@ function rankPooled(a: readonly number[], b: readonly number[]): { rankSumA: num
   const pooled = [...a.map((v) => ({ v, a: true })), ...b.map((v) => ({ v, a: false }))].sort((x, y) => x.v - y.v);
   let rankSumA = 0;
   let tieTerm = 0;
-  for (let i = 0; i < pooled.length; ) {
+  for (let i = 0; i < pooled.length;) {
     let j = i;
     while (j + 1 < pooled.length && pooled[j + 1].v === pooled[i].v) j++;
     const rank = (i + j) / 2 + 1;
@@ -222,7 +265,11 @@ export interface RatioInterval {
 }
 
 /** Ratio of medians (current / baseline) and its bootstrap percentile interval. */
-export function bootstrapRatioCi(baseline: readonly number[], current: readonly number[], options: DescribeOptions = {}): RatioInterval {
+export function bootstrapRatioCi(
+  baseline: readonly number[],
+  current: readonly number[],
+  options: DescribeOptions = {},
+): RatioInterval {
   const confidence = options.confidence ?? 0.95;
   const resamples = options.resamples ?? 2000;
   const rng = makeRng(options.seed ?? 1);
@@ -243,5 +290,10 @@ export function bootstrapRatioCi(baseline: readonly number[], current: readonly 
   ratios.sort();
   const meanLog = sum / resamples;
   const logSe = Math.sqrt(Math.max(0, sumSq / resamples - meanLog * meanLog));
-  return { ratio, low: percentileSorted(ratios, (1 - confidence) / 2), high: percentileSorted(ratios, 1 - (1 - confidence) / 2), logSe };
+  return {
+    ratio,
+    low: percentileSorted(ratios, (1 - confidence) / 2),
+    high: percentileSorted(ratios, 1 - (1 - confidence) / 2),
+    logSe,
+  };
 }

@@ -64,11 +64,21 @@ export function buildCallTree(profile: Profile, options: CallTreeOptions = {}): 
 
   const grow = () => {
     cap *= 2;
-    const f = new Int32Array(cap); f.set(frame); frame = f;
-    const p = new Int32Array(cap); p.set(parent); parent = p;
-    const d = new Int32Array(cap); d.set(depth); depth = d;
-    const t = new Float64Array(cap); t.set(total); total = t;
-    const s = new Float64Array(cap); s.set(self); self = s;
+    const f = new Int32Array(cap);
+    f.set(frame);
+    frame = f;
+    const p = new Int32Array(cap);
+    p.set(parent);
+    parent = p;
+    const d = new Int32Array(cap);
+    d.set(depth);
+    depth = d;
+    const t = new Float64Array(cap);
+    t.set(total);
+    total = t;
+    const s = new Float64Array(cap);
+    s.set(self);
+    self = s;
   };
 
   let prevFrames: number[] = [];

@@ -67,14 +67,18 @@ export function detectGrowth(points: readonly GrowthPoint[], opts: GrowthOptions
   const floorRise = lastMin - firstMin;
   // A steady leak lifts the floor by slope × (¾ of the span); ask for half of that.
   const expectedRise = slope * (spanSec / 60) * 0.75;
-  const growing = slope >= (opts.minSlopePerMin ?? 0) && slope > 0 && r2 >= (opts.minR2 ?? 0.8) && floorRise >= 0.5 * expectedRise;
+  const growing =
+    slope >= (opts.minSlopePerMin ?? 0) && slope > 0 && r2 >= (opts.minR2 ?? 0.8) && floorRise >= 0.5 * expectedRise;
   return { slopePerMin: slope, r2, points: n, spanSec, floorRise, growing };
 }
 
 /** "GPU memory grows 120 MB/min (R² 0.97)" for values in MiB. */
 export function describeGrowth(what: string, t: GrowthTrend): string {
   const mbPerMin = (t.slopePerMin * 1048576) / 1e6;
-  const rate = Math.abs(mbPerMin) >= 1000 ? `${(mbPerMin / 1000).toFixed(2)} GB/min` : `${mbPerMin.toFixed(mbPerMin >= 10 ? 0 : 1)} MB/min`;
+  const rate =
+    Math.abs(mbPerMin) >= 1000
+      ? `${(mbPerMin / 1000).toFixed(2)} GB/min`
+      : `${mbPerMin.toFixed(mbPerMin >= 10 ? 0 : 1)} MB/min`;
   return `${what} grows ${rate} (R² ${t.r2.toFixed(2)})`;
 }
 
@@ -82,7 +86,10 @@ export function describeGrowth(what: string, t: GrowthTrend): string {
 export class GrowthWindow {
   private readonly points: GrowthPoint[] = [];
 
-  constructor(private readonly windowMs: number, private readonly options: GrowthOptions) {}
+  constructor(
+    private readonly windowMs: number,
+    private readonly options: GrowthOptions,
+  ) {}
 
   add(p: GrowthPoint): GrowthTrend | undefined {
     this.points.push(p);

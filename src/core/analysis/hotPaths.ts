@@ -122,7 +122,14 @@ export function analyzeHotPaths(profile: Profile, threads?: ThreadFilter): HotPa
     .sort((a, b) => b.total - a.total || b.self - a.self || a.name.localeCompare(b.name));
   const lines: LineStat[] = lineStats
     .filter((l) => l.total > 0)
-    .map((l) => ({ file: l.file, line: l.line, self: l.self, total: l.total, selfPct: pct(l.self), totalPct: pct(l.total) }))
+    .map((l) => ({
+      file: l.file,
+      line: l.line,
+      self: l.self,
+      total: l.total,
+      selfPct: pct(l.self),
+      totalPct: pct(l.total),
+    }))
     .sort((a, b) => b.total - a.total || b.self - a.self);
   return { total, functions, lines };
 }

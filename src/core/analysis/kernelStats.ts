@@ -5,7 +5,11 @@
 import type { DeviceTimeline, DurationStat, GpuActivity } from '../model/kernels';
 
 /** Groups durations by name; rows sorted by total time, heaviest first. */
-export function summarizeDurations<T>(items: Iterable<T>, name: (t: T) => string, durationNs: (t: T) => number): DurationStat[] {
+export function summarizeDurations<T>(
+  items: Iterable<T>,
+  name: (t: T) => string,
+  durationNs: (t: T) => number,
+): DurationStat[] {
   const groups = new Map<string, number[]>();
   for (const it of items) {
     const key = name(it);
@@ -28,7 +32,17 @@ export function statOf(name: string, durations: number[]): DurationStat {
   let sq = 0;
   for (const d of ds) sq += (d - avg) * (d - avg);
   const median = n === 0 ? 0 : n % 2 === 1 ? ds[(n - 1) / 2] : (ds[n / 2 - 1] + ds[n / 2]) / 2;
-  return { name, calls: n, totalNs: total, avgNs: avg, medianNs: median, minNs: n ? ds[0] : 0, maxNs: n ? ds[n - 1] : 0, stddevNs: n > 1 ? Math.sqrt(sq / (n - 1)) : 0, timePct: 0 };
+  return {
+    name,
+    calls: n,
+    totalNs: total,
+    avgNs: avg,
+    medianNs: median,
+    minNs: n ? ds[0] : 0,
+    maxNs: n ? ds[n - 1] : 0,
+    stddevNs: n > 1 ? Math.sqrt(sq / (n - 1)) : 0,
+    timePct: 0,
+  };
 }
 
 /** Busy time per device (overlapping kernels and copies on several streams counted once) and a bucketed busy fraction. */
@@ -68,7 +82,13 @@ export function deviceTimelines(activities: GpuActivity[], bucketCount = 200): D
         b++;
       }
     }
-    out.push({ deviceId, startNs, endNs, busyNs, buckets: buckets.map((v) => (width > 0 ? Math.min(1, v / width) : 1)) });
+    out.push({
+      deviceId,
+      startNs,
+      endNs,
+      busyNs,
+      buckets: buckets.map((v) => (width > 0 ? Math.min(1, v / width) : 1)),
+    });
   }
   return out;
 }

@@ -44,14 +44,30 @@ export interface KernelTotal {
   totalNs: number;
 }
 
-const TIME_UNITS: Record<string, number> = { ns: 1, nsecond: 1, nsec: 1, us: 1e3, usecond: 1e3, usec: 1e3, 'µs': 1e3, ms: 1e6, msecond: 1e6, msec: 1e6, s: 1e9, second: 1e9, sec: 1e9, cycle: NaN };
+const TIME_UNITS: Record<string, number> = {
+  ns: 1,
+  nsecond: 1,
+  nsec: 1,
+  us: 1e3,
+  usecond: 1e3,
+  usec: 1e3,
+  µs: 1e3,
+  ms: 1e6,
+  msecond: 1e6,
+  msec: 1e6,
+  s: 1e9,
+  second: 1e9,
+  sec: 1e9,
+  cycle: NaN,
+};
 
 function metric(l: NcuLaunch, names: string[], accept?: (m: NcuMetric) => boolean): NcuMetric | undefined {
   for (const n of names) {
     const direct = l.metrics[n];
     if (direct && typeof direct.value === 'number' && (!accept || accept(direct))) return direct;
     // A display name repeated in another section: "Section / Name".
-    for (const [k, m] of Object.entries(l.metrics)) if (k.endsWith(` / ${n}`) && typeof m.value === 'number' && (!accept || accept(m))) return m;
+    for (const [k, m] of Object.entries(l.metrics))
+      if (k.endsWith(` / ${n}`) && typeof m.value === 'number' && (!accept || accept(m))) return m;
   }
   return undefined;
 }
@@ -60,7 +76,12 @@ const pct = (m: NcuMetric) => m.unit === '%' || m.unit === undefined;
 const val = (m: NcuMetric | undefined) => (m && typeof m.value === 'number' ? m.value : undefined);
 
 export function durationNs(l: NcuLaunch): number | undefined {
-  const m = metric(l, ['gpu__time_duration.sum', 'Duration', 'gpu__time_duration.avg'], (x) => x.unit === undefined || (x.unit.toLowerCase() in TIME_UNITS && !Number.isNaN(TIME_UNITS[x.unit.toLowerCase()])));
+  const m = metric(
+    l,
+    ['gpu__time_duration.sum', 'Duration', 'gpu__time_duration.avg'],
+    (x) =>
+      x.unit === undefined || (x.unit.toLowerCase() in TIME_UNITS && !Number.isNaN(TIME_UNITS[x.unit.toLowerCase()])),
+  );
   if (!m || typeof m.value !== 'number') return undefined;
   return m.value * (m.unit ? TIME_UNITS[m.unit.toLowerCase()] : 1);
 }
@@ -76,7 +97,7 @@ function bytes(m: NcuMetric | undefined): number | undefined {
 /** Seconds-to-unit factor of a rate's time unit: "second" 1, "msecond" 1e3, "usecond" 1e6, "nsecond" 1e9. */
 function perTime(unit: string): number | undefined {
   const m = /^(n|u|µ|m)?s(?:econd|ec)?$/.exec(unit);
-  return m ? (m[1] ? ({ n: 1e9, u: 1e6, 'µ': 1e6, m: 1e3 } as Record<string, number>)[m[1]] : 1) : undefined;
+  return m ? (m[1] ? ({ n: 1e9, u: 1e6, µ: 1e6, m: 1e3 } as Record<string, number>)[m[1]] : 1) : undefined;
 }
 
 /** Cycles per second in the units ncu prints (cycle/second … cycle/nsecond, Hz … GHz). */
@@ -93,7 +114,9 @@ export function summarizeLaunch(l: NcuLaunch): LaunchSummary {
   const d = durationNs(l);
   const read = bytes(metric(l, ['dram__bytes_read.sum', 'dram__bytes_op_read.sum']));
   const write = bytes(metric(l, ['dram__bytes_write.sum', 'dram__bytes_op_write.sum']));
-  const dram = bytes(metric(l, ['dram__bytes.sum'])) ?? (read !== undefined || write !== undefined ? (read ?? 0) + (write ?? 0) : undefined);
+  const dram =
+    bytes(metric(l, ['dram__bytes.sum'])) ??
+    (read !== undefined || write !== undefined ? (read ?? 0) + (write ?? 0) : undefined);
   const count = (prefix: string, ops: [string, number][]) => {
     let total: number | undefined;
     for (const [op, w] of ops) {
@@ -102,26 +125,65 @@ export function summarizeLaunch(l: NcuLaunch): LaunchSummary {
     }
     return total;
   };
-  const parts = [count('f', [['add', 1], ['mul', 1], ['fma', 2]]), count('d', [['add', 1], ['mul', 1], ['fma', 2]]), count('h', [['add', 1], ['mul', 1], ['fma', 2]])];
+  const parts = [
+    count('f', [
+      ['add', 1],
+      ['mul', 1],
+      ['fma', 2],
+    ]),
+    count('d', [
+      ['add', 1],
+      ['mul', 1],
+      ['fma', 2],
+    ]),
+    count('h', [
+      ['add', 1],
+      ['mul', 1],
+      ['fma', 2],
+    ]),
+  ];
   const flops = parts.some((p) => p !== undefined) ? parts.reduce((a: number, p) => a + (p ?? 0), 0) : undefined;
   // The roofline section's own metrics: rates per elapsed cycle and the device's peaks.
   const smHz = perSecond(metric(l, ['smsp__cycles_elapsed.avg.per_second', 'sm__cycles_elapsed.avg.per_second']));
-  const perCycle = ([['fadd', 1], ['fmul', 1], ['ffma', 2]] as [string, number][])
-    .map(([op, w]) => { const v = val(metric(l, [`smsp__sass_thread_inst_executed_op_${op}_pred_on.sum.per_cycle_elapsed`])); return v === undefined ? undefined : w * v; });
-  const flopsPerCycle = perCycle.some((v) => v !== undefined) ? perCycle.reduce((a: number, v) => a + (v ?? 0), 0) : undefined;
+  const perCycle = (
+    [
+      ['fadd', 1],
+      ['fmul', 1],
+      ['ffma', 2],
+    ] as [string, number][]
+  ).map(([op, w]) => {
+    const v = val(metric(l, [`smsp__sass_thread_inst_executed_op_${op}_pred_on.sum.per_cycle_elapsed`]));
+    return v === undefined ? undefined : w * v;
+  });
+  const flopsPerCycle = perCycle.some((v) => v !== undefined)
+    ? perCycle.reduce((a: number, v) => a + (v ?? 0), 0)
+    : undefined;
   const peakFma = val(metric(l, ['sm__sass_thread_inst_executed_op_ffma_pred_on.sum.peak_sustained']));
   const peakSmHz = perSecond(metric(l, ['sm__cycles_elapsed.avg.per_second'])) ?? smHz;
   const peakDram = bytes(metric(l, ['dram__bytes.sum.peak_sustained']));
   const dramHz = perSecond(metric(l, ['dram__cycles_elapsed.avg.per_second']));
   const dramRate = bytesPerSecond(metric(l, ['dram__bytes.sum.per_second']));
-  const flopsPerS = flops !== undefined && d ? flops / (d / 1e9) : flopsPerCycle !== undefined && smHz ? flopsPerCycle * smHz : undefined;
+  const flopsPerS =
+    flops !== undefined && d
+      ? flops / (d / 1e9)
+      : flopsPerCycle !== undefined && smHz
+        ? flopsPerCycle * smHz
+        : undefined;
   const dramBytesPerS = dram !== undefined && d ? dram / (d / 1e9) : dramRate;
   const regs = val(metric(l, ['launch__registers_per_thread', 'Registers Per Thread']));
   return {
-    id: l.id, name: l.name, durationNs: d,
-    smThroughputPct: val(metric(l, ['sm__throughput.avg.pct_of_peak_sustained_elapsed', 'Compute (SM) Throughput'], pct)),
-    memThroughputPct: val(metric(l, ['gpu__compute_memory_throughput.avg.pct_of_peak_sustained_elapsed', 'Memory Throughput'], pct)),
-    achievedOccupancyPct: val(metric(l, ['sm__warps_active.avg.pct_of_peak_sustained_active', 'Achieved Occupancy'], pct)),
+    id: l.id,
+    name: l.name,
+    durationNs: d,
+    smThroughputPct: val(
+      metric(l, ['sm__throughput.avg.pct_of_peak_sustained_elapsed', 'Compute (SM) Throughput'], pct),
+    ),
+    memThroughputPct: val(
+      metric(l, ['gpu__compute_memory_throughput.avg.pct_of_peak_sustained_elapsed', 'Memory Throughput'], pct),
+    ),
+    achievedOccupancyPct: val(
+      metric(l, ['sm__warps_active.avg.pct_of_peak_sustained_active', 'Achieved Occupancy'], pct),
+    ),
     registersPerThread: regs,
     block: l.block ?? sizeText(val(metric(l, ['launch__block_size', 'Block Size']))),
     grid: l.grid ?? sizeText(val(metric(l, ['launch__grid_size', 'Grid Size']))),
@@ -129,7 +191,12 @@ export function summarizeLaunch(l: NcuLaunch): LaunchSummary {
     dramBytesPerS,
     flops,
     flopsPerS,
-    arithmeticIntensity: flops !== undefined && dram ? flops / dram : flopsPerS !== undefined && dramBytesPerS ? flopsPerS / dramBytesPerS : undefined,
+    arithmeticIntensity:
+      flops !== undefined && dram
+        ? flops / dram
+        : flopsPerS !== undefined && dramBytesPerS
+          ? flopsPerS / dramBytesPerS
+          : undefined,
     peakFlopsPerS: peakFma !== undefined && peakSmHz ? 2 * peakFma * peakSmHz : undefined,
     peakDramBytesPerS: peakDram !== undefined && dramHz ? peakDram * dramHz : undefined,
   };
@@ -149,7 +216,18 @@ const sizeText = (v: number | undefined) => (v === undefined ? undefined : Strin
 /** Rule findings of every launch, largest estimated speedup first (findings without one last). */
 export function findings(r: NcuReport): Finding[] {
   return r.launches
-    .flatMap((l) => l.rules.filter((x) => x.type !== 'OK').map((x) => ({ launchId: l.id, kernel: l.name, rule: x.name, type: x.type, description: x.description, speedupPct: x.speedupPct })))
+    .flatMap((l) =>
+      l.rules
+        .filter((x) => x.type !== 'OK')
+        .map((x) => ({
+          launchId: l.id,
+          kernel: l.name,
+          rule: x.name,
+          type: x.type,
+          description: x.description,
+          speedupPct: x.speedupPct,
+        })),
+    )
     .sort((a, b) => (b.speedupPct ?? -1) - (a.speedupPct ?? -1) || a.launchId - b.launchId);
 }
 
@@ -177,10 +255,17 @@ export function compareKernels(before: LaunchSummary[], after: LaunchSummary[]):
   const b = new Map(kernelTotals(before).map((k) => [k.name, k]));
   const a = new Map(kernelTotals(after).map((k) => [k.name, k]));
   const names = [...new Set([...b.keys(), ...a.keys()])];
-  return names.map((name) => {
-    const x = b.get(name);
-    const y = a.get(name);
-    const ratio = x && y && x.totalNs > 0 && x.calls > 0 && y.calls > 0 ? (y.totalNs / y.calls) / (x.totalNs / x.calls) : undefined;
-    return { name, before: x, after: y, ratio };
-  }).sort((p, q) => Math.max(q.before?.totalNs ?? 0, q.after?.totalNs ?? 0) - Math.max(p.before?.totalNs ?? 0, p.after?.totalNs ?? 0));
+  return names
+    .map((name) => {
+      const x = b.get(name);
+      const y = a.get(name);
+      const ratio =
+        x && y && x.totalNs > 0 && x.calls > 0 && y.calls > 0 ? y.totalNs / y.calls / (x.totalNs / x.calls) : undefined;
+      return { name, before: x, after: y, ratio };
+    })
+    .sort(
+      (p, q) =>
+        Math.max(q.before?.totalNs ?? 0, q.after?.totalNs ?? 0) -
+        Math.max(p.before?.totalNs ?? 0, p.after?.totalNs ?? 0),
+    );
 }

@@ -7,7 +7,16 @@
  */
 import type { DeviceTimeline, DurationStat, NsysReport, NvtxStat } from '../model/kernels';
 import type { NcuReport } from '../formats/ncuCsv';
-import { summarizeLaunch, findings, kernelTotals, compareKernels, type Finding, type KernelComparison, type KernelTotal, type LaunchSummary } from './ncuSummary';
+import {
+  summarizeLaunch,
+  findings,
+  kernelTotals,
+  compareKernels,
+  type Finding,
+  type KernelComparison,
+  type KernelTotal,
+  type LaunchSummary,
+} from './ncuSummary';
 
 export interface TransferRow {
   name: string;
@@ -80,25 +89,52 @@ export function buildNsysView(r: NsysReport, title: string): NsysViewData {
   const transfers = r.memoryTime.map((m): TransferRow => {
     const bytes = m.totalBytes ?? sizes.get(m.name)?.totalBytes;
     return {
-      name: m.name, direction: transferDirection(m.name), calls: m.calls, totalNs: m.totalNs, avgNs: m.avgNs, minNs: m.minNs, maxNs: m.maxNs, timePct: m.timePct,
-      totalBytes: bytes, bytesPerS: bytes !== undefined && m.totalNs > 0 && !/memset/i.test(m.name) ? bytes / (m.totalNs / 1e9) : undefined,
+      name: m.name,
+      direction: transferDirection(m.name),
+      calls: m.calls,
+      totalNs: m.totalNs,
+      avgNs: m.avgNs,
+      minNs: m.minNs,
+      maxNs: m.maxNs,
+      timePct: m.timePct,
+      totalBytes: bytes,
+      bytesPerS:
+        bytes !== undefined && m.totalNs > 0 && !/memset/i.test(m.name) ? bytes / (m.totalNs / 1e9) : undefined,
     };
   });
   return {
-    kind: 'nsys', title, source: r.source, version: r.version,
+    kind: 'nsys',
+    title,
+    source: r.source,
+    version: r.version,
     launches: r.kernels.reduce((a, k) => a + k.calls, 0),
-    kernels: r.kernels, api: r.api, transfers, osrt: r.osrt, devices: r.devices, skipped: r.skipped,
-    nvtx: r.nvtxOperators ? [...r.nvtx].sort((a, b) => b.totalNs - a.totalNs).slice(0, NVTX_ROWS) : r.nvtx, nvtxCount: r.nvtx.length, nvtxOperators: r.nvtxOperators,
+    kernels: r.kernels,
+    api: r.api,
+    transfers,
+    osrt: r.osrt,
+    devices: r.devices,
+    skipped: r.skipped,
+    nvtx: r.nvtxOperators ? [...r.nvtx].sort((a, b) => b.totalNs - a.totalNs).slice(0, NVTX_ROWS) : r.nvtx,
+    nvtxCount: r.nvtx.length,
+    nvtxOperators: r.nvtxOperators,
   };
 }
 
 export function buildNcuView(r: NcuReport, title: string): NcuViewData {
   const summaries = r.launches.map((l) => ({ l, s: summarizeLaunch(l) }));
   const fixes = findings(r);
-  const peaks = summaries.map((x) => x.s).find((s) => s.peakFlopsPerS !== undefined || s.peakDramBytesPerS !== undefined);
+  const peaks = summaries
+    .map((x) => x.s)
+    .find((s) => s.peakFlopsPerS !== undefined || s.peakDramBytesPerS !== undefined);
   return {
-    kind: 'ncu', title, page: r.page,
-    launches: summaries.map(({ l, s }) => ({ ...s, device: l.device, findings: fixes.filter((f) => f.launchId === l.id).length })),
+    kind: 'ncu',
+    title,
+    page: r.page,
+    launches: summaries.map(({ l, s }) => ({
+      ...s,
+      device: l.device,
+      findings: fixes.filter((f) => f.launchId === l.id).length,
+    })),
     findings: fixes,
     kernels: kernelTotals(summaries.map((x) => x.s)),
     messages: r.messages,
@@ -106,6 +142,15 @@ export function buildNcuView(r: NcuReport, title: string): NcuViewData {
   };
 }
 
-export function buildNcuComparison(before: NcuReport, beforeTitle: string, after: NcuReport, afterTitle: string): NcuComparisonData {
-  return { beforeTitle, afterTitle, rows: compareKernels(before.launches.map(summarizeLaunch), after.launches.map(summarizeLaunch)) };
+export function buildNcuComparison(
+  before: NcuReport,
+  beforeTitle: string,
+  after: NcuReport,
+  afterTitle: string,
+): NcuComparisonData {
+  return {
+    beforeTitle,
+    afterTitle,
+    rows: compareKernels(before.launches.map(summarizeLaunch), after.launches.map(summarizeLaunch)),
+  };
 }

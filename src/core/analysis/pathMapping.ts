@@ -14,7 +14,10 @@ export class WorkspacePathMapper {
   private readonly cache = new Map<string, string | undefined>();
 
   /** `files`: absolute paths of the workspace's candidate files (normalised internally). */
-  constructor(files: readonly string[], private readonly roots: readonly string[] = []) {
+  constructor(
+    files: readonly string[],
+    private readonly roots: readonly string[] = [],
+  ) {
     for (const f of files) {
       const n = normalisePath(f);
       const base = n.slice(n.lastIndexOf('/') + 1);

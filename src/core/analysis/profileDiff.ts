@@ -56,7 +56,18 @@ export function diffFunctions(base: Profile, cur: Profile): FunctionDiff[] {
   const key = (f: { name: string; file?: string }) => `${f.name}\u0000${f.file ?? ''}`;
   const rows = new Map<string, FunctionDiff>();
   for (const f of b.functions) {
-    rows.set(key(f), { name: f.name, file: f.file, line: f.line, lines: f.lines, baseSelfPct: 0, newSelfPct: f.selfPct, selfDeltaPts: f.selfPct, baseTotalPct: 0, newTotalPct: f.totalPct, totalDeltaPts: f.totalPct });
+    rows.set(key(f), {
+      name: f.name,
+      file: f.file,
+      line: f.line,
+      lines: f.lines,
+      baseSelfPct: 0,
+      newSelfPct: f.selfPct,
+      selfDeltaPts: f.selfPct,
+      baseTotalPct: 0,
+      newTotalPct: f.totalPct,
+      totalDeltaPts: f.totalPct,
+    });
   }
   for (const f of a.functions) {
     const r = rows.get(key(f));
@@ -67,10 +78,23 @@ export function diffFunctions(base: Profile, cur: Profile): FunctionDiff[] {
       r.totalDeltaPts = r.newTotalPct - f.totalPct;
       if (r.line === undefined) r.line = f.line;
     } else {
-      rows.set(key(f), { name: f.name, file: f.file, line: f.line, lines: f.lines, baseSelfPct: f.selfPct, newSelfPct: 0, selfDeltaPts: -f.selfPct, baseTotalPct: f.totalPct, newTotalPct: 0, totalDeltaPts: -f.totalPct });
+      rows.set(key(f), {
+        name: f.name,
+        file: f.file,
+        line: f.line,
+        lines: f.lines,
+        baseSelfPct: f.selfPct,
+        newSelfPct: 0,
+        selfDeltaPts: -f.selfPct,
+        baseTotalPct: f.totalPct,
+        newTotalPct: 0,
+        totalDeltaPts: -f.totalPct,
+      });
     }
   }
-  return [...rows.values()].sort((x, y) => y.selfDeltaPts - x.selfDeltaPts || y.totalDeltaPts - x.totalDeltaPts || x.name.localeCompare(y.name));
+  return [...rows.values()].sort(
+    (x, y) => y.selfDeltaPts - x.selfDeltaPts || y.totalDeltaPts - x.totalDeltaPts || x.name.localeCompare(y.name),
+  );
 }
 
 interface TrieNode {
@@ -115,7 +139,8 @@ export function diffProfiles(base: Profile, cur: Profile, options: DiffTreeOptio
         for (const frame of t.stacks[s]) {
           const fn = ids[frame];
           let child = node.children.get(fn);
-          if (!child) node.children.set(fn, (child = { fn, base: 0, cur: 0, baseSelf: 0, curSelf: 0, children: new Map() }));
+          if (!child)
+            node.children.set(fn, (child = { fn, base: 0, cur: 0, baseSelf: 0, curSelf: 0, children: new Map() }));
           child[side] += w;
           node = child;
         }
@@ -130,7 +155,17 @@ export function diffProfiles(base: Profile, cur: Profile, options: DiffTreeOptio
   const build = (shape: 'base' | 'cur'): DiffNode => {
     const make = (n: TrieNode): DiffNode => {
       const info = n.fn >= 0 ? fnInfo[n.fn] : { name: 'all' };
-      return { name: info.name, file: 'file' in info ? info.file : undefined, line: 'line' in info ? info.line : undefined, value: n[shape], basePct: n.base, newPct: n.cur, delta: n.cur - n.base, baseSelfPct: n.baseSelf, newSelfPct: n.curSelf };
+      return {
+        name: info.name,
+        file: 'file' in info ? info.file : undefined,
+        line: 'line' in info ? info.line : undefined,
+        value: n[shape],
+        basePct: n.base,
+        newPct: n.cur,
+        delta: n.cur - n.base,
+        baseSelfPct: n.baseSelf,
+        newSelfPct: n.curSelf,
+      };
     };
     // Breadth first, heaviest children first, until the node budget is spent.
     const top = make(root);
@@ -157,7 +192,17 @@ export function diffProfiles(base: Profile, cur: Profile, options: DiffTreeOptio
           merged++;
         }
       }
-      if (merged > 0) out.push({ name: `… ${merged} more`, value: rest, basePct: restBase, newPct: restCur, delta: restCur - restBase, baseSelfPct: 0, newSelfPct: 0, merged });
+      if (merged > 0)
+        out.push({
+          name: `… ${merged} more`,
+          value: rest,
+          basePct: restBase,
+          newPct: restCur,
+          delta: restCur - restBase,
+          baseSelfPct: 0,
+          newSelfPct: 0,
+          merged,
+        });
       if (out.length) d.children = out;
     }
     count = Math.max(count, maxNodes - budget + 1);
@@ -165,7 +210,15 @@ export function diffProfiles(base: Profile, cur: Profile, options: DiffTreeOptio
   };
   const tree = build('cur');
   const baseTree = build('base');
-  return { baseTotal: totalWeight(base), newTotal: totalWeight(cur), unit: cur.unit, functions: diffFunctions(base, cur), tree, baseTree, nodeCount: count };
+  return {
+    baseTotal: totalWeight(base),
+    newTotal: totalWeight(cur),
+    unit: cur.unit,
+    functions: diffFunctions(base, cur),
+    tree,
+    baseTree,
+    nodeCount: count,
+  };
 }
 
 /** "▲ +6.2 pts self time vs baseline run" */
@@ -196,5 +249,14 @@ export function diffViewData(d: ProfileDiff, baseTitle: string, newTitle: string
     .filter((f) => Math.abs(f.selfDeltaPts) >= 0.005 || Math.abs(f.totalDeltaPts) >= 0.005)
     .sort((a, b) => Math.abs(b.selfDeltaPts) - Math.abs(a.selfDeltaPts))
     .slice(0, maxFunctions);
-  return { baseTitle, newTitle, unit: d.unit, baseTotal: d.baseTotal, newTotal: d.newTotal, tree: d.tree, baseTree: d.baseTree, functions };
+  return {
+    baseTitle,
+    newTitle,
+    unit: d.unit,
+    baseTotal: d.baseTotal,
+    newTotal: d.newTotal,
+    tree: d.tree,
+    baseTree: d.baseTree,
+    functions,
+  };
 }

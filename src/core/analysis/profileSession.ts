@@ -17,10 +17,23 @@ export interface ViewParams {
   /** Width of the drawing in pixels: frames narrower than about a pixel are merged. */
   widthPx?: number;
 }
-export interface SandwichParams { name: string; file?: string; threads: string[] }
-export interface SearchParams { term: string; threads: string[] }
-export interface HotPathParams { threads: string[]; top: number }
-export interface HotFunctionsResult { total: number; functions: FunctionStat[] }
+export interface SandwichParams {
+  name: string;
+  file?: string;
+  threads: string[];
+}
+export interface SearchParams {
+  term: string;
+  threads: string[];
+}
+export interface HotPathParams {
+  threads: string[];
+  top: number;
+}
+export interface HotFunctionsResult {
+  total: number;
+  functions: FunctionStat[];
+}
 
 /** The request/response interface between a flame graph view and its data. */
 export interface ProfileRpc {
@@ -41,7 +54,11 @@ export interface ProfileSummary {
 }
 
 export function summarizeProfile(profile: Profile, title: string): ProfileSummary {
-  const threads = profile.threads.map((t) => ({ id: t.id, name: t.name, weight: t.weights.reduce((a, b) => a + b, 0) }));
+  const threads = profile.threads.map((t) => ({
+    id: t.id,
+    name: t.name,
+    weight: t.weights.reduce((a, b) => a + b, 0),
+  }));
   return {
     title,
     format: profile.format,

@@ -47,7 +47,14 @@ export function findPythonDefinitions(source: string): PythonDefinition[] {
         if (t.startsWith('@')) firstLine = j + 1;
         else if (t && !t.startsWith('#')) break;
       }
-      const def: PythonDefinition = { name: m[3], kind: m[2] as 'def' | 'class', line: i + 1, firstLine, endLine: i + 1, indent };
+      const def: PythonDefinition = {
+        name: m[3],
+        kind: m[2] as 'def' | 'class',
+        line: i + 1,
+        firstLine,
+        endLine: i + 1,
+        indent,
+      };
       defs.push(def);
       open.push(def);
     }
@@ -66,7 +73,11 @@ function isContinuation(lines: string[], i: number): boolean {
  * The definition a profiled function belongs to: same name, containing the sampled lines
  * (innermost first). Without line numbers, the first definition of that name.
  */
-export function matchDefinition(defs: PythonDefinition[], name: string, sampledLines: readonly number[]): PythonDefinition | undefined {
+export function matchDefinition(
+  defs: PythonDefinition[],
+  name: string,
+  sampledLines: readonly number[],
+): PythonDefinition | undefined {
   const candidates = defs.filter((d) => d.name === name);
   if (candidates.length === 0) return undefined;
   if (sampledLines.length === 0) return candidates[0];

@@ -24,7 +24,13 @@ export interface Sandwich {
   grandTotal: number;
 }
 
-export function buildSandwich(profile: Profile, name: string, file: string | undefined, threads?: ThreadFilter, keys?: readonly string[]): Sandwich {
+export function buildSandwich(
+  profile: Profile,
+  name: string,
+  file: string | undefined,
+  threads?: ThreadFilter,
+  keys?: readonly string[],
+): Sandwich {
   const target = functionKey({ name, file, kind: 'other' });
   const keyOf = keys ?? profile.frames.map((f) => functionKey(f));
   const isTarget = keyOf.map((k) => k === target);

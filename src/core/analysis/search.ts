@@ -13,7 +13,10 @@ export interface SearchResult {
 /** Case-insensitive substring search over frame names and files; the matched share is exact. */
 export function searchProfile(profile: Profile, term: string, threads?: ThreadFilter): SearchResult {
   const needle = term.toLowerCase();
-  const hit = profile.frames.map((f) => needle.length > 0 && (f.name.toLowerCase().includes(needle) || (f.file ?? '').toLowerCase().includes(needle)));
+  const hit = profile.frames.map(
+    (f) =>
+      needle.length > 0 && (f.name.toLowerCase().includes(needle) || (f.file ?? '').toLowerCase().includes(needle)),
+  );
   let matched = 0;
   let total = 0;
   for (const t of selectedThreads(profile, threads)) {
@@ -23,5 +26,11 @@ export function searchProfile(profile: Profile, term: string, threads?: ThreadFi
       if (t.stacks[s].some((fr) => hit[fr])) matched += w;
     }
   }
-  return { term, matchedFrames: hit.filter(Boolean).length, matched, total, pct: total > 0 ? (100 * matched) / total : 0 };
+  return {
+    term,
+    matchedFrames: hit.filter(Boolean).length,
+    matched,
+    total,
+    pct: total > 0 ? (100 * matched) / total : 0,
+  };
 }

@@ -30,14 +30,16 @@ export function summarizeTelemetry(series: TelemetrySeries): GpuSummary[] {
     if (l) l.push(s);
     else byGpu.set(s.index, [s]);
   }
-  return [...byGpu.entries()].sort((a, b) => a[0] - b[0]).map(([index, ss]) => ({
-    index,
-    name: ss.find((s) => s.name)?.name ?? null,
-    samples: ss.length,
-    utilization: stat(ss.map((s) => s.utilizationGpu)),
-    memoryUsedMiB: { max: stat(ss.map((s) => s.memoryUsedMiB)).max },
-    temperatureC: { max: stat(ss.map((s) => s.temperatureC)).max },
-    powerW: stat(ss.map((s) => s.powerDrawW)),
-    mig: ss.some((s) => s.mig),
-  }));
+  return [...byGpu.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([index, ss]) => ({
+      index,
+      name: ss.find((s) => s.name)?.name ?? null,
+      samples: ss.length,
+      utilization: stat(ss.map((s) => s.utilizationGpu)),
+      memoryUsedMiB: { max: stat(ss.map((s) => s.memoryUsedMiB)).max },
+      temperatureC: { max: stat(ss.map((s) => s.temperatureC)).max },
+      powerW: stat(ss.map((s) => s.powerDrawW)),
+      mig: ss.some((s) => s.mig),
+    }));
 }

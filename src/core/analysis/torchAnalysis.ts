@@ -74,8 +74,14 @@ function nestOps(trace: TorchTrace): Nesting {
   }
   const n = trace.ops.length;
   const nest: Nesting = {
-    ops: new Array<CpuOp>(n), ts: new Float64Array(n), end: new Float64Array(n), parent: new Int32Array(n),
-    childCpu: new Float64Array(n), selfDevice: new Float64Array(n), totalDevice: new Float64Array(n), threads: new Map(),
+    ops: new Array<CpuOp>(n),
+    ts: new Float64Array(n),
+    end: new Float64Array(n),
+    parent: new Int32Array(n),
+    childCpu: new Float64Array(n),
+    selfDevice: new Float64Array(n),
+    totalDevice: new Float64Array(n),
+    threads: new Map(),
   };
   let id = 0;
   const stack = new Int32Array(Math.max(1, n));
@@ -198,7 +204,15 @@ export function analyzeTorchTrace(trace: TorchTrace): TorchSummary {
     .map(({ shapes, ...r }) => (shapes.size > 0 ? { ...r, inputShapes: [...shapes] } : r))
     .sort((a, b) => b.totalDeviceUs - a.totalDeviceUs || b.selfCpuUs - a.selfCpuUs);
 
-  return { ops, kernels: kernelTable(trace.gpu), gpu: gpuBusy(trace), spanUs: traceSpan(trace), attributed, memory: memoryTimeline(trace, nest), steps: stepStats(trace) };
+  return {
+    ops,
+    kernels: kernelTable(trace.gpu),
+    gpu: gpuBusy(trace),
+    spanUs: traceSpan(trace),
+    attributed,
+    memory: memoryTimeline(trace, nest),
+    steps: stepStats(trace),
+  };
 }
 
 function stepStats(trace: TorchTrace): StepStats {
@@ -223,7 +237,8 @@ function memoryTimeline(trace: TorchTrace, nest: Nesting): MemoryTimeline[] {
     const points: MemoryTimeline['points'] = [];
     for (let i = 0; i < samples.length; i += stride) {
       let best = samples[i];
-      for (let j = i; j < Math.min(samples.length, i + stride); j++) if ((samples[j].totalAllocated ?? 0) > (best.totalAllocated ?? 0)) best = samples[j];
+      for (let j = i; j < Math.min(samples.length, i + stride); j++)
+        if ((samples[j].totalAllocated ?? 0) > (best.totalAllocated ?? 0)) best = samples[j];
       points.push([best.ts, best.totalAllocated ?? 0, best.totalReserved ?? null]);
     }
     let peakOperator: string | undefined;
@@ -241,7 +256,23 @@ export function kernelTable(gpu: GpuActivity[]): KernelRow[] {
   for (const k of kernels) {
     let r = rows.get(k.name);
     if (!r) {
-      r = { name: k.name, calls: 0, totalUs: 0, meanUs: 0, minUs: Infinity, maxUs: 0, gpuPct: 0, devices: [], streams: [], grid: k.grid, block: k.block, registersPerThread: k.registersPerThread, sharedMemory: k.sharedMemory, occSum: 0, occN: 0 };
+      r = {
+        name: k.name,
+        calls: 0,
+        totalUs: 0,
+        meanUs: 0,
+        minUs: Infinity,
+        maxUs: 0,
+        gpuPct: 0,
+        devices: [],
+        streams: [],
+        grid: k.grid,
+        block: k.block,
+        registersPerThread: k.registersPerThread,
+        sharedMemory: k.sharedMemory,
+        occSum: 0,
+        occN: 0,
+      };
       rows.set(k.name, r);
     }
     r.calls++;
@@ -256,7 +287,12 @@ export function kernelTable(gpu: GpuActivity[]): KernelRow[] {
     }
   }
   return [...rows.values()]
-    .map(({ occSum, occN, ...r }) => ({ ...r, meanUs: r.totalUs / r.calls, gpuPct: total > 0 ? (100 * r.totalUs) / total : 0, occupancy: occN > 0 ? occSum / occN : undefined }))
+    .map(({ occSum, occN, ...r }) => ({
+      ...r,
+      meanUs: r.totalUs / r.calls,
+      gpuPct: total > 0 ? (100 * r.totalUs) / total : 0,
+      occupancy: occN > 0 ? occSum / occN : undefined,
+    }))
     .sort((a, b) => b.totalUs - a.totalUs);
 }
 
@@ -338,7 +374,16 @@ export function gpuBusy(trace: TorchTrace): GpuBusy[] {
     let busy = 0;
     let curStart = -Infinity;
     let curEnd = -Infinity;
-    const row: GpuBusy = { device, busyUs: 0, idleUs: 0, spanUs: span, computeUs: 0, memcpyUs: 0, memsetUs: 0, communicationUs: 0 };
+    const row: GpuBusy = {
+      device,
+      busyUs: 0,
+      idleUs: 0,
+      spanUs: span,
+      computeUs: 0,
+      memcpyUs: 0,
+      memsetUs: 0,
+      communicationUs: 0,
+    };
     for (const a of acts) {
       if (a.kind === 'memcpy') row.memcpyUs += a.dur;
       else if (a.kind === 'memset') row.memsetUs += a.dur;

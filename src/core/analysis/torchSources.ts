@@ -80,8 +80,18 @@ export function analyzeTorchSources(trace: TorchTrace): TorchSources {
     else byThread.set(k, [span]);
   };
   for (const f of trace.python) {
-    const frame = frames.intern(`py\u0000${f.name}\u0000${f.file ?? ''}\u0000${f.line ?? ''}`, () => ({ name: f.name, file: f.file, line: f.line, kind: f.file ? frameKindFor(f.file) : 'other' }));
-    add(f.pid, f.tid, { frame, ts: f.ts, end: f.ts + f.dur, python: f.file && f.line !== undefined ? { name: f.name, file: f.file, line: f.line } : undefined });
+    const frame = frames.intern(`py\u0000${f.name}\u0000${f.file ?? ''}\u0000${f.line ?? ''}`, () => ({
+      name: f.name,
+      file: f.file,
+      line: f.line,
+      kind: f.file ? frameKindFor(f.file) : 'other',
+    }));
+    add(f.pid, f.tid, {
+      frame,
+      ts: f.ts,
+      end: f.ts + f.dur,
+      python: f.file && f.line !== undefined ? { name: f.name, file: f.file, line: f.line } : undefined,
+    });
   }
   for (const o of trace.ops) {
     const frame = frames.intern(`op\u0000${o.name}`, () => ({ name: o.name, kind: 'other' }));
@@ -101,7 +111,16 @@ export function analyzeTorchSources(trace: TorchTrace): TorchSources {
   const callFrameIds = (s: string): number[] => {
     let ids = stackFrameIds.get(s);
     if (!ids) {
-      ids = callFrames(s).map((f) => frames.intern(`py\u0000${f.name}\u0000${f.file}\u0000${f.line}`, () => ({ name: f.name, file: f.file, line: f.line, kind: frameKindFor(f.file) }))).reverse();
+      ids = callFrames(s)
+        .map((f) =>
+          frames.intern(`py\u0000${f.name}\u0000${f.file}\u0000${f.line}`, () => ({
+            name: f.name,
+            file: f.file,
+            line: f.line,
+            kind: frameKindFor(f.file),
+          })),
+        )
+        .reverse();
       stackFrameIds.set(s, ids);
     }
     return ids;
@@ -205,7 +224,17 @@ export function analyzeTorchSources(trace: TorchTrace): TorchSources {
       seen.add(key);
       let e = acc.get(key);
       if (!e) {
-        e = { name: py.name, file: py.file, line: py.line, site, gpuUs: 0, launches: 0, kernels: 0, pct: 0, kernelNames: new Set() };
+        e = {
+          name: py.name,
+          file: py.file,
+          line: py.line,
+          site,
+          gpuUs: 0,
+          launches: 0,
+          kernels: 0,
+          pct: 0,
+          kernelNames: new Set(),
+        };
         acc.set(key, e);
       }
       e.gpuUs += g.dur;
@@ -221,10 +250,15 @@ export function analyzeTorchSources(trace: TorchTrace): TorchSources {
     if (innerStack) for (const f of callFrames(innerStack)) credit(f, 'call');
   }
   const gpuByFunction = [...acc.values()]
-    .map(({ kernelNames, ...e }) => ({ ...e, kernels: kernelNames.size, pct: gpuTotal > 0 ? (100 * e.gpuUs) / gpuTotal : 0 }))
+    .map(({ kernelNames, ...e }) => ({
+      ...e,
+      kernels: kernelNames.size,
+      pct: gpuTotal > 0 ? (100 * e.gpuUs) / gpuTotal : 0,
+    }))
     .sort((a, b) => b.gpuUs - a.gpuUs);
   const launchers: Record<string, KernelLauncher[]> = {};
-  for (const [name, m] of launchMap) launchers[name] = [...m.values()].sort((a, b) => b.launches - a.launches).slice(0, 3);
+  for (const [name, m] of launchMap)
+    launchers[name] = [...m.values()].sort((a, b) => b.launches - a.launches).slice(0, 3);
   const profile: Profile = {
     format: 'torch-trace',
     unit: 'microseconds',

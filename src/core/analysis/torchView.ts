@@ -1,7 +1,16 @@
 /** What the PyTorch trace view shows: the tables and GPU breakdown, computed once on the host. */
 import type { TorchTrace } from '../model/torchTrace';
 import { analyzeTorchSources, type KernelLauncher, type TorchSources } from './torchSources';
-import { analyzeTorchTrace, gpuTimeline, type GpuBusy, type GpuTimeline, type KernelRow, type MemoryTimeline, type OpRow, type StepStats } from './torchAnalysis';
+import {
+  analyzeTorchTrace,
+  gpuTimeline,
+  type GpuBusy,
+  type GpuTimeline,
+  type KernelRow,
+  type MemoryTimeline,
+  type OpRow,
+  type StepStats,
+} from './torchAnalysis';
 
 export interface TraceViewData {
   title: string;
@@ -46,11 +55,16 @@ export function compareRanks(views: TraceViewData[]): RankRow[] {
     slowdownPct: 0,
   }));
   const fastest = Math.min(...rows.map((r) => r.meanStepMs).filter((x) => x > 0));
-  for (const r of rows) r.slowdownPct = Number.isFinite(fastest) && fastest > 0 ? (100 * (r.meanStepMs - fastest)) / fastest : 0;
+  for (const r of rows)
+    r.slowdownPct = Number.isFinite(fastest) && fastest > 0 ? (100 * (r.meanStepMs - fastest)) / fastest : 0;
   return rows;
 }
 
-export function buildTraceView(trace: TorchTrace, title: string, sources: TorchSources = analyzeTorchSources(trace)): TraceViewData {
+export function buildTraceView(
+  trace: TorchTrace,
+  title: string,
+  sources: TorchSources = analyzeTorchSources(trace),
+): TraceViewData {
   const s = analyzeTorchTrace(trace);
   const devices = trace.deviceProperties
     .map((d) => (d && typeof d === 'object' && 'name' in d ? String((d as { name: unknown }).name) : ''))

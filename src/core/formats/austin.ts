@@ -44,12 +44,20 @@ export function parseAustin(text: string, fileName: string): Profile {
     }
     const space = line.lastIndexOf(' ');
     if (space <= 0 || !/^P\d+;T[^;\s]+/.test(line)) {
-      throw new FormatError(fileName, `${lineNo}`, `expected an Austin sample \`P<pid>;T<tid>;frames… <metric>\`, found ${preview(line)}`);
+      throw new FormatError(
+        fileName,
+        `${lineNo}`,
+        `expected an Austin sample \`P<pid>;T<tid>;frames… <metric>\`, found ${preview(line)}`,
+      );
     }
     const metricToken = line.slice(space + 1);
     const weight = parseWeight(metricToken.split(',')[0]);
     if (!(weight >= 0)) {
-      throw new FormatError(fileName, `${lineNo}`, `expected a number after the last space of an Austin sample, found ${preview(metricToken)}`);
+      throw new FormatError(
+        fileName,
+        `${lineNo}`,
+        `expected a number after the last space of an Austin sample, found ${preview(metricToken)}`,
+      );
     }
     const parts = line.slice(0, space).split(';');
     const pid = parts[0].slice(1);

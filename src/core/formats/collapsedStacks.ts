@@ -36,7 +36,11 @@ export function parseCollapsedStacks(text: string, fileName: string): Profile {
     const space = line.lastIndexOf(' ');
     const weight = space > 0 ? parseWeight(line.slice(space + 1)) : NaN;
     if (!(weight >= 0) || !Number.isFinite(weight)) {
-      throw new FormatError(fileName, `${lineNo}`, `expected a stack of frames separated by ';' and then a space and a sample count, found ${preview(line)}`);
+      throw new FormatError(
+        fileName,
+        `${lineNo}`,
+        `expected a stack of frames separated by ';' and then a space and a sample count, found ${preview(line)}`,
+      );
     }
     const parts = line.slice(0, space).split(';');
     let processLabel = '';
@@ -63,11 +67,13 @@ export function parseCollapsedStacks(text: string, fileName: string): Profile {
           continue;
         }
       }
-      stack.push(frames.intern(text, () => {
-        const f = parsePySpyFrame(text);
-        if (f.line !== undefined) sawPySpySyntax = true;
-        return f;
-      }));
+      stack.push(
+        frames.intern(text, () => {
+          const f = parsePySpyFrame(text);
+          if (f.line !== undefined) sawPySpySyntax = true;
+          return f;
+        }),
+      );
     }
     const id = threadId || ALL;
     let builder = threads.get(id);
@@ -79,7 +85,11 @@ export function parseCollapsedStacks(text: string, fileName: string): Profile {
     builder.push(stack, weight);
   }
   if (lineCount === 0) {
-    throw new FormatError(fileName, '1', 'expected collapsed stacks (`frame;frame;frame COUNT` lines), found no stack lines');
+    throw new FormatError(
+      fileName,
+      '1',
+      'expected collapsed stacks (`frame;frame;frame COUNT` lines), found no stack lines',
+    );
   }
   return {
     format: sawHeader ? 'flamelens-builtin' : sawPySpySyntax ? 'pyspy-raw' : 'collapsed',

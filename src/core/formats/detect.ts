@@ -38,6 +38,10 @@ export function parseProfile(text: string, fileName: string): Profile {
       return parseCollapsedStacks(body, fileName);
     case 'unknown':
       if (body.trim().length === 0) throw new FormatError(fileName, '', 'the file is empty; expected a CPU profile');
-      throw new FormatError(fileName, '1', 'unknown profile format: expected collapsed stacks (py-spy raw, flamelens), Austin samples or speedscope JSON');
+      throw new FormatError(
+        fileName,
+        '1',
+        'unknown profile format: expected collapsed stacks (py-spy raw, flamelens), Austin samples or speedscope JSON',
+      );
   }
 }

@@ -13,7 +13,16 @@ import { looksLikeNcuCsv } from './ncuCsv';
 import { looksLikeNsysStats } from './nsysStatsCsv';
 import { looksLikeSpeedscope } from './speedscope';
 
-export type FileKind = 'torch-trace' | 'nvidia-smi-csv' | 'nvidia-smi-xml' | 'nsys-sqlite' | 'nsys-csv' | 'ncu-csv' | 'nsys-rep' | 'ncu-rep' | 'cpu-profile';
+export type FileKind =
+  | 'torch-trace'
+  | 'nvidia-smi-csv'
+  | 'nvidia-smi-xml'
+  | 'nsys-sqlite'
+  | 'nsys-csv'
+  | 'ncu-csv'
+  | 'nsys-rep'
+  | 'ncu-rep'
+  | 'cpu-profile';
 
 export async function detectFileKind(file: string): Promise<FileKind> {
   let head: Buffer;
@@ -41,6 +50,7 @@ export async function detectFileKind(file: string): Promise<FileKind> {
   if (smi) return smi === 'csv' ? 'nvidia-smi-csv' : 'nvidia-smi-xml';
   // JSON named as PyTorch writes its traces, whose first 64 KiB show no events yet (a long
   // metadata block first, or a file cut there): the trace reader says what is wrong with it.
-  if (/\.pt\.trace\.json$/i.test(file) && /^(\uFEFF)?\s*[{[]/.test(text) && !looksLikeSpeedscope(text)) return 'torch-trace';
+  if (/\.pt\.trace\.json$/i.test(file) && /^(\uFEFF)?\s*[{[]/.test(text) && !looksLikeSpeedscope(text))
+    return 'torch-trace';
   return 'cpu-profile';
 }

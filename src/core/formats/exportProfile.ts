@@ -9,7 +9,10 @@ export function formatPySpyFrame(f: Frame): string {
 }
 
 /** Collapsed stacks in py-spy's raw syntax; with `threadFrames`, a `thread (id): name` root frame. */
-export function toCollapsedStacks(profile: Profile, options: { threads?: ThreadFilter; threadFrames?: boolean } = {}): string {
+export function toCollapsedStacks(
+  profile: Profile,
+  options: { threads?: ThreadFilter; threadFrames?: boolean } = {},
+): string {
   const text = profile.frames.map((f) => formatPySpyFrame(f).replace(/;/g, ':'));
   const out: string[] = [];
   for (const t of selectedThreads(profile, options.threads)) {

@@ -2,7 +2,14 @@
  * JSON documents whose errors must point at a place: syntax errors as line:column (jsonc-parser
  * finds them), field errors as the line of the field and its path (`benchmarks[2].runs`).
  */
-import { findNodeAtLocation, parse, parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser/lib/esm/main.js';
+import {
+  findNodeAtLocation,
+  parse,
+  parseTree,
+  printParseErrorCode,
+  type Node,
+  type ParseError,
+} from 'jsonc-parser/lib/esm/main.js';
 import { FormatError } from './formatError';
 
 export type JsonPath = (string | number)[];
@@ -68,7 +75,8 @@ export class JsonDocument {
       this.tree = undefined; // too deep to map to lines: the path alone still says where
     }
     let node: Node | undefined;
-    for (let n = path.length; n >= 0 && !node; n--) node = this.tree ? findNodeAtLocation(this.tree, path.slice(0, n)) : undefined;
+    for (let n = path.length; n >= 0 && !node; n--)
+      node = this.tree ? findNodeAtLocation(this.tree, path.slice(0, n)) : undefined;
     const line = node ? lineColumn(this.text, node.offset).line : 1;
     return `${line} (${pathText(path)})`;
   }

@@ -22,7 +22,10 @@ export interface ScanHandlers {
 }
 
 export class JsonScanError extends Error {
-  constructor(readonly offset: number, message: string) {
+  constructor(
+    readonly offset: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -74,7 +77,14 @@ export class TraceEventScanner {
     let fastTried = false;
     if (this.captureKind !== undefined) this.captureStart = 0;
     while (i < n) {
-      if (!fastTried && this.inEvents && this.depth === this.eventsDepth && this.captureKind === undefined && !this.inString && !this.escape) {
+      if (
+        !fastTried &&
+        this.inEvents &&
+        this.depth === this.eventsDepth &&
+        this.captureKind === undefined &&
+        !this.inString &&
+        !this.escape
+      ) {
         fastTried = true;
         i = this.fastEvents(chunk, i);
         if (i >= n) break;
@@ -126,7 +136,11 @@ export class TraceEventScanner {
         }
         if (c === LBRACE) this.mode = 'object';
         else if (c === LBRACKET) this.mode = 'array-root';
-        else throw new JsonScanError(this.base + i, `expected a JSON object or array, found ${JSON.stringify(String.fromCharCode(c))}`);
+        else
+          throw new JsonScanError(
+            this.base + i,
+            `expected a JSON object or array, found ${JSON.stringify(String.fromCharCode(c))}`,
+          );
         this.sawRoot = true;
         this.depth = 1;
         i++;
@@ -136,7 +150,13 @@ export class TraceEventScanner {
         if (this.captureKind === undefined) {
           if (this.mode === 'array-root' && this.depth === 1) this.beginCapture(chunk, i, 'event', 1);
           else if (this.inEvents && this.depth === this.eventsDepth) this.beginCapture(chunk, i, 'event', this.depth);
-          else if (this.mode === 'object' && this.depth === 1 && !this.expectKey && this.currentKey === 'traceEvents' && c === LBRACKET) {
+          else if (
+            this.mode === 'object' &&
+            this.depth === 1 &&
+            !this.expectKey &&
+            this.currentKey === 'traceEvents' &&
+            c === LBRACKET
+          ) {
             this.inEvents = true;
             this.eventsDepth = 2;
           } else if (this.mode === 'object' && this.depth === 1) this.beginCapture(chunk, i, 'value', 1);

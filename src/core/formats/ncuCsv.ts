@@ -52,7 +52,10 @@ export interface NcuReport {
 }
 
 export function looksLikeNcuCsv(text: string): boolean {
-  return /^\uFEFF?(?:.*\n)*?"?ID"?,"?Process ID"?,.*"?Kernel Name"?/m.test(text.slice(0, 65536)) || /^\uFEFF?==PROF==/.test(text);
+  return (
+    /^\uFEFF?(?:.*\n)*?"?ID"?,"?Process ID"?,.*"?Kernel Name"?/m.test(text.slice(0, 65536)) ||
+    /^\uFEFF?==PROF==/.test(text)
+  );
 }
 
 export function parseNcuCsv(text: string, file: string): NcuReport {
@@ -69,7 +72,11 @@ export function parseNcuCsv(text: string, file: string): NcuReport {
   }
   if (headerAt < 0) {
     if (messages.length > 0) return { source: 'ncu-csv', page: 'details', file, launches: [], messages };
-    throw new FormatError(file, 'line 1', 'expected Nsight Compute CSV (a header row starting "ID","Process ID",… with "Kernel Name")');
+    throw new FormatError(
+      file,
+      'line 1',
+      'expected Nsight Compute CSV (a header row starting "ID","Process ID",… with "Kernel Name")',
+    );
   }
   const record = (i: number): string[] => {
     try {
@@ -81,18 +88,34 @@ export function parseNcuCsv(text: string, file: string): NcuReport {
   const header = record(headerAt).map((h) => h.replace(/^\uFEFF/, ''));
   const col = (name: string) => header.indexOf(name);
   const c = {
-    id: col('ID'), pid: col('Process ID'), pname: col('Process Name'), kernel: col('Kernel Name'), stream: col('Stream'),
-    block: col('Block Size'), grid: col('Grid Size'), device: col('Device'), cc: col('CC'), section: col('Section Name'),
-    metric: col('Metric Name'), unit: col('Metric Unit'), value: col('Metric Value'),
-    ruleName: col('Rule Name'), ruleType: col('Rule Type'), ruleDesc: col('Rule Description'), speedupType: col('Estimated Speedup Type'), speedup: col('Estimated Speedup'),
+    id: col('ID'),
+    pid: col('Process ID'),
+    pname: col('Process Name'),
+    kernel: col('Kernel Name'),
+    stream: col('Stream'),
+    block: col('Block Size'),
+    grid: col('Grid Size'),
+    device: col('Device'),
+    cc: col('CC'),
+    section: col('Section Name'),
+    metric: col('Metric Name'),
+    unit: col('Metric Unit'),
+    value: col('Metric Value'),
+    ruleName: col('Rule Name'),
+    ruleType: col('Rule Type'),
+    ruleDesc: col('Rule Description'),
+    speedupType: col('Estimated Speedup Type'),
+    speedup: col('Estimated Speedup'),
   };
-  if (c.id < 0 || c.kernel < 0) throw new FormatError(file, `line ${headerAt + 1}`, 'expected "ID" and "Kernel Name" columns');
+  if (c.id < 0 || c.kernel < 0)
+    throw new FormatError(file, `line ${headerAt + 1}`, 'expected "ID" and "Kernel Name" columns');
   const page: 'details' | 'raw' = c.metric >= 0 && c.value >= 0 ? 'details' : 'raw';
   const launches = new Map<number, NcuLaunch>();
   const get = (r: string[], i: number) => (i >= 0 && i < r.length ? r[i] : undefined);
   const launchOf = (r: string[], line: number): NcuLaunch => {
     const id = Number(get(r, c.id));
-    if (!Number.isInteger(id)) throw new FormatError(file, `line ${line}`, `expected a launch ID, found "${get(r, c.id) ?? ''}"`);
+    if (!Number.isInteger(id))
+      throw new FormatError(file, `line ${line}`, `expected a launch ID, found "${get(r, c.id) ?? ''}"`);
     let l = launches.get(id);
     if (!l) {
       const num = (i: number) => {
@@ -100,8 +123,17 @@ export function parseNcuCsv(text: string, file: string): NcuReport {
         return v === undefined || v === '' || !Number.isFinite(Number(v)) ? undefined : Number(v);
       };
       l = {
-        id, name: get(r, c.kernel) ?? '', processId: num(c.pid), processName: get(r, c.pname), device: num(c.device), cc: get(r, c.cc) || undefined,
-        block: get(r, c.block) || undefined, grid: get(r, c.grid) || undefined, stream: get(r, c.stream) || undefined, metrics: {}, rules: [],
+        id,
+        name: get(r, c.kernel) ?? '',
+        processId: num(c.pid),
+        processName: get(r, c.pname),
+        device: num(c.device),
+        cc: get(r, c.cc) || undefined,
+        block: get(r, c.block) || undefined,
+        grid: get(r, c.grid) || undefined,
+        stream: get(r, c.stream) || undefined,
+        metrics: {},
+        rules: [],
       };
       launches.set(id, l);
     }
@@ -124,7 +156,23 @@ export function parseNcuCsv(text: string, file: string): NcuReport {
       }
       const l = launchOf(r, i + 1);
       header.forEach((h, k) => {
-        if (k <= Math.max(c.kernel, c.cc, c.device, c.grid, c.block, c.stream) && ['ID', 'Process ID', 'Process Name', 'Host Name', 'Kernel Name', 'Context', 'Stream', 'Block Size', 'Grid Size', 'Device', 'CC'].includes(h)) return;
+        if (
+          k <= Math.max(c.kernel, c.cc, c.device, c.grid, c.block, c.stream) &&
+          [
+            'ID',
+            'Process ID',
+            'Process Name',
+            'Host Name',
+            'Kernel Name',
+            'Context',
+            'Stream',
+            'Block Size',
+            'Grid Size',
+            'Device',
+            'CC',
+          ].includes(h)
+        )
+          return;
         const v = r[k];
         if (v === undefined || v === '') return;
         l.metrics[h] = { value: csvNumber(v), unit: units?.[k] || undefined };
@@ -136,12 +184,23 @@ export function parseNcuCsv(text: string, file: string): NcuReport {
     if (ruleName) {
       const sp = get(r, c.speedup);
       const spv = sp !== undefined ? csvNumber(sp) : undefined;
-      l.rules.push({ name: ruleName, type: get(r, c.ruleType) || undefined, description: get(r, c.ruleDesc) ?? '', section: get(r, c.section) || undefined, speedupPct: typeof spv === 'number' ? spv : undefined, speedupType: get(r, c.speedupType) || undefined });
+      l.rules.push({
+        name: ruleName,
+        type: get(r, c.ruleType) || undefined,
+        description: get(r, c.ruleDesc) ?? '',
+        section: get(r, c.section) || undefined,
+        speedupPct: typeof spv === 'number' ? spv : undefined,
+        speedupType: get(r, c.speedupType) || undefined,
+      });
       continue;
     }
     const name = get(r, c.metric);
     if (!name) continue;
-    const m: NcuMetric = { value: csvNumber(get(r, c.value) ?? ''), unit: get(r, c.unit) || undefined, section: get(r, c.section) || undefined };
+    const m: NcuMetric = {
+      value: csvNumber(get(r, c.value) ?? ''),
+      unit: get(r, c.unit) || undefined,
+      section: get(r, c.section) || undefined,
+    };
     // Sections reuse display names ("Memory Throughput" is % in Speed Of Light, bytes/s in Memory
     // Workload Analysis): the first keeps the bare name, every one is also under "section / name".
     if (!(name in l.metrics)) l.metrics[name] = m;
@@ -159,7 +218,11 @@ export function mergeNcuPages(details: NcuReport, raw: NcuReport): NcuReport {
     return r && r.name === l.name ? { ...l, metrics: { ...r.metrics, ...l.metrics } } : l;
   });
   // A details page without launches (no sections requested) still has the raw page's.
-  return { ...details, launches: launches.length ? launches : raw.launches, messages: [...new Set([...details.messages, ...raw.messages])] };
+  return {
+    ...details,
+    launches: launches.length ? launches : raw.launches,
+    messages: [...new Set([...details.messages, ...raw.messages])],
+  };
 }
 
 /**

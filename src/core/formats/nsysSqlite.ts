@@ -43,9 +43,20 @@ export function isSqlite(head: Buffer | Uint8Array): boolean {
 
 /** CUDA memcpy kinds (CUpti_ActivityMemcpyKind), as nsys labels them when the export has no ENUM table. */
 const COPY_KINDS: Record<number, string> = {
-  0: 'Unknown', 1: 'Host-to-Device', 2: 'Device-to-Host', 3: 'Host-to-Array', 4: 'Array-to-Host', 5: 'Array-to-Array',
-  6: 'Array-to-Device', 7: 'Device-to-Array', 8: 'Device-to-Device', 9: 'Host-to-Host', 10: 'Peer-to-Peer',
-  11: 'Unified Host-to-Device', 12: 'Unified Device-to-Host', 13: 'Unified Device-to-Device',
+  0: 'Unknown',
+  1: 'Host-to-Device',
+  2: 'Device-to-Host',
+  3: 'Host-to-Array',
+  4: 'Array-to-Host',
+  5: 'Array-to-Array',
+  6: 'Array-to-Device',
+  7: 'Device-to-Array',
+  8: 'Device-to-Device',
+  9: 'Host-to-Host',
+  10: 'Peer-to-Peer',
+  11: 'Unified Host-to-Device',
+  12: 'Unified Device-to-Host',
+  13: 'Unified Device-to-Device',
 };
 
 function rows(db: Database, sql: string, each: (r: Record<string, SqlValue>) => void): void {
@@ -57,7 +68,8 @@ function rows(db: Database, sql: string, each: (r: Record<string, SqlValue>) => 
   }
 }
 
-const num = (v: SqlValue | undefined): number | undefined => (typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : undefined);
+const num = (v: SqlValue | undefined): number | undefined =>
+  typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : undefined;
 
 export async function readNsysSqliteFile(file: string): Promise<NsysReport> {
   const bytes = await fs.readFile(file);
@@ -65,7 +77,8 @@ export async function readNsysSqliteFile(file: string): Promise<NsysReport> {
 }
 
 export async function readNsysSqlite(bytes: Uint8Array, file: string): Promise<NsysReport> {
-  if (!isSqlite(bytes)) throw new FormatError(file, 'offset 0', 'expected an SQLite database (nsys export --type sqlite)');
+  if (!isSqlite(bytes))
+    throw new FormatError(file, 'offset 0', 'expected an SQLite database (nsys export --type sqlite)');
   const SQL = await loadSqlJs();
   let db: Database;
   try {
@@ -77,7 +90,11 @@ export async function readNsysSqlite(bytes: Uint8Array, file: string): Promise<N
     return readDb(db, file);
   } catch (e) {
     if (e instanceof FormatError) throw e;
-    throw new FormatError(file, 'SQLite', `not a readable Nsight Systems export: ${e instanceof Error ? e.message : String(e)}`);
+    throw new FormatError(
+      file,
+      'SQLite',
+      `not a readable Nsight Systems export: ${e instanceof Error ? e.message : String(e)}`,
+    );
   } finally {
     db.close();
   }
@@ -86,7 +103,8 @@ export async function readNsysSqlite(bytes: Uint8Array, file: string): Promise<N
 function readDb(db: Database, file: string): NsysReport {
   const tables = new Set<string>();
   rows(db, "SELECT name FROM sqlite_master WHERE type = 'table'", (r) => tables.add(String(r.name)));
-  if (!tables.has('StringIds')) throw new FormatError(file, 'SQLite', 'not an Nsight Systems export: it has no StringIds table');
+  if (!tables.has('StringIds'))
+    throw new FormatError(file, 'SQLite', 'not an Nsight Systems export: it has no StringIds table');
   const columns = (t: string) => {
     const s = new Set<string>();
     rows(db, `PRAGMA table_info("${t}")`, (r) => s.add(String(r.name)));
@@ -96,39 +114,78 @@ function readDb(db: Database, file: string): NsysReport {
   rows(db, 'SELECT id, value FROM StringIds', (r) => strings.set(Number(r.id), String(r.value)));
   const str = (v: SqlValue | undefined) => (v === null || v === undefined ? undefined : strings.get(Number(v)));
   let version: string | undefined;
-  if (tables.has('META_DATA_EXPORT')) rows(db, "SELECT value FROM META_DATA_EXPORT WHERE name = 'EXPORT_PRODUCT_VERSION'", (r) => (version = String(r.value)));
+  if (tables.has('META_DATA_EXPORT'))
+    rows(
+      db,
+      "SELECT value FROM META_DATA_EXPORT WHERE name = 'EXPORT_PRODUCT_VERSION'",
+      (r) => (version = String(r.value)),
+    );
   const skipped: string[] = [];
 
   const activities: GpuActivity[] = [];
   if (tables.has('CUPTI_ACTIVITY_KIND_KERNEL')) {
     const cols = columns('CUPTI_ACTIVITY_KIND_KERNEL');
     const nameCol = cols.has('demangledName') ? 'demangledName' : 'shortName';
-    rows(db, `SELECT start, end, deviceId, streamId, ${nameCol} AS nameId, gridX, gridY, gridZ, blockX, blockY, blockZ, registersPerThread FROM CUPTI_ACTIVITY_KIND_KERNEL`, (r) => {
-      activities.push({
-        kind: 'kernel', name: str(r.nameId) ?? `(kernel ${String(r.nameId)})`, startNs: num(r.start) ?? 0, endNs: num(r.end) ?? 0,
-        deviceId: num(r.deviceId) ?? 0, streamId: num(r.streamId),
-        grid: [num(r.gridX) ?? 0, num(r.gridY) ?? 0, num(r.gridZ) ?? 0], block: [num(r.blockX) ?? 0, num(r.blockY) ?? 0, num(r.blockZ) ?? 0],
-        registersPerThread: num(r.registersPerThread),
-      });
-    });
+    rows(
+      db,
+      `SELECT start, end, deviceId, streamId, ${nameCol} AS nameId, gridX, gridY, gridZ, blockX, blockY, blockZ, registersPerThread FROM CUPTI_ACTIVITY_KIND_KERNEL`,
+      (r) => {
+        activities.push({
+          kind: 'kernel',
+          name: str(r.nameId) ?? `(kernel ${String(r.nameId)})`,
+          startNs: num(r.start) ?? 0,
+          endNs: num(r.end) ?? 0,
+          deviceId: num(r.deviceId) ?? 0,
+          streamId: num(r.streamId),
+          grid: [num(r.gridX) ?? 0, num(r.gridY) ?? 0, num(r.gridZ) ?? 0],
+          block: [num(r.blockX) ?? 0, num(r.blockY) ?? 0, num(r.blockZ) ?? 0],
+          registersPerThread: num(r.registersPerThread),
+        });
+      },
+    );
   }
   const copyKinds = new Map<number, string>(Object.entries(COPY_KINDS).map(([k, v]) => [Number(k), v]));
-  if (tables.has('ENUM_CUDA_MEMCPY_OPER')) rows(db, 'SELECT id, label FROM ENUM_CUDA_MEMCPY_OPER', (r) => copyKinds.set(Number(r.id), String(r.label)));
+  if (tables.has('ENUM_CUDA_MEMCPY_OPER'))
+    rows(db, 'SELECT id, label FROM ENUM_CUDA_MEMCPY_OPER', (r) => copyKinds.set(Number(r.id), String(r.label)));
   if (tables.has('CUPTI_ACTIVITY_KIND_MEMCPY')) {
     rows(db, 'SELECT start, end, deviceId, streamId, bytes, copyKind FROM CUPTI_ACTIVITY_KIND_MEMCPY', (r) => {
-      activities.push({ kind: 'memcpy', name: `[CUDA memcpy ${copyKinds.get(num(r.copyKind) ?? 0) ?? 'Unknown'}]`, startNs: num(r.start) ?? 0, endNs: num(r.end) ?? 0, deviceId: num(r.deviceId) ?? 0, streamId: num(r.streamId), bytes: num(r.bytes) });
+      activities.push({
+        kind: 'memcpy',
+        name: `[CUDA memcpy ${copyKinds.get(num(r.copyKind) ?? 0) ?? 'Unknown'}]`,
+        startNs: num(r.start) ?? 0,
+        endNs: num(r.end) ?? 0,
+        deviceId: num(r.deviceId) ?? 0,
+        streamId: num(r.streamId),
+        bytes: num(r.bytes),
+      });
     });
   }
   if (tables.has('CUPTI_ACTIVITY_KIND_MEMSET')) {
     rows(db, 'SELECT start, end, deviceId, streamId, bytes FROM CUPTI_ACTIVITY_KIND_MEMSET', (r) => {
-      activities.push({ kind: 'memset', name: '[CUDA memset]', startNs: num(r.start) ?? 0, endNs: num(r.end) ?? 0, deviceId: num(r.deviceId) ?? 0, streamId: num(r.streamId), bytes: num(r.bytes) });
+      activities.push({
+        kind: 'memset',
+        name: '[CUDA memset]',
+        startNs: num(r.start) ?? 0,
+        endNs: num(r.end) ?? 0,
+        deviceId: num(r.deviceId) ?? 0,
+        streamId: num(r.streamId),
+        bytes: num(r.bytes),
+      });
     });
   }
   activities.sort((a, b) => a.startNs - b.startNs);
-  const kernels = summarizeDurations(activities.filter((a) => a.kind === 'kernel'), (a) => a.name, (a) => a.endNs - a.startNs);
+  const kernels = summarizeDurations(
+    activities.filter((a) => a.kind === 'kernel'),
+    (a) => a.name,
+    (a) => a.endNs - a.startNs,
+  );
   if (kernels.length === 0) skipped.push('cuda_gpu_kern_sum: no CUDA kernels in this export (was the CUDA trace on?)');
   const mem = activities.filter((a) => a.kind !== 'kernel');
-  const memoryTime: MemoryStat[] = summarizeDurations(mem, (a) => a.name, (a) => a.endNs - a.startNs);
+  const memoryTime: MemoryStat[] = summarizeDurations(
+    mem,
+    (a) => a.name,
+    (a) => a.endNs - a.startNs,
+  );
   const bytesByName = new Map<string, number[]>();
   for (const a of mem) {
     if (a.bytes === undefined) continue;
@@ -155,12 +212,24 @@ function readDb(db: Database, file: string): NsysReport {
   const nvtxRows: { name: string; style: string; d: number }[] = [];
   if (tables.has('NVTX_EVENTS')) {
     // 59: push/pop range, 60: start/end range (NvtxEventType); marks have no end.
-    rows(db, 'SELECT start, end, eventType, text, textId FROM NVTX_EVENTS WHERE end IS NOT NULL AND eventType IN (59, 60)', (r) => {
-      const name = (typeof r.text === 'string' ? r.text : str(r.textId)) ?? '(unnamed range)';
-      nvtxRows.push({ name, style: num(r.eventType) === 59 ? 'PushPop' : 'StartEnd', d: (num(r.end) ?? 0) - (num(r.start) ?? 0) });
-    });
+    rows(
+      db,
+      'SELECT start, end, eventType, text, textId FROM NVTX_EVENTS WHERE end IS NOT NULL AND eventType IN (59, 60)',
+      (r) => {
+        const name = (typeof r.text === 'string' ? r.text : str(r.textId)) ?? '(unnamed range)';
+        nvtxRows.push({
+          name,
+          style: num(r.eventType) === 59 ? 'PushPop' : 'StartEnd',
+          d: (num(r.end) ?? 0) - (num(r.start) ?? 0),
+        });
+      },
+    );
   }
-  const nvtx: NvtxStat[] = summarizeDurations(nvtxRows, (r) => `${r.style}\u0000${r.name}`, (r) => r.d).map((s) => {
+  const nvtx: NvtxStat[] = summarizeDurations(
+    nvtxRows,
+    (r) => `${r.style}\u0000${r.name}`,
+    (r) => r.d,
+  ).map((s) => {
     const [style, name] = s.name.split('\u0000');
     return { ...s, name, style };
   });
@@ -168,10 +237,14 @@ function readDb(db: Database, file: string): NsysReport {
   // PyTorch's emit_nvtx names every range "aten::op, seq = N, op_id = M, sizes = […]": one row per
   // call. Grouped by operator too, from the per-range durations (exact medians).
   const nvtxOperators = nvtxRows.some((r) => nvtxOperatorName(r.name) !== r.name)
-    ? summarizeDurations(nvtxRows, (r) => `${r.style}\u0000${nvtxOperatorName(r.name)}`, (r) => r.d).map((s) => {
-      const [style, name] = s.name.split('\u0000');
-      return { ...s, name, style };
-    })
+    ? summarizeDurations(
+        nvtxRows,
+        (r) => `${r.style}\u0000${nvtxOperatorName(r.name)}`,
+        (r) => r.d,
+      ).map((s) => {
+        const [style, name] = s.name.split('\u0000');
+        return { ...s, name, style };
+      })
     : undefined;
 
   const devices = deviceTimelines(activities);
@@ -183,16 +256,37 @@ function readDb(db: Database, file: string): NsysReport {
       if (d && typeof r.name === 'string') d.name = r.name;
     });
   }
-  return { source: 'nsys-sqlite', file, version, kernels, api, memoryTime, memorySize, nvtx, nvtxOperators, osrt, activities, devices, skipped };
+  return {
+    source: 'nsys-sqlite',
+    file,
+    version,
+    kernels,
+    api,
+    memoryTime,
+    memorySize,
+    nvtx,
+    nvtxOperators,
+    osrt,
+    activities,
+    devices,
+    skipped,
+  };
 }
 
 function summarizeApi(db: Database, table: string, str: (v: SqlValue | undefined) => string | undefined) {
   const calls: { name: string; d: number }[] = [];
   rows(db, `SELECT start, end, nameId FROM "${table}" WHERE end IS NOT NULL`, (r) => {
     // nsys prints cudaLaunchKernel for cudaLaunchKernel_v7000.
-    calls.push({ name: (str(r.nameId) ?? `(api ${String(r.nameId)})`).replace(/_v\d+$/, ''), d: (num(r.end) ?? 0) - (num(r.start) ?? 0) });
+    calls.push({
+      name: (str(r.nameId) ?? `(api ${String(r.nameId)})`).replace(/_v\d+$/, ''),
+      d: (num(r.end) ?? 0) - (num(r.start) ?? 0),
+    });
   });
-  return summarizeDurations(calls, (c) => c.name, (c) => c.d);
+  return summarizeDurations(
+    calls,
+    (c) => c.name,
+    (c) => c.d,
+  );
 }
 
 /** A range's text without the per-call suffixes of PyTorch's emit_nvtx (seq, op_id, sizes, input_op_ids). */

@@ -10,7 +10,8 @@ import { XMLParser } from 'fast-xml-parser';
 import { FormatError } from './formatError';
 import type { GpuProcess, GpuSample, TelemetrySeries } from '../model/telemetry';
 
-const MISSING = /^\[?(N\/A|Not Supported|Requested functionality has been deprecated|Unknown Error|Insufficient Permissions|GPU is lost|Not Available|Unknown)\]?$/i;
+const MISSING =
+  /^\[?(N\/A|Not Supported|Requested functionality has been deprecated|Unknown Error|Insufficient Permissions|GPU is lost|Not Available|Unknown)\]?$/i;
 
 /** A number from an nvidia-smi value ("61 %", "80.50 W", "32768 MiB", "71 C"), or undefined. */
 export function smiNumber(raw: unknown): number | undefined {
@@ -30,16 +31,42 @@ function smiText(raw: unknown): string | undefined {
 
 /** Query fields flamelens samples, in the order of its --query-gpu loop. */
 export const QUERY_FIELDS = [
-  'timestamp', 'index', 'uuid', 'name', 'utilization.gpu', 'utilization.memory', 'memory.used', 'memory.total',
-  'temperature.gpu', 'power.draw', 'power.limit', 'clocks.sm', 'clocks.mem', 'fan.speed', 'pstate',
+  'timestamp',
+  'index',
+  'uuid',
+  'name',
+  'utilization.gpu',
+  'utilization.memory',
+  'memory.used',
+  'memory.total',
+  'temperature.gpu',
+  'power.draw',
+  'power.limit',
+  'clocks.sm',
+  'clocks.mem',
+  'fan.speed',
+  'pstate',
 ];
 
 const FIELD_ALIASES: Record<string, keyof GpuSample> = {
-  index: 'index', uuid: 'uuid', name: 'name', 'utilization.gpu': 'utilizationGpu', 'utilization.memory': 'utilizationMemory',
-  'memory.used': 'memoryUsedMiB', 'memory.total': 'memoryTotalMiB', 'temperature.gpu': 'temperatureC',
-  'power.draw': 'powerDrawW', 'power.draw.instant': 'powerDrawW', 'power.limit': 'powerLimitW', 'enforced.power.limit': 'powerLimitW',
-  'clocks.sm': 'smClockMHz', 'clocks.current.sm': 'smClockMHz', 'clocks.mem': 'memClockMHz', 'clocks.current.memory': 'memClockMHz',
-  'fan.speed': 'fanPct', pstate: 'pstate',
+  index: 'index',
+  uuid: 'uuid',
+  name: 'name',
+  'utilization.gpu': 'utilizationGpu',
+  'utilization.memory': 'utilizationMemory',
+  'memory.used': 'memoryUsedMiB',
+  'memory.total': 'memoryTotalMiB',
+  'temperature.gpu': 'temperatureC',
+  'power.draw': 'powerDrawW',
+  'power.draw.instant': 'powerDrawW',
+  'power.limit': 'powerLimitW',
+  'enforced.power.limit': 'powerLimitW',
+  'clocks.sm': 'smClockMHz',
+  'clocks.current.sm': 'smClockMHz',
+  'clocks.mem': 'memClockMHz',
+  'clocks.current.memory': 'memClockMHz',
+  'fan.speed': 'fanPct',
+  pstate: 'pstate',
 };
 
 function parseTimestamp(v: string | undefined): number | undefined {
@@ -53,7 +80,9 @@ function parseTimestamp(v: string | undefined): number | undefined {
 
 /** The field names of a CSV header line (`memory.used [MiB]` → `memory.used`), or undefined when the cells are values. */
 function headerFields(cells: string[]): string[] | undefined {
-  return cells.every((c) => /^[a-z_][\w.]*( \[[^\]]+\])?$/i.test(c)) ? cells.map((c) => c.replace(/ \[[^\]]+\]$/, '')) : undefined;
+  return cells.every((c) => /^[a-z_][\w.]*( \[[^\]]+\])?$/i.test(c))
+    ? cells.map((c) => c.replace(/ \[[^\]]+\]$/, ''))
+    : undefined;
 }
 
 /**
@@ -74,9 +103,18 @@ export function parseNvidiaSmiCsv(text: string, fileName: string, fields?: reado
       header = names;
       return;
     }
-    if (!header) throw new FormatError(fileName, `${i + 1}`, 'expected a --query-gpu CSV header line (field names) before the values');
+    if (!header)
+      throw new FormatError(
+        fileName,
+        `${i + 1}`,
+        'expected a --query-gpu CSV header line (field names) before the values',
+      );
     if (cells.length !== header.length) {
-      throw new FormatError(fileName, `${i + 1}`, `expected ${header.length} comma-separated values, found ${cells.length}`);
+      throw new FormatError(
+        fileName,
+        `${i + 1}`,
+        `expected ${header.length} comma-separated values, found ${cells.length}`,
+      );
     }
     const s: GpuSample = { index: samples.length };
     let sawIndex = false;
@@ -102,7 +140,8 @@ export function parseNvidiaSmiCsv(text: string, fileName: string, fields?: reado
     if (!sawIndex) s.index = 0;
     samples.push(s);
   });
-  if (samples.length === 0) throw new FormatError(fileName, '1', 'expected nvidia-smi --query-gpu CSV rows, found none');
+  if (samples.length === 0)
+    throw new FormatError(fileName, '1', 'expected nvidia-smi --query-gpu CSV rows, found none');
   return { source: 'nvidia-smi-csv', samples, processes: [] };
 }
 
@@ -117,28 +156,47 @@ export const COMPUTE_APP_FIELDS = ['gpu_uuid', 'pid', 'used_gpu_memory', 'proces
 export function parseComputeApps(text: string, fileName: string, fields?: readonly string[]): GpuProcess[] {
   let header: string[] | undefined = fields ? [...fields] : undefined;
   const out: GpuProcess[] = [];
-  text.replace(/^\uFEFF/, '').split(/\r?\n/).forEach((raw, i) => {
-    const line = raw.trim();
-    if (!line || /^No running (compute )?processes found/i.test(line)) return;
-    const cells = line.split(',').map((c) => c.trim());
-    const names = headerFields(cells);
-    if (names?.includes('pid')) {
-      header = names;
-      return;
-    }
-    if (!header) throw new FormatError(fileName, `${i + 1}`, 'expected a --query-compute-apps CSV header line before the values');
-    if (cells.length < header.length) throw new FormatError(fileName, `${i + 1}`, `expected ${header.length} comma-separated values, found ${cells.length}`);
-    // Extra cells: commas inside the process name, which is the last field or, in the header's order, somewhere else.
-    const nameAt = header.indexOf('process_name');
-    if (cells.length > header.length && nameAt >= 0) {
-      const extra = cells.length - header.length;
-      cells.splice(nameAt, extra + 1, cells.slice(nameAt, nameAt + extra + 1).join(', '));
-    }
-    const cell = (f: string) => (header!.indexOf(f) >= 0 ? cells[header!.indexOf(f)] : undefined);
-    const pid = smiNumber(cell('pid'));
-    if (pid === undefined) throw new FormatError(fileName, `${i + 1}`, `expected a process id, found ${JSON.stringify(cell('pid'))}`);
-    out.push({ gpuUuid: smiText(cell('gpu_uuid')), pid, name: smiText(cell('process_name')) ?? '', usedMemoryMiB: smiNumber(cell('used_gpu_memory') ?? cell('used_memory')) });
-  });
+  text
+    .replace(/^\uFEFF/, '')
+    .split(/\r?\n/)
+    .forEach((raw, i) => {
+      const line = raw.trim();
+      if (!line || /^No running (compute )?processes found/i.test(line)) return;
+      const cells = line.split(',').map((c) => c.trim());
+      const names = headerFields(cells);
+      if (names?.includes('pid')) {
+        header = names;
+        return;
+      }
+      if (!header)
+        throw new FormatError(
+          fileName,
+          `${i + 1}`,
+          'expected a --query-compute-apps CSV header line before the values',
+        );
+      if (cells.length < header.length)
+        throw new FormatError(
+          fileName,
+          `${i + 1}`,
+          `expected ${header.length} comma-separated values, found ${cells.length}`,
+        );
+      // Extra cells: commas inside the process name, which is the last field or, in the header's order, somewhere else.
+      const nameAt = header.indexOf('process_name');
+      if (cells.length > header.length && nameAt >= 0) {
+        const extra = cells.length - header.length;
+        cells.splice(nameAt, extra + 1, cells.slice(nameAt, nameAt + extra + 1).join(', '));
+      }
+      const cell = (f: string) => (header!.indexOf(f) >= 0 ? cells[header!.indexOf(f)] : undefined);
+      const pid = smiNumber(cell('pid'));
+      if (pid === undefined)
+        throw new FormatError(fileName, `${i + 1}`, `expected a process id, found ${JSON.stringify(cell('pid'))}`);
+      out.push({
+        gpuUuid: smiText(cell('gpu_uuid')),
+        pid,
+        name: smiText(cell('process_name')) ?? '',
+        usedMemoryMiB: smiNumber(cell('used_gpu_memory') ?? cell('used_memory')),
+      });
+    });
   return out;
 }
 
@@ -157,12 +215,15 @@ const get = (node: unknown, ...path: string[]): unknown => {
 export function parseNvidiaSmiXml(text: string, fileName: string): TelemetrySeries {
   let doc: XmlNode;
   try {
-    doc = new XMLParser({ ignoreAttributes: false, parseTagValue: false, processEntities: false }).parse(text) as XmlNode;
+    doc = new XMLParser({ ignoreAttributes: false, parseTagValue: false, processEntities: false }).parse(
+      text,
+    ) as XmlNode;
   } catch (e) {
     throw new FormatError(fileName, '', `expected nvidia-smi -q -x XML: ${(e as Error).message}`);
   }
   const log = doc['nvidia_smi_log'] as XmlNode | undefined;
-  if (!log || typeof log !== 'object') throw new FormatError(fileName, '', 'expected an <nvidia_smi_log> document (nvidia-smi -q -x)');
+  if (!log || typeof log !== 'object')
+    throw new FormatError(fileName, '', 'expected an <nvidia_smi_log> document (nvidia-smi -q -x)');
   const time = typeof log.timestamp === 'string' ? Date.parse(log.timestamp.replace(/\s+/g, ' ')) : NaN;
   const samples: GpuSample[] = [];
   const processes: GpuProcess[] = [];
@@ -178,10 +239,15 @@ export function parseNvidiaSmiXml(text: string, fileName: string): TelemetrySeri
       memoryUsedMiB: smiNumber(get(gpu, 'fb_memory_usage', 'used')),
       memoryTotalMiB: smiNumber(get(gpu, 'fb_memory_usage', 'total')),
       temperatureC: smiNumber(get(gpu, 'temperature', 'gpu_temp')),
-      powerDrawW: smiNumber(get(gpu, 'gpu_power_readings', 'power_draw')) ?? smiNumber(get(gpu, 'gpu_power_readings', 'instant_power_draw'))
-        ?? smiNumber(get(gpu, 'gpu_power_readings', 'average_power_draw')) ?? smiNumber(get(gpu, 'power_readings', 'power_draw')),
-      powerLimitW: smiNumber(get(gpu, 'gpu_power_readings', 'current_power_limit')) ?? smiNumber(get(gpu, 'power_readings', 'power_limit'))
-        ?? smiNumber(get(gpu, 'power_readings', 'enforced_power_limit')),
+      powerDrawW:
+        smiNumber(get(gpu, 'gpu_power_readings', 'power_draw')) ??
+        smiNumber(get(gpu, 'gpu_power_readings', 'instant_power_draw')) ??
+        smiNumber(get(gpu, 'gpu_power_readings', 'average_power_draw')) ??
+        smiNumber(get(gpu, 'power_readings', 'power_draw')),
+      powerLimitW:
+        smiNumber(get(gpu, 'gpu_power_readings', 'current_power_limit')) ??
+        smiNumber(get(gpu, 'power_readings', 'power_limit')) ??
+        smiNumber(get(gpu, 'power_readings', 'enforced_power_limit')),
       smClockMHz: smiNumber(get(gpu, 'clocks', 'sm_clock')),
       memClockMHz: smiNumber(get(gpu, 'clocks', 'mem_clock')),
       fanPct: smiNumber(gpu.fan_speed),
@@ -192,7 +258,13 @@ export function parseNvidiaSmiXml(text: string, fileName: string): TelemetrySeri
     for (const p of asArray(get(gpu, 'processes', 'process_info') as XmlNode | XmlNode[])) {
       const pid = smiNumber(p.pid);
       if (pid === undefined) continue;
-      processes.push({ gpuUuid: s.uuid, gpuIndex: s.index, pid, name: smiText(p.process_name) ?? '', usedMemoryMiB: smiNumber(p.used_memory) });
+      processes.push({
+        gpuUuid: s.uuid,
+        gpuIndex: s.index,
+        pid,
+        name: smiText(p.process_name) ?? '',
+        usedMemoryMiB: smiNumber(p.used_memory),
+      });
     }
   });
   if (samples.length === 0) throw new FormatError(fileName, '', 'expected at least one <gpu> in the nvidia-smi XML');
@@ -208,7 +280,8 @@ export function parseNvidiaSmiXml(text: string, fileName: string): TelemetrySeri
 /** Whether a file's head looks like nvidia-smi output flamelens reads. */
 export function detectNvidiaSmi(head: string): 'csv' | 'xml' | undefined {
   const t = head.replace(/^\uFEFF/, '').trimStart();
-  if (t.startsWith('<?xml') || t.startsWith('<nvidia_smi_log') || t.startsWith('<!DOCTYPE nvidia_smi_log')) return /nvidia_smi_log/.test(t.slice(0, 4096)) ? 'xml' : undefined;
+  if (t.startsWith('<?xml') || t.startsWith('<nvidia_smi_log') || t.startsWith('<!DOCTYPE nvidia_smi_log'))
+    return /nvidia_smi_log/.test(t.slice(0, 4096)) ? 'xml' : undefined;
   const first = t.split(/\r?\n/, 1)[0] ?? '';
   if (/(^|, )(utilization\.gpu|memory\.used|temperature\.gpu|power\.draw)( \[[^\]]+\])?(,|$)/.test(first)) return 'csv';
   return undefined;

@@ -38,8 +38,9 @@ export function parseMeminfo(text: string): MemInfo {
   }
   const total = kb.get('MemTotal');
   // Kernels before 3.14 have no MemAvailable: free + buffers + cached is the old estimate.
-  const available = kb.get('MemAvailable')
-    ?? (kb.has('MemFree') ? (kb.get('MemFree') ?? 0) + (kb.get('Buffers') ?? 0) + (kb.get('Cached') ?? 0) : undefined);
+  const available =
+    kb.get('MemAvailable') ??
+    (kb.has('MemFree') ? (kb.get('MemFree') ?? 0) + (kb.get('Buffers') ?? 0) + (kb.get('Cached') ?? 0) : undefined);
   return {
     totalMiB: total !== undefined ? total / 1024 : undefined,
     usedMiB: total !== undefined && available !== undefined ? (total - available) / 1024 : undefined,
@@ -47,7 +48,10 @@ export function parseMeminfo(text: string): MemInfo {
 }
 
 /** Bytes read and written since boot, summed over the given whole disks (sectors are 512 bytes in diskstats). */
-export function parseDiskstats(text: string, disks: (name: string) => boolean): { readBytes: number; writeBytes: number } | undefined {
+export function parseDiskstats(
+  text: string,
+  disks: (name: string) => boolean,
+): { readBytes: number; writeBytes: number } | undefined {
   let readBytes = 0;
   let writeBytes = 0;
   let any = false;
@@ -76,7 +80,11 @@ export function parseNetDev(text: string): Map<string, { rx: number; tx: number 
     const colon = line.indexOf(':');
     if (colon < 0) continue;
     const name = line.slice(0, colon).trim();
-    const f = line.slice(colon + 1).trim().split(/\s+/).map(Number);
+    const f = line
+      .slice(colon + 1)
+      .trim()
+      .split(/\s+/)
+      .map(Number);
     if (!name || f.length < 9 || !Number.isFinite(f[0]) || !Number.isFinite(f[8])) continue;
     out.set(name, { rx: f[0], tx: f[8] });
   }

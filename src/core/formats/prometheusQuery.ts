@@ -9,21 +9,46 @@
 import { FormatError } from './formatError';
 import type { GpuSample } from '../model/telemetry';
 
-type Field = 'utilizationGpu' | 'memoryUsedMiB' | 'memoryTotalMiB' | 'temperatureC' | 'powerDrawW' | 'memoryFreeMiB' | 'memoryReservedMiB';
+type Field =
+  | 'utilizationGpu'
+  | 'memoryUsedMiB'
+  | 'memoryTotalMiB'
+  | 'temperatureC'
+  | 'powerDrawW'
+  | 'memoryFreeMiB'
+  | 'memoryReservedMiB';
 
 /** Per field: the series names, and the factor to the field's unit. */
 const SOURCES: Record<Field, { name: string; factor: number }[]> = {
-  utilizationGpu: [{ name: 'DCGM_FI_DEV_GPU_UTIL', factor: 1 }, { name: 'flamelens_gpu_utilization_percent', factor: 1 }],
-  memoryUsedMiB: [{ name: 'DCGM_FI_DEV_FB_USED', factor: 1 }, { name: 'flamelens_gpu_memory_used_bytes', factor: 1 / 1048576 }],
+  utilizationGpu: [
+    { name: 'DCGM_FI_DEV_GPU_UTIL', factor: 1 },
+    { name: 'flamelens_gpu_utilization_percent', factor: 1 },
+  ],
+  memoryUsedMiB: [
+    { name: 'DCGM_FI_DEV_FB_USED', factor: 1 },
+    { name: 'flamelens_gpu_memory_used_bytes', factor: 1 / 1048576 },
+  ],
   memoryFreeMiB: [{ name: 'DCGM_FI_DEV_FB_FREE', factor: 1 }],
   // Driver-reserved framebuffer (dcgm-exporter 3.x+): nvidia-smi's total is used + free + reserved.
   memoryReservedMiB: [{ name: 'DCGM_FI_DEV_FB_RESERVED', factor: 1 }],
   memoryTotalMiB: [{ name: 'flamelens_gpu_memory_total_bytes', factor: 1 / 1048576 }],
-  temperatureC: [{ name: 'DCGM_FI_DEV_GPU_TEMP', factor: 1 }, { name: 'flamelens_gpu_temperature_celsius', factor: 1 }],
-  powerDrawW: [{ name: 'DCGM_FI_DEV_POWER_USAGE', factor: 1 }, { name: 'flamelens_gpu_power_draw_watts', factor: 1 }],
+  temperatureC: [
+    { name: 'DCGM_FI_DEV_GPU_TEMP', factor: 1 },
+    { name: 'flamelens_gpu_temperature_celsius', factor: 1 },
+  ],
+  powerDrawW: [
+    { name: 'DCGM_FI_DEV_POWER_USAGE', factor: 1 },
+    { name: 'flamelens_gpu_power_draw_watts', factor: 1 },
+  ],
 };
 
-export const CLUSTER_FIELDS: Exclude<Field, 'memoryFreeMiB' | 'memoryReservedMiB'>[] = ['utilizationGpu', 'memoryUsedMiB', 'memoryTotalMiB', 'temperatureC', 'powerDrawW'];
+export const CLUSTER_FIELDS: Exclude<Field, 'memoryFreeMiB' | 'memoryReservedMiB'>[] = [
+  'utilizationGpu',
+  'memoryUsedMiB',
+  'memoryTotalMiB',
+  'temperatureC',
+  'powerDrawW',
+];
 
 export interface ClusterGpu extends GpuSample {
   node: string;
@@ -37,7 +62,10 @@ interface PromSeries {
   values?: [number, string][];
 }
 
-export type Fetch = (url: string, init?: { signal?: AbortSignal }) => Promise<{ ok: boolean; status: number; text(): Promise<string> }>;
+export type Fetch = (
+  url: string,
+  init?: { signal?: AbortSignal },
+) => Promise<{ ok: boolean; status: number; text(): Promise<string> }>;
 
 async function promApi(base: string, pathAndQuery: string, fetchImpl: Fetch, timeoutMs: number): Promise<PromSeries[]> {
   const url = `${base.replace(/\/+$/, '')}${pathAndQuery}`;
@@ -55,8 +83,10 @@ async function promApi(base: string, pathAndQuery: string, fetchImpl: Fetch, tim
   } catch {
     throw new FormatError(url, 'offset 0', 'expected a Prometheus API JSON answer');
   }
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new FormatError(url, 'offset 0', 'expected a Prometheus API JSON object');
-  if (doc.status !== 'success') throw new FormatError(url, 'status', `Prometheus answered ${doc.status ?? 'nothing'}: ${doc.error ?? ''}`.trim());
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc))
+    throw new FormatError(url, 'offset 0', 'expected a Prometheus API JSON object');
+  if (doc.status !== 'success')
+    throw new FormatError(url, 'status', `Prometheus answered ${doc.status ?? 'nothing'}: ${doc.error ?? ''}`.trim());
   if (!Array.isArray(doc.data?.result)) throw new FormatError(url, 'data.result', 'expected a list of series');
   return doc.data.result as PromSeries[];
 }
@@ -75,10 +105,16 @@ function fieldValue(field: Field, name: string, raw: string): number | undefined
 }
 
 /** The latest value of every GPU the server knows, per node. */
-export async function queryClusterGpus(base: string, fetchImpl: Fetch = fetch as unknown as Fetch, timeoutMs = 10_000): Promise<ClusterGpu[]> {
+export async function queryClusterGpus(
+  base: string,
+  fetchImpl: Fetch = fetch as unknown as Fetch,
+  timeoutMs = 10_000,
+): Promise<ClusterGpu[]> {
   const byKey = new Map<string, ClusterGpu & { memoryFreeMiB?: number; memoryReservedMiB?: number }>();
   const fields = Object.keys(SOURCES) as Field[];
-  const answers = await Promise.all(fields.map((f) => promApi(base, `/api/v1/query?query=${encodeURIComponent(selector(f))}`, fetchImpl, timeoutMs)));
+  const answers = await Promise.all(
+    fields.map((f) => promApi(base, `/api/v1/query?query=${encodeURIComponent(selector(f))}`, fetchImpl, timeoutMs)),
+  );
   fields.forEach((field, i) => {
     for (const s of answers[i]) {
       const name = s.metric.__name__ ?? '';
@@ -90,26 +126,50 @@ export async function queryClusterGpus(base: string, fetchImpl: Fetch = fetch as
       const key = `${node}\u0000${index}\u0000${exporter}`;
       let g = byKey.get(key);
       if (!g) {
-        g = { node, exporter, index, uuid: s.metric.UUID ?? s.metric.uuid, name: s.metric.modelName ?? s.metric.name, time: s.value ? s.value[0] * 1000 : undefined };
+        g = {
+          node,
+          exporter,
+          index,
+          uuid: s.metric.UUID ?? s.metric.uuid,
+          name: s.metric.modelName ?? s.metric.name,
+          time: s.value ? s.value[0] * 1000 : undefined,
+        };
         byKey.set(key, g);
       }
       (g as unknown as Record<string, number>)[field] = v;
     }
   });
   return [...byKey.values()]
-    .map(({ memoryFreeMiB, memoryReservedMiB, ...g }) => ({ ...g, memoryTotalMiB: g.memoryTotalMiB ?? (memoryFreeMiB !== undefined && g.memoryUsedMiB !== undefined ? memoryFreeMiB + g.memoryUsedMiB + (memoryReservedMiB ?? 0) : undefined) }))
+    .map(({ memoryFreeMiB, memoryReservedMiB, ...g }) => ({
+      ...g,
+      memoryTotalMiB:
+        g.memoryTotalMiB ??
+        (memoryFreeMiB !== undefined && g.memoryUsedMiB !== undefined
+          ? memoryFreeMiB + g.memoryUsedMiB + (memoryReservedMiB ?? 0)
+          : undefined),
+    }))
     .sort((a, b) => a.node.localeCompare(b.node) || a.index - b.index);
 }
 
 /** One field of one node's GPUs over a time range: [time ms, value] per GPU index. */
-export async function queryClusterRange(base: string, field: Exclude<Field, 'memoryFreeMiB' | 'memoryTotalMiB' | 'memoryReservedMiB'>, node: string, startMs: number, endMs: number, stepS: number,
-  fetchImpl: Fetch = fetch as unknown as Fetch, timeoutMs = 10_000): Promise<Map<number, [number, number][]>> {
+export async function queryClusterRange(
+  base: string,
+  field: Exclude<Field, 'memoryFreeMiB' | 'memoryTotalMiB' | 'memoryReservedMiB'>,
+  node: string,
+  startMs: number,
+  endMs: number,
+  stepS: number,
+  fetchImpl: Fetch = fetch as unknown as Fetch,
+  timeoutMs = 10_000,
+): Promise<Map<number, [number, number][]>> {
   const q = `/api/v1/query_range?query=${encodeURIComponent(selector(field))}&start=${startMs / 1000}&end=${endMs / 1000}&step=${stepS}`;
   const out = new Map<number, [number, number][]>();
   for (const s of await promApi(base, q, fetchImpl, timeoutMs)) {
     if (nodeOf(s.metric) !== node) continue;
     const index = Number(s.metric.gpu ?? 0);
-    const pts = (s.values ?? []).map(([t, v]): [number, number] => [t * 1000, fieldValue(field, s.metric.__name__ ?? '', v) ?? NaN]).filter(([, v]) => Number.isFinite(v));
+    const pts = (s.values ?? [])
+      .map(([t, v]): [number, number] => [t * 1000, fieldValue(field, s.metric.__name__ ?? '', v) ?? NaN])
+      .filter(([, v]) => Number.isFinite(v));
     out.set(index, [...(out.get(index) ?? []), ...pts]);
   }
   return out;

@@ -9,7 +9,12 @@ import type { BenchmarkResultSet, BenchmarkRun, EnvironmentFingerprint, SourceLo
 import { isRecord, JsonDocument } from './jsonDocument';
 
 export function looksLikePytestBenchmark(value: unknown): boolean {
-  return isRecord(value) && Array.isArray(value.benchmarks) && (isRecord(value.machine_info) || isRecord(value.commit_info)) && !('kind' in value);
+  return (
+    isRecord(value) &&
+    Array.isArray(value.benchmarks) &&
+    (isRecord(value.machine_info) || isRecord(value.commit_info)) &&
+    !('kind' in value)
+  );
 }
 
 /** `tests/test_x.py::TestA::test_b[1-2]` → file, class, function. */
@@ -31,11 +36,13 @@ function environmentOf(doc: Record<string, unknown>): EnvironmentFingerprint {
   const c = isRecord(doc.commit_info) ? doc.commit_info : {};
   const cpu = isRecord(m.cpu) ? m.cpu : {};
   const env: EnvironmentFingerprint = {};
-  if (str(m.system)) env.os = { platform: String(m.system).toLowerCase(), release: str(m.release) ?? '', arch: str(m.machine) ?? '' };
+  if (str(m.system))
+    env.os = { platform: String(m.system).toLowerCase(), release: str(m.release) ?? '', arch: str(m.machine) ?? '' };
   if (str(m.node)) env.hostname = str(m.node);
   const model = str(cpu.brand_raw) ?? str(cpu.brand);
   if (model) env.cpu = { model, cores: typeof cpu.count === 'number' ? cpu.count : 0 };
-  if (str(m.python_version)) env.python = { version: String(m.python_version), implementation: str(m.python_implementation) };
+  if (str(m.python_version))
+    env.python = { version: String(m.python_version), implementation: str(m.python_implementation) };
   if (str(c.id)) env.git = { commit: String(c.id), branch: str(c.branch), dirty: c.dirty === true };
   return env;
 }
@@ -43,7 +50,8 @@ function environmentOf(doc: Record<string, unknown>): EnvironmentFingerprint {
 export function parsePytestBenchmark(text: string, file: string): BenchmarkResultSet {
   const doc = JsonDocument.parse(file, text);
   const root = doc.value;
-  if (!looksLikePytestBenchmark(root) || !isRecord(root)) throw doc.error([], 'expected pytest-benchmark JSON (an object with "machine_info" and "benchmarks")');
+  if (!looksLikePytestBenchmark(root) || !isRecord(root))
+    throw doc.error([], 'expected pytest-benchmark JSON (an object with "machine_info" and "benchmarks")');
   const list = root.benchmarks as unknown[];
   const benchmarks: BenchmarkRun[] = [];
   const seen = new Set<string>();
@@ -62,17 +70,31 @@ export function parsePytestBenchmark(text: string, file: string): BenchmarkResul
     const rounds = num('rounds')!;
     let samples: number[] = [];
     if (stats.data !== undefined) {
-      if (!Array.isArray(stats.data)) throw doc.error(['benchmarks', i, 'stats', 'data'], 'expected an array of times in stats.data');
+      if (!Array.isArray(stats.data))
+        throw doc.error(['benchmarks', i, 'stats', 'data'], 'expected an array of times in stats.data');
       samples = stats.data.map((v, k) => {
-        if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw doc.error(['benchmarks', i, 'stats', 'data', k], 'expected a non-negative time in seconds');
+        if (typeof v !== 'number' || !Number.isFinite(v) || v < 0)
+          throw doc.error(['benchmarks', i, 'stats', 'data', k], 'expected a non-negative time in seconds');
         return v;
       });
     }
     const unique = seen.has(name) ? `${name} (${i + 1})` : name;
     seen.add(unique);
     const run: BenchmarkRun = {
-      name: unique, kind: 'pytest-benchmark', samples, timing: 'wall',
-      summary: { n: rounds, mean: num('mean')!, median: num('median')!, stddev: num('stddev')!, min: num('min')!, max: num('max')!, q1: num('q1', false), q3: num('q3', false) },
+      name: unique,
+      kind: 'pytest-benchmark',
+      samples,
+      timing: 'wall',
+      summary: {
+        n: rounds,
+        mean: num('mean')!,
+        median: num('median')!,
+        stddev: num('stddev')!,
+        min: num('min')!,
+        max: num('max')!,
+        q1: num('q1', false),
+        q3: num('q3', false),
+      },
       location: str(b.fullname) ? pytestLocation(String(b.fullname)) : undefined,
     };
     if (isRecord(b.params)) run.params = b.params;
@@ -82,7 +104,13 @@ export function parsePytestBenchmark(text: string, file: string): BenchmarkResul
   const createdAt = /Z|[+-]\d\d:?\d\d$/.test(when) ? new Date(when).toISOString() : new Date(`${when}Z`).toISOString();
   const base = file.split(/[\\/]/).pop() ?? 'pytest-benchmark';
   return {
-    kind: 'flamelens-bench', version: 1, id: `pytest-${base.replace(/\.json$/i, '').replace(/[^\w.-]+/g, '_')}`, createdAt, source: 'pytest-benchmark',
-    environment: environmentOf(root), benchmarks, origin: file,
+    kind: 'flamelens-bench',
+    version: 1,
+    id: `pytest-${base.replace(/\.json$/i, '').replace(/[^\w.-]+/g, '_')}`,
+    createdAt,
+    source: 'pytest-benchmark',
+    environment: environmentOf(root),
+    benchmarks,
+    origin: file,
   };
 }

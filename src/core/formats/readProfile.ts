@@ -16,7 +16,11 @@ export async function readProfile(path: string): Promise<Profile> {
     throw new FormatError(path, '', code === 'ENOENT' ? 'no such file' : `cannot read the file (${code ?? String(e)})`);
   }
   if (size > MAX_PROFILE_BYTES) {
-    throw new FormatError(path, '', `the file is ${(size / 2 ** 20).toFixed(0)} MiB; CPU profiles over ${MAX_PROFILE_BYTES / 2 ** 20} MiB are not supported`);
+    throw new FormatError(
+      path,
+      '',
+      `the file is ${(size / 2 ** 20).toFixed(0)} MiB; CPU profiles over ${MAX_PROFILE_BYTES / 2 ** 20} MiB are not supported`,
+    );
   }
   const buf = await fs.readFile(path);
   const text = buf.toString('utf8');

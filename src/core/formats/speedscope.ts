@@ -11,16 +11,26 @@ import { FormatError } from './formatError';
 import { frameKindFor } from './frameSyntax';
 import { ThreadBuilder, type Frame, type Profile, type WeightUnit } from '../model/profile';
 
-interface SpeedscopeFrame { name?: unknown; file?: unknown; line?: unknown }
+interface SpeedscopeFrame {
+  name?: unknown;
+  file?: unknown;
+  line?: unknown;
+}
 
 const UNITS: Record<string, WeightUnit> = {
-  none: 'none', nanoseconds: 'nanoseconds', microseconds: 'microseconds',
-  milliseconds: 'milliseconds', seconds: 'seconds', bytes: 'bytes',
+  none: 'none',
+  nanoseconds: 'nanoseconds',
+  microseconds: 'microseconds',
+  milliseconds: 'milliseconds',
+  seconds: 'seconds',
+  bytes: 'bytes',
 };
 
 export function looksLikeSpeedscope(head: string): boolean {
-  return /"\$schema"\s*:\s*"https:\/\/www\.speedscope\.app\/file-format-schema\.json"/.test(head.slice(0, 4096))
-    || (/^\s*\{/.test(head) && /"shared"\s*:/.test(head) && /"profiles"\s*:/.test(head));
+  return (
+    /"\$schema"\s*:\s*"https:\/\/www\.speedscope\.app\/file-format-schema\.json"/.test(head.slice(0, 4096)) ||
+    (/^\s*\{/.test(head) && /"shared"\s*:/.test(head) && /"profiles"\s*:/.test(head))
+  );
 }
 
 export function parseSpeedscope(text: string, fileName: string): Profile {
@@ -46,7 +56,11 @@ export function parseSpeedscope(text: string, fileName: string): Profile {
   const nFrames = frames.length;
   const checkFrame = (idx: unknown, where: string): number => {
     if (typeof idx !== 'number' || !Number.isInteger(idx) || idx < 0 || idx >= nFrames) {
-      throw new FormatError(fileName, where, `expected a frame index between 0 and ${nFrames - 1}, found ${JSON.stringify(idx)}`);
+      throw new FormatError(
+        fileName,
+        where,
+        `expected a frame index between 0 and ${nFrames - 1}, found ${JSON.stringify(idx)}`,
+      );
     }
     return idx;
   };
@@ -70,17 +84,27 @@ export function parseSpeedscope(text: string, fileName: string): Profile {
     const builder = new ThreadBuilder(String(pi), name);
     if (p.type === 'sampled') {
       if (!Array.isArray(p.samples) || !Array.isArray(p.weights) || p.samples.length !== p.weights.length) {
-        throw new FormatError(fileName, where, 'expected a sampled profile with "samples" and "weights" of the same length');
+        throw new FormatError(
+          fileName,
+          where,
+          'expected a sampled profile with "samples" and "weights" of the same length',
+        );
       }
       const weights = p.weights as unknown[];
-      if (uniformWeight === undefined && weights.length > 0 && typeof weights[0] === "number") uniformWeight = weights[0];
+      if (uniformWeight === undefined && weights.length > 0 && typeof weights[0] === 'number')
+        uniformWeight = weights[0];
       const first = uniformWeight;
       p.samples.forEach((s: unknown, si: number) => {
-        if (!Array.isArray(s)) throw new FormatError(fileName, `${where}.samples[${si}]`, 'expected an array of frame indices');
+        if (!Array.isArray(s))
+          throw new FormatError(fileName, `${where}.samples[${si}]`, 'expected an array of frame indices');
         const w = weights[si];
-        if (typeof w !== 'number' || !(w >= 0)) throw new FormatError(fileName, `${where}.weights[${si}]`, 'expected a non-negative number');
+        if (typeof w !== 'number' || !(w >= 0))
+          throw new FormatError(fileName, `${where}.weights[${si}]`, 'expected a non-negative number');
         if (w !== first) allSampledUniform = false;
-        builder.add(s.map((idx, k) => checkFrame(idx, `${where}.samples[${si}][${k}]`)), w);
+        builder.add(
+          s.map((idx, k) => checkFrame(idx, `${where}.samples[${si}][${k}]`)),
+          w,
+        );
         sampleCount++;
       });
     } else if (p.type === 'evented') {
@@ -94,20 +118,29 @@ export function parseSpeedscope(text: string, fileName: string): Profile {
           throw new FormatError(fileName, ew, 'expected an event {"type":"O"|"C","frame":N,"at":T}');
         }
         const frame = checkFrame(ev.frame, `${ew}.frame`);
-        if (ev.at < last) throw new FormatError(fileName, ew, `expected events in time order, "at" went back from ${last} to ${ev.at}`);
+        if (ev.at < last)
+          throw new FormatError(fileName, ew, `expected events in time order, "at" went back from ${last} to ${ev.at}`);
         if (open.length > 0 && ev.at > last) builder.add(open.slice(), ev.at - last);
         last = ev.at;
         if (ev.type === 'O') open.push(frame);
         else {
           if (open[open.length - 1] !== frame) {
-            throw new FormatError(fileName, ew, `expected to close frame ${open[open.length - 1] ?? '(none open)'}, found a close of frame ${frame}`);
+            throw new FormatError(
+              fileName,
+              ew,
+              `expected to close frame ${open[open.length - 1] ?? '(none open)'}, found a close of frame ${frame}`,
+            );
           }
           open.pop();
         }
         sampleCount++;
       });
     } else {
-      throw new FormatError(fileName, where, `expected "type" to be "sampled" or "evented", found ${JSON.stringify(p.type)}`);
+      throw new FormatError(
+        fileName,
+        where,
+        `expected "type" to be "sampled" or "evented", found ${JSON.stringify(p.type)}`,
+      );
     }
     threads.push(builder);
   });

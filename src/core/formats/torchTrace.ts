@@ -16,8 +16,14 @@ import type { CpuOp, GpuActivity, GpuKind, MemorySample, PyFrame, RuntimeCall, T
 
 type Ev = Record<string, unknown> & { args?: Record<string, unknown> };
 
-const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : undefined);
-const arr = (v: unknown): number[] | undefined => (Array.isArray(v) && v.every((x) => typeof x === 'number') ? (v as number[]) : undefined);
+const num = (v: unknown): number | undefined =>
+  typeof v === 'number' && Number.isFinite(v)
+    ? v
+    : typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))
+      ? Number(v)
+      : undefined;
+const arr = (v: unknown): number[] | undefined =>
+  Array.isArray(v) && v.every((x) => typeof x === 'number') ? (v as number[]) : undefined;
 
 /** Accumulates events into a TorchTrace; shared by the streaming and in-memory readers. */
 export class TorchTraceBuilder {
@@ -63,7 +69,8 @@ export class TorchTraceBuilder {
 
   topLevel(key: string, value: unknown): void {
     if (key === 'deviceProperties' && Array.isArray(value)) this.deviceProperties = value;
-    else if (key === 'distributedInfo' && value && typeof value === 'object') this.distributedInfo = value as Record<string, unknown>;
+    else if (key === 'distributedInfo' && value && typeof value === 'object')
+      this.distributedInfo = value as Record<string, unknown>;
     else if (value === null || ['string', 'number', 'boolean'].includes(typeof value)) this.meta[key] = String(value);
   }
 
@@ -82,7 +89,15 @@ export class TorchTraceBuilder {
     const args = (e.args && typeof e.args === 'object' ? e.args : {}) as Record<string, unknown>;
     if (ph === 'i' || ph === 'I') {
       if (name === '[memory]' && ts !== undefined) {
-        this.memory.push({ ts, pid: this.intern(String(e.pid ?? '')), tid: this.intern(String(e.tid ?? '')), device: num(args['Device Id']) ?? -1, bytes: num(args['Bytes']) ?? 0, totalAllocated: num(args['Total Allocated']), totalReserved: num(args['Total Reserved']) });
+        this.memory.push({
+          ts,
+          pid: this.intern(String(e.pid ?? '')),
+          tid: this.intern(String(e.tid ?? '')),
+          device: num(args['Device Id']) ?? -1,
+          bytes: num(args['Bytes']) ?? 0,
+          totalAllocated: num(args['Total Allocated']),
+          totalReserved: num(args['Total Reserved']),
+        });
         this.minTs = Math.min(this.minTs, ts);
       }
       return;
@@ -98,11 +113,10 @@ export class TorchTraceBuilder {
     switch (catKey) {
       case 'cpu_op':
       case 'operator':
-      case '':
-      {
+      case '': {
         // Input shapes: the tables show a few per operator; keeping every one costs gigabytes.
         const seen = this.shapesSeen.get(name) ?? 0;
-        const dims = seen < 16 ? args['Input Dims'] ?? args['Input dims'] : undefined;
+        const dims = seen < 16 ? (args['Input Dims'] ?? args['Input dims']) : undefined;
         if (dims !== undefined) this.shapesSeen.set(name, seen + 1);
         const cs = args['Call stack'];
         const callStack = typeof cs === 'string' && cs !== '' ? this.intern(cs) : undefined;
@@ -124,11 +138,16 @@ export class TorchTraceBuilder {
       case 'memset': {
         const kind: GpuKind = catKey.endsWith('kernel') ? 'kernel' : catKey.endsWith('memcpy') ? 'memcpy' : 'memset';
         this.gpu.push({
-          name, kind, ts, dur,
+          name,
+          kind,
+          ts,
+          dur,
           device: num(args['device']) ?? num(e.pid) ?? 0,
-          stream: num(args['stream']) ?? (num(String(e.tid).replace(/^stream\s*/, '')) ?? 0),
-          correlation, externalId,
-          grid: arr(args['grid']), block: arr(args['block']),
+          stream: num(args['stream']) ?? num(String(e.tid).replace(/^stream\s*/, '')) ?? 0,
+          correlation,
+          externalId,
+          grid: arr(args['grid']),
+          block: arr(args['block']),
           registersPerThread: num(args['registers per thread']),
           sharedMemory: num(args['shared memory']),
           occupancy: num(args['est. achieved occupancy %']),
@@ -140,7 +159,11 @@ export class TorchTraceBuilder {
         this.pythonFunctions++;
         // "file.py(123): function", as Kineto names Python frames.
         const m = /^(.*)\((\d+)\): (.*)$/.exec(name);
-        this.python.push(m ? { name: this.intern(m[3]), file: this.intern(m[1]), line: Number(m[2]), ts, dur, pid, tid } : { name, ts, dur, pid, tid });
+        this.python.push(
+          m
+            ? { name: this.intern(m[3]), file: this.intern(m[1]), line: Number(m[2]), ts, dur, pid, tid }
+            : { name, ts, dur, pid, tid },
+        );
         return;
       }
       default:
@@ -149,7 +172,8 @@ export class TorchTraceBuilder {
   }
 
   build(): TorchTrace {
-    if (this.eventCount === 0) throw new FormatError(this.fileName, '', 'expected a PyTorch profiler trace, found no trace events');
+    if (this.eventCount === 0)
+      throw new FormatError(this.fileName, '', 'expected a PyTorch profiler trace, found no trace events');
     const origin = Number.isFinite(this.minTs) ? this.minTs : 0;
     for (const o of this.ops) o.ts -= origin;
     for (const r of this.runtime) r.ts -= origin;
@@ -157,9 +181,19 @@ export class TorchTraceBuilder {
     for (const m of this.memory) m.ts -= origin;
     for (const f of this.python) f.ts -= origin;
     return {
-      form: this.form, origin, ops: this.ops, runtime: this.runtime, gpu: this.gpu, memory: this.memory,
-      pythonFunctions: this.pythonFunctions, python: this.python, deviceProperties: this.deviceProperties, distributedInfo: this.distributedInfo,
-      meta: this.meta, eventCount: this.eventCount, categories: this.categories,
+      form: this.form,
+      origin,
+      ops: this.ops,
+      runtime: this.runtime,
+      gpu: this.gpu,
+      memory: this.memory,
+      pythonFunctions: this.pythonFunctions,
+      python: this.python,
+      deviceProperties: this.deviceProperties,
+      distributedInfo: this.distributedInfo,
+      meta: this.meta,
+      eventCount: this.eventCount,
+      categories: this.categories,
     };
   }
 }
@@ -167,7 +201,10 @@ export class TorchTraceBuilder {
 /** Whether a file's first bytes look like a PyTorch trace (gzip, or JSON with trace events). */
 export function looksLikeTorchTrace(head: Buffer): boolean {
   if (head[0] === 0x1f && head[1] === 0x8b) return true;
-  const text = head.toString('utf8', 0, Math.min(head.length, 65536)).replace(/^\uFEFF/, '').trimStart();
+  const text = head
+    .toString('utf8', 0, Math.min(head.length, 65536))
+    .replace(/^\uFEFF/, '')
+    .trimStart();
   if (text.startsWith('{')) return /"traceEvents"\s*:/.test(text) || /"schemaVersion"\s*:/.test(text);
   if (text.startsWith('[')) return /^\[\s*(\{\s*"(name|ph|cat|ts|pid|tid)"|\])/.test(text);
   return false;
@@ -199,7 +236,10 @@ export async function readTorchTrace(path: string): Promise<TorchTrace> {
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       if (!sawArray) {
-        const first = chunk.toString('latin1', 0, Math.min(64, chunk.length)).replace(/^\uFEFF|^\xef\xbb\xbf/, '').trimStart();
+        const first = chunk
+          .toString('latin1', 0, Math.min(64, chunk.length))
+          .replace(/^\uFEFF|^\xef\xbb\xbf/, '')
+          .trimStart();
         if (first.length > 0) sawArray = true;
         if (first.startsWith('[')) builder.form = 'legacy';
       }
@@ -210,7 +250,8 @@ export async function readTorchTrace(path: string): Promise<TorchTrace> {
   } catch (e) {
     source.destroy();
     if (e instanceof FormatError) throw e;
-    if (e instanceof JsonScanError) throw new FormatError(path, `${gz ? 'uncompressed offset' : 'offset'} ${e.offset}`, e.message);
+    if (e instanceof JsonScanError)
+      throw new FormatError(path, `${gz ? 'uncompressed offset' : 'offset'} ${e.offset}`, e.message);
     throw new FormatError(path, '', `cannot read the trace: ${(e as Error).message}`);
   }
   return builder.build();
@@ -219,8 +260,17 @@ export async function readTorchTrace(path: string): Promise<TorchTrace> {
 /** Parses a trace already in memory (tests, small files). */
 export function parseTorchTrace(text: string, fileName: string): TorchTrace {
   const builder = new TorchTraceBuilder(fileName);
-  const scanner = new TraceEventScanner({ event: (v, o) => builder.event(v, o), topLevel: (k, v) => builder.topLevel(k, v) });
-  if (text.replace(/^\uFEFF/, '').trimStart().startsWith('[')) builder.form = 'legacy';
+  const scanner = new TraceEventScanner({
+    event: (v, o) => builder.event(v, o),
+    topLevel: (k, v) => builder.topLevel(k, v),
+  });
+  if (
+    text
+      .replace(/^\uFEFF/, '')
+      .trimStart()
+      .startsWith('[')
+  )
+    builder.form = 'legacy';
   try {
     scanner.push(Buffer.from(text, 'utf8'));
     scanner.end();

@@ -28,13 +28,7 @@ export interface ProfileThread {
 
 export type WeightUnit = 'samples' | 'nanoseconds' | 'microseconds' | 'milliseconds' | 'seconds' | 'bytes' | 'none';
 
-export type ProfileFormat =
-  | 'collapsed'
-  | 'pyspy-raw'
-  | 'speedscope'
-  | 'austin'
-  | 'flamelens-builtin'
-  | 'torch-trace';
+export type ProfileFormat = 'collapsed' | 'pyspy-raw' | 'speedscope' | 'austin' | 'flamelens-builtin' | 'torch-trace';
 
 export interface Profile {
   format: ProfileFormat;
@@ -81,7 +75,10 @@ export class ThreadBuilder {
   private readonly index = new Map<string, number>();
   readonly stacks: number[][] = [];
   readonly weights: number[] = [];
-  constructor(readonly id: string, public name: string) {}
+  constructor(
+    readonly id: string,
+    public name: string,
+  ) {}
 
   add(stack: number[], weight: number): void {
     const key = stack.join(',');

@@ -26,7 +26,11 @@ export function escapeHtml(s: string): string {
 }
 
 /** `data` is what the bundle reads from #flamelens-data: profiles, or PyTorch trace views. */
-export function buildHtmlReport(inputs: { title: string }[], assets: { js: string; css: string }, nonce: string): string {
+export function buildHtmlReport(
+  inputs: { title: string }[],
+  assets: { js: string; css: string },
+  nonce: string,
+): string {
   const title = inputs.length === 1 ? `flamelens: ${inputs[0].title}` : `flamelens: ${inputs.length} files`;
   // A literal "</script" inside the bundle would end the element early.
   const js = assets.js.replace(/<\/(script)/gi, '<\\/$1');

@@ -2,7 +2,11 @@ import { promises as fs, constants as fsc } from 'node:fs';
 import * as path from 'node:path';
 
 /** Finds an executable by explicit path or on PATH (with PATHEXT on Windows). */
-export async function findExecutable(name: string, configured?: string, env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
+export async function findExecutable(
+  name: string,
+  configured?: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<string | undefined> {
   if (configured && configured.trim()) {
     const p = configured.trim();
     if (p.includes('/') || p.includes('\\')) return (await isExecutable(p)) ? p : undefined;
@@ -33,7 +37,11 @@ async function isExecutable(p: string): Promise<boolean> {
 
 /** A tool that is missing or cannot run; the message carries the fix. */
 export class ToolError extends Error {
-  constructor(readonly tool: string, message: string, readonly fix: string) {
+  constructor(
+    readonly tool: string,
+    message: string,
+    readonly fix: string,
+  ) {
     super(`${message} ${fix}`.trim());
     this.name = 'ToolError';
   }

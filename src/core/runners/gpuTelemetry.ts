@@ -54,7 +54,11 @@ export class GpuTelemetry extends EventEmitter {
   constructor(private readonly options: GpuTelemetryOptions) {
     super();
     this.host = new RingBuffer(options.historyPoints);
-    this.monitor = new NvidiaSmiMonitor({ intervalMs: options.intervalMs, nvidiaSmiPath: options.nvidiaSmiPath, env: options.env });
+    this.monitor = new NvidiaSmiMonitor({
+      intervalMs: options.intervalMs,
+      nvidiaSmiPath: options.nvidiaSmiPath,
+      env: options.env,
+    });
     this.monitor.on('reading', (r) => this.record(r, 'nvidia-smi'));
     this.monitor.on('state', (s) => {
       if (s.kind === 'absent') void this.startFallback();
@@ -135,16 +139,26 @@ export class GpuTelemetry extends EventEmitter {
     try {
       const exe = await findExecutable('nvidia-smi', this.options.nvidiaSmiPath, this.options.env ?? process.env);
       if (!exe) return;
-      const r = await execa(exe, [`--query-compute-apps=${COMPUTE_APP_FIELDS.join(',')}`, '--format=csv,noheader,nounits'], {
-        reject: false, timeout: 5000, env: this.options.env, extendEnv: !this.options.env, stdin: 'ignore',
-      });
+      const r = await execa(
+        exe,
+        [`--query-compute-apps=${COMPUTE_APP_FIELDS.join(',')}`, '--format=csv,noheader,nounits'],
+        {
+          reject: false,
+          timeout: 5000,
+          env: this.options.env,
+          extendEnv: !this.options.env,
+          stdin: 'ignore',
+        },
+      );
       if (r.exitCode !== 0 || typeof r.stdout !== 'string') return;
       const gpus = this.latest?.gpus ?? [];
       const uuidToIndex = new Map(gpus.filter((g) => g.uuid).map((g) => [g.uuid, g.index]));
       // With one GPU every process is on it, whatever UUID the driver printed.
       const only = gpus.length === 1 ? gpus[0].index : undefined;
-      this.processes = parseComputeApps(r.stdout, 'nvidia-smi --query-compute-apps', COMPUTE_APP_FIELDS)
-        .map((p) => ({ ...p, gpuIndex: uuidToIndex.get(p.gpuUuid) ?? only }));
+      this.processes = parseComputeApps(r.stdout, 'nvidia-smi --query-compute-apps', COMPUTE_APP_FIELDS).map((p) => ({
+        ...p,
+        gpuIndex: uuidToIndex.get(p.gpuUuid) ?? only,
+      }));
       this.emit('processes', this.processes);
     } catch {
       // A torn or odd answer: the next poll comes in a few seconds.
@@ -158,7 +172,12 @@ export class GpuTelemetry extends EventEmitter {
     this.hostBusy = true;
     try {
       if (this.procHost === undefined) {
-        this.procHost = this.options.hostReader !== 'systeminformation' && process.platform === 'linux' && (await LinuxHostStats.available()) ? new LinuxHostStats() : null;
+        this.procHost =
+          this.options.hostReader !== 'systeminformation' &&
+          process.platform === 'linux' &&
+          (await LinuxHostStats.available())
+            ? new LinuxHostStats()
+            : null;
       }
       const sample = this.procHost ? await this.procHost.read() : await this.siHostSample();
       this.host.push(sample);
@@ -173,7 +192,10 @@ export class GpuTelemetry extends EventEmitter {
   private async siHostSample(): Promise<HostSample> {
     const si = await systemInformation();
     const [load, mem, fs, net] = await Promise.all([
-      si.currentLoad(), si.mem(), si.fsStats().catch(() => undefined), si.networkStats().catch(() => []),
+      si.currentLoad(),
+      si.mem(),
+      si.fsStats().catch(() => undefined),
+      si.networkStats().catch(() => []),
     ]);
     const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
     const rx = net.reduce((a, n) => a + (num(n.rx_sec) ?? 0), 0);
@@ -183,7 +205,8 @@ export class GpuTelemetry extends EventEmitter {
       cpuPct: num(load.currentLoad),
       memUsedMiB: num(mem.active) !== undefined ? mem.active / 1048576 : undefined,
       memTotalMiB: num(mem.total) !== undefined ? mem.total / 1048576 : undefined,
-      diskReadBps: num(fs?.rx_sec), diskWriteBps: num(fs?.wx_sec),
+      diskReadBps: num(fs?.rx_sec),
+      diskWriteBps: num(fs?.wx_sec),
       netRxBps: net.some((n) => num(n.rx_sec) !== undefined) ? rx : undefined,
       netTxBps: net.some((n) => num(n.tx_sec) !== undefined) ? tx : undefined,
     };
@@ -197,13 +220,22 @@ export class GpuTelemetry extends EventEmitter {
         const g = await (await systemInformation()).graphics();
         return g.controllers
           .map((c, i): GpuSample => ({
-            index: i, name: c.model || c.vendor || undefined,
-            utilizationGpu: c.utilizationGpu ?? undefined, utilizationMemory: c.utilizationMemory ?? undefined,
-            memoryUsedMiB: c.memoryUsed ?? undefined, memoryTotalMiB: c.memoryTotal ?? c.vram ?? undefined,
-            temperatureC: c.temperatureGpu ?? undefined, powerDrawW: c.powerDraw ?? undefined, powerLimitW: c.powerLimit ?? undefined,
-            smClockMHz: c.clockCore ?? undefined, memClockMHz: c.clockMemory ?? undefined, fanPct: c.fanSpeed ?? undefined,
+            index: i,
+            name: c.model || c.vendor || undefined,
+            utilizationGpu: c.utilizationGpu ?? undefined,
+            utilizationMemory: c.utilizationMemory ?? undefined,
+            memoryUsedMiB: c.memoryUsed ?? undefined,
+            memoryTotalMiB: c.memoryTotal ?? c.vram ?? undefined,
+            temperatureC: c.temperatureGpu ?? undefined,
+            powerDrawW: c.powerDraw ?? undefined,
+            powerLimitW: c.powerLimit ?? undefined,
+            smClockMHz: c.clockCore ?? undefined,
+            memClockMHz: c.clockMemory ?? undefined,
+            fanPct: c.fanSpeed ?? undefined,
           }))
-          .filter((s) => s.utilizationGpu !== undefined || s.memoryUsedMiB !== undefined || s.temperatureC !== undefined);
+          .filter(
+            (s) => s.utilizationGpu !== undefined || s.memoryUsedMiB !== undefined || s.temperatureC !== undefined,
+          );
       } catch {
         return [];
       }
@@ -211,10 +243,13 @@ export class GpuTelemetry extends EventEmitter {
     const first = await read();
     if (first.length === 0 || this.users === 0 || this.monitor.state.kind !== 'absent') return;
     this.record({ time: Date.now(), gpus: first }, 'systeminformation');
-    this.fallbackTimer = setInterval(() => {
-      void read().then((gpus) => {
-        if (gpus.length > 0) this.record({ time: Date.now(), gpus }, 'systeminformation');
-      });
-    }, Math.max(2000, this.options.intervalMs));
+    this.fallbackTimer = setInterval(
+      () => {
+        void read().then((gpus) => {
+          if (gpus.length > 0) this.record({ time: Date.now(), gpus }, 'systeminformation');
+        });
+      },
+      Math.max(2000, this.options.intervalMs),
+    );
   }
 }

@@ -9,7 +9,14 @@ import * as fsSync from 'node:fs';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { HostSample } from '../model/telemetry';
-import { isPhysicalDisk, parseDiskstats, parseMeminfo, parseNetDev, parseProcStat, type CpuTimes } from '../formats/procStats';
+import {
+  isPhysicalDisk,
+  parseDiskstats,
+  parseMeminfo,
+  parseNetDev,
+  parseProcStat,
+  type CpuTimes,
+} from '../formats/procStats';
 
 interface Counters {
   time: number;
@@ -53,7 +60,12 @@ export class LinuxHostStats {
       }
     };
     if (now - this.devicesAt >= DEVICES_EVERY_MS) await this.readDevices(now);
-    const [stat, meminfo, diskstats, netdev] = [p('proc', 'stat'), p('proc', 'meminfo'), p('proc', 'diskstats'), p('proc', 'net', 'dev')].map(text);
+    const [stat, meminfo, diskstats, netdev] = [
+      p('proc', 'stat'),
+      p('proc', 'meminfo'),
+      p('proc', 'diskstats'),
+      p('proc', 'net', 'dev'),
+    ].map(text);
     const cur: Counters = { time: now, cpu: stat ? parseProcStat(stat) : undefined };
     if (diskstats) cur.disk = parseDiskstats(diskstats, (name) => this.disks?.has(name) ?? isPhysicalDisk(name));
     if (netdev) {
@@ -69,7 +81,8 @@ export class LinuxHostStats {
     this.last = cur;
     const seconds = prev ? (now - prev.time) / 1000 : 0;
     // A counter that went backwards (wrapped, or a device went away) gives no rate this time.
-    const rate = (a?: number, b?: number) => (a !== undefined && b !== undefined && seconds > 0 && b >= a ? (b - a) / seconds : undefined);
+    const rate = (a?: number, b?: number) =>
+      a !== undefined && b !== undefined && seconds > 0 && b >= a ? (b - a) / seconds : undefined;
     let cpuPct: number | undefined;
     if (prev?.cpu && cur.cpu && cur.cpu.total > prev.cpu.total) {
       cpuPct = (100 * (cur.cpu.busy - prev.cpu.busy)) / (cur.cpu.total - prev.cpu.total);
@@ -97,10 +110,12 @@ export class LinuxHostStats {
     try {
       const dir = path.join(this.root, 'sys', 'class', 'net');
       const names = await fs.readdir(dir);
-      const physical = await Promise.all(names.map(async (n) => {
-        const target = await fs.readlink(path.join(dir, n)).catch(() => '');
-        return target.includes('/virtual/') || target === '' ? undefined : n;
-      }));
+      const physical = await Promise.all(
+        names.map(async (n) => {
+          const target = await fs.readlink(path.join(dir, n)).catch(() => '');
+          return target.includes('/virtual/') || target === '' ? undefined : n;
+        }),
+      );
       this.physicalNics = new Set(physical.filter((n): n is string => !!n));
     } catch {
       this.physicalNics = undefined;

@@ -34,7 +34,8 @@ export interface MonitorOptions {
   maxBackoffMs?: number;
 }
 
-const DRIVER_FAILED = /NVIDIA-SMI has failed|couldn't communicate with the NVIDIA driver|No devices were found|Failed to initialize NVML/i;
+const DRIVER_FAILED =
+  /NVIDIA-SMI has failed|couldn't communicate with the NVIDIA driver|No devices were found|Failed to initialize NVML/i;
 
 export class NvidiaSmiMonitor extends EventEmitter {
   private child?: ReturnType<typeof execa>;
@@ -86,11 +87,27 @@ export class NvidiaSmiMonitor extends EventEmitter {
     const exe = await findExecutable('nvidia-smi', this.options.nvidiaSmiPath, this.options.env ?? process.env);
     if (this.stopped) return;
     if (!exe) {
-      this.setState({ kind: 'absent', message: 'nvidia-smi was not found: no NVIDIA driver on this machine, or it is not on PATH (flamelens.gpu.nvidiaSmiPath).' });
+      this.setState({
+        kind: 'absent',
+        message:
+          'nvidia-smi was not found: no NVIDIA driver on this machine, or it is not on PATH (flamelens.gpu.nvidiaSmiPath).',
+      });
       return;
     }
-    const args = [`--query-gpu=${QUERY_FIELDS.join(',')}`, '--format=csv,noheader,nounits', '-lms', String(Math.max(100, Math.round(this.options.intervalMs)))];
-    const child = execa(exe, args, { reject: false, buffer: false, stdin: 'ignore', detached: process.platform !== 'win32', env: this.options.env, extendEnv: !this.options.env });
+    const args = [
+      `--query-gpu=${QUERY_FIELDS.join(',')}`,
+      '--format=csv,noheader,nounits',
+      '-lms',
+      String(Math.max(100, Math.round(this.options.intervalMs))),
+    ];
+    const child = execa(exe, args, {
+      reject: false,
+      buffer: false,
+      stdin: 'ignore',
+      detached: process.platform !== 'win32',
+      env: this.options.env,
+      extendEnv: !this.options.env,
+    });
     this.child = child;
     let stdoutRest = '';
     let errText = '';
@@ -133,7 +150,12 @@ export class NvidiaSmiMonitor extends EventEmitter {
       clearTimeout(this.stallTimer);
       if (this.child !== child || this.stopped) return;
       this.child = undefined;
-      const message = (errText.trim().split('\n').find((l) => l.trim()) ?? `nvidia-smi exited with code ${result.exitCode ?? result.signal}`).trim();
+      const message = (
+        errText
+          .trim()
+          .split('\n')
+          .find((l) => l.trim()) ?? `nvidia-smi exited with code ${result.exitCode ?? result.signal}`
+      ).trim();
       if (DRIVER_FAILED.test(message)) {
         this.setState({ kind: 'failed', message });
         return; // a missing or broken driver does not heal by restarting every second

@@ -25,7 +25,11 @@ export interface NsightOpenOptions {
 export const NSIGHT_KINDS: FileKind[] = ['nsys-sqlite', 'nsys-csv', 'nsys-rep', 'ncu-csv', 'ncu-rep'];
 
 /** The file as an Nsight report, or undefined when it is some other kind of file. */
-export async function openNsightFile(file: string, o: NsightOpenOptions, kind?: FileKind): Promise<NsightFile | undefined> {
+export async function openNsightFile(
+  file: string,
+  o: NsightOpenOptions,
+  kind?: FileKind,
+): Promise<NsightFile | undefined> {
   const k = kind ?? (await detectFileKind(file));
   switch (k) {
     case 'nsys-sqlite':
@@ -33,11 +37,29 @@ export async function openNsightFile(file: string, o: NsightOpenOptions, kind?: 
     case 'nsys-csv':
       return { kind: 'nsys', report: parseNsysStatsCsv(await fs.readFile(file, 'utf8'), file) };
     case 'nsys-rep':
-      return { kind: 'nsys', report: await readNsysSqliteFile(await exportNsysReport(file, { nsysPath: o.nsysPath, cacheDir: path.join(o.cacheDir, 'nsys'), env: o.env, signal: o.signal })) };
+      return {
+        kind: 'nsys',
+        report: await readNsysSqliteFile(
+          await exportNsysReport(file, {
+            nsysPath: o.nsysPath,
+            cacheDir: path.join(o.cacheDir, 'nsys'),
+            env: o.env,
+            signal: o.signal,
+          }),
+        ),
+      };
     case 'ncu-csv':
       return { kind: 'ncu', report: await readNcuCsvFile(file) };
     case 'ncu-rep':
-      return { kind: 'ncu', report: await importNcuReportCached(file, { ncuPath: o.ncuPath, cacheDir: path.join(o.cacheDir, 'ncu'), env: o.env, signal: o.signal }) };
+      return {
+        kind: 'ncu',
+        report: await importNcuReportCached(file, {
+          ncuPath: o.ncuPath,
+          cacheDir: path.join(o.cacheDir, 'ncu'),
+          env: o.env,
+          signal: o.signal,
+        }),
+      };
     default:
       return undefined;
   }

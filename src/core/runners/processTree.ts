@@ -15,17 +15,21 @@ export async function linuxDescendants(root: number): Promise<number[]> {
     return [];
   }
   const children = new Map<number, number[]>();
-  await Promise.all(entries.filter((e) => /^\d+$/.test(e)).map(async (e) => {
-    try {
-      const stat = await fs.readFile(`/proc/${e}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      const list = children.get(ppid);
-      if (list) list.push(Number(e));
-      else children.set(ppid, [Number(e)]);
-    } catch {
-      // The process ended while we looked.
-    }
-  }));
+  await Promise.all(
+    entries
+      .filter((e) => /^\d+$/.test(e))
+      .map(async (e) => {
+        try {
+          const stat = await fs.readFile(`/proc/${e}/stat`, 'utf8');
+          const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+          const list = children.get(ppid);
+          if (list) list.push(Number(e));
+          else children.set(ppid, [Number(e)]);
+        } catch {
+          // The process ended while we looked.
+        }
+      }),
+  );
   const out: number[] = [];
   const queue = [root];
   while (queue.length > 0) {
@@ -95,14 +99,18 @@ export async function processesWithToken(token: string): Promise<number[]> {
   } catch {
     return [];
   }
-  await Promise.all(entries.filter((e) => /^\d+$/.test(e) && Number(e) !== process.pid).map(async (e) => {
-    try {
-      const env = await fs.readFile(`/proc/${e}/environ`);
-      if (env.includes(needle)) out.push(Number(e));
-    } catch {
-      // gone, or not ours to read
-    }
-  }));
+  await Promise.all(
+    entries
+      .filter((e) => /^\d+$/.test(e) && Number(e) !== process.pid)
+      .map(async (e) => {
+        try {
+          const env = await fs.readFile(`/proc/${e}/environ`);
+          if (env.includes(needle)) out.push(Number(e));
+        } catch {
+          // gone, or not ours to read
+        }
+      }),
+  );
   return out;
 }
 
@@ -154,16 +162,18 @@ export async function processTreeRssMiB(root: number): Promise<number | undefine
   const pids = [root, ...(await linuxDescendants(root))];
   let kib = 0;
   let seen = false;
-  await Promise.all(pids.map(async (p) => {
-    try {
-      const m = /^VmRSS:\s+(\d+) kB/m.exec(await fs.readFile(`/proc/${p}/status`, 'utf8'));
-      if (m) {
-        kib += Number(m[1]);
-        seen = true;
+  await Promise.all(
+    pids.map(async (p) => {
+      try {
+        const m = /^VmRSS:\s+(\d+) kB/m.exec(await fs.readFile(`/proc/${p}/status`, 'utf8'));
+        if (m) {
+          kib += Number(m[1]);
+          seen = true;
+        }
+      } catch {
+        // Ended meanwhile.
       }
-    } catch {
-      // Ended meanwhile.
-    }
-  }));
+    }),
+  );
   return seen ? kib / 1024 : undefined;
 }

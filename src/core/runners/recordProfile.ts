@@ -62,10 +62,13 @@ export interface RecordResult {
   stderrTail: string;
 }
 
-const PTRACE_HINT = /permission denied|operation not permitted|ptrace|EPERM|root|sudo|SYS_PTRACE|failed to (open|find|attach)/i;
+const PTRACE_HINT =
+  /permission denied|operation not permitted|ptrace|EPERM|root|sudo|SYS_PTRACE|failed to (open|find|attach)/i;
 
-export const PYSPY_INSTALL_FIX = 'Install it with `pip install py-spy` (or set flamelens.pyspy.path); flamelens uses its built-in sampler meanwhile.';
-export const PTRACE_FIX = 'py-spy needs permission to read another process: run `sudo sysctl kernel.yama.ptrace_scope=0`, run as root, or in a container add `--cap-add SYS_PTRACE`.';
+export const PYSPY_INSTALL_FIX =
+  'Install it with `pip install py-spy` (or set flamelens.pyspy.path); flamelens uses its built-in sampler meanwhile.';
+export const PTRACE_FIX =
+  'py-spy needs permission to read another process: run `sudo sysctl kernel.yama.ptrace_scope=0`, run as root, or in a container add `--cap-add SYS_PTRACE`.';
 
 export async function toolVersion(exe: string, args: string[] = ['--version']): Promise<string | undefined> {
   try {
@@ -90,22 +93,36 @@ export async function recordProfile(options: RecordOptions): Promise<RecordResul
       if (!failedToStart || options.sampler === 'py-spy' || target.kind === 'attach') {
         if (failedToStart) {
           const why = firstLine(result.stderrTail) || `py-spy exited with code ${result.exitCode}`;
-          throw new ToolError('py-spy', `py-spy could not record: ${why}.`, PTRACE_HINT.test(result.stderrTail) ? PTRACE_FIX : '');
+          throw new ToolError(
+            'py-spy',
+            `py-spy could not record: ${why}.`,
+            PTRACE_HINT.test(result.stderrTail) ? PTRACE_FIX : '',
+          );
         }
         return result;
       }
       const why = firstLine(result.stderrTail) || `exit code ${result.exitCode}`;
-      fallbackReason = `py-spy could not record (${why}). ${PTRACE_HINT.test(result.stderrTail) ? PTRACE_FIX : ''}`.trim();
+      fallbackReason =
+        `py-spy could not record (${why}). ${PTRACE_HINT.test(result.stderrTail) ? PTRACE_FIX : ''}`.trim();
     } else {
       if (options.sampler === 'py-spy' || target.kind === 'attach') {
-        throw new ToolError('py-spy', 'py-spy was not found on PATH.', target.kind === 'attach'
-          ? 'Attaching to a running process needs py-spy: install it with `pip install py-spy` or set flamelens.pyspy.path.'
-          : 'Install it with `pip install py-spy` or set flamelens.pyspy.path, or choose the built-in sampler.');
+        throw new ToolError(
+          'py-spy',
+          'py-spy was not found on PATH.',
+          target.kind === 'attach'
+            ? 'Attaching to a running process needs py-spy: install it with `pip install py-spy` or set flamelens.pyspy.path.'
+            : 'Install it with `pip install py-spy` or set flamelens.pyspy.path, or choose the built-in sampler.',
+        );
       }
       fallbackReason = `py-spy was not found. ${PYSPY_INSTALL_FIX}`;
     }
   }
-  if (target.kind === 'attach') throw new ToolError('py-spy', 'The built-in sampler cannot attach to a running process.', 'Install py-spy to attach.');
+  if (target.kind === 'attach')
+    throw new ToolError(
+      'py-spy',
+      'The built-in sampler cannot attach to a running process.',
+      'Install py-spy to attach.',
+    );
   const result = await runBuiltin(options, target);
   return { ...result, fallbackReason };
 }
@@ -114,7 +131,15 @@ async function runPySpy(exe: string, o: RecordOptions): Promise<RecordResult> {
   const version = await toolVersion(exe);
   const ext = o.format === 'speedscope' ? 'speedscope.json' : 'folded';
   const outputPath = await freshPath(o.outputDir, 'profile', ext);
-  const args = ['record', '-o', outputPath, '--format', o.format === 'speedscope' ? 'speedscope' : 'raw', '--rate', String(o.rateHz)];
+  const args = [
+    'record',
+    '-o',
+    outputPath,
+    '--format',
+    o.format === 'speedscope' ? 'speedscope' : 'raw',
+    '--rate',
+    String(o.rateHz),
+  ];
   if (o.durationS && o.durationS > 0) args.push('--duration', String(Math.ceil(o.durationS)));
   if (o.subprocesses) args.push('--subprocesses');
   if (o.native) args.push('--native');
@@ -128,14 +153,31 @@ async function runPySpy(exe: string, o: RecordOptions): Promise<RecordResult> {
     if (o.target.module) args.push('-m');
     args.push(o.target.script, ...o.target.args);
   }
-  const r = await runChild(exe, args, { ...o, watch: { program: o.target.kind === 'attach' ? o.target.pid : 'child', stopAfterMs: o.stopAfterProgramMs ?? STOP_AFTER_PROGRAM_MS['py-spy'] } }, 'py-spy');
+  const r = await runChild(
+    exe,
+    args,
+    {
+      ...o,
+      watch: {
+        program: o.target.kind === 'attach' ? o.target.pid : 'child',
+        stopAfterMs: o.stopAfterProgramMs ?? STOP_AFTER_PROGRAM_MS['py-spy'],
+      },
+    },
+    'py-spy',
+  );
   return { ...r, sampler: 'py-spy', samplerVersion: version, outputPath, format: o.format };
 }
 
 async function runBuiltin(o: RecordOptions, target: Extract<RecordTarget, { kind: 'launch' }>): Promise<RecordResult> {
-  const python = await findExecutable(target.python, undefined, o.env ?? process.env) ?? (await exists(target.python) ? target.python : undefined);
+  const python =
+    (await findExecutable(target.python, undefined, o.env ?? process.env)) ??
+    ((await exists(target.python)) ? target.python : undefined);
   if (!python) {
-    throw new ToolError('python', `The Python interpreter "${target.python}" was not found.`, 'Select an interpreter with the Python extension, or set flamelens.python.path.');
+    throw new ToolError(
+      'python',
+      `The Python interpreter "${target.python}" was not found.`,
+      'Select an interpreter with the Python extension, or set flamelens.python.path.',
+    );
   }
   const outputPath = await freshPath(o.outputDir, 'profile', 'folded');
   const args = [o.samplerScript, '--output', outputPath, '--rate', String(o.rateHz)];
@@ -174,5 +216,13 @@ async function exists(p: string): Promise<boolean> {
 }
 
 function firstLine(s: string): string {
-  return s.split('\n').map((l) => l.trim()).filter(Boolean).find((l) => /error|denied|fail|not permitted/i.test(l)) ?? s.trim().split('\n')[0] ?? '';
+  return (
+    s
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .find((l) => /error|denied|fail|not permitted/i.test(l)) ??
+    s.trim().split('\n')[0] ??
+    ''
+  );
 }

@@ -48,8 +48,19 @@ export interface TorchRecordResult {
 
 export async function recordTorchTrace(o: TorchRecordOptions): Promise<TorchRecordResult> {
   const python = (await findExecutable(o.python, undefined, o.env ?? process.env)) ?? o.python;
-  const args = [o.launcherScript, '--output-dir', o.outputDir,
-    '--wait', String(o.wait ?? 1), '--warmup', String(o.warmup ?? 1), '--active', String(o.active ?? 3), '--repeat', String(o.repeat ?? 1)];
+  const args = [
+    o.launcherScript,
+    '--output-dir',
+    o.outputDir,
+    '--wait',
+    String(o.wait ?? 1),
+    '--warmup',
+    String(o.warmup ?? 1),
+    '--active',
+    String(o.active ?? 3),
+    '--repeat',
+    String(o.repeat ?? 1),
+  ];
   if (o.shapes) args.push('--shapes');
   if (o.stack) args.push('--stack');
   if (o.memory) args.push('--memory');
@@ -64,13 +75,30 @@ export async function recordTorchTrace(o: TorchRecordOptions): Promise<TorchReco
   } catch {
     // Ended before its summary (SIGKILL, e.g. the out-of-memory killer): the traces of the
     // profiler cycles that finished are on disk already, and they are kept.
-    const written = (await fs.readdir(o.outputDir).catch(() => [] as string[])).filter((f) => /\.pt\.trace\.json(\.gz)?$/.test(f)).sort();
+    const written = (await fs.readdir(o.outputDir).catch(() => [] as string[]))
+      .filter((f) => /\.pt\.trace\.json(\.gz)?$/.test(f))
+      .sort();
     if (written.length === 0) {
-      throw new ToolError('python', `The PyTorch launcher wrote no result (${r.signal ? `ended by ${r.signal}` : `exit ${r.exitCode}`}): ${r.stderrTail.trim().split('\n').pop() ?? ''}`, 'Check that the interpreter runs and can import torch.');
+      throw new ToolError(
+        'python',
+        `The PyTorch launcher wrote no result (${r.signal ? `ended by ${r.signal}` : `exit ${r.exitCode}`}): ${r.stderrTail.trim().split('\n').pop() ?? ''}`,
+        'Check that the interpreter runs and can import torch.',
+      );
     }
-    info = { steps: 0, traces: written, notes: [`The launcher ended (${r.signal ?? `exit ${r.exitCode}`}) before writing its summary; the ${written.length} trace(s) written until then are kept.`] };
+    info = {
+      steps: 0,
+      traces: written,
+      notes: [
+        `The launcher ended (${r.signal ?? `exit ${r.exitCode}`}) before writing its summary; the ${written.length} trace(s) written until then are kept.`,
+      ],
+    };
   }
-  if (info.error) throw new ToolError('torch', info.error, 'Select an interpreter with PyTorch installed (flamelens.python.path or the Python extension).');
+  if (info.error)
+    throw new ToolError(
+      'torch',
+      info.error,
+      'Select an interpreter with PyTorch installed (flamelens.python.path or the Python extension).',
+    );
   const keyAverages = path.join(o.outputDir, 'key_averages.json');
   return {
     command: r.command,

@@ -1,6 +1,14 @@
 import { execa } from 'execa';
 import { ToolError } from './findTool';
-import { isAlive, killRunTree, linuxDescendants, newRunToken, RUN_TOKEN_VAR, signalProcessTree, snapshotTree } from './processTree';
+import {
+  isAlive,
+  killRunTree,
+  linuxDescendants,
+  newRunToken,
+  RUN_TOKEN_VAR,
+  signalProcessTree,
+  snapshotTree,
+} from './processTree';
 
 export type ChildTool = 'py-spy' | 'builtin' | 'nsys' | 'ncu';
 
@@ -21,7 +29,11 @@ export interface ChildOptions<S extends ChildTool = 'py-spy' | 'builtin'> {
 }
 
 /** How long each tool may go on after the profiled program ended (writing its output) before it counts as hung. */
-export const STOP_AFTER_PROGRAM_MS: Record<'py-spy' | 'nsys' | 'ncu', number> = { 'py-spy': 60_000, nsys: 900_000, ncu: 120_000 };
+export const STOP_AFTER_PROGRAM_MS: Record<'py-spy' | 'nsys' | 'ncu', number> = {
+  'py-spy': 60_000,
+  nsys: 900_000,
+  ncu: 120_000,
+};
 
 export interface ChildEnd {
   exitCode: number | null;
@@ -33,8 +45,13 @@ export interface ChildEnd {
 }
 
 const SIGNAL_MEANING: Record<string, string> = {
-  SIGSEGV: 'a segmentation fault', SIGABRT: 'an abort', SIGKILL: 'SIGKILL, often the out-of-memory killer', SIGBUS: 'a bus error',
-  SIGFPE: 'a floating-point exception', SIGILL: 'an illegal instruction', SIGTERM: 'SIGTERM',
+  SIGSEGV: 'a segmentation fault',
+  SIGABRT: 'an abort',
+  SIGKILL: 'SIGKILL, often the out-of-memory killer',
+  SIGBUS: 'a bus error',
+  SIGFPE: 'a floating-point exception',
+  SIGILL: 'an illegal instruction',
+  SIGTERM: 'SIGTERM',
 };
 
 /**
@@ -42,9 +59,11 @@ const SIGNAL_MEANING: Record<string, string> = {
  * finished). `tool` names the profiler ('py-spy', 'nsys', …) for a hang.
  */
 export function describeEnd(r: ChildEnd, tool: string): string | undefined {
-  if (r.hung) return `${tool} was still running ${Math.round((r.hungAfterMs ?? 0) / 1000)} s after the profiled program ended, so flamelens stopped it; what it had recorded is kept.`;
+  if (r.hung)
+    return `${tool} was still running ${Math.round((r.hungAfterMs ?? 0) / 1000)} s after the profiled program ended, so flamelens stopped it; what it had recorded is kept.`;
   if (r.cancelled) return undefined;
-  if (r.signal) return `The program was ended by ${r.signal}${SIGNAL_MEANING[r.signal] && SIGNAL_MEANING[r.signal] !== r.signal ? ` (${SIGNAL_MEANING[r.signal]})` : ''}; what was recorded until then is kept.`;
+  if (r.signal)
+    return `The program was ended by ${r.signal}${SIGNAL_MEANING[r.signal] && SIGNAL_MEANING[r.signal] !== r.signal ? ` (${SIGNAL_MEANING[r.signal]})` : ''}; what was recorded until then is kept.`;
   if (r.exitCode) return `The program exited with code ${r.exitCode}; what was recorded until then is kept.`;
   return undefined;
 }
@@ -141,40 +160,54 @@ export async function runChild<S extends ChildTool>(exe: string, args: string[],
       if (known.length === 0) known = (await linuxDescendants(toolPid)).filter((p) => isAlive(p));
       return known.length > 0;
     };
-    watchdog = setInterval(() => {
-      if (checking || stopping) return;
-      checking = true;
-      void programAlive().then((alive) => {
-        checking = false;
-        // A program that ends before the first look counts as ended from then on; one that has
-        // not started yet (a tool setting up) is caught only if the tool sits there past the limit.
-        if (alive) {
-          endedAt = undefined;
-          return;
-        }
-        endedAt ??= Date.now();
-        if (Date.now() - endedAt >= watch.stopAfterMs && !stopping) {
-          hung = true;
-          stop();
-        }
-      });
-    }, Math.min(1000, Math.max(100, watch.stopAfterMs / 4)));
+    watchdog = setInterval(
+      () => {
+        if (checking || stopping) return;
+        checking = true;
+        void programAlive().then((alive) => {
+          checking = false;
+          // A program that ends before the first look counts as ended from then on; one that has
+          // not started yet (a tool setting up) is caught only if the tool sits there past the limit.
+          if (alive) {
+            endedAt = undefined;
+            return;
+          }
+          endedAt ??= Date.now();
+          if (Date.now() - endedAt >= watch.stopAfterMs && !stopping) {
+            hung = true;
+            stop();
+          }
+        });
+      },
+      Math.min(1000, Math.max(100, watch.stopAfterMs / 4)),
+    );
   }
   try {
     const r = await child;
     if (child.pid !== undefined && stopping) {
       // The sampler is gone; make sure nothing it started outlives it, including what left its
       // process group (those are in the snapshot taken when the run was cancelled).
-      await killRunTree(child.pid, token, (await tree).filter((p) => p !== child.pid));
+      await killRunTree(
+        child.pid,
+        token,
+        (await tree).filter((p) => p !== child.pid),
+      );
     }
     if (r.failed && r.code === 'ENOENT') {
       throw new ToolError(sampler === 'builtin' ? 'python' : sampler, `Could not start ${exe}.`, MISSING_FIX[sampler]);
     }
-    return { command, exitCode: r.exitCode ?? null, signal: r.signal ?? undefined, cancelled, hung, hungAfterMs: hung ? watch?.stopAfterMs : undefined, stderrTail };
+    return {
+      command,
+      exitCode: r.exitCode ?? null,
+      signal: r.signal ?? undefined,
+      cancelled,
+      hung,
+      hungAfterMs: hung ? watch?.stopAfterMs : undefined,
+      stderrTail,
+    };
   } finally {
     if (killTimer) clearTimeout(killTimer);
     if (watchdog) clearInterval(watchdog);
     o.signal?.removeEventListener('abort', onAbort);
   }
 }
-

@@ -20,7 +20,10 @@ export function benchDir(root: string): string {
 }
 
 export function newResultId(createdAt: Date, commit?: string): string {
-  const stamp = createdAt.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = createdAt
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   return `${stamp}-${commit ? commit.slice(0, 8) : 'nogit'}-${randomBytes(3).toString('hex')}`;
 }
 
@@ -31,7 +34,10 @@ export async function saveResults(root: string, set: BenchmarkResultSet): Promis
 }
 
 export function checkBaselineName(name: string): void {
-  if (!BASELINE_NAME.test(name)) throw new Error(`"${name}" is not a usable baseline name: use letters, digits, ".", "_" and "-" (like main or v1.2)`);
+  if (!BASELINE_NAME.test(name))
+    throw new Error(
+      `"${name}" is not a usable baseline name: use letters, digits, ".", "_" and "-" (like main or v1.2)`,
+    );
 }
 
 export function baselineFile(root: string, name: string): string {
@@ -47,7 +53,9 @@ export async function saveBaseline(root: string, name: string, set: BenchmarkRes
 
 async function jsonFiles(dir: string): Promise<string[]> {
   try {
-    return (await fs.readdir(dir)).filter((f) => f.endsWith('.json') && !f.startsWith('.')).map((f) => path.join(dir, f));
+    return (await fs.readdir(dir))
+      .filter((f) => f.endsWith('.json') && !f.startsWith('.'))
+      .map((f) => path.join(dir, f));
   } catch {
     return [];
   }
@@ -85,14 +93,19 @@ export async function listBaselines(root: string): Promise<StoreRead<BenchmarkRe
 export async function listPytestAutosaves(root: string): Promise<StoreRead<BenchmarkResultSet>> {
   const base = path.join(root, '.benchmarks');
   const dirs = await fs.readdir(base, { withFileTypes: true }).catch(() => []);
-  const files = (await Promise.all(dirs.filter((d) => d.isDirectory()).map((d) => jsonFiles(path.join(base, d.name))))).flat();
+  const files = (
+    await Promise.all(dirs.filter((d) => d.isDirectory()).map((d) => jsonFiles(path.join(base, d.name))))
+  ).flat();
   return readAll(files);
 }
 
 /** Everything that makes up history: flamelens results and pytest autosaves. */
 export async function listHistory(root: string): Promise<StoreRead<BenchmarkResultSet>> {
   const [a, b] = await Promise.all([listResults(root), listPytestAutosaves(root)]);
-  return { items: [...a.items, ...b.items].sort((x, y) => x.createdAt.localeCompare(y.createdAt)), problems: [...a.problems, ...b.problems] };
+  return {
+    items: [...a.items, ...b.items].sort((x, y) => x.createdAt.localeCompare(y.createdAt)),
+    problems: [...a.problems, ...b.problems],
+  };
 }
 
 /**
@@ -106,7 +119,12 @@ export async function resolveResults(root: string, ref: string): Promise<Benchma
   if (ref === 'latest') {
     const { items } = await listResults(root);
     const last = items[items.length - 1];
-    if (!last) throw new FormatError(path.join(benchDir(root), 'results'), '', 'no benchmark results yet: run `flamelens bench` first');
+    if (!last)
+      throw new FormatError(
+        path.join(benchDir(root), 'results'),
+        '',
+        'no benchmark results yet: run `flamelens bench` first',
+      );
     return last;
   }
   if (BASELINE_NAME.test(ref)) {
@@ -115,7 +133,11 @@ export async function resolveResults(root: string, ref: string): Promise<Benchma
     const file = baselineFile(root, ref);
     if (await fs.stat(file).catch(() => undefined)) return readBenchResultsFile(file);
     const names = (await jsonFiles(path.dirname(file))).map((f) => path.basename(f, '.json'));
-    throw new FormatError(ref, '', `no such file, and no baseline named "${ref}" (${names.length ? `baselines: ${names.join(', ')}` : 'no baselines saved yet: use --save-baseline NAME'})`);
+    throw new FormatError(
+      ref,
+      '',
+      `no such file, and no baseline named "${ref}" (${names.length ? `baselines: ${names.join(', ')}` : 'no baselines saved yet: use --save-baseline NAME'})`,
+    );
   }
   throw new FormatError(ref, '', 'no such file');
 }

@@ -49,11 +49,21 @@ function stamp(d: Date): string {
 }
 
 export function safeRunName(name: string): string {
-  return name.replace(/\.[^.]*$/, '').replace(/[^\w.-]+/g, '_').replace(/^[._]+/, '').slice(0, 60) || 'run';
+  return (
+    name
+      .replace(/\.[^.]*$/, '')
+      .replace(/[^\w.-]+/g, '_')
+      .replace(/^[._]+/, '')
+      .slice(0, 60) || 'run'
+  );
 }
 
 /** Creates a new, empty run folder; never reuses an existing one. */
-export async function createRunDir(workspaceRoot: string, name: string, now = new Date()): Promise<{ id: string; dir: string }> {
+export async function createRunDir(
+  workspaceRoot: string,
+  name: string,
+  now = new Date(),
+): Promise<{ id: string; dir: string }> {
   const root = runsRoot(workspaceRoot);
   await fs.mkdir(root, { recursive: true });
   for (let attempt = 0; ; attempt++) {
@@ -91,7 +101,13 @@ export async function listRuns(workspaceRoot: string): Promise<RunEntry[]> {
       // A run being written, or a folder someone else put here.
     }
   }
-  return runs.sort((a, b) => (a.meta.createdAt < b.meta.createdAt ? 1 : a.meta.createdAt > b.meta.createdAt ? -1 : b.meta.id.localeCompare(a.meta.id)));
+  return runs.sort((a, b) =>
+    a.meta.createdAt < b.meta.createdAt
+      ? 1
+      : a.meta.createdAt > b.meta.createdAt
+        ? -1
+        : b.meta.id.localeCompare(a.meta.id),
+  );
 }
 
 export function runOutputPath(run: RunEntry): string {

@@ -10,7 +10,14 @@ import { describeEnd } from '../../core/runners/runChild';
 import * as path from 'node:path';
 import type { ActiveRuns } from '../activeRuns';
 import type { ProfilingApi } from '../profiling/register';
-import { runNsys, runNcu, nsightRunName, nsightRunStart, nsightRunEnd, nsightRunOutput } from '../../core/runners/nsight';
+import {
+  runNsys,
+  runNcu,
+  nsightRunName,
+  nsightRunStart,
+  nsightRunEnd,
+  nsightRunOutput,
+} from '../../core/runners/nsight';
 import { openNsightFile, type NsightFile } from '../../core/runners/openNsightFile';
 import { confirmFileSize } from '../fileSize';
 import { buildNsysView, buildNcuView, buildNcuComparison } from '../../core/analysis/nsightView';
@@ -37,16 +44,28 @@ export interface NsightCommandArgs {
   launchCount?: number;
 }
 
-export function register(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, profiling: ProfilingApi, activeRuns: ActiveRuns): NsightApi {
+export function register(
+  context: vscode.ExtensionContext,
+  log: vscode.LogOutputChannel,
+  profiling: ProfilingApi,
+  activeRuns: ActiveRuns,
+): NsightApi {
   const panels = new Map<string, vscode.WebviewPanel>();
   const cacheDir = () => context.globalStorageUri.fsPath;
-  const openOptions = () => ({ cacheDir: cacheDir(), nsysPath: nsightConfig().nsysPath, ncuPath: nsightConfig().ncuPath });
+  const openOptions = () => ({
+    cacheDir: cacheDir(),
+    nsysPath: nsightConfig().nsysPath,
+    ncuPath: nsightConfig().ncuPath,
+  });
 
   async function load(file: string): Promise<NsightFile> {
     const t0 = Date.now();
     await confirmFileSize(file);
     const opened = await openNsightFile(file, openOptions());
-    if (!opened) throw new Error(`${file} is not an Nsight Systems file (SQLite export, nsys stats CSV, .nsys-rep) or an Nsight Compute file (CSV, .ncu-rep).`);
+    if (!opened)
+      throw new Error(
+        `${file} is not an Nsight Systems file (SQLite export, nsys stats CSV, .nsys-rep) or an Nsight Compute file (CSV, .ncu-rep).`,
+      );
     log.info(`Read ${file} (${opened.kind}) in ${Date.now() - t0} ms`);
     return opened;
   }
@@ -62,16 +81,31 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
       try {
         if (m.type === 'ready') {
           opened = await load(file);
-          post(opened.kind === 'nsys' ? { type: 'nsysInit', data: buildNsysView(opened.report, title) } : { type: 'ncuInit', data: buildNcuView(opened.report, title) });
+          post(
+            opened.kind === 'nsys'
+              ? { type: 'nsysInit', data: buildNsysView(opened.report, title) }
+              : { type: 'ncuInit', data: buildNcuView(opened.report, title) },
+          );
         } else if (m.type === 'exportCsv') {
-          const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(path.join(path.dirname(file), m.name)), filters: { CSV: ['csv'] } });
+          const target = await vscode.window.showSaveDialog({
+            defaultUri: vscode.Uri.file(path.join(path.dirname(file), m.name)),
+            filters: { CSV: ['csv'] },
+          });
           if (target) await saveExport(target, m.csv);
         } else if (m.type === 'ncuCompare' && opened?.kind === 'ncu') {
-          const picked = await vscode.window.showOpenDialog({ title: `flamelens: compare ${title} with (the "before" report)`, canSelectMany: false, filters: { 'Nsight Compute': ['ncu-rep', 'csv'] } });
+          const picked = await vscode.window.showOpenDialog({
+            title: `flamelens: compare ${title} with (the "before" report)`,
+            canSelectMany: false,
+            filters: { 'Nsight Compute': ['ncu-rep', 'csv'] },
+          });
           if (!picked?.[0]) return;
           const before = await load(picked[0].fsPath);
           if (before.kind !== 'ncu') throw new Error(`${picked[0].fsPath} is not an Nsight Compute report.`);
-          post({ type: 'ncuInit', data: buildNcuView(opened.report, title), comparison: buildNcuComparison(before.report, path.basename(picked[0].fsPath), opened.report, title) });
+          post({
+            type: 'ncuInit',
+            data: buildNcuView(opened.report, title),
+            comparison: buildNcuComparison(before.report, path.basename(picked[0].fsPath), opened.report, title),
+          });
         }
       } catch (e) {
         const message = e instanceof Error ? e.message : String(e);
@@ -88,7 +122,12 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
       existing.reveal();
       return;
     }
-    const panel = vscode.window.createWebviewPanel('flamelens.nsightView', `🟩 ${path.basename(file)}`, vscode.ViewColumn.Active, { retainContextWhenHidden: true });
+    const panel = vscode.window.createWebviewPanel(
+      'flamelens.nsightView',
+      `🟩 ${path.basename(file)}`,
+      vscode.ViewColumn.Active,
+      { retainContextWhenHidden: true },
+    );
     const wiring = connect(panel.webview, file);
     panels.set(file, panel);
     panel.onDidDispose(() => {
@@ -98,7 +137,10 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
   }
 
   /** The command line to profile: given, or asked for with the active Python file filled in. */
-  async function commandLine(kind: 'nsys' | 'ncu', args: NsightCommandArgs | undefined): Promise<{ command: string[]; cwd: string; folder?: vscode.WorkspaceFolder } | undefined> {
+  async function commandLine(
+    kind: 'nsys' | 'ncu',
+    args: NsightCommandArgs | undefined,
+  ): Promise<{ command: string[]; cwd: string; folder?: vscode.WorkspaceFolder } | undefined> {
     const active = vscode.window.activeTextEditor?.document.uri;
     const folder = (active && vscode.workspace.getWorkspaceFolder(active)) ?? vscode.workspace.workspaceFolders?.[0];
     const cwd = args?.cwd ?? folder?.uri.fsPath ?? process.cwd();
@@ -111,11 +153,13 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
       suggestion = `${python} ${/\s/.test(rel) ? `"${rel}"` : rel}`;
     }
     const line = await vscode.window.showInputBox({
-      title: kind === 'nsys' ? 'flamelens: Profile with Nsight Systems' : 'flamelens: Profile Kernels with Nsight Compute',
+      title:
+        kind === 'nsys' ? 'flamelens: Profile with Nsight Systems' : 'flamelens: Profile Kernels with Nsight Compute',
       prompt: `The command to run under ${kind === 'nsys' ? 'nsys profile' : 'ncu'}, in ${cwd}`,
       placeHolder: 'python train.py --epochs 1',
       value: suggestion,
-      validateInput: (v) => (splitCommandLine(v).length === 0 ? 'Enter the program to profile and its arguments' : undefined),
+      validateInput: (v) =>
+        splitCommandLine(v).length === 0 ? 'Enter the program to profile and its arguments' : undefined,
     });
     if (!line) return undefined;
     await context.workspaceState.update(key, line);
@@ -157,16 +201,37 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
     profiling.runs.refresh();
     const controller = new AbortController();
     const tracked = activeRuns.begin({ id, name, stop: () => controller.abort() });
-    const onOutput = (line: string, stream: 'stdout' | 'stderr') => (stream === 'stderr' ? log.warn(`[${name}] ${line}`) : log.info(`[${name}] ${line}`));
+    const onOutput = (line: string, stream: 'stdout' | 'stderr') =>
+      stream === 'stderr' ? log.warn(`[${name}] ${line}`) : log.info(`[${name}] ${line}`);
     try {
       const title = kind === 'nsys' ? `flamelens: Nsight Systems on ${name}` : `flamelens: Nsight Compute on ${name}`;
-      const r = await Promise.resolve(vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, (_p, token) => {
-        token.onCancellationRequested(() => controller.abort());
-        const common = { command: target.command, outputDir: dir, cwd: target.cwd, signal: controller.signal, onOutput, onStart: (info: { pid: number }) => tracked.setPid(info.pid) };
-        return kind === 'nsys'
-          ? runNsys({ ...common, nsysPath: cfg.nsysPath, trace: cfg.nsysTrace, extraArgs: cfg.nsysExtraArgs })
-          : runNcu({ ...common, ncuPath: cfg.ncuPath, set: cfg.ncuSet, sections: cfg.ncuSections, kernelRegex, launchCount: args?.launchCount ?? cfg.ncuLaunchCount, extraArgs: cfg.ncuExtraArgs });
-      })).finally(() => tracked.end());
+      const r = await Promise.resolve(
+        vscode.window.withProgress(
+          { location: vscode.ProgressLocation.Notification, title, cancellable: true },
+          (_p, token) => {
+            token.onCancellationRequested(() => controller.abort());
+            const common = {
+              command: target.command,
+              outputDir: dir,
+              cwd: target.cwd,
+              signal: controller.signal,
+              onOutput,
+              onStart: (info: { pid: number }) => tracked.setPid(info.pid),
+            };
+            return kind === 'nsys'
+              ? runNsys({ ...common, nsysPath: cfg.nsysPath, trace: cfg.nsysTrace, extraArgs: cfg.nsysExtraArgs })
+              : runNcu({
+                  ...common,
+                  ncuPath: cfg.ncuPath,
+                  set: cfg.ncuSet,
+                  sections: cfg.ncuSections,
+                  kernelRegex,
+                  launchCount: args?.launchCount ?? cfg.ncuLaunchCount,
+                  extraArgs: cfg.ncuExtraArgs,
+                });
+          },
+        ),
+      ).finally(() => tracked.end());
       const meta = nsightRunEnd(base, r);
       const output = nsightRunOutput(r);
       await writeRunMetadata(dir, meta);
@@ -190,16 +255,24 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
   }
 
   context.subscriptions.push(
-    vscode.window.registerCustomEditorProvider(NSIGHT_REPORT_VIEW_TYPE, {
-      openCustomDocument: (uri: vscode.Uri) => ({ uri, dispose: () => undefined }),
-      resolveCustomEditor: async (doc: vscode.CustomDocument, panel: vscode.WebviewPanel) => {
-        const wiring = connect(panel.webview, doc.uri.fsPath);
-        panel.onDidDispose(() => wiring.dispose());
+    vscode.window.registerCustomEditorProvider(
+      NSIGHT_REPORT_VIEW_TYPE,
+      {
+        openCustomDocument: (uri: vscode.Uri) => ({ uri, dispose: () => undefined }),
+        resolveCustomEditor: async (doc: vscode.CustomDocument, panel: vscode.WebviewPanel) => {
+          const wiring = connect(panel.webview, doc.uri.fsPath);
+          panel.onDidDispose(() => wiring.dispose());
+        },
       },
-    }, { webviewOptions: { retainContextWhenHidden: true } }),
+      { webviewOptions: { retainContextWhenHidden: true } },
+    ),
 
-    vscode.commands.registerCommand('flamelens.profileNsys', (args?: NsightCommandArgs) => profileWith('nsys', args instanceof vscode.Uri ? undefined : args)),
-    vscode.commands.registerCommand('flamelens.profileNcu', (args?: NsightCommandArgs) => profileWith('ncu', args instanceof vscode.Uri ? undefined : args)),
+    vscode.commands.registerCommand('flamelens.profileNsys', (args?: NsightCommandArgs) =>
+      profileWith('nsys', args instanceof vscode.Uri ? undefined : args),
+    ),
+    vscode.commands.registerCommand('flamelens.profileNcu', (args?: NsightCommandArgs) =>
+      profileWith('ncu', args instanceof vscode.Uri ? undefined : args),
+    ),
 
     vscode.commands.registerCommand('flamelens.openNsightReport', async (file?: string | vscode.Uri) => {
       let target = typeof file === 'string' ? file : file instanceof vscode.Uri ? file.fsPath : undefined;

@@ -22,7 +22,12 @@ export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions 
   };
 }
 
-export function flameGraphHtml(webview: vscode.Webview, extensionUri: vscode.Uri, title: string, bundle: 'flamegraph' | 'torch' | 'gpu' | 'nsight' | 'bench' = 'flamegraph'): string {
+export function flameGraphHtml(
+  webview: vscode.Webview,
+  extensionUri: vscode.Uri,
+  title: string,
+  bundle: 'flamegraph' | 'torch' | 'gpu' | 'nsight' | 'bench' = 'flamegraph',
+): string {
   const nonce = randomBytes(16).toString('base64');
   const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', `${bundle}.js`));
   const style = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', 'flamegraph.css'));
@@ -48,7 +53,13 @@ export type ProfileSource = { profile: Profile; title: string } | { error: strin
  * Wires a webview to a profile. Returns the disposables of the wiring; the caller owns the
  * webview itself.
  */
-export function connectFlameGraph(webview: vscode.Webview, extensionUri: vscode.Uri, source: ProfileSource, locator: SourceLocator, log: vscode.LogOutputChannel): vscode.Disposable {
+export function connectFlameGraph(
+  webview: vscode.Webview,
+  extensionUri: vscode.Uri,
+  source: ProfileSource,
+  locator: SourceLocator,
+  log: vscode.LogOutputChannel,
+): vscode.Disposable {
   webview.options = webviewOptions(extensionUri);
   webview.html = flameGraphHtml(webview, extensionUri, source.title);
   const session = 'profile' in source ? new ProfileSession(source.profile) : undefined;
@@ -60,7 +71,11 @@ export function connectFlameGraph(webview: vscode.Webview, extensionUri: vscode.
           post({ type: 'error', message: 'error' in source ? source.error : 'No profile.' });
           return;
         }
-        post({ type: 'init', summary: summarizeProfile(source.profile, source.title), options: { openSourceOnClick: viewConfig().openSourceOnClick, interactive: true } });
+        post({
+          type: 'init',
+          summary: summarizeProfile(source.profile, source.title),
+          options: { openSourceOnClick: viewConfig().openSourceOnClick, interactive: true },
+        });
         return;
       case 'request':
         if (session) post(answerRequest(session, m));
@@ -74,10 +89,14 @@ export function connectFlameGraph(webview: vscode.Webview, extensionUri: vscode.
         const base = source.title.replace(/\.(folded|collapsed|austin|speedscope\.json|json)$/i, '');
         const target = await vscode.window.showSaveDialog({
           defaultUri: vscode.Uri.file(path.join(locator.defaultFolder() ?? '', `${base}.${ext}`)),
-          filters: m.format === 'collapsed' ? { 'Collapsed stacks': ['folded', 'collapsed'] } : { Speedscope: ['json'] },
+          filters:
+            m.format === 'collapsed' ? { 'Collapsed stacks': ['folded', 'collapsed'] } : { Speedscope: ['json'] },
         });
         if (!target) return;
-        const text = m.format === 'collapsed' ? toCollapsedStacks(source.profile, { threadFrames: true }) : toSpeedscope(source.profile, source.title);
+        const text =
+          m.format === 'collapsed'
+            ? toCollapsedStacks(source.profile, { threadFrames: true })
+            : toSpeedscope(source.profile, source.title);
         await saveExport(target, text);
         log.info(`Exported ${source.title} to ${target.fsPath}`);
         return;

@@ -44,7 +44,7 @@ export function formatWeight(value: number, unit: WeightUnit): string {
   switch (unit) {
     case 'samples':
     case 'none':
-      return `${Math.round(value).toLocaleString("en-US")} ${Math.round(value) === 1 ? "sample" : "samples"}`;
+      return `${Math.round(value).toLocaleString('en-US')} ${Math.round(value) === 1 ? 'sample' : 'samples'}`;
     case 'nanoseconds':
       return `${(value / 1e6).toFixed(1)} ms`;
     case 'microseconds':
@@ -70,16 +70,21 @@ export class HotPathsInEditor implements vscode.CodeLensProvider, vscode.HoverPr
   private visible: boolean;
   private readonly disposables: vscode.Disposable[] = [];
 
-  constructor(private readonly locator: SourceLocator, private readonly state: vscode.Memento) {
+  constructor(
+    private readonly locator: SourceLocator,
+    private readonly state: vscode.Memento,
+  ) {
     this.visible = state.get<boolean>('flamelens.hotPathsVisible', true);
     for (let i = 1; i <= HEAT_LEVELS; i++) {
       const alpha = (0.06 + (0.3 * i) / HEAT_LEVELS).toFixed(2);
-      this.heat.push(vscode.window.createTextEditorDecorationType({
-        isWholeLine: true,
-        backgroundColor: `rgba(255, 96, 0, ${alpha})`,
-        overviewRulerColor: `rgba(255, 96, 0, ${Math.min(1, Number(alpha) * 2).toFixed(2)})`,
-        overviewRulerLane: vscode.OverviewRulerLane.Right,
-      }));
+      this.heat.push(
+        vscode.window.createTextEditorDecorationType({
+          isWholeLine: true,
+          backgroundColor: `rgba(255, 96, 0, ${alpha})`,
+          overviewRulerColor: `rgba(255, 96, 0, ${Math.min(1, Number(alpha) * 2).toFixed(2)})`,
+          overviewRulerLane: vscode.OverviewRulerLane.Right,
+        }),
+      );
     }
     void vscode.commands.executeCommand('setContext', 'flamelens.hotPathsVisible', this.visible);
     this.disposables.push(
@@ -169,12 +174,14 @@ export class HotPathsInEditor implements vscode.CodeLensProvider, vscode.HoverPr
       if (!def || used.has(def.firstLine)) continue;
       used.add(def.firstLine);
       const range = new vscode.Range(def.firstLine - 1, 0, def.firstLine - 1, 0);
-      lenses.push(new vscode.CodeLens(range, {
-        title: lensTitle(f, found.index.unit),
-        tooltip: plainText(`flamelens: ${f.name} in ${found.index.active.title}. Click to open the flame graph.`),
-        command: 'flamelens.showActiveFlameGraph',
-        arguments: [found.index.active.folder],
-      }));
+      lenses.push(
+        new vscode.CodeLens(range, {
+          title: lensTitle(f, found.index.unit),
+          tooltip: plainText(`flamelens: ${f.name} in ${found.index.active.title}. Click to open the flame graph.`),
+          command: 'flamelens.showActiveFlameGraph',
+          arguments: [found.index.active.folder],
+        }),
+      );
     }
     return lenses;
   }
@@ -186,7 +193,11 @@ export class HotPathsInEditor implements vscode.CodeLensProvider, vscode.HoverPr
     if (!line) return undefined;
     const md = new vscode.MarkdownString();
     md.appendMarkdown('**flamelens** · ');
-    md.appendText(visibleText(`line ${line.line}: ${line.totalPct.toFixed(1)}% total (${formatWeight(line.total, found.index.unit)}), ${line.selfPct.toFixed(1)}% self (${formatWeight(line.self, found.index.unit)}) in ${found.index.active.title}`));
+    md.appendText(
+      visibleText(
+        `line ${line.line}: ${line.totalPct.toFixed(1)}% total (${formatWeight(line.total, found.index.unit)}), ${line.selfPct.toFixed(1)}% self (${formatWeight(line.self, found.index.unit)}) in ${found.index.active.title}`,
+      ),
+    );
     return new vscode.Hover(md, doc.lineAt(pos.line).range);
   }
 
@@ -211,7 +222,9 @@ export class HotPathsInEditor implements vscode.CodeLensProvider, vscode.HoverPr
   private hottestLines(doc: vscode.TextDocument): LineStat[] {
     const found = this.heatFor(doc);
     if (!found) return [];
-    return found.heat.lines.filter((l) => l.totalPct >= 0.5 && l.line - 1 < doc.lineCount).slice(0, viewConfig(doc.uri).lineHeatMaxLines);
+    return found.heat.lines
+      .filter((l) => l.totalPct >= 0.5 && l.line - 1 < doc.lineCount)
+      .slice(0, viewConfig(doc.uri).lineHeatMaxLines);
   }
 
   /** Lines with heat in a document (for tests and the status of the view). */

@@ -13,7 +13,11 @@ import { confirmFileSize } from '../fileSize';
 export const PROFILE_EDITOR_VIEW_TYPE = 'flamelens.profile';
 
 export class ProfileEditorProvider implements vscode.CustomReadonlyEditorProvider {
-  constructor(private readonly extensionUri: vscode.Uri, private readonly locator: SourceLocator, private readonly log: vscode.LogOutputChannel) {}
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly locator: SourceLocator,
+    private readonly log: vscode.LogOutputChannel,
+  ) {}
 
   openCustomDocument(uri: vscode.Uri): vscode.CustomDocument {
     return { uri, dispose: () => undefined };
@@ -25,11 +29,16 @@ export class ProfileEditorProvider implements vscode.CustomReadonlyEditorProvide
     try {
       await confirmFileSize(document.uri.fsPath);
       const stat = await vscode.workspace.fs.stat(document.uri);
-      if (stat.size > MAX_PROFILE_BYTES) throw new Error(`${document.uri.fsPath}: ${(stat.size / 2 ** 20).toFixed(0)} MiB is over the ${MAX_PROFILE_BYTES / 2 ** 20} MiB limit for CPU profiles`);
+      if (stat.size > MAX_PROFILE_BYTES)
+        throw new Error(
+          `${document.uri.fsPath}: ${(stat.size / 2 ** 20).toFixed(0)} MiB is over the ${MAX_PROFILE_BYTES / 2 ** 20} MiB limit for CPU profiles`,
+        );
       const bytes = await vscode.workspace.fs.readFile(document.uri);
       const t0 = Date.now();
       const profile = parseProfile(Buffer.from(bytes).toString('utf8'), document.uri.fsPath);
-      this.log.info(`Parsed ${document.uri.fsPath} (${profile.format}, ${bytes.length} bytes) in ${Date.now() - t0} ms`);
+      this.log.info(
+        `Parsed ${document.uri.fsPath} (${profile.format}, ${bytes.length} bytes) in ${Date.now() - t0} ms`,
+      );
       source = { profile, title };
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);

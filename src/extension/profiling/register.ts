@@ -15,7 +15,14 @@ import { detectFileKind } from '../../core/formats/detectFile';
 import { recordProfile, type RecordTarget, type RecordResult } from '../../core/runners/recordProfile';
 import { ToolError } from '../../core/runners/findTool';
 import { listPythonProcesses } from '../../core/runners/pythonProcesses';
-import { createRunDir, listRuns, runOutputPath, writeRunMetadata, type RunEntry, type RunMetadata } from '../../core/store/runStore';
+import {
+  createRunDir,
+  listRuns,
+  runOutputPath,
+  writeRunMetadata,
+  type RunEntry,
+  type RunMetadata,
+} from '../../core/store/runStore';
 import { analyzeHotPaths } from '../../core/analysis/hotPaths';
 import type { Profile } from '../../core/model/profile';
 import { profilerConfig, VIEW_SETTINGS } from '../config';
@@ -47,7 +54,11 @@ interface LaunchArgs {
   cwd?: string;
 }
 
-export function register(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, activeRuns: ActiveRuns): ProfilingApi {
+export function register(
+  context: vscode.ExtensionContext,
+  log: vscode.LogOutputChannel,
+  activeRuns: ActiveRuns,
+): ProfilingApi {
   const locator = new SourceLocator();
   const hotPaths = new HotPathsInEditor(locator, context.workspaceState);
   const runs = new RunsTreeProvider();
@@ -58,7 +69,8 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
 
   const setRecording = () => void vscode.commands.executeCommand('setContext', 'flamelens.recording', active.size > 0);
 
-  const folderRoot = (folder: vscode.WorkspaceFolder | undefined): string => folder?.uri.fsPath ?? path.join(context.globalStorageUri.fsPath || os.tmpdir(), 'no-workspace');
+  const folderRoot = (folder: vscode.WorkspaceFolder | undefined): string =>
+    folder?.uri.fsPath ?? path.join(context.globalStorageUri.fsPath || os.tmpdir(), 'no-workspace');
 
   function showFlameGraph(key: string, title: string, profile: Profile): void {
     const existing = panels.get(key);
@@ -66,7 +78,12 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
       existing.reveal(vscode.ViewColumn.Beside, false);
       return;
     }
-    const panel = vscode.window.createWebviewPanel('flamelens.flameGraph', `🔥 ${title}`, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false }, { retainContextWhenHidden: true });
+    const panel = vscode.window.createWebviewPanel(
+      'flamelens.flameGraph',
+      `🔥 ${title}`,
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false },
+      { retainContextWhenHidden: true },
+    );
     const wiring = connectFlameGraph(panel.webview, context.extensionUri, { profile, title }, locator, log);
     panels.set(key, panel);
     panel.onDidDispose(() => {
@@ -76,13 +93,20 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
   }
 
   /** Reads a run's profile and makes it the folder's active one. `restoring`: at start-up, where nobody asked, a run over the size limit is skipped rather than asked about. */
-  async function activateRun(run: RunEntry, folder: string, openPanel: boolean, restoring = false): Promise<Profile | undefined> {
+  async function activateRun(
+    run: RunEntry,
+    folder: string,
+    openPanel: boolean,
+    restoring = false,
+  ): Promise<Profile | undefined> {
     try {
       const file = runOutputPath(run);
       if (restoring) {
         const over = await overSizeLimit(file);
         if (over) {
-          log.info(`Not restoring the lenses of run ${run.meta.id}: its profile is ${(over.size / 2 ** 20).toFixed(0)} MiB, over flamelens.files.sizeLimitMB; open the run to read it.`);
+          log.info(
+            `Not restoring the lenses of run ${run.meta.id}: its profile is ${(over.size / 2 ** 20).toFixed(0)} MiB, over flamelens.files.sizeLimitMB; open the run to read it.`,
+          );
           return undefined;
         }
       } else await confirmFileSize(file);
@@ -91,14 +115,24 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
       if (openPanel) showFlameGraph(run.dir, `${run.meta.name} (${run.meta.id.slice(0, 15)})`, profile);
       return profile;
     } catch (e) {
-      void vscode.window.showErrorMessage(plainText(`flamelens: cannot open run ${run.meta.id}: ${e instanceof Error ? e.message : String(e)}`));
+      void vscode.window.showErrorMessage(
+        plainText(`flamelens: cannot open run ${run.meta.id}: ${e instanceof Error ? e.message : String(e)}`),
+      );
       return undefined;
     }
   }
 
-  async function profile(target: RecordTarget, folder: vscode.WorkspaceFolder | undefined, name: string, cwd: string, resource?: vscode.Uri): Promise<RunEntry | undefined> {
+  async function profile(
+    target: RecordTarget,
+    folder: vscode.WorkspaceFolder | undefined,
+    name: string,
+    cwd: string,
+    resource?: vscode.Uri,
+  ): Promise<RunEntry | undefined> {
     if (!vscode.workspace.isTrusted) {
-      void vscode.window.showWarningMessage('flamelens starts no programs in an untrusted workspace. Trust the workspace to profile; profiles can still be opened.');
+      void vscode.window.showWarningMessage(
+        'flamelens starts no programs in an untrusted workspace. Trust the workspace to profile; profiles can still be opened.',
+      );
       return undefined;
     }
     const cfg = profilerConfig(resource ?? folder?.uri);
@@ -106,11 +140,24 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
     const { id, dir } = await createRunDir(root, name);
     const createdAt = new Date().toISOString();
     const baseMeta: RunMetadata = {
-      schema: 1, id, name, kind: 'cpu', createdAt, status: 'running',
-      command: target.kind === 'launch' ? [target.python, ...(target.module ? ['-m'] : []), target.script, ...target.args] : [],
-      cwd, sampler: cfg.sampler === 'builtin' ? 'builtin' : 'py-spy', rateHz: cfg.rateHz,
-      durationS: cfg.durationS || undefined, pid: target.kind === 'attach' ? target.pid : undefined,
-      interpreter: target.kind === 'launch' ? target.python : undefined, output: 'profile.folded', format: 'collapsed',
+      schema: 1,
+      id,
+      name,
+      kind: 'cpu',
+      createdAt,
+      status: 'running',
+      command:
+        target.kind === 'launch'
+          ? [target.python, ...(target.module ? ['-m'] : []), target.script, ...target.args]
+          : [],
+      cwd,
+      sampler: cfg.sampler === 'builtin' ? 'builtin' : 'py-spy',
+      rateHz: cfg.rateHz,
+      durationS: cfg.durationS || undefined,
+      pid: target.kind === 'attach' ? target.pid : undefined,
+      interpreter: target.kind === 'launch' ? target.python : undefined,
+      output: 'profile.folded',
+      format: 'collapsed',
     };
     await writeRunMetadata(dir, baseMeta);
     runs.refresh();
@@ -121,51 +168,66 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
     log.info(`Run ${id}: ${target.kind === 'launch' ? baseMeta.command.join(' ') : `attach to pid ${target.pid}`}`);
     let result: RecordResult | undefined;
     try {
-      result = await vscode.window.withProgress({
-        location: vscode.ProgressLocation.Notification,
-        title: `flamelens: profiling ${name}`,
-        cancellable: true,
-      }, async (progress, token) => {
-        token.onCancellationRequested(() => controller.abort());
-        const started = Date.now();
-        const timer = setInterval(() => progress.report({ message: `${Math.round((Date.now() - started) / 1000)} s — Cancel keeps what was sampled` }), 1000);
-        try {
-          return await recordProfile({
-            target,
-            sampler: cfg.sampler,
-            pyspyPath: cfg.pyspyPath,
-            rateHz: cfg.rateHz,
-            durationS: cfg.durationS || undefined,
-            format: cfg.format,
-            subprocesses: cfg.subprocesses,
-            native: cfg.native,
-            idle: cfg.idle,
-            gil: cfg.gil,
-            threads: cfg.threads,
-            outputDir: dir,
-            cwd,
-            samplerScript,
-            signal: controller.signal,
-            onOutput: (line, stream) => (stream === 'stderr' ? log.warn(`[${name}] ${line}`) : log.info(`[${name}] ${line}`)),
-            onStart: (info) => {
-              tracked.setPid(info.pid);
-              log.info(`Run ${id}: ${info.sampler} started (pid ${info.pid}): ${info.command.join(' ')}`);
-              progress.report({ message: `recording with ${info.sampler}` });
-            },
-          });
-        } finally {
-          clearInterval(timer);
-        }
-      });
+      result = await vscode.window.withProgress(
+        {
+          location: vscode.ProgressLocation.Notification,
+          title: `flamelens: profiling ${name}`,
+          cancellable: true,
+        },
+        async (progress, token) => {
+          token.onCancellationRequested(() => controller.abort());
+          const started = Date.now();
+          const timer = setInterval(
+            () =>
+              progress.report({
+                message: `${Math.round((Date.now() - started) / 1000)} s — Cancel keeps what was sampled`,
+              }),
+            1000,
+          );
+          try {
+            return await recordProfile({
+              target,
+              sampler: cfg.sampler,
+              pyspyPath: cfg.pyspyPath,
+              rateHz: cfg.rateHz,
+              durationS: cfg.durationS || undefined,
+              format: cfg.format,
+              subprocesses: cfg.subprocesses,
+              native: cfg.native,
+              idle: cfg.idle,
+              gil: cfg.gil,
+              threads: cfg.threads,
+              outputDir: dir,
+              cwd,
+              samplerScript,
+              signal: controller.signal,
+              onOutput: (line, stream) =>
+                stream === 'stderr' ? log.warn(`[${name}] ${line}`) : log.info(`[${name}] ${line}`),
+              onStart: (info) => {
+                tracked.setPid(info.pid);
+                log.info(`Run ${id}: ${info.sampler} started (pid ${info.pid}): ${info.command.join(' ')}`);
+                progress.report({ message: `recording with ${info.sampler}` });
+              },
+            });
+          } finally {
+            clearInterval(timer);
+          }
+        },
+      );
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
       await writeRunMetadata(dir, { ...baseMeta, status: 'failed', finishedAt: new Date().toISOString(), message });
       runs.refresh();
       log.error(`Run ${id} failed: ${message}`);
-      const actions = e instanceof ToolError && e.tool === 'py-spy' ? ['Use Built-in Sampler', 'Open Settings'] : ['Open Settings'];
+      const actions =
+        e instanceof ToolError && e.tool === 'py-spy' ? ['Use Built-in Sampler', 'Open Settings'] : ['Open Settings'];
       void vscode.window.showErrorMessage(plainText(`flamelens: ${message}`), ...actions).then(async (choice) => {
-        if (choice === 'Open Settings') await vscode.commands.executeCommand('workbench.action.openSettings', 'flamelens');
-        if (choice === 'Use Built-in Sampler') await vscode.workspace.getConfiguration('flamelens').update('profiler.sampler', 'builtin', vscode.ConfigurationTarget.Global);
+        if (choice === 'Open Settings')
+          await vscode.commands.executeCommand('workbench.action.openSettings', 'flamelens');
+        if (choice === 'Use Built-in Sampler')
+          await vscode.workspace
+            .getConfiguration('flamelens')
+            .update('profiler.sampler', 'builtin', vscode.ConfigurationTarget.Global);
       });
       return undefined;
     } finally {
@@ -186,9 +248,20 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
       parsed = await readProfile(result.outputPath);
     } catch (e) {
       const message = `${result.cancelled ? 'Cancelled before any sample was written' : 'No profile was written'}: ${e instanceof Error ? e.message : String(e)}`;
-      await writeRunMetadata(dir, { ...baseMeta, sampler: result.sampler, status: 'failed', finishedAt: new Date().toISOString(), message, exitCode: result.exitCode });
+      await writeRunMetadata(dir, {
+        ...baseMeta,
+        sampler: result.sampler,
+        status: 'failed',
+        finishedAt: new Date().toISOString(),
+        message,
+        exitCode: result.exitCode,
+      });
       runs.refresh();
-      void vscode.window.showErrorMessage(plainText(`flamelens: ${message}${result.stderrTail ? ` — ${result.stderrTail.trim().split('\n').pop()}` : ''}`));
+      void vscode.window.showErrorMessage(
+        plainText(
+          `flamelens: ${message}${result.stderrTail ? ` — ${result.stderrTail.trim().split('\n').pop()}` : ''}`,
+        ),
+      );
       return undefined;
     }
     const hot = analyzeHotPaths(parsed);
@@ -211,7 +284,10 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
     lastRun = run;
     runs.refresh();
     if (meta.message) void vscode.window.showWarningMessage(plainText(`flamelens: ${meta.message}`));
-    if (hot.total === 0) void vscode.window.showWarningMessage('flamelens: the run produced no samples (it may have ended before the first sample).');
+    if (hot.total === 0)
+      void vscode.window.showWarningMessage(
+        'flamelens: the run produced no samples (it may have ended before the first sample).',
+      );
     locator.reset();
     await hotPaths.setActive({ folder: root, runDir: dir, title: name, profile: parsed });
     showFlameGraph(dir, `${name}`, parsed);
@@ -230,10 +306,14 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
     vscode.languages.registerCodeLensProvider({ language: 'python' }, hotPaths),
     vscode.languages.registerHoverProvider({ language: 'python' }, hotPaths),
     vscode.window.registerTreeDataProvider('flamelens.runs', runs),
-    vscode.window.registerCustomEditorProvider(PROFILE_EDITOR_VIEW_TYPE, new ProfileEditorProvider(context.extensionUri, locator, log), {
-      webviewOptions: { retainContextWhenHidden: true },
-      supportsMultipleEditorsPerDocument: true,
-    }),
+    vscode.window.registerCustomEditorProvider(
+      PROFILE_EDITOR_VIEW_TYPE,
+      new ProfileEditorProvider(context.extensionUri, locator, log),
+      {
+        webviewOptions: { retainContextWhenHidden: true },
+        supportsMultipleEditorsPerDocument: true,
+      },
+    ),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (VIEW_SETTINGS.some((s) => e.affectsConfiguration(s))) hotPaths.refresh();
     }),
@@ -251,7 +331,13 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
       if (doc?.isDirty) await doc.save();
       const folder = vscode.workspace.getWorkspaceFolder(target);
       const python = await interpreterFor(target);
-      return profile({ kind: 'launch', python, script: target.fsPath, args: [] }, folder, path.basename(target.fsPath), folder?.uri.fsPath ?? path.dirname(target.fsPath), target);
+      return profile(
+        { kind: 'launch', python, script: target.fsPath, args: [] },
+        folder,
+        path.basename(target.fsPath),
+        folder?.uri.fsPath ?? path.dirname(target.fsPath),
+        target,
+      );
     }),
 
     vscode.commands.registerCommand('flamelens.profileCommand', async (args?: LaunchArgs) => {
@@ -278,7 +364,13 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
       const cwd = args?.cwd ?? folder?.uri.fsPath ?? process.cwd();
       const scriptPath = module || path.isAbsolute(script) ? script : path.join(cwd, script);
       const python = await interpreterFor(folder?.uri, args?.python);
-      return profile({ kind: 'launch', python, script: scriptPath, args: rest, module }, folder, module ? script : path.basename(script), cwd, folder?.uri);
+      return profile(
+        { kind: 'launch', python, script: scriptPath, args: rest, module },
+        folder,
+        module ? script : path.basename(script),
+        cwd,
+        folder?.uri,
+      );
     }),
 
     vscode.commands.registerCommand('flamelens.attach', async (pidArg?: number) => {
@@ -289,11 +381,14 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
           void vscode.window.showInformationMessage('flamelens: no running Python processes were found.');
           return undefined;
         }
-        const pick = await vscode.window.showQuickPick(procs.map((p) => ({ label: String(p.pid), description: p.command, pid: p.pid })), {
-          title: 'flamelens: Attach to Python Process',
-          placeHolder: 'Pick a running Python process to sample with py-spy',
-          matchOnDescription: true,
-        });
+        const pick = await vscode.window.showQuickPick(
+          procs.map((p) => ({ label: String(p.pid), description: p.command, pid: p.pid })),
+          {
+            title: 'flamelens: Attach to Python Process',
+            placeHolder: 'Pick a running Python process to sample with py-spy',
+            matchOnDescription: true,
+          },
+        );
         if (!pick) return undefined;
         pid = pick.pid;
       }
@@ -326,7 +421,11 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
         await vscode.commands.executeCommand('flamelens.openNsightReport', target.fsPath);
         return;
       }
-      await vscode.commands.executeCommand('vscode.openWith', target, kind === 'torch-trace' ? 'flamelens.torchTrace' : PROFILE_EDITOR_VIEW_TYPE);
+      await vscode.commands.executeCommand(
+        'vscode.openWith',
+        target,
+        kind === 'torch-trace' ? 'flamelens.torchTrace' : PROFILE_EDITOR_VIEW_TYPE,
+      );
     }),
 
     vscode.commands.registerCommand('flamelens.toggleHotPaths', async () => {
@@ -369,7 +468,9 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
   // Lenses survive a reload: the newest completed run of each folder becomes active again.
   void (async () => {
     for (const f of vscode.workspace.workspaceFolders ?? []) {
-      const latest = (await listRuns(f.uri.fsPath)).find((r) => r.meta.kind === 'cpu' && (r.meta.status === 'completed' || r.meta.status === 'cancelled'));
+      const latest = (await listRuns(f.uri.fsPath)).find(
+        (r) => r.meta.kind === 'cpu' && (r.meta.status === 'completed' || r.meta.status === 'cancelled'),
+      );
       if (latest && !hotPaths.activeFor(f.uri.fsPath)) await activateRun(latest, f.uri.fsPath, false, true);
     }
   })();

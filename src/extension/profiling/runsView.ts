@@ -5,37 +5,66 @@ import { listRuns, type RunEntry } from '../../core/store/runStore';
 import { visibleText } from '../../core/report/visibleText';
 
 export class RunItem extends vscode.TreeItem {
-  constructor(readonly run: RunEntry, readonly folder: vscode.WorkspaceFolder | undefined) {
+  constructor(
+    readonly run: RunEntry,
+    readonly folder: vscode.WorkspaceFolder | undefined,
+  ) {
     super(visibleText(run.meta.name), vscode.TreeItemCollapsibleState.None);
     const m = run.meta;
     const when = new Date(m.createdAt);
     const date = Number.isNaN(when.getTime()) ? m.createdAt : when.toLocaleString();
     const samples = m.samples !== undefined ? ` · ${m.samples.toLocaleString('en-US')} samples` : '';
-    this.description = visibleText(`${date} · ${m.sampler}${samples}${m.status !== 'completed' ? ` · ${m.status}` : ''}`);
+    this.description = visibleText(
+      `${date} · ${m.sampler}${samples}${m.status !== 'completed' ? ` · ${m.status}` : ''}`,
+    );
     this.tooltip = new vscode.MarkdownString();
-    this.tooltip.appendText(visibleText([
-      `${m.name} (${m.status})`,
-      m.command.length ? `command: ${m.command.join(' ')}` : m.pid ? `attached to pid ${m.pid}` : '',
-      `${m.kind === 'nsys' || m.kind === 'ncu' ? 'tool' : 'sampler'}: ${m.sampler}${m.samplerVersion ? ` ${m.samplerVersion}` : ''}${m.rateHz ? ` at ${m.rateHz} Hz` : ''}`,
-      m.interpreter ? `interpreter: ${m.interpreter}${m.pythonVersion ? ` (Python ${m.pythonVersion})` : ''}` : '',
-      m.message ?? '',
-      `folder: ${run.dir}`,
-    ].filter(Boolean).join('\n')));
+    this.tooltip.appendText(
+      visibleText(
+        [
+          `${m.name} (${m.status})`,
+          m.command.length ? `command: ${m.command.join(' ')}` : m.pid ? `attached to pid ${m.pid}` : '',
+          `${m.kind === 'nsys' || m.kind === 'ncu' ? 'tool' : 'sampler'}: ${m.sampler}${m.samplerVersion ? ` ${m.samplerVersion}` : ''}${m.rateHz ? ` at ${m.rateHz} Hz` : ''}`,
+          m.interpreter ? `interpreter: ${m.interpreter}${m.pythonVersion ? ` (Python ${m.pythonVersion})` : ''}` : '',
+          m.message ?? '',
+          `folder: ${run.dir}`,
+        ]
+          .filter(Boolean)
+          .join('\n'),
+      ),
+    );
     this.contextValue = m.status === 'failed' ? 'flamelens.failedRun' : 'flamelens.run';
-    this.iconPath = new vscode.ThemeIcon(m.status === 'failed' ? 'error' : m.status === 'cancelled' ? 'debug-stop' : m.status === 'running' ? 'loading~spin' : 'flame');
+    this.iconPath = new vscode.ThemeIcon(
+      m.status === 'failed'
+        ? 'error'
+        : m.status === 'cancelled'
+          ? 'debug-stop'
+          : m.status === 'running'
+            ? 'loading~spin'
+            : 'flame',
+    );
     this.id = run.dir;
     this.resourceUri = vscode.Uri.file(path.join(run.dir, m.output));
     if (m.kind === 'torch') {
       this.description = `${this.description} · PyTorch trace`;
       this.iconPath = new vscode.ThemeIcon(m.status === 'failed' ? 'error' : 'zap');
       if (m.status === 'completed' || m.status === 'cancelled') {
-        this.command = { command: 'flamelens.openTorchTrace', title: 'Open Trace', arguments: [path.join(run.dir, m.output)] };
+        this.command = {
+          command: 'flamelens.openTorchTrace',
+          title: 'Open Trace',
+          arguments: [path.join(run.dir, m.output)],
+        };
       }
     } else if (m.kind === 'nsys' || m.kind === 'ncu') {
       this.description = `${this.description} · ${m.kind === 'nsys' ? 'Nsight Systems' : 'Nsight Compute'}`;
-      this.iconPath = new vscode.ThemeIcon(m.status === 'failed' ? 'error' : m.status === 'running' ? 'loading~spin' : 'circuit-board');
+      this.iconPath = new vscode.ThemeIcon(
+        m.status === 'failed' ? 'error' : m.status === 'running' ? 'loading~spin' : 'circuit-board',
+      );
       if (m.status === 'completed' || m.status === 'cancelled') {
-        this.command = { command: 'flamelens.openNsightReport', title: 'Open Report', arguments: [path.join(run.dir, m.output)] };
+        this.command = {
+          command: 'flamelens.openNsightReport',
+          title: 'Open Report',
+          arguments: [path.join(run.dir, m.output)],
+        };
       }
     } else if (m.status !== 'failed' && m.status !== 'running') {
       this.command = { command: 'flamelens.openRun', title: 'Open Run', arguments: [this] };

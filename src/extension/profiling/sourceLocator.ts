@@ -23,7 +23,10 @@ export class SourceLocator {
       this.mapper = (async () => {
         const files = await vscode.workspace.findFiles('**/*.{py,pyx,pyi,pyw}', EXCLUDE, 50_000);
         const roots = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
-        return new WorkspacePathMapper(files.map((u) => u.fsPath), roots);
+        return new WorkspacePathMapper(
+          files.map((u) => u.fsPath),
+          roots,
+        );
       })();
     }
     return this.mapper;
@@ -50,12 +53,19 @@ export class SourceLocator {
   async open(file: string, line?: number): Promise<boolean> {
     const resolved = await this.resolve(file);
     if (!resolved) {
-      void vscode.window.showInformationMessage(plainText(`flamelens: ${file} is not in this workspace or on this machine.`));
+      void vscode.window.showInformationMessage(
+        plainText(`flamelens: ${file} is not in this workspace or on this machine.`),
+      );
       return false;
     }
     const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(resolved));
     const pos = new vscode.Position(Math.max(0, (line ?? 1) - 1), 0);
-    await vscode.window.showTextDocument(doc, { selection: new vscode.Range(pos, pos), viewColumn: vscode.ViewColumn.One, preserveFocus: false, preview: true });
+    await vscode.window.showTextDocument(doc, {
+      selection: new vscode.Range(pos, pos),
+      viewColumn: vscode.ViewColumn.One,
+      preserveFocus: false,
+      preview: true,
+    });
     return true;
   }
 }

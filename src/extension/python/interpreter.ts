@@ -6,7 +6,11 @@
 import * as vscode from 'vscode';
 import { PythonExtension } from '@vscode/python-extension';
 
-export async function resolveInterpreter(resource: vscode.Uri | undefined, configured: string, log: vscode.LogOutputChannel): Promise<string> {
+export async function resolveInterpreter(
+  resource: vscode.Uri | undefined,
+  configured: string,
+  log: vscode.LogOutputChannel,
+): Promise<string> {
   if (vscode.extensions.getExtension('ms-python.python')) {
     try {
       const api = await PythonExtension.api();

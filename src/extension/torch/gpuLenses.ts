@@ -59,13 +59,17 @@ export class GpuLenses implements vscode.CodeLensProvider, vscode.Disposable {
       }
       if (used.has(line)) continue;
       used.add(line);
-      lenses.push(new vscode.CodeLens(new vscode.Range(line - 1, 0, line - 1, 0), {
-        title: gpuLensTitle(g),
-        tooltip: plainText(g.site === 'call'
-          ? `flamelens: GPU work launched from this line (in ${g.name}) in ${found.title} (${g.launches} launches)`
-          : `flamelens: GPU work launched under ${g.name} in ${found.title} (${g.launches} launches)`),
-        command: '',
-      }));
+      lenses.push(
+        new vscode.CodeLens(new vscode.Range(line - 1, 0, line - 1, 0), {
+          title: gpuLensTitle(g),
+          tooltip: plainText(
+            g.site === 'call'
+              ? `flamelens: GPU work launched from this line (in ${g.name}) in ${found.title} (${g.launches} launches)`
+              : `flamelens: GPU work launched under ${g.name} in ${found.title} (${g.launches} launches)`,
+          ),
+          command: '',
+        }),
+      );
     }
     return lenses;
   }

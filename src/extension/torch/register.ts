@@ -40,7 +40,13 @@ interface TraceDeps {
  * Wires a webview to a trace file: read and analysed on the host, tables sent once. With
  * `rankFiles`, the other traces of the same distributed run are read too and compared.
  */
-function connectTrace(webview: vscode.Webview, extensionUri: vscode.Uri, file: string, deps: TraceDeps, rankFiles: string[] = []): vscode.Disposable {
+function connectTrace(
+  webview: vscode.Webview,
+  extensionUri: vscode.Uri,
+  file: string,
+  deps: TraceDeps,
+  rankFiles: string[] = [],
+): vscode.Disposable {
   const { log, profiling, gpuLenses } = deps;
   let sources: TorchSources | undefined;
   webview.options = webviewOptions(extensionUri);
@@ -64,8 +70,11 @@ function connectTrace(webview: vscode.Webview, extensionUri: vscode.Uri, file: s
         }
         post({ type: 'traceInit', data, interactive: true, ranks });
         // The code: CPU hot paths (when the trace has Python frames) and GPU time per function.
-        const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(file))?.uri.fsPath ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
-        if (folder && trace.python.length > 0) await profiling.hotPaths.setActive({ folder, title, profile: sources.profile });
+        const folder =
+          vscode.workspace.getWorkspaceFolder(vscode.Uri.file(file))?.uri.fsPath ??
+          vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+        if (folder && trace.python.length > 0)
+          await profiling.hotPaths.setActive({ folder, title, profile: sources.profile });
         await gpuLenses.setActive(title, sources.gpuByFunction);
       } catch (e) {
         const message = e instanceof Error ? e.message : String(e);
@@ -77,13 +86,21 @@ function connectTrace(webview: vscode.Webview, extensionUri: vscode.Uri, file: s
     } else if (m.type === 'openFlameGraph') {
       if (sources) profiling.showFlameGraph(`${file}#cpu`, `${title} (CPU side)`, sources.profile);
     } else if (m.type === 'exportCsv') {
-      const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(path.join(path.dirname(file), m.name)), filters: { CSV: ['csv'] } });
+      const target = await vscode.window.showSaveDialog({
+        defaultUri: vscode.Uri.file(path.join(path.dirname(file), m.name)),
+        filters: { CSV: ['csv'] },
+      });
       if (target) await saveExport(target, m.csv);
     }
   });
 }
 
-export function register(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, profiling: ProfilingApi, activeRuns: ActiveRuns): TorchApi {
+export function register(
+  context: vscode.ExtensionContext,
+  log: vscode.LogOutputChannel,
+  profiling: ProfilingApi,
+  activeRuns: ActiveRuns,
+): TorchApi {
   const onRun = () => profiling.runs.refresh();
   const gpuLenses = new GpuLenses(profiling.locator);
   const deps: TraceDeps = { log, profiling, gpuLenses };
@@ -99,7 +116,9 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
       return;
     }
     const title = rankFiles.length ? `⚡ ${rankFiles.length + 1} ranks` : `⚡ ${path.basename(file)}`;
-    const panel = vscode.window.createWebviewPanel('flamelens.torchTraceView', title, vscode.ViewColumn.Beside, { retainContextWhenHidden: true });
+    const panel = vscode.window.createWebviewPanel('flamelens.torchTraceView', title, vscode.ViewColumn.Beside, {
+      retainContextWhenHidden: true,
+    });
     const wiring = connectTrace(panel.webview, context.extensionUri, file, deps, rankFiles);
     panels.set(key, panel);
     panel.onDidDispose(() => {
@@ -109,13 +128,17 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
   }
 
   context.subscriptions.push(
-    vscode.window.registerCustomEditorProvider(TORCH_TRACE_VIEW_TYPE, {
-      openCustomDocument: (uri: vscode.Uri) => ({ uri, dispose: () => undefined }),
-      resolveCustomEditor: async (doc: vscode.CustomDocument, panel: vscode.WebviewPanel) => {
-        const wiring = connectTrace(panel.webview, context.extensionUri, doc.uri.fsPath, deps);
-        panel.onDidDispose(() => wiring.dispose());
+    vscode.window.registerCustomEditorProvider(
+      TORCH_TRACE_VIEW_TYPE,
+      {
+        openCustomDocument: (uri: vscode.Uri) => ({ uri, dispose: () => undefined }),
+        resolveCustomEditor: async (doc: vscode.CustomDocument, panel: vscode.WebviewPanel) => {
+          const wiring = connectTrace(panel.webview, context.extensionUri, doc.uri.fsPath, deps);
+          panel.onDidDispose(() => wiring.dispose());
+        },
       },
-    }, { webviewOptions: { retainContextWhenHidden: true } }),
+      { webviewOptions: { retainContextWhenHidden: true } },
+    ),
 
     vscode.commands.registerCommand('flamelens.profileTorch', async (uri?: vscode.Uri) => {
       const target = uri instanceof vscode.Uri ? uri : vscode.window.activeTextEditor?.document.uri;
@@ -135,35 +158,73 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
       const { id, dir } = await createRunDir(root, name);
       const createdAt = new Date().toISOString();
       const base: RunMetadata = {
-        schema: 1, id, name, kind: 'torch', createdAt, status: 'running', command: [python, target.fsPath], cwd: root,
-        sampler: 'torch-profiler', rateHz: 0, interpreter: python, output: 'trace-1.pt.trace.json', format: 'torch-trace',
+        schema: 1,
+        id,
+        name,
+        kind: 'torch',
+        createdAt,
+        status: 'running',
+        command: [python, target.fsPath],
+        cwd: root,
+        sampler: 'torch-profiler',
+        rateHz: 0,
+        interpreter: python,
+        output: 'trace-1.pt.trace.json',
+        format: 'torch-trace',
       };
       await writeRunMetadata(dir, base);
       onRun();
       const controller = new AbortController();
       const tracked = activeRuns.begin({ id, name, stop: () => controller.abort() });
       try {
-        const r = await Promise.resolve(vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `flamelens: PyTorch profiler on ${name}`, cancellable: true }, (_p, token) => {
-          token.onCancellationRequested(() => controller.abort());
-          return recordTorchTrace({
-            python, script: target.fsPath, args: [], outputDir: dir, cwd: root, launcherScript: launcher, signal: controller.signal,
-            wait: cfg.get<number>('torch.wait', 1), warmup: cfg.get<number>('torch.warmup', 1), active: cfg.get<number>('torch.active', 3), repeat: cfg.get<number>('torch.repeat', 1),
-            shapes: cfg.get<boolean>('torch.recordShapes', true), stack: cfg.get<boolean>('torch.withStack', false), memory: cfg.get<boolean>('torch.profileMemory', false),
-            onOutput: (line, stream) => (stream === 'stderr' ? log.warn(`[${name}] ${line}`) : log.info(`[${name}] ${line}`)),
-            onStart: (info) => tracked.setPid(info.pid),
-          });
-        })).finally(() => tracked.end());
+        const r = await Promise.resolve(
+          vscode.window.withProgress(
+            {
+              location: vscode.ProgressLocation.Notification,
+              title: `flamelens: PyTorch profiler on ${name}`,
+              cancellable: true,
+            },
+            (_p, token) => {
+              token.onCancellationRequested(() => controller.abort());
+              return recordTorchTrace({
+                python,
+                script: target.fsPath,
+                args: [],
+                outputDir: dir,
+                cwd: root,
+                launcherScript: launcher,
+                signal: controller.signal,
+                wait: cfg.get<number>('torch.wait', 1),
+                warmup: cfg.get<number>('torch.warmup', 1),
+                active: cfg.get<number>('torch.active', 3),
+                repeat: cfg.get<number>('torch.repeat', 1),
+                shapes: cfg.get<boolean>('torch.recordShapes', true),
+                stack: cfg.get<boolean>('torch.withStack', false),
+                memory: cfg.get<boolean>('torch.profileMemory', false),
+                onOutput: (line, stream) =>
+                  stream === 'stderr' ? log.warn(`[${name}] ${line}`) : log.info(`[${name}] ${line}`),
+                onStart: (info) => tracked.setPid(info.pid),
+              });
+            },
+          ),
+        ).finally(() => tracked.end());
         const ended = describeEnd(r, 'python');
         const meta: RunMetadata = {
-          ...base, finishedAt: new Date().toISOString(), status: r.cancelled ? 'cancelled' : r.traces.length ? 'completed' : 'failed', exitCode: r.exitCode,
-          samplerVersion: r.info.torch ? `torch ${r.info.torch}` : undefined, output: r.traces[0] ? path.basename(r.traces[0]) : base.output,
+          ...base,
+          finishedAt: new Date().toISOString(),
+          status: r.cancelled ? 'cancelled' : r.traces.length ? 'completed' : 'failed',
+          exitCode: r.exitCode,
+          samplerVersion: r.info.torch ? `torch ${r.info.torch}` : undefined,
+          output: r.traces[0] ? path.basename(r.traces[0]) : base.output,
           message: [ended, ...r.info.notes].filter(Boolean).join(' ') || undefined,
         };
         await writeRunMetadata(dir, meta);
         onRun();
         for (const note of r.info.notes) log.info(`[${name}] ${note}`);
         if (r.traces.length === 0) {
-          void vscode.window.showWarningMessage(plainText(`flamelens: no trace was recorded. ${r.info.notes.join(' ')}`));
+          void vscode.window.showWarningMessage(
+            plainText(`flamelens: no trace was recorded. ${r.info.notes.join(' ')}`),
+          );
           return { dir, meta } satisfies RunEntry;
         }
         if (ended) void vscode.window.showWarningMessage(plainText(`flamelens: ${name}: ${ended}`));
@@ -181,7 +242,11 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
     vscode.commands.registerCommand('flamelens.compareTraces', async (files?: string[]) => {
       let list = Array.isArray(files) ? files : undefined;
       if (!list) {
-        const picked = await vscode.window.showOpenDialog({ title: 'flamelens: Compare PyTorch Traces (one per rank)', canSelectMany: true, filters: { 'PyTorch traces': ['json', 'gz'] } });
+        const picked = await vscode.window.showOpenDialog({
+          title: 'flamelens: Compare PyTorch Traces (one per rank)',
+          canSelectMany: true,
+          filters: { 'PyTorch traces': ['json', 'gz'] },
+        });
         list = picked?.map((u) => u.fsPath);
       }
       if (!list || list.length < 2) {

@@ -25,7 +25,7 @@ exports.activate = async function activate() {
     const failures = await mod.run();
     result = { ok: failures === 0, failures, output: [...(mod.report || []), ...lines].join('\n') };
   } catch (e) {
-    result = { ok: false, failures: -1, error: String(e && e.stack || e), output: lines.join('\n') };
+    result = { ok: false, failures: -1, error: String((e && e.stack) || e), output: lines.join('\n') };
   } finally {
     console.log = origLog;
     process.stdout.write = origWrite;

@@ -17,12 +17,16 @@ export function registerBenchSuite(): void {
     const api = () => vscode.extensions.getExtension<FlamelensApi>('flamelens.flamelens')!.exports;
     const ws = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
     const fixtures = () => process.env.FLAMELENS_FIXTURES!;
-    const work = (seconds: number) => `import time\n\n\ndef make():\n    return (${seconds},)\n\n\ndef sleepy(seconds):\n    time.sleep(seconds)\n`;
+    const work = (seconds: number) =>
+      `import time\n\n\ndef make():\n    return (${seconds},)\n\n\ndef sleepy(seconds):\n    time.sleep(seconds)\n`;
     const lensTitles = async (file: string) => {
       const uri = vscode.Uri.file(file);
       await vscode.workspace.openTextDocument(uri);
-      const lenses = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri, 100)) ?? [];
-      return lenses.filter((l) => l.command?.command.startsWith('flamelens.bench')).map((l) => ({ line: l.range.start.line + 1, title: l.command!.title, args: l.command!.arguments }));
+      const lenses =
+        (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri, 100)) ?? [];
+      return lenses
+        .filter((l) => l.command?.command.startsWith('flamelens.bench'))
+        .map((l) => ({ line: l.range.start.line + 1, title: l.command!.title, args: l.command!.arguments }));
     };
     const waitFor = async <T>(f: () => Promise<T | undefined>, what: string, ms = 20_000): Promise<T> => {
       const deadline = Date.now() + ms;
@@ -36,70 +40,130 @@ export function registerBenchSuite(): void {
 
     mocha.suiteSetup(async () => {
       await fs.writeFile(path.join(ws(), 'benchwork.py'), work(0.002));
-      await fs.writeFile(path.join(ws(), 'flamelens.bench.json'), JSON.stringify({ baseline: 'main', benchmarks: [
-        { name: 'sleepy', callable: 'benchwork:sleepy', setup: 'benchwork:make', runs: 12, warmup: 1 },
-        { name: 'python startup', command: 'python3 -c pass', runs: 3, warmup: 0 },
-      ] }, null, 2));
+      await fs.writeFile(
+        path.join(ws(), 'flamelens.bench.json'),
+        JSON.stringify(
+          {
+            baseline: 'main',
+            benchmarks: [
+              { name: 'sleepy', callable: 'benchwork:sleepy', setup: 'benchwork:make', runs: 12, warmup: 1 },
+              { name: 'python startup', command: 'python3 -c pass', runs: 3, warmup: 0 },
+            ],
+          },
+          null,
+          2,
+        ),
+      );
     });
 
-    mocha.test('Run Benchmarks measures the workspace benchmarks with the environment and GPU conditions; Save Results as Baseline… stores them', async () => {
-      const r = await vscode.commands.executeCommand<{ file: string; id: string; benchmarks: { name: string; runs: number; error?: string }[] }>('flamelens.bench.run');
-      assert.ok(r, 'the run finished');
-      assert.deepEqual(r.benchmarks.map((b) => [b.name, b.runs, b.error]), [['sleepy', 12, undefined], ['python startup', 3, undefined]]);
-      const saved = JSON.parse(await fs.readFile(r.file, 'utf8')) as BenchmarkResultSet;
-      assert.equal(path.dirname(r.file), path.join(ws(), '.flamelens', 'bench', 'results'));
-      assert.equal(saved.environment.gpus?.[0].name, 'Tesla V100S-PCIE-32GB', 'GPU names from nvidia-smi');
-      assert.match(saved.environment.python?.version ?? '', /^3\./);
-      const gpu = saved.benchmarks[0].gpu?.[0];
-      assert.ok(gpu && gpu.readings >= 1 && gpu.temperatureC, `GPU conditions recorded while it ran: ${JSON.stringify(saved.benchmarks[0].gpu)}`);
-      assert.deepEqual(saved.benchmarks[0].location, { file: 'benchwork.py', function: 'sleepy' });
-      const file = await vscode.commands.executeCommand<string>('flamelens.bench.saveBaseline', { result: r.id, name: 'main' });
-      assert.equal(file, path.join(ws(), '.flamelens', 'bench', 'baselines', 'main.json'));
-    });
+    mocha.test(
+      'Run Benchmarks measures the workspace benchmarks with the environment and GPU conditions; Save Results as Baseline… stores them',
+      async () => {
+        const r = await vscode.commands.executeCommand<{
+          file: string;
+          id: string;
+          benchmarks: { name: string; runs: number; error?: string }[];
+        }>('flamelens.bench.run');
+        assert.ok(r, 'the run finished');
+        assert.deepEqual(
+          r.benchmarks.map((b) => [b.name, b.runs, b.error]),
+          [
+            ['sleepy', 12, undefined],
+            ['python startup', 3, undefined],
+          ],
+        );
+        const saved = JSON.parse(await fs.readFile(r.file, 'utf8')) as BenchmarkResultSet;
+        assert.equal(path.dirname(r.file), path.join(ws(), '.flamelens', 'bench', 'results'));
+        assert.equal(saved.environment.gpus?.[0].name, 'Tesla V100S-PCIE-32GB', 'GPU names from nvidia-smi');
+        assert.match(saved.environment.python?.version ?? '', /^3\./);
+        const gpu = saved.benchmarks[0].gpu?.[0];
+        assert.ok(
+          gpu && gpu.readings >= 1 && gpu.temperatureC,
+          `GPU conditions recorded while it ran: ${JSON.stringify(saved.benchmarks[0].gpu)}`,
+        );
+        assert.deepEqual(saved.benchmarks[0].location, { file: 'benchwork.py', function: 'sleepy' });
+        const file = await vscode.commands.executeCommand<string>('flamelens.bench.saveBaseline', {
+          result: r.id,
+          name: 'main',
+        });
+        assert.equal(file, path.join(ws(), '.flamelens', 'bench', 'baselines', 'main.json'));
+      },
+    );
 
-    mocha.test('a slower benchmarked function gets a regression CodeLens against main; the lens opens the comparison view', async () => {
-      await fs.writeFile(path.join(ws(), 'benchwork.py'), work(0.004));
-      const r = await vscode.commands.executeCommand<{ regressions: string[] }>('flamelens.bench.run', { only: ['sleepy'] });
-      assert.deepEqual(r.regressions, ['sleepy']);
-      const lenses = await waitFor(async () => {
-        const l = await lensTitles(path.join(ws(), 'benchwork.py'));
-        return l.length ? l : undefined;
-      }, 'the regression lens');
-      assert.equal(lenses.length, 1);
-      assert.equal(lenses[0].line, 8, 'above def sleepy');
-      assert.match(lenses[0].title, /^▲ \d+\.\d% slower than main \(p[<=]0\.\d+, 12 runs\)$/);
-      const c = (await api().bench.lensComparisons(ws())).find((x) => x.name === 'sleepy')!;
-      assert.ok(c.ratio > 1.5 && c.ratio < 2.5, `${c.ratio}`);
-      await vscode.commands.executeCommand('flamelens.bench.compare', ...(lenses[0].args ?? []));
-      assert.ok(api().bench.panelTitles().includes('Benchmarks: latest vs main'), api().bench.panelTitles().join());
-    });
+    mocha.test(
+      'a slower benchmarked function gets a regression CodeLens against main; the lens opens the comparison view',
+      async () => {
+        await fs.writeFile(path.join(ws(), 'benchwork.py'), work(0.004));
+        const r = await vscode.commands.executeCommand<{ regressions: string[] }>('flamelens.bench.run', {
+          only: ['sleepy'],
+        });
+        assert.deepEqual(r.regressions, ['sleepy']);
+        const lenses = await waitFor(async () => {
+          const l = await lensTitles(path.join(ws(), 'benchwork.py'));
+          return l.length ? l : undefined;
+        }, 'the regression lens');
+        assert.equal(lenses.length, 1);
+        assert.equal(lenses[0].line, 8, 'above def sleepy');
+        assert.match(lenses[0].title, /^▲ \d+\.\d% slower than main \(p[<=]0\.\d+, 12 runs\)$/);
+        const c = (await api().bench.lensComparisons(ws())).find((x) => x.name === 'sleepy')!;
+        assert.ok(c.ratio > 1.5 && c.ratio < 2.5, `${c.ratio}`);
+        await vscode.commands.executeCommand('flamelens.bench.compare', ...(lenses[0].args ?? []));
+        assert.ok(api().bench.panelTitles().includes('Benchmarks: latest vs main'), api().bench.panelTitles().join());
+      },
+    );
 
-    mocha.test('pytest-benchmark autosaves (real) give lenses above the test functions, the newer compared with the one before', async () => {
-      await fs.cp(path.join(fixtures(), 'real', 'pytest-benchmark', 'autosave'), path.join(ws(), '.benchmarks'), { recursive: true });
-      await fs.mkdir(path.join(ws(), 'tests'), { recursive: true });
-      await fs.copyFile(path.join(fixtures(), 'real', 'pytest-benchmark', 'project', 'tests', 'test_tokenize.py'), path.join(ws(), 'tests', 'test_tokenize.py'));
-      const lenses = await waitFor(async () => {
-        const l = await lensTitles(path.join(ws(), 'tests', 'test_tokenize.py'));
-        return l.length >= 4 ? l : undefined;
-      }, 'four pytest lenses');
-      const byLine = new Map(lenses.map((l) => [l.line, l.title]));
-      assert.match(byLine.get(11) ?? '', /^▲ 21\.4% slower than previous run \(p<0\.001, 30 runs\)$/, 'test_tokenize');
-      assert.equal(lenses.filter((l) => l.line === 16).length, 2, 'test_sort: one lens per parameter');
-      assert.ok(byLine.has(24), 'TestJoin.test_join');
-    });
+    mocha.test(
+      'pytest-benchmark autosaves (real) give lenses above the test functions, the newer compared with the one before',
+      async () => {
+        await fs.cp(path.join(fixtures(), 'real', 'pytest-benchmark', 'autosave'), path.join(ws(), '.benchmarks'), {
+          recursive: true,
+        });
+        await fs.mkdir(path.join(ws(), 'tests'), { recursive: true });
+        await fs.copyFile(
+          path.join(fixtures(), 'real', 'pytest-benchmark', 'project', 'tests', 'test_tokenize.py'),
+          path.join(ws(), 'tests', 'test_tokenize.py'),
+        );
+        const lenses = await waitFor(async () => {
+          const l = await lensTitles(path.join(ws(), 'tests', 'test_tokenize.py'));
+          return l.length >= 4 ? l : undefined;
+        }, 'four pytest lenses');
+        const byLine = new Map(lenses.map((l) => [l.line, l.title]));
+        assert.match(
+          byLine.get(11) ?? '',
+          /^▲ 21\.4% slower than previous run \(p<0\.001, 30 runs\)$/,
+          'test_tokenize',
+        );
+        assert.equal(lenses.filter((l) => l.line === 16).length, 2, 'test_sort: one lens per parameter');
+        assert.ok(byLine.has(24), 'TestJoin.test_join');
+      },
+    );
 
-    mocha.test('Compare Two Profiles… diffs two real runs: lenses above the functions whose self time grew', async () => {
-      await fs.copyFile(path.join(fixtures(), 'generate', 'diff_target.py'), path.join(ws(), 'diff_target.py'));
-      const dir = path.join(fixtures(), 'real', 'profile-diff');
-      const r = await vscode.commands.executeCommand<{ grown: { name: string; selfDeltaPts: number }[] }>('flamelens.bench.compareProfiles', { base: path.join(dir, 'before.folded'), new: path.join(dir, 'after.folded') });
-      assert.deepEqual(r.grown.map((g) => g.name).sort(), ['<genexpr>', 'normalize']);
-      const lenses = await waitFor(async () => {
-        const l = await lensTitles(path.join(ws(), 'diff_target.py'));
-        return l.length ? l : undefined;
-      }, 'the profile-diff lens');
-      const normalize = lenses.find((l) => l.line === 13);
-      assert.match(normalize?.title ?? '', /^▲ \+\d+\.\d pts self time vs baseline run \(\d+\.\d% → \d+\.\d%\)$/, JSON.stringify(lenses));
-      assert.ok(api().bench.panelTitles().some((t) => t.startsWith('Profile diff: after.folded vs before.folded')));
-    });
+    mocha.test(
+      'Compare Two Profiles… diffs two real runs: lenses above the functions whose self time grew',
+      async () => {
+        await fs.copyFile(path.join(fixtures(), 'generate', 'diff_target.py'), path.join(ws(), 'diff_target.py'));
+        const dir = path.join(fixtures(), 'real', 'profile-diff');
+        const r = await vscode.commands.executeCommand<{ grown: { name: string; selfDeltaPts: number }[] }>(
+          'flamelens.bench.compareProfiles',
+          { base: path.join(dir, 'before.folded'), new: path.join(dir, 'after.folded') },
+        );
+        assert.deepEqual(r.grown.map((g) => g.name).sort(), ['<genexpr>', 'normalize']);
+        const lenses = await waitFor(async () => {
+          const l = await lensTitles(path.join(ws(), 'diff_target.py'));
+          return l.length ? l : undefined;
+        }, 'the profile-diff lens');
+        const normalize = lenses.find((l) => l.line === 13);
+        assert.match(
+          normalize?.title ?? '',
+          /^▲ \+\d+\.\d pts self time vs baseline run \(\d+\.\d% → \d+\.\d%\)$/,
+          JSON.stringify(lenses),
+        );
+        assert.ok(
+          api()
+            .bench.panelTitles()
+            .some((t) => t.startsWith('Profile diff: after.folded vs before.folded')),
+        );
+      },
+    );
   });
 }

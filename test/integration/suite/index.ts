@@ -21,6 +21,13 @@ export function run(): Promise<number> {
   return new Promise((resolve) => {
     const runner = mocha.run((failures) => resolve(failures));
     runner.on('pass', (t) => report.push(`ok - ${t.fullTitle()} (${t.duration ?? 0} ms)`));
-    runner.on('fail', (t, err: Error) => report.push(`not ok - ${t.fullTitle()}\n    ${String(err?.stack ?? err).split('\n').slice(0, 6).join('\n    ')}`));
+    runner.on('fail', (t, err: Error) =>
+      report.push(
+        `not ok - ${t.fullTitle()}\n    ${String(err?.stack ?? err)
+          .split('\n')
+          .slice(0, 6)
+          .join('\n    ')}`,
+      ),
+    );
   });
 }

@@ -18,7 +18,8 @@ async function lensesOf(file: string): Promise<vscode.CodeLens[]> {
   const uri = vscode.Uri.file(file);
   await vscode.workspace.openTextDocument(uri);
   for (let i = 0; i < 40; i++) {
-    const lenses = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri)) ?? [];
+    const lenses =
+      (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri)) ?? [];
     const ours = lenses.filter((l) => l.command?.title.startsWith('🔥'));
     if (ours.length > 0) return ours;
     await new Promise((r) => setTimeout(r, 250));
@@ -30,58 +31,94 @@ export function registerProfilingSuite(): void {
   mocha.suite('flamelens: CPU profiling in the extension host', () => {
     let api: FlamelensApi;
 
-    mocha.test('activates after the editor has started (onStartupFinished, never "*"), and its commands are there', async () => {
-      const ext = vscode.extensions.getExtension<FlamelensApi>(EXT_ID);
-      assert.ok(ext, 'flamelens is installed');
-      const pkg = ext.packageJSON as { activationEvents?: string[] };
-      assert.ok(!(pkg.activationEvents ?? []).includes('*'));
-      assert.ok((pkg.activationEvents ?? []).includes('onStartupFinished'), 'the GPU readout needs the extension once the editor is up');
-      const contributed = (ext.packageJSON as { contributes: { commands: { command: string }[] } }).contributes.commands.map((c) => c.command);
-      assert.ok(contributed.includes('flamelens.profileCurrentFile'));
-      await vscode.commands.executeCommand('flamelens.refreshRuns');
-      assert.equal(ext.isActive, true);
-      const cmds = await vscode.commands.getCommands(true);
-      for (const c of contributed) assert.ok(cmds.includes(c), `${c} is registered`);
-      api = ext.exports;
-    });
+    mocha.test(
+      'activates after the editor has started (onStartupFinished, never "*"), and its commands are there',
+      async () => {
+        const ext = vscode.extensions.getExtension<FlamelensApi>(EXT_ID);
+        assert.ok(ext, 'flamelens is installed');
+        const pkg = ext.packageJSON as { activationEvents?: string[] };
+        assert.ok(!(pkg.activationEvents ?? []).includes('*'));
+        assert.ok(
+          (pkg.activationEvents ?? []).includes('onStartupFinished'),
+          'the GPU readout needs the extension once the editor is up',
+        );
+        const contributed = (
+          ext.packageJSON as { contributes: { commands: { command: string }[] } }
+        ).contributes.commands.map((c) => c.command);
+        assert.ok(contributed.includes('flamelens.profileCurrentFile'));
+        await vscode.commands.executeCommand('flamelens.refreshRuns');
+        assert.equal(ext.isActive, true);
+        const cmds = await vscode.commands.getCommands(true);
+        for (const c of contributed) assert.ok(cmds.includes(c), `${c} is registered`);
+        api = ext.exports;
+      },
+    );
 
-    mocha.test('Profile Python Command runs the built-in sampler, saves the run, and writes lenses and heat', async () => {
-      const ws = workspace();
-      const run = await vscode.commands.executeCommand<RunEntry>('flamelens.profileCommand', { script: 'matrix_work.py', args: ['60'] });
-      assert.ok(run, 'the run completed');
-      assert.equal(run.meta.status, 'completed');
-      assert.equal(run.meta.sampler, 'builtin', 'py-spy is not installed here');
-      assert.ok(run.meta.fallbackReason?.includes('pip install py-spy'));
-      assert.ok(run.dir.startsWith(path.join(ws, '.flamelens', 'runs')));
-      const meta = JSON.parse(await fs.readFile(path.join(run.dir, 'run.json'), 'utf8'));
-      assert.equal(meta.status, 'completed');
-      assert.ok(meta.samples > 0);
-      assert.match(meta.pythonVersion, /^3\./);
-      assert.ok(meta.interpreter);
+    mocha.test(
+      'Profile Python Command runs the built-in sampler, saves the run, and writes lenses and heat',
+      async () => {
+        const ws = workspace();
+        const run = await vscode.commands.executeCommand<RunEntry>('flamelens.profileCommand', {
+          script: 'matrix_work.py',
+          args: ['60'],
+        });
+        assert.ok(run, 'the run completed');
+        assert.equal(run.meta.status, 'completed');
+        assert.equal(run.meta.sampler, 'builtin', 'py-spy is not installed here');
+        assert.ok(run.meta.fallbackReason?.includes('pip install py-spy'));
+        assert.ok(run.dir.startsWith(path.join(ws, '.flamelens', 'runs')));
+        const meta = JSON.parse(await fs.readFile(path.join(run.dir, 'run.json'), 'utf8'));
+        assert.equal(meta.status, 'completed');
+        assert.ok(meta.samples > 0);
+        assert.match(meta.pythonVersion, /^3\./);
+        assert.ok(meta.interpreter);
 
-      const lenses = await lensesOf(path.join(ws, 'matrix_work.py'));
-      const multiply = lenses.find((l) => l.range.start.line === 7);
-      assert.ok(multiply, `a lens above "def multiply" (line 8); got ${lenses.map((l) => `${l.range.start.line + 1}: ${l.command?.title}`).join(', ')}`);
-      assert.match(multiply.command!.title, /^🔥 \d+\.\d% total · \d+\.\d% self · [\d,]+ samples?$/);
-      assert.ok(!lenses.some((l) => l.range.start.line === 0 && /module/.test(l.command?.title ?? '')));
+        const lenses = await lensesOf(path.join(ws, 'matrix_work.py'));
+        const multiply = lenses.find((l) => l.range.start.line === 7);
+        assert.ok(
+          multiply,
+          `a lens above "def multiply" (line 8); got ${lenses.map((l) => `${l.range.start.line + 1}: ${l.command?.title}`).join(', ')}`,
+        );
+        assert.match(multiply.command!.title, /^🔥 \d+\.\d% total · \d+\.\d% self · [\d,]+ samples?$/);
+        assert.ok(!lenses.some((l) => l.range.start.line === 0 && /module/.test(l.command?.title ?? '')));
 
-      const doc = await vscode.workspace.openTextDocument(path.join(ws, 'matrix_work.py'));
-      const heated = api.profiling.hotPaths.heatedLines(doc);
-      assert.ok(heated.some((l) => l >= 14 && l <= 19), `the inner loop of multiply is heated: ${heated.join(',')}`);
-      const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, new vscode.Position(heated[0] - 1, 4));
-      const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : (c as vscode.MarkdownString).value))).join('\n').replace(/&nbsp;/g, ' ').replace(/\\(.)/g, '$1');
-      assert.match(text, /flamelens.*line \d+: \d+\.\d% total \([\d,]+ samples?\), \d+\.\d% self/s);
+        const doc = await vscode.workspace.openTextDocument(path.join(ws, 'matrix_work.py'));
+        const heated = api.profiling.hotPaths.heatedLines(doc);
+        assert.ok(
+          heated.some((l) => l >= 14 && l <= 19),
+          `the inner loop of multiply is heated: ${heated.join(',')}`,
+        );
+        const hovers = await vscode.commands.executeCommand<vscode.Hover[]>(
+          'vscode.executeHoverProvider',
+          doc.uri,
+          new vscode.Position(heated[0] - 1, 4),
+        );
+        const text = hovers
+          .flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : (c as vscode.MarkdownString).value)))
+          .join('\n')
+          .replace(/&nbsp;/g, ' ')
+          .replace(/\\(.)/g, '$1');
+        assert.match(text, /flamelens.*line \d+: \d+\.\d% total \([\d,]+ samples?\), \d+\.\d% self/s);
 
-      const items = await api.profiling.runs.getChildren();
-      assert.ok(items.some((i) => i.run.dir === run.dir), 'the runs view lists the run');
-      assert.ok(api.profiling.panelTitles().some((t) => t.includes('matrix_work.py')), 'a flame graph panel opened');
-    });
+        const items = await api.profiling.runs.getChildren();
+        assert.ok(
+          items.some((i) => i.run.dir === run.dir),
+          'the runs view lists the run',
+        );
+        assert.ok(
+          api.profiling.panelTitles().some((t) => t.includes('matrix_work.py')),
+          'a flame graph panel opened',
+        );
+      },
+    );
 
     mocha.test('Toggle hides and shows lenses and heat', async () => {
       const file = path.join(workspace(), 'matrix_work.py');
       await vscode.commands.executeCommand('flamelens.toggleHotPaths');
       const doc = await vscode.workspace.openTextDocument(file);
-      const hidden = ((await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri)) ?? []).filter((l) => l.command?.title.startsWith('🔥'));
+      const hidden = (
+        (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri)) ?? []
+      ).filter((l) => l.command?.title.startsWith('🔥'));
       assert.equal(hidden.length, 0);
       assert.deepEqual(api.profiling.hotPaths.heatedLines(doc), []);
       await vscode.commands.executeCommand('flamelens.toggleHotPaths');
@@ -90,7 +127,10 @@ export function registerProfilingSuite(): void {
 
     mocha.test('Stop Profiling cancels a run, ends the program and keeps the samples', async () => {
       const ws = workspace();
-      const pending = vscode.commands.executeCommand<RunEntry>('flamelens.profileCommand', { script: 'matrix_work.py', args: ['100000'] });
+      const pending = vscode.commands.executeCommand<RunEntry>('flamelens.profileCommand', {
+        script: 'matrix_work.py',
+        args: ['100000'],
+      });
       await new Promise((r) => setTimeout(r, 2500));
       await vscode.commands.executeCommand('flamelens.stop');
       const run = await pending;
@@ -107,84 +147,149 @@ export function registerProfilingSuite(): void {
       const runDir = path.join(ws, '.flamelens', 'runs', '20000101-000000-000-elsewhere');
       await fs.mkdir(runDir, { recursive: true });
       await fs.copyFile(src, path.join(runDir, 'profile.folded'));
-      await fs.writeFile(path.join(runDir, 'run.json'), JSON.stringify({ schema: 1, id: '20000101-000000-000-elsewhere', name: 'elsewhere', kind: 'cpu', createdAt: '2000-01-01T00:00:00.000Z', status: 'completed', command: [], cwd: '/elsewhere', sampler: 'builtin', rateHz: 100, output: 'profile.folded', format: 'collapsed' }));
+      await fs.writeFile(
+        path.join(runDir, 'run.json'),
+        JSON.stringify({
+          schema: 1,
+          id: '20000101-000000-000-elsewhere',
+          name: 'elsewhere',
+          kind: 'cpu',
+          createdAt: '2000-01-01T00:00:00.000Z',
+          status: 'completed',
+          command: [],
+          cwd: '/elsewhere',
+          sampler: 'builtin',
+          rateHz: 100,
+          output: 'profile.folded',
+          format: 'collapsed',
+        }),
+      );
       await vscode.commands.executeCommand('flamelens.openRun', runDir);
       const lenses = await lensesOf(path.join(ws, 'matrix_work.py'));
       const active = api.profiling.hotPaths.activeFor(ws);
       assert.equal(active?.runDir, runDir);
-      assert.ok(lenses.some((l) => l.range.start.line === 7), `mapped by the file name and path suffix; lenses: ${lenses.map((l) => `${l.range.start.line + 1}: ${l.command?.title}`).join(', ')}`);
+      assert.ok(
+        lenses.some((l) => l.range.start.line === 7),
+        `mapped by the file name and path suffix; lenses: ${lenses.map((l) => `${l.range.start.line + 1}: ${l.command?.title}`).join(', ')}`,
+      );
     });
 
-    mocha.test('A run from a cloned repository whose name is hostile: lenses, hovers and the runs view show it as text', async () => {
-      const ws = workspace();
-      const hostile = 'evil\u202Efdp [click](command:workbench.action.quit) $(alert) <img src=x onerror=alert(1)>';
-      const runDir = path.join(ws, '.flamelens', 'runs', '20000101-000001-000-hostile');
-      await fs.mkdir(runDir, { recursive: true });
-      await fs.copyFile(path.join(ws, 'recorded-elsewhere.folded'), path.join(runDir, 'profile.folded'));
-      await fs.writeFile(path.join(runDir, 'run.json'), JSON.stringify({ schema: 1, id: '20000101-000001-000-hostile', name: hostile, kind: 'cpu', createdAt: '2000-01-01T00:00:01.000Z', status: 'completed', command: ['python', hostile], cwd: '/elsewhere', sampler: 'builtin', rateHz: 100, output: 'profile.folded', format: 'collapsed' }));
-      await vscode.commands.executeCommand('flamelens.openRun', runDir);
-      const file = path.join(ws, 'matrix_work.py');
-      const lenses = await lensesOf(file);
-      assert.ok(lenses.length > 0);
-      for (const l of lenses) {
-        const shown = `${l.command?.title ?? ''} ${l.command?.tooltip ?? ''}`;
-        assert.ok(shown.includes('evil⟨U+202E⟩fdp'), shown);
-        assert.ok(!shown.includes('\u202E'), 'no raw right-to-left override');
-        assert.ok(!shown.includes('](') && !shown.includes('$('), 'no link or icon syntax left intact');
-      }
-      const doc = await vscode.workspace.openTextDocument(file);
-      const heated = api.profiling.hotPaths.heatedLines(doc);
-      const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, new vscode.Position(heated[0] - 1, 4));
-      const ours = hovers.flatMap((h) => h.contents).filter((c): c is vscode.MarkdownString => typeof c !== 'string' && (c as vscode.MarkdownString).value?.includes('flamelens'));
-      assert.equal(ours.length, 1);
-      const md = ours[0];
-      assert.ok(!md.isTrusted && !md.supportHtml, 'the hover runs no command and renders no HTML');
-      assert.ok(md.value.replace(/\\(.)/g, '$1').includes('⟨U+202E⟩') && !md.value.includes('\u202E'), md.value);
-      assert.ok(!/[^\\]\[click\]\(command:/.test(md.value), `the link is escaped: ${md.value}`);
-      const item = (await api.profiling.runs.getChildren()).find((i) => i.run.dir === runDir);
-      assert.ok(item, 'listed in the runs view');
-      assert.ok(String(item.label).startsWith('evil⟨U+202E⟩fdp'), String(item.label));
-      const tip = item.tooltip as vscode.MarkdownString;
-      assert.ok(!tip.isTrusted && tip.value.replace(/\\(.)/g, '$1').includes('⟨U+202E⟩') && !tip.value.includes('\u202E') && !/[^\\]\[click\]\(command:/.test(tip.value), tip.value);
-    });
+    mocha.test(
+      'A run from a cloned repository whose name is hostile: lenses, hovers and the runs view show it as text',
+      async () => {
+        const ws = workspace();
+        const hostile = 'evil\u202Efdp [click](command:workbench.action.quit) $(alert) <img src=x onerror=alert(1)>';
+        const runDir = path.join(ws, '.flamelens', 'runs', '20000101-000001-000-hostile');
+        await fs.mkdir(runDir, { recursive: true });
+        await fs.copyFile(path.join(ws, 'recorded-elsewhere.folded'), path.join(runDir, 'profile.folded'));
+        await fs.writeFile(
+          path.join(runDir, 'run.json'),
+          JSON.stringify({
+            schema: 1,
+            id: '20000101-000001-000-hostile',
+            name: hostile,
+            kind: 'cpu',
+            createdAt: '2000-01-01T00:00:01.000Z',
+            status: 'completed',
+            command: ['python', hostile],
+            cwd: '/elsewhere',
+            sampler: 'builtin',
+            rateHz: 100,
+            output: 'profile.folded',
+            format: 'collapsed',
+          }),
+        );
+        await vscode.commands.executeCommand('flamelens.openRun', runDir);
+        const file = path.join(ws, 'matrix_work.py');
+        const lenses = await lensesOf(file);
+        assert.ok(lenses.length > 0);
+        for (const l of lenses) {
+          const shown = `${l.command?.title ?? ''} ${l.command?.tooltip ?? ''}`;
+          assert.ok(shown.includes('evil⟨U+202E⟩fdp'), shown);
+          assert.ok(!shown.includes('\u202E'), 'no raw right-to-left override');
+          assert.ok(!shown.includes('](') && !shown.includes('$('), 'no link or icon syntax left intact');
+        }
+        const doc = await vscode.workspace.openTextDocument(file);
+        const heated = api.profiling.hotPaths.heatedLines(doc);
+        const hovers = await vscode.commands.executeCommand<vscode.Hover[]>(
+          'vscode.executeHoverProvider',
+          doc.uri,
+          new vscode.Position(heated[0] - 1, 4),
+        );
+        const ours = hovers
+          .flatMap((h) => h.contents)
+          .filter(
+            (c): c is vscode.MarkdownString =>
+              typeof c !== 'string' && (c as vscode.MarkdownString).value?.includes('flamelens'),
+          );
+        assert.equal(ours.length, 1);
+        const md = ours[0];
+        assert.ok(!md.isTrusted && !md.supportHtml, 'the hover runs no command and renders no HTML');
+        assert.ok(md.value.replace(/\\(.)/g, '$1').includes('⟨U+202E⟩') && !md.value.includes('\u202E'), md.value);
+        assert.ok(!/[^\\]\[click\]\(command:/.test(md.value), `the link is escaped: ${md.value}`);
+        const item = (await api.profiling.runs.getChildren()).find((i) => i.run.dir === runDir);
+        assert.ok(item, 'listed in the runs view');
+        assert.ok(String(item.label).startsWith('evil⟨U+202E⟩fdp'), String(item.label));
+        const tip = item.tooltip as vscode.MarkdownString;
+        assert.ok(
+          !tip.isTrusted &&
+            tip.value.replace(/\\(.)/g, '$1').includes('⟨U+202E⟩') &&
+            !tip.value.includes('\u202E') &&
+            !/[^\\]\[click\]\(command:/.test(tip.value),
+          tip.value,
+        );
+      },
+    );
 
-    mocha.test('Profile files open in the flame graph custom editor; bad files show the error, not a crash', async () => {
-      const ws = workspace();
-      const good = vscode.Uri.file(path.join(ws, 'recorded-elsewhere.folded'));
-      await vscode.commands.executeCommand('flamelens.openProfile', good);
-      await new Promise((r) => setTimeout(r, 500));
-      const tab = vscode.window.tabGroups.activeTabGroup.activeTab;
-      assert.ok(tab?.input instanceof vscode.TabInputCustom, 'a custom editor tab');
-      assert.equal((tab.input as vscode.TabInputCustom).viewType, 'flamelens.profile');
-      const bad = vscode.Uri.file(path.join(ws, 'broken.folded'));
-      await fs.writeFile(bad.fsPath, 'a;b 1\nno count here\n');
-      await vscode.commands.executeCommand('vscode.openWith', bad, 'flamelens.profile');
-      await new Promise((r) => setTimeout(r, 500));
-      assert.ok(vscode.extensions.getExtension(EXT_ID)?.isActive, 'the extension is still alive');
-      assert.equal(await fs.readFile(bad.fsPath, 'utf8'), 'a;b 1\nno count here\n', 'the file is untouched');
-    });
+    mocha.test(
+      'Profile files open in the flame graph custom editor; bad files show the error, not a crash',
+      async () => {
+        const ws = workspace();
+        const good = vscode.Uri.file(path.join(ws, 'recorded-elsewhere.folded'));
+        await vscode.commands.executeCommand('flamelens.openProfile', good);
+        await new Promise((r) => setTimeout(r, 500));
+        const tab = vscode.window.tabGroups.activeTabGroup.activeTab;
+        assert.ok(tab?.input instanceof vscode.TabInputCustom, 'a custom editor tab');
+        assert.equal((tab.input as vscode.TabInputCustom).viewType, 'flamelens.profile');
+        const bad = vscode.Uri.file(path.join(ws, 'broken.folded'));
+        await fs.writeFile(bad.fsPath, 'a;b 1\nno count here\n');
+        await vscode.commands.executeCommand('vscode.openWith', bad, 'flamelens.profile');
+        await new Promise((r) => setTimeout(r, 500));
+        assert.ok(vscode.extensions.getExtension(EXT_ID)?.isActive, 'the extension is still alive');
+        assert.equal(await fs.readFile(bad.fsPath, 'utf8'), 'a;b 1\nno count here\n', 'the file is untouched');
+      },
+    );
 
-    mocha.test('py-spy from flamelens.pyspy.path records in either format (stand-in replaying real output)', async () => {
-      const standIn = process.env.FLAMELENS_STANDIN_PYSPY;
-      assert.ok(standIn, 'the driver passes the stand-in py-spy');
-      const cfg = vscode.workspace.getConfiguration('flamelens');
-      await cfg.update('pyspy.path', standIn, vscode.ConfigurationTarget.Global);
-      try {
-        const raw = await vscode.commands.executeCommand<RunEntry>('flamelens.profileCommand', { script: 'matrix_work.py', args: ['3'] });
-        assert.equal(raw?.meta.sampler, 'py-spy');
-        assert.equal(raw?.meta.samplerVersion, '0.4.2');
-        assert.equal(raw?.meta.format, 'collapsed');
-        assert.equal(raw?.meta.samples, 535);
-        await cfg.update('pyspy.format', 'speedscope', vscode.ConfigurationTarget.Global);
-        const ss = await vscode.commands.executeCommand<RunEntry>('flamelens.profileCommand', { script: 'matrix_work.py', args: ['3'] });
-        assert.equal(ss?.meta.format, 'speedscope');
-        assert.equal(ss?.meta.output, 'profile.speedscope.json');
-        assert.equal(ss?.meta.samples, 10181);
-      } finally {
-        await cfg.update('pyspy.path', undefined, vscode.ConfigurationTarget.Global);
-        await cfg.update('pyspy.format', undefined, vscode.ConfigurationTarget.Global);
-      }
-    });
+    mocha.test(
+      'py-spy from flamelens.pyspy.path records in either format (stand-in replaying real output)',
+      async () => {
+        const standIn = process.env.FLAMELENS_STANDIN_PYSPY;
+        assert.ok(standIn, 'the driver passes the stand-in py-spy');
+        const cfg = vscode.workspace.getConfiguration('flamelens');
+        await cfg.update('pyspy.path', standIn, vscode.ConfigurationTarget.Global);
+        try {
+          const raw = await vscode.commands.executeCommand<RunEntry>('flamelens.profileCommand', {
+            script: 'matrix_work.py',
+            args: ['3'],
+          });
+          assert.equal(raw?.meta.sampler, 'py-spy');
+          assert.equal(raw?.meta.samplerVersion, '0.4.2');
+          assert.equal(raw?.meta.format, 'collapsed');
+          assert.equal(raw?.meta.samples, 535);
+          await cfg.update('pyspy.format', 'speedscope', vscode.ConfigurationTarget.Global);
+          const ss = await vscode.commands.executeCommand<RunEntry>('flamelens.profileCommand', {
+            script: 'matrix_work.py',
+            args: ['3'],
+          });
+          assert.equal(ss?.meta.format, 'speedscope');
+          assert.equal(ss?.meta.output, 'profile.speedscope.json');
+          assert.equal(ss?.meta.samples, 10181);
+        } finally {
+          await cfg.update('pyspy.path', undefined, vscode.ConfigurationTarget.Global);
+          await cfg.update('pyspy.format', undefined, vscode.ConfigurationTarget.Global);
+        }
+      },
+    );
 
     mocha.test('Attach without py-spy explains the fix instead of failing silently', async () => {
       const before = (await api.profiling.runs.getChildren()).length;

@@ -8,49 +8,71 @@ import type { RunEntry } from '../../../src/core/store/runStore';
 
 export function registerTorchSuite(): void {
   mocha.suite('flamelens: PyTorch traces in the extension host', () => {
-    mocha.test('Profile Python File with PyTorch Profiler captures the unchanged script and opens its trace', async () => {
-      const torchPython = process.env.FLAMELENS_TORCH_PYTHON ?? '/usr/bin/python3';
-      const ws = vscode.workspace.workspaceFolders![0].uri.fsPath;
-      const api = vscode.extensions.getExtension<FlamelensApi>('flamelens.flamelens')!.exports;
-      const cfg = vscode.workspace.getConfiguration('flamelens');
-      await cfg.update('python.path', torchPython, vscode.ConfigurationTarget.Global);
-      try {
-        const run = await vscode.commands.executeCommand<RunEntry>('flamelens.profileTorch', vscode.Uri.file(path.join(ws, 'torch_train.py')));
-        assert.ok(run, 'the run finished');
-        assert.equal(run.meta.kind, 'torch');
-        assert.equal(run.meta.status, 'completed', run.meta.message);
-        const trace = path.join(run.dir, run.meta.output);
-        assert.ok((await fs.stat(trace)).size > 0);
-        assert.ok(api.torch.panelTitles().some((t) => t.includes(run.meta.output)), 'the trace view opened');
-        const items = await api.profiling.runs.getChildren();
-        const item = items.find((i) => i.run.dir === run.dir);
-        assert.equal(item?.command?.command, 'flamelens.openTorchTrace', 'the run opens its trace from the Runs view');
-      } finally {
-        await cfg.update('python.path', undefined, vscode.ConfigurationTarget.Global);
-      }
-    });
+    mocha.test(
+      'Profile Python File with PyTorch Profiler captures the unchanged script and opens its trace',
+      async () => {
+        const torchPython = process.env.FLAMELENS_TORCH_PYTHON ?? '/usr/bin/python3';
+        const ws = vscode.workspace.workspaceFolders![0].uri.fsPath;
+        const api = vscode.extensions.getExtension<FlamelensApi>('flamelens.flamelens')!.exports;
+        const cfg = vscode.workspace.getConfiguration('flamelens');
+        await cfg.update('python.path', torchPython, vscode.ConfigurationTarget.Global);
+        try {
+          const run = await vscode.commands.executeCommand<RunEntry>(
+            'flamelens.profileTorch',
+            vscode.Uri.file(path.join(ws, 'torch_train.py')),
+          );
+          assert.ok(run, 'the run finished');
+          assert.equal(run.meta.kind, 'torch');
+          assert.equal(run.meta.status, 'completed', run.meta.message);
+          const trace = path.join(run.dir, run.meta.output);
+          assert.ok((await fs.stat(trace)).size > 0);
+          assert.ok(
+            api.torch.panelTitles().some((t) => t.includes(run.meta.output)),
+            'the trace view opened',
+          );
+          const items = await api.profiling.runs.getChildren();
+          const item = items.find((i) => i.run.dir === run.dir);
+          assert.equal(
+            item?.command?.command,
+            'flamelens.openTorchTrace',
+            'the run opens its trace from the Runs view',
+          );
+        } finally {
+          await cfg.update('python.path', undefined, vscode.ConfigurationTarget.Global);
+        }
+      },
+    );
 
     mocha.test('Compare PyTorch Traces opens one view with a table of the ranks', async () => {
       const ws = vscode.workspace.workspaceFolders![0].uri.fsPath;
       const api = vscode.extensions.getExtension<FlamelensApi>('flamelens.flamelens')!.exports;
-      await vscode.commands.executeCommand('flamelens.compareTraces', [path.join(ws, 'h100.pt.trace.json.gz'), path.join(ws, 'rank0.json.gz')]);
+      await vscode.commands.executeCommand('flamelens.compareTraces', [
+        path.join(ws, 'h100.pt.trace.json.gz'),
+        path.join(ws, 'rank0.json.gz'),
+      ]);
       assert.ok(api.torch.panelTitles().includes('⚡ 2 ranks'));
     });
 
     mocha.test('Open Profile… on a PyTorch trace opens the trace view', async () => {
       const ws = vscode.workspace.workspaceFolders![0].uri.fsPath;
-      await vscode.commands.executeCommand('flamelens.openProfile', vscode.Uri.file(path.join(ws, 'h100.pt.trace.json.gz')));
+      await vscode.commands.executeCommand(
+        'flamelens.openProfile',
+        vscode.Uri.file(path.join(ws, 'h100.pt.trace.json.gz')),
+      );
       await new Promise((r) => setTimeout(r, 500));
       const tab = vscode.window.tabGroups.activeTabGroup.activeTab;
       assert.ok(tab?.input instanceof vscode.TabInputCustom);
       assert.equal((tab.input as vscode.TabInputCustom).viewType, 'flamelens.torchTrace');
       // The trace's Python frames map onto the workspace copy of the profiled project's file.
-      const src = vscode.Uri.file(path.join(ws, 'moca', 'library', 'model_hub', 'huggingface', 'model', 'adapters', 'text_base_model.py'));
+      const src = vscode.Uri.file(
+        path.join(ws, 'moca', 'library', 'model_hub', 'huggingface', 'model', 'adapters', 'text_base_model.py'),
+      );
       await vscode.workspace.openTextDocument(src);
       let gpu: vscode.CodeLens | undefined;
       let cpu: vscode.CodeLens | undefined;
       for (let i = 0; i < 60 && !(gpu && cpu); i++) {
-        const lenses = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', src)) ?? [];
+        const lenses =
+          (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', src)) ?? [];
         gpu = lenses.find((l) => l.command?.title.startsWith('⚡'));
         cpu = lenses.find((l) => l.command?.title.startsWith('🔥'));
         await new Promise((r) => setTimeout(r, 250));
@@ -58,7 +80,10 @@ export function registerTorchSuite(): void {
       assert.ok(gpu, 'a GPU-time lens above run_on_input');
       assert.equal(gpu.range.start.line, 27);
       assert.match(gpu.command!.title, /^⚡ 100\.0% of GPU time · 11 kernels · \d+(\.\d)? ms$/);
-      assert.ok(cpu && /^🔥 \d+\.\d% total · \d+\.\d% self · [\d.]+ ms$/.test(cpu.command!.title), `CPU lens from the trace: ${cpu?.command?.title}`);
+      assert.ok(
+        cpu && /^🔥 \d+\.\d% total · \d+\.\d% self · [\d.]+ ms$/.test(cpu.command!.title),
+        `CPU lens from the trace: ${cpu?.command?.title}`,
+      );
     });
   });
 }
