@@ -5,10 +5,10 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { parseBenchConfig, parseThreshold, type BenchConfig } from '../core/formats/benchConfig';
-import { runBenchmarks } from '../core/runners/benchRunner';
+import { parseBenchConfig, parseThreshold, type BenchConfig } from '../core/formats/bench/benchConfig';
+import { runBenchmarks } from '../core/runners/bench/benchRunner';
 import { saveBaseline, saveResults, resolveResults, checkBaselineName } from '../core/store/benchStore';
-import { describeSamples, seedFrom } from '../core/analysis/benchStats';
+import { describeSamples, seedFrom } from '../core/analysis/bench/benchStats';
 import {
   compareResultSets,
   DEFAULT_ALPHA,
@@ -16,9 +16,9 @@ import {
   formatSeconds,
   pValueText,
   type Comparison,
-} from '../core/analysis/benchCompare';
-import { diffProfiles } from '../core/analysis/profileDiff';
-import { readProfile } from '../core/formats/readProfile';
+} from '../core/analysis/bench/benchCompare';
+import { diffProfiles } from '../core/analysis/cpu/profileDiff';
+import { readProfile } from '../core/formats/cpu/readProfile';
 import { FormatError } from '../core/formats/formatError';
 import type { BenchmarkResultSet, BenchmarkRun } from '../core/model/bench';
 import { UsageError } from './usage';

@@ -3,17 +3,17 @@
  * stderr, results to stdout (`--json` for machines); exit codes: 0 success, 1 failure (missing
  * file, bad format, missing tool), 2 usage error.
  */
-import { readoutText } from '../core/analysis/gpuReadout';
+import { readoutText } from '../core/analysis/gpu/gpuReadout';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
-import { readProfile } from '../core/formats/readProfile';
-import { readTorchTrace } from '../core/formats/torchTrace';
+import { readProfile } from '../core/formats/cpu/readProfile';
+import { readTorchTrace } from '../core/formats/torch/torchTrace';
 import { detectFileKind } from '../core/formats/detectFile';
-import { analyzeTorchTrace } from '../core/analysis/torchAnalysis';
-import { readNsysSqliteFile } from '../core/formats/nsysSqlite';
-import type { NcuLaunch, NcuReport } from '../core/formats/ncuCsv';
+import { analyzeTorchTrace } from '../core/analysis/torch/torchAnalysis';
+import { readNsysSqliteFile } from '../core/formats/nsight/nsysSqlite';
+import type { NcuLaunch, NcuReport } from '../core/model/kernels';
 import type { NsysReport } from '../core/model/kernels';
 import {
   runNsys,
@@ -24,24 +24,25 @@ import {
   nsightRunOutput,
   type NsysRunResult,
   type NcuRunResult,
-} from '../core/runners/nsight';
-import { openNsightFile } from '../core/runners/openNsightFile';
+} from '../core/runners/nsight/nsight';
+import { openNsightFile } from '../core/runners/nsight/openNsightFile';
 import { homedir } from 'node:os';
-import { summarizeLaunch, kernelTotals, findings } from '../core/analysis/ncuSummary';
-import { buildTraceView } from '../core/analysis/torchView';
-import { buildNsysView } from '../core/analysis/nsightView';
-import { parseNvidiaSmiCsv, parseNvidiaSmiXml } from '../core/formats/nvidiaSmi';
-import { summarizeTelemetry } from '../core/analysis/telemetrySummary';
+import { summarizeLaunch, kernelTotals, findings } from '../core/analysis/nsight/ncuSummary';
+import { buildTraceView } from '../core/analysis/torch/torchView';
+import { buildNsysView } from '../core/analysis/nsight/nsightView';
+import { parseNvidiaSmiCsv, parseNvidiaSmiXml } from '../core/formats/gpu/nvidiaSmi';
+import { summarizeTelemetry } from '../core/analysis/gpu/telemetrySummary';
 import { FormatError } from '../core/formats/formatError';
-import { analyzeHotPaths } from '../core/analysis/hotPaths';
-import { toCollapsedStacks, toSpeedscope } from '../core/formats/exportProfile';
+import { analyzeHotPaths } from '../core/analysis/cpu/hotPaths';
+import { toCollapsedStacks, toSpeedscope } from '../core/formats/cpu/exportProfile';
 import { buildHtmlReport } from '../core/report/htmlReport';
-import { recordProfile, type SamplerChoice } from '../core/runners/recordProfile';
+import { recordProfile, type SamplerChoice } from '../core/runners/cpu/recordProfile';
 import { ToolError } from '../core/runners/findTool';
-import { recordTorchTrace } from '../core/runners/recordTorchTrace';
+import { recordTorchTrace } from '../core/runners/torch/recordTorchTrace';
 import { describeEnd } from '../core/runners/runChild';
-import { NvidiaSmiMonitor, type Reading } from '../core/runners/nvidiaSmiMonitor';
-import { createRunDir, writeRunMetadata, type RunMetadata } from '../core/store/runStore';
+import { NvidiaSmiMonitor, type Reading } from '../core/runners/gpu/nvidiaSmiMonitor';
+import { createRunDir, writeRunMetadata } from '../core/store/runStore';
+import type { RunMetadata } from '../core/model/run';
 import { writeFileAtomic } from '../core/store/atomicWrite';
 import { UsageError } from './usage';
 import { benchCmd, compareCmd, diffCmd, BENCH_HELP } from './bench';

@@ -4,7 +4,7 @@
  * show them as markers (⟨U+001B⟩). The profiled program's output is the user's and passes through
  * unchanged.
  */
-import { visibleText } from '../core/report/visibleText';
+import { visibleText } from '../core/util/visibleText';
 
 /** The streams' own writers, before guardTerminal: for the profiled program's output, which is the user's. */
 const rawWrite = {

@@ -4,7 +4,7 @@
  * capabilities.untrustedWorkspaces.restrictedConfigurations in package.json).
  */
 import * as vscode from 'vscode';
-import type { SamplerChoice } from '../core/runners/recordProfile';
+import type { SamplerChoice } from '../core/runners/cpu/recordProfile';
 
 export interface ProfilerConfig {
   pythonPath: string;

@@ -1,4 +1,4 @@
-import { visibleText } from '../core/report/visibleText';
+import { visibleText } from '../core/util/visibleText';
 
 /**
  * Text that came from files and programs (names, paths, error messages), shown in a

@@ -2,13 +2,13 @@
  * The messages between the extension host and the flame graph webview: one discriminated
  * union each way. Request/response traffic is typed from `ProfileRpc` and matched by id.
  */
-import type { ProfileRpc, ProfileSummary } from '../core/analysis/profileSession';
-import type { RankRow, TraceViewData } from '../core/analysis/torchView';
+import type { ProfileRpc, ProfileSummary } from '../core/analysis/cpu/profileSession';
+import type { RankRow, TraceViewData } from '../core/analysis/torch/torchView';
 import type { GpuProcess, GpuSample, HostSample } from '../core/model/telemetry';
-import type { ClusterGpu } from '../core/formats/prometheusQuery';
-import type { NsysViewData, NcuViewData, NcuComparisonData } from '../core/analysis/nsightView';
-import type { BenchViewData } from '../core/analysis/benchHistory';
-import type { DiffViewData } from '../core/analysis/profileDiff';
+import type { ClusterGpu } from '../core/model/telemetry';
+import type { NsysViewData, NcuViewData, NcuComparisonData } from '../core/analysis/nsight/nsightView';
+import type { BenchViewData } from '../core/analysis/bench/benchHistory';
+import type { DiffViewData } from '../core/analysis/cpu/profileDiff';
 
 export interface GpuState {
   kind: string;

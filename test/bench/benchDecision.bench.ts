@@ -3,10 +3,10 @@
 // detects a real 5% slowdown with 30 runs per side and 3% noise. Targets: at most 1% false
 // regressions, at least 95% detection. Also other noise levels and shapes (heavy tails with
 // outliers, two modes), and, for comparison, a threshold-only rule like pytest-benchmark's.
-import { compareRuns, compareResultSets } from '../../src/core/analysis/benchCompare';
-import { buildHistories } from '../../src/core/analysis/benchHistory';
+import { compareRuns, compareResultSets } from '../../src/core/analysis/bench/benchCompare';
+import { buildHistories } from '../../src/core/analysis/bench/benchHistory';
 import type { BenchmarkResultSet } from '../../src/core/model/bench';
-import { makeRng } from '../../src/core/analysis/benchStats';
+import { makeRng } from '../../src/core/analysis/bench/benchStats';
 import type { BenchmarkRun } from '../../src/core/model/bench';
 
 type Shape = 'lognormal' | 'outliers' | 'bimodal';

@@ -4,9 +4,9 @@
 // every 5 s and the host's CPU/memory/disk/network every interval.
 // Only this Node process's CPU time counts (nvidia-smi's own cost is the driver's, not ours).
 import * as path from 'node:path';
-import { NvidiaSmiMonitor } from '../../src/core/runners/nvidiaSmiMonitor';
-import { GpuTelemetry } from '../../src/core/runners/gpuTelemetry';
-import { RingBuffer } from '../../src/core/analysis/ringBuffer';
+import { NvidiaSmiMonitor } from '../../src/core/runners/gpu/nvidiaSmiMonitor';
+import { GpuTelemetry } from '../../src/core/runners/gpu/gpuTelemetry';
+import { RingBuffer } from '../../src/core/util/ringBuffer';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const env = {

@@ -3,9 +3,9 @@
 // message; the ncu CSV pages. Figures, not pass/fail.
 import * as path from 'node:path';
 import { readFileSync } from 'node:fs';
-import { readNsysSqliteFile } from '../../src/core/formats/nsysSqlite';
-import { buildNsysView, buildNcuView } from '../../src/core/analysis/nsightView';
-import { parseNcuCsv } from '../../src/core/formats/ncuCsv';
+import { readNsysSqliteFile } from '../../src/core/formats/nsight/nsysSqlite';
+import { buildNsysView, buildNcuView } from '../../src/core/analysis/nsight/nsightView';
+import { parseNcuCsv } from '../../src/core/formats/nsight/ncuCsv';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const SQLITE = path.join(ROOT, 'test', 'fixtures', 'real', 'nsys', 'nsysai_h100_2gpu_1s_nsys2026.2.1.sqlite');

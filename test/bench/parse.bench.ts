@@ -1,7 +1,7 @@
 // Parse speed of collapsed stacks (py-spy raw) on a 35 MB profile: the size at which a direct
 // competitor (rafaelha/vscode-flamegraph) reports under 500 ms.
-import { parseCollapsedStacks } from '../../src/core/formats/collapsedStacks';
-import { analyzeHotPaths } from '../../src/core/analysis/hotPaths';
+import { parseCollapsedStacks } from '../../src/core/formats/cpu/collapsedStacks';
+import { analyzeHotPaths } from '../../src/core/analysis/cpu/hotPaths';
 import { syntheticPySpyRaw } from './synthetic';
 
 function median(xs: number[]): number {

@@ -2,7 +2,7 @@
  * Generated profiles for benchmarks: realistic py-spy raw text (long paths, line numbers, a
  * thread frame) with a chosen number of distinct stacks and samples. Deterministic (seeded).
  */
-import { makeRng } from '../../src/core/analysis/benchStats';
+import { makeRng } from '../../src/core/analysis/bench/benchStats';
 
 export const mulberry32 = makeRng;
 

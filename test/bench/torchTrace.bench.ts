@@ -6,8 +6,8 @@ import { createWriteStream, existsSync, statSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { readTorchTrace } from '../../src/core/formats/torchTrace';
-import { analyzeTorchTrace } from '../../src/core/analysis/torchAnalysis';
+import { readTorchTrace } from '../../src/core/formats/torch/torchTrace';
+import { analyzeTorchTrace } from '../../src/core/analysis/torch/torchAnalysis';
 
 const OPS = [
   'aten::addmm',

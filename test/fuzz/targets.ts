@@ -6,16 +6,21 @@
 import * as path from 'node:path';
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { parseProfile } from '../../src/core/formats/detect';
-import { parseTorchTrace } from '../../src/core/formats/torchTrace';
-import { parseNvidiaSmiCsv, parseNvidiaSmiXml, parseComputeApps, QUERY_FIELDS } from '../../src/core/formats/nvidiaSmi';
-import { parseNsysStatsCsv } from '../../src/core/formats/nsysStatsCsv';
-import { parseNcuCsv } from '../../src/core/formats/ncuCsv';
-import { readNsysSqlite } from '../../src/core/formats/nsysSqlite';
-import { parsePytestBenchmark } from '../../src/core/formats/pytestBenchmark';
-import { parseBenchResults } from '../../src/core/formats/benchResults';
-import { parseBenchConfig } from '../../src/core/formats/benchConfig';
-import { queryClusterGpus } from '../../src/core/formats/prometheusQuery';
+import { parseProfile } from '../../src/core/formats/cpu/parseProfile';
+import { parseTorchTrace } from '../../src/core/formats/torch/torchTrace';
+import {
+  parseNvidiaSmiCsv,
+  parseNvidiaSmiXml,
+  parseComputeApps,
+  QUERY_FIELDS,
+} from '../../src/core/formats/gpu/nvidiaSmi';
+import { parseNsysStatsCsv } from '../../src/core/formats/nsight/nsysStatsCsv';
+import { parseNcuCsv } from '../../src/core/formats/nsight/ncuCsv';
+import { readNsysSqlite } from '../../src/core/formats/nsight/nsysSqlite';
+import { parsePytestBenchmark } from '../../src/core/formats/bench/pytestBenchmark';
+import { parseBenchResults } from '../../src/core/formats/bench/benchResults';
+import { parseBenchConfig } from '../../src/core/formats/bench/benchConfig';
+import { queryClusterGpus } from '../../src/core/runners/gpu/prometheusClient';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const REAL = path.join(ROOT, 'test', 'fixtures', 'real');

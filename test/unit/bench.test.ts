@@ -4,13 +4,13 @@ import { spawnSync, execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, readFileSync, readdirSync, existsSync, mkdirSync, cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { parseBenchConfig, parseThreshold } from '../../src/core/formats/benchConfig';
+import { parseBenchConfig, parseThreshold } from '../../src/core/formats/bench/benchConfig';
 import { FormatError } from '../../src/core/formats/formatError';
-import { runBenchmarks, summarizeGpuReadings } from '../../src/core/runners/benchRunner';
+import { runBenchmarks, summarizeGpuReadings } from '../../src/core/runners/bench/benchRunner';
 import { saveResults, saveBaseline, listResults, resolveResults, listHistory } from '../../src/core/store/benchStore';
-import { parseBenchResults } from '../../src/core/formats/benchResults';
-import { diffProfiles, grownFunctions, diffLensText } from '../../src/core/analysis/profileDiff';
-import { readProfile } from '../../src/core/formats/readProfile';
+import { parseBenchResults } from '../../src/core/formats/bench/benchResults';
+import { diffProfiles, grownFunctions, diffLensText } from '../../src/core/analysis/cpu/profileDiff';
+import { readProfile } from '../../src/core/formats/cpu/readProfile';
 import { REAL, ROOT } from './helpers';
 
 const HELPER = path.join(ROOT, 'media', 'flamelens_bench.py');

@@ -1,10 +1,16 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { describeSamples, mannWhitneyU, bootstrapRatioCi, makeRng, normalSf } from '../../src/core/analysis/benchStats';
-import { compareResultSets, compareRuns, decide, lensText } from '../../src/core/analysis/benchCompare';
-import { detectChangePoints, buildHistories } from '../../src/core/analysis/benchHistory';
-import { parsePytestBenchmark, pytestLocation } from '../../src/core/formats/pytestBenchmark';
+import {
+  describeSamples,
+  mannWhitneyU,
+  bootstrapRatioCi,
+  makeRng,
+  normalSf,
+} from '../../src/core/analysis/bench/benchStats';
+import { compareResultSets, compareRuns, decide, lensText } from '../../src/core/analysis/bench/benchCompare';
+import { detectChangePoints, buildHistories } from '../../src/core/analysis/bench/benchHistory';
+import { parsePytestBenchmark, pytestLocation } from '../../src/core/formats/bench/pytestBenchmark';
 import type { BenchmarkResultSet, BenchmarkRun } from '../../src/core/model/bench';
 import { REAL, read } from './helpers';
 

@@ -3,9 +3,10 @@ import * as assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, writeFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { findPythonDefinitions, matchDefinition } from '../../src/core/analysis/pythonDefinitions';
-import { WorkspacePathMapper } from '../../src/core/analysis/pathMapping';
-import { createRunDir, listRuns, writeRunMetadata, type RunMetadata } from '../../src/core/store/runStore';
+import { findPythonDefinitions, matchDefinition } from '../../src/core/analysis/source/pythonDefinitions';
+import { WorkspacePathMapper } from '../../src/core/analysis/source/pathMapping';
+import { createRunDir, listRuns, writeRunMetadata } from '../../src/core/store/runStore';
+import type { RunMetadata } from '../../src/core/model/run';
 import { jsonForHtml } from '../../src/core/report/htmlReport';
 import { EXAMPLES, read } from './helpers';
 

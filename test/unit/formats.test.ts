@@ -1,13 +1,13 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { parseCollapsedStacks } from '../../src/core/formats/collapsedStacks';
-import { parseSpeedscope } from '../../src/core/formats/speedscope';
-import { parseAustin } from '../../src/core/formats/austin';
-import { detectFormat, parseProfile } from '../../src/core/formats/detect';
+import { parseCollapsedStacks } from '../../src/core/formats/cpu/collapsedStacks';
+import { parseSpeedscope } from '../../src/core/formats/cpu/speedscope';
+import { parseAustin } from '../../src/core/formats/cpu/austin';
+import { detectFormat, parseProfile } from '../../src/core/formats/cpu/parseProfile';
 import { FormatError } from '../../src/core/formats/formatError';
-import { parsePySpyFrame } from '../../src/core/formats/frameSyntax';
-import { readProfile } from '../../src/core/formats/readProfile';
+import { parsePySpyFrame } from '../../src/core/formats/cpu/frameSyntax';
+import { readProfile } from '../../src/core/formats/cpu/readProfile';
 import { totalWeight } from '../../src/core/model/profile';
 import { BUILTIN_FOLDED, HANDMADE, PYSPY_SPEEDSCOPE, read } from './helpers';
 

@@ -4,8 +4,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawn } from 'node:child_process';
-import { parseDiskstats, parseMeminfo, parseNetDev, parseProcStat } from '../../src/core/formats/procStats';
-import { LinuxHostStats } from '../../src/core/runners/hostStats';
+import { parseDiskstats, parseMeminfo, parseNetDev, parseProcStat } from '../../src/core/formats/gpu/procStats';
+import { LinuxHostStats } from '../../src/core/runners/gpu/hostStats';
 import { REAL, read } from './helpers';
 
 const PROCFS = path.join(REAL, 'procfs');

@@ -4,11 +4,11 @@ import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { visibleText } from '../../src/core/report/visibleText';
+import { visibleText } from '../../src/core/util/visibleText';
 import { plainText } from '../../src/extension/plainText';
 import { buildHtmlReport } from '../../src/core/report/htmlReport';
-import { readProfile } from '../../src/core/formats/readProfile';
-import { readoutTooltip } from '../../src/core/analysis/gpuReadout';
+import { readProfile } from '../../src/core/formats/cpu/readProfile';
+import { readoutTooltip } from '../../src/core/analysis/gpu/gpuReadout';
 import { HANDMADE, ROOT } from './helpers';
 
 const HOSTILE = path.join(HANDMADE, 'handmade-hostile-names.folded');

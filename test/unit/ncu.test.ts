@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { parseNcuCsv, looksLikeNcuCsv } from '../../src/core/formats/ncuCsv';
-import { summarizeLaunch, findings, kernelTotals, compareKernels } from '../../src/core/analysis/ncuSummary';
+import { parseNcuCsv, looksLikeNcuCsv } from '../../src/core/formats/nsight/ncuCsv';
+import { summarizeLaunch, findings, kernelTotals, compareKernels } from '../../src/core/analysis/nsight/ncuSummary';
 import { REAL, HANDMADE, read } from './helpers';
 
 const NCU = path.join(REAL, 'ncu');
@@ -129,7 +129,7 @@ test('ncu roofline metrics (hand-made H100 raw page): ceilings from the peak met
 test('readNcuCsvFile: a raw page beside X.details.csv from another report (other kernels under the same IDs) is not merged', async () => {
   const { mkdtempSync, copyFileSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
-  const { readNcuCsvFile } = await import('../../src/core/formats/ncuCsv');
+  const { readNcuCsvFile } = await import('../../src/core/formats/nsight/ncuCsv');
   const dir = mkdtempSync(path.join(tmpdir(), 'flamelens-ncu-'));
   copyFileSync(path.join(HANDMADE, 'handmade-ncu-details-with-rules.csv'), path.join(dir, 'report.details.csv'));
   const alone = await readNcuCsvFile(path.join(dir, 'report.details.csv'));

@@ -5,11 +5,11 @@ import * as assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, readFileSync, existsSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { runNsys, runNcu, exportNsysReport, importNcuReport } from '../../src/core/runners/nsight';
+import { runNsys, runNcu, exportNsysReport, importNcuReport } from '../../src/core/runners/nsight/nsight';
 import { ToolError } from '../../src/core/runners/findTool';
-import { readNsysSqliteFile } from '../../src/core/formats/nsysSqlite';
-import { summarizeLaunch } from '../../src/core/analysis/ncuSummary';
-import { readNcuCsvFile } from '../../src/core/formats/ncuCsv';
+import { readNsysSqliteFile } from '../../src/core/formats/nsight/nsysSqlite';
+import { summarizeLaunch } from '../../src/core/analysis/nsight/ncuSummary';
+import { readNcuCsvFile } from '../../src/core/formats/nsight/ncuCsv';
 import { ROOT } from './helpers';
 
 const BIN = path.join(ROOT, 'test', 'fixtures', 'bin');

@@ -4,9 +4,9 @@ import * as path from 'node:path';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { execFileSync } from 'node:child_process';
-import { readNsysSqliteFile } from '../../src/core/formats/nsysSqlite';
+import { readNsysSqliteFile } from '../../src/core/formats/nsight/nsysSqlite';
 import { FormatError } from '../../src/core/formats/formatError';
-import { parseNsysStatsCsv } from '../../src/core/formats/nsysStatsCsv';
+import { parseNsysStatsCsv } from '../../src/core/formats/nsight/nsysStatsCsv';
 import { REAL } from './helpers';
 
 const SQLITE = path.join(REAL, 'nsys', 'nsysai_h100_2gpu_1s_nsys2026.2.1.sqlite');
@@ -212,8 +212,8 @@ test('nsys stats CSV: 2021-era report names and columns, and one report per file
 });
 
 test('nsys SQLite: PyTorch emit_nvtx ranges are also grouped by operator (suffixes "op_id = N" removed), checked against Python sqlite3', async () => {
-  const { readNsysSqliteFile, nvtxOperatorName } = await import('../../src/core/formats/nsysSqlite');
-  const { buildNsysView, NVTX_ROWS } = await import('../../src/core/analysis/nsightView');
+  const { readNsysSqliteFile, nvtxOperatorName } = await import('../../src/core/formats/nsight/nsysSqlite');
+  const { buildNsysView, NVTX_ROWS } = await import('../../src/core/analysis/nsight/nsightView');
   assert.equal(nvtxOperatorName('aten::linear, seq = 12, op_id = 314279, sizes = [[64, 128]]'), 'aten::linear');
   assert.equal(nvtxOperatorName('train step 3'), 'train step 3');
   const script = `import sqlite3, sys, re, json

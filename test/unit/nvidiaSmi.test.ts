@@ -9,8 +9,8 @@ import {
   smiNumber,
   QUERY_FIELDS,
   parseComputeApps,
-} from '../../src/core/formats/nvidiaSmi';
-import { summarizeTelemetry } from '../../src/core/analysis/telemetrySummary';
+} from '../../src/core/formats/gpu/nvidiaSmi';
+import { summarizeTelemetry } from '../../src/core/analysis/gpu/telemetrySummary';
 import { FormatError } from '../../src/core/formats/formatError';
 import { REAL, read } from './helpers';
 

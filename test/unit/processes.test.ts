@@ -7,10 +7,10 @@ import * as assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { recordProfile } from '../../src/core/runners/recordProfile';
-import { runBenchmarks } from '../../src/core/runners/benchRunner';
-import { parseBenchConfig } from '../../src/core/formats/benchConfig';
-import { makeRng } from '../../src/core/analysis/benchStats';
+import { recordProfile } from '../../src/core/runners/cpu/recordProfile';
+import { runBenchmarks } from '../../src/core/runners/bench/benchRunner';
+import { parseBenchConfig } from '../../src/core/formats/bench/benchConfig';
+import { makeRng } from '../../src/core/analysis/bench/benchStats';
 import { ROOT, SAMPLER } from './helpers';
 
 const PY = 'python3';

@@ -8,9 +8,9 @@ import * as path from 'node:path';
 import * as net from 'node:net';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { GpuTelemetry } from '../../src/core/runners/gpuTelemetry';
+import { GpuTelemetry } from '../../src/core/runners/gpu/gpuTelemetry';
 import { startPrometheusExporter } from '../../src/core/report/prometheusExporter';
-import { queryClusterGpus, queryClusterRange } from '../../src/core/formats/prometheusQuery';
+import { queryClusterGpus, queryClusterRange } from '../../src/core/runners/gpu/prometheusClient';
 import { ROOT } from './helpers';
 import { startPrometheus, serveExposition } from '../harness/prometheus.mjs';
 

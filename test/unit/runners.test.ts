@@ -3,12 +3,12 @@ import * as assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { recordProfile } from '../../src/core/runners/recordProfile';
+import { recordProfile } from '../../src/core/runners/cpu/recordProfile';
 import { ToolError } from '../../src/core/runners/findTool';
-import { isAlive } from '../../src/core/runners/processTree';
-import { readProfile } from '../../src/core/formats/readProfile';
-import { analyzeHotPaths } from '../../src/core/analysis/hotPaths';
-import { splitCommandLine } from '../../src/core/runners/commandLine';
+import { isAlive } from '../../src/core/util/process';
+import { readProfile } from '../../src/core/formats/cpu/readProfile';
+import { analyzeHotPaths } from '../../src/core/analysis/cpu/hotPaths';
+import { splitCommandLine } from '../../src/core/util/commandLine';
 import { EXAMPLES, ROOT, SAMPLER } from './helpers';
 
 const STANDIN_BIN = path.join(ROOT, 'test', 'fixtures', 'bin');

@@ -1,14 +1,14 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { parseNvidiaSmiCsv, parseNvidiaSmiXml } from '../../src/core/formats/nvidiaSmi';
+import { parseNvidiaSmiCsv, parseNvidiaSmiXml } from '../../src/core/formats/gpu/nvidiaSmi';
 import {
   AlertEvaluator,
   DEFAULT_ALERT_RULES,
   validateAlertRules,
   type AlertRule,
-} from '../../src/core/analysis/alertRules';
-import { detectGrowth, describeGrowth, type GrowthPoint } from '../../src/core/analysis/growthTrend';
+} from '../../src/core/analysis/gpu/alertRules';
+import { detectGrowth, describeGrowth, type GrowthPoint } from '../../src/core/analysis/gpu/growthTrend';
 import type { GpuSample } from '../../src/core/model/telemetry';
 import { REAL, read } from './helpers';
 

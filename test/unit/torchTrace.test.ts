@@ -4,8 +4,8 @@ import * as path from 'node:path';
 import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { gzipSync, gunzipSync } from 'node:zlib';
-import { readTorchTrace, parseTorchTrace } from '../../src/core/formats/torchTrace';
-import { analyzeTorchTrace } from '../../src/core/analysis/torchAnalysis';
+import { readTorchTrace, parseTorchTrace } from '../../src/core/formats/torch/torchTrace';
+import { analyzeTorchTrace } from '../../src/core/analysis/torch/torchAnalysis';
 import { FormatError } from '../../src/core/formats/formatError';
 import { detectFileKind } from '../../src/core/formats/detectFile';
 import { REAL } from './helpers';
@@ -94,7 +94,7 @@ test('the streaming reader gives the same result as reading in one piece, gzippe
   writeFileSync(z, gzipSync(text));
   assert.deepEqual(await readTorchTrace(z), whole);
   // A byte-by-byte feed exercises every boundary inside strings, escapes and keys.
-  const { TraceEventScanner } = await import('../../src/core/formats/jsonEventScanner');
+  const { TraceEventScanner } = await import('../../src/core/formats/torch/jsonEventScanner');
   const events: unknown[] = [];
   const top: string[] = [];
   const sc = new TraceEventScanner({ event: (e) => events.push(e), topLevel: (k) => top.push(k) });
@@ -128,7 +128,7 @@ test('bad traces are FormatErrors with the place', async () => {
 });
 
 test('memory over time with the peak and the operator running then; GPU timeline; ranks compared', async () => {
-  const { buildTraceView, compareRanks } = await import('../../src/core/analysis/torchView');
+  const { buildTraceView, compareRanks } = await import('../../src/core/analysis/torch/torchView');
   const h100 = buildTraceView(
     await readTorchTrace(T('torchtrace_tracelens_h100__gaunernst_bert-small-uncased__1016001.json.gz')),
     'h100',
@@ -152,8 +152,8 @@ test('memory over time with the peak and the operator running then; GPU timeline
 });
 
 test('CPU side as a profile (Python frames, annotations, operators by self time) and GPU time per Python function', async () => {
-  const { analyzeTorchSources } = await import('../../src/core/analysis/torchSources');
-  const { analyzeHotPaths } = await import('../../src/core/analysis/hotPaths');
+  const { analyzeTorchSources } = await import('../../src/core/analysis/torch/torchSources');
+  const { analyzeHotPaths } = await import('../../src/core/analysis/cpu/hotPaths');
   const trace = await readTorchTrace(T('torchtrace_tracelens_h100__gaunernst_bert-small-uncased__1016001.json.gz'));
   const { profile, gpuByFunction, gpuTotalUs } = analyzeTorchSources(trace);
   assert.equal(profile.unit, 'microseconds');
@@ -186,7 +186,7 @@ test('CPU side as a profile (Python frames, annotations, operators by self time)
 });
 
 test('each kernel knows the operator and the Python stack it was launched from', async () => {
-  const { analyzeTorchSources } = await import('../../src/core/analysis/torchSources');
+  const { analyzeTorchSources } = await import('../../src/core/analysis/torch/torchSources');
   const trace = await readTorchTrace(T('torchtrace_tracelens_h100__gaunernst_bert-small-uncased__1016001.json.gz'));
   const { launchers } = analyzeTorchSources(trace);
   const kernelNames = new Set(trace.gpu.filter((g) => g.kind === 'kernel').map((g) => g.name));
@@ -234,7 +234,7 @@ test('every real trace in the fixtures reads and analyses consistently', async (
 });
 
 test('operators with a recorded call stack put GPU time on the calling lines (torch 1.9 Kineto trace)', async () => {
-  const { analyzeTorchSources, parseCallStack } = await import('../../src/core/analysis/torchSources');
+  const { analyzeTorchSources, parseCallStack } = await import('../../src/core/analysis/torch/torchSources');
   const trace = await readTorchTrace(
     T('torchtrace_kineto_tb_plugin__resnet50_nw0_worker0.1623143089861.pt.trace.json.gz'),
   );
@@ -282,7 +282,7 @@ test('operators with a recorded call stack put GPU time on the calling lines (to
 });
 
 test("event scanner: every chunking of events with braces, commas and escaped quotes in strings gives JSON.parse's events", async () => {
-  const { TraceEventScanner } = await import('../../src/core/formats/jsonEventScanner');
+  const { TraceEventScanner } = await import('../../src/core/formats/torch/jsonEventScanner');
   // Hand-made edge cases (strings that look like event boundaries), then a real trace.
   const tricky = [
     { ph: 'X', name: 'a}, {"b": 1}', ts: 1, dur: 2, args: { x: { y: {} }, s: '}\\"}, {' } },

@@ -20,12 +20,12 @@ import {
 } from 'chart.js';
 import { select } from 'd3-selection';
 import { flamegraph } from 'd3-flame-graph';
-import type { BenchViewData, BenchmarkHistory } from '../../src/core/analysis/benchHistory';
-import { formatSeconds, pValueText, type BenchmarkComparison } from '../../src/core/analysis/benchCompare';
-import type { DiffNode, DiffViewData, FunctionDiff } from '../../src/core/analysis/profileDiff';
+import type { BenchViewData, BenchmarkHistory } from '../../src/core/analysis/bench/benchHistory';
+import { formatSeconds, pValueText, type BenchmarkComparison } from '../../src/core/analysis/bench/benchCompare';
+import type { DiffNode, DiffViewData, FunctionDiff } from '../../src/core/analysis/cpu/profileDiff';
 import type { ToWebview } from '../../src/shared/protocol';
 import { el, vscodeApi } from '../shared/dom';
-import { visibleText } from '../../src/core/report/visibleText';
+import { visibleText } from '../../src/core/util/visibleText';
 import { table, type Column } from '../shared/table';
 import type { D3Node as SharedD3Node, FlameChart as SharedFlameChart } from '../shared/flameChart';
 

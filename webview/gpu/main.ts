@@ -6,7 +6,7 @@ import { Chart, LineController, LineElement, PointElement, LinearScale, Tooltip,
 import type { ClusterField, GpuSnapshot, ToWebview } from '../../src/shared/protocol';
 import { el, vscodeApi, type VsCodeApi } from '../shared/dom';
 import type { GpuSample, HostSample } from '../../src/core/model/telemetry';
-import type { ClusterGpu } from '../../src/core/formats/prometheusQuery';
+import type { ClusterGpu } from '../../src/core/model/telemetry';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, Tooltip, Legend);
 

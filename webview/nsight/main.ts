@@ -24,7 +24,7 @@ import type {
   NcuComparisonData,
   TransferRow,
   LaunchRow,
-} from '../../src/core/analysis/nsightView';
+} from '../../src/core/analysis/nsight/nsightView';
 import type { DurationStat } from '../../src/core/model/kernels';
 import type { ToWebview } from '../../src/shared/protocol';
 import { el, vscodeApi } from '../shared/dom';

@@ -1,7 +1,7 @@
 // What every webview bundle needs from the page: the VS Code API (absent in the standalone HTML
 // report) and element creation with text content only (never HTML from data).
 import type { ToHost } from '../../src/shared/protocol';
-import { visibleText } from '../../src/core/report/visibleText';
+import { visibleText } from '../../src/core/util/visibleText';
 
 export interface VsCodeApi {
   postMessage(msg: ToHost): void;

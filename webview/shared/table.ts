@@ -1,6 +1,6 @@
 // A sortable, filterable table with CSV export, shared by the trace and Nsight views: rows are
 // rendered as text (never HTML), at most 500 at a time, sorted on a header click or Enter.
-import { toCsv } from '../../src/core/report/csv';
+import { toCsv } from '../../src/core/util/csv';
 import { el } from './dom';
 
 export interface Column<T> {

@@ -4,13 +4,13 @@
  * the standalone report the data is embedded. Every string from a trace is inserted as text.
  */
 import { Chart, LineController, LineElement, PointElement, LinearScale, Filler, Tooltip, Legend } from 'chart.js';
-import type { RankRow, TraceViewData } from '../../src/core/analysis/torchView';
-import type { OpRow } from '../../src/core/analysis/torchAnalysis';
-import { compareRanks } from '../../src/core/analysis/torchView';
+import type { RankRow, TraceViewData } from '../../src/core/analysis/torch/torchView';
+import type { OpRow } from '../../src/core/analysis/torch/torchAnalysis';
+import { compareRanks } from '../../src/core/analysis/torch/torchView';
 import { table, downloadCsv } from '../shared/table';
 import type { ToWebview } from '../../src/shared/protocol';
 import { el, vscodeApi } from '../shared/dom';
-import { visibleText } from '../../src/core/report/visibleText';
+import { visibleText } from '../../src/core/util/visibleText';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, Filler, Tooltip, Legend);
 

@@ -6,12 +6,12 @@
  * so both route a file the same way.
  */
 import { promises as fs } from 'node:fs';
-import { looksLikeTorchTrace } from './torchTrace';
-import { detectNvidiaSmi } from './nvidiaSmi';
-import { isSqlite } from './nsysSqlite';
-import { looksLikeNcuCsv } from './ncuCsv';
-import { looksLikeNsysStats } from './nsysStatsCsv';
-import { looksLikeSpeedscope } from './speedscope';
+import { looksLikeTorchTrace } from './torch/torchTrace';
+import { detectNvidiaSmi } from './gpu/nvidiaSmi';
+import { isSqlite } from './nsight/nsysSqlite';
+import { looksLikeNcuCsv } from './nsight/ncuCsv';
+import { looksLikeNsysStats } from './nsight/nsysStatsCsv';
+import { looksLikeSpeedscope } from './cpu/speedscope';
 
 export type FileKind =
   | 'torch-trace'

@@ -74,3 +74,43 @@ export interface NsysReport {
   /** Reports the file did not have data for (SKIPPED lines, empty tables). */
   skipped: string[];
 }
+
+export interface NcuMetric {
+  value: number | string;
+  unit?: string;
+  section?: string;
+}
+
+export interface NcuRule {
+  name: string;
+  type?: string;
+  description: string;
+  section?: string;
+  /** Estimated speedup in percent of the kernel's duration, when ncu gives one. */
+  speedupPct?: number;
+  speedupType?: string;
+}
+
+export interface NcuLaunch {
+  id: number;
+  name: string;
+  processId?: number;
+  processName?: string;
+  device?: number;
+  cc?: string;
+  block?: string;
+  grid?: string;
+  stream?: string;
+  /** By metric name (raw names like gpu__time_duration.sum, or section metric names like Duration). */
+  metrics: Record<string, NcuMetric>;
+  rules: NcuRule[];
+}
+
+export interface NcuReport {
+  source: 'ncu-csv';
+  page: 'details' | 'raw';
+  file: string;
+  launches: NcuLaunch[];
+  /** The `==PROF==`/`==WARNING==`/`==ERROR==` lines, e.g. "No kernels were profiled." */
+  messages: string[];
+}

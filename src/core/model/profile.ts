@@ -40,6 +40,15 @@ export interface Profile {
   meta: Record<string, string>;
 }
 
+/** Which threads to include; all when absent or empty. */
+export type ThreadFilter = readonly string[] | undefined;
+
+export function selectedThreads(profile: Profile, threads: ThreadFilter) {
+  if (!threads || threads.length === 0) return profile.threads;
+  const want = new Set(threads);
+  return profile.threads.filter((t) => want.has(t.id));
+}
+
 /** Sum of all weights in the profile. */
 export function totalWeight(profile: Profile): number {
   let total = 0;

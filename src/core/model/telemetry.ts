@@ -47,3 +47,10 @@ export interface HostSample {
   netRxBps?: number;
   netTxBps?: number;
 }
+
+/** One GPU of another node, as a Prometheus server scraping it reports. */
+export interface ClusterGpu extends GpuSample {
+  node: string;
+  /** 'dcgm' or 'flamelens': which exporter the numbers came from. */
+  exporter: string;
+}

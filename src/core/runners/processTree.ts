@@ -3,7 +3,7 @@
  * one signal reaches the profiler, the profiled program and whatever that started; on Linux we
  * also walk /proc for descendants that left the group (setsid, daemons).
  */
-import { promises as fs, readFileSync } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import { execFile } from 'node:child_process';
 
 /** Descendants of a process on Linux (from /proc), or [] elsewhere. */
@@ -133,24 +133,6 @@ export async function killRunTree(pid: number, token: string, snapshot: readonly
   await signalProcessTree(pid, 'SIGKILL');
   signalPids(snapshot, 'SIGKILL');
   await killRun(token);
-}
-
-/** Whether a process is still running (a zombie waiting to be reaped counts as ended). */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  if (process.platform === 'linux') {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-    } catch {
-      return false;
-    }
-  }
-  return true;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { execa } from 'execa';
 import { ToolError } from './findTool';
+import { isAlive } from '../util/process';
 import {
-  isAlive,
   killRunTree,
   linuxDescendants,
   newRunToken,

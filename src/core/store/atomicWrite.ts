@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { isAlive } from '../runners/processTree';
+import { isAlive } from '../util/process';
 
 /** `.<name>.<pid>.<ms>.<random>.tmp`: the temporary file of a write in progress (or of a writer that died). */
 const TEMP_NAME = /^\..+\.(\d+)\.(\d+)\.[a-z0-9]*\.tmp$/;

@@ -10,8 +10,8 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { BenchmarkResultSet } from '../model/bench';
-import { readBenchResultsFile } from '../formats/benchResults';
-import { BASELINE_NAME } from '../formats/benchConfig';
+import { readBenchResultsFile } from '../formats/bench/benchResults';
+import { BASELINE_NAME } from '../formats/bench/benchConfig';
 import { FormatError } from '../formats/formatError';
 import { writeFileAtomic } from './atomicWrite';
 

@@ -6,38 +6,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomic } from './atomicWrite';
-
-export interface RunMetadata {
-  schema: 1;
-  id: string;
-  name: string;
-  kind: 'cpu' | 'torch' | 'nsys' | 'ncu';
-  createdAt: string;
-  finishedAt?: string;
-  status: 'running' | 'completed' | 'cancelled' | 'failed';
-  /** What the profiled program's exit said, when it ended on its own. */
-  exitCode?: number | null;
-  message?: string;
-  command: string[];
-  cwd: string;
-  sampler: 'py-spy' | 'builtin' | 'torch-profiler' | 'nsys' | 'ncu';
-  samplerVersion?: string;
-  rateHz: number;
-  durationS?: number;
-  pid?: number;
-  interpreter?: string;
-  pythonVersion?: string;
-  /** File name of the profile inside the run folder. */
-  output: string;
-  format: 'collapsed' | 'speedscope' | 'torch-trace' | 'nsys-sqlite' | 'ncu-csv';
-  samples?: number;
-  fallbackReason?: string;
-}
-
-export interface RunEntry {
-  dir: string;
-  meta: RunMetadata;
-}
+import type { RunEntry, RunMetadata } from '../model/run';
 
 export function runsRoot(workspaceRoot: string): string {
   return path.join(workspaceRoot, '.flamelens', 'runs');

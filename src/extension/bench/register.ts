@@ -9,8 +9,8 @@ import * as vscode from 'vscode';
 import { saveExport } from '../saveExport';
 import * as path from 'node:path';
 import { promises as fs } from 'node:fs';
-import { parseBenchConfig, type BenchConfig } from '../../core/formats/benchConfig';
-import { runBenchmarks } from '../../core/runners/benchRunner';
+import { parseBenchConfig, type BenchConfig } from '../../core/formats/bench/benchConfig';
+import { runBenchmarks } from '../../core/runners/bench/benchRunner';
 import {
   listBaselines,
   listHistory,
@@ -25,18 +25,18 @@ import {
   lensText,
   type BenchmarkComparison,
   type Comparison,
-} from '../../core/analysis/benchCompare';
-import { buildHistories, type BenchViewData } from '../../core/analysis/benchHistory';
-import { latestComparisons, type LatestComparison } from '../../core/analysis/benchBaselines';
+} from '../../core/analysis/bench/benchCompare';
+import { buildHistories, type BenchViewData } from '../../core/analysis/bench/benchHistory';
+import { latestComparisons, type LatestComparison } from '../../core/analysis/bench/benchBaselines';
 import {
   diffProfiles,
   diffViewData,
   diffLensText,
   grownFunctions,
   type FunctionDiff,
-} from '../../core/analysis/profileDiff';
-import { findPythonDefinitions, matchDefinition } from '../../core/analysis/pythonDefinitions';
-import { readProfile } from '../../core/formats/readProfile';
+} from '../../core/analysis/cpu/profileDiff';
+import { findPythonDefinitions, matchDefinition } from '../../core/analysis/source/pythonDefinitions';
+import { readProfile } from '../../core/formats/cpu/readProfile';
 import { listRuns, runOutputPath } from '../../core/store/runStore';
 import type { ToHost, ToWebview } from '../../shared/protocol';
 import { benchSettings, profilerConfig } from '../config';

@@ -6,15 +6,15 @@
  */
 import * as vscode from 'vscode';
 import { saveExport } from '../saveExport';
-import { GpuTelemetry } from '../../core/runners/gpuTelemetry';
+import { GpuTelemetry } from '../../core/runners/gpu/gpuTelemetry';
 import { processTreeRssMiB, linuxDescendants } from '../../core/runners/processTree';
 import {
   AlertEvaluator,
   DEFAULT_ALERT_RULES,
   validateAlertRules,
   type AlertEvent,
-} from '../../core/analysis/alertRules';
-import { GrowthWindow, describeGrowth } from '../../core/analysis/growthTrend';
+} from '../../core/analysis/gpu/alertRules';
+import { GrowthWindow, describeGrowth } from '../../core/analysis/gpu/growthTrend';
 import {
   DEFAULT_THRESHOLDS,
   pickGpu,
@@ -23,9 +23,9 @@ import {
   readoutTooltip,
   telemetryToCsv,
   type ReadoutThresholds,
-} from '../../core/analysis/gpuReadout';
+} from '../../core/analysis/gpu/gpuReadout';
 import { startPrometheusExporter, type RunningExporter } from '../../core/report/prometheusExporter';
-import { queryClusterGpus, queryClusterRange } from '../../core/formats/prometheusQuery';
+import { queryClusterGpus, queryClusterRange } from '../../core/runners/gpu/prometheusClient';
 import type { ClusterField, GpuSnapshot, ToHost, ToWebview } from '../../shared/protocol';
 import type { GpuSample } from '../../core/model/telemetry';
 import { flameGraphHtml, webviewOptions } from '../profiling/flameGraphWebview';

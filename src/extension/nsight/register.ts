@@ -17,12 +17,13 @@ import {
   nsightRunStart,
   nsightRunEnd,
   nsightRunOutput,
-} from '../../core/runners/nsight';
-import { openNsightFile, type NsightFile } from '../../core/runners/openNsightFile';
+} from '../../core/runners/nsight/nsight';
+import { openNsightFile, type NsightFile } from '../../core/runners/nsight/openNsightFile';
 import { confirmFileSize } from '../fileSize';
-import { buildNsysView, buildNcuView, buildNcuComparison } from '../../core/analysis/nsightView';
-import { splitCommandLine } from '../../core/runners/commandLine';
-import { createRunDir, writeRunMetadata, type RunEntry } from '../../core/store/runStore';
+import { buildNsysView, buildNcuView, buildNcuComparison } from '../../core/analysis/nsight/nsightView';
+import { splitCommandLine } from '../../core/util/commandLine';
+import { createRunDir, writeRunMetadata } from '../../core/store/runStore';
+import type { RunEntry } from '../../core/model/run';
 import type { ToHost, ToWebview } from '../../shared/protocol';
 import { flameGraphHtml, webviewOptions } from '../profiling/flameGraphWebview';
 import { nsightConfig, profilerConfig } from '../config';

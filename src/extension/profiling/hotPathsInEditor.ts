@@ -5,10 +5,10 @@
  */
 import * as vscode from 'vscode';
 import { plainText } from '../plainText';
-import { visibleText } from '../../core/report/visibleText';
-import { analyzeHotPaths, type FunctionStat, type LineStat } from '../../core/analysis/hotPaths';
-import { findPythonDefinitions, matchDefinition } from '../../core/analysis/pythonDefinitions';
-import { normalisePath } from '../../core/analysis/pathMapping';
+import { visibleText } from '../../core/util/visibleText';
+import { analyzeHotPaths, type FunctionStat, type LineStat } from '../../core/analysis/cpu/hotPaths';
+import { findPythonDefinitions, matchDefinition } from '../../core/analysis/source/pythonDefinitions';
+import { normalisePath } from '../../core/analysis/source/pathMapping';
 import type { Profile, WeightUnit } from '../../core/model/profile';
 import { viewConfig } from '../config';
 import { LensChanges } from '../lensChanges';

@@ -4,8 +4,8 @@
  */
 import * as vscode from 'vscode';
 import * as path from 'node:path';
-import { parseProfile } from '../../core/formats/detect';
-import { MAX_PROFILE_BYTES } from '../../core/formats/readProfile';
+import { parseProfile } from '../../core/formats/cpu/parseProfile';
+import { MAX_PROFILE_BYTES } from '../../core/formats/cpu/readProfile';
 import { connectFlameGraph, type ProfileSource } from './flameGraphWebview';
 import type { SourceLocator } from './sourceLocator';
 import { confirmFileSize } from '../fileSize';

@@ -9,21 +9,15 @@ import { confirmFileSize, overSizeLimit } from '../fileSize';
 import { describeEnd } from '../../core/runners/runChild';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { readProfile } from '../../core/formats/readProfile';
-import { NSIGHT_KINDS } from '../../core/runners/openNsightFile';
+import { readProfile } from '../../core/formats/cpu/readProfile';
+import { NSIGHT_KINDS } from '../../core/runners/nsight/openNsightFile';
 import { detectFileKind } from '../../core/formats/detectFile';
-import { recordProfile, type RecordTarget, type RecordResult } from '../../core/runners/recordProfile';
+import { recordProfile, type RecordTarget, type RecordResult } from '../../core/runners/cpu/recordProfile';
 import { ToolError } from '../../core/runners/findTool';
-import { listPythonProcesses } from '../../core/runners/pythonProcesses';
-import {
-  createRunDir,
-  listRuns,
-  runOutputPath,
-  writeRunMetadata,
-  type RunEntry,
-  type RunMetadata,
-} from '../../core/store/runStore';
-import { analyzeHotPaths } from '../../core/analysis/hotPaths';
+import { listPythonProcesses } from '../../core/runners/cpu/pythonProcesses';
+import { createRunDir, listRuns, runOutputPath, writeRunMetadata } from '../../core/store/runStore';
+import type { RunEntry, RunMetadata } from '../../core/model/run';
+import { analyzeHotPaths } from '../../core/analysis/cpu/hotPaths';
 import type { Profile } from '../../core/model/profile';
 import { profilerConfig, VIEW_SETTINGS } from '../config';
 import { resolveInterpreter } from '../python/interpreter';
@@ -32,7 +26,7 @@ import { HotPathsInEditor } from './hotPathsInEditor';
 import { ProfileEditorProvider, PROFILE_EDITOR_VIEW_TYPE } from './profileEditor';
 import { RunItem, RunsTreeProvider } from './runsView';
 import { SourceLocator } from './sourceLocator';
-import { splitCommandLine } from '../../core/runners/commandLine';
+import { splitCommandLine } from '../../core/util/commandLine';
 import { plainText } from '../plainText';
 
 /** What the profiling feature exposes to the rest of the extension and to its tests. */

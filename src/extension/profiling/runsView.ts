@@ -1,8 +1,9 @@
 /** The "Runs" tree in flamelens' activity-bar container: every run of every workspace folder. */
 import * as vscode from 'vscode';
 import * as path from 'node:path';
-import { listRuns, type RunEntry } from '../../core/store/runStore';
-import { visibleText } from '../../core/report/visibleText';
+import { listRuns } from '../../core/store/runStore';
+import type { RunEntry } from '../../core/model/run';
+import { visibleText } from '../../core/util/visibleText';
 
 export class RunItem extends vscode.TreeItem {
   constructor(

@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import * as path from 'node:path';
 import { promises as fs } from 'node:fs';
-import { WorkspacePathMapper } from '../../core/analysis/pathMapping';
+import { WorkspacePathMapper } from '../../core/analysis/source/pathMapping';
 import { plainText } from '../plainText';
 
 const EXCLUDE = '**/{node_modules,.git,.venv,venv,env,.tox,site-packages,__pycache__,.flamelens}/**';

@@ -5,9 +5,9 @@
  */
 import * as vscode from 'vscode';
 import { plainText } from '../plainText';
-import { findPythonDefinitions, matchDefinition } from '../../core/analysis/pythonDefinitions';
-import { normalisePath } from '../../core/analysis/pathMapping';
-import type { GpuByFunction } from '../../core/analysis/torchSources';
+import { findPythonDefinitions, matchDefinition } from '../../core/analysis/source/pythonDefinitions';
+import { normalisePath } from '../../core/analysis/source/pathMapping';
+import type { GpuByFunction } from '../../core/analysis/torch/torchSources';
 import type { SourceLocator } from '../profiling/sourceLocator';
 import { LensChanges } from '../lensChanges';
 

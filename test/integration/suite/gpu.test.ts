@@ -4,7 +4,7 @@ import * as mocha from 'mocha';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { FlamelensApi } from '../../../src/extension/extension';
-import type { RunEntry } from '../../../src/core/store/runStore';
+import type { RunEntry } from '../../../src/core/model/run';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function until<T>(f: () => T | undefined, ms: number): Promise<T | undefined> {

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { promises as fs } from 'node:fs';
 import * as mocha from 'mocha';
 import type { FlamelensApi } from '../../../src/extension/extension';
-import type { RunEntry } from '../../../src/core/store/runStore';
+import type { RunEntry } from '../../../src/core/model/run';
 
 export function registerTorchSuite(): void {
   mocha.suite('flamelens: PyTorch traces in the extension host', () => {

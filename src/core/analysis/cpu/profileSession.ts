@@ -1,0 +1,112 @@
+/**
+ * Answers the questions a flame graph view asks about one profile (a focused level-of-detail
+ * view, callers/callees, search, hot functions), caching call trees per thread selection.
+ * Pure: runs in the extension host, in the CLI, and inside the standalone HTML report.
+ */
+import { analyzeHotPaths, type FunctionStat } from './hotPaths';
+import { buildCallTree, type CallTree } from './callTree';
+import { buildFlameView, type FlameView } from './flameView';
+import { buildSandwich, type Sandwich } from './sandwich';
+import { searchProfile, type SearchResult } from './search';
+import { functionKey, type Profile } from '../../model/profile';
+
+export interface ViewParams {
+  focus: number;
+  threads: string[];
+  reverse: boolean;
+  /** Width of the drawing in pixels: frames narrower than about a pixel are merged. */
+  widthPx?: number;
+}
+export interface SandwichParams {
+  name: string;
+  file?: string;
+  threads: string[];
+}
+export interface SearchParams {
+  term: string;
+  threads: string[];
+}
+export interface HotPathParams {
+  threads: string[];
+  top: number;
+}
+export interface HotFunctionsResult {
+  total: number;
+  functions: FunctionStat[];
+}
+
+/** The request/response interface between a flame graph view and its data. */
+export interface ProfileRpc {
+  view(p: ViewParams): FlameView;
+  sandwich(p: SandwichParams): Sandwich;
+  search(p: SearchParams): SearchResult;
+  hotFunctions(p: HotPathParams): HotFunctionsResult;
+}
+
+export interface ProfileSummary {
+  title: string;
+  format: string;
+  unit: string;
+  total: number;
+  frames: number;
+  threads: { id: string; name: string; weight: number }[];
+  meta: Record<string, string>;
+}
+
+export function summarizeProfile(profile: Profile, title: string): ProfileSummary {
+  const threads = profile.threads.map((t) => ({
+    id: t.id,
+    name: t.name,
+    weight: t.weights.reduce((a, b) => a + b, 0),
+  }));
+  return {
+    title,
+    format: profile.format,
+    unit: profile.unit,
+    total: threads.reduce((a, t) => a + t.weight, 0),
+    frames: profile.frames.length,
+    threads,
+    meta: profile.meta,
+  };
+}
+
+export class ProfileSession implements ProfileRpc {
+  private readonly trees = new Map<string, CallTree>();
+
+  constructor(readonly profile: Profile) {}
+
+  tree(threads: string[], reverse: boolean): CallTree {
+    const key = `${reverse ? 'r' : 'f'}|${[...threads].sort().join('\u0000')}`;
+    let t = this.trees.get(key);
+    if (!t) {
+      if (this.trees.size >= 8) this.trees.delete(this.trees.keys().next().value as string);
+      t = buildCallTree(this.profile, { threads, reverse });
+      this.trees.set(key, t);
+    }
+    return t;
+  }
+
+  view(p: ViewParams): FlameView {
+    const tree = this.tree(p.threads, p.reverse);
+    const width = Math.max(200, Math.min(8000, p.widthPx ?? 1600));
+    // About a pixel: narrower frames would not be drawn anyway. The node bound keeps each
+    // redraw of the SVG well under 100 ms.
+    return buildFlameView(this.profile, tree, p.focus, { minFraction: 1 / width, maxNodes: 1500, maxDepth: 300 });
+  }
+
+  private keys?: string[];
+
+  sandwich(p: SandwichParams): Sandwich {
+    this.keys ??= this.profile.frames.map((f) => functionKey(f));
+    return buildSandwich(this.profile, p.name, p.file, p.threads, this.keys);
+  }
+
+  search(p: SearchParams): SearchResult {
+    return searchProfile(this.profile, p.term, p.threads);
+  }
+
+  hotFunctions(p: HotPathParams): HotFunctionsResult {
+    const h = analyzeHotPaths(this.profile, p.threads);
+    return { total: h.total, functions: h.functions.slice(0, Math.max(1, p.top)) };
+  }
+}

@@ -1,0 +1,405 @@
+/**
+ * Operator table, kernel table and GPU busy time of a PyTorch trace. The operator numbers are
+ * those torch.profiler's key_averages() prints: per name, calls, self and total CPU time (an
+ * operator's self time excludes the operators nested in it on the same thread), and device
+ * time of the kernels each operator launched (kernel → runtime call by correlation id → the
+ * innermost operator running on that thread at the launch; External id when no runtime call
+ * was recorded).
+ */
+import type { CpuOp, GpuActivity, TorchTrace } from '../../model/torchTrace';
+
+export interface OpRow {
+  name: string;
+  calls: number;
+  selfCpuUs: number;
+  totalCpuUs: number;
+  selfDeviceUs: number;
+  totalDeviceUs: number;
+  inputShapes?: string[];
+}
+
+export interface KernelRow {
+  name: string;
+  calls: number;
+  totalUs: number;
+  meanUs: number;
+  minUs: number;
+  maxUs: number;
+  gpuPct: number;
+  devices: number[];
+  streams: number[];
+  grid?: number[];
+  block?: number[];
+  registersPerThread?: number;
+  sharedMemory?: number;
+  occupancy?: number;
+}
+
+export interface GpuBusy {
+  device: number;
+  busyUs: number;
+  idleUs: number;
+  spanUs: number;
+  computeUs: number;
+  memcpyUs: number;
+  memsetUs: number;
+  communicationUs: number;
+}
+
+/**
+ * Operators nested by time on each thread, in flat typed arrays (millions of operators in big
+ * traces: one object per node would cost seconds in allocation and GC). A thread's operators
+ * are contiguous, sorted by start time, parents before children.
+ */
+interface Nesting {
+  ops: CpuOp[];
+  ts: Float64Array;
+  end: Float64Array;
+  parent: Int32Array;
+  childCpu: Float64Array;
+  selfDevice: Float64Array;
+  totalDevice: Float64Array;
+  threads: Map<string, { start: number; end: number }>;
+}
+
+const EPS = 1e-3;
+
+function nestOps(trace: TorchTrace): Nesting {
+  const threads = new Map<string, CpuOp[]>();
+  for (const op of trace.ops) {
+    const k = `${op.pid}\u0000${op.tid}`;
+    const list = threads.get(k);
+    if (list) list.push(op);
+    else threads.set(k, [op]);
+  }
+  const n = trace.ops.length;
+  const nest: Nesting = {
+    ops: new Array<CpuOp>(n),
+    ts: new Float64Array(n),
+    end: new Float64Array(n),
+    parent: new Int32Array(n),
+    childCpu: new Float64Array(n),
+    selfDevice: new Float64Array(n),
+    totalDevice: new Float64Array(n),
+    threads: new Map(),
+  };
+  let id = 0;
+  const stack = new Int32Array(Math.max(1, n));
+  for (const [k, ops] of threads) {
+    ops.sort((x, y) => x.ts - y.ts || y.dur - x.dur);
+    const start = id;
+    let sp = 0;
+    for (const op of ops) {
+      const end = op.ts + op.dur;
+      while (sp > 0) {
+        const top = stack[sp - 1];
+        if (end <= nest.end[top] + EPS && op.ts >= nest.ts[top] - EPS) break;
+        sp--;
+      }
+      const parent = sp > 0 ? stack[sp - 1] : -1;
+      nest.ops[id] = op;
+      nest.ts[id] = op.ts;
+      nest.end[id] = end;
+      nest.parent[id] = parent;
+      if (parent >= 0) nest.childCpu[parent] += op.dur;
+      stack[sp++] = id;
+      id++;
+    }
+    nest.threads.set(k, { start, end: id });
+  }
+  return nest;
+}
+
+/** The innermost operator on a thread running at time t, or -1. */
+function innermostAt(nest: Nesting, thread: { start: number; end: number } | undefined, t: number): number {
+  if (!thread) return -1;
+  let lo = thread.start;
+  let hi = thread.end - 1;
+  let found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (nest.ts[mid] <= t + EPS) {
+      found = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  for (let n = found; n >= 0; n = nest.parent[n]) {
+    if (t <= nest.end[n] + EPS) return n;
+  }
+  return -1;
+}
+
+export interface MemoryTimeline {
+  device: number;
+  /** [time µs, allocated bytes, reserved bytes], at most ~500 points (max per bucket). */
+  points: [number, number, number | null][];
+  peakAllocated: number;
+  peakAt: number;
+  /** The innermost operator running on the allocating thread at the peak. */
+  peakOperator?: string;
+}
+
+export interface StepStats {
+  steps: number;
+  meanStepUs: number;
+}
+
+export interface TorchSummary {
+  ops: OpRow[];
+  kernels: KernelRow[];
+  gpu: GpuBusy[];
+  spanUs: number;
+  /** GPU activities whose launching operator was found. */
+  attributed: number;
+  memory: MemoryTimeline[];
+  steps: StepStats;
+}
+
+export function analyzeTorchTrace(trace: TorchTrace): TorchSummary {
+  const nest = nestOps(trace);
+  const n = nest.ops.length;
+  // Kernels → operators.
+  const runtimeByCorrelation = new Map<number, (typeof trace.runtime)[number]>();
+  for (const r of trace.runtime) if (r.correlation !== undefined) runtimeByCorrelation.set(r.correlation, r);
+  const opByExternalId = new Map<number, number>();
+  for (let i = 0; i < n; i++) {
+    const op = nest.ops[i];
+    if (op.externalId !== undefined && op.kind === 'op') opByExternalId.set(op.externalId, i);
+  }
+  let attributed = 0;
+  for (const g of trace.gpu) {
+    let owner = -1;
+    const r = g.correlation !== undefined ? runtimeByCorrelation.get(g.correlation) : undefined;
+    if (r) owner = innermostAt(nest, nest.threads.get(`${r.pid}\u0000${r.tid}`), r.ts);
+    if (owner < 0 && g.externalId !== undefined) owner = opByExternalId.get(g.externalId) ?? -1;
+    if (owner >= 0) {
+      nest.selfDevice[owner] += g.dur;
+      attributed++;
+    }
+  }
+  // Total device time: each node's own plus its descendants' (children come after parents).
+  for (let i = n - 1; i >= 0; i--) {
+    nest.totalDevice[i] += nest.selfDevice[i];
+    const p = nest.parent[i];
+    if (p >= 0) nest.totalDevice[p] += nest.totalDevice[i];
+  }
+  const rows = new Map<string, OpRow & { shapes: Set<string> }>();
+  for (let i = 0; i < n; i++) {
+    const o = nest.ops[i];
+    // key_averages() folds the per-step spans into one row, as torch names it.
+    const name = o.name.startsWith('ProfilerStep#') && /^ProfilerStep#\d+$/.test(o.name) ? 'ProfilerStep*' : o.name;
+    let row = rows.get(name);
+    if (!row) {
+      row = { name, calls: 0, selfCpuUs: 0, totalCpuUs: 0, selfDeviceUs: 0, totalDeviceUs: 0, shapes: new Set() };
+      rows.set(name, row);
+    }
+    row.calls++;
+    row.totalCpuUs += o.dur;
+    row.selfCpuUs += Math.max(0, o.dur - nest.childCpu[i]);
+    row.selfDeviceUs += nest.selfDevice[i];
+    row.totalDeviceUs += nest.totalDevice[i];
+    if (o.inputDims !== undefined && row.shapes.size < 8) row.shapes.add(JSON.stringify(o.inputDims));
+  }
+  const ops: OpRow[] = [...rows.values()]
+    .map(({ shapes, ...r }) => (shapes.size > 0 ? { ...r, inputShapes: [...shapes] } : r))
+    .sort((a, b) => b.totalDeviceUs - a.totalDeviceUs || b.selfCpuUs - a.selfCpuUs);
+
+  return {
+    ops,
+    kernels: kernelTable(trace.gpu),
+    gpu: gpuBusy(trace),
+    spanUs: traceSpan(trace),
+    attributed,
+    memory: memoryTimeline(trace, nest),
+    steps: stepStats(trace),
+  };
+}
+
+function stepStats(trace: TorchTrace): StepStats {
+  const steps = trace.ops.filter((o) => /^ProfilerStep#\d+$/.test(o.name));
+  return { steps: steps.length, meanStepUs: steps.length ? steps.reduce((a, o) => a + o.dur, 0) / steps.length : 0 };
+}
+
+function memoryTimeline(trace: TorchTrace, nest: Nesting): MemoryTimeline[] {
+  const out: MemoryTimeline[] = [];
+  const byDevice = new Map<number, typeof trace.memory>();
+  for (const m of trace.memory) {
+    if (m.totalAllocated === undefined) continue;
+    const l = byDevice.get(m.device);
+    if (l) l.push(m);
+    else byDevice.set(m.device, [m]);
+  }
+  for (const [device, samples] of [...byDevice.entries()].sort((a, b) => a[0] - b[0])) {
+    samples.sort((a, b) => a.ts - b.ts);
+    let peak = samples[0];
+    for (const m of samples) if ((m.totalAllocated ?? 0) > (peak.totalAllocated ?? 0)) peak = m;
+    const stride = Math.max(1, Math.ceil(samples.length / 500));
+    const points: MemoryTimeline['points'] = [];
+    for (let i = 0; i < samples.length; i += stride) {
+      let best = samples[i];
+      for (let j = i; j < Math.min(samples.length, i + stride); j++)
+        if ((samples[j].totalAllocated ?? 0) > (best.totalAllocated ?? 0)) best = samples[j];
+      points.push([best.ts, best.totalAllocated ?? 0, best.totalReserved ?? null]);
+    }
+    let peakOperator: string | undefined;
+    const at = innermostAt(nest, nest.threads.get(`${peak.pid ?? ''}\u0000${peak.tid ?? ''}`), peak.ts);
+    if (at >= 0) peakOperator = nest.ops[at].name;
+    out.push({ device, points, peakAllocated: peak.totalAllocated ?? 0, peakAt: peak.ts, peakOperator });
+  }
+  return out;
+}
+
+export function kernelTable(gpu: GpuActivity[]): KernelRow[] {
+  const kernels = gpu.filter((g) => g.kind === 'kernel');
+  const total = kernels.reduce((a, k) => a + k.dur, 0);
+  const rows = new Map<string, KernelRow & { occSum: number; occN: number }>();
+  for (const k of kernels) {
+    let r = rows.get(k.name);
+    if (!r) {
+      r = {
+        name: k.name,
+        calls: 0,
+        totalUs: 0,
+        meanUs: 0,
+        minUs: Infinity,
+        maxUs: 0,
+        gpuPct: 0,
+        devices: [],
+        streams: [],
+        grid: k.grid,
+        block: k.block,
+        registersPerThread: k.registersPerThread,
+        sharedMemory: k.sharedMemory,
+        occSum: 0,
+        occN: 0,
+      };
+      rows.set(k.name, r);
+    }
+    r.calls++;
+    r.totalUs += k.dur;
+    r.minUs = Math.min(r.minUs, k.dur);
+    r.maxUs = Math.max(r.maxUs, k.dur);
+    if (!r.devices.includes(k.device)) r.devices.push(k.device);
+    if (!r.streams.includes(k.stream)) r.streams.push(k.stream);
+    if (k.occupancy !== undefined) {
+      r.occSum += k.occupancy;
+      r.occN++;
+    }
+  }
+  return [...rows.values()]
+    .map(({ occSum, occN, ...r }) => ({
+      ...r,
+      meanUs: r.totalUs / r.calls,
+      gpuPct: total > 0 ? (100 * r.totalUs) / total : 0,
+      occupancy: occN > 0 ? occSum / occN : undefined,
+    }))
+    .sort((a, b) => b.totalUs - a.totalUs);
+}
+
+function traceSpan(trace: TorchTrace): number {
+  let end = 0;
+  for (const o of trace.ops) end = Math.max(end, o.ts + o.dur);
+  for (const r of trace.runtime) end = Math.max(end, r.ts + r.dur);
+  for (const g of trace.gpu) end = Math.max(end, g.ts + g.dur);
+  return end;
+}
+
+export interface GpuTimeline {
+  device: number;
+  bucketUs: number;
+  /** Busy share of each bucket, 0-100. */
+  busyPct: number[];
+}
+
+/** GPU utilisation per time bucket and device: the share of each bucket with any activity. */
+export function gpuTimeline(trace: TorchTrace, buckets = 200): GpuTimeline[] {
+  const span = traceSpan(trace);
+  if (span <= 0) return [];
+  const width = span / buckets;
+  const out: GpuTimeline[] = [];
+  for (const [device, intervals] of mergedIntervals(trace)) {
+    const busy = new Array<number>(buckets).fill(0);
+    for (const [a, b] of intervals) {
+      let s0 = a;
+      while (s0 < b) {
+        const k = Math.min(buckets - 1, Math.floor(s0 / width));
+        const end = Math.min(b, (k + 1) * width);
+        busy[k] += end - s0;
+        if (end <= s0) break;
+        s0 = end;
+      }
+    }
+    out.push({ device, bucketUs: width, busyPct: busy.map((v) => Math.min(100, (100 * v) / width)) });
+  }
+  return out;
+}
+
+/** Per device, the GPU activities' intervals merged across streams, in time order. */
+function mergedIntervals(trace: TorchTrace): Map<number, [number, number][]> {
+  const byDevice = new Map<number, GpuActivity[]>();
+  for (const g of trace.gpu) {
+    const l = byDevice.get(g.device);
+    if (l) l.push(g);
+    else byDevice.set(g.device, [g]);
+  }
+  const out = new Map<number, [number, number][]>();
+  for (const [device, acts] of [...byDevice.entries()].sort((a, b) => a[0] - b[0])) {
+    acts.sort((a, b) => a.ts - b.ts);
+    const merged: [number, number][] = [];
+    for (const a of acts) {
+      const end = a.ts + a.dur;
+      const last = merged[merged.length - 1];
+      if (last && a.ts <= last[1]) last[1] = Math.max(last[1], end);
+      else merged.push([a.ts, end]);
+    }
+    out.set(device, merged);
+  }
+  return out;
+}
+
+const COMMUNICATION = /nccl|rccl|allreduce|all_reduce|allgather|reducescatter|alltoall|broadcast.*kernel/i;
+
+/** Per device: time with at least one GPU activity running (intervals merged across streams). */
+export function gpuBusy(trace: TorchTrace): GpuBusy[] {
+  const span = traceSpan(trace);
+  const byDevice = new Map<number, GpuActivity[]>();
+  for (const g of trace.gpu) {
+    const l = byDevice.get(g.device);
+    if (l) l.push(g);
+    else byDevice.set(g.device, [g]);
+  }
+  const out: GpuBusy[] = [];
+  for (const [device, acts] of [...byDevice.entries()].sort((a, b) => a[0] - b[0])) {
+    acts.sort((a, b) => a.ts - b.ts);
+    let busy = 0;
+    let curStart = -Infinity;
+    let curEnd = -Infinity;
+    const row: GpuBusy = {
+      device,
+      busyUs: 0,
+      idleUs: 0,
+      spanUs: span,
+      computeUs: 0,
+      memcpyUs: 0,
+      memsetUs: 0,
+      communicationUs: 0,
+    };
+    for (const a of acts) {
+      if (a.kind === 'memcpy') row.memcpyUs += a.dur;
+      else if (a.kind === 'memset') row.memsetUs += a.dur;
+      else if (COMMUNICATION.test(a.name)) row.communicationUs += a.dur;
+      else row.computeUs += a.dur;
+      const end = a.ts + a.dur;
+      if (a.ts > curEnd) {
+        if (curEnd > curStart) busy += curEnd - curStart;
+        curStart = a.ts;
+        curEnd = end;
+      } else if (end > curEnd) curEnd = end;
+    }
+    if (curEnd > curStart) busy += curEnd - curStart;
+    row.busyUs = busy;
+    row.idleUs = Math.max(0, span - busy);
+    out.push(row);
+  }
+  return out;
+}

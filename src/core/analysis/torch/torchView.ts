@@ -1,0 +1,92 @@
+/** What the PyTorch trace view shows: the tables and GPU breakdown, computed once on the host. */
+import type { TorchTrace } from '../../model/torchTrace';
+import { analyzeTorchSources, type KernelLauncher, type TorchSources } from './torchSources';
+import {
+  analyzeTorchTrace,
+  gpuTimeline,
+  type GpuBusy,
+  type GpuTimeline,
+  type KernelRow,
+  type MemoryTimeline,
+  type OpRow,
+  type StepStats,
+} from './torchAnalysis';
+
+export interface TraceViewData {
+  title: string;
+  form: 'kineto' | 'legacy';
+  spanUs: number;
+  events: number;
+  gpuActivities: number;
+  attributed: number;
+  ops: OpRow[];
+  kernels: KernelRow[];
+  gpu: GpuBusy[];
+  timeline: GpuTimeline[];
+  devices: string[];
+  memory: MemoryTimeline[];
+  /** Per kernel name: the operator and Python stack it was launched from (most frequent first). */
+  launchers: Record<string, KernelLauncher[]>;
+  steps: StepStats;
+  rank?: number;
+  meta: Record<string, string>;
+}
+
+export interface RankRow {
+  title: string;
+  rank?: number;
+  steps: number;
+  meanStepMs: number;
+  gpuBusyMs: number;
+  communicationMs: number;
+  /** How much slower than the fastest rank's mean step. */
+  slowdownPct: number;
+}
+
+/** Compares the traces of a distributed run: step time, GPU busy and communication per rank. */
+export function compareRanks(views: TraceViewData[]): RankRow[] {
+  const rows = views.map((v) => ({
+    title: v.title,
+    rank: v.rank,
+    steps: v.steps.steps,
+    meanStepMs: (v.steps.steps ? v.steps.meanStepUs : v.spanUs) / 1000,
+    gpuBusyMs: v.gpu.reduce((a, g) => a + g.busyUs, 0) / 1000,
+    communicationMs: v.gpu.reduce((a, g) => a + g.communicationUs, 0) / 1000,
+    slowdownPct: 0,
+  }));
+  const fastest = Math.min(...rows.map((r) => r.meanStepMs).filter((x) => x > 0));
+  for (const r of rows)
+    r.slowdownPct = Number.isFinite(fastest) && fastest > 0 ? (100 * (r.meanStepMs - fastest)) / fastest : 0;
+  return rows;
+}
+
+export function buildTraceView(
+  trace: TorchTrace,
+  title: string,
+  sources: TorchSources = analyzeTorchSources(trace),
+): TraceViewData {
+  const s = analyzeTorchTrace(trace);
+  const devices = trace.deviceProperties
+    .map((d) => (d && typeof d === 'object' && 'name' in d ? String((d as { name: unknown }).name) : ''))
+    .filter(Boolean);
+  return {
+    title,
+    form: trace.form,
+    spanUs: s.spanUs,
+    events: trace.eventCount,
+    gpuActivities: trace.gpu.length,
+    attributed: s.attributed,
+    ops: s.ops,
+    kernels: s.kernels,
+    gpu: s.gpu,
+    timeline: gpuTimeline(trace),
+    devices,
+    memory: s.memory,
+    launchers: sources.launchers,
+    steps: s.steps,
+    rank: typeof trace.distributedInfo?.rank === 'number' ? trace.distributedInfo.rank : undefined,
+    meta: trace.meta,
+  };
+}
+
+export { toCsv } from '../../util/csv';

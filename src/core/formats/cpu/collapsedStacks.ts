@@ -1,0 +1,106 @@
+/**
+ * Reads collapsed ("folded") stacks: one stack per line, frames joined by `;`, root first, and a
+ * sample count after the last space (Brendan Gregg's format). This covers py-spy's
+ * `record --format raw` (0.3.x/0.4.x: `--threads` adds a `thread (0x…)` or
+ * `thread (0x…): Name` root frame, `--subprocesses` a `process PID:"cmdline"` frame above it,
+ * `--native` native frames such as `PyEval_EvalFrameDefault (libpython3.11.so)`,
+ * `--nolineno` frames without `:line`), flamelens' built-in sampler (same syntax, with a
+ * `# flamelens-sampler` header), and generic collapsed files from other tools.
+ */
+import { FormatError } from '../formatError';
+import { lines, parsePySpyFrame, parseWeight } from './frameSyntax';
+import { FrameTable, ThreadBuilder, type Profile } from '../../model/profile';
+
+const ALL = '(all)';
+
+export function parseCollapsedStacks(text: string, fileName: string): Profile {
+  const frames = new FrameTable();
+  const threads = new Map<string, ThreadBuilder>();
+  const meta: Record<string, string> = {};
+  let sawPySpySyntax = false;
+  let sawHeader = false;
+  let lineCount = 0;
+
+  for (const [raw, lineNo] of lines(text)) {
+    const line = raw.trim();
+    if (line.length === 0) continue;
+    if (line.charCodeAt(0) === 35 /* # */) {
+      const m = /^#\s*([\w.-]+)\s*:\s*(.*)$/.exec(line);
+      if (m) {
+        meta[m[1]] = m[2];
+        if (m[1] === 'flamelens-sampler') sawHeader = true;
+      }
+      continue;
+    }
+    lineCount++;
+    const space = line.lastIndexOf(' ');
+    const weight = space > 0 ? parseWeight(line.slice(space + 1)) : NaN;
+    if (!(weight >= 0) || !Number.isFinite(weight)) {
+      throw new FormatError(
+        fileName,
+        `${lineNo}`,
+        `expected a stack of frames separated by ';' and then a space and a sample count, found ${preview(line)}`,
+      );
+    }
+    const parts = line.slice(0, space).split(';');
+    let processLabel = '';
+    let threadLabel = '';
+    let threadId = '';
+    const stack: number[] = [];
+    for (let i = 0; i < parts.length; i++) {
+      const text = parts[i];
+      if (text.length === 0) continue;
+      if (stack.length === 0 && !threadId && text.startsWith('process ')) {
+        const m = /^process (\d+)(?::(.*))?$/.exec(text);
+        if (m) {
+          processLabel = `process ${m[1]}`;
+          threadId = `p${m[1]}`;
+          meta[`process.${m[1]}`] = (m[2] ?? '').replace(/^"|"$/g, '');
+          continue;
+        }
+      }
+      if (stack.length === 0 && text.startsWith('thread (')) {
+        const m = /^thread \(([^)]*)\)(?::\s*(.*))?$/.exec(text);
+        if (m) {
+          threadId = threadId ? `${threadId}/${m[1]}` : m[1];
+          threadLabel = m[2] ? `${m[2]} (${m[1]})` : `thread ${m[1]}`;
+          continue;
+        }
+      }
+      stack.push(
+        frames.intern(text, () => {
+          const f = parsePySpyFrame(text);
+          if (f.line !== undefined) sawPySpySyntax = true;
+          return f;
+        }),
+      );
+    }
+    const id = threadId || ALL;
+    let builder = threads.get(id);
+    if (!builder) {
+      const label = [processLabel, threadLabel].filter(Boolean).join(' · ') || 'all threads';
+      builder = new ThreadBuilder(id, label);
+      threads.set(id, builder);
+    }
+    builder.push(stack, weight);
+  }
+  if (lineCount === 0) {
+    throw new FormatError(
+      fileName,
+      '1',
+      'expected collapsed stacks (`frame;frame;frame COUNT` lines), found no stack lines',
+    );
+  }
+  return {
+    format: sawHeader ? 'flamelens-builtin' : sawPySpySyntax ? 'pyspy-raw' : 'collapsed',
+    unit: 'samples',
+    frames: frames.frames,
+    threads: [...threads.values()].map((t) => t.build()),
+    meta,
+  };
+}
+
+export function preview(s: string): string {
+  const cut = s.length > 80 ? `${s.slice(0, 77)}…` : s;
+  return JSON.stringify(cut);
+}

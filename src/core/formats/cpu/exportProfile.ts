@@ -1,0 +1,50 @@
+/** Writes a profile back out as collapsed stacks or as speedscope JSON. */
+import { selectedThreads, type Frame, type Profile, type ThreadFilter } from '../../model/profile';
+
+export function formatPySpyFrame(f: Frame): string {
+  if (f.file && f.line !== undefined) return `${f.name} (${f.file}:${f.line})`;
+  if (f.file) return `${f.name} (${f.file})`;
+  return f.name;
+}
+
+/** Collapsed stacks in py-spy's raw syntax; with `threadFrames`, a `thread (id): name` root frame. */
+export function toCollapsedStacks(
+  profile: Profile,
+  options: { threads?: ThreadFilter; threadFrames?: boolean } = {},
+): string {
+  const text = profile.frames.map((f) => formatPySpyFrame(f).replace(/;/g, ':'));
+  const out: string[] = [];
+  for (const t of selectedThreads(profile, options.threads)) {
+    const prefix = options.threadFrames && profile.threads.length > 1 ? `thread (${t.id}): ${t.name};` : '';
+    for (let s = 0; s < t.stacks.length; s++) {
+      const stack = t.stacks[s];
+      if (stack.length === 0) continue;
+      out.push(`${prefix}${stack.map((i) => text[i]).join(';')} ${t.weights[s]}`);
+    }
+  }
+  return out.join('\n') + '\n';
+}
+
+export function toSpeedscope(profile: Profile, name = 'flamelens profile'): string {
+  const unit = profile.unit === 'samples' ? 'none' : profile.unit;
+  const doc = {
+    $schema: 'https://www.speedscope.app/file-format-schema.json',
+    exporter: 'flamelens',
+    name,
+    activeProfileIndex: 0,
+    shared: { frames: profile.frames.map((f) => ({ name: f.name, file: f.file, line: f.line })) },
+    profiles: profile.threads.map((t) => {
+      const total = t.weights.reduce((a, b) => a + b, 0);
+      return {
+        type: 'sampled',
+        name: t.name,
+        unit,
+        startValue: 0,
+        endValue: total,
+        samples: t.stacks,
+        weights: t.weights,
+      };
+    }),
+  };
+  return JSON.stringify(doc);
+}

@@ -1,0 +1,170 @@
+/**
+ * Reads speedscope JSON (https://www.speedscope.app/file-format-schema.json): `shared.frames`
+ * and a list of profiles, each `sampled` (stacks of frame indices, root first, with weights) or
+ * `evented` (open/close events at times). Checked on py-spy 0.4.2's speedscope output (one
+ * sampled profile per thread, weights in seconds) and on the schema's evented form.
+ *
+ * A sampler's file (all weights equal) is read as sample counts so that "samples" mean the same
+ * thing as in collapsed files; other weights keep their unit.
+ */
+import { FormatError } from '../formatError';
+import { frameKindFor } from './frameSyntax';
+import { ThreadBuilder, type Frame, type Profile, type WeightUnit } from '../../model/profile';
+
+interface SpeedscopeFrame {
+  name?: unknown;
+  file?: unknown;
+  line?: unknown;
+}
+
+const UNITS: Record<string, WeightUnit> = {
+  none: 'none',
+  nanoseconds: 'nanoseconds',
+  microseconds: 'microseconds',
+  milliseconds: 'milliseconds',
+  seconds: 'seconds',
+  bytes: 'bytes',
+};
+
+export function looksLikeSpeedscope(head: string): boolean {
+  return (
+    /"\$schema"\s*:\s*"https:\/\/www\.speedscope\.app\/file-format-schema\.json"/.test(head.slice(0, 4096)) ||
+    (/^\s*\{/.test(head) && /"shared"\s*:/.test(head) && /"profiles"\s*:/.test(head))
+  );
+}
+
+export function parseSpeedscope(text: string, fileName: string): Profile {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    const m = /position (\d+)/.exec(String(e));
+    throw new FormatError(fileName, m ? `offset ${m[1]}` : '', `expected speedscope JSON: ${(e as Error).message}`);
+  }
+  if (!isObject(doc) || !isObject(doc.shared) || !Array.isArray(doc.shared.frames) || !Array.isArray(doc.profiles)) {
+    throw new FormatError(fileName, '', 'expected a speedscope document with "shared.frames" and "profiles"');
+  }
+  const rawFrames = doc.shared.frames as SpeedscopeFrame[];
+  const frames: Frame[] = rawFrames.map((f, i) => {
+    if (!isObject(f) || typeof f.name !== 'string') {
+      throw new FormatError(fileName, `shared.frames[${i}]`, 'expected a frame with a string "name"');
+    }
+    const file = typeof f.file === 'string' && f.file ? f.file : undefined;
+    const line = typeof f.line === 'number' && Number.isInteger(f.line) && f.line > 0 ? f.line : undefined;
+    return { name: f.name, file, line, kind: frameKindFor(file) };
+  });
+  const nFrames = frames.length;
+  const checkFrame = (idx: unknown, where: string): number => {
+    if (typeof idx !== 'number' || !Number.isInteger(idx) || idx < 0 || idx >= nFrames) {
+      throw new FormatError(
+        fileName,
+        where,
+        `expected a frame index between 0 and ${nFrames - 1}, found ${JSON.stringify(idx)}`,
+      );
+    }
+    return idx;
+  };
+
+  const profiles = doc.profiles as unknown[];
+  const threads: ThreadBuilder[] = [];
+  let unit: WeightUnit | undefined;
+  let allSampledUniform = true;
+  let sampleCount = 0;
+  let uniformWeight: number | undefined;
+  const meta: Record<string, string> = {};
+  if (typeof doc.exporter === 'string') meta.exporter = doc.exporter;
+  if (typeof doc.name === 'string') meta.name = doc.name;
+
+  profiles.forEach((p, pi) => {
+    const where = `profiles[${pi}]`;
+    if (!isObject(p)) throw new FormatError(fileName, where, 'expected a profile object');
+    const name = typeof p.name === 'string' ? p.name : `profile ${pi}`;
+    const pUnit = typeof p.unit === 'string' && UNITS[p.unit] ? UNITS[p.unit] : 'none';
+    unit = unit ?? pUnit;
+    const builder = new ThreadBuilder(String(pi), name);
+    if (p.type === 'sampled') {
+      if (!Array.isArray(p.samples) || !Array.isArray(p.weights) || p.samples.length !== p.weights.length) {
+        throw new FormatError(
+          fileName,
+          where,
+          'expected a sampled profile with "samples" and "weights" of the same length',
+        );
+      }
+      const weights = p.weights as unknown[];
+      if (uniformWeight === undefined && weights.length > 0 && typeof weights[0] === 'number')
+        uniformWeight = weights[0];
+      const first = uniformWeight;
+      p.samples.forEach((s: unknown, si: number) => {
+        if (!Array.isArray(s))
+          throw new FormatError(fileName, `${where}.samples[${si}]`, 'expected an array of frame indices');
+        const w = weights[si];
+        if (typeof w !== 'number' || !(w >= 0))
+          throw new FormatError(fileName, `${where}.weights[${si}]`, 'expected a non-negative number');
+        if (w !== first) allSampledUniform = false;
+        builder.add(
+          s.map((idx, k) => checkFrame(idx, `${where}.samples[${si}][${k}]`)),
+          w,
+        );
+        sampleCount++;
+      });
+    } else if (p.type === 'evented') {
+      allSampledUniform = false;
+      if (!Array.isArray(p.events)) throw new FormatError(fileName, where, 'expected an evented profile with "events"');
+      const open: number[] = [];
+      let last = typeof p.startValue === 'number' ? p.startValue : 0;
+      p.events.forEach((ev: unknown, ei: number) => {
+        const ew = `${where}.events[${ei}]`;
+        if (!isObject(ev) || (ev.type !== 'O' && ev.type !== 'C') || typeof ev.at !== 'number') {
+          throw new FormatError(fileName, ew, 'expected an event {"type":"O"|"C","frame":N,"at":T}');
+        }
+        const frame = checkFrame(ev.frame, `${ew}.frame`);
+        if (ev.at < last)
+          throw new FormatError(fileName, ew, `expected events in time order, "at" went back from ${last} to ${ev.at}`);
+        if (open.length > 0 && ev.at > last) builder.add(open.slice(), ev.at - last);
+        last = ev.at;
+        if (ev.type === 'O') open.push(frame);
+        else {
+          if (open[open.length - 1] !== frame) {
+            throw new FormatError(
+              fileName,
+              ew,
+              `expected to close frame ${open[open.length - 1] ?? '(none open)'}, found a close of frame ${frame}`,
+            );
+          }
+          open.pop();
+        }
+        sampleCount++;
+      });
+    } else {
+      throw new FormatError(
+        fileName,
+        where,
+        `expected "type" to be "sampled" or "evented", found ${JSON.stringify(p.type)}`,
+      );
+    }
+    threads.push(builder);
+  });
+  if (threads.length === 0) throw new FormatError(fileName, 'profiles', 'expected at least one profile');
+
+  let finalUnit: WeightUnit = unit ?? 'none';
+  if (allSampledUniform && uniformWeight !== undefined && uniformWeight > 0) {
+    // A sampler's file: each sample weighs one sampling interval. Count samples instead.
+    meta.sampleInterval = `${uniformWeight} ${finalUnit}`;
+    for (const t of threads) {
+      for (let i = 0; i < t.weights.length; i++) t.weights[i] = Math.round(t.weights[i] / uniformWeight);
+    }
+    finalUnit = 'samples';
+  }
+  meta.samples = String(sampleCount);
+  return {
+    format: 'speedscope',
+    unit: finalUnit,
+    frames,
+    threads: threads.map((t) => t.build()),
+    meta,
+  };
+}
+
+function isObject(v: unknown): v is Record<string, unknown> & { [k: string]: unknown } {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
