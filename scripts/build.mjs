@@ -1,6 +1,6 @@
 // Bundles the extension host, the CLI and the webviews with esbuild. `--watch` rebuilds on change.
 import * as esbuild from 'esbuild';
-import { readFileSync, mkdirSync, writeFileSync, copyFileSync } from 'node:fs';
+import { readFileSync, readdirSync, existsSync, mkdirSync, copyFileSync } from 'node:fs';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
@@ -18,10 +18,14 @@ const node = {
   define,
 };
 
+/** The views: the folders of webview/ with a main.ts (webview/shared is the kit they share). */
+const VIEWS = readdirSync('webview').filter((d) => existsSync(`webview/${d}/main.ts`));
+
 const configs = [
   { ...node, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
   { ...node, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
-  ...['flamegraph', 'torch', 'gpu', 'nsight', 'bench'].map((name) => ({
+  // One bundle per view: every webview/<view>/main.ts, with the CSS it imports as <view>.css.
+  ...VIEWS.map((name) => ({
     bundle: true,
     platform: 'browser',
     format: 'iife',
@@ -35,25 +39,20 @@ const configs = [
   })),
 ];
 
-function writeCss() {
-  mkdirSync('dist/webview', { recursive: true });
+function copyAssets() {
+  mkdirSync('dist', { recursive: true });
   // sql.js' WebAssembly SQLite, read by the Nsight Systems SQLite reader from beside the bundles.
   copyFileSync('node_modules/sql.js/dist/sql-wasm.wasm', 'dist/sql-wasm.wasm');
-  const css =
-    readFileSync('node_modules/d3-flame-graph/dist/d3-flamegraph.css', 'utf8') +
-    '\n' +
-    readFileSync('webview/flamegraph/style.css', 'utf8');
-  writeFileSync('dist/webview/flamegraph.css', css);
 }
 
 if (watch) {
-  writeCss();
+  copyAssets();
   for (const c of configs) {
     const ctx = await esbuild.context(c);
     await ctx.watch();
   }
   console.log('watching…');
 } else {
-  writeCss();
+  copyAssets();
   await Promise.all(configs.map((c) => esbuild.build(c)));
 }

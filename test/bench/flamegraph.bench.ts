@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { chromium } from 'playwright-core';
 import { parseCollapsedStacks } from '../../src/core/formats/cpu/collapsedStacks';
 import { ProfileSession, summarizeProfile } from '../../src/core/analysis/cpu/profileSession';
-import { answerRequest, type ToHost } from '../../src/shared/protocol';
+import { answerRequest, type ToHost } from '../../src/shared/protocol/flameGraph';
 import { buildHtmlReport } from '../../src/core/report/htmlReport';
 import { totalWeight } from '../../src/core/model/profile';
 import { syntheticPySpyRaw } from './synthetic';

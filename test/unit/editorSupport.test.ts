@@ -7,7 +7,7 @@ import { findPythonDefinitions, matchDefinition } from '../../src/core/analysis/
 import { WorkspacePathMapper } from '../../src/core/analysis/source/pathMapping';
 import { createRunDir, listRuns, writeRunMetadata } from '../../src/core/store/runStore';
 import type { RunMetadata } from '../../src/core/model/run';
-import { jsonForHtml } from '../../src/core/report/htmlReport';
+import { jsonForHtml } from '../../src/core/util/html';
 import { EXAMPLES, read } from './helpers';
 
 const SOURCE = `import functools

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { visibleText } from '../../src/core/util/visibleText';
-import { plainText } from '../../src/extension/plainText';
+import { plainText } from '../../src/extension/shared/plainText';
 import { buildHtmlReport } from '../../src/core/report/htmlReport';
 import { readProfile } from '../../src/core/formats/cpu/readProfile';
 import { readoutTooltip } from '../../src/core/analysis/gpu/gpuReadout';

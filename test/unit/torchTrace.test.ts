@@ -7,7 +7,7 @@ import { gzipSync, gunzipSync } from 'node:zlib';
 import { readTorchTrace, parseTorchTrace } from '../../src/core/formats/torch/torchTrace';
 import { analyzeTorchTrace } from '../../src/core/analysis/torch/torchAnalysis';
 import { FormatError } from '../../src/core/formats/formatError';
-import { detectFileKind } from '../../src/core/formats/detectFile';
+import { detectFileKind } from '../../src/core/open/openFile';
 import { REAL } from './helpers';
 
 const T = (name: string) => path.join(REAL, name);

@@ -1,17 +1,13 @@
 // The GPU dashboard (this machine: charts per field with one line per GPU, CPU and memory, the
-// processes on each GPU with flamelens' own highlighted, a time window, CSV/JSON export) and the
-// cluster view (nodes and GPUs from a Prometheus server, with the same charts for one node).
-// Every string from the host is inserted as text.
-import { Chart, LineController, LineElement, PointElement, LinearScale, Tooltip, Legend } from 'chart.js';
-import type { ClusterField, GpuSnapshot, ToWebview } from '../../src/shared/protocol';
-import { el, vscodeApi, type VsCodeApi } from '../shared/dom';
+// processes on each GPU with flamelens' own highlighted, a time window, CSV/JSON export). Every
+// string from the host is inserted as text.
 import type { GpuSample, HostSample } from '../../src/core/model/telemetry';
-import type { ClusterGpu } from '../../src/core/model/telemetry';
-
-Chart.register(LineController, LineElement, PointElement, LinearScale, Tooltip, Legend);
-
-const palette = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7'];
-const fg = () => getComputedStyle(document.body).getPropertyValue('--vscode-foreground') || '#ccc';
+import type { GpuSnapshot, ToHost, ToWebview } from '../../src/shared/protocol/gpuDashboard';
+import { el } from '../shared/dom';
+import { connectHost, type Host } from '../shared/host';
+import { dataset, frame, lineChart } from '../shared/timeChart';
+import '../shared/base.css';
+import './style.css';
 
 interface ChartSpec {
   title: string;
@@ -42,86 +38,8 @@ const HOST_CHARTS: { title: string; unit: string; max?: number; value: (h: HostS
   },
 ];
 
-function lineChart(
-  parent: HTMLElement,
-  title: string,
-  unit: string,
-  max: number | undefined,
-): Chart<'line', { x: number; y: number }[]> {
-  const box = el('div', { class: 'gpu-chart' });
-  box.append(el('h3', {}, `${title} (${unit})`));
-  const wrap = el('div', { class: 'chart-wrap' });
-  const canvas = el('canvas', { 'aria-label': `${title} over time` });
-  wrap.append(canvas);
-  box.append(wrap);
-  parent.append(box);
-  const c = fg();
-  return new Chart(canvas, {
-    type: 'line',
-    data: { datasets: [] },
-    options: {
-      animation: false,
-      maintainAspectRatio: false,
-      parsing: false,
-      normalized: true,
-      scales: {
-        x: {
-          type: 'linear',
-          ticks: { color: c, maxTicksLimit: 6, callback: (v) => new Date(Number(v)).toLocaleTimeString() },
-        },
-        y: { min: 0, max, ticks: { color: c } },
-      },
-      plugins: {
-        legend: { labels: { color: c } },
-        tooltip: { callbacks: { title: (items) => new Date(items[0]?.parsed.x ?? 0).toLocaleTimeString() } },
-      },
-    },
-  });
-}
-
-/**
- * Same time axis on every chart, and a word instead of a blank plot when no GPU reports the field;
- * `waiting` marks a note that will go once the next reading arrives (rates need two readings).
- */
-function frame(
-  chart: Chart<'line', { x: number; y: number }[]>,
-  from: number,
-  to: number,
-  hasData: boolean,
-  why: string,
-  waiting = false,
-): void {
-  const x = chart.options.scales?.x;
-  if (x && to > 0) {
-    x.min = from;
-    x.max = to;
-  }
-  const wrap = chart.canvas.parentElement;
-  let note = wrap?.querySelector<HTMLElement>('.chart-empty');
-  if (!hasData && wrap && !note) {
-    note = el('p', { class: 'chart-empty' });
-    wrap.append(note);
-  }
-  if (note) {
-    note.textContent = hasData ? '' : why;
-    note.hidden = hasData;
-    note.classList.toggle('waiting', !hasData && waiting);
-  }
-}
-
-function dataset(label: string, i: number, data: { x: number; y: number }[]) {
-  return {
-    label,
-    data,
-    borderColor: palette[i % palette.length],
-    backgroundColor: palette[i % palette.length],
-    pointRadius: 0,
-    borderWidth: 1.5,
-  };
-}
-
 /** This machine's dashboard. */
-function local(root: HTMLElement, api: VsCodeApi | undefined, init: Extract<ToWebview, { type: 'gpuInit' }>) {
+function local(root: HTMLElement, api: Host<ToHost> | undefined, init: Extract<ToWebview, { type: 'gpuInit' }>) {
   const history = new Map<number, GpuSample[]>(init.history.map((h) => [h.index, h.samples]));
   const host: HostSample[] = [...init.host];
   let snapshot: GpuSnapshot = init.snapshot;
@@ -153,9 +71,9 @@ function local(root: HTMLElement, api: VsCodeApi | undefined, init: Extract<ToWe
   head.append(win);
   if (api) {
     const csv = el('button', { type: 'button' }, 'Export CSV');
-    csv.addEventListener('click', () => api.postMessage({ type: 'gpuExport', format: 'csv' }));
+    csv.addEventListener('click', () => api.post({ type: 'gpuExport', format: 'csv' }));
     const json = el('button', { type: 'button' }, 'Export JSON');
-    json.addEventListener('click', () => api.postMessage({ type: 'gpuExport', format: 'json' }));
+    json.addEventListener('click', () => api.post({ type: 'gpuExport', format: 'json' }));
     head.append(csv, json);
   }
   root.append(head);
@@ -292,112 +210,16 @@ function local(root: HTMLElement, api: VsCodeApi | undefined, init: Extract<ToWe
   };
 }
 
-const CLUSTER_CHARTS: { field: ClusterField; title: string; unit: string; max?: number }[] = [
-  { field: 'utilizationGpu', title: 'Utilisation', unit: '%', max: 100 },
-  { field: 'memoryUsedMiB', title: 'Memory used', unit: 'MiB' },
-  { field: 'temperatureC', title: 'Temperature', unit: '°C' },
-  { field: 'powerDrawW', title: 'Power draw', unit: 'W' },
-];
-
-function clusterView(
-  root: HTMLElement,
-  api: VsCodeApi,
-  m: Extract<ToWebview, { type: 'clusterData' }>,
-  state: { minutes: number },
-) {
-  root.replaceChildren();
-  const head = el('div', { class: 'gpu-head' });
-  head.append(el('h1', {}, 'GPU cluster'), el('span', { class: 'gpu-state' }, `Prometheus ${m.base}`));
-  const win = el('select', { 'aria-label': 'Time window' });
-  for (const [label, v] of [
-    ['5 min', 5],
-    ['15 min', 15],
-    ['1 h', 60],
-    ['6 h', 360],
-    ['24 h', 1440],
-  ] as const) {
-    const o = el('option', { value: String(v) }, label);
-    if (v === state.minutes) o.selected = true;
-    win.append(o);
-  }
-  win.addEventListener('change', () => {
-    state.minutes = Number(win.value);
-    api.postMessage({ type: 'clusterRefresh', node: m.node, minutes: state.minutes });
-  });
-  const refresh = el('button', { type: 'button' }, 'Refresh');
-  refresh.addEventListener('click', () =>
-    api.postMessage({ type: 'clusterRefresh', node: m.node, minutes: state.minutes }),
-  );
-  head.append(win, refresh);
-  root.append(head);
-  if (m.error) {
-    root.append(el('p', { class: 'status error' }, m.error));
-    return;
-  }
-  const table = el('table', { id: 'cluster-gpus' });
-  const hr = el('tr');
-  for (const h of ['node', 'GPU', 'name', 'util %', 'memory (MiB)', 'temp °C', 'power W', 'exporter'])
-    hr.append(el('th', {}, h));
-  table.append(hr);
-  const f = (v: number | undefined, d = 0) => (v === undefined ? '—' : v.toFixed(d));
-  for (const g of m.gpus as ClusterGpu[]) {
-    const tr = el('tr', g.node === m.node ? { class: 'own' } : {});
-    tr.append(
-      el('td', {}, g.node),
-      el('td', {}, String(g.index)),
-      el('td', {}, g.name ?? ''),
-      el('td', { class: 'num' }, f(g.utilizationGpu)),
-      el(
-        'td',
-        { class: 'num' },
-        `${f(g.memoryUsedMiB)}${g.memoryTotalMiB !== undefined ? ` / ${f(g.memoryTotalMiB)}` : ''}`,
-      ),
-      el('td', { class: 'num' }, f(g.temperatureC)),
-      el('td', { class: 'num' }, f(g.powerDrawW, 1)),
-      el('td', {}, g.exporter),
-    );
-    tr.addEventListener('click', () =>
-      api.postMessage({ type: 'clusterRefresh', node: g.node, minutes: state.minutes }),
-    );
-    table.append(tr);
-  }
-  if (m.gpus.length === 0)
-    root.append(el('p', { class: 'status' }, 'The server has no GPU metrics (DCGM_FI_DEV_* or flamelens_gpu_*).'));
-  root.append(table);
-  if (m.node && m.history) {
-    root.append(el('h2', {}, `Node ${m.node}`));
-    const grid = el('div', { class: 'gpu-grid' });
-    root.append(grid);
-    for (const spec of CLUSTER_CHARTS) {
-      const chart = lineChart(grid, spec.title, spec.unit, spec.max);
-      chart.data.datasets = (m.history[spec.field] ?? []).map(([idx, pts], i) =>
-        dataset(
-          `GPU ${idx}`,
-          i,
-          pts.map(([x, y]) => ({ x, y })),
-        ),
-      );
-      chart.update('none');
-    }
-  }
-  document.body.dataset.flamelensReady = '1';
-}
-
 function boot(): void {
   const root = document.getElementById('app') ?? document.body;
   root.append(el('p', { class: 'status' }, 'Waiting for GPU data…'));
-  const api = vscodeApi();
-  if (!api) return;
   let update: ((m: Extract<ToWebview, { type: 'gpuUpdate' }>) => void) | undefined;
-  const clusterState = { minutes: 15 };
-  window.addEventListener('message', (e: MessageEvent<ToWebview>) => {
-    const m = e.data;
-    if (m.type === 'gpuInit') update = local(root, api, m);
-    else if (m.type === 'gpuUpdate') update?.(m);
-    else if (m.type === 'clusterData') clusterView(root, api, m, clusterState);
-    else if (m.type === 'error') root.replaceChildren(el('p', { class: 'status error' }, m.message));
+  const host: Host<ToHost> | undefined = connectHost<ToHost, ToWebview>({
+    gpuInit: (m) => (update = local(root, host, m)),
+    gpuUpdate: (m) => update?.(m),
+    error: (m) => root.replaceChildren(el('p', { class: 'status error' }, m.message)),
   });
-  api.postMessage({ type: 'ready' });
+  host?.post({ type: 'ready' });
 }
 
 boot();

@@ -1,10 +1,9 @@
 // What every webview bundle needs from the page: the VS Code API (absent in the standalone HTML
 // report) and element creation with text content only (never HTML from data).
-import type { ToHost } from '../../src/shared/protocol';
 import { visibleText } from '../../src/core/util/visibleText';
 
 export interface VsCodeApi {
-  postMessage(msg: ToHost): void;
+  postMessage(msg: unknown): void;
 }
 
 declare function acquireVsCodeApi(): VsCodeApi;

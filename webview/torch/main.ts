@@ -8,8 +8,12 @@ import type { RankRow, TraceViewData } from '../../src/core/analysis/torch/torch
 import type { OpRow } from '../../src/core/analysis/torch/torchAnalysis';
 import { compareRanks } from '../../src/core/analysis/torch/torchView';
 import { table, downloadCsv } from '../shared/table';
-import type { ToWebview } from '../../src/shared/protocol';
-import { el, vscodeApi } from '../shared/dom';
+import type { ToHost, ToWebview } from '../../src/shared/protocol/torchTrace';
+import { el } from '../shared/dom';
+import { connectHost, type Host } from '../shared/host';
+import '../shared/base.css';
+import '../shared/table.css';
+import './style.css';
 import { visibleText } from '../../src/core/util/visibleText';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, Filler, Tooltip, Legend);
@@ -303,24 +307,22 @@ function render(
 
 function boot(): void {
   const root = document.getElementById('app') ?? document.body;
-  const api = vscodeApi();
-  if (api) {
-    window.addEventListener('message', (e: MessageEvent<ToWebview>) => {
-      const m = e.data;
-      if (m.type === 'traceInit') {
-        render(
-          root,
-          m.data,
-          (name, csv) => (m.interactive ? api.postMessage({ type: 'exportCsv', name, csv }) : downloadCsv(name, csv)),
-          m.ranks,
-          m.interactive ? () => api.postMessage({ type: 'openFlameGraph' }) : undefined,
-          m.interactive ? (file, line) => api.postMessage({ type: 'openSource', file, line }) : undefined,
-        );
-      } else if (m.type === 'error') {
-        root.replaceChildren(el('p', { class: 'status error' }, m.message));
-      }
-    });
-    api.postMessage({ type: 'ready' });
+  const host: Host<ToHost> | undefined = connectHost<ToHost, ToWebview>({
+    traceInit: (m) => {
+      const post = m.interactive ? host : undefined;
+      render(
+        root,
+        m.data,
+        (name, csv) => (post ? post.post({ type: 'exportCsv', name, csv }) : downloadCsv(name, csv)),
+        m.ranks,
+        post ? () => post.post({ type: 'openFlameGraph' }) : undefined,
+        post ? (file, line) => post.post({ type: 'openSource', file, line }) : undefined,
+      );
+    },
+    error: (m) => root.replaceChildren(el('p', { class: 'status error' }, m.message)),
+  });
+  if (host) {
+    host.post({ type: 'ready' });
     return;
   }
   const dataEl = document.getElementById('flamelens-data');

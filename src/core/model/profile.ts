@@ -58,6 +58,15 @@ export function totalWeight(profile: Profile): number {
   return total;
 }
 
+/** Each thread's summed weight, in the profile's thread order. */
+export function threadTotals(profile: Profile): { id: string; name: string; weight: number }[] {
+  return profile.threads.map((t) => {
+    let weight = 0;
+    for (const w of t.weights) weight += w;
+    return { id: t.id, name: t.name, weight };
+  });
+}
+
 /** Identity of a function across call sites: name and file (the line moves within a function). */
 export function functionKey(frame: Frame): string {
   return `${frame.name}\u0000${frame.file ?? ''}`;

@@ -4,25 +4,11 @@
  * with no network and no extension.
  */
 import type { Profile } from '../model/profile';
+import { escapeHtml, jsonForHtml } from '../util/html';
 
 export interface ReportInput {
   title: string;
   profile: Profile;
-}
-
-/** JSON that is safe inside a `<script type="application/json">` element. */
-export function jsonForHtml(value: unknown): string {
-  return JSON.stringify(value)
-    .replace(/</g, '\\u003c')
-    .replace(/>/g, '\\u003e')
-    .replace(/&/g, '\\u0026')
-    .replace(/\u2028/g, '\\u2028')
-    .replace(/\u2029/g, '\\u2029');
-}
-
-/** Text for HTML element content and attribute values. */
-export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
 /** `data` is what the bundle reads from #flamelens-data: profiles, or PyTorch trace views. */

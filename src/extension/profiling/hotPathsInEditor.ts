@@ -4,15 +4,15 @@
  * tint on the hottest lines, and a hover with the line's share.
  */
 import * as vscode from 'vscode';
-import { plainText } from '../plainText';
+import { plainText } from '../shared/plainText';
 import { visibleText } from '../../core/util/visibleText';
-import { analyzeHotPaths, type FunctionStat, type LineStat } from '../../core/analysis/cpu/hotPaths';
+import { hotPathsOf, type FunctionStat, type LineStat } from '../../core/analysis/cpu/hotPaths';
 import { findPythonDefinitions, matchDefinition } from '../../core/analysis/source/pythonDefinitions';
 import { normalisePath } from '../../core/analysis/source/pathMapping';
 import type { Profile, WeightUnit } from '../../core/model/profile';
-import { viewConfig } from '../config';
-import { LensChanges } from '../lensChanges';
-import type { SourceLocator } from './sourceLocator';
+import { viewConfig } from '../shared/config';
+import { LensChanges } from '../shared/lensChanges';
+import type { SourceLocator } from '../shared/sourceLocator';
 
 export interface ActiveProfile {
   folder: string;
@@ -114,7 +114,7 @@ export class HotPathsInEditor implements vscode.CodeLensProvider, vscode.HoverPr
 
   /** Makes `active` the profile whose hot paths show in `active.folder`'s files. */
   async setActive(active: ActiveProfile): Promise<void> {
-    const hot = analyzeHotPaths(active.profile);
+    const hot = hotPathsOf(active.profile);
     const byFile = new Map<string, FileHeat>();
     const resolved = new Map<string, string | undefined>();
     const resolve = async (file: string) => {

@@ -4,12 +4,12 @@
  * call sites, and above each such Python function otherwise.
  */
 import * as vscode from 'vscode';
-import { plainText } from '../plainText';
+import { plainText } from '../shared/plainText';
 import { findPythonDefinitions, matchDefinition } from '../../core/analysis/source/pythonDefinitions';
 import { normalisePath } from '../../core/analysis/source/pathMapping';
 import type { GpuByFunction } from '../../core/analysis/torch/torchSources';
-import type { SourceLocator } from '../profiling/sourceLocator';
-import { LensChanges } from '../lensChanges';
+import type { SourceLocator } from '../shared/sourceLocator';
+import { LensChanges } from '../shared/lensChanges';
 
 const key = (p: string) => (process.platform === 'win32' ? normalisePath(p).toLowerCase() : normalisePath(p));
 

@@ -3,10 +3,9 @@ import * as assert from 'node:assert/strict';
 import * as mocha from 'mocha';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { waitFor } from './wait';
 import type { FlamelensApi } from '../../../src/extension/extension';
 import type { BenchmarkResultSet } from '../../../src/core/model/bench';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // Benchmarks in the extension host: a real flamelens.bench.json run through the real Python
 // helper (GPU conditions from the stand-in nvidia-smi that replays a real V100S log), baselines,
@@ -27,15 +26,6 @@ export function registerBenchSuite(): void {
       return lenses
         .filter((l) => l.command?.command.startsWith('flamelens.bench'))
         .map((l) => ({ line: l.range.start.line + 1, title: l.command!.title, args: l.command!.arguments }));
-    };
-    const waitFor = async <T>(f: () => Promise<T | undefined>, what: string, ms = 20_000): Promise<T> => {
-      const deadline = Date.now() + ms;
-      for (;;) {
-        const v = await f();
-        if (v !== undefined) return v;
-        if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-        await sleep(250);
-      }
     };
 
     mocha.suiteSetup(async () => {

@@ -5,15 +5,21 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { FlamelensApi } from '../../../src/extension/extension';
 import type { RunEntry } from '../../../src/core/model/run';
+import type { GpuTelemetry } from '../../../src/core/runners/gpu/gpuTelemetry';
+import { until } from './wait';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until<T>(f: () => T | undefined, ms: number): Promise<T | undefined> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = f();
-    if (v || Date.now() > end) return v;
-    await sleep(100);
-  }
+/** Resolves once the hub has emitted `n` more `event`s: the moments at which something could happen. */
+function moreEvents(hub: GpuTelemetry | undefined, event: 'reading' | 'host', n: number): Promise<void> {
+  assert.ok(hub, 'a telemetry hub');
+  return new Promise((resolve) => {
+    let seen = 0;
+    const on = () => {
+      if (++seen < n) return;
+      hub.off(event, on);
+      resolve();
+    };
+    hub.on(event, on);
+  });
 }
 
 // The extension host has the stand-in nvidia-smi (replaying a real V100S loop log and a real H100
@@ -112,7 +118,8 @@ export function registerGpuSuite(): void {
             `(alerts: ${api().gpu.alertsShown().join(' | ')}; state ${h?.state.kind}, latest ${h?.latest ? Date.now() - h.latest.time : '-'} ms ago, ${h?.history(0).length} points, status ${api().gpu.statusBarText()})`,
           /^flamelens GPU alert \(warning\): temperature > 1°C for 1 s: GPU 0 \d+°C$/,
         );
-        await sleep(2500);
+        // Three more readings with the condition still true: each was a chance to fire again.
+        await moreEvents(api().gpu.hub(), 'reading', 3);
         assert.equal(
           api()
             .gpu.alertsShown()
@@ -150,10 +157,13 @@ export function registerGpuSuite(): void {
             [`127.0.0.1:${port}`],
             'one listener, on loopback',
           );
-          await sleep(1000);
-          const text = await (await fetch(url as string)).text();
-          assert.match(text, /flamelens_gpu_utilization_percent\{hostname="[^"]*",gpu="0"/);
-          assert.match(text, /flamelens_gpu_process_memory_used_bytes\{[^}]*process="\.\/gpu_burn"\} 7847542784/);
+          // The first scrape with a reading and the process list in it.
+          const text = await until(async () => {
+            const t = await (await fetch(url as string)).text();
+            return /flamelens_gpu_process_memory_used_bytes/.test(t) ? t : undefined;
+          }, 15_000);
+          assert.match(text ?? '', /flamelens_gpu_utilization_percent\{hostname="[^"]*",gpu="0"/);
+          assert.match(text ?? '', /flamelens_gpu_process_memory_used_bytes\{[^}]*process="\.\/gpu_burn"\} 7847542784/);
         } finally {
           await cfg.update('prometheus.enabled', undefined, vscode.ConfigurationTarget.Global);
           await cfg.update('prometheus.port', undefined, vscode.ConfigurationTarget.Global);
@@ -295,8 +305,12 @@ export function registerGpuSuite(): void {
           );
           assert.equal(api().gpu.hub()?.state.kind, 'failed');
           fs.writeFileSync(log, '');
-          await sleep(4000);
+          // A restart would be scheduled at the failure, a second later (the first backoff): three
+          // host samples later (each at least a second apart) it would have run.
+          const restarts = api().gpu.hub()?.monitor.restarts;
+          await moreEvents(api().gpu.hub(), 'host', 3);
           assert.equal(fs.readFileSync(log, 'utf8'), '', 'nvidia-smi is not started again while the driver is broken');
+          assert.equal(api().gpu.hub()?.monitor.restarts, restarts, 'no restart was scheduled');
           // The rest of the extension keeps working: the dashboard opens and shows the state.
           await vscode.commands.executeCommand('flamelens.gpu.showDashboard');
           assert.ok(api().gpu.dashboardOpen());

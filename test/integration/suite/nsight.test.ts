@@ -6,8 +6,6 @@ import * as path from 'node:path';
 import type { FlamelensApi } from '../../../src/extension/extension';
 import type { RunEntry } from '../../../src/core/model/run';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 // The stand-in nsys and ncu (test/fixtures/bin, replaying the real H100 SQLite export and the real
 // RTX 5070 ncu rows) are given as flamelens.nsys.path / flamelens.ncu.path, as a user without them
 // on the extension host's PATH would; FLAMELENS_STANDIN_BIN is their folder.
@@ -94,7 +92,6 @@ export function registerNsightSuite(): void {
             command: ['python3', 'cuda_prog.py'],
           });
           assert.equal(failed, undefined);
-          await sleep(200);
           const newest = (await api().profiling.runs.getChildren())[0].run;
           assert.equal(newest.meta.status, 'failed');
           assert.match(

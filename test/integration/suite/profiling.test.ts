@@ -5,6 +5,8 @@ import { promises as fs } from 'node:fs';
 import * as mocha from 'mocha';
 import type { FlamelensApi } from '../../../src/extension/extension';
 import type { RunEntry } from '../../../src/core/model/run';
+import { listRuns } from '../../../src/core/store/runStore';
+import { customEditorTab, waitFor } from './wait';
 
 const EXT_ID = 'flamelens.flamelens';
 
@@ -131,7 +133,15 @@ export function registerProfilingSuite(): void {
         script: 'matrix_work.py',
         args: ['100000'],
       });
-      await new Promise((r) => setTimeout(r, 2500));
+      // Stop once the sampler has written samples (it flushes what it has every two seconds).
+      await waitFor(async () => {
+        const runs = await listRuns(ws);
+        const running = runs.find((r) => r.meta.status === 'running' && r.meta.name === 'matrix_work.py');
+        const size = running
+          ? (await fs.stat(path.join(running.dir, 'profile.folded')).catch(() => undefined))?.size
+          : 0;
+        return size && size > 0 ? true : undefined;
+      }, 'the running sampler to write its first samples');
       await vscode.commands.executeCommand('flamelens.stop');
       const run = await pending;
       assert.ok(run, 'a cancelled run still produces a profile');
@@ -247,14 +257,13 @@ export function registerProfilingSuite(): void {
         const ws = workspace();
         const good = vscode.Uri.file(path.join(ws, 'recorded-elsewhere.folded'));
         await vscode.commands.executeCommand('flamelens.openProfile', good);
-        await new Promise((r) => setTimeout(r, 500));
-        const tab = vscode.window.tabGroups.activeTabGroup.activeTab;
-        assert.ok(tab?.input instanceof vscode.TabInputCustom, 'a custom editor tab');
+        const tab = await customEditorTab('flamelens.profile', good.fsPath);
         assert.equal((tab.input as vscode.TabInputCustom).viewType, 'flamelens.profile');
         const bad = vscode.Uri.file(path.join(ws, 'broken.folded'));
         await fs.writeFile(bad.fsPath, 'a;b 1\nno count here\n');
         await vscode.commands.executeCommand('vscode.openWith', bad, 'flamelens.profile');
-        await new Promise((r) => setTimeout(r, 500));
+        // The editor resolved (it read the file and shows the reader's error) and is the active tab.
+        await customEditorTab('flamelens.profile', bad.fsPath);
         assert.ok(vscode.extensions.getExtension(EXT_ID)?.isActive, 'the extension is still alive');
         assert.equal(await fs.readFile(bad.fsPath, 'utf8'), 'a;b 1\nno count here\n', 'the file is untouched');
       },

@@ -5,6 +5,7 @@ import { promises as fs } from 'node:fs';
 import * as mocha from 'mocha';
 import type { FlamelensApi } from '../../../src/extension/extension';
 import type { RunEntry } from '../../../src/core/model/run';
+import { customEditorTab } from './wait';
 
 export function registerTorchSuite(): void {
   mocha.suite('flamelens: PyTorch traces in the extension host', () => {
@@ -55,13 +56,9 @@ export function registerTorchSuite(): void {
 
     mocha.test('Open Profile… on a PyTorch trace opens the trace view', async () => {
       const ws = vscode.workspace.workspaceFolders![0].uri.fsPath;
-      await vscode.commands.executeCommand(
-        'flamelens.openProfile',
-        vscode.Uri.file(path.join(ws, 'h100.pt.trace.json.gz')),
-      );
-      await new Promise((r) => setTimeout(r, 500));
-      const tab = vscode.window.tabGroups.activeTabGroup.activeTab;
-      assert.ok(tab?.input instanceof vscode.TabInputCustom);
+      const trace = path.join(ws, 'h100.pt.trace.json.gz');
+      await vscode.commands.executeCommand('flamelens.openProfile', vscode.Uri.file(trace));
+      const tab = await customEditorTab('flamelens.torchTrace', trace);
       assert.equal((tab.input as vscode.TabInputCustom).viewType, 'flamelens.torchTrace');
       // The trace's Python frames map onto the workspace copy of the profiled project's file.
       const src = vscode.Uri.file(

@@ -124,3 +124,16 @@ export function analyzeHotPaths(profile: Profile, threads?: ThreadFilter): HotPa
     .sort((a, b) => b.total - a.total || b.self - a.self);
   return { total, functions, lines };
 }
+
+const allThreads = new WeakMap<Profile, HotPaths>();
+
+/**
+ * Hot paths of a profile, computed once per profile object for all threads: a run's summary, its
+ * lenses and its flame graph's table ask for the same numbers. Treat the result as read-only.
+ */
+export function hotPathsOf(profile: Profile, threads?: ThreadFilter): HotPaths {
+  if (threads && threads.length > 0) return analyzeHotPaths(profile, threads);
+  let hot = allThreads.get(profile);
+  if (!hot) allThreads.set(profile, (hot = analyzeHotPaths(profile)));
+  return hot;
+}

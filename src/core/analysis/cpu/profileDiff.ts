@@ -5,7 +5,7 @@
  * between versions); the differential flame tree merges call paths of functions the same way.
  */
 import { functionKey, totalWeight, type Profile } from '../../model/profile';
-import { analyzeHotPaths } from './hotPaths';
+import { hotPathsOf } from './hotPaths';
 
 export interface FunctionDiff {
   name: string;
@@ -51,8 +51,8 @@ export interface ProfileDiff {
 }
 
 export function diffFunctions(base: Profile, cur: Profile): FunctionDiff[] {
-  const a = analyzeHotPaths(base);
-  const b = analyzeHotPaths(cur);
+  const a = hotPathsOf(base);
+  const b = hotPathsOf(cur);
   const key = (f: { name: string; file?: string }) => `${f.name}\u0000${f.file ?? ''}`;
   const rows = new Map<string, FunctionDiff>();
   for (const f of b.functions) {

@@ -3,12 +3,12 @@
  * view, callers/callees, search, hot functions), caching call trees per thread selection.
  * Pure: runs in the extension host, in the CLI, and inside the standalone HTML report.
  */
-import { analyzeHotPaths, type FunctionStat } from './hotPaths';
+import { hotPathsOf, type FunctionStat } from './hotPaths';
 import { buildCallTree, type CallTree } from './callTree';
 import { buildFlameView, type FlameView } from './flameView';
 import { buildSandwich, type Sandwich } from './sandwich';
 import { searchProfile, type SearchResult } from './search';
-import { functionKey, type Profile } from '../../model/profile';
+import { functionKey, threadTotals, type Profile } from '../../model/profile';
 
 export interface ViewParams {
   focus: number;
@@ -54,11 +54,7 @@ export interface ProfileSummary {
 }
 
 export function summarizeProfile(profile: Profile, title: string): ProfileSummary {
-  const threads = profile.threads.map((t) => ({
-    id: t.id,
-    name: t.name,
-    weight: t.weights.reduce((a, b) => a + b, 0),
-  }));
+  const threads = threadTotals(profile);
   return {
     title,
     format: profile.format,
@@ -106,7 +102,7 @@ export class ProfileSession implements ProfileRpc {
   }
 
   hotFunctions(p: HotPathParams): HotFunctionsResult {
-    const h = analyzeHotPaths(this.profile, p.threads);
+    const h = hotPathsOf(this.profile, p.threads);
     return { total: h.total, functions: h.functions.slice(0, Math.max(1, p.top)) };
   }
 }

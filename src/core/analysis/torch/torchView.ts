@@ -1,16 +1,8 @@
 /** What the PyTorch trace view shows: the tables and GPU breakdown, computed once on the host. */
 import type { TorchTrace } from '../../model/torchTrace';
 import { analyzeTorchSources, type KernelLauncher, type TorchSources } from './torchSources';
-import {
-  analyzeTorchTrace,
-  gpuTimeline,
-  type GpuBusy,
-  type GpuTimeline,
-  type KernelRow,
-  type MemoryTimeline,
-  type OpRow,
-  type StepStats,
-} from './torchAnalysis';
+import { gpuTimeline, type GpuBusy, type GpuTimeline } from './gpuTime';
+import { analyzeTorchTrace, type KernelRow, type MemoryTimeline, type OpRow, type StepStats } from './torchAnalysis';
 
 export interface TraceViewData {
   title: string;

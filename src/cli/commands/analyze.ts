@@ -1,0 +1,65 @@
+/** `flamelens analyze FILE`: what any file flamelens reads holds, as a table or as JSON. */
+import { parseArgs } from 'node:util';
+import { hotPathsOf } from '../../core/analysis/cpu/hotPaths';
+import { analyzeTorchTrace } from '../../core/analysis/torch/torchAnalysis';
+import { openFile, type OpenedFile } from '../../core/open/openFile';
+import { parsePositiveInt, UsageError, type Command } from '../args';
+import { cacheDir } from '../paths';
+import { cpuProfileJson, cpuProfileText } from '../present/cpuProfile';
+import { torchTraceJson, torchTraceText } from '../present/torchTrace';
+import { telemetryJson, telemetryText } from '../present/telemetry';
+import { ncuJson, ncuText, nsysJson, nsysText } from '../present/nsight';
+
+export const FORMATS_HELP = `Formats read (detected from content): py-spy raw / collapsed stacks, flamelens' built-in
+sampler, Austin 1.x-3.x, speedscope JSON (sampled and evented); for analyze, PyTorch profiler
+traces too (.json / .json.gz, Kineto or legacy form): operators, kernels, GPU busy time; and
+nvidia-smi logs (--query-gpu CSV, -q -x XML): per-GPU utilisation, memory, temperature, power;
+Nsight Systems SQLite exports and nsys stats CSV: kernels, CUDA API, transfers, NVTX, GPU busy;
+Nsight Compute CSV (details or raw page): per launch duration, throughput, occupancy, findings.
+`;
+
+export interface Presented {
+  json: unknown;
+  text: string;
+}
+
+/** What `analyze` prints for an opened file (`thread`: CPU profiles only). */
+export function presentFile(opened: OpenedFile, top: number | undefined, thread?: string[]): Presented {
+  const file = opened.file;
+  switch (opened.kind) {
+    case 'cpu-profile': {
+      const hot = hotPathsOf(opened.profile, thread);
+      return { json: cpuProfileJson(opened.profile, hot, top), text: cpuProfileText(file, opened.profile, hot, top) };
+    }
+    case 'torch-trace': {
+      const s = analyzeTorchTrace(opened.trace);
+      return { json: torchTraceJson(opened.trace, s, top), text: torchTraceText(file, opened.trace, s, top) };
+    }
+    case 'gpu-telemetry':
+      return { json: telemetryJson(opened.series), text: telemetryText(file, opened.series, opened.format) };
+    case 'nsys':
+      return { json: nsysJson(opened.report, file, top), text: nsysText(opened.report, file, top) };
+    case 'ncu':
+      return { json: ncuJson(opened.report, top), text: ncuText(opened.report, file, top) };
+  }
+}
+
+export function printPresented(p: Presented, json: boolean): void {
+  process.stdout.write(json ? JSON.stringify(p.json, null, 2) + '\n' : p.text);
+}
+
+export const analyze: Command = {
+  usage: ['FILE [--json] [--top N] [--thread ID]'],
+  async run(args) {
+    const { values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: { json: { type: 'boolean' }, top: { type: 'string' }, thread: { type: 'string', multiple: true } },
+    });
+    if (positionals.length !== 1) throw new UsageError('analyze takes one FILE');
+    const top = values.top !== undefined ? parsePositiveInt(values.top, '--top') : undefined;
+    const opened = await openFile(positionals[0], { cacheDir: cacheDir() });
+    printPresented(presentFile(opened, top, values.thread), values.json === true);
+    return 0;
+  },
+};

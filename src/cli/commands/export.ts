@@ -1,0 +1,27 @@
+/** `flamelens export FILE --format collapsed|speedscope -o OUT`: a profile in another format. */
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { toCollapsedStacks, toSpeedscope } from '../../core/formats/cpu/exportProfile';
+import { openProfile } from '../../core/open/openFile';
+import { writeFileAtomic } from '../../core/store/atomicWrite';
+import { UsageError, type Command } from '../args';
+
+export const exportProfile: Command = {
+  usage: ['FILE --format collapsed|speedscope -o OUT'],
+  async run(args) {
+    const { values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: { output: { type: 'string', short: 'o' }, format: { type: 'string' } },
+    });
+    if (positionals.length !== 1 || !values.output)
+      throw new UsageError('export takes FILE --format collapsed|speedscope -o OUT');
+    const profile = await openProfile(positionals[0], 'export writes CPU profiles');
+    if (values.format === 'collapsed')
+      await writeFileAtomic(values.output, toCollapsedStacks(profile, { threadFrames: true }));
+    else if (values.format === 'speedscope')
+      await writeFileAtomic(values.output, toSpeedscope(profile, path.basename(positionals[0])));
+    else throw new UsageError('--format must be collapsed or speedscope');
+    return 0;
+  },
+};

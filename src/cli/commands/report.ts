@@ -1,0 +1,42 @@
+/** `flamelens report FILE... -o report.html`: one self-contained HTML file of profiles or traces. */
+import { randomBytes } from 'node:crypto';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { buildTraceView } from '../../core/analysis/torch/torchView';
+import { detectFileKind, openProfile, openTorchTrace } from '../../core/open/openFile';
+import { buildHtmlReport } from '../../core/report/htmlReport';
+import { writeFileAtomic } from '../../core/store/atomicWrite';
+import { UsageError, type Command } from '../args';
+import { webviewAssets } from '../paths';
+
+const WHAT = 'report takes CPU profiles or PyTorch traces';
+
+export const report: Command = {
+  usage: ['FILE... -o report.html'],
+  async run(args) {
+    const { values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: { output: { type: 'string', short: 'o' } },
+    });
+    if (positionals.length === 0) throw new UsageError('report needs at least one FILE');
+    if (!values.output) throw new UsageError('report needs -o report.html');
+    const traces = await Promise.all(positionals.map(async (f) => (await detectFileKind(f)) === 'torch-trace'));
+    const nonce = randomBytes(16).toString('base64');
+    let html: string;
+    if (traces.some(Boolean)) {
+      if (!traces.every(Boolean))
+        throw new UsageError('report takes either CPU profiles or PyTorch traces, not both in one report');
+      const views = [];
+      for (const f of positionals) views.push(buildTraceView(await openTorchTrace(f, WHAT), path.basename(f)));
+      html = buildHtmlReport(views, await webviewAssets('torch'), nonce);
+    } else {
+      const inputs = [];
+      for (const f of positionals) inputs.push({ title: path.basename(f), profile: await openProfile(f, WHAT) });
+      html = buildHtmlReport(inputs, await webviewAssets('flamegraph'), nonce);
+    }
+    await writeFileAtomic(values.output, html);
+    process.stderr.write(`flamelens: wrote ${values.output} (${(html.length / 1024).toFixed(0)} KiB)\n`);
+    return 0;
+  },
+};

@@ -1,0 +1,55 @@
+/** `analyze` of a PyTorch trace: operators, kernels and GPU busy time, as tables or JSON. */
+import type { TorchSummary } from '../../core/analysis/torch/torchAnalysis';
+import type { TorchTrace } from '../../core/model/torchTrace';
+
+const r1 = (x: number) => Math.round(x * 1000) / 1000;
+const ms3 = (us: number) => (us / 1000).toFixed(3);
+
+export function torchTraceJson(trace: TorchTrace, s: TorchSummary, top: number | undefined) {
+  const n = top ?? Infinity;
+  return {
+    kind: 'torch-trace',
+    form: trace.form,
+    ops: s.ops.slice(0, n).map((o) => ({
+      name: o.name,
+      calls: o.calls,
+      selfCpuUs: r1(o.selfCpuUs),
+      totalCpuUs: r1(o.totalCpuUs),
+      selfDeviceUs: r1(o.selfDeviceUs),
+      totalDeviceUs: r1(o.totalDeviceUs),
+    })),
+    kernels: s.kernels.slice(0, n).map((k) => ({
+      name: k.name,
+      calls: k.calls,
+      totalUs: r1(k.totalUs),
+      meanUs: r1(k.meanUs),
+      minUs: r1(k.minUs),
+      maxUs: r1(k.maxUs),
+      gpuPct: Math.round(k.gpuPct * 100) / 100,
+    })),
+    gpu: s.gpu.map((g) => ({ device: g.device, busyUs: r1(g.busyUs), idleUs: r1(g.idleUs), spanUs: r1(g.spanUs) })),
+  };
+}
+
+export function torchTraceText(file: string, trace: TorchTrace, s: TorchSummary, top: number | undefined): string {
+  const n = top ?? 15;
+  const events = trace.eventCount.toLocaleString('en-US');
+  let out = `${file}: PyTorch trace (${trace.form}), ${events} events, span ${(s.spanUs / 1000).toFixed(1)} ms, ${trace.gpu.length} GPU activities\n\n`;
+  out += `${'self CPU ms'.padStart(12)} ${'total CPU ms'.padStart(12)} ${'self dev ms'.padStart(12)} ${'calls'.padStart(7)}  operator\n`;
+  for (const o of [...s.ops].sort((a, b) => b.selfCpuUs - a.selfCpuUs).slice(0, n)) {
+    const times = `${ms3(o.selfCpuUs).padStart(12)} ${ms3(o.totalCpuUs).padStart(12)} ${ms3(o.selfDeviceUs).padStart(12)}`;
+    out += `${times} ${String(o.calls).padStart(7)}  ${o.name}\n`;
+  }
+  if (s.kernels.length === 0) return out;
+  out += `\n${'GPU %'.padStart(7)} ${'total ms'.padStart(10)} ${'calls'.padStart(7)}  kernel\n`;
+  for (const k of s.kernels.slice(0, n)) {
+    const name = k.name.length > 120 ? `${k.name.slice(0, 117)}…` : k.name;
+    out += `${k.gpuPct.toFixed(1).padStart(7)} ${ms3(k.totalUs).padStart(10)} ${String(k.calls).padStart(7)}  ${name}\n`;
+  }
+  out += '\n';
+  for (const g of s.gpu) {
+    const pct = g.spanUs > 0 ? ((100 * g.busyUs) / g.spanUs).toFixed(1) : '0';
+    out += `GPU ${g.device}: busy ${(g.busyUs / 1000).toFixed(1)} ms of ${(g.spanUs / 1000).toFixed(1)} ms (${pct}%)\n`;
+  }
+  return out;
+}

@@ -1,0 +1,60 @@
+/**
+ * What kind of file this is, from its first bytes: the one place that routes a file to its reader,
+ * for the CLI and the editor alike (core/open/openFile reads the head and calls this). Content
+ * decides; the file name only breaks ties where the content cannot (NVIDIA's own binary report
+ * formats, per-launch `nsys stats` CSV, a PyTorch trace whose first 64 KiB hold no event yet).
+ * Anything else is a CPU profile, whose reader picks among collapsed stacks, speedscope and Austin
+ * from the whole text (formats/cpu/parseProfile).
+ */
+import { looksLikeTorchTrace } from './torch/torchTrace';
+import { detectNvidiaSmi } from './gpu/nvidiaSmi';
+import { isSqlite } from './nsight/nsysSqlite';
+import { looksLikeNcuCsv } from './nsight/ncuCsv';
+import { looksLikeNsysStats } from './nsight/nsysStatsCsv';
+import { looksLikeSpeedscope } from './cpu/speedscope';
+
+export type FileKind =
+  | 'torch-trace'
+  | 'nvidia-smi-csv'
+  | 'nvidia-smi-xml'
+  | 'nsys-sqlite'
+  | 'nsys-csv'
+  | 'ncu-csv'
+  | 'nsys-rep'
+  | 'ncu-rep'
+  | 'cpu-profile';
+
+/** How much of a file detectKind looks at. */
+export const HEAD_BYTES = 65536;
+
+/** What each kind is, in words for messages ("… is an Nsight Systems SQLite export"). */
+export const KIND_NAMES: Record<FileKind, string> = {
+  'torch-trace': 'a PyTorch profiler trace',
+  'nvidia-smi-csv': 'an nvidia-smi --query-gpu CSV log',
+  'nvidia-smi-xml': 'an nvidia-smi -q -x XML log',
+  'nsys-sqlite': 'an Nsight Systems SQLite export',
+  'nsys-csv': 'nsys stats CSV output',
+  'ncu-csv': 'an Nsight Compute CSV page',
+  'nsys-rep': 'an Nsight Systems report',
+  'ncu-rep': 'an Nsight Compute report',
+  'cpu-profile': 'a CPU profile',
+};
+
+/** The kind of a file from its first HEAD_BYTES bytes (`head`) and its name or path. */
+export function detectKind(head: Buffer, name: string): FileKind {
+  if (isSqlite(head)) return 'nsys-sqlite';
+  if (looksLikeTorchTrace(head)) return 'torch-trace';
+  const text = head.toString('utf8');
+  if (looksLikeNcuCsv(text)) return 'ncu-csv';
+  if (looksLikeNsysStats(text, name)) return 'nsys-csv';
+  // NVIDIA's own binary report formats, read through the installed tools: known by their names.
+  if (/\.(nsys-rep|qdrep)$/i.test(name)) return 'nsys-rep';
+  if (/\.ncu-rep$/i.test(name)) return 'ncu-rep';
+  const smi = detectNvidiaSmi(head.toString('utf8', 0, Math.min(head.length, 8192)));
+  if (smi) return smi === 'csv' ? 'nvidia-smi-csv' : 'nvidia-smi-xml';
+  // JSON named as PyTorch writes its traces, whose first 64 KiB show no events yet (a long
+  // metadata block first, or a file cut there): the trace reader says what is wrong with it.
+  if (/\.pt\.trace\.json$/i.test(name) && /^(\uFEFF)?\s*[{[]/.test(text) && !looksLikeSpeedscope(text))
+    return 'torch-trace';
+  return 'cpu-profile';
+}

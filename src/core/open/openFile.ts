@@ -1,0 +1,140 @@
+/**
+ * One way in for files: the CLI's analyze, report, diff and export and the editor's Open Profile,
+ * custom editors and runs all call openFile (or detectFileKind first, to pick a view), so a file
+ * takes the same road whichever front end opens it. The kind comes from the content
+ * (formats/detect); the reader from the kind. Nsight's own report formats are read through the
+ * installed nsys and ncu, their exports kept in a cache folder, never beside the user's file.
+ */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { detectKind, HEAD_BYTES, KIND_NAMES, type FileKind } from '../formats/detect';
+import { FormatError } from '../formats/formatError';
+import { readProfile } from '../formats/cpu/readProfile';
+import { readTorchTrace } from '../formats/torch/torchTrace';
+import { parseNvidiaSmiCsv, parseNvidiaSmiXml } from '../formats/gpu/nvidiaSmi';
+import { readNsysSqliteFile } from '../formats/nsight/nsysSqlite';
+import { parseNsysStatsCsv } from '../formats/nsight/nsysStatsCsv';
+import { readNcuCsvFile } from '../formats/nsight/ncuCsv';
+import { exportNsysReport } from '../runners/nsight/nsys';
+import { importNcuReportCached } from '../runners/nsight/ncu';
+import type { Profile } from '../model/profile';
+import type { TorchTrace } from '../model/torchTrace';
+import type { TelemetrySeries } from '../model/telemetry';
+import type { NcuReport, NsysReport } from '../model/kernels';
+
+export type { FileKind } from '../formats/detect';
+
+/** A file read into its model, by what it holds. */
+export type OpenedFile =
+  | { kind: 'cpu-profile'; file: string; profile: Profile }
+  | { kind: 'torch-trace'; file: string; trace: TorchTrace }
+  | { kind: 'gpu-telemetry'; file: string; series: TelemetrySeries; format: 'csv' | 'xml' }
+  | { kind: 'nsys'; file: string; report: NsysReport }
+  | { kind: 'ncu'; file: string; report: NcuReport };
+
+export type OpenedKind = OpenedFile['kind'];
+
+/** Which model a file kind is read into. */
+export function openedKindOf(kind: FileKind): OpenedKind {
+  switch (kind) {
+    case 'cpu-profile':
+      return 'cpu-profile';
+    case 'torch-trace':
+      return 'torch-trace';
+    case 'nvidia-smi-csv':
+    case 'nvidia-smi-xml':
+      return 'gpu-telemetry';
+    case 'nsys-sqlite':
+    case 'nsys-csv':
+    case 'nsys-rep':
+      return 'nsys';
+    case 'ncu-csv':
+    case 'ncu-rep':
+      return 'ncu';
+  }
+}
+
+export interface OpenOptions {
+  /** Where the exports of `.nsys-rep`/`.ncu-rep` files go (a cache, never beside the file). */
+  cacheDir: string;
+  nsysPath?: string;
+  ncuPath?: string;
+  env?: NodeJS.ProcessEnv;
+  signal?: AbortSignal;
+  /** What the caller can show; another kind is a FormatError saying what the file is and `what`. */
+  expect?: { kinds: OpenedKind[]; what: string };
+}
+
+/**
+ * The kind of a file from its first bytes. A file that cannot be read is 'cpu-profile': the CPU
+ * profile reader then reports it, naming the file (as it always has).
+ */
+export async function detectFileKind(file: string): Promise<FileKind> {
+  let head: Buffer;
+  try {
+    const fh = await fs.open(file, 'r');
+    try {
+      const buf = Buffer.alloc(HEAD_BYTES);
+      const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+      head = buf.subarray(0, bytesRead);
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    return 'cpu-profile';
+  }
+  return detectKind(head, file);
+}
+
+/** Reads a file into its model, whatever it holds; every failure names the file. */
+export async function openFile(file: string, o: OpenOptions, known?: FileKind): Promise<OpenedFile> {
+  const kind = known ?? (await detectFileKind(file));
+  if (o.expect && !o.expect.kinds.includes(openedKindOf(kind))) {
+    throw new FormatError(file, '', `this is ${KIND_NAMES[kind]}, but ${o.expect.what}`);
+  }
+  switch (kind) {
+    case 'cpu-profile':
+      return { kind: 'cpu-profile', file, profile: await readProfile(file) };
+    case 'torch-trace':
+      return { kind: 'torch-trace', file, trace: await readTorchTrace(file) };
+    case 'nvidia-smi-csv':
+    case 'nvidia-smi-xml': {
+      const text = await fs.readFile(file, 'utf8');
+      const csv = kind === 'nvidia-smi-csv';
+      const series = csv ? parseNvidiaSmiCsv(text, file) : parseNvidiaSmiXml(text, file);
+      return { kind: 'gpu-telemetry', file, series, format: csv ? 'csv' : 'xml' };
+    }
+    case 'nsys-sqlite':
+      return { kind: 'nsys', file, report: await readNsysSqliteFile(file) };
+    case 'nsys-csv':
+      return { kind: 'nsys', file, report: parseNsysStatsCsv(await fs.readFile(file, 'utf8'), file) };
+    case 'nsys-rep': {
+      const sqlite = await exportNsysReport(file, { ...tools(o), cacheDir: path.join(o.cacheDir, 'nsys') });
+      return { kind: 'nsys', file, report: await readNsysSqliteFile(sqlite) };
+    }
+    case 'ncu-csv':
+      return { kind: 'ncu', file, report: await readNcuCsvFile(file) };
+    case 'ncu-rep':
+      return {
+        kind: 'ncu',
+        file,
+        report: await importNcuReportCached(file, { ...tools(o), cacheDir: path.join(o.cacheDir, 'ncu') }),
+      };
+  }
+}
+
+const tools = (o: OpenOptions) => ({ nsysPath: o.nsysPath, ncuPath: o.ncuPath, env: o.env, signal: o.signal });
+
+/** A CPU profile; any other kind of file is a FormatError saying what it is and `what` (e.g. "diff compares CPU profiles"). */
+export async function openProfile(file: string, what: string): Promise<Profile> {
+  const opened = await openFile(file, { cacheDir: '', expect: { kinds: ['cpu-profile'], what } });
+  if (opened.kind !== 'cpu-profile') throw new FormatError(file, '', what);
+  return opened.profile;
+}
+
+/** A PyTorch trace; any other kind of file is a FormatError saying what it is and `what`. */
+export async function openTorchTrace(file: string, what: string): Promise<TorchTrace> {
+  const opened = await openFile(file, { cacheDir: '', expect: { kinds: ['torch-trace'], what } });
+  if (opened.kind !== 'torch-trace') throw new FormatError(file, '', what);
+  return opened.trace;
+}

@@ -1,0 +1,89 @@
+/**
+ * The flame graph view of a profile: its summary sent once, then the view's requests (zoom,
+ * search, callers/callees, hot functions) answered from a core ProfileSession; sources opened
+ * through the locator; exports written where the user chooses.
+ */
+import * as vscode from 'vscode';
+import * as path from 'node:path';
+import { ProfileSession, summarizeProfile } from '../../core/analysis/cpu/profileSession';
+import { toCollapsedStacks, toSpeedscope } from '../../core/formats/cpu/exportProfile';
+import type { Profile } from '../../core/model/profile';
+import { answerRequest, VIEW, type ToHost, type ToWebview } from '../../shared/protocol/flameGraph';
+import { viewConfig } from '../shared/config';
+import { saveExport } from '../shared/saveExport';
+import type { SourceLocator } from '../shared/sourceLocator';
+import { connectView, PanelSet, type ViewConnection } from '../shared/webview/panel';
+
+export type ProfileSource = { profile: Profile; title: string } | { error: string; title: string };
+
+export interface FlameGraphDeps {
+  extensionUri: vscode.Uri;
+  locator: SourceLocator;
+  log: vscode.LogOutputChannel;
+}
+
+/** Wires a webview to a profile (or to the reason it could not be read). */
+export function connectFlameGraph(
+  webview: vscode.Webview,
+  source: ProfileSource,
+  deps: FlameGraphDeps,
+): vscode.Disposable {
+  const session = 'profile' in source ? new ProfileSession(source.profile) : undefined;
+  const view: ViewConnection<ToWebview> = connectView<ToHost, ToWebview>(webview, deps.extensionUri, {
+    view: VIEW,
+    title: source.title,
+    log: deps.log,
+    handlers: {
+      ready: () => {
+        if (!('profile' in source)) {
+          view.post({ type: 'error', message: source.error });
+          return;
+        }
+        view.post({
+          type: 'init',
+          summary: summarizeProfile(source.profile, source.title),
+          options: { openSourceOnClick: viewConfig().openSourceOnClick, interactive: true },
+        });
+      },
+      request: (m) => session && view.post(answerRequest(session, m)),
+      openSource: (m) => deps.locator.open(m.file, m.line),
+      export: async (m) => {
+        if (!('profile' in source)) return;
+        const ext = m.format === 'collapsed' ? 'folded' : 'speedscope.json';
+        const base = source.title.replace(/\.(folded|collapsed|austin|speedscope\.json|json)$/i, '');
+        const target = await vscode.window.showSaveDialog({
+          defaultUri: vscode.Uri.file(path.join(deps.locator.defaultFolder() ?? '', `${base}.${ext}`)),
+          filters:
+            m.format === 'collapsed' ? { 'Collapsed stacks': ['folded', 'collapsed'] } : { Speedscope: ['json'] },
+        });
+        if (!target) return;
+        const text =
+          m.format === 'collapsed'
+            ? toCollapsedStacks(source.profile, { threadFrames: true })
+            : toSpeedscope(source.profile, source.title);
+        await saveExport(target, text);
+        deps.log.info(`Exported ${source.title} to ${target.fsPath}`);
+      },
+    },
+  });
+  return view;
+}
+
+/** The flame graph panels (one per run or file), beside the code. */
+export class FlameGraphPanels implements vscode.Disposable {
+  private readonly panels = new PanelSet('flamelens.flameGraph', { revealBeside: true });
+
+  constructor(private readonly deps: FlameGraphDeps) {}
+
+  show(key: string, title: string, profile: Profile): void {
+    this.panels.show(key, `🔥 ${title}`, (panel) => connectFlameGraph(panel.webview, { profile, title }, this.deps));
+  }
+
+  titles(): string[] {
+    return this.panels.titles();
+  }
+
+  dispose(): void {
+    this.panels.dispose();
+  }
+}

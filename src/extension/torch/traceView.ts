@@ -1,0 +1,113 @@
+/**
+ * The PyTorch trace view: a trace read and analysed on the host, its tables sent once (with the
+ * other ranks of a distributed run read too and compared), its Python frames made the CPU hot
+ * paths and its GPU time the ⚡ lenses of the code. Opened from runs, commands and as the custom
+ * editor of `*.pt.trace.json(.gz)`.
+ */
+import * as vscode from 'vscode';
+import * as path from 'node:path';
+import { analyzeTorchSources, type TorchSources } from '../../core/analysis/torch/torchSources';
+import { buildTraceView, compareRanks, type RankRow } from '../../core/analysis/torch/torchView';
+import { openTorchTrace } from '../../core/open/openFile';
+import { VIEW, type ToHost, type ToWebview } from '../../shared/protocol/torchTrace';
+import { confirmFileSize } from '../shared/fileSize';
+import { saveExport } from '../shared/saveExport';
+import { connectView, PanelSet, registerFileEditor, type ViewConnection } from '../shared/webview/panel';
+import type { ProfilingApi } from '../profiling/register';
+import type { GpuLenses } from './gpuLenses';
+
+export const TORCH_TRACE_VIEW_TYPE = 'flamelens.torchTrace';
+const WHAT = 'the trace view shows PyTorch profiler traces';
+
+export interface TraceViewDeps {
+  extensionUri: vscode.Uri;
+  log: vscode.LogOutputChannel;
+  profiling: ProfilingApi;
+  gpuLenses: GpuLenses;
+}
+
+/** Wires a webview to a trace file (and the other ranks' traces, compared). */
+export function connectTrace(
+  webview: vscode.Webview,
+  file: string,
+  deps: TraceViewDeps,
+  rankFiles: string[] = [],
+): vscode.Disposable {
+  const { log, profiling, gpuLenses } = deps;
+  const title = path.basename(file);
+  let sources: TorchSources | undefined;
+  const load = async () => {
+    const t0 = Date.now();
+    for (const f of [file, ...rankFiles]) await confirmFileSize(f);
+    const trace = await openTorchTrace(file, WHAT);
+    sources = analyzeTorchSources(trace);
+    const data = buildTraceView(trace, title, sources);
+    log.info(`Read ${file} (${trace.eventCount} events) in ${Date.now() - t0} ms`);
+    let ranks: RankRow[] | undefined;
+    if (rankFiles.length > 0) {
+      const views = [data];
+      for (const other of rankFiles)
+        views.push(buildTraceView(await openTorchTrace(other, WHAT), path.basename(other)));
+      ranks = compareRanks(views);
+    }
+    view.post({ type: 'traceInit', data, interactive: true, ranks });
+    // The code: CPU hot paths (when the trace has Python frames) and GPU time per function.
+    const folder =
+      vscode.workspace.getWorkspaceFolder(vscode.Uri.file(file))?.uri.fsPath ??
+      vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    if (folder && trace.python.length > 0)
+      await profiling.hotPaths.setActive({ folder, title, profile: sources.profile });
+    await gpuLenses.setActive(title, sources.gpuByFunction);
+  };
+  const view: ViewConnection<ToWebview> = connectView<ToHost, ToWebview>(webview, deps.extensionUri, {
+    view: VIEW,
+    title,
+    log,
+    handlers: {
+      ready: () =>
+        load().catch((e) => {
+          const message = e instanceof Error ? e.message : String(e);
+          log.warn(`Could not open ${file}: ${message}`);
+          view.post({ type: 'error', message });
+        }),
+      openSource: (m) => profiling.locator.open(m.file, m.line),
+      openFlameGraph: () => {
+        if (sources) profiling.showFlameGraph(`${file}#cpu`, `${title} (CPU side)`, sources.profile);
+      },
+      exportCsv: async (m) => {
+        const target = await vscode.window.showSaveDialog({
+          defaultUri: vscode.Uri.file(path.join(path.dirname(file), m.name)),
+          filters: { CSV: ['csv'] },
+        });
+        if (target) await saveExport(target, m.csv);
+      },
+    },
+  });
+  return view;
+}
+
+/** The trace panels (one per trace, or per set of ranks) and the trace custom editor. */
+export class TracePanels implements vscode.Disposable {
+  private readonly panels = new PanelSet('flamelens.torchTraceView');
+
+  constructor(private readonly deps: TraceViewDeps) {}
+
+  open(file: string, rankFiles: string[] = []): void {
+    const title = rankFiles.length ? `⚡ ${rankFiles.length + 1} ranks` : `⚡ ${path.basename(file)}`;
+    this.panels.show([file, ...rankFiles].join('\u0000'), title, (panel) =>
+      connectTrace(panel.webview, file, this.deps, rankFiles),
+    );
+  }
+
+  editor(): vscode.Disposable {
+    return registerFileEditor(TORCH_TRACE_VIEW_TYPE, (webview, uri) => connectTrace(webview, uri.fsPath, this.deps));
+  }
+
+  titles(): string[] {
+    return this.panels.titles();
+  }
+
+  dispose(): void {
+    this.panels.dispose();
+  }
+}

@@ -1,0 +1,68 @@
+// What the Nsight Systems and Nsight Compute pages share: number formats, duration columns in
+// nsys' order, the page header, tabs and empty-section notes.
+import type { DurationStat } from '../../src/core/model/kernels';
+import { el } from '../shared/dom';
+import type { Column } from '../shared/table';
+
+export const PALETTE = ['#e8590c', '#1c7ed6', '#2f9e44', '#ae3ec9', '#f59f00', '#0ca678', '#d6336c', '#5c7cfa'];
+export const num = (v: number, digits = 1) =>
+  v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+export const msOf = (ns: number) => num(ns / 1e6, 3);
+export const usOf = (ns: number) => num(ns / 1e3, 2);
+export const opt = (v: number | undefined, f: (x: number) => string) => (v === undefined ? '—' : f(v));
+export const foreground = () =>
+  getComputedStyle(document.body).getPropertyValue('--vscode-foreground').trim() || '#333';
+
+export function bytesText(b: number | undefined): string {
+  if (b === undefined) return '—';
+  if (b >= 1e9) return `${num(b / 1e9, 2)} GB`;
+  if (b >= 1e6) return `${num(b / 1e6, 1)} MB`;
+  if (b >= 1e3) return `${num(b / 1e3, 1)} kB`;
+  return `${b} B`;
+}
+
+/** Columns of a duration table in nsys' order: time %, total, instances, avg, median, min, max, stddev, name. */
+export function durationColumns<T extends DurationStat>(nameTitle: string): Column<T>[] {
+  return [
+    { title: 'Time %', value: (r) => r.timePct, format: (r) => num(r.timePct), numeric: true },
+    { title: 'Total (ms)', value: (r) => r.totalNs, format: (r) => msOf(r.totalNs), numeric: true },
+    { title: 'Instances', value: (r) => r.calls, format: (r) => r.calls.toLocaleString('en-US'), numeric: true },
+    { title: 'Avg (µs)', value: (r) => r.avgNs, format: (r) => usOf(r.avgNs), numeric: true },
+    { title: 'Median (µs)', value: (r) => r.medianNs, format: (r) => usOf(r.medianNs), numeric: true },
+    { title: 'Min (µs)', value: (r) => r.minNs, format: (r) => usOf(r.minNs), numeric: true },
+    { title: 'Max (µs)', value: (r) => r.maxNs, format: (r) => usOf(r.maxNs), numeric: true },
+    { title: 'StdDev (µs)', value: (r) => r.stddevNs, format: (r) => usOf(r.stddevNs), numeric: true },
+    { title: nameTitle, value: (r) => r.name },
+  ];
+}
+
+export function header(root: HTMLElement, title: string, hint: string): HTMLElement {
+  const h = el('header', { class: 'toolbar' });
+  h.append(el('span', { class: 'title' }, title), el('span', { class: 'hint' }, hint));
+  root.append(h);
+  return h;
+}
+
+/** Tabs over sections: one visible at a time, all rendered once. */
+export function tabs(root: HTMLElement, panes: { id: string; label: string; body: HTMLElement }[]): void {
+  const bar = el('nav', { class: 'tabs', role: 'tablist' });
+  const buttons = panes.map((p, i) => {
+    const b = el('button', { type: 'button', role: 'tab', id: `tab-${p.id}`, 'aria-controls': p.id }, p.label);
+    b.addEventListener('click', () => select(i));
+    bar.append(b);
+    return b;
+  });
+  const select = (k: number) =>
+    panes.forEach((p, i) => {
+      p.body.hidden = i !== k;
+      buttons[i].setAttribute('aria-selected', String(i === k));
+    });
+  root.append(bar, ...panes.map((p) => p.body));
+  select(0);
+}
+
+export function empty(id: string, title: string, text: string): HTMLElement {
+  const s = el('section', { class: 'trace-table', id });
+  s.append(el('h2', {}, title), el('p', { class: 'hint' }, text));
+  return s;
+}
