@@ -1,6 +1,6 @@
 /**
  * flamelens on the command line: the same core as the extension. Each command is a module of
- * commands/ behind the name → {usage, run} table below; what a command prints is computed by the
+ * commands/ behind the name → {usage, run} table of commands.ts; what a command prints is computed by the
  * functions of present/. Progress and errors go to stderr, results to stdout (`--json` for
  * machines); exit codes: 0 success, 1 failure (missing file, bad format, missing tool), 2 usage
  * error.
@@ -8,59 +8,11 @@
 import { FormatError } from '../core/formats/formatError';
 import { OptionError } from '../core/model/options';
 import { ToolError } from '../core/runners/findTool';
-import { UsageError, type Command } from './args';
+import { UsageError } from './args';
+import { COMMANDS, helpText } from './commands';
 import { guardTerminal } from './terminal';
-import { analyze, FORMATS_HELP } from './commands/analyze';
-import { report } from './commands/report';
-import { exportProfile } from './commands/export';
-import { record, RECORD_HELP } from './commands/record';
-import { gpu } from './commands/gpu';
-import { ncu, NSIGHT_HELP, nsys } from './commands/nsight';
-import { torch, TORCH_HELP } from './commands/torch';
-import { bench, BENCH_HELP } from './commands/bench';
-import { compare, COMPARE_HELP } from './commands/compare';
-import { diff, DIFF_HELP } from './commands/diff';
 
 declare const FLAMELENS_VERSION: string;
-
-/** Every command, in the order `--help` lists them. */
-export const COMMANDS: Record<string, Command> = {
-  record,
-  analyze,
-  report,
-  export: exportProfile,
-  gpu,
-  nsys,
-  ncu,
-  torch,
-  bench,
-  compare,
-  diff,
-};
-
-const EXIT_HELP = `Exit status: 0 on success; 1 when a file is missing or unreadable, its format is unknown or
-corrupt, or a tool is missing or fails; 2 on a usage error. Errors are one line on stderr.
-`;
-
-export function helpText(): string {
-  const version = typeof FLAMELENS_VERSION === 'string' ? FLAMELENS_VERSION : '';
-  const usage = Object.entries(COMMANDS).flatMap(([name, c]) =>
-    c.usage.flatMap((form) => {
-      const [first, ...more] = form.split('\n');
-      const lead = `flamelens ${name} `;
-      return [`  ${lead}${first}`, ...more.map((line) => `  ${' '.repeat(lead.length)}${line}`)];
-    }),
-  );
-  const sections = [
-    `${BENCH_HELP}${COMPARE_HELP} ${DIFF_HELP}\n`,
-    TORCH_HELP,
-    NSIGHT_HELP,
-    RECORD_HELP,
-    FORMATS_HELP,
-    EXIT_HELP,
-  ];
-  return `flamelens ${version}: profile Python programs and read profiles\n\nUsage:\n${usage.join('\n')}\n\n${sections.join('\n')}`;
-}
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;

@@ -4,7 +4,7 @@ import { spawnSync, execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, readFileSync, readdirSync, existsSync, mkdirSync, cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { parseBenchConfig, parseThreshold } from '../../src/core/formats/bench/benchConfig';
+import { BENCH_CONFIG_FIELDS, parseBenchConfig, parseThreshold } from '../../src/core/formats/bench/benchConfig';
 import { FormatError } from '../../src/core/formats/formatError';
 import { runBenchmarks, summarizeGpuReadings } from '../../src/core/runners/bench/benchRunner';
 import { saveResults, saveBaseline, listResults, resolveResults, listHistory } from '../../src/core/store/benchStore';
@@ -256,49 +256,47 @@ test('CUDA timing: work launched asynchronously is timed with CUDA events after 
   assert.equal(results.environment.torch?.cuda, '12.4');
 });
 
-test('the schema contributed for flamelens.bench.json names exactly the fields the reader accepts', () => {
+test('the schema contributed for flamelens.bench.json and the reader accept exactly the same fields', () => {
   const schema = JSON.parse(readFileSync(path.join(ROOT, 'schemas', 'flamelens.bench.schema.json'), 'utf8'));
   const item = schema.properties.benchmarks.items;
-  const fields = Object.keys(item.properties).sort();
-  for (const f of fields) {
-    const sample: Record<string, unknown> = { name: 'x', callable: 'm:f' };
+  const sorted = (xs: string[]) => [...xs].sort();
+  // Both directions: every schema field is one the reader takes, and every field it takes is in the schema.
+  assert.deepEqual(sorted(Object.keys(schema.properties)), sorted(BENCH_CONFIG_FIELDS.top));
+  assert.deepEqual(sorted(Object.keys(schema.properties.defaults.properties)), sorted(BENCH_CONFIG_FIELDS.defaults));
+  assert.deepEqual(sorted(Object.keys(item.properties)), sorted(BENCH_CONFIG_FIELDS.benchmark));
+  // And the reader really takes each of them (with a value of the schema's kind), and nothing else.
+  const values: Record<string, unknown> = {
+    warmup: 1,
+    warmupTime: 1,
+    runs: 3,
+    timeBudget: 1,
+    minRuns: 2,
+    cuda: 'auto',
+    disableGc: true,
+    timeout: 5,
+    python: 'python3',
+    cwd: '.',
+    env: { A: 'b' },
+    setup: 'm:g',
+    name: 'x',
+    callable: 'm:f',
+  };
+  for (const f of BENCH_CONFIG_FIELDS.benchmark) {
     if (f === 'command') continue;
-    sample[f] = (
-      {
-        warmup: 1,
-        warmupTime: 1,
-        runs: 3,
-        timeBudget: 1,
-        minRuns: 2,
-        cuda: 'auto',
-        disableGc: true,
-        timeout: 5,
-        python: 'python3',
-        cwd: '.',
-        env: { A: 'b' },
-        setup: 'm:g',
-        name: 'x',
-        callable: 'm:f',
-      } as Record<string, unknown>
-    )[f];
+    const sample: Record<string, unknown> = { name: 'x', callable: 'm:f', [f]: values[f] };
     assert.doesNotThrow(() => parseBenchConfig(JSON.stringify({ benchmarks: [sample] }), 'f.json'), f);
+  }
+  for (const f of BENCH_CONFIG_FIELDS.defaults) {
+    assert.doesNotThrow(
+      () => parseBenchConfig(JSON.stringify({ defaults: { [f]: values[f] }, benchmarks: [] }), 'f.json'),
+      f,
+    );
   }
   assert.throws(
     () => parseBenchConfig(JSON.stringify({ benchmarks: [{ name: 'x', callable: 'm:f', notInSchema: 1 }] }), 'f.json'),
     /unknown field/,
   );
-  assert.deepEqual(
-    Object.keys(schema.properties.defaults.properties).sort(),
-    fields.filter((f) => !['name', 'command', 'callable', 'setup'].includes(f)).sort(),
-  );
-  assert.deepEqual(Object.keys(schema.properties).sort(), [
-    '$schema',
-    'alpha',
-    'baseline',
-    'benchmarks',
-    'defaults',
-    'threshold',
-  ]);
+  assert.throws(() => parseBenchConfig(JSON.stringify({ benchmarks: [], notInSchema: 1 }), 'f.json'), /unknown field/);
 });
 
 test('GPU conditions: clocks and temperature summarised per GPU from nvidia-smi readings', () => {

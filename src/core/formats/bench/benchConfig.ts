@@ -60,6 +60,13 @@ const RUN_FIELDS = [
 const BENCH_FIELDS = new Set<string>(['name', 'command', 'callable', 'setup', ...RUN_FIELDS]);
 const TOP_FIELDS = new Set(['$schema', 'benchmarks', 'defaults', 'threshold', 'alpha', 'baseline']);
 
+/** Every field the reader accepts, where: the contributed JSON schema names exactly these. */
+export const BENCH_CONFIG_FIELDS = {
+  top: [...TOP_FIELDS],
+  defaults: [...RUN_FIELDS] as string[],
+  benchmark: [...BENCH_FIELDS],
+};
+
 export const BASELINE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 
 /** "5%", 5 (percent) or 0.05 → 0.05. */
