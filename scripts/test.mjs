@@ -38,12 +38,25 @@ if (!existsSync(marker) || statSync(lock).mtimeMs > statSync(marker).mtimeMs) {
 step('system packages', process.execPath, ['scripts/ensure-system.mjs']);
 step('types and lint', 'npm', ['run', 'check']);
 step('build and package', 'npm', ['run', 'package']);
-step('bundle unit tests', process.execPath, ['scripts/build-tests.mjs']);
-step('unit tests', process.execPath, ['--test', '--test-concurrency=2', 'out/unit/'], { fatal: false });
-step('test VS Code (code-server 4.100.3)', process.execPath, ['scripts/setup-code-server.mjs']);
-step('integration tests (extension host)', process.execPath, ['--test', '--test-concurrency=1', 'test/integration/'], {
+step('bundle tests', process.execPath, ['scripts/build-tests.mjs']);
+step('unit tests (the core in plain Node)', process.execPath, ['--test', '--test-concurrency=2', 'out/unit/'], {
   fatal: false,
 });
+step(
+  'integration tests (processes, the built CLI, loopback servers)',
+  process.execPath,
+  ['--test', '--test-concurrency=2', 'out/integration/node/'],
+  { fatal: false },
+);
+step('test VS Code (code-server 4.100.3)', process.execPath, ['scripts/setup-code-server.mjs']);
+step(
+  'integration tests (extension host)',
+  process.execPath,
+  ['--test', '--test-concurrency=1', 'test/integration/host/'],
+  {
+    fatal: false,
+  },
+);
 step('end-to-end tests (VS Code in Chromium)', process.execPath, ['--test', '--test-concurrency=1', 'test/e2e/'], {
   fatal: false,
 });

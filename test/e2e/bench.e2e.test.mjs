@@ -11,17 +11,16 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import {
   ROOT,
-  startCodeServer,
-  launchBrowser,
-  openWorkbench,
   quickOpen,
   runCommand,
   findWebviewFrame,
   waitForDrawn,
   pickFile,
+  withWorkbench,
+  ARTIFACTS,
+  EXAMPLES,
 } from '../harness/codeServer.mjs';
 
-const ARTIFACTS = path.join(ROOT, 'test', 'e2e', 'artifacts');
 const FIX = path.join(ROOT, 'test', 'fixtures');
 
 async function pick(page, label) {
@@ -38,7 +37,6 @@ test(
   'benchmarks in the editor: regression lens on a pytest-benchmark test, comparison and history view, Run Benchmarks, baseline, profile diff',
   { timeout: 400_000 },
   async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
     const ws = mkdtempSync(path.join(tmpdir(), 'flamelens-e2e-bench-'));
     cpSync(path.join(FIX, 'real', 'pytest-benchmark', 'autosave'), path.join(ws, '.benchmarks'), { recursive: true });
     mkdirSync(path.join(ws, 'tests'));
@@ -46,7 +44,7 @@ test(
       path.join(FIX, 'real', 'pytest-benchmark', 'project', 'tests', 'test_tokenize.py'),
       path.join(ws, 'tests', 'test_tokenize.py'),
     );
-    copyFileSync(path.join(ROOT, 'examples', 'bench', 'textops.py'), path.join(ws, 'textops.py'));
+    copyFileSync(path.join(EXAMPLES, 'bench', 'textops.py'), path.join(ws, 'textops.py'));
     writeFileSync(
       path.join(ws, 'flamelens.bench.json'),
       JSON.stringify(
@@ -61,123 +59,119 @@ test(
     copyFileSync(path.join(FIX, 'generate', 'diff_target.py'), path.join(ws, 'diff_target.py'));
     copyFileSync(path.join(FIX, 'real', 'profile-diff', 'before.folded'), path.join(ws, 'before.folded'));
     copyFileSync(path.join(FIX, 'real', 'profile-diff', 'after.folded'), path.join(ws, 'after.folded'));
-    const server = await startCodeServer({
-      vsix: [path.join(ROOT, 'flamelens.vsix')],
-      settings: { 'flamelens.python.path': 'python3', 'flamelens.gpu.statusBar.enabled': false },
-    });
-    const browser = await launchBrowser();
-    let page;
-    try {
-      ({ page } = await openWorkbench(browser, server, ws));
-      await quickOpen(page, 'test_tokenize.py', 'def test_tokenize');
+    await withWorkbench(
+      'bench',
+      ws,
+      {
+        settings: { 'flamelens.python.path': 'python3', 'flamelens.gpu.statusBar.enabled': false },
+      },
+      async ({ page }) => {
+        await quickOpen(page, 'test_tokenize.py', 'def test_tokenize');
 
-      // The lens above the test: the newer autosave against the one before.
-      await page.waitForFunction(
-        () =>
-          [...document.querySelectorAll('.codelens-decoration')].some((e) =>
-            e.textContent.includes('slower than previous run'),
-          ),
-        null,
-        { timeout: 60_000 },
-      );
-      const lenses = await lensTexts(page);
-      const tokenizeLens = lenses.find((t) => t.includes('21.4% slower'));
-      assert.ok(tokenizeLens, `lenses: ${lenses.join(' | ')}`);
-      assert.match(tokenizeLens, /▲ 21\.4% slower than previous run \(p<0\.001, 30 runs\)/);
-      await page.screenshot({ path: path.join(ARTIFACTS, 'bench-lens.png') });
+        // The lens above the test: the newer autosave against the one before.
+        await page.waitForFunction(
+          () =>
+            [...document.querySelectorAll('.codelens-decoration')].some((e) =>
+              e.textContent.includes('slower than previous run'),
+            ),
+          null,
+          { timeout: 60_000 },
+        );
+        const lenses = await lensTexts(page);
+        const tokenizeLens = lenses.find((t) => t.includes('21.4% slower'));
+        assert.ok(tokenizeLens, `lenses: ${lenses.join(' | ')}`);
+        assert.match(tokenizeLens, /▲ 21\.4% slower than previous run \(p<0\.001, 30 runs\)/);
+        await page.screenshot({ path: path.join(ARTIFACTS, 'bench-lens.png') });
 
-      // Its click opens the comparison with the benchmark's history.
-      await page.locator('.codelens-decoration a', { hasText: '21.4% slower' }).first().click();
-      const view = await findWebviewFrame(page, '#comparison tbody tr', 60_000);
-      await view.waitForFunction(() => document.body.dataset.flamelensReady === '1');
-      const rows = await view.$$eval('#comparison tbody tr', (trs) =>
-        trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')),
-      );
-      assert.equal(rows.length, 4);
-      const tok = rows.find((r) => r[0].endsWith('::test_tokenize'));
-      assert.equal(tok[3], '+21.4%');
-      assert.equal(tok[7], '▲ 21.4% slower');
-      assert.match(
-        await view.textContent('#history-summary'),
-        /^vs previous run: 21\.4% slower \(p<0\.001; 95% CI of the ratio 1\.\d{3}–1\.\d{3}; 30 vs 30 runs\); compared from summary statistics/,
-      );
-      assert.equal(await view.textContent('#history-title'), 'History: tests/test_tokenize.py::test_tokenize');
-      const pixels = await waitForDrawn(view, (px) => px.some((n) => n > 500));
-      assert.ok(
-        pixels.some((n) => n > 500),
-        `history chart drawn: ${pixels}`,
-      );
-      await page.screenshot({ path: path.join(ARTIFACTS, 'bench-comparison.png') });
+        // Its click opens the comparison with the benchmark's history.
+        await page.locator('.codelens-decoration a', { hasText: '21.4% slower' }).first().click();
+        const view = await findWebviewFrame(page, '#comparison tbody tr', 60_000);
+        await view.waitForFunction(() => document.body.dataset.flamelensReady === '1');
+        const rows = await view.$$eval('#comparison tbody tr', (trs) =>
+          trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')),
+        );
+        assert.equal(rows.length, 4);
+        const tok = rows.find((r) => r[0].endsWith('::test_tokenize'));
+        assert.equal(tok[3], '+21.4%');
+        assert.equal(tok[7], '▲ 21.4% slower');
+        assert.match(
+          await view.textContent('#history-summary'),
+          /^vs previous run: 21\.4% slower \(p<0\.001; 95% CI of the ratio 1\.\d{3}–1\.\d{3}; 30 vs 30 runs\); compared from summary statistics/,
+        );
+        assert.equal(await view.textContent('#history-title'), 'History: tests/test_tokenize.py::test_tokenize');
+        const pixels = await waitForDrawn(view, (px) => px.some((n) => n > 500));
+        assert.ok(
+          pixels.some((n) => n > 500),
+          `history chart drawn: ${pixels}`,
+        );
+        await page.screenshot({ path: path.join(ARTIFACTS, 'bench-comparison.png') });
 
-      // Run Benchmarks from the palette, then save the result as the baseline "main".
-      await runCommand(page, 'flamelens: Run Benchmarks');
-      await page.locator('.notification-toast', { hasText: '1 benchmark measured' }).waitFor({ timeout: 120_000 });
-      const results = path.join(ws, '.flamelens', 'bench', 'results');
-      assert.ok(existsSync(results));
-      await runCommand(page, 'flamelens: Save Results as Baseline…');
-      await pick(page, 'latest:');
-      const name = page.locator('.quick-input-widget input');
-      await page.waitForFunction(() => document.querySelector('.quick-input-widget input')?.value === 'main', null, {
-        timeout: 15_000,
-      });
-      await name.press('Enter');
-      await page.locator('.notification-toast', { hasText: 'saved as baseline "main"' }).waitFor({ timeout: 30_000 });
-      const baseline = JSON.parse(readFileSync(path.join(ws, '.flamelens', 'bench', 'baselines', 'main.json'), 'utf8'));
-      assert.equal(baseline.baseline, 'main');
-      assert.equal(baseline.benchmarks[0].samples.length, 20);
+        // Run Benchmarks from the palette, then save the result as the baseline "main".
+        await runCommand(page, 'flamelens: Run Benchmarks');
+        await page.locator('.notification-toast', { hasText: '1 benchmark measured' }).waitFor({ timeout: 120_000 });
+        const results = path.join(ws, '.flamelens', 'bench', 'results');
+        assert.ok(existsSync(results));
+        await runCommand(page, 'flamelens: Save Results as Baseline…');
+        await pick(page, 'latest:');
+        const name = page.locator('.quick-input-widget input');
+        await page.waitForFunction(() => document.querySelector('.quick-input-widget input')?.value === 'main', null, {
+          timeout: 15_000,
+        });
+        await name.press('Enter');
+        await page.locator('.notification-toast', { hasText: 'saved as baseline "main"' }).waitFor({ timeout: 30_000 });
+        const baseline = JSON.parse(
+          readFileSync(path.join(ws, '.flamelens', 'bench', 'baselines', 'main.json'), 'utf8'),
+        );
+        assert.equal(baseline.baseline, 'main');
+        assert.equal(baseline.benchmarks[0].samples.length, 20);
 
-      // Compare Two Profiles: the differential flame graph and the lens above normalize().
-      await runCommand(page, 'flamelens: Compare Two Profiles…');
-      await pick(page, 'Choose a profile file');
-      await pickFile(page, path.join(ws, 'before.folded'));
-      await pick(page, 'Choose a profile file');
-      await pickFile(page, path.join(ws, 'after.folded'));
-      const diff = await findWebviewFrame(page, '#diff-functions tbody tr', 60_000);
-      await diff.waitForFunction(
-        () => document.body.dataset.flamelensReady === '1' && document.querySelectorAll('#diff-graph svg g').length > 3,
-      );
-      const diffRows = await diff.$$eval('#diff-functions tbody tr', (trs) =>
-        trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')),
-      );
-      // Largest growth first: the generator the change added, then normalize(); the unchanged
-      // checksum() keeps its time but its share shrinks.
-      assert.deepEqual(
-        diffRows.slice(0, 2).map((r) => r[3]),
-        ['<genexpr>', 'normalize'],
-        JSON.stringify(diffRows),
-      );
-      assert.match(diffRows[0][0], /^\+2\d\.\d\d$/);
-      assert.match(diffRows.find((r) => r[3] === 'checksum')[0], /^-3\d\.\d\d$/);
-      const fills = await diff.$$eval('#diff-graph svg rect', (rs) =>
-        rs.map((r) => r.getAttribute('fill') ?? r.style.fill),
-      );
-      assert.ok(
-        fills.some((f) => /^rgb\(255,/.test(f)),
-        'frames that grew are red',
-      );
-      assert.ok(
-        fills.some((f) => /^rgb\(\d+,\d+,255\)$/.test(f)),
-        'frames that shrank are blue',
-      );
-      await page.screenshot({ path: path.join(ARTIFACTS, 'bench-profile-diff.png') });
-      await quickOpen(page, 'diff_target.py', 'def normalize');
-      await page.waitForFunction(
-        () =>
-          [...document.querySelectorAll('.codelens-decoration')].some((e) =>
-            e.textContent.includes('pts self time vs baseline run'),
-          ),
-        null,
-        { timeout: 30_000 },
-      );
-      const diffLenses = (await lensTexts(page)).filter((t) => t.includes('pts self time'));
-      assert.match(diffLenses[0], /▲ \+\d+\.\d pts self time vs baseline run \(\d+\.\d% → \d+\.\d%\)/);
-    } catch (e) {
-      if (page) await page.screenshot({ path: path.join(ARTIFACTS, 'bench-failure.png') }).catch(() => undefined);
-      console.log(server.log().slice(-3000));
-      throw e;
-    } finally {
-      await browser.close();
-      await server.stop();
-    }
+        // Compare Two Profiles: the differential flame graph and the lens above normalize().
+        await runCommand(page, 'flamelens: Compare Two Profiles…');
+        await pick(page, 'Choose a profile file');
+        await pickFile(page, path.join(ws, 'before.folded'));
+        await pick(page, 'Choose a profile file');
+        await pickFile(page, path.join(ws, 'after.folded'));
+        const diff = await findWebviewFrame(page, '#diff-functions tbody tr', 60_000);
+        await diff.waitForFunction(
+          () =>
+            document.body.dataset.flamelensReady === '1' && document.querySelectorAll('#diff-graph svg g').length > 3,
+        );
+        const diffRows = await diff.$$eval('#diff-functions tbody tr', (trs) =>
+          trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')),
+        );
+        // Largest growth first: the generator the change added, then normalize(); the unchanged
+        // checksum() keeps its time but its share shrinks.
+        assert.deepEqual(
+          diffRows.slice(0, 2).map((r) => r[3]),
+          ['<genexpr>', 'normalize'],
+          JSON.stringify(diffRows),
+        );
+        assert.match(diffRows[0][0], /^\+2\d\.\d\d$/);
+        assert.match(diffRows.find((r) => r[3] === 'checksum')[0], /^-3\d\.\d\d$/);
+        const fills = await diff.$$eval('#diff-graph svg rect', (rs) =>
+          rs.map((r) => r.getAttribute('fill') ?? r.style.fill),
+        );
+        assert.ok(
+          fills.some((f) => /^rgb\(255,/.test(f)),
+          'frames that grew are red',
+        );
+        assert.ok(
+          fills.some((f) => /^rgb\(\d+,\d+,255\)$/.test(f)),
+          'frames that shrank are blue',
+        );
+        await page.screenshot({ path: path.join(ARTIFACTS, 'bench-profile-diff.png') });
+        await quickOpen(page, 'diff_target.py', 'def normalize');
+        await page.waitForFunction(
+          () =>
+            [...document.querySelectorAll('.codelens-decoration')].some((e) =>
+              e.textContent.includes('pts self time vs baseline run'),
+            ),
+          null,
+          { timeout: 30_000 },
+        );
+        const diffLenses = (await lensTexts(page)).filter((t) => t.includes('pts self time'));
+        assert.match(diffLenses[0], /▲ \+\d+\.\d pts self time vs baseline run \(\d+\.\d% → \d+\.\d%\)/);
+      },
+    );
   },
 );

@@ -5,142 +5,140 @@
 // marked in that list once the driver lists its process.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, writeFileSync, readdirSync, readFileSync, readlinkSync, existsSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, readdirSync, readFileSync, readlinkSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import {
   ROOT,
-  startCodeServer,
   launchBrowser,
-  openWorkbench,
   findWebviewFrame,
   waitForDrawn,
   quickOpen,
   runCommand,
+  ARTIFACTS,
+  withWorkbench,
 } from '../harness/codeServer.mjs';
 
-const ARTIFACTS = path.join(ROOT, 'test', 'e2e', 'artifacts');
-
 test('GPU readout in the status bar; a click opens the dashboard with charts', { timeout: 300_000 }, async () => {
-  mkdirSync(ARTIFACTS, { recursive: true });
   const ws = mkdtempSync(path.join(tmpdir(), 'flamelens-e2e-gpu-'));
   writeFileSync(path.join(ws, 'train_loop.py'), 'import time\nfor step in range(600):\n    time.sleep(0.1)\n');
   // The stand-in lists one more process when told to in this folder (see test/fixtures/bin/nvidia-smi).
   const control = mkdtempSync(path.join(tmpdir(), 'flamelens-e2e-smi-'));
-  const server = await startCodeServer({
-    vsix: [path.join(ROOT, 'flamelens.vsix')],
-    settings: { 'flamelens.gpu.nvidiaSmiPath': path.join(ROOT, 'test', 'fixtures', 'bin', 'nvidia-smi') },
-    env: { FLAMELENS_FAKE_SMI_CONTROL: control },
-  });
-  const browser = await launchBrowser();
-  let page;
   let pid;
   try {
-    ({ page } = await openWorkbench(browser, server, ws));
-    const item = page.locator('.statusbar-item', { hasText: /GPU0 \d+%/ }).first();
-    await item.waitFor({ timeout: 60_000 });
-    const text = (await item.innerText()).trim();
-    assert.match(text, /GPU0 \d+% · \d+\.\d\/32 GB · \d+°C/);
-    await item.click();
-    const frame = await findWebviewFrame(page, '#gpu-processes', 60_000);
-    await frame.waitForFunction(() => document.body.dataset.flamelensReady === '1');
-    // Charts are drawn: canvases with non-blank pixels once a few readings have arrived.
-    const drawn = await waitForDrawn(frame, (px) => px.filter((n) => n > 0).length >= 8);
-    assert.ok(drawn.length >= 8, `${drawn.length} charts`);
-    assert.ok(drawn.filter((n) => n > 0).length >= 8, 'every chart is drawn');
-    // The host CPU chart needs two readings (use is measured between them): until the second
-    // arrives it says it is waiting, then it is drawn.
-    await frame.waitForFunction(() => !document.querySelector('.chart-empty.waiting:not([hidden])'), undefined, {
-      timeout: 20_000,
-    });
-    // The V100S log has [N/A] for power and SM clock: those charts say so instead of an empty plot.
-    const empty = await frame.$$eval('.gpu-chart', (bs) =>
-      bs.flatMap((b) => {
-        const note = b.querySelector('.chart-empty:not([hidden])');
-        return note ? [`${b.querySelector('h3')?.textContent}: ${note.textContent}`] : [];
-      }),
-    );
-    assert.deepEqual(
-      empty,
-      ['Power draw (W)', 'SM clock (MHz)'].map(
-        (t) => `${t}: Not reported by nvidia-smi for this GPU ([N/A] or [Not Supported]).`,
-      ),
-    );
-    await frame.waitForFunction(
-      () =>
-        [...document.querySelectorAll('#gpu-processes tr')].some((tr) => (tr.textContent ?? '').includes('./gpu_burn')),
-      undefined,
-      { timeout: 20_000 },
-    );
-    const procs = await frame.$$eval('#gpu-processes tr', (trs) => trs.map((tr) => tr.textContent ?? ''));
-    assert.ok(
-      procs.some((p) => p.includes('./gpu_burn') && p.includes('7484')),
-      'the GPU processes of the capture',
-    );
-    const state = await frame.$eval('#gpu-state', (e) => e.textContent ?? '');
-    assert.match(state, /live · nvidia-smi/);
-    await page.screenshot({ path: path.join(ARTIFACTS, 'gpu-dashboard.png') });
-
-    // A run from the editor: once the driver lists its process, the dashboard marks it.
-    await quickOpen(page, 'train_loop.py', 'time.sleep');
-    await runCommand(page, 'flamelens: Profile Current Python File');
-    for (let i = 0; i < 100 && !pid; i++) {
-      await page.waitForTimeout(200);
-      for (const d of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
-        let cmd = '';
-        let exe = '';
-        try {
-          cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8');
-          exe = path.basename(readlinkSync(`/proc/${d}/exe`));
-          // This test's run (its workspace), not a leftover of an earlier one.
-          if (!cmd.includes(ws) && readlinkSync(`/proc/${d}/cwd`) !== ws) continue;
-        } catch {
-          continue;
-        }
-        // The Python process itself: where python3 is a pyenv shim, the shim's bash forks
-        // subshells with the same command line for a few milliseconds before it execs Python
-        // (in the spawned process, whose pid the run keeps); a scan can catch one of those.
-        if (cmd.includes('flamelens_sampler.py') && cmd.includes('train_loop.py') && /^python/.test(exe))
-          pid = Number(d);
-      }
-    }
-    assert.ok(pid, 'the run started');
-    writeFileSync(path.join(control, 'extra-app'), `${pid},python3 train_loop.py,2048`);
-    await page.locator('.tab', { hasText: 'flamelens: GPU' }).first().click();
-    await frame
-      .waitForFunction(
-        (p) =>
-          [...document.querySelectorAll('#gpu-processes tr.own')].some((tr) =>
-            (tr.textContent ?? '').includes(String(p)),
+    await withWorkbench(
+      'gpu',
+      ws,
+      {
+        settings: { 'flamelens.gpu.nvidiaSmiPath': path.join(ROOT, 'test', 'fixtures', 'bin', 'nvidia-smi') },
+        env: { FLAMELENS_FAKE_SMI_CONTROL: control },
+      },
+      async ({ page }) => {
+        const item = page.locator('.statusbar-item', { hasText: /GPU0 \d+%/ }).first();
+        await item.waitFor({ timeout: 60_000 });
+        const text = (await item.innerText()).trim();
+        assert.match(text, /GPU0 \d+% · \d+\.\d\/32 GB · \d+°C/);
+        await item.click();
+        const frame = await findWebviewFrame(page, '#gpu-processes', 60_000);
+        await frame.waitForFunction(() => document.body.dataset.flamelensReady === '1');
+        // Charts are drawn: canvases with non-blank pixels once a few readings have arrived.
+        const drawn = await waitForDrawn(frame, (px) => px.filter((n) => n > 0).length >= 8);
+        assert.ok(drawn.length >= 8, `${drawn.length} charts`);
+        assert.ok(drawn.filter((n) => n > 0).length >= 8, 'every chart is drawn');
+        // The host CPU chart needs two readings (use is measured between them): until the second
+        // arrives it says it is waiting, then it is drawn.
+        await frame.waitForFunction(() => !document.querySelector('.chart-empty.waiting:not([hidden])'), undefined, {
+          timeout: 20_000,
+        });
+        // The V100S log has [N/A] for power and SM clock: those charts say so instead of an empty plot.
+        const empty = await frame.$$eval('.gpu-chart', (bs) =>
+          bs.flatMap((b) => {
+            const note = b.querySelector('.chart-empty:not([hidden])');
+            return note ? [`${b.querySelector('h3')?.textContent}: ${note.textContent}`] : [];
+          }),
+        );
+        assert.deepEqual(
+          empty,
+          ['Power draw (W)', 'SM clock (MHz)'].map(
+            (t) => `${t}: Not reported by nvidia-smi for this GPU ([N/A] or [Not Supported]).`,
           ),
-        pid,
-        { timeout: 30_000 },
-      )
-      .catch(async (e) => {
-        const rows = await frame
-          .$$eval('#gpu-processes tr', (trs) => trs.map((tr) => `${tr.className}|${tr.textContent}`))
-          .catch((f) => `(not read: ${f.message})`);
-        throw new Error(`${e.message}; pid ${pid}; rows ${JSON.stringify(rows)}; ${await runState(page, ws, pid)}`);
-      });
-    const marked = await frame.$$eval('#gpu-processes tr', (trs) =>
-      trs.map((tr) => ({ own: tr.classList.contains('own'), text: tr.textContent ?? '' })),
+        );
+        await frame.waitForFunction(
+          () =>
+            [...document.querySelectorAll('#gpu-processes tr')].some((tr) =>
+              (tr.textContent ?? '').includes('./gpu_burn'),
+            ),
+          undefined,
+          { timeout: 20_000 },
+        );
+        const procs = await frame.$$eval('#gpu-processes tr', (trs) => trs.map((tr) => tr.textContent ?? ''));
+        assert.ok(
+          procs.some((p) => p.includes('./gpu_burn') && p.includes('7484')),
+          'the GPU processes of the capture',
+        );
+        const state = await frame.$eval('#gpu-state', (e) => e.textContent ?? '');
+        assert.match(state, /live · nvidia-smi/);
+        await page.screenshot({ path: path.join(ARTIFACTS, 'gpu-dashboard.png') });
+
+        // A run from the editor: once the driver lists its process, the dashboard marks it.
+        await quickOpen(page, 'train_loop.py', 'time.sleep');
+        await runCommand(page, 'flamelens: Profile Current Python File');
+        for (let i = 0; i < 100 && !pid; i++) {
+          await page.waitForTimeout(200);
+          for (const d of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+            let cmd = '';
+            let exe = '';
+            try {
+              cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8');
+              exe = path.basename(readlinkSync(`/proc/${d}/exe`));
+              // This test's run (its workspace), not a leftover of an earlier one.
+              if (!cmd.includes(ws) && readlinkSync(`/proc/${d}/cwd`) !== ws) continue;
+            } catch {
+              continue;
+            }
+            // The Python process itself: where python3 is a pyenv shim, the shim's bash forks
+            // subshells with the same command line for a few milliseconds before it execs Python
+            // (in the spawned process, whose pid the run keeps); a scan can catch one of those.
+            if (cmd.includes('flamelens_sampler.py') && cmd.includes('train_loop.py') && /^python/.test(exe))
+              pid = Number(d);
+          }
+        }
+        assert.ok(pid, 'the run started');
+        writeFileSync(path.join(control, 'extra-app'), `${pid},python3 train_loop.py,2048`);
+        await page.locator('.tab', { hasText: 'flamelens: GPU' }).first().click();
+        await frame
+          .waitForFunction(
+            (p) =>
+              [...document.querySelectorAll('#gpu-processes tr.own')].some((tr) =>
+                (tr.textContent ?? '').includes(String(p)),
+              ),
+            pid,
+            { timeout: 30_000 },
+          )
+          .catch(async (e) => {
+            const rows = await frame
+              .$$eval('#gpu-processes tr', (trs) => trs.map((tr) => `${tr.className}|${tr.textContent}`))
+              .catch((f) => `(not read: ${f.message})`);
+            throw new Error(`${e.message}; pid ${pid}; rows ${JSON.stringify(rows)}; ${await runState(page, ws, pid)}`);
+          });
+        const marked = await frame.$$eval('#gpu-processes tr', (trs) =>
+          trs.map((tr) => ({ own: tr.classList.contains('own'), text: tr.textContent ?? '' })),
+        );
+        assert.deepEqual(
+          marked.filter((r) => r.own).map((r) => r.text),
+          [`0${pid}python3 train_loop.py  ← flamelens run2048`],
+        );
+        assert.ok(
+          marked.some((r) => !r.own && r.text.includes('./gpu_burn')),
+          'the other processes stay unmarked',
+        );
+        await frame.$eval('#gpu-processes', (t) => t.scrollIntoView());
+        await page.screenshot({ path: path.join(ARTIFACTS, 'gpu-dashboard-own-run.png') });
+        await runCommand(page, 'flamelens: Stop Profiling');
+        for (let i = 0; i < 50 && existsSync(`/proc/${pid}`); i++) await page.waitForTimeout(200);
+        assert.ok(!existsSync(`/proc/${pid}`), 'Stop Profiling ended the run');
+      },
     );
-    assert.deepEqual(
-      marked.filter((r) => r.own).map((r) => r.text),
-      [`0${pid}python3 train_loop.py  ← flamelens run2048`],
-    );
-    assert.ok(
-      marked.some((r) => !r.own && r.text.includes('./gpu_burn')),
-      'the other processes stay unmarked',
-    );
-    await frame.$eval('#gpu-processes', (t) => t.scrollIntoView());
-    await page.screenshot({ path: path.join(ARTIFACTS, 'gpu-dashboard-own-run.png') });
-    await runCommand(page, 'flamelens: Stop Profiling');
-    for (let i = 0; i < 50 && existsSync(`/proc/${pid}`); i++) await page.waitForTimeout(200);
-    assert.ok(!existsSync(`/proc/${pid}`), 'Stop Profiling ended the run');
-  } catch (e) {
-    if (page) await page.screenshot({ path: path.join(ARTIFACTS, 'gpu-failure.png') }).catch(() => undefined);
-    throw e;
   } finally {
     if (pid)
       try {
@@ -148,8 +146,6 @@ test('GPU readout in the status bar; a click opens the dashboard with charts', {
       } catch {
         /* ended */
       }
-    await browser.close();
-    await server.stop();
   }
 });
 
@@ -241,8 +237,7 @@ test(
         host: [{ time: t0, memUsedMiB: 1000, memTotalMiB: 4000 }],
         snapshot,
       });
-      await page.waitForSelector('.gpu-chart');
-      await page.waitForTimeout(200);
+      await page.waitForSelector('.gpu-chart .chart-empty');
       assert.deepEqual(await notes(), ['CPU (%)|waiting|Waiting for the next reading (measured between two).']);
       await post({
         type: 'gpuUpdate',

@@ -16,18 +16,18 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import {
   ROOT,
-  startCodeServer,
   launchBrowser,
-  openWorkbench,
   findWebviewFrame,
   quickOpen,
   runCommand,
   pickFile,
+  ARTIFACTS,
+  REAL,
+  HANDMADE,
+  withWorkbench,
 } from '../harness/codeServer.mjs';
 
-const ARTIFACTS = path.join(ROOT, 'test', 'e2e', 'artifacts');
-const HOSTILE = path.join(ROOT, 'test', 'fixtures', 'handmade', 'handmade-hostile-names.folded');
-const REAL = path.join(ROOT, 'test', 'fixtures', 'real');
+const HOSTILE = path.join(HANDMADE, 'handmade-hostile-names.folded');
 const OP_NAMES = ['<img src=x onerror="window.__pwned=11">', '[click](command:workbench.action.quit) $(alert)'];
 const KERNEL_NAMES = ['</script><script>window.__pwned=12</script>', 'evil\u202Ekernel_fdp'];
 
@@ -115,7 +115,9 @@ test(
       page.on('pageerror', (e) => errors.push(String(e)));
       await page.goto(`file://${report}`);
       await page.waitForSelector('svg g', { timeout: 30_000 });
-      await page.waitForTimeout(500);
+      // Drawn, with the hot-function table filled: every name is in the page by now.
+      await page.waitForFunction(() => document.body.dataset.flamelensReady !== undefined, null, { timeout: 30_000 });
+      await page.waitForSelector('#hot-table tbody tr', { timeout: 30_000 });
       const text = await page.evaluate(() => document.body.innerText);
       assert.ok(text.includes('<img src=x onerror="window.__pwned'), 'the markup name is shown as text');
       assert.ok(text.includes('</script><script>window.__pwned=2</script>'), 'the script name is shown as text');
@@ -136,18 +138,12 @@ test(
       await browser.close();
     }
 
-    const server = await startCodeServer({
-      vsix: [path.join(ROOT, 'flamelens.vsix')],
-      settings: { 'flamelens.gpu.statusBar.enabled': false },
-    });
-    const vsBrowser = await launchBrowser();
-    let page;
-    try {
-      ({ page } = await openWorkbench(vsBrowser, server, ws));
+    await withWorkbench('hostile', ws, { settings: { 'flamelens.gpu.statusBar.enabled': false } }, async ({ page }) => {
       // Quick Open, as a user does; .folded files open in flamelens' flame graph editor.
       await quickOpen(page, 'hostile.folded');
       const frame = await findWebviewFrame(page, '#flamegraph svg g', 60_000);
-      await page.waitForTimeout(1000);
+      await frame.waitForFunction(() => document.body.dataset.flamelensReady !== undefined, null, { timeout: 30_000 });
+      await frame.waitForSelector('#hot-table tbody tr', { timeout: 30_000 });
       const shown = await frame.evaluate(() => document.body.innerText);
       assert.ok(
         shown.includes('<img src=x onerror="window.__pwned'),
@@ -169,7 +165,8 @@ test(
       const frames = frame.locator('#flamegraph svg g');
       for (let i = 0; i < Math.min(8, await frames.count()); i++)
         await frames.nth(i).hover({ force: true, timeout: 5000 });
-      await page.waitForTimeout(300);
+      // The hover handlers ran (they are synchronous): the tooltip shows the last frame, as text.
+      await frame.waitForSelector('.tooltip:not([hidden])', { timeout: 5000 });
       const all = await injected(page);
       assert.ok(all.length >= 2, 'the workbench and the webview frames were checked');
       for (const r of all) assert.deepEqual([r.pwned, r.imgs, r.jsLinks], [null, 0, 0], r.what.join('\n'));
@@ -211,18 +208,11 @@ test(
         'the kernel name is shown as text, its override as a marker',
       );
       const rows = ncu.locator('#launches-table tbody tr');
+      // Hover events are dispatched and handled before hover() returns.
       for (let i = 0; i < Math.min(3, await rows.count()); i++) await rows.nth(i).hover({ force: true, timeout: 5000 });
-      await page.waitForTimeout(300);
       const after = await injected(page);
       for (const r of after) assert.deepEqual([r.pwned, r.imgs, r.jsLinks], [null, 0, 0], r.what.join('\n'));
       await page.screenshot({ path: path.join(ARTIFACTS, 'hostile-kernels.png') });
-    } catch (e) {
-      if (page) await page.screenshot({ path: path.join(ARTIFACTS, 'hostile-failure.png') }).catch(() => undefined);
-      console.log(server.log().slice(-3000));
-      throw e;
-    } finally {
-      await vsBrowser.close();
-      await server.stop();
-    }
+    });
   },
 );

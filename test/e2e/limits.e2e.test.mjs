@@ -8,18 +8,16 @@ import { mkdtempSync, writeFileSync, copyFileSync, readFileSync, mkdirSync, stat
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import {
-  ROOT,
-  startCodeServer,
-  launchBrowser,
-  openWorkbench,
   findWebviewFrame,
   quickOpen,
   runCommand,
   waitForWorkbench,
+  withWorkbench,
+  ARTIFACTS,
+  REAL,
+  EXAMPLES,
+  waitForLog,
 } from '../harness/codeServer.mjs';
-
-const ARTIFACTS = path.join(ROOT, 'test', 'e2e', 'artifacts');
-const REAL = path.join(ROOT, 'test', 'fixtures', 'real');
 
 async function open(page, name) {
   await page.locator('.monaco-workbench .part.sidebar').first().click();
@@ -35,7 +33,6 @@ async function answerDialog(page, expectText, button) {
 }
 
 test('files over the size limit are opened only after asking', { timeout: 300_000 }, async () => {
-  mkdirSync(ARTIFACTS, { recursive: true });
   const ws = mkdtempSync(path.join(tmpdir(), 'flamelens-e2e-limits-'));
   // A real sampler profile under the limit, and the same lines repeated past 1 MiB (same stacks, more samples).
   const folded = readFileSync(path.join(REAL, 'flamelens-builtin-sampler1_py3.11.7_matrix_work.folded'), 'utf8');
@@ -46,7 +43,7 @@ test('files over the size limit are opened only after asking', { timeout: 300_00
   const runDir = path.join(ws, '.flamelens', 'runs', '20260101-000000-000-big');
   mkdirSync(runDir, { recursive: true });
   writeFileSync(path.join(runDir, 'profile.folded'), large);
-  copyFileSync(path.join(ROOT, 'examples', 'matrix_work.py'), path.join(ws, 'matrix_work.py'));
+  copyFileSync(path.join(EXAMPLES, 'matrix_work.py'), path.join(ws, 'matrix_work.py'));
   writeFileSync(
     path.join(runDir, 'run.json'),
     JSON.stringify({
@@ -70,60 +67,58 @@ test('files over the size limit are opened only after asking', { timeout: 300_00
   );
   assert.ok(statSync(path.join(ws, 'resnet.pt.trace.json.gz')).size > 2 ** 20);
 
-  const server = await startCodeServer({
-    vsix: [path.join(ROOT, 'flamelens.vsix')],
-    settings: { 'flamelens.files.sizeLimitMB': 1 },
-  });
-  const browser = await launchBrowser();
-  let page;
-  try {
-    ({ page } = await openWorkbench(browser, server, ws));
-    await page.waitForTimeout(3000); // flamelens activates (workspaceContains a run) and would restore the newest run's lenses
-    assert.equal(await page.locator('.monaco-dialog-box').count(), 0, 'no question at start-up for the large run');
-    await quickOpen(page, 'matrix_work.py', 'def multiply');
-    await page.waitForTimeout(3000);
-    assert.equal(
-      await page.locator('.codelens-decoration', { hasText: '🔥' }).count(),
-      0,
-      'the large run was not read at start-up: no hot-path lenses',
-    );
+  await withWorkbench(
+    'limits',
+    ws,
+    {
+      settings: { 'flamelens.files.sizeLimitMB': 1 },
+    },
+    async ({ page, server }) => {
+      // At start-up flamelens looks at the newest run to restore its lenses, and says why it did not.
+      await waitForLog(
+        server,
+        /Not restoring the lenses of run 20260101-000000-000-big: .* over flamelens\.files\.sizeLimitMB/,
+      );
+      assert.equal(await page.locator('.monaco-dialog-box').count(), 0, 'no question at start-up for the large run');
+      await quickOpen(page, 'matrix_work.py', 'def multiply');
+      // That log line is where the lenses would have been made: none are, whenever the editor asks.
+      assert.equal(
+        await page.locator('.codelens-decoration', { hasText: '🔥' }).count(),
+        0,
+        'the large run was not read at start-up: no hot-path lenses',
+      );
 
-    await open(page, 'small.folded');
-    const small = await findWebviewFrame(page, '#flamegraph svg g', 60_000);
-    assert.ok((await small.$$('#flamegraph svg g')).length > 3, 'under the limit: drawn, no question');
-    assert.equal(await page.locator('.monaco-dialog-box').count(), 0);
+      await open(page, 'small.folded');
+      const small = await findWebviewFrame(page, '#flamegraph svg g', 60_000);
+      assert.ok((await small.$$('#flamegraph svg g')).length > 3, 'under the limit: drawn, no question');
+      assert.equal(await page.locator('.monaco-dialog-box').count(), 0);
 
-    await open(page, 'large.folded');
-    await answerDialog(page, /large\.folded is 1\.\d MiB, over the 1 MiB limit\. Open it anyway\?/, 'Cancel');
-    const declined = await findWebviewFrame(page, '.error', 30_000);
-    assert.match(
-      await declined.locator('.error').first().innerText(),
-      /Not opened: .*large\.folded is 1\.\d MiB, over the 1 MiB limit \(flamelens\.files\.sizeLimitMB\)/,
-    );
+      await open(page, 'large.folded');
+      await answerDialog(page, /large\.folded is 1\.\d MiB, over the 1 MiB limit\. Open it anyway\?/, 'Cancel');
+      const declined = await findWebviewFrame(page, '.error', 30_000);
+      assert.match(
+        await declined.locator('.error').first().innerText(),
+        /Not opened: .*large\.folded is 1\.\d MiB, over the 1 MiB limit \(flamelens\.files\.sizeLimitMB\)/,
+      );
 
-    await open(page, 'resnet.pt.trace.json.gz');
-    await answerDialog(page, /resnet\.pt\.trace\.json\.gz is 1\.\d MiB, over the 1 MiB limit/, 'Open Anyway');
-    const trace = await findWebviewFrame(page, '#ops-table tbody tr', 120_000);
-    assert.ok((await trace.$$('#ops-table tbody tr')).length > 5, 'opened anyway: the operator table is filled');
-    await page.screenshot({ path: path.join(ARTIFACTS, 'limits-opened-anyway.png') });
+      await open(page, 'resnet.pt.trace.json.gz');
+      await answerDialog(page, /resnet\.pt\.trace\.json\.gz is 1\.\d MiB, over the 1 MiB limit/, 'Open Anyway');
+      const trace = await findWebviewFrame(page, '#ops-table tbody tr', 120_000);
+      assert.ok((await trace.$$('#ops-table tbody tr')).length > 5, 'opened anyway: the operator table is filled');
+      await page.screenshot({ path: path.join(ARTIFACTS, 'limits-opened-anyway.png') });
 
-    // The same run under a raised limit: after a reload its lenses are restored (the check above was not vacuous).
-    await runCommand(page, 'View: Close All Editors'); // nothing to restore after the reload but the lenses
-    writeFileSync(
-      path.join(server.userData, 'Machine', 'settings.json'),
-      JSON.stringify({ 'flamelens.files.sizeLimitMB': 64 }),
-    );
-    await page.waitForTimeout(1500);
-    await page.reload();
-    await waitForWorkbench(page);
-    await page.locator('.monaco-workbench .part.sidebar').first().click();
-    await quickOpen(page, 'matrix_work.py', 'def multiply');
-    await page.locator('.codelens-decoration', { hasText: '🔥' }).first().waitFor({ timeout: 30_000 });
-  } catch (e) {
-    if (page) await page.screenshot({ path: path.join(ARTIFACTS, 'limits-failure.png') }).catch(() => undefined);
-    throw e;
-  } finally {
-    await browser.close();
-    await server.stop();
-  }
+      // The same run under a raised limit: after a reload its lenses are restored (the check above was not vacuous).
+      await runCommand(page, 'View: Close All Editors'); // nothing to restore after the reload but the lenses
+      writeFileSync(
+        path.join(server.userData, 'Machine', 'settings.json'),
+        JSON.stringify({ 'flamelens.files.sizeLimitMB': 64 }),
+      );
+      await page.waitForTimeout(1500);
+      await page.reload();
+      await waitForWorkbench(page);
+      await page.locator('.monaco-workbench .part.sidebar').first().click();
+      await quickOpen(page, 'matrix_work.py', 'def multiply');
+      await page.locator('.codelens-decoration', { hasText: '🔥' }).first().waitFor({ timeout: 30_000 });
+    },
+  );
 });

@@ -5,35 +5,18 @@
 // test/e2e/artifacts/.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, cpSync, existsSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import {
-  ROOT,
-  startCodeServer,
-  launchBrowser,
-  openWorkbench,
-  quickOpen,
-  runCommand,
-  findWebviewFrame,
-} from '../harness/codeServer.mjs';
-
-const ARTIFACTS = path.join(ROOT, 'test', 'e2e', 'artifacts');
+import { quickOpen, runCommand, findWebviewFrame, withWorkbench, ARTIFACTS, EXAMPLES } from '../harness/codeServer.mjs';
 
 test(
   'Profile Current Python File: flame graph, CodeLens and runs view in a real VS Code',
   { timeout: 400_000 },
   async () => {
-    const vsix = path.join(ROOT, 'flamelens.vsix');
-    assert.ok(existsSync(vsix), 'run npm run package first (npm test does)');
-    mkdirSync(ARTIFACTS, { recursive: true });
     const ws = mkdtempSync(path.join(tmpdir(), 'flamelens-e2e-ws-'));
-    cpSync(path.join(ROOT, 'examples', 'matrix_work.py'), path.join(ws, 'matrix_work.py'));
-    const server = await startCodeServer({ vsix: [vsix], settings: { 'flamelens.profiler.rate': 200 } });
-    const browser = await launchBrowser();
-    let page;
-    try {
-      ({ page } = await openWorkbench(browser, server, ws));
+    cpSync(path.join(EXAMPLES, 'matrix_work.py'), path.join(ws, 'matrix_work.py'));
+    await withWorkbench('profile', ws, { settings: { 'flamelens.profiler.rate': 200 } }, async ({ page }) => {
       await quickOpen(page, 'matrix_work.py', 'def multiply');
 
       await runCommand(page, 'flamelens: Profile Current Python File');
@@ -112,12 +95,6 @@ test(
       await runRow.waitFor({ timeout: 20_000 });
       assert.match((await runRow.textContent()) ?? '', /builtin · [\d,]+ samples/);
       await page.screenshot({ path: path.join(ARTIFACTS, 'runs-view.png') });
-    } catch (e) {
-      if (page) await page.screenshot({ path: path.join(ARTIFACTS, 'failure.png') }).catch(() => undefined);
-      throw e;
-    } finally {
-      await browser.close();
-      await server.stop();
-    }
+    });
   },
 );

@@ -3,21 +3,12 @@
 // operator table the trace view shows against key_averages() of that same run.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, cpSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { directChildCounts } from '../harness/traceNesting.mjs';
-import {
-  ROOT,
-  startCodeServer,
-  launchBrowser,
-  openWorkbench,
-  quickOpen,
-  runCommand,
-  findWebviewFrame,
-} from '../harness/codeServer.mjs';
+import { quickOpen, runCommand, findWebviewFrame, withWorkbench, ARTIFACTS, EXAMPLES } from '../harness/codeServer.mjs';
 
-const ARTIFACTS = path.join(ROOT, 'test', 'e2e', 'artifacts');
 const TORCH_PYTHON = process.env.FLAMELENS_TORCH_PYTHON ?? '/usr/bin/python3';
 
 test(
@@ -25,65 +16,58 @@ test(
   { timeout: 400_000 },
   async () => {
     assert.ok(existsSync(TORCH_PYTHON), 'Debian python3-torch (npm test installs it)');
-    mkdirSync(ARTIFACTS, { recursive: true });
     const ws = mkdtempSync(path.join(tmpdir(), 'flamelens-e2e-torch-'));
-    cpSync(path.join(ROOT, 'examples', 'torch_train.py'), path.join(ws, 'torch_train.py'));
-    const server = await startCodeServer({
-      vsix: [path.join(ROOT, 'flamelens.vsix')],
-      settings: { 'flamelens.python.path': TORCH_PYTHON },
-    });
-    const browser = await launchBrowser();
-    let page;
-    try {
-      ({ page } = await openWorkbench(browser, server, ws));
-      await quickOpen(page, 'torch_train.py', 'opt.step()');
-      await runCommand(page, 'flamelens: Profile Python File with PyTorch Profiler');
-      const frame = await findWebviewFrame(page, '#ops-table tbody tr', 120_000);
-      await frame.waitForFunction(() => document.body.dataset.flamelensReady === '1');
-      const rows = await frame.$$eval('#ops-table tbody tr', (trs) =>
-        trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')),
-      );
-      await page.screenshot({ path: path.join(ARTIFACTS, 'torch-trace-view.png') });
-      const runsDir = path.join(ws, '.flamelens', 'runs');
-      const run = readdirSync(runsDir).find((d) => existsSync(path.join(runsDir, d, 'key_averages.json')));
-      assert.ok(run, 'the run folder has key_averages.json of the same run');
-      const expected = JSON.parse(readFileSync(path.join(runsDir, run, 'key_averages.json'), 'utf8')).rows;
-      // Self times can differ by about a microsecond per direct child (see traceNesting.mjs).
-      const directChildren = directChildCounts(
-        path.join(
-          runsDir,
-          run,
-          readdirSync(path.join(runsDir, run)).find((f) => f.endsWith('.pt.trace.json')),
-        ),
-      );
-      const shown = new Map(
-        rows.map((r) => [
-          r[0],
-          { calls: Number(r[1]), selfMs: Number(r[2].replace(/,/g, '')), totalMs: Number(r[3].replace(/,/g, '')) },
-        ]),
-      );
-      assert.equal(shown.size, expected.length, 'the table lists every operator key_averages() lists');
-      for (const e of expected) {
-        const s = shown.get(e.name);
-        assert.ok(s, `row for ${e.name}`);
-        assert.equal(s.calls, e.calls, `${e.name} calls`);
-        const tolMs = (e.calls * 1.5 + 0.01 * e.totalCpuUs) / 1000 + 0.001;
-        assert.ok(
-          Math.abs(s.totalMs - e.totalCpuUs / 1000) <= tolMs,
-          `${e.name} total ${s.totalMs} ms vs ${e.totalCpuUs} µs`,
+    cpSync(path.join(EXAMPLES, 'torch_train.py'), path.join(ws, 'torch_train.py'));
+    await withWorkbench(
+      'torch',
+      ws,
+      {
+        settings: { 'flamelens.python.path': TORCH_PYTHON },
+      },
+      async ({ page }) => {
+        await quickOpen(page, 'torch_train.py', 'opt.step()');
+        await runCommand(page, 'flamelens: Profile Python File with PyTorch Profiler');
+        const frame = await findWebviewFrame(page, '#ops-table tbody tr', 120_000);
+        await frame.waitForFunction(() => document.body.dataset.flamelensReady === '1');
+        const rows = await frame.$$eval('#ops-table tbody tr', (trs) =>
+          trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')),
         );
-        assert.ok(
-          Math.abs(s.selfMs - Math.max(0, e.selfCpuUs) / 1000) <=
-            2 * tolMs + (1.5 * (directChildren.get(e.name) ?? 0)) / 1000,
-          `${e.name} self ${s.selfMs} ms vs ${e.selfCpuUs} µs`,
+        await page.screenshot({ path: path.join(ARTIFACTS, 'torch-trace-view.png') });
+        const runsDir = path.join(ws, '.flamelens', 'runs');
+        const run = readdirSync(runsDir).find((d) => existsSync(path.join(runsDir, d, 'key_averages.json')));
+        assert.ok(run, 'the run folder has key_averages.json of the same run');
+        const expected = JSON.parse(readFileSync(path.join(runsDir, run, 'key_averages.json'), 'utf8')).rows;
+        // Self times can differ by about a microsecond per direct child (see traceNesting.mjs).
+        const directChildren = directChildCounts(
+          path.join(
+            runsDir,
+            run,
+            readdirSync(path.join(runsDir, run)).find((f) => f.endsWith('.pt.trace.json')),
+          ),
         );
-      }
-    } catch (e) {
-      if (page) await page.screenshot({ path: path.join(ARTIFACTS, 'torch-failure.png') }).catch(() => undefined);
-      throw e;
-    } finally {
-      await browser.close();
-      await server.stop();
-    }
+        const shown = new Map(
+          rows.map((r) => [
+            r[0],
+            { calls: Number(r[1]), selfMs: Number(r[2].replace(/,/g, '')), totalMs: Number(r[3].replace(/,/g, '')) },
+          ]),
+        );
+        assert.equal(shown.size, expected.length, 'the table lists every operator key_averages() lists');
+        for (const e of expected) {
+          const s = shown.get(e.name);
+          assert.ok(s, `row for ${e.name}`);
+          assert.equal(s.calls, e.calls, `${e.name} calls`);
+          const tolMs = (e.calls * 1.5 + 0.01 * e.totalCpuUs) / 1000 + 0.001;
+          assert.ok(
+            Math.abs(s.totalMs - e.totalCpuUs / 1000) <= tolMs,
+            `${e.name} total ${s.totalMs} ms vs ${e.totalCpuUs} µs`,
+          );
+          assert.ok(
+            Math.abs(s.selfMs - Math.max(0, e.selfCpuUs) / 1000) <=
+              2 * tolMs + (1.5 * (directChildren.get(e.name) ?? 0)) / 1000,
+            `${e.name} self ${s.selfMs} ms vs ${e.selfCpuUs} µs`,
+          );
+        }
+      },
+    );
   },
 );

@@ -1,14 +1,15 @@
 // A real VS Code for tests: code-server 4.100.3 (VS Code 1.100.3) on loopback, driven with
 // playwright-core and Debian's Chromium. Started per test file, stopped after it.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, writeFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { chromium } from 'playwright-core';
 import { codeServerEntry } from '../../scripts/setup-code-server.mjs';
+import { ARTIFACTS, ROOT } from './paths.mjs';
 
-export const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
+export { ARTIFACTS, EXAMPLES, HANDMADE, REAL, ROOT } from './paths.mjs';
 export const CHROMIUM = process.env.FLAMELENS_CHROMIUM ?? '/usr/bin/chromium';
 
 function freePort() {
@@ -291,4 +292,62 @@ export async function pickFile(page, file) {
     await page.waitForTimeout(400);
   }
   await input.press('Enter');
+}
+
+/**
+ * One end-to-end test's VS Code: code-server with the packaged flamelens (`options` as
+ * startCodeServer takes them; more VSIX files or extension folders may be added), Chromium, and
+ * the workbench open on `folder`; `fn({ page, server, browser })` is the test. On failure a
+ * screenshot `<name>-failure.png` goes to the artifacts and the end of code-server's log is
+ * printed; the browser and code-server always stop.
+ */
+export async function withWorkbench(name, folder, options, fn) {
+  const vsix = path.join(ROOT, 'flamelens.vsix');
+  if (!existsSync(vsix)) throw new Error(`${vsix} is missing: run npm run package first (npm test does)`);
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const server = await startCodeServer({ ...options, vsix: [vsix, ...(options.vsix ?? [])] });
+  const browser = await launchBrowser();
+  let page;
+  try {
+    ({ page } = await openWorkbench(browser, server, folder));
+    return await fn({ page, server, browser });
+  } catch (e) {
+    if (page) await page.screenshot({ path: path.join(ARTIFACTS, `${name}-failure.png`) }).catch(() => undefined);
+    console.log(server.log().slice(-3000));
+    throw e;
+  } finally {
+    await browser.close();
+    await server.stop();
+  }
+}
+
+/** What flamelens wrote to its output channel ("flamelens" log) in this code-server, so far. */
+export function extensionLog(server) {
+  const logs = path.join(server.userData, 'logs');
+  const found = [];
+  const walk = (dir) => {
+    for (const e of existsSync(dir) ? readdirSync(dir, { withFileTypes: true }) : []) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (/flamelens\.log$/.test(e.name)) found.push(p);
+    }
+  };
+  walk(logs);
+  return found.map((f) => readFileSync(f, 'utf8')).join('\n');
+}
+
+/** Waits until flamelens' log has a line matching `re`: the evidence that a step has happened. */
+export async function waitForLog(server, re, timeoutMs = 30_000) {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const line = extensionLog(server)
+      .split('\n')
+      .find((l) => re.test(l));
+    if (line) return line;
+    if (Date.now() > end)
+      throw new Error(
+        `flamelens never logged ${re} in ${timeoutMs} ms; its log:\n${extensionLog(server).slice(-2000)}`,
+      );
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }

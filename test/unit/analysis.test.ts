@@ -10,7 +10,7 @@ import { searchProfile } from '../../src/core/analysis/cpu/search';
 import { ProfileSession } from '../../src/core/analysis/cpu/profileSession';
 import { toCollapsedStacks, toSpeedscope } from '../../src/core/formats/cpu/exportProfile';
 import { totalWeight, type Profile } from '../../src/core/model/profile';
-import { PYSPY_SPEEDSCOPE, BUILTIN_FOLDED, read } from './helpers';
+import { PYSPY_SPEEDSCOPE, BUILTIN_FOLDED, read } from '../helpers';
 import { mulberry32 } from '../bench/synthetic';
 
 const RECURSIVE = [

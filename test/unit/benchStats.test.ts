@@ -12,7 +12,7 @@ import { compareResultSets, compareRuns, decide, lensText } from '../../src/core
 import { detectChangePoints, buildHistories } from '../../src/core/analysis/bench/benchHistory';
 import { parsePytestBenchmark, pytestLocation } from '../../src/core/formats/bench/pytestBenchmark';
 import type { BenchmarkResultSet, BenchmarkRun } from '../../src/core/model/bench';
-import { REAL, read } from './helpers';
+import { REAL, read } from '../helpers';
 
 const PB = path.join(REAL, 'pytest-benchmark');
 const BASE_FILE = path.join(PB, 'pytest_benchmark_3.2.2_save_data.json');

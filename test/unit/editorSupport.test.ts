@@ -8,7 +8,7 @@ import { WorkspacePathMapper } from '../../src/core/analysis/source/pathMapping'
 import { createRunDir, listRuns, writeRunMetadata } from '../../src/core/store/runStore';
 import type { RunMetadata } from '../../src/core/model/run';
 import { jsonForHtml } from '../../src/core/util/html';
-import { EXAMPLES, read } from './helpers';
+import { EXAMPLES, read } from '../helpers';
 
 const SOURCE = `import functools
 

@@ -9,7 +9,7 @@ import { FormatError } from '../../src/core/formats/formatError';
 import { parsePySpyFrame } from '../../src/core/formats/cpu/frameSyntax';
 import { readProfile } from '../../src/core/formats/cpu/readProfile';
 import { totalWeight } from '../../src/core/model/profile';
-import { BUILTIN_FOLDED, HANDMADE, PYSPY_SPEEDSCOPE, read } from './helpers';
+import { BUILTIN_FOLDED, HANDMADE, PYSPY_SPEEDSCOPE, read } from '../helpers';
 
 test('py-spy frame syntax: file and line, no line, native, bare, Windows paths with spaces', () => {
   assert.deepEqual(parsePySpyFrame('forward (torch/nn/modules/module.py:1501)'), {

@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { parseNcuCsv, looksLikeNcuCsv } from '../../src/core/formats/nsight/ncuCsv';
 import { summarizeLaunch, findings, kernelTotals, compareKernels } from '../../src/core/analysis/nsight/ncuSummary';
-import { REAL, HANDMADE, read } from './helpers';
+import { REAL, HANDMADE, read } from '../helpers';
 
 const NCU = path.join(REAL, 'ncu');
 

@@ -12,7 +12,7 @@ import {
 } from '../../src/core/formats/gpu/nvidiaSmi';
 import { summarizeTelemetry } from '../../src/core/analysis/gpu/telemetrySummary';
 import { FormatError } from '../../src/core/formats/formatError';
-import { REAL, read } from './helpers';
+import { REAL, read } from '../helpers';
 
 const SMI = path.join(REAL, 'nvidia_smi');
 

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { tmpdir } from 'node:os';
 import { detectFileKind, openedKindOf, openFile, type FileKind } from '../../src/core/open/openFile';
 import { FormatError } from '../../src/core/formats/formatError';
-import { ROOT } from './helpers';
+import { ROOT } from '../helpers';
 
 const FIXTURES = path.join(ROOT, 'test', 'fixtures');
 

@@ -11,7 +11,7 @@ import { runCpuProfile } from '../../src/core/runners/cpu/cpuRun';
 import { runTorchProfile } from '../../src/core/runners/torch/torchRun';
 import { runNsight } from '../../src/core/runners/nsight/nsightRun';
 import { helpText } from '../../src/cli/commands';
-import { ROOT, read } from './helpers';
+import { ROOT, read } from '../helpers';
 
 interface Setting {
   type?: string | string[];

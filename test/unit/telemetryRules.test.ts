@@ -10,7 +10,7 @@ import {
 } from '../../src/core/analysis/gpu/alertRules';
 import { detectGrowth, describeGrowth, type GrowthPoint } from '../../src/core/analysis/gpu/growthTrend';
 import type { GpuSample } from '../../src/core/model/telemetry';
-import { REAL, read } from './helpers';
+import { REAL, read } from '../helpers';
 
 const SMI = path.join(REAL, 'nvidia_smi');
 

@@ -8,7 +8,7 @@ import { readTorchTrace, parseTorchTrace } from '../../src/core/formats/torch/to
 import { analyzeTorchTrace } from '../../src/core/analysis/torch/torchAnalysis';
 import { FormatError } from '../../src/core/formats/formatError';
 import { detectFileKind } from '../../src/core/open/openFile';
-import { REAL } from './helpers';
+import { REAL } from '../helpers';
 
 const T = (name: string) => path.join(REAL, name);
 

@@ -1,13 +1,13 @@
 // The PyTorch capture path with a real PyTorch: Debian's python3-torch (1.13, CPU, no Kineto),
 // run through `flamelens torch` exactly as a user would.
-import { directChildCounts } from '../harness/traceNesting.mjs';
+import { directChildCounts } from '../../harness/traceNesting.mjs';
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { EXAMPLES, ROOT } from './helpers';
+import { EXAMPLES, ROOT } from '../../helpers';
 
 const CLI = path.join(ROOT, 'dist', 'cli.js');
 const TORCH_PYTHON = process.env.FLAMELENS_TORCH_PYTHON ?? '/usr/bin/python3';

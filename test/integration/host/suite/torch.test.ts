@@ -3,8 +3,8 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { promises as fs } from 'node:fs';
 import * as mocha from 'mocha';
-import type { FlamelensApi } from '../../../src/extension/extension';
-import type { RunEntry } from '../../../src/core/model/run';
+import type { FlamelensApi } from '../../../../src/extension/extension';
+import type { RunEntry } from '../../../../src/core/model/run';
 import { customEditorTab } from './wait';
 
 export function registerTorchSuite(): void {

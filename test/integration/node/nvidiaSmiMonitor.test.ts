@@ -3,10 +3,10 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { NvidiaSmiMonitor, type MonitorState, type Reading } from '../../src/core/runners/gpu/nvidiaSmiMonitor';
-import { RingBuffer } from '../../src/core/util/ringBuffer';
-import { isAlive } from '../../src/core/util/process';
-import { ROOT } from './helpers';
+import { NvidiaSmiMonitor, type MonitorState, type Reading } from '../../../src/core/runners/gpu/nvidiaSmiMonitor';
+import { RingBuffer } from '../../../src/core/util/ringBuffer';
+import { isAlive } from '../../../src/core/util/process';
+import { ROOT } from '../../helpers';
 
 const BIN = path.join(ROOT, 'test', 'fixtures', 'bin');
 const withStandIn = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({
@@ -106,7 +106,7 @@ test('ring buffers keep the newest items and stay bounded', () => {
 });
 
 test('the telemetry hub: sampling only while acquired, GPU processes from --query-compute-apps, bounded history, host statistics', async () => {
-  const { GpuTelemetry } = await import('../../src/core/runners/gpu/gpuTelemetry');
+  const { GpuTelemetry } = await import('../../../src/core/runners/gpu/gpuTelemetry');
   const log = path.join(mkdtempSync(path.join(tmpdir(), 'fl-smi-')), 'spawns.log');
   const hub = new GpuTelemetry({
     intervalMs: 100,

@@ -4,8 +4,8 @@ import * as mocha from 'mocha';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { waitFor } from './wait';
-import type { FlamelensApi } from '../../../src/extension/extension';
-import type { BenchmarkResultSet } from '../../../src/core/model/bench';
+import type { FlamelensApi } from '../../../../src/extension/extension';
+import type { BenchmarkResultSet } from '../../../../src/core/model/bench';
 
 // Benchmarks in the extension host: a real flamelens.bench.json run through the real Python
 // helper (GPU conditions from the stand-in nvidia-smi that replays a real V100S log), baselines,

@@ -3,8 +3,8 @@ import * as assert from 'node:assert/strict';
 import * as mocha from 'mocha';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import type { FlamelensApi } from '../../../src/extension/extension';
-import type { RunEntry } from '../../../src/core/model/run';
+import type { FlamelensApi } from '../../../../src/extension/extension';
+import type { RunEntry } from '../../../../src/core/model/run';
 
 // The stand-in nsys and ncu (test/fixtures/bin, replaying the real H100 SQLite export and the real
 // RTX 5070 ncu rows) are given as flamelens.nsys.path / flamelens.ncu.path, as a user without them

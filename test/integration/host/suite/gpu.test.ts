@@ -3,9 +3,9 @@ import * as assert from 'node:assert/strict';
 import * as mocha from 'mocha';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { FlamelensApi } from '../../../src/extension/extension';
-import type { RunEntry } from '../../../src/core/model/run';
-import type { GpuTelemetry } from '../../../src/core/runners/gpu/gpuTelemetry';
+import type { FlamelensApi } from '../../../../src/extension/extension';
+import type { RunEntry } from '../../../../src/core/model/run';
+import type { GpuTelemetry } from '../../../../src/core/runners/gpu/gpuTelemetry';
 import { until } from './wait';
 
 /** Resolves once the hub has emitted `n` more `event`s: the moments at which something could happen. */

@@ -3,9 +3,9 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { promises as fs } from 'node:fs';
 import * as mocha from 'mocha';
-import type { FlamelensApi } from '../../../src/extension/extension';
-import type { RunEntry } from '../../../src/core/model/run';
-import { listRuns } from '../../../src/core/store/runStore';
+import type { FlamelensApi } from '../../../../src/extension/extension';
+import type { RunEntry } from '../../../../src/core/model/run';
+import { listRuns } from '../../../../src/core/store/runStore';
 import { customEditorTab, waitFor } from './wait';
 
 const EXT_ID = 'flamelens.flamelens';

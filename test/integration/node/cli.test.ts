@@ -1,18 +1,12 @@
 import { test, before } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { spawnSync, execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { EXAMPLES, HANDMADE, PYSPY_SPEEDSCOPE, ROOT } from './helpers';
+import { CLI, ensureBuilt, EXAMPLES, HANDMADE, PYSPY_SPEEDSCOPE, ROOT } from '../../helpers';
 
-const CLI = path.join(ROOT, 'dist', 'cli.js');
-
-before(() => {
-  if (!existsSync(CLI) || !existsSync(path.join(ROOT, 'dist', 'webview', 'flamegraph.js'))) {
-    execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'build.mjs')], { cwd: ROOT, stdio: 'inherit' });
-  }
-});
+before(() => ensureBuilt());
 
 function cli(args: string[], cwd = ROOT, env: NodeJS.ProcessEnv = process.env) {
   const r = spawnSync(process.execPath, [CLI, ...args], {

@@ -8,10 +8,10 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { saveBaseline, saveResults, listResults, listBaselines } from '../../src/core/store/benchStore';
-import { writeFileAtomic, removeStaleTemps } from '../../src/core/store/atomicWrite';
-import { makeRng } from '../../src/core/analysis/bench/benchStats';
-import type { BenchmarkResultSet } from '../../src/core/model/bench';
+import { saveBaseline, saveResults, listResults, listBaselines } from '../../../src/core/store/benchStore';
+import { writeFileAtomic, removeStaleTemps } from '../../../src/core/store/atomicWrite';
+import { makeRng } from '../../../src/core/analysis/bench/benchStats';
+import type { BenchmarkResultSet } from '../../../src/core/model/bench';
 
 function resultSet(id: string, version: number, size: number): BenchmarkResultSet {
   return {

@@ -1,4 +1,4 @@
-// Runs the integration suites (test/integration/suite) inside the extension host of a real
+// Runs the integration suites (test/integration/host/suite) inside the extension host of a real
 // VS Code: code-server 4.100.3 with the packaged flamelens VSIX and a small runner extension.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -7,14 +7,14 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as esbuild from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { ROOT, startCodeServer, launchBrowser, openWorkbench } from '../harness/codeServer.mjs';
+import { ROOT, startCodeServer, launchBrowser, openWorkbench, REAL, EXAMPLES } from '../../harness/codeServer.mjs';
 
 test('integration suites pass in the VS Code extension host', { timeout: 600_000 }, async () => {
   const vsix = path.join(ROOT, 'flamelens.vsix');
   assert.ok(existsSync(vsix), 'run npm run package first (npm test does)');
   const suite = path.join(ROOT, 'out', 'integration', 'suite.js');
   await esbuild.build({
-    entryPoints: [path.join(ROOT, 'test', 'integration', 'suite', 'index.ts')],
+    entryPoints: [path.join(ROOT, 'test', 'integration', 'host', 'suite', 'index.ts')],
     outfile: suite,
     bundle: true,
     platform: 'node',
@@ -37,21 +37,18 @@ test('integration suites pass in the VS Code extension host', { timeout: 600_000
       runnerVsix,
     ],
     {
-      cwd: path.join(ROOT, 'test', 'integration', 'runner-extension'),
+      cwd: path.join(ROOT, 'test', 'integration', 'host', 'runner-extension'),
       stdio: ['ignore', 'ignore', 'inherit'],
     },
   );
   const ws = mkdtempSync(path.join(tmpdir(), 'flamelens-int-ws-'));
-  cpSync(path.join(ROOT, 'examples', 'matrix_work.py'), path.join(ws, 'matrix_work.py'));
+  cpSync(path.join(EXAMPLES, 'matrix_work.py'), path.join(ws, 'matrix_work.py'));
   cpSync(
-    path.join(ROOT, 'test', 'fixtures', 'real', 'flamelens-builtin-sampler1_py3.11.7_matrix_work.folded'),
+    path.join(REAL, 'flamelens-builtin-sampler1_py3.11.7_matrix_work.folded'),
     path.join(ws, 'recorded-elsewhere.folded'),
   );
-  cpSync(path.join(ROOT, 'examples', 'torch_train.py'), path.join(ws, 'torch_train.py'));
-  cpSync(
-    path.join(ROOT, 'test', 'fixtures', 'real', 'torchtrace_hta__event_sync_trace.json.gz'),
-    path.join(ws, 'rank0.json.gz'),
-  );
+  cpSync(path.join(EXAMPLES, 'torch_train.py'), path.join(ws, 'torch_train.py'));
+  cpSync(path.join(REAL, 'torchtrace_hta__event_sync_trace.json.gz'), path.join(ws, 'rank0.json.gz'));
   // A stand-in for the source file the H100 trace's Python frames point at (def on line 28).
   const adapters = path.join(ws, 'moca', 'library', 'model_hub', 'huggingface', 'model', 'adapters');
   mkdirSync(adapters, { recursive: true });

@@ -7,11 +7,11 @@ import * as assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { recordProfile } from '../../src/core/runners/cpu/recordProfile';
-import { runBenchmarks } from '../../src/core/runners/bench/benchRunner';
-import { parseBenchConfig } from '../../src/core/formats/bench/benchConfig';
-import { makeRng } from '../../src/core/analysis/bench/benchStats';
-import { ROOT, SAMPLER } from './helpers';
+import { recordProfile } from '../../../src/core/runners/cpu/recordProfile';
+import { runBenchmarks } from '../../../src/core/runners/bench/benchRunner';
+import { parseBenchConfig } from '../../../src/core/formats/bench/benchConfig';
+import { makeRng } from '../../../src/core/analysis/bench/benchStats';
+import { ROOT, SAMPLER } from '../../helpers';
 
 const PY = 'python3';
 const HELPER = path.join(ROOT, 'media', 'flamelens_bench.py');
