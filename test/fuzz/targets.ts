@@ -8,12 +8,8 @@ import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { parseProfile } from '../../src/core/formats/cpu/parseProfile';
 import { parseTorchTrace } from '../../src/core/formats/torch/torchTrace';
-import {
-  parseNvidiaSmiCsv,
-  parseNvidiaSmiXml,
-  parseComputeApps,
-  QUERY_FIELDS,
-} from '../../src/core/formats/gpu/nvidiaSmi';
+import { parseNvidiaSmiCsv, parseComputeApps, QUERY_FIELDS } from '../../src/core/formats/gpu/nvidiaSmi';
+import { parseNvidiaSmiXml } from '../../src/core/formats/gpu/nvidiaSmiXml';
 import { parseNsysStatsCsv } from '../../src/core/formats/nsight/nsysStatsCsv';
 import { parseNcuCsv } from '../../src/core/formats/nsight/ncuCsv';
 import { readNsysSqlite } from '../../src/core/formats/nsight/nsysSqlite';

@@ -4,12 +4,12 @@ import * as path from 'node:path';
 import { readdirSync } from 'node:fs';
 import {
   parseNvidiaSmiCsv,
-  parseNvidiaSmiXml,
   detectNvidiaSmi,
   smiNumber,
   QUERY_FIELDS,
   parseComputeApps,
 } from '../../src/core/formats/gpu/nvidiaSmi';
+import { parseNvidiaSmiXml } from '../../src/core/formats/gpu/nvidiaSmiXml';
 import { summarizeTelemetry } from '../../src/core/analysis/gpu/telemetrySummary';
 import { FormatError } from '../../src/core/formats/formatError';
 import { REAL, read } from '../helpers';

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { parseNvidiaSmiCsv, parseNvidiaSmiXml } from '../../src/core/formats/gpu/nvidiaSmi';
+import { parseNvidiaSmiCsv } from '../../src/core/formats/gpu/nvidiaSmi';
+import { parseNvidiaSmiXml } from '../../src/core/formats/gpu/nvidiaSmiXml';
 import {
   AlertEvaluator,
   DEFAULT_ALERT_RULES,

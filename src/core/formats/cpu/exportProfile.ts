@@ -1,5 +1,5 @@
 /** Writes a profile back out as collapsed stacks or as speedscope JSON. */
-import { selectedThreads, type Frame, type Profile, type ThreadFilter } from '../../model/profile';
+import { selectedThreads, threadTotals, type Frame, type Profile, type ThreadFilter } from '../../model/profile';
 
 export function formatPySpyFrame(f: Frame): string {
   if (f.file && f.line !== undefined) return `${f.name} (${f.file}:${f.line})`;
@@ -27,14 +27,15 @@ export function toCollapsedStacks(
 
 export function toSpeedscope(profile: Profile, name = 'flamelens profile'): string {
   const unit = profile.unit === 'samples' ? 'none' : profile.unit;
+  const totals = threadTotals(profile);
   const doc = {
     $schema: 'https://www.speedscope.app/file-format-schema.json',
     exporter: 'flamelens',
     name,
     activeProfileIndex: 0,
     shared: { frames: profile.frames.map((f) => ({ name: f.name, file: f.file, line: f.line })) },
-    profiles: profile.threads.map((t) => {
-      const total = t.weights.reduce((a, b) => a + b, 0);
+    profiles: profile.threads.map((t, i) => {
+      const total = totals[i].weight;
       return {
         type: 'sampled',
         name: t.name,
