@@ -5,7 +5,7 @@
  * the status bar, which users can turn off (flamelens.gpu.statusBar.enabled). What no feature
  * owns (the runs view, the source locator, the runs in progress) is made here and handed to each.
  */
-import * as vscode from 'vscode';
+import { vscode } from './vscodeApi';
 import * as profiling from './profiling/register';
 import * as torch from './torch/register';
 import * as gpu from './gpu/register';

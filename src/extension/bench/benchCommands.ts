@@ -2,7 +2,7 @@
  * Run Benchmarks (flamelens.bench.json, created from a template when missing) and Save Results as
  * Baseline…. The runner, statistics and store are the core's.
  */
-import * as vscode from 'vscode';
+import { vscode } from '../vscodeApi';
 import * as path from 'node:path';
 import { promises as fs } from 'node:fs';
 import type { BenchmarkComparison } from '../../core/analysis/bench/benchCompare';

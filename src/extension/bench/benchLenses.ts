@@ -3,7 +3,7 @@
  * its latest result against its baseline (the regression lens); above the functions whose self
  * time grew most in the latest profile diff, by how much.
  */
-import * as vscode from 'vscode';
+import { vscode } from '../vscodeApi';
 import * as path from 'node:path';
 import { lensText } from '../../core/analysis/bench/benchCompare';
 import { diffLensText } from '../../core/analysis/cpu/profileDiff';

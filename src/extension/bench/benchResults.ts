@@ -4,7 +4,7 @@
  * the latest comparisons per folder (what the regression lenses show), recomputed when results,
  * configurations or settings change.
  */
-import * as vscode from 'vscode';
+import { vscode } from '../vscodeApi';
 import * as path from 'node:path';
 import { promises as fs } from 'node:fs';
 import { latestComparisons, type LatestComparison } from '../../core/analysis/bench/benchBaselines';

@@ -2,7 +2,7 @@
  * Compare with Baseline…: the latest results against a baseline (picked, or given by a lens), in
  * the comparison view with each benchmark's history; the view opens a benchmarked function.
  */
-import * as vscode from 'vscode';
+import { vscode } from '../vscodeApi';
 import * as path from 'node:path';
 import { compareResultSets, type Comparison } from '../../core/analysis/bench/benchCompare';
 import { buildHistories, type BenchViewData } from '../../core/analysis/bench/benchHistory';

@@ -3,7 +3,7 @@
  * table of functions by change in self time, and the functions whose self time grew most marked
  * in the code (their lenses are benchLenses').
  */
-import * as vscode from 'vscode';
+import { vscode } from '../vscodeApi';
 import * as path from 'node:path';
 import { diffProfiles, diffViewData, grownFunctions, type FunctionDiff } from '../../core/analysis/cpu/profileDiff';
 import { openProfile } from '../../core/open/openFile';

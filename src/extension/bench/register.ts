@@ -4,7 +4,7 @@
  * Baseline…), the profile diff (Compare Two Profiles…), and the regression and profile-diff
  * lenses. The statistics and the store are the core's.
  */
-import * as vscode from 'vscode';
+import { vscode } from '../vscodeApi';
 import type { BenchmarkComparison } from '../../core/analysis/bench/benchCompare';
 import type { ProfilingApi } from '../profiling/register';
 import { BenchCommands } from './benchCommands';

@@ -2,7 +2,7 @@
  * GPU threshold alerts as notifications: the default rules and the user's (validated), each
  * firing once per episode, with Open Dashboard and Stop Run.
  */
-import * as vscode from 'vscode';
+import { vscode } from '../vscodeApi';
 import {
   AlertEvaluator,
   DEFAULT_ALERT_RULES,

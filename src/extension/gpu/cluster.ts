@@ -2,7 +2,7 @@
  * The GPU cluster panel: the nodes and GPUs a Prometheus server knows, and one node's history
  * over a time window, asked for again when the view picks another node or window.
  */
-import * as vscode from 'vscode';
+import { vscode } from '../vscodeApi';
 import { queryClusterGpus, queryClusterRange } from '../../core/runners/gpu/prometheusClient';
 import { VIEW, type ClusterField, type ToHost, type ToWebview } from '../../shared/protocol/gpuCluster';
 import { connectView, type ViewConnection } from '../shared/webview/panel';

@@ -2,7 +2,7 @@
  * The GPU dashboard panel: this machine's history once, every reading after, and the export of
  * the history as CSV or JSON. It keeps the telemetry hub sampling while it is open.
  */
-import * as vscode from 'vscode';
+import { vscode } from '../vscodeApi';
 import { telemetryToCsv } from '../../core/analysis/gpu/gpuReadout';
 import type { GpuTelemetry } from '../../core/runners/gpu/gpuTelemetry';
 import { VIEW, type GpuSnapshot, type ToHost, type ToWebview } from '../../shared/protocol/gpuDashboard';

@@ -2,7 +2,7 @@
  * The opt-in Prometheus exporter (flamelens.gpu.prometheus.*): started and stopped with its
  * setting; while it runs it keeps the telemetry hub sampling. Nothing listens by default.
  */
-import * as vscode from 'vscode';
+import { vscode } from '../vscodeApi';
 import { startPrometheusExporter, type RunningExporter } from '../../core/report/prometheusExporter';
 import { plainText } from '../shared/plainText';
 import type { GpuConfig } from './gpuConfig';

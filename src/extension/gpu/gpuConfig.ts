@@ -1,5 +1,5 @@
 /** The GPU feature's settings (flamelens.gpu.*), typed and within the core's limits. */
-import * as vscode from 'vscode';
+import { vscode } from '../vscodeApi';
 import { DEFAULT_THRESHOLDS, type ReadoutThresholds } from '../../core/analysis/gpu/gpuReadout';
 import { OPTIONS, optionValue } from '../../core/model/options';
 

@@ -4,7 +4,7 @@
  * dashboard, threshold alerts, the memory-growth watch of profiling runs, the opt-in Prometheus
  * exporter and the cluster view.
  */
-import * as vscode from 'vscode';
+import { vscode } from '../vscodeApi';
 import type { GpuTelemetry } from '../../core/runners/gpu/gpuTelemetry';
 import type { GpuSnapshot } from '../../shared/protocol/gpuDashboard';
 import type { ActiveRuns } from '../shared/activeRuns';

@@ -3,7 +3,7 @@
  * process tree (/proc) and its GPU memory (compute-apps) are fitted over a sliding window; steady
  * growth is reported once per run and kind ("GPU memory grows 120 MB/min (R² 0.97) in run x").
  */
-import * as vscode from 'vscode';
+import { vscode } from '../vscodeApi';
 import { GrowthWindow, describeGrowth } from '../../core/analysis/gpu/growthTrend';
 import { linuxDescendants, processTreeRssMiB } from '../../core/runners/processTree';
 import type { ActiveRuns } from '../shared/activeRuns';

@@ -3,7 +3,7 @@
  * bar, the dashboard, the exporter, the run watches): it samples only while one of them needs it,
  * and is made anew, with the same users, when the interval, history or nvidia-smi path changes.
  */
-import * as vscode from 'vscode';
+import { vscode } from '../vscodeApi';
 import { GpuTelemetry } from '../../core/runners/gpu/gpuTelemetry';
 import type { GpuSample, HostSample } from '../../core/model/telemetry';
 import type { GpuConfig } from './gpuConfig';

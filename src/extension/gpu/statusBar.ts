@@ -3,7 +3,7 @@
  * warning or error colour past the thresholds, every field of every GPU in the tooltip; `no GPU`,
  * `GPU driver` or a spinner when nvidia-smi is absent, failing or restarting.
  */
-import * as vscode from 'vscode';
+import { vscode } from '../vscodeApi';
 import { pickGpu, readoutLevel, readoutText, readoutTooltip } from '../../core/analysis/gpu/gpuReadout';
 import type { GpuTelemetry } from '../../core/runners/gpu/gpuTelemetry';
 import type { GpuConfig } from './gpuConfig';

@@ -3,7 +3,7 @@
  * with the open Python file filled in) run as a core Nsight run (nsight/nsightRun) shown in the
  * editor; the report opens when it is done.
  */
-import * as vscode from 'vscode';
+import { vscode } from '../vscodeApi';
 import * as path from 'node:path';
 import { nsightRunName, runNsight, type NsightRunResult } from '../../core/runners/nsight/nsightRun';
 import { describeEnd } from '../../core/runners/runChild';

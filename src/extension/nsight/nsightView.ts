@@ -4,7 +4,7 @@
  * sent once; an Nsight Compute report can be compared with a "before" report. Opened from runs,
  * Open Nsight Report… and as the custom editor of Nsight's report files.
  */
-import * as vscode from 'vscode';
+import { vscode } from '../vscodeApi';
 import * as path from 'node:path';
 import { buildNcuComparison, buildNcuView, buildNsysView } from '../../core/analysis/nsight/nsightView';
 import { openFile, type OpenedFile } from '../../core/open/openFile';

@@ -3,7 +3,7 @@
  * Nsight Systems, Profile Kernels with Nsight Compute), the report views and their custom editor,
  * and Open Nsight Report…. Reading and analysis are the core's.
  */
-import * as vscode from 'vscode';
+import { vscode } from '../vscodeApi';
 import type { RunInEditorDeps } from '../shared/runInEditor';
 import { NsightRunner } from './nsightRunner';
 import { NsightPanels } from './nsightView';

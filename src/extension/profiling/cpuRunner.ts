@@ -3,7 +3,7 @@
  * Python Process…. Each is a core CPU run (cpu/cpuRun) shown in the editor: progress with Cancel,
  * the Runs view, then the flame graph beside the code and its hot paths in it.
  */
-import * as vscode from 'vscode';
+import { vscode } from '../vscodeApi';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { runCpuProfile, type CpuRunResult } from '../../core/runners/cpu/cpuRun';

@@ -3,7 +3,7 @@
  * search, callers/callees, hot functions) answered from a core ProfileSession; sources opened
  * through the locator; exports written where the user chooses.
  */
-import * as vscode from 'vscode';
+import { vscode } from '../vscodeApi';
 import * as path from 'node:path';
 import { ProfileSession, summarizeProfile } from '../../core/analysis/cpu/profileSession';
 import { toCollapsedStacks, toSpeedscope } from '../../core/formats/cpu/exportProfile';

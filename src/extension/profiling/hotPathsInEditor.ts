@@ -3,7 +3,7 @@
  * the workspace's active profile ("🔥 23.4% total · 8.1% self · 1,204 samples"), a background
  * tint on the hottest lines, and a hover with the line's share.
  */
-import * as vscode from 'vscode';
+import { vscode } from '../vscodeApi';
 import { plainText } from '../shared/plainText';
 import { visibleText } from '../../core/util/visibleText';
 import { hotPathsOf, type FunctionStat, type LineStat } from '../../core/analysis/cpu/hotPaths';

@@ -3,7 +3,7 @@
  * read through the core's one way in for files. A file that does not parse shows the reader's
  * message (file and place) in the view.
  */
-import * as vscode from 'vscode';
+import { vscode } from '../vscodeApi';
 import * as path from 'node:path';
 import { openProfile } from '../../core/open/openFile';
 import { confirmFileSize } from '../shared/fileSize';

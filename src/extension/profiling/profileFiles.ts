@@ -3,7 +3,7 @@
  * profile file through Open Profile… (routed by the core's one way in for files: traces and
  * Nsight files to their own views), and, at start-up, the lenses of each folder's newest run.
  */
-import * as vscode from 'vscode';
+import { vscode } from '../vscodeApi';
 import * as path from 'node:path';
 import { detectFileKind, openedKindOf, openProfile } from '../../core/open/openFile';
 import { listRuns, runOutputPath } from '../../core/store/runStore';

@@ -3,7 +3,7 @@
  * process), the flame graph panels and the profile editor, the files and runs it opens, and the
  * hot paths in the code. The only place that knows this feature's wiring.
  */
-import * as vscode from 'vscode';
+import { vscode } from '../vscodeApi';
 import type { Profile } from '../../core/model/profile';
 import type { RunEntry } from '../../core/model/run';
 import { VIEW_SETTINGS } from '../shared/config';

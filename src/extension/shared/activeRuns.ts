@@ -3,7 +3,7 @@
  * profiling" alerts, to highlight the run's processes on the GPU, to watch them for memory growth
  * and to offer stopping a run from an alert.
  */
-import * as vscode from 'vscode';
+import { vscode } from '../vscodeApi';
 
 export interface ActiveRun {
   id: string;

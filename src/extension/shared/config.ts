@@ -3,7 +3,7 @@
  * read only from user/machine scope in an untrusted workspace (see
  * capabilities.untrustedWorkspaces.restrictedConfigurations in package.json).
  */
-import * as vscode from 'vscode';
+import { vscode } from '../vscodeApi';
 import type { SamplerChoice } from '../../core/runners/cpu/recordProfile';
 import { OPTIONS, optionValue } from '../../core/model/options';
 

@@ -3,7 +3,7 @@
  * colleague or a CI artifact can be gigabytes, and reading it blocks the view and takes memory.
  * The answer is remembered for that file (same size and time) until the window closes.
  */
-import * as vscode from 'vscode';
+import { vscode } from '../vscodeApi';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { OPTIONS, optionValue } from '../../core/model/options';

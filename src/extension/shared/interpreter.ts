@@ -3,7 +3,7 @@
  * file when that extension is installed, else flamelens.python.path, else python3 (python on
  * Windows).
  */
-import * as vscode from 'vscode';
+import { vscode } from '../vscodeApi';
 import { PythonExtension } from '@vscode/python-extension';
 
 export async function resolveInterpreter(

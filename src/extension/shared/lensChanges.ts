@@ -3,7 +3,7 @@
  * while it is still resolving the lenses it asked for when the provider was registered, so
  * every change is announced once more shortly after.
  */
-import * as vscode from 'vscode';
+import { vscode } from '../vscodeApi';
 
 export class LensChanges implements vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<void>();

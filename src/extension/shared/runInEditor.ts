@@ -4,7 +4,7 @@
  * exists, and in ActiveRuns while it runs (the GPU feature watches it, alerts can stop it, Stop
  * Profiling stops it). The run itself (folder, run.json, the tool) is the core's.
  */
-import * as vscode from 'vscode';
+import { vscode } from '../vscodeApi';
 import type { RunHooks } from '../../core/runners/runRecord';
 import type { ActiveRuns } from './activeRuns';
 import type { RunsTreeProvider } from './runsView';

@@ -1,5 +1,5 @@
 /** The "Runs" tree in flamelens' activity-bar container: every run of every workspace folder. */
-import * as vscode from 'vscode';
+import { vscode } from '../vscodeApi';
 import * as path from 'node:path';
 import { listRuns } from '../../core/store/runStore';
 import type { RunEntry } from '../../core/model/run';

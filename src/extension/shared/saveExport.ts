@@ -3,7 +3,7 @@
  * through a temporary file and a rename like flamelens' own results, so an export that fails or
  * is interrupted never leaves half a file over what was there.
  */
-import * as vscode from 'vscode';
+import { vscode } from '../vscodeApi';
 import { writeFileAtomic } from '../../core/store/atomicWrite';
 
 export async function saveExport(target: vscode.Uri, text: string): Promise<void> {

@@ -2,7 +2,7 @@
  * Opens a file recorded in a profile at its line: the file itself when it exists here, else
  * the workspace file it maps to (profiles recorded elsewhere, shortened paths).
  */
-import * as vscode from 'vscode';
+import { vscode } from '../vscodeApi';
 import * as path from 'node:path';
 import { promises as fs } from 'node:fs';
 import { WorkspacePathMapper } from '../../core/analysis/source/pathMapping';

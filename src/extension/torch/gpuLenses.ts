@@ -3,7 +3,7 @@
  * through what it calls) launched GPU work in the active PyTorch trace, when the trace records
  * call sites, and above each such Python function otherwise.
  */
-import * as vscode from 'vscode';
+import { vscode } from '../vscodeApi';
 import { plainText } from '../shared/plainText';
 import { findPythonDefinitions, matchDefinition } from '../../core/analysis/source/pythonDefinitions';
 import { normalisePath } from '../../core/analysis/source/pathMapping';

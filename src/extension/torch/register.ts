@@ -2,7 +2,7 @@
  * PyTorch profiler traces in the editor, composed of its parts: the runner (Profile Python File
  * with PyTorch Profiler), the trace panels and custom editor, and the ⚡ GPU-time lenses.
  */
-import * as vscode from 'vscode';
+import { vscode } from '../vscodeApi';
 import type { ProfilingApi } from '../profiling/register';
 import type { RunInEditorDeps } from '../shared/runInEditor';
 import { GpuLenses } from './gpuLenses';

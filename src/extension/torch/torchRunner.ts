@@ -2,7 +2,7 @@
  * Profile Python File with PyTorch Profiler: the open file, unchanged, under the launcher, as a
  * core torch run (torch/torchRun) shown in the editor; the first trace opens when it is done.
  */
-import * as vscode from 'vscode';
+import { vscode } from '../vscodeApi';
 import * as path from 'node:path';
 import { runTorchProfile } from '../../core/runners/torch/torchRun';
 import type { RunEntry } from '../../core/model/run';

@@ -4,7 +4,7 @@
  * paths and its GPU time the ⚡ lenses of the code. Opened from runs, commands and as the custom
  * editor of `*.pt.trace.json(.gz)`.
  */
-import * as vscode from 'vscode';
+import { vscode } from '../vscodeApi';
 import * as path from 'node:path';
 import { analyzeTorchSources, type TorchSources } from '../../core/analysis/torch/torchSources';
 import { buildTraceView, compareRanks, type RankRow } from '../../core/analysis/torch/torchView';

@@ -3,7 +3,7 @@
  * instead of opening another panel; a view that reloads gets the latest message again. Used by
  * the benchmark comparison and the profile diff.
  */
-import * as vscode from 'vscode';
+import { vscode } from '../../vscodeApi';
 import type { Handlers, Message } from '../../../shared/protocol/common';
 import { connectView, type ViewConnection } from './panel';
 

@@ -3,7 +3,7 @@
  * only from the view's bundle), styles and fonts from the extension, resources limited to dist/
  * and media/, and nothing of the data in the page: it arrives by postMessage.
  */
-import * as vscode from 'vscode';
+import { vscode } from '../../vscodeApi';
 import { randomBytes } from 'node:crypto';
 import { escapeHtml } from '../../../core/util/html';
 

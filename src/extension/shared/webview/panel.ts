@@ -4,7 +4,7 @@
  * src/shared/protocol/<view>.ts: a message without a handler does not compile), typed posts, the
  * panels of a view kept by key, and read-only custom editors that open a file in a view.
  */
-import * as vscode from 'vscode';
+import { vscode } from '../../vscodeApi';
 import { dispatch, type Handlers, type Message } from '../../../shared/protocol/common';
 import { plainText } from '../plainText';
 import { viewPage, webviewOptions } from './page';
