@@ -23,7 +23,7 @@ export function guardTerminal(stdoutToo: boolean): void {
   }
 }
 
-/** Writes a line of the profiled program's (or benchmark's) own output unchanged. */
-export function passThrough(line: string, stream: 'stdout' | 'stderr'): void {
-  rawWrite[stream](line + '\n');
+/** Writes a line of the profiled program's (or benchmark's) own output unchanged, with what ended it. */
+export function passThrough(line: string, stream: 'stdout' | 'stderr', end: '\n' | '\r\n' | '\r' | '' = '\n'): void {
+  rawWrite[stream](line + end);
 }

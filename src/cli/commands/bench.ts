@@ -73,7 +73,7 @@ export const bench: Command = {
         only: values.only,
         signal: controller.signal,
         onProgress: (m) => process.stderr.write(`flamelens: ${m}\n`),
-        onOutput: (line) => passThrough(line, 'stderr'),
+        onOutput: (line, _stream, end) => passThrough(line, 'stderr', end),
       });
       const file = await saveResults(root, results);
       process.stderr.write(`flamelens: results saved to ${path.relative(process.cwd(), file) || file}\n`);

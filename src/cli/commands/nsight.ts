@@ -30,7 +30,7 @@ async function runTool(tool: ToolOptions, cmd: string[], json: boolean): Promise
       workspaceRoot: process.cwd(),
       command: cmd,
       cwd: process.cwd(),
-      onOutput: (line, stream) => passThrough(line, json ? 'stderr' : stream),
+      onOutput: (line, stream, end) => passThrough(line, json ? 'stderr' : stream, end),
       onBegin: (run) => {
         stopListening = onInterrupt(() => {
           process.stderr.write(`flamelens: stopping ${tool.kind} (what it recorded so far is kept)…\n`);

@@ -1,5 +1,6 @@
 import { execa } from 'execa';
 import { ToolError } from './findTool';
+import { LineSplitter, type LineEnd } from '../util/lineSplitter';
 import { isAlive } from '../util/process';
 import {
   killRunTree,
@@ -16,7 +17,8 @@ export interface ChildOptions<S extends ChildTool = 'py-spy' | 'builtin'> {
   cwd: string;
   env?: NodeJS.ProcessEnv;
   signal?: AbortSignal;
-  onOutput?: (line: string, stream: 'stdout' | 'stderr') => void;
+  /** Each line of the tool's output as it comes; `end` is what ended it (`\r` for a progress bar's redraw). */
+  onOutput?: (line: string, stream: 'stdout' | 'stderr', end: LineEnd) => void;
   onStart?: (info: { pid: number; sampler: S; command: string[] }) => void;
   graceMs?: number;
   /**
@@ -99,24 +101,13 @@ export async function runChild<S extends ChildTool>(exe: string, args: string[],
   let stderrTail = '';
   const pump = (stream: NodeJS.ReadableStream | null | undefined, name: 'stdout' | 'stderr') => {
     if (!stream) return;
-    let pending = '';
+    const lines = new LineSplitter((line, end) => {
+      if (name === 'stderr') stderrTail = (stderrTail + line + end).slice(-4000);
+      o.onOutput?.(line, name, end);
+    });
     stream.setEncoding('utf8');
-    stream.on('data', (chunk: string) => {
-      pending += chunk;
-      let nl: number;
-      while ((nl = pending.indexOf('\n')) >= 0) {
-        const line = pending.slice(0, nl).replace(/\r$/, '');
-        pending = pending.slice(nl + 1);
-        if (name === 'stderr') stderrTail = (stderrTail + line + '\n').slice(-4000);
-        o.onOutput?.(line, name);
-      }
-    });
-    stream.on('end', () => {
-      if (pending) {
-        if (name === 'stderr') stderrTail = (stderrTail + pending).slice(-4000);
-        o.onOutput?.(pending, name);
-      }
-    });
+    stream.on('data', (chunk: string) => lines.push(chunk));
+    stream.on('end', () => lines.end());
   };
   pump(child.stdout, 'stdout');
   pump(child.stderr, 'stderr');

@@ -52,8 +52,12 @@ export function runInEditor<R>(
             tracked?.end();
             deps.runs.refresh();
           },
-          onOutput: (line, stream) =>
-            stream === 'stderr' ? deps.log.warn(`[${name}] ${line}`) : deps.log.info(`[${name}] ${line}`),
+          // Each line, and each progress redraw, as a line of the log (empty ones add nothing there).
+          onOutput: (line, stream) => {
+            if (!line) return;
+            if (stream === 'stderr') deps.log.warn(`[${name}] ${line}`);
+            else deps.log.info(`[${name}] ${line}`);
+          },
         };
         return start(hooks).finally(() => {
           cancel.dispose();

@@ -7,6 +7,7 @@
  * error; the others still run. Cancelling ends the current process tree and returns what was
  * measured, marked as cancelled.
  */
+import type { LineEnd } from '../../util/lineSplitter';
 import * as path from 'node:path';
 import * as os from 'node:os';
 import { promises as fs } from 'node:fs';
@@ -40,7 +41,7 @@ export interface BenchRunOptions {
   /** nvidia-smi sampling interval while a benchmark runs (default 250 ms; 0 turns it off). */
   gpuSampleMs?: number;
   onProgress?: (message: string) => void;
-  onOutput?: (line: string, stream: 'stdout' | 'stderr') => void;
+  onOutput?: (line: string, stream: 'stdout' | 'stderr', end: LineEnd) => void;
 }
 
 export interface BenchRunResult {

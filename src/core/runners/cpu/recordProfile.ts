@@ -5,6 +5,7 @@
  * asks the sampler to stop (SIGINT, which both samplers answer by writing what they have) and
  * then ends the whole process tree.
  */
+import type { LineEnd } from '../../util/lineSplitter';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { execa } from 'execa';
@@ -38,7 +39,7 @@ export interface RecordOptions {
   /** media/flamelens_sampler.py */
   samplerScript: string;
   signal?: AbortSignal;
-  onOutput?: (line: string, stream: 'stdout' | 'stderr') => void;
+  onOutput?: (line: string, stream: 'stdout' | 'stderr', end: LineEnd) => void;
   onStart?: (info: { pid: number; sampler: 'py-spy' | 'builtin'; command: string[] }) => void;
   /** How long a cancelled sampler may take to write its output before the tree is killed. */
   graceMs?: number;

@@ -6,6 +6,7 @@
  * states with a message, never a stream of errors.
  */
 import { execa } from 'execa';
+import { LineSplitter } from '../../util/lineSplitter';
 import { EventEmitter } from 'node:events';
 import { parseNvidiaSmiCsv, QUERY_FIELDS } from '../../formats/gpu/nvidiaSmi';
 import type { GpuSample } from '../../model/telemetry';
@@ -109,7 +110,6 @@ export class NvidiaSmiMonitor extends EventEmitter {
       extendEnv: !this.options.env,
     });
     this.child = child;
-    let stdoutRest = '';
     let errText = '';
     let sawData = false;
     const armStall = () => {
@@ -122,26 +122,22 @@ export class NvidiaSmiMonitor extends EventEmitter {
     };
     armStall();
     child.stdout?.setEncoding('utf8');
-    child.stdout?.on('data', (chunk: string) => {
-      stdoutRest += chunk;
-      let nl: number;
-      while ((nl = stdoutRest.indexOf('\n')) >= 0) {
-        const line = stdoutRest.slice(0, nl).trim();
-        stdoutRest = stdoutRest.slice(nl + 1);
-        if (!line) continue;
-        armStall();
-        if (DRIVER_FAILED.test(line)) {
-          errText = line;
-          continue;
-        }
-        this.onLine(line);
-        if (!sawData) {
-          sawData = true;
-          this.backoff = 1000;
-          this.setState({ kind: 'running' });
-        }
+    const lines = new LineSplitter((raw) => {
+      const line = raw.trim();
+      if (!line) return;
+      armStall();
+      if (DRIVER_FAILED.test(line)) {
+        errText = line;
+        return;
+      }
+      this.onLine(line);
+      if (!sawData) {
+        sawData = true;
+        this.backoff = 1000;
+        this.setState({ kind: 'running' });
       }
     });
+    child.stdout?.on('data', (chunk: string) => lines.push(chunk));
     child.stderr?.setEncoding('utf8');
     child.stderr?.on('data', (chunk: string) => (errText = (errText + chunk).slice(-2000)));
     // Watch the process in the background: start() returns once nvidia-smi is launched.

@@ -82,9 +82,9 @@ export async function runNcu(o: NcuRunOptions): Promise<NcuRunResult> {
     {
       ...o,
       watch: { program: 'child', stopAfterMs: o.stopAfterProgramMs ?? STOP_AFTER_PROGRAM_MS.ncu },
-      onOutput: (line, stream) => {
+      onOutput: (line, stream, end) => {
         if (/^==(PROF|WARNING|ERROR)==/.test(line)) said.push(line);
-        o.onOutput?.(line, stream);
+        o.onOutput?.(line, stream, end);
       },
     },
     'ncu',
