@@ -5,9 +5,7 @@
  * machines); exit codes: 0 success, 1 failure (missing file, bad format, missing tool), 2 usage
  * error.
  */
-import { FormatError } from '../core/formats/formatError';
 import { OptionError } from '../core/model/options';
-import { ToolError } from '../core/runners/findTool';
 import { UsageError } from './args';
 import { COMMANDS, helpText } from './commands';
 import { guardTerminal } from './terminal';
@@ -40,7 +38,6 @@ export async function main(argv: string[]): Promise<number> {
     const usage = e instanceof UsageError || e instanceof OptionError;
     process.stderr.write(`flamelens: ${message}\n`);
     if (usage || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) return 2;
-    if (e instanceof FormatError || e instanceof ToolError) return 1;
     return 1;
   }
 }

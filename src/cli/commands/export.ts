@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { toCollapsedStacks, toSpeedscope } from '../../core/formats/cpu/exportProfile';
 import { openProfile } from '../../core/open/openFile';
-import { writeFileAtomic } from '../../core/store/atomicWrite';
+import { writeOutput } from '../../core/store/outputFile';
 import { UsageError, type Command } from '../args';
 
 export const exportProfile: Command = {
@@ -18,9 +18,9 @@ export const exportProfile: Command = {
       throw new UsageError('export takes FILE --format collapsed|speedscope -o OUT');
     const profile = await openProfile(positionals[0], 'export writes CPU profiles');
     if (values.format === 'collapsed')
-      await writeFileAtomic(values.output, toCollapsedStacks(profile, { threadFrames: true }));
+      await writeOutput(values.output, toCollapsedStacks(profile, { threadFrames: true }), positionals);
     else if (values.format === 'speedscope')
-      await writeFileAtomic(values.output, toSpeedscope(profile, path.basename(positionals[0])));
+      await writeOutput(values.output, toSpeedscope(profile, path.basename(positionals[0])), positionals);
     else throw new UsageError('--format must be collapsed or speedscope');
     return 0;
   },

@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { OPTIONS } from '../../core/model/options';
 import { cpuRunName, runCpuProfile } from '../../core/runners/cpu/cpuRun';
 import type { SamplerChoice } from '../../core/runners/cpu/recordProfile';
-import { writeFileAtomic } from '../../core/store/atomicWrite';
+import { checkOutputTarget, writeOutput } from '../../core/store/outputFile';
 import { optionFlag, parsePositiveInt, pythonCommand, splitAtDoubleDash, UsageError, type Command } from '../args';
 import { onInterrupt } from '../interrupt';
 import { samplerScriptPath } from '../paths';
@@ -15,8 +15,8 @@ export const RECORD_HELP = `record options:
   --sampler auto|py-spy|builtin   py-spy when found, else the built-in sampler (default auto)
   --rate HZ                       samples per second (default 100)
   --duration S                    stop recording after S seconds
-  -o, --output FILE               where to write the profile (default: a new run folder
-                                  .flamelens/runs/<timestamp>-<name>/ in the current directory)
+  -o, --output FILE               where to write the profile (- for standard output; it is also
+                                  kept in a new run folder .flamelens/runs/<timestamp>-<name>/)
   --format collapsed|speedscope   py-spy's output format (default collapsed)
   --subprocesses --native --idle --gil   passed to py-spy (--idle also to the built-in sampler)
   --pid PID                       attach to a running process (needs py-spy)
@@ -53,6 +53,8 @@ export const record: Command = {
       pid !== undefined
         ? { kind: 'attach' as const, pid }
         : { kind: 'launch' as const, ...pythonCommand(cmd, 'record needs -- PYTHON SCRIPT [ARGS] (or --pid PID)') };
+    // A bad -o is said before the program runs, not after minutes of recording.
+    if (values.output && values.output !== '-') await checkOutputTarget(values.output);
     let stopListening = () => undefined as void;
     try {
       const r = await runCpuProfile({
@@ -86,12 +88,12 @@ export const record: Command = {
       }
       let finalPath = r.record.outputPath;
       if (values.output) {
-        await writeFileAtomic(values.output, await fs.readFile(r.record.outputPath));
+        await writeOutput(values.output, await fs.readFile(r.record.outputPath));
         finalPath = values.output;
       }
       if (r.entry.meta.message) process.stderr.write(`flamelens: ${r.entry.meta.message}\n`);
       process.stderr.write(`flamelens: ${hottestText(r.hot)}`);
-      process.stdout.write(`${finalPath}\n`);
+      if (finalPath !== '-') process.stdout.write(`${finalPath}\n`);
       return 0;
     } finally {
       stopListening();

@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { buildTraceView } from '../../core/analysis/torch/torchView';
 import { detectFileKind, openProfile, openTorchTrace } from '../../core/open/openFile';
 import { buildHtmlReport } from '../../core/report/htmlReport';
-import { writeFileAtomic } from '../../core/store/atomicWrite';
+import { writeOutput } from '../../core/store/outputFile';
 import { UsageError, type Command } from '../args';
 import { webviewAssets } from '../paths';
 
@@ -35,8 +35,9 @@ export const report: Command = {
       for (const f of positionals) inputs.push({ title: path.basename(f), profile: await openProfile(f, WHAT) });
       html = buildHtmlReport(inputs, await webviewAssets('flamegraph'), nonce);
     }
-    await writeFileAtomic(values.output, html);
-    process.stderr.write(`flamelens: wrote ${values.output} (${(html.length / 1024).toFixed(0)} KiB)\n`);
+    await writeOutput(values.output, html, positionals);
+    if (values.output !== '-')
+      process.stderr.write(`flamelens: wrote ${values.output} (${(html.length / 1024).toFixed(0)} KiB)\n`);
     return 0;
   },
 };

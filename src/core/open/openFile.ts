@@ -5,7 +5,7 @@
  * (formats/detect); the reader from the kind. Nsight's own report formats are read through the
  * installed nsys and ncu, their exports kept in a cache folder, never beside the user's file.
  */
-import { promises as fs } from 'node:fs';
+import { promises as fs, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import { detectKind, HEAD_BYTES, KIND_NAMES, type FileKind } from '../formats/detect';
 import { FormatError } from '../formats/formatError';
@@ -16,6 +16,7 @@ import { readNsysSqliteFile } from '../formats/nsight/nsysSqlite';
 import { parseNsysStatsCsv } from '../formats/nsight/nsysStatsCsv';
 import { readNcuCsvFile } from '../formats/nsight/ncuCsv';
 import { exportNsysReport } from '../runners/nsight/nsys';
+import { readRun, runOutputPath } from '../store/runStore';
 import { importNcuReportCached } from '../runners/nsight/ncu';
 import type { Profile } from '../model/profile';
 import type { TorchTrace } from '../model/torchTrace';
@@ -72,7 +73,8 @@ export interface OpenOptions {
  * The kind of a file from its first bytes. A file that cannot be read is 'cpu-profile': the CPU
  * profile reader then reports it, naming the file (as it always has).
  */
-export async function detectFileKind(file: string): Promise<FileKind> {
+export async function detectFileKind(given: string): Promise<FileKind> {
+  const file = await inputFile(given);
   let head: Buffer;
   try {
     const fh = await fs.open(file, 'r');
@@ -89,8 +91,43 @@ export async function detectFileKind(file: string): Promise<FileKind> {
   return detectKind(head, file);
 }
 
-/** Reads a file into its model, whatever it holds; every failure names the file. */
-export async function openFile(file: string, o: OpenOptions, known?: FileKind): Promise<OpenedFile> {
+/** What kind of thing is at a path that is not a regular file, for the error that refuses it. */
+function specialKind(st: Stats): string {
+  if (st.isFIFO()) return 'a named pipe (FIFO)';
+  if (st.isSocket()) return 'a socket';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  return 'not a regular file';
+}
+
+/**
+ * The file to read for `given`: itself when it is a regular file (or missing: the reader says
+ * so); the run's output for a run folder (`.flamelens/runs/<run>/`). Anything else is refused
+ * before it is opened (opening a FIFO blocks until someone writes to it).
+ */
+export async function inputFile(given: string): Promise<string> {
+  let st: Stats;
+  try {
+    st = await fs.stat(given);
+  } catch {
+    return given;
+  }
+  if (st.isFile()) return given;
+  if (st.isDirectory()) {
+    const run = await readRun(given);
+    if (run) return runOutputPath(run);
+    throw new FormatError(
+      given,
+      '',
+      'this is a folder: give a profile, trace or report file, or a run folder (with run.json)',
+    );
+  }
+  throw new FormatError(given, '', `this is ${specialKind(st)}, not a regular file`);
+}
+
+/** Reads a file (or a run folder's output) into its model, whatever it holds; every failure names the file. */
+export async function openFile(given: string, o: OpenOptions, known?: FileKind): Promise<OpenedFile> {
+  const file = await inputFile(given);
   const kind = known ?? (await detectFileKind(file));
   if (o.expect && !o.expect.kinds.includes(openedKindOf(kind))) {
     throw new FormatError(file, '', `this is ${KIND_NAMES[kind]}, but ${o.expect.what}`);

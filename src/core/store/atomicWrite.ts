@@ -2,8 +2,11 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { isAlive } from '../util/process';
 
-/** `.<name>.<pid>.<ms>.<random>.tmp`: the temporary file of a write in progress (or of a writer that died). */
-const TEMP_NAME = /^\..+\.(\d+)\.(\d+)\.[a-z0-9]*\.tmp$/;
+/**
+ * `.<name>.<pid>.<ms>.<random>.flamelens-tmp`: the temporary file of a write in progress (or of a
+ * writer that died). The suffix is flamelens' own: a user's `.x.1.2.y.tmp` is never taken for one.
+ */
+const TEMP_NAME = /^\..+\.(\d+)\.(\d+)\.[a-z0-9]+\.flamelens-tmp$/;
 
 /** Temporary files younger than this are left alone even when their writer looks gone (another host on a shared disk). */
 export const STALE_TEMP_MIN_AGE_MS = 60_000;
@@ -45,7 +48,7 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array): 
   await fs.mkdir(dir, { recursive: true });
   const tmp = path.join(
     dir,
-    `.${path.basename(file)}.${process.pid}.${Date.now()}.${Math.random().toString(36).slice(2)}.tmp`,
+    `.${path.basename(file)}.${process.pid}.${Date.now()}.${Math.random().toString(36).slice(2, 10) || '0'}.flamelens-tmp`,
   );
   try {
     await fs.writeFile(tmp, data);

@@ -79,6 +79,16 @@ export async function listRuns(workspaceRoot: string): Promise<RunEntry[]> {
   );
 }
 
+/** The run in `dir` (a folder with run.json), or undefined when it holds none that can be read. */
+export async function readRun(dir: string): Promise<RunEntry | undefined> {
+  try {
+    const meta = JSON.parse(await fs.readFile(path.join(dir, 'run.json'), 'utf8')) as RunMetadata;
+    return meta && typeof meta.output === 'string' ? { dir, meta } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function runOutputPath(run: RunEntry): string {
   return path.join(run.dir, path.basename(run.meta.output));
 }

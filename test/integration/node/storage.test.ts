@@ -88,27 +88,31 @@ if (process.env.FLAMELENS_ATOMIC_WRITER) {
           assert.equal(s.pad.length, 200_000 + (s.version % 5) * 50_000, `trial ${trial}: settings whole`);
         }
       }
-      // Killed writers leave their temporary files (never read: they start with a dot and end in .tmp).
+      // Killed writers leave their temporary files (never read: they start with a dot and end in .flamelens-tmp).
       const listed = await listBaselines(dir);
       assert.deepEqual(listed.problems, []);
       assert.equal(listed.items.length, 1);
       assert.ok(checked >= 95, `${checked} of 100 trials had a baseline to check`);
       const baselines = path.join(dir, '.flamelens', 'bench', 'baselines');
       const temps = () => [
-        ...readdirSync(baselines).filter((f) => f.endsWith('.tmp')),
-        ...readdirSync(dir).filter((f) => f.endsWith('.tmp')),
+        ...readdirSync(baselines).filter((f) => f.endsWith('.flamelens-tmp')),
+        ...readdirSync(dir).filter((f) => f.endsWith('.flamelens-tmp')),
       ];
       const leftovers = temps().length;
       console.log(`# 100 kills, ${checked} checked, ${leftovers} temporary files left by writers killed mid-write`);
       // The next write removes them once they are a minute old; a live writer's file stays.
-      const live = `.settings.json.${process.pid}.${Date.now()}.abc.tmp`;
+      const live = `.settings.json.${process.pid}.${Date.now()}.abc.flamelens-tmp`;
       writeFileSync(path.join(dir, live), 'in progress');
-      const young = `.settings.json.999999999.${Date.now()}.abc.tmp`;
+      const young = `.settings.json.999999999.${Date.now()}.abc.flamelens-tmp`;
       writeFileSync(path.join(dir, young), 'a writer on another host, maybe');
+      // A file of the user's that merely looks like a temporary file is never ours to remove.
+      const users = `.notes.123.${Date.now() - 7_200_000}.draft.tmp`;
+      writeFileSync(path.join(dir, users), 'mine');
       assert.deepEqual(await removeStaleTemps(dir), [], 'nothing younger than a minute is touched');
       const removed = [...(await removeStaleTemps(baselines, 0)), ...(await removeStaleTemps(dir, 0))];
       assert.equal(removed.length, leftovers + 1, "every killed writer's file (and the dead pid's) removed");
       assert.deepEqual(temps(), [live], 'the file of a writer still running is left alone');
+      assert.equal(readFileSync(path.join(dir, users), 'utf8'), 'mine', "the user's .tmp file is untouched");
       assert.equal(
         JSON.parse(readFileSync(path.join(baselines, 'main.json'), 'utf8')).kind,
         'flamelens-bench',
