@@ -6,6 +6,7 @@ import { compareResultSets, DEFAULT_ALPHA, DEFAULT_THRESHOLD } from '../../core/
 import { parseThreshold } from '../../core/formats/bench/benchConfig';
 import { OPTIONS } from '../../core/model/options';
 import { resolveResults } from '../../core/store/benchStore';
+import { visibleName } from '../../core/util/visibleText';
 import { optionFlag, UsageError, type Command } from '../args';
 import { comparisonJson, comparisonText, resultLabel } from '../present/bench';
 import { loadBenchConfig } from './bench';
@@ -55,7 +56,7 @@ export const compare: Command = {
     );
     const regressions = c.benchmarks.filter((b) => b.verdict === 'regression');
     if (regressions.length) {
-      const names = regressions.map((r) => r.name).join(', ');
+      const names = regressions.map((r) => visibleName(r.name)).join(', ');
       process.stderr.write(
         `flamelens: ${regressions.length} regression${regressions.length > 1 ? 's' : ''}: ${names}\n`,
       );

@@ -1,4 +1,5 @@
 /** `bench` and `compare`: benchmark results and comparisons, as tables or JSON. */
+import { visibleName as v } from '../../core/util/visibleText';
 import { describeSamples, seedFrom } from '../../core/analysis/bench/benchStats';
 import { formatSeconds, pValueText, type Comparison } from '../../core/analysis/bench/benchCompare';
 import type { BenchmarkResultSet, BenchmarkRun } from '../../core/model/bench';
@@ -61,9 +62,9 @@ export function benchResultsText(results: BenchmarkResultSet): string {
     for (const g of r.gpu ?? []) {
       const sm = g.smClockMHz ? `${g.smClockMHz.min}–${g.smClockMHz.max} MHz` : 'n/a';
       const temp = g.temperatureC ? `${g.temperatureC.min}–${g.temperatureC.max} °C` : 'n/a';
-      out += `  ${r.name}: GPU ${g.index} ${g.name ?? ''} SM clock ${sm}, temperature ${temp}\n`;
+      out += `  ${v(r.name)}: GPU ${g.index} ${v(g.name ?? '')} SM clock ${sm}, temperature ${temp}\n`;
     }
-    if (r.error) out += `  ${r.name}: ${r.error.split('\n')[0]}\n`;
+    if (r.error) out += `  ${v(r.name)}: ${v(r.error.split('\n')[0])}\n`;
   }
   return out;
 }
@@ -114,7 +115,7 @@ export function comparisonJson(c: Comparison) {
 }
 
 export function comparisonText(c: Comparison, baseLabel: string, curLabel: string): string {
-  let out = `${baseLabel} → ${curLabel}: threshold ${(c.threshold * 100).toFixed(1)}%, alpha ${c.alpha}\n`;
+  let out = `${v(baseLabel)} → ${v(curLabel)}: threshold ${(c.threshold * 100).toFixed(1)}%, alpha ${c.alpha}\n`;
   const rows = [['benchmark', 'baseline', 'current', 'change', '95% CI of ratio', 'p', 'verdict']];
   for (const b of c.benchmarks) {
     rows.push([
@@ -128,8 +129,8 @@ export function comparisonText(c: Comparison, baseLabel: string, curLabel: strin
     ]);
   }
   out += table(rows, new Set([1, 2, 3, 5]));
-  for (const b of c.benchmarks) out += `  ${b.name}: ${b.summary}\n`;
-  for (const s of c.skipped) out += `  ${s.name}: not compared (${s.reason})\n`;
+  for (const b of c.benchmarks) out += `  ${v(b.name)}: ${v(b.summary)}\n`;
+  for (const s of c.skipped) out += `  ${v(s.name)}: not compared (${v(s.reason)})\n`;
   if (c.onlyInBaseline.length) out += `  only in the baseline: ${c.onlyInBaseline.join(', ')}\n`;
   if (c.onlyInCurrent.length) out += `  new (no baseline): ${c.onlyInCurrent.join(', ')}\n`;
   if (c.environmentDifferences.length) out += `  environment changed: ${c.environmentDifferences.join('; ')}\n`;

@@ -1,4 +1,5 @@
 /** `analyze` of a CPU profile: the hot functions as a table, or as JSON. */
+import { visibleName as v } from '../../core/util/visibleText';
 import type { HotPaths } from '../../core/analysis/cpu/hotPaths';
 import { threadTotals, type Profile } from '../../core/model/profile';
 import { fmt, round } from '../args';
@@ -26,12 +27,12 @@ export function cpuProfileJson(profile: Profile, hot: HotPaths, top: number | un
 
 export function cpuProfileText(file: string, profile: Profile, hot: HotPaths, top: number | undefined): string {
   const unit = profile.unit === 'samples' ? 'samples' : profile.unit;
-  let out = `${file}: ${profile.format}, ${fmt(hot.total)} ${unit}, ${profile.threads.length} thread(s)\n\n`;
+  let out = `${v(file)}: ${profile.format}, ${fmt(hot.total)} ${unit}, ${profile.threads.length} thread(s)\n\n`;
   out += `${'total%'.padStart(7)} ${'self%'.padStart(7)} ${'total'.padStart(10)}  function (file:line)\n`;
   for (const f of hot.functions.slice(0, top ?? 20)) {
-    const where = f.file ? ` (${f.file}${f.line !== undefined ? `:${f.line}` : ''})` : '';
+    const where = f.file ? ` (${v(f.file)}${f.line !== undefined ? `:${f.line}` : ''})` : '';
     const pct = `${f.totalPct.toFixed(1).padStart(7)} ${f.selfPct.toFixed(1).padStart(7)}`;
-    out += `${pct} ${fmt(f.total).padStart(10)}  ${f.name}${where}\n`;
+    out += `${pct} ${fmt(f.total).padStart(10)}  ${v(f.name)}${where}\n`;
   }
   return out;
 }
@@ -41,7 +42,7 @@ export function hottestText(hot: HotPaths, count = 5): string {
   let out = `${fmt(hot.total)} samples; hottest:\n`;
   for (const f of hot.functions.filter((f) => f.file).slice(0, count)) {
     const pct = `${f.totalPct.toFixed(1).padStart(5)}% total ${f.selfPct.toFixed(1).padStart(5)}% self`;
-    out += `  ${pct}  ${f.name} (${f.file}:${f.line ?? '?'})\n`;
+    out += `  ${pct}  ${v(f.name)} (${v(f.file ?? '')}:${f.line ?? '?'})\n`;
   }
   return out;
 }

@@ -1,6 +1,7 @@
 /** `diff`: the functions whose share of two profiles changed, as tables or JSON. */
 import type { ProfileDiff } from '../../core/analysis/cpu/profileDiff';
 import { table } from './table';
+import { visibleName as v } from '../../core/util/visibleText';
 
 /** The rows worth showing: a change of at least 0.05 points in self or total. */
 export function changedFunctions(d: ProfileDiff) {
@@ -49,5 +50,5 @@ export function diffText(d: ProfileDiff, baseFile: string, newFile: string, top:
     .filter((f) => f.selfDeltaPts < 0)
     .sort((a, b) => a.selfDeltaPts - b.selfDeltaPts)
     .slice(0, top);
-  return `${baseFile} (${total(d.baseTotal)}) → ${newFile} (${total(d.newTotal)})\n${show(grew, 'grew:')}${show(shrank, 'shrank:')}`;
+  return `${v(baseFile)} (${total(d.baseTotal)}) → ${v(newFile)} (${total(d.newTotal)})\n${show(grew, 'grew:')}${show(shrank, 'shrank:')}`;
 }

@@ -1,4 +1,5 @@
 /** `analyze` of an nvidia-smi log, and `gpu`'s readings: per GPU, as lines or JSON. */
+import { visibleName as v } from '../../core/util/visibleText';
 import { summarizeTelemetry } from '../../core/analysis/gpu/telemetrySummary';
 import { readoutText } from '../../core/analysis/gpu/gpuReadout';
 import type { GpuSample, TelemetrySeries } from '../../core/model/telemetry';
@@ -11,11 +12,11 @@ export function telemetryText(file: string, series: TelemetrySeries, format: 'cs
   const gpus = summarizeTelemetry(series);
   const f = (v: number | null, unit: string) => (v === null ? 'n/a' : `${v}${unit}`);
   const driver = series.driverVersion ? `, driver ${series.driverVersion}` : '';
-  let out = `${file}: nvidia-smi ${format.toUpperCase()}${driver}, ${gpus.length} GPU(s)\n`;
+  let out = `${v(file)}: nvidia-smi ${format.toUpperCase()}${driver}, ${gpus.length} GPU(s)\n`;
   for (const g of gpus) {
     const util = `utilisation mean ${f(g.utilization.mean, '%')} max ${f(g.utilization.max, '%')}${g.mig ? ' (MIG: not reported per GPU)' : ''}`;
     const rest = `memory max ${f(g.memoryUsedMiB.max, ' MiB')}, temperature max ${f(g.temperatureC.max, ' °C')}, power mean ${f(g.powerW.mean, ' W')} max ${f(g.powerW.max, ' W')}`;
-    out += `GPU ${g.index} ${g.name ?? ''}: ${g.samples} sample(s), ${util}, ${rest}\n`;
+    out += `GPU ${g.index} ${v(g.name ?? '')}: ${g.samples} sample(s), ${util}, ${rest}\n`;
   }
   return out;
 }
@@ -23,7 +24,7 @@ export function telemetryText(file: string, series: TelemetrySeries, format: 'cs
 /** One reading of `flamelens gpu`: the status bar's readout per GPU, with power and the name. */
 export function readingText(gpus: GpuSample[]): string {
   return gpus
-    .map((g) => `${readoutText(g)}${g.powerDrawW !== undefined ? ` · ${g.powerDrawW} W` : ''}  ${g.name ?? ''}\n`)
+    .map((g) => `${readoutText(g)}${g.powerDrawW !== undefined ? ` · ${g.powerDrawW} W` : ''}  ${v(g.name ?? '')}\n`)
     .join('');
 }
 

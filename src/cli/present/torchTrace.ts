@@ -1,4 +1,5 @@
 /** `analyze` of a PyTorch trace: operators, kernels and GPU busy time, as tables or JSON. */
+import { visibleName as v } from '../../core/util/visibleText';
 import type { TorchSummary } from '../../core/analysis/torch/torchAnalysis';
 import type { TorchTrace } from '../../core/model/torchTrace';
 
@@ -34,16 +35,16 @@ export function torchTraceJson(trace: TorchTrace, s: TorchSummary, top: number |
 export function torchTraceText(file: string, trace: TorchTrace, s: TorchSummary, top: number | undefined): string {
   const n = top ?? 15;
   const events = trace.eventCount.toLocaleString('en-US');
-  let out = `${file}: PyTorch trace (${trace.form}), ${events} events, span ${(s.spanUs / 1000).toFixed(1)} ms, ${trace.gpu.length} GPU activities\n\n`;
+  let out = `${v(file)}: PyTorch trace (${trace.form}), ${events} events, span ${(s.spanUs / 1000).toFixed(1)} ms, ${trace.gpu.length} GPU activities\n\n`;
   out += `${'self CPU ms'.padStart(12)} ${'total CPU ms'.padStart(12)} ${'self dev ms'.padStart(12)} ${'calls'.padStart(7)}  operator\n`;
   for (const o of [...s.ops].sort((a, b) => b.selfCpuUs - a.selfCpuUs).slice(0, n)) {
     const times = `${ms3(o.selfCpuUs).padStart(12)} ${ms3(o.totalCpuUs).padStart(12)} ${ms3(o.selfDeviceUs).padStart(12)}`;
-    out += `${times} ${String(o.calls).padStart(7)}  ${o.name}\n`;
+    out += `${times} ${String(o.calls).padStart(7)}  ${v(o.name)}\n`;
   }
   if (s.kernels.length === 0) return out;
   out += `\n${'GPU %'.padStart(7)} ${'total ms'.padStart(10)} ${'calls'.padStart(7)}  kernel\n`;
   for (const k of s.kernels.slice(0, n)) {
-    const name = k.name.length > 120 ? `${k.name.slice(0, 117)}…` : k.name;
+    const name = v(k.name.length > 120 ? `${k.name.slice(0, 117)}…` : k.name);
     out += `${k.gpuPct.toFixed(1).padStart(7)} ${ms3(k.totalUs).padStart(10)} ${String(k.calls).padStart(7)}  ${name}\n`;
   }
   out += '\n';

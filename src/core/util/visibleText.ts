@@ -11,3 +11,17 @@ const HIDDEN =
 export function visibleText(s: string): string {
   return s.replace(HIDDEN, (c) => `⟨U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}⟩`);
 }
+
+const HIDDEN_IN_NAMES = /[\t\n\r]/g;
+
+/**
+ * A name from a file (function, file, kernel, benchmark) for one cell or one line of text:
+ * as visibleText, and tabs and line ends as markers too, so a name cannot add a row or a column
+ * to a table (a newline in a function name would forge a whole row of `analyze`).
+ */
+export function visibleName(s: string): string {
+  return visibleText(s).replace(
+    HIDDEN_IN_NAMES,
+    (c) => `⟨U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}⟩`,
+  );
+}
