@@ -58,9 +58,10 @@ def main(argv):
         import torch
         from torch.profiler import ProfilerAction, ProfilerActivity, profile, schedule
     except Exception as e:  # noqa: BLE001 - any import failure means: no usable torch
-        info["error"] = "PyTorch is not importable with this interpreter: %s" % e
+        # Said once, by whoever started the launcher (from launcher.json), naming this interpreter.
+        info["error"] = "cannot import torch: %s" % e
+        info["executable"] = sys.executable
         write_json(os.path.join(out, "launcher.json"), info)
-        print("flamelens: " + info["error"], file=sys.stderr)
         return 3
     info["torch"] = torch.__version__
     kineto = bool(getattr(torch.autograd, "kineto_available", lambda: False)())

@@ -4,7 +4,7 @@
 // Bundling (rather than a TypeScript loader) lets CommonJS tests use ESM-only dependencies such as
 // execa, exactly as the shipped bundles do.
 import * as esbuild from 'esbuild';
-import { readdirSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 
 const SETS = { unit: 'test/unit', integration: 'test/integration/node' };
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(SETS);
@@ -12,11 +12,14 @@ const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.key
 for (const name of wanted) {
   const dir = SETS[name];
   if (!dir) throw new Error(`unknown test set "${name}" (${Object.keys(SETS).join(', ')})`);
+  const outdir = dir.replace(/^test/, 'out');
+  // A bundle of a test that was moved or removed must not run on.
+  rmSync(outdir, { recursive: true, force: true });
   await esbuild.build({
     entryPoints: readdirSync(dir)
       .filter((f) => f.endsWith('.test.ts'))
       .map((f) => `${dir}/${f}`),
-    outdir: dir.replace(/^test/, 'out'),
+    outdir,
     bundle: true,
     platform: 'node',
     format: 'cjs',

@@ -64,3 +64,14 @@ export function round(x: number): number {
 export function fmt(n: number): string {
   return Number.isInteger(n) ? n.toLocaleString('en-US') : n.toFixed(2);
 }
+
+/**
+ * Words before `--` that look like the program: a usage error showing the command as it should
+ * be written (`flamelens record examples/x.py` → `flamelens record -- python3 examples/x.py`).
+ */
+export function programAfterDoubleDash(command: string, positionals: string[], own: string[], python = true): void {
+  if (positionals.length === 0) return;
+  const options = own.filter((w) => !positionals.includes(w));
+  const form = ['flamelens', command, ...options, '--', ...(python ? ['python3'] : []), ...positionals].join(' ');
+  throw new UsageError(`${command} takes the program after --: ${form}`);
+}

@@ -28,6 +28,10 @@ export const COMMANDS: Record<string, Command> = {
   diff,
 };
 
+const ENV_HELP = `Environment: FLAMELENS_PYSPY, FLAMELENS_NSYS, FLAMELENS_NCU and FLAMELENS_NVIDIA_SMI name the
+tools when they are not on PATH; FLAMELENS_PYTHON is bench's interpreter (or --python).
+`;
+
 const EXIT_HELP = `Exit status: 0 on success; 1 when a file is missing or unreadable, its format is unknown or
 corrupt, or a tool is missing or fails; 2 on a usage error. Errors are one line on stderr.
 `;
@@ -47,6 +51,7 @@ export function helpText(): string {
     NSIGHT_HELP,
     RECORD_HELP,
     FORMATS_HELP,
+    ENV_HELP,
     EXIT_HELP,
   ];
   return `flamelens ${version}: profile Python programs and read profiles\n\nUsage:\n${usage.join('\n')}\n\n${sections.join('\n')}`;

@@ -6,6 +6,7 @@
  * error.
  */
 import { OptionError } from '../core/model/options';
+import { CLI_KNOBS, useKnobNames } from '../core/model/knobs';
 import { UsageError } from './args';
 import { COMMANDS, helpText } from './commands';
 import { guardTerminal } from './terminal';
@@ -14,6 +15,8 @@ declare const FLAMELENS_VERSION: string;
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
+  // Messages name environment variables and flags, not the editor's settings.
+  useKnobNames(CLI_KNOBS);
   // Names from files reach the terminal: bidi overrides, escape sequences and other invisible
   // characters are printed as markers (⟨U+001B⟩). A profiled program's own output is passed
   // through as it is (passThrough); JSON is exact (JSON.stringify escapes control characters).

@@ -4,6 +4,7 @@ import { mkdtempSync, writeFileSync, readFileSync, readdirSync, mkdirSync, cpSyn
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { BENCH_CONFIG_FIELDS, parseBenchConfig, parseThreshold } from '../../src/core/formats/bench/benchConfig';
+import { compareResultSets } from '../../src/core/analysis/bench/benchCompare';
 import { FormatError } from '../../src/core/formats/formatError';
 import { summarizeGpuReadings } from '../../src/core/runners/bench/benchRunner';
 import { saveResults, saveBaseline, listResults, resolveResults, listHistory } from '../../src/core/store/benchStore';
@@ -211,4 +212,31 @@ test('profile diff of two real runs (built-in sampler): normalize() and its new 
   const kidsSum = (d.tree.children ?? []).reduce((s, c) => s + c.value, 0);
   assert.ok(kidsSum <= d.tree.value + 1e-9, 'children never wider than their parent');
   assert.match(diffLensText(top[0]), /^▲ \+\d+\.\d pts self time vs baseline run \(\d+\.\d% → \d+\.\d%\)$/);
+});
+
+test('a baseline (or current) whose median is 0 is an error naming the file and the benchmark, not "no-change"', async () => {
+  const dir = workspace({});
+  const set = (id: string, samples: number[]) => ({
+    kind: 'flamelens-bench',
+    version: 1,
+    id,
+    createdAt: '2026-01-01T00:00:00.000Z',
+    source: 'flamelens',
+    environment: {},
+    benchmarks: [{ name: 'parse', kind: 'callable', samples, timing: 'wall' }],
+  });
+  writeFileSync(path.join(dir, 'zero.json'), JSON.stringify(set('z', [0, 0, 0, 0])));
+  writeFileSync(path.join(dir, 'now.json'), JSON.stringify(set('n', [0.01, 0.011, 0.0105, 0.0102])));
+  const zero = await resolveResults(dir, 'zero.json');
+  const now = await resolveResults(dir, 'now.json');
+  assert.throws(
+    () => compareResultSets(zero, now),
+    (e: unknown) =>
+      e instanceof FormatError &&
+      e.file === path.join(dir, 'zero.json') &&
+      e.place === 'benchmark "parse"' &&
+      /median time is 0 s/.test(e.message),
+  );
+  assert.throws(() => compareResultSets(now, zero), /zero\.json:benchmark "parse": its median time is 0 s/);
+  assert.equal(compareResultSets(now, now).benchmarks[0].verdict, 'no-change', 'positive times compare as before');
 });

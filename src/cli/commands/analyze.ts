@@ -44,6 +44,17 @@ export function presentFile(opened: OpenedFile, top: number | undefined, thread?
   }
 }
 
+/** --thread names threads of a CPU profile; an unknown one is a usage error listing the threads there are. */
+function checkThreads(opened: OpenedFile, wanted: string[]): void {
+  if (opened.kind !== 'cpu-profile')
+    throw new UsageError(`--thread is for CPU profiles; ${opened.file} is ${opened.kind}`);
+  const threads = opened.profile.threads;
+  const unknown = wanted.filter((id) => !threads.some((t) => t.id === id));
+  if (unknown.length === 0) return;
+  const list = threads.map((t) => (t.name && t.name !== t.id ? `${t.id} (${t.name})` : t.id)).join(', ');
+  throw new UsageError(`--thread ${unknown.join(', ')}: no such thread in ${opened.file}; its threads: ${list}`);
+}
+
 export function printPresented(p: Presented, json: boolean): void {
   process.stdout.write(json ? JSON.stringify(p.json, null, 2) + '\n' : p.text);
 }
@@ -58,7 +69,12 @@ export const analyze: Command = {
     });
     if (positionals.length !== 1) throw new UsageError('analyze takes one FILE');
     const top = values.top !== undefined ? parsePositiveInt(values.top, '--top') : undefined;
-    const opened = await openFile(positionals[0], { cacheDir: cacheDir() });
+    const opened = await openFile(positionals[0], {
+      cacheDir: cacheDir(),
+      nsysPath: process.env.FLAMELENS_NSYS,
+      ncuPath: process.env.FLAMELENS_NCU,
+    });
+    if (values.thread) checkThreads(opened, values.thread);
     printPresented(presentFile(opened, top, values.thread), values.json === true);
     return 0;
   },

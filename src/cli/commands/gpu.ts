@@ -17,7 +17,10 @@ export const gpu: Command = {
         interval: { type: 'string', default: String(OPTIONS.gpuIntervalMs.default) },
       },
     });
-    const monitor = new NvidiaSmiMonitor({ intervalMs: optionFlag(OPTIONS.gpuIntervalMs, values.interval!) });
+    const monitor = new NvidiaSmiMonitor({
+      intervalMs: optionFlag(OPTIONS.gpuIntervalMs, values.interval!),
+      nvidiaSmiPath: process.env.FLAMELENS_NVIDIA_SMI,
+    });
     return new Promise<number>((resolve) => {
       let done = false;
       const finish = async (code: number) => {

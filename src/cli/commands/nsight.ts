@@ -62,7 +62,13 @@ export const nsys: Command = {
     if (cmd.length === 0) throw new UsageError('nsys needs -- COMMAND [ARGS]');
     const top = values.top !== undefined ? parsePositiveInt(values.top, '--top') : undefined;
     const json = values.json === true;
-    const r = await runTool({ kind: 'nsys', trace: values.trace, extraArgs: values['nsys-arg'] }, cmd, json);
+    const tool = {
+      kind: 'nsys' as const,
+      nsysPath: process.env.FLAMELENS_NSYS,
+      trace: values.trace,
+      extraArgs: values['nsys-arg'],
+    };
+    const r = await runTool(tool, cmd, json);
     if (!r.output) {
       process.stderr.write(`flamelens: nsys wrote no report (see ${r.entry.dir})\n`);
       return 1;
@@ -110,6 +116,7 @@ export const ncu: Command = {
     const json = values.json === true;
     const tool = {
       kind: 'ncu' as const,
+      ncuPath: process.env.FLAMELENS_NCU,
       set: values.set,
       sections: values.section,
       kernelRegex,

@@ -5,7 +5,15 @@ import { OPTIONS } from '../../core/model/options';
 import { cpuRunName, runCpuProfile } from '../../core/runners/cpu/cpuRun';
 import type { SamplerChoice } from '../../core/runners/cpu/recordProfile';
 import { checkOutputTarget, writeOutput } from '../../core/store/outputFile';
-import { optionFlag, parsePositiveInt, pythonCommand, splitAtDoubleDash, UsageError, type Command } from '../args';
+import {
+  optionFlag,
+  parsePositiveInt,
+  programAfterDoubleDash,
+  pythonCommand,
+  splitAtDoubleDash,
+  UsageError,
+  type Command,
+} from '../args';
 import { onInterrupt } from '../interrupt';
 import { samplerScriptPath } from '../paths';
 import { passThrough } from '../terminal';
@@ -26,8 +34,9 @@ export const record: Command = {
   usage: ['[options] -- PYTHON SCRIPT [ARGS...]', '[options] --pid PID'],
   async run(args) {
     const { own, cmd } = splitAtDoubleDash(args);
-    const { values } = parseArgs({
+    const { values, positionals } = parseArgs({
       args: own,
+      allowPositionals: true,
       options: {
         sampler: { type: 'string', default: 'auto' },
         rate: { type: 'string', default: String(OPTIONS.sampleRate.default) },
@@ -41,6 +50,8 @@ export const record: Command = {
         pid: { type: 'string' },
       },
     });
+    if (values.pid === undefined) programAfterDoubleDash('record', positionals, own);
+    else if (positionals.length) throw new UsageError(`record --pid takes no program (got "${positionals[0]}")`);
     const sampler = values.sampler as SamplerChoice;
     if (!['auto', 'py-spy', 'builtin'].includes(sampler))
       throw new UsageError('--sampler must be auto, py-spy or builtin');
@@ -62,6 +73,7 @@ export const record: Command = {
         name: cpuRunName(target),
         target,
         sampler,
+        pyspyPath: process.env.FLAMELENS_PYSPY,
         rateHz: rate,
         durationS: duration,
         format: values.format,

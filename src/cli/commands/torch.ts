@@ -4,7 +4,7 @@ import { analyzeTorchTrace } from '../../core/analysis/torch/torchAnalysis';
 import { openTorchTrace } from '../../core/open/openFile';
 import { OPTIONS } from '../../core/model/options';
 import { runTorchProfile } from '../../core/runners/torch/torchRun';
-import { optionFlag, pythonCommand, splitAtDoubleDash, type Command } from '../args';
+import { optionFlag, programAfterDoubleDash, pythonCommand, splitAtDoubleDash, type Command } from '../args';
 import { onInterrupt } from '../interrupt';
 import { mediaPath } from '../paths';
 import { passThrough } from '../terminal';
@@ -19,12 +19,15 @@ export const torch: Command = {
   usage: [
     '[--wait N] [--warmup N] [--active N] [--repeat N] [--shapes] [--stack]\n' +
       '[--memory] [--no-cuda] -- PYTHON SCRIPT [ARGS...]',
+    '[options] --python PYTHON -- SCRIPT [ARGS...]',
   ],
   async run(args) {
     const { own, cmd } = splitAtDoubleDash(args);
-    const { values } = parseArgs({
+    const { values, positionals } = parseArgs({
       args: own,
+      allowPositionals: true,
       options: {
+        python: { type: 'string' },
         wait: { type: 'string', default: String(OPTIONS.torchWait.default) },
         warmup: { type: 'string', default: String(OPTIONS.torchWarmup.default) },
         active: { type: 'string', default: String(OPTIONS.torchActive.default) },
@@ -35,7 +38,16 @@ export const torch: Command = {
         'no-cuda': { type: 'boolean' },
       },
     });
-    const { python, script, args: rest, module } = pythonCommand(cmd, 'torch needs -- PYTHON SCRIPT [ARGS]');
+    programAfterDoubleDash('torch', positionals, own, values.python === undefined);
+    // With --python, what follows -- is the script and its arguments; without, the interpreter first.
+    const {
+      python,
+      script,
+      args: rest,
+      module,
+    } = values.python
+      ? pythonCommand([values.python, ...cmd], 'torch --python PYTHON needs -- SCRIPT [ARGS]')
+      : pythonCommand(cmd, 'torch needs -- PYTHON SCRIPT [ARGS] (or --python PYTHON -- SCRIPT [ARGS])');
     let stopListening = () => undefined as void;
     try {
       const { record: r, ended } = await runTorchProfile({

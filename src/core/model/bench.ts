@@ -83,4 +83,6 @@ export interface BenchmarkResultSet {
   benchmarks: BenchmarkRun[];
   /** Where it was read from, when not flamelens' own store (a pytest-benchmark file). */
   origin?: string;
+  /** The file this set was read from, for messages (never saved). */
+  readFrom?: string;
 }

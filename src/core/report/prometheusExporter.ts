@@ -9,6 +9,7 @@ import * as http from 'node:http';
 import { hostname } from 'node:os';
 import type { Registry } from 'prom-client';
 import type { GpuProcess, GpuSample } from '../model/telemetry';
+import { knob } from '../model/knobs';
 
 export interface ExporterSource {
   latest?: { time: number; gpus: GpuSample[] };
@@ -140,7 +141,7 @@ export async function startPrometheusExporter(
       reject(
         new Error(
           e.code === 'EADDRINUSE'
-            ? `port ${opts.port} on ${opts.host} is in use: pick another one in flamelens.gpu.prometheus.port`
+            ? `port ${opts.port} on ${opts.host} is in use: pick ${knob('prometheusPort')}`
             : `cannot listen on ${opts.host}:${opts.port}: ${e.message}`,
         ),
       ),

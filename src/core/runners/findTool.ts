@@ -46,3 +46,15 @@ export class ToolError extends Error {
     this.name = 'ToolError';
   }
 }
+
+/**
+ * The script a launch runs, checked before anything starts: a missing one is a ToolError of one
+ * line, as Python itself says it, instead of a traceback from inside the sampler or the launcher.
+ */
+export async function checkScript(python: string, script: string, cwd: string, module = false): Promise<void> {
+  if (module) return;
+  const file = path.resolve(cwd, script);
+  const st = await fs.stat(file).catch(() => undefined);
+  if (!st) throw new ToolError('python', `${python}: can't open file '${file}': no such file`, '');
+  if (!st.isFile()) throw new ToolError('python', `${python}: can't open file '${file}': not a regular file`, '');
+}

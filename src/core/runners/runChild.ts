@@ -2,6 +2,7 @@ import { execa } from 'execa';
 import { ToolError } from './findTool';
 import { LineSplitter, type LineEnd } from '../util/lineSplitter';
 import { isAlive } from '../util/process';
+import { knob } from '../model/knobs';
 import {
   killRunTree,
   linuxDescendants,
@@ -70,13 +71,19 @@ export function describeEnd(r: ChildEnd, tool: string): string | undefined {
   return undefined;
 }
 
-/** What to do when a tool cannot be started. */
-export const MISSING_FIX: Record<ChildTool, string> = {
-  'py-spy': 'Install it with `pip install py-spy` (or set flamelens.pyspy.path).',
-  builtin: 'Check flamelens.python.path.',
-  nsys: 'Install Nsight Systems (it comes with the CUDA toolkit) or set flamelens.nsys.path.',
-  ncu: 'Install Nsight Compute (it comes with the CUDA toolkit) or set flamelens.ncu.path.',
-};
+/** What to do when a tool cannot be started, in the words of the front end (model/knobs). */
+export function missingFix(tool: ChildTool): string {
+  switch (tool) {
+    case 'py-spy':
+      return `Install it with \`pip install py-spy\` (or set ${knob('pyspy')}).`;
+    case 'builtin':
+      return `Check ${knob('python')}.`;
+    case 'nsys':
+      return `Install Nsight Systems (it comes with the CUDA toolkit) or set ${knob('nsys')}.`;
+    case 'ncu':
+      return `Install Nsight Compute (it comes with the CUDA toolkit) or set ${knob('ncu')}.`;
+  }
+}
 
 /**
  * Runs a profiler or launcher in its own process group, PYTHONUNBUFFERED=1, output streamed
@@ -185,7 +192,7 @@ export async function runChild<S extends ChildTool>(exe: string, args: string[],
       );
     }
     if (r.failed && r.code === 'ENOENT') {
-      throw new ToolError(sampler === 'builtin' ? 'python' : sampler, `Could not start ${exe}.`, MISSING_FIX[sampler]);
+      throw new ToolError(sampler === 'builtin' ? 'python' : sampler, `Could not start ${exe}.`, missingFix(sampler));
     }
     return {
       command,

@@ -29,7 +29,7 @@ export function newResultId(createdAt: Date, commit?: string): string {
 
 export async function saveResults(root: string, set: BenchmarkResultSet): Promise<string> {
   const file = path.join(benchDir(root), 'results', `${set.id}.json`);
-  await writeFileAtomic(file, JSON.stringify(set) + '\n');
+  await writeFileAtomic(file, JSON.stringify({ ...set, readFrom: undefined }) + '\n');
   return file;
 }
 
@@ -47,7 +47,10 @@ export function baselineFile(root: string, name: string): string {
 
 export async function saveBaseline(root: string, name: string, set: BenchmarkResultSet): Promise<string> {
   const file = baselineFile(root, name);
-  await writeFileAtomic(file, JSON.stringify({ ...set, baseline: name, savedAt: new Date().toISOString() }) + '\n');
+  await writeFileAtomic(
+    file,
+    JSON.stringify({ ...set, readFrom: undefined, baseline: name, savedAt: new Date().toISOString() }) + '\n',
+  );
   return file;
 }
 

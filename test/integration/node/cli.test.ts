@@ -314,3 +314,52 @@ test('flamelens ncu --kernel-name REGEX --launch-count N -- COMMAND: the filter 
   assert.deepEqual(runs.map((m) => m.status).sort(), ['completed', 'completed', 'completed', 'failed']);
   assert.ok(runs.some((m) => /No kernels matched/.test(m.message ?? '')));
 });
+
+test('new users: the program before --, a missing script, --thread that is not there, and names of the CLI in messages', () => {
+  const cwd = mkdtempSync(path.join(tmpdir(), 'fl-cli-new-'));
+  const early = cli(['record', '--rate', '50', 'examples/x.py'], cwd);
+  assert.equal(early.code, 2);
+  assert.equal(
+    early.stderr.trim(),
+    'flamelens: record takes the program after --: flamelens record --rate 50 -- python3 examples/x.py',
+  );
+  const missing = cli(['record', '--', 'python3', 'no_such_script.py'], cwd);
+  assert.equal(missing.code, 1);
+  assert.equal(
+    missing.stderr.trim(),
+    `flamelens: python3: can't open file '${path.join(cwd, 'no_such_script.py')}': no such file`,
+  );
+  assert.ok(!existsSync(path.join(cwd, '.flamelens')), 'no run folder for a program that cannot start');
+  const thread = cli(['analyze', PYSPY_SPEEDSCOPE, '--thread', 'nope'], cwd);
+  assert.equal(thread.code, 2);
+  assert.match(thread.stderr, /--thread nope: no such thread in .*; its threads: 0 \(Thread 0x16DF7B000 .*\), 1 /);
+  const noPySpy = cli(['record', '--sampler', 'py-spy', '--', 'python3', path.join(EXAMPLES, 'matrix_work.py')], cwd, {
+    ...process.env,
+    PATH: '/usr/bin:/bin',
+  });
+  assert.equal(noPySpy.code, 1);
+  assert.match(noPySpy.stderr, /FLAMELENS_PYSPY=\/path\/to\/py-spy/);
+  assert.doesNotMatch(noPySpy.stderr, /flamelens\.pyspy\.path/, 'no editor setting named in the terminal');
+});
+
+test('compare against a baseline whose median is 0 fails naming the file and the benchmark, also for CI', () => {
+  const cwd = mkdtempSync(path.join(tmpdir(), 'fl-cli-zero-'));
+  const set = (id: string, samples: number[]) =>
+    JSON.stringify({
+      kind: 'flamelens-bench',
+      version: 1,
+      id,
+      createdAt: '2026-01-01T00:00:00.000Z',
+      source: 'flamelens',
+      environment: {},
+      benchmarks: [{ name: 'parse', kind: 'callable', samples, timing: 'wall' }],
+    });
+  writeFileSync(path.join(cwd, 'zero.json'), set('z', [0, 0, 0]));
+  writeFileSync(path.join(cwd, 'now.json'), set('n', [0.01, 0.011, 0.012]));
+  for (const extra of [[], ['--fail-on-regression'], ['--json']]) {
+    const r = cli(['compare', 'zero.json', 'now.json', ...extra], cwd);
+    assert.equal(r.code, 1, `${extra.join(' ')}: ${r.stdout}`);
+    assert.equal(r.stdout, '', 'no table with +Infinity% and NaN');
+    assert.match(r.stderr, /zero\.json:benchmark "parse": its median time is 0 s/);
+  }
+});

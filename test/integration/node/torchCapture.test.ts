@@ -75,6 +75,14 @@ test('a script without an optimizer is profiled whole; a Python without torch is
   if (noTorch.status !== 0) {
     const bad = cli(['torch', '--', 'python3', script], cwd);
     assert.equal(bad.code, 1);
-    assert.match(bad.stderr, /PyTorch is not importable with this interpreter.*Select an interpreter with PyTorch/);
+    // Once, naming the interpreter it tried and how to give another.
+    assert.equal(bad.stderr.trim().split('\n').length, 1, bad.stderr);
+    assert.match(
+      bad.stderr,
+      /^flamelens: python3 \(.*python3[^)]*\) cannot import torch: No module named 'torch'\. Choose an interpreter with PyTorch installed: --python PATH/,
+    );
+    // --python names the interpreter; the words after -- are the script and its arguments.
+    const withPython = cli(['torch', '--python', TORCH_PYTHON, '--', script], cwd);
+    assert.equal(withPython.code, 0, withPython.stderr);
   }
 });

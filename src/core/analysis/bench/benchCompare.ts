@@ -12,6 +12,7 @@
  * Files without samples (pytest-benchmark autosaves) are compared from their summaries: the
  * median's standard error from the interquartile range, a normal approximation on log(ratio).
  */
+import { FormatError } from '../../formats/formatError';
 import type {
   BenchmarkResultSet,
   BenchmarkRun,
@@ -284,6 +285,21 @@ function usable(run: BenchmarkRun): string | undefined {
   return run.error ?? `${runsOf(run)} measured run${runsOf(run) === 1 ? '' : 's'}, at least 2 are needed`;
 }
 
+/**
+ * A ratio to a median of 0 (or to no number at all) is no comparison: +Infinity% and a NaN
+ * interval would read as "no change" and let a CI gate pass. It is an error naming the file and
+ * the benchmark.
+ */
+function checkMedian(set: BenchmarkResultSet, run: BenchmarkRun): void {
+  const median = medianOf(run);
+  if (Number.isFinite(median) && median > 0) return;
+  throw new FormatError(
+    set.readFrom ?? set.origin ?? set.baseline ?? set.id,
+    `benchmark "${run.name}"`,
+    `its median time is ${median} s: a change relative to it cannot be measured (re-run it, or compare with other results)`,
+  );
+}
+
 export function compareResultSets(
   baseline: BenchmarkResultSet,
   current: BenchmarkResultSet,
@@ -301,8 +317,13 @@ export function compareResultSets(
       continue;
     }
     const reason = usable(base) ? `baseline: ${usable(base)}` : usable(cur) ? `current: ${usable(cur)}` : undefined;
-    if (reason) skipped.push({ name: cur.name, reason });
-    else benchmarks.push(compareRuns(base, cur, options));
+    if (reason) {
+      skipped.push({ name: cur.name, reason });
+      continue;
+    }
+    checkMedian(baseline, base);
+    checkMedian(current, cur);
+    benchmarks.push(compareRuns(base, cur, options));
   }
   return {
     kind: 'comparison',

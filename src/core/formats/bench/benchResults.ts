@@ -61,5 +61,5 @@ export async function readBenchResultsFile(file: string): Promise<BenchmarkResul
       `cannot read the file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
     );
   }
-  return parseBenchResults(text, file);
+  return { ...parseBenchResults(text, file), readFrom: file };
 }

@@ -24,6 +24,7 @@ import { runChild } from '../runChild';
 import { newResultId } from '../../store/benchStore';
 import { isRecord } from '../../formats/jsonDocument';
 import { percentileSorted, sortedCopy } from '../../analysis/bench/benchStats';
+import { knob } from '../../model/knobs';
 
 export interface BenchRunOptions {
   /** Workspace root: default cwd of benchmarks, root of recorded source locations. */
@@ -339,11 +340,7 @@ export async function runBenchmarks(o: BenchRunOptions): Promise<BenchRunResult>
     !(await findExecutable(o.python, undefined, env)) &&
     !path.isAbsolute(o.python)
   ) {
-    throw new ToolError(
-      'python',
-      `Could not start ${o.python} for the Python benchmarks.`,
-      'Check flamelens.python.path (or --python).',
-    );
+    throw new ToolError('python', `Could not start ${o.python} for the Python benchmarks.`, `Check ${knob('python')}.`);
   }
   const benchmarks: BenchmarkRun[] = [];
   let cancelled = false;

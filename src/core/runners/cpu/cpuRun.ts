@@ -10,6 +10,7 @@ import { checkOption, OptionError, OPTIONS } from '../../model/options';
 import type { Profile } from '../../model/profile';
 import type { RunEntry } from '../../model/run';
 import { describeEnd } from '../runChild';
+import { checkScript } from '../findTool';
 import { withRun, type RunHooks, type RunStart } from '../runRecord';
 import { recordProfile, type RecordOptions, type RecordResult, type RecordTarget } from './recordProfile';
 
@@ -48,6 +49,7 @@ export function checkRecordOptions(o: Pick<RecordOptions, 'rateHz' | 'durationS'
 
 export async function runCpuProfile(o: CpuRunOptions): Promise<CpuRunResult> {
   checkRecordOptions(o);
+  if (o.target.kind === 'launch') await checkScript(o.target.python, o.target.script, o.cwd, o.target.module);
   const start: RunStart = {
     name: o.name,
     kind: 'cpu',

@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { execa } from 'execa';
 import { findExecutable, ToolError } from '../findTool';
 import { runChild, STOP_AFTER_PROGRAM_MS } from '../runChild';
+import { knob } from '../../model/knobs';
 
 export type SamplerChoice = 'auto' | 'py-spy' | 'builtin';
 
@@ -66,8 +67,8 @@ export interface RecordResult {
 const PTRACE_HINT =
   /permission denied|operation not permitted|ptrace|EPERM|root|sudo|SYS_PTRACE|failed to (open|find|attach)/i;
 
-export const PYSPY_INSTALL_FIX =
-  'Install it with `pip install py-spy` (or set flamelens.pyspy.path); flamelens uses its built-in sampler meanwhile.';
+const pyspyInstallFix = () =>
+  `Install it with \`pip install py-spy\` (or set ${knob('pyspy')}); flamelens uses its built-in sampler meanwhile.`;
 export const PTRACE_FIX =
   'py-spy needs permission to read another process: run `sudo sysctl kernel.yama.ptrace_scope=0`, run as root, or in a container add `--cap-add SYS_PTRACE`.';
 
@@ -111,11 +112,11 @@ export async function recordProfile(options: RecordOptions): Promise<RecordResul
           'py-spy',
           'py-spy was not found on PATH.',
           target.kind === 'attach'
-            ? 'Attaching to a running process needs py-spy: install it with `pip install py-spy` or set flamelens.pyspy.path.'
-            : 'Install it with `pip install py-spy` or set flamelens.pyspy.path, or choose the built-in sampler.',
+            ? `Attaching to a running process needs py-spy: install it with \`pip install py-spy\` or set ${knob('pyspy')}.`
+            : `Install it with \`pip install py-spy\` or set ${knob('pyspy')}, or choose the built-in sampler (${knob('sampler')}).`,
         );
       }
-      fallbackReason = `py-spy was not found. ${PYSPY_INSTALL_FIX}`;
+      fallbackReason = `py-spy was not found. ${pyspyInstallFix()}`;
     }
   }
   if (target.kind === 'attach')
@@ -177,7 +178,7 @@ async function runBuiltin(o: RecordOptions, target: Extract<RecordTarget, { kind
     throw new ToolError(
       'python',
       `The Python interpreter "${target.python}" was not found.`,
-      'Select an interpreter with the Python extension, or set flamelens.python.path.',
+      `Check ${knob('python')}.`,
     );
   }
   const outputPath = await freshPath(o.outputDir, 'profile', 'folded');

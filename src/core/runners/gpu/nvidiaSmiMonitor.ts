@@ -12,6 +12,7 @@ import { parseNvidiaSmiCsv, QUERY_FIELDS } from '../../formats/gpu/nvidiaSmi';
 import type { GpuSample } from '../../model/telemetry';
 import { findExecutable } from '../findTool';
 import { signalProcessTree } from '../processTree';
+import { knob } from '../../model/knobs';
 
 export type MonitorState =
   | { kind: 'starting' }
@@ -90,8 +91,7 @@ export class NvidiaSmiMonitor extends EventEmitter {
     if (!exe) {
       this.setState({
         kind: 'absent',
-        message:
-          'nvidia-smi was not found: no NVIDIA driver on this machine, or it is not on PATH (flamelens.gpu.nvidiaSmiPath).',
+        message: `nvidia-smi was not found: no NVIDIA driver on this machine, or it is not on PATH (${knob('nvidiaSmi')}).`,
       });
       return;
     }

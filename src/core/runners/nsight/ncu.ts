@@ -9,12 +9,10 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { findExecutable, ToolError } from '../findTool';
-import { runChild, MISSING_FIX, STOP_AFTER_PROGRAM_MS, type ChildOptions } from '../runChild';
+import { runChild, missingFix, STOP_AFTER_PROGRAM_MS, type ChildOptions } from '../runChild';
 import { parseNcuCsv, mergeNcuPages, readNcuCsvFile } from '../../formats/nsight/ncuCsv';
 import type { NcuReport } from '../../model/kernels';
 import { exists, reportCacheKey, tool, toolVersion } from './nsightTool';
-
-const NCU_MISSING = MISSING_FIX.ncu;
 
 export interface NcuRunOptions extends ChildOptions<'ncu'> {
   ncuPath?: string;
@@ -61,7 +59,7 @@ export async function findNcu(configured?: string, env: NodeJS.ProcessEnv = proc
       configured?.trim()
         ? `Nsight Compute was not found at ${configured.trim()}.`
         : 'Nsight Compute (ncu) was not found on PATH.',
-      NCU_MISSING,
+      missingFix('ncu'),
     );
   return exe;
 }
@@ -150,7 +148,7 @@ export async function importNcuReport(
     throw new ToolError(
       'ncu',
       `${path.basename(report)} is an Nsight Compute report; flamelens reads it through \`ncu --import\`, and ncu was not found.`,
-      `${NCU_MISSING} Or export it where ncu is installed (\`ncu --import ${path.basename(report)} --csv --page details > details.csv\`) and open the CSV file.`,
+      `${missingFix('ncu')} Or export it where ncu is installed (\`ncu --import ${path.basename(report)} --csv --page details > details.csv\`) and open the CSV file.`,
     );
   }
   await fs.mkdir(o.outputDir, { recursive: true });

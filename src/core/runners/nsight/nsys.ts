@@ -8,10 +8,8 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { findExecutable, ToolError } from '../findTool';
-import { runChild, MISSING_FIX, STOP_AFTER_PROGRAM_MS, type ChildOptions } from '../runChild';
+import { runChild, missingFix, STOP_AFTER_PROGRAM_MS, type ChildOptions } from '../runChild';
 import { exists, reportCacheKey, tool, toolVersion } from './nsightTool';
-
-const NSYS_MISSING = MISSING_FIX.nsys;
 
 export interface NsysRunOptions extends ChildOptions<'nsys'> {
   /** flamelens.nsys.path, or empty for PATH. */
@@ -51,7 +49,7 @@ export async function findNsys(configured?: string, env: NodeJS.ProcessEnv = pro
       configured?.trim()
         ? `Nsight Systems was not found at ${configured.trim()}.`
         : 'Nsight Systems (nsys) was not found on PATH.',
-      NSYS_MISSING,
+      missingFix('nsys'),
     );
   return exe;
 }
@@ -110,7 +108,7 @@ export async function exportNsysReport(
     throw new ToolError(
       'nsys',
       `${path.basename(report)} is an Nsight Systems report; flamelens reads it through \`nsys export\`, and nsys was not found.`,
-      `${NSYS_MISSING} Or export it where nsys is installed (\`nsys export --type=sqlite ${path.basename(report)}\`) and open the .sqlite file.`,
+      `${missingFix('nsys')} Or export it where nsys is installed (\`nsys export --type=sqlite ${path.basename(report)}\`) and open the .sqlite file.`,
     );
   }
   const key = reportCacheKey(report, st);

@@ -6,6 +6,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { findExecutable, ToolError } from '../findTool';
 import { runChild, type ChildOptions } from '../runChild';
+import { knob } from '../../model/knobs';
 
 export interface TorchRecordOptions extends ChildOptions {
   python: string;
@@ -32,6 +33,8 @@ export interface LauncherInfo {
   traces: string[];
   notes: string[];
   error?: string;
+  /** The interpreter the launcher ran in (sys.executable). */
+  executable?: string;
   exitCode?: number;
 }
 
@@ -93,12 +96,11 @@ export async function recordTorchTrace(o: TorchRecordOptions): Promise<TorchReco
       ],
     };
   }
-  if (info.error)
-    throw new ToolError(
-      'torch',
-      info.error,
-      'Select an interpreter with PyTorch installed (flamelens.python.path or the Python extension).',
-    );
+  if (info.error) {
+    // "python3 (/usr/bin/python3) cannot import torch: No module named 'torch'."
+    const which = info.executable && info.executable !== o.python ? `${o.python} (${info.executable})` : o.python;
+    throw new ToolError('torch', `${which} ${info.error}.`, `Choose ${knob('torchPython')}.`);
+  }
   const keyAverages = path.join(o.outputDir, 'key_averages.json');
   return {
     command: r.command,

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { checkOption, OPTIONS } from '../../model/options';
 import type { RunEntry } from '../../model/run';
 import { describeEnd } from '../runChild';
+import { checkScript } from '../findTool';
 import { withRun, type RunHooks } from '../runRecord';
 import { recordTorchTrace, type TorchRecordOptions, type TorchRecordResult } from './recordTorchTrace';
 
@@ -31,6 +32,7 @@ export function checkTorchSchedule(o: Pick<TorchRecordOptions, 'wait' | 'warmup'
 
 export async function runTorchProfile(o: TorchRunOptions): Promise<TorchRunResult> {
   checkTorchSchedule(o);
+  await checkScript(o.python, o.script, o.cwd, o.module);
   const name = path.basename(o.script);
   const start = {
     name,
