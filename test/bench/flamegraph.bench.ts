@@ -38,7 +38,7 @@ async function main() {
   const text = syntheticPySpyRaw(50_000, 1_000_000, 60, 11);
   const profile = parseCollapsedStacks(text, 'big.folded');
   const samples = totalWeight(profile);
-  const distinct = profile.threads.reduce((a, t) => a + t.stacks.length, 0);
+  const distinct = profile.threads.reduce((a, t) => a + t.weights.filter((w) => w !== 0).length, 0);
 
   const hostTimes: number[] = [];
   let nodes = 0;

@@ -9,7 +9,7 @@ import { buildSandwich } from '../../src/core/analysis/cpu/sandwich';
 import { searchProfile } from '../../src/core/analysis/cpu/search';
 import { ProfileSession } from '../../src/core/analysis/cpu/profileSession';
 import { toCollapsedStacks, toSpeedscope } from '../../src/core/formats/cpu/exportProfile';
-import { totalWeight, type Profile } from '../../src/core/model/profile';
+import { threadFromStacks, totalWeight, type Profile } from '../../src/core/model/profile';
 import { PYSPY_SPEEDSCOPE, BUILTIN_FOLDED, read } from '../helpers';
 import { mulberry32 } from '../bench/synthetic';
 
@@ -96,7 +96,7 @@ function synthetic(stacks: number, depth: number, fanout: number): Profile {
     format: 'collapsed',
     unit: 'samples',
     frames,
-    threads: [{ id: 't', name: 't', stacks: st, weights: w }],
+    threads: [threadFromStacks('t', 't', st, w)],
     meta: {},
   };
 }

@@ -8,7 +8,7 @@ import { detectFormat, parseProfile } from '../../src/core/formats/cpu/parseProf
 import { FormatError } from '../../src/core/formats/formatError';
 import { parsePySpyFrame } from '../../src/core/formats/cpu/frameSyntax';
 import { readProfile } from '../../src/core/formats/cpu/readProfile';
-import { totalWeight } from '../../src/core/model/profile';
+import { totalWeight, weightedStacks } from '../../src/core/model/profile';
 import { BUILTIN_FOLDED, HANDMADE, PYSPY_SPEEDSCOPE, read } from '../helpers';
 
 test('py-spy frame syntax: file and line, no line, native, bare, Windows paths with spaces', () => {
@@ -109,7 +109,7 @@ test('real py-spy 0.4.2 speedscope: four thread profiles, sample counts, root-fi
   assert.equal(p.threads[3].name, 'Thread 0x1FA08F100 "MainThread"');
   // Root first: every stack of a worker thread starts in threading's _bootstrap.
   const worker = p.threads[1];
-  for (const s of worker.stacks) assert.equal(p.frames[s[0]].name, '_bootstrap');
+  for (const [s] of weightedStacks(worker)) assert.equal(p.frames[s[0]].name, '_bootstrap');
   assert.equal(detectFormat(read(PYSPY_SPEEDSCOPE).slice(0, 4096), 'profile.json'), 'speedscope');
 });
 
@@ -117,7 +117,7 @@ test('speedscope evented profile: weights are the time each stack was open', () 
   const p = parseProfile(read(path.join(HANDMADE, 'handmade-speedscope-evented.speedscope.json')), 'e.json');
   assert.equal(p.unit, 'milliseconds');
   const t = p.threads[0];
-  const byStack = new Map(t.stacks.map((s, i) => [s.map((f) => p.frames[f].name).join(';'), t.weights[i]]));
+  const byStack = new Map([...weightedStacks(t)].map(([s, w]) => [s.map((f) => p.frames[f].name).join(';'), w]));
   assert.deepEqual(Object.fromEntries(byStack), { main: 10 + 30, 'main;load': 10 + 10, 'main;load;parse': 40 });
 });
 

@@ -13,7 +13,7 @@ import 'd3-flame-graph/dist/d3-flamegraph.css';
 import '../shared/base.css';
 import '../shared/flameChart.css';
 import './style.css';
-import type { Profile } from '../../src/core/model/profile';
+import { profileFromJson, type ProfileJson } from '../../src/core/model/profile';
 import { el, vscodeApi } from '../shared/dom';
 import { FlameApp } from './flameApp';
 import { reportTransport, vscodeTransport } from './transport';
@@ -26,7 +26,12 @@ function boot(): void {
     return;
   }
   const dataEl = document.getElementById('flamelens-data');
-  const profiles = dataEl ? (JSON.parse(dataEl.textContent ?? '[]') as { title: string; profile: Profile }[]) : [];
+  const profiles = dataEl
+    ? (JSON.parse(dataEl.textContent ?? '[]') as { title: string; profile: ProfileJson }[]).map((p) => ({
+        title: p.title,
+        profile: profileFromJson(p.profile),
+      }))
+    : [];
   if (profiles.length === 0) {
     app.textContent = 'No profile data in this report.';
     return;

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildTraceView } from '../../core/analysis/torch/torchView';
 import { detectFileKind, openProfile, openTorchTrace } from '../../core/open/openFile';
+import { profileToJson } from '../../core/model/profile';
 import { buildHtmlReport } from '../../core/report/htmlReport';
 import { writeOutput } from '../../core/store/outputFile';
 import { UsageError, type Command } from '../args';
@@ -32,7 +33,8 @@ export const report: Command = {
       html = buildHtmlReport(views, await webviewAssets('torch'), nonce);
     } else {
       const inputs = [];
-      for (const f of positionals) inputs.push({ title: path.basename(f), profile: await openProfile(f, WHAT) });
+      for (const f of positionals)
+        inputs.push({ title: path.basename(f), profile: profileToJson(await openProfile(f, WHAT)) });
       html = buildHtmlReport(inputs, await webviewAssets('flamegraph'), nonce);
     }
     await writeOutput(values.output, html, positionals);

@@ -3,12 +3,12 @@
  * styles inlined and the profiles embedded as JSON data (never as script), so it opens from disk
  * with no network and no extension.
  */
-import type { Profile } from '../model/profile';
+import type { ProfileJson } from '../model/profile';
 import { escapeHtml, jsonForHtml } from '../util/html';
 
 export interface ReportInput {
   title: string;
-  profile: Profile;
+  profile: ProfileJson;
 }
 
 /** `data` is what the bundle reads from #flamelens-data: profiles, or PyTorch trace views. */

@@ -1,9 +1,18 @@
 /**
  * The merged call tree of a profile (one node per distinct call path), stored in flat typed
  * arrays and built without recursion, so stacks thousands of frames deep and profiles with
- * millions of nodes neither overflow the stack nor allocate an object per node.
+ * millions of nodes neither overflow the stack nor allocate an object per node. Top-down, it is
+ * the threads' stack tables merged node by node: linear in their size, whatever the depth.
  */
-import { selectedThreads, type Profile, type ThreadFilter } from '../../model/profile';
+import { PathTree } from '../../model/pathTree';
+import {
+  childLists,
+  selectedThreads,
+  subtreeTotals,
+  type Profile,
+  type ProfileThread,
+  type ThreadFilter,
+} from '../../model/profile';
 
 export interface CallTree {
   /** Node 0 is the root (no frame). */
@@ -16,134 +25,134 @@ export interface CallTree {
   /** Children of node n: childIds[childStart[n] .. childStart[n + 1]), heaviest first. */
   childStart: Int32Array;
   childIds: Int32Array;
+  /**
+   * Weight shown at a node nearer the root than its full path reaches, because the bottom-up
+   * tree reached its size budget (0 for top-down trees, which are never cut).
+   */
+  cut: number;
 }
 
 export interface CallTreeOptions {
   threads?: ThreadFilter;
   /** Bottom-up: leaves become roots (the "inverted call tree"). */
   reverse?: boolean;
+  /** Bottom-up only: at most this many nodes, and this many steps walked (defaults: 4M, 200M). */
+  maxNodes?: number;
+  maxSteps?: number;
 }
 
 export function buildCallTree(profile: Profile, options: CallTreeOptions = {}): CallTree {
-  let cap = 1024;
-  let frame = new Int32Array(cap);
-  let parent = new Int32Array(cap);
-  let depth = new Int32Array(cap);
-  let total = new Float64Array(cap);
-  let self = new Float64Array(cap);
-  frame[0] = -1;
-  parent[0] = -1;
-  let size = 1;
-  // (parent, frame) -> child: an open-addressing hash table in typed arrays; a Map of
-  // hundreds of thousands of entries costs several times more.
-  let slots = 1 << 12;
-  let slotParent = new Int32Array(slots).fill(-1);
-  let slotFrame = new Int32Array(slots);
-  let slotChild = new Int32Array(slots);
-  let used = 0;
-  const hash = (p: number, f: number) => (Math.imul(p, 0x9e3779b1) ^ Math.imul(f + 1, 0x85ebca6b)) >>> 0;
-  const rehash = () => {
-    const oldP = slotParent;
-    const oldF = slotFrame;
-    const oldC = slotChild;
-    slots *= 2;
-    slotParent = new Int32Array(slots).fill(-1);
-    slotFrame = new Int32Array(slots);
-    slotChild = new Int32Array(slots);
-    const mask = slots - 1;
-    for (let i = 0; i < oldP.length; i++) {
-      if (oldP[i] < 0) continue;
-      let h = hash(oldP[i], oldF[i]) & mask;
-      while (slotParent[h] >= 0) h = (h + 1) & mask;
-      slotParent[h] = oldP[i];
-      slotFrame[h] = oldF[i];
-      slotChild[h] = oldC[i];
+  const tree = new PathTree();
+  let self = new Float64Array(1024);
+  const addSelf = (node: number, w: number) => {
+    if (node >= self.length) {
+      const grown = new Float64Array(Math.max(node + 1, self.length * 2));
+      grown.set(self);
+      self = grown;
     }
+    self[node] += w;
   };
-
-  const grow = () => {
-    cap *= 2;
-    const f = new Int32Array(cap);
-    f.set(frame);
-    frame = f;
-    const p = new Int32Array(cap);
-    p.set(parent);
-    parent = p;
-    const d = new Int32Array(cap);
-    d.set(depth);
-    depth = d;
-    const t = new Float64Array(cap);
-    t.set(total);
-    total = t;
-    const s = new Float64Array(cap);
-    s.set(self);
-    self = s;
-  };
-
-  let prevFrames: number[] = [];
-  let prevNodes: number[] = [];
-  let prevLen = 0;
-  for (const thread of selectedThreads(profile, options.threads)) {
-    const { stacks, weights } = thread;
-    prevFrames = [];
-    prevNodes = [];
-    prevLen = 0;
-    for (let si = 0; si < stacks.length; si++) {
-      const stack = stacks[si];
-      const w = weights[si];
-      let node = 0;
-      total[0] += w;
-      const n = stack.length;
-      // Stacks share long prefixes (the program's trunk): reuse the previous stack's nodes
-      // for the common prefix instead of looking each one up again.
-      let k = 0;
-      const limit = Math.min(n, prevLen);
-      while (k < limit && (options.reverse ? stack[n - 1 - k] : stack[k]) === prevFrames[k]) {
-        node = prevNodes[k];
-        total[node] += w;
-        k++;
-      }
-      for (; k < n; k++) {
-        const fr = options.reverse ? stack[n - 1 - k] : stack[k];
-        const mask = slots - 1;
-        let h = hash(node, fr) & mask;
-        let child = -1;
-        while (slotParent[h] >= 0) {
-          if (slotParent[h] === node && slotFrame[h] === fr) {
-            child = slotChild[h];
-            break;
-          }
-          h = (h + 1) & mask;
-        }
-        if (child < 0) {
-          if (size === cap) grow();
-          child = size++;
-          frame[child] = fr;
-          parent[child] = node;
-          depth[child] = depth[node] + 1;
-          slotParent[h] = node;
-          slotFrame[h] = fr;
-          slotChild[h] = child;
-          if (++used * 2 > slots) rehash();
-        }
-        total[child] += w;
-        node = child;
-        prevFrames[k] = fr;
-        prevNodes[k] = child;
-      }
-      prevLen = n;
-      self[node] += w;
+  const threads = selectedThreads(profile, options.threads);
+  let cut = 0;
+  if (!options.reverse) {
+    // Top-down: the threads' stack tables merged, node by node (parents come first).
+    // Paths that carry no weight (a span with no time of its own and nothing below) are left out.
+    for (const t of threads) {
+      const sub = subtreeTotals(t);
+      const map = new Int32Array(t.frame.length);
+      for (let i = 1; i < map.length; i++) if (sub[i] !== 0) map[i] = tree.child(map[t.parent[i]], t.frame[i]);
+      for (let i = 0; i < map.length; i++) if (t.weights[i] !== 0) addSelf(map[i], t.weights[i]);
     }
+  } else {
+    cut = buildBottomUp(threads, tree, addSelf, options.maxNodes ?? 4_000_000, options.maxSteps ?? 200_000_000);
   }
+  return finish(tree, self, cut);
+}
 
+/**
+ * Bottom-up: each weighted path walked from its innermost frame out. The tree has a node per
+ * distinct path suffix, which for deep recursion is the square of the depth: past the budget,
+ * the heaviest paths keep their full callers and the rest stop at the deepest node they reach
+ * (counted in `cut`). The first level, each function's own self weight, is always complete.
+ */
+function buildBottomUp(
+  threads: readonly ProfileThread[],
+  tree: PathTree,
+  addSelf: (node: number, w: number) => void,
+  maxNodes: number,
+  maxSteps: number,
+): number {
+  // The weighted paths, and how many steps walking them all would take.
+  let count = 0;
+  let steps = 0;
+  for (const t of threads) {
+    const depth = new Int32Array(t.frame.length);
+    for (let i = 1; i < depth.length; i++) {
+      depth[i] = depth[t.parent[i]] + 1;
+      if (t.weights[i] !== 0) {
+        count++;
+        steps += depth[i];
+      }
+    }
+    if (t.weights[0] !== 0) addSelf(0, t.weights[0]);
+  }
+  const entThread = new Int32Array(count);
+  const entNode = new Int32Array(count);
+  let e = 0;
+  threads.forEach((t, ti) => {
+    for (let i = 1; i < t.frame.length; i++) {
+      if (t.weights[i] !== 0) {
+        entThread[e] = ti;
+        entNode[e++] = i;
+      }
+    }
+  });
+  // Within budget, any order gives the same tree. Past it, the heaviest paths go first: a
+  // counting sort on the weight's power of two (heaviest first to within a factor of two).
+  const limited = steps > maxSteps || steps > maxNodes;
+  let order: Int32Array | undefined;
+  if (limited) {
+    const bucketOf = (w: number) => 63 - Math.max(-64, Math.min(63, Math.floor(Math.log2(Math.abs(w)))));
+    const counts = new Int32Array(129);
+    for (let k = 0; k < count; k++) counts[bucketOf(threads[entThread[k]].weights[entNode[k]]) + 1]++;
+    for (let b = 0; b < 128; b++) counts[b + 1] += counts[b];
+    order = new Int32Array(count);
+    for (let k = 0; k < count; k++) order[counts[bucketOf(threads[entThread[k]].weights[entNode[k]])]++] = k;
+  }
+  let walked = 0;
+  let cut = 0;
+  for (let j = 0; j < count; j++) {
+    const k = order ? order[j] : j;
+    const t = threads[entThread[k]];
+    const n = entNode[k];
+    const w = t.weights[n];
+    let node = tree.child(0, t.frame[n]);
+    let up = t.parent[n];
+    for (; up > 0; up = t.parent[up]) {
+      if (limited && walked >= maxSteps) break;
+      walked++;
+      const next = tree.size < maxNodes ? tree.child(node, t.frame[up]) : tree.find(node, t.frame[up]);
+      if (next < 0) break;
+      node = next;
+    }
+    if (up > 0) cut += w;
+    addSelf(node, w);
+  }
+  return cut;
+}
+
+function finish(tree: PathTree, selfGrown: Float64Array, cut: number): CallTree {
+  const size = tree.size;
+  const frame = tree.keys();
+  const parent = tree.parents();
+  const self = new Float64Array(size);
+  self.set(selfGrown.subarray(0, Math.min(size, selfGrown.length)));
+  const total = Float64Array.from(self);
+  for (let i = size - 1; i > 0; i--) total[parent[i]] += total[i];
+  const depth = new Int32Array(size);
+  for (let i = 1; i < size; i++) depth[i] = depth[parent[i]] + 1;
   // Children lists (CSR), heaviest first.
-  const childCount = new Int32Array(size + 1);
-  for (let i = 1; i < size; i++) childCount[parent[i] + 1]++;
-  const childStart = new Int32Array(size + 1);
-  for (let i = 0; i < size; i++) childStart[i + 1] = childStart[i] + childCount[i + 1];
-  const fill = childStart.slice(0, size);
-  const childIds = new Int32Array(Math.max(0, size - 1));
-  for (let i = 1; i < size; i++) childIds[fill[parent[i]]++] = i;
+  const { start: childStart, kids: childIds } = childLists(parent);
   for (let n = 0; n < size; n++) {
     const a = childStart[n];
     const b = childStart[n + 1];
@@ -152,16 +161,7 @@ export function buildCallTree(profile: Profile, options: CallTreeOptions = {}): 
       childIds.set(sorted, a);
     }
   }
-  return {
-    size,
-    frame: frame.subarray(0, size),
-    parent: parent.subarray(0, size),
-    depth: depth.subarray(0, size),
-    total: total.subarray(0, size),
-    self: self.subarray(0, size),
-    childStart,
-    childIds,
-  };
+  return { size, frame, parent, depth, total, self, childStart, childIds, cut };
 }
 
 /** Path of node ids from the root (exclusive) down to `node` (inclusive). */

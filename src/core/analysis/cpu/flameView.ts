@@ -45,6 +45,9 @@ export interface FlameView {
   total: number;
 }
 
+/** Frames shown above a focused frame at most. */
+const MAX_CONTEXT = 60;
+
 export function buildFlameView(profile: Profile, tree: CallTree, focus = 0, options: FlameViewOptions = {}): FlameView {
   const maxNodes = options.maxNodes ?? 4000;
   const minFraction = options.minFraction ?? 1 / 2000;
@@ -71,9 +74,16 @@ export function buildFlameView(profile: Profile, tree: CallTree, focus = 0, opti
   if (focus !== 0) {
     root.value = focusTotal;
     root.ancestor = true;
-    const path = pathTo(tree, focus);
+    // A focus deep in a recursion has thousands of frames above it: the outermost and the
+    // nearest are shown, the ones between as one frame (the view's nesting stays bounded).
+    let path: number[] = pathTo(tree, focus);
+    const hidden = path.length > MAX_CONTEXT ? path.length - MAX_CONTEXT : 0;
+    if (hidden > 0) path = [...path.slice(0, 10), -1, ...path.slice(path.length - (MAX_CONTEXT - 10))];
     for (let i = 0; i < path.length; i++) {
-      const node = make(path[i]);
+      const node: FlameNode =
+        path[i] >= 0
+          ? make(path[i])
+          : { id: -1, name: `… ${hidden.toLocaleString('en-US')} frames`, value: focusTotal, self: 0, merged: hidden };
       if (i < path.length - 1) {
         node.value = focusTotal;
         node.self = 0;

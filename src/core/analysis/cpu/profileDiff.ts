@@ -4,7 +4,8 @@
  * profile's total, in percentage points. Functions are matched by name and file (lines move
  * between versions); the differential flame tree merges call paths of functions the same way.
  */
-import { functionKey, totalWeight, type Profile } from '../../model/profile';
+import { PathTree } from '../../model/pathTree';
+import { childLists, functionKey, totalWeight, type Profile } from '../../model/profile';
 import { hotPathsOf } from './hotPaths';
 
 export interface FunctionDiff {
@@ -97,15 +98,6 @@ export function diffFunctions(base: Profile, cur: Profile): FunctionDiff[] {
   );
 }
 
-interface TrieNode {
-  fn: number;
-  base: number;
-  cur: number;
-  baseSelf: number;
-  curSelf: number;
-  children: Map<number, TrieNode>;
-}
-
 export interface DiffTreeOptions {
   /** Frames narrower than this share (percent, in both profiles) are merged per parent. */
   minPct?: number;
@@ -117,7 +109,21 @@ export function diffProfiles(base: Profile, cur: Profile, options: DiffTreeOptio
   const maxNodes = options.maxNodes ?? 4000;
   const fnIds = new Map<string, number>();
   const fnInfo: { name: string; file?: string; line?: number }[] = [];
-  const root: TrieNode = { fn: -1, base: 0, cur: 0, baseSelf: 0, curSelf: 0, children: new Map() };
+  // Both profiles' call paths merged by function into one prefix tree, node by node from the
+  // threads' stack tables (linear in their size, whatever the depth), with each side's self
+  // share per node; totals are one backward pass.
+  const tree = new PathTree();
+  const self: Record<'base' | 'cur', Float64Array> = { base: new Float64Array(1024), cur: new Float64Array(1024) };
+  const addSelf = (side: 'base' | 'cur', node: number, w: number) => {
+    if (node >= self[side].length) {
+      for (const k of ['base', 'cur'] as const) {
+        const grown = new Float64Array(Math.max(node + 1, self[k].length * 2));
+        grown.set(self[k]);
+        self[k] = grown;
+      }
+    }
+    self[side][node] += w;
+  };
   const add = (p: Profile, side: 'base' | 'cur') => {
     const ids = p.frames.map((f) => {
       const k = functionKey(f);
@@ -130,65 +136,72 @@ export function diffProfiles(base: Profile, cur: Profile, options: DiffTreeOptio
       return id;
     });
     const total = totalWeight(p) || 1;
-    const selfKey = side === 'base' ? 'baseSelf' : 'curSelf';
     for (const t of p.threads) {
-      for (let s = 0; s < t.stacks.length; s++) {
-        const w = (100 * t.weights[s]) / total;
-        let node = root;
-        node[side] += w;
-        for (const frame of t.stacks[s]) {
-          const fn = ids[frame];
-          let child = node.children.get(fn);
-          if (!child)
-            node.children.set(fn, (child = { fn, base: 0, cur: 0, baseSelf: 0, curSelf: 0, children: new Map() }));
-          child[side] += w;
-          node = child;
-        }
-        node[selfKey] += w;
-      }
+      const map = new Int32Array(t.frame.length);
+      for (let i = 1; i < map.length; i++) map[i] = tree.child(map[t.parent[i]], ids[t.frame[i]]);
+      for (let i = 0; i < map.length; i++) if (t.weights[i] !== 0) addSelf(side, map[i], (100 * t.weights[i]) / total);
     }
   };
   add(base, 'base');
   add(cur, 'cur');
 
+  const size = tree.size;
+  const parent = tree.parents();
+  const fnOfNode = tree.keys();
+  const selfOf = (side: 'base' | 'cur') => {
+    const out = new Float64Array(size);
+    out.set(self[side].subarray(0, Math.min(size, self[side].length)));
+    return out;
+  };
+  const baseSelf = selfOf('base');
+  const curSelf = selfOf('cur');
+  const totals = { base: Float64Array.from(baseSelf), cur: Float64Array.from(curSelf) };
+  for (let i = size - 1; i > 0; i--) {
+    totals.base[parent[i]] += totals.base[i];
+    totals.cur[parent[i]] += totals.cur[i];
+  }
+  const { start, kids } = childLists(parent);
+
   let count = 0;
   const build = (shape: 'base' | 'cur'): DiffNode => {
-    const make = (n: TrieNode): DiffNode => {
-      const info = n.fn >= 0 ? fnInfo[n.fn] : { name: 'all' };
+    const make = (n: number): DiffNode => {
+      const info = n > 0 ? fnInfo[fnOfNode[n]] : { name: 'all' };
       return {
         name: info.name,
         file: 'file' in info ? info.file : undefined,
         line: 'line' in info ? info.line : undefined,
-        value: n[shape],
-        basePct: n.base,
-        newPct: n.cur,
-        delta: n.cur - n.base,
-        baseSelfPct: n.baseSelf,
-        newSelfPct: n.curSelf,
+        value: totals[shape][n],
+        basePct: totals.base[n],
+        newPct: totals.cur[n],
+        delta: totals.cur[n] - totals.base[n],
+        baseSelfPct: baseSelf[n],
+        newSelfPct: curSelf[n],
       };
     };
     // Breadth first, heaviest children first, until the node budget is spent.
-    const top = make(root);
+    const top = make(0);
     let budget = maxNodes;
-    const queue: [TrieNode, DiffNode][] = [[root, top]];
-    while (queue.length > 0) {
-      const [t, d] = queue.shift()!;
-      const kids = [...t.children.values()].filter((c) => c[shape] > 0).sort((x, y) => y[shape] - x[shape]);
+    const queue: [number, DiffNode][] = [[0, top]];
+    for (let qi = 0; qi < queue.length; qi++) {
+      const [t, d] = queue[qi];
+      const children = Array.from(kids.subarray(start[t], start[t + 1]))
+        .filter((c) => totals[shape][c] > 0)
+        .sort((x, y) => totals[shape][y] - totals[shape][x]);
       const out: DiffNode[] = [];
       let rest = 0;
       let restBase = 0;
       let restCur = 0;
       let merged = 0;
-      for (const c of kids) {
-        if (budget > 0 && Math.max(c.base, c.cur) >= minPct) {
+      for (const c of children) {
+        if (budget > 0 && Math.max(totals.base[c], totals.cur[c]) >= minPct) {
           budget--;
           const child = make(c);
           out.push(child);
           queue.push([c, child]);
         } else {
-          rest += c[shape];
-          restBase += c.base;
-          restCur += c.cur;
+          rest += totals[shape][c];
+          restBase += totals.base[c];
+          restCur += totals.cur[c];
           merged++;
         }
       }
@@ -208,14 +221,14 @@ export function diffProfiles(base: Profile, cur: Profile, options: DiffTreeOptio
     count = Math.max(count, maxNodes - budget + 1);
     return top;
   };
-  const tree = build('cur');
+  const tree0 = build('cur');
   const baseTree = build('base');
   return {
     baseTotal: totalWeight(base),
     newTotal: totalWeight(cur),
     unit: cur.unit,
     functions: diffFunctions(base, cur),
-    tree,
+    tree: tree0,
     baseTree,
     nodeCount: count,
   };

@@ -19,10 +19,12 @@ export function searchProfile(profile: Profile, term: string, threads?: ThreadFi
   let matched = 0;
   let total = 0;
   for (const t of selectedThreads(profile, threads)) {
-    for (let s = 0; s < t.stacks.length; s++) {
-      const w = t.weights[s];
-      total += w;
-      if (t.stacks[s].some((fr) => hit[fr])) matched += w;
+    // A path matches when its own frame or any frame above it does (parents come first).
+    const on = new Uint8Array(t.frame.length);
+    for (let n = 0; n < on.length; n++) {
+      if (n > 0) on[n] = hit[t.frame[n]] || on[t.parent[n]] ? 1 : 0;
+      total += t.weights[n];
+      if (on[n]) matched += t.weights[n];
     }
   }
   return {

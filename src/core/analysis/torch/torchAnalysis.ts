@@ -8,6 +8,7 @@
  */
 import type { CpuOp, GpuActivity, TorchTrace } from '../../model/torchTrace';
 import { gpuBusy, traceSpan, type GpuBusy } from './gpuTime';
+import { innermostAt } from './spanNesting';
 
 export interface OpRow {
   name: string;
@@ -100,23 +101,11 @@ function nestOps(trace: TorchTrace): Nesting {
   return nest;
 }
 
-/** The innermost operator on a thread running at time t, or -1. */
-function innermostAt(nest: Nesting, thread: { start: number; end: number } | undefined, t: number): number {
-  if (!thread) return -1;
-  let lo = thread.start;
-  let hi = thread.end - 1;
-  let found = -1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    if (nest.ts[mid] <= t + EPS) {
-      found = mid;
-      lo = mid + 1;
-    } else hi = mid - 1;
-  }
-  for (let n = found; n >= 0; n = nest.parent[n]) {
-    if (t <= nest.end[n] + EPS) return n;
-  }
-  return -1;
+/** The innermost operator running at each time on a thread (by its "pid\0tid" key), or -1. */
+function innermostOps(nest: Nesting, threadKey: string, times: ArrayLike<number>): Int32Array {
+  const thread = nest.threads.get(threadKey);
+  if (!thread) return new Int32Array(times.length).fill(-1);
+  return innermostAt(nest, thread.start, thread.end, times, EPS);
 }
 
 export interface MemoryTimeline {
@@ -156,17 +145,31 @@ export function analyzeTorchTrace(trace: TorchTrace): TorchSummary {
     const op = nest.ops[i];
     if (op.externalId !== undefined && op.kind === 'op') opByExternalId.set(op.externalId, i);
   }
-  let attributed = 0;
-  for (const g of trace.gpu) {
-    let owner = -1;
+  // Each activity's runtime call, then the innermost operator at each call, a thread at a time.
+  const owner = new Int32Array(trace.gpu.length).fill(-1);
+  const launchesByThread = new Map<string, { activity: number[]; ts: number[] }>();
+  trace.gpu.forEach((g, i) => {
     const r = g.correlation !== undefined ? runtimeByCorrelation.get(g.correlation) : undefined;
-    if (r) owner = innermostAt(nest, nest.threads.get(`${r.pid}\u0000${r.tid}`), r.ts);
-    if (owner < 0 && g.externalId !== undefined) owner = opByExternalId.get(g.externalId) ?? -1;
-    if (owner >= 0) {
-      nest.selfDevice[owner] += g.dur;
+    if (!r) return;
+    const k = `${r.pid}\u0000${r.tid}`;
+    let l = launchesByThread.get(k);
+    if (!l) launchesByThread.set(k, (l = { activity: [], ts: [] }));
+    l.activity.push(i);
+    l.ts.push(r.ts);
+  });
+  for (const [k, l] of launchesByThread) {
+    const ops = innermostOps(nest, k, l.ts);
+    l.activity.forEach((a, j) => (owner[a] = ops[j]));
+  }
+  let attributed = 0;
+  trace.gpu.forEach((g, i) => {
+    let o = owner[i];
+    if (o < 0 && g.externalId !== undefined) o = opByExternalId.get(g.externalId) ?? -1;
+    if (o >= 0) {
+      nest.selfDevice[o] += g.dur;
       attributed++;
     }
-  }
+  });
   // Total device time: each node's own plus its descendants' (children come after parents).
   for (let i = n - 1; i >= 0; i--) {
     nest.totalDevice[i] += nest.selfDevice[i];
@@ -232,7 +235,7 @@ function memoryTimeline(trace: TorchTrace, nest: Nesting): MemoryTimeline[] {
       points.push([best.ts, best.totalAllocated ?? 0, best.totalReserved ?? null]);
     }
     let peakOperator: string | undefined;
-    const at = innermostAt(nest, nest.threads.get(`${peak.pid ?? ''}\u0000${peak.tid ?? ''}`), peak.ts);
+    const at = innermostOps(nest, `${peak.pid ?? ''}\u0000${peak.tid ?? ''}`, [peak.ts])[0];
     if (at >= 0) peakOperator = nest.ops[at].name;
     out.push({ device, points, peakAllocated: peak.totalAllocated ?? 0, peakAt: peak.ts, peakOperator });
   }

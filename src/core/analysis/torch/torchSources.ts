@@ -10,6 +10,8 @@
  * time lands on the calling lines themselves ("call" sites), e.g. the line that calls the model.
  */
 import { FrameTable, ThreadBuilder, type Profile } from '../../model/profile';
+import { innermostAt } from './spanNesting';
+import { GpuCredits } from './gpuCredits';
 import type { TorchTrace } from '../../model/torchTrace';
 import { frameKindFor } from '../../formats/cpu/frameSyntax';
 
@@ -24,6 +26,8 @@ export interface GpuByFunction {
   launches: number;
   /** Distinct kernel names among them. */
   kernels: number;
+  /** `kernels` is a lower bound: counting them in this trace went past its work budget. */
+  kernelsAtLeast?: boolean;
   pct: number;
 }
 
@@ -127,11 +131,14 @@ export function analyzeTorchSources(trace: TorchTrace): TorchSources {
   };
 
   const threads: ThreadBuilder[] = [];
-  const nested = new Map<string, { spans: Span[]; parent: Int32Array }>();
+  const nested = new Map<string, Nested>();
   for (const [k, spans] of byThread) {
     spans.sort((a, b) => a.ts - b.ts || b.end - a.end);
-    const parent = new Int32Array(spans.length);
-    const childTime = new Float64Array(spans.length);
+    const n = spans.length;
+    const parent = new Int32Array(n);
+    const childTime = new Float64Array(n);
+    const ts = new Float64Array(n);
+    const end = new Float64Array(n);
     const stack: number[] = [];
     spans.forEach((s, i) => {
       while (stack.length > 0) {
@@ -142,119 +149,127 @@ export function analyzeTorchSources(trace: TorchTrace): TorchSources {
       parent[i] = stack.length > 0 ? stack[stack.length - 1] : -1;
       if (parent[i] >= 0) childTime[parent[i]] += s.end - s.ts;
       stack.push(i);
+      ts[i] = s.ts;
+      end[i] = s.end;
     });
     const [pid, tid] = k.split('\u0000');
     const builder = new ThreadBuilder(k, `${pid === tid ? `thread ${tid}` : `process ${pid} · thread ${tid}`}`);
     // Without Python spans on the thread, operators that carry a call stack are nested under it:
     // the innermost stack around a span is the most precise, and its frames go just above the
     // outermost operator recorded with that same stack (an enclosing ProfilerStep#N, recorded
-    // where prof.step() was called, keeps its place above them).
+    // where prof.step() was called, keeps its place above them). Each span's path is built from
+    // its parent's in the stack table, so nesting depth costs nothing per span:
+    //  - no call stack, or the same innermost call stack as its parent: the parent's path + it;
+    //  - a call stack of its own: the plain spans above it + that call stack + it.
     const useCallStacks = !spans.some((s) => s.python);
+    const plain = new Int32Array(n).fill(-1);
+    const plainPath = (i: number): number => {
+      if (i < 0) return 0;
+      if (plain[i] >= 0) return plain[i];
+      const chain: number[] = [];
+      let j = i;
+      for (; j >= 0 && plain[j] < 0; j = parent[j]) chain.push(j);
+      let node = j >= 0 ? plain[j] : 0;
+      for (let c = chain.length - 1; c >= 0; c--) node = plain[chain[c]] = builder.node(node, spans[chain[c]].frame);
+      return node;
+    };
+    const full = new Int32Array(n);
+    const innerCs: (string | undefined)[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const s = spans[i];
+      const p = parent[i];
+      if (!useCallStacks) {
+        full[i] = plainPath(i);
+        continue;
+      }
+      const above = p >= 0 ? innerCs[p] : undefined;
+      innerCs[i] = s.callStack ?? above;
+      if (!s.callStack || s.callStack === above) {
+        full[i] = builder.node(p >= 0 ? full[p] : 0, s.frame);
+      } else {
+        let node = plainPath(p);
+        for (const f of callFrameIds(s.callStack)) node = builder.node(node, f);
+        full[i] = builder.node(node, s.frame);
+      }
+    }
     spans.forEach((s, i) => {
       const self = s.end - s.ts - childTime[i];
-      if (self <= 0) return;
-      const stackFrames: number[] = [];
-      let inner: string | undefined;
-      let insertAt = -1;
-      let open = true;
-      for (let n = i; n >= 0; n = parent[n]) {
-        stackFrames.push(spans[n].frame);
-        const cs = spans[n].callStack;
-        if (!useCallStacks || !open || !cs) continue;
-        if (inner === undefined) inner = cs;
-        if (cs === inner) insertAt = stackFrames.length;
-        else open = false;
-      }
-      if (inner !== undefined) stackFrames.splice(insertAt, 0, ...[...callFrameIds(inner)].reverse());
-      builder.add(stackFrames.reverse(), self);
+      if (self > 0) builder.addAt(full[i], self);
     });
     threads.push(builder);
-    nested.set(k, { spans, parent });
+    nested.set(k, { spans, parent, ts, end });
   }
 
-  // GPU time per Python function.
+  // GPU time per Python function: each activity's runtime call, and the innermost span at each
+  // call, found a thread at a time in one sweep.
   const runtimeByCorrelation = new Map<number, (typeof trace.runtime)[number]>();
   for (const r of trace.runtime) if (r.correlation !== undefined) runtimeByCorrelation.set(r.correlation, r);
-  const acc = new Map<string, GpuByFunction & { kernelNames: Set<string> }>();
-  const launchMap = new Map<string, Map<string, KernelLauncher>>();
   let gpuTotal = 0;
-  for (const g of trace.gpu) {
+  const launchesOn = new Map<string, { activity: number[]; ts: number[] }>();
+  trace.gpu.forEach((g, i) => {
     gpuTotal += g.dur;
     const r = g.correlation !== undefined ? runtimeByCorrelation.get(g.correlation) : undefined;
-    if (!r) continue;
-    const t = nested.get(`${r.pid}\u0000${r.tid}`);
-    if (!t) continue;
-    let lo = 0;
-    let hi = t.spans.length - 1;
-    let found = -1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      if (t.spans[mid].ts <= r.ts + EPS) {
-        found = mid;
-        lo = mid + 1;
-      } else hi = mid - 1;
-    }
-    let n = found;
-    while (n >= 0 && r.ts > t.spans[n].end + EPS) n = t.parent[n];
-    if (g.kind === 'kernel') {
-      let op: string | undefined;
-      let stack: KernelLauncher['stack'] = [];
-      let opStack: string | undefined;
-      for (let k = n; k >= 0 && stack.length < 40; k = t.parent[k]) {
-        const sp = t.spans[k];
-        if (sp.python) stack.push(sp.python);
-        else if (op === undefined) op = profile0Name(frames, sp.frame);
-        opStack ??= sp.callStack;
-      }
-      if (stack.length === 0 && opStack) stack = callFrames(opStack).slice(0, 40);
-      const lk = `${op ?? ''}\u0000${stack.map((f) => `${f.file}:${f.line}`).join('\u0000')}`;
-      let perKernel = launchMap.get(g.name);
-      if (!perKernel) {
-        perKernel = new Map();
-        launchMap.set(g.name, perKernel);
-      }
-      const entry = perKernel.get(lk);
-      if (entry) entry.launches++;
-      else perKernel.set(lk, { op, stack, launches: 1 });
-    }
-    const seen = new Set<string>();
-    const credit = (py: CallFrame, site: GpuByFunction['site']) => {
-      const key = `${site}\u0000${py.file}\u0000${py.line}\u0000${py.name}`;
-      if (seen.has(key)) return; // recursion: once per launch
-      seen.add(key);
-      let e = acc.get(key);
-      if (!e) {
-        e = {
-          name: py.name,
-          file: py.file,
-          line: py.line,
-          site,
-          gpuUs: 0,
-          launches: 0,
-          kernels: 0,
-          pct: 0,
-          kernelNames: new Set(),
-        };
-        acc.set(key, e);
-      }
-      e.gpuUs += g.dur;
-      e.launches++;
-      if (g.kind === 'kernel') e.kernelNames.add(g.name);
-    };
-    let innerStack: string | undefined;
-    for (; n >= 0; n = t.parent[n]) {
-      const sp = t.spans[n];
-      if (sp.python) credit(sp.python, 'def');
-      innerStack ??= sp.callStack;
-    }
-    if (innerStack) for (const f of callFrames(innerStack)) credit(f, 'call');
+    if (!r) return;
+    const k = `${r.pid}\u0000${r.tid}`;
+    if (!nested.has(k)) return;
+    let l = launchesOn.get(k);
+    if (!l) launchesOn.set(k, (l = { activity: [], ts: [] }));
+    l.activity.push(i);
+    l.ts.push(r.ts);
+  });
+  const credits = new GpuCredits();
+  const spanOf = new Int32Array(trace.gpu.length).fill(-1);
+  const threadOf = new Array<Nested | undefined>(trace.gpu.length);
+  const ups = new Map<Nested, ReturnType<typeof nearestAbove>>();
+  for (const [k, l] of launchesOn) {
+    const t = nested.get(k)!;
+    const at = innermostAt(t, 0, t.spans.length, l.ts, EPS);
+    const up = nearestAbove(t);
+    ups.set(t, up);
+    l.activity.forEach((a, j) => {
+      spanOf[a] = at[j];
+      threadOf[a] = t;
+    });
+    credits.addThread(t, at, l.activity, trace.gpu, up.callStack, callFrames);
   }
-  const gpuByFunction = [...acc.values()]
-    .map(({ kernelNames, ...e }) => ({
-      ...e,
-      kernels: kernelNames.size,
-      pct: gpuTotal > 0 ? (100 * e.gpuUs) / gpuTotal : 0,
-    }))
+  // Who launched each kernel, in trace order: the innermost operator and up to 40 Python frames.
+  const launchMap = new Map<string, Map<string, KernelLauncher>>();
+  trace.gpu.forEach((g, a) => {
+    const n = spanOf[a];
+    const t = threadOf[a];
+    if (!t || g.kind !== 'kernel') return;
+    // A launch outside every span on its thread is listed too, with no operator and no stack.
+    const up = ups.get(t)!;
+    const opSpan = n >= 0 ? up.op[n] : -1;
+    const op = opSpan >= 0 ? profile0Name(frames, t.spans[opSpan].frame) : undefined;
+    let stack: KernelLauncher['stack'] = [];
+    if (n >= 0) {
+      for (let q = up.python[n]; q >= 0 && stack.length < 40; q = t.parent[q] >= 0 ? up.python[t.parent[q]] : -1)
+        stack.push(t.spans[q].python!);
+      const cs = up.callStack[n];
+      if (stack.length === 0 && cs >= 0) stack = callFrames(t.spans[cs].callStack!).slice(0, 40);
+    }
+    const lk = `${op ?? ''}\u0000${stack.map((f) => `${f.file}:${f.line}`).join('\u0000')}`;
+    let perKernel = launchMap.get(g.name);
+    if (!perKernel) {
+      perKernel = new Map();
+      launchMap.set(g.name, perKernel);
+    }
+    const entry = perKernel.get(lk);
+    if (entry) entry.launches++;
+    else perKernel.set(lk, { op, stack, launches: 1 });
+  });
+  const gpuByFunction = credits
+    .entries()
+    .map(({ kernelNames, ...e }) => {
+      const row: GpuByFunction = {
+        ...e,
+        kernels: kernelNames.size,
+        pct: gpuTotal > 0 ? (100 * e.gpuUs) / gpuTotal : 0,
+      };
+      if (e.site === 'def' && credits.kernelsCut) row.kernelsAtLeast = true;
+      return row;
+    })
     .sort((a, b) => b.gpuUs - a.gpuUs);
   const launchers: Record<string, KernelLauncher[]> = {};
   for (const [name, m] of launchMap)
@@ -267,6 +282,29 @@ export function analyzeTorchSources(trace: TorchTrace): TorchSources {
     meta: { source: 'torch-trace', torchForm: trace.form },
   };
   return { profile, gpuByFunction, launchers, gpuTotalUs: gpuTotal };
+}
+
+interface Nested {
+  spans: Span[];
+  parent: Int32Array;
+  ts: Float64Array;
+  end: Float64Array;
+}
+
+/** For each span, the nearest span at or above it that is an operator, a Python function, or has a call stack. */
+function nearestAbove(t: Nested): { op: Int32Array; python: Int32Array; callStack: Int32Array } {
+  const n = t.spans.length;
+  const op = new Int32Array(n);
+  const python = new Int32Array(n);
+  const callStack = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const p = t.parent[i];
+    const s = t.spans[i];
+    python[i] = s.python ? i : p >= 0 ? python[p] : -1;
+    op[i] = !s.python ? i : p >= 0 ? op[p] : -1;
+    callStack[i] = s.callStack ? i : p >= 0 ? callStack[p] : -1;
+  }
+  return { op, python, callStack };
 }
 
 function profile0Name(frames: FrameTable, id: number): string {

@@ -82,7 +82,7 @@ export function parseCollapsedStacks(text: string, fileName: string): Profile {
       builder = new ThreadBuilder(id, label);
       threads.set(id, builder);
     }
-    builder.push(stack, weight);
+    builder.add(stack, weight);
   }
   if (lineCount === 0) {
     throw new FormatError(

@@ -1,5 +1,12 @@
 /** Writes a profile back out as collapsed stacks or as speedscope JSON. */
-import { selectedThreads, threadTotals, type Frame, type Profile, type ThreadFilter } from '../../model/profile';
+import {
+  selectedThreads,
+  threadTotals,
+  weightedStacks,
+  type Frame,
+  type Profile,
+  type ThreadFilter,
+} from '../../model/profile';
 
 export function formatPySpyFrame(f: Frame): string {
   if (f.file && f.line !== undefined) return `${f.name} (${f.file}:${f.line})`;
@@ -16,10 +23,9 @@ export function toCollapsedStacks(
   const out: string[] = [];
   for (const t of selectedThreads(profile, options.threads)) {
     const prefix = options.threadFrames && profile.threads.length > 1 ? `thread (${t.id}): ${t.name};` : '';
-    for (let s = 0; s < t.stacks.length; s++) {
-      const stack = t.stacks[s];
+    for (const [stack, weight] of weightedStacks(t)) {
       if (stack.length === 0) continue;
-      out.push(`${prefix}${stack.map((i) => text[i]).join(';')} ${t.weights[s]}`);
+      out.push(`${prefix}${stack.map((i) => text[i]).join(';')} ${weight}`);
     }
   }
   return out.join('\n') + '\n';
@@ -36,14 +42,20 @@ export function toSpeedscope(profile: Profile, name = 'flamelens profile'): stri
     shared: { frames: profile.frames.map((f) => ({ name: f.name, file: f.file, line: f.line })) },
     profiles: profile.threads.map((t, i) => {
       const total = totals[i].weight;
+      const samples: number[][] = [];
+      const weights: number[] = [];
+      for (const [stack, weight] of weightedStacks(t)) {
+        samples.push(stack);
+        weights.push(weight);
+      }
       return {
         type: 'sampled',
         name: t.name,
         unit,
         startValue: 0,
         endValue: total,
-        samples: t.stacks,
-        weights: t.weights,
+        samples,
+        weights,
       };
     }),
   };

@@ -98,8 +98,12 @@ export function parseSpeedscope(text: string, fileName: string): Profile {
         if (!Array.isArray(s))
           throw new FormatError(fileName, `${where}.samples[${si}]`, 'expected an array of frame indices');
         const w = weights[si];
-        if (typeof w !== 'number' || !(w >= 0))
-          throw new FormatError(fileName, `${where}.weights[${si}]`, 'expected a non-negative number');
+        if (typeof w !== 'number' || !(w >= 0) || !Number.isFinite(w))
+          throw new FormatError(
+            fileName,
+            `${where}.weights[${si}]`,
+            `expected a finite non-negative number, found ${JSON.stringify(w)}`,
+          );
         if (w !== first) allSampledUniform = false;
         builder.add(
           s.map((idx, k) => checkFrame(idx, `${where}.samples[${si}][${k}]`)),
@@ -110,28 +114,36 @@ export function parseSpeedscope(text: string, fileName: string): Profile {
     } else if (p.type === 'evented') {
       allSampledUniform = false;
       if (!Array.isArray(p.events)) throw new FormatError(fileName, where, 'expected an evented profile with "events"');
-      const open: number[] = [];
-      let last = typeof p.startValue === 'number' ? p.startValue : 0;
+      // The open frames and their nodes in the thread's stack table: a close checks the frame,
+      // elapsed time goes to the innermost node. Nothing is copied per event.
+      const openFrames: number[] = [];
+      const openNodes: number[] = [0];
+      let last = typeof p.startValue === 'number' && Number.isFinite(p.startValue) ? p.startValue : 0;
       p.events.forEach((ev: unknown, ei: number) => {
         const ew = `${where}.events[${ei}]`;
         if (!isObject(ev) || (ev.type !== 'O' && ev.type !== 'C') || typeof ev.at !== 'number') {
           throw new FormatError(fileName, ew, 'expected an event {"type":"O"|"C","frame":N,"at":T}');
         }
+        if (!Number.isFinite(ev.at))
+          throw new FormatError(fileName, `${ew}.at`, `expected a finite time, found ${JSON.stringify(ev.at)}`);
         const frame = checkFrame(ev.frame, `${ew}.frame`);
         if (ev.at < last)
           throw new FormatError(fileName, ew, `expected events in time order, "at" went back from ${last} to ${ev.at}`);
-        if (open.length > 0 && ev.at > last) builder.add(open.slice(), ev.at - last);
+        if (openFrames.length > 0 && ev.at > last) builder.addAt(openNodes[openNodes.length - 1], ev.at - last);
         last = ev.at;
-        if (ev.type === 'O') open.push(frame);
-        else {
-          if (open[open.length - 1] !== frame) {
+        if (ev.type === 'O') {
+          openNodes.push(builder.node(openNodes[openNodes.length - 1], frame));
+          openFrames.push(frame);
+        } else {
+          if (openFrames[openFrames.length - 1] !== frame) {
             throw new FormatError(
               fileName,
               ew,
-              `expected to close frame ${open[open.length - 1] ?? '(none open)'}, found a close of frame ${frame}`,
+              `expected to close frame ${openFrames[openFrames.length - 1] ?? '(none open)'}, found a close of frame ${frame}`,
             );
           }
-          open.pop();
+          openFrames.pop();
+          openNodes.pop();
         }
         sampleCount++;
       });
@@ -147,10 +159,11 @@ export function parseSpeedscope(text: string, fileName: string): Profile {
   if (threads.length === 0) throw new FormatError(fileName, 'profiles', 'expected at least one profile');
 
   let finalUnit: WeightUnit = unit ?? 'none';
+  const built = threads.map((t) => t.build());
   if (allSampledUniform && uniformWeight !== undefined && uniformWeight > 0) {
     // A sampler's file: each sample weighs one sampling interval. Count samples instead.
     meta.sampleInterval = `${uniformWeight} ${finalUnit}`;
-    for (const t of threads) {
+    for (const t of built) {
       for (let i = 0; i < t.weights.length; i++) t.weights[i] = Math.round(t.weights[i] / uniformWeight);
     }
     finalUnit = 'samples';
@@ -160,7 +173,7 @@ export function parseSpeedscope(text: string, fileName: string): Profile {
     format: 'speedscope',
     unit: finalUnit,
     frames,
-    threads: threads.map((t) => t.build()),
+    threads: built,
     meta,
   };
 }
