@@ -179,3 +179,34 @@ test('detection is by content, not by file name', () => {
   assert.equal(parseProfile(read(PYSPY_SPEEDSCOPE), 'noext').format, 'speedscope');
   assert.equal(parseProfile('\uFEFFa;b 3\n', 'bom.folded').format, 'collapsed');
 });
+
+test('detection reads the whole first line, however long (a 900-deep recursion writes ~100 KB)', () => {
+  const file = '/home/user/projects/experiment/src/package/module/deep_recursion.py';
+  const line = [`<module> (${file}:9)`, ...Array.from({ length: 899 }, () => `recurse (${file}:4)`)].join(';') + ' 3';
+  assert.ok(line.length > 65536);
+  assert.equal(detectFormat(line + '\n', 'p.txt'), 'collapsed');
+  const p = parseProfile(line + '\n', 'p.txt');
+  assert.equal(totalWeight(p), 3);
+  assert.equal(p.threads[0].frame.length, 901);
+});
+
+test('sample counts: negative, NaN, fractional, above 2^53 or adding up past it are errors naming the line', () => {
+  const cases: [string, RegExp][] = [
+    ['main;g -1\n', /p\.folded:1: expected a sample count of 0 or more after the last space, found "-1"/],
+    ['main;f 5\nmain;g NaN\n', /p\.folded:2: expected a sample count of 0 or more .* found "NaN"/],
+    ['main;g 1.5\n', /p\.folded:1: expected a whole number of samples, found "1\.5"/],
+    ['main;g 9007199254740993\n', /p\.folded:1: the sample count 9007199254740993 is above 2\^53/],
+    ['a;b 9007199254740991\na;c 5\n', /p\.folded:2: the sample counts add up to more than 2\^53/],
+  ];
+  for (const [text, re] of cases) assert.throws(() => parseProfile(text, 'p.folded'), re, text);
+  assert.equal(totalWeight(parseProfile('a;b 9007199254740990\na;c 1\n', 'p.folded')), 2 ** 53 - 1);
+});
+
+test('text that says what it is gets named: Prometheus metrics and /proc/stat are not profiles', () => {
+  const dcgm = read(path.join(HANDMADE, 'handmade-dcgm-exporter-two-gpus-under-load.metrics.txt'));
+  assert.throws(() => parseProfile(dcgm, 'm.txt'), /m\.txt: this is Prometheus metrics text/);
+  const stat =
+    'cpu  4705 356 584 3699176 23060 0 277 0 0 0\ncpu0 1393280 32966 572056 13343292 6130 0 17875 0 0 0\nintr 1 2 3\nctxt 1990473\nbtime 1062191376\n';
+  assert.throws(() => parseProfile(stat, 'stat'), /stat: this is a copy of \/proc\/stat/);
+  assert.throws(() => parseProfile('cpu0 1 2 3\n', 'x'), /x:1: unknown profile format/);
+});

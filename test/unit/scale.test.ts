@@ -284,3 +284,28 @@ test('GPU time per Python function over nested spans equals crediting each launc
     assert.equal(g.kernels, w.kernels.size, g.name);
   }
 });
+
+test('speedscope: an infinite weight or time is an error naming the place, never Infinity or NaN in the totals', () => {
+  const base = { $schema: 'https://www.speedscope.app/file-format-schema.json', shared: { frames: [{ name: 'a' }] } };
+  const sampled = JSON.stringify({ ...base, profiles: [{ type: 'sampled', samples: [[0]], weights: [1] }] }).replace(
+    '"weights":[1]',
+    '"weights":[1e999]',
+  );
+  assert.throws(() => parseSpeedscope(sampled, 's.json'), /s\.json:profiles\[0\]\.weights\[0\]: expected a finite/);
+  const evented = JSON.stringify({
+    ...base,
+    profiles: [
+      {
+        type: 'evented',
+        events: [
+          { type: 'O', frame: 0, at: 0 },
+          { type: 'C', frame: 0, at: 5 },
+        ],
+      },
+    ],
+  }).replace('"at":5', '"at":1e999');
+  assert.throws(
+    () => parseSpeedscope(evented, 'e.json'),
+    /e\.json:profiles\[0\]\.events\[1\]\.at: expected a finite time/,
+  );
+});

@@ -40,11 +40,17 @@ export const KIND_NAMES: Record<FileKind, string> = {
   'cpu-profile': 'a CPU profile',
 };
 
-/** The kind of a file from its first HEAD_BYTES bytes (`head`) and its name or path. */
-export function detectKind(head: Buffer, name: string): FileKind {
+/**
+ * The kind of a file from its first HEAD_BYTES bytes of content (`head`: inflated when the file
+ * is gzipped, as `gzip` says, and in UTF-8) and its name or path.
+ */
+export function detectKind(head: Buffer, name: string, gzip = false): FileKind {
   if (isSqlite(head)) return 'nsys-sqlite';
   if (looksLikeTorchTrace(head)) return 'torch-trace';
   const text = head.toString('utf8');
+  // Gzipped JSON other than speedscope: PyTorch writes its traces as .json.gz; the trace reader
+  // says what is wrong when it is not one.
+  if (gzip && /^(\uFEFF)?\s*[{[]/.test(text) && !looksLikeSpeedscope(text)) return 'torch-trace';
   if (looksLikeNcuCsv(text)) return 'ncu-csv';
   if (looksLikeNsysStats(text, name)) return 'nsys-csv';
   // NVIDIA's own binary report formats, read through the installed tools: known by their names.

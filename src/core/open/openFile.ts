@@ -8,6 +8,7 @@
 import { promises as fs, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import { detectKind, HEAD_BYTES, KIND_NAMES, type FileKind } from '../formats/detect';
+import { readHead, readTextFile } from '../formats/textFile';
 import { FormatError } from '../formats/formatError';
 import { readProfile } from '../formats/cpu/readProfile';
 import { readTorchTrace } from '../formats/torch/torchTrace';
@@ -76,19 +77,13 @@ export interface OpenOptions {
 export async function detectFileKind(given: string): Promise<FileKind> {
   const file = await inputFile(given);
   let head: Buffer;
+  let gzip: boolean;
   try {
-    const fh = await fs.open(file, 'r');
-    try {
-      const buf = Buffer.alloc(HEAD_BYTES);
-      const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
-      head = buf.subarray(0, bytesRead);
-    } finally {
-      await fh.close();
-    }
+    ({ head, gzip } = await readHead(file, HEAD_BYTES));
   } catch {
     return 'cpu-profile';
   }
-  return detectKind(head, file);
+  return detectKind(head, file, gzip);
 }
 
 /** What kind of thing is at a path that is not a regular file, for the error that refuses it. */
@@ -138,7 +133,7 @@ export async function openFile(given: string, o: OpenOptions, known?: FileKind):
     case 'torch-trace':
       return { kind: 'torch-trace', file, trace: await readTorchTrace(file) };
     case 'nvidia-smi-csv': {
-      const series = parseNvidiaSmiCsv(await fs.readFile(file, 'utf8'), file);
+      const series = parseNvidiaSmiCsv(await readTextFile(file, 'nvidia-smi logs'), file);
       return { kind: 'gpu-telemetry', file, series, format: 'csv' };
     }
     case 'nvidia-smi-xml': {
@@ -146,7 +141,7 @@ export async function openFile(given: string, o: OpenOptions, known?: FileKind):
       // logs: its build leaves it out (FLAMELENS_XML_LOGS false), so activation does not pay for it.
       if (typeof FLAMELENS_XML_LOGS === 'undefined' || FLAMELENS_XML_LOGS) {
         const { parseNvidiaSmiXml } = await import('../formats/gpu/nvidiaSmiXml');
-        const series = parseNvidiaSmiXml(await fs.readFile(file, 'utf8'), file);
+        const series = parseNvidiaSmiXml(await readTextFile(file, 'nvidia-smi logs'), file);
         return { kind: 'gpu-telemetry', file, series, format: 'xml' };
       }
       throw new FormatError(file, '', 'nvidia-smi XML logs are read by the CLI: flamelens analyze FILE');
@@ -154,7 +149,7 @@ export async function openFile(given: string, o: OpenOptions, known?: FileKind):
     case 'nsys-sqlite':
       return { kind: 'nsys', file, report: await readNsysSqliteFile(file) };
     case 'nsys-csv':
-      return { kind: 'nsys', file, report: parseNsysStatsCsv(await fs.readFile(file, 'utf8'), file) };
+      return { kind: 'nsys', file, report: parseNsysStatsCsv(await readTextFile(file, 'nsys stats CSV files'), file) };
     case 'nsys-rep': {
       const sqlite = await exportNsysReport(file, { ...tools(o), cacheDir: path.join(o.cacheDir, 'nsys') });
       return { kind: 'nsys', file, report: await readNsysSqliteFile(sqlite) };

@@ -17,7 +17,9 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { BUILTIN_FOLDED, CLI, ensureBuilt } from '../../helpers';
+import { writeGzipBomb } from '../../fuzz/hostile';
 
 before(() => ensureBuilt());
 
@@ -117,4 +119,39 @@ test('-o never replaces a link, a pipe, a device or an input; -o - writes to sta
   assert.equal(html.code, 0, html.stderr);
   assert.match(html.stdout, /^<!DOCTYPE html>/);
   assert.equal(html.stderr, '');
+});
+
+test('a gzipped or UTF-16 profile reads like the plain one; a gzip bomb stops at the limit, in bounded memory', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'fl-encodings-'));
+  const plain = cli(['analyze', BUILTIN_FOLDED, '--json'], dir);
+  assert.equal(plain.code, 0, plain.stderr);
+  const want = JSON.parse(plain.stdout).functions;
+  writeFileSync(path.join(dir, 'p.folded.gz'), gzipSync(readFileSync(BUILTIN_FOLDED)));
+  // What Windows PowerShell's `>` writes: UTF-16LE with a byte order mark.
+  writeFileSync(
+    path.join(dir, 'p-utf16.folded'),
+    Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(readFileSync(BUILTIN_FOLDED, 'utf8'), 'utf16le')]),
+  );
+  for (const f of ['p.folded.gz', 'p-utf16.folded']) {
+    const r = cli(['analyze', f, '--json'], dir);
+    assert.equal(r.code, 0, `${f}: ${r.stderr}`);
+    assert.deepEqual(JSON.parse(r.stdout).functions, want, f);
+  }
+  // 1 GiB of "[" in 1 MB of gzip: the trace reader stops at 64 MiB of one unterminated value.
+  await writeGzipBomb(path.join(dir, 'bomb.json.gz'), 2 ** 30);
+  const rss = path.join(dir, 'rss.cjs');
+  writeFileSync(rss, "process.on('exit', () => process.stderr.write(`maxrss ${process.resourceUsage().maxRSS}\\n`));");
+  const r = spawnSync(process.execPath, ['--require', rss, CLI, 'analyze', 'bomb.json.gz'], {
+    cwd: dir,
+    encoding: 'utf8',
+  });
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /bomb\.json\.gz:uncompressed offset \d+: an event that goes on for more than 64 MiB/);
+  const kb = Number(/maxrss (\d+)/.exec(r.stderr)![1]);
+  assert.ok(kb < 400 * 1024, `peak resident memory ${(kb / 1024).toFixed(0)} MB for 1 GiB inflated`);
+  // A gzipped profile that inflates past what a string holds is refused by name, also early.
+  await writeGzipBomb(path.join(dir, 'big.folded.gz'), 600 * 2 ** 20, 'x');
+  const big = cli(['analyze', 'big.folded.gz'], dir);
+  assert.equal(big.code, 1);
+  assert.match(big.stderr, /big\.folded\.gz:uncompressed offset \d+: the file inflates to more than 500 MiB/);
 });

@@ -2,9 +2,8 @@
  * Reads a benchmark result file: flamelens' own result sets and baselines
  * (`.flamelens/bench/…`), or pytest-benchmark JSON, detected from the content.
  */
-import { promises as fs } from 'node:fs';
+import { readTextFile } from '../textFile';
 import type { BenchmarkResultSet, BenchmarkRun } from '../../model/bench';
-import { FormatError } from '../formatError';
 import { isRecord, JsonDocument } from '../jsonDocument';
 import { looksLikePytestBenchmark, parsePytestBenchmark } from './pytestBenchmark';
 
@@ -51,15 +50,6 @@ export function parseBenchResults(text: string, file: string): BenchmarkResultSe
 }
 
 export async function readBenchResultsFile(file: string): Promise<BenchmarkResultSet> {
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch (e) {
-    throw new FormatError(
-      file,
-      '',
-      `cannot read the file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
-    );
-  }
+  const text = await readTextFile(file, 'benchmark results');
   return { ...parseBenchResults(text, file), readFrom: file };
 }

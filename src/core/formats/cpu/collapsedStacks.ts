@@ -13,6 +13,9 @@ import { FrameTable, ThreadBuilder, type Profile } from '../../model/profile';
 
 const ALL = '(all)';
 
+/** A last token that tries to be a count (a bad one is named as such, not as a bad line). */
+export const COUNT_LIKE = /^[-+]?(\d|\.\d|nan$|inf)/i;
+
 export function parseCollapsedStacks(text: string, fileName: string): Profile {
   const frames = new FrameTable();
   const threads = new Map<string, ThreadBuilder>();
@@ -20,6 +23,7 @@ export function parseCollapsedStacks(text: string, fileName: string): Profile {
   let sawPySpySyntax = false;
   let sawHeader = false;
   let lineCount = 0;
+  let total = 0;
 
   for (const [raw, lineNo] of lines(text)) {
     const line = raw.trim();
@@ -34,14 +38,32 @@ export function parseCollapsedStacks(text: string, fileName: string): Profile {
     }
     lineCount++;
     const space = line.lastIndexOf(' ');
-    const weight = space > 0 ? parseWeight(line.slice(space + 1)) : NaN;
+    const token = space > 0 ? line.slice(space + 1) : '';
+    const weight = parseWeight(token);
     if (!(weight >= 0) || !Number.isFinite(weight)) {
       throw new FormatError(
         fileName,
         `${lineNo}`,
-        `expected a stack of frames separated by ';' and then a space and a sample count, found ${preview(line)}`,
+        COUNT_LIKE.test(token)
+          ? `expected a sample count of 0 or more after the last space, found ${preview(token)}`
+          : `expected a stack of frames separated by ';' and then a space and a sample count, found ${preview(line)}`,
       );
     }
+    if (!Number.isInteger(weight))
+      throw new FormatError(fileName, `${lineNo}`, `expected a whole number of samples, found ${preview(token)}`);
+    if (weight > Number.MAX_SAFE_INTEGER)
+      throw new FormatError(
+        fileName,
+        `${lineNo}`,
+        `the sample count ${token} is above 2^53, where counts can no longer be added exactly`,
+      );
+    total += weight;
+    if (total > Number.MAX_SAFE_INTEGER)
+      throw new FormatError(
+        fileName,
+        `${lineNo}`,
+        'the sample counts add up to more than 2^53 by this line, where totals are no longer exact',
+      );
     const parts = line.slice(0, space).split(';');
     let processLabel = '';
     let threadLabel = '';

@@ -7,7 +7,7 @@
  * Program output, `==PROF==`/`==WARNING==` lines and a UTF-8 BOM before the header are skipped;
  * values may carry thousands separators. A run that profiled no kernel is a valid, empty result.
  */
-import { promises as fs } from 'node:fs';
+import { readTextFile } from '../textFile';
 import { FormatError } from '../formatError';
 import { parseCsvRecord, csvNumber } from '../csvRecord';
 import type { NcuLaunch, NcuMetric, NcuReport } from '../../model/kernels';
@@ -191,9 +191,9 @@ export function mergeNcuPages(details: NcuReport, raw: NcuReport): NcuReport {
  * imports write them) is read with the raw page merged in.
  */
 export async function readNcuCsvFile(file: string): Promise<NcuReport> {
-  const details = parseNcuCsv(await fs.readFile(file, 'utf8'), file);
+  const details = parseNcuCsv(await readTextFile(file, 'Nsight Compute CSV pages'), file);
   if (!/\.details\.csv$/i.test(file)) return details;
   const rawFile = file.replace(/\.details\.csv$/i, '.raw.csv');
-  const raw = await fs.readFile(rawFile, 'utf8').catch(() => undefined);
+  const raw = await readTextFile(rawFile, 'Nsight Compute CSV pages').catch(() => undefined);
   return raw === undefined ? details : mergeNcuPages(details, parseNcuCsv(raw, rawFile));
 }

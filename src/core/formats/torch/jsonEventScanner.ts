@@ -38,6 +38,13 @@ const LBRACKET = 0x5b;
 const RBRACKET = 0x5d;
 const COLON = 0x3a;
 
+/**
+ * The largest single value (one event, or one top-level value such as deviceProperties) held
+ * while it is cut out. Real events are bytes to kilobytes; an unterminated value (a truncated or
+ * hostile file, a gzip bomb of `[`) would otherwise be held whole, gigabytes, before failing.
+ */
+export const MAX_VALUE_BYTES = 64 * 1024 * 1024;
+
 type Mode = 'start' | 'object' | 'array-root';
 
 export class TraceEventScanner {
@@ -49,6 +56,7 @@ export class TraceEventScanner {
   private base = 0;
   /** Bytes of the value being captured (an event, or a top-level value), across chunks. */
   private pieces: Buffer[] = [];
+  private piecesBytes = 0;
   private captureStart = -1;
   private captureDepth = 0;
   private captureKind: 'event' | 'value' | 'key' | undefined;
@@ -65,7 +73,10 @@ export class TraceEventScanner {
   private batchEnd = -1;
   private batchChunk: Buffer | undefined;
 
-  constructor(private readonly handlers: ScanHandlers) {}
+  constructor(
+    private readonly handlers: ScanHandlers,
+    private readonly maxValueBytes = MAX_VALUE_BYTES,
+  ) {}
 
   get finished(): boolean {
     return this.done;
@@ -209,6 +220,14 @@ export class TraceEventScanner {
     this.flushBatch();
     if (this.captureKind !== undefined) {
       this.pieces.push(chunk.subarray(this.captureStart));
+      this.piecesBytes += n - this.captureStart;
+      if (this.piecesBytes > this.maxValueBytes) {
+        const what = this.captureKind === 'event' ? 'an event' : 'a value';
+        throw new JsonScanError(
+          this.base + n - this.piecesBytes,
+          `${what} that goes on for more than ${this.maxValueBytes / 2 ** 20} MiB without ending: not a trace event (a corrupt or truncated file?)`,
+        );
+      }
     }
     this.base += n;
   }
@@ -301,6 +320,7 @@ export class TraceEventScanner {
     this.captureStart = at;
     this.captureDepth = depth;
     this.pieces = [];
+    this.piecesBytes = 0;
   }
 
   private finishCapture(chunk: Buffer, endExclusive: number): void {
@@ -322,6 +342,7 @@ export class TraceEventScanner {
     this.captureKind = undefined;
     this.captureString = false;
     this.pieces = [];
+    this.piecesBytes = 0;
     let value: unknown;
     try {
       value = JSON.parse(this.decoder.decode(bytes));
