@@ -20,7 +20,7 @@ export function detectFormat(head: string, fileName = ''): DetectedFormat {
   // Collapsed: the first non-comment line (whole, however long: a deep recursion writes lines of
   // hundreds of kilobytes) ends in a space and a count, or in something trying to be one (a
   // negative or NaN count is then reported by the collapsed reader, with its line).
-  for (let at = 0; at < text.length; ) {
+  for (let at = 0; at < text.length;) {
     let nl = text.indexOf('\n', at);
     if (nl < 0) nl = text.length;
     const line = text.slice(at, nl).trim();
