@@ -7,6 +7,7 @@ import {
   killRunTree,
   linuxDescendants,
   newRunToken,
+  processesWithToken,
   RUN_TOKEN_VAR,
   signalProcessTree,
   snapshotTree,
@@ -29,7 +30,12 @@ export interface ChildOptions<S extends ChildTool = 'py-spy' | 'builtin'> {
    * has, then SIGKILL) and the result says `hung`.
    */
   watch?: { program: 'child' | number; stopAfterMs: number };
+  /** How long the output may stay open after the tool exited before what holds it is stopped. */
+  afterExitMs?: number;
 }
+
+/** See ChildOptions.afterExitMs. */
+export const AFTER_EXIT_MS = 2000;
 
 /** How long each tool may go on after the profiled program ended (writing its output) before it counts as hung. */
 export const STOP_AFTER_PROGRAM_MS: Record<'py-spy' | 'nsys' | 'ncu', number> = {
@@ -45,6 +51,8 @@ export interface ChildEnd {
   hung?: boolean;
   /** When hung: how long after the program's end the tool was stopped. */
   hungAfterMs?: number;
+  /** Processes the run started that still held its output after it ended, and were stopped. */
+  leftovers?: number;
 }
 
 const SIGNAL_MEANING: Record<string, string> = {
@@ -62,6 +70,17 @@ const SIGNAL_MEANING: Record<string, string> = {
  * finished). `tool` names the profiler ('py-spy', 'nsys', …) for a hang.
  */
 export function describeEnd(r: ChildEnd, tool: string): string | undefined {
+  const rest = describeLeftovers(r);
+  const main = describeMain(r, tool);
+  return main && rest ? `${main} ${rest}` : (main ?? rest);
+}
+
+function describeLeftovers(r: ChildEnd): string | undefined {
+  if (!r.leftovers) return undefined;
+  return `${r.leftovers} process${r.leftovers === 1 ? '' : 'es'} the program started ${r.leftovers === 1 ? 'was' : 'were'} still running after it ended, holding its output; flamelens stopped ${r.leftovers === 1 ? 'it' : 'them'}.`;
+}
+
+function describeMain(r: ChildEnd, tool: string): string | undefined {
   if (r.hung)
     return `${tool} was still running ${Math.round((r.hungAfterMs ?? 0) / 1000)} s after the profiled program ended, so flamelens stopped it; what it had recorded is kept.`;
   if (r.cancelled) return undefined;
@@ -106,15 +125,21 @@ export async function runChild<S extends ChildTool>(exe: string, args: string[],
   const command = [exe, ...args];
   let cancelled = false;
   let stderrTail = '';
+  const open = new Set<string>();
   const pump = (stream: NodeJS.ReadableStream | null | undefined, name: 'stdout' | 'stderr') => {
     if (!stream) return;
+    open.add(name);
+    stream.on('close', () => open.delete(name));
     const lines = new LineSplitter((line, end) => {
       if (name === 'stderr') stderrTail = (stderrTail + line + end).slice(-4000);
       o.onOutput?.(line, name, end);
     });
     stream.setEncoding('utf8');
     stream.on('data', (chunk: string) => lines.push(chunk));
-    stream.on('end', () => lines.end());
+    stream.on('end', () => {
+      open.delete(name);
+      lines.end();
+    });
   };
   pump(child.stdout, 'stdout');
   pump(child.stderr, 'stderr');
@@ -180,6 +205,26 @@ export async function runChild<S extends ChildTool>(exe: string, args: string[],
       Math.min(1000, Math.max(100, watch.stopAfterMs / 4)),
     );
   }
+  // Processes the program started in the background inherit its output pipes: they would keep
+  // the run open after the program (and the tool) ended. A short grace for the last output,
+  // then they are stopped like a cancelled run's, and the pipes closed on our side.
+  let leftovers = 0;
+  let afterExit: NodeJS.Timeout | undefined;
+  child.once('exit', () => {
+    afterExit = setTimeout(() => {
+      if (open.size === 0 || child.pid === undefined) return;
+      const pid = child.pid;
+      void processesWithToken(token)
+        .then(async (pids) => {
+          leftovers = pids.length;
+          await killRunTree(pid, token, pids);
+        })
+        .finally(() => {
+          child.stdout?.destroy();
+          child.stderr?.destroy();
+        });
+    }, o.afterExitMs ?? AFTER_EXIT_MS);
+  });
   try {
     const r = await child;
     if (child.pid !== undefined && stopping) {
@@ -201,11 +246,13 @@ export async function runChild<S extends ChildTool>(exe: string, args: string[],
       cancelled,
       hung,
       hungAfterMs: hung ? watch?.stopAfterMs : undefined,
+      leftovers,
       stderrTail,
     };
   } finally {
     if (killTimer) clearTimeout(killTimer);
     if (watchdog) clearInterval(watchdog);
+    if (afterExit) clearTimeout(afterExit);
     o.signal?.removeEventListener('abort', onAbort);
   }
 }

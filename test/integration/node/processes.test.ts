@@ -114,3 +114,27 @@ test('50 runs cancelled at random moments leave no process behind', { timeout: 2
   await new Promise((r) => setTimeout(r, 1500));
   assert.deepEqual(leftovers(prefix), []);
 });
+
+test('a run ends when its program ends, though 20 processes it started still hold its output', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'fl-leftovers-'));
+  const marker = `fl-leftover-${process.pid}-${Date.now()}`;
+  writeFileSync(
+    path.join(dir, 'forker.py'),
+    `import subprocess, sys\nfor i in range(20):\n    subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)", "${marker}"])\nprint("parent done")\n`,
+  );
+  const lines: string[] = [];
+  const r = await recordProfile({
+    target: { kind: 'launch', python: PY, script: path.join(dir, 'forker.py'), args: [] },
+    sampler: 'builtin',
+    rateHz: 100,
+    format: 'collapsed',
+    outputDir: dir,
+    cwd: dir,
+    samplerScript: SAMPLER,
+    onOutput: (line) => lines.push(line),
+  });
+  assert.ok(lines.includes('parent done'));
+  assert.equal(r.exitCode, 0);
+  assert.equal(r.leftovers, 20, 'the sleepers were found by the run token');
+  assert.deepEqual(leftovers(marker), [], 'and stopped');
+});

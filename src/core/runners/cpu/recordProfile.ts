@@ -60,6 +60,8 @@ export interface RecordResult {
   /** py-spy outlived the program by more than stopAfterProgramMs (hungAfterMs) and was stopped. */
   hung?: boolean;
   hungAfterMs?: number;
+  /** Processes the program started that still held its output after it ended, and were stopped. */
+  leftovers?: number;
   fallbackReason?: string;
   stderrTail: string;
 }

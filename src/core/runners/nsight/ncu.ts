@@ -103,6 +103,7 @@ export async function runNcu(o: NcuRunOptions): Promise<NcuRunResult> {
     cancelled: r.cancelled,
     hung: r.hung,
     hungAfterMs: r.hungAfterMs,
+    leftovers: r.leftovers,
     version,
     stderrTail: r.stderrTail,
   };

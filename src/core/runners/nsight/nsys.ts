@@ -78,6 +78,7 @@ export async function runNsys(o: NsysRunOptions): Promise<NsysRunResult> {
     cancelled: r.cancelled,
     hung: r.hung,
     hungAfterMs: r.hungAfterMs,
+    leftovers: r.leftovers,
     version,
     stderrTail: r.stderrTail,
   };

@@ -43,6 +43,8 @@ export interface TorchRecordResult {
   exitCode: number | null;
   signal?: string;
   cancelled: boolean;
+  /** Processes the program started that still held its output after it ended, and were stopped. */
+  leftovers?: number;
   traces: string[];
   keyAverages?: string;
   info: LauncherInfo;
@@ -107,6 +109,7 @@ export async function recordTorchTrace(o: TorchRecordOptions): Promise<TorchReco
     exitCode: r.exitCode,
     signal: r.signal,
     cancelled: r.cancelled,
+    leftovers: r.leftovers,
     traces: info.traces.map((t) => path.join(o.outputDir, t)),
     keyAverages: (await fs.stat(keyAverages).catch(() => undefined)) ? keyAverages : undefined,
     info,
