@@ -9,9 +9,11 @@ syntax, `func (file:line)`, one root frame per thread: `thread (0xID): name`.
 
 The profile is written atomically: when the program ends (also by an exception or sys.exit),
 when the duration is over, every couple of seconds while it runs, and at once on SIGINT/SIGTERM,
-so a cancelled or crashing run keeps what was sampled. Threads that used no CPU since the last
-sample are counted only with --idle (Linux: per-thread run time from /proc; elsewhere every
-thread counts). Run, never imported, by flamelens.
+so a cancelled or crashing run keeps what was sampled. A thread counts in a sample only when it
+was running at that moment (on the CPU for most of the millisecond after the snapshot, by its own
+CPU clock): asleep, blocked or waiting for the GIL it is idle, as in py-spy; --idle counts every
+thread. Where Python has no per-thread CPU clock (macOS, Windows) every thread counts. Run, never
+imported, by flamelens.
 """
 import os
 import runpy
@@ -38,6 +40,7 @@ class Sampler:
         self.stop_event = threading.Event()
         self.thread = threading.Thread(target=self._run, name="flamelens-sampler", daemon=True)
         self.boundary_code = None
+        self._switch = sys.getswitchinterval()
         self.started = 0.0
         self.finished = None
         self.status = "running"
@@ -45,41 +48,38 @@ class Sampler:
         self.dirty = False
         self.pid = os.getpid()
         self.busy_ns = 0
-        self._last_cpu = {}
+        # How long threads run after a snapshot to tell running from waiting: short next to the
+        # sampling interval, long next to a thread switch. While sampling, the GIL switch interval
+        # is as short (restored at the end): the sampler waits that long for the GIL twice a tick,
+        # and at CPython's 5 ms it fell behind exactly while the program computed.
+        self.window = min(0.0005, self.interval / 4)
         self._cpu_clock = hasattr(time, "pthread_getcpuclockid") and hasattr(time, "clock_gettime_ns")
 
     def start(self, boundary_code):
         self.boundary_code = boundary_code
         self.started = time.time()
+        self._switch = sys.getswitchinterval()
+        if not self.include_idle:
+            sys.setswitchinterval(min(self._switch, self.window))
         self.thread.start()
 
     def stop(self):
         self.stop_event.set()
         if threading.current_thread() is not self.thread and self.thread.is_alive():
             self.thread.join(timeout=2.0)
+        sys.setswitchinterval(self._switch)
 
     def stopped(self):
         return self.stop_event.is_set()
 
-    def _thread_ran(self, ident):
-        """True when the thread used CPU since the previous sample (or when we cannot tell).
-
-        Reads the thread's CPU clock (no file I/O: reading /proc would release the GIL and
-        let the sampled program run for a whole switch interval each time)."""
+    def _cpu_ns(self, ident):
+        """The thread's CPU time in ns, or None where it cannot be read (no I/O, no GIL release)."""
         if not self._cpu_clock:
-            return True
+            return None
         try:
-            ran = time.clock_gettime_ns(time.pthread_getcpuclockid(ident))
+            return time.clock_gettime_ns(time.pthread_getcpuclockid(ident))
         except (OSError, ValueError, OverflowError):
-            return True
-        now = time.perf_counter_ns()
-        before = self._last_cpu.get(ident)
-        self._last_cpu[ident] = (ran, now)
-        if before is None:
-            return True
-        # Active when it used at least a tenth of the wall time since the last look: threads
-        # that wake briefly and go back to waiting count as idle, like py-spy's default.
-        return (ran - before[0]) * 10 >= (now - before[1])
+            return None
 
     def _run(self):
         me = threading.get_ident()
@@ -89,8 +89,15 @@ class Sampler:
         while not self.stop_event.is_set():
             next_at += self.interval
             t0 = time.perf_counter_ns()
-            self._sample(me)
+            taken = self._snapshot(me)
             self.busy_ns += time.perf_counter_ns() - t0
+            if taken and not self.include_idle:
+                # Whether each thread was running at the snapshot: let the threads run for a
+                # moment (sleeping releases the GIL) and see which ones used the CPU right then.
+                time.sleep(self.window)
+            t1 = time.perf_counter_ns()
+            self._count(taken)
+            self.busy_ns += time.perf_counter_ns() - t1
             now = time.monotonic()
             if deadline is not None and now >= deadline:
                 self.status = "duration"
@@ -111,35 +118,49 @@ class Sampler:
             # condition each time, which the profiled program pays for in GIL hand-offs.
             time.sleep(delay)
 
-    def _sample(self, me):
+    def _snapshot(self, me):
+        """Every other thread's stack now, with its CPU clock and the wall clock."""
         frames = sys._current_frames()
         active = threading._active  # ident -> Thread; read-only use
         boundary = self.boundary_code
+        taken = []
+        for ident, frame in frames.items():
+            if ident == me:
+                continue
+            stack = []
+            f = frame
+            while f is not None:
+                code = f.f_code
+                if code is boundary:
+                    break
+                stack.append((code, f.f_lineno))
+                f = f.f_back
+            if f is None and stack and stack[-1][0].co_filename == _HERE:
+                continue  # the sampler's own start-up and shut-down, not the program
+            # Drop runpy's frames between our boundary and the target's <module>.
+            while stack and stack[-1][0].co_filename in _RUNPY_FILES:
+                stack.pop()
+            if not stack:
+                continue
+            th = active.get(ident)
+            name = th.name if th is not None else "thread"
+            cpu = None if self.include_idle else self._cpu_ns(ident)
+            taken.append((ident, name, tuple(stack), cpu, time.perf_counter_ns()))
+        return taken
+
+    def _count(self, taken):
+        """Counts the snapshot's stacks of the threads that were running: a thread whose CPU clock
+        moved for at least half the wall time since the snapshot was on the CPU then; one asleep,
+        blocked or waiting for the GIL was not (py-spy's rule: running, not waiting). Without a
+        per-thread CPU clock (macOS, Windows) every thread counts, as with --idle."""
         with self.lock:
             self.ticks += 1
-            for ident, frame in frames.items():
-                if ident == me:
-                    continue
-                th = active.get(ident)
-                if not self.include_idle and not self._thread_ran(ident):
-                    continue
-                stack = []
-                f = frame
-                while f is not None:
-                    code = f.f_code
-                    if code is boundary:
-                        break
-                    stack.append((code, f.f_lineno))
-                    f = f.f_back
-                if f is None and stack and stack[-1][0].co_filename == _HERE:
-                    continue  # the sampler's own start-up and shut-down, not the program
-                # Drop runpy's frames between our boundary and the target's <module>.
-                while stack and stack[-1][0].co_filename in _RUNPY_FILES:
-                    stack.pop()
-                if not stack:
-                    continue
-                name = th.name if th is not None else "thread"
-                key = (ident, name, tuple(stack))
+            for ident, name, stack, cpu0, wall0 in taken:
+                if cpu0 is not None:
+                    cpu1 = self._cpu_ns(ident)
+                    if cpu1 is not None and (cpu1 - cpu0) * 2 < time.perf_counter_ns() - wall0:
+                        continue
+                key = (ident, name, stack)
                 self.counts[key] = self.counts.get(key, 0) + 1
                 self.samples += 1
             self.dirty = True

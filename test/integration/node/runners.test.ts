@@ -268,3 +268,50 @@ test('command lines split like a shell', () => {
   assert.deepEqual(splitCommandLine('  '), []);
   assert.deepEqual(splitCommandLine('""'), ['']);
 });
+
+test('built-in sampler: a thread counts where it was running, not where it sleeps after working', async () => {
+  // A thread that computes 20 ms (by its own CPU clock) and then sleeps 80 ms, for 3 s. py-spy puts
+  // almost none of its samples on the sleep; a rule on CPU used "since the last sample" put
+  // 30–45% there (the work before the sleep, charged to the sleep).
+  const dir = tmp();
+  writeFileSync(
+    path.join(dir, 'duty.py'),
+    [
+      'import threading, time',
+      'def compute(ms):',
+      '    end = time.thread_time() + ms / 1000',
+      '    x = 0',
+      '    while time.thread_time() < end:',
+      '        x += 1',
+      'def worker(stop):',
+      '    while not stop.is_set():',
+      '        compute(20)',
+      '        time.sleep(0.08)',
+      'stop = threading.Event()',
+      't = threading.Thread(target=worker, args=(stop,), name="duty")',
+      't.start()',
+      'time.sleep(3)',
+      'stop.set()',
+      't.join()',
+      '',
+    ].join('\n'),
+  );
+  const r = await recordProfile({
+    target: { kind: 'launch', python: PY, script: path.join(dir, 'duty.py'), args: [] },
+    sampler: 'builtin',
+    rateHz: 100,
+    format: 'collapsed',
+    outputDir: dir,
+    cwd: dir,
+    samplerScript: SAMPLER,
+  });
+  assert.equal(r.exitCode, 0);
+  const p = await readProfile(r.outputPath);
+  const hot = analyzeHotPaths(p);
+  const line = (n: number) => hot.lines.find((l) => l.file.endsWith('duty.py') && l.line === n)?.self ?? 0;
+  const computing = line(5) + line(6);
+  const sleeping = line(10);
+  assert.ok(computing >= 3 * sleeping, `${computing} samples computing, ${sleeping} on the sleep`);
+  assert.ok(computing >= 20, `${computing} samples computing (about 60 expected)`);
+  assert.equal(line(14), 0, 'the main thread only sleeps');
+});
