@@ -93,3 +93,43 @@ test('nsys stats CSV: 2021-era report names and columns, and one report per file
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('nsys stats cuda_gpu_trace alone (one row per launch): the kernel and copy summaries come from the launches', async () => {
+  const file = path.join(HANDMADE_DIR, 'handmade-nsys2024-stats-cuda_gpu_trace-only.csv');
+  const csv = parseNsysStatsCsv(fs.readFileSync(file, 'utf8'), file);
+  const db = await readNsysSqliteFile(SQLITE);
+  assert.equal(csv.activities?.filter((a) => a.kind === 'kernel').length, 3442);
+  assert.equal(csv.kernels.length, db.kernels.length);
+  assert.deepEqual(
+    csv.kernels.map((k) => [k.name, k.calls, k.totalNs, k.minNs, k.maxNs, k.medianNs]),
+    db.kernels.map((k) => [k.name, k.calls, k.totalNs, k.minNs, k.maxNs, k.medianNs]),
+  );
+  const copies = db.memoryTime.filter((m) => m.name.startsWith('[CUDA memcpy'));
+  assert.deepEqual(
+    csv.memoryTime.map((m) => [m.name, m.calls, m.totalNs]).sort(),
+    copies.map((m) => [m.name, m.calls, m.totalNs]).sort(),
+  );
+  assert.deepEqual(csv.skipped, []);
+});
+
+test('nsys stats: each SKIPPED line names its own report, also reports flamelens does not read', () => {
+  const file = path.join(HANDMADE_DIR, 'handmade-nsys2024-stats-default-reports-mostly-skipped.csv');
+  const csv = parseNsysStatsCsv(fs.readFileSync(file, 'utf8'), file);
+  assert.deepEqual(
+    csv.skipped.map((s) => s.split(':')[0]),
+    [
+      'nvtx_sum',
+      'osrt_sum',
+      'openmp_sum',
+      'opengl_khr_range_sum',
+      'vulkan_marker_sum',
+      'dx12_pix_sum',
+      'wddm_queue_sum',
+      'um_sum',
+      'openacc_sum',
+      'syscall_sum',
+    ],
+  );
+  assert.match(csv.skipped[7], /^um_sum: .* does not contain CUDA Unified Memory CPU page faults data\.$/);
+  assert.equal(csv.kernels.length, 5);
+});

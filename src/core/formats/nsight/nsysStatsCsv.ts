@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { FormatError } from '../formatError';
 import { parseCsvRecord, csvNumber } from '../csvRecord';
 import type { DurationStat, GpuActivity, MemoryStat, NsysReport, NvtxStat } from '../../model/kernels';
-import { deviceTimelines } from './durationStats';
+import { deviceTimelines, statOf, summarizeDurations } from './durationStats';
 
 type ReportKind = 'kern' | 'api' | 'memtime' | 'memsize' | 'osrt' | 'nvtx' | 'trace';
 
@@ -70,7 +70,9 @@ export function parseNsysStatsCsv(text: string, file: string): NsysReport {
     const t = line.trim();
     const named = /^(?:Processing \[.*\] with \[|Running \[)(.*?)\.py/.exec(t) ?? /^\*\* .*\((\w+)\):?$/.exec(t);
     if (named) {
-      pending = REPORT_RE.exec(path.basename(named[1]))?.[1] ?? pending;
+      // Every report names itself: a SKIPPED line below it is about that report, and the table
+      // of a report flamelens does not read (um_sum, openmp_sum, …) is passed over.
+      pending = path.basename(named[1]);
       current = undefined;
       continue;
     }
@@ -90,6 +92,11 @@ export function parseNsysStatsCsv(text: string, file: string): NsysReport {
       throw new FormatError(file, `line ${i + 1}`, `bad CSV record: ${e instanceof Error ? e.message : String(e)}`);
     }
     if (!current) {
+      if (pending !== undefined && !NAMES[pending] && !REPORT_RE.test(pending)) {
+        current = { kind: undefined, name: pending, header: cells, rows: [], line: i + 1 };
+        pending = undefined;
+        continue;
+      }
       const kind = kindFromHeader(cells, pending);
       if (!kind)
         throw new FormatError(
@@ -110,7 +117,8 @@ export function parseNsysStatsCsv(text: string, file: string): NsysReport {
 }
 
 function kindFromHeader(h: string[], name: string | undefined): ReportKind | undefined {
-  if (name && NAMES[name]) return NAMES[name];
+  const known = name !== undefined ? REPORT_RE.exec(name)?.[1] : undefined;
+  if (known) return NAMES[known];
   const has = (re: RegExp) => h.some((c) => re.test(c));
   if (has(/^Start \(/) && has(/^Duration \(/)) return 'trace';
   if (has(/^Style$/) && has(/^Range$/)) return 'nvtx';
@@ -269,6 +277,45 @@ function buildReport(tables: Table[], skipped: string[], file: string): NsysRepo
     else if (t.kind === 'memtime') report.memoryTime.push(...stats);
     else if (t.kind === 'nvtx') report.nvtx.push(...(stats as NvtxStat[]));
   }
-  if (report.activities) report.devices = deviceTimelines(report.activities);
+  if (report.activities) {
+    report.devices = deviceTimelines(report.activities);
+    // Per-launch rows only (`--report cuda_gpu_trace`): the summaries come from the launches, as
+    // nsys' own summary reports compute them.
+    const has = (k: ReportKind) => tables.some((t) => t.kind === k);
+    const of = (kinds: GpuActivity['kind'][]) => report.activities!.filter((a) => kinds.includes(a.kind));
+    if (!has('kern')) report.kernels = summarizeDurations(of(['kernel']), (a) => a.name, duration);
+    if (!has('memtime')) report.memoryTime = summarizeDurations(of(['memcpy', 'memset']), (a) => a.name, duration);
+    if (!has('memsize')) report.memorySize = memorySizes(of(['memcpy', 'memset']));
+  }
   return report;
+}
+
+const duration = (a: GpuActivity) => a.endNs - a.startNs;
+
+/** Bytes moved per memory operation name, from per-launch rows that carry them. */
+function memorySizes(acts: GpuActivity[]): MemoryStat[] {
+  const by = new Map<string, number[]>();
+  for (const a of acts) {
+    if (a.bytes === undefined) continue;
+    let l = by.get(a.name);
+    if (!l) by.set(a.name, (l = []));
+    l.push(a.bytes);
+  }
+  return [...by].map(([name, bytes]) => {
+    const s = statOf(name, bytes);
+    return {
+      name,
+      calls: s.calls,
+      totalNs: 0,
+      avgNs: 0,
+      medianNs: 0,
+      minNs: 0,
+      maxNs: 0,
+      stddevNs: 0,
+      timePct: 0,
+      totalBytes: s.totalNs,
+      minBytes: s.minNs,
+      maxBytes: s.maxNs,
+    };
+  });
 }
