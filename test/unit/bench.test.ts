@@ -240,3 +240,27 @@ test('a baseline (or current) whose median is 0 is an error naming the file and 
   assert.throws(() => compareResultSets(now, zero), /zero\.json:benchmark "parse": its median time is 0 s/);
   assert.equal(compareResultSets(now, now).benchmarks[0].verdict, 'no-change', 'positive times compare as before');
 });
+
+test('a pytest-benchmark file with a datetime that is not a date is an error naming the file and the field', async () => {
+  const { parsePytestBenchmark } = await import('../../src/core/formats/bench/pytestBenchmark');
+  const file = path.join(
+    REAL,
+    'pytest-benchmark',
+    'autosave',
+    'Linux-CPython-3.11-64bit',
+    '0001_97cee30c8f544511542628492359c6b9215fb032_20261123_133650.json',
+  );
+  const text = readFileSync(file, 'utf8').replace(/"datetime": "[^"]*"/, '"datetime": "yesterday"');
+  assert.throws(
+    () => parsePytestBenchmark(text, 'b.json'),
+    (e: unknown) =>
+      e instanceof FormatError &&
+      /^b\.json:\d+ \(datetime\): expected an ISO date and time, found "yesterday"$/.test(e.message),
+  );
+  // Given to analyze, a benchmark file says what it is and which command reads it.
+  const { parseProfile } = await import('../../src/core/formats/cpu/parseProfile');
+  assert.throws(
+    () => parseProfile(readFileSync(file, 'utf8'), 'b.json'),
+    /this is pytest-benchmark JSON.*flamelens compare/,
+  );
+});

@@ -26,6 +26,8 @@ const TABLE: [file: string, kind: FileKind, opens: 'opens' | 'fails'][] = [
   ['handmade/handmade-nsys-stats-usec_cuda_gpu_kern_sum.csv', 'nsys-csv', 'opens'],
   ['handmade/handmade-nsys2021-stats-old-report-names.csv', 'nsys-csv', 'opens'],
   ['handmade/handmade-nsys2024-stats-stdout-all-reports.csv', 'nsys-csv', 'opens'],
+  ['handmade/handmade-nsys2024-stats-cuda_gpu_trace-only.csv', 'nsys-csv', 'opens'],
+  ['handmade/handmade-nsys2024-stats-default-reports-mostly-skipped.csv', 'nsys-csv', 'opens'],
   ['handmade/handmade-pyspy-raw-nolineno-windows-paths.folded', 'cpu-profile', 'opens'],
   ['handmade/handmade-pyspy-raw-subprocesses-threads-native.folded', 'cpu-profile', 'opens'],
   ['handmade/handmade-speedscope-evented.speedscope.json', 'cpu-profile', 'opens'],

@@ -335,3 +335,27 @@ test('a trace named .pt.trace.json and cut before its events is read as a trace:
   );
   assert.equal(await detectFileKind(speedscope), 'cpu-profile');
 });
+
+test('times that are not numbers or beyond any clock are left out and counted, never Infinity or NaN', () => {
+  const ev = (ts: unknown, dur: unknown, name: string) => ({ ph: 'X', cat: 'cpu_op', name, pid: 1, tid: 1, ts, dur });
+  const text = JSON.stringify({
+    traceEvents: [
+      ev(10, 5, 'aten::mm'),
+      ev(1e308, 5, 'aten::far'),
+      ev('soon', 5, 'aten::when'),
+      ev(20, 'long', 'aten::how'),
+    ],
+  });
+  const trace = parseTorchTrace(text, 't.json');
+  assert.deepEqual(
+    trace.ops.map((o) => o.name),
+    ['aten::mm'],
+  );
+  assert.deepEqual(trace.skipped, [
+    { why: 'complete events with "ts" beyond 2^53 µs', count: 1 },
+    { why: 'complete events ("ph": "X") without a numeric "ts"', count: 1 },
+    { why: 'complete events with a "dur" that is not a number', count: 1 },
+  ]);
+  const s = analyzeTorchTrace(trace);
+  assert.ok(Number.isFinite(s.spanUs) && s.spanUs === 5, `span ${s.spanUs}`);
+});

@@ -46,6 +46,11 @@ function render(
     ),
   );
   root.append(header);
+  if (d.skipped.length > 0) {
+    const note = el('p', { class: 'hint', id: 'skipped-events' });
+    note.textContent = `Left out: ${d.skipped.map((k) => `${k.count.toLocaleString('en-US')} ${k.why}`).join('; ')}.`;
+    root.append(note);
+  }
 
   const gpu = el('section', { class: 'gpu', id: 'gpu-breakdown' });
   gpu.append(el('h2', {}, 'GPU time'));

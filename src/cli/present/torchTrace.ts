@@ -29,13 +29,16 @@ export function torchTraceJson(trace: TorchTrace, s: TorchSummary, top: number |
       gpuPct: Math.round(k.gpuPct * 100) / 100,
     })),
     gpu: s.gpu.map((g) => ({ device: g.device, busyUs: r1(g.busyUs), idleUs: r1(g.idleUs), spanUs: r1(g.spanUs) })),
+    skipped: trace.skipped,
   };
 }
 
 export function torchTraceText(file: string, trace: TorchTrace, s: TorchSummary, top: number | undefined): string {
   const n = top ?? 15;
   const events = trace.eventCount.toLocaleString('en-US');
-  let out = `${v(file)}: PyTorch trace (${trace.form}), ${events} events, span ${(s.spanUs / 1000).toFixed(1)} ms, ${trace.gpu.length} GPU activities\n\n`;
+  let out = `${v(file)}: PyTorch trace (${trace.form}), ${events} events, span ${(s.spanUs / 1000).toFixed(1)} ms, ${trace.gpu.length} GPU activities\n`;
+  for (const k of trace.skipped) out += `left out: ${k.count.toLocaleString('en-US')} ${k.why}\n`;
+  out += '\n';
   out += `${'self CPU ms'.padStart(12)} ${'total CPU ms'.padStart(12)} ${'self dev ms'.padStart(12)} ${'calls'.padStart(7)}  operator\n`;
   for (const o of [...s.ops].sort((a, b) => b.selfCpuUs - a.selfCpuUs).slice(0, n)) {
     const times = `${ms3(o.selfCpuUs).padStart(12)} ${ms3(o.totalCpuUs).padStart(12)} ${ms3(o.selfDeviceUs).padStart(12)}`;

@@ -89,4 +89,6 @@ export interface TorchTrace {
   /** Events read, and those of categories this reader does not use. */
   eventCount: number;
   categories: Record<string, number>;
+  /** Events left out and why (a time that is not a number, or beyond any real clock). */
+  skipped: { why: string; count: number }[];
 }

@@ -9,6 +9,8 @@ export interface TraceViewData {
   form: 'kineto' | 'legacy';
   spanUs: number;
   events: number;
+  /** Events left out of the trace and why. */
+  skipped: { why: string; count: number }[];
   gpuActivities: number;
   attributed: number;
   ops: OpRow[];
@@ -66,6 +68,7 @@ export function buildTraceView(
     form: trace.form,
     spanUs: s.spanUs,
     events: trace.eventCount,
+    skipped: trace.skipped,
     gpuActivities: trace.gpu.length,
     attributed: s.attributed,
     ops: s.ops,

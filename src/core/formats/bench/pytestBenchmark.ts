@@ -101,7 +101,11 @@ export function parsePytestBenchmark(text: string, file: string): BenchmarkResul
     benchmarks.push(run);
   });
   const when = str(root.datetime) ?? new Date(0).toISOString();
-  const createdAt = /Z|[+-]\d\d:?\d\d$/.test(when) ? new Date(when).toISOString() : new Date(`${when}Z`).toISOString();
+  // pytest-benchmark writes UTC without a zone ("2026-11-23T13:36:50.123456").
+  const at = new Date(/Z|[+-]\d\d:?\d\d$/.test(when) ? when : `${when}Z`);
+  if (Number.isNaN(at.getTime()))
+    throw doc.error(['datetime'], `expected an ISO date and time, found ${JSON.stringify(when.slice(0, 60))}`);
+  const createdAt = at.toISOString();
   const base = file.split(/[\\/]/).pop() ?? 'pytest-benchmark';
   return {
     kind: 'flamelens-bench',

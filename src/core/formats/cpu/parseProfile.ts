@@ -40,6 +40,13 @@ const TABLE_OF_NUMBERS = /^[^;\s]+(\s+[-+]?\d+(\.\d+)?){2,}$/;
 
 /** Text that says what it is, for a clearer error than "unknown format". */
 function recognise(text: string): string | undefined {
+  const head = text.slice(0, 65536);
+  if (/^\s*\{/.test(head)) {
+    if (/"kind"\s*:\s*"flamelens-bench"/.test(head))
+      return 'this is a flamelens benchmark result, not a CPU profile: `flamelens compare` reads it';
+    if (/"machine_info"\s*:/.test(head) && /"benchmarks"\s*:/.test(text))
+      return 'this is pytest-benchmark JSON, not a CPU profile: `flamelens compare` reads it';
+  }
   if (/^# (HELP|TYPE) \S+/m.test(text.slice(0, 65536)))
     return 'this is Prometheus metrics text (a DCGM or node exporter page?), not a CPU profile';
   if (/^cpu\s+\d+(\s+\d+){3,}$/m.test(text.slice(0, 4096)) && /^(intr|ctxt|btime) /m.test(text))

@@ -24,6 +24,9 @@ import type {
 
 type Ev = Record<string, unknown> & { args?: Record<string, unknown> };
 
+/** Largest plausible time in µs (2^53: year 2255 as epoch µs); beyond it sums lose all precision. */
+const MAX_TIME_US = 2 ** 53;
+
 const num = (v: unknown): number | undefined =>
   typeof v === 'number' && Number.isFinite(v)
     ? v
@@ -47,6 +50,11 @@ export class TorchTraceBuilder {
   private readonly categories: Record<string, number> = {};
   private eventCount = 0;
   private minTs = Infinity;
+  /** Events left out, by why: said in the views and the CLI, never dropped silently. */
+  private readonly skipped = new Map<string, number>();
+  private skip(why: string): void {
+    this.skipped.set(why, (this.skipped.get(why) ?? 0) + 1);
+  }
   /** Names, pids and tids repeat millions of times in big traces: keep one copy of each. */
   private readonly strings = new Map<string, string>();
   private readonly shapesSeen = new Map<string, number>();
@@ -96,6 +104,10 @@ export class TorchTraceBuilder {
     const name = this.intern(typeof e.name === 'string' ? e.name : String(e.name ?? ''));
     const args = (e.args && typeof e.args === 'object' ? e.args : {}) as Record<string, unknown>;
     if (ph === 'i' || ph === 'I') {
+      if (name === '[memory]' && (ts === undefined || Math.abs(ts) > MAX_TIME_US)) {
+        this.skip(ts === undefined ? 'memory events without a numeric "ts"' : 'memory events with "ts" beyond 2^53 µs');
+        return;
+      }
       if (name === '[memory]' && ts !== undefined) {
         this.memory.push({
           ts,
@@ -110,8 +122,25 @@ export class TorchTraceBuilder {
       }
       return;
     }
-    if (ph !== 'X' || ts === undefined) return;
-    const dur = num(e.dur) ?? 0;
+    if (ph !== 'X') return;
+    if (ts === undefined) {
+      this.skip('complete events ("ph": "X") without a numeric "ts"');
+      return;
+    }
+    if (Math.abs(ts) > MAX_TIME_US) {
+      this.skip('complete events with "ts" beyond 2^53 µs');
+      return;
+    }
+    const rawDur = num(e.dur);
+    if (rawDur === undefined && e.dur !== undefined) {
+      this.skip('complete events with a "dur" that is not a number');
+      return;
+    }
+    if (rawDur !== undefined && rawDur > MAX_TIME_US) {
+      this.skip('complete events with "dur" beyond 2^53 µs');
+      return;
+    }
+    const dur = rawDur ?? 0;
     if (dur < 0) throw new FormatError(this.fileName, `offset ${offset}`, `event "${name}" has a negative duration`);
     this.minTs = Math.min(this.minTs, ts);
     const pid = this.idString(e.pid);
@@ -202,6 +231,7 @@ export class TorchTraceBuilder {
       meta: this.meta,
       eventCount: this.eventCount,
       categories: this.categories,
+      skipped: [...this.skipped].map(([why, count]) => ({ why, count })),
     };
   }
 }
