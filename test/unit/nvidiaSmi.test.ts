@@ -10,6 +10,8 @@ import {
   parseComputeApps,
 } from '../../src/core/formats/gpu/nvidiaSmi';
 import { parseNvidiaSmiXml } from '../../src/core/formats/gpu/nvidiaSmiXml';
+import { parseNvidiaSmiQuery } from '../../src/core/formats/gpu/nvidiaSmiQuery';
+import { detectKind } from '../../src/core/formats/detect';
 import { summarizeTelemetry } from '../../src/core/analysis/gpu/telemetrySummary';
 import { FormatError } from '../../src/core/formats/formatError';
 import { REAL, read } from '../helpers';
@@ -191,4 +193,45 @@ test('--query-compute-apps of real captures: processes per GPU, idle (header onl
     () => parseComputeApps('GPU-1, x, 1, p', 'bad.csv', ['gpu_uuid', 'pid', 'used_gpu_memory', 'process_name']),
     (e: unknown) => e instanceof FormatError && /bad\.csv:1: expected a process id/.test(e.message),
   );
+});
+
+test('nvidia-smi -q text reads like the XML: the same readings as the --query-gpu and --query-compute-apps of the same moment', () => {
+  const cases: [string, string][] = [
+    ['nvidia-smi-q_linux-h100-mig_590.48.01_load.txt', 'linux-x86_64__nvidia-h100-mig__590.48.01.txt'],
+    ['nvidia-smi-q_linux-l40s_595.80_load.txt', 'linux-x86_64__nvidia-l40s__595.80.txt'],
+    [
+      'nvidia-smi-q_windows-geforce-rtx-2080-super_591.86_load.txt',
+      'windows-x86_64__nvidia-geforce-rtx-2080-super__591.86.txt',
+    ],
+  ];
+  for (const [q, capture] of cases) {
+    const text = read(path.join(SMI, q));
+    assert.equal(detectKind(Buffer.from(text), q), 'nvidia-smi-q');
+    const series = parseNvidiaSmiQuery(text, q);
+    const csv = parseNvidiaSmiCsv(captureSection(capture, /--query-gpu=timestamp,driver_version/, 'last'), 'csv');
+    assert.match(read(path.join(SMI, capture)), new RegExp(`^Driver Version\\s+: ${series.driverVersion}$`, 'm'));
+    const [a] = series.samples;
+    const [b] = csv.samples;
+    assert.deepEqual([a.name, a.uuid, a.memoryTotalMiB, a.pstate], [b.name, b.uuid, b.memoryTotalMiB, b.pstate], q);
+    // Read 0.2-0.5 s apart under load: close, not equal.
+    assert.ok(Math.abs((a.memoryUsedMiB ?? 0) - (b.memoryUsedMiB ?? 0)) <= 64, `${q}: memory used`);
+    assert.ok(Math.abs((a.temperatureC ?? 0) - (b.temperatureC ?? 0)) <= 3, `${q}: temperature`);
+    assert.equal(a.powerLimitW, b.powerLimitW, `${q}: power limit`);
+    const apps = parseComputeApps(captureSection(capture, /--query-compute-apps/, 'last'), 'apps');
+    assert.deepEqual(
+      series.processes.map((p) => [p.pid, p.name]).sort(),
+      apps.map((p) => [p.pid, p.name]).sort(),
+      `${q}: processes`,
+    );
+  }
+  const l40s = parseNvidiaSmiQuery(read(path.join(SMI, 'nvidia-smi-q_linux-l40s_595.80_load.txt')), 'l40s');
+  assert.deepEqual(
+    [l40s.samples[0].utilizationGpu, l40s.samples[0].powerDrawW, l40s.samples[0].smClockMHz],
+    [9, 110.01, 2520],
+  );
+  assert.equal(
+    parseNvidiaSmiQuery(read(path.join(SMI, 'nvidia-smi-q_linux-h100-mig_590.48.01_load.txt')), 'm').samples[0].mig,
+    true,
+  );
+  assert.throws(() => parseNvidiaSmiQuery('Timestamp : now\n', 'x.txt'), /x\.txt:1: expected nvidia-smi -q output/);
 });

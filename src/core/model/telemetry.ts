@@ -29,7 +29,7 @@ export interface GpuProcess {
 }
 
 export interface TelemetrySeries {
-  source: 'nvidia-smi-csv' | 'nvidia-smi-xml';
+  source: 'nvidia-smi-csv' | 'nvidia-smi-xml' | 'nvidia-smi-q';
   driverVersion?: string;
   cudaVersion?: string;
   samples: GpuSample[];

@@ -9,6 +9,7 @@ import { promises as fs, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import { detectKind, HEAD_BYTES, KIND_NAMES, type FileKind } from '../formats/detect';
 import { readHead, readTextFile } from '../formats/textFile';
+import { parseNvidiaSmiQuery } from '../formats/gpu/nvidiaSmiQuery';
 import { FormatError } from '../formats/formatError';
 import { readProfile } from '../formats/cpu/readProfile';
 import { readTorchTrace } from '../formats/torch/torchTrace';
@@ -33,7 +34,7 @@ declare const FLAMELENS_XML_LOGS: boolean | undefined;
 export type OpenedFile =
   | { kind: 'cpu-profile'; file: string; profile: Profile }
   | { kind: 'torch-trace'; file: string; trace: TorchTrace }
-  | { kind: 'gpu-telemetry'; file: string; series: TelemetrySeries; format: 'csv' | 'xml' }
+  | { kind: 'gpu-telemetry'; file: string; series: TelemetrySeries; format: 'csv' | 'xml' | 'q' }
   | { kind: 'nsys'; file: string; report: NsysReport }
   | { kind: 'ncu'; file: string; report: NcuReport };
 
@@ -48,6 +49,7 @@ export function openedKindOf(kind: FileKind): OpenedKind {
       return 'torch-trace';
     case 'nvidia-smi-csv':
     case 'nvidia-smi-xml':
+    case 'nvidia-smi-q':
       return 'gpu-telemetry';
     case 'nsys-sqlite':
     case 'nsys-csv':
@@ -135,6 +137,10 @@ export async function openFile(given: string, o: OpenOptions, known?: FileKind):
     case 'nvidia-smi-csv': {
       const series = parseNvidiaSmiCsv(await readTextFile(file, 'nvidia-smi logs'), file);
       return { kind: 'gpu-telemetry', file, series, format: 'csv' };
+    }
+    case 'nvidia-smi-q': {
+      const series = parseNvidiaSmiQuery(await readTextFile(file, 'nvidia-smi logs'), file);
+      return { kind: 'gpu-telemetry', file, series, format: 'q' };
     }
     case 'nvidia-smi-xml': {
       // The XML parser is a sixth of the extension's bundle and the editor has no view of these
