@@ -57,6 +57,12 @@ export function activate(context: vscode.ExtensionContext): FlamelensApi {
     nsight: nsight.register(context, shared),
     bench: bench.register(context, log, cpu),
   };
+  // Said in the log, so a user (and a test) can see when a settings change has reached flamelens.
+  context.subscriptions.push(
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('flamelens')) log.info('Settings changed');
+    }),
+  );
   log.info(`flamelens ${context.extension.packageJSON.version as string} activated`);
   return api;
 }

@@ -12,6 +12,8 @@ import {
   quickOpen,
   runCommand,
   waitForWorkbench,
+  countLog,
+  waitForLogCount,
   withWorkbench,
   ARTIFACTS,
   REAL,
@@ -109,13 +111,15 @@ test('files over the size limit are opened only after asking', { timeout: 300_00
 
       // The same run under a raised limit: after a reload its lenses are restored (the check above was not vacuous).
       await runCommand(page, 'View: Close All Editors'); // nothing to restore after the reload but the lenses
+      const changes = countLog(server, /Settings changed/);
       writeFileSync(
         path.join(server.userData, 'Machine', 'settings.json'),
         JSON.stringify({ 'flamelens.files.sizeLimitMB': 64 }),
       );
-      await page.waitForTimeout(1500);
+      await waitForLogCount(server, /Settings changed/, changes);
+      const activations = countLog(server, /flamelens \S+ activated/);
       await page.reload();
-      await waitForWorkbench(page);
+      await waitForWorkbench(page, server, activations);
       await page.locator('.monaco-workbench .part.sidebar').first().click();
       await quickOpen(page, 'matrix_work.py', 'def multiply');
       await page.locator('.codelens-decoration', { hasText: '🔥' }).first().waitFor({ timeout: 30_000 });

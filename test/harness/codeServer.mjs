@@ -169,13 +169,39 @@ export async function launchBrowser() {
 export async function openWorkbench(browser, server, folder) {
   const context = await browser.newContext({ viewport: { width: 1600, height: 1000 } });
   const page = await context.newPage();
+  const activations = countLog(server, ACTIVATED);
   await page.goto(`${server.url}/?folder=${encodeURIComponent(folder)}`);
-  await waitForWorkbench(page);
+  await waitForWorkbench(page, server, activations);
   return { context, page };
 }
 
-/** Waits until a (re)loaded workbench is ready for keys: its parts are there and the explorer lists the folder. */
-export async function waitForWorkbench(page) {
+const ACTIVATED = /flamelens \S+ activated/;
+
+/** How many lines of flamelens' log match `re` now (to wait for one more after an action). */
+export function countLog(server, re) {
+  return extensionLog(server)
+    .split('\n')
+    .filter((l) => re.test(l)).length;
+}
+
+/** Waits until flamelens' log has more than `before` lines matching `re`. */
+export async function waitForLogCount(server, re, before, timeoutMs = 60_000) {
+  const end = Date.now() + timeoutMs;
+  while (countLog(server, re) <= before) {
+    if (Date.now() > end)
+      throw new Error(
+        `flamelens did not log ${re} again in ${timeoutMs} ms; its log:\n${extensionLog(server).slice(-2000)}`,
+      );
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/**
+ * Waits until a (re)loaded workbench is ready for keys: its parts are there, the explorer lists
+ * the folder, and flamelens has activated in this window (its log has one more activation than
+ * `activationsBefore`, counted before the load).
+ */
+export async function waitForWorkbench(page, server, activationsBefore) {
   await page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
   await page.waitForSelector('.statusbar', { timeout: 60_000 });
   await page
@@ -183,7 +209,7 @@ export async function waitForWorkbench(page) {
     .first()
     .waitFor({ timeout: 60_000 })
     .catch(() => undefined); // an empty folder lists nothing
-  await page.waitForTimeout(1500);
+  await waitForLogCount(server, ACTIVATED, activationsBefore);
 }
 
 /**

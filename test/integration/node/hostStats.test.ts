@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as os from 'node:os';
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { LinuxHostStats } from '../../../src/core/runners/gpu/hostStats';
 
 test(
@@ -17,9 +18,21 @@ test(
       Math.abs(s0.memUsedMiB! * 1048576 - mem.active) < 0.05 * mem.total,
       `used ${s0.memUsedMiB} vs ${mem.active / 1048576}`,
     );
-    const child = spawn(process.execPath, ['-e', 'const end = Date.now() + 1500; while (Date.now() < end);']);
-    await new Promise((r) => setTimeout(r, 1000));
+    const child = spawn(process.execPath, ['-e', 'const end = Date.now() + 30000; while (Date.now() < end);']);
+    // Read once the child has used 0.7 s of CPU (its own clock, however loaded the machine is).
+    const cpuSeconds = () => {
+      try {
+        const f = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+        const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
+        return (Number(rest[11]) + Number(rest[12])) / 100;
+      } catch {
+        return 0;
+      }
+    };
+    for (const end = Date.now() + 60_000; cpuSeconds() < 0.7 && Date.now() < end;)
+      await new Promise((r) => setTimeout(r, 50));
     const s1 = await stats.read();
+    child.kill();
     await new Promise((r) => child.on('exit', r));
     const cores = os.cpus().length;
     assert.ok(

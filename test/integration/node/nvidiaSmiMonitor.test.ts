@@ -88,12 +88,12 @@ test('a hanging nvidia-smi is killed and restarted', async () => {
   await until(() => m.restarts >= 1, 5000);
   assert.ok(m.restarts >= 1);
   await m.stop();
-  await sleep(200);
   const pids = readFileSync(log, 'utf8')
     .trim()
     .split('\n')
     .map((l) => Number(l.split(' ')[0]));
   assert.ok(existsSync(log) && pids.length >= 1);
+  await until(() => pids.every((pid) => !isAlive(pid)), 10_000);
   for (const pid of pids) assert.equal(isAlive(pid), false, `nvidia-smi ${pid} was ended`);
 });
 
@@ -120,7 +120,11 @@ test('the telemetry hub: sampling only while acquired, GPU processes from --quer
   await until(() => hub.history(0).length >= 5 && hub.processes.length > 0 && hub.host.length >= 2, 8000);
   assert.equal(hub.source, 'nvidia-smi');
   assert.equal(hub.history(0).length, 5, 'history bounded by historyPoints');
-  await sleep(300);
+  // Three more readings later, still five.
+  const newest = () => hub.history(0)[hub.history(0).length - 1];
+  const seen = new Set([newest()]);
+  await until(() => (seen.add(newest()), seen.size >= 4), 8000);
+  assert.ok(seen.size >= 4, 'three more readings arrived');
   assert.equal(hub.history(0).length, 5);
   const mine = hub.processes.find((p) => p.pid === process.pid);
   assert.ok(mine && mine.usedMemoryMiB === 64 && mine.gpuIndex === 0, 'a process on the only GPU');

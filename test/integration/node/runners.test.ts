@@ -109,10 +109,15 @@ test('cancelling ends the whole process tree and keeps what was sampled', async 
     [
       'import subprocess, sys, time',
       `child = subprocess.Popen([sys.executable, "-c", "import time\\nwhile True: time.sleep(0.1)"])`,
-      `open(${JSON.stringify(pidFile)}, "w").write(str(child.pid))`,
       'def busy():',
+      '    start = time.thread_time()',
       '    while True:',
       '        sum(range(1000))',
+      // After a quarter second of its own CPU time (many samples of busy), it says where the child is.
+      `        if time.thread_time() - start > 0.25 and not busy.said:`,
+      `            open(${JSON.stringify(pidFile)}, "w").write(str(child.pid))`,
+      '            busy.said = True',
+      'busy.said = False',
       'busy()',
     ].join('\n'),
   );
@@ -132,14 +137,14 @@ test('cancelling ends the whole process tree and keeps what was sampled', async 
     onStart: (i) => (samplerPid = i.pid),
   });
   const t0 = Date.now();
-  while (!existsSync(pidFile) && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 50));
-  await new Promise((r) => setTimeout(r, 600));
+  while (!existsSync(pidFile) && Date.now() - t0 < 60_000) await new Promise((r) => setTimeout(r, 50));
   const childPid = Number(readFileSync(pidFile, 'utf8'));
   assert.ok(isAlive(childPid));
   controller.abort();
   const r = await started;
   assert.equal(r.cancelled, true);
-  await new Promise((res) => setTimeout(res, 200));
+  for (const end = Date.now() + 10_000; (isAlive(samplerPid) || isAlive(childPid)) && Date.now() < end;)
+    await new Promise((res) => setTimeout(res, 50));
   assert.equal(isAlive(samplerPid), false, 'the profiled program is gone');
   assert.equal(isAlive(childPid), false, 'its child process is gone');
   const p = await readProfile(r.outputPath);
