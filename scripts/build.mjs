@@ -31,6 +31,8 @@ const configs = [
     define: { ...define, FLAMELENS_XML_LOGS: 'false' },
   },
   { ...node, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+  // The editor reads files in a worker thread with a memory cap (core/open/openFileIsolated).
+  { ...node, entryPoints: ['src/core/open/openFileWorker.ts'], outfile: 'dist/openFileWorker.js' },
   // One bundle per view: every webview/<view>/main.ts, with the CSS it imports as <view>.css.
   ...VIEWS.map((name) => ({
     bundle: true,

@@ -14,6 +14,8 @@ import * as bench from './bench/register';
 import { ActiveRuns } from './shared/activeRuns';
 import { RunsTreeProvider } from './shared/runsView';
 import { SourceLocator } from './shared/sourceLocator';
+import { setOpenFileWorker } from './shared/openInWorker';
+import * as path from 'node:path';
 
 export interface FlamelensApi {
   profiling: profiling.ProfilingApi;
@@ -48,6 +50,7 @@ export function activate(context: vscode.ExtensionContext): FlamelensApi {
     vscode.workspace.onDidDeleteFiles(() => locator.reset()),
     vscode.workspace.onDidRenameFiles(() => locator.reset()),
   );
+  setOpenFileWorker(context.asAbsolutePath(path.join('dist', 'openFileWorker.js')));
   const shared = { log, activeRuns, runs, locator };
   const cpu = profiling.register(context, shared);
   const api: FlamelensApi = {

@@ -2,6 +2,8 @@
 // a larger CPU profile or PyTorch trace in the real VS Code asks first. "Cancel" leaves the view
 // saying why nothing was read; "Open Anyway" reads and draws it; a file under the limit opens
 // without a question. A large run left in the workspace is not read at start-up, and nothing asks.
+// A file that needs more memory than a reader may have (flamelens.files.readMemoryMB) stops its
+// reader with a message, and the editor goes on opening files.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, copyFileSync, readFileSync, mkdirSync, statSync } from 'node:fs';
@@ -46,6 +48,10 @@ test('files over the size limit are opened only after asking', { timeout: 300_00
   mkdirSync(runDir, { recursive: true });
   writeFileSync(path.join(runDir, 'profile.folded'), large);
   copyFileSync(path.join(EXAMPLES, 'matrix_work.py'), path.join(ws, 'matrix_work.py'));
+  // Three million stacks, each with a function of its own: over a gigabyte to read, 80 MB on disk.
+  const lines = [];
+  for (let i = 0; i < 3_000_000; i++) lines.push(`main;work;fn_${i} 1`);
+  writeFileSync(path.join(ws, 'huge.folded'), lines.join('\n') + '\n');
   writeFileSync(
     path.join(runDir, 'run.json'),
     JSON.stringify({
@@ -73,7 +79,7 @@ test('files over the size limit are opened only after asking', { timeout: 300_00
     'limits',
     ws,
     {
-      settings: { 'flamelens.files.sizeLimitMB': 1 },
+      settings: { 'flamelens.files.sizeLimitMB': 1, 'flamelens.files.readMemoryMB': 256 },
     },
     async ({ page, server }) => {
       // At start-up flamelens looks at the newest run to restore its lenses, and says why it did not.
@@ -108,6 +114,30 @@ test('files over the size limit are opened only after asking', { timeout: 300_00
       const trace = await findWebviewFrame(page, '#ops-table tbody tr', 120_000);
       assert.ok((await trace.$$('#ops-table tbody tr')).length > 5, 'opened anyway: the operator table is filled');
       await page.screenshot({ path: path.join(ARTIFACTS, 'limits-opened-anyway.png') });
+
+      // Past the reader's memory: its worker stops with a message; the editor is fine.
+      await open(page, 'huge.folded');
+      await answerDialog(page, /huge\.folded is \d+ MiB, over the 1 MiB limit/, 'Open Anyway');
+      let message = '';
+      for (const end = Date.now() + 180_000; !message && Date.now() < end;) {
+        for (const f of page.frames()) {
+          const t = await f
+            .locator('.error')
+            .allInnerTexts()
+            .catch(() => []);
+          message = t.find((x) => /huge\.folded/.test(x)) ?? '';
+          if (message) break;
+        }
+        if (!message) await page.waitForTimeout(250);
+      }
+      assert.match(
+        message,
+        /huge\.folded: reading it needed more than 256 MiB of memory, so flamelens stopped \(flamelens\.files\.readMemoryMB sets the limit\)/,
+      );
+      await runCommand(page, 'View: Close All Editors');
+      await open(page, 'small.folded');
+      const again = await findWebviewFrame(page, '#flamegraph svg g', 60_000);
+      assert.ok((await again.$$('#flamegraph svg g')).length > 3, 'the editor still opens profiles');
 
       // The same run under a raised limit: after a reload its lenses are restored (the check above was not vacuous).
       await runCommand(page, 'View: Close All Editors'); // nothing to restore after the reload but the lenses

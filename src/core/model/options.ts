@@ -50,6 +50,19 @@ export const OPTIONS = {
     minimum: 1,
     setting: 'flamelens.files.sizeLimitMB',
   },
+  readMemoryMB: {
+    what: 'MiB of memory reading one file may use in the editor',
+    default: 4096,
+    minimum: 256,
+    integer: true,
+    setting: 'flamelens.files.readMemoryMB',
+  },
+  readTimeoutSec: {
+    what: 'seconds reading one file may take in the editor',
+    default: 600,
+    minimum: 5,
+    setting: 'flamelens.files.readTimeoutSec',
+  },
   torchWait: {
     what: 'steps to wait',
     default: 1,

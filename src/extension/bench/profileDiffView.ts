@@ -6,7 +6,7 @@
 import { vscode } from '../vscodeApi';
 import * as path from 'node:path';
 import { diffProfiles, diffViewData, grownFunctions, type FunctionDiff } from '../../core/analysis/cpu/profileDiff';
-import { openProfile } from '../../core/open/openFile';
+import { openProfileInWorker } from '../shared/openInWorker';
 import { listRuns, runOutputPath } from '../../core/store/runStore';
 import { VIEW, type ToHost, type ToWebview } from '../../shared/protocol/profileDiff';
 import { plainText } from '../shared/plainText';
@@ -77,7 +77,7 @@ export class ProfileDiffView implements vscode.Disposable {
     if (!newFile) return undefined;
     try {
       const what = 'Compare Two Profiles compares CPU profiles';
-      const [base, cur] = await Promise.all([openProfile(baseFile, what), openProfile(newFile, what)]);
+      const [base, cur] = await Promise.all([openProfileInWorker(baseFile, what), openProfileInWorker(newFile, what)]);
       const d = diffProfiles(base, cur);
       const label = (f: string) => `${path.basename(path.dirname(f))}/${path.basename(f)}`;
       const data = diffViewData(d, label(baseFile), label(newFile));

@@ -7,7 +7,8 @@
 import { vscode } from '../vscodeApi';
 import * as path from 'node:path';
 import { buildNcuComparison, buildNcuView, buildNsysView } from '../../core/analysis/nsight/nsightView';
-import { openFile, type OpenedFile } from '../../core/open/openFile';
+import type { OpenedFile } from '../../core/open/openFile';
+import { openFileInWorker } from '../shared/openInWorker';
 import { VIEW, type ToHost, type ToWebview } from '../../shared/protocol/nsight';
 import { nsightConfig } from '../shared/config';
 import { confirmFileSize } from '../shared/fileSize';
@@ -47,7 +48,7 @@ export class NsightPanels implements vscode.Disposable {
     const t0 = Date.now();
     await confirmFileSize(file);
     const { nsysPath, ncuPath } = nsightConfig();
-    const opened = await openFile(file, {
+    const opened = await openFileInWorker(file, {
       cacheDir: this.context.globalStorageUri.fsPath,
       nsysPath,
       ncuPath,

@@ -5,7 +5,7 @@
  */
 import { vscode } from '../vscodeApi';
 import * as path from 'node:path';
-import { openProfile } from '../../core/open/openFile';
+import { openProfileInWorker } from '../shared/openInWorker';
 import { confirmFileSize } from '../shared/fileSize';
 import { registerFileEditor } from '../shared/webview/panel';
 import { connectFlameGraph, type FlameGraphDeps, type ProfileSource } from './flameGraphView';
@@ -27,7 +27,10 @@ async function readSource(file: string, title: string, log: vscode.LogOutputChan
   try {
     await confirmFileSize(file);
     const t0 = Date.now();
-    const profile = await openProfile(file, 'this editor shows CPU profiles (open it with flamelens: Open Profile…)');
+    const profile = await openProfileInWorker(
+      file,
+      'this editor shows CPU profiles (open it with flamelens: Open Profile…)',
+    );
     log.info(`Parsed ${file} (${profile.format}) in ${Date.now() - t0} ms`);
     return { profile, title };
   } catch (e) {

@@ -5,7 +5,8 @@
  */
 import { vscode } from '../vscodeApi';
 import * as path from 'node:path';
-import { detectFileKind, openedKindOf, openProfile } from '../../core/open/openFile';
+import { detectFileKind, openedKindOf } from '../../core/open/openFile';
+import { openProfileInWorker } from '../shared/openInWorker';
 import { listRuns, runOutputPath } from '../../core/store/runStore';
 import type { Profile } from '../../core/model/profile';
 import type { RunEntry } from '../../core/model/run';
@@ -72,7 +73,7 @@ export class ProfileFiles {
           return undefined;
         }
       } else await confirmFileSize(file);
-      const profile = await openProfile(file, "a CPU run's output is a CPU profile");
+      const profile = await openProfileInWorker(file, "a CPU run's output is a CPU profile");
       await this.deps.hotPaths.setActive({ folder, runDir: run.dir, title: run.meta.name, profile });
       if (openPanel) this.deps.flameGraphs.show(run.dir, `${run.meta.name} (${run.meta.id.slice(0, 15)})`, profile);
       return profile;

@@ -8,7 +8,7 @@ import { vscode } from '../vscodeApi';
 import * as path from 'node:path';
 import { analyzeTorchSources, type TorchSources } from '../../core/analysis/torch/torchSources';
 import { buildTraceView, compareRanks, type RankRow } from '../../core/analysis/torch/torchView';
-import { openTorchTrace } from '../../core/open/openFile';
+import { openTorchTraceInWorker } from '../shared/openInWorker';
 import { VIEW, type ToHost, type ToWebview } from '../../shared/protocol/torchTrace';
 import { confirmFileSize } from '../shared/fileSize';
 import { saveExport } from '../shared/saveExport';
@@ -39,7 +39,7 @@ export function connectTrace(
   const load = async () => {
     const t0 = Date.now();
     for (const f of [file, ...rankFiles]) await confirmFileSize(f);
-    const trace = await openTorchTrace(file, WHAT);
+    const trace = await openTorchTraceInWorker(file, WHAT);
     sources = analyzeTorchSources(trace);
     const data = buildTraceView(trace, title, sources);
     log.info(`Read ${file} (${trace.eventCount} events) in ${Date.now() - t0} ms`);
@@ -47,7 +47,7 @@ export function connectTrace(
     if (rankFiles.length > 0) {
       const views = [data];
       for (const other of rankFiles)
-        views.push(buildTraceView(await openTorchTrace(other, WHAT), path.basename(other)));
+        views.push(buildTraceView(await openTorchTraceInWorker(other, WHAT), path.basename(other)));
       ranks = compareRanks(views);
     }
     view.post({ type: 'traceInit', data, interactive: true, ranks });

@@ -1,0 +1,55 @@
+/**
+ * The worker thread side of openFileIsolated: reads one file with openFile and posts the model
+ * back (typed arrays moved, not copied), or the error with what it takes to rebuild it. Bundled
+ * on its own (dist/openFileWorker.js); loads nothing of the editor.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { openFile, type OpenOptions } from './openFile';
+import type { FileKind } from '../formats/detect';
+import { FormatError } from '../formats/formatError';
+import { ToolError } from '../runners/findTool';
+
+export interface WorkerRequest {
+  file: string;
+  options: Omit<OpenOptions, 'signal'>;
+  known?: FileKind;
+}
+
+export type WorkerError =
+  | { type: 'format'; file: string; place: string; expected: string }
+  | { type: 'tool'; tool: string; message: string; fix: string }
+  | { type: 'other'; message: string };
+
+/** Every ArrayBuffer under `v` (the profile's stack tables), to move instead of copy. */
+function buffers(v: unknown, out: Set<ArrayBuffer>, depth = 0): Set<ArrayBuffer> {
+  if (depth > 6 || v === null || typeof v !== 'object') return out;
+  if (ArrayBuffer.isView(v)) {
+    if (v.buffer instanceof ArrayBuffer) out.add(v.buffer);
+    return out;
+  }
+  if (Array.isArray(v)) {
+    // Large arrays of plain objects (operators, samples) hold no typed arrays: look at a few.
+    for (let i = 0; i < Math.min(v.length, 64); i++) buffers(v[i], out, depth + 1);
+    return out;
+  }
+  for (const k of Object.keys(v)) buffers((v as Record<string, unknown>)[k], out, depth + 1);
+  return out;
+}
+
+async function main(): Promise<void> {
+  const req = workerData as WorkerRequest;
+  try {
+    const opened = await openFile(req.file, req.options, req.known);
+    parentPort!.postMessage({ ok: true, opened }, [...buffers(opened, new Set())]);
+  } catch (e) {
+    const error: WorkerError =
+      e instanceof FormatError
+        ? { type: 'format', file: e.file, place: e.place, expected: e.expected }
+        : e instanceof ToolError
+          ? { type: 'tool', tool: e.tool, message: e.message, fix: e.fix }
+          : { type: 'other', message: e instanceof Error ? e.message : String(e) };
+    parentPort!.postMessage({ ok: false, error });
+  }
+}
+
+void main();

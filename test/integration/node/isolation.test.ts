@@ -1,0 +1,86 @@
+// The editor reads files in a worker thread with a memory cap and a time budget
+// (core/open/openFileIsolated): what comes back equals reading in-process; a file that needs
+// more memory or time ends only its worker, with a message naming the file and the setting.
+import { before, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { openFile } from '../../../src/core/open/openFile';
+import { openFileIsolated } from '../../../src/core/open/openFileIsolated';
+import { analyzeHotPaths } from '../../../src/core/analysis/cpu/hotPaths';
+import { FormatError } from '../../../src/core/formats/formatError';
+import { BUILTIN_FOLDED, ensureBuilt, REAL, ROOT } from '../../helpers';
+
+const WORKER = path.join(ROOT, 'dist', 'openFileWorker.js');
+const LIMITS = {
+  memoryMB: 512,
+  timeoutSec: 120,
+  memorySetting: 'the memory setting',
+  timeoutSetting: 'the time setting',
+};
+
+before(() => ensureBuilt());
+
+test('a profile, a trace and an nsys export read in a worker equal the same files read in-process', async () => {
+  for (const file of [
+    BUILTIN_FOLDED,
+    path.join(REAL, 'torch1.13.1-debian_cpu_legacy_mlp.trace.json'),
+    path.join(REAL, 'nsys', 'nsysai_h100_2gpu_1s_nsys2026.2.1.sqlite'),
+  ]) {
+    const here = await openFile(file, { cacheDir: '' });
+    const there = await openFileIsolated(WORKER, file, { cacheDir: '' }, LIMITS);
+    assert.deepEqual(there, here, file);
+    if (there.kind === 'cpu-profile') {
+      assert.ok(there.profile.threads[0].parent instanceof Int32Array, 'stack tables come back as typed arrays');
+      assert.deepEqual(
+        analyzeHotPaths(there.profile),
+        analyzeHotPaths(here.kind === 'cpu-profile' ? here.profile : there.profile),
+      );
+    }
+  }
+  await assert.rejects(
+    openFileIsolated(
+      WORKER,
+      path.join(REAL, 'nvidia_smi', 'a10g.xml'),
+      { cacheDir: '', expect: { kinds: ['cpu-profile'], what: 'X wants profiles' } },
+      LIMITS,
+    ),
+    (e: unknown) =>
+      e instanceof FormatError &&
+      /a10g\.xml: this is an nvidia-smi -q -x XML log, but X wants profiles/.test(e.message),
+  );
+});
+
+test('a file that needs more memory than the cap ends its worker with a message; this process goes on', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'fl-isolated-'));
+  const file = path.join(dir, 'broad.folded');
+  const lines: string[] = [];
+  for (let i = 0; i < 1_000_000; i++) lines.push(`main;work;fn_${i} 1`);
+  writeFileSync(file, lines.join('\n') + '\n');
+  await assert.rejects(
+    openFileIsolated(WORKER, file, { cacheDir: '' }, { ...LIMITS, memoryMB: 48 }),
+    (e: unknown) =>
+      e instanceof FormatError &&
+      e.file === file &&
+      /needed more than 48 MiB of memory, so flamelens stopped \(the memory setting sets the limit\)/.test(e.message),
+  );
+  // And with room, the same file reads.
+  const ok = await openFileIsolated(WORKER, file, { cacheDir: '' }, LIMITS);
+  assert.equal(ok.kind, 'cpu-profile');
+});
+
+test('a file that takes longer than the budget ends its worker with a message', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'fl-isolated-'));
+  const file = path.join(dir, 'long.folded');
+  const lines: string[] = [];
+  for (let i = 0; i < 300_000; i++) lines.push(`main;work;fn_${i} 1`);
+  writeFileSync(file, lines.join('\n') + '\n');
+  // A budget far below what starting a worker and reading 300,000 lines take on any machine.
+  await assert.rejects(
+    openFileIsolated(WORKER, file, { cacheDir: '' }, { ...LIMITS, timeoutSec: 0.001 }),
+    (e: unknown) =>
+      e instanceof FormatError &&
+      /took longer than 0\.001 s, so flamelens stopped \(the time setting sets the limit\)/.test(e.message),
+  );
+});
