@@ -2,6 +2,8 @@
 // the slowest case; exits 1 at the first finding (fast-check prints the shrunk input).
 import { TARGETS } from './targets';
 import { fuzzTarget, fuzzSqlite } from './run';
+import { describeScaling, runScalingCase, scalingCases } from './scaling';
+import { specialFileFindings } from './specialFiles';
 
 async function main(): Promise<void> {
   const cases = Number(process.argv[2] ?? 3000);
@@ -19,6 +21,17 @@ async function main(): Promise<void> {
   const s = await fuzzSqlite(Math.max(50, Math.round(cases / 20)), seed);
   total += s.cases;
   console.log(`  ${s.name}: ${s.cases} cases, slowest ${s.slowestMs.toFixed(0)} ms`);
+  // Growth with size (the built CLI, N and 2N): memory must follow the input, never its square.
+  const scale = Number(process.env.FLAMELENS_FUZZ_SCALE ?? 1);
+  console.log(`scaling (built CLI, sizes divided by ${scale}):`);
+  for (const c of scalingCases(scale)) {
+    const r = await runScalingCase(c);
+    console.log(describeScaling(r));
+    if (r.problem) throw new Error(`scaling: ${r.name}: ${r.problem}`);
+  }
+  const special = await specialFileFindings();
+  console.log(`special files: ${special.checked} paths refused at once, naming them`);
+  if (special.findings.length) throw new Error(`special files: ${special.findings.join('; ')}`);
   console.log(`fuzz: ${total} cases, no finding, ${((performance.now() - t0) / 1000).toFixed(0)} s`);
 }
 

@@ -10,6 +10,7 @@ import { parseProfile } from '../../src/core/formats/cpu/parseProfile';
 import { parseTorchTrace } from '../../src/core/formats/torch/torchTrace';
 import { parseNvidiaSmiCsv, parseComputeApps, QUERY_FIELDS } from '../../src/core/formats/gpu/nvidiaSmi';
 import { parseNvidiaSmiXml } from '../../src/core/formats/gpu/nvidiaSmiXml';
+import { parseNvidiaSmiQuery } from '../../src/core/formats/gpu/nvidiaSmiQuery';
 import { parseNsysStatsCsv } from '../../src/core/formats/nsight/nsysStatsCsv';
 import { parseNcuCsv } from '../../src/core/formats/nsight/ncuCsv';
 import { readNsysSqlite } from '../../src/core/formats/nsight/nsysSqlite';
@@ -83,6 +84,15 @@ export const TARGETS: FuzzTarget[] = [
     seeds: () => [text(REAL, 'nvidia_smi', 'gtx-1070-ti.xml'), text(REAL, 'nvidia_smi', 'a10g.xml')],
     parse: (t) => parseNvidiaSmiXml(t, 'fuzz.xml'),
     boundMs: 2000,
+  },
+  {
+    name: 'nvidia-smi -q text',
+    seeds: () => [
+      text(REAL, 'nvidia_smi', 'nvidia-smi-q_linux-l40s_595.80_load.txt'),
+      text(REAL, 'nvidia_smi', 'nvidia-smi-q_linux-h100-mig_590.48.01_idle.txt'),
+    ],
+    parse: (t) => parseNvidiaSmiQuery(t, 'fuzz.txt'),
+    boundMs: 1000,
   },
   {
     name: 'nsys stats CSV',
