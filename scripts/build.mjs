@@ -1,6 +1,6 @@
 // Bundles the extension host, the CLI and the webviews with esbuild. `--watch` rebuilds on change.
 import * as esbuild from 'esbuild';
-import { readFileSync, readdirSync, existsSync, mkdirSync, copyFileSync } from 'node:fs';
+import { readFileSync, readdirSync, existsSync, mkdirSync } from 'node:fs';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
@@ -50,8 +50,6 @@ const configs = [
 
 function copyAssets() {
   mkdirSync('dist', { recursive: true });
-  // sql.js' WebAssembly SQLite, read by the Nsight Systems SQLite reader from beside the bundles.
-  copyFileSync('node_modules/sql.js/dist/sql-wasm.wasm', 'dist/sql-wasm.wasm');
 }
 
 if (watch) {

@@ -159,6 +159,6 @@ export const TARGETS: FuzzTarget[] = [
   },
 ];
 
-/** nsys SQLite exports are bytes (sql.js): mutated separately, fewer cases (each opens a database). */
+/** nsys SQLite exports are bytes (the page reader): mutated separately, fewer cases (each reads a database). */
 export const SQLITE_SEED = () => readFileSync(path.join(REAL, 'nsys', 'nsysai_h100_2gpu_1s_nsys2026.2.1.sqlite'));
 export const parseSqlite = (bytes: Uint8Array) => readNsysSqlite(bytes, 'fuzz.sqlite');

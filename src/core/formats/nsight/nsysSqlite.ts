@@ -1,39 +1,14 @@
 /**
  * Nsight Systems' SQLite export (`nsys export --type sqlite`, also written by `nsys stats`) read
- * directly through sql.js, a WebAssembly SQLite build: CUPTI_ACTIVITY_KIND_KERNEL / _MEMCPY /
- * _MEMSET (per-launch rows), _RUNTIME (CUDA API calls), NVTX_EVENTS, OSRT_API, names from
- * StringIds, devices from TARGET_INFO_GPU when present, the version from META_DATA_EXPORT.
- * The whole file is loaded into memory (sql.js has no file system access).
+ * page by page through `sqliteFile`: CUPTI_ACTIVITY_KIND_KERNEL / _MEMCPY / _MEMSET (per-launch
+ * rows), _RUNTIME (CUDA API calls), NVTX_EVENTS, OSRT_API, names from StringIds, devices from
+ * TARGET_INFO_GPU when present, the version from META_DATA_EXPORT. Memory follows the rows read,
+ * not the file: long runs write exports of many GiB.
  */
-import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
-import type { Database, SqlJsStatic, SqlValue } from 'sql.js';
 import { FormatError } from '../formatError';
+import { SqliteFile, type SqlValue } from './sqliteFile';
 import type { GpuActivity, MemoryStat, NsysReport, NvtxStat } from '../../model/kernels';
 import { deviceTimelines, statOf, summarizeDurations } from './durationStats';
-
-let sqlJs: Promise<SqlJsStatic> | undefined;
-
-/** sql.js with its .wasm from beside the bundle (dist/) or from node_modules. */
-export function loadSqlJs(): Promise<SqlJsStatic> {
-  sqlJs ??= (async () => {
-    const candidates = [path.join(__dirname, 'sql-wasm.wasm'), path.join(__dirname, '..', 'dist', 'sql-wasm.wasm')];
-    try {
-      candidates.push(require.resolve('sql.js/dist/sql-wasm.wasm'));
-    } catch {
-      // bundled without node_modules: the copy beside the bundle is used
-    }
-    let wasm: Buffer | undefined;
-    for (const c of candidates) {
-      wasm = await fs.readFile(c).catch(() => undefined);
-      if (wasm) break;
-    }
-    if (!wasm) throw new Error(`sql-wasm.wasm not found (looked in ${candidates.join(', ')})`);
-    const init = (await import('sql.js')).default;
-    return init({ wasmBinary: wasm as unknown as ArrayBuffer });
-  })();
-  return sqlJs;
-}
 
 const SQLITE_MAGIC = 'SQLite format 3\u0000';
 
@@ -59,33 +34,30 @@ const COPY_KINDS: Record<number, string> = {
   13: 'Unified Device-to-Device',
 };
 
-function rows(db: Database, sql: string, each: (r: Record<string, SqlValue>) => void): void {
-  const st = db.prepare(sql);
-  try {
-    while (st.step()) each(st.getAsObject());
-  } finally {
-    st.free();
-  }
+type Database = SqliteFile;
+
+function rows(
+  db: Database,
+  table: string,
+  columns: readonly string[],
+  each: (r: Record<string, SqlValue>) => void,
+): void {
+  for (const r of db.rows(table, columns)) each(r);
 }
 
 const num = (v: SqlValue | undefined): number | undefined =>
   typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : undefined;
 
 export async function readNsysSqliteFile(file: string): Promise<NsysReport> {
-  const bytes = await fs.readFile(file);
-  return readNsysSqlite(bytes, file);
+  return readWith(() => SqliteFile.open(file), file);
 }
 
 export async function readNsysSqlite(bytes: Uint8Array, file: string): Promise<NsysReport> {
-  if (!isSqlite(bytes))
-    throw new FormatError(file, 'offset 0', 'expected an SQLite database (nsys export --type sqlite)');
-  const SQL = await loadSqlJs();
-  let db: Database;
-  try {
-    db = new SQL.Database(bytes);
-  } catch (e) {
-    throw new FormatError(file, 'offset 0', `SQLite could not open it: ${e instanceof Error ? e.message : String(e)}`);
-  }
+  return readWith(() => SqliteFile.fromBytes(bytes, file), file);
+}
+
+async function readWith(open: () => SqliteFile, file: string): Promise<NsysReport> {
+  const db = open();
   try {
     return readDb(db, file);
   } catch (e) {
@@ -101,54 +73,44 @@ export async function readNsysSqlite(bytes: Uint8Array, file: string): Promise<N
 }
 
 function readDb(db: Database, file: string): NsysReport {
-  const tables = new Set<string>();
-  rows(db, "SELECT name FROM sqlite_master WHERE type = 'table'", (r) => tables.add(String(r.name)));
+  const tables = new Set<string>(db.tables().keys());
   if (!tables.has('StringIds'))
     throw new FormatError(file, 'SQLite', 'not an Nsight Systems export: it has no StringIds table');
-  const columns = (t: string) => {
-    const s = new Set<string>();
-    rows(db, `PRAGMA table_info("${t}")`, (r) => s.add(String(r.name)));
-    return s;
-  };
+  const columns = (t: string) => new Set<string>(db.tables().get(t)?.columns);
   const strings = new Map<number, string>();
-  rows(db, 'SELECT id, value FROM StringIds', (r) => strings.set(Number(r.id), String(r.value)));
+  rows(db, 'StringIds', ['id', 'value'], (r) => strings.set(Number(r.id), String(r.value)));
   const str = (v: SqlValue | undefined) => (v === null || v === undefined ? undefined : strings.get(Number(v)));
   let version: string | undefined;
   if (tables.has('META_DATA_EXPORT'))
-    rows(
-      db,
-      "SELECT value FROM META_DATA_EXPORT WHERE name = 'EXPORT_PRODUCT_VERSION'",
-      (r) => (version = String(r.value)),
-    );
+    rows(db, 'META_DATA_EXPORT', ['name', 'value'], (r) => {
+      if (r.name === 'EXPORT_PRODUCT_VERSION') version = String(r.value);
+    });
   const skipped: string[] = [];
 
   const activities: GpuActivity[] = [];
   if (tables.has('CUPTI_ACTIVITY_KIND_KERNEL')) {
     const cols = columns('CUPTI_ACTIVITY_KIND_KERNEL');
     const nameCol = cols.has('demangledName') ? 'demangledName' : 'shortName';
-    rows(
-      db,
-      `SELECT start, end, deviceId, streamId, ${nameCol} AS nameId, gridX, gridY, gridZ, blockX, blockY, blockZ, registersPerThread FROM CUPTI_ACTIVITY_KIND_KERNEL`,
-      (r) => {
-        activities.push({
-          kind: 'kernel',
-          name: str(r.nameId) ?? `(kernel ${String(r.nameId)})`,
-          startNs: num(r.start) ?? 0,
-          endNs: num(r.end) ?? 0,
-          deviceId: num(r.deviceId) ?? 0,
-          streamId: num(r.streamId),
-          grid: [num(r.gridX) ?? 0, num(r.gridY) ?? 0, num(r.gridZ) ?? 0],
-          block: [num(r.blockX) ?? 0, num(r.blockY) ?? 0, num(r.blockZ) ?? 0],
-          registersPerThread: num(r.registersPerThread),
-        });
-      },
-    );
+    const kernelCols = ['start', 'end', 'deviceId', 'streamId', nameCol, 'gridX', 'gridY', 'gridZ', 'blockX', 'blockY'];
+    rows(db, 'CUPTI_ACTIVITY_KIND_KERNEL', [...kernelCols, 'blockZ', 'registersPerThread'], (r) => {
+      activities.push({
+        kind: 'kernel',
+        name: str(r[nameCol]) ?? `(kernel ${String(r[nameCol])})`,
+        startNs: num(r.start) ?? 0,
+        endNs: num(r.end) ?? 0,
+        deviceId: num(r.deviceId) ?? 0,
+        streamId: num(r.streamId),
+        grid: [num(r.gridX) ?? 0, num(r.gridY) ?? 0, num(r.gridZ) ?? 0],
+        block: [num(r.blockX) ?? 0, num(r.blockY) ?? 0, num(r.blockZ) ?? 0],
+        registersPerThread: num(r.registersPerThread),
+      });
+    });
   }
   const copyKinds = new Map<number, string>(Object.entries(COPY_KINDS).map(([k, v]) => [Number(k), v]));
   if (tables.has('ENUM_CUDA_MEMCPY_OPER'))
-    rows(db, 'SELECT id, label FROM ENUM_CUDA_MEMCPY_OPER', (r) => copyKinds.set(Number(r.id), String(r.label)));
+    rows(db, 'ENUM_CUDA_MEMCPY_OPER', ['id', 'label'], (r) => copyKinds.set(Number(r.id), String(r.label)));
   if (tables.has('CUPTI_ACTIVITY_KIND_MEMCPY')) {
-    rows(db, 'SELECT start, end, deviceId, streamId, bytes, copyKind FROM CUPTI_ACTIVITY_KIND_MEMCPY', (r) => {
+    rows(db, 'CUPTI_ACTIVITY_KIND_MEMCPY', ['start', 'end', 'deviceId', 'streamId', 'bytes', 'copyKind'], (r) => {
       activities.push({
         kind: 'memcpy',
         name: `[CUDA memcpy ${copyKinds.get(num(r.copyKind) ?? 0) ?? 'Unknown'}]`,
@@ -161,7 +123,7 @@ function readDb(db: Database, file: string): NsysReport {
     });
   }
   if (tables.has('CUPTI_ACTIVITY_KIND_MEMSET')) {
-    rows(db, 'SELECT start, end, deviceId, streamId, bytes FROM CUPTI_ACTIVITY_KIND_MEMSET', (r) => {
+    rows(db, 'CUPTI_ACTIVITY_KIND_MEMSET', ['start', 'end', 'deviceId', 'streamId', 'bytes'], (r) => {
       activities.push({
         kind: 'memset',
         name: '[CUDA memset]',
@@ -212,18 +174,15 @@ function readDb(db: Database, file: string): NsysReport {
   const nvtxRows: { name: string; style: string; d: number }[] = [];
   if (tables.has('NVTX_EVENTS')) {
     // 59: push/pop range, 60: start/end range (NvtxEventType); marks have no end.
-    rows(
-      db,
-      'SELECT start, end, eventType, text, textId FROM NVTX_EVENTS WHERE end IS NOT NULL AND eventType IN (59, 60)',
-      (r) => {
-        const name = (typeof r.text === 'string' ? r.text : str(r.textId)) ?? '(unnamed range)';
-        nvtxRows.push({
-          name,
-          style: num(r.eventType) === 59 ? 'PushPop' : 'StartEnd',
-          d: (num(r.end) ?? 0) - (num(r.start) ?? 0),
-        });
-      },
-    );
+    rows(db, 'NVTX_EVENTS', ['start', 'end', 'eventType', 'text', 'textId'], (r) => {
+      if (r.end === null || (r.eventType !== 59 && r.eventType !== 60)) return;
+      const name = (typeof r.text === 'string' ? r.text : str(r.textId)) ?? '(unnamed range)';
+      nvtxRows.push({
+        name,
+        style: num(r.eventType) === 59 ? 'PushPop' : 'StartEnd',
+        d: (num(r.end) ?? 0) - (num(r.start) ?? 0),
+      });
+    });
   }
   const nvtx: NvtxStat[] = summarizeDurations(
     nvtxRows,
@@ -251,8 +210,8 @@ function readDb(db: Database, file: string): NsysReport {
   if (tables.has('TARGET_INFO_GPU')) {
     const cols = columns('TARGET_INFO_GPU');
     const idCol = cols.has('cuDevice') ? 'cuDevice' : 'id';
-    rows(db, `SELECT ${idCol} AS dev, name FROM TARGET_INFO_GPU`, (r) => {
-      const d = devices.find((x) => x.deviceId === num(r.dev));
+    rows(db, 'TARGET_INFO_GPU', [idCol, 'name'], (r) => {
+      const d = devices.find((x) => x.deviceId === num(r[idCol]));
       if (d && typeof r.name === 'string') d.name = r.name;
     });
   }
@@ -275,7 +234,8 @@ function readDb(db: Database, file: string): NsysReport {
 
 function summarizeApi(db: Database, table: string, str: (v: SqlValue | undefined) => string | undefined) {
   const calls: { name: string; d: number }[] = [];
-  rows(db, `SELECT start, end, nameId FROM "${table}" WHERE end IS NOT NULL`, (r) => {
+  rows(db, table, ['start', 'end', 'nameId'], (r) => {
+    if (r.end === null) return;
     // nsys prints cudaLaunchKernel for cudaLaunchKernel_v7000.
     calls.push({
       name: (str(r.nameId) ?? `(api ${String(r.nameId)})`).replace(/_v\d+$/, ''),
