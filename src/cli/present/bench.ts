@@ -88,6 +88,7 @@ export function resultLabel(set: BenchmarkResultSet, ref: string): string {
 export function comparisonJson(c: Comparison) {
   return {
     kind: 'comparison',
+    design: c.design ?? 'sessions',
     threshold: c.threshold,
     alpha: c.alpha,
     baseline: c.baseline,
@@ -101,6 +102,10 @@ export function comparisonJson(c: Comparison) {
       ciHigh: b.ciHigh,
       pValue: b.pValue,
       verdict: b.verdict,
+      reason: b.reason ?? null,
+      drift: b.drift ?? null,
+      sessions: b.sessions ?? null,
+      blockPairs: b.blockPairs ?? null,
       baselineRuns: b.baselineRuns,
       currentRuns: b.currentRuns,
       method: b.method,
@@ -115,7 +120,8 @@ export function comparisonJson(c: Comparison) {
 }
 
 export function comparisonText(c: Comparison, baseLabel: string, curLabel: string): string {
-  let out = `${v(baseLabel)} → ${v(curLabel)}: threshold ${(c.threshold * 100).toFixed(1)}%, alpha ${c.alpha}\n`;
+  const design = c.design === 'interleaved' ? ', interleaved in one session' : '';
+  let out = `${v(baseLabel)} → ${v(curLabel)}: threshold ${(c.threshold * 100).toFixed(1)}%, alpha ${c.alpha}${design}\n`;
   const rows = [['benchmark', 'baseline', 'current', 'change', '95% CI of ratio', 'p', 'verdict']];
   for (const b of c.benchmarks) {
     rows.push([

@@ -66,6 +66,39 @@ export interface BenchmarkRun {
   error?: string;
   startedAt?: string;
   finishedAt?: string;
+  /** Interleaved sessions: the block each sample was measured in (parallel to `samples`). */
+  blocks?: number[];
+}
+
+/** The machine's state over one session (Linux /proc and /sys), for telling drift from change. */
+export interface MachineState {
+  /** 1-minute load average. */
+  loadAverage?: number;
+  /** CPUs' worth of time other processes used (all busy time minus this session's own). */
+  otherCpus?: number;
+  /** Mean CPU clock in MHz. */
+  cpuMHz?: number;
+  /** Thermal throttle events counted by the kernel (package and core), cumulative. */
+  throttleCount?: number;
+}
+
+export interface SessionConditions {
+  cpus: number;
+  /** Just before the first run. */
+  before: MachineState;
+  /** Over the runs: means of the readings taken between benchmarks, throttle events in them. */
+  during: MachineState;
+}
+
+/** The baseline side of an interleaved session (`bench --against`): same benchmarks, same blocks. */
+export interface InterleavedBaseline {
+  /** What was asked for: a git ref, a folder or a command. */
+  against: string;
+  kind: 'git' | 'folder' | 'command';
+  /** The commit a git ref named. */
+  commit?: string;
+  blocks: number;
+  benchmarks: BenchmarkRun[];
 }
 
 export interface BenchmarkResultSet {
@@ -85,4 +118,8 @@ export interface BenchmarkResultSet {
   origin?: string;
   /** The file this set was read from, for messages (never saved). */
   readFrom?: string;
+  /** Load, other processes, clocks and throttling around the runs, where readable. */
+  conditions?: SessionConditions;
+  /** Set by `bench --against`: the baseline measured in the same session, block by block. */
+  interleaved?: InterleavedBaseline;
 }

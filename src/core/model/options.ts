@@ -150,6 +150,15 @@ export const OPTIONS = {
     setting: 'flamelens.bench.alpha',
     flag: '--alpha',
   },
+  benchBlocks: {
+    what: 'blocks of an interleaved comparison',
+    default: 10,
+    minimum: 2,
+    maximum: 1000,
+    integer: true,
+    setting: 'flamelens.bench.blocks',
+    flag: '--blocks',
+  },
 } satisfies Record<string, NumberOption>;
 
 export type OptionName = keyof typeof OPTIONS;

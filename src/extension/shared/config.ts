@@ -101,6 +101,7 @@ export interface BenchSettings {
   threshold: number;
   alpha: number;
   lenses: boolean;
+  blocks: number;
 }
 
 export function benchSettings(scope?: vscode.ConfigurationScope): BenchSettings {
@@ -110,6 +111,7 @@ export function benchSettings(scope?: vscode.ConfigurationScope): BenchSettings 
     threshold: optionValue(OPTIONS.benchThresholdPct, c.get('bench.threshold')) / 100,
     alpha: optionValue(OPTIONS.benchAlpha, c.get('bench.alpha')),
     lenses: c.get<boolean>('bench.codeLens', true),
+    blocks: optionValue(OPTIONS.benchBlocks, c.get('bench.blocks')),
   };
 }
 

@@ -30,7 +30,10 @@ import {
   sortedCopy,
 } from './benchStats';
 
-export type Verdict = 'regression' | 'improvement' | 'no-change';
+export type Verdict = 'regression' | 'improvement' | 'no-change' | 'inconclusive';
+
+/** How the two sides were compared: runs of two sessions, runs from summaries, session medians, block pairs. */
+export type CompareMethod = 'mann-whitney' | 'summary' | 'sessions' | 'interleaved';
 
 export interface CompareOptions {
   /** Smallest relative change that matters (0.05 = 5%). */
@@ -58,7 +61,15 @@ export interface BenchmarkComparison {
   significant: boolean;
   baselineRuns: number;
   currentRuns: number;
-  method: 'mann-whitney' | 'summary';
+  method: CompareMethod;
+  /** Why the verdict is `inconclusive`. */
+  reason?: string;
+  /** The machine differed between the sessions (load, other processes, clocks, throttling). */
+  drift?: string;
+  /** `sessions`: how many sessions each side had, and the noise learned from how many. */
+  sessions?: { baseline: number; current: number; noiseSessions: number; noise: number };
+  /** `interleaved`: the block pairs the verdict rests on. */
+  blockPairs?: number;
   /** Smallest relative change (either way) this data would detect with 80% power. */
   minDetectable: number;
   /** One sentence a person can read. */
@@ -79,6 +90,8 @@ export interface ComparedSet {
 
 export interface Comparison {
   kind: 'comparison';
+  /** `interleaved`: both sides measured in one session, block by block (`bench --against`). */
+  design?: 'sessions' | 'interleaved';
   baseline: ComparedSet;
   current: ComparedSet;
   threshold: number;
@@ -340,6 +353,11 @@ export function compareResultSets(
   };
 }
 
+/** The first clause of a reason, for a lens or a table cell ("one session each"). */
+export function shortReason(reason: string): string {
+  return reason.split(/[;(]/)[0].trim();
+}
+
 /** The CodeLens text: "▲ 12.4% slower than main (p=0.002, 30 runs)" and friends. */
 export function lensText(c: BenchmarkComparison, baselineLabel: string): string {
   const change = c.ratio - 1;
@@ -347,6 +365,7 @@ export function lensText(c: BenchmarkComparison, baselineLabel: string): string 
     return `▲ ${pct(change)} slower than ${baselineLabel} (${formatP(c.pValue)}, ${c.currentRuns} runs)`;
   if (c.verdict === 'improvement')
     return `▼ ${pct(-change)} faster than ${baselineLabel} (${formatP(c.pValue)}, ${c.currentRuns} runs)`;
+  if (c.verdict === 'inconclusive') return `? inconclusive vs ${baselineLabel}: ${shortReason(c.reason ?? '')}`;
   if (c.significant)
     return `≈ ${change >= 0 ? '+' : ''}${pct(change)} vs ${baselineLabel}, within the threshold (${formatP(c.pValue)})`;
   return `no significant change vs ${baselineLabel} (${formatP(c.pValue)}, ${c.currentRuns} runs; ±${pct(c.minDetectable)} detectable)`;

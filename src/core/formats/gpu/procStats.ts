@@ -90,3 +90,31 @@ export function parseNetDev(text: string): Map<string, { rx: number; tx: number 
   }
   return out;
 }
+
+/** The 1-minute load average of /proc/loadavg. */
+export function parseLoadAverage(text: string): number | undefined {
+  const v = Number(text.trim().split(/\s+/)[0]);
+  return text.trim() && Number.isFinite(v) ? v : undefined;
+}
+
+/**
+ * CPU time of a process and its reaped children, in clock ticks, from /proc/<pid>/stat: utime,
+ * stime, cutime and cstime (fields 14–17; the command name in parentheses may hold spaces).
+ */
+export function parseSelfStat(text: string): number | undefined {
+  const close = text.lastIndexOf(')');
+  if (close < 0) return undefined;
+  const f = text
+    .slice(close + 2)
+    .trim()
+    .split(/\s+/);
+  // f[0] is field 3 (state): fields 14–17 are f[11]–f[14].
+  const v = f.slice(11, 15).map(Number);
+  return v.length === 4 && v.every(Number.isFinite) ? v[0] + v[1] + v[2] + v[3] : undefined;
+}
+
+/** The mean of the "cpu MHz" lines of /proc/cpuinfo (x86; other architectures have none). */
+export function parseCpuInfoMHz(text: string): number | undefined {
+  const mhz = [...text.matchAll(/^cpu MHz\s*:\s*([\d.]+)/gm)].map((m) => Number(m[1])).filter((x) => x > 0);
+  return mhz.length ? mhz.reduce((a, x) => a + x, 0) / mhz.length : undefined;
+}

@@ -9,22 +9,18 @@
  */
 import type { LineEnd } from '../../util/lineSplitter';
 import * as path from 'node:path';
-import * as os from 'node:os';
 import { promises as fs } from 'node:fs';
-import { execa } from 'execa';
 import type { BenchDefinition, BenchConfig } from '../../formats/bench/benchConfig';
-import type { BenchmarkResultSet, BenchmarkRun, GpuConditions, Timing } from '../../model/bench';
+import type { BenchmarkResultSet, BenchmarkRun, GpuConditions } from '../../model/bench';
 import type { GpuSample } from '../../model/telemetry';
-import { splitCommandLine } from '../../util/commandLine';
 import { collectFingerprint } from './fingerprint';
 import { findExecutable, ToolError } from '../findTool';
 import { NvidiaSmiMonitor } from '../gpu/nvidiaSmiMonitor';
-import { killRunTree, newRunToken, RUN_TOKEN_VAR, snapshotTree } from '../processTree';
-import { runChild } from '../runChild';
 import { newResultId } from '../../store/benchStore';
-import { isRecord } from '../../formats/jsonDocument';
 import { percentileSorted, sortedCopy } from '../../analysis/bench/benchStats';
 import { knob } from '../../model/knobs';
+import { ConditionsRecorder } from './sessionConditions';
+import { measureCallable, measureCommand, type Measured } from './measure';
 
 export interface BenchRunOptions {
   /** Workspace root: default cwd of benchmarks, root of recorded source locations. */
@@ -43,6 +39,24 @@ export interface BenchRunOptions {
   gpuSampleMs?: number;
   onProgress?: (message: string) => void;
   onOutput?: (line: string, stream: 'stdout' | 'stderr', end: LineEnd) => void;
+  /** Interleaved: the baseline, run in alternating blocks with the current code (`bench --against`). */
+  against?: AgainstSide;
+  /** Blocks of an interleaved session (default 10). */
+  blocks?: number;
+  /** Where /proc and /sys are read for the session's conditions (tests give a fake root). */
+  machineRoot?: string;
+}
+
+/** The baseline side of an interleaved session: another tree of the code (a git ref, a folder) or a command. */
+export interface AgainstSide {
+  kind: 'git' | 'folder' | 'command';
+  /** What was asked for, as the comparison names it. */
+  label: string;
+  /** git and folder: the tree benchmarks run in (their cwd is resolved against it). */
+  root?: string;
+  commit?: string;
+  /** command: what command benchmarks run instead of their own command. */
+  command?: string[];
 }
 
 export interface BenchRunResult {
@@ -111,189 +125,80 @@ async function withGpuSampling<T>(
   }
 }
 
-interface Measured {
-  samples: number[];
-  warmup: number;
-  timing: Timing;
-  error?: string;
-  notes?: string[];
+type SideMeasure = Measured & { cancelled?: boolean; blocks?: number[] };
+
+function measureSide(def: BenchDefinition, cwd: string, env: NodeJS.ProcessEnv, o: BenchRunOptions) {
+  return def.kind === 'command'
+    ? measureCommand(def, cwd, env, o)
+    : measureCallable(def, cwd, env, o, def.python ?? o.python);
 }
 
-async function runCommandOnce(
-  argv: string[],
-  cwd: string,
-  env: NodeJS.ProcessEnv,
-  timeoutS: number,
-  signal?: AbortSignal,
-): Promise<{ seconds: number; error?: string; cancelled?: boolean }> {
-  if (signal?.aborted) return { seconds: 0, cancelled: true };
-  const t0 = process.hrtime.bigint();
-  const token = newRunToken();
-  const child = execa(argv[0], argv.slice(1), {
-    cwd,
-    env: { ...env, [RUN_TOKEN_VAR]: token },
-    extendEnv: false,
-    reject: false,
-    stdin: 'ignore',
-    stdout: 'ignore',
-    stderr: 'pipe',
-    detached: process.platform !== 'win32',
-    windowsHide: true,
-  });
-  let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString('utf8')).slice(-2000)));
-  let timedOut = false;
-  let cancelled = false;
-  // A killed command whose escaped descendant still holds its stderr would keep the streams
-  // open: once killed, its end is not waited for beyond two seconds.
-  let givenUp: (r: undefined) => void = () => undefined;
-  const givenUpOn = new Promise<undefined>((resolve) => (givenUp = resolve));
-  let killed = false;
-  const kill = () => {
-    const pid = child.pid;
-    if (pid === undefined || killed) return;
-    killed = true;
-    void snapshotTree(pid)
-      .then((pids) => killRunTree(pid, token, pids))
-      .then(() => setTimeout(() => givenUp(undefined), 2000).unref());
+function sideRun(def: BenchDefinition, m: SideMeasure, startedAt: string): BenchmarkRun {
+  const run: BenchmarkRun = {
+    name: def.name,
+    kind: def.kind,
+    samples: m.samples,
+    warmup: m.warmup,
+    timing: m.timing,
+    startedAt,
+    finishedAt: new Date().toISOString(),
   };
-  const timer = setTimeout(() => {
-    timedOut = true;
-    kill();
-  }, timeoutS * 1000);
-  const onAbort = () => {
-    cancelled = true;
-    kill();
-  };
-  signal?.addEventListener('abort', onAbort, { once: true });
-  try {
-    const r = await Promise.race([child, givenUpOn]);
-    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-    if (!r)
-      return cancelled ? { seconds, cancelled: true } : { seconds, error: `stopped after the ${timeoutS} s timeout` };
-    if (cancelled) return { seconds, cancelled: true };
-    if (timedOut) return { seconds, error: `stopped after the ${timeoutS} s timeout` };
-    if (r.failed && r.code === 'ENOENT') return { seconds, error: `cannot start ${argv[0]}: not found` };
-    if (r.exitCode !== 0)
-      return {
-        seconds,
-        error: `${argv.join(' ')} exited with ${r.exitCode ?? r.signal}${stderr.trim() ? `: ${stderr.trim().split('\n').slice(-3).join(' | ')}` : ''}`,
-      };
-    return { seconds };
-  } finally {
-    clearTimeout(timer);
-    signal?.removeEventListener('abort', onAbort);
-  }
+  if (m.blocks) run.blocks = m.blocks;
+  if (m.error) run.error = m.error;
+  if (m.cancelled) run.error = 'cancelled';
+  if (m.notes?.length) run.params = { notes: m.notes };
+  return run;
 }
 
-async function measureCommand(
+const blocksOf = (o: BenchRunOptions) => Math.max(1, Math.round(o.blocks ?? 10));
+
+/**
+ * Baseline and current in `blocks` alternating blocks, the order within each block random, the
+ * runs spread over the blocks exactly (at least one each); a callable runs in a fresh process per
+ * block, so each block warms up as configured.
+ */
+async function measureInterleaved(
   def: BenchDefinition,
   cwd: string,
   env: NodeJS.ProcessEnv,
   o: BenchRunOptions,
-): Promise<Measured & { cancelled?: boolean }> {
-  const argv = def.command!;
-  const m: Measured = { samples: [], warmup: 0, timing: 'wall' };
-  if (def.setup) {
-    const r = await runCommandOnce(splitCommandLine(def.setup), cwd, env, def.timeout, o.signal);
-    if (r.cancelled) return { ...m, cancelled: true };
-    if (r.error) return { ...m, error: `setup failed: ${r.error}` };
-  }
-  const warmStart = Date.now();
-  while (m.warmup < def.warmup || (Date.now() - warmStart) / 1000 < def.warmupTime) {
-    const r = await runCommandOnce(argv, cwd, env, def.timeout, o.signal);
-    if (r.cancelled) return { ...m, cancelled: true };
-    if (r.error) return { ...m, error: `warmup: ${r.error}` };
-    m.warmup++;
-  }
-  const start = Date.now();
-  while (m.samples.length < def.runs) {
-    if (
-      def.timeBudget !== undefined &&
-      m.samples.length >= def.minRuns &&
-      (Date.now() - start) / 1000 >= def.timeBudget
-    )
-      break;
-    const r = await runCommandOnce(argv, cwd, env, def.timeout, o.signal);
-    if (r.cancelled) return { ...m, cancelled: true };
-    if (r.error) return { ...m, error: r.error };
-    m.samples.push(r.seconds);
-    if (m.samples.length % 10 === 0 && m.samples.length < def.runs)
-      o.onProgress?.(`${def.name}: ${m.samples.length} runs`);
-  }
-  return m;
-}
-
-async function measureCallable(
-  def: BenchDefinition,
-  cwd: string,
-  env: NodeJS.ProcessEnv,
-  o: BenchRunOptions,
-  python: string,
-): Promise<Measured & { cancelled?: boolean }> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'flamelens-bench-'));
-  const out = path.join(dir, 'result.json');
-  const args = [
-    o.helperScript,
-    'run',
-    '--callable',
-    def.callable!,
-    '--warmup',
-    String(def.warmup),
-    '--runs',
-    String(def.runs),
-    '--min-runs',
-    String(def.minRuns),
-    '--cuda',
-    def.cuda,
-    '--out',
-    out,
-  ];
-  if (def.warmupTime > 0) args.push('--warmup-time', String(def.warmupTime));
-  if (def.setup) args.push('--setup', def.setup);
-  if (def.timeBudget !== undefined) args.push('--time-budget', String(def.timeBudget));
-  if (def.disableGc) args.push('--disable-gc');
-  try {
-    const deadline = new AbortController();
-    const budget = (def.timeBudget ?? 0) + def.timeout * (def.runs + def.warmup + 1);
-    const timer = setTimeout(() => deadline.abort(), Math.min(budget, 24 * 3600) * 1000);
-    const signal = o.signal ? AbortSignal.any([o.signal, deadline.signal]) : deadline.signal;
-    const r = await runChild(python, args, { cwd, env, signal, onOutput: o.onOutput }, 'builtin').finally(() =>
-      clearTimeout(timer),
-    );
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(await fs.readFile(out, 'utf8'));
-    } catch {
-      const why = r.cancelled
-        ? o.signal?.aborted
-          ? 'cancelled'
-          : 'stopped after its timeout'
-        : `the helper exited with ${r.exitCode ?? r.signal}${r.stderrTail.trim() ? `: ${r.stderrTail.trim().split('\n').slice(-3).join(' | ')}` : ''}`;
-      return { samples: [], warmup: 0, timing: 'wall', error: why, cancelled: !!o.signal?.aborted };
+  against: AgainstSide,
+  afterBlock: () => Promise<void>,
+): Promise<{ current: SideMeasure; baseline: SideMeasure }> {
+  const blocks = blocksOf(o);
+  const fresh = (): SideMeasure => ({ samples: [], warmup: 0, timing: 'wall', blocks: [] });
+  const current = fresh();
+  const baseline = fresh();
+  const baseCwd = against.root === undefined ? cwd : def.cwd ? path.resolve(against.root, def.cwd) : against.root;
+  const baseDef = against.command ? { ...def, command: against.command } : def;
+  for (let blk = 0; blk < blocks; blk++) {
+    const k = Math.max(1, Math.floor((def.runs * (blk + 1)) / blocks) - Math.floor((def.runs * blk) / blocks));
+    const part = (d: BenchDefinition): BenchDefinition => ({
+      ...d,
+      runs: k,
+      minRuns: Math.min(d.minRuns, k),
+      timeBudget: d.timeBudget !== undefined ? d.timeBudget / blocks : undefined,
+    });
+    const sides = [
+      { m: current, run: () => measureSide(part(def), cwd, env, o) },
+      { m: baseline, run: () => measureSide(part(baseDef), baseCwd, env, o) },
+    ];
+    if (Math.random() < 0.5) sides.reverse();
+    o.onProgress?.(`${def.name}: block ${blk + 1} of ${blocks}`);
+    for (const side of sides) {
+      const r = await side.run();
+      side.m.samples.push(...r.samples);
+      side.m.blocks!.push(...r.samples.map(() => blk));
+      side.m.warmup += r.warmup;
+      side.m.timing = r.timing;
+      if (r.notes) side.m.notes = r.notes;
+      if (r.error) side.m.error = r.error;
+      if (r.cancelled) side.m.cancelled = true;
+      if (r.error || r.cancelled) return { current, baseline };
     }
-    if (!isRecord(parsed) || !Array.isArray(parsed.samples))
-      return { samples: [], warmup: 0, timing: 'wall', error: 'the helper wrote an unreadable result' };
-    const samples = parsed.samples.filter((v): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0);
-    const timing: Timing = parsed.timing === 'cuda-events' || parsed.timing === 'cuda-sync' ? parsed.timing : 'wall';
-    const error =
-      typeof parsed.error === 'string'
-        ? parsed.error
-        : r.cancelled && !o.signal?.aborted
-          ? 'stopped after its timeout'
-          : undefined;
-    const notes = Array.isArray(parsed.notes) ? parsed.notes.map(String) : undefined;
-    return {
-      samples,
-      warmup: typeof parsed.warmup === 'number' ? parsed.warmup : 0,
-      timing,
-      error,
-      notes,
-      cancelled: !!o.signal?.aborted,
-    };
-  } finally {
-    await fs.rm(dir, { recursive: true, force: true });
+    await afterBlock();
   }
+  return { current, baseline };
 }
 
 /** `a.b:fn` → `a/b.py` (or `a/b/__init__.py`) under cwd, relative to root when inside it. */
@@ -343,6 +248,9 @@ export async function runBenchmarks(o: BenchRunOptions): Promise<BenchRunResult>
     throw new ToolError('python', `Could not start ${o.python} for the Python benchmarks.`, `Check ${knob('python')}.`);
   }
   const benchmarks: BenchmarkRun[] = [];
+  const baselineRuns: BenchmarkRun[] = [];
+  const recorder = new ConditionsRecorder(o.machineRoot);
+  await recorder.start();
   let cancelled = false;
   for (const def of defs) {
     if (o.signal?.aborted) {
@@ -353,31 +261,23 @@ export async function runBenchmarks(o: BenchRunOptions): Promise<BenchRunResult>
     const runEnv = { ...env, ...(def.env ?? {}) };
     o.onProgress?.(`${def.name}: warming up`);
     const startedAt = new Date().toISOString();
-    const { value: m, gpu } = await withGpuSampling(o, smi, () =>
-      def.kind === 'command'
-        ? measureCommand(def, cwd, runEnv, o)
-        : measureCallable(def, cwd, runEnv, o, def.python ?? o.python),
-    );
-    const run: BenchmarkRun = {
-      name: def.name,
-      kind: def.kind,
-      samples: m.samples,
-      warmup: m.warmup,
-      timing: m.timing,
-      startedAt,
-      finishedAt: new Date().toISOString(),
-    };
+    const { value: m, gpu } = await withGpuSampling(o, smi, async () => {
+      if (!o.against) return { current: await measureSide(def, cwd, runEnv, o) };
+      const sides = await measureInterleaved(def, cwd, runEnv, o, o.against, () => recorder.mark());
+      baselineRuns.push(sideRun(def, sides.baseline, startedAt));
+      return sides;
+    });
+    const run = sideRun(def, m.current, startedAt);
     if (gpu) run.gpu = gpu;
-    if (m.error) run.error = m.error;
-    if (m.cancelled) run.error = 'cancelled';
     if (def.kind === 'callable') {
       const loc = await callableLocation(def.callable!, cwd, o.root);
       if (loc) run.location = loc;
     }
-    if (m.notes?.length) run.params = { notes: m.notes };
     benchmarks.push(run);
-    o.onProgress?.(`${def.name}: ${m.samples.length} runs${m.error ? ` (${m.error.split('\n')[0]})` : ''}`);
-    if (m.cancelled) {
+    await recorder.mark();
+    const { samples, error } = m.current;
+    o.onProgress?.(`${def.name}: ${samples.length} runs${error ? ` (${error.split('\n')[0]})` : ''}`);
+    if (m.current.cancelled) {
       cancelled = true;
       break;
     }
@@ -392,5 +292,15 @@ export async function runBenchmarks(o: BenchRunOptions): Promise<BenchRunResult>
     environment,
     benchmarks,
   };
+  const conditions = recorder.finish();
+  if (conditions) results.conditions = conditions;
+  if (o.against)
+    results.interleaved = {
+      against: o.against.label,
+      kind: o.against.kind,
+      commit: o.against.commit,
+      blocks: blocksOf(o),
+      benchmarks: baselineRuns,
+    };
   return { results, cancelled };
 }

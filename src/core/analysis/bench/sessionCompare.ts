@@ -1,0 +1,298 @@
+/**
+ * Comparisons that hold on shared machines. Runs inside one session are not independent draws: a
+ * neighbour's load, the CPU clock and cache state move a whole session, so the spread of runs
+ * understates how much two sessions of unchanged code differ. Two designs answer that:
+ *
+ * - Separate sessions (`compare`, the lenses): the noise between sessions is learned from the
+ *   history, sessions of the same benchmark on the same machine (environment fingerprint) that
+ *   measured the same clean commit: σ = RMS of successive log-median differences / √2. With at
+ *   least MIN_NOISE_SESSIONS of them, the sides' session medians are compared by Student's t
+ *   against σ. Without them, a difference the runs alone call significant is `inconclusive`.
+ * - Interleaved sessions (`bench --against`): baseline and current ran in alternating blocks in
+ *   random order, so drift hits both; each block pair gives one log-ratio, and a one-sample t-test
+ *   over the pairs decides.
+ *
+ * Either way the verdict comes from the same `decide` rule as the runs-only comparison, and a pair
+ * of sessions whose machine differed (`sessionDrift`) is at most inconclusive, naming the cause.
+ */
+import type { BenchmarkResultSet, BenchmarkRun, EnvironmentFingerprint } from '../../model/bench';
+import { percentileSorted, sortedCopy, studentTQuantile, studentTwoSidedP, normalQuantile } from './benchStats';
+import {
+  compareResultSets,
+  decide,
+  formatP,
+  type BenchmarkComparison,
+  type CompareOptions,
+  type Comparison,
+} from './benchCompare';
+import { busyCause, sessionDrift } from './sessionDrift';
+
+/** Sessions of unchanged code needed before their spread is trusted as the noise. */
+export const MIN_NOISE_SESSIONS = 5;
+
+/** What makes two sessions "the same machine": host, CPU, OS, interpreter, torch, GPUs and driver. */
+export function fingerprintKey(env: EnvironmentFingerprint): string {
+  return JSON.stringify([
+    env.hostname,
+    env.cpu?.model,
+    env.cpu?.cores,
+    env.os?.platform,
+    env.os?.release,
+    env.python?.version,
+    env.python?.implementation,
+    env.python?.executable,
+    env.torch?.version,
+    env.gpus?.map((g) => [g.name, g.driver]),
+  ]);
+}
+
+function median(values: readonly number[]): number {
+  return percentileSorted(sortedCopy(values), 0.5);
+}
+
+function sessionMedian(run: BenchmarkRun | undefined): number | undefined {
+  if (!run) return undefined;
+  const m = run.samples.length >= 2 ? median(run.samples) : run.samples.length ? undefined : run.summary?.median;
+  return m !== undefined && Number.isFinite(m) && m > 0 ? m : undefined;
+}
+
+const cleanCommit = (s: BenchmarkResultSet) =>
+  s.environment.git && !s.environment.git.dirty ? s.environment.git.commit : undefined;
+
+export interface SessionNoise {
+  /** Standard deviation of one session's log-median around its code's level. */
+  sigma: number;
+  /** Sessions that taught it, and the degrees of freedom (their successive differences). */
+  sessions: number;
+  df: number;
+}
+
+/** Sessions of `name` comparable with `like`: same source and machine, clean commit, not busy. */
+function comparableSessions(name: string, like: BenchmarkResultSet, history: readonly BenchmarkResultSet[]) {
+  const key = fingerprintKey(like.environment);
+  const out: { set: BenchmarkResultSet; commit: string; logMedian: number }[] = [];
+  const seen = new Set<string>();
+  for (const set of [...history].sort((a, b) => a.createdAt.localeCompare(b.createdAt))) {
+    const commit = cleanCommit(set);
+    if (!commit || set.source !== like.source || seen.has(set.id)) continue;
+    if (fingerprintKey(set.environment) !== key || busyCause(set.conditions)) continue;
+    const m = sessionMedian(set.benchmarks.find((b) => b.name === name && !b.error));
+    if (m === undefined) continue;
+    seen.add(set.id);
+    out.push({ set, commit, logMedian: Math.log(m) });
+  }
+  return out;
+}
+
+/** The session-to-session noise of `name` on `like`'s machine, or how many sessions there are. */
+export function learnSessionNoise(
+  name: string,
+  like: BenchmarkResultSet,
+  history: readonly BenchmarkResultSet[],
+): SessionNoise | { sessions: number } {
+  const byCommit = new Map<string, number[]>();
+  for (const s of comparableSessions(name, like, history)) {
+    const list = byCommit.get(s.commit) ?? [];
+    list.push(s.logMedian);
+    byCommit.set(s.commit, list);
+  }
+  let sumSq = 0;
+  let df = 0;
+  let sessions = 0;
+  for (const list of byCommit.values()) {
+    if (list.length < 2) continue;
+    sessions += list.length;
+    for (let i = 1; i < list.length; i++) {
+      sumSq += (list[i] - list[i - 1]) ** 2;
+      df++;
+    }
+  }
+  if (sessions < MIN_NOISE_SESSIONS) return { sessions };
+  return { sigma: Math.sqrt(sumSq / df / 2), sessions, df };
+}
+
+const pct = (x: number, d = 1) => `${(x * 100).toFixed(d)}%`;
+
+/** The t-test every design ends in: an estimate of log(ratio), its standard error and df. */
+function tVerdict(
+  base: BenchmarkComparison,
+  logRatio: number,
+  se: number,
+  df: number,
+  options: CompareOptions,
+  describe: string,
+): BenchmarkComparison {
+  const threshold = options.threshold ?? 0.05;
+  const alpha = options.alpha ?? 0.01;
+  const confidence = options.confidence ?? 0.95;
+  const p = se > 0 ? studentTwoSidedP(logRatio / se, df) : logRatio === 0 ? 1 : 0;
+  const tq = studentTQuantile(1 - (1 - confidence) / 2, df);
+  const ratio = Math.exp(logRatio);
+  const ciLow = Math.exp(logRatio - tq * se);
+  const ciHigh = Math.exp(logRatio + tq * se);
+  const { verdict, significant } = decide(ratio, ciLow, ciHigh, p, threshold, alpha);
+  const minDetectable = Math.exp((studentTQuantile(1 - alpha / 2, df) + normalQuantile(0.8)) * se) - 1;
+  const ci = `${Math.round(confidence * 100)}% CI of the ratio ${ciLow.toFixed(3)}–${ciHigh.toFixed(3)}`;
+  let summary: string;
+  if (verdict === 'regression') summary = `${pct(ratio - 1)} slower (${formatP(p)}; ${ci}; ${describe})`;
+  else if (verdict === 'improvement') summary = `${pct(1 - ratio)} faster (${formatP(p)}; ${ci}; ${describe})`;
+  else if (significant)
+    summary = `${ratio >= 1 ? '+' : ''}${pct(ratio - 1)}: significant (${formatP(p)}) but the ${ci} stays within the ${pct(threshold, 0)} threshold (${describe})`;
+  else
+    summary = `no difference detected (${formatP(p)}, ${describe}); only changes beyond ±${pct(minDetectable)} would be detected`;
+  return { ...base, ratio, ciLow, ciHigh, pValue: p, verdict, significant, minDetectable, summary, reason: undefined };
+}
+
+function inconclusive(c: BenchmarkComparison, reason: string): BenchmarkComparison {
+  return { ...c, verdict: 'inconclusive', reason, summary: `inconclusive: ${reason} (runs alone: ${c.summary})` };
+}
+
+/** The log-ratio's standard error the runs alone give (from their interval): a floor for any design. */
+function withinSe(c: BenchmarkComparison, confidence: number): number {
+  const z = normalQuantile(1 - (1 - confidence) / 2);
+  const se = (Math.log(c.ciHigh) - Math.log(c.ciLow)) / (2 * z);
+  return Number.isFinite(se) && se > 0 ? se : 0;
+}
+
+/**
+ * Two separate sessions, given the runs-only comparison `runsOnly` of one benchmark: drift makes
+ * it inconclusive; a learned noise decides by sessions; without one a significant difference is
+ * inconclusive and "no difference" stays (more noise cannot make a difference significant).
+ */
+export function compareSessions(
+  runsOnly: BenchmarkComparison,
+  baseSet: BenchmarkResultSet,
+  curSet: BenchmarkResultSet,
+  history: readonly BenchmarkResultSet[],
+  options: CompareOptions,
+): BenchmarkComparison {
+  const name = runsOnly.name;
+  const drift = sessionDrift(baseSet, curSet, name);
+  if (drift) return { ...inconclusive(runsOnly, drift), drift };
+  const noise = learnSessionNoise(name, curSet, [...history, baseSet, curSet]);
+  if (!('sigma' in noise)) {
+    if (runsOnly.verdict === 'no-change') return runsOnly;
+    const reason = `one session each; the run-to-run spread understates the noise (${noise.sessions} sessions of unchanged code of this benchmark on this machine, ${MIN_NOISE_SESSIONS} are needed; or compare with bench --against)`;
+    return inconclusive(runsOnly, reason);
+  }
+  const all = comparableSessions(name, curSet, [...history, baseSet, curSet]);
+  const side = (set: BenchmarkResultSet, other: BenchmarkResultSet) => {
+    const commit = cleanCommit(set);
+    const pooled =
+      commit && commit !== cleanCommit(other) && fingerprintKey(set.environment) === fingerprintKey(curSet.environment)
+        ? all.filter((s) => s.commit === commit).map((s) => s.logMedian)
+        : [];
+    return pooled.length ? pooled : [Math.log(sessionMedian(set.benchmarks.find((b) => b.name === name))!)];
+  };
+  const b = side(baseSet, curSet);
+  const c = side(curSet, baseSet);
+  const mean = (xs: number[]) => xs.reduce((a, x) => a + x, 0) / xs.length;
+  const se = Math.max(
+    noise.sigma * Math.sqrt(1 / b.length + 1 / c.length),
+    withinSe(runsOnly, options.confidence ?? 0.95),
+  );
+  const describe = `${b.length} vs ${c.length} session${c.length > 1 ? 's' : ''}; session noise ±${pct(noise.sigma)} from ${noise.sessions} sessions of unchanged code`;
+  return {
+    ...tVerdict(runsOnly, mean(c) - mean(b), se, noise.df, options, describe),
+    method: 'sessions',
+    sessions: { baseline: b.length, current: c.length, noiseSessions: noise.sessions, noise: noise.sigma },
+  };
+}
+
+/** An interleaved session's benchmarks against its own baseline side, block pair by block pair. */
+export function compareInterleaved(set: BenchmarkResultSet, options: CompareOptions = {}): Comparison {
+  const il = set.interleaved;
+  if (!il) throw new Error(`result ${set.id} is not an interleaved session`);
+  const baseByName = new Map(il.benchmarks.map((b) => [b.name, b]));
+  const benchmarks: BenchmarkComparison[] = [];
+  const skipped: { name: string; reason: string }[] = [];
+  for (const cur of set.benchmarks) {
+    const base = baseByName.get(cur.name);
+    if (!base) continue;
+    if (cur.error || base.error) {
+      skipped.push({ name: cur.name, reason: cur.error ? `current: ${cur.error}` : `baseline: ${base.error}` });
+      continue;
+    }
+    const logRatios: number[] = [];
+    for (let blk = 0; blk < il.blocks; blk++) {
+      const inBlock = (r: BenchmarkRun) => r.samples.filter((_, i) => (r.blocks?.[i] ?? -1) === blk);
+      const bs = inBlock(base);
+      const cs = inBlock(cur);
+      if (bs.length && cs.length && median(bs) > 0 && median(cs) > 0) logRatios.push(Math.log(median(cs) / median(bs)));
+    }
+    const n = logRatios.length;
+    const baselineMedian = base.samples.length ? median(base.samples) : NaN;
+    const currentMedian = cur.samples.length ? median(cur.samples) : NaN;
+    const shell: BenchmarkComparison = {
+      name: cur.name,
+      baselineMedian,
+      currentMedian,
+      ratio: currentMedian / baselineMedian,
+      ciLow: NaN,
+      ciHigh: NaN,
+      pValue: NaN,
+      verdict: 'inconclusive',
+      significant: false,
+      baselineRuns: base.samples.length,
+      currentRuns: cur.samples.length,
+      method: 'interleaved',
+      minDetectable: NaN,
+      summary: '',
+      blockPairs: n,
+      location: cur.location ?? base.location,
+    };
+    if (n < 2) {
+      const reason = `${n} block pair${n === 1 ? '' : 's'} measured; at least 2 are needed`;
+      benchmarks.push({ ...shell, reason, summary: `inconclusive: ${reason}` });
+      continue;
+    }
+    const mean = logRatios.reduce((a, x) => a + x, 0) / n;
+    const sd = Math.sqrt(logRatios.reduce((a, x) => a + (x - mean) ** 2, 0) / (n - 1));
+    const describe = `${n} interleaved block pairs, ${base.samples.length} vs ${cur.samples.length} runs`;
+    benchmarks.push(tVerdict(shell, mean, sd / Math.sqrt(n), n - 1, options, describe));
+  }
+  const names = new Set(set.benchmarks.map((b) => b.name));
+  return {
+    kind: 'comparison',
+    design: 'interleaved',
+    baseline: {
+      id: `${set.id}:against`,
+      createdAt: set.createdAt,
+      baseline: il.against,
+      commit: il.commit,
+      dirty: il.kind === 'git' ? false : undefined,
+    },
+    current: {
+      id: set.id,
+      createdAt: set.createdAt,
+      commit: set.environment.git?.commit,
+      dirty: set.environment.git?.dirty,
+    },
+    threshold: options.threshold ?? 0.05,
+    alpha: options.alpha ?? 0.01,
+    confidence: options.confidence ?? 0.95,
+    benchmarks,
+    onlyInBaseline: il.benchmarks.filter((b) => !names.has(b.name)).map((b) => b.name),
+    onlyInCurrent: set.benchmarks.filter((b) => !baseByName.has(b.name)).map((b) => b.name),
+    skipped,
+    environmentDifferences: [],
+  };
+}
+
+/**
+ * `compareResultSets` with the sessions' noise and drift taken into account (the history is every
+ * result known on this machine); an interleaved session compared with itself uses its blocks.
+ */
+export function compareWithHistory(
+  baseline: BenchmarkResultSet,
+  current: BenchmarkResultSet,
+  history: readonly BenchmarkResultSet[],
+  options: CompareOptions = {},
+): Comparison {
+  const c = compareResultSets(baseline, current, options);
+  return {
+    ...c,
+    design: 'sessions',
+    benchmarks: c.benchmarks.map((b) => compareSessions(b, baseline, current, history, options)),
+  };
+}
