@@ -17,7 +17,12 @@ import {
   Legend,
 } from 'chart.js';
 import type { BenchViewData, BenchmarkHistory } from '../../src/core/analysis/bench/benchHistory';
-import { formatSeconds, pValueText, type BenchmarkComparison } from '../../src/core/analysis/bench/benchCompare';
+import {
+  formatSeconds,
+  pValueText,
+  shortReason,
+  type BenchmarkComparison,
+} from '../../src/core/analysis/bench/benchCompare';
 import type { ToHost, ToWebview } from '../../src/shared/protocol/benchComparison';
 import { el } from '../shared/dom';
 import { connectHost } from '../shared/host';
@@ -39,6 +44,7 @@ function verdictText(c: BenchmarkComparison): string {
   const change = (c.ratio - 1) * 100;
   if (c.verdict === 'regression') return `▲ ${change.toFixed(1)}% slower`;
   if (c.verdict === 'improvement') return `▼ ${(-change).toFixed(1)}% faster`;
+  if (c.verdict === 'inconclusive') return `? inconclusive: ${shortReason(c.reason ?? '')}`;
   return c.significant ? 'within threshold' : 'no difference detected';
 }
 
@@ -170,11 +176,20 @@ function renderBench(d: BenchViewData): void {
       el(
         'span',
         { class: 'hint' },
-        `threshold ${(c.threshold * 100).toFixed(1)}%, alpha ${c.alpha}; regression = significant and the interval reaches the threshold`,
+        `threshold ${(c.threshold * 100).toFixed(1)}%, alpha ${c.alpha}; regression = significant and the interval reaches the threshold; ${c.design === 'interleaved' ? 'interleaved: both sides in one session, block by block' : 'separate sessions: against the noise between sessions'}`,
       ),
     );
   app.replaceChildren(head);
   for (const p of d.problems) app.append(el('p', { class: 'warning' }, p));
+  const drifted = c?.benchmarks.filter((b) => b.drift) ?? [];
+  if (drifted.length)
+    app.append(
+      el(
+        'p',
+        { class: 'warning', id: 'drift' },
+        `The machine differed between the sessions, so these are inconclusive: ${drifted.map((b) => `${b.name}: ${b.drift}`).join('; ')}`,
+      ),
+    );
   if (c?.environmentDifferences.length)
     app.append(
       el(
@@ -213,7 +228,7 @@ function renderBench(d: BenchViewData): void {
       {
         title: '95% CI of ratio',
         value: (r) => r.ciLow,
-        format: (r) => `${r.ciLow.toFixed(3)} – ${r.ciHigh.toFixed(3)}`,
+        format: (r) => (Number.isFinite(r.ciLow) ? `${r.ciLow.toFixed(3)} – ${r.ciHigh.toFixed(3)}` : '—'),
         numeric: true,
       },
       { title: 'p', value: (r) => r.pValue, format: (r) => pValue(r.pValue), numeric: true },
@@ -238,6 +253,7 @@ function renderBench(d: BenchViewData): void {
     );
     const extra: string[] = [];
     for (const s of c.skipped) extra.push(`${s.name}: not compared (${s.reason})`);
+    for (const b of c.benchmarks) if (b.verdict === 'inconclusive') extra.push(`${b.name}: inconclusive, ${b.reason}`);
     if (c.onlyInBaseline.length) extra.push(`Only in the baseline: ${c.onlyInBaseline.join(', ')}`);
     if (c.onlyInCurrent.length) extra.push(`New, no baseline: ${c.onlyInCurrent.join(', ')}`);
     for (const x of extra) app.append(el('p', { class: 'hint' }, x));

@@ -129,7 +129,7 @@ export function comparisonText(c: Comparison, baseLabel: string, curLabel: strin
       formatSeconds(b.baselineMedian),
       formatSeconds(b.currentMedian),
       `${b.ratio >= 1 ? '+' : ''}${((b.ratio - 1) * 100).toFixed(1)}%`,
-      `${b.ciLow.toFixed(3)}–${b.ciHigh.toFixed(3)}`,
+      Number.isFinite(b.ciLow) ? `${b.ciLow.toFixed(3)}–${b.ciHigh.toFixed(3)}` : 'n/a',
       pValueText(b.pValue),
       b.verdict,
     ]);

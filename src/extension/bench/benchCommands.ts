@@ -11,7 +11,8 @@ import type { BenchConfig } from '../../core/formats/bench/benchConfig';
 import type { BenchmarkResultSet } from '../../core/model/bench';
 import { runBenchmarks } from '../../core/runners/bench/benchRunner';
 import { baselineFile, checkBaselineName, listHistory, saveBaseline, saveResults } from '../../core/store/benchStore';
-import { profilerConfig } from '../shared/config';
+import { prepareAgainst, type PreparedAgainst } from '../../core/runners/bench/againstSource';
+import { benchSettings, profilerConfig } from '../shared/config';
 import { resolveInterpreter } from '../shared/interpreter';
 import { plainText } from '../shared/plainText';
 import { CONFIG_NAME, readBenchConfig, type BenchResults } from './benchResults';
@@ -47,6 +48,13 @@ export function runSummary(
   return `${parts.join('')}.`;
 }
 
+export interface RunArgs {
+  config?: string;
+  only?: string[];
+  /** Interleaved against this git ref or folder (Compare with Baseline… offers it). */
+  against?: string;
+}
+
 export class BenchCommands {
   private readonly helperScript: string;
 
@@ -60,9 +68,7 @@ export class BenchCommands {
 
   commands(): vscode.Disposable[] {
     return [
-      vscode.commands.registerCommand('flamelens.bench.run', (args: { config?: string; only?: string[] } = {}) =>
-        this.run(args),
-      ),
+      vscode.commands.registerCommand('flamelens.bench.run', (args: RunArgs = {}) => this.run(args)),
       vscode.commands.registerCommand(
         'flamelens.bench.saveBaseline',
         (args: { root?: string; result?: string; name?: string } = {}) => this.saveBaseline(args),
@@ -91,7 +97,7 @@ export class BenchCommands {
     return undefined;
   }
 
-  private async run(args: { config?: string; only?: string[] }) {
+  private async run(args: RunArgs) {
     if (!vscode.workspace.isTrusted) {
       void vscode.window.showWarningMessage(
         'flamelens: benchmarks run programs of this workspace; trust the workspace first (Manage Workspace Trust).',
@@ -115,6 +121,15 @@ export class BenchCommands {
       log,
     );
     const smi = vscode.workspace.getConfiguration('flamelens.gpu').get<string>('nvidiaSmiPath', '') || undefined;
+    let against: PreparedAgainst | undefined;
+    if (args.against !== undefined) {
+      try {
+        against = await prepareAgainst(root, args.against);
+      } catch (e) {
+        void vscode.window.showErrorMessage(plainText(`flamelens: --against ${args.against}: ${(e as Error).message}`));
+        return undefined;
+      }
+    }
     const progressOptions = {
       location: vscode.ProgressLocation.Notification,
       title: 'flamelens: benchmarks',
@@ -137,6 +152,8 @@ export class BenchCommands {
             log.info(`bench: ${m}`);
           },
           onOutput: (line) => log.info(`bench: ${line}`),
+          against: against?.side,
+          blocks: benchSettings(vscode.Uri.file(root)).blocks,
         });
         const file = await saveResults(root, results);
         this.results.invalidate();
@@ -151,7 +168,7 @@ export class BenchCommands {
           if (choice === 'Show Comparison')
             void vscode.commands.executeCommand(
               'flamelens.bench.compare',
-              own ? { root, baseline: own.baselineRef, current: results.id } : { root },
+              own ? { root, baseline: own.baselineRef, current: results.id, label: own.label } : { root },
             );
           if (choice === 'Save as Baseline…')
             void vscode.commands.executeCommand('flamelens.bench.saveBaseline', { root, result: results.id });
@@ -171,6 +188,8 @@ export class BenchCommands {
       } catch (e) {
         void vscode.window.showErrorMessage(plainText(`flamelens: ${(e as Error).message}`));
         return undefined;
+      } finally {
+        await against?.dispose();
       }
     });
   }

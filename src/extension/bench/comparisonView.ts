@@ -4,18 +4,32 @@
  */
 import { vscode } from '../vscodeApi';
 import * as path from 'node:path';
-import { compareResultSets, type Comparison } from '../../core/analysis/bench/benchCompare';
+import type { Comparison } from '../../core/analysis/bench/benchCompare';
+import { compareInterleaved, compareWithHistory } from '../../core/analysis/bench/sessionCompare';
 import { buildHistories, type BenchViewData } from '../../core/analysis/bench/benchHistory';
 import { findPythonDefinitions } from '../../core/analysis/source/pythonDefinitions';
 import type { BenchmarkResultSet } from '../../core/model/bench';
-import { listBaselines, listHistory, resolveResults } from '../../core/store/benchStore';
+import { listBaselines, listHistory, listResults, resolveResults } from '../../core/store/benchStore';
 import { VIEW, type ToHost, type ToWebview } from '../../shared/protocol/benchComparison';
 import { benchSettings } from '../shared/config';
 import { plainText } from '../shared/plainText';
 import { saveExport } from '../shared/saveExport';
 import type { SourceLocator } from '../shared/sourceLocator';
 import { DataPanel } from '../shared/webview/dataPanel';
-import type { BenchResults } from './benchResults';
+import { CONFIG_NAME, type BenchResults } from './benchResults';
+import { execFile } from 'node:child_process';
+
+/** A baseline reference meaning "the interleaved baseline side of this result" (`<id>#interleaved`). */
+export const INTERLEAVED = '#interleaved';
+const RUN_INTERLEAVED = '\u0000run-interleaved';
+
+function isGitRepository(root: string): Promise<boolean> {
+  return new Promise((resolve) =>
+    execFile('git', ['rev-parse', '--is-inside-work-tree'], { cwd: root }, (e, out) =>
+      resolve(!e && out.trim() === 'true'),
+    ),
+  );
+}
 
 export interface CompareArgs {
   root?: string;
@@ -53,6 +67,19 @@ export class ComparisonView implements vscode.Disposable {
       description: `${b.createdAt.slice(0, 16).replace('T', ' ')}${b.environment.git ? ` · ${b.environment.git.commit.slice(0, 8)}` : ''}`,
       ref: b.baseline ?? b.id,
     }));
+    const latest = (await listResults(root)).items.pop();
+    if (latest?.interleaved)
+      picks.unshift({
+        label: `$(git-compare) ${latest.interleaved.against} (interleaved in the latest session)`,
+        description: `${latest.createdAt.slice(0, 16).replace('T', ' ')} · ${latest.interleaved.blocks} blocks`,
+        ref: `${latest.id}${INTERLEAVED}`,
+      });
+    if (await isGitRepository(root))
+      picks.push({
+        label: '$(git-compare) Run interleaved against a git ref…',
+        description: 'baseline and current alternate in one session, so drift hits both',
+        ref: RUN_INTERLEAVED,
+      });
     picks.push({
       label: '$(file) Choose a results file…',
       description: 'flamelens results or pytest-benchmark JSON',
@@ -60,6 +87,7 @@ export class ComparisonView implements vscode.Disposable {
     });
     const pick = await vscode.window.showQuickPick(picks, { placeHolder: 'Compare the latest results with…' });
     if (!pick) return undefined;
+    if (pick.ref === RUN_INTERLEAVED) return this.runInterleaved(root);
     if (pick.ref) return pick.ref;
     const files = await vscode.window.showOpenDialog({
       canSelectMany: false,
@@ -67,6 +95,20 @@ export class ComparisonView implements vscode.Disposable {
       filters: { JSON: ['json'] },
     });
     return files?.[0]?.fsPath;
+  }
+
+  /** Runs the benchmarks interleaved against a git ref; the reference to its comparison. */
+  private async runInterleaved(root: string): Promise<string | undefined> {
+    const ref = await vscode.window.showInputBox({
+      prompt: 'Git ref (branch, tag or commit) to run the benchmarks against, interleaved with the working tree',
+      value: 'HEAD',
+    });
+    if (!ref) return undefined;
+    const run = await vscode.commands.executeCommand<{ id: string } | undefined>('flamelens.bench.run', {
+      config: path.join(root, CONFIG_NAME),
+      against: ref,
+    });
+    return run ? `${run.id}${INTERLEAVED}` : undefined;
   }
 
   private async open(args: CompareArgs): Promise<Comparison | undefined> {
@@ -79,16 +121,24 @@ export class ComparisonView implements vscode.Disposable {
     const baselineRef = args.baseline ?? (await this.pickBaseline(root));
     if (!baselineRef) return undefined;
     try {
-      const base = await resolveResults(root, baselineRef);
-      const cur = args.current ? await resolveResults(root, args.current) : history[history.length - 1];
-      if (!cur) throw new Error('there are no results to compare yet: run the benchmarks first');
       const settings = benchSettings(vscode.Uri.file(root));
       const config = await this.results.configOf(root);
-      const comparison = compareResultSets(base, cur, {
-        threshold: config?.threshold ?? settings.threshold,
-        alpha: config?.alpha ?? settings.alpha,
-      });
-      const label = args.label ?? baselineLabel(base, baselineRef);
+      const options = { threshold: config?.threshold ?? settings.threshold, alpha: config?.alpha ?? settings.alpha };
+      let cur: BenchmarkResultSet | undefined;
+      let comparison: Comparison;
+      let label: string;
+      if (baselineRef.endsWith(INTERLEAVED)) {
+        cur = await resolveResults(root, baselineRef.slice(0, -INTERLEAVED.length));
+        if (!cur.interleaved) throw new Error(`${cur.id} was not measured interleaved (bench --against)`);
+        comparison = compareInterleaved(cur, options);
+        label = args.label ?? `${cur.interleaved.against} (interleaved)`;
+      } else {
+        const base = await resolveResults(root, baselineRef);
+        cur = args.current ? await resolveResults(root, args.current) : history[history.length - 1];
+        if (!cur) throw new Error('there are no results to compare yet: run the benchmarks first');
+        comparison = compareWithHistory(base, cur, history, options);
+        label = args.label ?? baselineLabel(base, baselineRef);
+      }
       const data: BenchViewData = {
         title: `Benchmarks: latest vs ${label}`,
         baselineLabel: label,

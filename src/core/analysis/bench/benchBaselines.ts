@@ -3,10 +3,12 @@
  * pytest-benchmark autosaves are separate histories): the named baseline, else the newest saved
  * baseline, among those saved from the same kind of results; else the previous result of that
  * kind (pytest autosaves compare with the one before). Used by the regression CodeLenses and
- * the message after a run.
+ * the message after a run. Two separate sessions are compared against the noise between sessions
+ * (`compareWithHistory`); an interleaved session (`bench --against`) with its own baseline side.
  */
 import type { BenchmarkResultSet } from '../../model/bench';
-import { compareResultSets, type CompareOptions, type Comparison } from './benchCompare';
+import type { CompareOptions, Comparison } from './benchCompare';
+import { compareInterleaved, compareWithHistory } from './sessionCompare';
 
 export interface LatestComparison {
   /** "main", or "previous run". */
@@ -45,13 +47,23 @@ export function latestComparisons(
   for (const source of ['flamelens', 'pytest-benchmark'] as const) {
     const current = history.filter((h) => h.source === source).pop();
     if (!current) continue;
+    if (current.interleaved) {
+      // An interleaved session compares with its own baseline side.
+      out.push({
+        label: `${current.interleaved.against} (interleaved)`,
+        baselineRef: `${current.origin ?? current.id}#interleaved`,
+        currentRef: current.origin ?? current.id,
+        comparison: compareInterleaved(current, options),
+      });
+      continue;
+    }
     const base = chooseBaseline(current, history, baselines, wanted);
     if (!base) continue;
     out.push({
       label: base.label,
       baselineRef: base.ref,
       currentRef: current.origin ?? current.id,
-      comparison: compareResultSets(base.set, current, options),
+      comparison: compareWithHistory(base.set, current, history, options),
     });
   }
   return out;
