@@ -1,6 +1,6 @@
 // End to end, benchmarks: in a real VS Code (code-server) in Chromium, a workspace with real
 // pytest-benchmark autosaves (the tokenizer made slower between them) and the test file they
-// came from. The user sees the regression CodeLens above the test, clicks it, and reads the
+// came from. The user sees the (inconclusive: one session each) CodeLens above the test, clicks it, and reads the
 // comparison and history view; runs the workspace's flamelens.bench.json from the command
 // palette and saves the result as a baseline; then compares two real CPU profiles of one program
 // and reads the differential flame graph and the lens above the function that got slower.
@@ -72,19 +72,21 @@ test(
         await page.waitForFunction(
           () =>
             [...document.querySelectorAll('.codelens-decoration')].some((e) =>
-              e.textContent.includes('slower than previous run'),
+              e.textContent.includes('inconclusive vs previous run'),
             ),
           null,
           { timeout: 60_000 },
         );
         const lenses = await lensTexts(page);
-        const tokenizeLens = lenses.find((t) => t.includes('21.4% slower'));
+        // Two autosaves are one session each: the runs alone say 21.4% slower, but with no history
+        // of unchanged code the session-to-session noise is unknown, so the lens says so.
+        const tokenizeLens = lenses.find((t) => t.includes('inconclusive vs previous run'));
         assert.ok(tokenizeLens, `lenses: ${lenses.join(' | ')}`);
-        assert.match(tokenizeLens, /▲ 21\.4% slower than previous run \(p<0\.001, 30 runs\)/);
+        assert.match(tokenizeLens, /\? inconclusive vs previous run: one session each/);
         await page.screenshot({ path: path.join(ARTIFACTS, 'bench-lens.png') });
 
         // Its click opens the comparison with the benchmark's history.
-        await page.locator('.codelens-decoration a', { hasText: '21.4% slower' }).first().click();
+        await page.locator('.codelens-decoration a', { hasText: 'inconclusive vs previous run' }).first().click();
         const view = await findWebviewFrame(page, '#comparison tbody tr', 60_000);
         await view.waitForFunction(() => document.body.dataset.flamelensReady === '1');
         const rows = await view.$$eval('#comparison tbody tr', (trs) =>
@@ -93,10 +95,10 @@ test(
         assert.equal(rows.length, 4);
         const tok = rows.find((r) => r[0].endsWith('::test_tokenize'));
         assert.equal(tok[3], '+21.4%');
-        assert.equal(tok[7], '▲ 21.4% slower');
+        assert.equal(tok[7], '? inconclusive: one session each');
         assert.match(
           await view.textContent('#history-summary'),
-          /^vs previous run: 21\.4% slower \(p<0\.001; 95% CI of the ratio 1\.\d{3}–1\.\d{3}; 30 vs 30 runs\); compared from summary statistics/,
+          /^vs previous run: inconclusive: one session each; the run-to-run spread understates the noise .*\(runs alone: 21\.4% slower \(p<0\.001; 95% CI of the ratio 1\.\d{3}–1\.\d{3}; 30 vs 30 runs\); compared from summary statistics/,
         );
         assert.equal(await view.textContent('#history-title'), 'History: tests/test_tokenize.py::test_tokenize');
         const pixels = await waitForDrawn(view, (px) => px.some((n) => n > 500));

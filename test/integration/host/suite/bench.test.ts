@@ -81,24 +81,49 @@ export function registerBenchSuite(): void {
     );
 
     mocha.test(
-      'a slower benchmarked function gets a regression CodeLens against main; the lens opens the comparison view',
+      'a slower function against main, one session each, is an inconclusive lens; interleaved against the fast code it is a regression lens',
       async () => {
+        const fast = path.join(ws(), 'fast-copy');
+        await fs.mkdir(fast, { recursive: true });
+        await fs.copyFile(path.join(ws(), 'benchwork.py'), path.join(fast, 'benchwork.py'));
         await fs.writeFile(path.join(ws(), 'benchwork.py'), work(0.004));
         const r = await vscode.commands.executeCommand<{ regressions: string[] }>('flamelens.bench.run', {
           only: ['sleepy'],
         });
-        assert.deepEqual(r.regressions, ['sleepy']);
-        const lenses = await waitFor(async () => {
-          const l = await lensTitles(path.join(ws(), 'benchwork.py'));
-          return l.length ? l : undefined;
-        }, 'the regression lens');
-        assert.equal(lenses.length, 1);
-        assert.equal(lenses[0].line, 8, 'above def sleepy');
-        assert.match(lenses[0].title, /^▲ \d+\.\d% slower than main \(p[<=]0\.\d+, 12 runs\)$/);
+        assert.deepEqual(r.regressions, [], 'two separate sessions, no history: not a regression');
+        const lens = async (pattern: RegExp) =>
+          waitFor(async () => {
+            const l = await lensTitles(path.join(ws(), 'benchwork.py'));
+            return l.length === 1 && pattern.test(l[0].title) ? l[0] : undefined;
+          }, `a lens matching ${pattern}`);
+        const grey = await lens(/^\? inconclusive vs main: /);
+        assert.equal(grey.line, 8, 'above def sleepy');
         const c = (await api().bench.lensComparisons(ws())).find((x) => x.name === 'sleepy')!;
+        assert.equal(c.verdict, 'inconclusive');
+        assert.match(
+          c.reason ?? '',
+          /^(one session each; the run-to-run spread understates the noise|.* during current vs )/,
+        );
         assert.ok(c.ratio > 1.5 && c.ratio < 2.5, `${c.ratio}`);
-        await vscode.commands.executeCommand('flamelens.bench.compare', ...(lenses[0].args ?? []));
+        await vscode.commands.executeCommand('flamelens.bench.compare', ...(grey.args ?? []));
         assert.ok(api().bench.panelTitles().includes('Benchmarks: latest vs main'), api().bench.panelTitles().join());
+
+        const il = await vscode.commands.executeCommand<{ regressions: string[] }>('flamelens.bench.run', {
+          only: ['sleepy'],
+          against: fast,
+        });
+        assert.deepEqual(il.regressions, ['sleepy'], 'interleaved with the fast code: a regression');
+        const red = await lens(/^▲ \d+\.\d% slower than .*fast-copy \(interleaved\) \(p[<=]0\.\d+, 12 runs\)$/);
+        const ci = (await api().bench.lensComparisons(ws())).find((x) => x.name === 'sleepy')!;
+        assert.equal(ci.method, 'interleaved');
+        assert.equal(ci.blockPairs, 10);
+        await vscode.commands.executeCommand('flamelens.bench.compare', ...(red.args ?? []));
+        assert.ok(
+          api()
+            .bench.panelTitles()
+            .some((t) => /^Benchmarks: latest vs .*fast-copy \(interleaved\)$/.test(t)),
+          api().bench.panelTitles().join(),
+        );
       },
     );
 
@@ -118,11 +143,7 @@ export function registerBenchSuite(): void {
           return l.length >= 4 ? l : undefined;
         }, 'four pytest lenses');
         const byLine = new Map(lenses.map((l) => [l.line, l.title]));
-        assert.match(
-          byLine.get(11) ?? '',
-          /^▲ 21\.4% slower than previous run \(p<0\.001, 30 runs\)$/,
-          'test_tokenize',
-        );
+        assert.equal(byLine.get(11), '? inconclusive vs previous run: one session each', 'test_tokenize');
         assert.equal(lenses.filter((l) => l.line === 16).length, 2, 'test_sort: one lens per parameter');
         assert.ok(byLine.has(24), 'TestJoin.test_join');
       },
