@@ -96,6 +96,7 @@ test('the schema contributed for flamelens.bench.json and the reader accept exac
     runs: 3,
     timeBudget: 1,
     minRuns: 2,
+    processes: 2,
     cuda: 'auto',
     disableGc: true,
     timeout: 5,

@@ -76,7 +76,10 @@ test('runner: a Python callable is timed in-process (setup passes its tuple), a 
   assert.equal(cancelled, false);
   const [sleep, cmd] = results.benchmarks;
   assert.equal(sleep.samples.length, 15);
-  assert.equal(sleep.warmup, 2);
+  // A callable's session spreads its runs over 5 fresh processes (the default), each warmed up.
+  assert.equal(sleep.warmup, 2 * 5);
+  assert.deepEqual(sleep.blocks, [0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4]);
+  assert.ok(progress.includes('sleep 2ms: process 5 of 5'), progress.join(' | '));
   assert.equal(sleep.timing, 'wall');
   assert.ok(
     sleep.samples.every((s) => s >= 0.002 && s < 0.2),
@@ -101,7 +104,7 @@ test('runner: a failing callable or command keeps what it measured and says why;
   const config = parseBenchConfig(
     JSON.stringify({
       benchmarks: [
-        { name: 'flaky', callable: 'work:flaky', runs: 20, warmup: 1 },
+        { name: 'flaky', callable: 'work:flaky', runs: 20, warmup: 1, processes: 1 },
         { name: 'missing module', callable: 'nosuch:f' },
         { name: 'exit 3', command: [PYTHON, '-c', 'import sys; sys.stderr.write("bad input\\n"); sys.exit(3)'] },
         { name: 'cuda asked', callable: 'work:sleepy', setup: 'work:make', runs: 3, cuda: 'events' },

@@ -28,6 +28,12 @@ export interface BenchDefinition {
   /** Stop measuring after this many seconds (at least `minRuns`). */
   timeBudget?: number;
   minRuns: number;
+  /**
+   * Callables: fresh processes a session spreads its runs over (each warms up). A process's own
+   * state (memory layout, where it landed) moves all its runs together, so one process per
+   * session hides most of the noise between sessions; commands already start one per run.
+   */
+  processes: number;
   cuda: CudaTiming;
   disableGc: boolean;
   /** Seconds one call may take before the benchmark is stopped. */
@@ -50,6 +56,7 @@ const RUN_FIELDS = [
   'runs',
   'timeBudget',
   'minRuns',
+  'processes',
   'cuda',
   'disableGc',
   'timeout',
@@ -154,6 +161,7 @@ export function parseBenchConfig(text: string, file: string): BenchConfig {
       warmupTime: seconds('warmupTime') ?? 0,
       runs: int('runs', 30, 2),
       minRuns: int('minRuns', 5, 2),
+      processes: hasCommand ? 1 : int('processes', 5, 1),
       timeBudget: seconds('timeBudget'),
       timeout: seconds('timeout') ?? 600,
       cuda: 'auto',

@@ -153,24 +153,26 @@ function sideRun(def: BenchDefinition, m: SideMeasure, startedAt: string): Bench
 const blocksOf = (o: BenchRunOptions) => Math.max(1, Math.round(o.blocks ?? 10));
 
 /**
- * Baseline and current in `blocks` alternating blocks, the order within each block random, the
- * runs spread over the blocks exactly (at least one each); a callable runs in a fresh process per
- * block, so each block warms up as configured.
+ * The runs spread over `blocks` blocks exactly (at least one each); a callable runs in a fresh
+ * process per block, so each block warms up as configured. With a baseline (`bench --against`)
+ * both sides run in every block, in random order; without one the blocks are the processes of a
+ * callable's session.
  */
-async function measureInterleaved(
+async function measureInBlocks(
   def: BenchDefinition,
   cwd: string,
   env: NodeJS.ProcessEnv,
   o: BenchRunOptions,
-  against: AgainstSide,
+  against: AgainstSide | undefined,
+  blocks: number,
   afterBlock: () => Promise<void>,
-): Promise<{ current: SideMeasure; baseline: SideMeasure }> {
-  const blocks = blocksOf(o);
+): Promise<{ current: SideMeasure; baseline?: SideMeasure }> {
   const fresh = (): SideMeasure => ({ samples: [], warmup: 0, timing: 'wall', blocks: [] });
   const current = fresh();
-  const baseline = fresh();
-  const baseCwd = against.root === undefined ? cwd : def.cwd ? path.resolve(against.root, def.cwd) : against.root;
-  const baseDef = against.command ? { ...def, command: against.command } : def;
+  const baseline = against ? fresh() : undefined;
+  const root = against?.root;
+  const baseCwd = root === undefined ? cwd : def.cwd ? path.resolve(root, def.cwd) : root;
+  const baseDef = against?.command ? { ...def, command: against.command } : def;
   for (let blk = 0; blk < blocks; blk++) {
     const k = Math.max(1, Math.floor((def.runs * (blk + 1)) / blocks) - Math.floor((def.runs * blk) / blocks));
     const part = (d: BenchDefinition): BenchDefinition => ({
@@ -179,12 +181,10 @@ async function measureInterleaved(
       minRuns: Math.min(d.minRuns, k),
       timeBudget: d.timeBudget !== undefined ? d.timeBudget / blocks : undefined,
     });
-    const sides = [
-      { m: current, run: () => measureSide(part(def), cwd, env, o) },
-      { m: baseline, run: () => measureSide(part(baseDef), baseCwd, env, o) },
-    ];
+    const sides = [{ m: current, run: () => measureSide(part(def), cwd, env, o) }];
+    if (baseline) sides.push({ m: baseline, run: () => measureSide(part(baseDef), baseCwd, env, o) });
     if (Math.random() < 0.5) sides.reverse();
-    o.onProgress?.(`${def.name}: block ${blk + 1} of ${blocks}`);
+    o.onProgress?.(`${def.name}: ${baseline ? 'block' : 'process'} ${blk + 1} of ${blocks}`);
     for (const side of sides) {
       const r = await side.run();
       side.m.samples.push(...r.samples);
@@ -262,9 +262,10 @@ export async function runBenchmarks(o: BenchRunOptions): Promise<BenchRunResult>
     o.onProgress?.(`${def.name}: warming up`);
     const startedAt = new Date().toISOString();
     const { value: m, gpu } = await withGpuSampling(o, smi, async () => {
-      if (!o.against) return { current: await measureSide(def, cwd, runEnv, o) };
-      const sides = await measureInterleaved(def, cwd, runEnv, o, o.against, () => recorder.mark());
-      baselineRuns.push(sideRun(def, sides.baseline, startedAt));
+      const blocks = o.against ? blocksOf(o) : def.kind === 'callable' ? Math.min(def.processes, def.runs) : 1;
+      if (blocks <= 1) return { current: await measureSide(def, cwd, runEnv, o) };
+      const sides = await measureInBlocks(def, cwd, runEnv, o, o.against, blocks, () => recorder.mark());
+      if (sides.baseline) baselineRuns.push(sideRun(def, sides.baseline, startedAt));
       return sides;
     });
     const run = sideRun(def, m.current, startedAt);
