@@ -15,6 +15,7 @@ import {
   learnSessionNoise,
 } from '../../src/core/analysis/bench/sessionCompare';
 import { sessionDrift } from '../../src/core/analysis/bench/sessionDrift';
+import { signedRank } from '../../src/core/analysis/bench/signedRank';
 import { ConditionsRecorder, readMachine } from '../../src/core/runners/bench/sessionConditions';
 import type { BenchmarkResultSet, MachineState, SessionConditions } from '../../src/core/model/bench';
 
@@ -229,4 +230,33 @@ test('the machine readings: /proc and /sys from a fake root, other processes cou
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
   }
+});
+
+test('Wilcoxon signed-rank: W+, p and the Hodges–Lehmann estimate agree with scipy 1.17.1; ties use the normal approximation', () => {
+  // scipy.stats.wilcoxon(d) (exact without ties) and numpy.median of the Walsh averages.
+  const cases: [number[], number, number, number][] = [
+    [[0.12, 0.05, -0.02, 0.3, 0.08, 0.11, -0.04, 0.09, 0.15, 0.07], 52, 0.009765625, 0.085],
+    [[1.83, 0.5, 1.62, 2.48, 1.68, 1.88, 1.55, 3.06, 1.3, -0.1, 0.2, -0.33], 74, 0.00341796875, 1.395],
+    [Array.from({ length: 30 }, (_, i) => Math.sin(i * 1.7) * 0.2 + 0.05), 314, 0.09610157273709774, 0.05],
+  ];
+  for (const [d, wPlus, p, hl] of cases) {
+    const r = signedRank(d);
+    assert.equal(r.method, 'exact');
+    assert.equal(r.wPlus, wPlus);
+    assert.ok(Math.abs(r.p - p) < 1e-12, `p ${r.p} vs ${p}`);
+    assert.ok(Math.abs(r.estimate - hl) < 1e-12, `estimate ${r.estimate} vs ${hl}`);
+    assert.ok(r.low <= r.estimate && r.estimate <= r.high);
+  }
+  // Ties and a zero: scipy.stats.wilcoxon(d, method='approx', correction=False).
+  const tied = signedRank([0.1, 0.1, -0.2, 0.3, 0.1, 0.0, 0.25, -0.05]);
+  assert.equal(tied.method, 'asymptotic');
+  assert.equal(tied.n, 7, 'the zero is dropped');
+  assert.ok(Math.abs(tied.p - 0.1731945874792824) < 1e-6, `${tied.p}`); // erfc to 1.2e-7
+  // One far block moves a mean a lot and the rank test little.
+  const steady = Array.from({ length: 15 }, (_, i) => 0.08 + i * 0.003);
+  const withOutlier = [...steady.slice(0, 14), -1.5];
+  const mean = withOutlier.reduce((a, x) => a + x, 0) / withOutlier.length;
+  assert.ok(mean < 0.01, `the mean is dragged to ${mean}`);
+  assert.ok(signedRank(withOutlier).p < 0.01, `still significant: p ${signedRank(withOutlier).p}`);
+  assert.ok(Math.abs(signedRank(withOutlier).estimate - 0.1) < 0.01, `${signedRank(withOutlier).estimate}`);
 });

@@ -9,8 +9,9 @@
  *   least MIN_NOISE_SESSIONS of them, the sides' session medians are compared by Student's t
  *   against σ. Without them, a difference the runs alone call significant is `inconclusive`.
  * - Interleaved sessions (`bench --against`): baseline and current ran in alternating blocks in
- *   random order, so drift hits both; each block pair gives one log-ratio, and a one-sample t-test
- *   over the pairs decides.
+ *   random order, so drift hits both; each block pair gives one log-ratio, and the Wilcoxon
+ *   signed-rank test over the pairs decides (a t-test below SIGNED_RANK_PAIRS pairs), with the
+ *   Hodges–Lehmann estimate as the change.
  *
  * Either way the verdict comes from the same `decide` rule as the runs-only comparison, and a pair
  * of sessions whose machine differed (`sessionDrift`) is at most inconclusive, naming the cause.
@@ -26,6 +27,13 @@ import {
   type Comparison,
 } from './benchCompare';
 import { busyCause, sessionDrift } from './sessionDrift';
+import { signedRank } from './signedRank';
+
+/**
+ * Block pairs from which the interleaved comparison uses the Wilcoxon signed-rank test (with 10
+ * pairs its exact p-value can reach 0.002); fewer are compared by a t-test.
+ */
+export const SIGNED_RANK_PAIRS = 10;
 
 /** Sessions of unchanged code needed before their spread is trusted as the noise. */
 export const MIN_NOISE_SESSIONS = 5;
@@ -122,16 +130,30 @@ function tVerdict(
   options: CompareOptions,
   describe: string,
 ): BenchmarkComparison {
-  const threshold = options.threshold ?? 0.05;
   const alpha = options.alpha ?? 0.01;
   const confidence = options.confidence ?? 0.95;
   const p = se > 0 ? studentTwoSidedP(logRatio / se, df) : logRatio === 0 ? 1 : 0;
   const tq = studentTQuantile(1 - (1 - confidence) / 2, df);
-  const ratio = Math.exp(logRatio);
-  const ciLow = Math.exp(logRatio - tq * se);
-  const ciHigh = Math.exp(logRatio + tq * se);
-  const { verdict, significant } = decide(ratio, ciLow, ciHigh, p, threshold, alpha);
   const minDetectable = Math.exp((studentTQuantile(1 - alpha / 2, df) + normalQuantile(0.8)) * se) - 1;
+  const estimate = { logRatio, p, lowLog: logRatio - tq * se, highLog: logRatio + tq * se, minDetectable };
+  return verdictOf(base, estimate, options, describe);
+}
+
+/** The verdict and its sentence from an estimate of log(ratio), its p-value and interval. */
+function verdictOf(
+  base: BenchmarkComparison,
+  e: { logRatio: number; p: number; lowLog: number; highLog: number; minDetectable: number },
+  options: CompareOptions,
+  describe: string,
+): BenchmarkComparison {
+  const threshold = options.threshold ?? 0.05;
+  const alpha = options.alpha ?? 0.01;
+  const confidence = options.confidence ?? 0.95;
+  const { p, minDetectable } = e;
+  const ratio = Math.exp(e.logRatio);
+  const ciLow = Math.exp(e.lowLog);
+  const ciHigh = Math.exp(e.highLog);
+  const { verdict, significant } = decide(ratio, ciLow, ciHigh, p, threshold, alpha);
   const ci = `${Math.round(confidence * 100)}% CI of the ratio ${ciLow.toFixed(3)}–${ciHigh.toFixed(3)}`;
   let summary: string;
   if (verdict === 'regression') summary = `${pct(ratio - 1)} slower (${formatP(p)}; ${ci}; ${describe})`;
@@ -248,8 +270,27 @@ export function compareInterleaved(set: BenchmarkResultSet, options: CompareOpti
     }
     const mean = logRatios.reduce((a, x) => a + x, 0) / n;
     const sd = Math.sqrt(logRatios.reduce((a, x) => a + (x - mean) ** 2, 0) / (n - 1));
-    const describe = `${n} interleaved block pairs, ${base.samples.length} vs ${cur.samples.length} runs`;
-    benchmarks.push(tVerdict(shell, mean, sd / Math.sqrt(n), n - 1, options, describe));
+    const runs = `${base.samples.length} vs ${cur.samples.length} runs`;
+    if (n < SIGNED_RANK_PAIRS) {
+      const describe = `t-test over ${n} interleaved block pairs, ${runs}`;
+      benchmarks.push(tVerdict(shell, mean, sd / Math.sqrt(n), n - 1, options, describe));
+      continue;
+    }
+    // Enough pairs for the rank test to reach small p-values: robust to a block whose process
+    // landed in a far state. The smallest detectable change is the t-test's estimate.
+    const w = signedRank(logRatios, options.confidence ?? 0.95);
+    const se = sd / Math.sqrt(n);
+    const alpha = options.alpha ?? 0.01;
+    const minDetectable = Math.exp((studentTQuantile(1 - alpha / 2, n - 1) + normalQuantile(0.8)) * se) - 1;
+    const describe = `signed-rank test over ${n} interleaved block pairs, ${runs}`;
+    benchmarks.push(
+      verdictOf(
+        shell,
+        { logRatio: w.estimate, p: w.p, lowLog: w.low, highLog: w.high, minDetectable },
+        options,
+        describe,
+      ),
+    );
   }
   const names = new Set(set.benchmarks.map((b) => b.name));
   return {
