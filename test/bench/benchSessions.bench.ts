@@ -7,7 +7,7 @@
 // - Real slowdowns (30%, then 10%; the loop made longer and committed), each session compared with
 //   the last session of the unchanged code once the history holds at least five of them. Target:
 //   30% a regression every time (inconclusive counts as a miss), 10% in most.
-// - The same interleaved (`bench --against <unchanged commit>`), and an interleaved A/A.
+// - The same interleaved (`bench --against <unchanged commit>`, 20 and 30 blocks), and interleaved A/A.
 // Set FLAMELENS_BENCH_SESSIONS_QUICK=1 for a shorter run.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -111,23 +111,32 @@ try {
     console.log(
       `${slowdown * 100}% slower vs history (${sets.length} sessions of unchanged code): ${found.filter((v) => v === 'regression').length} of ${found.length} called regression [${found.join(', ')}] measured ${ratios.join(', ')}`,
     );
-    // Interleaved against the unchanged commit.
-    const il: string[] = [];
-    for (let i = 0; i < (quick ? 2 : 3); i++) {
-      const { out } = session(['--against', unchanged, '--blocks', '30']);
-      const b = (out.comparison as { benchmarks: { verdict: string; ratio: number; pValue: number }[] }).benchmarks[0];
-      il.push(`${b.verdict} (${((b.ratio - 1) * 100).toFixed(1)}%, p=${b.pValue.toPrecision(2)})`);
+    // Interleaved against the unchanged commit: the default 20 blocks, and 30.
+    for (const blocks of ['20', '30']) {
+      const il: string[] = [];
+      for (let i = 0; i < (quick ? 2 : 3); i++) {
+        const { out } = session(['--against', unchanged, '--blocks', blocks]);
+        const b = (out.comparison as { benchmarks: { verdict: string; ratio: number; pValue: number }[] })
+          .benchmarks[0];
+        il.push(`${b.verdict} (${((b.ratio - 1) * 100).toFixed(1)}%, p=${b.pValue.toPrecision(2)})`);
+      }
+      console.log(
+        `${slowdown * 100}% slower, interleaved in ${blocks} blocks against ${unchanged.slice(0, 8)}: ${il.join('; ')}`,
+      );
     }
-    console.log(`${slowdown * 100}% slower, interleaved against ${unchanged.slice(0, 8)}: ${il.join('; ')}`);
     sh('git', ['reset', '-q', '--hard', unchanged]);
   }
-  const aa: string[] = [];
-  for (let i = 0; i < (quick ? 2 : 3); i++) {
-    const { out } = session(['--against', 'HEAD', '--blocks', '30']);
-    const b = (out.comparison as { benchmarks: { verdict: string; ratio: number }[] }).benchmarks[0];
-    aa.push(`${b.verdict} (${((b.ratio - 1) * 100).toFixed(1)}%)`);
+  for (const blocks of ['20', '30']) {
+    const aa: string[] = [];
+    for (let i = 0; i < (quick ? 2 : 3); i++) {
+      const { out } = session(['--against', 'HEAD', '--blocks', blocks]);
+      const b = (out.comparison as { benchmarks: { verdict: string; ratio: number }[] }).benchmarks[0];
+      aa.push(`${b.verdict} (${((b.ratio - 1) * 100).toFixed(1)}%)`);
+    }
+    console.log(
+      `A/A interleaved in ${blocks} blocks (against HEAD, unchanged): ${aa.join('; ')}   (target: no regression)`,
+    );
   }
-  console.log(`A/A interleaved (against HEAD, unchanged): ${aa.join('; ')}   (target: no regression)`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, writeFileSync, copyFileSync, cpSync, existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import {
   ROOT,
@@ -59,6 +60,12 @@ test(
     copyFileSync(path.join(FIX, 'generate', 'diff_target.py'), path.join(ws, 'diff_target.py'));
     copyFileSync(path.join(FIX, 'real', 'profile-diff', 'before.folded'), path.join(ws, 'before.folded'));
     copyFileSync(path.join(FIX, 'real', 'profile-diff', 'after.folded'), path.join(ws, 'after.folded'));
+    // A git repository, so Compare with Baseline… can offer the interleaved run against a ref.
+    writeFileSync(path.join(ws, '.gitignore'), '.flamelens/\n__pycache__/\n');
+    const git = (...args) => execFileSync('git', args, { cwd: ws, stdio: 'ignore' });
+    git('init', '-q');
+    git('add', '-A');
+    git('-c', 'user.email=e2e@example.invalid', '-c', 'user.name=e2e', 'commit', '-qm', 'workspace');
     await withWorkbench(
       'bench',
       ws,
@@ -126,6 +133,34 @@ test(
         );
         assert.equal(baseline.baseline, 'main');
         assert.equal(baseline.benchmarks[0].samples.length, 20);
+
+        // Compare with Baseline… → Run interleaved against a git ref… → HEAD: the working tree
+        // and its own commit alternate block by block in one session; unchanged code, no regression.
+        await runCommand(page, 'flamelens: Compare with Baseline…');
+        await pick(page, 'Run interleaved against a git ref');
+        await page.waitForFunction(() => document.querySelector('.quick-input-widget input')?.value === 'HEAD', null, {
+          timeout: 15_000,
+        });
+        await page.locator('.quick-input-widget input').press('Enter');
+        const il = await findWebviewFrame(page, 'body[data-design="interleaved"] #comparison tbody tr', 180_000);
+        const ilRows = await il.$$eval('#comparison tbody tr', (trs) =>
+          trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')),
+        );
+        assert.equal(ilRows.length, 1);
+        assert.equal(ilRows[0][0], 'tokenize');
+        assert.notEqual(
+          ilRows[0][7].startsWith('▲'),
+          true,
+          `no regression on unchanged code: ${ilRows[0].join(' | ')}`,
+        );
+        assert.match(await il.textContent('header'), /Benchmarks: latest vs HEAD \(interleaved\)/);
+        assert.match(await il.textContent('header'), /interleaved: both sides in one session/);
+        assert.equal(
+          execFileSync('git', ['status', '--porcelain'], { cwd: ws, encoding: 'utf8' }),
+          '',
+          'the repository untouched',
+        );
+        await page.screenshot({ path: path.join(ARTIFACTS, 'bench-interleaved.png') });
 
         // Compare Two Profiles: the differential flame graph and the lens above normalize().
         await runCommand(page, 'flamelens: Compare Two Profiles…');

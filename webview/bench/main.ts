@@ -180,6 +180,7 @@ function renderBench(d: BenchViewData): void {
       ),
     );
   app.replaceChildren(head);
+  document.body.dataset.design = c?.design ?? '';
   for (const p of d.problems) app.append(el('p', { class: 'warning' }, p));
   const drifted = c?.benchmarks.filter((b) => b.drift) ?? [];
   if (drifted.length)

@@ -27,7 +27,7 @@ with --save-baseline). Exit 1 if a benchmark failed (what it measured is kept).
 --against REF measures a baseline in the same session: REF is a git ref (its tracked files are
 extracted to a temporary folder; the repository is not touched) or a folder laid out like this
 one; --against-command CMD makes CMD the baseline of the command benchmarks. Baseline and current
-alternate in --blocks N blocks (default 10) in random order, so drift hits both; each block pair
+alternate in --blocks N blocks (default 20) in random order, so drift hits both; each block pair
 is one observation of the ratio, and --fail-on-regression exits 1 on a regression.
 `;
 
@@ -52,7 +52,7 @@ export async function loadBenchConfig(file: string): Promise<BenchConfig> {
 export const bench: Command = {
   usage: [
     '[--config FILE] [--only NAME]... [--save-baseline NAME] [--python PY] [--json]',
-    '--against REF|--against-command CMD [--blocks 10] [--fail-on-regression] [--threshold 5%] [--alpha 0.01] …',
+    '--against REF|--against-command CMD [--blocks 20] [--fail-on-regression] [--threshold 5%] [--alpha 0.01] …',
   ],
   async run(args) {
     const { values, positionals } = parseArgs({

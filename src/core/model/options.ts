@@ -152,7 +152,7 @@ export const OPTIONS = {
   },
   benchBlocks: {
     what: 'blocks of an interleaved comparison',
-    default: 10,
+    default: 20,
     minimum: 2,
     maximum: 1000,
     integer: true,
