@@ -138,11 +138,25 @@ test(
         // and its own commit alternate block by block in one session; unchanged code, no regression.
         await runCommand(page, 'flamelens: Compare with Baseline…');
         await pick(page, 'Run interleaved against a git ref');
-        await page.waitForFunction(() => document.querySelector('.quick-input-widget input')?.value === 'HEAD', null, {
-          timeout: 15_000,
-        });
+        // The input box is ready for Enter once it shows its prompt and has the focus (until then
+        // the widget still belongs to the closing pick, and Enter is lost).
+        await page.waitForFunction(
+          () => {
+            const input = document.querySelector('.quick-input-widget input');
+            const prompt = document.querySelector('.quick-input-widget .quick-input-message')?.textContent ?? '';
+            return input?.value === 'HEAD' && document.activeElement === input && prompt.includes('interleaved with');
+          },
+          null,
+          { timeout: 15_000 },
+        );
         await page.locator('.quick-input-widget input').press('Enter');
-        const il = await findWebviewFrame(page, 'body[data-design="interleaved"] #comparison tbody tr', 180_000);
+        const il = await findWebviewFrame(page, 'body[data-design="interleaved"] #comparison tbody tr', 180_000).catch(
+          async (e) => {
+            await page.screenshot({ path: path.join(ARTIFACTS, 'bench-interleaved-failed.png') });
+            const toasts = await page.$$eval('.notification-toast', (ts) => ts.map((t) => t.textContent ?? ''));
+            throw new Error(`${e.message}; notifications: ${toasts.join(' | ')}`);
+          },
+        );
         const ilRows = await il.$$eval('#comparison tbody tr', (trs) =>
           trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')),
         );

@@ -102,6 +102,8 @@ export class ComparisonView implements vscode.Disposable {
     const ref = await vscode.window.showInputBox({
       prompt: 'Git ref (branch, tag or commit) to run the benchmarks against, interleaved with the working tree',
       value: 'HEAD',
+      // A webview or a notification taking focus must not drop what was typed.
+      ignoreFocusOut: true,
     });
     if (!ref) return undefined;
     const run = await vscode.commands.executeCommand<{ id: string } | undefined>('flamelens.bench.run', {
