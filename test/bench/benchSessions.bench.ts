@@ -42,7 +42,15 @@ function commit(n: number, message: string): string {
 
 /** One session: its saved results. */
 function session(extra: string[] = []): { set: BenchmarkResultSet; out: Record<string, unknown> } {
-  const out = JSON.parse(sh(process.execPath, [CLI, 'bench', '--json', ...extra]));
+  const r = spawnSync(process.execPath, [CLI, 'bench', '--json', ...extra], { cwd: dir, encoding: 'utf8' });
+  let out: Record<string, unknown>;
+  try {
+    out = JSON.parse(r.stdout);
+  } catch {
+    throw new Error(
+      `bench ${extra.join(' ')}: exit ${r.status} signal ${r.signal}, ${r.stdout.length} chars of stdout: ${r.stderr.slice(-1500)}`,
+    );
+  }
   return { set: JSON.parse(readFileSync(out.file as string, 'utf8')) as BenchmarkResultSet, out };
 }
 
