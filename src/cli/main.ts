@@ -3,8 +3,9 @@
  * commands/ behind the name → {usage, run} table of commands.ts; what a command prints is computed by the
  * functions of present/. Progress and errors go to stderr, results to stdout (`--json` for
  * machines); exit codes: 0 success, 1 failure (missing file, bad format, missing tool), 2 usage
- * error.
+ * error, 70 a command that ended before it finished (a bug: nothing was left to wait on).
  */
+import { writeSync } from 'node:fs';
 import { OptionError } from '../core/model/options';
 import { CLI_KNOBS, useKnobNames } from '../core/model/knobs';
 import { UsageError } from './args';
@@ -12,6 +13,9 @@ import { COMMANDS, helpText } from './commands';
 import { guardTerminal } from './terminal';
 
 declare const FLAMELENS_VERSION: string;
+
+/** Set once the command has settled (or chose to end): an exit before that is a bug, not a success. */
+let finished = false;
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
@@ -23,7 +27,11 @@ export async function main(argv: string[]): Promise<number> {
   guardTerminal(!rest.includes('--json'));
   // `flamelens … | head`: a closed pipe ends the command quietly (gpu cleans up its child first).
   if (name !== 'gpu')
-    process.stdout.on('error', (e: NodeJS.ErrnoException) => (e.code === 'EPIPE' ? process.exit(0) : undefined));
+    process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE') return;
+      finished = true;
+      process.exit(0);
+    });
   try {
     if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
       process.stdout.write(helpText());
@@ -46,7 +54,15 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 if (require.main === module) {
+  // A promise that never settles, with nothing left to wait on, lets Node exit with 0 and no word:
+  // a CI gate would pass. Say so and fail instead.
+  process.on('exit', () => {
+    if (finished) return;
+    writeSync(2, 'flamelens: internal error: the command ended before it finished (please report this)\n');
+    process.exitCode = 70;
+  });
   main(process.argv.slice(2)).then((code) => {
+    finished = true;
     process.exitCode = code;
   });
 }

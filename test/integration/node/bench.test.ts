@@ -354,3 +354,24 @@ test('CLI: bench --against HEAD measures the committed code interleaved with the
   usage(['--fail-on-regression'], /--fail-on-regression compares in the same session: give --against/);
   usage(['--against-command', 'true'], /--against-command is the baseline of command benchmarks; sleepy is a callable/);
 });
+
+test('bench --against: a git ref extracted 100 times in a row always finishes, and leaves nothing behind', async () => {
+  // A pipe handed from git archive to tar could end before tar took it: the extraction's promise
+  // then never settled, the event loop emptied, and the CLI exited 0 without a word.
+  const dir = workspace({ 'a.py': 'x = 1\n', 'sub/b.py': 'y = 2\n' });
+  const git = (...a: string[]) => execFileSync('git', a, { cwd: dir, encoding: 'utf8' });
+  git('init', '-q');
+  git('add', '-A');
+  git('-c', 'user.email=t@example.invalid', '-c', 'user.name=t', 'commit', '-qm', 'x');
+  const { prepareAgainst } = await import('../../../src/core/runners/bench/againstSource');
+  for (let i = 0; i < 100; i++) {
+    const p = await prepareAgainst(path.join(dir, 'sub'), 'HEAD');
+    assert.equal(
+      readFileSync(path.join(p.side.root!, 'b.py'), 'utf8'),
+      'y = 2\n',
+      'the folder of the config, in the ref',
+    );
+    await p.dispose();
+    assert.ok(!existsSync(p.side.root!), 'removed');
+  }
+});

@@ -47,21 +47,28 @@ export async function prepareAgainst(root: string, ref: string): Promise<Prepare
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'flamelens-against-'));
   const dispose = () => fs.rm(dir, { recursive: true, force: true });
   try {
-    const archive = execa('git', ['archive', '--format=tar', commit], {
+    // Through a file, not a pipe between two children: a pipe handed from one to the other can
+    // end before the second has taken it, and then nothing is left to wait on.
+    const tar = path.join(dir, '.flamelens-against.tar');
+    const src = path.join(dir, 'tree');
+    await fs.mkdir(src);
+    const a = await execa('git', ['archive', '--format=tar', '-o', tar, commit], {
       cwd: top,
       stdin: 'ignore',
-      encoding: 'buffer',
       reject: false,
     });
-    const untar = execa('tar', ['-x', '-C', dir], { stdin: archive.stdout!, reject: false });
-    const [a, t] = await Promise.all([archive, untar]);
-    if (a.exitCode !== 0 || t.exitCode !== 0)
+    const t =
+      a.exitCode === 0
+        ? await execa('tar', ['-x', '-f', tar, '-C', src], { stdin: 'ignore', reject: false })
+        : undefined;
+    await fs.rm(tar, { force: true });
+    if (a.exitCode !== 0 || t?.exitCode !== 0)
       throw new AgainstError(
-        `could not extract ${ref} (${commit.slice(0, 8)}): ${String(a.stderr || t.stderr).trim() || 'git archive | tar failed'}`,
+        `could not extract ${ref} (${commit.slice(0, 8)}): ${String(a.stderr || t?.stderr).trim() || 'git archive | tar failed'}`,
       );
   } catch (e) {
     await dispose();
     throw e;
   }
-  return { side: { kind: 'git', label: ref, commit, root: path.join(dir, prefix) }, dispose };
+  return { side: { kind: 'git', label: ref, commit, root: path.join(dir, 'tree', prefix) }, dispose };
 }
