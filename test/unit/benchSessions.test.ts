@@ -109,6 +109,7 @@ test('with a history of unchanged code, its wander is no regression and a real 4
   const c = compareWithHistory(history[history.length - 1], slow, [...history, slow]).benchmarks[0];
   assert.equal(c.verdict, 'regression', c.summary);
   assert.equal(c.method, 'sessions');
+  assert.match(c.summary, /; separate sessions: confirm with bench --against$/);
   assert.equal(c.sessions?.baseline, 10, 'every session of the baseline commit joins its side');
   assert.equal(c.sessions?.current, 1);
   assert.ok(c.ratio > 1.3 && c.ratio < 1.5, `${c.ratio}`);

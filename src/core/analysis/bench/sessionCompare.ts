@@ -214,8 +214,13 @@ export function compareSessions(
     withinSe(runsOnly, options.confidence ?? 0.95),
   );
   const describe = `${b.length} vs ${c.length} session${c.length > 1 ? 's' : ''}; session noise ±${pct(noise.sigma)} from ${noise.sessions} sessions of unchanged code`;
+  const decided = tVerdict(runsOnly, mean(c) - mean(b), se, noise.df, options, describe);
+  // A machine whose speed moves between sessions with nothing to show for it (measured here: 20%
+  // within minutes) can fool this design; an interleaved session cannot be fooled that way.
+  if (decided.verdict === 'regression' || decided.verdict === 'improvement')
+    decided.summary += '; separate sessions: confirm with bench --against';
   return {
-    ...tVerdict(runsOnly, mean(c) - mean(b), se, noise.df, options, describe),
+    ...decided,
     method: 'sessions',
     sessions: { baseline: b.length, current: c.length, noiseSessions: noise.sessions, noise: noise.sigma },
   };
