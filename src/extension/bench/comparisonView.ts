@@ -6,6 +6,7 @@ import { vscode } from '../vscodeApi';
 import * as path from 'node:path';
 import type { Comparison } from '../../core/analysis/bench/benchCompare';
 import { compareInterleaved, compareWithHistory } from '../../core/analysis/bench/sessionCompare';
+import { INTERLEAVED_REF } from '../../core/analysis/bench/benchBaselines';
 import { buildHistories, type BenchViewData } from '../../core/analysis/bench/benchHistory';
 import { findPythonDefinitions } from '../../core/analysis/source/pythonDefinitions';
 import type { BenchmarkResultSet } from '../../core/model/bench';
@@ -19,8 +20,6 @@ import { DataPanel } from '../shared/webview/dataPanel';
 import { CONFIG_NAME, type BenchResults } from './benchResults';
 import { execFile } from 'node:child_process';
 
-/** A baseline reference meaning "the interleaved baseline side of this result" (`<id>#interleaved`). */
-export const INTERLEAVED = '#interleaved';
 const RUN_INTERLEAVED = '\u0000run-interleaved';
 
 function isGitRepository(root: string): Promise<boolean> {
@@ -72,7 +71,7 @@ export class ComparisonView implements vscode.Disposable {
       picks.unshift({
         label: `$(git-compare) ${latest.interleaved.against} (interleaved in the latest session)`,
         description: `${latest.createdAt.slice(0, 16).replace('T', ' ')} · ${latest.interleaved.blocks} blocks`,
-        ref: `${latest.id}${INTERLEAVED}`,
+        ref: `${latest.id}${INTERLEAVED_REF}`,
       });
     if (await isGitRepository(root))
       picks.push({
@@ -110,7 +109,7 @@ export class ComparisonView implements vscode.Disposable {
       config: path.join(root, CONFIG_NAME),
       against: ref,
     });
-    return run ? `${run.id}${INTERLEAVED}` : undefined;
+    return run ? `${run.id}${INTERLEAVED_REF}` : undefined;
   }
 
   private async open(args: CompareArgs): Promise<Comparison | undefined> {
@@ -129,8 +128,8 @@ export class ComparisonView implements vscode.Disposable {
       let cur: BenchmarkResultSet | undefined;
       let comparison: Comparison;
       let label: string;
-      if (baselineRef.endsWith(INTERLEAVED)) {
-        cur = await resolveResults(root, baselineRef.slice(0, -INTERLEAVED.length));
+      if (baselineRef.endsWith(INTERLEAVED_REF)) {
+        cur = await resolveResults(root, baselineRef.slice(0, -INTERLEAVED_REF.length));
         if (!cur.interleaved) throw new Error(`${cur.id} was not measured interleaved (bench --against)`);
         comparison = compareInterleaved(cur, options);
         label = args.label ?? `${cur.interleaved.against} (interleaved)`;

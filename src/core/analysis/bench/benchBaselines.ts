@@ -10,6 +10,9 @@ import type { BenchmarkResultSet } from '../../model/bench';
 import type { CompareOptions, Comparison } from './benchCompare';
 import { compareInterleaved, compareWithHistory } from './sessionCompare';
 
+/** A baseline reference meaning "the interleaved baseline side of this result" (`<id>#interleaved`). */
+export const INTERLEAVED_REF = '#interleaved';
+
 export interface LatestComparison {
   /** "main", or "previous run". */
   label: string;
@@ -51,7 +54,7 @@ export function latestComparisons(
       // An interleaved session compares with its own baseline side.
       out.push({
         label: `${current.interleaved.against} (interleaved)`,
-        baselineRef: `${current.origin ?? current.id}#interleaved`,
+        baselineRef: `${current.origin ?? current.id}${INTERLEAVED_REF}`,
         currentRef: current.origin ?? current.id,
         comparison: compareInterleaved(current, options),
       });

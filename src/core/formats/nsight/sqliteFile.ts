@@ -272,25 +272,19 @@ const u32 = (p: Uint8Array, at: number): number =>
 
 function varint(p: Uint8Array, at: number, end: number, cut: () => Error): [bigint | number, number] {
   let v = 0;
-  for (let i = 0; i < 9; i++) {
+  for (let i = 0; i < 7; i++) {
     if (at + i >= end) throw cut();
     const b = p[at + i];
-    if (i === 8) return [(BigInt(v) << 8n) | BigInt(b), at + 9];
-    if (v > 2 ** 45) {
-      // Past what a double holds exactly: finish in BigInt.
-      let big = BigInt(v);
-      for (let j = i; j < 9; j++) {
-        if (at + j >= end) throw cut();
-        const c = p[at + j];
-        if (j === 8) return [(big << 8n) | BigInt(c), at + 9];
-        big = (big << 7n) | BigInt(c & 0x7f);
-        if (c < 0x80) return [big, at + j + 1];
-      }
-    }
     v = v * 128 + (b & 0x7f);
     if (b < 0x80) return [v, at + i + 1];
   }
-  return [v, at + 9];
+  // Seven bytes hold 49 bits, exact in a double; the last two go on in BigInt.
+  if (at + 7 >= end) throw cut();
+  const b7 = p[at + 7];
+  const big = (BigInt(v) << 7n) | BigInt(b7 & 0x7f);
+  if (b7 < 0x80) return [big, at + 8];
+  if (at + 8 >= end) throw cut();
+  return [(big << 8n) | BigInt(p[at + 8]), at + 9];
 }
 
 function toNumber(v: bigint | number): number | bigint {
