@@ -2,7 +2,7 @@
 
     python flamelens_bench.py run --callable MODULE:FUNCTION [--setup MODULE:FUNCTION]
         [--warmup N] [--warmup-time S] [--runs N] [--min-runs N] [--time-budget S]
-        [--cuda auto|events|sync|off] [--disable-gc] --out FILE
+        [--cuda auto|events|sync|off] [--disable-gc] [--calibrate] --out FILE
     python flamelens_bench.py fingerprint
 
 GPU work runs asynchronously: a wall clock around a call that launches CUDA kernels measures the
@@ -13,6 +13,11 @@ synchronisation (events), or with the wall clock between two synchronisations (s
 The result (samples in seconds, the timing used, notes, an error if one happened) is written to
 --out through a temporary file and a rename, also when the run is interrupted or the callable
 raises: what was measured until then is kept.
+
+With --calibrate (wall timing only), a fixed pure-Python probe is timed five times before the
+first measured call and once after each: its median ("calibration") says how fast this process
+found the machine. A process that landed on a CPU shared with a neighbour, or ran while the clock
+was low, is slow in both, so comparisons can take the machine's speed out of the benchmark's.
 """
 import argparse
 import gc
@@ -48,6 +53,22 @@ def bind(fn, prepared):
     if isinstance(prepared, dict):
         return lambda: fn(**prepared)
     return lambda: fn(prepared)
+
+
+def probe():
+    """The calibration probe: a fixed mix of integer arithmetic, dict and list work (~0.5 ms)."""
+    d = {}
+    for i in range(3000):
+        k = i & 255
+        d[k] = d.get(k, 0) + i
+    values = [x * 2 for x in range(2000)]
+    return sum(values) + len(d)
+
+
+def time_probe(into):
+    t0 = time.perf_counter_ns()
+    probe()
+    into.append((time.perf_counter_ns() - t0) / 1e9)
 
 
 def torch_cuda():
@@ -108,6 +129,10 @@ def run(args):
             gc.collect()
             gc.disable()
         samples = result["samples"]
+        probes = [] if args.calibrate and timing == "wall" else None
+        if probes is not None:
+            for _ in range(5):
+                time_probe(probes)
         measure_start = time.perf_counter()
         if torch is not None and timing == "cuda-events":
             start_ev = torch.cuda.Event(enable_timing=True)
@@ -119,6 +144,8 @@ def run(args):
                 t0 = time.perf_counter_ns()
                 call()
                 samples.append((time.perf_counter_ns() - t0) / 1e9)
+                if probes is not None:
+                    time_probe(probes)
             elif timing == "cuda-events":
                 torch.cuda.synchronize()
                 start_ev.record()
@@ -134,6 +161,10 @@ def run(args):
                 samples.append((time.perf_counter_ns() - t0) / 1e9)
         if args.disable_gc:
             gc.enable()
+        if probes:
+            probes.sort()
+            mid = len(probes) // 2
+            result["calibration"] = probes[mid] if len(probes) % 2 else (probes[mid - 1] + probes[mid]) / 2
     except KeyboardInterrupt:
         result["error"] = "interrupted"
     except SystemExit as e:
@@ -194,6 +225,7 @@ def main(argv):
     r.add_argument("--time-budget", type=float)
     r.add_argument("--cuda", choices=["auto", "events", "sync", "off"], default="auto")
     r.add_argument("--disable-gc", action="store_true")
+    r.add_argument("--calibrate", action="store_true")
     r.add_argument("--out", required=True)
     sub.add_parser("fingerprint")
     args = p.parse_args(argv)

@@ -99,6 +99,7 @@ test('the schema contributed for flamelens.bench.json and the reader accept exac
     processes: 2,
     cuda: 'auto',
     disableGc: true,
+    calibrate: false,
     timeout: 5,
     python: 'python3',
     cwd: '.',

@@ -14,6 +14,7 @@ import {
   compareWithHistory,
   learnSessionNoise,
 } from '../../src/core/analysis/bench/sessionCompare';
+import { probeAdjust } from '../../src/core/analysis/bench/probeCalibration';
 import { sessionDrift } from '../../src/core/analysis/bench/sessionDrift';
 import { signedRank } from '../../src/core/analysis/bench/signedRank';
 import { ConditionsRecorder, readMachine } from '../../src/core/runners/bench/sessionConditions';
@@ -184,6 +185,146 @@ test('interleaved: drift that hits both sides cancels; 30% under the same drift 
   assert.equal(slow.verdict, 'regression', slow.summary);
   assert.ok(Math.abs(slow.ratio - 1.3) < 0.01, `${slow.ratio}`);
   assert.equal(compareInterleaved(make(1.3)).design, 'interleaved');
+});
+
+/** A deterministic stream of uniform numbers in [0, 1) (a 32-bit LCG). */
+function uniform(seed: number): () => number {
+  let x = seed >>> 0;
+  return () => (x = (Math.imul(x, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+}
+
+/**
+ * Processes whose machine speed differs, as measured here: a third land on a CPU a neighbour shares
+ * and run 1.5× slower, the rest within ±3%; the probe in the same process feels the same speed
+ * (within ±2%). Without the probe, such processes hide a 10% change among 20 block pairs.
+ */
+function processSpeeds(seed: number) {
+  const u = uniform(seed);
+  return () => {
+    const speed = (u() < 1 / 3 ? 1.5 : 1) * (1 + (u() - 0.5) * 0.06);
+    return { speed, probe: 0.0005 * speed * (1 + (u() - 0.5) * 0.04) };
+  };
+}
+
+function interleavedSession(factor: number, seed: number, calibrated = true): BenchmarkResultSet {
+  const blocks = 20;
+  const next = processSpeeds(seed);
+  const side = (f: number) => {
+    const samples: number[] = [];
+    const blk: number[] = [];
+    const calibration: number[] = [];
+    for (let b = 0; b < blocks; b++) {
+      const p = next();
+      for (let i = 0; i < 3; i++) {
+        samples.push(0.001 * f * p.speed * (1 + (i - 1) * 0.005));
+        blk.push(b);
+      }
+      calibration.push(p.probe);
+    }
+    return {
+      name: 'loop',
+      kind: 'callable' as const,
+      samples,
+      blocks: blk,
+      timing: 'wall' as const,
+      ...(calibrated ? { calibration } : {}),
+    };
+  };
+  const s = session(1);
+  const cur = side(factor);
+  return {
+    ...s,
+    benchmarks: [cur],
+    interleaved: { against: 'HEAD', kind: 'git', commit: 'aaaa', blocks, benchmarks: [side(1)] },
+  };
+}
+
+test('interleaved with probes: processes on a slow CPU no longer hide a 10% slowdown, and A/A stays quiet', () => {
+  let found = 0;
+  let foundRaw = 0;
+  let falseAlarms = 0;
+  for (let seed = 1; seed <= 10; seed++) {
+    const c = compareInterleaved(interleavedSession(1.1, seed)).benchmarks[0];
+    if (c.verdict === 'regression') found++;
+    assert.ok(c.calibration, 'the adjustment is reported');
+    assert.ok(c.calibration.slope > 0.8 && c.calibration.slope <= 1.2, `slope ${c.calibration.slope}`);
+    assert.ok(c.calibration.spread < c.calibration.spreadRaw / 3, JSON.stringify(c.calibration));
+    assert.match(c.summary, /adjusted by the probe \(slope \d\.\d\d\)/);
+    assert.ok(Math.abs(c.ratio - 1.1) < 0.02, `${c.ratio}`);
+    if (compareInterleaved(interleavedSession(1.1, seed, false)).benchmarks[0].verdict === 'regression') foundRaw++;
+    const aa = compareInterleaved(interleavedSession(1, seed + 100)).benchmarks[0];
+    if (aa.verdict === 'regression' || aa.verdict === 'improvement') falseAlarms++;
+  }
+  assert.equal(found, 10, 'with the probe: every time');
+  assert.ok(foundRaw <= 5, `without the probe it is found ${foundRaw} of 10 times`);
+  assert.equal(falseAlarms, 0);
+});
+
+test('the probe adjustment takes out the machine, fits the slope, and is skipped where it cannot be fitted', () => {
+  // The current side landed on the slow CPU more often (q's mean is 0.2): raw, 0.28 of change.
+  const q = [0.4, 0.4, 0.4, 0.1, 0, -0.1];
+  const r = q.map((x, i) => 0.1 + 0.9 * x + (i % 2 ? 0.01 : -0.01));
+  const a = probeAdjust(r, q)!;
+  const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
+  assert.ok(mean(r) > 0.25, `${mean(r)}`);
+  assert.ok(Math.abs(mean(a.values) - 0.1) < 0.01, `the change at equal speed: ${mean(a.values)}`);
+  assert.ok(Math.abs(a.slope - 0.9) < 0.05, `${a.slope}`);
+  assert.equal(
+    probeAdjust(
+      r,
+      q.map((x) => -x),
+    )!.slope,
+    0,
+    'a negative slope is no slope',
+  );
+  assert.equal(probeAdjust(r, [...q.slice(0, 5), undefined]), undefined, 'a block without its probe');
+  assert.equal(probeAdjust(r.slice(0, 3), q.slice(0, 3)), undefined, 'too few blocks');
+  assert.equal(
+    probeAdjust(
+      r,
+      q.map(() => 0.2),
+    ),
+    undefined,
+    'a probe that did not vary',
+  );
+});
+
+test('separate sessions with probes: a machine that changes speed between sessions is calibrated out', () => {
+  // Sessions of unchanged code whose machine speed wanders by ±20% (as measured here within minutes);
+  // the probe in the same processes feels the same speed within ±1%.
+  const u = uniform(7);
+  const withProbe = (median: number, speed: number, commit: string, probeNoise = true): BenchmarkResultSet => {
+    const s = session(median * speed, { commit });
+    s.benchmarks[0].calibration = Array.from({ length: 5 }, () =>
+      probeNoise ? 0.0005 * speed * (1 + (u() - 0.5) * 0.02) : 0.0005 * (1 + (u() - 0.5) * 0.4),
+    );
+    return s;
+  };
+  const speeds = Array.from({ length: 8 }, () => 0.8 + u() * 0.4);
+  const history = speeds.map((sp) => withProbe(1, sp, 'aaaa'));
+  const noise = learnSessionNoise('loop', history[0], history, true);
+  assert.ok('sigma' in noise && noise.calibrated, JSON.stringify(noise));
+  assert.ok(noise.sigma < noise.calibrated.rawSigma / 4, JSON.stringify(noise));
+  assert.ok(!('calibrated' in learnSessionNoise('loop', history[0], history)), 'only when asked for');
+  // A 30% slowdown measured on a machine 15% faster than the last session of unchanged code.
+  const last = history[history.length - 1];
+  const lastSpeed = speeds[speeds.length - 1];
+  const slow = withProbe(1.3, lastSpeed * 0.85, 'cccc');
+  const c = compareWithHistory(last, slow, [...history, slow]).benchmarks[0];
+  assert.equal(c.verdict, 'regression', c.summary);
+  assert.equal(c.sessions?.calibrated, true);
+  assert.match(c.summary, /calibrated by the probe; ±\d+\.\d% without/);
+  assert.ok(Math.abs(c.ratio - 1.3) < 0.03, `${c.ratio}`);
+  const uncalibrated = (set: BenchmarkResultSet) => ({
+    ...set,
+    benchmarks: set.benchmarks.map(({ calibration: _drop, ...b }) => b),
+  });
+  const raw = compareWithHistory(uncalibrated(last), uncalibrated(slow), [...history, slow].map(uncalibrated));
+  assert.notEqual(raw.benchmarks[0].verdict, 'regression', 'without the probe the speed change hides it');
+  // A probe that does not follow the machine is not taken.
+  const noisy = speeds.map((sp) => withProbe(1, sp, 'dddd', false));
+  const n2 = learnSessionNoise('loop', noisy[0], noisy, true);
+  assert.ok('sigma' in n2 && !n2.calibrated, JSON.stringify(n2));
 });
 
 test('the machine readings: /proc and /sys from a fake root, other processes counted apart from this one', async () => {

@@ -106,6 +106,7 @@ export function comparisonJson(c: Comparison) {
       drift: b.drift ?? null,
       sessions: b.sessions ?? null,
       blockPairs: b.blockPairs ?? null,
+      calibration: b.calibration ?? null,
       baselineRuns: b.baselineRuns,
       currentRuns: b.currentRuns,
       method: b.method,

@@ -68,6 +68,11 @@ export interface BenchmarkRun {
   finishedAt?: string;
   /** Interleaved sessions: the block each sample was measured in (parallel to `samples`). */
   blocks?: number[];
+  /**
+   * Callables with calibration: the median seconds of the fixed probe in each process, in order
+   * (one per block of an interleaved session; absent where a process measured none).
+   */
+  calibration?: (number | null)[];
 }
 
 /** The machine's state over one session (Linux /proc and /sys), for telling drift from change. */

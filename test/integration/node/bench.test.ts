@@ -80,6 +80,12 @@ test('runner: a Python callable is timed in-process (setup passes its tuple), a 
   assert.equal(sleep.warmup, 2 * 5);
   assert.deepEqual(sleep.blocks, [0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4]);
   assert.ok(progress.includes('sleep 2ms: process 5 of 5'), progress.join(' | '));
+  // Each process timed the calibration probe too (about half a millisecond of pure Python).
+  assert.equal(sleep.calibration?.length, 5, JSON.stringify(sleep.calibration));
+  assert.ok(
+    sleep.calibration.every((c) => typeof c === 'number' && c > 1e-5 && c < 0.05),
+    JSON.stringify(sleep.calibration),
+  );
   assert.equal(sleep.timing, 'wall');
   assert.ok(
     sleep.samples.every((s) => s >= 0.002 && s < 0.2),
@@ -87,6 +93,7 @@ test('runner: a Python callable is timed in-process (setup passes its tuple), a 
   );
   assert.deepEqual(sleep.location, { file: 'work.py', function: 'sleepy', className: undefined });
   assert.equal(cmd.samples.length, 4);
+  assert.equal(cmd.calibration, undefined, 'a command has no probe');
   assert.ok(
     cmd.samples.every((s) => s > 0.005),
     'a Python start-up takes milliseconds',
@@ -304,6 +311,7 @@ test('CLI: bench --against HEAD measures the committed code interleaved with the
     assert.equal(b.method, 'interleaved');
     assert.equal(b.blockPairs, 6);
     assert.ok(b.ratio > 1.4, `${name} ratio ${b.ratio}`);
+    assert.equal(!!b.calibration, name === 'sleepy', `${name}: probe adjustment ${JSON.stringify(b.calibration)}`);
   }
   assert.match(r.stderr, /flamelens: 2 regressions: sleepy, script/);
   const saved = JSON.parse(readFileSync(out.file, 'utf8'));
@@ -316,6 +324,8 @@ test('CLI: bench --against HEAD measures the committed code interleaved with the
   );
   assert.equal(saved.benchmarks[0].samples.length, 12, 'the runs spread over the blocks exactly');
   assert.equal(saved.benchmarks[0].blocks.length, 12);
+  assert.equal(saved.benchmarks[0].calibration.length, 6, 'one probe median per block');
+  assert.equal(saved.interleaved.benchmarks[0].calibration.length, 6);
   assert.ok(saved.conditions?.cpus >= 1, 'the session recorded its machine');
   assert.equal(
     git('status', '--porcelain'),

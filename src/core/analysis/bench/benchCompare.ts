@@ -67,9 +67,14 @@ export interface BenchmarkComparison {
   /** The machine differed between the sessions (load, other processes, clocks, throttling). */
   drift?: string;
   /** `sessions`: how many sessions each side had, and the noise learned from how many. */
-  sessions?: { baseline: number; current: number; noiseSessions: number; noise: number };
+  sessions?: { baseline: number; current: number; noiseSessions: number; noise: number; calibrated?: boolean };
   /** `interleaved`: the block pairs the verdict rests on. */
   blockPairs?: number;
+  /**
+   * `interleaved` with calibration probes: the slope of the block log-ratios on the probe's, and
+   * the spread (SD of the block log-ratios) before and after the adjustment.
+   */
+  calibration?: { slope: number; spreadRaw: number; spread: number };
   /** Smallest relative change (either way) this data would detect with 80% power. */
   minDetectable: number;
   /** One sentence a person can read. */

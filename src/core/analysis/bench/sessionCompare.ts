@@ -13,6 +13,13 @@
  *   signed-rank test over the pairs decides (a t-test below SIGNED_RANK_PAIRS pairs), with the
  *   Hodges–Lehmann estimate as the change.
  *
+ * Callables timed by the wall clock also time a fixed probe in every process (`calibration`). A
+ * process that landed on a CPU shared with a neighbour, or ran at a low clock, is slow in both, so:
+ * separate sessions compare log(median / probe) instead of log(median) when the history shows
+ * that this spreads less; interleaved block pairs are adjusted by the probe's log-ratio in the
+ * block, scaled by the slope fitted over the blocks (a regression adjustment: the estimate is the
+ * change at equal machine speed on both sides).
+ *
  * Either way the verdict comes from the same `decide` rule as the runs-only comparison, and a pair
  * of sessions whose machine differed (`sessionDrift`) is at most inconclusive, naming the cause.
  */
@@ -28,6 +35,7 @@ import {
 } from './benchCompare';
 import { busyCause, sessionDrift } from './sessionDrift';
 import { signedRank } from './signedRank';
+import { logCalibration, probeAdjust } from './probeCalibration';
 
 /**
  * Block pairs from which the interleaved comparison uses the Wilcoxon signed-rank test (with 10
@@ -73,35 +81,52 @@ export interface SessionNoise {
   /** Sessions that taught it, and the degrees of freedom (their successive differences). */
   sessions: number;
   df: number;
+  /** The noise is of log(median / calibration probe), which spread less than log(median) by itself. */
+  calibrated?: { rawSigma: number };
 }
 
 /** Sessions of `name` comparable with `like`: same source and machine, clean commit, not busy. */
 function comparableSessions(name: string, like: BenchmarkResultSet, history: readonly BenchmarkResultSet[]) {
   const key = fingerprintKey(like.environment);
-  const out: { set: BenchmarkResultSet; commit: string; logMedian: number }[] = [];
+  const out: { set: BenchmarkResultSet; commit: string; logMedian: number; logCal?: number }[] = [];
   const seen = new Set<string>();
   for (const set of [...history].sort((a, b) => a.createdAt.localeCompare(b.createdAt))) {
     const commit = cleanCommit(set);
     if (!commit || set.source !== like.source || seen.has(set.id)) continue;
     if (fingerprintKey(set.environment) !== key || busyCause(set.conditions)) continue;
-    const m = sessionMedian(set.benchmarks.find((b) => b.name === name && !b.error));
+    const run = set.benchmarks.find((b) => b.name === name && !b.error);
+    const m = sessionMedian(run);
     if (m === undefined) continue;
     seen.add(set.id);
-    out.push({ set, commit, logMedian: Math.log(m) });
+    out.push({ set, commit, logMedian: Math.log(m), logCal: logCalibration(run) });
   }
   return out;
 }
 
-/** The session-to-session noise of `name` on `like`'s machine, or how many sessions there are. */
+/**
+ * The session-to-session noise of `name` on `like`'s machine, or how many sessions there are.
+ * With `calibration`, the noise of the probe-calibrated medians is learned too (from the sessions
+ * that have a probe) and taken when it is the smaller.
+ */
 export function learnSessionNoise(
   name: string,
   like: BenchmarkResultSet,
   history: readonly BenchmarkResultSet[],
+  calibration = false,
 ): SessionNoise | { sessions: number } {
+  const all = comparableSessions(name, like, history);
+  const raw = noiseOf(all.map((s) => ({ commit: s.commit, value: s.logMedian })));
+  if (!calibration || !('sigma' in raw)) return raw;
+  const withCal = all.filter((s) => s.logCal !== undefined);
+  const cal = noiseOf(withCal.map((s) => ({ commit: s.commit, value: s.logMedian - s.logCal! })));
+  return 'sigma' in cal && cal.sigma < raw.sigma ? { ...cal, calibrated: { rawSigma: raw.sigma } } : raw;
+}
+
+function noiseOf(values: readonly { commit: string; value: number }[]): SessionNoise | { sessions: number } {
   const byCommit = new Map<string, number[]>();
-  for (const s of comparableSessions(name, like, history)) {
+  for (const s of values) {
     const list = byCommit.get(s.commit) ?? [];
-    list.push(s.logMedian);
+    list.push(s.value);
     byCommit.set(s.commit, list);
   }
   let sumSq = 0;
@@ -191,20 +216,29 @@ export function compareSessions(
   const name = runsOnly.name;
   const drift = sessionDrift(baseSet, curSet, name);
   if (drift) return { ...inconclusive(runsOnly, drift), drift };
-  const noise = learnSessionNoise(name, curSet, [...history, baseSet, curSet]);
+  const calibration = [baseSet, curSet].every(
+    (set) => logCalibration(set.benchmarks.find((b) => b.name === name)) !== undefined,
+  );
+  const noise = learnSessionNoise(name, curSet, [...history, baseSet, curSet], calibration);
   if (!('sigma' in noise)) {
     if (runsOnly.verdict === 'no-change') return runsOnly;
     const reason = `one session each; the run-to-run spread understates the noise (${noise.sessions} sessions of unchanged code of this benchmark on this machine, ${MIN_NOISE_SESSIONS} are needed; or compare with bench --against)`;
     return inconclusive(runsOnly, reason);
   }
-  const all = comparableSessions(name, curSet, [...history, baseSet, curSet]);
+  const calibrated = !!noise.calibrated;
+  const all = comparableSessions(name, curSet, [...history, baseSet, curSet]).filter(
+    (s) => !calibrated || s.logCal !== undefined,
+  );
+  const level = (logMedian: number, logCal: number | undefined) => logMedian - (calibrated ? logCal! : 0);
   const side = (set: BenchmarkResultSet, other: BenchmarkResultSet) => {
     const commit = cleanCommit(set);
     const pooled =
       commit && commit !== cleanCommit(other) && fingerprintKey(set.environment) === fingerprintKey(curSet.environment)
-        ? all.filter((s) => s.commit === commit).map((s) => s.logMedian)
+        ? all.filter((s) => s.commit === commit).map((s) => level(s.logMedian, s.logCal))
         : [];
-    return pooled.length ? pooled : [Math.log(sessionMedian(set.benchmarks.find((b) => b.name === name))!)];
+    if (pooled.length) return pooled;
+    const run = set.benchmarks.find((b) => b.name === name);
+    return [level(Math.log(sessionMedian(run)!), logCalibration(run))];
   };
   const b = side(baseSet, curSet);
   const c = side(curSet, baseSet);
@@ -213,7 +247,8 @@ export function compareSessions(
     noise.sigma * Math.sqrt(1 / b.length + 1 / c.length),
     withinSe(runsOnly, options.confidence ?? 0.95),
   );
-  const describe = `${b.length} vs ${c.length} session${c.length > 1 ? 's' : ''}; session noise ±${pct(noise.sigma)} from ${noise.sessions} sessions of unchanged code`;
+  const probe = noise.calibrated ? ` (calibrated by the probe; ±${pct(noise.calibrated.rawSigma)} without)` : '';
+  const describe = `${b.length} vs ${c.length} session${c.length > 1 ? 's' : ''}; session noise ±${pct(noise.sigma)}${probe} from ${noise.sessions} sessions of unchanged code`;
   const decided = tVerdict(runsOnly, mean(c) - mean(b), se, noise.df, options, describe);
   // A machine whose speed moves between sessions with nothing to show for it (measured here: 20%
   // within minutes) can fool this design; an interleaved session cannot be fooled that way.
@@ -222,7 +257,13 @@ export function compareSessions(
   return {
     ...decided,
     method: 'sessions',
-    sessions: { baseline: b.length, current: c.length, noiseSessions: noise.sessions, noise: noise.sigma },
+    sessions: {
+      baseline: b.length,
+      current: c.length,
+      noiseSessions: noise.sessions,
+      noise: noise.sigma,
+      calibrated: calibrated || undefined,
+    },
   };
 }
 
@@ -240,14 +281,24 @@ export function compareInterleaved(set: BenchmarkResultSet, options: CompareOpti
       skipped.push({ name: cur.name, reason: cur.error ? `current: ${cur.error}` : `baseline: ${base.error}` });
       continue;
     }
-    const logRatios: number[] = [];
+    const raw: number[] = [];
+    const probeRatios: (number | undefined)[] = [];
     for (let blk = 0; blk < il.blocks; blk++) {
       const inBlock = (r: BenchmarkRun) => r.samples.filter((_, i) => (r.blocks?.[i] ?? -1) === blk);
       const bs = inBlock(base);
       const cs = inBlock(cur);
-      if (bs.length && cs.length && median(bs) > 0 && median(cs) > 0) logRatios.push(Math.log(median(cs) / median(bs)));
+      if (!(bs.length && cs.length && median(bs) > 0 && median(cs) > 0)) continue;
+      raw.push(Math.log(median(cs) / median(bs)));
+      const pc = cur.calibration?.[blk];
+      const pb = base.calibration?.[blk];
+      probeRatios.push(
+        typeof pc === 'number' && typeof pb === 'number' && pc > 0 && pb > 0 ? Math.log(pc / pb) : undefined,
+      );
     }
-    const n = logRatios.length;
+    const n = raw.length;
+    const adjusted = probeAdjust(raw, probeRatios);
+    const logRatios = adjusted?.values ?? raw;
+    const lostDf = adjusted ? 1 : 0;
     const baselineMedian = base.samples.length ? median(base.samples) : NaN;
     const currentMedian = cur.samples.length ? median(cur.samples) : NaN;
     const shell: BenchmarkComparison = {
@@ -276,9 +327,11 @@ export function compareInterleaved(set: BenchmarkResultSet, options: CompareOpti
     const mean = logRatios.reduce((a, x) => a + x, 0) / n;
     const sd = Math.sqrt(logRatios.reduce((a, x) => a + (x - mean) ** 2, 0) / (n - 1));
     const runs = `${base.samples.length} vs ${cur.samples.length} runs`;
+    const probe = adjusted ? `, adjusted by the probe (slope ${adjusted.slope.toFixed(2)})` : '';
+    if (adjusted) shell.calibration = { slope: adjusted.slope, spreadRaw: adjusted.spreadRaw, spread: sd };
     if (n < SIGNED_RANK_PAIRS) {
-      const describe = `t-test over ${n} interleaved block pairs, ${runs}`;
-      benchmarks.push(tVerdict(shell, mean, sd / Math.sqrt(n), n - 1, options, describe));
+      const describe = `t-test over ${n} interleaved block pairs${probe}, ${runs}`;
+      benchmarks.push(tVerdict(shell, mean, sd / Math.sqrt(n), n - 1 - lostDf, options, describe));
       continue;
     }
     // Enough pairs for the rank test to reach small p-values: robust to a block whose process
@@ -286,8 +339,8 @@ export function compareInterleaved(set: BenchmarkResultSet, options: CompareOpti
     const w = signedRank(logRatios, options.confidence ?? 0.95);
     const se = sd / Math.sqrt(n);
     const alpha = options.alpha ?? 0.01;
-    const minDetectable = Math.exp((studentTQuantile(1 - alpha / 2, n - 1) + normalQuantile(0.8)) * se) - 1;
-    const describe = `signed-rank test over ${n} interleaved block pairs, ${runs}`;
+    const minDetectable = Math.exp((studentTQuantile(1 - alpha / 2, n - 1 - lostDf) + normalQuantile(0.8)) * se) - 1;
+    const describe = `signed-rank test over ${n} interleaved block pairs${probe}, ${runs}`;
     benchmarks.push(
       verdictOf(
         shell,

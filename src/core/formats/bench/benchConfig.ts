@@ -36,6 +36,11 @@ export interface BenchDefinition {
   processes: number;
   cuda: CudaTiming;
   disableGc: boolean;
+  /**
+   * Callables timed by the wall clock: time a fixed calibration probe beside the runs, so a
+   * comparison can take the machine's speed in each process out of the benchmark's (default on).
+   */
+  calibrate: boolean;
   /** Seconds one call may take before the benchmark is stopped. */
   timeout: number;
   python?: string;
@@ -59,6 +64,7 @@ const RUN_FIELDS = [
   'processes',
   'cuda',
   'disableGc',
+  'calibrate',
   'timeout',
   'python',
   'cwd',
@@ -166,6 +172,7 @@ export function parseBenchConfig(text: string, file: string): BenchConfig {
       timeout: seconds('timeout') ?? 600,
       cuda: 'auto',
       disableGc: false,
+      calibrate: !hasCommand,
     };
     if (hasCommand) {
       const c = raw.command;
@@ -196,11 +203,13 @@ export function parseBenchConfig(text: string, file: string): BenchConfig {
         throw doc.error(cuda.path, 'expected "auto", "events", "sync" or "off"');
       def.cuda = cuda.value as CudaTiming;
     }
-    const gc = field('disableGc');
-    if (gc.value !== undefined) {
-      if (typeof gc.value !== 'boolean') throw doc.error(gc.path, 'expected true or false');
-      def.disableGc = gc.value;
+    for (const key of ['disableGc', 'calibrate'] as const) {
+      const f = field(key);
+      if (f.value === undefined) continue;
+      if (typeof f.value !== 'boolean') throw doc.error(f.path, 'expected true or false');
+      def[key] = f.value;
     }
+    if (hasCommand) def.calibrate = false;
     for (const key of ['cwd', 'python'] as const) {
       const f = field(key);
       if (f.value === undefined) continue;

@@ -16,6 +16,14 @@ function checkRun(doc: JsonDocument, raw: unknown, i: number): BenchmarkRun {
     if (typeof v !== 'number' || !Number.isFinite(v) || v < 0)
       throw doc.error(at('samples', k), 'expected a non-negative time in seconds');
   });
+  if (raw.calibration !== undefined) {
+    if (!Array.isArray(raw.calibration))
+      throw doc.error(at('calibration'), 'expected an array of probe times in seconds (or null)');
+    raw.calibration.forEach((v, k) => {
+      if (v !== null && (typeof v !== 'number' || !Number.isFinite(v) || v <= 0))
+        throw doc.error(at('calibration', k), 'expected a positive probe time in seconds, or null');
+    });
+  }
   if (raw.summary !== undefined) {
     const s = raw.summary;
     if (!isRecord(s)) throw doc.error(at('summary'), 'expected an object');

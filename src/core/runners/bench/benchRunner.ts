@@ -125,7 +125,7 @@ async function withGpuSampling<T>(
   }
 }
 
-type SideMeasure = Measured & { cancelled?: boolean; blocks?: number[] };
+type SideMeasure = Measured & { cancelled?: boolean; blocks?: number[]; calibrations?: (number | null)[] };
 
 function measureSide(def: BenchDefinition, cwd: string, env: NodeJS.ProcessEnv, o: BenchRunOptions) {
   return def.kind === 'command'
@@ -144,6 +144,8 @@ function sideRun(def: BenchDefinition, m: SideMeasure, startedAt: string): Bench
     finishedAt: new Date().toISOString(),
   };
   if (m.blocks) run.blocks = m.blocks;
+  const cal = m.calibrations ?? (m.calibration !== undefined ? [m.calibration] : []);
+  if (cal.some((c) => c !== null)) run.calibration = cal;
   if (m.error) run.error = m.error;
   if (m.cancelled) run.error = 'cancelled';
   if (m.notes?.length) run.params = { notes: m.notes };
@@ -167,7 +169,7 @@ async function measureInBlocks(
   blocks: number,
   afterBlock: () => Promise<void>,
 ): Promise<{ current: SideMeasure; baseline?: SideMeasure }> {
-  const fresh = (): SideMeasure => ({ samples: [], warmup: 0, timing: 'wall', blocks: [] });
+  const fresh = (): SideMeasure => ({ samples: [], warmup: 0, timing: 'wall', blocks: [], calibrations: [] });
   const current = fresh();
   const baseline = against ? fresh() : undefined;
   const root = against?.root;
@@ -190,6 +192,7 @@ async function measureInBlocks(
       side.m.samples.push(...r.samples);
       side.m.blocks!.push(...r.samples.map(() => blk));
       side.m.warmup += r.warmup;
+      side.m.calibrations!.push(r.calibration ?? null);
       side.m.timing = r.timing;
       if (r.notes) side.m.notes = r.notes;
       if (r.error) side.m.error = r.error;

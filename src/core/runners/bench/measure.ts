@@ -21,6 +21,8 @@ export interface Measured {
   timing: Timing;
   error?: string;
   notes?: string[];
+  /** Median seconds of the helper's calibration probe in this process. */
+  calibration?: number;
 }
 
 async function runCommandOnce(
@@ -157,6 +159,7 @@ export async function measureCallable(
   if (def.setup) args.push('--setup', def.setup);
   if (def.timeBudget !== undefined) args.push('--time-budget', String(def.timeBudget));
   if (def.disableGc) args.push('--disable-gc');
+  if (def.calibrate) args.push('--calibrate');
   try {
     const deadline = new AbortController();
     const budget = (def.timeBudget ?? 0) + def.timeout * (def.runs + def.warmup + 1);
@@ -187,7 +190,9 @@ export async function measureCallable(
           ? 'stopped after its timeout'
           : undefined;
     const notes = Array.isArray(parsed.notes) ? parsed.notes.map(String) : undefined;
+    const cal = parsed.calibration;
     return {
+      calibration: typeof cal === 'number' && Number.isFinite(cal) && cal > 0 ? cal : undefined,
       samples,
       warmup: typeof parsed.warmup === 'number' ? parsed.warmup : 0,
       timing,
