@@ -112,21 +112,36 @@ try {
     const ratios: string[] = [];
     for (let i = 0; i < (quick ? 3 : 5); i++) {
       const cur = session().set;
-      const v = verdict(sets[sets.length - 1], cur) as { verdict: string; ratio?: number };
-      found.push(v.verdict);
+      const v = verdict(sets[sets.length - 1], cur) as {
+        verdict: string;
+        ratio?: number;
+        sessions?: { calibrated?: boolean } | null;
+      };
+      found.push(v.verdict + (v.sessions?.calibrated ? ' (calibrated)' : ''));
       if (v.ratio) ratios.push(`${((v.ratio - 1) * 100).toFixed(1)}%`);
     }
     console.log(
-      `${slowdown * 100}% slower vs history (${sets.length} sessions of unchanged code): ${found.filter((v) => v === 'regression').length} of ${found.length} called regression [${found.join(', ')}] measured ${ratios.join(', ')}`,
+      `${slowdown * 100}% slower vs history (${sets.length} sessions of unchanged code): ${found.filter((v) => v.startsWith('regression')).length} of ${found.length} called regression [${found.join(', ')}] measured ${ratios.join(', ')}`,
     );
     // Interleaved against the unchanged commit: the default 20 blocks, and 30.
     for (const blocks of ['20', '30']) {
       const il: string[] = [];
       for (let i = 0; i < (quick ? 2 : 3); i++) {
         const { out } = session(['--against', unchanged, '--blocks', blocks]);
-        const b = (out.comparison as { benchmarks: { verdict: string; ratio: number; pValue: number }[] })
-          .benchmarks[0];
-        il.push(`${b.verdict} (${((b.ratio - 1) * 100).toFixed(1)}%, p=${b.pValue.toPrecision(2)})`);
+        const b = (
+          out.comparison as {
+            benchmarks: {
+              verdict: string;
+              ratio: number;
+              pValue: number;
+              calibration: { spreadRaw: number; spread: number } | null;
+            }[];
+          }
+        ).benchmarks[0];
+        const cal = b.calibration
+          ? `, block SD ${(b.calibration.spreadRaw * 100).toFixed(1)}% -> ${(b.calibration.spread * 100).toFixed(1)}% by the probe`
+          : '';
+        il.push(`${b.verdict} (${((b.ratio - 1) * 100).toFixed(1)}%, p=${b.pValue.toPrecision(2)}${cal})`);
       }
       console.log(
         `${slowdown * 100}% slower, interleaved in ${blocks} blocks against ${unchanged.slice(0, 8)}: ${il.join('; ')}`,

@@ -67,12 +67,13 @@ export interface BenchmarkComparison {
   /** The machine differed between the sessions (load, other processes, clocks, throttling). */
   drift?: string;
   /** `sessions`: how many sessions each side had, and the noise learned from how many. */
-  sessions?: { baseline: number; current: number; noiseSessions: number; noise: number; calibrated?: boolean };
+  sessions?: { baseline: number; current: number; noiseSessions: number; noise: number };
   /** `interleaved`: the block pairs the verdict rests on. */
   blockPairs?: number;
   /**
-   * `interleaved` with calibration probes: the slope of the block log-ratios on the probe's, and
-   * the spread (SD of the block log-ratios) before and after the adjustment.
+   * With calibration probes: the slope fitted on the probe (interleaved: block log-ratios on the
+   * probe's; sessions: process levels on the probe's within sessions), and the spread before and
+   * after (interleaved: SD of the block log-ratios; sessions: the session noise).
    */
   calibration?: { slope: number; spreadRaw: number; spread: number };
   /** Smallest relative change (either way) this data would detect with 80% power. */

@@ -5,20 +5,16 @@
  *
  * - Separate sessions (`compare`, the lenses): the noise between sessions is learned from the
  *   history, sessions of the same benchmark on the same machine (environment fingerprint) that
- *   measured the same clean commit: σ = RMS of successive log-median differences / √2. With at
- *   least MIN_NOISE_SESSIONS of them, the sides' session medians are compared by Student's t
- *   against σ. Without them, a difference the runs alone call significant is `inconclusive`.
+ *   measured the same clean commit: σ = RMS of successive differences of session levels / √2, a
+ *   level being the median over the session's processes of their log-medians. With at least
+ *   MIN_NOISE_SESSIONS of them, the sides' levels are compared by Student's t against σ. Without
+ *   them, a difference the runs alone call significant is `inconclusive`.
  * - Interleaved sessions (`bench --against`): baseline and current ran in alternating blocks in
  *   random order, so drift hits both; each block pair gives one log-ratio, and the Wilcoxon
  *   signed-rank test over the pairs decides (a t-test below SIGNED_RANK_PAIRS pairs), with the
  *   Hodges–Lehmann estimate as the change.
- *
- * Callables timed by the wall clock also time a fixed probe in every process (`calibration`). A
- * process that landed on a CPU shared with a neighbour, or ran at a low clock, is slow in both, so:
- * separate sessions compare log(median / probe) instead of log(median) when the history shows
- * that this spreads less; interleaved block pairs are adjusted by the probe's log-ratio in the
- * block, scaled by the slope fitted over the blocks (a regression adjustment: the estimate is the
- * change at equal machine speed on both sides).
+ * Where every process also timed the calibration probe, both first take out what the probe says
+ * of the machine's speed (`probeCalibration`).
  *
  * Either way the verdict comes from the same `decide` rule as the runs-only comparison, and a pair
  * of sessions whose machine differed (`sessionDrift`) is at most inconclusive, naming the cause.
@@ -35,7 +31,14 @@ import {
 } from './benchCompare';
 import { busyCause, sessionDrift } from './sessionDrift';
 import { signedRank } from './signedRank';
-import { logCalibration, probeAdjust } from './probeCalibration';
+import {
+  fullyCalibrated,
+  probeAdjust,
+  processLevels,
+  sessionLevel,
+  withinSlope,
+  type ProcessLevel,
+} from './probeCalibration';
 
 /**
  * Block pairs from which the interleaved comparison uses the Wilcoxon signed-rank test (with 10
@@ -81,14 +84,12 @@ export interface SessionNoise {
   /** Sessions that taught it, and the degrees of freedom (their successive differences). */
   sessions: number;
   df: number;
-  /** The noise is of log(median / calibration probe), which spread less than log(median) by itself. */
-  calibrated?: { rawSigma: number };
 }
 
 /** Sessions of `name` comparable with `like`: same source and machine, clean commit, not busy. */
 function comparableSessions(name: string, like: BenchmarkResultSet, history: readonly BenchmarkResultSet[]) {
   const key = fingerprintKey(like.environment);
-  const out: { set: BenchmarkResultSet; commit: string; logMedian: number; logCal?: number }[] = [];
+  const out: { set: BenchmarkResultSet; commit: string; levels: ProcessLevel[] }[] = [];
   const seen = new Set<string>();
   for (const set of [...history].sort((a, b) => a.createdAt.localeCompare(b.createdAt))) {
     const commit = cleanCommit(set);
@@ -98,28 +99,24 @@ function comparableSessions(name: string, like: BenchmarkResultSet, history: rea
     const m = sessionMedian(run);
     if (m === undefined) continue;
     seen.add(set.id);
-    out.push({ set, commit, logMedian: Math.log(m), logCal: logCalibration(run) });
+    out.push({ set, commit, levels: processLevels(run!, m) });
   }
   return out;
 }
 
 /**
- * The session-to-session noise of `name` on `like`'s machine, or how many sessions there are.
- * With `calibration`, the noise of the probe-calibrated medians is learned too (from the sessions
- * that have a probe) and taken when it is the smaller.
+ * The session-to-session noise of `name` on `like`'s machine, or how many sessions there are: the
+ * spread of session levels (`sessionLevel`) of the same commit. With a `slope`, only sessions
+ * whose every process has its probe count, calibrated by it.
  */
 export function learnSessionNoise(
   name: string,
   like: BenchmarkResultSet,
   history: readonly BenchmarkResultSet[],
-  calibration = false,
+  slope = 0,
 ): SessionNoise | { sessions: number } {
-  const all = comparableSessions(name, like, history);
-  const raw = noiseOf(all.map((s) => ({ commit: s.commit, value: s.logMedian })));
-  if (!calibration || !('sigma' in raw)) return raw;
-  const withCal = all.filter((s) => s.logCal !== undefined);
-  const cal = noiseOf(withCal.map((s) => ({ commit: s.commit, value: s.logMedian - s.logCal! })));
-  return 'sigma' in cal && cal.sigma < raw.sigma ? { ...cal, calibrated: { rawSigma: raw.sigma } } : raw;
+  const all = comparableSessions(name, like, history).filter((s) => !slope || fullyCalibrated(s.levels));
+  return noiseOf(all.map((s) => ({ commit: s.commit, value: sessionLevel(s.levels, slope).level })));
 }
 
 function noiseOf(values: readonly { commit: string; value: number }[]): SessionNoise | { sessions: number } {
@@ -216,38 +213,49 @@ export function compareSessions(
   const name = runsOnly.name;
   const drift = sessionDrift(baseSet, curSet, name);
   if (drift) return { ...inconclusive(runsOnly, drift), drift };
-  const calibration = [baseSet, curSet].every(
-    (set) => logCalibration(set.benchmarks.find((b) => b.name === name)) !== undefined,
-  );
-  const noise = learnSessionNoise(name, curSet, [...history, baseSet, curSet], calibration);
+  const levelsOf = (set: BenchmarkResultSet) => {
+    const run = set.benchmarks.find((b) => b.name === name)!;
+    return processLevels(run, sessionMedian(run));
+  };
+  const baseLevels = levelsOf(baseSet);
+  const curLevels = levelsOf(curSet);
+  const everything = [...history, baseSet, curSet];
+  const pool = comparableSessions(name, curSet, everything);
+  const slope =
+    fullyCalibrated(baseLevels) && fullyCalibrated(curLevels)
+      ? (withinSlope([...pool.map((s) => s.levels), baseLevels, curLevels]) ?? 0)
+      : 0;
+  const noise = learnSessionNoise(name, curSet, everything, slope);
   if (!('sigma' in noise)) {
     if (runsOnly.verdict === 'no-change') return runsOnly;
     const reason = `one session each; the run-to-run spread understates the noise (${noise.sessions} sessions of unchanged code of this benchmark on this machine, ${MIN_NOISE_SESSIONS} are needed; or compare with bench --against)`;
     return inconclusive(runsOnly, reason);
   }
-  const calibrated = !!noise.calibrated;
-  const all = comparableSessions(name, curSet, [...history, baseSet, curSet]).filter(
-    (s) => !calibrated || s.logCal !== undefined,
-  );
-  const level = (logMedian: number, logCal: number | undefined) => logMedian - (calibrated ? logCal! : 0);
-  const side = (set: BenchmarkResultSet, other: BenchmarkResultSet) => {
+  const all = pool.filter((s) => !slope || fullyCalibrated(s.levels));
+  const side = (set: BenchmarkResultSet, other: BenchmarkResultSet, own: ProcessLevel[]) => {
     const commit = cleanCommit(set);
     const pooled =
       commit && commit !== cleanCommit(other) && fingerprintKey(set.environment) === fingerprintKey(curSet.environment)
-        ? all.filter((s) => s.commit === commit).map((s) => level(s.logMedian, s.logCal))
+        ? all.filter((s) => s.commit === commit).map((s) => sessionLevel(s.levels, slope).level)
         : [];
-    if (pooled.length) return pooled;
-    const run = set.benchmarks.find((b) => b.name === name);
-    return [level(Math.log(sessionMedian(run)!), logCalibration(run))];
+    return pooled.length ? pooled : [sessionLevel(own, slope).level];
   };
-  const b = side(baseSet, curSet);
-  const c = side(curSet, baseSet);
+  const b = side(baseSet, curSet, baseLevels);
+  const c = side(curSet, baseSet, curLevels);
   const mean = (xs: number[]) => xs.reduce((a, x) => a + x, 0) / xs.length;
-  const se = Math.max(
-    noise.sigma * Math.sqrt(1 / b.length + 1 / c.length),
-    withinSe(runsOnly, options.confidence ?? 0.95),
-  );
-  const probe = noise.calibrated ? ` (calibrated by the probe; ±${pct(noise.calibrated.rawSigma)} without)` : '';
+  // The floor: how sure each compared session is of its own level, from its processes' spread
+  // (the runs' interval when a session has fewer than three processes).
+  const bl = sessionLevel(baseLevels, slope);
+  const cl = sessionLevel(curLevels, slope);
+  const floor =
+    bl.se !== undefined && cl.se !== undefined
+      ? Math.hypot(bl.se, cl.se)
+      : withinSe(runsOnly, options.confidence ?? 0.95);
+  const se = Math.max(noise.sigma * Math.sqrt(1 / b.length + 1 / c.length), floor);
+  const raw = slope ? learnSessionNoise(name, curSet, everything, 0) : undefined;
+  const rawSigma = raw && 'sigma' in raw ? (raw as SessionNoise).sigma : undefined;
+  const probe =
+    rawSigma !== undefined ? ` (calibrated by the probe, slope ${slope.toFixed(2)}; ±${pct(rawSigma)} without)` : '';
   const describe = `${b.length} vs ${c.length} session${c.length > 1 ? 's' : ''}; session noise ±${pct(noise.sigma)}${probe} from ${noise.sessions} sessions of unchanged code`;
   const decided = tVerdict(runsOnly, mean(c) - mean(b), se, noise.df, options, describe);
   // A machine whose speed moves between sessions with nothing to show for it (measured here: 20%
@@ -257,13 +265,8 @@ export function compareSessions(
   return {
     ...decided,
     method: 'sessions',
-    sessions: {
-      baseline: b.length,
-      current: c.length,
-      noiseSessions: noise.sessions,
-      noise: noise.sigma,
-      calibrated: calibrated || undefined,
-    },
+    sessions: { baseline: b.length, current: c.length, noiseSessions: noise.sessions, noise: noise.sigma },
+    calibration: rawSigma !== undefined ? { slope, spreadRaw: rawSigma, spread: noise.sigma } : undefined,
   };
 }
 
