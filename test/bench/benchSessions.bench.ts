@@ -14,6 +14,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { compareResultSets } from '../../src/core/analysis/bench/benchCompare';
+import { busyCause } from '../../src/core/analysis/bench/sessionDrift';
 import type { BenchmarkResultSet } from '../../src/core/model/bench';
 
 const CLI = path.resolve('dist/cli.js');
@@ -105,6 +106,16 @@ try {
   console.log(`  runs-only rule on the same pairs: ${tally(runsOnly)}`);
   for (const r of new Set(reasons)) console.log(`  reason seen: ${r}`);
 
+  // The slowdowns are compared once the history holds five sessions of the unchanged code that
+  // can teach the noise (a session others loaded cannot): more sessions until it does.
+  const quiet = () => sets.filter((s) => !busyCause(s.conditions)).length;
+  let extra = 0;
+  while (quiet() < 5 && extra < 10) {
+    sets.push(session().set);
+    extra++;
+  }
+  console.log(`history: ${quiet()} quiet sessions of unchanged code of ${sets.length} (${extra} added for it)`);
+
   // Real slowdowns against the history.
   for (const slowdown of [0.3, 0.1]) {
     commit(Math.round(N * (1 + slowdown)), `slower by ${slowdown * 100}%`);
@@ -115,9 +126,9 @@ try {
       const v = verdict(sets[sets.length - 1], cur) as {
         verdict: string;
         ratio?: number;
-        sessions?: { calibrated?: boolean } | null;
+        calibration?: { slope: number } | null;
       };
-      found.push(v.verdict + (v.sessions?.calibrated ? ' (calibrated)' : ''));
+      found.push(v.verdict + (v.calibration ? ` (probe slope ${v.calibration.slope.toFixed(2)})` : ''));
       if (v.ratio) ratios.push(`${((v.ratio - 1) * 100).toFixed(1)}%`);
     }
     console.log(
