@@ -8,6 +8,9 @@ import { buildFlameView, type FlameNode } from '../../src/core/analysis/cpu/flam
 import { buildSandwich } from '../../src/core/analysis/cpu/sandwich';
 import { searchProfile } from '../../src/core/analysis/cpu/search';
 import { ProfileSession } from '../../src/core/analysis/cpu/profileSession';
+import { definitionLines } from '../../src/core/analysis/source/definitionLines';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { toCollapsedStacks, toSpeedscope } from '../../src/core/formats/cpu/exportProfile';
 import { threadFromStacks, totalWeight, type Profile } from '../../src/core/model/profile';
 import { PYSPY_SPEEDSCOPE, BUILTIN_FOLDED, read } from '../helpers';
@@ -229,4 +232,52 @@ test('ProfileSession answers views per thread selection and bottom-up', () => {
     all.root.children?.map((c) => c.name),
   );
   assert.equal(s.hotFunctions({ threads: [], top: 3 }).functions.length, 3);
+});
+
+test('the flame graph merges frames by function by default, as the tables count them; by line on request', async () => {
+  // The real built-in sampler profile of examples/matrix_work.py: multiply sampled at lines 17, 18, 19.
+  const p = parseProfile(read(BUILTIN_FOLDED), 'b.folded');
+  const s = new ProfileSession(p);
+  const find = (n: FlameNode, name: string, out: FlameNode[] = []): FlameNode[] => {
+    if (n.name === name) out.push(n);
+    for (const c of n.children ?? []) find(c, name, out);
+    return out;
+  };
+  const hot = s.hotFunctions({ threads: [], top: 10 }).functions.find((f) => f.name === 'multiply')!;
+  const merged = find(s.view({ focus: 0, threads: [], reverse: false }).root, 'multiply');
+  assert.equal(merged.length, 1, 'one frame for the function');
+  assert.equal(merged[0].value, hot.total, 'the graph and the hot-function table agree');
+  assert.equal(merged[0].line, 18, 'the hottest line');
+  const byLine = find(s.view({ focus: 0, threads: [], reverse: false, byLine: true }).root, 'multiply');
+  assert.deepEqual(
+    byLine.map((n) => [n.line, n.value]).sort((a, b) => a[0]! - b[0]!),
+    [
+      [17, 3],
+      [18, 92],
+      [19, 1],
+    ],
+  );
+  assert.equal(
+    byLine.reduce((a, n) => a + n.value, 0),
+    hot.total,
+  );
+  // Bottom-up merges the same way: multiply is one root, with all its self time.
+  const bu = s.view({ focus: 0, threads: [], reverse: true }).root.children!.filter((c) => c.name === 'multiply');
+  assert.equal(bu.length, 1);
+  assert.equal(bu[0].value, hot.self);
+  // Def lines from the sources: the recorded path is from the machine that profiled; read it here.
+  const example = path.resolve('examples/matrix_work.py');
+  const defs = await definitionLines(p, async (file) =>
+    path.basename(file) === 'matrix_work.py' ? fs.readFileSync(example, 'utf8') : undefined,
+  );
+  const source = fs.readFileSync(example, 'utf8').split('\n');
+  const defOf = (name: string) => source.findIndex((l) => l.startsWith(`def ${name}(`)) + 1;
+  s.setDefinitionLines(defs);
+  const withDefs = find(s.view({ focus: 0, threads: [], reverse: false }).root, 'multiply')[0];
+  assert.equal(withDefs.defLine, defOf('multiply'));
+  assert.ok(withDefs.defLine! > 0 && withDefs.defLine! < 17);
+  assert.equal(
+    s.hotFunctions({ threads: [], top: 10 }).functions.find((f) => f.name === 'normalise')?.defLine,
+    defOf('normalise'),
+  );
 });

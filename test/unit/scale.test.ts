@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { parseProfile } from '../../src/core/formats/cpu/parseProfile';
 import { parseSpeedscope } from '../../src/core/formats/cpu/speedscope';
 import { analyzeHotPaths } from '../../src/core/analysis/cpu/hotPaths';
-import { buildCallTree, pathTo } from '../../src/core/analysis/cpu/callTree';
+import { buildCallTree, functionFrames, pathTo } from '../../src/core/analysis/cpu/callTree';
 import { buildFlameView } from '../../src/core/analysis/cpu/flameView';
 import { buildSandwich } from '../../src/core/analysis/cpu/sandwich';
 import { searchProfile } from '../../src/core/analysis/cpu/search';
@@ -123,26 +123,31 @@ test('callers and callees, search and the bottom-up tree equal a walk over every
       const want = samples(p).reduce((a, [st, w]) => a + (st.some((f) => hit[f]) ? w : 0), 0);
       assert.equal(searchProfile(p, term).matched, want, `${file}: search ${term}`);
     }
-    // Bottom-up: each leaf-first path's weight, summed, equals the inverted tree's totals.
-    const inverted = buildCallTree(p, { reverse: true });
-    assert.equal(inverted.cut, 0);
-    const want = new Map<string, number>();
-    for (const [stack, w] of samples(p)) {
-      const rev = [...stack].reverse();
-      for (let d = 1; d <= rev.length; d++) {
-        const k = rev.slice(0, d).join(',');
-        want.set(k, (want.get(k) ?? 0) + w);
+    // Bottom-up: each leaf-first path's weight, summed, equals the inverted tree's totals; by
+    // line with the frames as recorded, by function (the default) with each frame taken to the
+    // first frame of its function.
+    const fn = functionFrames(p);
+    for (const byLine of [true, false]) {
+      const inverted = buildCallTree(p, { reverse: true, byLine });
+      assert.equal(inverted.cut, 0);
+      const want = new Map<string, number>();
+      for (const [stack, w] of samples(p)) {
+        const rev = [...stack].reverse().map((f) => (byLine ? f : fn[f]));
+        for (let d = 1; d <= rev.length; d++) {
+          const k = rev.slice(0, d).join(',');
+          want.set(k, (want.get(k) ?? 0) + w);
+        }
       }
+      const got = new Map<string, number>();
+      for (let n = 1; n < inverted.size; n++)
+        got.set(
+          pathTo(inverted, n)
+            .map((m) => inverted.frame[m])
+            .join(','),
+          inverted.total[n],
+        );
+      assert.deepEqual(got, want, `${file}: bottom-up tree${byLine ? ' by line' : ''}`);
     }
-    const got = new Map<string, number>();
-    for (let n = 1; n < inverted.size; n++)
-      got.set(
-        pathTo(inverted, n)
-          .map((m) => inverted.frame[m])
-          .join(','),
-        inverted.total[n],
-      );
-    assert.deepEqual(got, want, `${file}: bottom-up tree`);
   }
 });
 

@@ -19,7 +19,8 @@ import type {
 } from '../../src/shared/protocol/flameGraph';
 import { el } from '../shared/dom';
 import type { D3Node as SharedD3Node, FlameChart as SharedFlameChart } from '../shared/flameChart';
-import { custom, fmtNum, pct, where } from './format';
+import { custom, fmtNum, pct } from './format';
+import { FrameKeyboard, FrameTooltip, tooltipLines } from './interaction';
 import { hotRows, sandwichContent, type TableActions } from './tables';
 import type { Transport } from './transport';
 
@@ -34,13 +35,15 @@ export class FlameApp {
   private threads: string[] = [];
   private reverse = false;
   private inverted = false;
+  private byLine = false;
   private focus = 0;
   private view?: FlameView;
   private chart?: FlameChart;
   private searchTerm = '';
   private readonly root: HTMLElement;
   private readonly graphEl: HTMLElement;
-  private readonly tooltipEl: HTMLElement;
+  private readonly tip: FrameTooltip;
+  private readonly keyboard: FrameKeyboard;
   private readonly statusEl: HTMLElement;
   private readonly searchInfoEl: HTMLElement;
   private readonly titleEl: HTMLElement;
@@ -108,7 +111,15 @@ export class FlameApp {
       this.focus = 0;
       void this.refresh();
     });
-    header.append(reset, icicle, bottomUp);
+    const byLine = custom('vscode-checkbox', { id: 'by-line', label: 'By line' }) as HTMLElement & {
+      checked: boolean;
+    };
+    byLine.addEventListener('change', () => {
+      this.byLine = byLine.checked;
+      this.focus = 0;
+      void this.refresh();
+    });
+    header.append(reset, icicle, bottomUp, byLine);
 
     this.exportGroup = el('span', { class: 'export' });
     for (const format of ['collapsed', 'speedscope'] as const) {
@@ -124,8 +135,18 @@ export class FlameApp {
 
     this.graphEl = el('div', { id: 'flamegraph', class: 'graph' });
     this.statusEl = el('div', { class: 'status', id: 'status' });
-    this.tooltipEl = el('div', { class: 'tooltip', role: 'tooltip' });
-    this.tooltipEl.hidden = true;
+    const tooltipEl = el('div', { class: 'tooltip', role: 'tooltip' });
+    const live = el('span', { class: 'visually-hidden', 'aria-live': 'polite', id: 'frame-live' });
+    this.tip = new FrameTooltip(tooltipEl, this.graphEl);
+    this.keyboard = new FrameKeyboard(this.graphEl, this.tip, live, {
+      zoom: (d) => this.onFrameClick(d),
+      reset: () => {
+        this.focus = 0;
+        void this.refresh();
+      },
+      inverted: () => this.inverted,
+      describe: (d) => this.describe(d.data),
+    });
 
     const lower = el('div', { class: 'lower' });
     const hotSection = el('section', { class: 'hot' });
@@ -145,7 +166,7 @@ export class FlameApp {
     );
     lower.append(hotSection, this.sandwichEl);
 
-    host.append(header, this.statusEl, this.graphEl, lower, this.tooltipEl);
+    host.append(header, this.statusEl, this.graphEl, lower, tooltipEl, live);
     // Clicks are handled here, in the capture phase, so d3-flame-graph does not first redraw a
     // local zoom that the detail view from the host replaces anyway.
     this.graphEl.addEventListener(
@@ -162,9 +183,6 @@ export class FlameApp {
     window.addEventListener('resize', () => {
       this.cachedWidth = 0;
       this.render(false);
-    });
-    document.addEventListener('mousemove', (e) => {
-      if (!this.tooltipEl.hidden) this.placeTooltip(e.clientX, e.clientY);
     });
     transport.post({ type: 'ready' });
   }
@@ -191,6 +209,10 @@ export class FlameApp {
       else p.reject(new Error(m.error));
     },
     error: (m) => this.showError(m.message),
+    sourcesRead: () => {
+      this.hotKey = '\u0001(sources read)';
+      void this.refresh();
+    },
   };
 
   private showError(message: string): void {
@@ -233,6 +255,7 @@ export class FlameApp {
         threads: this.threads,
         reverse: this.reverse,
         widthPx: this.width(),
+        byLine: this.byLine,
       });
       if (seq !== this.renderSeq) return;
       this.view = view;
@@ -269,7 +292,8 @@ export class FlameApp {
   private render(fresh: boolean): void {
     if (!this.view) return;
     // The hovered frame may be gone after a redraw, and with it the mouseout that hides the tip.
-    this.tooltipEl.hidden = true;
+    this.tip.hide();
+    this.keyboard.reset();
     if (fresh && this.chart && this.chartInverted === this.inverted) {
       // Same chart, new data: d3 reuses the existing elements instead of rebuilding the SVG.
       this.chart.width(this.width());
@@ -292,10 +316,8 @@ export class FlameApp {
       // d3-flame-graph takes a tooltip only as a function object carrying show/hide.
       chart.tooltip(
         Object.assign(() => undefined, {
-          show: (d: D3Node) => this.showTooltip(d),
-          hide: () => {
-            this.tooltipEl.hidden = true;
-          },
+          show: (d: D3Node) => this.tip.show(this.describe(d.data)),
+          hide: () => this.tip.hide(),
         }),
       );
       chart.setSearchMatch((d: D3Node, term: string) => {
@@ -331,31 +353,12 @@ export class FlameApp {
       // After the zoomed view: the callers/callees table can take a moment on big profiles.
       requestAnimationFrame(() => setTimeout(() => void this.showSandwich(node.name, node.file), 0));
       if (this.options.openSourceOnClick && node.file)
-        this.transport.post({ type: 'openSource', file: node.file, line: node.line });
+        this.transport.post({ type: 'openSource', file: node.file, line: node.defLine ?? node.line });
     }
   }
 
-  private showTooltip(d: D3Node): void {
-    const n = d.data;
-    const total = this.view?.total ?? 0;
-    const lines = [n.name];
-    const loc = where(n.file, n.line);
-    if (loc) lines.push(loc);
-    if (n.merged) lines.push(`${n.merged} frames narrower than a pixel, merged`);
-    const unit = this.unitLabel();
-    lines.push(`Total: ${fmtNum(n.value)} ${unit} (${pct(n.value, total)})`);
-    if (!n.ancestor) lines.push(`Self: ${fmtNum(n.self)} ${unit} (${pct(n.self, total)})`);
-    if (n.truncated) lines.push('Click to see the frames below');
-    this.tooltipEl.replaceChildren(...lines.map((l, i) => el(i === 0 ? 'strong' : 'div', {}, l)));
-    this.tooltipEl.hidden = false;
-  }
-
-  private placeTooltip(x: number, y: number): void {
-    const r = this.tooltipEl.getBoundingClientRect();
-    const left = Math.min(x + 14, window.innerWidth - r.width - 4);
-    const top = y + 18 + r.height > window.innerHeight ? y - r.height - 10 : y + 18;
-    this.tooltipEl.style.left = `${Math.max(0, left)}px`;
-    this.tooltipEl.style.top = `${Math.max(0, top)}px`;
+  private describe(n: FlameNode): string[] {
+    return tooltipLines(n, this.view?.total ?? 0, this.unitLabel(), this.byLine);
   }
 
   private async runSearch(term: string): Promise<void> {

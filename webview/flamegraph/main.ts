@@ -27,9 +27,16 @@ function boot(): void {
   }
   const dataEl = document.getElementById('flamelens-data');
   const profiles = dataEl
-    ? (JSON.parse(dataEl.textContent ?? '[]') as { title: string; profile: ProfileJson }[]).map((p) => ({
+    ? (
+        JSON.parse(dataEl.textContent ?? '[]') as {
+          title: string;
+          profile: ProfileJson;
+          defLines?: [string, number][];
+        }[]
+      ).map((p) => ({
         title: p.title,
         profile: profileFromJson(p.profile),
+        defLines: new Map(p.defLines ?? []),
       }))
     : [];
   if (profiles.length === 0) {

@@ -52,7 +52,7 @@ export function hotRows(hot: HotFunctionsResult, act: TableActions): HTMLTableRo
       el('td', { class: 'num' }, `${f.totalPct.toFixed(1)}%`),
       el('td', { class: 'num' }, `${f.selfPct.toFixed(1)}%`),
       nameCell(f.name, f.file, act),
-      locationCell(f.file, f.line, act),
+      locationCell(f.file, f.defLine ?? f.line, act),
     );
     return tr;
   });

@@ -18,8 +18,13 @@ export function vscodeTransport(api: VsCodeApi): Transport {
   };
 }
 
-export function reportTransport(profiles: { title: string; profile: Profile }[], index: number): Transport {
+export function reportTransport(
+  profiles: { title: string; profile: Profile; defLines?: ReadonlyMap<string, number> }[],
+  index: number,
+): Transport {
   const session = new ProfileSession(profiles[index].profile);
+  const defs = profiles[index].defLines;
+  if (defs) session.setDefinitionLines(defs);
   let handlers: Handlers<ToWebview> | undefined;
   const deliver = (m: ToWebview) => handlers && dispatch(handlers, m);
   const answers: Handlers<ToHost> = {

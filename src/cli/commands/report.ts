@@ -4,6 +4,8 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildTraceView } from '../../core/analysis/torch/torchView';
 import { detectFileKind, openProfile, openTorchTrace } from '../../core/open/openFile';
+import { promises as fs } from 'node:fs';
+import { definitionLines } from '../../core/analysis/source/definitionLines';
 import { profileToJson } from '../../core/model/profile';
 import { buildHtmlReport } from '../../core/report/htmlReport';
 import { writeOutput } from '../../core/store/outputFile';
@@ -33,8 +35,19 @@ export const report: Command = {
       html = buildHtmlReport(views, await webviewAssets('torch'), nonce);
     } else {
       const inputs = [];
-      for (const f of positionals)
-        inputs.push({ title: path.basename(f), profile: profileToJson(await openProfile(f, WHAT)) });
+      for (const f of positionals) {
+        const profile = await openProfile(f, WHAT);
+        // Where a recorded source is here (as recorded, or beside the profile), its `def` lines.
+        const read = async (file: string) => {
+          for (const p of path.isAbsolute(file) ? [file] : [file, path.join(path.dirname(f), file)]) {
+            const text = await fs.readFile(p, 'utf8').catch(() => undefined);
+            if (text !== undefined) return text;
+          }
+          return undefined;
+        };
+        const defs = await definitionLines(profile, read);
+        inputs.push({ title: path.basename(f), profile: profileToJson(profile), defLines: [...defs] });
+      }
       html = buildHtmlReport(inputs, await webviewAssets('flamegraph'), nonce);
     }
     await writeOutput(values.output, html, positionals);

@@ -9,6 +9,8 @@ import { escapeHtml, jsonForHtml } from '../util/html';
 export interface ReportInput {
   title: string;
   profile: ProfileJson;
+  /** `def` lines by functionKey, read from the sources when the report was written. */
+  defLines?: [string, number][];
 }
 
 /** `data` is what the bundle reads from #flamelens-data: profiles, or PyTorch trace views. */

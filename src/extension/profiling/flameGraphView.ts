@@ -5,7 +5,9 @@
  */
 import { vscode } from '../vscodeApi';
 import * as path from 'node:path';
+import { promises as fs } from 'node:fs';
 import { ProfileSession, summarizeProfile } from '../../core/analysis/cpu/profileSession';
+import { definitionLines } from '../../core/analysis/source/definitionLines';
 import { toCollapsedStacks, toSpeedscope } from '../../core/formats/cpu/exportProfile';
 import type { Profile } from '../../core/model/profile';
 import { answerRequest, VIEW, type ToHost, type ToWebview } from '../../shared/protocol/flameGraph';
@@ -29,16 +31,32 @@ export function connectFlameGraph(
   deps: FlameGraphDeps,
 ): vscode.Disposable {
   const session = 'profile' in source ? new ProfileSession(source.profile) : undefined;
+  let defsDone = false;
+  // The functions' `def` lines from their sources, where the locator finds them: waited for
+  // at most a moment before the first view, used by every view after.
+  const defsFound =
+    session &&
+    definitionLines(session.profile, async (file) => {
+      const resolved = await deps.locator.resolve(file);
+      return resolved === undefined ? undefined : fs.readFile(resolved, 'utf8');
+    })
+      .then((defs) => {
+        session.setDefinitionLines(defs);
+        defsDone = true;
+      })
+      .catch((e: unknown) => deps.log.warn(`flame graph: the functions' def lines: ${(e as Error).message}`));
   const view: ViewConnection<ToWebview> = connectView<ToHost, ToWebview>(webview, deps.extensionUri, {
     view: VIEW,
     title: source.title,
     log: deps.log,
     handlers: {
-      ready: () => {
+      ready: async () => {
         if (!('profile' in source)) {
           view.post({ type: 'error', message: source.error });
           return;
         }
+        await Promise.race([defsFound, new Promise((r) => setTimeout(r, 1500))]);
+        if (!defsDone) void defsFound?.then(() => defsDone && view.post({ type: 'sourcesRead' }));
         view.post({
           type: 'init',
           summary: summarizeProfile(source.profile, source.title),

@@ -30,6 +30,8 @@ export type ToWebview =
   | { type: 'init'; summary: ProfileSummary; options: ViewerOptions }
   | { type: 'response'; id: number; ok: true; result: unknown }
   | { type: 'response'; id: number; ok: false; error: string }
+  /** The sources were read after the first view: ask again, now with the functions' `def` lines. */
+  | { type: 'sourcesRead' }
   | ErrorMessage;
 
 /** Answers one request with a session's method; errors become a failed response. */

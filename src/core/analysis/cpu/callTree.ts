@@ -3,10 +3,15 @@
  * arrays and built without recursion, so stacks thousands of frames deep and profiles with
  * millions of nodes neither overflow the stack nor allocate an object per node. Top-down, it is
  * the threads' stack tables merged node by node: linear in their size, whatever the depth.
+ *
+ * By default frames of one function (name and file) are one node whatever line they were at, as
+ * the hot-function table and the CodeLenses count them; each node keeps its hottest line. With
+ * `byLine`, every recorded line is a node of its own.
  */
 import { PathTree } from '../../model/pathTree';
 import {
   childLists,
+  functionKey,
   selectedThreads,
   subtreeTotals,
   type Profile,
@@ -30,6 +35,8 @@ export interface CallTree {
    * tree reached its size budget (0 for top-down trees, which are never cut).
    */
   cut: number;
+  /** Merged by function: the line under which most of each node's weight was (0: none recorded). */
+  hotLine?: Int32Array;
 }
 
 export interface CallTreeOptions {
@@ -39,6 +46,67 @@ export interface CallTreeOptions {
   /** Bottom-up only: at most this many nodes, and this many steps walked (defaults: 4M, 200M). */
   maxNodes?: number;
   maxSteps?: number;
+  /** One node per recorded line of a function instead of one per function. */
+  byLine?: boolean;
+}
+
+/** Per frame id, the first frame id of the same function (name and file). */
+export function functionFrames(profile: Profile): Int32Array {
+  const first = new Map<string, number>();
+  const out = new Int32Array(profile.frames.length);
+  profile.frames.forEach((f, i) => {
+    const k = functionKey(f);
+    const id = first.get(k);
+    if (id === undefined) first.set(k, i);
+    out[i] = id ?? i;
+  });
+  return out;
+}
+
+/**
+ * Weight per (node, line), for the hottest line of each merged node: typed arrays for the first
+ * line a node meets, a Map only for the nodes that met several.
+ */
+class LineTally {
+  private line = new Int32Array(1024);
+  private weight = new Float64Array(1024);
+  private readonly more = new Map<number, Map<number, number>>();
+
+  add(node: number, line: number | undefined, w: number): void {
+    if (!line || w === 0) return;
+    if (node >= this.line.length) {
+      const size = Math.max(node + 1, this.line.length * 2);
+      const l = new Int32Array(size);
+      l.set(this.line);
+      const wt = new Float64Array(size);
+      wt.set(this.weight);
+      this.line = l;
+      this.weight = wt;
+    }
+    if (this.line[node] === 0 || this.line[node] === line) {
+      this.line[node] = line;
+      this.weight[node] += w;
+      return;
+    }
+    let m = this.more.get(node);
+    if (!m) this.more.set(node, (m = new Map()));
+    m.set(line, (m.get(line) ?? 0) + w);
+  }
+
+  finish(size: number): Int32Array {
+    const out = new Int32Array(size);
+    out.set(this.line.subarray(0, Math.min(size, this.line.length)));
+    for (const [node, m] of this.more) {
+      let best = this.weight[node];
+      for (const [line, w] of m) {
+        if (w > best || (w === best && line < out[node])) {
+          best = w;
+          out[node] = line;
+        }
+      }
+    }
+    return out;
+  }
 }
 
 export function buildCallTree(profile: Profile, options: CallTreeOptions = {}): CallTree {
@@ -53,6 +121,9 @@ export function buildCallTree(profile: Profile, options: CallTreeOptions = {}): 
     self[node] += w;
   };
   const threads = selectedThreads(profile, options.threads);
+  const key = options.byLine ? undefined : functionFrames(profile);
+  const lines = key ? new LineTally() : undefined;
+  const frames = profile.frames;
   let cut = 0;
   if (!options.reverse) {
     // Top-down: the threads' stack tables merged, node by node (parents come first).
@@ -60,13 +131,28 @@ export function buildCallTree(profile: Profile, options: CallTreeOptions = {}): 
     for (const t of threads) {
       const sub = subtreeTotals(t);
       const map = new Int32Array(t.frame.length);
-      for (let i = 1; i < map.length; i++) if (sub[i] !== 0) map[i] = tree.child(map[t.parent[i]], t.frame[i]);
+      for (let i = 1; i < map.length; i++) {
+        if (sub[i] === 0) continue;
+        const f = t.frame[i];
+        map[i] = tree.child(map[t.parent[i]], key ? key[f] : f);
+        lines?.add(map[i], frames[f].line, sub[i]);
+      }
       for (let i = 0; i < map.length; i++) if (t.weights[i] !== 0) addSelf(map[i], t.weights[i]);
     }
   } else {
-    cut = buildBottomUp(threads, tree, addSelf, options.maxNodes ?? 4_000_000, options.maxSteps ?? 200_000_000);
+    cut = buildBottomUp(
+      threads,
+      tree,
+      addSelf,
+      options.maxNodes ?? 4_000_000,
+      options.maxSteps ?? 200_000_000,
+      key,
+      lines && ((node, f, w) => lines.add(node, frames[f].line, w)),
+    );
   }
-  return finish(tree, self, cut);
+  const out = finish(tree, self, cut);
+  if (lines) out.hotLine = lines.finish(out.size);
+  return out;
 }
 
 /**
@@ -81,6 +167,8 @@ function buildBottomUp(
   addSelf: (node: number, w: number) => void,
   maxNodes: number,
   maxSteps: number,
+  key: Int32Array | undefined,
+  onStep: ((node: number, frame: number, w: number) => void) | undefined,
 ): number {
   // The weighted paths, and how many steps walking them all would take.
   let count = 0;
@@ -126,14 +214,17 @@ function buildBottomUp(
     const t = threads[entThread[k]];
     const n = entNode[k];
     const w = t.weights[n];
-    let node = tree.child(0, t.frame[n]);
+    let node = tree.child(0, key ? key[t.frame[n]] : t.frame[n]);
+    onStep?.(node, t.frame[n], w);
     let up = t.parent[n];
     for (; up > 0; up = t.parent[up]) {
       if (limited && walked >= maxSteps) break;
       walked++;
-      const next = tree.size < maxNodes ? tree.child(node, t.frame[up]) : tree.find(node, t.frame[up]);
+      const f = key ? key[t.frame[up]] : t.frame[up];
+      const next = tree.size < maxNodes ? tree.child(node, f) : tree.find(node, f);
       if (next < 0) break;
       node = next;
+      onStep?.(node, t.frame[up], w);
     }
     if (up > 0) cut += w;
     addSelf(node, w);

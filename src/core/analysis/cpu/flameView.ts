@@ -15,7 +15,10 @@ export interface FlameNode {
   value: number;
   self: number;
   file?: string;
+  /** The recorded line; merged by function, the line under which most of this frame's weight was. */
   line?: number;
+  /** The line of the function's `def`, where its source was found. */
+  defLine?: number;
   kind?: FrameKind;
   children?: FlameNode[];
   /** Number of narrow sibling frames merged into this node. */
@@ -34,6 +37,8 @@ export interface FlameViewOptions {
   /** Levels below the focused frame before the view is cut. */
   maxDepth?: number;
   rootName?: string;
+  /** The `def` line of a frame's function, where known. */
+  defLine?: (frame: number) => number | undefined;
 }
 
 export interface FlameView {
@@ -62,7 +67,10 @@ export function buildFlameView(profile: Profile, tree: CallTree, focus = 0, opti
     const f = frames[tree.frame[n]];
     const node: FlameNode = { id: n, name: f.name, value: tree.total[n], self: tree.self[n], kind: f.kind };
     if (f.file !== undefined) node.file = f.file;
-    if (f.line !== undefined) node.line = f.line;
+    const line = tree.hotLine ? tree.hotLine[n] || undefined : f.line;
+    if (line !== undefined) node.line = line;
+    const def = options.defLine?.(tree.frame[n]);
+    if (def !== undefined) node.defLine = def;
     return node;
   };
 

@@ -10,6 +10,8 @@ export interface FunctionStat {
   file?: string;
   /** Smallest line sampled in the function: a hint for where it starts. */
   line?: number;
+  /** The line of its `def`, where its source was read (the flame graph's session adds it). */
+  defLine?: number;
   /** Every line sampled inside the function. */
   lines: number[];
   self: number;

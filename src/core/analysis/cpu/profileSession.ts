@@ -16,6 +16,8 @@ export interface ViewParams {
   reverse: boolean;
   /** Width of the drawing in pixels: frames narrower than about a pixel are merged. */
   widthPx?: number;
+  /** A frame per recorded line instead of one per function (the default, as tables and lenses count). */
+  byLine?: boolean;
 }
 export interface SandwichParams {
   name: string;
@@ -71,23 +73,37 @@ export class ProfileSession implements ProfileRpc {
 
   constructor(readonly profile: Profile) {}
 
-  tree(threads: string[], reverse: boolean): CallTree {
-    const key = `${reverse ? 'r' : 'f'}|${[...threads].sort().join('\u0000')}`;
+  /** `def` lines of functions by functionKey, found in their sources (the host or the CLI reads them). */
+  private defs?: ReadonlyMap<string, number>;
+
+  setDefinitionLines(defs: ReadonlyMap<string, number>): void {
+    this.defs = defs;
+  }
+
+  tree(threads: string[], reverse: boolean, byLine = false): CallTree {
+    const key = `${reverse ? 'r' : 'f'}${byLine ? 'l' : ''}|${[...threads].sort().join('\u0000')}`;
     let t = this.trees.get(key);
     if (!t) {
       if (this.trees.size >= 8) this.trees.delete(this.trees.keys().next().value as string);
-      t = buildCallTree(this.profile, { threads, reverse });
+      t = buildCallTree(this.profile, { threads, reverse, byLine });
       this.trees.set(key, t);
     }
     return t;
   }
 
   view(p: ViewParams): FlameView {
-    const tree = this.tree(p.threads, p.reverse);
+    const tree = this.tree(p.threads, p.reverse, p.byLine);
     const width = Math.max(200, Math.min(8000, p.widthPx ?? 1600));
     // About a pixel: narrower frames would not be drawn anyway. The node bound keeps each
     // redraw of the SVG well under 100 ms.
-    return buildFlameView(this.profile, tree, p.focus, { minFraction: 1 / width, maxNodes: 1500, maxDepth: 300 });
+    const defs = this.defs;
+    const frames = this.profile.frames;
+    return buildFlameView(this.profile, tree, p.focus, {
+      minFraction: 1 / width,
+      maxNodes: 1500,
+      maxDepth: 300,
+      defLine: defs && ((f) => defs.get(functionKey(frames[f]))),
+    });
   }
 
   private keys?: string[];
@@ -103,6 +119,16 @@ export class ProfileSession implements ProfileRpc {
 
   hotFunctions(p: HotPathParams): HotFunctionsResult {
     const h = hotPathsOf(this.profile, p.threads);
-    return { total: h.total, functions: h.functions.slice(0, Math.max(1, p.top)) };
+    const defs = this.defs;
+    const functions = h.functions.slice(0, Math.max(1, p.top));
+    return {
+      total: h.total,
+      functions: defs
+        ? functions.map((f) => {
+            const d = defs.get(functionKey({ name: f.name, file: f.file, kind: 'other' }));
+            return d === undefined ? f : { ...f, defLine: d };
+          })
+        : functions,
+    };
   }
 }
