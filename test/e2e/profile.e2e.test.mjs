@@ -26,6 +26,15 @@ test(
       await frame.waitForFunction(() => document.body.dataset.flamelensReady !== undefined, null, { timeout: 30_000 });
       const frameNames = await frame.$$eval('#flamegraph g.frame', (gs) => gs.map((g) => g.getAttribute('name')));
       assert.ok(frameNames.includes('multiply'), `flame graph frames: ${frameNames.join(', ')}`);
+      // Location is the def line, once the host has read the source (maybe after the first view).
+      await frame.waitForFunction(
+        () =>
+          [...document.querySelectorAll('#hot-table tbody tr')].some(
+            (r) => r.textContent.includes('multiply') && r.textContent.includes('matrix_work.py:8'),
+          ),
+        null,
+        { timeout: 30_000 },
+      );
       const hotRows = await frame.$$eval('#hot-table tbody tr', (rows) => rows.map((r) => r.textContent));
       assert.ok(
         hotRows.some((r) => r.includes('multiply') && r.includes('matrix_work.py')),
@@ -37,6 +46,36 @@ test(
       await multiplyFrame.hover();
       const tip = await frame.locator('.tooltip').textContent();
       assert.match(tip ?? '', /multiply.*Total: [\d,]+ samples \(\d+\.\d%\).*Self:/s);
+      // One frame per function, as the table counts: the same share, and the def line as Location.
+      assert.equal(await frame.locator('#flamegraph g.frame[name="multiply"]').count(), 1);
+      const tipShare = /Total: [\d,]+ samples \((\d+\.\d%)\)/.exec(tip ?? '')?.[1];
+      const rowShare = hotRows.find((r) => r.includes('multiply'))?.match(/^(\d+\.\d%)/)?.[1];
+      assert.equal(tipShare, rowShare, `tooltip ${tip} vs table ${hotRows.join(' | ')}`);
+      assert.match(tip ?? '', /matrix_work\.py:8( · hottest line \d+)?/, 'def multiply is line 8');
+      // The tooltip leaves with the pointer.
+      await frame.locator('#hot-table').hover();
+      await frame.waitForFunction(() => document.querySelector('.tooltip')?.hidden === true, null, { timeout: 5_000 });
+      // Keyboard: arrows move between frames (announced and outlined), Esc resets.
+      await frame.focus('#flamegraph');
+      for (const key of ['ArrowUp', 'ArrowUp', 'ArrowUp']) await page.keyboard.press(key);
+      await frame.waitForFunction(
+        () => document.querySelectorAll('#flamegraph g.frame.kbd-selected').length === 1,
+        null,
+        { timeout: 5_000 },
+      );
+      assert.match((await frame.locator('#frame-live').textContent()) ?? '', /Total: [\d,]+ samples/);
+      assert.equal(await frame.locator('.tooltip').isVisible(), true, 'the selection shows its tooltip');
+      // By line: the function's frames split by the line they were at, and say which.
+      const merged = await frame.evaluate(() => document.body.dataset.flamelensReady);
+      await frame.locator('#by-line').click();
+      await frame.waitForFunction((b) => document.body.dataset.flamelensReady !== b, merged, { timeout: 15_000 });
+      const perLine = await frame.locator('#flamegraph g.frame[name="multiply"]').count();
+      assert.ok(perLine >= 1, `${perLine} frames of multiply by line`);
+      await frame.locator('#flamegraph g.frame[name="multiply"]').first().hover();
+      assert.match((await frame.locator('.tooltip').textContent()) ?? '', /matrix_work\.py:(9|1\d|20)(?! · hottest)/);
+      const byLine = await frame.evaluate(() => document.body.dataset.flamelensReady);
+      await frame.locator('#by-line').click();
+      await frame.waitForFunction((b) => document.body.dataset.flamelensReady !== b, byLine, { timeout: 15_000 });
 
       // The CodeLens above `def multiply` in the editor.
       await page.waitForFunction(
