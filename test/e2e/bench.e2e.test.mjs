@@ -21,6 +21,7 @@ import {
   ARTIFACTS,
   EXAMPLES,
 } from '../harness/codeServer.mjs';
+import { layoutProblems } from '../harness/layout.mjs';
 
 const FIX = path.join(ROOT, 'test', 'fixtures');
 
@@ -96,6 +97,7 @@ test(
         await page.locator('.codelens-decoration a', { hasText: 'inconclusive vs previous run' }).first().click();
         const view = await findWebviewFrame(page, '#comparison tbody tr', 60_000);
         await view.waitForFunction(() => document.body.dataset.flamelensReady === '1');
+        assert.deepEqual(await layoutProblems(view), [], 'the comparison view');
         const rows = await view.$$eval('#comparison tbody tr', (trs) =>
           trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')),
         );
@@ -187,6 +189,7 @@ test(
           () =>
             document.body.dataset.flamelensReady === '1' && document.querySelectorAll('#diff-graph svg g').length > 3,
         );
+        assert.deepEqual(await layoutProblems(diff), [], 'the profile diff view');
         const diffRows = await diff.$$eval('#diff-functions tbody tr', (trs) =>
           trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')),
         );

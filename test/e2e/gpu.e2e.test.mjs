@@ -18,6 +18,7 @@ import {
   ARTIFACTS,
   withWorkbench,
 } from '../harness/codeServer.mjs';
+import { layoutProblems } from '../harness/layout.mjs';
 
 test('GPU readout in the status bar; a click opens the dashboard with charts', { timeout: 300_000 }, async () => {
   const ws = mkdtempSync(path.join(tmpdir(), 'flamelens-e2e-gpu-'));
@@ -44,6 +45,7 @@ test('GPU readout in the status bar; a click opens the dashboard with charts', {
         // Charts are drawn: canvases with non-blank pixels once a few readings have arrived.
         const drawn = await waitForDrawn(frame, (px) => px.filter((n) => n > 0).length >= 8);
         assert.ok(drawn.length >= 8, `${drawn.length} charts`);
+        assert.deepEqual(await layoutProblems(frame), [], 'the GPU dashboard');
         assert.ok(drawn.filter((n) => n > 0).length >= 8, 'every chart is drawn');
         // The host CPU chart needs two readings (use is measured between them): until the second
         // arrives it says it is waiting, then it is drawn.

@@ -18,6 +18,7 @@ import {
   REAL,
   HANDMADE,
 } from '../harness/codeServer.mjs';
+import { layoutProblems } from '../harness/layout.mjs';
 import { startPrometheus, freePort, serveExposition } from '../harness/prometheus.mjs';
 
 test(
@@ -70,6 +71,7 @@ test(
             await frame.click('button:has-text("Refresh")').catch(() => undefined);
             await page.waitForTimeout(1000);
           }
+          assert.deepEqual(await layoutProblems(frame), [], 'the cluster view');
           const mine = table.find((r) => r[7] === 'flamelens');
           assert.ok(
             mine,

@@ -22,6 +22,7 @@ import {
   REAL,
   HANDMADE,
 } from '../harness/codeServer.mjs';
+import { layoutProblems } from '../harness/layout.mjs';
 
 const BIN = path.join(ROOT, 'test', 'fixtures', 'bin');
 const SQLITE = path.join(REAL, 'nsys', 'nsysai_h100_2gpu_1s_nsys2026.2.1.sqlite');
@@ -82,6 +83,7 @@ test(
         await prompt.press('Enter');
         const nsys = await findWebviewFrame(page, '#kernels-table tbody tr', 90_000);
         await nsys.waitForFunction(() => document.body.dataset.flamelensReady === '1');
+        assert.deepEqual(await layoutProblems(nsys), [], 'the Nsight Systems view');
         const [name, pct, calls, count] = topKernel();
         const kernels = await tableRows(nsys, '#kernels-table');
         assert.equal(kernels.length, count, 'every kernel of the export');
@@ -114,6 +116,7 @@ test(
         await answerInput(page, 'saxpy|gemm', 'Kernels to profile');
         const ncu = await findWebviewFrame(page, '#launches-table tbody tr', 90_000);
         await ncu.waitForFunction(() => document.body.dataset.flamelensReady === '1');
+        assert.deepEqual(await layoutProblems(ncu), [], 'the Nsight Compute view');
         const launches = await tableRows(ncu, '#launches-table');
         assert.equal(launches.length, 2);
         const gemm = launches.find((r) => r[1].includes('gemm_tiled_kernel'));

@@ -7,6 +7,7 @@ import { mkdtempSync, cpSync, existsSync, readdirSync, readFileSync } from 'node
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { directChildCounts } from '../harness/traceNesting.mjs';
+import { layoutProblems } from '../harness/layout.mjs';
 import { quickOpen, runCommand, findWebviewFrame, withWorkbench, ARTIFACTS, EXAMPLES } from '../harness/codeServer.mjs';
 
 const TORCH_PYTHON = process.env.FLAMELENS_TORCH_PYTHON ?? '/usr/bin/python3';
@@ -29,6 +30,7 @@ test(
         await runCommand(page, 'flamelens: Profile Python File with PyTorch Profiler');
         const frame = await findWebviewFrame(page, '#ops-table tbody tr', 120_000);
         await frame.waitForFunction(() => document.body.dataset.flamelensReady === '1');
+        assert.deepEqual(await layoutProblems(frame), [], 'the trace view at the width beside the code');
         const rows = await frame.$$eval('#ops-table tbody tr', (trs) =>
           trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')),
         );

@@ -9,6 +9,7 @@ import { buildSandwich } from '../../src/core/analysis/cpu/sandwich';
 import { searchProfile } from '../../src/core/analysis/cpu/search';
 import { ProfileSession } from '../../src/core/analysis/cpu/profileSession';
 import { definitionLines } from '../../src/core/analysis/source/definitionLines';
+import { elidePath } from '../../src/core/util/elidePath';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { toCollapsedStacks, toSpeedscope } from '../../src/core/formats/cpu/exportProfile';
@@ -280,4 +281,16 @@ test('the flame graph merges frames by function by default, as the tables count 
     s.hotFunctions({ threads: [], top: 10 }).functions.find((f) => f.name === 'normalise')?.defLine,
     defOf('normalise'),
   );
+});
+
+test('paths are shortened in the middle, the file name and line kept whole', () => {
+  const p = '/root/.pyenv/versions/3.11.7/lib/python3.11/threading.py:331';
+  const short = elidePath(p, 40);
+  assert.ok(short.length <= 40, short);
+  assert.ok(short.endsWith('/threading.py:331'), short);
+  assert.ok(short.startsWith('/root/.pyenv/'), short);
+  assert.match(short, /…/);
+  assert.equal(elidePath('a/b.py:3', 40), 'a/b.py:3', 'short text stays');
+  assert.equal(elidePath('x'.repeat(60), 40), 'x'.repeat(60), 'no separator: left to the cell');
+  assert.equal(elidePath('/a/' + 'f'.repeat(50) + '.py', 40), '…/' + 'f'.repeat(50) + '.py', 'the name whole');
 });

@@ -51,14 +51,14 @@ function clusterView(
   const table = el('table', { id: 'cluster-gpus' });
   const hr = el('tr');
   for (const h of ['node', 'GPU', 'name', 'util %', 'memory (MiB)', 'temp °C', 'power W', 'exporter'])
-    hr.append(el('th', {}, h));
+    hr.append(el('th', ['node', 'name', 'exporter'].includes(h) ? {} : { class: 'num' }, h));
   table.append(hr);
   const f = (v: number | undefined, d = 0) => (v === undefined ? '—' : v.toFixed(d));
   for (const g of m.gpus as ClusterGpu[]) {
     const tr = el('tr', g.node === m.node ? { class: 'own' } : {});
     tr.append(
       el('td', {}, g.node),
-      el('td', {}, String(g.index)),
+      el('td', { class: 'num' }, String(g.index)),
       el('td', {}, g.name ?? ''),
       el('td', { class: 'num' }, f(g.utilizationGpu)),
       el(

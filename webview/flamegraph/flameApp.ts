@@ -21,7 +21,7 @@ import { el } from '../shared/dom';
 import type { D3Node as SharedD3Node, FlameChart as SharedFlameChart } from '../shared/flameChart';
 import { custom, fmtNum, pct } from './format';
 import { FrameKeyboard, FrameTooltip, tooltipLines } from './interaction';
-import { hotRows, sandwichContent, type TableActions } from './tables';
+import { hotRows, sandwichContent, scrolling, type TableActions } from './tables';
 import type { Transport } from './transport';
 
 type D3Node = SharedD3Node<FlameNode>;
@@ -154,11 +154,12 @@ export class FlameApp {
     const table = el('table', { id: 'hot-table' });
     const thead = el('thead');
     const hr = el('tr');
-    for (const h of ['Total', 'Self', 'Function', 'Location']) hr.append(el('th', {}, h));
+    for (const h of ['Total', 'Self', 'Function', 'Location'])
+      hr.append(el('th', h === 'Total' || h === 'Self' ? { class: 'num' } : {}, h));
     thead.append(hr);
     this.hotTable = el('tbody');
     table.append(thead, this.hotTable);
-    hotSection.append(table);
+    hotSection.append(scrolling(table));
     this.sandwichEl = el('section', { class: 'sandwich', id: 'sandwich' });
     this.sandwichEl.append(
       el('h2', {}, 'Callers / callees'),

@@ -3,6 +3,7 @@
 // the source (in the editor only).
 import type { HotFunctionsResult } from '../../src/core/analysis/cpu/profileSession';
 import type { Sandwich, SandwichEntry } from '../../src/core/analysis/cpu/sandwich';
+import { elidePath } from '../../src/core/util/elidePath';
 import { visibleText } from '../../src/core/util/visibleText';
 import { el } from '../shared/dom';
 import { fmtNum, pct, where } from './format';
@@ -20,22 +21,24 @@ export function locationCell(
 ): HTMLTableCellElement {
   const td = el('td', { class: 'loc' });
   if (!file) return td;
+  const full = where(file, line);
+  td.title = visibleText(full);
   const open = act.openSource;
   if (open) {
-    const a = el('a', { href: '#', title: 'Open source' }, where(file, line));
+    const a = el('a', { href: '#' }, elidePath(full));
     a.addEventListener('click', (e) => {
       e.preventDefault();
       open(file, line);
     });
     td.append(a);
   } else {
-    td.textContent = visibleText(where(file, line));
+    td.textContent = visibleText(elidePath(full));
   }
   return td;
 }
 
 function nameCell(name: string, file: string | undefined, act: TableActions): HTMLTableCellElement {
-  const td = el('td', { class: 'fn' });
+  const td = el('td', { class: 'fn', title: visibleText(name) });
   const a = el('a', { href: '#' }, name);
   a.addEventListener('click', (e) => {
     e.preventDefault();
@@ -58,7 +61,14 @@ export function hotRows(hot: HotFunctionsResult, act: TableActions): HTMLTableRo
   });
 }
 
-function entriesTable(title: string, entries: SandwichEntry[], act: TableActions): HTMLTableElement {
+/** A table in a box that scrolls sideways when the pane is narrower than the table. */
+export function scrolling(t: HTMLTableElement): HTMLElement {
+  const box = el('div', { class: 'table-scroll' });
+  box.append(t);
+  return box;
+}
+
+function entriesTable(title: string, entries: SandwichEntry[], act: TableActions): HTMLElement {
   const t = el('table', { class: 'sandwich-table' });
   t.append(el('caption', {}, title));
   const body = el('tbody');
@@ -77,7 +87,7 @@ function entriesTable(title: string, entries: SandwichEntry[], act: TableActions
     body.append(tr);
   }
   t.append(body);
-  return t;
+  return scrolling(t);
 }
 
 /** The callers/callees section's content for one function. */

@@ -159,7 +159,8 @@ function local(root: HTMLElement, api: Host<ToHost> | undefined, init: Extract<T
     const own = new Set(snapshot.ownPids);
     table.replaceChildren();
     const hr = el('tr');
-    for (const h of ['GPU', 'pid', 'process', 'memory (MiB)']) hr.append(el('th', {}, h));
+    for (const h of ['GPU', 'pid', 'process', 'memory (MiB)'])
+      hr.append(el('th', h === 'process' ? {} : { class: 'num' }, h));
     table.append(hr);
     if (snapshot.processes.length === 0) {
       const tr = el('tr');
@@ -169,8 +170,8 @@ function local(root: HTMLElement, api: Host<ToHost> | undefined, init: Extract<T
     for (const p of snapshot.processes) {
       const tr = el('tr', own.has(p.pid) ? { class: 'own', title: 'started by flamelens' } : {});
       tr.append(
-        el('td', {}, p.gpuIndex === undefined ? '?' : String(p.gpuIndex)),
-        el('td', {}, String(p.pid)),
+        el('td', { class: 'num' }, p.gpuIndex === undefined ? '?' : String(p.gpuIndex)),
+        el('td', { class: 'num' }, String(p.pid)),
         el('td', {}, `${p.name}${own.has(p.pid) ? '  ← flamelens run' : ''}`),
         el('td', { class: 'num' }, p.usedMemoryMiB === undefined ? '—' : String(p.usedMemoryMiB)),
       );

@@ -4,7 +4,7 @@ import { Chart } from 'chart.js';
 import type { NsysViewData, TransferRow } from '../../src/core/analysis/nsight/nsightView';
 import type { DurationStat } from '../../src/core/model/kernels';
 import { el } from '../shared/dom';
-import { table, type Column } from '../shared/table';
+import { table, textCell, type Column } from '../shared/table';
 import { bytesText, durationColumns, empty, foreground, header, msOf, num, PALETTE, tabs, usOf } from './kit';
 
 export function renderNsys(root: HTMLElement, d: NsysViewData, exportCsv: (name: string, csv: string) => void): void {
@@ -30,20 +30,21 @@ export function renderNsys(root: HTMLElement, d: NsysViewData, exportCsv: (name:
   } else {
     const t = el('table', { id: 'device-table' });
     const h = el('tr');
-    for (const c of ['Device', 'Busy', 'Span', 'Busy %', 'Idle']) h.append(el('th', {}, c));
+    for (const c of ['Device', 'Busy (ms)', 'Span (ms)', 'Busy %', 'Idle (ms)'])
+      h.append(el('th', c === 'Device' ? {} : { class: 'num' }, c));
     t.append(el('thead'), el('tbody'));
     t.tHead!.append(h);
     for (const g of d.devices) {
       const span = g.endNs - g.startNs;
       const r = el('tr');
+      r.append(textCell(`GPU ${g.deviceId}${g.name ? ` ${g.name}` : ''}`));
       for (const v of [
-        `GPU ${g.deviceId}${g.name ? ` ${g.name}` : ''}`,
-        `${msOf(g.busyNs)} ms`,
-        `${msOf(span)} ms`,
+        msOf(g.busyNs),
+        msOf(span),
         `${num(span > 0 ? (100 * g.busyNs) / span : 0)}%`,
-        `${msOf(span - g.busyNs)} ms`,
+        msOf(span - g.busyNs),
       ])
-        r.append(el('td', {}, v));
+        r.append(textCell(v, { numeric: true }));
       t.tBodies[0].append(r);
     }
     const box = el('div', { class: 'chart' });

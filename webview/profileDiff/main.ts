@@ -119,7 +119,7 @@ function renderDiff(d: DiffViewData): void {
       numeric: true,
     },
     { title: 'Function', value: (r) => r.name },
-    { title: 'Location', value: (r) => (r.file ? `${r.file}:${r.line ?? '?'}` : '') },
+    { title: 'Location', value: (r) => (r.file ? `${r.file}:${r.line ?? '?'}` : ''), path: true },
   ];
   app.append(
     table(

@@ -7,7 +7,7 @@ import { Chart, LineController, LineElement, PointElement, LinearScale, Filler, 
 import type { RankRow, TraceViewData } from '../../src/core/analysis/torch/torchView';
 import type { OpRow } from '../../src/core/analysis/torch/torchAnalysis';
 import { compareRanks } from '../../src/core/analysis/torch/torchView';
-import { table, downloadCsv } from '../shared/table';
+import { table, textCell, downloadCsv } from '../shared/table';
 import type { ToHost, ToWebview } from '../../src/shared/protocol/torchTrace';
 import { el } from '../shared/dom';
 import { connectHost, type Host } from '../shared/host';
@@ -59,23 +59,32 @@ function render(
   } else {
     const t = el('table');
     const h = el('tr');
-    for (const c of ['Device', 'Busy', 'Idle', 'Busy %', 'Compute', 'Memcpy', 'Memset', 'Communication'])
-      h.append(el('th', {}, c));
+    for (const c of [
+      'Device',
+      'Busy (ms)',
+      'Idle (ms)',
+      'Busy %',
+      'Compute (ms)',
+      'Memcpy (ms)',
+      'Memset (ms)',
+      'Communication (ms)',
+    ])
+      h.append(el('th', c === 'Device' ? {} : { class: 'num' }, c));
     t.append(el('thead'), el('tbody'));
     t.tHead!.append(h);
     for (const g of d.gpu) {
       const r = el('tr');
+      r.append(textCell(`GPU ${g.device}`));
       for (const v of [
-        `GPU ${g.device}`,
-        `${ms(g.busyUs)} ms`,
-        `${ms(g.idleUs)} ms`,
+        ms(g.busyUs),
+        ms(g.idleUs),
         pct(g.spanUs > 0 ? (100 * g.busyUs) / g.spanUs : 0),
-        `${ms(g.computeUs)} ms`,
-        `${ms(g.memcpyUs)} ms`,
-        `${ms(g.memsetUs)} ms`,
-        `${ms(g.communicationUs)} ms`,
+        ms(g.computeUs),
+        ms(g.memcpyUs),
+        ms(g.memsetUs),
+        ms(g.communicationUs),
       ])
-        r.append(el('td', {}, v));
+        r.append(textCell(v, { numeric: true }));
       t.tBodies[0].append(r);
     }
     gpu.append(t);
