@@ -10,10 +10,13 @@ import { parseCollapsedStacks } from '../../src/core/formats/cpu/collapsedStacks
 import { ProfileSession, summarizeProfile } from '../../src/core/analysis/cpu/profileSession';
 import { answerRequest, type ToHost } from '../../src/shared/protocol/flameGraph';
 import { buildHtmlReport } from '../../src/core/report/htmlReport';
-import { totalWeight } from '../../src/core/model/profile';
+import { profileToJson, totalWeight } from '../../src/core/model/profile';
 import { syntheticPySpyRaw } from './synthetic';
 
 const ROOT = path.resolve(__dirname, '..', '..');
+/** Issue 19's targets: the first frame drawn, and a redraw after a zoom. */
+const FIRST_MS = 500;
+const ZOOM_MS = 50;
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -67,7 +70,8 @@ async function main() {
   console.log(`host view for a zoom (cached tree): median ${median(zoomTimes).toFixed(1)} ms of 20`);
 
   const dir = mkdtempSync(path.join(tmpdir(), 'flamelens-bench-'));
-  const inputs = [{ title: 'bench', profile }];
+  // As `flamelens report` writes it: the profile's JSON form (typed arrays as arrays).
+  const inputs = [{ title: 'bench', profile: profileToJson(profile) }];
   const html = buildHtmlReport(
     inputs,
     {
@@ -94,6 +98,7 @@ async function main() {
   try {
     for (let run = 0; run < 3; run++) {
       const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+      page.on('pageerror', (e) => console.error(`report page error: ${e.message}`));
       const t0 = Date.now();
       await page.goto(`file://${file}`);
       await page.waitForFunction(() => document.body.dataset.flamelensReady !== undefined, null, { timeout: 120_000 });
@@ -182,13 +187,13 @@ window.acquireVsCodeApi = () => ({ postMessage: (m) => window.flamelensHost(JSON
     await browser2.close();
   }
   console.log(
-    `as in the extension (host in Node answers the webview, page draws): first render median ${median(hostFirst)} ms of 3 (target 1000 ms: ratio ${(median(hostFirst) / 1000).toFixed(2)}); zoom median ${median(hostZooms).toFixed(0)} ms, max ${Math.max(...hostZooms).toFixed(0)} ms of ${hostZooms.length} (target 100 ms: ratio ${(median(hostZooms) / 100).toFixed(2)})`,
+    `as in the extension (host in Node answers the webview, page draws): first render median ${median(hostFirst)} ms of 3 (target ${FIRST_MS} ms: ratio ${(median(hostFirst) / FIRST_MS).toFixed(2)}); zoom median ${median(hostZooms).toFixed(0)} ms, max ${Math.max(...hostZooms).toFixed(0)} ms of ${hostZooms.length} (target ${ZOOM_MS} ms: ratio ${(median(hostZooms) / ZOOM_MS).toFixed(2)})`,
   );
   console.log(
-    `standalone HTML report (the page builds everything itself): first render in headless Chromium (load, parse ${(html.length / 2 ** 20).toFixed(1)} MB page, build tree and view, draw): median ${median(first)} ms of 3 (target 1000 ms: ratio ${(median(first) / 1000).toFixed(2)}); of which view request + draw: ${median(renderOnly).toFixed(0)} ms`,
+    `standalone HTML report (the page builds everything itself): first render in headless Chromium (load, parse ${(html.length / 2 ** 20).toFixed(1)} MB page, build tree and view, draw): median ${median(first)} ms of 3 (target ${FIRST_MS} ms: ratio ${(median(first) / FIRST_MS).toFixed(2)}); of which view request + draw: ${median(renderOnly).toFixed(0)} ms`,
   );
   console.log(
-    `zoom (click to redrawn detail view): median ${median(zooms).toFixed(0)} ms, max ${Math.max(...zooms).toFixed(0)} ms of ${zooms.length} (target 100 ms: ratio ${(median(zooms) / 100).toFixed(2)})`,
+    `zoom (click to redrawn detail view): median ${median(zooms).toFixed(0)} ms, max ${Math.max(...zooms).toFixed(0)} ms of ${zooms.length} (target ${ZOOM_MS} ms: ratio ${(median(zooms) / ZOOM_MS).toFixed(2)})`,
   );
 }
 
