@@ -9,7 +9,7 @@ import { mkdtempSync, cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { quickOpen, runCommand, findWebviewFrame, withWorkbench, ARTIFACTS, EXAMPLES } from '../harness/codeServer.mjs';
-import { layoutProblems } from '../harness/layout.mjs';
+import { layoutProblems, lowContrastLabels } from '../harness/layout.mjs';
 
 test(
   'Profile Current Python File: flame graph, CodeLens and runs view in a real VS Code',
@@ -39,6 +39,7 @@ test(
       const hotRows = await frame.$$eval('#hot-table tbody tr', (rows) => rows.map((r) => r.textContent));
       // Beside the code, the pane is about 550 px wide: nothing scrolls sideways or breaks.
       assert.deepEqual(await layoutProblems(frame), [], 'the flame graph at the width beside the code');
+      assert.deepEqual(await lowContrastLabels(frame), [], 'every frame label meets WCAG AA');
       assert.ok(
         hotRows.some((r) => r.includes('multiply') && r.includes('matrix_work.py')),
         'hot functions table lists multiply',

@@ -34,3 +34,30 @@ export async function layoutProblems(frame) {
     return [...new Set(out)].slice(0, 20);
   }, NUMBER.source);
 }
+
+/**
+ * The WCAG contrast of every drawn flame graph label against its frame's fill (both as the page
+ * computes them): the frames whose contrast is under `min` (AA for normal text: 4.5).
+ */
+export async function lowContrastLabels(frame, min = 4.5) {
+  return frame.evaluate((min) => {
+    const rgb = (css) => (css.match(/[\d.]+/g) ?? []).slice(0, 3).map(Number);
+    const lum = ([r, g, b]) => {
+      const lin = (c) => ((c /= 255) <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4);
+      return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
+    };
+    const out = [];
+    let checked = 0;
+    for (const g of document.querySelectorAll('g.frame')) {
+      const rect = g.querySelector('rect');
+      const label = g.querySelector('.d3-flame-graph-label');
+      if (!rect || !label || !(label.textContent ?? '').trim()) continue;
+      const a = lum(rgb(getComputedStyle(rect).fill));
+      const b = lum(rgb(getComputedStyle(label).color));
+      const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+      checked++;
+      if (ratio < min) out.push(`${label.textContent}: ${ratio.toFixed(2)} (${getComputedStyle(rect).fill} behind ${getComputedStyle(label).color})`);
+    }
+    return checked === 0 ? ['no labelled frame was drawn'] : out.slice(0, 20);
+  }, min);
+}

@@ -27,11 +27,14 @@ function exportCsv(name: string, csv: string): void {
 type D3Node = SharedD3Node<DiffNode>;
 type FlameChart = SharedFlameChart<DiffNode>;
 
-/** Red for frames whose share grew, blue for shrank; saturation by the size of the change. */
+/**
+ * Red for frames whose share grew, blue for shrank; saturation by the size of the change. The
+ * darkest blue, rgb(120,120,255), still gives the dark label a contrast of 5.3 (WCAG AA: 4.5).
+ */
 function diffColor(delta: number): string {
   const t = Math.min(1, Math.abs(delta) / 10);
   if (Math.abs(delta) < 0.05) return 'rgb(200,200,200)';
-  const light = Math.round(225 - 140 * t);
+  const light = Math.round(225 - 105 * t);
   return delta > 0 ? `rgb(255,${light},${light})` : `rgb(${light},${light},255)`;
 }
 
