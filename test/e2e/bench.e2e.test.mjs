@@ -190,7 +190,7 @@ test(
             document.body.dataset.flamelensReady === '1' && document.querySelectorAll('#diff-graph svg g').length > 3,
         );
         assert.deepEqual(await layoutProblems(diff), [], 'the profile diff view');
-        assert.deepEqual(await lowContrastLabels(diff), [], 'the differential frames\' labels meet WCAG AA');
+        assert.deepEqual(await lowContrastLabels(diff), [], "the differential frames' labels meet WCAG AA");
         const diffRows = await diff.$$eval('#diff-functions tbody tr', (trs) =>
           trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')),
         );

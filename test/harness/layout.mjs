@@ -56,7 +56,10 @@ export async function lowContrastLabels(frame, min = 4.5) {
       const b = lum(rgb(getComputedStyle(label).color));
       const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
       checked++;
-      if (ratio < min) out.push(`${label.textContent}: ${ratio.toFixed(2)} (${getComputedStyle(rect).fill} behind ${getComputedStyle(label).color})`);
+      if (ratio < min)
+        out.push(
+          `${label.textContent}: ${ratio.toFixed(2)} (${getComputedStyle(rect).fill} behind ${getComputedStyle(label).color})`,
+        );
     }
     return checked === 0 ? ['no labelled frame was drawn'] : out.slice(0, 20);
   }, min);
