@@ -10,6 +10,7 @@ import { searchProfile } from '../../src/core/analysis/cpu/search';
 import { ProfileSession } from '../../src/core/analysis/cpu/profileSession';
 import { definitionLines } from '../../src/core/analysis/source/definitionLines';
 import { elidePath } from '../../src/core/util/elidePath';
+import { timeLabel, timeTicks } from '../../webview/shared/timeTicks';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { toCollapsedStacks, toSpeedscope } from '../../src/core/formats/cpu/exportProfile';
@@ -293,4 +294,26 @@ test('paths are shortened in the middle, the file name and line kept whole', () 
   assert.equal(elidePath('a/b.py:3', 40), 'a/b.py:3', 'short text stays');
   assert.equal(elidePath('x'.repeat(60), 40), 'x'.repeat(60), 'no separator: left to the cell');
   assert.equal(elidePath('/a/' + 'f'.repeat(50) + '.py', 40), '…/' + 'f'.repeat(50) + '.py', 'the name whole');
+});
+
+test('time ticks fall on round steps, at most six, and no label repeats', () => {
+  const at = (h: number, m: number, s: number) => new Date(2026, 11, 3, h, m, 0).getTime() + s * 1000;
+  for (const [from, to] of [
+    [at(16, 54, 40.2), at(16, 54, 47.9)], // 8 s: the window where labels used to repeat
+    [at(16, 50, 0), at(16, 55, 0)],
+    [at(10, 0, 0), at(16, 0, 0)],
+    [at(16, 54, 46.1), at(16, 54, 46.9)], // under a second: no tick rather than a repeated one
+  ]) {
+    const { step, ticks } = timeTicks(from, to, 6);
+    assert.ok(ticks.length <= 6, `${ticks.length} ticks`);
+    for (const t of ticks) assert.equal(t % step, 0, 'on a step boundary');
+    const labels = ticks.map((t) => timeLabel(t, step));
+    assert.equal(new Set(labels).size, labels.length, labels.join(' '));
+    assert.ok(ticks.every((t) => t >= from && t <= to));
+  }
+  assert.deepEqual(
+    timeTicks(at(16, 54, 40.2), at(16, 54, 47.9)).ticks.map((t) => timeLabel(t, 2000)),
+    ['16:54:42', '16:54:44', '16:54:46'],
+  );
+  assert.equal(timeLabel(at(9, 5, 7), 300_000), '09:05');
 });

@@ -85,8 +85,9 @@ function clusterView(
       chart.data.datasets = (m.history[spec.field] ?? []).map(([idx, pts], i) =>
         dataset(
           `GPU ${idx}`,
-          i,
+          Number(idx),
           pts.map(([x, y]) => ({ x, y })),
+          i,
         ),
       );
       chart.update('none');

@@ -14,6 +14,8 @@ interface ChartSpec {
   unit: string;
   max?: number;
   value: (s: GpuSample) => number | undefined;
+  /** The axis's top from the latest reading of each GPU (their largest). */
+  total?: (s: GpuSample) => number | undefined;
 }
 
 const GPU_CHARTS: ChartSpec[] = [
@@ -22,6 +24,8 @@ const GPU_CHARTS: ChartSpec[] = [
     title: 'Memory used',
     unit: 'GiB',
     value: (s) => (s.memoryUsedMiB === undefined ? undefined : s.memoryUsedMiB / 1024),
+    // The axis runs to the GPU's memory: 20 MiB used of 80 GiB reads as nearly empty, not full.
+    total: (s) => (s.memoryTotalMiB === undefined ? undefined : s.memoryTotalMiB / 1024),
   },
   { title: 'Temperature', unit: '°C', value: (s) => s.temperatureC },
   { title: 'Power draw', unit: 'W', value: (s) => s.powerDrawW },
@@ -101,14 +105,22 @@ function local(root: HTMLElement, api: Host<ToHost> | undefined, init: Extract<T
     const start = Math.max(from, Number.isFinite(earliest) ? earliest : 0);
     const sampled = indexes.some((idx) => (history.get(idx) ?? []).length > 0);
     for (const { spec, chart } of gpuCharts) {
+      const totals = indexes.flatMap((idx) => {
+        const last = history.get(idx)?.at(-1);
+        const t = last && spec.total?.(last);
+        return t ? [t] : [];
+      });
+      const y = chart.options.scales?.y;
+      if (y && totals.length) y.max = Math.max(...totals);
       chart.data.datasets = indexes.map((idx, i) =>
         dataset(
           `GPU ${idx}`,
-          i,
+          idx,
           (history.get(idx) ?? []).flatMap((s) => {
             const v = spec.value(s);
             return v === undefined || (s.time ?? 0) < from ? [] : [{ x: s.time ?? 0, y: v }];
           }),
+          i,
         ),
       );
       const some = chart.data.datasets.some((d) => d.data.length > 0);

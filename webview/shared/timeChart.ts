@@ -1,7 +1,10 @@
 // Line charts over time (chart.js), shared by the GPU dashboard and the cluster view: one
-// colour per GPU, the theme's foreground for text, a note instead of a blank plot.
+// colour per GPU (by its index, the same in every view), the theme's foreground for text, time
+// ticks at round steps with no label twice, series after the first dashed so a line drawn over
+// another stays visible, and a note instead of a blank plot.
 import { Chart, LineController, LineElement, PointElement, LinearScale, Tooltip, Legend } from 'chart.js';
 import { el } from './dom';
+import { timeLabel, timeTicks } from './timeTicks';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, Tooltip, Legend);
 
@@ -22,6 +25,7 @@ export function lineChart(
   box.append(wrap);
   parent.append(box);
   const c = fg();
+  let step = 1000;
   return new Chart(canvas, {
     type: 'line',
     data: { datasets: [] },
@@ -33,7 +37,12 @@ export function lineChart(
       scales: {
         x: {
           type: 'linear',
-          ticks: { color: c, maxTicksLimit: 6, callback: (v) => new Date(Number(v)).toLocaleTimeString() },
+          afterBuildTicks: (axis) => {
+            const t = timeTicks(axis.min, axis.max, 6);
+            step = t.step;
+            if (t.ticks.length) axis.ticks = t.ticks.map((value) => ({ value }));
+          },
+          ticks: { color: c, autoSkip: false, callback: (v) => timeLabel(Number(v), step) },
         },
         y: { min: 0, max, ticks: { color: c } },
       },
@@ -75,13 +84,22 @@ export function frame(
   }
 }
 
-export function dataset(label: string, i: number, data: { x: number; y: number }[]) {
+/** The colour of GPU `index` (or of the i-th series), the same in every view. */
+export const seriesColor = (index: number) => palette[((index % palette.length) + palette.length) % palette.length];
+
+/**
+ * One series: `color` picks its colour (a GPU's index), `order` its place among the chart's
+ * series (after the first, dashed).
+ */
+export function dataset(label: string, color: number, data: { x: number; y: number }[], order = color) {
   return {
     label,
     data,
-    borderColor: palette[i % palette.length],
-    backgroundColor: palette[i % palette.length],
+    borderColor: seriesColor(color),
+    backgroundColor: seriesColor(color),
     pointRadius: 0,
     borderWidth: 1.5,
+    borderDash: order > 0 ? [6, 3] : [],
+    fill: false,
   };
 }
