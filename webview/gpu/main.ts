@@ -33,12 +33,19 @@ const GPU_CHARTS: ChartSpec[] = [
   { title: 'Memory bandwidth utilisation', unit: '%', max: 100, value: (s) => s.utilizationMemory },
 ];
 
-const HOST_CHARTS: { title: string; unit: string; max?: number; value: (h: HostSample) => number | undefined }[] = [
+const HOST_CHARTS: {
+  title: string;
+  unit: string;
+  max?: number;
+  value: (h: HostSample) => number | undefined;
+  total?: (h: HostSample) => number | undefined;
+}[] = [
   { title: 'CPU', unit: '%', max: 100, value: (h) => h.cpuPct },
   {
     title: 'Host memory used',
     unit: 'GiB',
     value: (h) => (h.memUsedMiB === undefined ? undefined : h.memUsedMiB / 1024),
+    total: (h) => (h.memTotalMiB === undefined ? undefined : h.memTotalMiB / 1024),
   },
 ];
 
@@ -137,6 +144,10 @@ function local(root: HTMLElement, api: Host<ToHost> | undefined, init: Extract<T
       chart.update('none');
     }
     for (const { spec, chart } of hostCharts) {
+      const last = host.at(-1);
+      const total = last && spec.total?.(last);
+      const y = chart.options.scales?.y;
+      if (y && total) y.max = total;
       chart.data.datasets = [
         dataset(
           'host',
