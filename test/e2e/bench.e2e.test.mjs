@@ -90,7 +90,12 @@ test(
         // of unchanged code the session-to-session noise is unknown, so the lens says so.
         const tokenizeLens = lenses.find((t) => t.includes('inconclusive vs previous run'));
         assert.ok(tokenizeLens, `lenses: ${lenses.join(' | ')}`);
-        assert.match(tokenizeLens, /\? inconclusive vs previous run: one session each/);
+        assert.match(tokenizeLens, /inconclusive vs previous run: one session each/);
+        assert.ok(
+          (await page.locator('.codelens-decoration a:has(.codicon-question)', { hasText: 'inconclusive' }).count()) >
+            0,
+          'the inconclusive lens carries the question codicon',
+        );
         await page.screenshot({ path: path.join(ARTIFACTS, 'bench-lens.png') });
 
         // Its click opens the comparison with the benchmark's history.
@@ -225,7 +230,12 @@ test(
           { timeout: 30_000 },
         );
         const diffLenses = (await lensTexts(page)).filter((t) => t.includes('pts self time'));
-        assert.match(diffLenses[0], /▲ \+\d+\.\d pts self time vs baseline run \(\d+\.\d% → \d+\.\d%\)/);
+        assert.match(diffLenses[0], /^\s*\+\d+\.\d pts self time vs baseline run \(\d+\.\d% → \d+\.\d%\)/);
+        assert.ok(
+          (await page.locator('.codelens-decoration a:has(.codicon-arrow-up)', { hasText: 'pts self time' }).count()) >
+            0,
+          "a grown function's lens carries the arrow-up codicon",
+        );
       },
     );
   },

@@ -15,6 +15,8 @@ import {
   learnSessionNoise,
 } from '../../src/core/analysis/bench/sessionCompare';
 import { probeAdjust } from '../../src/core/analysis/bench/probeCalibration';
+import { withCodicon } from '../../src/extension/shared/lensIcons';
+import { plainText } from '../../src/extension/shared/plainText';
 import { sessionDrift } from '../../src/core/analysis/bench/sessionDrift';
 import { signedRank } from '../../src/core/analysis/bench/signedRank';
 import { ConditionsRecorder, readMachine } from '../../src/core/runners/bench/sessionConditions';
@@ -413,4 +415,20 @@ test('Wilcoxon signed-rank: W+, p and the Hodges–Lehmann estimate agree with s
   assert.ok(mean < 0.01, `the mean is dragged to ${mean}`);
   assert.ok(signedRank(withOutlier).p < 0.01, `still significant: p ${signedRank(withOutlier).p}`);
   assert.ok(Math.abs(signedRank(withOutlier).estimate - 0.1) < 0.01, `${signedRank(withOutlier).estimate}`);
+});
+
+test('lens titles: the core markers become codicons; a name that spells one stays text', () => {
+  assert.equal(
+    withCodicon('▲ 12.4% slower than main (p=0.002, 30 runs)'),
+    '$(arrow-up) 12.4% slower than main (p=0.002, 30 runs)',
+  );
+  assert.equal(withCodicon('▼ 8.0% faster than main'), '$(arrow-down) 8.0% faster than main');
+  assert.equal(
+    withCodicon('? inconclusive vs main: one session each'),
+    '$(question) inconclusive vs main: one session each',
+  );
+  assert.equal(withCodicon('no significant change vs main'), 'no significant change vs main');
+  const evil = withCodicon(plainText('▲ 5.0% slower than $(bug) (p=0.001, 9 runs)'));
+  assert.ok(evil.startsWith('$(arrow-up) '));
+  assert.ok(!evil.slice(2).includes('$('), `only the prefix is an icon: ${evil}`);
 });

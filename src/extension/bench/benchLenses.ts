@@ -9,6 +9,7 @@ import { lensText } from '../../core/analysis/bench/benchCompare';
 import { diffLensText } from '../../core/analysis/cpu/profileDiff';
 import { findPythonDefinitions, matchDefinition } from '../../core/analysis/source/pythonDefinitions';
 import { benchSettings } from '../shared/config';
+import { withCodicon } from '../shared/lensIcons';
 import { plainText } from '../shared/plainText';
 import type { BenchResults } from './benchResults';
 import type { ProfileDiffView } from './profileDiffView';
@@ -48,7 +49,7 @@ export class BenchLenses implements vscode.CodeLensProvider {
         if (!def) continue;
         lenses.push(
           new vscode.CodeLens(new vscode.Range(def.firstLine - 1, 0, def.firstLine - 1, 0), {
-            title: plainText(lensText(c, label)),
+            title: withCodicon(plainText(lensText(c, label))),
             tooltip: plainText(c.summary),
             command: 'flamelens.bench.compare',
             arguments: [{ root, focus: c.name, baseline: baselineRef, current: currentRef, label }],
@@ -69,7 +70,7 @@ export class BenchLenses implements vscode.CodeLensProvider {
       if (!def) continue;
       lenses.push(
         new vscode.CodeLens(new vscode.Range(def.firstLine - 1, 0, def.firstLine - 1, 0), {
-          title: plainText(diffLensText(f)),
+          title: withCodicon(plainText(diffLensText(f))),
           tooltip: `total ${f.baseTotalPct.toFixed(1)}% → ${f.newTotalPct.toFixed(1)}%`,
           command: 'flamelens.bench.showProfileDiff',
           arguments: [],

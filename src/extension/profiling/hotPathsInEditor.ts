@@ -1,6 +1,6 @@
 /**
  * Writes a profile back into the code: a CodeLens above each Python function that appears in
- * the workspace's active profile ("🔥 23.4% total · 8.1% self · 1,204 samples"), a background
+ * the workspace's active profile ("$(flame) 23.4% total · 8.1% self · 1,204 samples"), a background
  * tint on the hottest lines, and a hover with the line's share.
  */
 import { vscode } from '../vscodeApi';
@@ -59,7 +59,7 @@ export function formatWeight(value: number, unit: WeightUnit): string {
 }
 
 export function lensTitle(f: FunctionStat, unit: WeightUnit): string {
-  return `🔥 ${f.totalPct.toFixed(1)}% total · ${f.selfPct.toFixed(1)}% self · ${formatWeight(f.total, unit)}`;
+  return `$(flame) ${f.totalPct.toFixed(1)}% total · ${f.selfPct.toFixed(1)}% self · ${formatWeight(f.total, unit)}`;
 }
 
 export class HotPathsInEditor implements vscode.CodeLensProvider, vscode.HoverProvider, vscode.Disposable {

@@ -96,7 +96,7 @@ export function registerBenchSuite(): void {
             const l = await lensTitles(path.join(ws(), 'benchwork.py'));
             return l.length === 1 && pattern.test(l[0].title) ? l[0] : undefined;
           }, `a lens matching ${pattern}`);
-        const grey = await lens(/^\? inconclusive vs main: /);
+        const grey = await lens(/^\$\(question\) inconclusive vs main: /);
         assert.equal(grey.line, 8, 'above def sleepy');
         const c = (await api().bench.lensComparisons(ws())).find((x) => x.name === 'sleepy')!;
         assert.equal(c.verdict, 'inconclusive');
@@ -113,7 +113,9 @@ export function registerBenchSuite(): void {
           against: fast,
         });
         assert.deepEqual(il.regressions, ['sleepy'], 'interleaved with the fast code: a regression');
-        const red = await lens(/^▲ \d+\.\d% slower than .*fast-copy \(interleaved\) \(p[<=]0\.\d+, 20 runs\)$/); // at least one run a block
+        const red = await lens(
+          /^\$\(arrow-up\) \d+\.\d% slower than .*fast-copy \(interleaved\) \(p[<=]0\.\d+, 20 runs\)$/,
+        ); // at least one run a block
         const ci = (await api().bench.lensComparisons(ws())).find((x) => x.name === 'sleepy')!;
         assert.equal(ci.method, 'interleaved');
         assert.equal(ci.blockPairs, 20, 'the default 20 blocks');
@@ -143,7 +145,7 @@ export function registerBenchSuite(): void {
           return l.length >= 4 ? l : undefined;
         }, 'four pytest lenses');
         const byLine = new Map(lenses.map((l) => [l.line, l.title]));
-        assert.equal(byLine.get(11), '? inconclusive vs previous run: one session each', 'test_tokenize');
+        assert.equal(byLine.get(11), '$(question) inconclusive vs previous run: one session each', 'test_tokenize');
         assert.equal(lenses.filter((l) => l.line === 16).length, 2, 'test_sort: one lens per parameter');
         assert.ok(byLine.has(24), 'TestJoin.test_join');
       },
@@ -166,7 +168,7 @@ export function registerBenchSuite(): void {
         const normalize = lenses.find((l) => l.line === 13);
         assert.match(
           normalize?.title ?? '',
-          /^▲ \+\d+\.\d pts self time vs baseline run \(\d+\.\d% → \d+\.\d%\)$/,
+          /^\$\(arrow-up\) \+\d+\.\d pts self time vs baseline run \(\d+\.\d% → \d+\.\d%\)$/,
           JSON.stringify(lenses),
         );
         assert.ok(

@@ -22,7 +22,7 @@ async function lensesOf(file: string): Promise<vscode.CodeLens[]> {
   for (let i = 0; i < 40; i++) {
     const lenses =
       (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri)) ?? [];
-    const ours = lenses.filter((l) => l.command?.title.startsWith('🔥'));
+    const ours = lenses.filter((l) => l.command?.title.startsWith('$(flame) '));
     if (ours.length > 0) return ours;
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -81,7 +81,7 @@ export function registerProfilingSuite(): void {
           multiply,
           `a lens above "def multiply" (line 8); got ${lenses.map((l) => `${l.range.start.line + 1}: ${l.command?.title}`).join(', ')}`,
         );
-        assert.match(multiply.command!.title, /^🔥 \d+\.\d% total · \d+\.\d% self · [\d,]+ samples?$/);
+        assert.match(multiply.command!.title, /^\$\(flame\) \d+\.\d% total · \d+\.\d% self · [\d,]+ samples?$/);
         assert.ok(!lenses.some((l) => l.range.start.line === 0 && /module/.test(l.command?.title ?? '')));
 
         const doc = await vscode.workspace.openTextDocument(path.join(ws, 'matrix_work.py'));
@@ -120,7 +120,7 @@ export function registerProfilingSuite(): void {
       const doc = await vscode.workspace.openTextDocument(file);
       const hidden = (
         (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri)) ?? []
-      ).filter((l) => l.command?.title.startsWith('🔥'));
+      ).filter((l) => l.command?.title.startsWith('$(flame) '));
       assert.equal(hidden.length, 0);
       assert.deepEqual(api.profiling.hotPaths.heatedLines(doc), []);
       await vscode.commands.executeCommand('flamelens.toggleHotPaths');
@@ -214,7 +214,8 @@ export function registerProfilingSuite(): void {
         const lenses = await lensesOf(file);
         assert.ok(lenses.length > 0);
         for (const l of lenses) {
-          const shown = `${l.command?.title ?? ''} ${l.command?.tooltip ?? ''}`;
+          // The lens's own flame codicon is the one icon allowed, before any text from the run.
+          const shown = `${l.command?.title ?? ''} ${l.command?.tooltip ?? ''}`.replace(/^\$\(flame\) /, '');
           assert.ok(shown.includes('evil⟨U+202E⟩fdp'), shown);
           assert.ok(!shown.includes('\u202E'), 'no raw right-to-left override');
           assert.ok(!shown.includes('](') && !shown.includes('$('), 'no link or icon syntax left intact');

@@ -71,14 +71,14 @@ export function registerTorchSuite(): void {
         const lenses =
           (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', src)) ?? [];
         gpu = lenses.find((l) => l.command?.title.startsWith('⚡'));
-        cpu = lenses.find((l) => l.command?.title.startsWith('🔥'));
+        cpu = lenses.find((l) => l.command?.title.startsWith('$(flame) '));
         await new Promise((r) => setTimeout(r, 250));
       }
       assert.ok(gpu, 'a GPU-time lens above run_on_input');
       assert.equal(gpu.range.start.line, 27);
       assert.match(gpu.command!.title, /^⚡ 100\.0% of GPU time · 11 kernels · \d+(\.\d)? ms$/);
       assert.ok(
-        cpu && /^🔥 \d+\.\d% total · \d+\.\d% self · [\d.]+ ms$/.test(cpu.command!.title),
+        cpu && /^\$\(flame\) \d+\.\d% total · \d+\.\d% self · [\d.]+ ms$/.test(cpu.command!.title),
         `CPU lens from the trace: ${cpu?.command?.title}`,
       );
     });
