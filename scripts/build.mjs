@@ -1,6 +1,6 @@
 // Bundles the extension host, the CLI and the webviews with esbuild. `--watch` rebuilds on change.
 import * as esbuild from 'esbuild';
-import { readFileSync, readdirSync, existsSync, mkdirSync } from 'node:fs';
+import { readFileSync, readdirSync, existsSync, mkdirSync, copyFileSync } from 'node:fs';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
@@ -49,7 +49,9 @@ const configs = [
 ];
 
 function copyAssets() {
-  mkdirSync('dist', { recursive: true });
+  mkdirSync('dist/examples', { recursive: true });
+  // The walkthrough's example program (flamelens.openExample copies it out of the extension).
+  copyFileSync('examples/matrix_work.py', 'dist/examples/matrix_work.py');
 }
 
 if (watch) {

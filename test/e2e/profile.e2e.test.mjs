@@ -139,6 +139,22 @@ test(
       await runRow.waitFor({ timeout: 20_000 });
       assert.match((await runRow.textContent()) ?? '', /builtin · [\d,]+ samples/);
       await page.screenshot({ path: path.join(ARTIFACTS, 'runs-view.png') });
+
+      // Get started: the walkthrough lists its three steps, and its first opens the example.
+      await runCommand(page, 'Welcome: Open Walkthrough');
+      const walk = page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Get started with flamelens' });
+      await walk.first().waitFor({ state: 'visible', timeout: 15_000 });
+      await walk.first().click();
+      for (const title of ['Open an example program', 'Profile it', 'Read the flame graph and the lenses'])
+        await page.locator('.getting-started-step', { hasText: title }).first().waitFor({ timeout: 30_000 });
+      await page.screenshot({ path: path.join(ARTIFACTS, 'walkthrough.png') });
+      await page.locator('.getting-started-step', { hasText: 'Open an example program' }).first().click();
+      await page.getByRole('button', { name: 'Open the Example' }).first().click();
+      await page
+        .locator('.monaco-breadcrumbs', { hasText: 'example' })
+        .filter({ hasText: 'matrix_work.py' })
+        .first()
+        .waitFor({ timeout: 30_000 });
     });
   },
 );

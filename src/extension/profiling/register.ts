@@ -15,6 +15,7 @@ import { FlameGraphPanels } from './flameGraphView';
 import { HotPathsInEditor } from './hotPathsInEditor';
 import { ProfileFiles } from './profileFiles';
 import { registerProfileEditor } from './profileEditor';
+import { openExample } from './example';
 
 /** What the profiling feature exposes to the rest of the extension and to its tests. */
 export interface ProfilingApi {
@@ -48,6 +49,7 @@ export function register(
     }),
     ...runner.commands(),
     ...files.commands(),
+    vscode.commands.registerCommand('flamelens.openExample', () => openExample(context)),
     vscode.commands.registerCommand('flamelens.toggleHotPaths', async () => {
       const on = await hotPaths.toggle();
       void vscode.window.setStatusBarMessage(`flamelens: hot paths ${on ? 'shown' : 'hidden'}`, 3000);

@@ -114,6 +114,36 @@ export function registerProfilingSuite(): void {
       },
     );
 
+    mocha.test(
+      'Get started: each walkthrough step links a command that exists; Open the Example opens the program outside the workspace and keeps edits',
+      async () => {
+        const ext = vscode.extensions.getExtension(EXT_ID)!;
+        const walk = ext.packageJSON.contributes.walkthroughs[0] as {
+          steps: { description: string; media: { markdown: string }; completionEvents: string[] }[];
+        };
+        assert.equal(walk.steps.length, 3);
+        const commands = await vscode.commands.getCommands(true);
+        for (const step of walk.steps) {
+          const linked = [...step.description.matchAll(/\(command:([\w.]+)\)/g)].map((m) => m[1]);
+          assert.equal(linked.length, 1, step.description);
+          assert.ok(commands.includes(linked[0]), `${linked[0]} is registered`);
+          assert.deepEqual(step.completionEvents, [`onCommand:${linked[0]}`]);
+          await fs.access(path.join(ext.extensionPath, step.media.markdown));
+        }
+        await vscode.commands.executeCommand('flamelens.openExample');
+        const doc = vscode.window.activeTextEditor?.document;
+        assert.ok(doc && doc.uri.fsPath.endsWith(path.join('example', 'matrix_work.py')), doc?.uri.fsPath);
+        assert.ok(!doc.uri.fsPath.startsWith(workspace()), 'not written into the workspace');
+        assert.match(doc.getText(), /^def multiply\(a, b\):$/m);
+        const edited = `# my note\n${doc.getText()}`;
+        await fs.writeFile(doc.uri.fsPath, edited);
+        await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+        await vscode.commands.executeCommand('flamelens.openExample');
+        assert.equal(vscode.window.activeTextEditor?.document.getText(), edited, 'a second open keeps the edit');
+        await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+      },
+    );
+
     mocha.test('Toggle hides and shows lenses and heat', async () => {
       const file = path.join(workspace(), 'matrix_work.py');
       await vscode.commands.executeCommand('flamelens.toggleHotPaths');
