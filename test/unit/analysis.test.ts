@@ -317,3 +317,23 @@ test('time ticks fall on round steps, at most six, and no label repeats', () => 
   );
   assert.equal(timeLabel(at(9, 5, 7), 300_000), '09:05');
 });
+
+test('a built-in sampler run that never caught the program on a CPU reads as zero samples, not a broken file', () => {
+  // The header the sampler wrote for a program that slept between 4 MiB allocations (recorded here).
+  const header =
+    '# flamelens-sampler: 1\n# rate: 100\n# python: 3.11.7\n# samples: 0\n# ticks: 2081\n# status: completed\n';
+  const p = parseCollapsedStacks(header, 'idle.folded');
+  assert.equal(p.format, 'flamelens-builtin');
+  assert.equal(totalWeight(p), 0);
+  assert.equal(analyzeHotPaths(p).total, 0);
+  assert.equal(new ProfileSession(p).view({ focus: 0, threads: [], reverse: false }).total, 0);
+  // Without the sampler's own count, an empty file is still an error naming the file.
+  assert.throws(
+    () => parseCollapsedStacks('# just a comment\n', 'empty.folded'),
+    /empty\.folded:1: .*found no stack lines/,
+  );
+  assert.throws(
+    () => parseCollapsedStacks(header.replace('samples: 0', 'samples: 12'), 'cut.folded'),
+    /found no stack lines/,
+  );
+});

@@ -39,6 +39,7 @@ export function cpuProfileText(file: string, profile: Profile, hot: HotPaths, to
 
 /** The few hottest functions with a location, as `record` prints them after a run. */
 export function hottestText(hot: HotPaths, count = 5): string {
+  if (hot.total === 0) return '0 samples\n';
   let out = `${fmt(hot.total)} samples; hottest:\n`;
   for (const f of hot.functions.filter((f) => f.file).slice(0, count)) {
     const pct = `${f.totalPct.toFixed(1).padStart(5)}% total ${f.selfPct.toFixed(1).padStart(5)}% self`;

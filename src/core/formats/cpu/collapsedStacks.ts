@@ -106,7 +106,9 @@ export function parseCollapsedStacks(text: string, fileName: string): Profile {
     }
     builder.add(stack, weight);
   }
-  if (lineCount === 0) {
+  // The built-in sampler says how many samples it took: a program that slept or waited the whole
+  // time is a run with none, not a broken file.
+  if (lineCount === 0 && !(sawHeader && meta.samples === '0')) {
     throw new FormatError(
       fileName,
       '1',

@@ -84,7 +84,10 @@ export async function runCpuProfile(o: CpuRunOptions): Promise<CpuRunResult> {
       format: record.format,
       samples: hot.total,
       fallbackReason: record.fallbackReason,
-      message: describeEnd(record, record.sampler),
+      message:
+        hot.total === 0
+          ? `No sample: the program was never running on a CPU when sampled (it slept or waited for ${profile.meta.ticks ?? 'all'} ticks); turn on idle sampling to see where it waited`
+          : describeEnd(record, record.sampler),
     });
     return { ok: true, entry, record, profile, hot };
   });
