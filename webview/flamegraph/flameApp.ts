@@ -19,7 +19,7 @@ import type {
 } from '../../src/shared/protocol/flameGraph';
 import { el } from '../shared/dom';
 import type { D3Node as SharedD3Node, FlameChart as SharedFlameChart } from '../shared/flameChart';
-import { custom, fmtNum, pct } from './format';
+import { checkbox, custom, fmtNum, pct } from './format';
 import { FrameKeyboard, FrameTooltip, tooltipLines } from './interaction';
 import { hotRows, sandwichContent, scrolling, type TableActions } from './tables';
 import type { Transport } from './transport';
@@ -98,27 +98,26 @@ export class FlameApp {
       this.focus = 0;
       void this.refresh();
     });
-    const icicle = custom('vscode-checkbox', { id: 'icicle', label: 'Icicle' }) as HTMLElement & { checked: boolean };
-    icicle.addEventListener('change', () => {
-      this.inverted = icicle.checked;
+    const icicle = checkbox('icicle', 'Icicle', (on) => {
+      this.inverted = on;
       this.render(true);
     });
-    const bottomUp = custom('vscode-checkbox', { id: 'bottom-up', label: 'Bottom-up' }) as HTMLElement & {
-      checked: boolean;
-    };
-    bottomUp.addEventListener('change', () => {
-      this.reverse = bottomUp.checked;
+    // Bottom-up and By line change the tree: the zoom starts again at the root.
+    const rebuild = (set: (on: boolean) => void) => (on: boolean) => {
+      set(on);
       this.focus = 0;
       void this.refresh();
-    });
-    const byLine = custom('vscode-checkbox', { id: 'by-line', label: 'By line' }) as HTMLElement & {
-      checked: boolean;
     };
-    byLine.addEventListener('change', () => {
-      this.byLine = byLine.checked;
-      this.focus = 0;
-      void this.refresh();
-    });
+    const bottomUp = checkbox(
+      'bottom-up',
+      'Bottom-up',
+      rebuild((on) => (this.reverse = on)),
+    );
+    const byLine = checkbox(
+      'by-line',
+      'By line',
+      rebuild((on) => (this.byLine = on)),
+    );
     header.append(reset, icicle, bottomUp, byLine);
 
     this.exportGroup = el('span', { class: 'export' });

@@ -9,6 +9,13 @@ export function custom(tag: string, attrs: Record<string, string> = {}, text?: s
   return e;
 }
 
+/** A vscode-elements checkbox that calls `onChange` with its state. */
+export function checkbox(id: string, label: string, onChange: (checked: boolean) => void): HTMLElement {
+  const box = custom('vscode-checkbox', { id, label }) as HTMLElement & { checked: boolean };
+  box.addEventListener('change', () => onChange(box.checked));
+  return box;
+}
+
 export function fmtNum(n: number): string {
   return Number.isInteger(n) ? n.toLocaleString('en-US') : n.toLocaleString('en-US', { maximumFractionDigits: 3 });
 }
