@@ -64,6 +64,11 @@ export function sortedCopy(values: readonly number[]): Float64Array {
   return Float64Array.from(values).sort();
 }
 
+/** The median (numpy's interpolation) of unsorted values. */
+export function median(values: readonly number[]): number {
+  return percentileSorted(sortedCopy(values), 0.5);
+}
+
 /**
  * The median of one bootstrap resample of `sorted`, without sorting the resample: draw index
  * counts, then walk them to the middle rank(s). O(n) per resample.

@@ -11,9 +11,8 @@
  * Either slope stays within [0, 2] and is near 0 where the probe only varies by its own noise.
  */
 import type { BenchmarkRun } from '../../model/bench';
-import { percentileSorted, sortedCopy } from './benchStats';
+import { median } from './benchStats';
 
-const median = (xs: readonly number[]) => percentileSorted(sortedCopy(xs), 0.5);
 const positive = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v > 0;
 
 /** One process of a session: the log of its runs' median, and of its probe's median when it has one. */

@@ -20,7 +20,7 @@
  * of sessions whose machine differed (`sessionDrift`) is at most inconclusive, naming the cause.
  */
 import type { BenchmarkResultSet, BenchmarkRun, EnvironmentFingerprint } from '../../model/bench';
-import { percentileSorted, sortedCopy, studentTQuantile, studentTwoSidedP, normalQuantile } from './benchStats';
+import { median, studentTQuantile, studentTwoSidedP, normalQuantile } from './benchStats';
 import {
   compareResultSets,
   decide,
@@ -63,10 +63,6 @@ export function fingerprintKey(env: EnvironmentFingerprint): string {
     env.torch?.version,
     env.gpus?.map((g) => [g.name, g.driver]),
   ]);
-}
-
-function median(values: readonly number[]): number {
-  return percentileSorted(sortedCopy(values), 0.5);
 }
 
 function sessionMedian(run: BenchmarkRun | undefined): number | undefined {
