@@ -21,7 +21,7 @@ import {
   ARTIFACTS,
   EXAMPLES,
 } from '../harness/codeServer.mjs';
-import { layoutProblems, lowContrastLabels } from '../harness/layout.mjs';
+import { drawnFrames, layoutProblems, lowContrastLabels } from '../harness/layout.mjs';
 
 const FIX = path.join(ROOT, 'test', 'fixtures');
 
@@ -191,8 +191,7 @@ test(
         await pickFile(page, path.join(ws, 'after.folded'));
         const diff = await findWebviewFrame(page, '#diff-functions tbody tr', 60_000);
         await diff.waitForFunction(
-          () =>
-            document.body.dataset.flamelensReady === '1' && document.querySelectorAll('#diff-graph svg g').length > 3,
+          () => document.body.dataset.flamelensReady === '1' && window.flamelensFrames().length > 3,
         );
         assert.deepEqual(await layoutProblems(diff), [], 'the profile diff view');
         assert.deepEqual(await lowContrastLabels(diff), [], "the differential frames' labels meet WCAG AA");
@@ -208,9 +207,7 @@ test(
         );
         assert.match(diffRows[0][0], /^\+2\d\.\d\d$/);
         assert.match(diffRows.find((r) => r[3] === 'checksum')[0], /^-3\d\.\d\d$/);
-        const fills = await diff.$$eval('#diff-graph svg rect', (rs) =>
-          rs.map((r) => r.getAttribute('fill') ?? r.style.fill),
-        );
+        const fills = (await drawnFrames(diff)).map((f) => f.fill);
         assert.ok(
           fills.some((f) => /^rgb\(255,/.test(f)),
           'frames that grew are red',

@@ -97,8 +97,11 @@ test('files over the size limit are opened only after asking', { timeout: 300_00
       );
 
       await open(page, 'small.folded');
-      const small = await findWebviewFrame(page, '#flamegraph svg g', 60_000);
-      assert.ok((await small.$$('#flamegraph svg g')).length > 3, 'under the limit: drawn, no question');
+      const small = await findWebviewFrame(page, '#flamegraph canvas', 60_000);
+      assert.ok(
+        (await small.evaluate(() => window.flamelensFrames().length)) > 3,
+        'under the limit: drawn, no question',
+      );
       assert.equal(await page.locator('.monaco-dialog-box').count(), 0);
 
       await open(page, 'large.folded');
@@ -136,8 +139,8 @@ test('files over the size limit are opened only after asking', { timeout: 300_00
       );
       await runCommand(page, 'View: Close All Editors');
       await open(page, 'small.folded');
-      const again = await findWebviewFrame(page, '#flamegraph svg g', 60_000);
-      assert.ok((await again.$$('#flamegraph svg g')).length > 3, 'the editor still opens profiles');
+      const again = await findWebviewFrame(page, '#flamegraph canvas', 60_000);
+      assert.ok((await again.evaluate(() => window.flamelensFrames().length)) > 3, 'the editor still opens profiles');
 
       // The same run under a raised limit: after a reload its lenses are restored (the check above was not vacuous).
       await runCommand(page, 'View: Close All Editors'); // nothing to restore after the reload but the lenses

@@ -9,7 +9,7 @@ import { mkdtempSync, cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { quickOpen, runCommand, findWebviewFrame, withWorkbench, ARTIFACTS, EXAMPLES } from '../harness/codeServer.mjs';
-import { layoutProblems, lowContrastLabels } from '../harness/layout.mjs';
+import { drawnFrames, layoutProblems, lowContrastLabels, pointAtFrame } from '../harness/layout.mjs';
 
 test(
   'Profile Current Python File: flame graph, CodeLens and runs view in a real VS Code',
@@ -23,9 +23,9 @@ test(
       await runCommand(page, 'flamelens: Profile Current Python File');
 
       // The flame graph webview (an iframe inside an iframe) shows the script's hot function.
-      const frame = await findWebviewFrame(page, '#flamegraph svg g.frame', 90_000);
+      const frame = await findWebviewFrame(page, '#flamegraph canvas', 90_000);
       await frame.waitForFunction(() => document.body.dataset.flamelensReady !== undefined, null, { timeout: 30_000 });
-      const frameNames = await frame.$$eval('#flamegraph g.frame', (gs) => gs.map((g) => g.getAttribute('name')));
+      const frameNames = (await drawnFrames(frame)).map((f) => f.name);
       assert.ok(frameNames.includes('multiply'), `flame graph frames: ${frameNames.join(', ')}`);
       // Location is the def line, once the host has read the source (maybe after the first view).
       await frame.waitForFunction(
@@ -46,12 +46,12 @@ test(
       );
 
       // Hover a frame: the tooltip shows its share as text.
-      const multiplyFrame = frame.locator('#flamegraph g.frame[name="multiply"]').first();
-      await multiplyFrame.hover();
+      await pointAtFrame(frame, 'multiply');
+      await frame.waitForFunction(() => document.querySelector('.tooltip')?.hidden === false, null, { timeout: 5_000 });
       const tip = await frame.locator('.tooltip').textContent();
       assert.match(tip ?? '', /multiply.*Total: [\d,]+ samples \(\d+\.\d%\).*Self:/s);
       // One frame per function, as the table counts: the same share, and the def line as Location.
-      assert.equal(await frame.locator('#flamegraph g.frame[name="multiply"]').count(), 1);
+      assert.equal((await drawnFrames(frame)).filter((f) => f.name === 'multiply').length, 1);
       const tipShare = /Total: [\d,]+ samples \((\d+\.\d%)\)/.exec(tip ?? '')?.[1];
       const rowShare = hotRows.find((r) => r.includes('multiply'))?.match(/^(\d+\.\d%)/)?.[1];
       assert.equal(tipShare, rowShare, `tooltip ${tip} vs table ${hotRows.join(' | ')}`);
@@ -62,20 +62,18 @@ test(
       // Keyboard: arrows move between frames (announced and outlined), Esc resets.
       await frame.focus('#flamegraph');
       for (const key of ['ArrowUp', 'ArrowUp', 'ArrowUp']) await page.keyboard.press(key);
-      await frame.waitForFunction(
-        () => document.querySelectorAll('#flamegraph g.frame.kbd-selected').length === 1,
-        null,
-        { timeout: 5_000 },
-      );
+      await frame.waitForFunction(() => window.flamelensFrames().filter((f) => f.selected).length === 1, null, {
+        timeout: 5_000,
+      });
       assert.match((await frame.locator('#frame-live').textContent()) ?? '', /Total: [\d,]+ samples/);
       assert.equal(await frame.locator('.tooltip').isVisible(), true, 'the selection shows its tooltip');
       // By line: the function's frames split by the line they were at, and say which.
       const merged = await frame.evaluate(() => document.body.dataset.flamelensReady);
       await frame.locator('#by-line').click();
       await frame.waitForFunction((b) => document.body.dataset.flamelensReady !== b, merged, { timeout: 15_000 });
-      const perLine = await frame.locator('#flamegraph g.frame[name="multiply"]').count();
+      const perLine = (await drawnFrames(frame)).filter((f) => f.name === 'multiply').length;
       assert.ok(perLine >= 1, `${perLine} frames of multiply by line`);
-      await frame.locator('#flamegraph g.frame[name="multiply"]').first().hover();
+      await pointAtFrame(frame, 'multiply');
       assert.match((await frame.locator('.tooltip').textContent()) ?? '', /matrix_work\.py:(9|1\d|20)(?! · hottest)/);
       const byLine = await frame.evaluate(() => document.body.dataset.flamelensReady);
       await frame.locator('#by-line').click();
@@ -111,7 +109,7 @@ test(
 
       // Click the frame: the callers/callees table shows train_step calling it.
       const before = await frame.evaluate(() => document.body.dataset.flamelensReady);
-      await multiplyFrame.click();
+      await pointAtFrame(frame, 'multiply', 'click');
       await frame.waitForFunction(
         () => (document.getElementById('sandwich')?.textContent ?? '').includes('train_step'),
         null,
@@ -121,9 +119,9 @@ test(
       await frame.waitForFunction((b) => document.body.dataset.flamelensReady !== b, before, { timeout: 15_000 });
       await frame.waitForFunction(
         () => {
-          const g = document.querySelector('#flamegraph g.frame[name="multiply"] rect');
-          const svg = document.querySelector('#flamegraph svg');
-          return g && svg && Number(g.getAttribute('width')) >= Number(svg.getAttribute('width')) - 1;
+          const m = window.flamelensFrames().find((f) => f.name === 'multiply');
+          const canvas = document.querySelector('#flamegraph canvas');
+          return m && canvas && m.w >= canvas.getBoundingClientRect().width - 1;
         },
         null,
         { timeout: 10_000 },

@@ -36,31 +36,54 @@ export async function layoutProblems(frame) {
 }
 
 /**
- * The WCAG contrast of every drawn flame graph label against its frame's fill (both as the page
- * computes them): the frames whose contrast is under `min` (AA for normal text: 4.5).
+ * The WCAG contrast of every drawn flame graph label against its frame's fill, as the page drew
+ * them: the fill is read back from the canvas's pixels (beside the label), the label colour from
+ * the drawing's readout. Returns the frames under `min` (AA for normal text: 4.5).
  */
 export async function lowContrastLabels(frame, min = 4.5) {
   return frame.evaluate((min) => {
     const rgb = (css) => (css.match(/[\d.]+/g) ?? []).slice(0, 3).map(Number);
+    const hex = (h) => [1, 3, 5].map((i) => parseInt(h.slice(i, i + 2), 16));
     const lum = ([r, g, b]) => {
       const lin = (c) => ((c /= 255) <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4);
       return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
     };
     const out = [];
     let checked = 0;
-    for (const g of document.querySelectorAll('g.frame')) {
-      const rect = g.querySelector('rect');
-      const label = g.querySelector('.d3-flame-graph-label');
-      if (!rect || !label || !(label.textContent ?? '').trim()) continue;
-      const a = lum(rgb(getComputedStyle(rect).fill));
-      const b = lum(rgb(getComputedStyle(label).color));
-      const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
-      checked++;
-      if (ratio < min)
-        out.push(
-          `${label.textContent}: ${ratio.toFixed(2)} (${getComputedStyle(rect).fill} behind ${getComputedStyle(label).color})`,
-        );
+    for (const canvas of document.querySelectorAll('canvas.flame-canvas')) {
+      const ctx = canvas.getContext('2d');
+      const scale = canvas.width / canvas.getBoundingClientRect().width;
+      for (const f of window.flamelensFrames()) {
+        if (!f.label) continue;
+        // A pixel inside the frame, left of its label and above it, clear of any outline: its fill.
+        const px = ctx.getImageData(Math.floor((f.x + 2) * scale), Math.floor((f.y + 2) * scale), 1, 1).data;
+        const fill = [px[0], px[1], px[2]];
+        const labelRgb = f.labelColor.startsWith('#') ? hex(f.labelColor) : rgb(f.labelColor);
+        const a = lum(fill);
+        const b = lum(labelRgb);
+        const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+        checked++;
+        if (ratio < min) out.push(`${f.label}: ${ratio.toFixed(2)} (rgb(${fill}) behind ${f.labelColor})`);
+      }
     }
     return checked === 0 ? ['no labelled frame was drawn'] : out.slice(0, 20);
   }, min);
+}
+
+/** The flame graph's drawn frames (its readout), each with its box in the canvas. */
+export async function drawnFrames(frame) {
+  return frame.evaluate(() => window.flamelensFrames());
+}
+
+/** Where on the canvas the first drawn frame named `name` is (its middle), or throws. */
+export async function framePosition(frame, name) {
+  const f = (await drawnFrames(frame)).find((d) => d.name === name);
+  if (!f) throw new Error(`no drawn frame named ${name}`);
+  return { x: f.x + Math.min(f.w / 2, 30), y: f.y + f.h / 2 };
+}
+
+/** Hovers or clicks the frame named `name` on the canvas of `selector`, with the real pointer. */
+export async function pointAtFrame(frame, name, action = 'hover', selector = '#flamegraph canvas') {
+  const position = await framePosition(frame, name);
+  await frame.locator(selector)[action]({ position });
 }

@@ -1,10 +1,9 @@
 // The flame graph view's page: toolbar (threads, search, zoom, icicle, bottom-up, export), the
-// graph (d3-flame-graph over the host's level-of-detail view), the hot-function table and the
+// graph (drawn on canvas from the host's level-of-detail view), the hot-function table and the
 // callers/callees of the selected function. It renders what it is sent and posts back intents.
-import { select } from 'd3-selection';
-import { flamegraph } from 'd3-flame-graph';
 import type { FlameNode, FlameView } from '../../src/core/analysis/cpu/flameView';
-import type { ProfileSummary, HotFunctionsResult } from '../../src/core/analysis/cpu/profileSession';
+import { unpackFlameView, type PackedFlameView } from '../../src/core/analysis/cpu/flameViewWire';
+import { HOT_TOP, type ProfileSummary, type HotFunctionsResult } from '../../src/core/analysis/cpu/profileSession';
 import type { Sandwich } from '../../src/core/analysis/cpu/sandwich';
 import type { SearchResult } from '../../src/core/analysis/cpu/search';
 import { visibleText } from '../../src/core/util/visibleText';
@@ -18,14 +17,13 @@ import type {
   ViewerOptions,
 } from '../../src/shared/protocol/flameGraph';
 import { el } from '../shared/dom';
-import type { D3Node as SharedD3Node, FlameChart as SharedFlameChart } from '../shared/flameChart';
+import { CanvasFlame, MERGED, NATIVE, warmColor, type DrawnFrame } from '../shared/canvasFlame';
 import { checkbox, custom, fmtNum, pct } from './format';
 import { FrameKeyboard, FrameTooltip, tooltipLines } from './interaction';
 import { hotRows, sandwichContent, scrolling, type TableActions } from './tables';
 import type { Transport } from './transport';
 
-type D3Node = SharedD3Node<FlameNode>;
-type FlameChart = SharedFlameChart<FlameNode>;
+type Frame = DrawnFrame<FlameNode>;
 
 export class FlameApp {
   private summary?: ProfileSummary;
@@ -38,12 +36,11 @@ export class FlameApp {
   private byLine = false;
   private focus = 0;
   private view?: FlameView;
-  private chart?: FlameChart;
+  private readonly chart: CanvasFlame<FlameNode>;
   private searchTerm = '';
   private readonly root: HTMLElement;
   private readonly graphEl: HTMLElement;
   private readonly tip: FrameTooltip;
-  private readonly keyboard: FrameKeyboard;
   private readonly statusEl: HTMLElement;
   private readonly searchInfoEl: HTMLElement;
   private readonly titleEl: HTMLElement;
@@ -100,7 +97,7 @@ export class FlameApp {
     });
     const icicle = checkbox('icicle', 'Icicle', (on) => {
       this.inverted = on;
-      this.render(true);
+      this.render();
     });
     // Bottom-up and By line change the tree: the zoom starts again at the root.
     const rebuild = (set: (on: boolean) => void) => (on: boolean) => {
@@ -137,14 +134,22 @@ export class FlameApp {
     const tooltipEl = el('div', { class: 'tooltip', role: 'tooltip' });
     const live = el('span', { class: 'visually-hidden', 'aria-live': 'polite', id: 'frame-live' });
     this.tip = new FrameTooltip(tooltipEl, this.graphEl);
-    this.keyboard = new FrameKeyboard(this.graphEl, this.tip, live, {
+    this.chart = new CanvasFlame<FlameNode>(this.graphEl, {
+      name: (n) => visibleText(n.name),
+      color: (n) => (n.merged ? MERGED : n.kind === 'native' ? NATIVE : warmColor(n.name)),
+      onClick: (f) => this.onFrameClick(f),
+      onHover: (f, e) => (f ? this.tip.follow(this.describe(f.node), e.clientX, e.clientY) : this.tip.hide()),
+    });
+    // What is drawn, for tests and accessibility tools (the canvas itself has no DOM per frame).
+    (window as unknown as { flamelensFrames: () => unknown }).flamelensFrames = () => this.chart.readout();
+    new FrameKeyboard(this.graphEl, () => this.chart, this.tip, live, {
       zoom: (d) => this.onFrameClick(d),
       reset: () => {
         this.focus = 0;
         void this.refresh();
       },
       inverted: () => this.inverted,
-      describe: (d) => this.describe(d.data),
+      describe: (f) => this.describe(f.node),
     });
 
     const lower = el('div', { class: 'lower' });
@@ -167,22 +172,10 @@ export class FlameApp {
     lower.append(hotSection, this.sandwichEl);
 
     host.append(header, this.statusEl, this.graphEl, lower, tooltipEl, live);
-    // Clicks are handled here, in the capture phase, so d3-flame-graph does not first redraw a
-    // local zoom that the detail view from the host replaces anyway.
-    this.graphEl.addEventListener(
-      'click',
-      (e) => {
-        const g = (e.target as Element | null)?.closest?.('g.frame');
-        if (!g) return;
-        e.stopPropagation();
-        this.onFrameClick(select(g as SVGGElement).datum() as D3Node);
-      },
-      true,
-    );
     transport.onMessage(this.handlers);
     window.addEventListener('resize', () => {
       this.cachedWidth = 0;
-      this.render(false);
+      this.render();
     });
     transport.post({ type: 'ready' });
   }
@@ -190,7 +183,10 @@ export class FlameApp {
   private request<M extends RpcMethod>(method: M, params: RpcParams<M>): Promise<RpcResult<M>> {
     const id = this.nextId++;
     return new Promise<RpcResult<M>>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      const done = resolve as (v: unknown) => void;
+      // The view comes packed (columns and a string table): the tree is rebuilt here.
+      const unpack = method === 'view' ? (v: unknown) => done(unpackFlameView(v as PackedFlameView)) : done;
+      this.pending.set(id, { resolve: unpack, reject });
       this.transport.post({ type: 'request', id, method, params } as ToHost);
     });
   }
@@ -218,7 +214,7 @@ export class FlameApp {
   private showError(message: string): void {
     this.statusEl.textContent = message;
     this.statusEl.classList.add('error');
-    this.graphEl.replaceChildren();
+    this.chart.canvas.hidden = true;
   }
 
   private onInit(): void {
@@ -259,12 +255,12 @@ export class FlameApp {
       });
       if (seq !== this.renderSeq) return;
       this.view = view;
-      this.render(true);
+      this.render();
       // The hot-function table depends on the thread selection only, not on the zoom.
       const hotKey = this.threads.join('\u0000');
       if (hotKey !== this.hotKey) {
         this.hotKey = hotKey;
-        void this.request('hotFunctions', { threads: this.threads, top: 50 }).then((hot) => this.renderHot(hot));
+        void this.request('hotFunctions', { threads: this.threads, top: HOT_TOP }).then((hot) => this.renderHot(hot));
       }
       if (this.searchTerm) void this.runSearch(this.searchTerm);
       const ms = performance.now() - t0;
@@ -274,6 +270,8 @@ export class FlameApp {
         (this.focus !== 0 ? ' · zoomed (Reset zoom to go back)' : '');
       this.root.dataset.renderMs = ms.toFixed(1);
       document.body.dataset.flamelensReady = String(seq);
+      // When each view was drawn, on the page's clock (read by `npm run bench`).
+      performance.mark('flamelens-drawn');
     } catch (e) {
       this.showError(`Could not build the flame graph: ${(e as Error).message}`);
     }
@@ -287,71 +285,28 @@ export class FlameApp {
     return this.cachedWidth;
   }
 
-  private chartInverted = false;
-
-  private render(fresh: boolean): void {
+  private render(): void {
     if (!this.view) return;
-    // The hovered frame may be gone after a redraw, and with it the mouseout that hides the tip.
+    // The hovered frame may be gone after a redraw, and with it the pointer's frame.
     this.tip.hide();
-    this.keyboard.reset();
-    if (fresh && this.chart && this.chartInverted === this.inverted) {
-      // Same chart, new data: d3 reuses the existing elements instead of rebuilding the SVG.
-      this.chart.width(this.width());
-      this.chart.update(this.view.root);
-      return;
-    }
-    if (fresh || !this.chart) {
-      this.chartInverted = this.inverted;
-      this.graphEl.replaceChildren();
-      const chart = (flamegraph as unknown as () => FlameChart)()
-        .width(this.width())
-        .cellHeight(18)
-        .transitionDuration(0)
-        .minFrameSize(1)
-        .resetHeightOnZoom(true)
-        .inverted(this.inverted)
-        .selfValue(false)
-        .sort(false)
-        .getName((d: D3Node) => visibleText(d.data.name));
-      // d3-flame-graph takes a tooltip only as a function object carrying show/hide.
-      chart.tooltip(
-        Object.assign(() => undefined, {
-          show: (d: D3Node) => this.tip.show(this.describe(d.data)),
-          hide: () => this.tip.hide(),
-        }),
-      );
-      chart.setSearchMatch((d: D3Node, term: string) => {
-        const t = term.toLowerCase();
-        return !!t && (d.data.name.toLowerCase().includes(t) || (d.data.file ?? '').toLowerCase().includes(t));
-      });
-      chart.setColorMapper((d: D3Node, original: string) => {
-        if ((d as unknown as { highlight?: boolean }).highlight) return 'var(--fl-highlight, #e600e6)';
-        if (d.data.merged) return 'var(--fl-merged, #9e9e9e)';
-        if (d.data.kind === 'native') return '#7fa7d8';
-        return original;
-      });
-      this.chart = chart;
-      select(this.graphEl)
-        .datum(this.view.root)
-        .call(chart as unknown as (s: unknown) => void);
-    } else {
-      this.chart.width(this.width());
-      this.chart.update();
-    }
+    this.chart.canvas.hidden = false;
+    this.chart.setData(this.view.root, this.width(), this.inverted);
   }
 
-  private onFrameClick(d: D3Node): void {
-    const node = d.data;
+  private onFrameClick(d: Frame): void {
+    const node = d.node;
     let focus = node.id;
-    if (node.merged) focus = d.parent ? d.parent.data.id : 0;
+    if (node.merged) focus = d.parent ? d.parent.node.id : 0;
     if (focus < 0) focus = 0;
+    let drawn: Promise<void> = Promise.resolve();
     if (focus !== this.focus) {
       this.focus = focus;
-      void this.refresh();
+      drawn = this.refresh();
     }
     if (node.id > 0 && !node.merged) {
-      // After the zoomed view: the callers/callees table can take a moment on big profiles.
-      requestAnimationFrame(() => setTimeout(() => void this.showSandwich(node.name, node.file), 0));
+      // Asked for once the zoomed view is drawn: on big profiles the callers/callees take the
+      // host a moment, and the zoom should not wait behind them.
+      void drawn.then(() => requestAnimationFrame(() => void this.showSandwich(node.name, node.file)));
       if (this.options.openSourceOnClick && node.file)
         this.transport.post({ type: 'openSource', file: node.file, line: node.defLine ?? node.line });
     }
@@ -363,13 +318,13 @@ export class FlameApp {
 
   private async runSearch(term: string): Promise<void> {
     this.searchTerm = term.trim();
-    if (!this.chart) return;
     if (!this.searchTerm) {
-      this.chart.clear();
+      this.chart.highlight(undefined);
       this.searchInfoEl.textContent = '';
       return;
     }
-    this.chart.search(this.searchTerm);
+    const t = this.searchTerm.toLowerCase();
+    this.chart.highlight((n) => n.name.toLowerCase().includes(t) || (n.file ?? '').toLowerCase().includes(t));
     const r: SearchResult = await this.request('search', { term: this.searchTerm, threads: this.threads });
     if (r.term !== this.searchTerm) return;
     this.searchInfoEl.textContent =

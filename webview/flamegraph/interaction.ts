@@ -1,13 +1,12 @@
 // How the flame graph answers the pointer and the keyboard: the tooltip (it follows the pointer
 // and leaves with it, also when a redraw removed the frame under it), and keyboard navigation
 // (arrows move between frames, Enter zooms into the selected one, Esc resets the zoom).
-import { select } from 'd3-selection';
 import type { FlameNode } from '../../src/core/analysis/cpu/flameView';
+import type { CanvasFlame, DrawnFrame } from '../shared/canvasFlame';
 import { el } from '../shared/dom';
-import type { D3Node as SharedD3Node } from '../shared/flameChart';
 import { fmtNum, pct, where } from './format';
 
-type D3Node = SharedD3Node<FlameNode> & { children?: D3Node[] };
+type Frame = DrawnFrame<FlameNode>;
 
 /** The location a frame shows: its function's `def` line, with the line most of its time was at. */
 export function frameLocation(n: FlameNode, byLine: boolean): string {
@@ -33,15 +32,13 @@ export function tooltipLines(n: FlameNode, total: number, unit: string, byLine: 
 export class FrameTooltip {
   constructor(
     private readonly tip: HTMLElement,
-    graph: HTMLElement,
+    private readonly graph: HTMLElement,
   ) {
     tip.hidden = true;
     graph.addEventListener('mouseleave', () => this.hide());
+    // A pointer that left the graph without a mouseleave (a redraw, a scroll) hides it too.
     document.addEventListener('mousemove', (e) => {
-      if (this.tip.hidden || this.pinned) return;
-      // Over no frame any more (a redraw can take the frame away without a mouseout).
-      if (!(e.target as Element | null)?.closest?.('g.frame')) this.hide();
-      else this.place(e.clientX, e.clientY);
+      if (!this.tip.hidden && !this.pinned && !this.graph.contains(e.target as Node | null)) this.hide();
     });
   }
 
@@ -52,7 +49,13 @@ export class FrameTooltip {
     this.tip.replaceChildren(...lines.map((l, i) => el(i === 0 ? 'strong' : 'div', {}, l)));
     this.tip.hidden = false;
     this.pinned = !!at;
-    if (at) this.place(at.left + Math.min(at.width / 2, 40), at.bottom - 14);
+    if (at) this.place(at.left + Math.min(at.width / 2, 40), at.bottom - 4);
+  }
+
+  /** Under the pointer: shown beside it, and moved with it. */
+  follow(lines: string[], x: number, y: number): void {
+    this.show(lines);
+    this.place(x, y);
   }
 
   hide(): void {
@@ -70,10 +73,10 @@ export class FrameTooltip {
 }
 
 export interface KeyboardActions {
-  zoom(d: D3Node): void;
+  zoom(f: Frame): void;
   reset(): void;
   inverted(): boolean;
-  describe(d: D3Node): string[];
+  describe(f: Frame): string[];
 }
 
 /**
@@ -82,10 +85,9 @@ export interface KeyboardActions {
  * same level; Enter zooms; Esc resets. The selection is outlined and announced.
  */
 export class FrameKeyboard {
-  private selected?: D3Node;
-
   constructor(
-    private readonly graph: HTMLElement,
+    graph: HTMLElement,
+    private readonly chart: () => CanvasFlame<FlameNode> | undefined,
     private readonly tooltip: FrameTooltip,
     private readonly live: HTMLElement,
     private readonly act: KeyboardActions,
@@ -97,40 +99,21 @@ export class FrameKeyboard {
     graph.addEventListener('blur', () => this.tooltip.hide());
   }
 
-  /** After a redraw the old nodes are gone: start again from the root. */
-  reset(): void {
-    this.selected = undefined;
-  }
-
-  private frames(): Map<D3Node, SVGGElement> {
-    const out = new Map<D3Node, SVGGElement>();
-    for (const g of this.graph.querySelectorAll<SVGGElement>('g.frame')) {
-      const d = select(g).datum() as D3Node | undefined;
-      if (d) out.set(d, g);
-    }
-    return out;
-  }
-
   private onKey(e: KeyboardEvent): void {
-    const frames = this.frames();
-    if (frames.size === 0) return;
-    let cur = this.selected && frames.has(this.selected) ? this.selected : undefined;
-    if (!cur) {
-      cur = [...frames.keys()].find((d) => !d.parent);
-      if (!cur) return;
-    }
-    const drawn = (ds: D3Node[] | undefined) => (ds ?? []).filter((d) => frames.has(d));
-    const siblings = cur.parent ? drawn((cur.parent as D3Node).children) : [cur];
+    const chart = this.chart();
+    const cur = chart?.selection ?? chart?.root();
+    if (!chart || !cur) return;
+    const siblings = cur.parent ? cur.parent.children : [cur];
     const at = siblings.indexOf(cur);
     const up = this.act.inverted() ? 'ArrowDown' : 'ArrowUp';
-    let next: D3Node | undefined;
+    let next: Frame | undefined;
     switch (e.key) {
       case up:
-        next = drawn(cur.children).sort((a, b) => b.data.value - a.data.value)[0];
+        next = [...cur.children].sort((a, b) => b.node.value - a.node.value)[0];
         break;
       case 'ArrowUp':
       case 'ArrowDown':
-        next = (cur.parent as D3Node | null) ?? undefined;
+        next = cur.parent;
         break;
       case 'ArrowLeft':
         next = siblings[at - 1];
@@ -151,17 +134,10 @@ export class FrameKeyboard {
         return;
     }
     e.preventDefault();
-    this.select(next ?? cur, frames);
-  }
-
-  private select(d: D3Node, frames: Map<D3Node, SVGGElement>): void {
-    for (const g of this.graph.querySelectorAll('g.frame.kbd-selected')) g.classList.remove('kbd-selected');
-    const g = frames.get(d);
-    this.selected = d;
-    if (!g) return;
-    g.classList.add('kbd-selected');
-    const lines = this.act.describe(d);
+    const f = next ?? cur;
+    chart.select(f);
+    const lines = this.act.describe(f);
     this.live.textContent = lines.join(', ');
-    this.tooltip.show(lines, g.getBoundingClientRect());
+    this.tooltip.show(lines, chart.clientRect(f));
   }
 }

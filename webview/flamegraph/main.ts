@@ -9,14 +9,14 @@ import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
-import 'd3-flame-graph/dist/d3-flamegraph.css';
 import '../shared/base.css';
 import '../shared/flameChart.css';
 import './style.css';
+import type { FirstView } from '../../src/core/analysis/cpu/profileSession';
 import { profileFromJson, type ProfileJson } from '../../src/core/model/profile';
 import { el, vscodeApi } from '../shared/dom';
 import { FlameApp } from './flameApp';
-import { reportTransport, vscodeTransport } from './transport';
+import { reportTransport, vscodeTransport, type ReportEntry } from './transport';
 
 function boot(): void {
   const app = document.getElementById('app') ?? document.body;
@@ -25,20 +25,27 @@ function boot(): void {
     new FlameApp(app, vscodeTransport(api));
     return;
   }
-  const dataEl = document.getElementById('flamelens-data');
-  const profiles = dataEl
-    ? (
-        JSON.parse(dataEl.textContent ?? '[]') as {
-          title: string;
-          profile: ProfileJson;
-          defLines?: [string, number][];
-        }[]
-      ).map((p) => ({
-        title: p.title,
-        profile: profileFromJson(p.profile),
-        defLines: new Map(p.defLines ?? []),
-      }))
-    : [];
+  const firstEl = document.getElementById('flamelens-first');
+  const first = firstEl ? (JSON.parse(firstEl.textContent ?? '[]') as FirstView[]) : [];
+  // The profiles are parsed when first needed (after the first view is drawn, where the report
+  // carries one): on a million samples that parse is most of the page's start.
+  type Embedded = { title: string; profile: ProfileJson; defLines?: [string, number][] };
+  let parsed: Embedded[] | undefined;
+  // Looked up when needed: with a first view the data comes after this script in the page.
+  const embedded = () => {
+    const dataEl = document.getElementById('flamelens-data');
+    return (parsed ??= dataEl ? (JSON.parse(dataEl.textContent ?? '[]') as Embedded[]) : []);
+  };
+  const titles = first.length > 0 ? first.map((f) => f.summary.title) : embedded().map((p) => p.title);
+  const profiles: ReportEntry[] = titles.map((title, i) => ({
+    title,
+    first: first[i],
+    load: () => {
+      const p = embedded()[i];
+      if (!p) throw new Error(`the report holds no profile number ${i + 1}`);
+      return { profile: profileFromJson(p.profile), defLines: new Map(p.defLines ?? []) };
+    },
+  }));
   if (profiles.length === 0) {
     app.textContent = 'No profile data in this report.';
     return;
@@ -55,7 +62,7 @@ function boot(): void {
       sel.addEventListener('change', () => start(Number(sel.value)));
       picker = sel;
     }
-    new FlameApp(app, reportTransport(profiles, index), picker);
+    new FlameApp(app, reportTransport(profiles[index]), picker);
   };
   start(0);
 }

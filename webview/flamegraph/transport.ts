@@ -1,6 +1,12 @@
 // How the flame graph view reaches its data: the extension host (postMessage), or, in the
 // standalone HTML report, a ProfileSession in the page answering the same requests.
-import { ProfileSession, summarizeProfile } from '../../src/core/analysis/cpu/profileSession';
+import {
+  HOT_TOP,
+  ProfileSession,
+  summarizeProfile,
+  type FirstView,
+  type ViewParams,
+} from '../../src/core/analysis/cpu/profileSession';
 import type { Profile } from '../../src/core/model/profile';
 import { dispatch, type Handlers } from '../../src/shared/protocol/common';
 import { answerRequest, type ToHost, type ToWebview } from '../../src/shared/protocol/flameGraph';
@@ -18,31 +24,89 @@ export function vscodeTransport(api: VsCodeApi): Transport {
   };
 }
 
-export function reportTransport(
-  profiles: { title: string; profile: Profile; defLines?: ReadonlyMap<string, number> }[],
-  index: number,
-): Transport {
-  const session = new ProfileSession(profiles[index].profile);
-  const defs = profiles[index].defLines;
-  if (defs) session.setDefinitionLines(defs);
+/** A profile in the standalone report: its first view at once, the profile itself when asked. */
+export interface ReportEntry {
+  title: string;
+  first?: FirstView;
+  load(): { profile: Profile; defLines?: ReadonlyMap<string, number> };
+}
+
+export function reportTransport(entry: ReportEntry): Transport {
+  let session: ProfileSession | undefined;
+  const open = (): ProfileSession => {
+    if (!session) {
+      const { profile, defLines } = entry.load();
+      session = new ProfileSession(profile);
+      if (defLines) session.setDefinitionLines(defLines);
+    }
+    return session;
+  };
+  const tryOpen = (): ProfileSession | Error => {
+    try {
+      return open();
+    } catch (e) {
+      return e instanceof Error ? e : new Error(String(e));
+    }
+  };
+  const first = entry.first;
   let handlers: Handlers<ToWebview> | undefined;
   const deliver = (m: ToWebview) => handlers && dispatch(handlers, m);
   const answers: Handlers<ToHost> = {
-    ready: () =>
+    ready: () => {
+      const s = first ? undefined : tryOpen();
+      if (s instanceof Error) return deliver({ type: 'error', message: s.message });
       deliver({
         type: 'init',
-        summary: summarizeProfile(profiles[index].profile, profiles[index].title),
+        summary: first?.summary ?? summarizeProfile(s!.profile, entry.title),
         options: { openSourceOnClick: false, interactive: false },
-      }),
-    request: (m) => deliver(answerRequest(session, m)),
+      });
+    },
+    request: (m) => {
+      // The first view and the hot functions were computed when the report was written.
+      if (first && m.method === 'view' && isFirst(m.params)) {
+        deliver({ type: 'response', id: m.id, ok: true, result: first.view });
+        // Read the profile once this frame is drawn, so a zoom finds it ready.
+        // (A profile that cannot be read says so on the request that needs it.)
+        setTimeout(() => requestAnimationFrame(() => setTimeout(() => whenParsed(() => void tryOpen()), 0)), 0);
+        return;
+      }
+      if (first && m.method === 'hotFunctions' && m.params.threads.length === 0 && m.params.top === HOT_TOP) {
+        deliver({ type: 'response', id: m.id, ok: true, result: first.hot });
+        return;
+      }
+      const s = tryOpen();
+      deliver(s instanceof Error ? { type: 'response', id: m.id, ok: false, error: s.message } : answerRequest(s, m));
+    },
     // The report has no editor to open sources in and no file to export to.
     openSource: () => undefined,
     export: () => undefined,
   };
   return {
-    post: (m) => queueMicrotask(() => void dispatch(answers, m)),
+    // Requests the first view cannot answer wait for the page to have read its data.
+    post: (m) =>
+      queueMicrotask(() =>
+        first && m.type === 'request' && !answeredAtOnce(m, first)
+          ? whenParsed(() => void dispatch(answers, m))
+          : void dispatch(answers, m),
+      ),
     onMessage: (h) => {
       handlers = h;
     },
   };
+}
+
+function answeredAtOnce(m: Extract<ToHost, { type: 'request' }>, first: FirstView): boolean {
+  return (
+    (m.method === 'view' && isFirst(m.params)) ||
+    (m.method === 'hotFunctions' && m.params.threads.length === 0 && m.params.top === HOT_TOP && !!first.hot)
+  );
+}
+
+function whenParsed(fn: () => void): void {
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', fn, { once: true });
+  else fn();
+}
+
+function isFirst(p: ViewParams): boolean {
+  return p.focus === 0 && p.threads.length === 0 && !p.reverse && !p.byLine;
 }

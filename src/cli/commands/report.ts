@@ -7,6 +7,7 @@ import { detectFileKind, openProfile, openTorchTrace } from '../../core/open/ope
 import { promises as fs } from 'node:fs';
 import { definitionLines } from '../../core/analysis/source/definitionLines';
 import { profileToJson } from '../../core/model/profile';
+import { firstView, ProfileSession } from '../../core/analysis/cpu/profileSession';
 import { buildHtmlReport } from '../../core/report/htmlReport';
 import { writeOutput } from '../../core/store/outputFile';
 import { UsageError, type Command } from '../args';
@@ -35,6 +36,7 @@ export const report: Command = {
       html = buildHtmlReport(views, await webviewAssets('torch'), nonce);
     } else {
       const inputs = [];
+      const first = [];
       for (const f of positionals) {
         const profile = await openProfile(f, WHAT);
         // Where a recorded source is here (as recorded, or beside the profile), its `def` lines.
@@ -47,8 +49,12 @@ export const report: Command = {
         };
         const defs = await definitionLines(profile, read);
         inputs.push({ title: path.basename(f), profile: profileToJson(profile), defLines: [...defs] });
+        // Drawn before the page reads the profile: large profiles show at once.
+        const session = new ProfileSession(profile);
+        session.setDefinitionLines(defs);
+        first.push(firstView(session, path.basename(f)));
       }
-      html = buildHtmlReport(inputs, await webviewAssets('flamegraph'), nonce);
+      html = buildHtmlReport(inputs, await webviewAssets('flamegraph'), nonce, first);
     }
     await writeOutput(values.output, html, positionals);
     if (values.output !== '-')

@@ -6,14 +6,26 @@
  * each; a Map or an object per node costs several times more.
  */
 export class PathTree {
-  private keyArr = new Int32Array(1024);
-  private parentArr = new Int32Array(1024);
+  private keyArr: Int32Array;
+  private parentArr: Int32Array;
   private n = 1;
-  private slots = 1 << 11;
+  private slots: number;
   /** Per slot: parent (-1: empty), key, child; interleaved, so a probe touches one cache line. */
-  private table = new Int32Array(3 * this.slots).fill(-1);
+  private table: Int32Array;
 
-  constructor() {
+  /**
+   * `expected`: how many nodes the caller expects at most (a top-down call tree has at most as
+   * many as its stack tables). Sized for it, the table is never rehashed on the way: rehashing
+   * a million nodes in doublings took more time than building the tree.
+   */
+  constructor(expected = 1024) {
+    const cap = Math.max(1024, Math.min(expected + 1, 1 << 26));
+    this.keyArr = new Int32Array(cap);
+    this.parentArr = new Int32Array(cap);
+    let slots = 1 << 11;
+    while (slots < 2 * cap) slots *= 2;
+    this.slots = slots;
+    this.table = new Int32Array(3 * slots).fill(-1);
     this.keyArr[0] = -1;
     this.parentArr[0] = -1;
   }

@@ -13,11 +13,16 @@ export interface ReportInput {
   defLines?: [string, number][];
 }
 
-/** `data` is what the bundle reads from #flamelens-data: profiles, or PyTorch trace views. */
+/**
+ * `inputs` is what the bundle reads from #flamelens-data: profiles, or PyTorch trace views.
+ * `first`, when given, is small and read first (#flamelens-first): what the page draws before it
+ * parses the rest, such as a flame graph's first view.
+ */
 export function buildHtmlReport(
   inputs: { title: string }[],
   assets: { js: string; css: string },
   nonce: string,
+  first?: unknown,
 ): string {
   const title = inputs.length === 1 ? `flamelens: ${inputs[0].title}` : `flamelens: ${inputs.length} files`;
   // A literal "</script" inside the bundle would end the element early.
@@ -34,8 +39,16 @@ export function buildHtmlReport(
 </head>
 <body class="flamelens-report">
 <div id="app"></div>
-<script type="application/json" id="flamelens-data">${jsonForHtml(inputs)}</script>
+${
+  first === undefined
+    ? `<script type="application/json" id="flamelens-data">${jsonForHtml(inputs)}</script>
+<script nonce="${nonce}">${js}</script>`
+    : // The code and the small first view come before the large data, so the page draws while
+      // the browser is still reading the rest.
+      `<script type="application/json" id="flamelens-first">${jsonForHtml(first)}</script>
 <script nonce="${nonce}">${js}</script>
+<script type="application/json" id="flamelens-data">${jsonForHtml(inputs)}</script>`
+}
 </body>
 </html>
 `;

@@ -5,6 +5,7 @@
  * requests in the page (answerRequest over an in-page ProfileSession).
  */
 import type { ProfileRpc, ProfileSummary } from '../../core/analysis/cpu/profileSession';
+import { packFlameView } from '../../core/analysis/cpu/flameViewWire';
 import type { ErrorMessage, OpenSource, Ready } from './common';
 
 export const VIEW = 'flamegraph';
@@ -40,7 +41,8 @@ export function answerRequest(rpc: ProfileRpc, req: RpcRequest): ToWebview {
     let result: unknown;
     switch (req.method) {
       case 'view':
-        result = rpc.view(req.params);
+        // Packed for the wire: the page unpacks it (unpackFlameView) before it draws.
+        result = packFlameView(rpc.view(req.params));
         break;
       case 'sandwich':
         result = rpc.sandwich(req.params);

@@ -110,8 +110,12 @@ class LineTally {
 }
 
 export function buildCallTree(profile: Profile, options: CallTreeOptions = {}): CallTree {
-  const tree = new PathTree();
-  let self = new Float64Array(1024);
+  const threads = selectedThreads(profile, options.threads);
+  // Top-down, the tree has at most as many nodes as the stack tables: sized for that, its hash
+  // table is never rehashed (rehashing a million nodes in doublings cost more than the build).
+  const stackNodes = threads.reduce((a, t) => a + t.frame.length, 0);
+  const tree = new PathTree(options.reverse ? undefined : stackNodes);
+  let self = new Float64Array(options.reverse ? 1024 : stackNodes + 1);
   const addSelf = (node: number, w: number) => {
     if (node >= self.length) {
       const grown = new Float64Array(Math.max(node + 1, self.length * 2));
@@ -120,7 +124,6 @@ export function buildCallTree(profile: Profile, options: CallTreeOptions = {}): 
     }
     self[node] += w;
   };
-  const threads = selectedThreads(profile, options.threads);
   const key = options.byLine ? undefined : functionFrames(profile);
   const lines = key ? new LineTally() : undefined;
   const frames = profile.frames;
@@ -150,7 +153,7 @@ export function buildCallTree(profile: Profile, options: CallTreeOptions = {}): 
       lines && ((node, f, w) => lines.add(node, frames[f].line, w)),
     );
   }
-  const out = finish(tree, self, cut);
+  const out = finish(tree.size, tree.keys(), tree.parents(), self, cut);
   if (lines) out.hotLine = lines.finish(out.size);
   return out;
 }
@@ -232,10 +235,7 @@ function buildBottomUp(
   return cut;
 }
 
-function finish(tree: PathTree, selfGrown: Float64Array, cut: number): CallTree {
-  const size = tree.size;
-  const frame = tree.keys();
-  const parent = tree.parents();
+function finish(size: number, frame: Int32Array, parent: Int32Array, selfGrown: Float64Array, cut: number): CallTree {
   const self = new Float64Array(size);
   self.set(selfGrown.subarray(0, Math.min(size, selfGrown.length)));
   const total = Float64Array.from(self);
@@ -247,10 +247,7 @@ function finish(tree: PathTree, selfGrown: Float64Array, cut: number): CallTree 
   for (let n = 0; n < size; n++) {
     const a = childStart[n];
     const b = childStart[n + 1];
-    if (b - a > 1) {
-      const sorted = Array.from(childIds.subarray(a, b)).sort((x, y) => total[y] - total[x]);
-      childIds.set(sorted, a);
-    }
+    if (b - a > 1) childIds.subarray(a, b).sort((x, y) => total[y] - total[x] || x - y);
   }
   return { size, frame, parent, depth, total, self, childStart, childIds, cut };
 }

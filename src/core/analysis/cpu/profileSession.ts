@@ -5,6 +5,7 @@
  */
 import { hotPathsOf, type FunctionStat } from './hotPaths';
 import { buildCallTree, type CallTree } from './callTree';
+import { packFlameView, type PackedFlameView } from './flameViewWire';
 import { buildFlameView, type FlameView } from './flameView';
 import { buildSandwich, type Sandwich } from './sandwich';
 import { searchProfile, type SearchResult } from './search';
@@ -68,6 +69,29 @@ export function summarizeProfile(profile: Profile, title: string): ProfileSummar
   };
 }
 
+/**
+ * What a standalone report draws before it has read its profile: the summary, the first view
+ * (whole profile, all threads, top-down, by function, for a wide window) and the hot functions.
+ */
+export interface FirstView {
+  summary: ProfileSummary;
+  view: PackedFlameView;
+  hot: HotFunctionsResult;
+}
+
+export const FIRST_VIEW_WIDTH = 2000;
+export const HOT_TOP = 50;
+
+export function firstView(session: ProfileSession, title: string): FirstView {
+  return {
+    summary: summarizeProfile(session.profile, title),
+    view: packFlameView(
+      session.view({ focus: 0, threads: [], reverse: false, byLine: false, widthPx: FIRST_VIEW_WIDTH }),
+    ),
+    hot: session.hotFunctions({ threads: [], top: HOT_TOP }),
+  };
+}
+
 export class ProfileSession implements ProfileRpc {
   private readonly trees = new Map<string, CallTree>();
 
@@ -95,7 +119,7 @@ export class ProfileSession implements ProfileRpc {
     const tree = this.tree(p.threads, p.reverse, p.byLine);
     const width = Math.max(200, Math.min(8000, p.widthPx ?? 1600));
     // About a pixel: narrower frames would not be drawn anyway. The node bound keeps each
-    // redraw of the SVG well under 100 ms.
+    // message to the page small (about 60 KB packed).
     const defs = this.defs;
     const frames = this.profile.frames;
     return buildFlameView(this.profile, tree, p.focus, {
