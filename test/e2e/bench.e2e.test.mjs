@@ -4,6 +4,7 @@
 // comparison and history view; runs the workspace's flamelens.bench.json from the command
 // palette and saves the result as a baseline; then compares two real CPU profiles of one program
 // and reads the differential flame graph and the lens above the function that got slower.
+import { checkThemes } from '../harness/themes.mjs';
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, writeFileSync, copyFileSync, cpSync, existsSync, readFileSync } from 'node:fs';
@@ -121,6 +122,9 @@ test(
           `history chart drawn: ${pixels}`,
         );
         await page.screenshot({ path: path.join(ARTIFACTS, 'bench-comparison.png') });
+        // In Light, Dark and High Contrast, 700 px wide and the whole window: no sideways scroll,
+        // no broken word in a cell, numbers right-aligned.
+        assert.deepEqual(await checkThemes(page, view, 'benchmarks'), []);
 
         // Run Benchmarks from the palette, then save the result as the baseline "main".
         await runCommand(page, 'flamelens: Run Benchmarks');
@@ -217,6 +221,9 @@ test(
           'frames that shrank are blue',
         );
         await page.screenshot({ path: path.join(ARTIFACTS, 'bench-profile-diff.png') });
+        // In Light, Dark and High Contrast, 700 px wide and the whole window: no sideways scroll,
+        // no broken word in a cell, numbers right-aligned.
+        assert.deepEqual(await checkThemes(page, diff, 'profile-diff'), []);
         await quickOpen(page, 'diff_target.py', 'def normalize');
         await page.waitForFunction(
           () =>

@@ -3,6 +3,7 @@
 // user's nvidia-smi: the status bar shows the readout, and a click on it opens the dashboard
 // with its charts drawn and the GPU processes listed; a profiling run started from the editor is
 // marked in that list once the driver lists its process.
+import { checkThemes } from '../harness/themes.mjs';
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, readdirSync, readFileSync, readlinkSync, existsSync } from 'node:fs';
@@ -75,12 +76,15 @@ test('GPU readout in the status bar; a click opens the dashboard with charts', {
         );
         const procs = await frame.$$eval('#gpu-processes tr', (trs) => trs.map((tr) => tr.textContent ?? ''));
         assert.ok(
-          procs.some((p) => p.includes('./gpu_burn') && p.includes('7484')),
+          procs.some((p) => p.includes('./gpu_burn') && p.includes('7,484')),
           'the GPU processes of the capture',
         );
         const state = await frame.$eval('#gpu-state', (e) => e.textContent ?? '');
         assert.match(state, /live · nvidia-smi/);
         await page.screenshot({ path: path.join(ARTIFACTS, 'gpu-dashboard.png') });
+        // In Light, Dark and High Contrast, 700 px wide and the whole window: no sideways scroll,
+        // no broken word in a cell, numbers right-aligned.
+        assert.deepEqual(await checkThemes(page, frame, 'gpu-dashboard'), []);
 
         // A run from the editor: once the driver lists its process, the dashboard marks it.
         await quickOpen(page, 'train_loop.py', 'time.sleep');
@@ -128,7 +132,7 @@ test('GPU readout in the status bar; a click opens the dashboard with charts', {
         );
         assert.deepEqual(
           marked.filter((r) => r.own).map((r) => r.text),
-          [`0${pid}python3 train_loop.py  ← flamelens run2048`],
+          [`0${pid}python3 train_loop.py  ← flamelens run2,048`],
         );
         assert.ok(
           marked.some((r) => !r.own && r.text.includes('./gpu_burn')),

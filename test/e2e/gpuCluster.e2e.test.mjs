@@ -3,6 +3,7 @@
 // real V100S log) and two DCGM exporter answers: a real one (NVIDIA L4, driver 580.105.08) and a
 // hand-made two-GPU node under load. In the real VS Code, Show GPU Cluster lists both nodes,
 // and a click on a node draws its charts from Prometheus' range queries.
+import { checkThemes } from '../harness/themes.mjs';
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
@@ -68,7 +69,7 @@ test(
               table.some((r) => r[0] === 'i-030791dc5a37cd257')
             )
               break;
-            await frame.click('button:has-text("Refresh")').catch(() => undefined);
+            await frame.click('vscode-button:has-text("Refresh")').catch(() => undefined);
             await page.waitForTimeout(1000);
           }
           assert.deepEqual(await layoutProblems(frame), [], 'the cluster view');
@@ -95,7 +96,7 @@ test(
           // A click on a node: its charts from range queries.
           await frame.click('#cluster-gpus tr:has-text("dcgm-node-1")');
           await frame.waitForFunction(
-            () => (document.querySelector('h2')?.textContent ?? '') === 'Node dcgm-node-1',
+            () => [...document.querySelectorAll('h2')].some((h) => h.textContent === 'Node dcgm-node-1'),
             undefined,
             { timeout: 20_000 },
           );
@@ -106,6 +107,9 @@ test(
             'every chart is drawn',
           );
           await page.screenshot({ path: path.join(ARTIFACTS, 'gpu-cluster.png') });
+          // In Light, Dark and High Contrast, 700 px wide and the whole window: no sideways scroll,
+          // no broken word in a cell, numbers right-aligned.
+          assert.deepEqual(await checkThemes(page, frame, 'cluster'), []);
         },
       );
     } finally {

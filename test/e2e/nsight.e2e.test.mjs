@@ -4,6 +4,7 @@
 // with a kernel filter typed into the prompt, then "Open Nsight Report…" on a raw page with the
 // roofline metrics and "Compare with another report…". Checks what the views show against the
 // Python sqlite3 reading of the same export and against the ncu rows.
+import { checkThemes } from '../harness/themes.mjs';
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, copyFileSync } from 'node:fs';
@@ -109,6 +110,9 @@ test(
         const ops = await tableRows(nsys, '#nvtx-operators-table');
         assert.ok(ops.length > 0 && ops.every((r) => !/op_id = /.test(r[8])), 'PyTorch ranges grouped by operator');
         await page.screenshot({ path: path.join(ARTIFACTS, 'nsight-systems-view.png') });
+        // In Light, Dark and High Contrast, 700 px wide and the whole window: no sideways scroll,
+        // no broken word in a cell, numbers right-aligned.
+        assert.deepEqual(await checkThemes(page, nsys, 'nsight-systems'), []);
 
         // Nsight Compute: the command line and the kernel filter typed into its prompts reach ncu.
         await runCommand(page, 'flamelens: Profile Kernels with Nsight Compute');
@@ -144,6 +148,9 @@ test(
           ],
         );
         await page.screenshot({ path: path.join(ARTIFACTS, 'nsight-compute-view.png') });
+        // In Light, Dark and High Contrast, 700 px wide and the whole window: no sideways scroll,
+        // no broken word in a cell, numbers right-aligned.
+        assert.deepEqual(await checkThemes(page, ncu, 'nsight-compute'), []);
 
         // A raw page with the roofline metrics, opened from the command palette.
         await runCommand(page, 'flamelens: Open Nsight Report…');

@@ -3,6 +3,7 @@
 // from the command palette, and check what the user sees: the flame graph with the hot
 // function, the CodeLens above it, and the run in the activity-bar view. Screenshots go to
 // test/e2e/artifacts/.
+import { checkThemes } from '../harness/themes.mjs';
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { mkdtempSync, cpSync } from 'node:fs';
@@ -97,6 +98,9 @@ test(
       );
       assert.ok(heated > 0, 'hot lines are tinted');
       await page.screenshot({ path: path.join(ARTIFACTS, 'flamegraph-and-lenses.png') });
+      // In Light, Dark and High Contrast, 700 px wide and the whole window: no sideways scroll,
+      // no broken word in a cell, numbers right-aligned.
+      assert.deepEqual(await checkThemes(page, frame, 'flamegraph'), []);
 
       // Search in the flame graph shows the matched share.
       await frame.locator('#search input, #search').first().click();

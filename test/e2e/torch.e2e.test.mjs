@@ -1,6 +1,7 @@
 // End to end, PyTorch: in a real VS Code (code-server) in Chromium, run "Profile Python File
 // with PyTorch Profiler" on an example training script with Debian's torch, and check the
 // operator table the trace view shows against key_averages() of that same run.
+import { checkThemes } from '../harness/themes.mjs';
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { mkdtempSync, cpSync, existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -35,6 +36,9 @@ test(
           trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')),
         );
         await page.screenshot({ path: path.join(ARTIFACTS, 'torch-trace-view.png') });
+        // In Light, Dark and High Contrast, 700 px wide and the whole window: no sideways scroll,
+        // no broken word in a cell, numbers right-aligned.
+        assert.deepEqual(await checkThemes(page, frame, 'torch-trace'), []);
         const runsDir = path.join(ws, '.flamelens', 'runs');
         const run = readdirSync(runsDir).find((d) => existsSync(path.join(runsDir, d, 'key_averages.json')));
         assert.ok(run, 'the run folder has key_averages.json of the same run');

@@ -24,6 +24,7 @@ import {
   type BenchmarkComparison,
 } from '../../src/core/analysis/bench/benchCompare';
 import type { ToHost, ToWebview } from '../../src/shared/protocol/benchComparison';
+import { button } from '../shared/controls';
 import { el } from '../shared/dom';
 import { connectHost } from '../shared/host';
 import { table, type Column } from '../shared/table';
@@ -268,14 +269,14 @@ function renderBench(d: BenchViewData): void {
     );
     const list = el('div', { class: 'bench-list' });
     for (const h of d.histories) {
-      const b = el('button', { type: 'button' }, h.name);
+      const b = button(h.name);
       b.addEventListener('click', () => select(h.name));
       list.append(b);
     }
     app.append(list);
   }
   if (host) {
-    const open = el('button', { type: 'button', id: 'open-benchmark' }, 'Go to benchmark source');
+    const open = button('Go to benchmark source', { id: 'open-benchmark' });
     open.addEventListener('click', () => {
       const name = historyBox.dataset.name;
       if (name) host.post({ type: 'openBenchmark', name });

@@ -2,8 +2,10 @@
 // the dashboard for one node over a time window. Every string from the host is inserted as text.
 import type { ClusterGpu } from '../../src/core/model/telemetry';
 import type { ClusterField, ToHost, ToWebview } from '../../src/shared/protocol/gpuCluster';
+import { button } from '../shared/controls';
 import { el } from '../shared/dom';
 import { connectHost, type Host } from '../shared/host';
+import { createTable, type Column } from '../shared/table';
 import { dataset, lineChart } from '../shared/timeChart';
 import '../shared/base.css';
 import '../gpu/style.css';
@@ -40,7 +42,7 @@ function clusterView(
     state.minutes = Number(win.value);
     api.post({ type: 'clusterRefresh', node: m.node, minutes: state.minutes });
   });
-  const refresh = el('button', { type: 'button' }, 'Refresh');
+  const refresh = button('Refresh');
   refresh.addEventListener('click', () => api.post({ type: 'clusterRefresh', node: m.node, minutes: state.minutes }));
   head.append(win, refresh);
   root.append(head);
@@ -48,34 +50,42 @@ function clusterView(
     root.append(el('p', { class: 'status error' }, m.error));
     return;
   }
-  const table = el('table', { id: 'cluster-gpus' });
-  const hr = el('tr');
-  for (const h of ['node', 'GPU', 'name', 'util %', 'memory (MiB)', 'temp °C', 'power W', 'exporter'])
-    hr.append(el('th', ['node', 'name', 'exporter'].includes(h) ? {} : { class: 'num' }, h));
-  table.append(hr);
   const f = (v: number | undefined, d = 0) => (v === undefined ? '—' : v.toFixed(d));
-  for (const g of m.gpus as ClusterGpu[]) {
-    const tr = el('tr', g.node === m.node ? { class: 'own' } : {});
-    tr.append(
-      el('td', {}, g.node),
-      el('td', { class: 'num' }, String(g.index)),
-      el('td', {}, g.name ?? ''),
-      el('td', { class: 'num' }, f(g.utilizationGpu)),
-      el(
-        'td',
-        { class: 'num' },
-        `${f(g.memoryUsedMiB)}${g.memoryTotalMiB !== undefined ? ` / ${f(g.memoryTotalMiB)}` : ''}`,
-      ),
-      el('td', { class: 'num' }, f(g.temperatureC)),
-      el('td', { class: 'num' }, f(g.powerDrawW, 1)),
-      el('td', {}, g.exporter),
-    );
-    tr.addEventListener('click', () => api.post({ type: 'clusterRefresh', node: g.node, minutes: state.minutes }));
-    table.append(tr);
-  }
+  const num = (title: string, v: (g: ClusterGpu) => number | undefined, d = 0): Column<ClusterGpu> => ({
+    title,
+    value: v,
+    format: (g) => f(v(g), d),
+    numeric: true,
+  });
+  const table = createTable<ClusterGpu>(
+    'cluster-gpus',
+    'GPUs',
+    m.gpus as ClusterGpu[],
+    [
+      { title: 'Node', value: (g) => g.node },
+      num('GPU', (g) => g.index),
+      { title: 'Name', value: (g) => g.name ?? '' },
+      num('Util (%)', (g) => g.utilizationGpu),
+      {
+        title: 'Memory (MiB)',
+        value: (g) => g.memoryUsedMiB,
+        format: (g) => `${f(g.memoryUsedMiB)}${g.memoryTotalMiB !== undefined ? ` / ${f(g.memoryTotalMiB)}` : ''}`,
+        numeric: true,
+      },
+      num('Temp (°C)', (g) => g.temperatureC),
+      num('Power (W)', (g) => g.powerDrawW, 1),
+      { title: 'Exporter', value: (g) => g.exporter },
+    ],
+    {
+      onExport: (csv) => api.post({ type: 'exportCsv', name: 'cluster-gpus', csv }),
+      initialSort: 0,
+      onRowClick: (g) => api.post({ type: 'clusterRefresh', node: g.node, minutes: state.minutes }),
+      rowClass: (g) => (g.node === m.node ? 'own' : undefined),
+    },
+  );
   if (m.gpus.length === 0)
     root.append(el('p', { class: 'status' }, 'The server has no GPU metrics (DCGM_FI_DEV_* or flamelens_gpu_*).'));
-  root.append(table);
+  root.append(table.element);
   if (m.node && m.history) {
     root.append(el('h2', {}, `Node ${m.node}`));
     const grid = el('div', { class: 'gpu-grid' });

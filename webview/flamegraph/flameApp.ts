@@ -20,7 +20,9 @@ import { el } from '../shared/dom';
 import { CanvasFlame, MERGED, NATIVE, warmColor, type DrawnFrame } from '../shared/canvasFlame';
 import { checkbox, custom, fmtNum, pct } from './format';
 import { FrameKeyboard, FrameTooltip, tooltipLines } from './interaction';
-import { hotRows, sandwichContent, scrolling, type TableActions } from './tables';
+import { hotTable, sandwichContent, type TableActions } from './tables';
+import type { SharedTable } from '../shared/table';
+import type { FunctionStat } from '../../src/core/analysis/cpu/hotPaths';
 import type { Transport } from './transport';
 
 type Frame = DrawnFrame<FlameNode>;
@@ -45,7 +47,7 @@ export class FlameApp {
   private readonly searchInfoEl: HTMLElement;
   private readonly titleEl: HTMLElement;
   private readonly threadSelect: HTMLElement & { value: string };
-  private readonly hotTable: HTMLTableSectionElement;
+  private readonly hot: SharedTable<FunctionStat>;
   private readonly sandwichEl: HTMLElement;
   private readonly exportGroup: HTMLElement;
   private renderSeq = 0;
@@ -154,16 +156,10 @@ export class FlameApp {
 
     const lower = el('div', { class: 'lower' });
     const hotSection = el('section', { class: 'hot' });
-    hotSection.append(el('h2', {}, 'Hot functions'));
-    const table = el('table', { id: 'hot-table' });
-    const thead = el('thead');
-    const hr = el('tr');
-    for (const h of ['Total', 'Self', 'Function', 'Location'])
-      hr.append(el('th', h === 'Total' || h === 'Self' ? { class: 'num' } : {}, h));
-    thead.append(hr);
-    this.hotTable = el('tbody');
-    table.append(thead, this.hotTable);
-    hotSection.append(scrolling(table));
+    this.hot = hotTable(this.actions(), (csv) =>
+      this.transport.post({ type: 'exportCsv', name: 'hot-functions', csv }),
+    );
+    hotSection.append(this.hot.element);
     this.sandwichEl = el('section', { class: 'sandwich', id: 'sandwich' });
     this.sandwichEl.append(
       el('h2', {}, 'Callers / callees'),
@@ -333,17 +329,23 @@ export class FlameApp {
         : `${r.pct.toFixed(1)}% matched (${fmtNum(r.matched)} of ${fmtNum(r.total)} ${this.unitLabel()})`;
   }
 
+  /** What the tables' links do; opening sources waits for the host to say it can (init). */
   private actions(): TableActions {
+    const options = () => this.options;
+    const post = (m: ToHost) => this.transport.post(m);
     return {
       showSandwich: (name, file) => void this.showSandwich(name, file),
-      openSource: this.options.interactive
-        ? (file, line) => this.transport.post({ type: 'openSource', file, line })
-        : undefined,
+      get openSource() {
+        return options().interactive
+          ? (file: string, line?: number) => post({ type: 'openSource', file, line })
+          : undefined;
+      },
+      exportCsv: (csv) => post({ type: 'exportCsv', name: 'callers-callees', csv }),
     };
   }
 
   private renderHot(hot: HotFunctionsResult): void {
-    this.hotTable.replaceChildren(...hotRows(hot, this.actions()));
+    this.hot.setRows(hot.functions);
   }
 
   private async showSandwich(name: string, file?: string): Promise<void> {

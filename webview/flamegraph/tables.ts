@@ -1,17 +1,19 @@
 // The tables under the flame graph: hot functions, and the callers and callees of one function.
 // Names and locations are text; a name shows that function's callers/callees, a location opens
 // the source (in the editor only).
-import type { HotFunctionsResult } from '../../src/core/analysis/cpu/profileSession';
+import type { FunctionStat } from '../../src/core/analysis/cpu/hotPaths';
 import type { Sandwich, SandwichEntry } from '../../src/core/analysis/cpu/sandwich';
 import { elidePath } from '../../src/core/util/elidePath';
 import { visibleText } from '../../src/core/util/visibleText';
 import { el } from '../shared/dom';
+import { createTable, type Column, type SharedTable } from '../shared/table';
 import { fmtNum, pct, where } from './format';
 
 export interface TableActions {
   showSandwich(name: string, file?: string): void;
   /** Absent where nothing can be opened (the standalone report). */
   openSource?(file: string, line?: number): void;
+  exportCsv(csv: string): void;
 }
 
 export function locationCell(
@@ -48,46 +50,40 @@ function nameCell(name: string, file: string | undefined, act: TableActions): HT
   return td;
 }
 
-export function hotRows(hot: HotFunctionsResult, act: TableActions): HTMLTableRowElement[] {
-  return hot.functions.map((f) => {
-    const tr = el('tr');
-    tr.append(
-      el('td', { class: 'num' }, `${f.totalPct.toFixed(1)}%`),
-      el('td', { class: 'num' }, `${f.selfPct.toFixed(1)}%`),
-      nameCell(f.name, f.file, act),
-      locationCell(f.file, f.defLine ?? f.line, act),
-    );
-    return tr;
+/** The hot functions (the flame graph's own numbers), in the shared table. */
+export function hotTable(act: TableActions, exportCsv: (csv: string) => void): SharedTable<FunctionStat> {
+  const columns: Column<FunctionStat>[] = [
+    { title: 'Total', value: (f) => f.totalPct, format: (f) => `${f.totalPct.toFixed(1)}%`, numeric: true },
+    { title: 'Self', value: (f) => f.selfPct, format: (f) => `${f.selfPct.toFixed(1)}%`, numeric: true },
+    { title: 'Function', value: (f) => f.name, cell: (f) => nameCell(f.name, f.file, act) },
+    {
+      title: 'Location',
+      value: (f) => (f.file ? where(f.file, f.defLine ?? f.line) : ''),
+      cell: (f) => locationCell(f.file, f.defLine ?? f.line, act),
+    },
+  ];
+  return createTable('hot-table', 'Hot functions', [], columns, {
+    onExport: exportCsv,
+    initialSort: 0,
+    empty: 'No function was sampled.',
   });
 }
 
-/** A table in a box that scrolls sideways when the pane is narrower than the table. */
-export function scrolling(t: HTMLTableElement): HTMLElement {
-  const box = el('div', { class: 'table-scroll' });
-  box.append(t);
-  return box;
-}
-
-function entriesTable(title: string, entries: SandwichEntry[], act: TableActions): HTMLElement {
-  const t = el('table', { class: 'sandwich-table' });
-  t.append(el('caption', {}, title));
-  const body = el('tbody');
-  if (entries.length === 0) {
-    const tr = el('tr');
-    tr.append(el('td', { colspan: '3', class: 'hint' }, '(none)'));
-    body.append(tr);
-  }
-  for (const e of entries.slice(0, 30)) {
-    const tr = el('tr');
-    tr.append(
-      el('td', { class: 'num' }, `${e.pct.toFixed(1)}%`),
-      nameCell(e.name, e.file, act),
-      locationCell(e.file, e.line, act),
-    );
-    body.append(tr);
-  }
-  t.append(body);
-  return scrolling(t);
+function entriesTable(id: string, title: string, entries: SandwichEntry[], act: TableActions): HTMLElement {
+  const columns: Column<SandwichEntry>[] = [
+    { title: 'Share', value: (e) => e.pct, format: (e) => `${e.pct.toFixed(1)}%`, numeric: true },
+    { title: 'Function', value: (e) => e.name, cell: (e) => nameCell(e.name, e.file, act) },
+    {
+      title: 'Location',
+      value: (e) => (e.file ? where(e.file, e.line) : ''),
+      cell: (e) => locationCell(e.file, e.line, act),
+    },
+  ];
+  return createTable(id, title, entries.slice(0, 200), columns, {
+    onExport: act.exportCsv,
+    initialSort: 0,
+    empty: '(none)',
+  }).element;
 }
 
 /** The callers/callees section's content for one function. */
@@ -98,7 +94,7 @@ export function sandwichContent(s: Sandwich, unit: string, act: TableActions): H
   return [
     el('h2', {}, 'Callers / callees'),
     fn,
-    entriesTable('Callers', s.callers, act),
-    entriesTable('Callees', s.callees, act),
+    entriesTable('callers-table', 'Callers', s.callers, act),
+    entriesTable('callees-table', 'Callees', s.callees, act),
   ];
 }

@@ -11,6 +11,7 @@ import type { Profile } from '../../src/core/model/profile';
 import { dispatch, type Handlers } from '../../src/shared/protocol/common';
 import { answerRequest, type ToHost, type ToWebview } from '../../src/shared/protocol/flameGraph';
 import type { VsCodeApi } from '../shared/dom';
+import { downloadCsv } from '../shared/table';
 
 export interface Transport {
   post(msg: ToHost): void;
@@ -80,6 +81,7 @@ export function reportTransport(entry: ReportEntry): Transport {
     // The report has no editor to open sources in and no file to export to.
     openSource: () => undefined,
     export: () => undefined,
+    exportCsv: (m) => downloadCsv(`${m.name}.csv`, m.csv),
   };
   return {
     // Requests the first view cannot answer wait for the page to have read its data.

@@ -1,10 +1,12 @@
 // The GPU dashboard (this machine: charts per field with one line per GPU, CPU and memory, the
 // processes on each GPU with flamelens' own highlighted, a time window, CSV/JSON export). Every
 // string from the host is inserted as text.
-import type { GpuSample, HostSample } from '../../src/core/model/telemetry';
+import type { GpuProcess, GpuSample, HostSample } from '../../src/core/model/telemetry';
 import type { GpuSnapshot, ToHost, ToWebview } from '../../src/shared/protocol/gpuDashboard';
+import { button } from '../shared/controls';
 import { el } from '../shared/dom';
 import { connectHost, type Host } from '../shared/host';
+import { createTable } from '../shared/table';
 import { dataset, frame, lineChart } from '../shared/timeChart';
 import '../shared/base.css';
 import './style.css';
@@ -81,9 +83,9 @@ function local(root: HTMLElement, api: Host<ToHost> | undefined, init: Extract<T
   });
   head.append(win);
   if (api) {
-    const csv = el('button', { type: 'button' }, 'Export CSV');
+    const csv = button('Export CSV');
     csv.addEventListener('click', () => api.post({ type: 'gpuExport', format: 'csv' }));
-    const json = el('button', { type: 'button' }, 'Export JSON');
+    const json = button('Export JSON');
     json.addEventListener('click', () => api.post({ type: 'gpuExport', format: 'json' }));
     head.append(csv, json);
   }
@@ -95,9 +97,39 @@ function local(root: HTMLElement, api: Host<ToHost> | undefined, init: Extract<T
   const gpuCharts = GPU_CHARTS.map((s) => ({ spec: s, chart: lineChart(grid, s.title, s.unit, s.max) }));
   const hostCharts = HOST_CHARTS.map((s) => ({ spec: s, chart: lineChart(grid, s.title, s.unit, s.max) }));
   const procs = el('section', { class: 'gpu-processes' });
-  procs.append(el('h2', {}, 'Processes on the GPUs'));
-  const table = el('table', { id: 'gpu-processes' });
-  procs.append(table);
+  let ownPids = new Set<number>();
+  const processes = createTable<GpuProcess>(
+    'gpu-processes',
+    'Processes on the GPUs',
+    [],
+    [
+      {
+        title: 'GPU',
+        value: (p) => p.gpuIndex ?? -1,
+        format: (p) => (p.gpuIndex === undefined ? '?' : String(p.gpuIndex)),
+        numeric: true,
+      },
+      { title: 'pid', value: (p) => p.pid, numeric: true },
+      {
+        title: 'Process',
+        value: (p) => p.name,
+        format: (p) => `${p.name}${ownPids.has(p.pid) ? '  ← flamelens run' : ''}`,
+      },
+      {
+        title: 'Memory (MiB)',
+        value: (p) => p.usedMemoryMiB,
+        format: (p) => (p.usedMemoryMiB === undefined ? '—' : p.usedMemoryMiB.toLocaleString('en-US')),
+        numeric: true,
+      },
+    ],
+    {
+      onExport: (csv) => api?.post({ type: 'exportCsv', name: 'gpu-processes', csv }),
+      initialSort: 3,
+      empty: 'No process is using a GPU.',
+      rowClass: (p) => (ownPids.has(p.pid) ? 'own' : undefined),
+    },
+  );
+  procs.append(processes.element);
   root.append(procs);
 
   function redraw(): void {
@@ -179,27 +211,8 @@ function local(root: HTMLElement, api: Host<ToHost> | undefined, init: Extract<T
       s.kind === 'running' ? `live · ${snapshot.source}` : `${s.kind}${s.message ? `: ${s.message}` : ''}`;
     state.className = `gpu-state ${s.kind}`;
     notes.replaceChildren(...snapshot.notes.map((n) => el('li', {}, n)));
-    const own = new Set(snapshot.ownPids);
-    table.replaceChildren();
-    const hr = el('tr');
-    for (const h of ['GPU', 'pid', 'process', 'memory (MiB)'])
-      hr.append(el('th', h === 'process' ? {} : { class: 'num' }, h));
-    table.append(hr);
-    if (snapshot.processes.length === 0) {
-      const tr = el('tr');
-      tr.append(el('td', { colspan: '4' }, 'No process is using a GPU.'));
-      table.append(tr);
-    }
-    for (const p of snapshot.processes) {
-      const tr = el('tr', own.has(p.pid) ? { class: 'own', title: 'started by flamelens' } : {});
-      tr.append(
-        el('td', { class: 'num' }, p.gpuIndex === undefined ? '?' : String(p.gpuIndex)),
-        el('td', { class: 'num' }, String(p.pid)),
-        el('td', {}, `${p.name}${own.has(p.pid) ? '  ← flamelens run' : ''}`),
-        el('td', { class: 'num' }, p.usedMemoryMiB === undefined ? '—' : String(p.usedMemoryMiB)),
-      );
-      table.append(tr);
-    }
+    ownPids = new Set(snapshot.ownPids);
+    processes.setRows(snapshot.processes);
   }
 
   let pending = false;

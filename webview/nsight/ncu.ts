@@ -3,6 +3,7 @@
 // them), per-kernel totals, and a before/after comparison with a second report.
 import { Chart } from 'chart.js';
 import type { LaunchRow, NcuComparisonData, NcuViewData } from '../../src/core/analysis/nsight/nsightView';
+import { button } from '../shared/controls';
 import { el } from '../shared/dom';
 import { table, type Column } from '../shared/table';
 import { bytesText, foreground, header, num, opt, PALETTE, usOf } from './kit';
@@ -112,7 +113,7 @@ export function renderNcu(
     `Nsight Compute ${d.page} page · ${d.launches.length} launch${d.launches.length === 1 ? '' : 'es'} · ${d.kernels.length} kernel${d.kernels.length === 1 ? '' : 's'}`,
   );
   if (compare) {
-    const b = el('button', { type: 'button', id: 'compare' }, 'Compare with another report…');
+    const b = button('Compare with another report…', { id: 'compare' });
     b.addEventListener('click', compare);
     h.append(b);
   }

@@ -4,7 +4,7 @@ import { Chart } from 'chart.js';
 import type { NsysViewData, TransferRow } from '../../src/core/analysis/nsight/nsightView';
 import type { DurationStat } from '../../src/core/model/kernels';
 import { el } from '../shared/dom';
-import { table, textCell, type Column } from '../shared/table';
+import { table, type Column } from '../shared/table';
 import { bytesText, durationColumns, empty, foreground, header, msOf, num, PALETTE, tabs, usOf } from './kit';
 
 export function renderNsys(root: HTMLElement, d: NsysViewData, exportCsv: (name: string, csv: string) => void): void {
@@ -28,25 +28,33 @@ export function renderNsys(root: HTMLElement, d: NsysViewData, exportCsv: (name:
       ),
     );
   } else {
-    const t = el('table', { id: 'device-table' });
-    const h = el('tr');
-    for (const c of ['Device', 'Busy (ms)', 'Span (ms)', 'Busy %', 'Idle (ms)'])
-      h.append(el('th', c === 'Device' ? {} : { class: 'num' }, c));
-    t.append(el('thead'), el('tbody'));
-    t.tHead!.append(h);
-    for (const g of d.devices) {
-      const span = g.endNs - g.startNs;
-      const r = el('tr');
-      r.append(textCell(`GPU ${g.deviceId}${g.name ? ` ${g.name}` : ''}`));
-      for (const v of [
-        msOf(g.busyNs),
-        msOf(span),
-        `${num(span > 0 ? (100 * g.busyNs) / span : 0)}%`,
-        msOf(span - g.busyNs),
-      ])
-        r.append(textCell(v, { numeric: true }));
-      t.tBodies[0].append(r);
-    }
+    type Device = NsysViewData['devices'][number];
+    const spanOf = (g: Device) => g.endNs - g.startNs;
+    const ms = (title: string, v: (g: Device) => number): Column<Device> => ({
+      title,
+      value: v,
+      format: (g) => msOf(v(g)),
+      numeric: true,
+    });
+    const t = table<Device>(
+      'device-table',
+      'Devices',
+      d.devices,
+      [
+        { title: 'Device', value: (g) => `GPU ${g.deviceId}${g.name ? ` ${g.name}` : ''}` },
+        ms('Busy (ms)', (g) => g.busyNs),
+        ms('Span (ms)', spanOf),
+        {
+          title: 'Busy (%)',
+          value: (g) => (spanOf(g) > 0 ? (100 * g.busyNs) / spanOf(g) : 0),
+          format: (g) => num(spanOf(g) > 0 ? (100 * g.busyNs) / spanOf(g) : 0),
+          numeric: true,
+        },
+        ms('Idle (ms)', (g) => spanOf(g) - g.busyNs),
+      ],
+      (c) => exportCsv('nsys-devices.csv', c),
+      1,
+    );
     const box = el('div', { class: 'chart' });
     const canvas = el('canvas', { id: 'device-timeline', 'aria-label': 'GPU busy percentage over time, per device' });
     box.append(canvas);

@@ -5,6 +5,7 @@
  */
 import type { DiffNode, DiffViewData, FunctionDiff } from '../../src/core/analysis/cpu/profileDiff';
 import type { ToHost, ToWebview } from '../../src/shared/protocol/profileDiff';
+import { button } from '../shared/controls';
 import { el } from '../shared/dom';
 import { connectHost } from '../shared/host';
 import { visibleText } from '../../src/core/util/visibleText';
@@ -31,7 +32,7 @@ function renderDiff(d: DiffViewData): void {
       `${d.baseTotal.toLocaleString('en-US')} → ${d.newTotal.toLocaleString('en-US')} ${d.unit}; red: a larger share than in the baseline run, blue: smaller`,
     ),
   );
-  const shapeBtn = el('button', { type: 'button', id: 'diff-shape' }, "Show the baseline run's shape");
+  const shapeBtn = button("Show the baseline run's shape", { id: 'diff-shape' });
   head.append(shapeBtn);
   app.replaceChildren(head);
   const graph = el('div', { id: 'diff-graph', class: 'graph' });

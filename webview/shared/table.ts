@@ -1,5 +1,6 @@
-// The table every view shares (trace, Nsight, profile diff): sortable (a header click or Enter),
-// filterable, CSV export, keyboard navigation (arrows, Home/End, Enter acts on the row), and
+// The table every view shares (flame graph, trace, Nsight, profile diff, benchmarks, GPU, cluster):
+// sortable (a header click or Enter), filterable, CSV export, columns resized by dragging a
+// header's edge, keyboard navigation (arrows, Home/End, Enter acts on the row), and
 // virtual scrolling past VIRTUAL_FROM rows, so 100,000 rows cost the DOM of the few dozen in
 // sight (smaller tables are drawn whole: the page's find and screen readers see every row). Cells stay on one
 // line: numbers right-aligned in tabular figures, names cut with an ellipsis (paths in the middle,
@@ -7,7 +8,10 @@
 import { toCsv } from '../../src/core/util/csv';
 import { elidePath } from '../../src/core/util/elidePath';
 import { visibleText } from '../../src/core/util/visibleText';
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import { el } from './dom';
+import './table.css';
 
 export interface Column<T> {
   title: string;
@@ -16,6 +20,25 @@ export interface Column<T> {
   numeric?: boolean;
   /** A file path or `path:line`: shortened in the middle. */
   path?: boolean;
+  /** The cell drawn otherwise (a link); value still sorts, filters and exports. */
+  cell?: (r: T) => HTMLTableCellElement;
+}
+
+export interface TableOptions<T> {
+  onExport: (csv: string) => void;
+  /** The column sorted by at first (descending for numbers). */
+  initialSort: number;
+  onRowClick?: (r: T) => void;
+  /** What the body says when there is no row. */
+  empty?: string;
+  /** A class for rows that stand out (the user's own process, a node's own GPU). */
+  rowClass?: (r: T) => string | undefined;
+}
+
+export interface SharedTable<T> {
+  element: HTMLElement;
+  /** New rows (a live view's next reading): the filter, the sort and the widths stay. */
+  setRows(rows: T[]): void;
 }
 
 /** Height of one row in pixels (one line of text; base.css keeps cells on one line). */
@@ -42,12 +65,28 @@ export function table<T>(
   initialSort: number,
   onRowClick?: (r: T) => void,
 ): HTMLElement {
-  const section = el('section', { class: 'trace-table', id });
+  return createTable(id, title, rows, columns, { onExport, initialSort, onRowClick }).element;
+}
+
+export function createTable<T>(
+  id: string,
+  title: string,
+  initialRows: T[],
+  columns: Column<T>[],
+  opts: TableOptions<T>,
+): SharedTable<T> {
+  const { onExport, initialSort, onRowClick } = opts;
+  let rows = initialRows;
+  const section = el('section', { class: 'trace-table data-table', id });
   const head = el('div', { class: 'table-head' });
   head.append(el('h2', {}, title));
-  const filter = el('input', { type: 'search', placeholder: 'Filter by name', 'aria-label': `Filter ${title}` });
+  const filter = el('vscode-textfield', {
+    type: 'search',
+    placeholder: 'Filter by name',
+    'aria-label': `Filter ${title}`,
+  }) as HTMLElement & { value: string };
   const count = el('span', { class: 'hint' });
-  const exportBtn = el('button', { type: 'button' }, 'Export CSV');
+  const exportBtn = el('vscode-button', { secondary: '' }, 'Export CSV');
   head.append(filter, count, exportBtn);
   const scroll = el('div', {
     class: 'table-scroll',
@@ -92,7 +131,13 @@ export function table<T>(
   const rowOf = (r: T, i: number) => {
     const row = el('tr', { 'data-index': String(i) });
     row.style.height = `${ROW_PX}px`;
+    const extra = opts.rowClass?.(r);
+    if (extra) row.classList.add(extra);
     for (const c of columns) {
+      if (c.cell) {
+        row.append(c.cell(r));
+        continue;
+      }
       const shown = c.format ? c.format(r) : String(c.value(r) ?? '');
       row.append(textCell(shown, { numeric: c.numeric, path: c.path }));
     }
@@ -123,12 +168,20 @@ export function table<T>(
     if (first > 0) out.push(spacer(first));
     for (let i = first; i < last; i++) out.push(rowOf(list[i], i));
     if (last < list.length) out.push(spacer(list.length - last));
+    if (list.length === 0 && opts.empty) {
+      const none = el('tr', { class: 'empty' });
+      none.append(el('td', { colspan: String(columns.length), class: 'hint' }, opts.empty));
+      out.push(none);
+    }
     body.replaceChildren(...out);
   };
   const render = () => {
     list = current();
     active = -1;
     count.textContent = `${list.length.toLocaleString('en-US')} rows`;
+    headers.forEach((th, i) =>
+      th.setAttribute('aria-sort', i === sortCol ? (desc ? 'descending' : 'ascending') : 'none'),
+    );
     draw();
   };
   let pending = false;
@@ -172,8 +225,11 @@ export function table<T>(
     row?.classList.add('active');
     row?.scrollIntoView({ block: 'nearest' });
   });
+  const headers: HTMLTableCellElement[] = [];
   columns.forEach((c, i) => {
     const th = el('th', { tabindex: '0', role: 'button', ...(c.numeric ? { class: 'num' } : {}) }, c.title);
+    headers.push(th);
+    th.append(resizeHandle(t, th, headers));
     const sort = () => {
       if (sortCol === i) desc = !desc;
       else {
@@ -200,7 +256,59 @@ export function table<T>(
   );
   section.append(head, scroll);
   render();
-  return section;
+  return {
+    element: section,
+    setRows: (next) => {
+      rows = next;
+      const keep = active;
+      list = current();
+      count.textContent = `${list.length.toLocaleString('en-US')} rows`;
+      active = keep < list.length ? keep : -1;
+      draw();
+    },
+  };
+}
+
+/**
+ * A handle on a header's right edge: dragged, it sets that column's width. The first drag fixes
+ * every column at its drawn width (table-layout: fixed), so the others stay where they were;
+ * a double click gives the table back its automatic widths.
+ */
+function resizeHandle(t: HTMLTableElement, th: HTMLTableCellElement, all: HTMLTableCellElement[]): HTMLElement {
+  const handle = el('span', { class: 'col-resize', 'aria-hidden': 'true' });
+  handle.addEventListener('click', (e) => e.stopPropagation());
+  handle.addEventListener('pointerdown', (e) => {
+    e.preventDefault();
+    e.stopPropagation();
+    if (!t.classList.contains('fixed')) {
+      const widths = all.map((h) => h.getBoundingClientRect().width);
+      all.forEach((h, i) => (h.style.width = `${widths[i]}px`));
+      t.style.width = `${widths.reduce((a, b) => a + b, 0)}px`;
+      t.classList.add('fixed');
+    }
+    const x0 = e.clientX;
+    const w0 = th.getBoundingClientRect().width;
+    const t0 = t.getBoundingClientRect().width;
+    handle.setPointerCapture(e.pointerId);
+    const move = (m: PointerEvent) => {
+      const w = Math.max(40, w0 + m.clientX - x0);
+      th.style.width = `${w}px`;
+      t.style.width = `${t0 + w - w0}px`;
+    };
+    const up = () => {
+      handle.removeEventListener('pointermove', move);
+      handle.removeEventListener('pointerup', up);
+    };
+    handle.addEventListener('pointermove', move);
+    handle.addEventListener('pointerup', up);
+  });
+  handle.addEventListener('dblclick', (e) => {
+    e.stopPropagation();
+    t.classList.remove('fixed');
+    t.style.width = '';
+    for (const h of all) h.style.width = '';
+  });
+  return handle;
 }
 
 /** Saves a CSV from a page without the VS Code API (the standalone report). */

@@ -7,8 +7,9 @@ import { Chart, LineController, LineElement, PointElement, LinearScale, Filler, 
 import type { RankRow, TraceViewData } from '../../src/core/analysis/torch/torchView';
 import type { OpRow } from '../../src/core/analysis/torch/torchAnalysis';
 import { compareRanks } from '../../src/core/analysis/torch/torchView';
-import { table, textCell, downloadCsv } from '../shared/table';
+import { table, downloadCsv, type Column } from '../shared/table';
 import type { ToHost, ToWebview } from '../../src/shared/protocol/torchTrace';
+import { button } from '../shared/controls';
 import { el } from '../shared/dom';
 import { connectHost, type Host } from '../shared/host';
 import '../shared/base.css';
@@ -18,7 +19,8 @@ import { visibleText } from '../../src/core/util/visibleText';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, Filler, Tooltip, Legend);
 
-const ms = (us: number) => (us / 1000).toLocaleString('en-US', { maximumFractionDigits: 3 });
+/** Milliseconds with a fixed three decimals, so a column's figures line up. */
+const ms = (us: number) => (us / 1000).toLocaleString('en-US', { minimumFractionDigits: 3, maximumFractionDigits: 3 });
 const pct = (v: number) => `${v.toFixed(1)}%`;
 
 function render(
@@ -34,7 +36,7 @@ function render(
   const header = el('header', { class: 'toolbar' });
   header.append(el('span', { class: 'title' }, d.title));
   if (openFlameGraph) {
-    const b = el('button', { type: 'button', id: 'open-flamegraph' }, 'CPU flame graph');
+    const b = button('CPU flame graph', { id: 'open-flamegraph' });
     b.addEventListener('click', openFlameGraph);
     header.append(b);
   }
@@ -57,36 +59,34 @@ function render(
   if (d.gpu.length === 0) {
     gpu.append(el('p', { class: 'hint' }, 'No GPU activity in this trace (a CPU-only run).'));
   } else {
-    const t = el('table');
-    const h = el('tr');
-    for (const c of [
-      'Device',
-      'Busy (ms)',
-      'Idle (ms)',
-      'Busy %',
-      'Compute (ms)',
-      'Memcpy (ms)',
-      'Memset (ms)',
-      'Communication (ms)',
-    ])
-      h.append(el('th', c === 'Device' ? {} : { class: 'num' }, c));
-    t.append(el('thead'), el('tbody'));
-    t.tHead!.append(h);
-    for (const g of d.gpu) {
-      const r = el('tr');
-      r.append(textCell(`GPU ${g.device}`));
-      for (const v of [
-        ms(g.busyUs),
-        ms(g.idleUs),
-        pct(g.spanUs > 0 ? (100 * g.busyUs) / g.spanUs : 0),
-        ms(g.computeUs),
-        ms(g.memcpyUs),
-        ms(g.memsetUs),
-        ms(g.communicationUs),
-      ])
-        r.append(textCell(v, { numeric: true }));
-      t.tBodies[0].append(r);
-    }
+    type Gpu = (typeof d.gpu)[number];
+    const col = (title: string, v: (g: Gpu) => number, f = ms): Column<Gpu> => ({
+      title,
+      value: v,
+      format: (g) => f(v(g)),
+      numeric: true,
+    });
+    const t = table<Gpu>(
+      'gpu-time-table',
+      'Per device',
+      d.gpu,
+      [
+        { title: 'Device', value: (g) => `GPU ${g.device}` },
+        col('Busy (ms)', (g) => g.busyUs),
+        col('Idle (ms)', (g) => g.idleUs),
+        col(
+          'Busy (%)',
+          (g) => (g.spanUs > 0 ? (100 * g.busyUs) / g.spanUs : 0),
+          (v) => v.toFixed(1),
+        ),
+        col('Compute (ms)', (g) => g.computeUs),
+        col('Memcpy (ms)', (g) => g.memcpyUs),
+        col('Memset (ms)', (g) => g.memsetUs),
+        col('Communication (ms)', (g) => g.communicationUs),
+      ],
+      (csv) => exportCsv('gpu-time', csv),
+      1,
+    );
     gpu.append(t);
     const canvasBox = el('div', { class: 'chart' });
     const canvas = el('canvas', { id: 'gpu-timeline', 'aria-label': 'GPU utilisation over time' });

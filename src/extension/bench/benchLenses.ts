@@ -16,24 +16,73 @@ import type { ProfileDiffView } from './profileDiffView';
 
 type Definitions = ReturnType<typeof findPythonDefinitions>;
 
-export class BenchLenses implements vscode.CodeLensProvider {
+/**
+ * A CodeLens has no colour of its own: a regressed benchmark's `def` line also gets a bar in the
+ * theme's error colour, a mark in the overview ruler and a short note after the line, so the
+ * regression stands out from the other lenses.
+ */
+const regressionMark = (): vscode.TextEditorDecorationType =>
+  vscode.window.createTextEditorDecorationType({
+    isWholeLine: true,
+    borderColor: new vscode.ThemeColor('editorError.foreground'),
+    borderStyle: 'solid',
+    borderWidth: '0 0 0 2px',
+    overviewRulerColor: new vscode.ThemeColor('editorError.foreground'),
+    overviewRulerLane: vscode.OverviewRulerLane.Right,
+    after: { contentText: '  ▲ regression', color: new vscode.ThemeColor('errorForeground'), fontStyle: 'italic' },
+  });
+
+export class BenchLenses implements vscode.CodeLensProvider, vscode.Disposable {
   readonly onDidChangeCodeLenses: vscode.Event<void>;
+  /** Per document: the lines (0-based) of regressed benchmarks, as its lenses last found them. */
+  private readonly regressed = new Map<string, number[]>();
+  private readonly subscriptions: vscode.Disposable[] = [];
+  private readonly decoration = regressionMark();
 
   constructor(
     private readonly results: BenchResults,
     private readonly diff: ProfileDiffView,
   ) {
     this.onDidChangeCodeLenses = results.changes.event;
+    this.subscriptions.push(vscode.window.onDidChangeVisibleTextEditors(() => this.mark()));
+  }
+
+  dispose(): void {
+    for (const d of this.subscriptions) d.dispose();
+    this.decoration.dispose();
   }
 
   async provideCodeLenses(doc: vscode.TextDocument): Promise<vscode.CodeLens[]> {
     let defs: Definitions | undefined;
     const definitions = () => (defs ??= findPythonDefinitions(doc.getText()));
-    const lenses = benchSettings(doc.uri).lenses ? await this.regressionLenses(doc.uri.fsPath, definitions) : [];
+    const regressed: number[] = [];
+    const lenses = benchSettings(doc.uri).lenses
+      ? await this.regressionLenses(doc.uri.fsPath, definitions, regressed)
+      : [];
+    this.regressed.set(doc.uri.toString(), regressed);
+    this.mark();
     return [...lenses, ...this.diffLenses(doc.uri.fsPath, definitions)];
   }
 
-  private async regressionLenses(file: string, definitions: () => Definitions): Promise<vscode.CodeLens[]> {
+  regressedLines(uri: string): number[] {
+    return [...(this.regressed.get(uri) ?? [])];
+  }
+
+  private mark(): void {
+    for (const editor of vscode.window.visibleTextEditors) {
+      const lines = this.regressed.get(editor.document.uri.toString()) ?? [];
+      editor.setDecorations(
+        this.decoration,
+        lines.map((l) => new vscode.Range(l, 0, l, 0)),
+      );
+    }
+  }
+
+  private async regressionLenses(
+    file: string,
+    definitions: () => Definitions,
+    regressed: number[],
+  ): Promise<vscode.CodeLens[]> {
     const lenses: vscode.CodeLens[] = [];
     for (const root of await this.results.roots()) {
       if (!file.startsWith(root + path.sep)) continue;
@@ -47,6 +96,7 @@ export class BenchLenses implements vscode.CodeLensProvider {
             d.kind === 'def' && d.name === loc.function && (!cls || (d.line > cls.line && d.endLine <= cls.endLine)),
         );
         if (!def) continue;
+        if (c.verdict === 'regression') regressed.push(def.firstLine - 1);
         lenses.push(
           new vscode.CodeLens(new vscode.Range(def.firstLine - 1, 0, def.firstLine - 1, 0), {
             title: withCodicon(plainText(lensText(c, label))),

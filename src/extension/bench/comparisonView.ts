@@ -14,7 +14,7 @@ import { listBaselines, listHistory, listResults, resolveResults } from '../../c
 import { VIEW, type ToHost, type ToWebview } from '../../shared/protocol/benchComparison';
 import { benchSettings } from '../shared/config';
 import { plainText } from '../shared/plainText';
-import { saveExport } from '../shared/saveExport';
+import { saveCsvExport } from '../shared/saveExport';
 import type { SourceLocator } from '../shared/sourceLocator';
 import { DataPanel } from '../shared/webview/dataPanel';
 import { CONFIG_NAME, type BenchResults } from './benchResults';
@@ -157,13 +157,7 @@ export class ComparisonView implements vscode.Disposable {
         { type: 'benchInit', data },
         {
           openBenchmark: (m) => this.openBenchmark(root, comparison, m.name),
-          exportCsv: async (m) => {
-            const target = await vscode.window.showSaveDialog({
-              defaultUri: vscode.Uri.file(path.join(this.locator.defaultFolder() ?? '', `${m.name}.csv`)),
-              filters: { CSV: ['csv'] },
-            });
-            if (target) await saveExport(target, m.csv);
-          },
+          exportCsv: (m) => saveCsvExport(this.locator.defaultFolder() ?? '', m.name, m.csv),
         },
       );
       return comparison;

@@ -10,7 +10,7 @@ import { openProfileInWorker } from '../shared/openInWorker';
 import { listRuns, runOutputPath } from '../../core/store/runStore';
 import { VIEW, type ToHost, type ToWebview } from '../../shared/protocol/profileDiff';
 import { plainText } from '../shared/plainText';
-import { saveExport } from '../shared/saveExport';
+import { saveCsvExport } from '../shared/saveExport';
 import type { SourceLocator } from '../shared/sourceLocator';
 import { DataPanel } from '../shared/webview/dataPanel';
 
@@ -93,13 +93,7 @@ export class ProfileDiffView implements vscode.Disposable {
         { type: 'diffInit', data },
         {
           openSource: (m) => this.locator.open(m.file, m.line),
-          exportCsv: async (m) => {
-            const target = await vscode.window.showSaveDialog({
-              defaultUri: vscode.Uri.file(path.join(this.locator.defaultFolder() ?? '', `${m.name}.csv`)),
-              filters: { CSV: ['csv'] },
-            });
-            if (target) await saveExport(target, m.csv);
-          },
+          exportCsv: (m) => saveCsvExport(this.locator.defaultFolder() ?? '', m.name, m.csv),
         },
       );
       return { functions: d.functions.slice(0, 50), grown };

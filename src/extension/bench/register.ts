@@ -17,6 +17,8 @@ export interface BenchApi {
   /** The regression lenses' comparisons per workspace root (for tests). */
   lensComparisons(root: string): Promise<BenchmarkComparison[]>;
   panelTitles(): string[];
+  /** The lines (0-based) of a document marked in the error colour as regressed (for tests). */
+  regressedLines(uri: string): number[];
 }
 
 export function register(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, cpu: ProfilingApi): BenchApi {
@@ -24,12 +26,14 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
   const comparison = new ComparisonView(context.extensionUri, log, results, cpu.locator);
   const diff = new ProfileDiffView(context.extensionUri, log, cpu.locator);
   const commands = new BenchCommands(context, log, results);
+  const lenses = new BenchLenses(results, diff);
   context.subscriptions.push(
     results,
     comparison,
     diff,
     diff.onDidChange(() => results.changes.fire()),
-    vscode.languages.registerCodeLensProvider({ language: 'python' }, new BenchLenses(results, diff)),
+    lenses,
+    vscode.languages.registerCodeLensProvider({ language: 'python' }, lenses),
     comparison.command(),
     ...diff.commands(),
     ...commands.commands(),
@@ -40,5 +44,6 @@ export function register(context: vscode.ExtensionContext, log: vscode.LogOutput
       return s ? [...s.byFile.values()].flat().map((e) => e.comparison) : [];
     },
     panelTitles: () => [comparison.title, diff.title].filter((t): t is string => !!t),
+    regressedLines: (uri) => lenses.regressedLines(uri),
   };
 }

@@ -5,6 +5,7 @@
 import { vscode } from '../vscodeApi';
 import { queryClusterGpus, queryClusterRange } from '../../core/runners/gpu/prometheusClient';
 import { VIEW, type ClusterField, type ToHost, type ToWebview } from '../../shared/protocol/gpuCluster';
+import { saveCsvExport } from '../shared/saveExport';
 import { connectView, type ViewConnection } from '../shared/webview/panel';
 
 const TITLE = 'flamelens: GPU cluster';
@@ -46,6 +47,7 @@ export class GpuCluster {
       handlers: {
         ready: () => this.refresh(view, base, undefined, 15),
         clusterRefresh: (m) => this.refresh(view, base, m.node, m.minutes),
+        exportCsv: (m) => saveCsvExport(vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '', m.name, m.csv),
       },
     });
     panel.onDidDispose(() => {

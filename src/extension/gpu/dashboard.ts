@@ -7,7 +7,7 @@ import { telemetryToCsv } from '../../core/analysis/gpu/gpuReadout';
 import type { GpuTelemetry } from '../../core/runners/gpu/gpuTelemetry';
 import { VIEW, type GpuSnapshot, type ToHost, type ToWebview } from '../../shared/protocol/gpuDashboard';
 import { plainText } from '../shared/plainText';
-import { saveExport } from '../shared/saveExport';
+import { saveCsvExport, saveExport } from '../shared/saveExport';
 import { connectView, type ViewConnection } from '../shared/webview/panel';
 import type { GpuConfig } from './gpuConfig';
 import type { SharedTelemetry } from './sharedTelemetry';
@@ -59,6 +59,7 @@ export class GpuDashboard {
             snapshot: this.snapshot(),
           }),
         gpuExport: (m) => this.export(hub, m.format),
+        exportCsv: (m) => saveCsvExport(vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '', m.name, m.csv),
       },
     });
     this.view = view;

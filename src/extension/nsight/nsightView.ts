@@ -12,7 +12,7 @@ import { openFileInWorker } from '../shared/openInWorker';
 import { VIEW, type ToHost, type ToWebview } from '../../shared/protocol/nsight';
 import { nsightConfig } from '../shared/config';
 import { confirmFileSize } from '../shared/fileSize';
-import { saveExport } from '../shared/saveExport';
+import { saveCsvExport } from '../shared/saveExport';
 import { connectView, PanelSet, registerFileEditor, type ViewConnection } from '../shared/webview/panel';
 
 export const NSIGHT_REPORT_VIEW_TYPE = 'flamelens.nsightReport';
@@ -85,13 +85,7 @@ export class NsightPanels implements vscode.Disposable {
             view.post({ type: 'error', message });
           }
         },
-        exportCsv: async (m) => {
-          const target = await vscode.window.showSaveDialog({
-            defaultUri: vscode.Uri.file(path.join(path.dirname(file), m.name)),
-            filters: { CSV: ['csv'] },
-          });
-          if (target) await saveExport(target, m.csv);
-        },
+        exportCsv: (m) => saveCsvExport(path.dirname(file), m.name, m.csv),
         ncuCompare: async () => {
           if (opened?.kind !== 'ncu') return;
           const picked = await vscode.window.showOpenDialog({

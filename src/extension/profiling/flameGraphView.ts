@@ -12,7 +12,7 @@ import { toCollapsedStacks, toSpeedscope } from '../../core/formats/cpu/exportPr
 import type { Profile } from '../../core/model/profile';
 import { answerRequest, VIEW, type ToHost, type ToWebview } from '../../shared/protocol/flameGraph';
 import { viewConfig } from '../shared/config';
-import { saveExport } from '../shared/saveExport';
+import { saveCsvExport, saveExport } from '../shared/saveExport';
 import type { SourceLocator } from '../shared/sourceLocator';
 import { connectView, PanelSet, type ViewConnection } from '../shared/webview/panel';
 
@@ -65,6 +65,7 @@ export function connectFlameGraph(
       },
       request: (m) => session && view.post(answerRequest(session, m)),
       openSource: (m) => deps.locator.open(m.file, m.line),
+      exportCsv: (m) => saveCsvExport(deps.locator.defaultFolder() ?? '', m.name, m.csv),
       export: async (m) => {
         if (!('profile' in source)) return;
         const ext = m.format === 'collapsed' ? 'folded' : 'speedscope.json';

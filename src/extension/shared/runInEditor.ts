@@ -23,7 +23,9 @@ export type EditorHooks = Required<Pick<RunHooks, 'onBegin' | 'onEnd'>> & {
 };
 
 /**
- * Runs a core run flow (`start`, given the hooks) under a cancellable progress notification.
+ * Runs a core run flow (`start`, given the hooks) with its progress in the status bar, not in a
+ * notification that would sit over the views while the program runs. It is stopped with
+ * flamelens: Stop (the editor title's button while a run is recording, or the runs view).
  * `name` prefixes the program's output lines in the log.
  */
 export function runInEditor<R>(
@@ -34,7 +36,7 @@ export function runInEditor<R>(
 ): Promise<R> {
   return Promise.resolve(
     vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title, cancellable: true },
+      { location: vscode.ProgressLocation.Window, title, cancellable: true },
       (progress, token) => {
         let tracked: ReturnType<ActiveRuns['begin']> | undefined;
         let stop: (() => void) | undefined;

@@ -11,7 +11,7 @@ import { buildTraceView, compareRanks, type RankRow } from '../../core/analysis/
 import { openTorchTraceInWorker } from '../shared/openInWorker';
 import { VIEW, type ToHost, type ToWebview } from '../../shared/protocol/torchTrace';
 import { confirmFileSize } from '../shared/fileSize';
-import { saveExport } from '../shared/saveExport';
+import { saveCsvExport } from '../shared/saveExport';
 import { connectView, PanelSet, registerFileEditor, type ViewConnection } from '../shared/webview/panel';
 import type { ProfilingApi } from '../profiling/register';
 import type { GpuLenses } from './gpuLenses';
@@ -74,13 +74,7 @@ export function connectTrace(
       openFlameGraph: () => {
         if (sources) profiling.showFlameGraph(`${file}#cpu`, `${title} (CPU side)`, sources.profile);
       },
-      exportCsv: async (m) => {
-        const target = await vscode.window.showSaveDialog({
-          defaultUri: vscode.Uri.file(path.join(path.dirname(file), m.name)),
-          filters: { CSV: ['csv'] },
-        });
-        if (target) await saveExport(target, m.csv);
-      },
+      exportCsv: (m) => saveCsvExport(path.dirname(file), m.name, m.csv),
     },
   });
   return view;

@@ -6,7 +6,7 @@
  */
 import type { ProfileRpc, ProfileSummary } from '../../core/analysis/cpu/profileSession';
 import { packFlameView } from '../../core/analysis/cpu/flameViewWire';
-import type { ErrorMessage, OpenSource, Ready } from './common';
+import type { ErrorMessage, ExportCsv, OpenSource, Ready } from './common';
 
 export const VIEW = 'flamegraph';
 
@@ -25,7 +25,8 @@ export interface ViewerOptions {
   interactive: boolean;
 }
 
-export type ToHost = Ready | RpcRequest | OpenSource | { type: 'export'; format: 'collapsed' | 'speedscope' };
+export type ToHost =
+  Ready | RpcRequest | OpenSource | ExportCsv | { type: 'export'; format: 'collapsed' | 'speedscope' };
 
 export type ToWebview =
   | { type: 'init'; summary: ProfileSummary; options: ViewerOptions }

@@ -3,13 +3,13 @@
  * history of one node; the view asks for another node or time window.
  */
 import type { ClusterGpu } from '../../core/model/telemetry';
-import type { ErrorMessage, Ready } from './common';
+import type { ErrorMessage, ExportCsv, Ready } from './common';
 
 export const VIEW = 'cluster';
 
 export type ClusterField = 'utilizationGpu' | 'memoryUsedMiB' | 'temperatureC' | 'powerDrawW';
 
-export type ToHost = Ready | { type: 'clusterRefresh'; node?: string; minutes: number };
+export type ToHost = Ready | ExportCsv | { type: 'clusterRefresh'; node?: string; minutes: number };
 
 export type ToWebview =
   | {

@@ -3,7 +3,7 @@
  * asks the host to export the history.
  */
 import type { GpuProcess, GpuSample, HostSample } from '../../core/model/telemetry';
-import type { ErrorMessage, Ready } from './common';
+import type { ErrorMessage, ExportCsv, Ready } from './common';
 
 export const VIEW = 'gpu';
 
@@ -23,7 +23,7 @@ export interface GpuSnapshot {
   notes: string[];
 }
 
-export type ToHost = Ready | { type: 'gpuExport'; format: 'csv' | 'json' };
+export type ToHost = Ready | ExportCsv | { type: 'gpuExport'; format: 'csv' | 'json' };
 
 export type ToWebview =
   | {

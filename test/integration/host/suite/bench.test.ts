@@ -98,6 +98,8 @@ export function registerBenchSuite(): void {
           }, `a lens matching ${pattern}`);
         const grey = await lens(/^\$\(question\) inconclusive vs main: /);
         assert.equal(grey.line, 8, 'above def sleepy');
+        const benchUri = vscode.Uri.file(path.join(ws(), 'benchwork.py')).toString();
+        assert.deepEqual(api().bench.regressedLines(benchUri), [], 'an inconclusive lens is not marked');
         const c = (await api().bench.lensComparisons(ws())).find((x) => x.name === 'sleepy')!;
         assert.equal(c.verdict, 'inconclusive');
         assert.match(
@@ -116,6 +118,8 @@ export function registerBenchSuite(): void {
         const red = await lens(
           /^\$\(arrow-up\) \d+\.\d% slower than .*fast-copy \(interleaved\) \(p[<=]0\.\d+, 20 runs\)$/,
         ); // at least one run a block
+        // The regression also marks its def line in the error colour (a CodeLens has no colour).
+        assert.deepEqual(api().bench.regressedLines(benchUri), [red.line - 1]);
         const ci = (await api().bench.lensComparisons(ws())).find((x) => x.name === 'sleepy')!;
         assert.equal(ci.method, 'interleaved');
         assert.equal(ci.blockPairs, 20, 'the default 20 blocks');
