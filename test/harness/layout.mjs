@@ -8,8 +8,32 @@ export async function layoutProblems(frame) {
     const number = new RegExp(numberSource, 'u');
     const out = [];
     const de = document.documentElement;
-    if (de.scrollWidth > de.clientWidth + 1)
-      out.push(`the page scrolls sideways: ${de.scrollWidth} px of content in ${de.clientWidth} px`);
+    if (de.scrollWidth > de.clientWidth + 1) {
+      // Name the outermost elements that reach past the right edge: what to fix.
+      const over = [document.body, ...document.body.querySelectorAll('*')].filter(
+        (e) =>
+          e.getBoundingClientRect().right > de.clientWidth + 1 &&
+          !e.parentElement?.closest('.table-scroll') &&
+          !e.closest('.tooltip'),
+      );
+      // Or content spilling out of a box that does not clip it (a line that cannot wrap).
+      const spill = [...document.body.querySelectorAll('*')].filter(
+        (e) =>
+          e.scrollWidth > e.clientWidth + 1 &&
+          e.clientWidth > 0 &&
+          getComputedStyle(e).overflowX === 'visible' &&
+          !e.parentElement?.closest('.table-scroll'),
+      );
+      const outer = [
+        ...over.filter((e) => !over.includes(e.parentElement)),
+        ...spill.filter((e) => !spill.some((x) => x !== e && e.contains(x))),
+      ].slice(0, 3);
+      const name = (e) =>
+        `${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ''}${[...e.classList].map((c) => `.${c}`).join('')} (to ${Math.round(e.getBoundingClientRect().right)} px)`;
+      out.push(
+        `the page scrolls sideways: ${de.scrollWidth} px of content in ${de.clientWidth} px (${outer.map(name).join(', ')})`,
+      );
+    }
     for (const c of [...document.querySelectorAll('td, th')].slice(0, 3000)) {
       if (c.getClientRects().length === 0) continue;
       const text = (c.textContent ?? '').trim();

@@ -55,11 +55,25 @@ async function viewWidth(frame) {
   return box ? box.width : 0;
 }
 
+/** The view's width once it stopped changing (a resize reaches the webview a moment later). */
+async function settledWidth(frame, changedFrom) {
+  let last = -1;
+  for (let i = 0; i < 100; i++) {
+    const w = await viewWidth(frame);
+    if (w === last && (changedFrom === undefined || Math.abs(w - changedFrom) > 8)) return w;
+    last = w;
+    await frame.waitForFunction(
+      () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(true)))),
+    );
+  }
+  return last;
+}
+
 /** Sizes the browser so the view is about `target` px wide (one correction: layouts are not linear). */
 async function sizeViewTo(page, frame, target) {
   for (let i = 0; i < 3; i++) {
     const vp = page.viewportSize();
-    const w = await viewWidth(frame);
+    const w = await settledWidth(frame);
     if (Math.abs(w - target) <= 8) return;
     // A view beside the code gets about half of the editor area's change.
     const grow = w > 0 && vp.width > 0 ? (target - w) * (w / vp.width < 0.75 ? 2 : 1) : 0;
@@ -68,15 +82,38 @@ async function sizeViewTo(page, frame, target) {
   }
 }
 
-/** Toggles the view's editor group between its place and the whole window (Ctrl+K Ctrl+M). */
+/**
+ * Toggles the view's editor group between its place and the whole window (Ctrl+K Ctrl+M). With
+ * one group the view has the editor area already: false, nothing done.
+ */
 async function maximize(page, frame) {
-  // The view's group is the active one (the view was the last editor opened or clicked); a
-  // click on the status bar's empty middle takes the keyboard out of the webview, where F1
-  // would not reach the workbench.
+  const groups = await page.$$eval('.editor-group-container', (gs) => gs.filter((g) => g.offsetWidth > 0).length);
+  if (groups < 2) return false;
+  // A click on the tab of the view's group makes that group the active one; a click on the
+  // status bar's empty middle then takes the keyboard out of the webview (where F1 would not
+  // reach the workbench) and leaves the active group as it is.
+  const outer = await (frame.parentFrame() ?? frame).frameElement();
+  const box = await outer.boundingBox();
+  const tab =
+    box &&
+    (await page.evaluate(
+      ({ x, y }) => {
+        for (const g of document.querySelectorAll('.editor-group-container')) {
+          const r = g.getBoundingClientRect();
+          if (x < r.left || x > r.right || y < r.top || y > r.bottom) continue;
+          const t = g.querySelector('.tab.active')?.getBoundingClientRect();
+          return t ? { x: t.left + t.width / 2, y: t.top + t.height / 2 } : undefined;
+        }
+        return undefined;
+      },
+      { x: box.x + box.width / 2, y: box.y + box.height / 2 },
+    ));
+  if (tab) await page.mouse.click(tab.x, tab.y);
   const bar = await page.locator('.part.statusbar').boundingBox();
   if (bar) await page.mouse.click(bar.x + bar.width / 2, bar.y + bar.height / 2);
   await runCommand(page, 'View: Toggle Maximize Editor Group');
   await frame.waitForFunction(() => new Promise((r) => requestAnimationFrame(() => r(true))));
+  return true;
 }
 
 /**
@@ -93,17 +130,27 @@ export async function checkThemes(page, frame, name, ready) {
       await setTheme(page, theme.name);
       await frame.waitForFunction((cls) => document.body.classList.contains(cls), theme.body, { timeout: 30_000 });
       for (const width of [700, 'full']) {
+        let maximized = false;
         if (width === 'full') {
+          const narrow = await viewWidth(frame);
           await page.setViewportSize(original);
-          await maximize(page, frame);
+          await settledWidth(frame, narrow);
+          maximized = await maximize(page, frame);
         } else await sizeViewTo(page, frame, width);
+        const w = Math.round(await settledWidth(frame));
+        // The page takes its new width a moment after its frame did; charts redraw a frame later.
+        await frame.waitForFunction((px) => Math.abs(document.documentElement.clientWidth - px) < 24, w, {
+          timeout: 15_000,
+        });
+        await frame.waitForFunction(
+          () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(true)))),
+        );
         if (ready) await ready(frame);
-        const w = Math.round(await viewWidth(frame));
         if (width === 'full' && w < 0.75 * original.width)
           problems.push(`${name}, ${theme.id}: the view did not take the window (${w} px)`);
         for (const p of await layoutProblems(frame)) problems.push(`${name}, ${theme.id}, ${w} px: ${p}`);
         await page.screenshot({ path: path.join(THEME_DIR, `${name}-${theme.id}-${width}.png`) });
-        if (width === 'full') await maximize(page, frame);
+        if (maximized) await maximize(page, frame);
       }
     }
   } finally {

@@ -24,6 +24,7 @@ import {
   type BenchmarkComparison,
 } from '../../src/core/analysis/bench/benchCompare';
 import type { ToHost, ToWebview } from '../../src/shared/protocol/benchComparison';
+import '../shared/chartKit';
 import { button } from '../shared/controls';
 import { el } from '../shared/dom';
 import { connectHost } from '../shared/host';
@@ -36,7 +37,6 @@ Chart.register(LineController, LineElement, PointElement, LinearScale, CategoryS
 
 const app = document.getElementById('app') ?? document.body;
 app.classList.add('flamelens', 'trace', 'bench');
-const foreground = () => getComputedStyle(document.body).getPropertyValue('--vscode-foreground').trim() || '#333';
 
 const seconds = (s: number) => (Number.isFinite(s) ? formatSeconds(s) : '—');
 const pValue = (p: number) => (Number.isFinite(p) ? pValueText(p) : '—');
@@ -129,11 +129,11 @@ function renderHistory(
       responsive: true,
       maintainAspectRatio: false,
       scales: {
-        y: { title: { display: true, text: `median (${unit})`, color: foreground() }, ticks: { color: foreground() } },
-        x: { ticks: { color: foreground(), maxRotation: 60 } },
+        y: { title: { display: true, text: `median (${unit})` }, ticks: {} },
+        x: { ticks: { maxRotation: 60 } },
       },
       plugins: {
-        legend: { labels: { color: foreground(), filter: (item) => !item.text.startsWith('CI ') } },
+        legend: { labels: { filter: (item) => !item.text.startsWith('CI ') } },
         tooltip: {
           callbacks: {
             afterBody: (items) => {

@@ -108,6 +108,8 @@ function clusterView(
 
 function boot(): void {
   const root = document.getElementById('app') ?? document.body;
+  // The kit's rules (base.css, table.css) apply inside .flamelens.
+  root.classList.add('flamelens');
   root.append(el('p', { class: 'status' }, 'Waiting for GPU data…'));
   const state = { minutes: 15 };
   const host: Host<ToHost> | undefined = connectHost<ToHost, ToWebview>({

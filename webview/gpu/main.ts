@@ -249,6 +249,8 @@ function local(root: HTMLElement, api: Host<ToHost> | undefined, init: Extract<T
 
 function boot(): void {
   const root = document.getElementById('app') ?? document.body;
+  // The kit's rules (base.css, table.css) apply inside .flamelens.
+  root.classList.add('flamelens');
   root.append(el('p', { class: 'status' }, 'Waiting for GPU data…'));
   let update: ((m: Extract<ToWebview, { type: 'gpuUpdate' }>) => void) | undefined;
   const host: Host<ToHost> | undefined = connectHost<ToHost, ToWebview>({

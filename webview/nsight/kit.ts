@@ -4,14 +4,11 @@ import type { DurationStat } from '../../src/core/model/kernels';
 import { el } from '../shared/dom';
 import type { Column } from '../shared/table';
 
-export const PALETTE = ['#e8590c', '#1c7ed6', '#2f9e44', '#ae3ec9', '#f59f00', '#0ca678', '#d6336c', '#5c7cfa'];
 export const num = (v: number, digits = 1) =>
   v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 export const msOf = (ns: number) => num(ns / 1e6, 3);
 export const usOf = (ns: number) => num(ns / 1e3, 2);
 export const opt = (v: number | undefined, f: (x: number) => string) => (v === undefined ? '—' : f(v));
-export const foreground = () =>
-  getComputedStyle(document.body).getPropertyValue('--vscode-foreground').trim() || '#333';
 
 export function bytesText(b: number | undefined): string {
   if (b === undefined) return '—';

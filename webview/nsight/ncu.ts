@@ -6,15 +6,8 @@ import type { LaunchRow, NcuComparisonData, NcuViewData } from '../../src/core/a
 import { button } from '../shared/controls';
 import { el } from '../shared/dom';
 import { table, type Column } from '../shared/table';
-import { bytesText, foreground, header, num, opt, PALETTE, usOf } from './kit';
-
-/** Log-axis labels at 1, 2 and 5 of each decade only, in plain short numbers (0.01, 2, 500, 10k). */
-function logTick(value: number | string): string {
-  const v = Number(value);
-  const lead = v / 10 ** Math.floor(Math.log10(v) + 1e-9);
-  if (![1, 2, 5].some((d) => Math.abs(lead - d) < 1e-6)) return '';
-  return v >= 1e3 ? `${v / 1e3 >= 1e3 ? `${v / 1e6}M` : `${v / 1e3}k`}` : String(Number(v.toPrecision(3)));
-}
+import { foreground, logTick, seriesColor } from '../shared/chartKit';
+import { bytesText, header, num, opt, usOf } from './kit';
 
 function renderRoofline(section: HTMLElement, d: NcuViewData): void {
   const points = d.launches.filter((l) => l.arithmeticIntensity !== undefined && l.flopsPerS !== undefined);
@@ -40,14 +33,16 @@ function renderRoofline(section: HTMLElement, d: NcuViewData): void {
   const xs = points.map((p) => p.arithmeticIntensity!);
   const xMin = Math.min(...xs, peakF && peakB ? peakF / peakB : Infinity) / 10;
   const xMax = Math.max(...xs, peakF && peakB ? peakF / peakB : 0) * 10;
-  const fg = foreground();
+  const ys = points.map((p) => p.flopsPerS! / 1e9);
+  const yMax = Math.max(...ys, peakF ? peakF / 1e9 : 0) * 4;
+  const yMin = Math.min(...ys, peakF && peakB ? (xMin * peakB) / 1e9 : Infinity) / 4;
   const datasets: object[] = points.map((p, i) => ({
     type: 'scatter',
     label: `#${p.id} ${p.name.length > 50 ? `${p.name.slice(0, 47)}…` : p.name}`,
     data: [{ x: p.arithmeticIntensity!, y: p.flopsPerS! / 1e9 }],
     pointRadius: 6,
-    backgroundColor: PALETTE[i % PALETTE.length],
-    borderColor: PALETTE[i % PALETTE.length],
+    backgroundColor: seriesColor(i),
+    borderColor: seriesColor(i),
   }));
   if (peakF && peakB) {
     const ridge = peakF / peakB;
@@ -59,7 +54,8 @@ function renderRoofline(section: HTMLElement, d: NcuViewData): void {
         { x: ridge, y: peakF / 1e9 },
         { x: xMax, y: peakF / 1e9 },
       ],
-      borderColor: fg,
+      // Scriptable: it follows a theme change.
+      borderColor: () => foreground(),
       borderWidth: 1.5,
       pointRadius: 0,
       fill: false,
@@ -84,16 +80,19 @@ function renderRoofline(section: HTMLElement, d: NcuViewData): void {
           type: 'logarithmic',
           min: xMin,
           max: xMax,
-          title: { display: true, text: 'arithmetic intensity (FLOP per DRAM byte)', color: fg },
-          ticks: { color: fg, callback: logTick },
+          title: { display: true, text: 'arithmetic intensity (FLOP per DRAM byte)' },
+          ticks: { callback: logTick },
         },
         y: {
           type: 'logarithmic',
-          title: { display: true, text: 'GFLOP/s', color: fg },
-          ticks: { color: fg, callback: logTick },
+          // Room above the roof, so it is a line across the plot, not its top edge.
+          min: yMin,
+          max: yMax,
+          title: { display: true, text: 'GFLOP/s' },
+          ticks: { callback: logTick },
         },
       },
-      plugins: { legend: { labels: { color: fg } } },
+      plugins: { legend: { labels: {} } },
     },
   });
 }

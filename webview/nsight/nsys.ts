@@ -5,7 +5,8 @@ import type { NsysViewData, TransferRow } from '../../src/core/analysis/nsight/n
 import type { DurationStat } from '../../src/core/model/kernels';
 import { el } from '../shared/dom';
 import { table, type Column } from '../shared/table';
-import { bytesText, durationColumns, empty, foreground, header, msOf, num, PALETTE, tabs, usOf } from './kit';
+import { dashFor, msTick, seriesColor, seriesFill } from '../shared/chartKit';
+import { bytesText, durationColumns, empty, header, msOf, num, tabs, usOf } from './kit';
 
 export function renderNsys(root: HTMLElement, d: NsysViewData, exportCsv: (name: string, csv: string) => void): void {
   root.replaceChildren();
@@ -60,7 +61,6 @@ export function renderNsys(root: HTMLElement, d: NsysViewData, exportCsv: (name:
     box.append(canvas);
     timeline.append(t, box);
     const start = Math.min(...d.devices.map((g) => g.startNs));
-    const fg = foreground();
     new Chart(canvas, {
       type: 'line',
       data: {
@@ -69,8 +69,9 @@ export function renderNsys(root: HTMLElement, d: NsysViewData, exportCsv: (name:
           return {
             label: `GPU ${g.deviceId} busy %`,
             data: g.buckets.map((b, k) => ({ x: (g.startNs - start + (k + 0.5) * bucket) / 1e6, y: 100 * b })),
-            borderColor: PALETTE[i % PALETTE.length],
-            backgroundColor: `${PALETTE[i % PALETTE.length]}33`,
+            borderColor: seriesColor(g.deviceId),
+            backgroundColor: seriesFill(g.deviceId),
+            borderDash: dashFor(i),
             fill: true,
             pointRadius: 0,
             borderWidth: 1.5,
@@ -83,12 +84,12 @@ export function renderNsys(root: HTMLElement, d: NsysViewData, exportCsv: (name:
         scales: {
           x: {
             type: 'linear',
-            title: { display: true, text: 'time since the first GPU activity (ms)', color: fg },
-            ticks: { color: fg },
+            title: { display: true, text: 'time since the first GPU activity (ms)' },
+            ticks: { callback: (v, _i, ticks) => msTick(v, ticks.length > 1 ? ticks[1].value - ticks[0].value : 1) },
           },
-          y: { min: 0, max: 100, title: { display: true, text: 'busy %', color: fg }, ticks: { color: fg } },
+          y: { min: 0, max: 100, title: { display: true, text: 'busy %' }, ticks: {} },
         },
-        plugins: { legend: { labels: { color: fg } } },
+        plugins: { legend: { labels: {} } },
       },
     });
   }

@@ -3,13 +3,11 @@
 // ticks at round steps with no label twice, series after the first dashed so a line drawn over
 // another stays visible, and a note instead of a blank plot.
 import { Chart, LineController, LineElement, PointElement, LinearScale, Tooltip, Legend } from 'chart.js';
+import { dashFor, seriesColor } from './chartKit';
 import { el } from './dom';
 import { timeLabel, timeTicks } from './timeTicks';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, Tooltip, Legend);
-
-const palette = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7'];
-const fg = () => getComputedStyle(document.body).getPropertyValue('--vscode-foreground') || '#ccc';
 
 export function lineChart(
   parent: HTMLElement,
@@ -24,7 +22,6 @@ export function lineChart(
   wrap.append(canvas);
   box.append(wrap);
   parent.append(box);
-  const c = fg();
   let step = 1000;
   return new Chart(canvas, {
     type: 'line',
@@ -42,12 +39,12 @@ export function lineChart(
             step = t.step;
             if (t.ticks.length) axis.ticks = t.ticks.map((value) => ({ value }));
           },
-          ticks: { color: c, autoSkip: false, callback: (v) => timeLabel(Number(v), step) },
+          ticks: { autoSkip: false, callback: (v) => timeLabel(Number(v), step) },
         },
-        y: { min: 0, max, ticks: { color: c } },
+        y: { min: 0, max, ticks: {} },
       },
       plugins: {
-        legend: { labels: { color: c } },
+        legend: { labels: {} },
         tooltip: { callbacks: { title: (items) => new Date(items[0]?.parsed.x ?? 0).toLocaleTimeString() } },
       },
     },
@@ -84,8 +81,7 @@ export function frame(
   }
 }
 
-/** The colour of GPU `index` (or of the i-th series), the same in every view. */
-export const seriesColor = (index: number) => palette[((index % palette.length) + palette.length) % palette.length];
+export { seriesColor };
 
 /**
  * One series: `color` picks its colour (a GPU's index), `order` its place among the chart's
@@ -99,7 +95,7 @@ export function dataset(label: string, color: number, data: { x: number; y: numb
     backgroundColor: seriesColor(color),
     pointRadius: 0,
     borderWidth: 1.5,
-    borderDash: order > 0 ? [6, 3] : [],
+    borderDash: dashFor(order),
     fill: false,
   };
 }

@@ -9,6 +9,7 @@ import type { OpRow } from '../../src/core/analysis/torch/torchAnalysis';
 import { compareRanks } from '../../src/core/analysis/torch/torchView';
 import { table, downloadCsv, type Column } from '../shared/table';
 import type { ToHost, ToWebview } from '../../src/shared/protocol/torchTrace';
+import { dashFor, seriesColor, seriesFill } from '../shared/chartKit';
 import { button } from '../shared/controls';
 import { el } from '../shared/dom';
 import { connectHost, type Host } from '../shared/host';
@@ -92,17 +93,15 @@ function render(
     const canvas = el('canvas', { id: 'gpu-timeline', 'aria-label': 'GPU utilisation over time' });
     canvasBox.append(canvas);
     gpu.append(canvasBox);
-    const styles = getComputedStyle(document.body);
-    const fg = styles.getPropertyValue('--vscode-foreground').trim() || '#333';
-    const palette = ['#e8590c', '#1c7ed6', '#2f9e44', '#ae3ec9', '#f59f00', '#0ca678', '#d6336c', '#5c7cfa'];
     new Chart(canvas, {
       type: 'line',
       data: {
         datasets: d.timeline.map((tl, i) => ({
           label: `GPU ${tl.device} utilisation %`,
           data: tl.busyPct.map((y, k) => ({ x: ((k + 0.5) * tl.bucketUs) / 1000, y })),
-          borderColor: palette[i % palette.length],
-          backgroundColor: `${palette[i % palette.length]}33`,
+          borderColor: seriesColor(tl.device),
+          backgroundColor: seriesFill(tl.device),
+          borderDash: dashFor(i),
           fill: true,
           pointRadius: 0,
           borderWidth: 1.5,
@@ -112,10 +111,10 @@ function render(
         animation: false,
         maintainAspectRatio: false,
         scales: {
-          x: { type: 'linear', title: { display: true, text: 'time (ms)', color: fg }, ticks: { color: fg } },
-          y: { min: 0, max: 100, title: { display: true, text: 'busy %', color: fg }, ticks: { color: fg } },
+          x: { type: 'linear', title: { display: true, text: 'time (ms)' }, ticks: {} },
+          y: { min: 0, max: 100, title: { display: true, text: 'busy %' }, ticks: {} },
         },
-        plugins: { legend: { labels: { color: fg } } },
+        plugins: { legend: { labels: {} } },
       },
     });
   }
@@ -173,8 +172,6 @@ function render(
     const canvas = el('canvas', { id: 'memory-chart', 'aria-label': 'Memory over time' });
     box.append(canvas);
     mem.append(box);
-    const fg = getComputedStyle(document.body).getPropertyValue('--vscode-foreground').trim() || '#333';
-    const colours = ['#1c7ed6', '#e8590c', '#2f9e44', '#ae3ec9'];
     new Chart(canvas, {
       type: 'line',
       data: {
@@ -184,7 +181,8 @@ function render(
             {
               label: `${name} allocated (MiB)`,
               data: m.points.map(([t, a]) => ({ x: t / 1000, y: a / 2 ** 20 })),
-              borderColor: colours[i % 4],
+              borderColor: seriesColor(m.device < 0 ? i : m.device),
+              borderDash: dashFor(0),
               pointRadius: 0,
               borderWidth: 1.5,
               fill: false,
@@ -195,7 +193,8 @@ function render(
             sets.push({
               label: `${name} reserved (MiB)`,
               data: m.points.map(([t, , r]) => ({ x: t / 1000, y: (r ?? 0) / 2 ** 20 })),
-              borderColor: `${colours[i % 4]}88`,
+              borderColor: seriesColor(m.device < 0 ? i : m.device),
+              borderDash: dashFor(1),
               pointRadius: 0,
               borderWidth: 1,
               fill: false,
@@ -208,10 +207,10 @@ function render(
         animation: false,
         maintainAspectRatio: false,
         scales: {
-          x: { type: 'linear', title: { display: true, text: 'time (ms)', color: fg }, ticks: { color: fg } },
-          y: { title: { display: true, text: 'MiB', color: fg }, ticks: { color: fg } },
+          x: { type: 'linear', title: { display: true, text: 'time (ms)' }, ticks: {} },
+          y: { title: { display: true, text: 'MiB' }, ticks: {} },
         },
-        plugins: { legend: { labels: { color: fg } } },
+        plugins: { legend: { labels: {} } },
       },
     });
     root.append(mem);

@@ -1,0 +1,69 @@
+// End to end, the standalone HTML report as a user opens it from disk in Chromium: a CPU profile
+// (real built-in sampler output) and a PyTorch trace (real Debian torch 1.13 trace), each at
+// 900 px and at 500 px. The page draws its first view, nothing scrolls sideways, no cell breaks
+// a word, numbers are right-aligned, frame labels meet WCAG AA, and the flame graph answers the
+// pointer (tooltip, zoom) once it has read its profile.
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { launchBrowser, ARTIFACTS, REAL, ROOT } from '../harness/codeServer.mjs';
+import { drawnFrames, framePosition, layoutProblems, lowContrastLabels } from '../harness/layout.mjs';
+
+const CLI = path.join(ROOT, 'dist', 'cli.js');
+
+function report(input) {
+  const out = path.join(mkdtempSync(path.join(tmpdir(), 'flamelens-report-')), 'report.html');
+  execFileSync(process.execPath, [CLI, 'report', input, '-o', out], { stdio: 'pipe' });
+  return out;
+}
+
+test('the HTML report at 900 px and 500 px: drawn, readable, no sideways scroll', { timeout: 180_000 }, async () => {
+  const cpu = report(path.join(REAL, 'flamelens-builtin-sampler1_py3.11.7_matrix_work.folded'));
+  const trace = report(path.join(REAL, 'torch1.13.1-debian_cpu_legacy_mlp.trace.json'));
+  const browser = await launchBrowser();
+  try {
+    for (const width of [900, 500]) {
+      const page = await browser.newPage({ viewport: { width, height: 900 } });
+      const errors = [];
+      page.on('pageerror', (e) => errors.push(String(e)));
+      await page.goto(`file://${cpu}`);
+      await page.waitForFunction(() => document.body.dataset.flamelensReady !== undefined, null, { timeout: 30_000 });
+      await page.waitForSelector('#hot-table tbody tr', { timeout: 30_000 });
+      assert.deepEqual(await layoutProblems(page), [], `the flame graph report at ${width} px`);
+      assert.deepEqual(await lowContrastLabels(page), [], `frame labels at ${width} px`);
+      const frames = await drawnFrames(page);
+      assert.ok(
+        frames.some((f) => f.name === 'multiply'),
+        frames.map((f) => f.name),
+      );
+      // The pointer: the tooltip follows it, and a click zooms (the page reads its profile then).
+      await page.locator('#flamegraph canvas').hover({ position: await framePosition(page, 'train_step') });
+      await page.waitForFunction(() => document.querySelector('.tooltip')?.hidden === false, null, { timeout: 5_000 });
+      assert.match((await page.locator('.tooltip').textContent()) ?? '', /train_step.*Total: [\d,]+ samples/s);
+      const before = await page.evaluate(() => document.body.dataset.flamelensReady);
+      await page.locator('#flamegraph canvas').click({ position: await framePosition(page, 'train_step') });
+      await page.waitForFunction((b) => document.body.dataset.flamelensReady !== b, before, { timeout: 15_000 });
+      await page.waitForFunction(
+        () => {
+          const t = window.flamelensFrames().find((f) => f.name === 'train_step');
+          return t && t.w >= document.querySelector('#flamegraph canvas').getBoundingClientRect().width - 1;
+        },
+        null,
+        { timeout: 10_000 },
+      );
+      await page.screenshot({ path: path.join(ARTIFACTS, `report-flamegraph-${width}.png`), fullPage: true });
+
+      await page.goto(`file://${trace}`);
+      await page.waitForFunction(() => document.body.dataset.flamelensReady === '1', null, { timeout: 30_000 });
+      assert.deepEqual(await layoutProblems(page), [], `the trace report at ${width} px`);
+      await page.screenshot({ path: path.join(ARTIFACTS, `report-trace-${width}.png`), fullPage: true });
+      assert.deepEqual(errors, []);
+      await page.close();
+    }
+  } finally {
+    await browser.close();
+  }
+});
