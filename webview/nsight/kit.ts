@@ -1,6 +1,9 @@
 // What the Nsight Systems and Nsight Compute pages share: number formats, duration columns in
 // nsys' order, the page header, tabs and empty-section notes.
 import type { DurationStat } from '../../src/core/model/kernels';
+import '@vscode-elements/elements/dist/vscode-tabs/index.js';
+import '@vscode-elements/elements/dist/vscode-tab-header/index.js';
+import '@vscode-elements/elements/dist/vscode-tab-panel/index.js';
 import { el } from '../shared/dom';
 import type { Column } from '../shared/table';
 
@@ -40,22 +43,15 @@ export function header(root: HTMLElement, title: string, hint: string): HTMLElem
   return h;
 }
 
-/** Tabs over sections: one visible at a time, all rendered once. */
+/** Tabs over sections (the kit's vscode-tabs): one visible at a time, all rendered once. */
 export function tabs(root: HTMLElement, panes: { id: string; label: string; body: HTMLElement }[]): void {
-  const bar = el('nav', { class: 'tabs', role: 'tablist' });
-  const buttons = panes.map((p, i) => {
-    const b = el('button', { type: 'button', role: 'tab', id: `tab-${p.id}`, 'aria-controls': p.id }, p.label);
-    b.addEventListener('click', () => select(i));
-    bar.append(b);
-    return b;
-  });
-  const select = (k: number) =>
-    panes.forEach((p, i) => {
-      p.body.hidden = i !== k;
-      buttons[i].setAttribute('aria-selected', String(i === k));
-    });
-  root.append(bar, ...panes.map((p) => p.body));
-  select(0);
+  const t = el('vscode-tabs', { class: 'tabs' });
+  for (const p of panes) {
+    const panel = el('vscode-tab-panel');
+    panel.append(p.body);
+    t.append(el('vscode-tab-header', { slot: 'header', id: `tab-${p.id}` }, p.label), panel);
+  }
+  root.append(t);
 }
 
 export function empty(id: string, title: string, text: string): HTMLElement {

@@ -3,6 +3,7 @@
 // them), per-kernel totals, and a before/after comparison with a second report.
 import { Chart } from 'chart.js';
 import type { LaunchRow, NcuComparisonData, NcuViewData } from '../../src/core/analysis/nsight/nsightView';
+import '@vscode-elements/elements/dist/vscode-collapsible/index.js';
 import { button } from '../shared/controls';
 import { el } from '../shared/dom';
 import { table, type Column } from '../shared/table';
@@ -147,20 +148,19 @@ export function renderNcu(
       ),
     );
   else {
-    const ol = el('ol', { class: 'findings' });
-    for (const f of d.findings.slice(0, 50)) {
-      const li = el('li');
-      li.append(
-        el('strong', {}, f.speedupPct !== undefined ? `${num(f.speedupPct)}% faster` : 'no estimate'),
-        document.createTextNode(' · '),
-        el('span', { class: 'rule' }, `${f.rule}${f.type ? ` (${f.type})` : ''}`),
-        document.createTextNode(` · launch ${f.launchId} `),
-        el('span', { class: 'kernel-name' }, f.kernel),
-      );
-      li.append(el('p', {}, f.description));
-      ol.append(li);
-    }
-    fixes.append(ol);
+    // One collapsible per finding (the kit's): the estimate, rule and kernel as its heading, the
+    // rule's advice inside; the three largest open.
+    const list = el('div', { class: 'findings' });
+    d.findings.slice(0, 50).forEach((f, i) => {
+      const c = el('vscode-collapsible', {
+        heading: `${f.speedupPct !== undefined ? `${num(f.speedupPct)}% faster` : 'no estimate'} · ${f.rule}${f.type ? ` (${f.type})` : ''} · launch ${f.launchId}`,
+        description: f.kernel,
+        ...(i < 3 ? { open: '' } : {}),
+      });
+      c.append(el('p', {}, f.description));
+      list.append(c);
+    });
+    fixes.append(list);
   }
   root.append(fixes);
 

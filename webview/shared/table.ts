@@ -8,6 +8,7 @@
 import { toCsv } from '../../src/core/util/csv';
 import { elidePath } from '../../src/core/util/elidePath';
 import { visibleText } from '../../src/core/util/visibleText';
+import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import { el } from './dom';
@@ -85,7 +86,7 @@ export function createTable<T>(
     placeholder: 'Filter by name',
     'aria-label': `Filter ${title}`,
   }) as HTMLElement & { value: string };
-  const count = el('span', { class: 'hint' });
+  const count = el('vscode-badge', { class: 'row-count' });
   const exportBtn = el('vscode-button', { secondary: '' }, 'Export CSV');
   head.append(filter, count, exportBtn);
   const scroll = el('div', {

@@ -10,7 +10,10 @@ export class PathTree {
   private parentArr: Int32Array;
   private n = 1;
   private slots: number;
-  /** Per slot: parent (-1: empty), key, child; interleaved, so a probe touches one cache line. */
+  /**
+   * Per slot: parent + 1 (0: empty), key, child; interleaved, so a probe touches one cache line.
+   * Zero for empty lets a new table stay as the zeroed memory it is allocated as (no fill pass).
+   */
   private table: Int32Array;
 
   /**
@@ -25,7 +28,7 @@ export class PathTree {
     let slots = 1 << 11;
     while (slots < 2 * cap) slots *= 2;
     this.slots = slots;
-    this.table = new Int32Array(3 * slots).fill(-1);
+    this.table = new Int32Array(3 * slots);
     this.keyArr[0] = -1;
     this.parentArr[0] = -1;
   }
@@ -50,8 +53,9 @@ export class PathTree {
   find(parent: number, key: number): number {
     const mask = this.slots - 1;
     const t = this.table;
-    for (let h = PathTree.hash(parent, key) & mask; t[3 * h] >= 0; h = (h + 1) & mask) {
-      if (t[3 * h] === parent && t[3 * h + 1] === key) return t[3 * h + 2];
+    const p1 = parent + 1;
+    for (let h = PathTree.hash(parent, key) & mask; t[3 * h] !== 0; h = (h + 1) & mask) {
+      if (t[3 * h] === p1 && t[3 * h + 1] === key) return t[3 * h + 2];
     }
     return -1;
   }
@@ -61,14 +65,15 @@ export class PathTree {
     const mask = this.slots - 1;
     const t = this.table;
     let h = PathTree.hash(parent, key) & mask;
-    for (; t[3 * h] >= 0; h = (h + 1) & mask) {
-      if (t[3 * h] === parent && t[3 * h + 1] === key) return t[3 * h + 2];
+    const p1 = parent + 1;
+    for (; t[3 * h] !== 0; h = (h + 1) & mask) {
+      if (t[3 * h] === p1 && t[3 * h + 1] === key) return t[3 * h + 2];
     }
     if (this.n === this.keyArr.length) this.grow();
     const c = this.n++;
     this.keyArr[c] = key;
     this.parentArr[c] = parent;
-    t[3 * h] = parent;
+    t[3 * h] = p1;
     t[3 * h + 1] = key;
     t[3 * h + 2] = c;
     if (this.n * 2 > this.slots) this.rehash();
@@ -97,13 +102,13 @@ export class PathTree {
   private rehash(): void {
     this.slots *= 2;
     const mask = this.slots - 1;
-    const t = (this.table = new Int32Array(3 * this.slots).fill(-1));
+    const t = (this.table = new Int32Array(3 * this.slots));
     for (let c = 1; c < this.n; c++) {
       const p = this.parentArr[c];
       const k = this.keyArr[c];
       let h = PathTree.hash(p, k) & mask;
-      while (t[3 * h] >= 0) h = (h + 1) & mask;
-      t[3 * h] = p;
+      while (t[3 * h] !== 0) h = (h + 1) & mask;
+      t[3 * h] = p + 1;
       t[3 * h + 1] = k;
       t[3 * h + 2] = c;
     }

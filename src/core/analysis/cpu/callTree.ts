@@ -68,8 +68,14 @@ export function functionFrames(profile: Profile): Int32Array {
  * line a node meets, a Map only for the nodes that met several.
  */
 class LineTally {
-  private line = new Int32Array(1024);
-  private weight = new Float64Array(1024);
+  private line: Int32Array;
+  private weight: Float64Array;
+
+  /** `expected`: about how many nodes (sized for them, the arrays are not grown on the way). */
+  constructor(expected = 1024) {
+    this.line = new Int32Array(Math.max(1024, expected + 1));
+    this.weight = new Float64Array(this.line.length);
+  }
   private readonly more = new Map<number, Map<number, number>>();
 
   add(node: number, line: number | undefined, w: number): void {
@@ -125,7 +131,7 @@ export function buildCallTree(profile: Profile, options: CallTreeOptions = {}): 
     self[node] += w;
   };
   const key = options.byLine ? undefined : functionFrames(profile);
-  const lines = key ? new LineTally() : undefined;
+  const lines = key ? new LineTally(options.reverse ? undefined : stackNodes) : undefined;
   const frames = profile.frames;
   let cut = 0;
   if (!options.reverse) {
