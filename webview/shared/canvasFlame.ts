@@ -3,7 +3,9 @@
 // zoom took 100-230 ms on a 2-core machine, the canvas draws them in a few milliseconds. The
 // caller hands it a tree already cut to what can be seen (the host's level-of-detail view); it
 // lays the frames out by value, draws them, and answers the pointer by hit-testing its rows.
-import { contrastRatio, parseRgb } from './contrast';
+import { HIGHLIGHT, LABEL_COLOR } from './flamePalette';
+
+export { diffColor, HIGHLIGHT, LABEL_COLOR, MERGED, NATIVE, warmColor } from './flamePalette';
 
 export interface FlameDatum {
   name: string;
@@ -48,25 +50,6 @@ export interface CanvasFlameOptions<T> {
   onClick?(f: DrawnFrame<T>, e: MouseEvent): void;
   /** The frame under the pointer, or undefined when it left every frame. */
   onHover?(f: DrawnFrame<T> | undefined, e: MouseEvent): void;
-}
-
-/** Text on every frame; the palettes below keep at least WCAG AA contrast (4.5) against it. */
-export const LABEL_COLOR = '#111111';
-
-/** A value in [0, 1) from a name, so one function keeps its colour across views and runs. */
-export function nameHash(name: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
-  return (h >>> 0) / 2 ** 32;
-}
-
-/** The classic warm flame graph palette (red to yellow), kept light enough for dark labels. */
-export function warmColor(name: string): string {
-  const v = nameHash(name);
-  const r = 215 + Math.round(40 * v);
-  const g = 90 + Math.round(130 * v);
-  const b = 30 + Math.round(40 * v);
-  return `rgb(${r},${g},${b})`;
 }
 
 export class CanvasFlame<T extends FlameDatum> {
@@ -340,24 +323,6 @@ export class CanvasFlame<T extends FlameDatum> {
 /** The canvas grows by this many rows at a time. */
 const ROW_STEP = 16;
 
-/** Search matches (violet: contrast 8 with the label, and no function's own colour). */
-export const HIGHLIGHT = 'rgb(238,130,238)';
-/** Native (C/C++) frames and the merged "narrower than a pixel" frames. */
-export const NATIVE = 'rgb(127,167,216)';
-export const MERGED = 'rgb(158,158,158)';
-
-/**
- * The differential graph: red for frames whose share grew, blue for shrank, saturation by the
- * size of the change (full at 10 points). The darkest blue, rgb(120,120,255), still gives the
- * dark label a contrast of 5.3.
- */
-export function diffColor(delta: number): string {
-  const t = Math.min(1, Math.abs(delta) / 10);
-  if (Math.abs(delta) < 0.05) return 'rgb(200,200,200)';
-  const light = Math.round(225 - 105 * t);
-  return delta > 0 ? `rgb(255,${light},${light})` : `rgb(${light},${light},255)`;
-}
-
 /**
  * Frames by level: each child starts where its previous sibling ended, its width its share of
  * the root's value. A frame under `minSize` pixels is left out with everything below it.
@@ -411,9 +376,4 @@ export function layoutFrames<T extends FlameDatum>(
     level = next;
   }
   return rows;
-}
-
-/** Whether a fill keeps the dark label readable (WCAG AA for normal text). */
-export function labelReadable(fill: string): boolean {
-  return contrastRatio(parseRgb(fill), parseRgb(LABEL_COLOR)) >= 4.5;
 }
