@@ -98,15 +98,15 @@ test(
         );
         const [timelinePixels] = await waitForDrawn(nsys, ([n]) => n > 2000);
         assert.ok(timelinePixels > 2000, `the busy timeline is drawn (${timelinePixels} pixels)`);
-        await nsys.click('#tab-transfers-table');
+        await nsys.click('vscode-tab-header[data-pane="transfers-table"]');
         const transfers = await tableRows(nsys, '#transfers-table');
         assert.ok(
           transfers.some((r) => r[0] === 'Host-to-Device' && /GB$/.test(r[5])),
           'transfers by direction with bytes',
         );
-        await nsys.click('#tab-nvtx-table');
+        await nsys.click('vscode-tab-header[data-pane="nvtx-table"]');
         assert.ok((await tableRows(nsys, '#nvtx-table')).length > 0, 'NVTX ranges');
-        await nsys.click('#tab-nvtx-operators-table');
+        await nsys.click('vscode-tab-header[data-pane="nvtx-operators-table"]');
         const ops = await tableRows(nsys, '#nvtx-operators-table');
         assert.ok(ops.length > 0 && ops.every((r) => !/op_id = /.test(r[8])), 'PyTorch ranges grouped by operator');
         await page.screenshot({ path: path.join(ARTIFACTS, 'nsight-systems-view.png') });

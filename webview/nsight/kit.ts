@@ -49,9 +49,19 @@ export function tabs(root: HTMLElement, panes: { id: string; label: string; body
   for (const p of panes) {
     const panel = el('vscode-tab-panel');
     panel.append(p.body);
-    t.append(el('vscode-tab-header', { slot: 'header', id: `tab-${p.id}` }, p.label), panel);
+    // vscode-tabs numbers its headers' ids itself: the pane is named in data-pane.
+    t.append(el('vscode-tab-header', { slot: 'header', 'data-pane': p.id }, p.label), panel);
   }
   root.append(t);
+  // The kit's tab strip does not wrap: at 500 px six tabs widened the page. Its shadow root
+  // takes one more rule (a constructed sheet, which the webview's CSP allows).
+  void customElements.whenDefined('vscode-tabs').then(() => {
+    const shadow = t.shadowRoot;
+    if (!shadow) return;
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync('.tablist { flex-wrap: wrap; } .header { align-items: flex-end; }');
+    shadow.adoptedStyleSheets = [...shadow.adoptedStyleSheets, sheet];
+  });
 }
 
 export function empty(id: string, title: string, text: string): HTMLElement {
