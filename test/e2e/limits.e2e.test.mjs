@@ -98,6 +98,7 @@ test('files over the size limit are opened only after asking', { timeout: 300_00
 
       await open(page, 'small.folded');
       const small = await findWebviewFrame(page, '#flamegraph canvas', 60_000);
+      await small.waitForFunction(() => document.body.dataset.flamelensReady !== undefined, null, { timeout: 30_000 });
       assert.ok(
         (await small.evaluate(() => window.flamelensFrames().length)) > 3,
         'under the limit: drawn, no question',
@@ -140,6 +141,8 @@ test('files over the size limit are opened only after asking', { timeout: 300_00
       await runCommand(page, 'View: Close All Editors');
       await open(page, 'small.folded');
       const again = await findWebviewFrame(page, '#flamegraph canvas', 60_000);
+      // The canvas exists before it is drawn: wait for the drawing.
+      await again.waitForFunction(() => document.body.dataset.flamelensReady !== undefined, null, { timeout: 30_000 });
       assert.ok((await again.evaluate(() => window.flamelensFrames().length)) > 3, 'the editor still opens profiles');
 
       // The same run under a raised limit: after a reload its lenses are restored (the check above was not vacuous).

@@ -49,6 +49,8 @@ test(
       // A profile opens and is drawn.
       await quickOpen(page, 'sample.folded');
       const frame = await findWebviewFrame(page, '#flamegraph canvas', 60_000);
+      // The canvas exists before it is drawn: wait for the drawing.
+      await frame.waitForFunction(() => document.body.dataset.flamelensReady !== undefined, null, { timeout: 30_000 });
       assert.ok((await frame.evaluate(() => window.flamelensFrames().length)) > 3, 'the flame graph is drawn');
 
       // Nothing starts.
