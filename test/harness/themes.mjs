@@ -47,6 +47,13 @@ async function currentTheme(page) {
   return /\bhc-black\b/.test(cls) ? THEMES[2] : /\bvs-dark\b/.test(cls) ? THEMES[1] : THEMES[0];
 }
 
+/** Waits until the page has drawn two more frames (a layout change and the redraw after it). */
+function nextFrames(frame) {
+  return frame.waitForFunction(
+    () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(true)))),
+  );
+}
+
 /** The webview's width in the page, from its iframe (the outer one VS Code draws). */
 async function viewWidth(frame) {
   const outer = frame.parentFrame() ?? frame;
@@ -62,9 +69,7 @@ async function settledWidth(frame, changedFrom) {
     const w = await viewWidth(frame);
     if (w === last && (changedFrom === undefined || Math.abs(w - changedFrom) > 8)) return w;
     last = w;
-    await frame.waitForFunction(
-      () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(true)))),
-    );
+    await nextFrames(frame);
   }
   return last;
 }
@@ -78,7 +83,7 @@ async function sizeViewTo(page, frame, target) {
     // A view beside the code gets about half of the editor area's change.
     const grow = w > 0 && vp.width > 0 ? (target - w) * (w / vp.width < 0.75 ? 2 : 1) : 0;
     await page.setViewportSize({ width: Math.max(500, Math.round(vp.width + grow)), height: vp.height });
-    await frame.waitForFunction(() => new Promise((r) => requestAnimationFrame(() => r(true))));
+    await nextFrames(frame);
   }
 }
 
@@ -112,7 +117,7 @@ async function maximize(page, frame) {
   const bar = await page.locator('.part.statusbar').boundingBox();
   if (bar) await page.mouse.click(bar.x + bar.width / 2, bar.y + bar.height / 2);
   await runCommand(page, 'View: Toggle Maximize Editor Group');
-  await frame.waitForFunction(() => new Promise((r) => requestAnimationFrame(() => r(true))));
+  await nextFrames(frame);
   return true;
 }
 
@@ -143,9 +148,7 @@ export async function checkThemes(page, frame, name, ready) {
         await frame.waitForFunction((px) => Math.abs(document.documentElement.clientWidth - px) < 24, w, {
           timeout: 15_000,
         });
-        await frame.waitForFunction(
-          () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(true)))),
-        );
+        await nextFrames(frame);
         if (ready) await ready(frame);
         if (width === 'full' && w < 0.75 * original.width)
           problems.push(`${name}, ${theme.id}: the view did not take the window (${w} px)`);

@@ -64,21 +64,19 @@ export function reportTransport(entry: ReportEntry): Transport {
     },
     request: (m) => {
       // The first view and the hot functions were computed when the report was written.
-      if (first && m.method === 'view' && isFirst(m.params)) {
-        deliver({ type: 'response', id: m.id, ok: true, result: first.view });
-        // Read the profile once this frame is drawn, so a zoom finds it ready.
+      const known = first && precomputed(m, first);
+      if (known !== undefined) {
+        deliver({ type: 'response', id: m.id, ok: true, result: known });
+        // After the first view is drawn, read the profile, so a zoom finds it ready.
         // (A profile that cannot be read says so on the request that needs it.)
-        setTimeout(() => requestAnimationFrame(() => setTimeout(() => whenParsed(() => void tryOpen()), 0)), 0);
-        return;
-      }
-      if (first && m.method === 'hotFunctions' && m.params.threads.length === 0 && m.params.top === HOT_TOP) {
-        deliver({ type: 'response', id: m.id, ok: true, result: first.hot });
+        if (m.method === 'view')
+          setTimeout(() => requestAnimationFrame(() => setTimeout(() => whenParsed(() => void tryOpen()), 0)), 0);
         return;
       }
       const s = tryOpen();
       deliver(s instanceof Error ? { type: 'response', id: m.id, ok: false, error: s.message } : answerRequest(s, m));
     },
-    // The report has no editor to open sources in and no file to export to.
+    // The report has no editor to open sources in; a CSV is downloaded.
     openSource: () => undefined,
     export: () => undefined,
     exportCsv: (m) => downloadCsv(`${m.name}.csv`, m.csv),
@@ -87,7 +85,7 @@ export function reportTransport(entry: ReportEntry): Transport {
     // Requests the first view cannot answer wait for the page to have read its data.
     post: (m) =>
       queueMicrotask(() =>
-        first && m.type === 'request' && !answeredAtOnce(m, first)
+        first && m.type === 'request' && precomputed(m, first) === undefined
           ? whenParsed(() => void dispatch(answers, m))
           : void dispatch(answers, m),
       ),
@@ -97,11 +95,11 @@ export function reportTransport(entry: ReportEntry): Transport {
   };
 }
 
-function answeredAtOnce(m: Extract<ToHost, { type: 'request' }>, first: FirstView): boolean {
-  return (
-    (m.method === 'view' && isFirst(m.params)) ||
-    (m.method === 'hotFunctions' && m.params.threads.length === 0 && m.params.top === HOT_TOP && !!first.hot)
-  );
+/** What the report computed when it was written for this request, if anything. */
+function precomputed(m: Extract<ToHost, { type: 'request' }>, first: FirstView): unknown {
+  if (m.method === 'view' && isFirst(m.params)) return first.view;
+  if (m.method === 'hotFunctions' && m.params.threads.length === 0 && m.params.top === HOT_TOP) return first.hot;
+  return undefined;
 }
 
 function whenParsed(fn: () => void): void {
