@@ -6,7 +6,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { OpenedFile, OpenOptions } from './openFile';
-import type { WorkerError, WorkerRequest } from './openFileWorker';
+import type { TreeMessage, WorkerError, WorkerRequest } from './openFileWorker';
 import type { FileKind } from '../formats/detect';
 import { FormatError } from '../formats/formatError';
 import { ToolError } from '../runners/findTool';
@@ -27,15 +27,24 @@ export async function openFileIsolated(
   options: OpenOptions,
   limits: IsolationLimits,
   known?: FileKind,
+  /**
+   * Given, a CPU profile's first call tree is built in the worker after the profile came back,
+   * and handed here, or why there is none (the worker failed or ran out of time). Called once,
+   * after the promise resolved, when it resolved to a CPU profile.
+   */
+  onFirstTree?: (t: TreeMessage) => void,
 ): Promise<OpenedFile> {
   const { signal, ...rest } = options;
-  const request: WorkerRequest = { file, options: rest, known };
+  const request: WorkerRequest = { file, options: rest, known, firstTree: onFirstTree !== undefined };
   const worker = new Worker(workerScript, {
     workerData: request,
     resourceLimits: { maxOldGenerationSizeMb: limits.memoryMB },
     stdout: false,
     stderr: false,
   });
+  // After the profile came back, the worker goes on to its first call tree: until that arrives
+  // (or the worker ends), a read is not over.
+  let treeWait: ((t: TreeMessage) => void) | undefined;
   return new Promise<OpenedFile>((resolve, reject) => {
     let settled = false;
     const finish = (f: () => void) => {
@@ -44,8 +53,17 @@ export async function openFileIsolated(
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
       f();
-      void worker.terminate();
+      if (!treeWait) void worker.terminate();
     };
+    const treeDone = (t: TreeMessage) => {
+      const wait = treeWait;
+      if (!wait) return;
+      treeWait = undefined;
+      clearTimeout(treeTimer);
+      void worker.terminate();
+      wait(t);
+    };
+    let treeTimer: ReturnType<typeof setTimeout> | undefined;
     const timer = setTimeout(
       () =>
         finish(() =>
@@ -61,10 +79,19 @@ export async function openFileIsolated(
     );
     const onAbort = () => finish(() => reject(new Error('cancelled')));
     signal?.addEventListener('abort', onAbort, { once: true });
-    worker.on('message', (m: { ok: true; opened: OpenedFile } | { ok: false; error: WorkerError }) =>
-      finish(() => (m.ok ? resolve(m.opened) : reject(rebuild(m.error)))),
-    );
-    worker.on('error', (e: Error & { code?: string }) =>
+    worker.on('message', (m: { ok: true; opened: OpenedFile } | { ok: false; error: WorkerError } | TreeMessage) => {
+      if ('tree' in m) return treeDone(m);
+      if (m.ok && onFirstTree && m.opened.kind === 'cpu-profile' && !settled) {
+        treeWait = onFirstTree;
+        treeTimer = setTimeout(
+          () => treeDone({ tree: undefined, error: `building its call tree took longer than ${limits.timeoutSec} s` }),
+          limits.timeoutSec * 1000,
+        );
+      }
+      finish(() => (m.ok ? resolve(m.opened) : reject(rebuild(m.error))));
+    });
+    worker.on('error', (e: Error & { code?: string }) => {
+      treeDone({ tree: undefined, error: e.message });
       finish(() =>
         reject(
           e.code === 'ERR_WORKER_OUT_OF_MEMORY'
@@ -75,11 +102,12 @@ export async function openFileIsolated(
               )
             : new FormatError(file, '', `reading it failed: ${e.message}`),
         ),
-      ),
-    );
-    worker.on('exit', (code) =>
-      finish(() => reject(new FormatError(file, '', `the reader stopped unexpectedly (exit code ${code})`))),
-    );
+      );
+    });
+    worker.on('exit', (code) => {
+      treeDone({ tree: undefined, error: `the reader stopped (exit code ${code})` });
+      finish(() => reject(new FormatError(file, '', `the reader stopped unexpectedly (exit code ${code})`)));
+    });
   });
 }
 

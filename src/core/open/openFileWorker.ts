@@ -5,6 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { openFile, type OpenOptions } from './openFile';
+import { buildCallTree, type CallTree } from '../analysis/cpu/callTree';
 import type { FileKind } from '../formats/detect';
 import { FormatError } from '../formats/formatError';
 import { ToolError } from '../runners/findTool';
@@ -13,7 +14,16 @@ export interface WorkerRequest {
   file: string;
   options: Omit<OpenOptions, 'signal'>;
   known?: FileKind;
+  /**
+   * A CPU profile's first call tree (all threads, top-down, by function) is built here too,
+   * after the profile was posted: the flame graph's first view is then answered without building
+   * it on the extension host's thread, and while the view's page loads.
+   */
+  firstTree?: boolean;
 }
+
+/** What the worker posts after the file: the first call tree, or why it has none. */
+export type TreeMessage = { tree: CallTree } | { tree: undefined; error: string };
 
 export type WorkerError =
   | { type: 'format'; file: string; place: string; expected: string }
@@ -40,6 +50,18 @@ async function main(): Promise<void> {
   const req = workerData as WorkerRequest;
   try {
     const opened = await openFile(req.file, req.options, req.known);
+    if (req.firstTree && opened.kind === 'cpu-profile') {
+      // Copied, not moved: the tree is built from the same stack tables after they were sent.
+      parentPort!.postMessage({ ok: true, opened });
+      let message: TreeMessage;
+      try {
+        message = { tree: buildCallTree(opened.profile) };
+      } catch (e) {
+        message = { tree: undefined, error: e instanceof Error ? e.message : String(e) };
+      }
+      parentPort!.postMessage(message, [...buffers(message, new Set())]);
+      return;
+    }
     parentPort!.postMessage({ ok: true, opened }, [...buffers(opened, new Set())]);
   } catch (e) {
     const error: WorkerError =

@@ -63,7 +63,12 @@ export function connectFlameGraph(
           options: { openSourceOnClick: viewConfig().openSourceOnClick, interactive: true },
         });
       },
-      request: (m) => session && view.post(answerRequest(session, m)),
+      request: async (m) => {
+        if (!session) return;
+        // The first call tree, when the file's reader builds it: waited for, not built twice.
+        await session.firstTree;
+        view.post(answerRequest(session, m));
+      },
       openSource: (m) => deps.locator.open(m.file, m.line),
       exportCsv: (m) => saveCsvExport(deps.locator.defaultFolder() ?? '', m.name, m.csv),
       export: async (m) => {
@@ -85,9 +90,10 @@ export function connectFlameGraph(
       },
     },
   });
-  // The first view's call tree, built while the webview is still loading its page: on a
-  // million samples that is most of the wait before the first frame.
-  if (session) setTimeout(() => session.tree([], false), 0);
+  // The first view's call tree, built while the webview is still loading its page (on a
+  // million samples that is most of the wait before the first frame): by the file's reader in
+  // its worker where it offered one, else here.
+  if (session && !session.firstTree) setTimeout(() => session.tree([], false), 0);
   return view;
 }
 

@@ -30,6 +30,7 @@ async function readSource(file: string, title: string, log: vscode.LogOutputChan
     const profile = await openProfileInWorker(
       file,
       'this editor shows CPU profiles (open it with flamelens: Open Profile…)',
+      { firstTree: true, log },
     );
     log.info(`Parsed ${file} (${profile.format}) in ${Date.now() - t0} ms`);
     return { profile, title };

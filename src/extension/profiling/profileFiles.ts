@@ -73,7 +73,10 @@ export class ProfileFiles {
           return undefined;
         }
       } else await confirmFileSize(file);
-      const profile = await openProfileInWorker(file, "a CPU run's output is a CPU profile");
+      const profile = await openProfileInWorker(file, "a CPU run's output is a CPU profile", {
+        firstTree: openPanel,
+        log: this.deps.log,
+      });
       await this.deps.hotPaths.setActive({ folder, runDir: run.dir, title: run.meta.name, profile });
       if (openPanel) this.deps.flameGraphs.show(run.dir, `${run.meta.name} (${run.meta.id.slice(0, 15)})`, profile);
       return profile;

@@ -11,6 +11,9 @@ import type { Profile } from '../../core/model/profile';
 import type { TorchTrace } from '../../core/model/torchTrace';
 import type { FileKind } from '../../core/formats/detect';
 import { FormatError } from '../../core/formats/formatError';
+import { offerFirstTree } from '../../core/analysis/cpu/profileSession';
+import type { CallTree } from '../../core/analysis/cpu/callTree';
+import type { TreeMessage } from '../../core/open/openFileWorker';
 
 let workerScript: string | undefined;
 
@@ -30,24 +33,52 @@ function limits() {
 }
 
 /** openFile, in a worker with the settings' limits. */
-export async function openFileInWorker(file: string, options: OpenOptions, known?: FileKind): Promise<OpenedFile> {
+export async function openFileInWorker(
+  file: string,
+  options: OpenOptions,
+  known?: FileKind,
+  onFirstTree?: (t: TreeMessage) => void,
+): Promise<OpenedFile> {
   if (!workerScript) throw new Error('flamelens: the file reader is not set up (not activated?)');
-  return openFileIsolated(workerScript, file, options, limits(), known);
+  return openFileIsolated(workerScript, file, options, limits(), known, onFirstTree);
 }
 
 async function openExpecting<K extends OpenedKind>(
   file: string,
   kind: K,
   what: string,
+  onFirstTree?: (t: TreeMessage) => void,
 ): Promise<Extract<OpenedFile, { kind: K }>> {
-  const opened = await openFileInWorker(file, { cacheDir: '', expect: { kinds: [kind], what } });
+  const opened = await openFileInWorker(
+    file,
+    { cacheDir: '', expect: { kinds: [kind], what } },
+    undefined,
+    onFirstTree,
+  );
   if (opened.kind !== kind) throw new FormatError(file, '', what);
   return opened as Extract<OpenedFile, { kind: K }>;
 }
 
-/** A CPU profile, read in a worker; another kind of file is a FormatError saying what it is and `what`. */
-export async function openProfileInWorker(file: string, what: string): Promise<Profile> {
-  return (await openExpecting(file, 'cpu-profile', what)).profile;
+/**
+ * A CPU profile, read in a worker; another kind of file is a FormatError saying what it is and
+ * `what`. With `firstTree` (for a flame graph), the worker goes on to build the profile's first
+ * call tree, offered to the sessions that show it (offerFirstTree): the extension host's thread
+ * never builds it, and it is built while the view's page loads.
+ */
+export async function openProfileInWorker(
+  file: string,
+  what: string,
+  options: { firstTree?: boolean; log?: vscode.LogOutputChannel } = {},
+): Promise<Profile> {
+  if (!options.firstTree) return (await openExpecting(file, 'cpu-profile', what)).profile;
+  let handOver: (t: CallTree | undefined) => void = () => undefined;
+  const tree = new Promise<CallTree | undefined>((resolve) => (handOver = resolve));
+  const { profile } = await openExpecting(file, 'cpu-profile', what, (t) => {
+    if (!t.tree) options.log?.warn(`${file}: its call tree was not built while reading (${t.error}); built on demand`);
+    handOver(t.tree);
+  });
+  offerFirstTree(profile, tree);
+  return profile;
 }
 
 /** A PyTorch trace, read in a worker; another kind of file is a FormatError saying what it is and `what`. */

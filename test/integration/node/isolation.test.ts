@@ -10,6 +10,9 @@ import { openFile } from '../../../src/core/open/openFile';
 import { openFileIsolated } from '../../../src/core/open/openFileIsolated';
 import { analyzeHotPaths } from '../../../src/core/analysis/cpu/hotPaths';
 import { FormatError } from '../../../src/core/formats/formatError';
+import { buildCallTree } from '../../../src/core/analysis/cpu/callTree';
+import { offerFirstTree, ProfileSession } from '../../../src/core/analysis/cpu/profileSession';
+import type { TreeMessage } from '../../../src/core/open/openFileWorker';
 import { BUILTIN_FOLDED, ensureBuilt, REAL, ROOT } from '../../helpers';
 
 const WORKER = path.join(ROOT, 'dist', 'openFileWorker.js');
@@ -83,4 +86,61 @@ test('a file that takes longer than the budget ends its worker with a message', 
       e instanceof FormatError &&
       /took longer than 0\.001 s, so flamelens stopped \(the time setting sets the limit\)/.test(e.message),
   );
+});
+
+test("a profile's first call tree, built in the worker after the profile, equals the tree built here", async () => {
+  const trees: TreeMessage[] = [];
+  let handed: (t: TreeMessage) => void = () => undefined;
+  const came = new Promise<TreeMessage>((resolve) => (handed = resolve));
+  const opened = await openFileIsolated(WORKER, BUILTIN_FOLDED, { cacheDir: '' }, LIMITS, undefined, (t) => {
+    trees.push(t);
+    handed(t);
+  });
+  assert.equal(opened.kind, 'cpu-profile');
+  if (opened.kind !== 'cpu-profile') return;
+  // The profile is whole and usable before the tree has come.
+  const built = buildCallTree(opened.profile);
+  const arrived = await came;
+  assert.ok(arrived.tree, 'a tree came');
+  assert.deepEqual(arrived.tree, built);
+  assert.ok(arrived.tree.total instanceof Float64Array && arrived.tree.childIds instanceof Int32Array);
+  assert.equal(trees.length, 1, 'handed over once');
+
+  // A session of the profile answers from the offered tree, once it arrived; without one, it builds its own.
+  offerFirstTree(opened.profile, Promise.resolve(arrived.tree));
+  const session = new ProfileSession(opened.profile);
+  assert.ok(session.firstTree);
+  await session.firstTree;
+  assert.equal(session.tree([], false), arrived.tree);
+  const own = new ProfileSession(structuredClone(opened.profile));
+  assert.equal(own.firstTree, undefined);
+  assert.deepEqual(own.tree([], false), built);
+  // An offer of nothing (the worker failed): the session builds the tree itself.
+  const failed = structuredClone(opened.profile);
+  offerFirstTree(failed, Promise.resolve(undefined));
+  const fallback = new ProfileSession(failed);
+  await fallback.firstTree;
+  assert.deepEqual(fallback.tree([], false), built);
+});
+
+test('no call tree is handed over for a file that is no profile, nor for a read that ran out of time', async () => {
+  const calls: TreeMessage[] = [];
+  const trace = await openFileIsolated(
+    WORKER,
+    path.join(REAL, 'torch1.13.1-debian_cpu_legacy_mlp.trace.json'),
+    { cacheDir: '' },
+    LIMITS,
+    undefined,
+    (t) => calls.push(t),
+  );
+  assert.equal(trace.kind, 'torch-trace');
+  assert.equal(calls.length, 0, 'no tree for a trace');
+  // A read that fails the time budget hands over no tree either, and rejects as before.
+  await assert.rejects(
+    openFileIsolated(WORKER, BUILTIN_FOLDED, { cacheDir: '' }, { ...LIMITS, timeoutSec: 0.001 }, undefined, (t) =>
+      calls.push(t),
+    ),
+    /took longer than 0\.001 s/,
+  );
+  assert.equal(calls.length, 0);
 });

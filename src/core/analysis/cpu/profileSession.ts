@@ -92,10 +92,34 @@ export function firstView(session: ProfileSession, title: string): FirstView {
   };
 }
 
+/** First call trees built elsewhere (the file reader's worker), by the profile they are of. */
+const offered = new WeakMap<Profile, Promise<CallTree | undefined>>();
+
+/**
+ * Offers `profile`'s first call tree (all threads, top-down, by function), built elsewhere or
+ * still being built: its sessions wait for it (`firstTree`) instead of building their own.
+ * Undefined when it was not built: the sessions then build it on demand.
+ */
+export function offerFirstTree(profile: Profile, tree: Promise<CallTree | undefined>): void {
+  offered.set(profile, tree);
+}
+
+function treeKey(threads: string[], reverse: boolean, byLine: boolean): string {
+  return `${reverse ? 'r' : 'f'}${byLine ? 'l' : ''}|${[...threads].sort().join('\u0000')}`;
+}
+
 export class ProfileSession implements ProfileRpc {
   private readonly trees = new Map<string, CallTree>();
+  /** Settled when the first call tree offered for the profile arrived or will not; undefined: none offered. */
+  readonly firstTree: Promise<void> | undefined;
 
-  constructor(readonly profile: Profile) {}
+  constructor(readonly profile: Profile) {
+    const tree = offered.get(profile);
+    this.firstTree = tree?.then((t) => {
+      const key = treeKey([], false, false);
+      if (t && !this.trees.has(key)) this.trees.set(key, t);
+    });
+  }
 
   /** `def` lines of functions by functionKey, found in their sources (the host or the CLI reads them). */
   private defs?: ReadonlyMap<string, number>;
@@ -105,7 +129,7 @@ export class ProfileSession implements ProfileRpc {
   }
 
   tree(threads: string[], reverse: boolean, byLine = false): CallTree {
-    const key = `${reverse ? 'r' : 'f'}${byLine ? 'l' : ''}|${[...threads].sort().join('\u0000')}`;
+    const key = treeKey(threads, reverse, byLine);
     let t = this.trees.get(key);
     if (!t) {
       if (this.trees.size >= 8) this.trees.delete(this.trees.keys().next().value as string);
