@@ -174,6 +174,17 @@ export class FlameApp {
       this.render();
     });
     transport.post({ type: 'ready' });
+    // The first view is asked for with `ready`, not after `init`: the host computes it while
+    // this page lays itself out, a round trip sooner (used if nothing changed meanwhile).
+    const params = this.viewParams();
+    this.early = { key: JSON.stringify(params), view: this.request('view', params) };
+  }
+
+  private early?: { key: string; view: Promise<FlameView> };
+
+  private viewParams() {
+    const { focus, threads, reverse, byLine } = this;
+    return { focus, threads, reverse, widthPx: this.width(), byLine };
   }
 
   private request<M extends RpcMethod>(method: M, params: RpcParams<M>): Promise<RpcResult<M>> {
@@ -248,13 +259,10 @@ export class FlameApp {
     if (!s) return;
     const t0 = performance.now();
     try {
-      const view = await this.request('view', {
-        focus: this.focus,
-        threads: this.threads,
-        reverse: this.reverse,
-        widthPx: this.width(),
-        byLine: this.byLine,
-      });
+      const params = this.viewParams();
+      const early = this.early;
+      this.early = undefined;
+      const view = await (early?.key === JSON.stringify(params) ? early.view : this.request('view', params));
       if (seq !== this.renderSeq) return;
       this.view = view;
       this.render();

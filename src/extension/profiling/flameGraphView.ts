@@ -45,6 +45,7 @@ export function connectFlameGraph(
         defsDone = true;
       })
       .catch((e: unknown) => deps.log.warn(`flame graph: the functions' def lines: ${(e as Error).message}`));
+  const defsWait = Promise.race([defsFound, new Promise((r) => setTimeout(r, 1500))]);
   const view: ViewConnection<ToWebview> = connectView<ToHost, ToWebview>(webview, deps.extensionUri, {
     view: VIEW,
     title: source.title,
@@ -55,7 +56,7 @@ export function connectFlameGraph(
           view.post({ type: 'error', message: source.error });
           return;
         }
-        await Promise.race([defsFound, new Promise((r) => setTimeout(r, 1500))]);
+        await defsWait;
         if (!defsDone) void defsFound?.then(() => defsDone && view.post({ type: 'sourcesRead' }));
         view.post({
           type: 'init',
@@ -65,7 +66,10 @@ export function connectFlameGraph(
       },
       request: async (m) => {
         if (!session) return;
-        // The first call tree, when the file's reader builds it: waited for, not built twice.
+        // The page asks for its first view with `ready`: answered as `init` is, with the def
+        // lines found by then. The first call tree, when the file's reader builds it: waited
+        // for, not built twice.
+        await defsWait;
         await session.firstTree;
         view.post(answerRequest(session, m));
       },
