@@ -60,6 +60,18 @@ test('the HTML report at 900 px and 500 px: drawn, readable, no sideways scroll'
       await page.waitForFunction(() => document.body.dataset.flamelensReady === '1', null, { timeout: 30_000 });
       assert.deepEqual(await layoutProblems(page), [], `the trace report at ${width} px`);
       await page.screenshot({ path: path.join(ARTIFACTS, `report-trace-${width}.png`), fullPage: true });
+      // A table taller than the window scrolls inside itself, and its header stays in sight.
+      const sticky = await page.evaluate(() => {
+        const scroll = [...document.querySelectorAll('.table-scroll')].find(
+          (s) => s.scrollHeight > s.clientHeight + 50,
+        );
+        if (!scroll) return 'no table scrolls inside itself';
+        scroll.scrollTop = scroll.scrollHeight;
+        const head = scroll.querySelector('thead th').getBoundingClientRect().top;
+        const box = scroll.getBoundingClientRect().top;
+        return Math.abs(head - box) <= 1 ? 'header in sight' : `header ${Math.round(box - head)} px above its table`;
+      });
+      assert.equal(sticky, 'header in sight', `the operator table at ${width} px`);
       assert.deepEqual(errors, []);
       await page.close();
     }
