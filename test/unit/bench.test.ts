@@ -7,7 +7,14 @@ import { BENCH_CONFIG_FIELDS, parseBenchConfig, parseThreshold } from '../../src
 import { compareResultSets } from '../../src/core/analysis/bench/benchCompare';
 import { FormatError } from '../../src/core/formats/formatError';
 import { summarizeGpuReadings } from '../../src/core/runners/bench/benchRunner';
-import { saveResults, saveBaseline, listResults, resolveResults, listHistory } from '../../src/core/store/benchStore';
+import {
+  saveResults,
+  saveBaseline,
+  listResults,
+  resolveResults,
+  listHistory,
+  storeFingerprint,
+} from '../../src/core/store/benchStore';
 import { diffProfiles, grownFunctions, diffLensText } from '../../src/core/analysis/cpu/profileDiff';
 import { readProfile } from '../../src/core/formats/cpu/readProfile';
 import { parseBenchResults } from '../../src/core/formats/bench/benchResults';
@@ -192,7 +199,20 @@ test('store: results and baselines written whole, listed by time, resolved by na
       ),
     /r\.json:1 \(benchmarks\[0\]\.samples\[1\]\): expected a non-negative time/,
   );
+  // The editor's lenses recompute when the store's fingerprint changes, whether or not a file
+  // watcher saw the change: autosaves copied into a folder that did not exist change it.
+  const before = await storeFingerprint(dir);
+  assert.equal(await storeFingerprint(dir), before, 'nothing changed: the same fingerprint');
   cpSync(path.join(REAL, 'pytest-benchmark', 'autosave'), path.join(dir, '.benchmarks'), { recursive: true });
+  const after = await storeFingerprint(dir);
+  assert.notEqual(after, before);
+  const autosaves = readdirSync(path.join(dir, '.benchmarks'))[0];
+  const one = path.join(dir, '.benchmarks', autosaves, readdirSync(path.join(dir, '.benchmarks', autosaves))[0]);
+  writeFileSync(one, readFileSync(one, 'utf8').slice(0, 100)); // read half-written: differs again
+  const half = await storeFingerprint(dir);
+  assert.notEqual(half, after);
+  cpSync(path.join(REAL, 'pytest-benchmark', 'autosave'), path.join(dir, '.benchmarks'), { recursive: true });
+  assert.notEqual(await storeFingerprint(dir), half, 'written whole: differs from the half-written read');
   const h = await listHistory(dir);
   assert.deepEqual(
     h.items.map((i) => i.source),

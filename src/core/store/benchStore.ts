@@ -102,6 +102,31 @@ export async function listPytestAutosaves(root: string): Promise<StoreRead<Bench
   return readAll(files);
 }
 
+/**
+ * What the history, the baselines and the configuration are made of right now (each file's path,
+ * size and modification time): the editor recomputes its lenses when this changes, so a change
+ * that a file watcher missed (files written into a folder just created, or read half-written)
+ * still shows at the next look.
+ */
+export async function storeFingerprint(root: string, extra: string[] = []): Promise<string> {
+  const base = path.join(root, '.benchmarks');
+  const dirs = await fs.readdir(base, { withFileTypes: true }).catch(() => []);
+  const files = (
+    await Promise.all([
+      jsonFiles(path.join(benchDir(root), 'results')),
+      jsonFiles(path.join(benchDir(root), 'baselines')),
+      ...dirs.filter((d) => d.isDirectory()).map((d) => jsonFiles(path.join(base, d.name))),
+    ])
+  ).flat();
+  const stats = await Promise.all(
+    [...files, ...extra].map(async (f) => {
+      const s = await fs.stat(f).catch(() => undefined);
+      return s ? `${f}\0${s.size}\0${s.mtimeMs}` : `${f}\0-`;
+    }),
+  );
+  return stats.join('\n');
+}
+
 /** Everything that makes up history: flamelens results and pytest autosaves. */
 export async function listHistory(root: string): Promise<StoreRead<BenchmarkResultSet>> {
   const [a, b] = await Promise.all([listResults(root), listPytestAutosaves(root)]);

@@ -10,7 +10,7 @@ import { promises as fs } from 'node:fs';
 import { latestComparisons, type LatestComparison } from '../../core/analysis/bench/benchBaselines';
 import type { BenchmarkComparison } from '../../core/analysis/bench/benchCompare';
 import { parseBenchConfig, type BenchConfig } from '../../core/formats/bench/benchConfig';
-import { listBaselines, listHistory } from '../../core/store/benchStore';
+import { listBaselines, listHistory, storeFingerprint } from '../../core/store/benchStore';
 import { benchSettings } from '../shared/config';
 import { LensChanges } from '../shared/lensChanges';
 
@@ -35,7 +35,7 @@ export interface ResultsState {
 }
 
 export class BenchResults implements vscode.Disposable {
-  private readonly states = new Map<string, Promise<ResultsState | undefined>>();
+  private readonly states = new Map<string, { fingerprint: string; state: Promise<ResultsState | undefined> }>();
   private readonly disposables: vscode.Disposable[] = [];
   /** Fires when results, configurations or settings change (the lenses refresh). */
   readonly changes = new LensChanges();
@@ -71,16 +71,18 @@ export class BenchResults implements vscode.Disposable {
     }
   }
 
-  stateOf(root: string): Promise<ResultsState | undefined> {
-    let s = this.states.get(root);
-    if (!s) {
-      s = this.computeState(root).catch((e) => {
-        this.log.warn(`Benchmark results in ${root}: ${(e as Error).message}`);
-        return undefined;
-      });
-      this.states.set(root, s);
-    }
-    return s;
+  /** The folder's state, recomputed when a watcher said so or its files differ from last time. */
+  async stateOf(root: string): Promise<ResultsState | undefined> {
+    const fingerprint = await storeFingerprint(root, [path.join(root, CONFIG_NAME)]);
+    const cached = this.states.get(root);
+    if (cached?.fingerprint === fingerprint) return cached.state;
+    const state = this.computeState(root).catch((e) => {
+      this.log.warn(`Benchmark results in ${root}: ${(e as Error).message}`);
+      return undefined;
+    });
+    this.states.set(root, { fingerprint, state });
+    if (cached) this.changes.fire(); // a change no watcher reported: the other lenses refresh too
+    return state;
   }
 
   /** The folder whose benchmarks a command is about: given, the active file's, or asked. */
