@@ -32,6 +32,15 @@ const TABLE: [file: string, kind: FileKind, opens: 'opens' | 'fails'][] = [
   ['handmade/handmade-pyspy-raw-subprocesses-threads-native.folded', 'cpu-profile', 'opens'],
   ['handmade/handmade-speedscope-evented.speedscope.json', 'cpu-profile', 'opens'],
   ['real/flamelens-builtin-sampler1_py3.11.7_matrix_work.folded', 'cpu-profile', 'opens'],
+  ['real/h200/ncu2025.3.1_h200_details_small_kernels.csv', 'ncu-csv', 'opens'],
+  ['real/h200/ncu2025.3.1_h200_raw_roofline_small_kernels.csv', 'ncu-csv', 'opens'],
+  ['real/h200/nvidia-smi_580.159.04_h200_q.txt', 'nvidia-smi-q', 'opens'],
+  ['real/h200/nvidia-smi_580.159.04_h200_q.xml', 'nvidia-smi-xml', 'opens'],
+  ['real/h200/nvidia-smi_580.159.04_h200_query_lms200_during_train.csv', 'nvidia-smi-csv', 'opens'],
+  ['real/h200/torch2.11.0-cu130_h200_gloo2_rank0.pt.trace.json.gz', 'torch-trace', 'opens'],
+  ['real/h200/torch2.11.0-cu130_h200_gloo2_rank1.pt.trace.json.gz', 'torch-trace', 'opens'],
+  ['real/h200/torch2.11.0-cu130_h200_gpu_waits.pt.trace.json.gz', 'torch-trace', 'opens'],
+  ['real/h200/torch2.11.0-cu130_h200_train.pt.trace.json.gz', 'torch-trace', 'opens'],
   ['real/ncu/rtx5070_win_details_gemm_tiled.csv', 'ncu-csv', 'opens'],
   ['real/ncu/rtx5070_win_details_saxpy.csv', 'ncu-csv', 'opens'],
   ['real/nsys/nsysai_h100_2gpu_1s_nsys2026.2.1.sqlite', 'nsys-sqlite', 'opens'],
@@ -87,6 +96,9 @@ const ELSEWHERE: [pattern: RegExp, why: string][] = [
   [/dcgm.*\.metrics\.txt$/, 'Prometheus exposition text, read by the Prometheus tests'],
   [/^real\/ncu\/.*environment\.txt$/, 'the capture environment of the ncu pages'],
   [/^real\/nvidia_smi\/(linux|windows)-.*\.txt$|table_.*\.txt$/, 'nvidia-smi -q / table text (not read yet)'],
+  [/^real\/h200\/nvidia-smi_.*_table\.txt$/, 'nvidia-smi table text (not read yet)'],
+  [/^real\/h200\/VERSIONS\.txt$/, 'the versions of the tools of the H200 captures'],
+  [/\.pickle$/, 'CUDA allocator snapshots (pickles): the memory view of issue 22 reads them'],
 ];
 
 function walk(dir: string): string[] {

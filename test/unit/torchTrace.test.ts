@@ -38,6 +38,57 @@ test('legacy bare-array trace (torch 1.13 on the CPU) matches key_averages() of 
   }
 });
 
+test('Kineto trace of torch 2.11 on an H200 matches key_averages() of the same run, runtime calls out of self CPU', async () => {
+  const trace = await readTorchTrace(T('h200/torch2.11.0-cu130_h200_train.pt.trace.json.gz'));
+  assert.equal(trace.form, 'kineto');
+  const expected = JSON.parse(readFileSync(T('h200/torch2.11.0-cu130_h200_train.key_averages.json'), 'utf8')) as {
+    torch: string;
+    ops: Record<
+      string,
+      { count: number; self_cpu_us: number; cpu_total_us: number; self_device_us: number; device_total_us: number }
+    >;
+  };
+  assert.match(expected.torch, /^2\.11/);
+  const ours = new Map(analyzeTorchTrace(trace).ops.map((o) => [o.name, o]));
+  const annotations = new Set(trace.ops.filter((o) => o.kind === 'annotation').map((o) => o.name));
+  let compared = 0;
+  for (const [name, e] of Object.entries(expected.ops)) {
+    // key_averages() also lists runtime calls and kernels by name, and gives annotations
+    // (ProfilerStep*, Optimizer.step#…) no CPU time at all; the operator table is the operators.
+    if (name === 'ProfilerStep*' || annotations.has(name) || e.cpu_total_us === 0 || !ours.has(name)) {
+      assert.ok(
+        name === 'ProfilerStep*' ||
+          annotations.has(name) ||
+          e.cpu_total_us === 0 ||
+          trace.runtime.some((r) => r.name === name),
+        `${name} is in key_averages() but not in the operator table`,
+      );
+      continue;
+    }
+    const o = ours.get(name)!;
+    compared++;
+    assert.equal(o.calls, e.count, `${name} calls`);
+    const tol = (v: number) => Math.max(0.5 * e.count, 0.01 * v);
+    assert.ok(
+      Math.abs(o.totalCpuUs - e.cpu_total_us) <= tol(e.cpu_total_us),
+      `${name} total ${o.totalCpuUs} vs ${e.cpu_total_us}`,
+    );
+    assert.ok(
+      Math.abs(o.selfCpuUs - e.self_cpu_us) <= tol(e.self_cpu_us),
+      `${name} self ${o.selfCpuUs} vs ${e.self_cpu_us}`,
+    );
+    assert.ok(
+      Math.abs(o.selfDeviceUs - e.self_device_us) <= tol(e.self_device_us),
+      `${name} self device ${o.selfDeviceUs} vs ${e.self_device_us}`,
+    );
+    assert.ok(
+      Math.abs(o.totalDeviceUs - e.device_total_us) <= tol(e.device_total_us),
+      `${name} device ${o.totalDeviceUs} vs ${e.device_total_us}`,
+    );
+  }
+  assert.ok(compared >= 40, `${compared} operators compared`);
+});
+
 test('Kineto trace (A100): kernels attributed to their operators through correlation ids', async () => {
   const trace = await readTorchTrace(T('torchtrace_hta__event_sync_trace.json.gz'));
   assert.equal(trace.form, 'kineto');

@@ -1,8 +1,8 @@
 /**
  * Operator table, kernel table and GPU busy time of a PyTorch trace. The operator numbers are
  * those torch.profiler's key_averages() prints: per name, calls, self and total CPU time (an
- * operator's self time excludes the operators nested in it on the same thread), and device
- * time of the kernels each operator launched (kernel → runtime call by correlation id → the
+ * operator's self time excludes the operators and runtime calls nested in it on the same
+ * thread), and device time of the kernels each operator launched (kernel → runtime call by correlation id → the
  * innermost operator running on that thread at the launch; External id when no runtime call
  * was recorded).
  */
@@ -160,6 +160,22 @@ export function analyzeTorchTrace(trace: TorchTrace): TorchSummary {
   for (const [k, l] of launchesByThread) {
     const ops = innermostOps(nest, k, l.ts);
     l.activity.forEach((a, j) => (owner[a] = ops[j]));
+  }
+  // Runtime calls (cudaLaunchKernel, cudaMemcpyAsync, …) are children of the operator they ran
+  // in: key_averages() lists them as rows of their own and leaves them out of its self CPU time.
+  const runtimeByThread = new Map<string, { dur: number[]; ts: number[] }>();
+  for (const r of trace.runtime) {
+    const k = `${r.pid}\u0000${r.tid}`;
+    let l = runtimeByThread.get(k);
+    if (!l) runtimeByThread.set(k, (l = { dur: [], ts: [] }));
+    l.dur.push(r.dur);
+    l.ts.push(r.ts);
+  }
+  for (const [k, l] of runtimeByThread) {
+    const ops = innermostOps(nest, k, l.ts);
+    l.dur.forEach((d, j) => {
+      if (ops[j] >= 0) nest.childCpu[ops[j]] += d;
+    });
   }
   let attributed = 0;
   trace.gpu.forEach((g, i) => {
