@@ -1,0 +1,378 @@
+/**
+ * The timeline's columnar index: every span of a trace (operators, Python frames, runtime calls,
+ * kernels, copies, ranges) in typed arrays, laid out by lane (a thread, a GPU stream) and depth
+ * (nesting on that lane), each row sorted by start. Rows never overlap within themselves: a span
+ * goes one row deeper than every span still open when it starts. Above each row, a summary
+ * pyramid: level k merges the runs of spans shorter than its bucket (with gaps under it) into
+ * one item, so a window of any width at any pixel size asks for at most a few items per pixel
+ * per row, whatever the number of spans (see `timelineQuery.ts`).
+ *
+ * Times are microseconds from the trace's start. Memory: 33 bytes a span plus the pyramid
+ * (levels are kept only where they halve the item count, so at most as many items again).
+ */
+
+/** What a span is: drives the colour by category and what details it has. */
+export const CATEGORIES = [
+  'op',
+  'annotation',
+  'python',
+  'runtime',
+  'kernel',
+  'memcpy',
+  'memset',
+  'communication',
+  'step',
+  'range',
+  'sample',
+  'other',
+] as const;
+export type Category = (typeof CATEGORIES)[number];
+export const categoryId = (c: Category): number => CATEGORIES.indexOf(c);
+
+export interface LaneSpec {
+  /** Unique key ("cpu 4242 4243", "gpu 0 7"). */
+  key: string;
+  /** The group it is drawn under ("process 4242", "GPU 0"). */
+  group: string;
+  title: string;
+  kind: 'cpu' | 'gpu' | 'other';
+  /** Order among lanes (smaller first); ties by key. */
+  order: number;
+}
+
+export interface Lane extends LaneSpec {
+  /** Its rows: firstRow .. firstRow + depth - 1 (depth 0 first). */
+  firstRow: number;
+  depth: number;
+  spans: number;
+}
+
+/** A value over time (memory, utilisation) drawn as a filled step line. */
+export interface CounterTrack {
+  title: string;
+  group: string;
+  unit: 'bytes' | 'percent' | 'count';
+  t: Float64Array;
+  v: Float64Array;
+}
+
+export interface Level {
+  /** Bucket of this level (µs): items shorter than it were merged into runs. */
+  bucket: number;
+  rowStart: Uint32Array;
+  start: Float64Array;
+  end: Float64Array;
+  /** Spans in the item (1: the span itself). */
+  count: Uint32Array;
+  /** The longest span in the item (a flat index). */
+  rep: Uint32Array;
+  /** Sum of the spans' durations in the item. */
+  busy: Float64Array;
+}
+
+export interface TimelineIndex {
+  lanes: Lane[];
+  rows: number;
+  /** Per row: its lane and depth; its spans are rowStart[r] .. rowStart[r+1]-1. */
+  rowLane: Uint32Array;
+  rowDepth: Uint16Array;
+  rowStart: Uint32Array;
+  start: Float64Array;
+  end: Float64Array;
+  name: Uint32Array;
+  cat: Uint8Array;
+  /** Duration less that of the spans directly inside it (one row deeper, same lane). */
+  self: Float32Array;
+  /** The id the caller gave the span (its order of `add`), and the way back. */
+  eventOf: Uint32Array;
+  flatOf: Uint32Array;
+  names: string[];
+  levels: Level[];
+  counters: CounterTrack[];
+  spanUs: number;
+}
+
+/** Spans that nest within a tolerance: trace times are rounded, a child can end 1 ns late. */
+const EPS = 1e-3;
+
+/** A growable typed array. */
+class Grow<T extends Float64Array | Uint32Array | Uint8Array> {
+  a: T;
+  n = 0;
+  constructor(private readonly make: (n: number) => T) {
+    this.a = make(1024);
+  }
+  push(v: number): void {
+    if (this.n === this.a.length) {
+      const b = this.make(this.a.length * 2);
+      b.set(this.a);
+      this.a = b;
+    }
+    this.a[this.n++] = v;
+  }
+  done(): T {
+    return this.a.subarray(0, this.n) as T;
+  }
+}
+
+export class TimelineBuilder {
+  private readonly laneSpecs: LaneSpec[] = [];
+  private readonly laneByKey = new Map<string, number>();
+  private readonly nameIds = new Map<string, number>();
+  private readonly names: string[] = [];
+  private readonly lane = new Grow((n) => new Uint32Array(n));
+  private readonly ts = new Grow((n) => new Float64Array(n));
+  private readonly dur = new Grow((n) => new Float64Array(n));
+  private readonly nm = new Grow((n) => new Uint32Array(n));
+  private readonly ct = new Grow((n) => new Uint8Array(n));
+  private readonly counters: CounterTrack[] = [];
+
+  laneOf(spec: LaneSpec): number {
+    let id = this.laneByKey.get(spec.key);
+    if (id === undefined) {
+      id = this.laneSpecs.length;
+      this.laneSpecs.push(spec);
+      this.laneByKey.set(spec.key, id);
+    }
+    return id;
+  }
+
+  nameId(name: string): number {
+    let id = this.nameIds.get(name);
+    if (id === undefined) {
+      id = this.names.length;
+      this.names.push(name);
+      this.nameIds.set(name, id);
+    }
+    return id;
+  }
+
+  /** Adds a span; its event id is the number of spans added before it. */
+  add(lane: number, ts: number, dur: number, name: string, cat: Category): number {
+    this.lane.push(lane);
+    this.ts.push(ts);
+    this.dur.push(Math.max(0, dur));
+    this.nm.push(this.nameId(name));
+    this.ct.push(categoryId(cat));
+    return this.lane.n - 1;
+  }
+
+  counter(track: CounterTrack): void {
+    if (track.t.length > 0) this.counters.push(track);
+  }
+
+  build(): TimelineIndex {
+    const n = this.lane.n;
+    const laneA = this.lane.done();
+    const tsA = this.ts.done();
+    const durA = this.dur.done();
+    // Lanes in display order, then spans grouped by lane (a counting sort), each lane by start.
+    const order = this.laneSpecs
+      .map((_, i) => i)
+      .sort((a, b) => {
+        const x = this.laneSpecs[a];
+        const y = this.laneSpecs[b];
+        return x.order - y.order || (x.key < y.key ? -1 : x.key > y.key ? 1 : 0);
+      });
+    const rank = new Uint32Array(this.laneSpecs.length);
+    order.forEach((l, i) => (rank[l] = i));
+    const laneCount = new Uint32Array(order.length + 1);
+    for (let i = 0; i < n; i++) laneCount[rank[laneA[i]] + 1]++;
+    for (let i = 0; i < order.length; i++) laneCount[i + 1] += laneCount[i];
+    const byLane = new Uint32Array(n);
+    const fill = laneCount.slice(0, order.length);
+    for (let i = 0; i < n; i++) byLane[fill[rank[laneA[i]]]++] = i;
+    const depthOf = new Uint16Array(n);
+    const lanes: Lane[] = [];
+    const rowCounts: number[] = [];
+    let spanUs = 0;
+    for (let li = 0; li < order.length; li++) {
+      const seg = byLane.subarray(laneCount[li], laneCount[li + 1]);
+      sortByStart(seg, tsA, durA);
+      // Depth: one deeper than the spans still open at the start.
+      const openEnd: number[] = [];
+      let maxDepth = 0;
+      for (const e of seg) {
+        const s = tsA[e];
+        const end = s + durA[e];
+        while (openEnd.length > 0 && openEnd[openEnd.length - 1] <= s + EPS) openEnd.pop();
+        const d = Math.min(openEnd.length, 65535);
+        depthOf[e] = d;
+        if (d + 1 > maxDepth) maxDepth = d + 1;
+        openEnd.push(end);
+        if (end > spanUs) spanUs = end;
+      }
+      lanes.push({ ...this.laneSpecs[order[li]], firstRow: rowCounts.length, depth: maxDepth, spans: seg.length });
+      const counts = new Array<number>(maxDepth).fill(0);
+      for (const e of seg) counts[depthOf[e]]++;
+      rowCounts.push(...counts);
+    }
+    const rows = rowCounts.length;
+    const rowStart = new Uint32Array(rows + 1);
+    for (let r = 0; r < rows; r++) rowStart[r + 1] = rowStart[r] + rowCounts[r];
+    const rowLane = new Uint32Array(rows);
+    const rowDepth = new Uint16Array(rows);
+    lanes.forEach((l, li) => {
+      for (let d = 0; d < l.depth; d++) {
+        rowLane[l.firstRow + d] = li;
+        rowDepth[l.firstRow + d] = d;
+      }
+    });
+    const start = new Float64Array(n);
+    const end = new Float64Array(n);
+    const name = new Uint32Array(n);
+    const cat = new Uint8Array(n);
+    const eventOf = new Uint32Array(n);
+    const flatOf = new Uint32Array(n);
+    const next = rowStart.slice(0, rows);
+    const nmA = this.nm.done();
+    const ctA = this.ct.done();
+    for (let li = 0; li < lanes.length; li++) {
+      for (let k = laneCount[li]; k < laneCount[li + 1]; k++) {
+        const e = byLane[k];
+        const f = next[lanes[li].firstRow + depthOf[e]]++;
+        start[f] = tsA[e];
+        end[f] = tsA[e] + durA[e];
+        name[f] = nmA[e];
+        cat[f] = ctA[e];
+        eventOf[f] = e;
+        flatOf[e] = f;
+      }
+    }
+    const index: TimelineIndex = {
+      lanes,
+      rows,
+      rowLane,
+      rowDepth,
+      rowStart,
+      start,
+      end,
+      name,
+      cat,
+      self: selfTimes(rows, rowStart, rowLane, start, end),
+      eventOf,
+      flatOf,
+      names: this.names,
+      levels: [],
+      counters: this.counters,
+      spanUs,
+    };
+    index.levels = buildLevels(index);
+    return index;
+  }
+}
+
+/** Sorts span ids by start, longer first at equal starts (a parent before its children). */
+function sortByStart(seg: Uint32Array, ts: Float64Array, dur: Float64Array): void {
+  let sorted = true;
+  for (let i = 1; i < seg.length && sorted; i++) {
+    const a = seg[i - 1];
+    const b = seg[i];
+    if (ts[a] > ts[b] || (ts[a] === ts[b] && dur[a] < dur[b])) sorted = false;
+  }
+  if (!sorted) seg.sort((a, b) => ts[a] - ts[b] || dur[b] - dur[a]);
+}
+
+/** Each span's duration less its children's (the spans of the next row within it). */
+function selfTimes(
+  rows: number,
+  rowStart: Uint32Array,
+  rowLane: Uint32Array,
+  start: Float64Array,
+  end: Float64Array,
+): Float32Array {
+  const self = new Float32Array(start.length);
+  for (let f = 0; f < start.length; f++) self[f] = end[f] - start[f];
+  for (let r = 0; r + 1 < rows; r++) {
+    if (rowLane[r + 1] !== rowLane[r]) continue;
+    // Children are in row r + 1, sorted; walk both rows together.
+    let p = rowStart[r];
+    const pEnd = rowStart[r + 1];
+    for (let c = rowStart[r + 1]; c < rowStart[r + 2]; c++) {
+      while (p < pEnd && end[p] + EPS < start[c]) p++;
+      if (p >= pEnd) break;
+      if (start[p] <= start[c] + EPS) self[p] -= end[c] - start[c];
+    }
+  }
+  for (let f = 0; f < self.length; f++) if (self[f] < 0) self[f] = 0;
+  return self;
+}
+
+/** The finest bucket (µs) of the pyramid; each level above doubles it. */
+const FIRST_BUCKET = 0.5;
+
+function buildLevels(ix: TimelineIndex): Level[] {
+  const levels: Level[] = [];
+  const n = ix.start.length;
+  if (n === 0) return levels;
+  // Level 0 as items: every span alone.
+  let cur: Level = {
+    bucket: 0,
+    rowStart: ix.rowStart,
+    start: ix.start,
+    end: ix.end,
+    count: new Uint32Array(n).fill(1),
+    rep: Uint32Array.from({ length: n }, (_, i) => i),
+    busy: Float64Array.from({ length: n }, (_, i) => ix.end[i] - ix.start[i]),
+  };
+  let kept = cur;
+  for (let bucket = FIRST_BUCKET; bucket < ix.spanUs * 2; bucket *= 2) {
+    cur = mergeLevel(cur, bucket, ix);
+    // Kept only where it halves the items of the last level kept: the pyramid costs at most
+    // as many items again as there are spans, and a query reads at most twice its bound.
+    if (cur.start.length * 2 <= kept.start.length) kept = cur;
+    levels.push(kept === cur ? cur : { ...kept, bucket });
+    if (cur.start.length <= ix.rows) break;
+  }
+  return levels;
+}
+
+/**
+ * One level up: runs of items shorter than `bucket`, with gaps under it, become one item (up to
+ * four buckets long, so that a dense stretch stays several items, each a few pixels wide).
+ */
+function mergeLevel(prev: Level, bucket: number, ix: TimelineIndex): Level {
+  const n = prev.start.length;
+  const rows = ix.rows;
+  const start = new Float64Array(n);
+  const end = new Float64Array(n);
+  const count = new Uint32Array(n);
+  const rep = new Uint32Array(n);
+  const busy = new Float64Array(n);
+  const rowStart = new Uint32Array(rows + 1);
+  const len = (f: number) => ix.end[f] - ix.start[f];
+  let m = 0;
+  for (let r = 0; r < rows; r++) {
+    rowStart[r] = m;
+    let open = false;
+    for (let i = prev.rowStart[r]; i < prev.rowStart[r + 1]; i++) {
+      const s = prev.start[i];
+      const e = prev.end[i];
+      const small = e - s < bucket;
+      if (open && small && s - end[m - 1] < bucket && end[m - 1] - start[m - 1] < bucket * 4) {
+        if (e > end[m - 1]) end[m - 1] = e;
+        count[m - 1] += prev.count[i];
+        busy[m - 1] += prev.busy[i];
+        if (len(prev.rep[i]) > len(rep[m - 1])) rep[m - 1] = prev.rep[i];
+        continue;
+      }
+      start[m] = s;
+      end[m] = e;
+      count[m] = prev.count[i];
+      rep[m] = prev.rep[i];
+      busy[m] = prev.busy[i];
+      m++;
+      open = small;
+    }
+  }
+  rowStart[rows] = m;
+  return {
+    bucket,
+    rowStart,
+    start: start.slice(0, m),
+    end: end.slice(0, m),
+    count: count.slice(0, m),
+    rep: rep.slice(0, m),
+    busy: busy.slice(0, m),
+  };
+}

@@ -1,0 +1,289 @@
+/**
+ * A PyTorch trace on the timeline: lanes per process and thread (operators, annotations, Python
+ * frames and runtime calls nested by time), per GPU and stream (kernels, copies, sets,
+ * communication), counters (allocated and reserved memory per device), each GPU's busy share,
+ * the profiler's steps; and what a selected span says (arguments, Python stack, the operator
+ * and runtime call that launched a kernel, the kernels an operator launched, the flows from
+ * launch to kernel by correlation id).
+ */
+import type { TorchTrace } from '../../model/torchTrace';
+import { CATEGORIES, TimelineBuilder, categoryId, type Category, type TimelineIndex } from '../timeline/timelineIndex';
+import { ancestors, busyTrack, rowOf, type BusyTrack } from '../timeline/timelineQuery';
+import { parseCallStack } from './torchSources';
+
+const COMMUNICATION = /nccl|rccl|allreduce|all_reduce|allgather|reducescatter|alltoall|broadcast.*kernel/i;
+const STEP = /^ProfilerStep#\d+$/;
+
+export interface StepMark {
+  name: string;
+  start: number;
+  end: number;
+}
+
+export interface TorchTimeline {
+  index: TimelineIndex;
+  busy: BusyTrack[];
+  steps: StepMark[];
+  /** Event ids: ops from 0, then runtime calls, GPU activities, Python frames. */
+  base: { runtime: number; gpu: number; python: number; end: number };
+  /** Correlation id → runtime call and GPU activity (indexes into the trace's arrays), sorted. */
+  corr: { runtime: CorrelationIndex; gpu: CorrelationIndex };
+}
+
+/** Sorted correlation ids with the entries that carry each. */
+interface CorrelationIndex {
+  key: Float64Array;
+  item: Uint32Array;
+}
+
+function correlationIndex(ids: (number | undefined)[]): CorrelationIndex {
+  const items: number[] = [];
+  ids.forEach((c, i) => c !== undefined && items.push(i));
+  const item = Uint32Array.from(items);
+  let sorted = true;
+  for (let k = 1; k < item.length && sorted; k++) if (ids[item[k - 1]]! > ids[item[k]]!) sorted = false;
+  if (!sorted) item.sort((a, b) => ids[a]! - ids[b]!);
+  return { key: Float64Array.from(item, (i) => ids[i]!), item };
+}
+
+function lookup(ix: CorrelationIndex, c: number): number[] {
+  let lo = 0;
+  let hi = ix.key.length;
+  while (lo < hi) {
+    const m = (lo + hi) >>> 1;
+    if (ix.key[m] < c) lo = m + 1;
+    else hi = m;
+  }
+  const out: number[] = [];
+  for (let k = lo; k < ix.key.length && ix.key[k] === c; k++) out.push(ix.item[k]);
+  return out;
+}
+
+const pad = (n: number) => String(Math.max(0, Math.min(1e9, Math.floor(n) + 1e6))).padStart(10, '0');
+
+export function torchTimeline(trace: TorchTrace): TorchTimeline {
+  const b = new TimelineBuilder();
+  const cpuLane = (pid: string, tid: string) =>
+    b.laneOf({ key: `cpu ${pid} ${tid}`, group: `process ${pid}`, title: `thread ${tid}`, kind: 'cpu', order: 0 });
+  const steps: StepMark[] = [];
+  for (const o of trace.ops) {
+    const step = o.kind === 'annotation' && STEP.test(o.name);
+    if (step) steps.push({ name: o.name, start: o.ts, end: o.ts + o.dur });
+    b.add(cpuLane(o.pid, o.tid), o.ts, o.dur, o.name, step ? 'step' : o.kind === 'op' ? 'op' : 'annotation');
+  }
+  for (const r of trace.runtime) b.add(cpuLane(r.pid, r.tid), r.ts, r.dur, r.name, 'runtime');
+  const byDevice = new Map<number, [number, number][]>();
+  for (const g of trace.gpu) {
+    const lane = b.laneOf({
+      key: `gpu ${pad(g.device)} ${pad(g.stream)}`,
+      group: `GPU ${g.device}`,
+      title: `stream ${g.stream}`,
+      kind: 'gpu',
+      order: 1,
+    });
+    const cat: Category = g.kind === 'kernel' ? (COMMUNICATION.test(g.name) ? 'communication' : 'kernel') : g.kind;
+    b.add(lane, g.ts, g.dur, g.name, cat);
+    const l = byDevice.get(g.device) ?? byDevice.set(g.device, []).get(g.device)!;
+    l.push([g.ts, g.ts + g.dur]);
+  }
+  for (const f of trace.python)
+    b.add(cpuLane(f.pid, f.tid), f.ts, f.dur, f.file ? `${f.name} (${f.file}:${f.line})` : f.name, 'python');
+  const memory = new Map<number, typeof trace.memory>();
+  for (const m of trace.memory) {
+    if (m.totalAllocated === undefined) continue;
+    (memory.get(m.device) ?? memory.set(m.device, []).get(m.device)!).push(m);
+  }
+  for (const [device, samples] of [...memory].sort((x, y) => x[0] - y[0])) {
+    samples.sort((x, y) => x.ts - y.ts);
+    const group = device < 0 ? 'CPU memory' : `GPU ${device}`;
+    const t = Float64Array.from(samples, (m) => m.ts);
+    b.counter({ title: 'allocated', group, unit: 'bytes', t, v: Float64Array.from(samples, (m) => m.totalAllocated!) });
+    if (samples.some((m) => m.totalReserved !== undefined))
+      b.counter({
+        title: 'reserved',
+        group,
+        unit: 'bytes',
+        t,
+        v: Float64Array.from(samples, (m) => m.totalReserved ?? 0),
+      });
+  }
+  const busy = [...byDevice]
+    .sort((x, y) => x[0] - y[0])
+    .map(([device, spans]) => busyTrack('busy', `GPU ${device}`, spans));
+  const nOps = trace.ops.length;
+  const nRt = trace.runtime.length;
+  const nGpu = trace.gpu.length;
+  return {
+    index: b.build(),
+    busy,
+    steps: steps.sort((x, y) => x.start - y.start),
+    base: { runtime: nOps, gpu: nOps + nRt, python: nOps + nRt + nGpu, end: nOps + nRt + nGpu + trace.python.length },
+    corr: {
+      runtime: correlationIndex(trace.runtime.map((r) => r.correlation)),
+      gpu: correlationIndex(trace.gpu.map((g) => g.correlation)),
+    },
+  };
+}
+
+export interface SpanRef {
+  flat: number;
+  name: string;
+  startUs: number;
+  durUs: number;
+}
+
+export interface SpanDetails extends SpanRef {
+  category: string;
+  selfUs: number;
+  lane: string;
+  args: [string, string][];
+  /** Python frames, innermost first (from enclosing python_function spans or the op's call stack). */
+  stack: { name: string; file: string; line: number }[];
+  /** For a GPU activity: the runtime call that launched it and the operator that call ran in. */
+  launchedBy?: SpanRef;
+  operator?: SpanRef;
+  /** For an operator or runtime call: the GPU activities it launched (at most 200) and how many. */
+  launches: SpanRef[];
+  launchCount: number;
+  /** Arrows to draw: from a launch (runtime call) to its GPU activity. */
+  flows: { from: number; to: number }[];
+}
+
+const MAX_LAUNCHES = 200;
+
+export function spanDetails(tt: TorchTimeline, trace: TorchTrace, flat: number): SpanDetails | undefined {
+  const ix = tt.index;
+  if (!(flat >= 0 && flat < ix.start.length)) return undefined;
+  const ref = (f: number): SpanRef => ({
+    flat: f,
+    name: ix.names[ix.name[f]],
+    startUs: ix.start[f],
+    durUs: ix.end[f] - ix.start[f],
+  });
+  const lane = ix.lanes[ix.rowLane[rowOf(ix, flat)]];
+  const e = ix.eventOf[flat];
+  const d: SpanDetails = {
+    ...ref(flat),
+    category: CATEGORIES[ix.cat[flat]],
+    selfUs: ix.self[flat],
+    lane: `${lane.group} · ${lane.title}`,
+    args: [],
+    stack: [],
+    launches: [],
+    launchCount: 0,
+    flows: [],
+  };
+  const arg = (k: string, v: unknown) => v !== undefined && v !== '' && d.args.push([k, fmt(v)]);
+  const pyStack = (of: number) => {
+    for (const a of ancestors(ix, of)) {
+      const pe = ix.eventOf[a];
+      if (pe < tt.base.python) continue;
+      const p = trace.python[pe - tt.base.python];
+      if (p.file) d.stack.push({ name: p.name, file: p.file, line: p.line ?? 0 });
+    }
+    if (d.stack.length === 0)
+      for (const a of [of, ...ancestors(ix, of)]) {
+        const oe = ix.eventOf[a];
+        const cs = oe < tt.base.runtime ? trace.ops[oe].callStack : undefined;
+        if (cs) {
+          d.stack.push(...parseCallStack(cs));
+          break;
+        }
+      }
+  };
+  const operatorOf = (of: number) =>
+    [of, ...ancestors(ix, of)].find(
+      (a) => ix.eventOf[a] < tt.base.runtime && a !== flat && ix.cat[a] === categoryId('op'),
+    );
+  const launchesUnder = (runtimeEvents: number[]) => {
+    for (const re of runtimeEvents) {
+      const c = trace.runtime[re - tt.base.runtime].correlation;
+      if (c === undefined) continue;
+      for (const g of lookup(tt.corr.gpu, c)) {
+        d.launchCount++;
+        const to = ix.flatOf[tt.base.gpu + g];
+        if (d.launches.length < MAX_LAUNCHES) {
+          d.launches.push(ref(to));
+          d.flows.push({ from: ix.flatOf[re], to });
+        }
+      }
+    }
+  };
+  if (e < tt.base.runtime) {
+    const o = trace.ops[e];
+    arg('input shapes', o.inputDims);
+    arg('External id', o.externalId);
+    arg('thread', `${o.pid} / ${o.tid}`);
+    pyStack(flat);
+    launchesUnder(runtimeInside(tt, flat));
+  } else if (e < tt.base.gpu) {
+    const r = trace.runtime[e - tt.base.runtime];
+    arg('correlation', r.correlation);
+    arg('External id', r.externalId);
+    pyStack(flat);
+    const op = operatorOf(flat);
+    if (op !== undefined) d.operator = ref(op);
+    launchesUnder([e]);
+  } else if (e < tt.base.python) {
+    const g = trace.gpu[e - tt.base.gpu];
+    arg('device', g.device);
+    arg('stream', g.stream);
+    arg('correlation', g.correlation);
+    arg('External id', g.externalId);
+    arg('grid', g.grid);
+    arg('block', g.block);
+    arg('registers per thread', g.registersPerThread);
+    arg('shared memory', g.sharedMemory);
+    arg('est. achieved occupancy %', g.occupancy);
+    arg('bytes', g.bytes);
+    const rt = g.correlation !== undefined ? lookup(tt.corr.runtime, g.correlation)[0] : undefined;
+    if (rt !== undefined) {
+      const rf = ix.flatOf[tt.base.runtime + rt];
+      d.launchedBy = ref(rf);
+      d.flows.push({ from: rf, to: flat });
+      const op = operatorOf(rf);
+      if (op !== undefined) d.operator = ref(op);
+      pyStack(rf);
+    }
+  } else {
+    const p = trace.python[e - tt.base.python];
+    if (p.file) d.stack.push({ name: p.name, file: p.file, line: p.line ?? 0 });
+    pyStack(flat);
+    launchesUnder(runtimeInside(tt, flat));
+  }
+  return d;
+}
+
+/** The runtime calls inside a span: on its lane, in the rows below it, within its time. */
+function runtimeInside(tt: TorchTimeline, flat: number): number[] {
+  const ix = tt.index;
+  const r = rowOf(ix, flat);
+  const lane = ix.lanes[ix.rowLane[r]];
+  const out: number[] = [];
+  const s = ix.start[flat];
+  const t = ix.end[flat];
+  for (let row = r + 1; row < lane.firstRow + lane.depth; row++) {
+    let lo = ix.rowStart[row];
+    let hi = ix.rowStart[row + 1];
+    const end = hi;
+    while (lo < hi) {
+      const m = (lo + hi) >>> 1;
+      if (ix.start[m] < s) lo = m + 1;
+      else hi = m;
+    }
+    for (let i = lo; i < end && ix.start[i] <= t; i++) {
+      const ev = ix.eventOf[i];
+      if (ev >= tt.base.runtime && ev < tt.base.gpu) out.push(ev);
+    }
+  }
+  return out.sort((a, b) => a - b);
+}
+
+function fmt(v: unknown): string {
+  if (typeof v === 'string') return v;
+  try {
+    return JSON.stringify(v);
+  } catch {
+    return String(v);
+  }
+}

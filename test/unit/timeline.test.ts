@@ -1,0 +1,178 @@
+// The timeline's index and its questions, on real traces (the H200 training run of torch 2.11,
+// the H100 trace of TraceLens, the 2021 V100 trace) and on hand-made edge cases.
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { readTorchTrace, parseTorchTrace } from '../../src/core/formats/torch/torchTrace';
+import { torchTimeline, spanDetails } from '../../src/core/analysis/torch/torchTimeline';
+import { gpuBusy } from '../../src/core/analysis/torch/gpuTime';
+import {
+  aggregate,
+  ancestors,
+  children,
+  namesMatching,
+  queryWindow,
+  rowOf,
+  spansNamed,
+} from '../../src/core/analysis/timeline/timelineQuery';
+import { CATEGORIES, TimelineBuilder, type TimelineIndex } from '../../src/core/analysis/timeline/timelineIndex';
+import { REAL } from '../helpers';
+
+const H200 = path.join(REAL, 'h200', 'torch2.11.0-cu130_h200_train.pt.trace.json.gz');
+const H100 = path.join(REAL, 'torchtrace_tracelens_h100__gaunernst_bert-small-uncased__1016001.json.gz');
+const V100 = path.join(REAL, 'torchtrace_kineto_tb_plugin__resnet50_nw0_worker0_2021-01.pt.trace.json.gz');
+
+const allRows = (ix: TimelineIndex) => Array.from({ length: ix.rows }, (_, i) => i);
+
+/** Rows sorted and disjoint, every span once, depth = spans open at its start on its lane. */
+function checkRows(ix: TimelineIndex, spans: number): void {
+  assert.equal(ix.start.length, spans, 'every span in the index');
+  for (let r = 0; r < ix.rows; r++)
+    for (let i = ix.rowStart[r] + 1; i < ix.rowStart[r + 1]; i++) {
+      assert.ok(ix.start[i] >= ix.start[i - 1], `row ${r} sorted`);
+      assert.ok(ix.start[i] >= ix.end[i - 1] - 1e-3, `row ${r} disjoint at ${i}`);
+    }
+  const seen = new Uint8Array(spans);
+  for (let f = 0; f < spans; f++) {
+    assert.equal(ix.flatOf[ix.eventOf[f]], f);
+    seen[ix.eventOf[f]]++;
+  }
+  assert.ok(seen.every((x) => x === 1));
+}
+
+for (const [label, file] of [
+  ['H200 torch 2.11', H200],
+  ['H100', H100],
+  ['V100 2021', V100],
+] as const) {
+  test(`timeline of a real trace (${label}): lanes, rows, and window answers that account for every span`, async () => {
+    const trace = await readTorchTrace(file);
+    const tt = torchTimeline(trace);
+    const ix = tt.index;
+    const spans = trace.ops.length + trace.runtime.length + trace.gpu.length + trace.python.length;
+    checkRows(ix, spans);
+    assert.ok(ix.lanes.some((l) => l.kind === 'gpu') && ix.lanes.some((l) => l.kind === 'cpu'));
+    assert.equal(
+      ix.lanes.filter((l) => l.kind === 'gpu').length,
+      new Set(trace.gpu.map((g) => `${g.device}/${g.stream}`)).size,
+    );
+    // A window of the whole trace and one of a fifth, at 1600 px: each item's spans add up to
+    // the spans that overlap the window, and no row gives more than four items a pixel.
+    for (const [t0, t1] of [
+      [0, ix.spanUs],
+      [ix.spanUs * 0.4, ix.spanUs * 0.6],
+    ]) {
+      const a = queryWindow(ix, tt.busy, { t0, t1, px: 1600, rows: allRows(ix) });
+      let expected = 0;
+      for (let f = 0; f < ix.start.length; f++) if (ix.end[f] >= t0 && ix.start[f] <= t1) expected++;
+      // Items that cross an edge of the window may hold spans outside it; no others do.
+      const total = a.count.reduce((x, y) => x + y, 0);
+      const edge = a.count.reduce((x, c, k) => x + (a.start[k] < t0 || a.end[k] > t1 ? c : 0), 0);
+      assert.ok(total >= expected && total - expected <= edge, `${total} vs ${expected} (+${edge} at the edges)`);
+      const perRow = new Map<number, number>();
+      for (const r of a.row) perRow.set(r, (perRow.get(r) ?? 0) + 1);
+      for (const [r, c] of perRow) assert.ok(c <= 4 * 1600 + 4, `row ${r}: ${c} items`);
+      // Each item shown is a span of its row within the item's extent.
+      a.flat.forEach((f, k) => {
+        assert.equal(rowOf(ix, f), a.row[k]);
+        assert.ok(ix.start[f] >= a.start[k] - 1e-6 && ix.end[f] <= a.end[k] + 1e-6);
+      });
+    }
+    // GPU busy share over the whole trace integrates to the busy time of the GPU time table.
+    const whole = queryWindow(ix, tt.busy, { t0: 0, t1: ix.spanUs, px: 1000, rows: [] });
+    const busy = gpuBusy(trace);
+    whole.busy.forEach((b, k) => {
+      const us = b.pct.reduce((x, y) => x + y, 0) * (ix.spanUs / 1000 / 100);
+      assert.ok(Math.abs(us - busy[k].busyUs) <= 1e-6 * ix.spanUs + 1e-3, `GPU busy ${us} vs ${busy[k].busyUs}`);
+    });
+  });
+}
+
+test('a kernel selected on the H200 trace: its launch, operator, Python stack at file:line, and the flow', async () => {
+  const trace = await readTorchTrace(H200);
+  const tt = torchTimeline(trace);
+  const ix = tt.index;
+  const mm = [...spansNamed(ix, namesMatching(ix, 'xmma_gemm')).spans];
+  assert.ok(mm.length > 0, 'GEMM kernels on the timeline');
+  const d = spanDetails(tt, trace, mm[0])!;
+  assert.equal(d.category, 'kernel');
+  assert.match(d.lane, /^GPU 0 · stream \d+$/);
+  assert.match(d.launchedBy?.name ?? '', /^cu(da)?LaunchKernel/);
+  assert.deepEqual(d.flows, [{ from: d.launchedBy!.flat, to: mm[0] }]);
+  assert.equal(ix.cat[d.launchedBy!.flat], CATEGORIES.indexOf('runtime'));
+  assert.match(d.operator?.name ?? '', /^aten::(mm|addmm)$/);
+  assert.ok(d.stack.length > 0, 'with_stack frames above the launch');
+  assert.ok(
+    d.stack.some((f) => /train_capture\.py$/.test(f.file) && f.line > 0),
+    JSON.stringify(d.stack),
+  );
+  assert.ok(d.args.some(([k]) => k === 'grid') && d.args.some(([k]) => k === 'correlation'));
+  // The operator knows its kernels, with a flow each from its runtime call.
+  const op = spanDetails(tt, trace, d.operator!.flat)!;
+  assert.ok(op.launches.some((l) => l.flat === mm[0]));
+  assert.equal(op.flows.length, op.launches.length);
+  assert.ok(
+    op.args.some(([k]) => k === 'input shapes'),
+    'record_shapes: the shapes of the operator',
+  );
+  // Ancestors and children are consistent with each other.
+  for (const a of ancestors(ix, d.operator!.flat).slice(0, 1)) assert.ok(children(ix, a).includes(d.operator!.flat));
+});
+
+test('a box selection aggregates per name: counts, time inside the range, self time and shares', async () => {
+  const trace = await readTorchTrace(H200);
+  const ix = torchTimeline(trace).index;
+  const rows = aggregate(ix, 0, ix.spanUs * 2);
+  const mm = rows.find((r) => r.name === 'aten::mm')!;
+  assert.equal(mm.count, trace.ops.filter((o) => o.name === 'aten::mm').length);
+  assert.ok(
+    Math.abs(mm.totalUs - trace.ops.filter((o) => o.name === 'aten::mm').reduce((a, o) => a + o.dur, 0)) < 1e-6,
+  );
+  assert.ok(Math.abs(rows.reduce((a, r) => a + r.pct, 0) - 100) < 1e-6);
+  const half = aggregate(ix, 0, ix.spanUs / 2);
+  assert.ok(half.reduce((a, r) => a + r.totalUs, 0) < rows.reduce((a, r) => a + r.totalUs, 0));
+});
+
+test('hand-made edge cases: partial overlaps go a row deeper, zero-length spans, an empty trace', () => {
+  const b = new TimelineBuilder();
+  const lane = b.laneOf({ key: 'l', group: 'g', title: 't', kind: 'cpu', order: 0 });
+  b.add(lane, 0, 100, 'A', 'op');
+  b.add(lane, 90, 30, 'B-partial', 'op'); // starts inside A, ends after it
+  b.add(lane, 105, 5, 'C', 'op'); // inside B only
+  b.add(lane, 130, 0, 'Z', 'op');
+  b.add(lane, 10, 20, 'child', 'op');
+  const ix = b.build();
+  checkRows(ix, 5);
+  const depth = (n: string) => ix.rowDepth[rowOf(ix, ix.flatOf[ix.names.indexOf(n)])];
+  assert.deepEqual(['A', 'child', 'B-partial', 'C', 'Z'].map(depth), [0, 1, 1, 2, 0]);
+  const selfA = ix.self[ix.flatOf[0]];
+  assert.equal(selfA, 100 - 20 - 30, "A's self time less its children, the partial one too");
+  const empty = new TimelineBuilder().build();
+  assert.equal(empty.rows, 0);
+  assert.deepEqual(queryWindow(empty, [], { t0: 0, t1: 1, px: 100, rows: [0] }).row, []);
+  // A trace of one CPU event only.
+  const one = torchTimeline(
+    parseTorchTrace(
+      '{"traceEvents":[{"ph":"X","cat":"cpu_op","name":"aten::add","ts":5,"dur":2,"pid":1,"tid":1}]}',
+      'x.json',
+    ),
+  );
+  assert.equal(one.index.lanes.length, 1);
+  assert.equal(one.busy.length, 0);
+});
+
+test('a million tiny kernels: the whole window is answered from the pyramid in a few items a pixel', () => {
+  const b = new TimelineBuilder();
+  const lane = b.laneOf({ key: 'gpu', group: 'GPU 0', title: 'stream 7', kind: 'gpu', order: 1 });
+  for (let i = 0; i < 1_000_000; i++) b.add(lane, i * 3, 2, i % 97 === 0 ? 'long' : 'tiny', 'kernel');
+  const ix = b.build();
+  const a = queryWindow(ix, [], { t0: 0, t1: 3_000_000, px: 1600, rows: [0] });
+  assert.ok(a.row.length <= 4 * 1600, `${a.row.length} items`);
+  assert.equal(
+    a.count.reduce((x, y) => x + y, 0),
+    1_000_000,
+  );
+  const zoom = queryWindow(ix, [], { t0: 300, t1: 330, px: 1600, rows: [0] });
+  assert.deepEqual(zoom.count.slice(0, 3), [1, 1, 1], 'zoomed in: the kernels themselves');
+  assert.equal(zoom.row.length, 11);
+});
