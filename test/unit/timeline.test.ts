@@ -98,7 +98,11 @@ test('a kernel selected on the H200 trace: its launch, operator, Python stack at
   assert.equal(d.category, 'kernel');
   assert.match(d.lane, /^GPU 0 · stream \d+$/);
   assert.match(d.launchedBy?.name ?? '', /^cu(da)?LaunchKernel/);
-  assert.deepEqual(d.flows, [{ from: d.launchedBy!.flat, to: mm[0] }]);
+  assert.deepEqual(
+    d.flows.map((f) => [f.from, f.to, f.fromRow, f.toRow]),
+    [[d.launchedBy!.flat, mm[0], d.launchedBy!.row, rowOf(ix, mm[0])]],
+  );
+  assert.ok(d.flows[0].toUs >= d.flows[0].fromUs - 1, 'the kernel starts after its launch ends');
   assert.equal(ix.cat[d.launchedBy!.flat], CATEGORIES.indexOf('runtime'));
   assert.match(d.operator?.name ?? '', /^aten::(mm|addmm)$/);
   assert.ok(d.stack.length > 0, 'with_stack frames above the launch');

@@ -17,6 +17,8 @@ import '../shared/base.css';
 import '../shared/table.css';
 import './style.css';
 import { visibleText } from '../../src/core/util/visibleText';
+import { TimelineTab } from './timelineTab';
+import { Tabs } from './tabs';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, Filler, Tooltip, Legend);
 
@@ -31,9 +33,14 @@ function render(
   ranks?: RankRow[],
   openFlameGraph?: () => void,
   openSource?: (file: string, line: number) => void,
+  showOnTimeline?: (name: string) => void,
 ): void {
   root.replaceChildren();
   root.classList.add('flamelens', 'trace');
+  const onTimeline = (name: string) => {
+    if (!showOnTimeline) return [];
+    return [button('Show on timeline', { class: 'show-on-timeline', title: name }, () => showOnTimeline(name))];
+  };
   const header = el('header', { class: 'toolbar' });
   header.append(el('span', { class: 'title' }, d.title));
   if (openFlameGraph) {
@@ -247,8 +254,13 @@ function render(
       ],
       (csv) => exportCsv('operators.csv', csv),
       hasDevice ? 5 : 2,
+      showOnTimeline
+        ? (r) => opAction.replaceChildren(el('span', { class: 'hint' }, r.name), ...onTimeline(r.name))
+        : undefined,
     ),
   );
+  const opAction = el('p', { class: 'row-action', id: 'operator-action' });
+  root.append(opAction);
   if (hasDevice) {
     root.append(
       table(
@@ -287,7 +299,11 @@ function render(
     root.append(detail);
     const showLaunchers = (name: string) => {
       const list = d.launchers[name] ?? [];
-      detail.replaceChildren(el('h2', {}, 'Launched from'), el('p', { class: 'kernel-name' }, name));
+      detail.replaceChildren(
+        el('h2', {}, 'Launched from'),
+        el('p', { class: 'kernel-name' }, name),
+        ...onTimeline(name),
+      );
       if (list.length === 0)
         detail.append(el('p', { class: 'hint' }, 'No launch site recorded (no runtime call for it in the trace).'));
       for (const l of list) {
@@ -319,19 +335,37 @@ function render(
 }
 
 function boot(): void {
-  const root = document.getElementById('app') ?? document.body;
+  const app = document.getElementById('app') ?? document.body;
+  app.classList.add('flamelens', 'trace');
+  const root = el('div', { id: 'trace-summary' });
+  app.append(root);
+  let tabs: Tabs | undefined;
   const host: Host<ToHost> | undefined = connectHost<ToHost, ToWebview>({
     traceInit: (m) => {
       const post = m.interactive ? host : undefined;
+      const exportCsv = (name: string, csv: string) =>
+        post ? post.post({ type: 'exportCsv', name, csv }) : downloadCsv(name, csv);
+      const openSource = post
+        ? (file: string, line: number) => post.post({ type: 'openSource', file, line })
+        : undefined;
+      if (post && !tabs) tabs = new Tabs(app, root, new TimelineTab((msg) => post.post(msg), openSource, exportCsv));
       render(
         root,
         m.data,
-        (name, csv) => (post ? post.post({ type: 'exportCsv', name, csv }) : downloadCsv(name, csv)),
+        exportCsv,
         m.ranks,
         post ? () => post.post({ type: 'openFlameGraph' }) : undefined,
-        post ? (file, line) => post.post({ type: 'openSource', file, line }) : undefined,
+        openSource,
+        tabs ? (name) => tabs!.showOnTimeline(name) : undefined,
       );
+      if (m.tab) tabs?.show(m.tab);
     },
+    showTab: (m) => tabs?.show(m.tab),
+    timelineInit: (m) => tabs?.timeline.init(m),
+    timelineWindow: (m) => tabs?.timeline.window(m),
+    timelineDetails: (m) => tabs?.timeline.detailsOf(m),
+    timelineAggregate: (m) => tabs?.timeline.aggregate(m),
+    timelineMatches: (m) => tabs?.timeline.found(m),
     error: (m) => root.replaceChildren(el('p', { class: 'status error' }, m.message)),
   });
   if (host) {

@@ -19,7 +19,13 @@ export interface TorchApi {
 
 export function register(context: vscode.ExtensionContext, shared: RunInEditorDeps, profiling: ProfilingApi): TorchApi {
   const gpuLenses = new GpuLenses(profiling.locator);
-  const traces = new TracePanels({ extensionUri: context.extensionUri, log: shared.log, profiling, gpuLenses });
+  const traces = new TracePanels({
+    extensionUri: context.extensionUri,
+    log: shared.log,
+    profiling,
+    gpuLenses,
+    state: context.workspaceState,
+  });
   const runner = new TorchRunner({ ...shared, context, traces });
   context.subscriptions.push(
     gpuLenses,
@@ -45,6 +51,17 @@ export function register(context: vscode.ExtensionContext, shared: RunInEditorDe
     }),
     vscode.commands.registerCommand('flamelens.openTorchTrace', async (file?: string) => {
       if (typeof file === 'string') traces.open(file);
+    }),
+    vscode.commands.registerCommand('flamelens.openTraceTimeline', async (arg?: string | vscode.Uri) => {
+      let file = typeof arg === 'string' ? arg : arg instanceof vscode.Uri ? arg.fsPath : undefined;
+      if (!file) {
+        const picked = await vscode.window.showOpenDialog({
+          title: 'flamelens: Open Trace Timeline',
+          filters: { 'PyTorch traces': ['json', 'gz'] },
+        });
+        file = picked?.[0]?.fsPath;
+      }
+      if (file) traces.open(file, [], 'timeline');
     }),
   );
   return { gpuLenses, openTrace: async (file) => traces.open(file), panelTitles: () => traces.titles() };

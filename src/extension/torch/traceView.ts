@@ -15,6 +15,8 @@ import { saveCsvExport } from '../shared/saveExport';
 import { connectView, PanelSet, registerFileEditor, type ViewConnection } from '../shared/webview/panel';
 import type { ProfilingApi } from '../profiling/register';
 import type { GpuLenses } from './gpuLenses';
+import type { TorchTrace } from '../../core/model/torchTrace';
+import { TimelineHost } from './timelineHost';
 
 export const TORCH_TRACE_VIEW_TYPE = 'flamelens.torchTrace';
 const WHAT = 'the trace view shows PyTorch profiler traces';
@@ -24,6 +26,8 @@ export interface TraceViewDeps {
   log: vscode.LogOutputChannel;
   profiling: ProfilingApi;
   gpuLenses: GpuLenses;
+  /** Where the timeline keeps its state per file. */
+  state?: vscode.Memento;
 }
 
 /** Wires a webview to a trace file (and the other ranks' traces, compared). */
@@ -32,14 +36,26 @@ export function connectTrace(
   file: string,
   deps: TraceViewDeps,
   rankFiles: string[] = [],
+  tab: 'summary' | 'timeline' = 'summary',
 ): vscode.Disposable {
   const { log, profiling, gpuLenses } = deps;
   const title = path.basename(file);
   let sources: TorchSources | undefined;
+  let resolveTrace: (t: TorchTrace) => void = () => undefined;
+  let rejectTrace: (e: unknown) => void = () => undefined;
+  const traceRead = new Promise<TorchTrace>((resolve, reject) => {
+    resolveTrace = resolve;
+    rejectTrace = reject;
+  });
+  traceRead.catch(() => undefined);
   const load = async () => {
     const t0 = Date.now();
     for (const f of [file, ...rankFiles]) await confirmFileSize(f);
-    const trace = await openTorchTraceInWorker(file, WHAT);
+    const trace = await openTorchTraceInWorker(file, WHAT).catch((e) => {
+      rejectTrace(e);
+      throw e;
+    });
+    resolveTrace(trace);
     sources = analyzeTorchSources(trace);
     const data = buildTraceView(trace, title, sources);
     log.info(`Read ${file} (${trace.eventCount} events) in ${Date.now() - t0} ms`);
@@ -50,7 +66,7 @@ export function connectTrace(
         views.push(buildTraceView(await openTorchTraceInWorker(other, WHAT), path.basename(other)));
       ranks = compareRanks(views);
     }
-    view.post({ type: 'traceInit', data, interactive: true, ranks });
+    view.post({ type: 'traceInit', data, interactive: true, ranks, tab });
     // The code: CPU hot paths (when the trace has Python frames) and GPU time per function.
     const folder =
       vscode.workspace.getWorkspaceFolder(vscode.Uri.file(file))?.uri.fsPath ??
@@ -59,6 +75,14 @@ export function connectTrace(
       await profiling.hotPaths.setActive({ folder, title, profile: sources.profile });
     await gpuLenses.setActive(title, sources.gpuByFunction);
   };
+  const timeline = new TimelineHost(
+    () => traceRead,
+    (m) => view.post(m),
+    file,
+    log,
+    deps.state,
+  );
+  const failed = (what: string) => (e: unknown) => log.warn(`Timeline of ${file}: ${what}: ${(e as Error).message}`);
   const view: ViewConnection<ToWebview> = connectView<ToHost, ToWebview>(webview, deps.extensionUri, {
     view: VIEW,
     title,
@@ -75,6 +99,12 @@ export function connectTrace(
         if (sources) profiling.showFlameGraph(`${file}#cpu`, `${title} (CPU side)`, sources.profile);
       },
       exportCsv: (m) => saveCsvExport(path.dirname(file), m.name, m.csv),
+      timelineOpen: () => timeline.open().catch(failed('index')),
+      timelineQuery: (m) => timeline.query(m).catch(failed('window')),
+      timelineSelect: (m) => timeline.select(m).catch(failed('details')),
+      timelineAggregate: (m) => timeline.aggregate(m).catch(failed('selection')),
+      timelineSearch: (m) => timeline.search(m).catch(failed('search')),
+      timelineState: (m) => timeline.saveState(m),
     },
   });
   return view;
@@ -86,11 +116,12 @@ export class TracePanels implements vscode.Disposable {
 
   constructor(private readonly deps: TraceViewDeps) {}
 
-  open(file: string, rankFiles: string[] = []): void {
+  open(file: string, rankFiles: string[] = [], tab: 'summary' | 'timeline' = 'summary'): void {
     const title = rankFiles.length ? `⚡ ${rankFiles.length + 1} ranks` : `⚡ ${path.basename(file)}`;
-    this.panels.show([file, ...rankFiles].join('\u0000'), title, (panel) =>
-      connectTrace(panel.webview, file, this.deps, rankFiles),
-    );
+    const key = [file, ...rankFiles].join('\u0000');
+    const existing = this.panels.get(key);
+    this.panels.show(key, title, (panel) => connectTrace(panel.webview, file, this.deps, rankFiles, tab));
+    if (existing) void existing.webview.postMessage({ type: 'showTab', tab } satisfies ToWebview);
   }
 
   editor(): vscode.Disposable {

@@ -1,14 +1,75 @@
 /**
  * The PyTorch trace view (webview/torch): the trace's tables and charts once (and, for the
  * ranks of a distributed run, their comparison); the view asks the host to open sources, the CPU
- * flame graph, and to save tables.
+ * flame graph, and to save tables. The Timeline tab asks the host for what to draw in a window
+ * (the host holds the index; the page only draws), for a span's details, for the aggregate of a
+ * box selection and for the matches of a search, and hands back its state to keep per file.
  */
 import type { RankRow, TraceViewData } from '../../core/analysis/torch/torchView';
+import type { AggregateRow, WindowAnswer } from '../../core/analysis/timeline/timelineQuery';
+import type { SpanDetails, StepMark } from '../../core/analysis/torch/torchTimeline';
 import type { ErrorMessage, ExportCsv, OpenSource, Ready } from './common';
 
 export const VIEW = 'torch';
 
-export type ToHost = Ready | OpenSource | ExportCsv | { type: 'openFlameGraph' };
+export interface TimelineLane {
+  group: string;
+  title: string;
+  kind: 'cpu' | 'gpu' | 'other';
+  firstRow: number;
+  depth: number;
+  spans: number;
+}
+
+export interface TimelineMeta {
+  spanUs: number;
+  lanes: TimelineLane[];
+  counters: { title: string; group: string; unit: 'bytes' | 'percent' | 'count'; max: number }[];
+  busy: { title: string; group: string }[];
+  steps: StepMark[];
+  spans: number;
+}
+
+/** What the timeline remembers of itself, per file. */
+export interface TimelineState {
+  t0: number;
+  t1: number;
+  collapsed: string[];
+  colorBy: 'category' | 'name';
+  scrollTop: number;
+}
+
+export type ToHost =
+  | Ready
+  | OpenSource
+  | ExportCsv
+  | { type: 'openFlameGraph' }
+  | { type: 'timelineOpen' }
+  | { type: 'timelineQuery'; seq: number; t0: number; t1: number; px: number; rows: number[] }
+  | { type: 'timelineSelect'; flat: number; hover?: boolean }
+  | { type: 'timelineAggregate'; t0: number; t1: number; rows: number[] }
+  | { type: 'timelineSearch'; seq: number; text: string; exact?: boolean }
+  | { type: 'timelineState'; state: TimelineState };
 
 export type ToWebview =
-  { type: 'traceInit'; data: TraceViewData; interactive: boolean; ranks?: RankRow[] } | ErrorMessage;
+  | { type: 'traceInit'; data: TraceViewData; interactive: boolean; ranks?: RankRow[]; tab?: 'summary' | 'timeline' }
+  | { type: 'showTab'; tab: 'summary' | 'timeline' }
+  | { type: 'timelineInit'; meta: TimelineMeta; state?: TimelineState }
+  | { type: 'timelineWindow'; seq: number; answer: WindowAnswer; names: [number, string][] }
+  | { type: 'timelineDetails'; details: SpanDetails; hover?: boolean }
+  | { type: 'timelineAggregate'; t0: number; t1: number; rows: AggregateRow[] }
+  | {
+      type: 'timelineMatches';
+      seq: number;
+      text: string;
+      total: number;
+      /** The names that match (ids as in the window answers). */
+      nameIds: number[];
+      /** Matches in time order (at most MAX_MATCHES): span, row, start. */
+      flat: number[];
+      row: number[];
+      start: number[];
+    }
+  | ErrorMessage;
+
+export const MAX_MATCHES = 50_000;

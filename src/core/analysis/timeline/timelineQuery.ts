@@ -30,6 +30,8 @@ export interface WindowAnswer {
   cat: number[];
   count: number[];
   flat: number[];
+  /** A span's self time; for a merged item, the sum of its spans' durations. */
+  self: number[];
   /** Per counter track: points (time, value) at most two per pixel; busy tracks one per pixel. */
   counters: { track: number; t: number[]; v: number[] }[];
   busy: { track: number; t: number[]; pct: number[] }[];
@@ -92,7 +94,14 @@ export function queryWindow(ix: TimelineIndex, busy: BusyTrack[], q: WindowQuery
   const px = Math.max(1, Math.min(16384, Math.round(q.px)));
   const usPerPx = (t1 - t0) / px;
   const lv = levelFor(ix, usPerPx);
-  const src = lv ?? { rowStart: ix.rowStart, start: ix.start, end: ix.end, count: undefined, rep: undefined };
+  const src = lv ?? {
+    rowStart: ix.rowStart,
+    start: ix.start,
+    end: ix.end,
+    count: undefined,
+    rep: undefined,
+    busy: undefined,
+  };
   const out: WindowAnswer = {
     t0,
     t1,
@@ -105,6 +114,7 @@ export function queryWindow(ix: TimelineIndex, busy: BusyTrack[], q: WindowQuery
     cat: [],
     count: [],
     flat: [],
+    self: [],
     counters: [],
     busy: [],
   };
@@ -120,8 +130,10 @@ export function queryWindow(ix: TimelineIndex, busy: BusyTrack[], q: WindowQuery
       out.end.push(src.end[i]);
       out.name.push(ix.name[f]);
       out.cat.push(ix.cat[f]);
-      out.count.push(src.count ? src.count[i] : 1);
+      const count = src.count ? src.count[i] : 1;
+      out.count.push(count);
       out.flat.push(f);
+      out.self.push(count > 1 && src.busy ? src.busy[i] : ix.self[f]);
     }
   }
   ix.counters.forEach((c, track) => {

@@ -127,6 +127,7 @@ export function torchTimeline(trace: TorchTrace): TorchTimeline {
 
 export interface SpanRef {
   flat: number;
+  row: number;
   name: string;
   startUs: number;
   durUs: number;
@@ -146,7 +147,17 @@ export interface SpanDetails extends SpanRef {
   launches: SpanRef[];
   launchCount: number;
   /** Arrows to draw: from a launch (runtime call) to its GPU activity. */
-  flows: { from: number; to: number }[];
+  flows: Flow[];
+}
+
+/** A flow arrow: from the end of a launch to the start of what it launched. */
+export interface Flow {
+  from: number;
+  to: number;
+  fromRow: number;
+  toRow: number;
+  fromUs: number;
+  toUs: number;
 }
 
 const MAX_LAUNCHES = 200;
@@ -156,12 +167,21 @@ export function spanDetails(tt: TorchTimeline, trace: TorchTrace, flat: number):
   if (!(flat >= 0 && flat < ix.start.length)) return undefined;
   const ref = (f: number): SpanRef => ({
     flat: f,
+    row: rowOf(ix, f),
     name: ix.names[ix.name[f]],
     startUs: ix.start[f],
     durUs: ix.end[f] - ix.start[f],
   });
   const lane = ix.lanes[ix.rowLane[rowOf(ix, flat)]];
   const e = ix.eventOf[flat];
+  const flow = (from: number, to: number): Flow => ({
+    from,
+    to,
+    fromRow: rowOf(ix, from),
+    toRow: rowOf(ix, to),
+    fromUs: ix.end[from],
+    toUs: ix.start[to],
+  });
   const d: SpanDetails = {
     ...ref(flat),
     category: CATEGORIES[ix.cat[flat]],
@@ -204,7 +224,7 @@ export function spanDetails(tt: TorchTimeline, trace: TorchTrace, flat: number):
         const to = ix.flatOf[tt.base.gpu + g];
         if (d.launches.length < MAX_LAUNCHES) {
           d.launches.push(ref(to));
-          d.flows.push({ from: ix.flatOf[re], to });
+          d.flows.push(flow(ix.flatOf[re], to));
         }
       }
     }
@@ -240,7 +260,7 @@ export function spanDetails(tt: TorchTimeline, trace: TorchTrace, flat: number):
     if (rt !== undefined) {
       const rf = ix.flatOf[tt.base.runtime + rt];
       d.launchedBy = ref(rf);
-      d.flows.push({ from: rf, to: flat });
+      d.flows.push(flow(rf, flat));
       const op = operatorOf(rf);
       if (op !== undefined) d.operator = ref(op);
       pyStack(rf);

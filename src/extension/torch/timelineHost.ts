@@ -1,0 +1,120 @@
+/**
+ * The host's side of the Timeline tab: builds the trace's timeline index the first time the tab
+ * opens, then answers the page's questions from it (what to draw in a window, a span's details,
+ * a box selection's aggregate, a search's matches), sending each name once per page. The view's
+ * state (window, collapsed lanes, colouring, scroll) is kept per file in the workspace state.
+ */
+import type { vscode } from '../vscodeApi';
+import type { TorchTrace } from '../../core/model/torchTrace';
+import { spanDetails, torchTimeline, type TorchTimeline } from '../../core/analysis/torch/torchTimeline';
+import { aggregate, namesMatching, queryWindow, rowOf, spansNamed } from '../../core/analysis/timeline/timelineQuery';
+import {
+  MAX_MATCHES,
+  type TimelineMeta,
+  type TimelineState,
+  type ToHost,
+  type ToWebview,
+} from '../../shared/protocol/torchTrace';
+
+type Msg<K extends ToHost['type']> = Extract<ToHost, { type: K }>;
+
+const MAX_AGGREGATE_ROWS = 1000;
+
+export class TimelineHost {
+  private tt?: TorchTimeline;
+  private readonly sent = new Set<number>();
+
+  constructor(
+    private readonly trace: () => Promise<TorchTrace>,
+    private readonly post: (m: ToWebview) => void,
+    private readonly file: string,
+    private readonly log: vscode.LogOutputChannel,
+    private readonly memento?: vscode.Memento,
+  ) {}
+
+  private async timeline(): Promise<{ tt: TorchTimeline; trace: TorchTrace }> {
+    const trace = await this.trace();
+    if (!this.tt) {
+      const t0 = Date.now();
+      this.tt = torchTimeline(trace);
+      this.log.info(`Timeline of ${this.file}: ${this.tt.index.start.length} spans indexed in ${Date.now() - t0} ms`);
+    }
+    return { tt: this.tt, trace };
+  }
+
+  private get stateKey(): string {
+    return `flamelens.timeline:${this.file}`;
+  }
+
+  async open(): Promise<void> {
+    const { tt } = await this.timeline();
+    const ix = tt.index;
+    this.sent.clear();
+    const meta: TimelineMeta = {
+      spanUs: ix.spanUs,
+      lanes: ix.lanes.map((l) => ({
+        group: l.group,
+        title: l.title,
+        kind: l.kind,
+        firstRow: l.firstRow,
+        depth: l.depth,
+        spans: l.spans,
+      })),
+      counters: ix.counters.map((c) => ({
+        title: c.title,
+        group: c.group,
+        unit: c.unit,
+        max: c.v.reduce((a, v) => Math.max(a, v), 0),
+      })),
+      busy: tt.busy.map((b) => ({ title: b.title, group: b.group })),
+      steps: tt.steps,
+      spans: ix.start.length,
+    };
+    this.post({ type: 'timelineInit', meta, state: this.memento?.get<TimelineState>(this.stateKey) });
+  }
+
+  async query(m: Msg<'timelineQuery'>): Promise<void> {
+    const { tt } = await this.timeline();
+    const answer = queryWindow(tt.index, tt.busy, m);
+    const names: [number, string][] = [];
+    for (const id of answer.name)
+      if (!this.sent.has(id)) {
+        this.sent.add(id);
+        names.push([id, tt.index.names[id]]);
+      }
+    this.post({ type: 'timelineWindow', seq: m.seq, answer, names });
+  }
+
+  async select(m: Msg<'timelineSelect'>): Promise<void> {
+    const { tt, trace } = await this.timeline();
+    const details = spanDetails(tt, trace, m.flat);
+    if (details) this.post({ type: 'timelineDetails', details, hover: m.hover });
+  }
+
+  async aggregate(m: Msg<'timelineAggregate'>): Promise<void> {
+    const { tt } = await this.timeline();
+    const rows = aggregate(tt.index, m.t0, m.t1, m.rows).slice(0, MAX_AGGREGATE_ROWS);
+    this.post({ type: 'timelineAggregate', t0: m.t0, t1: m.t1, rows });
+  }
+
+  async search(m: Msg<'timelineSearch'>): Promise<void> {
+    const { tt } = await this.timeline();
+    const ix = tt.index;
+    const ids = m.exact ? new Set(ix.names.flatMap((n, i) => (n === m.text ? [i] : []))) : namesMatching(ix, m.text);
+    const { spans, total } = ids.size ? spansNamed(ix, ids, MAX_MATCHES) : { spans: new Uint32Array(), total: 0 };
+    this.post({
+      type: 'timelineMatches',
+      seq: m.seq,
+      text: m.text,
+      total,
+      nameIds: [...ids],
+      flat: [...spans],
+      row: Array.from(spans, (f) => rowOf(ix, f)),
+      start: Array.from(spans, (f) => ix.start[f]),
+    });
+  }
+
+  saveState(m: Msg<'timelineState'>): void {
+    void this.memento?.update(this.stateKey, m.state);
+  }
+}

@@ -1,0 +1,122 @@
+// End to end, the trace timeline: in a real VS Code (code-server) in Chromium, open a real H100
+// trace (TraceLens' BERT run) with "Open Trace Timeline", zoom, find a kernel, click it, see the
+// flow from its launch and the operator and Python stack that launched it, open the Python
+// source at the line, select a range for its aggregate, and come back to the same window.
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { mkdtempSync, mkdirSync, copyFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import {
+  runCommand,
+  findWebviewFrame,
+  withWorkbench,
+  pickFile,
+  ARTIFACTS,
+  REAL,
+  ROOT,
+} from '../harness/codeServer.mjs';
+
+const TRACE = 'torchtrace_tracelens_h100__gaunernst_bert-small-uncased__1016001.json.gz';
+
+const readout = (frame, what, ...args) => frame.evaluate(([w, a]) => window.flamelensTimeline[w](...a), [what, args]);
+
+test(
+  'Open Trace Timeline on a real H100 trace: zoom, click a kernel, its flow, its source line',
+  { timeout: 300_000 },
+  async () => {
+    const ws = mkdtempSync(path.join(tmpdir(), 'flamelens-e2e-timeline-'));
+    copyFileSync(path.join(REAL, TRACE), path.join(ws, TRACE));
+    // The trace's Python frames name transformers' modeling_bert.py: a file of that path in the
+    // workspace is where "open the source" must land (its lines are numbered to be checked).
+    const src = path.join(ws, 'transformers', 'models', 'bert');
+    mkdirSync(src, { recursive: true });
+    writeFileSync(
+      path.join(src, 'modeling_bert.py'),
+      Array.from({ length: 1500 }, (_, i) => `# line ${i + 1}`).join('\n') + '\n',
+    );
+    await withWorkbench('timeline', ws, {}, async ({ page }) => {
+      await runCommand(page, 'flamelens: Open Trace Timeline');
+      await pickFile(page, path.join(ws, TRACE));
+      const frame = await findWebviewFrame(page, '#timeline-canvas', 120_000);
+      await frame.waitForFunction(() => document.body.dataset.flamelensTimeline === 'ready', undefined, {
+        timeout: 60_000,
+      });
+      await frame.waitForFunction(
+        () => window.flamelensTimeline.stats().answers > 0 && window.flamelensTimeline.items().length > 0,
+      );
+      const whole = await readout(frame, 'window');
+      const canvas = frame.locator('#timeline-canvas');
+      const box = await readout(frame, 'canvas');
+
+      // Zoom with the keyboard and with Ctrl+wheel at the pointer, pan with a drag.
+      await canvas.click({ position: { x: 200, y: 10 } });
+      await page.keyboard.press('w');
+      await frame.waitForFunction(
+        (w) => window.flamelensTimeline.window().t1 - window.flamelensTimeline.window().t0 < (w.t1 - w.t0) * 0.9,
+        whole,
+      );
+      const afterW = await readout(frame, 'window');
+      await canvas.hover({ position: { x: Math.round(box.width * 0.6), y: 60 } });
+      await page.keyboard.down('Control');
+      await page.mouse.wheel(0, -200);
+      await page.keyboard.up('Control');
+      await frame.waitForFunction(
+        (w) => window.flamelensTimeline.window().t1 - window.flamelensTimeline.window().t0 < (w.t1 - w.t0) * 0.9,
+        afterW,
+      );
+      const zoomed = await readout(frame, 'window');
+      await canvas.dragTo(canvas, { sourcePosition: { x: 600, y: 60 }, targetPosition: { x: 400, y: 60 } });
+      await frame.waitForFunction((w) => window.flamelensTimeline.window().t0 > w.t0, zoomed);
+
+      // Find a kernel by name: the search steps to its first instance and zooms to it.
+      await frame.fill('#timeline-search', 'indexSelectLargeIndex');
+      await frame.press('#timeline-search', 'Enter');
+      await frame.waitForFunction(() =>
+        /^1 of \d/.test(document.querySelector('#timeline-matches')?.textContent ?? ''),
+      );
+      await frame.waitForFunction(() =>
+        window.flamelensTimeline.items().some((i) => i.count === 1 && /indexSelectLargeIndex/.test(i.name) && i.w >= 4),
+      );
+      const kernel = (await readout(frame, 'items')).find(
+        (i) => i.count === 1 && /indexSelectLargeIndex/.test(i.name) && i.w >= 4,
+      );
+      // Click it as a user would: the details name its launch and operator, the flow is drawn.
+      await frame.press('#timeline-search', 'Escape');
+      await canvas.click({
+        position: { x: Math.round(kernel.x + Math.min(kernel.w / 2, 20)), y: Math.round(kernel.y) },
+      });
+      await frame.waitForFunction(
+        (f) => window.flamelensTimeline.selected()?.flat === f && window.flamelensTimeline.flows() > 0,
+        kernel.flat,
+      );
+      const details = await frame.locator('#timeline-details').innerText();
+      assert.match(details, /indexSelectLargeIndex/);
+      assert.match(details, /Launched by cudaLaunchKernel/);
+      assert.match(details, /in operator aten::/);
+      await page.screenshot({ path: path.join(ROOT, 'docs', 'images', 'torch-timeline.png') });
+      await page.screenshot({ path: path.join(ARTIFACTS, 'torch-timeline.png') });
+
+      // Shift+drag selects a range: its aggregate table lists what is in it.
+      await canvas.hover({ position: { x: 300, y: 60 } });
+      await page.keyboard.down('Shift');
+      await page.mouse.down();
+      const cb = await canvas.boundingBox();
+      await page.mouse.move(cb.x + 700, cb.y + 200, { steps: 5 });
+      await page.mouse.up();
+      await page.keyboard.up('Shift');
+      await frame.waitForSelector('#timeline-aggregate-table tbody tr');
+      const rows = await frame.$$eval('#timeline-aggregate-table tbody tr', (trs) => trs.length);
+      assert.ok(rows > 0, 'the selection has an aggregate');
+
+      // The Python stack links open the source at the line.
+      const link = frame.locator('#timeline-stack a', { hasText: 'modeling_bert.py' }).first();
+      const text = await link.innerText();
+      const line = Number(/:(\d+)\)$/.exec(text)[1]);
+      await link.click();
+      await page.locator('.tabs-container .tab.active', { hasText: 'modeling_bert.py' }).waitFor({ timeout: 30_000 });
+      await page.locator('.monaco-editor .view-lines', { hasText: `# line ${line}` }).waitFor({ timeout: 30_000 });
+      await page.locator('.statusbar', { hasText: `Ln ${line},` }).waitFor({ timeout: 30_000 });
+    });
+  },
+);

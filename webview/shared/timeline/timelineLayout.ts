@@ -1,0 +1,94 @@
+// Where each track of the timeline sits vertically: per group (a process, a GPU) a header, its
+// GPU-busy and counter tracks, then its lanes, each lane all its depth rows when expanded and
+// its top row when collapsed; a collapsed group shows only its header. Pure: no DOM.
+import type { TimelineMeta } from '../../../src/shared/protocol/torchTrace';
+
+export const ROW_H = 16;
+export const HEADER_H = 20;
+export const COUNTER_H = 30;
+export const BUSY_H = 22;
+
+export type Track =
+  | { kind: 'group'; y: number; h: number; group: string; collapsed: boolean }
+  | { kind: 'row'; y: number; h: number; row: number; lane: number; depth: number; first: boolean; collapsed: boolean }
+  | { kind: 'counter'; y: number; h: number; track: number }
+  | { kind: 'busy'; y: number; h: number; track: number };
+
+export interface Layout {
+  tracks: Track[];
+  height: number;
+  /** y of each row shown (by row id), for flows and selection. */
+  rowY: Map<number, number>;
+}
+
+export function layoutTracks(meta: TimelineMeta, collapsed: Set<string>): Layout {
+  const tracks: Track[] = [];
+  const rowY = new Map<number, number>();
+  let y = 0;
+  const groups: string[] = [];
+  for (const g of [
+    ...meta.busy.map((b) => b.group),
+    ...meta.lanes.map((l) => l.group),
+    ...meta.counters.map((c) => c.group),
+  ])
+    if (!groups.includes(g)) groups.push(g);
+  // Processes (CPU) before GPUs, as the lanes are ordered; counter-only groups last.
+  const laneOrder = (g: string) => {
+    const i = meta.lanes.findIndex((l) => l.group === g);
+    return i < 0 ? Infinity : i;
+  };
+  groups.sort((a, b) => laneOrder(a) - laneOrder(b));
+  for (const group of groups) {
+    const gc = collapsed.has(`group:${group}`);
+    tracks.push({ kind: 'group', y, h: HEADER_H, group, collapsed: gc });
+    y += HEADER_H;
+    if (gc) continue;
+    meta.busy.forEach((b, track) => {
+      if (b.group !== group) return;
+      tracks.push({ kind: 'busy', y, h: BUSY_H, track });
+      y += BUSY_H;
+    });
+    meta.counters.forEach((c, track) => {
+      if (c.group !== group) return;
+      tracks.push({ kind: 'counter', y, h: COUNTER_H, track });
+      y += COUNTER_H;
+    });
+    meta.lanes.forEach((l, lane) => {
+      if (l.group !== group) return;
+      const lc = collapsed.has(laneKey(l));
+      const depth = lc ? Math.min(1, l.depth) : l.depth;
+      for (let d = 0; d < depth; d++) {
+        const row = l.firstRow + d;
+        tracks.push({ kind: 'row', y, h: ROW_H, row, lane, depth: d, first: d === 0, collapsed: lc });
+        rowY.set(row, y);
+        y += ROW_H;
+      }
+      if (l.depth === 0) {
+        tracks.push({ kind: 'row', y, h: ROW_H, row: -1, lane, depth: 0, first: true, collapsed: lc });
+        y += ROW_H;
+      }
+    });
+  }
+  return { tracks, height: y, rowY };
+}
+
+export const laneKey = (l: { group: string; title: string }) => `lane:${l.group}\u0000${l.title}`;
+
+/** The track at y (binary search: tracks are in order of y). */
+export function trackAt(layout: Layout, y: number): Track | undefined {
+  let lo = 0;
+  let hi = layout.tracks.length - 1;
+  while (lo <= hi) {
+    const m = (lo + hi) >> 1;
+    const t = layout.tracks[m];
+    if (y < t.y) hi = m - 1;
+    else if (y >= t.y + t.h) lo = m + 1;
+    else return t;
+  }
+  return undefined;
+}
+
+/** The tracks that intersect [top, bottom). */
+export function visibleTracks(layout: Layout, top: number, bottom: number): Track[] {
+  return layout.tracks.filter((t) => t.y + t.h > top && t.y < bottom);
+}
