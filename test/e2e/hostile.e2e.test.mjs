@@ -195,6 +195,36 @@ test(
           () => document.querySelector('meta[http-equiv="Content-Security-Policy"]')?.getAttribute('content') ?? '',
         ),
       );
+      // The same names on the timeline: drawn and detailed as text, the override as a marker.
+      await torch.click('#tab-timeline');
+      await torch.waitForFunction(() => document.body.dataset.flamelensTimeline === 'ready', undefined, {
+        timeout: 60_000,
+      });
+      await torch.fill('#timeline-search', 'kernel_fdp');
+      await torch.press('#timeline-search', 'Enter');
+      await torch.waitForFunction(() =>
+        /^1 of \d/.test(document.querySelector('#timeline-matches')?.textContent ?? ''),
+      );
+      await torch.waitForFunction(() =>
+        window.flamelensTimeline.items().some((i) => i.name === 'evil⟨U+202E⟩kernel_fdp'),
+      );
+      await torch.waitForFunction(() =>
+        (document.querySelector('#timeline-details')?.textContent ?? '').includes('kernel_fdp'),
+      );
+      const details = await torch.locator('#timeline-details').innerText();
+      assert.ok(
+        details.includes('evil⟨U+202E⟩kernel_fdp') && !details.includes('\u202e'),
+        'the timeline shows the marker',
+      );
+      await torch.fill('#timeline-search', 'pwned');
+      await torch.press('#timeline-search', 'Enter');
+      await torch.waitForFunction(() =>
+        (document.querySelector('#timeline-details')?.textContent ?? '').includes('onerror'),
+      );
+      assert.ok(
+        (await torch.locator('#timeline-details').innerText()).includes(OP_NAMES[0]),
+        'the operator name as text',
+      );
 
       // Kernel names: the Nsight Compute view.
       await runCommand(page, 'flamelens: Open Nsight Report…');

@@ -83,6 +83,7 @@ export class TimelineTab {
       stats: () => this.view.stats,
       window: () => this.view.window,
       selected: () => this.view.selected,
+      setWindow: (t0: number, t1: number) => this.view.setWindow(t0, t1),
       flows: () => this.view.flows.length,
       canvas: () => this.view.canvas.getBoundingClientRect().toJSON(),
     };

@@ -52,7 +52,7 @@ export class TimelineView {
   private hoverFlat = -1;
   private saveTimer: ReturnType<typeof setTimeout> | undefined;
   /** For tests and the bench: draw and query times (ms), the last draw's item count. */
-  readonly stats = { draws: [] as number[], queries: [] as number[], items: 0, answers: 0 };
+  readonly stats = { draws: [] as number[], queries: [] as number[], items: 0, answers: 0, initAt: 0, firstDrawAt: 0 };
 
   constructor(
     readonly root: HTMLElement,
@@ -68,6 +68,7 @@ export class TimelineView {
 
   init(meta: TimelineMeta, state?: TimelineState): void {
     this.meta = meta;
+    this.stats.initAt = performance.now();
     this.t0 = 0;
     this.t1 = meta.spanUs || 1;
     // Many threads (data loader workers): only the busiest few lanes open at first.
@@ -217,7 +218,9 @@ export class TimelineView {
       steps: this.meta.steps,
     });
     this.stats.items = r.items;
-    this.stats.draws.push(performance.now() - began);
+    const done = performance.now();
+    this.stats.draws.push(done - began);
+    if (this.answer && !this.stats.firstDrawAt) this.stats.firstDrawAt = done;
     if (this.stats.draws.length > 500) this.stats.draws.splice(0, 250);
   }
 
