@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { gzipSync, gunzipSync } from 'node:zlib';
-import { readTorchTrace, parseTorchTrace } from '../../src/core/formats/torch/torchTrace';
+import { readTorchTrace, parseTorchTrace, TorchTraceBuilder } from '../../src/core/formats/torch/torchTrace';
+import { TraceEventScanner } from '../../src/core/formats/torch/jsonEventScanner';
 import { analyzeTorchTrace } from '../../src/core/analysis/torch/torchAnalysis';
 import { FormatError } from '../../src/core/formats/formatError';
 import { detectFileKind } from '../../src/core/open/openFile';
@@ -409,4 +410,54 @@ test('times that are not numbers or beyond any clock are left out and counted, n
   ]);
   const s = analyzeTorchTrace(trace);
   assert.ok(Number.isFinite(s.spanUs) && s.spanUs === 5, `span ${s.spanUs}`);
+});
+
+/** The trace as the fields path reads it, pushed in chunks of `size` bytes. */
+function readByFields(text: Buffer, size: number): ReturnType<TorchTraceBuilder['build']> {
+  const builder = new TorchTraceBuilder('x.json');
+  const scanner = new TraceEventScanner({
+    event: (v, o) => builder.event(v, o),
+    fields: (f, o) => builder.accept(f, o),
+    topLevel: (k, v) => builder.topLevel(k, v),
+  });
+  for (let i = 0; i < text.length; i += size) scanner.push(text.subarray(i, i + size));
+  scanner.end();
+  return builder.build();
+}
+
+test('events read from their bytes give the same trace as JSON.parse, on every real trace and in any chunking', async () => {
+  const files = readdirSync(REAL, { recursive: true })
+    .map(String)
+    .filter((f) => /(pt\.trace\.json|\.json\.gz|trace\.json)$/.test(f) && !/key_averages/.test(f));
+  assert.ok(files.length >= 14, files.join());
+  for (const f of files) {
+    const raw = readFileSync(T(f));
+    const text = raw[0] === 0x1f ? gunzipSync(raw) : raw;
+    const viaObjects = parseTorchTrace(text.toString('utf8'), 'x.json');
+    const streamed = await readTorchTrace(T(f));
+    if (viaObjects.form !== 'kineto') continue; // the legacy bare array has no fields path
+    assert.deepEqual({ ...streamed }, { ...viaObjects }, `${f}: read from bytes = JSON.parse`);
+    for (const size of [4093, 65536])
+      assert.deepEqual(readByFields(text, size), viaObjects, `${f} in ${size}-byte chunks`);
+  }
+});
+
+test('the fields path on hand-made edge cases: escapes, numbers of every form, odd arguments, cuts anywhere', () => {
+  const events = [
+    '{"ph": "X", "cat": "cpu_op", "name": "a\\"b\\\\c \\u00e9 é", "pid": 1, "tid": "t\\n1", "ts": 5492394849292.478, "dur": 1e1, "args": {"External id": 3, "Input Dims": [[1, 2], []]}}',
+    '{"ph": "X", "cat": "kernel", "name": "k", "pid": 0, "tid": "stream 9", "ts": "12", "dur": 12345678901234567.5, "args": {"correlation": -0, "grid": [1, 2.5, 3], "block": ["x"], "args": 1}}',
+    '{"ph": "X", "cat": "kernel", "name": 7, "pid": null, "tid": true, "ts": 13, "dur": null, "args": [1, 2]}',
+    '{"ph": "X", "cat": "cpu_op", "name": "dup", "pid": 1, "tid": 1, "ts": 14, "dur": 2, "args": {"External id": 1}, "args": {"correlation": 2}, "ts": 15}',
+    '{"ph":"X","cat":"cpu_op","name":"tight","pid":1,"tid":1,"ts":0.000001,"dur":3.14159265358979311599796346854,"args":{"Input dims":{"a":[{"b":null}]},"Call stack":"a.py(1): f;b.py(2): g"}}',
+    '{ "ph" : "i" , "name" : "[memory]" , "ts" : 16 , "args" : { "Total Allocated" : 1024 , "Bytes" : -5 , "Device Id" : 0 } }',
+    '{"ph": "X", "cat": "gpu_memcpy", "name": "Memcpy HtoD", "pid": 0, "tid": 7, "ts": 17, "dur": 0.5, "unknown": {"deep": [[[[1]]]], "s": "}]\\""}, "args": {"bytes": 262144}}',
+  ];
+  const text = Buffer.from(`{"traceEvents": [\n${events.join(',\n')}\n], "schemaVersion": 1}`);
+  const viaObjects = parseTorchTrace(text.toString('utf8'), 'x.json');
+  assert.equal(viaObjects.eventCount, events.length);
+  for (let size = 1; size <= 64; size++) assert.deepEqual(readByFields(text, size), viaObjects, `${size}-byte chunks`);
+  assert.deepEqual(readByFields(text, text.length), viaObjects, 'one chunk');
+  // Invalid JSON inside an event is the same error either way: the file and the offset.
+  const bad = Buffer.from('{"traceEvents": [{"ph": "X", "ts": 1, "dur": 01}]}');
+  assert.throws(() => readByFields(bad, bad.length), /invalid JSON/);
 });

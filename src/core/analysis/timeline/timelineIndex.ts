@@ -306,14 +306,20 @@ function buildLevels(ix: TimelineIndex): Level[] {
   const n = ix.start.length;
   if (n === 0) return levels;
   // Level 0 as items: every span alone.
+  const rep = new Uint32Array(n);
+  const busy = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    rep[i] = i;
+    busy[i] = ix.end[i] - ix.start[i];
+  }
   let cur: Level = {
     bucket: 0,
     rowStart: ix.rowStart,
     start: ix.start,
     end: ix.end,
     count: new Uint32Array(n).fill(1),
-    rep: Uint32Array.from({ length: n }, (_, i) => i),
-    busy: Float64Array.from({ length: n }, (_, i) => ix.end[i] - ix.start[i]),
+    rep,
+    busy,
   };
   let kept = cur;
   for (let bucket = FIRST_BUCKET; bucket < ix.spanUs * 2; bucket *= 2) {
@@ -329,50 +335,64 @@ function buildLevels(ix: TimelineIndex): Level[] {
 
 /**
  * One level up: runs of items shorter than `bucket`, with gaps under it, become one item (up to
- * four buckets long, so that a dense stretch stays several items, each a few pixels wide).
+ * four buckets long, so that a dense stretch stays several items, each a few pixels wide). A
+ * first pass counts the items, so a level that merges nothing costs no memory, and one that does
+ * gets arrays of its exact size.
  */
 function mergeLevel(prev: Level, bucket: number, ix: TimelineIndex): Level {
-  const n = prev.start.length;
   const rows = ix.rows;
-  const start = new Float64Array(n);
-  const end = new Float64Array(n);
-  const count = new Uint32Array(n);
-  const rep = new Uint32Array(n);
-  const busy = new Float64Array(n);
-  const rowStart = new Uint32Array(rows + 1);
-  const len = (f: number) => ix.end[f] - ix.start[f];
+  const m = mergePass(prev, bucket, rows, undefined);
+  if (m === prev.start.length) return { ...prev, bucket };
+  const out: Level = {
+    bucket,
+    rowStart: new Uint32Array(rows + 1),
+    start: new Float64Array(m),
+    end: new Float64Array(m),
+    count: new Uint32Array(m),
+    rep: new Uint32Array(m),
+    busy: new Float64Array(m),
+  };
+  mergePass(prev, bucket, rows, { out, ix });
+  return out;
+}
+
+/** The merge, counting only (no `into`) or writing the items. Returns how many there are. */
+function mergePass(prev: Level, bucket: number, rows: number, into?: { out: Level; ix: TimelineIndex }): number {
+  const o = into?.out;
+  const len = (f: number) => into!.ix.end[f] - into!.ix.start[f];
   let m = 0;
+  let runStart = 0;
+  let runEnd = 0;
   for (let r = 0; r < rows; r++) {
-    rowStart[r] = m;
+    if (o) o.rowStart[r] = m;
     let open = false;
     for (let i = prev.rowStart[r]; i < prev.rowStart[r + 1]; i++) {
       const s = prev.start[i];
       const e = prev.end[i];
       const small = e - s < bucket;
-      if (open && small && s - end[m - 1] < bucket && end[m - 1] - start[m - 1] < bucket * 4) {
-        if (e > end[m - 1]) end[m - 1] = e;
-        count[m - 1] += prev.count[i];
-        busy[m - 1] += prev.busy[i];
-        if (len(prev.rep[i]) > len(rep[m - 1])) rep[m - 1] = prev.rep[i];
+      if (open && small && s - runEnd < bucket && runEnd - runStart < bucket * 4) {
+        if (e > runEnd) runEnd = e;
+        if (o) {
+          o.end[m - 1] = runEnd;
+          o.count[m - 1] += prev.count[i];
+          o.busy[m - 1] += prev.busy[i];
+          if (len(prev.rep[i]) > len(o.rep[m - 1])) o.rep[m - 1] = prev.rep[i];
+        }
         continue;
       }
-      start[m] = s;
-      end[m] = e;
-      count[m] = prev.count[i];
-      rep[m] = prev.rep[i];
-      busy[m] = prev.busy[i];
+      runStart = s;
+      runEnd = e;
+      if (o) {
+        o.start[m] = s;
+        o.end[m] = e;
+        o.count[m] = prev.count[i];
+        o.rep[m] = prev.rep[i];
+        o.busy[m] = prev.busy[i];
+      }
       m++;
       open = small;
     }
   }
-  rowStart[rows] = m;
-  return {
-    bucket,
-    rowStart,
-    start: start.slice(0, m),
-    end: end.slice(0, m),
-    count: count.slice(0, m),
-    rep: rep.slice(0, m),
-    busy: busy.slice(0, m),
-  };
+  if (o) o.rowStart[rows] = m;
+  return m;
 }

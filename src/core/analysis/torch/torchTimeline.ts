@@ -36,14 +36,19 @@ interface CorrelationIndex {
   item: Uint32Array;
 }
 
-function correlationIndex(ids: (number | undefined)[]): CorrelationIndex {
-  const items: number[] = [];
-  ids.forEach((c, i) => c !== undefined && items.push(i));
-  const item = Uint32Array.from(items);
+function correlationIndex<T extends { correlation?: number }>(list: T[]): CorrelationIndex {
+  let n = 0;
+  for (const x of list) if (x.correlation !== undefined) n++;
+  let item = new Uint32Array(n);
+  n = 0;
+  for (let i = 0; i < list.length; i++) if (list[i].correlation !== undefined) item[n++] = i;
+  const id = (i: number) => list[i].correlation!;
   let sorted = true;
-  for (let k = 1; k < item.length && sorted; k++) if (ids[item[k - 1]]! > ids[item[k]]!) sorted = false;
-  if (!sorted) item.sort((a, b) => ids[a]! - ids[b]!);
-  return { key: Float64Array.from(item, (i) => ids[i]!), item };
+  for (let k = 1; k < item.length && sorted; k++) if (id(item[k - 1]) > id(item[k])) sorted = false;
+  if (!sorted) item = item.sort((a, b) => id(a) - id(b));
+  const key = new Float64Array(item.length);
+  for (let k = 0; k < item.length; k++) key[k] = id(item[k]);
+  return { key, item };
 }
 
 function lookup(ix: CorrelationIndex, c: number): number[] {
@@ -63,8 +68,33 @@ const pad = (n: number) => String(Math.max(0, Math.min(1e9, Math.floor(n) + 1e6)
 
 export function torchTimeline(trace: TorchTrace): TorchTimeline {
   const b = new TimelineBuilder();
-  const cpuLane = (pid: string, tid: string) =>
-    b.laneOf({ key: `cpu ${pid} ${tid}`, group: `process ${pid}`, title: `thread ${tid}`, kind: 'cpu', order: 0 });
+  // Consecutive events mostly share their thread: the last lane is kept (no key built per event).
+  let lastPid = '';
+  let lastTid = '';
+  let lastLane = -1;
+  const cpuLane = (pid: string, tid: string) => {
+    if (pid !== lastPid || tid !== lastTid || lastLane < 0) {
+      lastLane = b.laneOf({
+        key: `cpu ${pid} ${tid}`,
+        group: `process ${pid}`,
+        title: `thread ${tid}`,
+        kind: 'cpu',
+        order: 0,
+      });
+      lastPid = pid;
+      lastTid = tid;
+    }
+    return lastLane;
+  };
+  // One display name per Python frame (function, file, line), not one string per event.
+  const pyNames = new Map<string, Map<string, Map<number, string>>>();
+  const pyName = (name: string, file: string, line: number) => {
+    const byFile = pyNames.get(name) ?? pyNames.set(name, new Map()).get(name)!;
+    const byLine = byFile.get(file) ?? byFile.set(file, new Map()).get(file)!;
+    let s = byLine.get(line);
+    if (s === undefined) byLine.set(line, (s = `${name} (${file}:${line})`));
+    return s;
+  };
   const steps: StepMark[] = [];
   for (const o of trace.ops) {
     const step = o.kind === 'annotation' && STEP.test(o.name);
@@ -73,21 +103,28 @@ export function torchTimeline(trace: TorchTrace): TorchTimeline {
   }
   for (const r of trace.runtime) b.add(cpuLane(r.pid, r.tid), r.ts, r.dur, r.name, 'runtime');
   const byDevice = new Map<number, [number, number][]>();
+  const gpuLanes = new Map<number, Map<number, number>>();
   for (const g of trace.gpu) {
-    const lane = b.laneOf({
-      key: `gpu ${pad(g.device)} ${pad(g.stream)}`,
-      group: `GPU ${g.device}`,
-      title: `stream ${g.stream}`,
-      kind: 'gpu',
-      order: 1,
-    });
+    const byStream = gpuLanes.get(g.device) ?? gpuLanes.set(g.device, new Map()).get(g.device)!;
+    let lane = byStream.get(g.stream);
+    if (lane === undefined)
+      byStream.set(
+        g.stream,
+        (lane = b.laneOf({
+          key: `gpu ${pad(g.device)} ${pad(g.stream)}`,
+          group: `GPU ${g.device}`,
+          title: `stream ${g.stream}`,
+          kind: 'gpu',
+          order: 1,
+        })),
+      );
     const cat: Category = g.kind === 'kernel' ? (COMMUNICATION.test(g.name) ? 'communication' : 'kernel') : g.kind;
     b.add(lane, g.ts, g.dur, g.name, cat);
     const l = byDevice.get(g.device) ?? byDevice.set(g.device, []).get(g.device)!;
     l.push([g.ts, g.ts + g.dur]);
   }
   for (const f of trace.python)
-    b.add(cpuLane(f.pid, f.tid), f.ts, f.dur, f.file ? `${f.name} (${f.file}:${f.line})` : f.name, 'python');
+    b.add(cpuLane(f.pid, f.tid), f.ts, f.dur, f.file ? pyName(f.name, f.file, f.line ?? 0) : f.name, 'python');
   const memory = new Map<number, typeof trace.memory>();
   for (const m of trace.memory) {
     if (m.totalAllocated === undefined) continue;
@@ -119,8 +156,8 @@ export function torchTimeline(trace: TorchTrace): TorchTimeline {
     steps: steps.sort((x, y) => x.start - y.start),
     base: { runtime: nOps, gpu: nOps + nRt, python: nOps + nRt + nGpu, end: nOps + nRt + nGpu + trace.python.length },
     corr: {
-      runtime: correlationIndex(trace.runtime.map((r) => r.correlation)),
-      gpu: correlationIndex(trace.gpu.map((g) => g.correlation)),
+      runtime: correlationIndex(trace.runtime),
+      gpu: correlationIndex(trace.gpu),
     },
   };
 }

@@ -17,9 +17,16 @@
  */
 export interface ScanHandlers {
   event(value: unknown, offset: number): void;
+  /**
+   * When given, events wholly inside a chunk are read field by field from their bytes (see
+   * eventFields.ts) and handed here instead of being parsed into objects for `event`.
+   */
+  fields?(f: EventFields, offset: number): void;
   /** A top-level key of the object form other than traceEvents, with its parsed value. */
   topLevel?(key: string, value: unknown): void;
 }
+
+import { ByteStrings, EventFields, extractEvent, FALLBACK, INCOMPLETE } from './eventFields';
 
 export class JsonScanError extends Error {
   constructor(
@@ -232,8 +239,42 @@ export class TraceEventScanner {
     this.base += n;
   }
 
+  private readonly fieldsOf = new EventFields();
+  private readonly strings = new ByteStrings();
+
+  /** The fields path: whole events read from their bytes; returns where the byte scanner goes on. */
+  private fastFields(chunk: Buffer, start: number): number {
+    const sink = this.handlers.fields!;
+    const n = chunk.length;
+    let i = start;
+    for (;;) {
+      while (i < n && (chunk[i] <= 0x20 || chunk[i] === 0x2c)) i++;
+      if (i >= n || chunk[i] !== LBRACE) return i;
+      const end = extractEvent(chunk, i, this.fieldsOf, this.strings);
+      if (end === INCOMPLETE) return i;
+      this.flushBatch();
+      if (end === FALLBACK) {
+        // Not plain enough for the extractor: JSON.parse this one event (its error, if any).
+        const last = eventEnd(chunk, i);
+        if (last < 0) return i;
+        let v: unknown;
+        try {
+          v = JSON.parse(this.decoder.decode(chunk.subarray(i, last)));
+        } catch (e) {
+          throw new JsonScanError(this.base + i, `invalid JSON: ${(e as Error).message}`);
+        }
+        this.handlers.event(v, this.base + i);
+        i = last;
+        continue;
+      }
+      sink(this.fieldsOf, this.base + i);
+      i = end;
+    }
+  }
+
   /** The fast path (see the top of the file): returns where the byte scanner goes on. */
   private fastEvents(chunk: Buffer, start: number): number {
+    if (this.handlers.fields) return this.fastFields(chunk, start);
     let from = start;
     while (from < chunk.length && (chunk[from] <= 0x20 || chunk[from] === 0x2c)) from++;
     if (chunk[from] !== LBRACE) return start;
@@ -359,4 +400,22 @@ export class TraceEventScanner {
       this.expectKey = true;
     }
   }
+}
+
+/** The index after the object or array opening at `start` (strings skipped), or -1 if cut off. */
+function eventEnd(b: Buffer, start: number): number {
+  let depth = 0;
+  for (let i = start; i < b.length; i++) {
+    const c = b[i];
+    if (c === QUOTE) {
+      i++;
+      while (i < b.length && b[i] !== QUOTE) i += b[i] === BACKSLASH ? 2 : 1;
+      if (i >= b.length) return -1;
+    } else if (c === LBRACE || c === LBRACKET) depth++;
+    else if (c === RBRACE || c === RBRACKET) {
+      depth--;
+      if (depth === 0) return i + 1;
+    }
+  }
+  return -1;
 }

@@ -12,6 +12,7 @@ import { createReadStream, promises as fs } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import { FormatError } from '../formatError';
 import { JsonScanError, TraceEventScanner } from './jsonEventScanner';
+import { EventFields, fieldsFromObject } from './eventFields';
 import type {
   CpuOp,
   GpuActivity,
@@ -21,8 +22,6 @@ import type {
   RuntimeCall,
   TorchTrace,
 } from '../../model/torchTrace';
-
-type Ev = Record<string, unknown> & { args?: Record<string, unknown> };
 
 /** Largest plausible time in µs (2^53: year 2255 as epoch µs); beyond it sums lose all precision. */
 const MAX_TIME_US = 2 ** 53;
@@ -90,19 +89,25 @@ export class TorchTraceBuilder {
     else if (value === null || ['string', 'number', 'boolean'].includes(typeof value)) this.meta[key] = String(value);
   }
 
+  private readonly fields = new EventFields();
+
   event(raw: unknown, offset: number): void {
     if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
       throw new FormatError(this.fileName, `offset ${offset}`, 'expected a trace event object');
     }
-    const e = raw as Ev;
+    fieldsFromObject(raw as Record<string, unknown>, this.fields);
+    this.accept(this.fields, offset);
+  }
+
+  /** One event's fields (read from its bytes by the scanner, or from its object by `event`). */
+  accept(f: EventFields, offset: number): void {
     this.eventCount++;
-    const cat = typeof e.cat === 'string' ? e.cat : '';
+    const cat = typeof f.cat === 'string' ? f.cat : '';
     const catKey = cat.toLowerCase();
     this.categories[cat || '(none)'] = (this.categories[cat || '(none)'] ?? 0) + 1;
-    const ph = e.ph;
-    const ts = num(e.ts);
-    const name = this.intern(typeof e.name === 'string' ? e.name : String(e.name ?? ''));
-    const args = (e.args && typeof e.args === 'object' ? e.args : {}) as Record<string, unknown>;
+    const ph = f.ph;
+    const ts = num(f.ts);
+    const name = this.intern(typeof f.name === 'string' ? f.name : String(f.name ?? ''));
     if (ph === 'i' || ph === 'I') {
       if (name === '[memory]' && (ts === undefined || Math.abs(ts) > MAX_TIME_US)) {
         this.skip(ts === undefined ? 'memory events without a numeric "ts"' : 'memory events with "ts" beyond 2^53 µs');
@@ -111,12 +116,12 @@ export class TorchTraceBuilder {
       if (name === '[memory]' && ts !== undefined) {
         this.memory.push({
           ts,
-          pid: this.intern(String(e.pid ?? '')),
-          tid: this.intern(String(e.tid ?? '')),
-          device: num(args['Device Id']) ?? -1,
-          bytes: num(args['Bytes']) ?? 0,
-          totalAllocated: num(args['Total Allocated']),
-          totalReserved: num(args['Total Reserved']),
+          pid: this.intern(String(f.pid ?? '')),
+          tid: this.intern(String(f.tid ?? '')),
+          device: num(f.memDevice) ?? -1,
+          bytes: num(f.memBytes) ?? 0,
+          totalAllocated: num(f.totalAllocated),
+          totalReserved: num(f.totalReserved),
         });
         this.minTs = Math.min(this.minTs, ts);
       }
@@ -131,8 +136,8 @@ export class TorchTraceBuilder {
       this.skip('complete events with "ts" beyond 2^53 µs');
       return;
     }
-    const rawDur = num(e.dur);
-    if (rawDur === undefined && e.dur !== undefined) {
+    const rawDur = num(f.dur);
+    if (rawDur === undefined && f.dur !== undefined) {
       this.skip('complete events with a "dur" that is not a number');
       return;
     }
@@ -143,19 +148,19 @@ export class TorchTraceBuilder {
     const dur = rawDur ?? 0;
     if (dur < 0) throw new FormatError(this.fileName, `offset ${offset}`, `event "${name}" has a negative duration`);
     this.minTs = Math.min(this.minTs, ts);
-    const pid = this.idString(e.pid);
-    const tid = this.idString(e.tid);
-    const externalId = num(args['External id'] ?? args['external id']);
-    const correlation = num(args['correlation']);
+    const pid = this.idString(f.pid);
+    const tid = this.idString(f.tid);
+    const externalId = num(f.externalIdA ?? f.externalIdB);
+    const correlation = num(f.correlation);
     switch (catKey) {
       case 'cpu_op':
       case 'operator':
       case '': {
         // Input shapes: the tables show a few per operator; keeping every one costs gigabytes.
         const seen = this.shapesSeen.get(name) ?? 0;
-        const dims = seen < 16 ? (args['Input Dims'] ?? args['Input dims']) : undefined;
+        const dims = seen < 16 ? (f.value(f.dimsA, 'A') ?? f.value(f.dimsB, 'B')) : undefined;
         if (dims !== undefined) this.shapesSeen.set(name, seen + 1);
-        const cs = args['Call stack'];
+        const cs = f.callStack;
         const callStack = typeof cs === 'string' && cs !== '' ? this.intern(cs) : undefined;
         this.ops.push({ name, kind: 'op', ts, dur, pid, tid, externalId, inputDims: dims, callStack });
         return;
@@ -179,16 +184,16 @@ export class TorchTraceBuilder {
           kind,
           ts,
           dur,
-          device: num(args['device']) ?? num(e.pid) ?? 0,
-          stream: num(args['stream']) ?? num(String(e.tid).replace(/^stream\s*/, '')) ?? 0,
+          device: num(f.device) ?? num(f.pid) ?? 0,
+          stream: num(f.stream) ?? num(String(f.tid).replace(/^stream\s*/, '')) ?? 0,
           correlation,
           externalId,
-          grid: arr(args['grid']),
-          block: arr(args['block']),
-          registersPerThread: num(args['registers per thread']),
-          sharedMemory: num(args['shared memory']),
-          occupancy: num(args['est. achieved occupancy %']),
-          bytes: num(args['bytes']),
+          grid: arr(f.grid),
+          block: arr(f.block),
+          registersPerThread: num(f.registers),
+          sharedMemory: num(f.sharedMemory),
+          occupancy: num(f.occupancy),
+          bytes: num(f.bytes),
         });
         return;
       }
@@ -259,6 +264,7 @@ export async function readTorchTrace(path: string): Promise<TorchTrace> {
   let sawArray = false;
   const scanner = new TraceEventScanner({
     event: (v, offset) => builder.event(v, offset),
+    fields: (f, offset) => builder.accept(f, offset),
     topLevel: (k, v) => builder.topLevel(k, v),
   });
   const head = Buffer.alloc(2);
