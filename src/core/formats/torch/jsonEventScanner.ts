@@ -10,23 +10,19 @@
  * up to the chunk's last `}` as one `JSON.parse("[" + run + "]")` without looking at its bytes.
  * That parse succeeds only when the cut is a real event boundary (a cut inside a string or a
  * nested value leaves it unterminated or unbalanced), so success proves the cut; on failure the
- * byte scanner takes that chunk, as before.
- *
- * A general streaming JSON library (stream-json) was measured at several times slower for this
- * shape (one huge flat array of small objects), which is the only shape needed here.
+ * byte scanner takes that chunk. With a `fields` handler, whole events are read from their
+ * bytes instead (eventBytes.ts). stream-json was measured several times slower for this shape.
  */
+import { EventFields } from './eventFields';
+import { ByteStrings, eventEnd, extractEvent, FALLBACK, INCOMPLETE } from './eventBytes';
+
 export interface ScanHandlers {
   event(value: unknown, offset: number): void;
-  /**
-   * When given, events wholly inside a chunk are read field by field from their bytes (see
-   * eventFields.ts) and handed here instead of being parsed into objects for `event`.
-   */
+  /** When given, events wholly inside a chunk are read from their bytes and handed here. */
   fields?(f: EventFields, offset: number): void;
   /** A top-level key of the object form other than traceEvents, with its parsed value. */
   topLevel?(key: string, value: unknown): void;
 }
-
-import { ByteStrings, EventFields, extractEvent, FALLBACK, INCOMPLETE } from './eventFields';
 
 export class JsonScanError extends Error {
   constructor(
@@ -61,7 +57,7 @@ export class TraceEventScanner {
   private escape = false;
   /** Offset of the whole stream at the start of the current chunk. */
   private base = 0;
-  /** Bytes of the value being captured (an event, or a top-level value), across chunks. */
+  /** Bytes of the value captured (an event, or a top-level value), across chunks. */
   private pieces: Buffer[] = [];
   private piecesBytes = 0;
   private captureStart = -1;
@@ -400,22 +396,4 @@ export class TraceEventScanner {
       this.expectKey = true;
     }
   }
-}
-
-/** The index after the object or array opening at `start` (strings skipped), or -1 if cut off. */
-function eventEnd(b: Buffer, start: number): number {
-  let depth = 0;
-  for (let i = start; i < b.length; i++) {
-    const c = b[i];
-    if (c === QUOTE) {
-      i++;
-      while (i < b.length && b[i] !== QUOTE) i += b[i] === BACKSLASH ? 2 : 1;
-      if (i >= b.length) return -1;
-    } else if (c === LBRACE || c === LBRACKET) depth++;
-    else if (c === RBRACE || c === RBRACKET) {
-      depth--;
-      if (depth === 0) return i + 1;
-    }
-  }
-  return -1;
 }
