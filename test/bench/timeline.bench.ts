@@ -101,7 +101,7 @@ window.acquireVsCodeApi = () => ({ postMessage: (m) => window.flamelensHost(JSON
     file,
     { info: () => undefined, warn: (s: string) => console.error(s) } as never,
   );
-  (host as unknown as { tt: unknown }).tt = tt;
+  (host as unknown as { tt: unknown }).tt = Promise.resolve(tt);
   const data: TraceViewData = {
     title: 'bench',
     form: 'kineto',

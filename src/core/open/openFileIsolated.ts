@@ -6,7 +6,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { OpenedFile, OpenOptions } from './openFile';
-import type { TreeMessage, WorkerError, WorkerRequest } from './openFileWorker';
+import type { TimelineMessage, TreeMessage, WorkerError, WorkerRequest } from './openFileWorker';
 import type { FileKind } from '../formats/detect';
 import { FormatError } from '../formats/formatError';
 import { ToolError } from '../runners/findTool';
@@ -33,9 +33,17 @@ export async function openFileIsolated(
    * after the promise resolved, when it resolved to a CPU profile.
    */
   onFirstTree?: (t: TreeMessage) => void,
+  /** Likewise for a PyTorch trace: its timeline index, built in the worker after the trace. */
+  onTimeline?: (t: TimelineMessage) => void,
 ): Promise<OpenedFile> {
   const { signal, ...rest } = options;
-  const request: WorkerRequest = { file, options: rest, known, firstTree: onFirstTree !== undefined };
+  const request: WorkerRequest = {
+    file,
+    options: rest,
+    known,
+    firstTree: onFirstTree !== undefined,
+    timeline: onTimeline !== undefined,
+  };
   const worker = new Worker(workerScript, {
     workerData: request,
     resourceLimits: { maxOldGenerationSizeMb: limits.memoryMB },
@@ -44,7 +52,7 @@ export async function openFileIsolated(
   });
   // After the profile came back, the worker goes on to its first call tree: until that arrives
   // (or the worker ends), a read is not over.
-  let treeWait: ((t: TreeMessage) => void) | undefined;
+  let treeWait: ((t: TreeMessage | TimelineMessage) => void) | undefined;
   return new Promise<OpenedFile>((resolve, reject) => {
     let settled = false;
     const finish = (f: () => void) => {
@@ -55,7 +63,7 @@ export async function openFileIsolated(
       f();
       if (!treeWait) void worker.terminate();
     };
-    const treeDone = (t: TreeMessage) => {
+    const treeDone = (t: TreeMessage | TimelineMessage) => {
       const wait = treeWait;
       if (!wait) return;
       treeWait = undefined;
@@ -79,19 +87,38 @@ export async function openFileIsolated(
     );
     const onAbort = () => finish(() => reject(new Error('cancelled')));
     signal?.addEventListener('abort', onAbort, { once: true });
-    worker.on('message', (m: { ok: true; opened: OpenedFile } | { ok: false; error: WorkerError } | TreeMessage) => {
-      if ('tree' in m) return treeDone(m);
-      if (m.ok && onFirstTree && m.opened.kind === 'cpu-profile' && !settled) {
-        treeWait = onFirstTree;
+    type Message = { ok: true; opened: OpenedFile } | { ok: false; error: WorkerError } | TreeMessage | TimelineMessage;
+    worker.on('message', (m: Message) => {
+      if ('tree' in m || 'timeline' in m) return treeDone(m);
+      const what =
+        m.ok && !settled
+          ? onFirstTree && m.opened.kind === 'cpu-profile'
+            ? { wait: onFirstTree as (t: TreeMessage | TimelineMessage) => void, key: 'tree', it: 'call tree' }
+            : onTimeline && m.opened.kind === 'torch-trace'
+              ? {
+                  wait: onTimeline as (t: TreeMessage | TimelineMessage) => void,
+                  key: 'timeline',
+                  it: 'timeline index',
+                }
+              : undefined
+          : undefined;
+      if (what) {
+        treeWait = what.wait;
         treeTimer = setTimeout(
-          () => treeDone({ tree: undefined, error: `building its call tree took longer than ${limits.timeoutSec} s` }),
+          () =>
+            treeDone({
+              [what.key]: undefined,
+              error: `building its ${what.it} took longer than ${limits.timeoutSec} s`,
+            } as TreeMessage | TimelineMessage),
           limits.timeoutSec * 1000,
         );
       }
       finish(() => (m.ok ? resolve(m.opened) : reject(rebuild(m.error))));
     });
+    const failed = (error: string) =>
+      treeDone({ tree: undefined, timeline: undefined, error } as unknown as TreeMessage | TimelineMessage);
     worker.on('error', (e: Error & { code?: string }) => {
-      treeDone({ tree: undefined, error: e.message });
+      failed(e.message);
       finish(() =>
         reject(
           e.code === 'ERR_WORKER_OUT_OF_MEMORY'
@@ -105,7 +132,7 @@ export async function openFileIsolated(
       );
     });
     worker.on('exit', (code) => {
-      treeDone({ tree: undefined, error: `the reader stopped (exit code ${code})` });
+      failed(`the reader stopped (exit code ${code})`);
       finish(() => reject(new FormatError(file, '', `the reader stopped unexpectedly (exit code ${code})`)));
     });
   });

@@ -6,6 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { openFile, type OpenOptions } from './openFile';
 import { buildCallTree, type CallTree } from '../analysis/cpu/callTree';
+import { torchTimeline, type TorchTimeline } from '../analysis/torch/torchTimeline';
 import type { FileKind } from '../formats/detect';
 import { FormatError } from '../formats/formatError';
 import { ToolError } from '../runners/findTool';
@@ -20,10 +21,15 @@ export interface WorkerRequest {
    * it on the extension host's thread, and while the view's page loads.
    */
   firstTree?: boolean;
+  /** Likewise, a PyTorch trace's timeline index, built here after the trace was posted. */
+  timeline?: boolean;
 }
 
 /** What the worker posts after the file: the first call tree, or why it has none. */
 export type TreeMessage = { tree: CallTree } | { tree: undefined; error: string };
+
+/** What the worker posts after a trace: its timeline index, or why it has none. */
+export type TimelineMessage = { timeline: TorchTimeline } | { timeline: undefined; error: string };
 
 export type WorkerError =
   | { type: 'format'; file: string; place: string; expected: string }
@@ -58,6 +64,17 @@ async function main(): Promise<void> {
         message = { tree: buildCallTree(opened.profile) };
       } catch (e) {
         message = { tree: undefined, error: e instanceof Error ? e.message : String(e) };
+      }
+      parentPort!.postMessage(message, [...buffers(message, new Set())]);
+      return;
+    }
+    if (req.timeline && opened.kind === 'torch-trace') {
+      parentPort!.postMessage({ ok: true, opened });
+      let message: TimelineMessage;
+      try {
+        message = { timeline: torchTimeline(opened.trace) };
+      } catch (e) {
+        message = { timeline: undefined, error: e instanceof Error ? e.message : String(e) };
       }
       parentPort!.postMessage(message, [...buffers(message, new Set())]);
       return;

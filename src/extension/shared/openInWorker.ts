@@ -13,7 +13,8 @@ import type { FileKind } from '../../core/formats/detect';
 import { FormatError } from '../../core/formats/formatError';
 import { offerFirstTree } from '../../core/analysis/cpu/profileSession';
 import type { CallTree } from '../../core/analysis/cpu/callTree';
-import type { TreeMessage } from '../../core/open/openFileWorker';
+import type { TimelineMessage, TreeMessage } from '../../core/open/openFileWorker';
+import { offerTimeline, type TorchTimeline } from '../../core/analysis/torch/torchTimeline';
 
 let workerScript: string | undefined;
 
@@ -38,9 +39,10 @@ export async function openFileInWorker(
   options: OpenOptions,
   known?: FileKind,
   onFirstTree?: (t: TreeMessage) => void,
+  onTimeline?: (t: TimelineMessage) => void,
 ): Promise<OpenedFile> {
   if (!workerScript) throw new Error('flamelens: the file reader is not set up (not activated?)');
-  return openFileIsolated(workerScript, file, options, limits(), known, onFirstTree);
+  return openFileIsolated(workerScript, file, options, limits(), known, onFirstTree, onTimeline);
 }
 
 async function openExpecting<K extends OpenedKind>(
@@ -81,7 +83,31 @@ export async function openProfileInWorker(
   return profile;
 }
 
-/** A PyTorch trace, read in a worker; another kind of file is a FormatError saying what it is and `what`. */
-export async function openTorchTraceInWorker(file: string, what: string): Promise<TorchTrace> {
-  return (await openExpecting(file, 'torch-trace', what)).trace;
+/**
+ * A PyTorch trace, read in a worker; another kind of file is a FormatError saying what it is and
+ * `what`. With `timeline`, the worker goes on to build the trace's timeline index, offered to
+ * the view that shows it (offerTimeline): built while the tables are, on the other core, and
+ * never on the extension host's thread.
+ */
+export async function openTorchTraceInWorker(
+  file: string,
+  what: string,
+  options: { timeline?: boolean; log?: vscode.LogOutputChannel } = {},
+): Promise<TorchTrace> {
+  if (!options.timeline) return (await openExpecting(file, 'torch-trace', what)).trace;
+  let handOver: (t: TorchTimeline | undefined) => void = () => undefined;
+  const timeline = new Promise<TorchTimeline | undefined>((resolve) => (handOver = resolve));
+  const opened = await openFileInWorker(
+    file,
+    { cacheDir: '', expect: { kinds: ['torch-trace'], what } },
+    undefined,
+    undefined,
+    (t) => {
+      if (!t.timeline) options.log?.warn(`${file}: its timeline was not indexed while reading (${t.error}); on demand`);
+      handOver(t.timeline);
+    },
+  );
+  if (opened.kind !== 'torch-trace') throw new FormatError(file, '', what);
+  offerTimeline(opened.trace, timeline);
+  return opened.trace;
 }

@@ -6,7 +6,7 @@
  */
 import type { vscode } from '../vscodeApi';
 import type { TorchTrace } from '../../core/model/torchTrace';
-import { spanDetails, torchTimeline, type TorchTimeline } from '../../core/analysis/torch/torchTimeline';
+import { spanDetails, timelineOf, type TorchTimeline } from '../../core/analysis/torch/torchTimeline';
 import { aggregate, namesMatching, queryWindow, rowOf, spansNamed } from '../../core/analysis/timeline/timelineQuery';
 import {
   MAX_MATCHES,
@@ -21,7 +21,7 @@ type Msg<K extends ToHost['type']> = Extract<ToHost, { type: K }>;
 const MAX_AGGREGATE_ROWS = 1000;
 
 export class TimelineHost {
-  private tt?: TorchTimeline;
+  private tt?: Promise<TorchTimeline>;
   private readonly sent = new Set<number>();
 
   constructor(
@@ -32,14 +32,19 @@ export class TimelineHost {
     private readonly memento?: vscode.Memento,
   ) {}
 
+  /** The index: the one the reader's worker built (see openTorchTraceInWorker), or built here. */
   private async timeline(): Promise<{ tt: TorchTimeline; trace: TorchTrace }> {
     const trace = await this.trace();
     if (!this.tt) {
       const t0 = Date.now();
-      this.tt = torchTimeline(trace);
-      this.log.info(`Timeline of ${this.file}: ${this.tt.index.start.length} spans indexed in ${Date.now() - t0} ms`);
+      this.tt = timelineOf(trace);
+      void this.tt.then((tt) =>
+        this.log.info(
+          `Timeline of ${this.file}: ${tt.index.start.length} spans, ready ${Date.now() - t0} ms after asked`,
+        ),
+      );
     }
-    return { tt: this.tt, trace };
+    return { tt: await this.tt, trace };
   }
 
   private get stateKey(): string {

@@ -51,7 +51,7 @@ export function connectTrace(
   const load = async () => {
     const t0 = Date.now();
     for (const f of [file, ...rankFiles]) await confirmFileSize(f);
-    const trace = await openTorchTraceInWorker(file, WHAT).catch((e) => {
+    const trace = await openTorchTraceInWorker(file, WHAT, { timeline: true, log }).catch((e) => {
       rejectTrace(e);
       throw e;
     });

@@ -12,7 +12,9 @@ import { analyzeHotPaths } from '../../../src/core/analysis/cpu/hotPaths';
 import { FormatError } from '../../../src/core/formats/formatError';
 import { buildCallTree } from '../../../src/core/analysis/cpu/callTree';
 import { offerFirstTree, ProfileSession } from '../../../src/core/analysis/cpu/profileSession';
-import type { TreeMessage } from '../../../src/core/open/openFileWorker';
+import type { TimelineMessage, TreeMessage } from '../../../src/core/open/openFileWorker';
+import type { TorchTrace } from '../../../src/core/model/torchTrace';
+import { offerTimeline, timelineOf, torchTimeline } from '../../../src/core/analysis/torch/torchTimeline';
 import { BUILTIN_FOLDED, ensureBuilt, REAL, ROOT } from '../../helpers';
 
 const WORKER = path.join(ROOT, 'dist', 'openFileWorker.js');
@@ -143,4 +145,33 @@ test('no call tree is handed over for a file that is no profile, nor for a read 
     /took longer than 0\.001 s/,
   );
   assert.equal(calls.length, 0);
+});
+
+test("a trace's timeline index, built in the worker after the trace, equals the index built here and is lent to its view", async () => {
+  const file = path.join(REAL, 'h200', 'torch2.11.0-cu130_h200_train.pt.trace.json.gz');
+  let handOver: (t: TimelineMessage) => void = () => undefined;
+  const message = new Promise<TimelineMessage>((resolve) => (handOver = resolve));
+  const opened = await openFileIsolated(WORKER, file, { cacheDir: '' }, LIMITS, undefined, undefined, (t) =>
+    handOver(t),
+  );
+  assert.equal(opened.kind, 'torch-trace');
+  const trace = (opened as { trace: TorchTrace }).trace;
+  // The index comes after the trace, in a message of its own (the worker is still running).
+  const tt = (await message).timeline!;
+  assert.ok(tt, 'a timeline came');
+  assert.deepEqual(tt, torchTimeline(trace), 'the same index as built in this process, typed arrays and all');
+  assert.ok(tt.index.start instanceof Float64Array && tt.index.levels.length > 0);
+  // Lent to the trace's view: it is what timelineOf answers, not a new build.
+  offerTimeline(trace, Promise.resolve(tt));
+  assert.equal(await timelineOf(trace), tt);
+  // Nothing offered: built on demand, equal.
+  const again = await openFile(file, { cacheDir: '' });
+  assert.deepEqual(await timelineOf((again as { trace: TorchTrace }).trace), tt);
+  // No timeline is handed over for a CPU profile.
+  const none: TimelineMessage[] = [];
+  const profile = await openFileIsolated(WORKER, BUILTIN_FOLDED, { cacheDir: '' }, LIMITS, undefined, undefined, (t) =>
+    none.push(t),
+  );
+  assert.equal(profile.kind, 'cpu-profile');
+  assert.equal(none.length, 0);
 });

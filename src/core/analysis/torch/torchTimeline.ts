@@ -162,6 +162,18 @@ export function torchTimeline(trace: TorchTrace): TorchTimeline {
   };
 }
 
+/** Timelines built elsewhere (the reader's worker) for a trace, lent to whoever shows it. */
+const offered = new WeakMap<TorchTrace, Promise<TorchTimeline | undefined>>();
+
+export function offerTimeline(trace: TorchTrace, timeline: Promise<TorchTimeline | undefined>): void {
+  offered.set(trace, timeline);
+}
+
+/** The trace's timeline: the one offered for it, or built here when none was (or it failed). */
+export async function timelineOf(trace: TorchTrace): Promise<TorchTimeline> {
+  return (await offered.get(trace)) ?? torchTimeline(trace);
+}
+
 export interface SpanRef {
   flat: number;
   row: number;
