@@ -68,10 +68,21 @@ const isArgs = (b: Buffer, s: number, e: number) =>
   b[s + 2] === ARGS_KEY[2] &&
   b[s + 3] === ARGS_KEY[3];
 
-function find(keys: Key[], b: Buffer, s: number, e: number): Key | undefined {
+/** Keys by length, so most keys of an event are ruled out by one lookup. */
+const byLength = (keys: Key[]) => {
+  const out: Key[][] = [];
+  for (const k of keys) (out[k.bytes.length] ??= []).push(k);
+  return out;
+};
+const TOP_BY_LEN = byLength(TOP);
+const ARGS_BY_LEN = byLength(ARGS);
+
+function find(table: Key[][], b: Buffer, s: number, e: number): Key | undefined {
   const len = e - s;
+  const keys = table[len];
+  if (keys === undefined) return undefined;
   for (const k of keys) {
-    if (k.bytes.length !== len || k.bytes[0] !== b[s]) continue;
+    if (k.bytes[0] !== b[s]) continue;
     let i = 1;
     while (i < len && k.bytes[i] === b[s + i]) i++;
     if (i === len) return k;
@@ -294,11 +305,11 @@ export function extractEvent(b: Buffer, start: number, f: EventFields, strings: 
   f.reset();
   const k = new Cursor(b, strings);
   k.i = start;
-  const r = readObject(k, f, TOP, 0);
+  const r = readObject(k, f, TOP_BY_LEN, 0);
   return r === CUT ? INCOMPLETE : r === ODD ? FALLBACK : k.i;
 }
 
-function readObject(k: Cursor, f: EventFields, keys: Key[], depth: number): symbol | undefined {
+function readObject(k: Cursor, f: EventFields, keys: Key[][], depth: number): symbol | undefined {
   const b = k.b;
   k.i++; // {
   skipWs(k);
@@ -324,7 +335,7 @@ function readObject(k: Cursor, f: EventFields, keys: Key[], depth: number): symb
     if (depth === 0 && !which && isArgs(b, ks, q)) {
       f.resetArgs();
       if (b[k.i] === LBRACE) {
-        const r = readObject(k, f, ARGS, 1);
+        const r = readObject(k, f, ARGS_BY_LEN, 1);
         if (r) return r;
       } else {
         // Not an object: no argument is read from it (as with JSON.parse's value).

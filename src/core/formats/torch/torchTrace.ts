@@ -90,6 +90,9 @@ export class TorchTraceBuilder {
   }
 
   private readonly fields = new EventFields();
+  private lastCat = '';
+  private lastCatKey = '';
+  private readonly pyFrames = new Map<string, { name: string; file: string; line: number } | null>();
 
   event(raw: unknown, offset: number): void {
     if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
@@ -103,7 +106,11 @@ export class TorchTraceBuilder {
   accept(f: EventFields, offset: number): void {
     this.eventCount++;
     const cat = typeof f.cat === 'string' ? f.cat : '';
-    const catKey = cat.toLowerCase();
+    if (cat !== this.lastCat) {
+      this.lastCat = cat;
+      this.lastCatKey = cat.toLowerCase();
+    }
+    const catKey = this.lastCatKey;
     this.categories[cat || '(none)'] = (this.categories[cat || '(none)'] ?? 0) + 1;
     const ph = f.ph;
     const ts = num(f.ts);
@@ -199,11 +206,16 @@ export class TorchTraceBuilder {
       }
       case 'python_function': {
         this.pythonFunctions++;
-        // "file.py(123): function", as Kineto names Python frames.
-        const m = /^(.*)\((\d+)\): (.*)$/.exec(name);
+        // "file.py(123): function", as Kineto names Python frames (split once per name).
+        let frame = this.pyFrames.get(name);
+        if (frame === undefined) {
+          const m = /^(.*)\((\d+)\): (.*)$/.exec(name);
+          frame = m ? { name: this.intern(m[3]), file: this.intern(m[1]), line: Number(m[2]) } : null;
+          if (this.pyFrames.size < 1_000_000) this.pyFrames.set(name, frame);
+        }
         this.python.push(
-          m
-            ? { name: this.intern(m[3]), file: this.intern(m[1]), line: Number(m[2]), ts, dur, pid, tid }
+          frame
+            ? { name: frame.name, file: frame.file, line: frame.line, ts, dur, pid, tid }
             : { name, ts, dur, pid, tid },
         );
         return;
