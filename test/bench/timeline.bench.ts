@@ -96,7 +96,7 @@ window.acquireVsCodeApi = () => ({ postMessage: (m) => window.flamelensHost(JSON
   const queryMs: number[] = [];
   let outbox: ToWebview[] = [];
   const host = new TimelineHost(
-    async () => trace,
+    async () => [{ trace, label: 'bench' }],
     (m) => outbox.push(m),
     file,
     { info: () => undefined, warn: (s: string) => console.error(s) } as never,

@@ -5,6 +5,7 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { readTorchTrace, parseTorchTrace } from '../../src/core/formats/torch/torchTrace';
 import { torchTimeline, spanDetails } from '../../src/core/analysis/torch/torchTimeline';
+import { combineRanks, detailsIn } from '../../src/core/analysis/torch/torchRanksTimeline';
 import { gpuBusy } from '../../src/core/analysis/torch/gpuTime';
 import {
   aggregate,
@@ -179,4 +180,45 @@ test('a million tiny kernels: the whole window is answered from the pyramid in a
   const zoom = queryWindow(ix, [], { t0: 300, t1: 330, px: 1600, rows: [0] });
   assert.deepEqual(zoom.count.slice(0, 3), [1, 1, 1], 'zoomed in: the kernels themselves');
   assert.equal(zoom.row.length, 11);
+});
+
+test('two real ranks (gloo DDP on the H200) side by side: aligned by step, labelled with their mean step, details per rank', async () => {
+  const files = [0, 1].map((r) => path.join(REAL, 'h200', `torch2.11.0-cu130_h200_gloo2_rank${r}.pt.trace.json.gz`));
+  const traces = await Promise.all(files.map((f) => readTorchTrace(f)));
+  const tts = traces.map((t) => torchTimeline(t));
+  const tt = combineRanks(tts, ['rank 0', 'rank 1']);
+  const ix = tt.index;
+  checkRows(ix, tts[0].index.start.length + tts[1].index.start.length);
+  assert.equal(ix.lanes.length, tts[0].index.lanes.length + tts[1].index.lanes.length);
+  const groups = [...new Set(ix.lanes.map((l) => l.group.split(' · ')[0]))];
+  assert.equal(groups.length, 2);
+  assert.match(groups[0], /^rank 0 \(mean step \d+\.\d\d ms(, \+\d+%)?\)$/);
+  assert.match(groups[1], /^rank 1 \(mean step \d+\.\d\d ms(, \+\d+%)?\)$/);
+  assert.equal(groups.filter((g) => g.includes('+')).length, 1, 'the slower rank says by how much');
+  // The first step both recorded starts at the same time in both.
+  const first = tts[0].steps[0].name;
+  const starts = [0, 1].map((r) => {
+    const lanes = ix.lanes.filter((l) => l.group.startsWith(`rank ${r} `));
+    for (let f = 0; f < ix.start.length; f++)
+      if (
+        ix.names[ix.name[f]] === first &&
+        lanes.some((l) => rowOf(ix, f) >= l.firstRow && rowOf(ix, f) < l.firstRow + l.depth)
+      )
+        return ix.start[f];
+    return NaN;
+  });
+  assert.ok(Math.abs(starts[0] - starts[1]) < 1e-6, `${first} at ${starts[0]} and ${starts[1]}`);
+  // Window answers over both account for every span, from the combined pyramid too.
+  const a = queryWindow(ix, tt.busy, { t0: 0, t1: ix.spanUs, px: 800, rows: allRows(ix) });
+  assert.ok(a.count.reduce((x, y) => x + y, 0) >= ix.start.length);
+  assert.equal(a.busy.length, 2, 'each rank its GPU busy share');
+  // A kernel of rank 1: its launch and operator are rank 1's, found in rank 1's trace.
+  const rank1 = ix.lanes.find((l) => l.group.startsWith('rank 1 ') && l.kind === 'gpu')!;
+  const k = ix.rowStart[rank1.firstRow];
+  const d = detailsIn(tt, traces, k)!;
+  assert.match(d.lane, /^rank 1 /);
+  assert.ok(['kernel', 'memcpy', 'memset'].includes(d.category), d.category);
+  assert.ok(d.launchedBy, 'its runtime call');
+  assert.ok(ix.lanes[ix.rowLane[d.launchedBy.row]].group.startsWith('rank 1 '));
+  assert.equal(d.flows.length, 1);
 });

@@ -6,7 +6,8 @@
  */
 import type { vscode } from '../vscodeApi';
 import type { TorchTrace } from '../../core/model/torchTrace';
-import { spanDetails, timelineOf, type TorchTimeline } from '../../core/analysis/torch/torchTimeline';
+import { timelineOf, type TorchTimeline } from '../../core/analysis/torch/torchTimeline';
+import { combineRanks, detailsIn } from '../../core/analysis/torch/torchRanksTimeline';
 import { aggregate, namesMatching, queryWindow, rowOf, spansNamed } from '../../core/analysis/timeline/timelineQuery';
 import {
   MAX_MATCHES,
@@ -25,7 +26,8 @@ export class TimelineHost {
   private readonly sent = new Set<number>();
 
   constructor(
-    private readonly trace: () => Promise<TorchTrace>,
+    /** The trace, or the ranks of a distributed run (side by side, aligned by step), and their labels. */
+    private readonly traces: () => Promise<{ trace: TorchTrace; label: string }[]>,
     private readonly post: (m: ToWebview) => void,
     private readonly file: string,
     private readonly log: vscode.LogOutputChannel,
@@ -33,18 +35,27 @@ export class TimelineHost {
   ) {}
 
   /** The index: the one the reader's worker built (see openTorchTraceInWorker), or built here. */
-  private async timeline(): Promise<{ tt: TorchTimeline; trace: TorchTrace }> {
-    const trace = await this.trace();
+  private async timeline(): Promise<{ tt: TorchTimeline; traces: TorchTrace[] }> {
+    const parts = await this.traces();
+    const traces = parts.map((p) => p.trace);
     if (!this.tt) {
       const t0 = Date.now();
-      this.tt = timelineOf(trace);
+      this.tt =
+        parts.length === 1
+          ? timelineOf(traces[0])
+          : Promise.all(traces.map(timelineOf)).then((tts) =>
+              combineRanks(
+                tts,
+                parts.map((p) => p.label),
+              ),
+            );
       void this.tt.then((tt) =>
         this.log.info(
           `Timeline of ${this.file}: ${tt.index.start.length} spans, ready ${Date.now() - t0} ms after asked`,
         ),
       );
     }
-    return { tt: await this.tt, trace };
+    return { tt: await this.tt, traces };
   }
 
   private get stateKey(): string {
@@ -91,8 +102,8 @@ export class TimelineHost {
   }
 
   async select(m: Msg<'timelineSelect'>): Promise<void> {
-    const { tt, trace } = await this.timeline();
-    const details = spanDetails(tt, trace, m.flat);
+    const { tt, traces } = await this.timeline();
+    const details = detailsIn(tt, traces, m.flat);
     if (details) this.post({ type: 'timelineDetails', details, hover: m.hover });
   }
 

@@ -41,9 +41,10 @@ export function connectTrace(
   const { log, profiling, gpuLenses } = deps;
   const title = path.basename(file);
   let sources: TorchSources | undefined;
-  let resolveTrace: (t: TorchTrace) => void = () => undefined;
+  type Part = { trace: TorchTrace; label: string };
+  let resolveTrace: (t: Part[]) => void = () => undefined;
   let rejectTrace: (e: unknown) => void = () => undefined;
-  const traceRead = new Promise<TorchTrace>((resolve, reject) => {
+  const traceRead = new Promise<Part[]>((resolve, reject) => {
     resolveTrace = resolve;
     rejectTrace = reject;
   });
@@ -55,15 +56,25 @@ export function connectTrace(
       rejectTrace(e);
       throw e;
     });
-    resolveTrace(trace);
+    const label = (t: TorchTrace, f: string) =>
+      typeof t.distributedInfo?.rank === 'number' ? `rank ${t.distributedInfo.rank}` : path.basename(f);
+    const parts: Part[] = [{ trace, label: label(trace, file) }];
+    if (rankFiles.length === 0) resolveTrace(parts);
     sources = analyzeTorchSources(trace);
     const data = buildTraceView(trace, title, sources);
     log.info(`Read ${file} (${trace.eventCount} events) in ${Date.now() - t0} ms`);
     let ranks: RankRow[] | undefined;
     if (rankFiles.length > 0) {
       const views = [data];
-      for (const other of rankFiles)
-        views.push(buildTraceView(await openTorchTraceInWorker(other, WHAT), path.basename(other)));
+      for (const other of rankFiles) {
+        const t = await openTorchTraceInWorker(other, WHAT, { timeline: true, log }).catch((e) => {
+          rejectTrace(e);
+          throw e;
+        });
+        parts.push({ trace: t, label: label(t, other) });
+        views.push(buildTraceView(t, path.basename(other)));
+      }
+      resolveTrace(parts);
       ranks = compareRanks(views);
     }
     view.post({ type: 'traceInit', data, interactive: true, ranks, tab });

@@ -28,6 +28,19 @@ export interface TorchTimeline {
   base: { runtime: number; gpu: number; python: number; end: number };
   /** Correlation id → runtime call and GPU activity (indexes into the trace's arrays), sorted. */
   corr: { runtime: CorrelationIndex; gpu: CorrelationIndex };
+  /** For several traces side by side (ranks): each one's event ids, offset and label. */
+  parts?: TimelinePart[];
+}
+
+export interface TimelinePart {
+  label: string;
+  /** µs added to the trace's times (aligned by step). */
+  offset: number;
+  /** Its first event id in the combined index. */
+  eventBase: number;
+  base: TorchTimeline['base'];
+  corr: TorchTimeline['corr'];
+  meanStepUs: number;
 }
 
 /** Sorted correlation ids with the entries that carry each. */
@@ -211,7 +224,12 @@ export interface Flow {
 
 const MAX_LAUNCHES = 200;
 
-export function spanDetails(tt: TorchTimeline, trace: TorchTrace, flat: number): SpanDetails | undefined {
+export function spanDetails(
+  tt: TorchTimeline,
+  trace: TorchTrace,
+  flat: number,
+  eventBase = 0,
+): SpanDetails | undefined {
   const ix = tt.index;
   if (!(flat >= 0 && flat < ix.start.length)) return undefined;
   const ref = (f: number): SpanRef => ({
@@ -253,7 +271,7 @@ export function spanDetails(tt: TorchTimeline, trace: TorchTrace, flat: number):
     if (d.stack.length === 0)
       for (const a of [of, ...ancestors(ix, of)]) {
         const oe = ix.eventOf[a];
-        const cs = oe < tt.base.runtime ? trace.ops[oe].callStack : undefined;
+        const cs = oe < tt.base.runtime ? trace.ops[oe - eventBase].callStack : undefined;
         if (cs) {
           d.stack.push(...parseCallStack(cs));
           break;
@@ -279,7 +297,7 @@ export function spanDetails(tt: TorchTimeline, trace: TorchTrace, flat: number):
     }
   };
   if (e < tt.base.runtime) {
-    const o = trace.ops[e];
+    const o = trace.ops[e - eventBase];
     arg('input shapes', o.inputDims);
     arg('External id', o.externalId);
     arg('thread', `${o.pid} / ${o.tid}`);
