@@ -7,6 +7,7 @@ import * as assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, copyFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { checkThemes } from '../harness/themes.mjs';
 import {
   runCommand,
   findWebviewFrame,
@@ -117,6 +118,25 @@ test(
       await page.locator('.tabs-container .tab.active', { hasText: 'modeling_bert.py' }).waitFor({ timeout: 30_000 });
       await page.locator('.monaco-editor .view-lines', { hasText: `# line ${line}` }).waitFor({ timeout: 30_000 });
       await page.locator('.statusbar', { hasText: `Ln ${line},` }).waitFor({ timeout: 30_000 });
+
+      // Closed and opened again, the view comes back at the same window; and it reads well in
+      // Light, Dark and High Contrast, beside the code and maximized.
+      const before = await readout(frame, 'window');
+      await runCommand(page, 'View: Close All Editors');
+      await page.locator('.tabs-container .tab').first().waitFor({ state: 'detached', timeout: 30_000 });
+      await runCommand(page, 'flamelens: Open Trace Timeline');
+      await pickFile(page, path.join(ws, TRACE));
+      const again = await findWebviewFrame(page, '#timeline-canvas', 120_000);
+      await again.waitForFunction(() => document.body.dataset.flamelensTimeline === 'ready', undefined, {
+        timeout: 60_000,
+      });
+      const restored = await readout(again, 'window');
+      assert.ok(
+        Math.abs(restored.t0 - before.t0) < 1e-6 && Math.abs(restored.t1 - before.t1) < 1e-6,
+        `window ${JSON.stringify(restored)} vs ${JSON.stringify(before)}`,
+      );
+      await again.waitForFunction(() => window.flamelensTimeline.stats().answers > 0);
+      assert.deepEqual(await checkThemes(page, again, 'torch-timeline'), []);
     });
   },
 );

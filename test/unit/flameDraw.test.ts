@@ -17,6 +17,8 @@ import {
   type FlameDatum,
 } from '../../webview/shared/canvasFlame';
 import { contrastRatio, parseRgb } from '../../webview/shared/contrast';
+import { CATEGORY_COLORS, nameColor } from '../../webview/shared/timeline/timelineDraw';
+import { CATEGORIES } from '../../src/core/analysis/timeline/timelineIndex';
 import { BUILTIN_FOLDED, read } from '../helpers';
 import { mulberry32 } from '../bench/synthetic';
 
@@ -98,4 +100,18 @@ test('the packed view unpacks to the same tree, and is much smaller than the obj
     () => unpackFlameView({ ...packFlameView(s.view({ focus: 0, threads: [], reverse: false })), id: [] }),
     /without a root/,
   );
+});
+
+test('every timeline colour (by category, by name, search match) keeps the dark label at WCAG AA or better', () => {
+  const rnd = mulberry32(11);
+  const names = Array.from({ length: 3000 }, () =>
+    Array.from({ length: 1 + Math.floor(rnd() * 40) }, () => String.fromCharCode(32 + Math.floor(rnd() * 90))).join(''),
+  );
+  let worst = Infinity;
+  for (const c of [...CATEGORY_COLORS, HIGHLIGHT, ...names.map(nameColor)])
+    worst = Math.min(worst, contrastRatio(parseRgb(c), label));
+  assert.ok(worst >= 4.5, `lowest label contrast ${worst.toFixed(2)}`);
+  assert.equal(CATEGORY_COLORS.length, CATEGORIES.length, 'a colour for every category');
+  assert.equal(nameColor('aten::mm'), nameColor('aten::mm'));
+  assert.ok(new Set(names.map(nameColor)).size > 200, 'names spread over the hues');
 });

@@ -91,6 +91,17 @@ export class TimelineHost {
 
   async query(m: Msg<'timelineQuery'>): Promise<void> {
     const { tt } = await this.timeline();
+    // The window is kept with every question, so it is there however the view was closed.
+    const kept = this.memento?.get<TimelineState>(this.stateKey);
+    if (this.memento && (kept?.t0 !== m.t0 || kept?.t1 !== m.t1))
+      void this.memento.update(this.stateKey, {
+        collapsed: [],
+        colorBy: 'category',
+        scrollTop: 0,
+        ...kept,
+        t0: m.t0,
+        t1: m.t1,
+      } satisfies TimelineState);
     const answer = queryWindow(tt.index, tt.busy, m);
     const names: [number, string][] = [];
     for (const id of answer.name)

@@ -1,6 +1,6 @@
 // Draws the timeline on one 2D canvas from what the host answered for a window: the ruler, the
 // lane labels, GPU busy share and counters, every item (spans, and merged runs of spans
-// narrower than a pixel, drawn paler), step markers, the selection, search matches, flow arrows
+// narrower than a pixel, drawn thinner), step markers, the selection, search matches, flow arrows
 // from a launch to its kernel, and the box being selected. Items are filled a colour at a time
 // (one fillStyle per colour, not per item); labels only where an item is wide enough to read.
 import type { WindowAnswer } from '../../../src/core/analysis/timeline/timelineQuery';
@@ -27,9 +27,16 @@ export const CATEGORY_COLORS = [
   'rgb(190,190,190)', // other
 ];
 
-/** By name: a hue from the name, lightness high enough for the dark label. */
+/** By name: a hue from the name, lightness high enough for the dark label (HSL 60%, 72%). */
 export function nameColor(name: string): string {
-  return `hsl(${Math.round(nameHash(name) * 360)},60%,72%)`;
+  const h = nameHash(name) * 6;
+  const c = (1 - Math.abs(2 * 0.72 - 1)) * 0.6;
+  const x = c * (1 - Math.abs((h % 2) - 1));
+  const [r, g, b] =
+    h < 1 ? [c, x, 0] : h < 2 ? [x, c, 0] : h < 3 ? [0, c, x] : h < 4 ? [0, x, c] : h < 5 ? [x, 0, c] : [c, 0, x];
+  const m = 0.72 - c / 2;
+  const to = (v: number) => Math.round((v + m) * 255);
+  return `rgb(${to(r)},${to(g)},${to(b)})`;
 }
 
 export interface Theme {
@@ -128,17 +135,17 @@ export function drawTimeline(d: DrawInput): { items: number } {
       items++;
     }
     for (const [key, list] of buckets) {
+      // Merged runs are drawn thinner (not paler: the label keeps its contrast in every theme).
       const merged = key.endsWith('|m');
       ctx.fillStyle = merged ? key.slice(0, -2) : key;
-      ctx.globalAlpha = merged ? 0.6 : 1;
       for (const i of list) {
         const y = rowScreenY.get(a.row[i])!;
         const x0 = Math.max(gutter - 1, x(a.start[i]));
         const w = Math.max(1, Math.min(width, x(a.end[i])) - x0);
-        ctx.fillRect(x0, y + 1, w, 14);
+        if (merged) ctx.fillRect(x0, y + 3, w, 10);
+        else ctx.fillRect(x0, y + 1, w, 14);
       }
     }
-    ctx.globalAlpha = 1;
     ctx.fillStyle = LABEL_COLOR;
     const charW = ctx.measureText('m').width * 0.85 || 7;
     for (const i of labels) {
