@@ -79,3 +79,41 @@ test('the HTML report at 900 px and 500 px: drawn, readable, no sideways scroll'
     await browser.close();
   }
 });
+
+test(
+  'the HTML report of a real H100 trace carries its timeline: drawn, searched and detailed in the page',
+  { timeout: 120_000 },
+  async () => {
+    const trace = report(path.join(REAL, 'torchtrace_tracelens_h100__gaunernst_bert-small-uncased__1016001.json.gz'));
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+      const errors = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+      await page.goto(`file://${trace}`);
+      await page.waitForFunction(() => document.body.dataset.flamelensReady === '1', null, { timeout: 30_000 });
+      await page.click('#tab-timeline');
+      await page.waitForFunction(() => document.body.dataset.flamelensTimeline === 'ready', null, { timeout: 30_000 });
+      await page.waitForFunction(() => window.flamelensTimeline.items().length > 100);
+      await page.fill('#timeline-search', 'indexSelectLargeIndex');
+      await page.press('#timeline-search', 'Enter');
+      await page.waitForFunction(() => /^1 of \d/.test(document.querySelector('#timeline-matches')?.textContent ?? ''));
+      await page.waitForFunction(() =>
+        (document.querySelector('#timeline-details')?.textContent ?? '').includes('indexSelectLargeIndex'),
+      );
+      // From the index alone: the Python frames the kernel's launch ran in are not known, but an
+      // operator's are: select one and its stack lists modeling_bert.py frames with lines.
+      await page.fill('#timeline-search', 'aten::embedding');
+      await page.press('#timeline-search', 'Enter');
+      await page.waitForFunction(() =>
+        /modeling_bert\.py:\d+/.test(document.querySelector('#timeline-stack')?.textContent ?? ''),
+      );
+      assert.deepEqual(await layoutProblems(page), [], 'the timeline tab of the report');
+      await page.screenshot({ path: path.join(ARTIFACTS, 'report-timeline.png') });
+      assert.deepEqual(errors, []);
+    } finally {
+      await browser.close();
+    }
+  },
+);

@@ -18,6 +18,8 @@ import {
 } from '../../src/core/analysis/timeline/timelineQuery';
 import { CATEGORIES, TimelineBuilder, type TimelineIndex } from '../../src/core/analysis/timeline/timelineIndex';
 import { REAL } from '../helpers';
+import { packTimeline } from '../../src/core/report/timelineReport';
+import { reportDetails, unpackTimeline } from '../../src/core/analysis/timeline/timelinePack';
 
 const H200 = path.join(REAL, 'h200', 'torch2.11.0-cu130_h200_train.pt.trace.json.gz');
 const H100 = path.join(REAL, 'torchtrace_tracelens_h100__gaunernst_bert-small-uncased__1016001.json.gz');
@@ -221,4 +223,35 @@ test('two real ranks (gloo DDP on the H200) side by side: aligned by step, label
   assert.ok(d.launchedBy, 'its runtime call');
   assert.ok(ix.lanes[ix.rowLane[d.launchedBy.row]].group.startsWith('rank 1 '));
   assert.equal(d.flows.length, 1);
+});
+
+test('the HTML report carries the index as columns: unpacked in the page it answers as the original; too big, a reason', async () => {
+  const trace = await readTorchTrace(H200);
+  const tt = torchTimeline(trace);
+  const packed = packTimeline(tt);
+  assert.ok('columns' in packed);
+  const json = JSON.parse(JSON.stringify(packed));
+  const back = unpackTimeline(json);
+  const ix = tt.index;
+  for (const [t0, t1, px] of [
+    [0, ix.spanUs, 1600],
+    [ix.spanUs * 0.3, ix.spanUs * 0.31, 900],
+  ]) {
+    const q = { t0, t1, px, rows: allRows(ix) };
+    const a = queryWindow(ix, tt.busy, q);
+    const b = queryWindow(back.index, back.busy, q);
+    assert.deepEqual([b.row, b.start, b.end, b.name, b.count], [a.row, a.start, a.end, a.name, a.count]);
+    assert.deepEqual(b.busy, a.busy);
+    assert.deepEqual(b.counters, a.counters);
+  }
+  const op = ix.names.indexOf('aten::mm');
+  const f = [...spansNamed(ix, new Set([op])).spans][0];
+  const d = reportDetails(back.index, f);
+  assert.equal(d.name, 'aten::mm');
+  assert.deepEqual(d.stack, spanDetails(tt, trace, f)!.stack.slice(0, d.stack.length), 'the Python frames around it');
+  const small = packTimeline(tt, 1000);
+  assert.ok(
+    'leftOut' in small && /spans need \d+ MiB, over the report's 0 MiB/.test(small.leftOut),
+    JSON.stringify(small),
+  );
 });

@@ -6,7 +6,6 @@
 import { Chart, LineController, LineElement, PointElement, LinearScale, Filler, Tooltip, Legend } from 'chart.js';
 import type { RankRow, TraceViewData } from '../../src/core/analysis/torch/torchView';
 import type { OpRow } from '../../src/core/analysis/torch/torchAnalysis';
-import { compareRanks } from '../../src/core/analysis/torch/torchView';
 import { table, downloadCsv, type Column } from '../shared/table';
 import type { ToHost, ToWebview } from '../../src/shared/protocol/torchTrace';
 import { dashFor, seriesColor, seriesFill } from '../shared/chartKit';
@@ -19,6 +18,7 @@ import './style.css';
 import { visibleText } from '../../src/core/util/visibleText';
 import { TimelineTab } from './timelineTab';
 import { Tabs } from './tabs';
+import { bootReport } from './report';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, Filler, Tooltip, Legend);
 
@@ -26,7 +26,7 @@ Chart.register(LineController, LineElement, PointElement, LinearScale, Filler, T
 const ms = (us: number) => (us / 1000).toLocaleString('en-US', { minimumFractionDigits: 3, maximumFractionDigits: 3 });
 const pct = (v: number) => `${v.toFixed(1)}%`;
 
-function render(
+export function render(
   root: HTMLElement,
   d: TraceViewData,
   exportCsv: (name: string, csv: string) => void,
@@ -372,27 +372,7 @@ function boot(): void {
     host.post({ type: 'ready' });
     return;
   }
-  const dataEl = document.getElementById('flamelens-data');
-  const traces = dataEl ? (JSON.parse(dataEl.textContent ?? '[]') as TraceViewData[]) : [];
-  if (traces.length === 0) {
-    root.textContent = 'No trace data in this report.';
-    return;
-  }
-  const ranks = traces.length > 1 ? compareRanks(traces) : undefined;
-  const show = (i: number) => {
-    render(root, traces[i], downloadCsv, ranks);
-    if (traces.length > 1) {
-      const sel = el('select', { id: 'trace-select', 'aria-label': 'Trace' });
-      traces.forEach((t, k) => {
-        const o = el('option', { value: String(k) }, t.title);
-        if (k === i) o.selected = true;
-        sel.append(o);
-      });
-      sel.addEventListener('change', () => show(Number(sel.value)));
-      root.querySelector('header')?.append(sel);
-    }
-  };
-  show(0);
+  bootReport(app, root, render);
 }
 
 boot();

@@ -25,6 +25,13 @@ export class Tabs {
     this.show('summary');
   }
 
+  /** Takes the tabs off the page (the report showing another trace). */
+  remove(): void {
+    this.bar.remove();
+    this.timeline.element.remove();
+    this.summary.hidden = false;
+  }
+
   show(which: 'summary' | 'timeline'): void {
     this.current = which;
     this.summary.hidden = which !== 'summary';

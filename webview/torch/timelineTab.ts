@@ -140,7 +140,7 @@ export class TimelineTab {
     this.matchAt = (this.matchAt + dir + m.flat.length) % m.flat.length;
     const i = this.matchAt;
     this.matchInfo.textContent = `${(i + 1).toLocaleString('en-US')} of ${m.total.toLocaleString('en-US')}`;
-    this.view.goTo({ flat: m.flat[i], row: m.row[i], startUs: m.start[i], durUs: 0 });
+    this.view.goTo({ flat: m.flat[i], row: m.row[i], startUs: m.start[i], durUs: m.end[i] - m.start[i] });
   }
 
   detailsOf(m: Msg<'timelineDetails'>): void {

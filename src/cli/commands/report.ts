@@ -9,6 +9,8 @@ import { definitionLines } from '../../core/analysis/source/definitionLines';
 import { profileToJson } from '../../core/model/profile';
 import { firstView, ProfileSession } from '../../core/analysis/cpu/profileSession';
 import { buildHtmlReport } from '../../core/report/htmlReport';
+import { packTimeline } from '../../core/report/timelineReport';
+import { torchTimeline } from '../../core/analysis/torch/torchTimeline';
 import { writeOutput } from '../../core/store/outputFile';
 import { UsageError, type Command } from '../args';
 import { webviewAssets } from '../paths';
@@ -32,7 +34,11 @@ export const report: Command = {
       if (!traces.every(Boolean))
         throw new UsageError('report takes either CPU profiles or PyTorch traces, not both in one report');
       const views = [];
-      for (const f of positionals) views.push(buildTraceView(await openTorchTrace(f, WHAT), path.basename(f)));
+      for (const f of positionals) {
+        const trace = await openTorchTrace(f, WHAT);
+        // The timeline goes in when its columns fit the report's size (REPORT_TIMELINE_MAX_BYTES).
+        views.push({ ...buildTraceView(trace, path.basename(f)), timelineColumns: packTimeline(torchTimeline(trace)) });
+      }
       html = buildHtmlReport(views, await webviewAssets('torch'), nonce);
     } else {
       const inputs = [];

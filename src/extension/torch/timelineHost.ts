@@ -138,6 +138,7 @@ export class TimelineHost {
       flat: [...spans],
       row: Array.from(spans, (f) => rowOf(ix, f)),
       start: Array.from(spans, (f) => ix.start[f]),
+      end: Array.from(spans, (f) => ix.end[f]),
     });
   }
 

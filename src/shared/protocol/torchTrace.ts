@@ -65,10 +65,11 @@ export type ToWebview =
       total: number;
       /** The names that match (ids as in the window answers). */
       nameIds: number[];
-      /** Matches in time order (at most MAX_MATCHES): span, row, start. */
+      /** Matches in time order (at most MAX_MATCHES): span, row, start, end. */
       flat: number[];
       row: number[];
       start: number[];
+      end: number[];
     }
   | ErrorMessage;
 

@@ -60,6 +60,7 @@ export class TimelineView {
     private readonly onRange: (t0: number, t1: number) => void = () => undefined,
   ) {
     const wrap = el('div', { class: 'timeline-canvas-wrap' });
+    this.tooltip.hidden = true;
     wrap.append(this.canvas, this.tooltip);
     root.append(wrap);
     new ResizeObserver(() => this.resize()).observe(wrap);

@@ -92,7 +92,7 @@ export interface TimelineIndex {
   spanUs: number;
 }
 
-/** Spans that nest within a tolerance: trace times are rounded, a child can end 1 ns late. */
+/** Nesting within a tolerance: trace times are rounded, a child can end 1 ns late. */
 const EPS = 1e-3;
 
 /** A growable typed array. */
@@ -301,6 +301,8 @@ function selfTimes(
 /** The finest bucket (µs) of the pyramid; each level above doubles it. */
 const FIRST_BUCKET = 0.5;
 
+/** The pyramid of an index whose columns came from elsewhere (the HTML report). */
+export const rebuildLevels = (ix: TimelineIndex): Level[] => buildLevels(ix);
 function buildLevels(ix: TimelineIndex): Level[] {
   const levels: Level[] = [];
   const n = ix.start.length;

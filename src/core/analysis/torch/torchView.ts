@@ -2,6 +2,7 @@
 import type { TorchTrace } from '../../model/torchTrace';
 import { analyzeTorchSources, type KernelLauncher, type TorchSources } from './torchSources';
 import { gpuTimeline, type GpuBusy, type GpuTimeline } from './gpuTime';
+import type { PackedTimeline } from '../timeline/timelinePack';
 import { analyzeTorchTrace, type KernelRow, type MemoryTimeline, type OpRow, type StepStats } from './torchAnalysis';
 
 export interface TraceViewData {
@@ -24,6 +25,8 @@ export interface TraceViewData {
   steps: StepStats;
   rank?: number;
   meta: Record<string, string>;
+  /** In the HTML report: the timeline's columns, or why they were left out. */
+  timelineColumns?: PackedTimeline | { leftOut: string };
 }
 
 export interface RankRow {
