@@ -5,13 +5,8 @@
 import type { TraceViewData } from '../../src/core/analysis/torch/torchView';
 import { compareRanks } from '../../src/core/analysis/torch/torchView';
 import { unpackTimeline, reportDetails, type PackedTimeline } from '../../src/core/analysis/timeline/timelinePack';
-import {
-  aggregate,
-  namesMatching,
-  queryWindow,
-  rowOf,
-  spansNamed,
-} from '../../src/core/analysis/timeline/timelineQuery';
+import { aggregate } from '../../src/core/analysis/timeline/timelineQuery';
+import { matchesOf, outlineOf, windowWithNames } from '../../src/core/analysis/timeline/timelineAnswers';
 import { MAX_MATCHES, type ToHost } from '../../src/shared/protocol/torchTrace';
 import type { render as renderView } from './main';
 import { downloadCsv } from '../shared/table';
@@ -75,32 +70,9 @@ function localHost(packed: PackedTimeline, tab: () => TimelineTab): (m: ToHost) 
     const ix = t.index;
     switch (m.type) {
       case 'timelineOpen':
-        return tab().init({
-          type: 'timelineInit',
-          meta: {
-            spanUs: ix.spanUs,
-            lanes: ix.lanes,
-            counters: ix.counters.map((c) => ({
-              title: c.title,
-              group: c.group,
-              unit: c.unit,
-              max: c.v.reduce((a, v) => Math.max(a, v), 0),
-            })),
-            busy: t.busy.map((b) => ({ title: b.title, group: b.group })),
-            steps: packed.steps,
-            spans: ix.start.length,
-          },
-        });
-      case 'timelineQuery': {
-        const a = queryWindow(ix, t.busy, m);
-        const names: [number, string][] = [];
-        for (const id of a.name)
-          if (!sent.has(id)) {
-            sent.add(id);
-            names.push([id, ix.names[id]]);
-          }
-        return tab().window({ type: 'timelineWindow', seq: m.seq, answer: a, names });
-      }
+        return tab().init({ type: 'timelineInit', meta: outlineOf(ix, t.busy, packed.steps) });
+      case 'timelineQuery':
+        return tab().window({ type: 'timelineWindow', seq: m.seq, ...windowWithNames(ix, t.busy, m, sent) });
       case 'timelineSelect':
         return tab().detailsOf({ type: 'timelineDetails', details: reportDetails(ix, m.flat), hover: m.hover });
       case 'timelineAggregate':
@@ -110,23 +82,13 @@ function localHost(packed: PackedTimeline, tab: () => TimelineTab): (m: ToHost) 
           t1: m.t1,
           rows: aggregate(ix, m.t0, m.t1, m.rows).slice(0, 1000),
         });
-      case 'timelineSearch': {
-        const ids = m.exact
-          ? new Set(ix.names.flatMap((n, i) => (n === m.text ? [i] : [])))
-          : namesMatching(ix, m.text);
-        const { spans, total } = ids.size ? spansNamed(ix, ids, MAX_MATCHES) : { spans: new Uint32Array(), total: 0 };
+      case 'timelineSearch':
         return tab().found({
           type: 'timelineMatches',
           seq: m.seq,
           text: m.text,
-          total,
-          nameIds: [...ids],
-          flat: [...spans],
-          row: Array.from(spans, (f) => rowOf(ix, f)),
-          start: Array.from(spans, (f) => ix.start[f]),
-          end: Array.from(spans, (f) => ix.end[f]),
+          ...matchesOf(ix, m.text, m.exact ?? false, MAX_MATCHES),
         });
-      }
       default:
         return undefined;
     }

@@ -8,7 +8,8 @@ import type { vscode } from '../vscodeApi';
 import type { TorchTrace } from '../../core/model/torchTrace';
 import { timelineOf, type TorchTimeline } from '../../core/analysis/torch/torchTimeline';
 import { combineRanks, detailsIn } from '../../core/analysis/torch/torchRanksTimeline';
-import { aggregate, namesMatching, queryWindow, rowOf, spansNamed } from '../../core/analysis/timeline/timelineQuery';
+import { aggregate } from '../../core/analysis/timeline/timelineQuery';
+import { matchesOf, outlineOf, windowWithNames } from '../../core/analysis/timeline/timelineAnswers';
 import {
   MAX_MATCHES,
   type TimelineMeta,
@@ -66,26 +67,7 @@ export class TimelineHost {
     const { tt } = await this.timeline();
     const ix = tt.index;
     this.sent.clear();
-    const meta: TimelineMeta = {
-      spanUs: ix.spanUs,
-      lanes: ix.lanes.map((l) => ({
-        group: l.group,
-        title: l.title,
-        kind: l.kind,
-        firstRow: l.firstRow,
-        depth: l.depth,
-        spans: l.spans,
-      })),
-      counters: ix.counters.map((c) => ({
-        title: c.title,
-        group: c.group,
-        unit: c.unit,
-        max: c.v.reduce((a, v) => Math.max(a, v), 0),
-      })),
-      busy: tt.busy.map((b) => ({ title: b.title, group: b.group })),
-      steps: tt.steps,
-      spans: ix.start.length,
-    };
+    const meta: TimelineMeta = outlineOf(ix, tt.busy, tt.steps);
     this.post({ type: 'timelineInit', meta, state: this.memento?.get<TimelineState>(this.stateKey) });
   }
 
@@ -102,13 +84,7 @@ export class TimelineHost {
         t0: m.t0,
         t1: m.t1,
       } satisfies TimelineState);
-    const answer = queryWindow(tt.index, tt.busy, m);
-    const names: [number, string][] = [];
-    for (const id of answer.name)
-      if (!this.sent.has(id)) {
-        this.sent.add(id);
-        names.push([id, tt.index.names[id]]);
-      }
+    const { answer, names } = windowWithNames(tt.index, tt.busy, m, this.sent);
     this.post({ type: 'timelineWindow', seq: m.seq, answer, names });
   }
 
@@ -126,20 +102,8 @@ export class TimelineHost {
 
   async search(m: Msg<'timelineSearch'>): Promise<void> {
     const { tt } = await this.timeline();
-    const ix = tt.index;
-    const ids = m.exact ? new Set(ix.names.flatMap((n, i) => (n === m.text ? [i] : []))) : namesMatching(ix, m.text);
-    const { spans, total } = ids.size ? spansNamed(ix, ids, MAX_MATCHES) : { spans: new Uint32Array(), total: 0 };
-    this.post({
-      type: 'timelineMatches',
-      seq: m.seq,
-      text: m.text,
-      total,
-      nameIds: [...ids],
-      flat: [...spans],
-      row: Array.from(spans, (f) => rowOf(ix, f)),
-      start: Array.from(spans, (f) => ix.start[f]),
-      end: Array.from(spans, (f) => ix.end[f]),
-    });
+    const found = matchesOf(tt.index, m.text, m.exact ?? false, MAX_MATCHES);
+    this.post({ type: 'timelineMatches', seq: m.seq, text: m.text, ...found });
   }
 
   saveState(m: Msg<'timelineState'>): void {

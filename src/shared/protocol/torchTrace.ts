@@ -7,28 +7,14 @@
  */
 import type { RankRow, TraceViewData } from '../../core/analysis/torch/torchView';
 import type { AggregateRow, WindowAnswer } from '../../core/analysis/timeline/timelineQuery';
-import type { SpanDetails, StepMark } from '../../core/analysis/torch/torchTimeline';
+import type { SpanDetails } from '../../core/analysis/torch/torchTimeline';
+import type { TimelineOutline } from '../../core/analysis/timeline/timelineAnswers';
 import type { ErrorMessage, ExportCsv, OpenSource, Ready } from './common';
 
 export const VIEW = 'torch';
 
-export interface TimelineLane {
-  group: string;
-  title: string;
-  kind: 'cpu' | 'gpu' | 'other';
-  firstRow: number;
-  depth: number;
-  spans: number;
-}
-
-export interface TimelineMeta {
-  spanUs: number;
-  lanes: TimelineLane[];
-  counters: { title: string; group: string; unit: 'bytes' | 'percent' | 'count'; max: number }[];
-  busy: { title: string; group: string }[];
-  steps: StepMark[];
-  spans: number;
-}
+/** The index's outline: lanes, counters, GPU busy tracks, steps (see timelineAnswers). */
+export type TimelineMeta = TimelineOutline;
 
 /** What the timeline remembers of itself, per file. */
 export interface TimelineState {

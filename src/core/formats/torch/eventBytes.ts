@@ -13,14 +13,15 @@ import { EventFields, LAZY } from './eventFields';
 export const INCOMPLETE = -1;
 export const FALLBACK = -2;
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
+/** The bytes of JSON's structure (the scanner uses them too). */
+export const QUOTE = 0x22;
+export const BACKSLASH = 0x5c;
 const COMMA = 0x2c;
-const COLON = 0x3a;
-const LBRACE = 0x7b;
-const RBRACE = 0x7d;
-const LBRACKET = 0x5b;
-const RBRACKET = 0x5d;
+export const COLON = 0x3a;
+export const LBRACE = 0x7b;
+export const RBRACE = 0x7d;
+export const LBRACKET = 0x5b;
+export const RBRACKET = 0x5d;
 
 const enc = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
 type Setter = (f: EventFields, v: unknown) => void;

@@ -1,20 +1,28 @@
 /**
- * Streams the events of a Chrome-trace JSON document without building the whole JSON tree:
- * PyTorch traces reach hundreds of MB to GBs, past what one JavaScript string can hold
- * (~512 MB). The scanner tracks nesting and strings byte by byte, cuts out each element of the
- * `traceEvents` array (object form) or of the top-level array (legacy bare-array form), and
- * JSON.parses those small pieces. Other top-level values (deviceProperties, distributedInfo, …)
- * are parsed whole; they are small.
+ * Streams the events of a Chrome-trace JSON document without building the whole JSON tree
+ * (traces reach GBs, past what one JavaScript string holds): nesting and strings are tracked byte
+ * by byte, each element of `traceEvents` (or of the legacy bare array) is cut out and parsed;
+ * other top-level values (deviceProperties, distributedInfo, …) are parsed whole.
  *
- * Fast path: inside the events array, between events, the scanner tries the run of whole events
- * up to the chunk's last `}` as one `JSON.parse("[" + run + "]")` without looking at its bytes.
- * That parse succeeds only when the cut is a real event boundary (a cut inside a string or a
- * nested value leaves it unterminated or unbalanced), so success proves the cut; on failure the
- * byte scanner takes that chunk. With a `fields` handler, whole events are read from their
- * bytes instead (eventBytes.ts). stream-json was measured several times slower for this shape.
- */
+ * Fast paths, inside the events array between events: with a `fields` handler, whole events are
+ * read from their bytes (eventBytes.ts); without, the run of whole events up to the chunk's last
+ * `}` is tried as one `JSON.parse("[" + run + "]")`, which succeeds only when the cut is a real
+ * event boundary. stream-json was measured several times slower for this shape. */
 import { EventFields } from './eventFields';
-import { ByteStrings, eventEnd, extractEvent, FALLBACK, INCOMPLETE } from './eventBytes';
+import {
+  BACKSLASH,
+  ByteStrings,
+  COLON,
+  eventEnd,
+  extractEvent,
+  FALLBACK,
+  INCOMPLETE,
+  LBRACE,
+  LBRACKET,
+  QUOTE,
+  RBRACE,
+  RBRACKET,
+} from './eventBytes';
 
 export interface ScanHandlers {
   event(value: unknown, offset: number): void;
@@ -32,14 +40,6 @@ export class JsonScanError extends Error {
     super(message);
   }
 }
-
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const LBRACE = 0x7b;
-const RBRACE = 0x7d;
-const LBRACKET = 0x5b;
-const RBRACKET = 0x5d;
-const COLON = 0x3a;
 
 /**
  * The largest single value (one event, or one top-level value such as deviceProperties) held

@@ -1,0 +1,90 @@
+/**
+ * What the Timeline tab is told, the same wherever it is answered (the extension host from the
+ * reader's index, the HTML report from its carried columns): the index's outline, a window with
+ * the names the page has not been sent yet, and a search's matches in time order.
+ */
+import type { TimelineIndex } from './timelineIndex';
+import { namesMatching, queryWindow, rowOf, spansNamed, type BusyTrack, type WindowAnswer } from './timelineQuery';
+
+export interface TimelineOutline {
+  spanUs: number;
+  lanes: {
+    group: string;
+    title: string;
+    kind: 'cpu' | 'gpu' | 'other';
+    firstRow: number;
+    depth: number;
+    spans: number;
+  }[];
+  counters: { title: string; group: string; unit: 'bytes' | 'percent' | 'count'; max: number }[];
+  busy: { title: string; group: string }[];
+  steps: { name: string; start: number; end: number }[];
+  spans: number;
+}
+
+export function outlineOf(
+  ix: TimelineIndex,
+  busy: BusyTrack[],
+  steps: { name: string; start: number; end: number }[],
+): TimelineOutline {
+  return {
+    spanUs: ix.spanUs,
+    lanes: ix.lanes.map(({ group, title, kind, firstRow, depth, spans }) => ({
+      group,
+      title,
+      kind,
+      firstRow,
+      depth,
+      spans,
+    })),
+    counters: ix.counters.map((c) => ({
+      title: c.title,
+      group: c.group,
+      unit: c.unit,
+      max: c.v.reduce((a, v) => Math.max(a, v), 0),
+    })),
+    busy: busy.map((b) => ({ title: b.title, group: b.group })),
+    steps,
+    spans: ix.start.length,
+  };
+}
+
+/** A window, and the names of its items that `sent` (kept per page) does not hold yet. */
+export function windowWithNames(
+  ix: TimelineIndex,
+  busy: BusyTrack[],
+  q: { t0: number; t1: number; px: number; rows: number[] },
+  sent: Set<number>,
+): { answer: WindowAnswer; names: [number, string][] } {
+  const answer = queryWindow(ix, busy, q);
+  const names: [number, string][] = [];
+  for (const id of answer.name)
+    if (!sent.has(id)) {
+      sent.add(id);
+      names.push([id, ix.names[id]]);
+    }
+  return { answer, names };
+}
+
+export interface Matches {
+  total: number;
+  nameIds: number[];
+  flat: number[];
+  row: number[];
+  start: number[];
+  end: number[];
+}
+
+/** Spans whose name contains `text` (or is it, `exact`), in time order, at most `limit`. */
+export function matchesOf(ix: TimelineIndex, text: string, exact: boolean, limit: number): Matches {
+  const ids = exact ? new Set(ix.names.flatMap((n, i) => (n === text ? [i] : []))) : namesMatching(ix, text);
+  const { spans, total } = ids.size ? spansNamed(ix, ids, limit) : { spans: new Uint32Array(), total: 0 };
+  return {
+    total,
+    nameIds: [...ids],
+    flat: [...spans],
+    row: Array.from(spans, (f) => rowOf(ix, f)),
+    start: Array.from(spans, (f) => ix.start[f]),
+    end: Array.from(spans, (f) => ix.end[f]),
+  };
+}
