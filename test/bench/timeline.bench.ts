@@ -130,7 +130,7 @@ window.acquireVsCodeApi = () => ({ postMessage: (m) => window.flamelensHost(JSON
       const m = JSON.parse(json) as ToHost;
       outbox = [];
       if (m.type === 'ready') outbox.push({ type: 'traceInit', data, interactive: true, tab: 'timeline' });
-      else if (m.type === 'timelineOpen') await host.open();
+      else if (m.type === 'timelineOpen') await host.open(m);
       else if (m.type === 'timelineQuery') {
         const q0 = performance.now();
         await host.query(m);

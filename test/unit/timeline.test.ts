@@ -19,6 +19,7 @@ import {
 import { CATEGORIES, TimelineBuilder, type TimelineIndex } from '../../src/core/analysis/timeline/timelineIndex';
 import { REAL } from '../helpers';
 import { packTimeline } from '../../src/core/report/timelineReport';
+import { defaultCollapsed, firstWindow, outlineOf, shownRows } from '../../src/core/analysis/timeline/timelineAnswers';
 import { reportDetails, unpackTimeline } from '../../src/core/analysis/timeline/timelinePack';
 
 const H200 = path.join(REAL, 'h200', 'torch2.11.0-cu130_h200_train.pt.trace.json.gz');
@@ -254,4 +255,34 @@ test('the HTML report carries the index as columns: unpacked in the page it answ
     'leftOut' in small && /spans need \d+ MiB, over the report's 0 MiB/.test(small.leftOut),
     JSON.stringify(small),
   );
+});
+
+test('the first window comes with the outline: the kept window or the whole trace, for the lanes the view shows', () => {
+  const b = new TimelineBuilder();
+  for (let t = 0; t < 6; t++) {
+    const lane = b.laneOf({ key: `cpu ${t}`, group: 'process 1', title: `thread ${t}`, kind: 'cpu', order: 0 });
+    for (let i = 0; i <= t; i++) {
+      b.add(lane, i * 10, 8, `outer${t}`, 'op');
+      b.add(lane, i * 10 + 1, 2, `inner${t}`, 'op');
+    }
+  }
+  const ix = b.build();
+  const outline = outlineOf(ix, [], []);
+  const folded = defaultCollapsed(outline);
+  assert.deepEqual(
+    folded,
+    ['lane:process 1\u0000thread 1', 'lane:process 1\u0000thread 0'],
+    'all but the four busiest',
+  );
+  const rows = shownRows(outline, folded);
+  assert.equal(rows.length, 4 * 2 + 2 * 1, 'open lanes all their rows, folded ones their top row');
+  const sent = new Set<number>();
+  const first = firstWindow(ix, [], outline, undefined, 500, sent);
+  const direct = queryWindow(ix, [], { t0: 0, t1: ix.spanUs, px: 500, rows });
+  assert.deepEqual(first.answer, direct);
+  assert.equal(first.names.length, new Set(direct.name).size, 'each name once');
+  const kept = firstWindow(ix, [], outline, { t0: 10, t1: 20, collapsed: [] }, 500, new Set());
+  assert.deepEqual([kept.answer.t0, kept.answer.t1], [10, 20]);
+  assert.equal(new Set(kept.answer.row).size, shownRows(outline, []).filter((r) => kept.answer.row.includes(r)).length);
+  assert.equal(shownRows(outline, ['group:process 1']).length, 0, 'a folded group shows no row');
 });

@@ -6,7 +6,7 @@ import type { TraceViewData } from '../../src/core/analysis/torch/torchView';
 import { compareRanks } from '../../src/core/analysis/torch/torchView';
 import { unpackTimeline, reportDetails, type PackedTimeline } from '../../src/core/analysis/timeline/timelinePack';
 import { aggregate } from '../../src/core/analysis/timeline/timelineQuery';
-import { matchesOf, outlineOf, windowWithNames } from '../../src/core/analysis/timeline/timelineAnswers';
+import { firstWindow, matchesOf, outlineOf, windowWithNames } from '../../src/core/analysis/timeline/timelineAnswers';
 import { MAX_MATCHES, type ToHost } from '../../src/shared/protocol/torchTrace';
 import type { render as renderView } from './main';
 import { downloadCsv } from '../shared/table';
@@ -69,8 +69,11 @@ function localHost(packed: PackedTimeline, tab: () => TimelineTab): (m: ToHost) 
     t ??= unpackTimeline(packed);
     const ix = t.index;
     switch (m.type) {
-      case 'timelineOpen':
-        return tab().init({ type: 'timelineInit', meta: outlineOf(ix, t.busy, packed.steps) });
+      case 'timelineOpen': {
+        const meta = outlineOf(ix, t.busy, packed.steps);
+        const first = m.px ? firstWindow(ix, t.busy, meta, undefined, m.px, sent) : undefined;
+        return tab().init({ type: 'timelineInit', meta, first });
+      }
       case 'timelineQuery':
         return tab().window({ type: 'timelineWindow', seq: m.seq, ...windowWithNames(ix, t.busy, m, sent) });
       case 'timelineSelect':

@@ -95,13 +95,13 @@ export class TimelineTab {
   shown(): void {
     if (!this.opened) {
       this.opened = true;
-      this.post({ type: 'timelineOpen' });
+      this.post({ type: 'timelineOpen', px: this.view.plotWidth });
     } else this.view.changed();
   }
 
   init(m: Msg<'timelineInit'>): void {
     this.meta = m.meta;
-    this.view.init(m.meta, m.state);
+    this.view.init(m.meta, m.state, m.first);
     (this.element.querySelector('#timeline-color') as HTMLSelectElement).value = this.view.colorBy;
     document.body.dataset.flamelensTimeline = 'ready';
   }

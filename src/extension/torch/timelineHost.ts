@@ -9,7 +9,7 @@ import type { TorchTrace } from '../../core/model/torchTrace';
 import { timelineOf, type TorchTimeline } from '../../core/analysis/torch/torchTimeline';
 import { combineRanks, detailsIn } from '../../core/analysis/torch/torchRanksTimeline';
 import { aggregate } from '../../core/analysis/timeline/timelineQuery';
-import { matchesOf, outlineOf, windowWithNames } from '../../core/analysis/timeline/timelineAnswers';
+import { firstWindow, matchesOf, outlineOf, windowWithNames } from '../../core/analysis/timeline/timelineAnswers';
 import {
   MAX_MATCHES,
   type TimelineMeta,
@@ -63,12 +63,15 @@ export class TimelineHost {
     return `flamelens.timeline:${this.file}`;
   }
 
-  async open(): Promise<void> {
+  async open(m: Msg<'timelineOpen'>): Promise<void> {
     const { tt } = await this.timeline();
     const ix = tt.index;
     this.sent.clear();
     const meta: TimelineMeta = outlineOf(ix, tt.busy, tt.steps);
-    this.post({ type: 'timelineInit', meta, state: this.memento?.get<TimelineState>(this.stateKey) });
+    const state = this.memento?.get<TimelineState>(this.stateKey);
+    // The first window comes with the outline: the page draws it without a round trip more.
+    const first = m.px && m.px > 0 ? firstWindow(ix, tt.busy, meta, state, m.px, this.sent) : undefined;
+    this.post({ type: 'timelineInit', meta, state, first });
   }
 
   async query(m: Msg<'timelineQuery'>): Promise<void> {

@@ -110,7 +110,7 @@ export function connectTrace(
         if (sources) profiling.showFlameGraph(`${file}#cpu`, `${title} (CPU side)`, sources.profile);
       },
       exportCsv: (m) => saveCsvExport(path.dirname(file), m.name, m.csv),
-      timelineOpen: () => timeline.open().catch(failed('index')),
+      timelineOpen: (m) => timeline.open(m).catch(failed('index')),
       timelineQuery: (m) => timeline.query(m).catch(failed('window')),
       timelineSelect: (m) => timeline.select(m).catch(failed('details')),
       timelineAggregate: (m) => timeline.aggregate(m).catch(failed('selection')),

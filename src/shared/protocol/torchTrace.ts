@@ -30,7 +30,8 @@ export type ToHost =
   | OpenSource
   | ExportCsv
   | { type: 'openFlameGraph' }
-  | { type: 'timelineOpen' }
+  /** `px`: the canvas's plot width, for the first window the host sends with the outline. */
+  | { type: 'timelineOpen'; px?: number }
   | { type: 'timelineQuery'; seq: number; t0: number; t1: number; px: number; rows: number[] }
   | { type: 'timelineSelect'; flat: number; hover?: boolean }
   | { type: 'timelineAggregate'; t0: number; t1: number; rows: number[] }
@@ -40,7 +41,12 @@ export type ToHost =
 export type ToWebview =
   | { type: 'traceInit'; data: TraceViewData; interactive: boolean; ranks?: RankRow[]; tab?: 'summary' | 'timeline' }
   | { type: 'showTab'; tab: 'summary' | 'timeline' }
-  | { type: 'timelineInit'; meta: TimelineMeta; state?: TimelineState }
+  | {
+      type: 'timelineInit';
+      meta: TimelineMeta;
+      state?: TimelineState;
+      first?: { answer: WindowAnswer; names: [number, string][] };
+    }
   | { type: 'timelineWindow'; seq: number; answer: WindowAnswer; names: [number, string][] }
   | { type: 'timelineDetails'; details: SpanDetails; hover?: boolean }
   | { type: 'timelineAggregate'; t0: number; t1: number; rows: AggregateRow[] }

@@ -2,6 +2,7 @@
 // GPU-busy and counter tracks, then its lanes, each lane all its depth rows when expanded and
 // its top row when collapsed; a collapsed group shows only its header. Pure: no DOM.
 import type { TimelineMeta } from '../../../src/shared/protocol/torchTrace';
+import { laneKey } from '../../../src/core/analysis/timeline/timelineAnswers';
 
 export const ROW_H = 16;
 export const HEADER_H = 20;
@@ -72,7 +73,7 @@ export function layoutTracks(meta: TimelineMeta, collapsed: Set<string>): Layout
   return { tracks, height: y, rowY };
 }
 
-export const laneKey = (l: { group: string; title: string }) => `lane:${l.group}\u0000${l.title}`;
+export { laneKey } from '../../../src/core/analysis/timeline/timelineAnswers';
 
 /** The track at y (binary search: tracks are in order of y). */
 export function trackAt(layout: Layout, y: number): Track | undefined {

@@ -13,6 +13,7 @@ import { el } from '../dom';
 import { drawTimeline, type Theme } from './timelineDraw';
 import { laneKey, layoutTracks, trackAt, type Layout } from './timelineLayout';
 import { formatDuration } from './timeAxis';
+import { defaultCollapsed } from '../../../src/core/analysis/timeline/timelineAnswers';
 import { bindTimelineInput } from './timelineInput';
 
 export interface TimelineSource {
@@ -67,21 +68,28 @@ export class TimelineView {
     bindTimelineInput(this);
   }
 
-  init(meta: TimelineMeta, state?: TimelineState): void {
+  init(meta: TimelineMeta, state?: TimelineState, first?: { answer: WindowAnswer; names: [number, string][] }): void {
     this.meta = meta;
     this.stats.initAt = performance.now();
     this.t0 = 0;
     this.t1 = meta.spanUs || 1;
     // Many threads (data loader workers): only the busiest few lanes open at first.
-    const cpu = meta.lanes.filter((l) => l.kind === 'cpu').sort((a, b) => b.spans - a.spans);
-    this.collapsed = new Set(cpu.slice(4).map(laneKey));
+    this.collapsed = new Set(defaultCollapsed(meta));
     if (state) {
       if (state.t1 > state.t0) [this.t0, this.t1] = [state.t0, state.t1];
       this.collapsed = new Set(state.collapsed);
       this.colorBy = state.colorBy;
       this.scrollTop = state.scrollTop;
     }
+    // The host sent the first window with the outline (for this window and these folds): drawn
+    // at once, while the view asks for exactly what it shows.
+    if (first) this.onWindow(0, first.answer, first.names);
     this.relayout();
+  }
+
+  /** The plot's width in CSS pixels (the canvas less the labels). */
+  get plotWidth(): number {
+    return Math.max(1, Math.round((this.canvas.parentElement?.clientWidth ?? 0) - GUTTER));
   }
 
   get window(): { t0: number; t1: number } {

@@ -88,3 +88,51 @@ export function matchesOf(ix: TimelineIndex, text: string, exact: boolean, limit
     end: Array.from(spans, (f) => ix.end[f]),
   };
 }
+
+/** How the view names a lane and a group in its folded set. */
+export const laneKey = (l: { group: string; title: string }) => `lane:${l.group}\u0000${l.title}`;
+export const groupKey = (group: string) => `group:${group}`;
+
+/** Folded at first: every CPU lane but the four busiest (data loader workers and the like). */
+export function defaultCollapsed(o: TimelineOutline): string[] {
+  return o.lanes
+    .filter((l) => l.kind === 'cpu')
+    .sort((a, b) => b.spans - a.spans)
+    .slice(4)
+    .map(laneKey);
+}
+
+/** The rows the view shows with `collapsed` folded (a folded lane its top row, a folded group none). */
+export function shownRows(o: TimelineOutline, collapsed: string[], limit = 400): number[] {
+  const folded = new Set(collapsed);
+  const rows: number[] = [];
+  for (const l of o.lanes) {
+    if (folded.has(groupKey(l.group))) continue;
+    const depth = folded.has(laneKey(l)) ? Math.min(1, l.depth) : l.depth;
+    for (let d = 0; d < depth && rows.length < limit; d++) rows.push(l.firstRow + d);
+  }
+  return rows;
+}
+
+/** The window the view opens at (its kept one, or the whole trace), answered for its folds. */
+export function firstWindow(
+  ix: TimelineIndex,
+  busy: BusyTrack[],
+  outline: TimelineOutline,
+  state: { t0: number; t1: number; collapsed: string[] } | undefined,
+  px: number,
+  sent: Set<number>,
+): { answer: WindowAnswer; names: [number, string][] } {
+  const kept = state && state.t1 > state.t0;
+  return windowWithNames(
+    ix,
+    busy,
+    {
+      t0: kept ? state.t0 : 0,
+      t1: kept ? state.t1 : ix.spanUs || 1,
+      px,
+      rows: shownRows(outline, state?.collapsed ?? defaultCollapsed(outline)),
+    },
+    sent,
+  );
+}
