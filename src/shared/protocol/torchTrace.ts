@@ -8,7 +8,7 @@
 import type { RankRow, TraceViewData } from '../../core/analysis/torch/torchView';
 import type { AggregateRow, WindowAnswer } from '../../core/analysis/timeline/timelineQuery';
 import type { SpanDetails } from '../../core/analysis/torch/torchTimeline';
-import type { TimelineOutline } from '../../core/analysis/timeline/timelineAnswers';
+import type { Matches, TimelineOutline } from '../../core/analysis/timeline/timelineAnswers';
 import type { ErrorMessage, ExportCsv, OpenSource, Ready } from './common';
 
 export const VIEW = 'torch';
@@ -50,19 +50,8 @@ export type ToWebview =
   | { type: 'timelineWindow'; seq: number; answer: WindowAnswer; names: [number, string][] }
   | { type: 'timelineDetails'; details: SpanDetails; hover?: boolean }
   | { type: 'timelineAggregate'; t0: number; t1: number; rows: AggregateRow[] }
-  | {
-      type: 'timelineMatches';
-      seq: number;
-      text: string;
-      total: number;
-      /** The names that match (ids as in the window answers). */
-      nameIds: number[];
-      /** Matches in time order (at most MAX_MATCHES): span, row, start, end. */
-      flat: number[];
-      row: number[];
-      start: number[];
-      end: number[];
-    }
+  /** A search's matches in time order, at most MAX_MATCHES (see timelineAnswers' Matches). */
+  | ({ type: 'timelineMatches'; seq: number; text: string } & Matches)
   | ErrorMessage;
 
 export const MAX_MATCHES = 50_000;

@@ -68,7 +68,9 @@ export function windowWithNames(
 
 export interface Matches {
   total: number;
+  /** The names that match (ids as in the window answers). */
   nameIds: number[];
+  /** Span, row, start and end of each match, in time order. */
   flat: number[];
   row: number[];
   start: number[];
