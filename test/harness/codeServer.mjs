@@ -247,10 +247,19 @@ export async function runCommand(page, title) {
  * focused row is the one asked for.
  */
 async function pickInQuickInput(page, key, query, row) {
-  await page.keyboard.press(key);
   const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible', timeout: 15_000 });
-  await input.fill(query);
+  // A webview that had the focus can take it back just after the widget opened, which closes the
+  // widget (seen in CI after a comparison view re-rendered): when it is gone, open it again.
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press(key);
+    await input.waitFor({ state: 'visible', timeout: 15_000 });
+    try {
+      await input.fill(query, { timeout: 10_000 });
+      break;
+    } catch (e) {
+      if (attempt >= 3 || (await input.isVisible())) throw e;
+    }
+  }
   await page
     .locator('.quick-input-list .monaco-list-row.focused', { hasText: row })
     .first()
