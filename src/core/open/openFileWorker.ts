@@ -52,33 +52,37 @@ function buffers(v: unknown, out: Set<ArrayBuffer>, depth = 0): Set<ArrayBuffer>
   return out;
 }
 
+/**
+ * Posts the file's model (copied, not moved: what follows is built from the same arrays after
+ * they were sent), then what `build` makes of it with its buffers moved, or why it failed.
+ */
+function postThen<M>(opened: unknown, build: () => M, failed: (error: string) => M): void {
+  parentPort!.postMessage({ ok: true, opened });
+  let message: M;
+  try {
+    message = build();
+  } catch (e) {
+    message = failed(e instanceof Error ? e.message : String(e));
+  }
+  parentPort!.postMessage(message, [...buffers(message, new Set())]);
+}
+
 async function main(): Promise<void> {
   const req = workerData as WorkerRequest;
   try {
     const opened = await openFile(req.file, req.options, req.known);
-    if (req.firstTree && opened.kind === 'cpu-profile') {
-      // Copied, not moved: the tree is built from the same stack tables after they were sent.
-      parentPort!.postMessage({ ok: true, opened });
-      let message: TreeMessage;
-      try {
-        message = { tree: buildCallTree(opened.profile) };
-      } catch (e) {
-        message = { tree: undefined, error: e instanceof Error ? e.message : String(e) };
-      }
-      parentPort!.postMessage(message, [...buffers(message, new Set())]);
-      return;
-    }
-    if (req.timeline && opened.kind === 'torch-trace') {
-      parentPort!.postMessage({ ok: true, opened });
-      let message: TimelineMessage;
-      try {
-        message = { timeline: torchTimeline(opened.trace) };
-      } catch (e) {
-        message = { timeline: undefined, error: e instanceof Error ? e.message : String(e) };
-      }
-      parentPort!.postMessage(message, [...buffers(message, new Set())]);
-      return;
-    }
+    if (req.firstTree && opened.kind === 'cpu-profile')
+      return postThen<TreeMessage>(
+        opened,
+        () => ({ tree: buildCallTree(opened.profile) }),
+        (error) => ({ tree: undefined, error }),
+      );
+    if (req.timeline && opened.kind === 'torch-trace')
+      return postThen<TimelineMessage>(
+        opened,
+        () => ({ timeline: torchTimeline(opened.trace) }),
+        (error) => ({ timeline: undefined, error }),
+      );
     parentPort!.postMessage({ ok: true, opened }, [...buffers(opened, new Set())]);
   } catch (e) {
     const error: WorkerError =
