@@ -248,9 +248,11 @@ export async function runCommand(page, title) {
  */
 async function pickInQuickInput(page, key, query, row) {
   const input = page.locator('.quick-input-widget input');
-  // A webview that had the focus can take it back just after the widget opened, which closes the
-  // widget (seen in CI after a comparison view re-rendered): when it is gone, open it again.
+  // A webview that had the focus can keep the key or take the focus back just after the widget
+  // opened, which closes it (seen in CI after a view re-rendered): when it is gone, open it again.
   for (let attempt = 1; ; attempt++) {
+    // The key goes to the workbench, not to a webview that has the focus (it may keep it).
+    await page.evaluate(() => document.activeElement?.blur?.());
     await page.keyboard.press(key);
     await input.waitFor({ state: 'visible', timeout: 15_000 });
     try {
