@@ -23,6 +23,7 @@ const TABLE: [file: string, kind: FileKind, opens: 'opens' | 'fails'][] = [
   ['handmade/handmade-ncu-no-kernels.csv', 'ncu-csv', 'opens'],
   ['handmade/handmade-ncu-raw-page-roofline-h100.csv', 'ncu-csv', 'opens'],
   ['handmade/handmade-ncu-raw-page-two-launches.csv', 'ncu-csv', 'opens'],
+  ['handmade/handmade-nsys-two-processes-osrt-sizes.sqlite', 'nsys-sqlite', 'opens'],
   ['handmade/handmade-nsys-stats-usec_cuda_gpu_kern_sum.csv', 'nsys-csv', 'opens'],
   ['handmade/handmade-nsys2021-stats-old-report-names.csv', 'nsys-csv', 'opens'],
   ['handmade/handmade-nsys2024-stats-stdout-all-reports.csv', 'nsys-csv', 'opens'],

@@ -73,8 +73,8 @@ export interface MemorySample {
 }
 
 export interface TorchTrace {
-  /** 'kineto' for the object form with traceEvents, 'legacy' for the bare array. */
-  form: 'kineto' | 'legacy';
+  /** 'kineto' for the object form with traceEvents, 'legacy' for the bare array, 'nsys' for an Nsight Systems export. */
+  form: 'kineto' | 'legacy' | 'nsys';
   /** Absolute time of ts 0, in microseconds as written in the file. */
   origin: number;
   ops: CpuOp[];

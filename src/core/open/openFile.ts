@@ -15,6 +15,7 @@ import { readProfile } from '../formats/cpu/readProfile';
 import { readTorchTrace } from '../formats/torch/torchTrace';
 import { parseNvidiaSmiCsv } from '../formats/gpu/nvidiaSmi';
 import { readNsysSqliteFile } from '../formats/nsight/nsysSqlite';
+import { readNsysTraceFile } from '../formats/nsight/nsysTrace';
 import { parseNsysStatsCsv } from '../formats/nsight/nsysStatsCsv';
 import { readNcuCsvFile } from '../formats/nsight/ncuCsv';
 import { exportNsysReport } from '../runners/nsight/nsys';
@@ -70,6 +71,11 @@ export interface OpenOptions {
   signal?: AbortSignal;
   /** What the caller can show; another kind is a FormatError saying what the file is and `what`. */
   expect?: { kinds: OpenedKind[]; what: string };
+  /**
+   * Nsight Systems reports are read as a trace in time (kind 'torch-trace', form 'nsys'), for
+   * the timeline, instead of as their summary tables.
+   */
+  nsysAsTrace?: boolean;
 }
 
 /**
@@ -126,6 +132,13 @@ export async function inputFile(given: string): Promise<string> {
 export async function openFile(given: string, o: OpenOptions, known?: FileKind): Promise<OpenedFile> {
   const file = await inputFile(given);
   const kind = known ?? (await detectFileKind(file));
+  if (o.nsysAsTrace && (kind === 'nsys-sqlite' || kind === 'nsys-rep')) {
+    const sqlite =
+      kind === 'nsys-sqlite'
+        ? file
+        : await exportNsysReport(file, { ...tools(o), cacheDir: path.join(o.cacheDir, 'nsys') });
+    return { kind: 'torch-trace', file, trace: await readNsysTraceFile(sqlite) };
+  }
   if (o.expect && !o.expect.kinds.includes(openedKindOf(kind))) {
     throw new FormatError(file, '', `this is ${KIND_NAMES[kind]}, but ${o.expect.what}`);
   }

@@ -92,14 +92,24 @@ export async function openProfileInWorker(
 export async function openTorchTraceInWorker(
   file: string,
   what: string,
-  options: { timeline?: boolean; log?: vscode.LogOutputChannel } = {},
+  options: {
+    timeline?: boolean;
+    log?: vscode.LogOutputChannel;
+    /** Read Nsight Systems reports too, in time (`.nsys-rep` is exported into cacheDir by nsys). */
+    nsys?: { cacheDir: string; nsysPath?: string };
+  } = {},
 ): Promise<TorchTrace> {
   if (!options.timeline) return (await openExpecting(file, 'torch-trace', what)).trace;
   let handOver: (t: TorchTimeline | undefined) => void = () => undefined;
   const timeline = new Promise<TorchTimeline | undefined>((resolve) => (handOver = resolve));
   const opened = await openFileInWorker(
     file,
-    { cacheDir: '', expect: { kinds: ['torch-trace'], what } },
+    {
+      cacheDir: options.nsys?.cacheDir ?? '',
+      nsysPath: options.nsys?.nsysPath,
+      nsysAsTrace: options.nsys !== undefined,
+      expect: { kinds: ['torch-trace'], what },
+    },
     undefined,
     undefined,
     (t) => {

@@ -25,6 +25,7 @@ export function register(context: vscode.ExtensionContext, shared: RunInEditorDe
     profiling,
     gpuLenses,
     state: context.workspaceState,
+    cacheDir: context.globalStorageUri.fsPath,
   });
   const runner = new TorchRunner({ ...shared, context, traces });
   context.subscriptions.push(
@@ -57,7 +58,10 @@ export function register(context: vscode.ExtensionContext, shared: RunInEditorDe
       if (!file) {
         const picked = await vscode.window.showOpenDialog({
           title: 'flamelens: Open Trace Timeline',
-          filters: { 'PyTorch traces': ['json', 'gz'] },
+          filters: {
+            'PyTorch traces and Nsight Systems reports': ['json', 'gz', 'sqlite', 'nsys-rep'],
+            'All files': ['*'],
+          },
         });
         file = picked?.[0]?.fsPath;
       }

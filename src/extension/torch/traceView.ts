@@ -11,6 +11,7 @@ import { buildTraceView, compareRanks, type RankRow } from '../../core/analysis/
 import { openTorchTraceInWorker } from '../shared/openInWorker';
 import { VIEW, type ToHost, type ToWebview } from '../../shared/protocol/torchTrace';
 import { confirmFileSize } from '../shared/fileSize';
+import { nsightConfig } from '../shared/config';
 import { saveCsvExport } from '../shared/saveExport';
 import { connectView, PanelSet, registerFileEditor, type ViewConnection } from '../shared/webview/panel';
 import type { ProfilingApi } from '../profiling/register';
@@ -19,7 +20,7 @@ import type { TorchTrace } from '../../core/model/torchTrace';
 import { TimelineHost } from './timelineHost';
 
 export const TORCH_TRACE_VIEW_TYPE = 'flamelens.torchTrace';
-const WHAT = 'the trace view shows PyTorch profiler traces';
+const WHAT = 'the trace view shows PyTorch profiler traces and Nsight Systems reports';
 
 export interface TraceViewDeps {
   extensionUri: vscode.Uri;
@@ -28,6 +29,8 @@ export interface TraceViewDeps {
   gpuLenses: GpuLenses;
   /** Where the timeline keeps its state per file. */
   state?: vscode.Memento;
+  /** Where `.nsys-rep` files are exported to be read (the extension's storage, never beside them). */
+  cacheDir?: string;
 }
 
 /** Wires a webview to a trace file (and the other ranks' traces, compared). */
@@ -52,7 +55,8 @@ export function connectTrace(
   const load = async () => {
     const t0 = Date.now();
     for (const f of [file, ...rankFiles]) await confirmFileSize(f);
-    const trace = await openTorchTraceInWorker(file, WHAT, { timeline: true, log }).catch((e) => {
+    const nsys = deps.cacheDir ? { cacheDir: deps.cacheDir, nsysPath: nsightConfig().nsysPath } : undefined;
+    const trace = await openTorchTraceInWorker(file, WHAT, { timeline: true, log, nsys }).catch((e) => {
       rejectTrace(e);
       throw e;
     });
@@ -67,7 +71,7 @@ export function connectTrace(
     if (rankFiles.length > 0) {
       const views = [data];
       for (const other of rankFiles) {
-        const t = await openTorchTraceInWorker(other, WHAT, { timeline: true, log }).catch((e) => {
+        const t = await openTorchTraceInWorker(other, WHAT, { timeline: true, log, nsys }).catch((e) => {
           rejectTrace(e);
           throw e;
         });
