@@ -140,3 +140,54 @@ test(
     });
   },
 );
+
+test(
+  'an Nsight Systems export (real, 2x H100): from its report to the timeline, a launch linked to its kernel and back',
+  { timeout: 300_000 },
+  async () => {
+    const ws = mkdtempSync(path.join(tmpdir(), 'flamelens-e2e-timeline-nsys-'));
+    const NSYS = 'nsysai_h100_2gpu_1s_nsys2026.2.1.sqlite';
+    copyFileSync(path.join(REAL, 'nsys', NSYS), path.join(ws, NSYS));
+    await withWorkbench('timeline-nsys', ws, {}, async ({ page }) => {
+      await runCommand(page, 'flamelens: Open Nsight Report…');
+      await pickFile(page, path.join(ws, NSYS));
+      const report = await findWebviewFrame(page, '#open-timeline', 60_000);
+      await report.click('#open-timeline');
+      const frame = await findWebviewFrame(page, '#timeline-canvas', 120_000);
+      await frame.waitForFunction(() => document.body.dataset.flamelensTimeline === 'ready', undefined, {
+        timeout: 60_000,
+      });
+      // Both GPUs and both processes are lanes.
+      const lanes = (await readout(frame, 'lanes')).join('\n');
+      assert.match(lanes, /^GPU 0 · stream 7$/m);
+      assert.match(lanes, /^GPU 1 · stream \d+$/m);
+      assert.match(lanes, /^process 111 · thread 111$/m);
+      assert.match(lanes, /^process 112 · thread 112$/m);
+      // A launch, found by search: its details list the kernel it launched (the GPU runs some
+      // 420 ms behind); the link goes to the kernel, whose details name the launch back.
+      await frame.fill('#timeline-search', 'cudaLaunchKernel');
+      await frame.press('#timeline-search', 'Enter');
+      await frame.waitForFunction(() =>
+        /^1 of \d/.test(document.querySelector('#timeline-matches')?.textContent ?? ''),
+      );
+      await frame.waitForFunction(() => {
+        const s = window.flamelensTimeline.selected();
+        return s !== undefined && window.flamelensTimeline.details()?.flat === s.flat;
+      });
+      const launch = await readout(frame, 'selected');
+      assert.match(await frame.locator('#timeline-details').innerText(), /Launched 1 GPU activity/);
+      await frame.locator('#timeline-details ol.launches a').first().click();
+      await frame.waitForFunction((f) => {
+        const s = window.flamelensTimeline.selected();
+        return s !== undefined && s.flat !== f && window.flamelensTimeline.details()?.flat === s.flat;
+      }, launch.flat);
+      const details = await frame.locator('#timeline-details').innerText();
+      assert.match(details, /^kernel · GPU \d · stream \d+/m);
+      const linked = /Launched by cudaLaunchKernel/.test(details) ? { details } : undefined;
+      assert.ok(linked, details);
+      assert.match(linked.details, /in operator aten::/);
+      await frame.waitForFunction(() => window.flamelensTimeline.flows() > 0);
+      await page.screenshot({ path: path.join(ARTIFACTS, 'nsys-timeline.png') });
+    });
+  },
+);

@@ -39,7 +39,7 @@ function boot(): void {
   const root = document.getElementById('app') ?? document.body;
   const exportCsv = (name: string, csv: string) => host?.post({ type: 'exportCsv', name, csv });
   const host: Host<ToHost> | undefined = connectHost<ToHost, ToWebview>({
-    nsysInit: (m) => renderNsys(root, m.data, exportCsv),
+    nsysInit: (m) => renderNsys(root, m.data, exportCsv, () => host?.post({ type: 'nsysTimeline' })),
     ncuInit: (m) => renderNcu(root, m.data, exportCsv, () => host?.post({ type: 'ncuCompare' }), m.comparison),
     error: (m) => {
       root.replaceChildren(el('p', { class: 'status error' }, m.message));

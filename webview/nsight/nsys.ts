@@ -4,19 +4,31 @@ import { Chart } from 'chart.js';
 import type { NsysViewData, TransferRow } from '../../src/core/analysis/nsight/nsightView';
 import type { DurationStat } from '../../src/core/model/kernels';
 import { el } from '../shared/dom';
+import { button } from '../shared/controls';
 import { table, type Column } from '../shared/table';
 import { dashFor, msTick, seriesColor, seriesFill } from '../shared/chartKit';
 import { bytesText, durationColumns, empty, header, msOf, num, tabs, usOf } from './kit';
 
-export function renderNsys(root: HTMLElement, d: NsysViewData, exportCsv: (name: string, csv: string) => void): void {
+export function renderNsys(
+  root: HTMLElement,
+  d: NsysViewData,
+  exportCsv: (name: string, csv: string) => void,
+  openTimeline?: () => void,
+): void {
   root.replaceChildren();
   root.classList.add('flamelens', 'trace', 'nsight');
   const gpus = d.devices.length;
-  header(
+  const h = header(
     root,
     d.title,
     `Nsight Systems${d.version ? ` ${d.version}` : ''} · ${d.source === 'nsys-sqlite' ? 'SQLite export' : 'stats CSV'} · ${d.kernels.length} kernels · ${d.launches.toLocaleString('en-US')} launches${gpus ? ` on ${gpus} GPU${gpus > 1 ? 's' : ''}` : ''}`,
   );
+  // Every launch, call and range in time: the trace timeline (SQLite exports have the rows).
+  if (openTimeline && d.source === 'nsys-sqlite') {
+    const b = button('Open on the timeline', { id: 'open-timeline' });
+    b.addEventListener('click', openTimeline);
+    h.append(b);
+  }
 
   const timeline = el('section', { class: 'gpu', id: 'gpu-timeline-section' });
   timeline.append(el('h2', {}, 'GPU busy over time'));

@@ -52,7 +52,7 @@ export function render(
     el(
       'span',
       { class: 'hint' },
-      `${d.form === 'kineto' ? 'Kineto trace' : 'legacy trace'} · ${d.events.toLocaleString('en-US')} events · span ${ms(d.spanUs)} ms · ${d.gpuActivities.toLocaleString('en-US')} GPU activities${d.devices.length ? ` · ${d.devices.join(', ')}` : ''}`,
+      `${d.form === 'kineto' ? 'Kineto trace' : d.form === 'nsys' ? 'Nsight Systems export' : 'legacy trace'} · ${d.events.toLocaleString('en-US')} events · span ${ms(d.spanUs)} ms · ${d.gpuActivities.toLocaleString('en-US')} GPU activities${d.devices.length ? ` · ${d.devices.join(', ')}` : ''}`,
     ),
   );
   root.append(header);

@@ -85,11 +85,14 @@ export class TimelineTab {
       selected: () => this.view.selected,
       setWindow: (t0: number, t1: number) => this.view.setWindow(t0, t1),
       flows: () => this.view.flows.length,
+      details: () => this.shownDetails,
+      lanes: () => this.meta?.lanes.map((l) => `${l.group} · ${l.title}`) ?? [],
       canvas: () => this.view.canvas.getBoundingClientRect().toJSON(),
     };
   }
 
   private meta?: TimelineMeta;
+  private shownDetails?: SpanDetails;
 
   /** The tab became visible: the first time, ask for the index. */
   shown(): void {
@@ -153,6 +156,7 @@ export class TimelineTab {
       return;
     }
     this.view.setFlows(d.flat, d.flows);
+    this.shownDetails = d;
     this.renderDetails(d);
   }
 

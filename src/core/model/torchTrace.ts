@@ -22,6 +22,13 @@ export interface CpuOp {
   callStack?: string;
 }
 
+/**
+ * Correlation ids are numbered per process. Where a trace holds several processes that each
+ * numbered their own (an Nsight Systems export), each process's ids are moved into a range of
+ * this width of their own (its index × this), so that equal numbers never link two processes.
+ */
+export const CORRELATION_RANGE = 2 ** 32;
+
 export interface RuntimeCall {
   name: string;
   ts: number;

@@ -86,6 +86,8 @@ export class NsightPanels implements vscode.Disposable {
           }
         },
         exportCsv: (m) => saveCsvExport(path.dirname(file), m.name, m.csv),
+        // The timeline reads the file again, in time (a .nsys-rep through its cached export).
+        nsysTimeline: () => vscode.commands.executeCommand('flamelens.openTraceTimeline', file),
         ncuCompare: async () => {
           if (opened?.kind !== 'ncu') return;
           const picked = await vscode.window.showOpenDialog({

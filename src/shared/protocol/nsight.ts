@@ -7,7 +7,7 @@ import type { ErrorMessage, ExportCsv, Ready } from './common';
 
 export const VIEW = 'nsight';
 
-export type ToHost = Ready | ExportCsv | { type: 'ncuCompare' };
+export type ToHost = Ready | ExportCsv | { type: 'ncuCompare' } | { type: 'nsysTimeline' };
 
 export type ToWebview =
   | { type: 'nsysInit'; data: NsysViewData }

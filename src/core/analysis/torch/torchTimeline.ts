@@ -6,7 +6,7 @@
  * and runtime call that launched a kernel, the kernels an operator launched, the flows from
  * launch to kernel by correlation id).
  */
-import type { TorchTrace } from '../../model/torchTrace';
+import { CORRELATION_RANGE, type TorchTrace } from '../../model/torchTrace';
 import { CATEGORIES, TimelineBuilder, categoryId, type Category, type TimelineIndex } from '../timeline/timelineIndex';
 import { ancestors, busyTrack, rowOf, type BusyTrack } from '../timeline/timelineQuery';
 import { parseCallStack } from './torchSources';
@@ -305,7 +305,7 @@ export function spanDetails(
     launchesUnder(runtimeInside(tt, flat));
   } else if (e < tt.base.gpu) {
     const r = trace.runtime[e - tt.base.runtime];
-    arg('correlation', r.correlation);
+    arg('correlation', shownCorrelation(trace, r.correlation));
     arg('External id', r.externalId);
     pyStack(flat);
     const op = operatorOf(flat);
@@ -315,7 +315,7 @@ export function spanDetails(
     const g = trace.gpu[e - tt.base.gpu];
     arg('device', g.device);
     arg('stream', g.stream);
-    arg('correlation', g.correlation);
+    arg('correlation', shownCorrelation(trace, g.correlation));
     arg('External id', g.externalId);
     arg('grid', g.grid);
     arg('block', g.block);
@@ -339,6 +339,11 @@ export function spanDetails(
     launchesUnder(runtimeInside(tt, flat));
   }
   return d;
+}
+
+/** The id as the profiler wrote it (Nsight exports' ids are kept per process, see nsysTrace). */
+function shownCorrelation(trace: TorchTrace, c: number | undefined): number | undefined {
+  return c !== undefined && trace.form === 'nsys' ? c % CORRELATION_RANGE : c;
 }
 
 /** The runtime calls inside a span: on its lane, in the rows below it, within its time. */

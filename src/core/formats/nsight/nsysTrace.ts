@@ -12,7 +12,13 @@
 import { FormatError } from '../formatError';
 import { SqliteFile, type SqlValue } from './sqliteFile';
 import { nvtxOperatorName } from './nsysSqlite';
-import type { CpuOp, GpuActivity, RuntimeCall, TorchTrace } from '../../model/torchTrace';
+import {
+  CORRELATION_RANGE,
+  type CpuOp,
+  type GpuActivity,
+  type RuntimeCall,
+  type TorchTrace,
+} from '../../model/torchTrace';
 
 const num = (v: SqlValue | undefined): number | undefined =>
   typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : undefined;
@@ -196,23 +202,16 @@ export function nsysTrace(db: SqliteFile, file: string): TorchTrace {
     });
   }
 
-  // CUPTI numbers launches per process: when two processes use the same number, each process's
-  // numbers are moved to their own range so that a launch never links to another's kernel.
+  // CUPTI numbers launches per process: the same number in two processes names two launches.
+  // With several processes, each one's numbers get a range of their own (its index × 2^32, see
+  // CORRELATION_RANGE), so that a launch never links to another process's kernel.
   const processes = new Map<string, number>();
-  const firstOwner = new Map<number, number>();
-  let clash = false;
   const procOf = (proc: string) => processes.get(proc) ?? processes.set(proc, processes.size).get(proc)!;
-  for (const c of runtime) {
-    if (c.correlation === undefined) continue;
-    const p = procOf(c.proc);
-    const owner = firstOwner.get(c.correlation);
-    if (owner === undefined) firstOwner.set(c.correlation, p);
-    else if (owner !== p) clash = true;
-  }
-  const CLASH_STRIDE = 2 ** 32;
-  if (clash) {
-    for (const c of runtime) if (c.correlation !== undefined) c.correlation += procOf(c.proc) * CLASH_STRIDE;
-    for (const g of gpu) if (g.correlation !== undefined) g.correlation += procOf(g.proc) * CLASH_STRIDE;
+  for (const c of runtime) if (c.correlation !== undefined) procOf(c.proc);
+  for (const g of gpu) if (g.correlation !== undefined) procOf(g.proc);
+  if (processes.size > 1) {
+    for (const c of runtime) if (c.correlation !== undefined) c.correlation += procOf(c.proc) * CORRELATION_RANGE;
+    for (const g of gpu) if (g.correlation !== undefined) g.correlation += procOf(g.proc) * CORRELATION_RANGE;
   }
 
   if (!Number.isFinite(origin)) origin = 0;
