@@ -2,7 +2,11 @@
 
 Runs a script (or `-m module`) in this process and samples every thread's stack on a timer from
 a background thread (`sys._current_frames`). Writes collapsed stacks in py-spy's raw frame
-syntax, `func (file:line)`, one root frame per thread: `thread (0xID): name`.
+syntax, `func (file:line)`, one root frame per thread: `thread (0xID): name`, and after them the
+samples in time order, one line per tick that caught a running thread:
+`#@ START DURATION I J ...` (microseconds since the start, until the next tick; the numbers of
+the stack lines sampled, from 0 in file order). Readers of plain collapsed stacks skip them as
+comments. Only the first MAX_TIMED_TICKS ticks are kept in time order; the counts go on.
 
     python flamelens_sampler.py --output OUT.folded [--rate 100] [--duration S] [--idle]
                                  -- script.py [args...]     (or: -- -m module [args...])
@@ -23,6 +27,7 @@ import threading
 import time
 
 _HERE = os.path.abspath(__file__)
+MAX_TIMED_TICKS = 500000
 _RUNPY_FILES = {"<frozen runpy>", os.path.abspath(runpy.__file__) if getattr(runpy, "__file__", None) else ""}
 
 
@@ -34,6 +39,11 @@ class Sampler:
         self.duration = duration
         self.include_idle = include_idle
         self.counts = {}
+        self.index = {}
+        self.timed = []
+        self.pending = None
+        self.untimed = 0
+        self.started_ns = 0
         self.samples = 0
         self.ticks = 0
         self.lock = threading.Lock()
@@ -58,6 +68,7 @@ class Sampler:
     def start(self, boundary_code):
         self.boundary_code = boundary_code
         self.started = time.time()
+        self.started_ns = time.perf_counter_ns()
         self._switch = sys.getswitchinterval()
         if not self.include_idle:
             sys.setswitchinterval(min(self._switch, self.window))
@@ -96,7 +107,7 @@ class Sampler:
                 # moment (sleeping releases the GIL) and see which ones used the CPU right then.
                 time.sleep(self.window)
             t1 = time.perf_counter_ns()
-            self._count(taken)
+            self._count(taken, t0)
             self.busy_ns += time.perf_counter_ns() - t1
             now = time.monotonic()
             if deadline is not None and now >= deadline:
@@ -148,21 +159,38 @@ class Sampler:
             taken.append((ident, name, tuple(stack), cpu, time.perf_counter_ns()))
         return taken
 
-    def _count(self, taken):
+    def _count(self, taken, at_ns):
         """Counts the snapshot's stacks of the threads that were running: a thread whose CPU clock
         moved for at least half the wall time since the snapshot was on the CPU then; one asleep,
         blocked or waiting for the GIL was not (py-spy's rule: running, not waiting). Without a
         per-thread CPU clock (macOS, Windows) every thread counts, as with --idle."""
         with self.lock:
             self.ticks += 1
+            at_us = (at_ns - self.started_ns) // 1000
+            if self.pending is not None:
+                # The previous tick's samples last until this tick.
+                start, sampled = self.pending
+                self.timed.append("#@ %d %d %s" % (start, at_us - start, " ".join(sampled)))
+                self.pending = None
+            sampled = []
             for ident, name, stack, cpu0, wall0 in taken:
                 if cpu0 is not None:
                     cpu1 = self._cpu_ns(ident)
                     if cpu1 is not None and (cpu1 - cpu0) * 2 < time.perf_counter_ns() - wall0:
                         continue
                 key = (ident, name, stack)
-                self.counts[key] = self.counts.get(key, 0) + 1
+                count = self.counts.get(key)
+                if count is None:
+                    self.index[key] = str(len(self.index))
+                    count = 0
+                self.counts[key] = count + 1
                 self.samples += 1
+                sampled.append(self.index[key])
+            if sampled:
+                if len(self.timed) < MAX_TIMED_TICKS:
+                    self.pending = (at_us, sampled)
+                else:
+                    self.untimed += 1
             self.dirty = True
 
     def render(self):
@@ -190,10 +218,18 @@ class Sampler:
         ]
         if self.exit_code is not None:
             out.append("# exit-code: %s" % self.exit_code)
+        out.append("# timed-ticks: %d" % (len(self.timed) + (self.pending is not None)))
+        if self.untimed:
+            out.append("# untimed-ticks: %d" % self.untimed)
         for (ident, tname, stack), count in self.counts.items():
             thread_frame = "thread (0x%x): %s" % (ident, tname.replace(";", ":"))
             parts = [thread_frame] + [frame_text(c, l) for c, l in reversed(stack)]
             out.append("%s %d" % (";".join(parts), count))
+        out.extend(self.timed)
+        if self.pending is not None:
+            # The last tick so far: it lasts one interval (the next one has not come).
+            start, sampled = self.pending
+            out.append("#@ %d %d %s" % (start, self.interval * 1e6, " ".join(sampled)))
         return "\n".join(out) + "\n"
 
     def write(self):

@@ -140,7 +140,7 @@ test('threads of nsys: pid and tid from a globalTid, exactly above 2^53 too', ()
 test('the timeline opens an Nsight export as a trace; without the option it is still refused as not a trace', async () => {
   const opened = await openFile(SQLITE, {
     cacheDir: '',
-    nsysAsTrace: true,
+    inTime: true,
     expect: { kinds: ['torch-trace'], what: 'x' },
   });
   assert.equal(opened.kind, 'torch-trace');

@@ -46,6 +46,7 @@ export class FlameApp {
   private readonly statusEl: HTMLElement;
   private readonly searchInfoEl: HTMLElement;
   private readonly titleEl: HTMLElement;
+  private readonly timeOrderButton: HTMLElement;
   private readonly threadSelect: HTMLElement & { value: string };
   private readonly hot: SharedTable<FunctionStat>;
   private readonly sandwichEl: HTMLElement;
@@ -117,7 +118,16 @@ export class FlameApp {
       'By line',
       rebuild((on) => (this.byLine = on)),
     );
-    header.append(reset, icicle, bottomUp, byLine);
+    // Speedscope's "time order" beside the merged ("left heavy") graph: the samples in the order
+    // they were taken, on the trace view's timeline. Only where the file says when they were.
+    this.timeOrderButton = custom(
+      'vscode-button',
+      { id: 'time-order', secondary: '', title: 'The samples in the order they were taken, on a timeline' },
+      'Time order',
+    );
+    this.timeOrderButton.addEventListener('click', () => this.transport.post({ type: 'timeOrder' }));
+    this.timeOrderButton.hidden = true;
+    header.append(reset, icicle, bottomUp, byLine, this.timeOrderButton);
 
     this.exportGroup = el('span', { class: 'export' });
     for (const format of ['collapsed', 'speedscope'] as const) {
@@ -234,6 +244,7 @@ export class FlameApp {
     const s = this.summary!;
     this.titleEl.textContent = visibleText(s.title);
     this.exportGroup.hidden = !this.options.interactive;
+    this.timeOrderButton.hidden = !(this.options.interactive && this.options.timeOrder);
     this.threadSelect.replaceChildren();
     const all = custom('vscode-option', { value: '*' }, `All threads (${s.threads.length})`);
     this.threadSelect.append(all);

@@ -79,6 +79,8 @@ export function reportTransport(entry: ReportEntry): Transport {
     // The report has no editor to open sources in; a CSV is downloaded.
     openSource: () => undefined,
     export: () => undefined,
+    // The report has no timeline of a CPU profile: its button is hidden (options.timeOrder).
+    timeOrder: () => undefined,
     exportCsv: (m) => downloadCsv(`${m.name}.csv`, m.csv),
   };
   return {

@@ -52,7 +52,7 @@ export function render(
     el(
       'span',
       { class: 'hint' },
-      `${d.form === 'kineto' ? 'Kineto trace' : d.form === 'nsys' ? 'Nsight Systems export' : 'legacy trace'} · ${d.events.toLocaleString('en-US')} events · span ${ms(d.spanUs)} ms · ${d.gpuActivities.toLocaleString('en-US')} GPU activities${d.devices.length ? ` · ${d.devices.join(', ')}` : ''}`,
+      `${formName(d)} · ${d.events.toLocaleString('en-US')} events · span ${ms(d.spanUs)} ms · ${d.gpuActivities.toLocaleString('en-US')} GPU activities${d.devices.length ? ` · ${d.devices.join(', ')}` : ''}`,
     ),
   );
   root.append(header);
@@ -376,3 +376,19 @@ function boot(): void {
 }
 
 boot();
+
+function formName(d: TraceViewData): string {
+  switch (d.form) {
+    case 'kineto':
+      return 'Kineto trace';
+    case 'nsys':
+      return 'Nsight Systems export';
+    case 'profile':
+      // Sampled speedscope files give durations only: their time is the samples' running sum.
+      return d.meta.timeOrder === 'cumulative'
+        ? 'CPU profile in time order (sample time: idle gaps left out)'
+        : 'CPU profile in time order';
+    default:
+      return 'legacy trace';
+  }
+}

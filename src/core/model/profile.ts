@@ -34,6 +34,22 @@ export interface ProfileThread {
   parent: Int32Array;
   /** Weight of the samples whose innermost frame is node i (0 where paths only pass through). */
   weights: Float64Array;
+  /** The samples in time order, when the file says when each was taken (see TimeOrder). */
+  order?: TimeOrder;
+}
+
+/**
+ * A thread's samples in the order they were taken: sample k is the path ending at node
+ * `node[k]`, from `start[k]` for `dur[k]` microseconds (on the file's clock: threads of one
+ * file share it), starts never going back. `clock` says what the times are: 'wall' where the file gives each sample's time
+ * (the built-in sampler, evented files), 'cumulative' where it gives only durations and time
+ * is their running sum (sampled speedscope files, as speedscope draws them: idle gaps left out).
+ */
+export interface TimeOrder {
+  node: Int32Array;
+  start: Float64Array;
+  dur: Float64Array;
+  clock: 'wall' | 'cumulative';
 }
 
 export type WeightUnit = 'samples' | 'nanoseconds' | 'microseconds' | 'milliseconds' | 'seconds' | 'bytes' | 'none';
@@ -126,11 +142,41 @@ export class ThreadBuilder {
     this.w[node] += weight;
   }
 
-  /** Adds a sample with its stack given root first. */
-  add(stack: ArrayLike<number>, weight: number): void {
+  /** Adds a sample with its stack given root first; returns the node its path ends at. */
+  add(stack: ArrayLike<number>, weight: number): number {
     let n = 0;
     for (let i = 0; i < stack.length; i++) n = this.tree.child(n, stack[i]);
     this.addAt(n, weight);
+    return n;
+  }
+
+  private seq?: { node: Int32Array; start: Float64Array; dur: Float64Array; n: number; clock: TimeOrder['clock'] };
+
+  /** Records that the path ending at `node` ran from `start` for `dur` µs (calls in time order). */
+  at(node: number, start: number, dur: number, clock: TimeOrder['clock']): void {
+    let q = this.seq;
+    if (!q)
+      q = this.seq = {
+        node: new Int32Array(256),
+        start: new Float64Array(256),
+        dur: new Float64Array(256),
+        n: 0,
+        clock,
+      };
+    if (q.n === q.node.length) {
+      const grow = <T extends Int32Array | Float64Array>(a: T, make: (n: number) => T): T => {
+        const b = make(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      q.node = grow(q.node, (k) => new Int32Array(k));
+      q.start = grow(q.start, (k) => new Float64Array(k));
+      q.dur = grow(q.dur, (k) => new Float64Array(k));
+    }
+    q.node[q.n] = node;
+    q.start[q.n] = start;
+    q.dur[q.n] = dur;
+    q.n++;
   }
 
   /** Node count so far (the root included). */
@@ -142,12 +188,23 @@ export class ThreadBuilder {
     const size = this.tree.size;
     const weights = new Float64Array(size);
     weights.set(this.w.subarray(0, Math.min(size, this.w.length)));
+    const q = this.seq;
     return {
       id: this.id,
       name: this.name,
       frame: this.tree.keys(),
       parent: this.tree.parents(),
       weights,
+      ...(q && q.n > 0
+        ? {
+            order: {
+              node: q.node.slice(0, q.n),
+              start: q.start.slice(0, q.n),
+              dur: q.dur.slice(0, q.n),
+              clock: q.clock,
+            },
+          }
+        : {}),
     };
   }
 }

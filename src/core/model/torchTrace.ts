@@ -80,8 +80,11 @@ export interface MemorySample {
 }
 
 export interface TorchTrace {
-  /** 'kineto' for the object form with traceEvents, 'legacy' for the bare array, 'nsys' for an Nsight Systems export. */
-  form: 'kineto' | 'legacy' | 'nsys';
+  /**
+   * 'kineto' for the object form with traceEvents, 'legacy' for the bare array, 'nsys' for an
+   * Nsight Systems export, 'profile' for a CPU profile in time order (analysis/cpu/timeOrder).
+   */
+  form: 'kineto' | 'legacy' | 'nsys' | 'profile';
   /** Absolute time of ts 0, in microseconds as written in the file. */
   origin: number;
   ops: CpuOp[];

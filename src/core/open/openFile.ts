@@ -16,6 +16,7 @@ import { readTorchTrace } from '../formats/torch/torchTrace';
 import { parseNvidiaSmiCsv } from '../formats/gpu/nvidiaSmi';
 import { readNsysSqliteFile } from '../formats/nsight/nsysSqlite';
 import { readNsysTraceFile } from '../formats/nsight/nsysTrace';
+import { profileInTime } from '../analysis/cpu/timeOrder';
 import { parseNsysStatsCsv } from '../formats/nsight/nsysStatsCsv';
 import { readNcuCsvFile } from '../formats/nsight/ncuCsv';
 import { exportNsysReport } from '../runners/nsight/nsys';
@@ -72,10 +73,11 @@ export interface OpenOptions {
   /** What the caller can show; another kind is a FormatError saying what the file is and `what`. */
   expect?: { kinds: OpenedKind[]; what: string };
   /**
-   * Nsight Systems reports are read as a trace in time (kind 'torch-trace', form 'nsys'), for
-   * the timeline, instead of as their summary tables.
+   * For the timeline: Nsight Systems reports are read as a trace in time (kind 'torch-trace',
+   * form 'nsys') instead of as their summary tables, and CPU profiles that say when their
+   * samples were taken in time order (form 'profile'; one that does not is a FormatError).
    */
-  nsysAsTrace?: boolean;
+  inTime?: boolean;
 }
 
 /**
@@ -132,7 +134,9 @@ export async function inputFile(given: string): Promise<string> {
 export async function openFile(given: string, o: OpenOptions, known?: FileKind): Promise<OpenedFile> {
   const file = await inputFile(given);
   const kind = known ?? (await detectFileKind(file));
-  if (o.nsysAsTrace && (kind === 'nsys-sqlite' || kind === 'nsys-rep')) {
+  if (o.inTime && kind === 'cpu-profile')
+    return { kind: 'torch-trace', file, trace: profileInTime(await readProfile(file), file) };
+  if (o.inTime && (kind === 'nsys-sqlite' || kind === 'nsys-rep')) {
     const sqlite =
       kind === 'nsys-sqlite'
         ? file

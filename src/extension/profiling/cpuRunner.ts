@@ -12,6 +12,7 @@ import { listPythonProcesses } from '../../core/runners/cpu/pythonProcesses';
 import { ToolError } from '../../core/runners/findTool';
 import { splitCommandLine } from '../../core/util/commandLine';
 import type { RunEntry } from '../../core/model/run';
+import { runOutputPath } from '../../core/store/runStore';
 import { profilerConfig } from '../shared/config';
 import { resolveInterpreter } from '../shared/interpreter';
 import { plainText } from '../shared/plainText';
@@ -207,7 +208,7 @@ export class CpuRunner {
       );
     this.deps.locator.reset();
     await this.deps.hotPaths.setActive({ folder: root, runDir: r.entry.dir, title: name, profile: r.profile });
-    this.deps.flameGraphs.show(r.entry.dir, name, r.profile);
+    this.deps.flameGraphs.show(r.entry.dir, name, r.profile, runOutputPath(r.entry));
     return r.entry;
   }
 

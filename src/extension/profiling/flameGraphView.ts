@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { promises as fs } from 'node:fs';
 import { ProfileSession, summarizeProfile } from '../../core/analysis/cpu/profileSession';
 import { definitionLines } from '../../core/analysis/source/definitionLines';
+import { hasTimeOrder } from '../../core/analysis/cpu/timeOrder';
 import { toCollapsedStacks, toSpeedscope } from '../../core/formats/cpu/exportProfile';
 import type { Profile } from '../../core/model/profile';
 import { answerRequest, VIEW, type ToHost, type ToWebview } from '../../shared/protocol/flameGraph';
@@ -16,7 +17,8 @@ import { saveCsvExport, saveExport } from '../shared/saveExport';
 import type { SourceLocator } from '../shared/sourceLocator';
 import { connectView, PanelSet, type ViewConnection } from '../shared/webview/panel';
 
-export type ProfileSource = { profile: Profile; title: string } | { error: string; title: string };
+/** A profile to show (with the file it was read from, when there is one), or why there is none. */
+export type ProfileSource = { profile: Profile; title: string; file?: string } | { error: string; title: string };
 
 export interface FlameGraphDeps {
   extensionUri: vscode.Uri;
@@ -61,7 +63,11 @@ export function connectFlameGraph(
         view.post({
           type: 'init',
           summary: summarizeProfile(source.profile, source.title),
-          options: { openSourceOnClick: viewConfig().openSourceOnClick, interactive: true },
+          options: {
+            openSourceOnClick: viewConfig().openSourceOnClick,
+            interactive: true,
+            timeOrder: source.file !== undefined && hasTimeOrder(source.profile),
+          },
         });
       },
       request: async (m) => {
@@ -74,6 +80,9 @@ export function connectFlameGraph(
         view.post(answerRequest(session, m));
       },
       openSource: (m) => deps.locator.open(m.file, m.line),
+      // Speedscope's "time order": the file read again in time, on the trace view's timeline.
+      timeOrder: () =>
+        'file' in source && source.file && vscode.commands.executeCommand('flamelens.openTraceTimeline', source.file),
       exportCsv: (m) => saveCsvExport(deps.locator.defaultFolder() ?? '', m.name, m.csv),
       export: async (m) => {
         if (!('profile' in source)) return;
@@ -107,8 +116,11 @@ export class FlameGraphPanels implements vscode.Disposable {
 
   constructor(private readonly deps: FlameGraphDeps) {}
 
-  show(key: string, title: string, profile: Profile): void {
-    this.panels.show(key, `🔥 ${title}`, (panel) => connectFlameGraph(panel.webview, { profile, title }, this.deps));
+  /** Shows a profile; `file`, where it was read from, lets the view open it in time order. */
+  show(key: string, title: string, profile: Profile, file?: string): void {
+    this.panels.show(key, `🔥 ${title}`, (panel) =>
+      connectFlameGraph(panel.webview, { profile, title, file }, this.deps),
+    );
   }
 
   titles(): string[] {

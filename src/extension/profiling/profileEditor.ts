@@ -33,7 +33,7 @@ async function readSource(file: string, title: string, log: vscode.LogOutputChan
       { firstTree: true, log },
     );
     log.info(`Parsed ${file} (${profile.format}) in ${Date.now() - t0} ms`);
-    return { profile, title };
+    return { profile, title, file };
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
     log.warn(`Could not open ${file}: ${message}`);

@@ -78,7 +78,8 @@ export class ProfileFiles {
         log: this.deps.log,
       });
       await this.deps.hotPaths.setActive({ folder, runDir: run.dir, title: run.meta.name, profile });
-      if (openPanel) this.deps.flameGraphs.show(run.dir, `${run.meta.name} (${run.meta.id.slice(0, 15)})`, profile);
+      if (openPanel)
+        this.deps.flameGraphs.show(run.dir, `${run.meta.name} (${run.meta.id.slice(0, 15)})`, profile, file);
       return profile;
     } catch (e) {
       void vscode.window.showErrorMessage(

@@ -95,7 +95,10 @@ export async function openTorchTraceInWorker(
   options: {
     timeline?: boolean;
     log?: vscode.LogOutputChannel;
-    /** Read Nsight Systems reports too, in time (`.nsys-rep` is exported into cacheDir by nsys). */
+    /**
+     * Read Nsight Systems reports (`.nsys-rep` exported into cacheDir by nsys) and CPU profiles
+     * with sample times too, in time (OpenOptions.inTime).
+     */
     nsys?: { cacheDir: string; nsysPath?: string };
   } = {},
 ): Promise<TorchTrace> {
@@ -107,7 +110,7 @@ export async function openTorchTraceInWorker(
     {
       cacheDir: options.nsys?.cacheDir ?? '',
       nsysPath: options.nsys?.nsysPath,
-      nsysAsTrace: options.nsys !== undefined,
+      inTime: options.nsys !== undefined,
       expect: { kinds: ['torch-trace'], what },
     },
     undefined,

@@ -60,6 +60,7 @@ export function register(context: vscode.ExtensionContext, shared: RunInEditorDe
           title: 'flamelens: Open Trace Timeline',
           filters: {
             'PyTorch traces and Nsight Systems reports': ['json', 'gz', 'sqlite', 'nsys-rep'],
+            'CPU profiles with sample times': ['folded', 'json'],
             'All files': ['*'],
           },
         });

@@ -20,7 +20,7 @@ import type { TorchTrace } from '../../core/model/torchTrace';
 import { TimelineHost } from './timelineHost';
 
 export const TORCH_TRACE_VIEW_TYPE = 'flamelens.torchTrace';
-const WHAT = 'the trace view shows PyTorch profiler traces and Nsight Systems reports';
+const WHAT = 'the trace view shows PyTorch profiler traces, Nsight Systems reports and CPU profiles in time order';
 
 export interface TraceViewDeps {
   extensionUri: vscode.Uri;
@@ -82,7 +82,9 @@ export function connectTrace(
       ranks = compareRanks(views);
     }
     view.post({ type: 'traceInit', data, interactive: true, ranks, tab });
-    // The code: CPU hot paths (when the trace has Python frames) and GPU time per function.
+    // The code: CPU hot paths (when the trace has Python frames) and GPU time per function. A
+    // CPU profile in time order leaves them to its flame graph, which read the same samples.
+    if (trace.form === 'profile') return;
     const folder =
       vscode.workspace.getWorkspaceFolder(vscode.Uri.file(file))?.uri.fsPath ??
       vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;

@@ -23,10 +23,18 @@ export interface ViewerOptions {
   openSourceOnClick: boolean;
   /** Whether the host can open files and export (false in the standalone report). */
   interactive: boolean;
+  /** Whether the host can open the profile in time order (it has the file, which says when each sample was taken). */
+  timeOrder?: boolean;
 }
 
 export type ToHost =
-  Ready | RpcRequest | OpenSource | ExportCsv | { type: 'export'; format: 'collapsed' | 'speedscope' };
+  | Ready
+  | RpcRequest
+  | OpenSource
+  | ExportCsv
+  | { type: 'export'; format: 'collapsed' | 'speedscope' }
+  /** Open the profile in time order (speedscope's time order), on the timeline. */
+  | { type: 'timeOrder' };
 
 export type ToWebview =
   | { type: 'init'; summary: ProfileSummary; options: ViewerOptions }

@@ -8,6 +8,7 @@ import { ToolError } from '../../../src/core/runners/findTool';
 import { isAlive } from '../../../src/core/util/process';
 import { readProfile } from '../../../src/core/formats/cpu/readProfile';
 import { analyzeHotPaths } from '../../../src/core/analysis/cpu/hotPaths';
+import { profileInTime } from '../../../src/core/analysis/cpu/timeOrder';
 import { splitCommandLine } from '../../../src/core/util/commandLine';
 import { EXAMPLES, ROOT, SAMPLER } from '../../helpers';
 
@@ -57,6 +58,62 @@ test('built-in sampler records a real program: hot function, threads, exit code'
   assert.ok(p.threads.some((t) => t.name.startsWith('MainThread')));
   assert.ok(!p.frames.some((f) => f.file === SAMPLER), "the sampler's own frames are not in the profile");
   assert.ok(!p.frames.some((f) => /runpy/.test(f.file ?? '')), "runpy's frames are not in the profile");
+});
+
+test('built-in sampler records when each sample was taken: a program of two phases reads in their order', async () => {
+  const dir = tmp();
+  const script = path.join(dir, 'phases.py');
+  // first() computes, then second(): each for 0.4 s of its own CPU time (not the wall clock's,
+  // so a loaded machine makes the run longer, never the phases shorter).
+  writeFileSync(
+    script,
+    [
+      'import sys, time',
+      'def spin(until):',
+      '    t = time.process_time()',
+      '    x = 0',
+      '    while time.process_time() - t < until:',
+      '        x += 1',
+      '    return x',
+      'def first():',
+      '    return spin(0.4)',
+      'def second():',
+      '    return spin(0.4)',
+      'first()',
+      'second()',
+      '',
+    ].join('\n'),
+  );
+  const r = await recordProfile({
+    target: { kind: 'launch', python: PY, script, args: [] },
+    sampler: 'builtin',
+    rateHz: 200,
+    format: 'collapsed',
+    outputDir: dir,
+    cwd: dir,
+    samplerScript: SAMPLER,
+    env: envWith(),
+  });
+  assert.equal(r.exitCode, 0);
+  const text = readFileSync(r.outputPath, 'utf8');
+  const p = await readProfile(r.outputPath);
+  const main = p.threads.find((t) => t.name.startsWith('MainThread'));
+  assert.ok(main?.order, 'the main thread has its samples in time order');
+  // One tick line per tick that caught the program running, as the header counts them.
+  const ticks = text.split('\n').filter((l) => l.startsWith('#@ ')).length;
+  assert.equal(String(ticks), p.meta['timed-ticks']);
+  assert.equal(main.order.node.length, ticks);
+  const trace = profileInTime(p, r.outputPath);
+  const spans = (name: string) => trace.python.filter((f) => f.name === name);
+  assert.ok(spans('first').length > 0 && spans('second').length > 0, trace.python.map((f) => f.name).join(' '));
+  // Every span of first() ends before any span of second() begins.
+  const firstEnd = Math.max(...spans('first').map((f) => f.ts + f.dur));
+  const secondStart = Math.min(...spans('second').map((f) => f.ts));
+  assert.ok(firstEnd <= secondStart, `first ends at ${firstEnd} µs, second starts at ${secondStart} µs`);
+  // The times are the wall clock's: the samples span at least the CPU time the phases took.
+  const whole = Math.max(...trace.python.map((f) => f.ts + f.dur)) - Math.min(...trace.python.map((f) => f.ts));
+  assert.ok(whole >= 0.6e6, `the samples span ${whole} µs`);
+  assert.equal(trace.meta.timeOrder, 'wall');
 });
 
 test('a crashing program keeps its samples and its exit code', async () => {

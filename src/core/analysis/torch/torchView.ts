@@ -7,7 +7,7 @@ import { analyzeTorchTrace, type KernelRow, type MemoryTimeline, type OpRow, typ
 
 export interface TraceViewData {
   title: string;
-  form: 'kineto' | 'legacy' | 'nsys';
+  form: 'kineto' | 'legacy' | 'nsys' | 'profile';
   spanUs: number;
   events: number;
   /** Events left out of the trace and why. */

@@ -24,11 +24,19 @@ export function parseCollapsedStacks(text: string, fileName: string): Profile {
   let sawHeader = false;
   let lineCount = 0;
   let total = 0;
+  // The built-in sampler's ticks (`#@ START DUR STACK…`), read once every stack line is known.
+  const ticks: [string, number][] = [];
+  const lineThread: ThreadBuilder[] = [];
+  const lineNode: number[] = [];
 
   for (const [raw, lineNo] of lines(text)) {
     const line = raw.trim();
     if (line.length === 0) continue;
     if (line.charCodeAt(0) === 35 /* # */) {
+      if (line.charCodeAt(1) === 64 /* @ */) {
+        ticks.push([line, lineNo]);
+        continue;
+      }
       const m = /^#\s*([\w.-]+)\s*:\s*(.*)$/.exec(line);
       if (m) {
         meta[m[1]] = m[2];
@@ -104,8 +112,10 @@ export function parseCollapsedStacks(text: string, fileName: string): Profile {
       builder = new ThreadBuilder(id, label);
       threads.set(id, builder);
     }
-    builder.add(stack, weight);
+    lineThread.push(builder);
+    lineNode.push(builder.add(stack, weight));
   }
+  if (sawHeader) readTicks(ticks, lineThread, lineNode, fileName);
   // The built-in sampler says how many samples it took: a program that slept or waited the whole
   // time is a run with none, not a broken file.
   if (lineCount === 0 && !(sawHeader && meta.samples === '0')) {
@@ -122,6 +132,44 @@ export function parseCollapsedStacks(text: string, fileName: string): Profile {
     threads: [...threads.values()].map((t) => t.build()),
     meta,
   };
+}
+
+/**
+ * The sampler's time order: each tick line `#@ START DUR I J …` says that at START µs after the
+ * run began, for DUR µs (until the next tick), the stacks of lines I, J, … (numbered from 0 in
+ * file order, one per thread that was running) were sampled.
+ */
+function readTicks(ticks: [string, number][], thread: ThreadBuilder[], node: number[], fileName: string): void {
+  const last = new Map<ThreadBuilder, number>();
+  for (const [line, lineNo] of ticks) {
+    const parts = line.slice(2).trim().split(/\s+/);
+    const start = Number(parts[0]);
+    const dur = Number(parts[1]);
+    if (parts.length < 2 || !(start >= 0) || !(dur >= 0) || !Number.isFinite(start + dur))
+      throw new FormatError(
+        fileName,
+        `${lineNo}`,
+        `expected a sampler tick "#@ START DURATION STACK…" with times in µs, found ${preview(line)}`,
+      );
+    for (let k = 2; k < parts.length; k++) {
+      const i = Number(parts[k]);
+      if (!Number.isInteger(i) || i < 0 || i >= node.length)
+        throw new FormatError(
+          fileName,
+          `${lineNo}`,
+          `expected stack numbers between 0 and ${node.length - 1} in the sampler tick, found ${preview(parts[k])}`,
+        );
+      const t = thread[i];
+      if ((last.get(t) ?? -1) > start)
+        throw new FormatError(
+          fileName,
+          `${lineNo}`,
+          `expected sampler ticks in time order, this one goes back to ${start} µs`,
+        );
+      last.set(t, start);
+      t.at(node[i], start, dur, 'wall');
+    }
+  }
 }
 
 export function preview(s: string): string {

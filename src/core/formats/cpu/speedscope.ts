@@ -17,6 +17,14 @@ interface SpeedscopeFrame {
   line?: unknown;
 }
 
+/** Microseconds per unit, for the units that are times (the others have no time order). */
+const MICROS: Partial<Record<WeightUnit, number>> = {
+  nanoseconds: 1e-3,
+  microseconds: 1,
+  milliseconds: 1e3,
+  seconds: 1e6,
+};
+
 const UNITS: Record<string, WeightUnit> = {
   none: 'none',
   nanoseconds: 'nanoseconds',
@@ -82,7 +90,11 @@ export function parseSpeedscope(text: string, fileName: string): Profile {
     const pUnit = typeof p.unit === 'string' && UNITS[p.unit] ? UNITS[p.unit] : 'none';
     unit = unit ?? pUnit;
     const builder = new ThreadBuilder(String(pi), name);
+    // Times in µs on the file's clock, where the unit is a time: speedscope's time order.
+    const us = MICROS[pUnit];
+    const startValue = typeof p.startValue === 'number' && Number.isFinite(p.startValue) ? p.startValue : 0;
     if (p.type === 'sampled') {
+      let clock = 0;
       if (!Array.isArray(p.samples) || !Array.isArray(p.weights) || p.samples.length !== p.weights.length) {
         throw new FormatError(
           fileName,
@@ -105,10 +117,12 @@ export function parseSpeedscope(text: string, fileName: string): Profile {
             `expected a finite non-negative number, found ${JSON.stringify(w)}`,
           );
         if (w !== first) allSampledUniform = false;
-        builder.add(
+        const node = builder.add(
           s.map((idx, k) => checkFrame(idx, `${where}.samples[${si}][${k}]`)),
           w,
         );
+        if (us !== undefined && w > 0) builder.at(node, (startValue + clock) * us, w * us, 'cumulative');
+        clock += w;
         sampleCount++;
       });
     } else if (p.type === 'evented') {
@@ -118,7 +132,7 @@ export function parseSpeedscope(text: string, fileName: string): Profile {
       // elapsed time goes to the innermost node. Nothing is copied per event.
       const openFrames: number[] = [];
       const openNodes: number[] = [0];
-      let last = typeof p.startValue === 'number' && Number.isFinite(p.startValue) ? p.startValue : 0;
+      let last = startValue;
       p.events.forEach((ev: unknown, ei: number) => {
         const ew = `${where}.events[${ei}]`;
         if (!isObject(ev) || (ev.type !== 'O' && ev.type !== 'C') || typeof ev.at !== 'number') {
@@ -129,7 +143,11 @@ export function parseSpeedscope(text: string, fileName: string): Profile {
         const frame = checkFrame(ev.frame, `${ew}.frame`);
         if (ev.at < last)
           throw new FormatError(fileName, ew, `expected events in time order, "at" went back from ${last} to ${ev.at}`);
-        if (openFrames.length > 0 && ev.at > last) builder.addAt(openNodes[openNodes.length - 1], ev.at - last);
+        if (openFrames.length > 0 && ev.at > last) {
+          const node = openNodes[openNodes.length - 1];
+          builder.addAt(node, ev.at - last);
+          if (us !== undefined) builder.at(node, last * us, (ev.at - last) * us, 'wall');
+        }
         last = ev.at;
         if (ev.type === 'O') {
           openNodes.push(builder.node(openNodes[openNodes.length - 1], frame));
