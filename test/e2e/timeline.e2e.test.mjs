@@ -1,10 +1,11 @@
 // End to end, the trace timeline: in a real VS Code (code-server) in Chromium, open a real H100
 // trace (TraceLens' BERT run) with "Open Trace Timeline", zoom, find a kernel, click it, see the
 // flow from its launch and the operator and Python stack that launched it, open the Python
-// source at the line, select a range for its aggregate, and come back to the same window.
+// source at the line, select a range for its aggregate, and come back to the same window; and a
+// built-in sampler run's flame graph opened in time order on the same view.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, copyFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { checkThemes } from '../harness/themes.mjs';
@@ -13,7 +14,9 @@ import {
   findWebviewFrame,
   withWorkbench,
   pickFile,
+  quickOpen,
   ARTIFACTS,
+  EXAMPLES,
   REAL,
   ROOT,
 } from '../harness/codeServer.mjs';
@@ -188,6 +191,50 @@ test(
       assert.match(linked.details, /in operator aten::/);
       await frame.waitForFunction(() => window.flamelensTimeline.flows() > 0);
       await page.screenshot({ path: path.join(ARTIFACTS, 'nsys-timeline.png') });
+    });
+  },
+);
+
+test(
+  'a CPU profile in time order: from the built-in sampler run flame graph to the timeline and the source line',
+  { timeout: 300_000 },
+  async () => {
+    const ws = mkdtempSync(path.join(tmpdir(), 'flamelens-e2e-timeline-cpu-'));
+    copyFileSync(path.join(EXAMPLES, 'matrix_work.py'), path.join(ws, 'matrix_work.py'));
+    await withWorkbench('timeline-cpu', ws, { settings: { 'flamelens.profiler.rate': 200 } }, async ({ page }) => {
+      await quickOpen(page, 'matrix_work.py', 'def multiply');
+      await runCommand(page, 'flamelens: Profile Current Python File');
+      const flame = await findWebviewFrame(page, '#flamegraph canvas', 90_000);
+      await flame.waitForFunction(() => document.body.dataset.flamelensReady !== undefined, null, { timeout: 30_000 });
+      // The run's file says when each sample was taken: the flame graph offers its time order.
+      await flame.locator('#time-order').click();
+      const frame = await findWebviewFrame(page, '#timeline-canvas', 120_000);
+      await frame.waitForFunction(() => document.body.dataset.flamelensTimeline === 'ready', undefined, {
+        timeout: 60_000,
+      });
+      assert.match((await readout(frame, 'lanes')).join('\n'), /^process \d+ · thread MainThread \(0x[0-9a-f]+\)$/m);
+      assert.match(await frame.locator('header .hint').first().innerText(), /CPU profile in time order/);
+      // multiply's spans, found by search, nested in train_step's by time.
+      await frame.fill('#timeline-search', 'multiply');
+      await frame.press('#timeline-search', 'Enter');
+      await frame.waitForFunction(() =>
+        /^1 of \d/.test(document.querySelector('#timeline-matches')?.textContent ?? ''),
+      );
+      await frame.waitForFunction(() => {
+        const s = window.flamelensTimeline.selected();
+        return s !== undefined && window.flamelensTimeline.details()?.flat === s.flat;
+      });
+      const details = await frame.locator('#timeline-details').innerText();
+      assert.match(details, /^python · process \d+ · thread MainThread/m);
+      assert.match(details, /multiply \(.*matrix_work\.py:\d+\)/);
+      // Its stack links open the source at the line the sample was at.
+      const link = frame.locator('#timeline-stack a', { hasText: 'train_step' }).first();
+      const line = Number(/:(\d+)\)$/.exec(await link.innerText())[1]);
+      await link.click();
+      await page.locator('.statusbar', { hasText: `Ln ${line},` }).waitFor({ timeout: 30_000 });
+      const source = readFileSync(path.join(ws, 'matrix_work.py'), 'utf8').split('\n');
+      assert.match(source[line - 1], /multiply\(/, `line ${line} of matrix_work.py calls multiply`);
+      await page.screenshot({ path: path.join(ARTIFACTS, 'cpu-time-order.png') });
     });
   },
 );
