@@ -33,6 +33,8 @@ const configs = [
   { ...node, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
   // The editor reads files in a worker thread with a memory cap (core/open/openFileIsolated).
   { ...node, entryPoints: ['src/core/open/openFileWorker.ts'], outfile: 'dist/openFileWorker.js' },
+  // Big traces are read on every core: one segment per worker thread (core/formats/torch/parallelRead).
+  { ...node, entryPoints: ['src/core/formats/torch/segmentWorker.ts'], outfile: 'dist/traceSegmentWorker.js' },
   // One bundle per view: every webview/<view>/main.ts, with the CSS it imports as <view>.css.
   ...VIEWS.map((name) => ({
     bundle: true,

@@ -4,10 +4,13 @@
  * the project's FormatError, never anything else, and finish within a bound.
  */
 import * as path from 'node:path';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { isDeepStrictEqual } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import { parseProfile } from '../../src/core/formats/cpu/parseProfile';
-import { parseTorchTrace } from '../../src/core/formats/torch/torchTrace';
+import { parseTorchTrace, readTorchTrace } from '../../src/core/formats/torch/torchTrace';
+import { setTraceSegmentWorker } from '../../src/core/formats/torch/parallelRead';
 import { parseNvidiaSmiCsv, parseComputeApps, QUERY_FIELDS } from '../../src/core/formats/gpu/nvidiaSmi';
 import { parseNvidiaSmiXml } from '../../src/core/formats/gpu/nvidiaSmiXml';
 import { parseNvidiaSmiQuery } from '../../src/core/formats/gpu/nvidiaSmiQuery';
@@ -57,6 +60,34 @@ export const TARGETS: FuzzTarget[] = [
     ],
     parse: (t) => parseTorchTrace(t, 'fuzz.pt.trace.json'),
     boundMs: 2000,
+  },
+  {
+    // Differential: the read in segments on worker threads must give what the read in one gives.
+    name: 'PyTorch profiler traces read in 3 segments, against the read in one thread',
+    seeds: () => [
+      gz(REAL, 'torchtrace_hta__event_sync_trace.json.gz'),
+      gz(REAL, 'torchtrace_tracelens_h100__gaunernst_bert-small-uncased__1016001.json.gz').slice(0, 60000),
+    ],
+    parse: async (t) => {
+      setTraceSegmentWorker(path.join(ROOT, 'dist', 'traceSegmentWorker.js'));
+      const file = path.join(mkdtempSync(path.join(tmpdir(), 'flamelens-fuzz-')), 'fuzz.pt.trace.json');
+      writeFileSync(file, t, 'latin1');
+      const outcome = (p: Promise<unknown>): Promise<{ ok: boolean; v?: unknown; e?: unknown }> =>
+        p.then(
+          (v) => ({ ok: true, v }),
+          (e: unknown) => ({ ok: false, e }),
+        );
+      const one = await outcome(readTorchTrace(file, { threads: 1 }));
+      const three = await outcome(readTorchTrace(file, { threads: 3, minBytes: 1 }));
+      rmSync(path.dirname(file), { recursive: true });
+      const why = (o: { ok: boolean; e?: unknown }) =>
+        o.ok ? 'read' : o.e instanceof Error ? o.e.message : String(o.e);
+      if (one.ok !== three.ok || why(one) !== why(three) || (one.ok && !isDeepStrictEqual(one.v, three.v)))
+        throw new Error(`in segments: ${why(three)}; in one thread: ${why(one)}`);
+      if (!one.ok) throw one.e;
+      return one.v;
+    },
+    boundMs: 4000,
   },
   {
     name: 'nvidia-smi --query-gpu CSV',

@@ -7,7 +7,8 @@
  * Fast paths, inside the events array between events: with a `fields` handler, whole events are
  * read from their bytes (eventBytes.ts); without, the run of whole events up to the chunk's last
  * `}` is tried as one `JSON.parse("[" + run + "]")`, which succeeds only when the cut is a real
- * event boundary. stream-json was measured several times slower for this shape. */
+ * event boundary. stream-json was measured several times slower for this shape. A file is read
+ * in segments on several threads by parallelRead.ts, which resumes this scan (skipTo). */
 import { EventFields } from './eventFields';
 import {
   BACKSLASH,
@@ -41,13 +42,9 @@ export class JsonScanError extends Error {
   }
 }
 
-/**
- * The largest single value (one event, or one top-level value such as deviceProperties) held
- * while it is cut out. Real events are bytes to kilobytes; an unterminated value (a truncated or
- * hostile file, a gzip bomb of `[`) would otherwise be held whole, gigabytes, before failing.
- */
+/** The largest single value held while it is cut out (events are bytes to kilobytes; a truncated
+ * or hostile file, a gzip bomb of `[`, would otherwise be held whole, gigabytes, before failing). */
 export const MAX_VALUE_BYTES = 64 * 1024 * 1024;
-
 type Mode = 'start' | 'object' | 'array-root';
 
 export class TraceEventScanner {
@@ -85,20 +82,24 @@ export class TraceEventScanner {
     return this.done;
   }
 
+  /** Whether the scan stands between two events of `traceEvents` (where a segment may begin). */
+  get betweenEvents(): boolean {
+    const inside = this.inEvents && this.depth === this.eventsDepth && this.captureKind === undefined;
+    return inside && !this.inString && !this.escape;
+  }
+
+  /** Goes on at `offset` of the file: the bytes before it were read elsewhere, ending in this state. */
+  skipTo(offset: number): void {
+    this.base = offset;
+  }
+
   push(chunk: Buffer): void {
     const n = chunk.length;
     let i = 0;
     let fastTried = false;
     if (this.captureKind !== undefined) this.captureStart = 0;
     while (i < n) {
-      if (
-        !fastTried &&
-        this.inEvents &&
-        this.depth === this.eventsDepth &&
-        this.captureKind === undefined &&
-        !this.inString &&
-        !this.escape
-      ) {
+      if (!fastTried && this.betweenEvents) {
         fastTried = true;
         i = this.fastEvents(chunk, i);
         if (i >= n) break;

@@ -13,6 +13,7 @@ import { createGunzip } from 'node:zlib';
 import { FormatError } from '../formatError';
 import { JsonScanError, TraceEventScanner } from './jsonEventScanner';
 import { EventFields, fieldsFromObject } from './eventFields';
+import { planSegments, readInSegments, type ParallelOptions } from './parallelRead';
 import type {
   CpuOp,
   GpuActivity,
@@ -265,8 +266,11 @@ export function looksLikeTorchTrace(head: Buffer): boolean {
   return false;
 }
 
-/** Reads a trace from disk, streaming (and gunzipping) it: memory stays proportional to the events kept. */
-export async function readTorchTrace(path: string): Promise<TorchTrace> {
+/**
+ * Reads a trace from disk, streaming (and gunzipping) it: memory stays proportional to the events
+ * kept. A big uncompressed one is read on every core (parallelRead.ts), with the same result.
+ */
+export async function readTorchTrace(path: string, parallel: ParallelOptions = {}): Promise<TorchTrace> {
   try {
     await fs.access(path);
   } catch {
@@ -279,32 +283,38 @@ export async function readTorchTrace(path: string): Promise<TorchTrace> {
     fields: (f, offset) => builder.accept(f, offset),
     topLevel: (k, v) => builder.topLevel(k, v),
   });
-  const head = Buffer.alloc(2);
+  const head = Buffer.alloc(64);
   const fh = await fs.open(path, 'r');
+  let size = 0;
   try {
-    await fh.read(head, 0, 2, 0);
+    await fh.read(head, 0, 64, 0);
+    size = (await fh.stat()).size;
   } finally {
     await fh.close();
   }
   const gz = head[0] === 0x1f && head[1] === 0x8b;
-  const source = createReadStream(path, { highWaterMark: 1 << 20 });
-  const stream = gz ? source.pipe(createGunzip()) : source;
+  const starts =
+    gz || !/^(\xef\xbb\xbf)?\s*\{/.test(head.toString('latin1')) ? undefined : planSegments(size, parallel);
+  const source = starts ? undefined : createReadStream(path, { highWaterMark: 1 << 20 });
+  const stream = gz ? source?.pipe(createGunzip()) : source;
   try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      if (!sawArray) {
-        const first = chunk
-          .toString('latin1', 0, Math.min(64, chunk.length))
-          .replace(/^\uFEFF|^\xef\xbb\xbf/, '')
-          .trimStart();
-        if (first.length > 0) sawArray = true;
-        if (first.startsWith('[')) builder.form = 'legacy';
+    if (!stream) await readInSegments(path, size, starts!, scanner, (f, offset) => builder.accept(f, offset));
+    else
+      for await (const chunk of stream as AsyncIterable<Buffer>) {
+        if (!sawArray) {
+          const first = chunk
+            .toString('latin1', 0, Math.min(64, chunk.length))
+            .replace(/^\uFEFF|^\xef\xbb\xbf/, '')
+            .trimStart();
+          if (first.length > 0) sawArray = true;
+          if (first.startsWith('[')) builder.form = 'legacy';
+        }
+        scanner.push(chunk);
+        if (scanner.finished) break;
       }
-      scanner.push(chunk);
-      if (scanner.finished) break;
-    }
     scanner.end();
   } catch (e) {
-    source.destroy();
+    source?.destroy();
     if (e instanceof FormatError) throw e;
     if (e instanceof JsonScanError)
       throw new FormatError(path, `${gz ? 'uncompressed offset' : 'offset'} ${e.offset}`, e.message);
