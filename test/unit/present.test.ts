@@ -8,6 +8,7 @@ import { analyzeTorchTrace } from '../../src/core/analysis/torch/torchAnalysis';
 import { openFile } from '../../src/core/open/openFile';
 import { presentFile } from '../../src/cli/commands/analyze';
 import { cpuProfileJson, cpuProfileText, hottestText } from '../../src/cli/present/cpuProfile';
+import { diagnose } from '../../src/core/analysis/torch/diagnosis';
 import { torchTraceJson, torchTraceText } from '../../src/cli/present/torchTrace';
 import { BUILTIN_FOLDED, REAL } from '../helpers';
 
@@ -35,8 +36,9 @@ test('PyTorch trace: text and JSON agree on the heaviest kernel and the GPU busy
   const opened = await openFile(file, { cacheDir: '' });
   if (opened.kind !== 'torch-trace') return assert.fail(opened.kind);
   const s = analyzeTorchTrace(opened.trace);
-  const json = torchTraceJson(opened.trace, s, 3);
-  const text = torchTraceText(file, opened.trace, s, 3);
+  const d = diagnose(opened.trace);
+  const json = torchTraceJson(opened.trace, s, d, 3);
+  const text = torchTraceText(file, opened.trace, s, 3, d);
   assert.ok(json.kernels.length > 0);
   assert.ok(text.includes(json.kernels[0].name.slice(0, 100)), 'the heaviest kernel is in the text');
   for (const g of json.gpu) assert.ok(text.includes(`GPU ${g.device}: busy ${(g.busyUs / 1000).toFixed(1)} ms`));

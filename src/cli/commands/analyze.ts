@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { hotPathsOf } from '../../core/analysis/cpu/hotPaths';
 import { analyzeTorchTrace } from '../../core/analysis/torch/torchAnalysis';
+import { diagnose } from '../../core/analysis/torch/diagnosis';
 import { openFile, type OpenedFile } from '../../core/open/openFile';
 import { parsePositiveInt, UsageError, type Command } from '../args';
 import { cacheDir } from '../paths';
@@ -33,7 +34,11 @@ export function presentFile(opened: OpenedFile, top: number | undefined, thread?
     }
     case 'torch-trace': {
       const s = analyzeTorchTrace(opened.trace);
-      return { json: torchTraceJson(opened.trace, s, top), text: torchTraceText(file, opened.trace, s, top) };
+      const d = diagnose(opened.trace);
+      return {
+        json: torchTraceJson(opened.trace, s, d, top),
+        text: torchTraceText(file, opened.trace, s, top, d),
+      };
     }
     case 'gpu-telemetry':
       return { json: telemetryJson(opened.series), text: telemetryText(file, opened.series, opened.format) };

@@ -2,11 +2,31 @@
 import { visibleName as v } from '../../core/util/visibleText';
 import type { TorchSummary } from '../../core/analysis/torch/torchAnalysis';
 import type { TorchTrace } from '../../core/model/torchTrace';
+import type { Diagnosis } from '../../core/analysis/torch/diagnosis';
 
 const r1 = (x: number) => Math.round(x * 1000) / 1000;
 const ms3 = (us: number) => (us / 1000).toFixed(3);
 
-export function torchTraceJson(trace: TorchTrace, s: TorchSummary, top: number | undefined) {
+/** The diagnosis as `analyze --json` prints it (queues as summaries, idle gaps counted). */
+function diagnosisJson(d: Diagnosis, n: number) {
+  const round = <T extends object>(o: T) =>
+    Object.fromEntries(Object.entries(o).map(([k, x]) => [k, typeof x === 'number' ? r1(x) : x])) as T;
+  return {
+    temporal: d.temporal.map(round),
+    idle: d.idle.map(({ gaps, ...x }) => ({ ...round(x), gaps: gaps.length })),
+    overlap: d.overlap.map((o) => ({ ...round(o), byMix: round(o.byMix) })),
+    launches: {
+      ...round(d.launches),
+      shortKernels: round(d.launches.shortKernels),
+      byName: d.launches.byName.slice(0, n).map(round),
+    },
+    queue: d.queue.map(({ t, v: _v, ...q }) => ({ ...round(q), changes: t.length })),
+    syncs: d.syncs.slice(0, n).map(round),
+    findings: d.findings.map(round),
+  };
+}
+
+export function torchTraceJson(trace: TorchTrace, s: TorchSummary, d: Diagnosis, top: number | undefined) {
   const n = top ?? Infinity;
   return {
     kind: 'torch-trace',
@@ -29,15 +49,26 @@ export function torchTraceJson(trace: TorchTrace, s: TorchSummary, top: number |
       gpuPct: Math.round(k.gpuPct * 100) / 100,
     })),
     gpu: s.gpu.map((g) => ({ device: g.device, busyUs: r1(g.busyUs), idleUs: r1(g.idleUs), spanUs: r1(g.spanUs) })),
+    ...diagnosisJson(d, n),
     skipped: trace.skipped,
   };
 }
 
-export function torchTraceText(file: string, trace: TorchTrace, s: TorchSummary, top: number | undefined): string {
+export function torchTraceText(
+  file: string,
+  trace: TorchTrace,
+  s: TorchSummary,
+  top: number | undefined,
+  d?: Diagnosis,
+): string {
   const n = top ?? 15;
   const events = trace.eventCount.toLocaleString('en-US');
   let out = `${v(file)}: PyTorch trace (${trace.form}), ${events} events, span ${(s.spanUs / 1000).toFixed(1)} ms, ${trace.gpu.length} GPU activities\n`;
   for (const k of trace.skipped) out += `left out: ${k.count.toLocaleString('en-US')} ${k.why}\n`;
+  if (d && d.findings.length) {
+    out += '\nFindings, by the GPU time each could give back:\n';
+    for (const f of d.findings) out += `- ${v(f.text)}\n`;
+  }
   out += '\n';
   out += `${'self CPU ms'.padStart(12)} ${'total CPU ms'.padStart(12)} ${'self dev ms'.padStart(12)} ${'calls'.padStart(7)}  operator\n`;
   for (const o of [...s.ops].sort((a, b) => b.selfCpuUs - a.selfCpuUs).slice(0, n)) {

@@ -363,3 +363,22 @@ test('compare against a baseline whose median is 0 fails naming the file and the
     assert.match(r.stderr, /zero\.json:benchmark "parse": its median time is 0 s/);
   }
 });
+
+test('analyze on a real distributed trace prints its findings first, and --json the GPU idle diagnosis', () => {
+  const file = path.join(ROOT, 'test', 'fixtures', 'real', 'torchtrace_hta__nccl_data.json.gz');
+  const text = cli(['analyze', file, '--top', '3']);
+  assert.equal(text.code, 0, text.stderr);
+  const lines = text.stdout.split('\n');
+  assert.equal(lines[2], 'Findings, by the GPU time each could give back:', 'findings come right after the header');
+  assert.match(lines[3], /^- GPU 0 is idle \d+% of the time from its first to its last kernel/);
+  const d = JSON.parse(cli(['analyze', file, '--json', '--top', '3']).stdout);
+  assert.deepEqual(Object.keys(d.temporal[0]), ['rank', 'device', 'spanUs', 'idleUs', 'computeUs', 'nonComputeUs']);
+  const t = d.temporal[0];
+  assert.ok(Math.abs(t.idleUs + t.computeUs + t.nonComputeUs - t.spanUs) < 0.01, 'the three parts make the span');
+  for (const s of d.idle)
+    for (const k of ['rank', 'stream', 'hostWaitUs', 'kernelWaitUs', 'otherUs']) assert.ok(k in s, k);
+  assert.ok(d.overlap[0].commComputeOverlapPct > 0 && d.overlap[0].commComputeOverlapPct < 100);
+  assert.ok(d.launches.launched > 0 && d.queue.length > 0 && d.syncs.length > 0);
+  assert.equal(d.findings.length, lines.filter((l: string) => l.startsWith('- ')).length, 'the same findings');
+  for (let i = 1; i < d.findings.length; i++) assert.ok(d.findings[i - 1].savingUs >= d.findings[i].savingUs);
+});

@@ -1,0 +1,92 @@
+/**
+ * Time on the GPU as intervals: merging, lengths, intersections, and the kinds of GPU work as
+ * Holistic Trace Analysis (HTA) names them, so that flamelens' breakdowns mean what HTA's do.
+ */
+import type { GpuActivity } from '../../model/torchTrace';
+
+/** [start, end) pairs in µs, sorted by start and disjoint once merged. */
+export type Intervals = [number, number][];
+
+/**
+ * HTA's kernel types (hta/utils/utils.py, 2025): communication is a kernel whose name begins with
+ * "nccl" (NCCL and RCCL) or holds "gloo:"; memory is a copy or set; compute is any other kernel
+ * but those whose name holds "Memcpy", "Memset" or "Sync" (event and context syncs), which are
+ * "other".
+ */
+export type GpuWork = 'compute' | 'communication' | 'memory' | 'other';
+
+export function gpuWork(a: GpuActivity): GpuWork {
+  if (a.kind !== 'kernel') return 'memory';
+  const n = a.name;
+  if (n.startsWith('nccl') || n.includes('gloo:')) return 'communication';
+  if (/^(Memcpy|Memset|dma)/.test(n)) return 'memory';
+  if (/Memcpy|Memset|Sync/.test(n)) return 'other';
+  return 'compute';
+}
+
+/** The activities' [start, end) merged where they overlap or touch. */
+export function merged(acts: readonly { ts: number; dur: number }[]): Intervals {
+  const sorted = [...acts].sort((a, b) => a.ts - b.ts);
+  const out: Intervals = [];
+  for (const a of sorted) {
+    const end = a.ts + a.dur;
+    const last = out[out.length - 1];
+    if (last && a.ts <= last[1]) last[1] = Math.max(last[1], end);
+    else out.push([a.ts, end]);
+  }
+  return out;
+}
+
+export const totalLength = (xs: Intervals): number => xs.reduce((s, [a, b]) => s + (b - a), 0);
+
+/** Length of the intersection of two merged interval lists. */
+export function intersectionLength(xs: Intervals, ys: Intervals): number {
+  let i = 0;
+  let j = 0;
+  let sum = 0;
+  while (i < xs.length && j < ys.length) {
+    const a = Math.max(xs[i][0], ys[j][0]);
+    const b = Math.min(xs[i][1], ys[j][1]);
+    if (b > a) sum += b - a;
+    if (xs[i][1] < ys[j][1]) i++;
+    else j++;
+  }
+  return sum;
+}
+
+/** The gaps of merged intervals inside [from, to). */
+export function gaps(xs: Intervals, from: number, to: number): Intervals {
+  const out: Intervals = [];
+  let at = from;
+  for (const [a, b] of xs) {
+    if (a > at) out.push([at, Math.min(a, to)]);
+    at = Math.max(at, b);
+    if (at >= to) break;
+  }
+  if (at < to) out.push([at, to]);
+  return out.filter(([a, b]) => b > a);
+}
+
+/**
+ * Time by the exact mix of kinds running (as HTA's kernel-type breakdown with overlaps): each
+ * instant of GPU time counts once, under the set of kinds running then, e.g. "compute" alone,
+ * "communication" alone, or "compute + communication" when both run at once.
+ */
+export function timeByMix(byKind: Map<GpuWork, Intervals>): Map<string, number> {
+  const kinds = [...byKind.keys()].sort();
+  const edges: [number, number][] = [];
+  kinds.forEach((k, bit) => {
+    for (const [a, b] of byKind.get(k)!) edges.push([a, 1 << bit], [b, -(1 << bit)]);
+  });
+  edges.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+  const out = new Map<string, number>();
+  let running = 0;
+  for (let e = 0; e < edges.length; e++) {
+    running += edges[e][1];
+    const next = edges[e + 1]?.[0];
+    if (running === 0 || next === undefined || next <= edges[e][0]) continue;
+    const name = kinds.filter((_, bit) => running & (1 << bit)).join(' + ');
+    out.set(name, (out.get(name) ?? 0) + next - edges[e][0]);
+  }
+  return out;
+}

@@ -1,0 +1,186 @@
+/**
+ * How kernels are launched, as Holistic Trace Analysis (HTA) measures it: for each GPU activity
+ * and the CPU call that launched it (same correlation id), the call's duration, the activity's,
+ * and the launch delay (the activity's start less the call's end, 0 when it started before the
+ * call returned); per kernel name and overall, short kernels (under SHORT_KERNEL_US, and those
+ * shorter than their own launch), and outliers past HTA's cut-offs (a launch call over 50 µs, a
+ * delay over 100 µs). And the queue of each stream over time: launched and not yet started
+ * (+1 at the launch call, −1 when the activity starts), with the time it stood empty while the
+ * stream was idle (nothing was waiting to run: the CPU was late).
+ */
+import type { TorchTrace } from '../../model/torchTrace';
+import { launchesByCorrelation, rankOf, type StreamIdle } from './gpuBreakdown';
+
+export const SHORT_KERNEL_US = 10;
+export const LAUNCH_OUTLIER_US = 50;
+export const DELAY_OUTLIER_US = 100;
+
+export interface LaunchRow {
+  name: string;
+  count: number;
+  gpuUs: number;
+  cpuMeanUs: number;
+  delayMeanUs: number;
+  delayMaxUs: number;
+}
+
+export interface LaunchStats {
+  rank: number;
+  launched: number;
+  /** GPU activities with no launching call in the trace (NCCL's own, or the call was not recorded). */
+  unmatched: number;
+  cpuMeanUs: number;
+  delayMeanUs: number;
+  delayP50Us: number;
+  delayP95Us: number;
+  delayMaxUs: number;
+  shortKernels: { count: number; totalUs: number; kernelPct: number };
+  /** Kernels that ran shorter than the call that launched them. */
+  launchBound: number;
+  launchOutliers: number;
+  delayOutliers: number;
+  byName: LaunchRow[];
+}
+
+export interface StreamQueue {
+  rank: number;
+  device: number;
+  stream: number;
+  /** Step function: from t[i] the queue holds v[i]. */
+  t: number[];
+  v: number[];
+  maxLength: number;
+  /** Time-weighted mean over the stream's first to last change. */
+  meanLength: number;
+  /** Time the queue stood empty while the stream was idle (from its idle gaps). */
+  emptyWhileIdleUs: number;
+}
+
+const quantile = (sorted: number[], q: number) =>
+  sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : 0;
+
+export function launchStats(trace: TorchTrace): LaunchStats {
+  const launches = launchesByCorrelation(trace.runtime);
+  const byName = new Map<string, { count: number; gpu: number; cpu: number; delay: number; max: number }>();
+  const delays: number[] = [];
+  let cpu = 0;
+  let unmatched = 0;
+  let launchBound = 0;
+  let launchOutliers = 0;
+  const short = { count: 0, totalUs: 0 };
+  let kernelUs = 0;
+  for (const g of trace.gpu) {
+    if (g.kind === 'kernel') {
+      kernelUs += g.dur;
+      if (g.dur < SHORT_KERNEL_US) {
+        short.count++;
+        short.totalUs += g.dur;
+      }
+    }
+    const r = g.correlation !== undefined ? launches.get(g.correlation) : undefined;
+    if (!r) {
+      unmatched++;
+      continue;
+    }
+    const delay = Math.max(0, g.ts - (r.ts + r.dur));
+    delays.push(delay);
+    cpu += r.dur;
+    if (g.kind === 'kernel' && g.dur < r.dur) launchBound++;
+    if (r.dur > LAUNCH_OUTLIER_US) launchOutliers++;
+    const row = byName.get(g.name) ?? byName.set(g.name, { count: 0, gpu: 0, cpu: 0, delay: 0, max: 0 }).get(g.name)!;
+    row.count++;
+    row.gpu += g.dur;
+    row.cpu += r.dur;
+    row.delay += delay;
+    row.max = Math.max(row.max, delay);
+  }
+  const sorted = [...delays].sort((a, b) => a - b);
+  const n = delays.length;
+  return {
+    rank: rankOf(trace),
+    launched: n,
+    unmatched,
+    cpuMeanUs: n ? cpu / n : 0,
+    delayMeanUs: n ? sorted.reduce((s, x) => s + x, 0) / n : 0,
+    delayP50Us: quantile(sorted, 0.5),
+    delayP95Us: quantile(sorted, 0.95),
+    delayMaxUs: n ? sorted[n - 1] : 0,
+    shortKernels: { ...short, kernelPct: kernelUs > 0 ? (100 * short.totalUs) / kernelUs : 0 },
+    launchBound,
+    launchOutliers,
+    delayOutliers: sorted.filter((d) => d > DELAY_OUTLIER_US).length,
+    byName: [...byName]
+      .map(([name, r]) => ({
+        name,
+        count: r.count,
+        gpuUs: r.gpu,
+        cpuMeanUs: r.cpu / r.count,
+        delayMeanUs: r.delay / r.count,
+        delayMaxUs: r.max,
+      }))
+      .sort((a, b) => b.gpuUs - a.gpuUs),
+  };
+}
+
+/** Each stream's queue of launched work over time (streams with launches only). */
+export function streamQueues(trace: TorchTrace, idle: readonly StreamIdle[]): StreamQueue[] {
+  const launches = launchesByCorrelation(trace.runtime);
+  const byStream = new Map<string, { device: number; stream: number; edges: [number, number][] }>();
+  for (const g of trace.gpu) {
+    const r = g.correlation !== undefined ? launches.get(g.correlation) : undefined;
+    if (!r) continue;
+    const key = `${g.device} ${g.stream}`;
+    const s = byStream.get(key) ?? byStream.set(key, { device: g.device, stream: g.stream, edges: [] }).get(key)!;
+    s.edges.push([r.ts, 1], [g.ts, -1]);
+  }
+  const out: StreamQueue[] = [];
+  for (const s of [...byStream.values()].sort((a, b) => a.device - b.device || a.stream - b.stream)) {
+    // At equal times a start goes before a launch: the queue never counts what already runs.
+    s.edges.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    const t: number[] = [];
+    const v: number[] = [];
+    let q = 0;
+    let max = 0;
+    for (const [at, d] of s.edges) {
+      q += d;
+      max = Math.max(max, q);
+      if (t.length && t[t.length - 1] === at) v[v.length - 1] = q;
+      else {
+        t.push(at);
+        v.push(q);
+      }
+    }
+    let weighted = 0;
+    for (let i = 0; i + 1 < t.length; i++) weighted += v[i] * (t[i + 1] - t[i]);
+    const span = t.length ? t[t.length - 1] - t[0] : 0;
+    const gaps = idle.find((x) => x.device === s.device && x.stream === s.stream)?.gaps ?? [];
+    out.push({
+      rank: rankOf(trace),
+      device: s.device,
+      stream: s.stream,
+      t,
+      v,
+      maxLength: max,
+      meanLength: span > 0 ? weighted / span : 0,
+      emptyWhileIdleUs: emptyDuring(t, v, gaps),
+    });
+  }
+  return out;
+}
+
+/** Time within the gaps during which the step function (t, v) is 0. */
+function emptyDuring(t: number[], v: number[], gaps: readonly { start: number; end: number }[]): number {
+  let sum = 0;
+  let i = 0;
+  for (const g of gaps) {
+    while (i + 1 < t.length && t[i + 1] <= g.start) i++;
+    for (let k = i; k < t.length && t[k] < g.end; k++) {
+      const a = Math.max(g.start, t[k]);
+      const b = Math.min(g.end, t[k + 1] ?? Infinity);
+      if (v[k] === 0 && b > a) sum += b - a;
+    }
+    // Before the first change the queue is empty too.
+    if (t.length && g.start < t[0]) sum += Math.min(g.end, t[0]) - g.start;
+  }
+  return sum;
+}
