@@ -5,6 +5,8 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
+import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { parseTorchTrace, readTorchTrace } from '../../src/core/formats/torch/torchTrace';
 import { gpuBreakdown } from '../../src/core/analysis/torch/gpuBreakdown';
 import { launchStats, streamQueues } from '../../src/core/analysis/torch/launchStats';
@@ -134,13 +136,15 @@ test('a synchronisation under .item() at a Python line, and the GPU idle after i
       // The copy ends at 155, the sync returns at 156, the next gemm starts at 310.
       gpuIdleAfterUs: 155,
       firstTs: undefined,
+      // From the call to the end of the idle gap after it, for the timeline.
+      range: [106, 310],
     },
   );
   const d = diagnose(t);
   const sync = d.findings.find((f) => f.kind === 'sync')!;
   assert.match(
     sync.text,
-    /^1 wait for the GPU \(cudaStreamSynchronize in aten::_local_scalar_dense\) at step \(train\.py:88\)/,
+    /^1 wait for the GPU \(cudaStreamSynchronize in aten::_local_scalar_dense\) at step\(\) \(train\.py:88\)/,
   );
   assert.deepEqual(sync.source, { file: 'train.py', line: 88, name: 'step' });
   assert.equal(d.findings[0].kind, 'idle', 'the idle finding (155 µs) ranks first, the sync after it');
@@ -178,4 +182,29 @@ test('real traces: idle, compute and overlap agree with sums counted from the ra
     const launched = t.gpu.filter((g) => g.correlation !== undefined && calls.has(g.correlation));
     assert.equal(d.launches.launched, launched.length, `${name}: launches matched by correlation`);
   }
+});
+
+test("the real H200 trace that leaves the GPU waiting: its waits at the script's lines, every one counted", async () => {
+  const file = path.join(REAL, 'h200', 'torch2.11.0-cu130_h200_gpu_waits.pt.trace.json.gz');
+  const raw = JSON.parse(gunzipSync(readFileSync(file)).toString('utf8')) as { traceEvents: Ev[] };
+  const syncCalls = raw.traceEvents.filter(
+    (e) => e.ph === 'X' && e.cat === 'cuda_runtime' && /^cuda(Stream|Device)Synchronize$/.test(String(e.name)),
+  ).length;
+  const d = diagnose(await readTorchTrace(file));
+  assert.equal(
+    d.syncs.reduce((n, s) => n + s.count, 0),
+    syncCalls,
+    'each synchronisation in the file is placed once',
+  );
+  // The recording script's own frames, not torch's (torch/cuda/__init__.py's synchronize is
+  // kept only where nothing of the script was around it).
+  const [top] = d.syncs;
+  assert.deepEqual([top.name, top.file, top.line, top.site], ['idle', 'extra_capture.py', 40, 'def']);
+  assert.ok(d.syncs.some((s) => s.file === 'extra_capture.py' && s.name === 'batch' && s.op === 'aten::copy_'));
+  // Waits in a row end in one idle gap: the GPU idle after them is never more than the idle time.
+  for (const s of d.syncs) assert.ok(s.gpuIdleAfterUs <= d.temporal[0].idleUs + 1e-6, `${s.name}: ${s.gpuIdleAfterUs}`);
+  assert.deepEqual(
+    d.findings.map((f) => f.kind),
+    ['idle', 'sync', 'short-kernels'],
+  );
 });

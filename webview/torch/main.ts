@@ -19,6 +19,7 @@ import { visibleText } from '../../src/core/util/visibleText';
 import { TimelineTab } from './timelineTab';
 import { Tabs } from './tabs';
 import { bootReport } from './report';
+import { diagnosisSection } from './diagnosis';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, Filler, Tooltip, Legend);
 
@@ -34,6 +35,7 @@ export function render(
   openFlameGraph?: () => void,
   openSource?: (file: string, line: number) => void,
   showOnTimeline?: (name: string) => void,
+  showRange?: (t0: number, t1: number) => void,
 ): void {
   root.replaceChildren();
   root.classList.add('flamelens', 'trace');
@@ -61,6 +63,7 @@ export function render(
     note.textContent = `Left out: ${d.skipped.map((k) => `${k.count.toLocaleString('en-US')} ${k.why}`).join('; ')}.`;
     root.append(note);
   }
+  if (d.diagnosis) root.append(diagnosisSection(d.diagnosis, { exportCsv, openSource, showRange }));
 
   const gpu = el('section', { class: 'gpu', id: 'gpu-breakdown' });
   gpu.append(el('h2', {}, 'GPU time'));
@@ -357,6 +360,7 @@ function boot(): void {
         post ? () => post.post({ type: 'openFlameGraph' }) : undefined,
         openSource,
         tabs ? (name) => tabs!.showOnTimeline(name) : undefined,
+        tabs ? (t0, t1) => tabs!.showRange(t0, t1) : undefined,
       );
       if (m.tab) tabs?.show(m.tab);
     },

@@ -49,6 +49,12 @@ export class Tabs {
     this.timeline.find(name, true);
   }
 
+  /** The timeline at a range (a finding's), with a margin either side. */
+  showRange(t0: number, t1: number): void {
+    this.show('timeline');
+    this.timeline.showRange(t0, t1);
+  }
+
   get tab(): 'summary' | 'timeline' {
     return this.current;
   }

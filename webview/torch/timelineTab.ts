@@ -102,9 +102,20 @@ export class TimelineTab {
     } else this.view.changed();
   }
 
+  private pendingRange?: [number, number];
+
+  /** Shows [t0, t1] with a tenth of it either side (once the index is there). */
+  showRange(t0: number, t1: number): void {
+    const pad = Math.max(1, (t1 - t0) / 10);
+    if (this.meta) this.view.setWindow(t0 - pad, t1 + pad);
+    else this.pendingRange = [t0 - pad, t1 + pad];
+  }
+
   init(m: Msg<'timelineInit'>): void {
     this.meta = m.meta;
     this.view.init(m.meta, m.state, m.first);
+    if (this.pendingRange) this.view.setWindow(...this.pendingRange);
+    this.pendingRange = undefined;
     (this.element.querySelector('#timeline-color') as HTMLSelectElement).value = this.view.colorBy;
     document.body.dataset.flamelensTimeline = 'ready';
   }

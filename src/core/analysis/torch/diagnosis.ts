@@ -5,7 +5,7 @@
  * source line to show.
  */
 import type { TorchTrace } from '../../model/torchTrace';
-import { gpuBreakdown, KERNEL_WAIT_US, type GpuBreakdown } from './gpuBreakdown';
+import { deviceIdleGaps, gpuBreakdown, KERNEL_WAIT_US, type GpuBreakdown } from './gpuBreakdown';
 import { launchStats, streamQueues, SHORT_KERNEL_US, type LaunchStats, type StreamQueue } from './launchStats';
 import { syncPoints, type SyncPlace } from './syncPoints';
 
@@ -29,9 +29,11 @@ export interface Diagnosis extends GpuBreakdown {
 }
 
 const ms = (us: number) => (us >= 10_000 ? `${(us / 1000).toFixed(0)} ms` : `${(us / 1000).toFixed(1)} ms`);
+const longest = (gs: [number, number][]): [number, number] | undefined =>
+  gs.reduce<[number, number] | undefined>((b, g) => (!b || g[1] - g[0] > b[1] - b[0] ? g : b), undefined);
 const pct = (x: number, of: number) => (of > 0 ? (100 * x) / of : 0);
 const where = (s: SyncPlace) =>
-  s.site === 'def' ? `${s.name} (${s.file}:${s.line})` : `${s.file}:${s.line} (${s.name})`;
+  s.site === 'def' ? `${s.name}() (${s.file}:${s.line})` : `${s.file}:${s.line} in ${s.name}()`;
 
 export function diagnose(trace: TorchTrace): Diagnosis {
   const b = gpuBreakdown(trace);
@@ -48,7 +50,10 @@ export function diagnose(trace: TorchTrace): Diagnosis {
     const idlePct = pct(t.idleUs, t.spanUs);
     if (idlePct < 10 || gapsSum <= 0) continue;
     const top = syncs[0];
-    const after = top && top.gpuIdleAfterUs >= 0.2 * t.idleUs ? `, mostly after the waits in ${where(top)}` : '';
+    const after =
+      top && top.gpuIdleAfterUs >= 0.2 * t.idleUs
+        ? `, mostly after the waits for it in ${top.file ? where(top) : (top.op ?? top.name)} (${top.calls.join(', ')})`
+        : '';
     findings.push({
       kind: 'idle',
       text:
@@ -61,12 +66,13 @@ export function diagnose(trace: TorchTrace): Diagnosis {
         `the next one began after the previous had ended, kernel wait when under ${KERNEL_WAIT_US} µs, ` +
         'else other (as Holistic Trace Analysis defines them).',
       savingUs: t.idleUs,
+      range: longest(deviceIdleGaps(trace, t.device)),
       source: top?.file && top.line !== undefined ? { file: top.file, line: top.line, name: top.name } : undefined,
     });
   }
   const span = Math.max(0, ...b.temporal.map((t) => t.spanUs));
   for (const s of syncs.slice(0, 3)) {
-    if (s.gpuIdleAfterUs < 0.05 * span) continue;
+    if (span <= 0 || s.gpuIdleAfterUs < 0.05 * span) continue;
     const place = s.file ? ` at ${where(s)}` : ' (no Python stack recorded)';
     findings.push({
       kind: 'sync',
@@ -79,7 +85,7 @@ export function diagnose(trace: TorchTrace): Diagnosis {
         'placed at the innermost Python frame around them; GPU idle after: the idle gap of the device open when ' +
         'each returned.',
       savingUs: s.gpuIdleAfterUs,
-      range: [s.firstTs, s.firstTs + s.cpuWaitUs / s.count],
+      range: s.range,
       source: s.file && s.line !== undefined ? { file: s.file, line: s.line, name: s.name } : undefined,
     });
   }

@@ -5,9 +5,10 @@
  * and how long the GPU then sat idle: the device's idle gap open when the call returned (the
  * GPU had drained its queue; it waits until the CPU launches more). Summed per Python line.
  *
- * The Python place is the innermost frame around the call: a `python_function` span (its line is
- * where the function starts: site "def"), or, for traces whose operators carry "Call stack", the
- * line executing in the innermost frame (site "call").
+ * The Python place is the innermost frame of the program's own code around the call (torch's and
+ * installed packages' frames are passed over, unless there is no other): a `python_function`
+ * span (its line is where the function starts: site "def"), or, for traces whose operators carry
+ * "Call stack", the line executing in that frame (site "call").
  */
 import type { RuntimeCall, TorchTrace } from '../../model/torchTrace';
 import { parseCallStack } from './torchSources';
@@ -18,6 +19,14 @@ const SYNC =
   /^(cuda|hip)(StreamSynchronize|DeviceSynchronize|EventSynchronize|Memcpy|Memcpy2D|MemcpyFromSymbol)$|^cu(StreamSynchronize|CtxSynchronize|EventSynchronize|MemcpyDtoH|MemcpyHtoD)(_v2)?$/;
 
 export const isSyncCall = (name: string): boolean => SYNC.test(name);
+
+type Place = Pick<SyncPlace, 'name' | 'file' | 'line' | 'site'>;
+
+/** Frames of Python itself, torch or installed packages (Kineto writes torch's relative to site-packages). */
+const isLibrary = (file: string | undefined) =>
+  !file ||
+  file.startsWith('<') ||
+  /(^|[\\/])(site-packages|dist-packages|torch|lib[\\/]python\d[.\d]*)[\\/]/.test(file);
 
 export interface SyncPlace {
   /** The Python function (and line), or the operator when no Python place was recorded. */
@@ -32,8 +41,9 @@ export interface SyncPlace {
   count: number;
   cpuWaitUs: number;
   gpuIdleAfterUs: number;
-  /** The first call's start, to show it on the timeline. */
+  /** The first call's start, and from it to the end of the idle gap after it (for the timeline). */
   firstTs: number;
+  range: [number, number];
 }
 
 interface Spans {
@@ -78,7 +88,7 @@ export function syncPoints(trace: TorchTrace): SyncPlace[] {
     const m = merged(trace.gpu.filter((g) => g.device === device));
     idle.set(device, m.length ? gaps(m, m[0][0], m[m.length - 1][1]) : []);
   }
-  const places = new Map<string, SyncPlace & { ops: Map<string, number> }>();
+  const places = new Map<string, SyncPlace & { ops: Map<string, number>; gaps: Set<number> }>();
   const byThread = new Map<string, RuntimeCall[]>();
   for (const r of syncs)
     (byThread.get(key(r.pid, r.tid)) ?? byThread.set(key(r.pid, r.tid), []).get(key(r.pid, r.tid))!).push(r);
@@ -93,37 +103,62 @@ export function syncPoints(trace: TorchTrace): SyncPlace[] {
     );
     list.forEach((r, i) => {
       let op: string | undefined;
-      let place: Pick<SyncPlace, 'name' | 'file' | 'line' | 'site'> | undefined;
+      // The innermost frame of the program's own code; else the innermost frame with a file.
+      let place: Place | undefined;
+      let inner: Place | undefined;
       for (let s = at[i]; s >= 0 && !place; s = spans.parent[s]) {
         const w = spans.what[s];
         op ??= w.op;
-        const frame = w.callStack ? parseCallStack(w.callStack)[0] : undefined;
-        if (frame) place = { ...frame, site: 'call' };
-        else if (w.python) place = { name: w.python.name, file: w.python.file, line: w.python.line, site: 'def' };
+        const frames: Place[] = w.callStack
+          ? parseCallStack(w.callStack).map((f) => ({ ...f, site: 'call' as const }))
+          : w.python?.file
+            ? [{ name: w.python.name, file: w.python.file, line: w.python.line, site: 'def' }]
+            : [];
+        inner ??= frames[0];
+        place = frames.find((f) => !isLibrary(f.file));
+        if (w.callStack && frames.length) break;
       }
-      place ??= { name: op ?? r.name };
+      place ??= inner ?? { name: op ?? r.name };
       const id = `${place.file ?? ''}\u0000${place.line ?? ''}\u0000${place.name}`;
       const p =
         places.get(id) ??
         places
-          .set(id, { ...place, calls: [], count: 0, cpuWaitUs: 0, gpuIdleAfterUs: 0, firstTs: r.ts, ops: new Map() })
+          .set(id, {
+            ...place,
+            calls: [],
+            count: 0,
+            cpuWaitUs: 0,
+            gpuIdleAfterUs: 0,
+            firstTs: r.ts,
+            range: [r.ts, r.ts + r.dur],
+            ops: new Map(),
+            gaps: new Set(),
+          })
           .get(id)!;
       p.count++;
       p.cpuWaitUs += r.dur;
-      p.gpuIdleAfterUs += idleAfter(idle, r.ts + r.dur);
-      p.firstTs = Math.min(p.firstTs, r.ts);
+      const gap = idleAfter(idle, r.ts + r.dur);
+      // Waits in a row (.item(), then .cpu()) that end in one idle gap count it once.
+      if (gap && !p.gaps.has(gap[0])) {
+        p.gaps.add(gap[0]);
+        p.gpuIdleAfterUs += gap[1] - gap[0];
+      }
+      if (r.ts <= p.firstTs) {
+        p.firstTs = r.ts;
+        p.range = [r.ts, Math.max(r.ts + r.dur, gap?.[1] ?? 0)];
+      }
       if (!p.calls.includes(r.name)) p.calls.push(r.name);
       if (op) p.ops.set(op, (p.ops.get(op) ?? 0) + 1);
     });
   }
   return [...places.values()]
-    .map(({ ops, ...p }) => ({ ...p, op: [...ops].sort((a, b) => b[1] - a[1])[0]?.[0] }))
+    .map(({ ops, gaps: _gaps, ...p }) => ({ ...p, op: [...ops].sort((a, b) => b[1] - a[1])[0]?.[0] }))
     .sort((a, b) => b.gpuIdleAfterUs - a.gpuIdleAfterUs || b.cpuWaitUs - a.cpuWaitUs);
 }
 
 /** The longest idle gap of any device that is open at `t` (or opens within 1 µs of it). */
-function idleAfter(idle: Map<number, Intervals>, t: number): number {
-  let best = 0;
+function idleAfter(idle: Map<number, Intervals>, t: number): [number, number] | undefined {
+  let best: [number, number] | undefined;
   for (const gs of idle.values()) {
     let lo = 0;
     let hi = gs.length;
@@ -133,7 +168,7 @@ function idleAfter(idle: Map<number, Intervals>, t: number): number {
       else hi = mid;
     }
     const g = gs[lo];
-    if (g && g[0] <= t + 1) best = Math.max(best, g[1] - g[0]);
+    if (g && g[0] <= t + 1 && (!best || g[1] - g[0] > best[1] - best[0])) best = g;
   }
   return best;
 }

@@ -4,6 +4,26 @@ import { analyzeTorchSources, type KernelLauncher, type TorchSources } from './t
 import { gpuTimeline, type GpuBusy, type GpuTimeline } from './gpuTime';
 import type { PackedTimeline } from '../timeline/timelinePack';
 import { analyzeTorchTrace, type KernelRow, type MemoryTimeline, type OpRow, type StepStats } from './torchAnalysis';
+import { diagnose, type Diagnosis } from './diagnosis';
+
+/** The diagnosis as the view shows it: findings and the per-device and per-stream figures. */
+export interface ViewDiagnosis {
+  findings: Diagnosis['findings'];
+  temporal: Diagnosis['temporal'];
+  idle: Omit<Diagnosis['idle'][number], 'gaps'>[];
+  overlap: Diagnosis['overlap'];
+  syncs: Diagnosis['syncs'];
+}
+
+export function viewDiagnosis(d: Diagnosis): ViewDiagnosis {
+  return {
+    findings: d.findings,
+    temporal: d.temporal,
+    idle: d.idle.map(({ gaps: _gaps, ...s }) => s),
+    overlap: d.overlap,
+    syncs: d.syncs.slice(0, 20),
+  };
+}
 
 export interface TraceViewData {
   title: string;
@@ -25,6 +45,8 @@ export interface TraceViewData {
   steps: StepStats;
   rank?: number;
   meta: Record<string, string>;
+  /** Why the GPU is idle (not for CPU profiles in time order). */
+  diagnosis?: ViewDiagnosis;
   /** In the HTML report: the timeline's columns, or why they were left out. */
   timelineColumns?: PackedTimeline | { leftOut: string };
 }
@@ -84,6 +106,7 @@ export function buildTraceView(
     steps: s.steps,
     rank: typeof trace.distributedInfo?.rank === 'number' ? trace.distributedInfo.rank : undefined,
     meta: trace.meta,
+    diagnosis: trace.form === 'profile' ? undefined : viewDiagnosis(diagnose(trace)),
   };
 }
 
