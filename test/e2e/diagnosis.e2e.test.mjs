@@ -67,6 +67,14 @@ test(
       await sync.locator('a.finding-source').click();
       await page.locator('.tab.active', { hasText: 'extra_capture.py' }).waitFor({ timeout: 30_000 });
       await page.locator('.statusbar', { hasText: 'Ln 40,' }).waitFor({ timeout: 30_000 });
+      // And the lens over the function that waits (def idle(), line 12) says how long the GPU
+      // then sat idle.
+      await page.keyboard.press('Control+Home');
+      await page
+        .locator('.codelens-decoration', { hasText: /⏸ GPU idle \d+% of the span after 12 waits here/ })
+        .first()
+        .waitFor({ timeout: 30_000 });
+      await page.screenshot({ path: path.join(ARTIFACTS, 'trace-diagnosis-lens.png') });
     });
   },
 );

@@ -1,13 +1,15 @@
 /**
  * "⚡ 41.0% of GPU time · 3 kernels · 12.8 ms" above each line of the workspace that (directly or
  * through what it calls) launched GPU work in the active PyTorch trace, when the trace records
- * call sites, and above each such Python function otherwise.
+ * call sites, and above each such Python function otherwise; and "⏸ GPU idle 53% of the span
+ * after 12 waits here" where the CPU waited for the GPU (the trace's Diagnosis).
  */
 import { vscode } from '../vscodeApi';
 import { plainText } from '../shared/plainText';
 import { findPythonDefinitions, matchDefinition } from '../../core/analysis/source/pythonDefinitions';
 import { normalisePath } from '../../core/analysis/source/pathMapping';
 import type { GpuByFunction } from '../../core/analysis/torch/torchSources';
+import type { SyncPlace } from '../../core/analysis/torch/syncPoints';
 import type { SourceLocator } from '../shared/sourceLocator';
 import { LensChanges } from '../shared/lensChanges';
 
@@ -18,20 +20,34 @@ export function gpuLensTitle(g: GpuByFunction): string {
   return `⚡ ${g.pct.toFixed(1)}% of GPU time · ${g.kernels} kernel${g.kernels === 1 ? '' : 's'} · ${ms >= 100 ? ms.toFixed(0) : ms.toFixed(1)} ms`;
 }
 
+export function waitLensTitle(w: SyncPlace, spanUs: number): string {
+  const pct = spanUs > 0 ? (100 * w.gpuIdleAfterUs) / spanUs : 0;
+  return `⏸ GPU idle ${pct.toFixed(pct >= 10 ? 0 : 1)}% of the span after ${w.count} wait${w.count === 1 ? '' : 's'} here`;
+}
+
+type Entry = { kind: 'gpu'; g: GpuByFunction } | { kind: 'wait'; w: SyncPlace & { file: string; line: number } };
+
 export class GpuLenses implements vscode.CodeLensProvider, vscode.Disposable {
-  private readonly byFile = new Map<string, { title: string; entries: GpuByFunction[] }>();
+  private readonly byFile = new Map<string, { title: string; spanUs: number; entries: Entry[] }>();
   private readonly changed = new LensChanges();
   readonly onDidChangeCodeLenses = this.changed.event;
 
   constructor(private readonly locator: SourceLocator) {}
 
-  async setActive(title: string, entries: GpuByFunction[]): Promise<void> {
+  /** The active trace's GPU time per function, and its waits for the GPU (over `spanUs`). */
+  async setActive(title: string, entries: GpuByFunction[], waits: SyncPlace[] = [], spanUs = 0): Promise<void> {
     this.byFile.clear();
-    for (const e of entries) {
-      const target = await this.locator.resolve(e.file);
+    const all: [string, Entry][] = [
+      ...entries.map((g): [string, Entry] => [g.file, { kind: 'gpu', g }]),
+      ...waits
+        .filter((w) => w.file && w.line !== undefined && w.gpuIdleAfterUs >= 0.01 * spanUs)
+        .map((w): [string, Entry] => [w.file!, { kind: 'wait', w: w as SyncPlace & { file: string; line: number } }]),
+    ];
+    for (const [file, e] of all) {
+      const target = await this.locator.resolve(file);
       if (!target) continue;
       const k = key(target);
-      const cur = this.byFile.get(k) ?? { title, entries: [] };
+      const cur = this.byFile.get(k) ?? { title, spanUs, entries: [] };
       cur.entries.push(e);
       this.byFile.set(k, cur);
     }
@@ -45,19 +61,33 @@ export class GpuLenses implements vscode.CodeLensProvider, vscode.Disposable {
     const defs = findPythonDefinitions(doc.getText());
     const lenses: vscode.CodeLens[] = [];
     const used = new Set<number>();
-    for (const g of found.entries) {
-      if (g.pct < 0.1) continue;
-      let line: number;
-      if (g.site === 'call') {
-        if (g.line < 1 || g.line > doc.lineCount) continue;
-        line = g.line;
-      } else {
-        if (g.name === '<module>') continue;
-        const def = matchDefinition(defs, g.name, [g.line]);
-        if (!def) continue;
-        line = def.firstLine;
+    const lineOf = (name: string, line: number, site: 'def' | 'call' | undefined): number | undefined => {
+      if (site === 'call') return line >= 1 && line <= doc.lineCount ? line : undefined;
+      if (name === '<module>') return undefined;
+      return matchDefinition(defs, name, [line])?.firstLine;
+    };
+    for (const e of found.entries) {
+      if (e.kind === 'wait') {
+        const w = e.w;
+        const line = lineOf(w.name, w.line, w.site);
+        if (line === undefined) continue;
+        lenses.push(
+          new vscode.CodeLens(new vscode.Range(line - 1, 0, line - 1, 0), {
+            title: waitLensTitle(w, found.spanUs),
+            tooltip: plainText(
+              `flamelens: ${w.calls.join(', ')}${w.op ? ` in ${w.op}` : ''} ${w.site === 'call' ? 'on this line' : `in ${w.name}`}: ` +
+                `the CPU waited ${(w.cpuWaitUs / 1000).toFixed(2)} ms for the GPU, which then sat idle ` +
+                `${(w.gpuIdleAfterUs / 1000).toFixed(2)} ms until new work came (${found.title})`,
+            ),
+            command: '',
+          }),
+        );
+        continue;
       }
-      if (used.has(line)) continue;
+      const g = e.g;
+      if (g.pct < 0.1) continue;
+      const line = lineOf(g.name, g.line, g.site);
+      if (line === undefined || used.has(line)) continue;
       used.add(line);
       lenses.push(
         new vscode.CodeLens(new vscode.Range(line - 1, 0, line - 1, 0), {

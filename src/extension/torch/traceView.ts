@@ -90,7 +90,8 @@ export function connectTrace(
       vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
     if (folder && trace.python.length > 0)
       await profiling.hotPaths.setActive({ folder, title, profile: sources.profile });
-    await gpuLenses.setActive(title, sources.gpuByFunction);
+    const spanUs = Math.max(0, ...(data.diagnosis?.temporal ?? []).map((t) => t.spanUs));
+    await gpuLenses.setActive(title, sources.gpuByFunction, data.diagnosis?.syncs, spanUs);
   };
   const timeline = new TimelineHost(
     () => traceRead,
