@@ -7,6 +7,7 @@ import { readTorchTrace, parseTorchTrace } from '../../src/core/formats/torch/to
 import { torchTimeline, spanDetails } from '../../src/core/analysis/torch/torchTimeline';
 import { combineRanks, detailsIn } from '../../src/core/analysis/torch/torchRanksTimeline';
 import { gpuBusy } from '../../src/core/analysis/torch/gpuTime';
+import { merged } from '../../src/core/analysis/torch/gpuIntervals';
 import {
   aggregate,
   ancestors,
@@ -54,12 +55,28 @@ for (const [label, file] of [
     const tt = torchTimeline(trace);
     const ix = tt.index;
     const spans = trace.ops.length + trace.runtime.length + trace.gpu.length + trace.python.length;
-    checkRows(ix, spans);
+    const idleLanes = ix.lanes.filter((l) => l.title.endsWith(' idle'));
+    const idleSpans = idleLanes.reduce((n, l) => n + l.spans, 0);
+    checkRows(ix, spans + idleSpans);
     assert.ok(ix.lanes.some((l) => l.kind === 'gpu') && ix.lanes.some((l) => l.kind === 'cpu'));
     assert.equal(
-      ix.lanes.filter((l) => l.kind === 'gpu').length,
+      ix.lanes.filter((l) => l.kind === 'gpu').length - idleLanes.length,
       new Set(trace.gpu.map((g) => `${g.device}/${g.stream}`)).size,
     );
+    // Each stream's idle lane fills exactly what its activities leave between its first and last.
+    for (const lane of idleLanes) {
+      const [, device, stream] = /^gpu 0*(\d+) 0*(\d+) idle$/.exec(lane.key)!.map(Number);
+      const acts = trace.gpu.filter((g) => g.device + 1e6 === device && g.stream + 1e6 === stream);
+      const busy = merged(acts).reduce((x, [a, b]) => x + b - a, 0);
+      const extent = Math.max(...acts.map((g) => g.ts + g.dur)) - Math.min(...acts.map((g) => g.ts));
+      let idle = 0;
+      for (let r = lane.firstRow; r < lane.firstRow + lane.depth; r++)
+        for (let f = ix.rowStart[r]; f < ix.rowStart[r + 1]; f++) {
+          assert.equal(CATEGORIES[ix.cat[f]], 'idle');
+          idle += ix.end[f] - ix.start[f];
+        }
+      assert.ok(Math.abs(busy + idle - extent) < 1e-6 * extent + 1e-6, `${lane.key}: ${busy} + ${idle} vs ${extent}`);
+    }
     // A window of the whole trace and one of a fifth, at 1600 px: each item's spans add up to
     // the spans that overlap the window, and no row gives more than four items a pixel.
     for (const [t0, t1] of [

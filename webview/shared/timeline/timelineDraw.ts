@@ -25,6 +25,7 @@ export const CATEGORY_COLORS = [
   'rgb(182,202,232)', // range
   'rgb(236,170,110)', // sample
   'rgb(190,190,190)', // other
+  'rgb(226,226,214)', // idle (a GPU stream's gaps, by cause)
 ];
 
 /** By name: a hue from the name, lightness high enough for the dark label (HSL 60%, 72%). */

@@ -5,10 +5,9 @@
  * goes one row deeper than every span still open when it starts. Above each row, a summary
  * pyramid: level k merges the runs of spans shorter than its bucket (with gaps under it) into
  * one item, so a window of any width at any pixel size asks for at most a few items per pixel
- * per row, whatever the number of spans (see `timelineQuery.ts`).
- *
- * Times are microseconds from the trace's start. Memory: 33 bytes a span plus the pyramid
- * (levels are kept only where they halve the item count, so at most as many items again).
+ * per row, whatever the number of spans (see `timelineQuery.ts`). Times are µs from the trace's
+ * start. Memory: 33 bytes a span plus the pyramid (levels are kept only where they halve the
+ * item count, so at most as many items again).
  */
 
 /** What a span is: drives the colour by category and what details it has. */
@@ -25,6 +24,7 @@ export const CATEGORIES = [
   'range',
   'sample',
   'other',
+  'idle',
 ] as const;
 export type Category = (typeof CATEGORIES)[number];
 export const categoryId = (c: Category): number => CATEGORIES.indexOf(c);

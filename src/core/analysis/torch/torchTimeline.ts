@@ -10,6 +10,7 @@ import { CORRELATION_RANGE, type TorchTrace } from '../../model/torchTrace';
 import { CATEGORIES, TimelineBuilder, categoryId, type Category, type TimelineIndex } from '../timeline/timelineIndex';
 import { ancestors, busyTrack, rowOf, type BusyTrack } from '../timeline/timelineQuery';
 import { parseCallStack } from './torchSources';
+import { addIdleTracks, IDLE_WHY } from './timelineIdle';
 
 const COMMUNICATION = /nccl|rccl|allreduce|all_reduce|allgather|reducescatter|alltoall|broadcast.*kernel/i;
 const STEP = /^ProfilerStep#\d+$/;
@@ -138,6 +139,8 @@ export function torchTimeline(trace: TorchTrace): TorchTimeline {
   }
   for (const f of trace.python)
     b.add(cpuLane(f.pid, f.tid), f.ts, f.dur, f.file ? pyName(f.name, f.file, f.line ?? 0) : f.name, 'python');
+  // After every event of the trace (ids from base.end): each stream's idle gaps, and its queue.
+  if (trace.form !== 'profile') addIdleTracks(b, trace, (device, stream) => `gpu ${pad(device)} ${pad(stream)}`);
   const memory = new Map<number, typeof trace.memory>();
   for (const m of trace.memory) {
     if (m.totalAllocated === undefined) continue;
@@ -261,6 +264,7 @@ export function spanDetails(
     flows: [],
   };
   const arg = (k: string, v: unknown) => v !== undefined && v !== '' && d.args.push([k, fmt(v)]);
+  if (e >= tt.base.end) return (arg('why', IDLE_WHY[d.name]), d);
   const pyStack = (of: number) => {
     for (const a of ancestors(ix, of)) {
       const pe = ix.eventOf[a];

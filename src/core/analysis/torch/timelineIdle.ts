@@ -1,0 +1,60 @@
+/**
+ * The diagnosis on the timeline: under each GPU stream's lane, a lane of its idle gaps named by
+ * cause ("idle: host wait", "idle: kernel wait", "idle: other", as gpuBreakdown classifies them),
+ * and a counter of the stream's launch queue (launched, not yet started; launchStats).
+ */
+import type { TorchTrace } from '../../model/torchTrace';
+import type { TimelineBuilder } from '../timeline/timelineIndex';
+import { launchesByCorrelation, streamIdle, type IdleCategory } from './gpuBreakdown';
+import { streamQueues } from './launchStats';
+
+/** What each idle span's name means (the span's details say it). */
+export const IDLE_WHY: Record<string, string> = {
+  'idle: host wait':
+    'the CPU launched the next activity only after the previous one had ended: the GPU waited for the CPU',
+  'idle: kernel wait': 'a gap under 30 µs between work already launched: the cost of launching back-to-back kernels',
+  'idle: other': 'the next activity was launched in time but started later: waiting on an event, another stream, …',
+};
+
+const NAMES: Record<IdleCategory, string> = {
+  'host wait': 'idle: host wait',
+  'kernel wait': 'idle: kernel wait',
+  other: 'idle: other',
+};
+
+/**
+ * Adds the idle lanes and queue counters of every stream; `laneKey` is the key of a stream's own
+ * lane (the idle lane's key follows it, so it is drawn right under it).
+ */
+export function addIdleTracks(
+  b: TimelineBuilder,
+  trace: TorchTrace,
+  laneKey: (device: number, stream: number) => string,
+): void {
+  const launches = launchesByCorrelation(trace.runtime);
+  const streams = new Map<string, { device: number; stream: number; acts: TorchTrace['gpu'] }>();
+  for (const g of trace.gpu) {
+    const k = `${g.device} ${g.stream}`;
+    (streams.get(k) ?? streams.set(k, { device: g.device, stream: g.stream, acts: [] }).get(k)!).acts.push(g);
+  }
+  const idle = [...streams.values()].map((s) => streamIdle(0, s.device, s.stream, s.acts, launches));
+  for (const s of idle) {
+    if (s.gaps.length === 0) continue;
+    const lane = b.laneOf({
+      key: `${laneKey(s.device, s.stream)} idle`,
+      group: `GPU ${s.device}`,
+      title: `stream ${s.stream} idle`,
+      kind: 'gpu',
+      order: 1,
+    });
+    for (const g of s.gaps) b.add(lane, g.start, g.end - g.start, NAMES[g.category], 'idle');
+  }
+  for (const q of streamQueues(trace, idle))
+    b.counter({
+      title: `stream ${q.stream} queue`,
+      group: `GPU ${q.device}`,
+      unit: 'count',
+      t: Float64Array.from(q.t),
+      v: Float64Array.from(q.v),
+    });
+}
