@@ -58,6 +58,24 @@ export interface GpuActivity {
   bytes?: number;
 }
 
+/**
+ * A synchronisation as the GPU side records it (category `cuda_sync`, torch 2.1+ with
+ * `enable_cuda_sync_events`): "Stream Sync", "Context Sync", "Event Sync" (the CPU waits) and
+ * "Stream Wait Event" (a stream waits for an event recorded on another). `correlation` is the
+ * runtime call's; `waitOnStream` and `waitOnEventRecord` (the cudaEventRecord call's
+ * correlation) say which work an event sync waits for.
+ */
+export interface GpuSync {
+  name: string;
+  ts: number;
+  dur: number;
+  device: number;
+  stream: number;
+  correlation?: number;
+  waitOnStream?: number;
+  waitOnEventRecord?: number;
+}
+
 /** A Python function span recorded with with_stack (category python_function). */
 export interface PyFrame {
   name: string;
@@ -90,6 +108,8 @@ export interface TorchTrace {
   ops: CpuOp[];
   runtime: RuntimeCall[];
   gpu: GpuActivity[];
+  /** GPU-side synchronisation records (cuda_sync), where the trace has them. */
+  gpuSyncs?: GpuSync[];
   memory: MemorySample[];
   pythonFunctions: number;
   python: PyFrame[];

@@ -60,6 +60,8 @@ const ARGS: Key[] = [
   key('Bytes', (f, v) => (f.memBytes = v)),
   key('Total Allocated', (f, v) => (f.totalAllocated = v)),
   key('Total Reserved', (f, v) => (f.totalReserved = v)),
+  key('wait_on_stream', (f, v) => (f.waitOnStream = v)),
+  key('wait_on_cuda_event_record_corr_id', (f, v) => (f.waitOnEventRecord = v)),
 ];
 const ARGS_KEY = enc('args');
 const isArgs = (b: Buffer, s: number, e: number) =>

@@ -33,6 +33,8 @@ export class EventFields {
   memBytes: unknown;
   totalAllocated: unknown;
   totalReserved: unknown;
+  waitOnStream: unknown;
+  waitOnEventRecord: unknown;
   /** Where a LAZY value's JSON is (dimsA / dimsB). */
   lazyBuf: Buffer | undefined;
   lazyA = [0, 0];
@@ -49,6 +51,7 @@ export class EventFields {
     this.grid = this.block = this.registers = this.sharedMemory = this.occupancy = this.bytes = undefined;
     this.dimsA = this.dimsB = this.callStack = undefined;
     this.memDevice = this.memBytes = this.totalAllocated = this.totalReserved = undefined;
+    this.waitOnStream = this.waitOnEventRecord = undefined;
     this.lazyBuf = undefined;
   }
 
@@ -91,4 +94,6 @@ export function fieldsFromObject(e: Record<string, unknown>, f: EventFields): vo
   f.memBytes = args['Bytes'];
   f.totalAllocated = args['Total Allocated'];
   f.totalReserved = args['Total Reserved'];
+  f.waitOnStream = args['wait_on_stream'];
+  f.waitOnEventRecord = args['wait_on_cuda_event_record_corr_id'];
 }

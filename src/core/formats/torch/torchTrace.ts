@@ -18,6 +18,7 @@ import type {
   CpuOp,
   GpuActivity,
   GpuKind,
+  GpuSync,
   MemorySample,
   PyFrame,
   RuntimeCall,
@@ -41,6 +42,7 @@ export class TorchTraceBuilder {
   private readonly ops: CpuOp[] = [];
   private readonly runtime: RuntimeCall[] = [];
   private readonly gpu: GpuActivity[] = [];
+  private readonly gpuSyncs: GpuSync[] = [];
   private readonly memory: MemorySample[] = [];
   private pythonFunctions = 0;
   private readonly python: PyFrame[] = [];
@@ -205,6 +207,18 @@ export class TorchTraceBuilder {
         });
         return;
       }
+      case 'cuda_sync':
+        this.gpuSyncs.push({
+          name,
+          ts,
+          dur,
+          device: num(f.device) ?? num(f.pid) ?? 0,
+          stream: num(f.stream) ?? -1,
+          correlation,
+          waitOnStream: num(f.waitOnStream),
+          waitOnEventRecord: num(f.waitOnEventRecord),
+        });
+        return;
       case 'python_function': {
         this.pythonFunctions++;
         // "file.py(123): function", as Kineto names Python frames (split once per name).
@@ -233,6 +247,7 @@ export class TorchTraceBuilder {
     for (const o of this.ops) o.ts -= origin;
     for (const r of this.runtime) r.ts -= origin;
     for (const g of this.gpu) g.ts -= origin;
+    for (const g of this.gpuSyncs) g.ts -= origin;
     for (const m of this.memory) m.ts -= origin;
     for (const f of this.python) f.ts -= origin;
     return {
@@ -241,6 +256,7 @@ export class TorchTraceBuilder {
       ops: this.ops,
       runtime: this.runtime,
       gpu: this.gpu,
+      ...(this.gpuSyncs.length ? { gpuSyncs: this.gpuSyncs } : {}),
       memory: this.memory,
       pythonFunctions: this.pythonFunctions,
       python: this.python,

@@ -35,6 +35,8 @@ const FIELDS = [
   'memBytes',
   'totalAllocated',
   'totalReserved',
+  'waitOnStream',
+  'waitOnEventRecord',
 ] as const satisfies readonly (keyof EventFields)[];
 type Field = (typeof FIELDS)[number];
 const DIMS_A = FIELDS.indexOf('dimsA');
@@ -105,6 +107,8 @@ export class RecordWriter {
     this.put(f, f.memBytes, 22);
     this.put(f, f.totalAllocated, 23);
     this.put(f, f.totalReserved, 24);
+    this.put(f, f.waitOnStream, 25);
+    this.put(f, f.waitOnEventRecord, 26);
     this.head[this.h++] = this.present;
     this.head[this.h++] = this.str;
     this.head[this.h++] = this.other;
