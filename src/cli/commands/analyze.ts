@@ -1,5 +1,6 @@
 /** `flamelens analyze FILE`: what any file flamelens reads holds, as a table or as JSON. */
 import { parseArgs } from 'node:util';
+import * as path from 'node:path';
 import { hotPathsOf } from '../../core/analysis/cpu/hotPaths';
 import { analyzeTorchTrace } from '../../core/analysis/torch/torchAnalysis';
 import { diagnose } from '../../core/analysis/torch/diagnosis';
@@ -7,7 +8,8 @@ import { openFile, type OpenedFile } from '../../core/open/openFile';
 import { parsePositiveInt, UsageError, type Command } from '../args';
 import { cacheDir } from '../paths';
 import { cpuProfileJson, cpuProfileText } from '../present/cpuProfile';
-import { torchTraceJson, torchTraceText } from '../present/torchTrace';
+import { ranksJson, ranksText, torchTraceJson, torchTraceText } from '../present/torchTrace';
+import { diagnoseRanks } from '../../core/analysis/torch/rankDiagnosis';
 import { telemetryJson, telemetryText } from '../present/telemetry';
 import { ncuJson, ncuText, nsysJson, nsysText } from '../present/nsight';
 
@@ -49,6 +51,35 @@ export function presentFile(opened: OpenedFile, top: number | undefined, thread?
   }
 }
 
+/** Several PyTorch traces, the ranks of one run: the comparison first, then each trace. */
+async function presentRanks(
+  files: string[],
+  open: (file: string) => Promise<OpenedFile>,
+  top: number | undefined,
+): Promise<Presented> {
+  const parts = [];
+  for (const file of files) {
+    const opened = await open(file);
+    if (opened.kind !== 'torch-trace')
+      throw new UsageError(
+        `analyze with several files compares the ranks of a run: ${file} is ${opened.kind}, not a PyTorch trace`,
+      );
+    parts.push({ opened, label: labelOf(opened.trace, file, parts.length) });
+  }
+  const r = diagnoseRanks(parts.map((p) => ({ trace: p.opened.trace, label: p.label })));
+  const each = parts.map((p) => presentFile(p.opened, top));
+  return {
+    json: { kind: 'torch-ranks', ...ranksJson(r, top), traces: each.map((e) => e.json) },
+    text: [ranksText(r, top), ...each.map((e) => e.text)].join('\n'),
+  };
+}
+
+/** "rank N" from the trace's distributedInfo, else the file's name. */
+function labelOf(trace: { distributedInfo?: Record<string, unknown> }, file: string, i: number): string {
+  const rank = trace.distributedInfo?.rank;
+  return typeof rank === 'number' ? `rank ${rank}` : `${path.basename(file)} (#${i + 1})`;
+}
+
 /** --thread names threads of a CPU profile; an unknown one is a usage error listing the threads there are. */
 function checkThreads(opened: OpenedFile, wanted: string[]): void {
   if (opened.kind !== 'cpu-profile')
@@ -65,20 +96,30 @@ export function printPresented(p: Presented, json: boolean): void {
 }
 
 export const analyze: Command = {
-  usage: ['FILE [--json] [--top N] [--thread ID]'],
+  usage: [
+    'FILE [--json] [--top N] [--thread ID]',
+    'TRACE TRACE... [--json] [--top N]   (the ranks of one distributed run)',
+  ],
   async run(args) {
     const { values, positionals } = parseArgs({
       args,
       allowPositionals: true,
       options: { json: { type: 'boolean' }, top: { type: 'string' }, thread: { type: 'string', multiple: true } },
     });
-    if (positionals.length !== 1) throw new UsageError('analyze takes one FILE');
+    if (positionals.length === 0) throw new UsageError('analyze takes a FILE');
     const top = values.top !== undefined ? parsePositiveInt(values.top, '--top') : undefined;
-    const opened = await openFile(positionals[0], {
-      cacheDir: cacheDir(),
-      nsysPath: process.env.FLAMELENS_NSYS,
-      ncuPath: process.env.FLAMELENS_NCU,
-    });
+    const open = (file: string) =>
+      openFile(file, {
+        cacheDir: cacheDir(),
+        nsysPath: process.env.FLAMELENS_NSYS,
+        ncuPath: process.env.FLAMELENS_NCU,
+      });
+    if (positionals.length > 1) {
+      if (values.thread) throw new UsageError('--thread is for one CPU profile, not for the traces of several ranks');
+      printPresented(await presentRanks(positionals, open, top), values.json === true);
+      return 0;
+    }
+    const opened = await open(positionals[0]);
     if (values.thread) checkThreads(opened, values.thread);
     printPresented(presentFile(opened, top, values.thread), values.json === true);
     return 0;

@@ -3,14 +3,13 @@ import { visibleName as v } from '../../core/util/visibleText';
 import type { TorchSummary } from '../../core/analysis/torch/torchAnalysis';
 import type { TorchTrace } from '../../core/model/torchTrace';
 import type { Diagnosis } from '../../core/analysis/torch/diagnosis';
+import type { RankDiagnosis } from '../../core/analysis/torch/rankDiagnosis';
 
 const r1 = (x: number) => Math.round(x * 1000) / 1000;
 const ms3 = (us: number) => (us / 1000).toFixed(3);
 
 /** The diagnosis as `analyze --json` prints it (queues as summaries, idle gaps counted). */
 function diagnosisJson(d: Diagnosis, n: number) {
-  const round = <T extends object>(o: T) =>
-    Object.fromEntries(Object.entries(o).map(([k, x]) => [k, typeof x === 'number' ? r1(x) : x])) as T;
   return {
     temporal: d.temporal.map(round),
     idle: d.idle.map(({ gaps, ...x }) => ({ ...round(x), gaps: gaps.length })),
@@ -22,8 +21,56 @@ function diagnosisJson(d: Diagnosis, n: number) {
     },
     queue: d.queue.map(({ t, v: _v, ...q }) => ({ ...round(q), changes: t.length })),
     syncs: d.syncs.slice(0, n).map(round),
+    criticalPath: {
+      rank: d.criticalPath.rank,
+      longest: d.criticalPath.steps[d.criticalPath.longest]?.step,
+      steps: d.criticalPath.steps.map(({ segments, top, ...x }) => ({
+        ...round(x),
+        top: top.map(round),
+        segments: segments.length,
+      })),
+    },
     findings: d.findings.map(round),
   };
+}
+
+const round = <T extends object>(o: T) =>
+  Object.fromEntries(Object.entries(o).map(([k, x]) => [k, typeof x === 'number' ? r1(x) : x])) as T;
+
+/** Several ranks of one run (`analyze` with several traces): the comparison, as JSON. */
+export function ranksJson(r: RankDiagnosis, top: number | undefined) {
+  return {
+    labels: r.labels,
+    ranks: r.ranks,
+    steps: r.steps.map((s) => ({ ...round(s), us: s.us.map(r1) })),
+    operators: r.operators.slice(0, top ?? Infinity).map((o) => ({ ...round(o), perStepUs: o.perStepUs.map(r1) })),
+    communication: r.communication.map(round),
+    findings: r.findings.map(round),
+  };
+}
+
+/** The comparison of ranks as text: findings, then steps and communication per rank. */
+export function ranksText(r: RankDiagnosis, top: number | undefined): string {
+  let out = `${r.labels.length} ranks: ${r.labels.map(v).join(', ')}\n`;
+  if (r.findings.length) {
+    out += '\nFindings across ranks:\n';
+    for (const f of r.findings) out += `- ${v(f.text)}\n`;
+  }
+  if (r.steps.length) {
+    out += `\n${'step'.padEnd(18)} ${r.labels.map((l) => v(l).slice(0, 12).padStart(12)).join(' ')}  slowest (+%)\n`;
+    for (const s of r.steps)
+      out += `${v(s.step).padEnd(18)} ${s.us.map((x) => ms3(x).padStart(12)).join(' ')}  ${v(s.slowest)} (+${s.slowerPct.toFixed(0)}%)\n`;
+  }
+  out += `\n${'rank'.padEnd(18)} ${'comm ms'.padStart(10)} ${'waiting ms'.padStart(10)} ${'waiting %'.padStart(9)}\n`;
+  for (const c of r.communication)
+    out += `${v(c.label).padEnd(18)} ${ms3(c.communicationUs).padStart(10)} ${ms3(c.waitUs).padStart(10)} ${c.waitPct.toFixed(1).padStart(9)}\n`;
+  const n = top ?? 10;
+  if (r.operators.length) {
+    out += `\nDiffering most (ms a step per rank):\n`;
+    for (const o of r.operators.slice(0, n))
+      out += `${o.perStepUs.map((x) => ms3(x).padStart(10)).join(' ')}  ${v(o.name.length > 100 ? `${o.name.slice(0, 97)}…` : o.name)} (${o.kind})\n`;
+  }
+  return out;
 }
 
 export function torchTraceJson(trace: TorchTrace, s: TorchSummary, d: Diagnosis, top: number | undefined) {

@@ -382,3 +382,43 @@ test('analyze on a real distributed trace prints its findings first, and --json 
   assert.equal(d.findings.length, lines.filter((l: string) => l.startsWith('- ')).length, 'the same findings');
   for (let i = 1; i < d.findings.length; i++) assert.ok(d.findings[i - 1].savingUs >= d.findings[i].savingUs);
 });
+
+test('analyze --json has each step’s critical path; several ranks’ traces are compared', () => {
+  const h200 = path.join(ROOT, 'test', 'fixtures', 'real', 'h200');
+  const train = JSON.parse(
+    cli(['analyze', path.join(h200, 'torch2.11.0-cu130_h200_train.pt.trace.json.gz'), '--json']).stdout,
+  );
+  const cp = train.criticalPath;
+  assert.deepEqual(
+    cp.steps.map((s: { step: string }) => s.step),
+    ['ProfilerStep#2', 'ProfilerStep#3', 'ProfilerStep#4'],
+  );
+  for (const s of cp.steps) {
+    assert.ok(s.lengthUs > 0 && s.lengthUs <= s.endUs - s.startUs + 0.01, 'the path fits in its step');
+    assert.ok(Math.abs(s.cpuUs + s.gpuUs + s.waitingUs - s.lengthUs) < 0.01, 'its parts make its length');
+    assert.ok(['CPU', 'GPU', 'waiting'].includes(s.bound));
+  }
+  assert.ok(train.findings.some((f: { kind: string }) => f.kind === 'critical-path'));
+  const ranks = [0, 1].map((r) => path.join(h200, `torch2.11.0-cu130_h200_gloo2_rank${r}.pt.trace.json.gz`));
+  const text = cli(['analyze', ...ranks]);
+  assert.equal(text.code, 0, text.stderr);
+  assert.match(
+    text.stdout,
+    /^2 ranks: rank 0, rank 1\n\nFindings across ranks:\n- rank \d is the slowest rank in \d of 3 steps/,
+  );
+  const j = JSON.parse(cli(['analyze', ...ranks, '--json']).stdout);
+  assert.equal(j.kind, 'torch-ranks');
+  assert.deepEqual(j.labels, ['rank 0', 'rank 1']);
+  assert.equal(j.traces.length, 2);
+  assert.equal(j.traces[1].kind, 'torch-trace');
+  assert.deepEqual(
+    j.communication.map((c: { collectives: number; source: string }) => [c.collectives, c.source]),
+    [
+      [6, 'CPU annotations'],
+      [6, 'CPU annotations'],
+    ],
+  );
+  const mixed = cli(['analyze', ranks[0], path.join(h200, 'nvidia-smi_580.159.04_h200_q.xml')]);
+  assert.equal(mixed.code, 2);
+  assert.match(mixed.stderr, /compares the ranks of a run: .*nvidia-smi_580\.159\.04_h200_q\.xml is gpu-telemetry/);
+});

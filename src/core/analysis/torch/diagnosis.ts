@@ -8,9 +8,10 @@ import type { TorchTrace } from '../../model/torchTrace';
 import { deviceIdleGaps, gpuBreakdown, KERNEL_WAIT_US, type GpuBreakdown } from './gpuBreakdown';
 import { launchStats, streamQueues, SHORT_KERNEL_US, type LaunchStats, type StreamQueue } from './launchStats';
 import { syncPoints, type SyncPlace } from './syncPoints';
+import { criticalPath, type CriticalPath } from './criticalPath';
 
 export interface Finding {
-  kind: 'idle' | 'sync' | 'short-kernels' | 'communication';
+  kind: 'idle' | 'sync' | 'short-kernels' | 'communication' | 'critical-path' | 'ranks' | 'rank-wait';
   text: string;
   /** How the figures were computed. */
   how: string;
@@ -25,6 +26,7 @@ export interface Diagnosis extends GpuBreakdown {
   launches: LaunchStats;
   queue: StreamQueue[];
   syncs: SyncPlace[];
+  criticalPath: CriticalPath;
   findings: Finding[];
 }
 
@@ -115,6 +117,45 @@ export function diagnose(trace: TorchTrace): Diagnosis {
       savingUs: o.communicationUs - o.overlappedUs,
     });
   }
+  const cp = criticalPath(trace);
+  const f = criticalPathFinding(cp);
+  if (f) findings.push(f);
   findings.sort((x, y) => y.savingUs - x.savingUs);
-  return { ...b, launches, queue, syncs, findings };
+  return { ...b, launches, queue, syncs, criticalPath: cp, findings };
+}
+
+/** What bounds the steps, from the critical path of the step whose path is longest. */
+function criticalPathFinding(cp: CriticalPath): Finding | undefined {
+  const s = cp.steps[cp.longest];
+  if (!s || s.lengthUs <= 0) return undefined;
+  const span = s.endUs - s.startUs;
+  const bound = cp.steps.filter((x) => x.bound === s.bound).length;
+  const top = s.top
+    .slice(0, 3)
+    .map((t) => `${t.name} ${ms(t.us)}`)
+    .join(', ');
+  const advice =
+    s.bound === 'GPU'
+      ? 'faster kernels shorten the step; less CPU work would not'
+      : s.bound === 'CPU'
+        ? 'the GPU waits for the CPU: less CPU work per step (fewer, larger operators; torch.compile; CUDA graphs) shortens it, faster kernels would not'
+        : 'the path waits on launches and gaps between kernels: fewer, larger kernels or CUDA graphs shorten it';
+  return {
+    kind: 'critical-path',
+    text:
+      `${s.bound}-bound: the critical path of ${s.step === 'trace' ? 'the trace' : s.step} is ${ms(s.lengthUs)}` +
+      `${span > 0 ? ` of its ${ms(span)}` : ''}, ${pct(s.cpuUs, s.lengthUs).toFixed(0)}% CPU, ` +
+      `${pct(s.gpuUs, s.lengthUs).toFixed(0)}% GPU, ${pct(s.waitingUs, s.lengthUs).toFixed(0)}% waiting ` +
+      `(${bound} of ${cp.steps.length} step${cp.steps.length === 1 ? '' : 's'} ${s.bound}-bound); ` +
+      `most on it: ${top}. ${advice[0].toUpperCase()}${advice.slice(1)}`,
+    how:
+      "Holistic Trace Analysis's critical path: a graph of the starts and ends of CPU operators, runtime calls and GPU " +
+      "activities, linked along each thread's call stack, from launch to activity, between activities of a stream and " +
+      `at synchronisations (${s.syncs === 'recorded' ? "the trace's cuda_sync records" : 'inferred from the blocking calls'}); ` +
+      'the longest path through it. Time between top-level operators (Python between operators) weighs nothing, ' +
+      'as in HTA, so the path can be shorter than the step.',
+    // If the CPU and the launches took no time, each step would last its path's GPU part.
+    savingUs: cp.steps.reduce((sum, x) => sum + (x.bound === 'GPU' ? 0 : x.lengthUs - x.gpuUs), 0),
+    range: [s.startUs, s.endUs],
+  };
 }
