@@ -205,6 +205,15 @@ test("the real H200 trace that leaves the GPU waiting: its waits at the script's
   for (const s of d.syncs) assert.ok(s.gpuIdleAfterUs <= d.temporal[0].idleUs + 1e-6, `${s.name}: ${s.gpuIdleAfterUs}`);
   assert.deepEqual(
     d.findings.map((f) => f.kind),
-    ['idle', 'sync', 'short-kernels'],
+    ['idle', 'sync', 'critical-path', 'short-kernels'],
   );
+  // The script prepares each batch on the CPU: every step's critical path is CPU-bound, and the
+  // CPU-side tensor operators of that preparation are what is most on it.
+  assert.deepEqual(
+    d.criticalPath.steps.map((s) => s.bound),
+    ['CPU', 'CPU', 'CPU', 'CPU'],
+  );
+  const cp = d.findings.find((f) => f.kind === 'critical-path')!;
+  assert.match(cp.text, /^CPU-bound: the critical path of ProfilerStep#2 is 5\.8 ms of its 14 ms, 97% CPU/);
+  assert.match(cp.text, /\(4 of 4 steps CPU-bound\); most on it: aten::mul /);
 });

@@ -22,6 +22,8 @@ import { REAL } from '../helpers';
 import { packTimeline } from '../../src/core/report/timelineReport';
 import { defaultCollapsed, firstWindow, outlineOf, shownRows } from '../../src/core/analysis/timeline/timelineAnswers';
 import { reportDetails, unpackTimeline } from '../../src/core/analysis/timeline/timelinePack';
+import { CRITICAL_LANE } from '../../src/core/analysis/torch/timelineIdle';
+import { criticalPath } from '../../src/core/analysis/torch/criticalPath';
 
 const H200 = path.join(REAL, 'h200', 'torch2.11.0-cu130_h200_train.pt.trace.json.gz');
 const H100 = path.join(REAL, 'torchtrace_tracelens_h100__gaunernst_bert-small-uncased__1016001.json.gz');
@@ -57,7 +59,20 @@ for (const [label, file] of [
     const spans = trace.ops.length + trace.runtime.length + trace.gpu.length + trace.python.length;
     const idleLanes = ix.lanes.filter((l) => l.title.endsWith(' idle'));
     const idleSpans = idleLanes.reduce((n, l) => n + l.spans, 0);
-    checkRows(ix, spans + idleSpans);
+    const critical = ix.lanes.find((l) => l.key === CRITICAL_LANE)!;
+    checkRows(ix, spans + idleSpans + critical.spans);
+    // The critical path's lane: its stretches add up to each step's path, and say what they are.
+    const cp = criticalPath(trace);
+    let onLane = 0;
+    for (let r = critical.firstRow; r < critical.firstRow + critical.depth; r++)
+      for (let f = ix.rowStart[r]; f < ix.rowStart[r + 1]; f++) {
+        onLane += ix.end[f] - ix.start[f];
+        assert.match(ix.names[ix.name[f]], /^path: /);
+      }
+    const pathUs = cp.steps.reduce((a, s) => a + s.lengthUs, 0);
+    assert.ok(Math.abs(onLane - pathUs) < 1e-6 * pathUs, `${onLane} vs ${pathUs}`);
+    const first = spanDetails(tt, trace, ix.rowStart[critical.firstRow])!;
+    assert.equal(first.args[0][0], 'critical path');
     assert.ok(ix.lanes.some((l) => l.kind === 'gpu') && ix.lanes.some((l) => l.kind === 'cpu'));
     assert.equal(
       ix.lanes.filter((l) => l.kind === 'gpu').length - idleLanes.length,

@@ -97,6 +97,7 @@ export function diagnosisSection(d: ViewDiagnosis, act: DiagnosisActions): HTMLE
       2,
     ),
   );
+  section.append(criticalPathTable(d.criticalPath, act));
   if (d.syncs.length)
     section.append(
       table(
@@ -122,4 +123,33 @@ export function diagnosisSection(d: ViewDiagnosis, act: DiagnosisActions): HTMLE
       ),
     );
   return section;
+}
+
+/** Each step's critical path: its length, what bounds it, and a click to see the step on the timeline. */
+function criticalPathTable(steps: ViewDiagnosis['criticalPath'], act: DiagnosisActions): HTMLElement {
+  type P = ViewDiagnosis['criticalPath'][number];
+  const part = (title: string, v: (p: P) => number): Column<P> => ({
+    title,
+    value: (p) => (p.lengthUs > 0 ? v(p) / p.lengthUs : 0),
+    format: (p) => pctOf(v(p), p.lengthUs),
+    numeric: true,
+  });
+  return table<P>(
+    'critical-path-table',
+    'Critical path per step',
+    steps,
+    [
+      { title: 'Step', value: (p) => p.step },
+      { title: 'Step (ms)', value: (p) => p.endUs - p.startUs, format: (p) => ms(p.endUs - p.startUs), numeric: true },
+      { title: 'Path (ms)', value: (p) => p.lengthUs, format: (p) => ms(p.lengthUs), numeric: true },
+      part('CPU (%)', (p) => p.cpuUs),
+      part('GPU (%)', (p) => p.gpuUs),
+      part('Waiting (%)', (p) => p.waitingUs),
+      { title: 'Bound', value: (p) => p.bound },
+      { title: 'Most on it', value: (p) => p.top.map((t) => `${t.name} ${ms(t.us)}`).join(' · ') },
+    ],
+    (csv) => act.exportCsv('critical-path.csv', csv),
+    2,
+    act.showRange ? (p) => act.showRange!(p.startUs, p.endUs) : undefined,
+  );
 }

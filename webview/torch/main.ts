@@ -20,6 +20,7 @@ import { TimelineTab } from './timelineTab';
 import { Tabs } from './tabs';
 import { bootReport } from './report';
 import { diagnosisSection } from './diagnosis';
+import { ranksSection } from './ranks';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, Filler, Tooltip, Legend);
 
@@ -130,41 +131,7 @@ export function render(
   }
   root.append(gpu);
 
-  if (ranks && ranks.length > 1) {
-    root.append(
-      table(
-        'ranks-table',
-        'Ranks (traces of one distributed run)',
-        ranks,
-        [
-          { title: 'Trace', value: (r) => r.title },
-          { title: 'Rank', value: (r) => r.rank, numeric: true },
-          { title: 'Steps', value: (r) => r.steps, numeric: true },
-          {
-            title: 'Mean step (ms)',
-            value: (r) => r.meanStepMs,
-            format: (r) => r.meanStepMs.toFixed(2),
-            numeric: true,
-          },
-          {
-            title: 'vs fastest',
-            value: (r) => r.slowdownPct,
-            format: (r) => `+${r.slowdownPct.toFixed(1)}%`,
-            numeric: true,
-          },
-          { title: 'GPU busy (ms)', value: (r) => r.gpuBusyMs, format: (r) => r.gpuBusyMs.toFixed(2), numeric: true },
-          {
-            title: 'Communication (ms)',
-            value: (r) => r.communicationMs,
-            format: (r) => r.communicationMs.toFixed(2),
-            numeric: true,
-          },
-        ],
-        (csv) => exportCsv('ranks.csv', csv),
-        4,
-      ),
-    );
-  }
+  if (ranks && ranks.length > 1) root.append(ranksSection(ranks, d.rankDiagnosis, exportCsv));
 
   if (d.memory.length > 0) {
     const mem = el('section', { class: 'memory', id: 'memory' });

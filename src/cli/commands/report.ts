@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildTraceView } from '../../core/analysis/torch/torchView';
+import { diagnoseRanks } from '../../core/analysis/torch/rankDiagnosis';
 import { detectFileKind, openProfile, openTorchTrace } from '../../core/open/openFile';
 import { promises as fs } from 'node:fs';
 import { definitionLines } from '../../core/analysis/source/definitionLines';
@@ -34,10 +35,18 @@ export const report: Command = {
       if (!traces.every(Boolean))
         throw new UsageError('report takes either CPU profiles or PyTorch traces, not both in one report');
       const views = [];
+      const parts = [];
       for (const f of positionals) {
         const trace = await openTorchTrace(f, WHAT);
         // The timeline goes in when its columns fit the report's size (REPORT_TIMELINE_MAX_BYTES).
         views.push({ ...buildTraceView(trace, path.basename(f)), timelineColumns: packTimeline(torchTimeline(trace)) });
+        const rank = trace.distributedInfo?.rank;
+        parts.push({ trace, label: typeof rank === 'number' ? `rank ${rank}` : path.basename(f) });
+      }
+      // Several traces in one report are the ranks of a run: each view carries their comparison.
+      if (views.length > 1) {
+        const r = diagnoseRanks(parts);
+        for (const v of views) v.rankDiagnosis = r;
       }
       html = buildHtmlReport(views, await webviewAssets('torch'), nonce);
     } else {

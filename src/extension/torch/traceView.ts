@@ -8,6 +8,7 @@ import { vscode } from '../vscodeApi';
 import * as path from 'node:path';
 import { analyzeTorchSources, type TorchSources } from '../../core/analysis/torch/torchSources';
 import { buildTraceView, compareRanks, type RankRow } from '../../core/analysis/torch/torchView';
+import { diagnoseRanks } from '../../core/analysis/torch/rankDiagnosis';
 import { openTorchTraceInWorker } from '../shared/openInWorker';
 import { VIEW, type ToHost, type ToWebview } from '../../shared/protocol/torchTrace';
 import { confirmFileSize } from '../shared/fileSize';
@@ -80,6 +81,7 @@ export function connectTrace(
       }
       resolveTrace(parts);
       ranks = compareRanks(views);
+      data.rankDiagnosis = diagnoseRanks(parts);
     }
     view.post({ type: 'traceInit', data, interactive: true, ranks, tab });
     // The code: CPU hot paths (when the trace has Python frames) and GPU time per function. A

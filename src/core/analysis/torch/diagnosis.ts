@@ -118,7 +118,7 @@ export function diagnose(trace: TorchTrace): Diagnosis {
     });
   }
   const cp = criticalPath(trace);
-  const f = criticalPathFinding(cp);
+  const f = trace.gpu.length ? criticalPathFinding(cp) : undefined;
   if (f) findings.push(f);
   findings.sort((x, y) => y.savingUs - x.savingUs);
   return { ...b, launches, queue, syncs, criticalPath: cp, findings };

@@ -7,6 +7,7 @@ import type { TorchTrace } from '../../model/torchTrace';
 import type { TimelineBuilder } from '../timeline/timelineIndex';
 import { launchesByCorrelation, streamIdle, type IdleCategory } from './gpuBreakdown';
 import { streamQueues } from './launchStats';
+import type { CriticalPath } from './criticalPath';
 
 /**
  * Traces with more GPU activities than this get no idle lanes or queue counters: on the 1 GB
@@ -64,4 +65,44 @@ export function addIdleTracks(
       t: Float64Array.from(q.t),
       v: Float64Array.from(q.v),
     });
+}
+
+/** The key of the critical path's lane (its spans' details say what each part is). */
+export const CRITICAL_LANE = 'critical path';
+
+/** What a span of the critical path's lane is, by its category. */
+export const CRITICAL_WHY: Record<string, string> = {
+  op: 'CPU work on the critical path (an operator or runtime call): the step waits for it',
+  runtime: 'CPU work on the critical path (an operator or runtime call): the step waits for it',
+  kernel: 'GPU work on the critical path: the step waits for this kernel',
+  memcpy: 'GPU work on the critical path: the step waits for this copy',
+  memset: 'GPU work on the critical path: the step waits for this set',
+  idle: 'waiting on the critical path: from a launch to its kernel, or between kernels of a stream',
+};
+
+/** One lane above the others: each step's critical path, a span per stretch of it. */
+export function addCriticalPathTrack(b: TimelineBuilder, trace: TorchTrace, cp: CriticalPath): void {
+  // Without GPU work the path is the CPU lanes again: no lane for it.
+  if (trace.gpu.length === 0 || !cp.steps.some((s) => s.segments.length)) return;
+  const lane = b.laneOf({ key: CRITICAL_LANE, group: 'Critical path', title: 'each step', kind: 'other', order: -1 });
+  for (const s of cp.steps)
+    for (const g of s.segments) {
+      const gpu = g.event.list === 'gpu' ? trace.gpu[g.event.index] : undefined;
+      // Named apart from the events themselves, so searches and selections never merge the two.
+      const name =
+        g.kind === 'launch'
+          ? `path: launch delay → ${g.name}`
+          : g.kind === 'kernel gap'
+            ? `path: gap after ${g.name}`
+            : `path: ${g.name}`;
+      const cat =
+        g.kind === 'launch' || g.kind === 'kernel gap'
+          ? 'idle'
+          : gpu
+            ? gpu.kind
+            : g.event.list === 'runtime'
+              ? 'runtime'
+              : 'op';
+      b.add(lane, g.start, g.end - g.start, name, cat);
+    }
 }

@@ -10,7 +10,15 @@ import { CORRELATION_RANGE, type TorchTrace } from '../../model/torchTrace';
 import { CATEGORIES, TimelineBuilder, categoryId, type Category, type TimelineIndex } from '../timeline/timelineIndex';
 import { ancestors, busyTrack, rowOf, type BusyTrack } from '../timeline/timelineQuery';
 import { parseCallStack } from './torchSources';
-import { addIdleTracks, IDLE_TRACKS_MAX, IDLE_WHY } from './timelineIdle';
+import {
+  addCriticalPathTrack,
+  addIdleTracks,
+  CRITICAL_LANE,
+  CRITICAL_WHY,
+  IDLE_TRACKS_MAX,
+  IDLE_WHY,
+} from './timelineIdle';
+import { criticalPath } from './criticalPath';
 
 const COMMUNICATION = /nccl|rccl|allreduce|all_reduce|allgather|reducescatter|alltoall|broadcast.*kernel/i;
 const STEP = /^ProfilerStep#\d+$/;
@@ -141,8 +149,10 @@ export function torchTimeline(trace: TorchTrace): TorchTimeline {
     b.add(cpuLane(f.pid, f.tid), f.ts, f.dur, f.file ? pyName(f.name, f.file, f.line ?? 0) : f.name, 'python');
   // After every event of the trace (ids from base.end): each stream's idle gaps, and its queue;
   // not past IDLE_TRACKS_MAX GPU activities (on 1 GB they tripled the indexing time).
-  if (trace.form !== 'profile' && trace.gpu.length <= IDLE_TRACKS_MAX)
+  if (trace.form !== 'profile' && trace.gpu.length <= IDLE_TRACKS_MAX) {
     addIdleTracks(b, trace, (device, stream) => `gpu ${pad(device)} ${pad(stream)}`);
+    addCriticalPathTrack(b, trace, criticalPath(trace));
+  }
   const memory = new Map<number, typeof trace.memory>();
   for (const m of trace.memory) {
     if (m.totalAllocated === undefined) continue;
@@ -266,7 +276,9 @@ export function spanDetails(
     flows: [],
   };
   const arg = (k: string, v: unknown) => v !== undefined && v !== '' && d.args.push([k, fmt(v)]);
-  if (e >= tt.base.end) return (arg('why', IDLE_WHY[d.name]), d);
+  // Spans of no trace event: the idle lanes' gaps, the critical path's stretches.
+  const why = lane.key === CRITICAL_LANE ? CRITICAL_WHY[d.category] : IDLE_WHY[d.name];
+  if (e >= tt.base.end) return (arg(lane.key === CRITICAL_LANE ? 'critical path' : 'why', why), d);
   const pyStack = (of: number) => {
     for (const a of ancestors(ix, of)) {
       const pe = ix.eventOf[a];

@@ -5,6 +5,8 @@ import { gpuTimeline, type GpuBusy, type GpuTimeline } from './gpuTime';
 import type { PackedTimeline } from '../timeline/timelinePack';
 import { analyzeTorchTrace, type KernelRow, type MemoryTimeline, type OpRow, type StepStats } from './torchAnalysis';
 import { diagnose, type Diagnosis } from './diagnosis';
+import type { RankDiagnosis } from './rankDiagnosis';
+import type { StepPath } from './criticalPath';
 
 /** The diagnosis as the view shows it: findings and the per-device and per-stream figures. */
 export interface ViewDiagnosis {
@@ -13,10 +15,13 @@ export interface ViewDiagnosis {
   idle: Omit<Diagnosis['idle'][number], 'gaps'>[];
   overlap: Diagnosis['overlap'];
   syncs: Diagnosis['syncs'];
+  /** Each step's critical path (its segments stay on the host: the timeline has them). */
+  criticalPath: Omit<StepPath, 'segments'>[];
 }
 
 export function viewDiagnosis(d: Diagnosis): ViewDiagnosis {
   return {
+    criticalPath: d.criticalPath.steps.map(({ segments: _s, ...s }) => s),
     findings: d.findings,
     temporal: d.temporal,
     idle: d.idle.map(({ gaps: _gaps, ...s }) => s),
@@ -47,6 +52,8 @@ export interface TraceViewData {
   meta: Record<string, string>;
   /** Why the GPU is idle (not for CPU profiles in time order). */
   diagnosis?: ViewDiagnosis;
+  /** With the other ranks of a distributed run: how they compare (steps, operators, waits). */
+  rankDiagnosis?: RankDiagnosis;
   /** In the HTML report: the timeline's columns, or why they were left out. */
   timelineColumns?: PackedTimeline | { leftOut: string };
 }
