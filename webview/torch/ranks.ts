@@ -46,6 +46,7 @@ export function ranksSection(
     ),
   );
   if (!diag) return section;
+  section.append(el('h2', {}, 'Across ranks'));
   if (diag.findings.length) {
     const list = el('ol', { class: 'findings rank-findings' });
     for (const f of diag.findings) {

@@ -8,6 +8,7 @@ import type { RunInEditorDeps } from '../shared/runInEditor';
 import { GpuLenses } from './gpuLenses';
 import { TorchRunner } from './torchRunner';
 import { TracePanels } from './traceView';
+import { pickRankTraces } from './rankPicker';
 
 export { TORCH_TRACE_VIEW_TYPE } from './traceView';
 
@@ -34,18 +35,12 @@ export function register(context: vscode.ExtensionContext, shared: RunInEditorDe
     vscode.languages.registerCodeLensProvider({ language: 'python' }, gpuLenses),
     traces.editor(),
     runner.command(),
-    vscode.commands.registerCommand('flamelens.compareTraces', async (files?: string[]) => {
-      let list = Array.isArray(files) ? files : undefined;
-      if (!list) {
-        const picked = await vscode.window.showOpenDialog({
-          title: 'flamelens: Compare PyTorch Traces (one per rank)',
-          canSelectMany: true,
-          filters: { 'PyTorch traces': ['json', 'gz'] },
-        });
-        list = picked?.map((u) => u.fsPath);
-      }
-      if (!list || list.length < 2) {
-        if (list) void vscode.window.showInformationMessage('flamelens: pick the traces of at least two ranks.');
+    // From the palette (an open dialog), with files (tests), or on two or more traces in the explorer.
+    vscode.commands.registerCommand('flamelens.compareTraces', async (arg?: unknown, selection?: unknown) => {
+      const list = await pickRankTraces(arg, selection);
+      if (!list) return;
+      if (list.length < 2) {
+        void vscode.window.showInformationMessage('flamelens: pick the traces of at least two ranks.');
         return;
       }
       traces.open(list[0], list.slice(1));

@@ -183,7 +183,7 @@ function rankFindings(steps: RankStep[], ops: RankOperator[], comm: RankCommunic
       text:
         `${slow} is the slowest rank in ${times} of ${steps.length} steps; the widest gap is ${worst.step}, ` +
         `${worst.slowerPct.toFixed(0)}% slower than the fastest rank (${ms(Math.max(...worst.us))} against ` +
-        `${ms(Math.min(...worst.us))})${differ.length ? `; what it spends more on: ${differ.join(', ')}` : ''}${outside}`,
+        `${ms(Math.min(...worst.us))})${outside || (differ.length ? `; what it spends more on: ${differ.join(', ')}` : '')}`,
       how:
         'Each ProfilerStep that every rank recorded, compared by duration; operators and kernels by their ' +
         'inclusive time per step on each rank, largest difference first. Every rank waits for the slowest at ' +
