@@ -95,8 +95,11 @@ function byStart(list: readonly { ts: number }[]): Int32Array {
   return sorted ? order : order.sort((a, b) => list[a].ts - list[b].ts || a - b);
 }
 
-/** The critical path of every step of a trace. */
-export function criticalPath(trace: TorchTrace): CriticalPath {
+/**
+ * The critical path of every step of a trace, or (`which: 'longest step'`) of the step that lasted
+ * longest only, for big traces where every step's path would cost more than it shows.
+ */
+export function criticalPath(trace: TorchTrace, which: 'every step' | 'longest step' = 'every step'): CriticalPath {
   const opOrder = byStart(trace.ops);
   const rtOrder = byStart(trace.runtime);
   const gpuOrder = byStart(trace.gpu);
@@ -107,7 +110,10 @@ export function criticalPath(trace: TorchTrace): CriticalPath {
     if (l) l.push(i);
     else gpuByCorr.set(g.correlation, [i]);
   });
-  const steps = stepsOf(trace).map((s) => stepPath(trace, s, { opOrder, rtOrder, gpuOrder, gpuByCorr }));
+  let chosen = stepsOf(trace);
+  if (which === 'longest step' && chosen.length > 1)
+    chosen = [chosen.reduce((a, b) => (b.end - b.start > a.end - a.start ? b : a))];
+  const steps = chosen.map((s) => stepPath(trace, s, { opOrder, rtOrder, gpuOrder, gpuByCorr }));
   let longest = 0;
   steps.forEach((s, i) => s.lengthUs > steps[longest].lengthUs && (longest = i));
   return { rank: rankOf(trace), steps, longest };

@@ -10,15 +10,7 @@ import { CORRELATION_RANGE, type TorchTrace } from '../../model/torchTrace';
 import { CATEGORIES, TimelineBuilder, categoryId, type Category, type TimelineIndex } from '../timeline/timelineIndex';
 import { ancestors, busyTrack, rowOf, type BusyTrack } from '../timeline/timelineQuery';
 import { parseCallStack } from './torchSources';
-import {
-  addCriticalPathTrack,
-  addIdleTracks,
-  CRITICAL_LANE,
-  CRITICAL_WHY,
-  IDLE_TRACKS_MAX,
-  IDLE_WHY,
-} from './timelineIdle';
-import { criticalPath } from './criticalPath';
+import { addDiagnosisTracks, CRITICAL_LANE, CRITICAL_WHY, IDLE_TRACKS_MAX, IDLE_WHY } from './timelineIdle';
 
 const COMMUNICATION = /nccl|rccl|allreduce|all_reduce|allgather|reducescatter|alltoall|broadcast.*kernel/i;
 const STEP = /^ProfilerStep#\d+$/;
@@ -149,10 +141,8 @@ export function torchTimeline(trace: TorchTrace): TorchTimeline {
     b.add(cpuLane(f.pid, f.tid), f.ts, f.dur, f.file ? pyName(f.name, f.file, f.line ?? 0) : f.name, 'python');
   // After every event of the trace (ids from base.end): each stream's idle gaps, and its queue;
   // not past IDLE_TRACKS_MAX GPU activities (on 1 GB they tripled the indexing time).
-  if (trace.form !== 'profile' && trace.gpu.length <= IDLE_TRACKS_MAX) {
-    addIdleTracks(b, trace, (device, stream) => `gpu ${pad(device)} ${pad(stream)}`);
-    addCriticalPathTrack(b, trace, criticalPath(trace));
-  }
+  if (trace.form !== 'profile' && trace.gpu.length <= IDLE_TRACKS_MAX)
+    addDiagnosisTracks(b, trace, (device, stream) => `gpu ${pad(device)} ${pad(stream)}`);
   const memory = new Map<number, typeof trace.memory>();
   for (const m of trace.memory) {
     if (m.totalAllocated === undefined) continue;
