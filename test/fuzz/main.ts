@@ -1,7 +1,7 @@
 // `npm run fuzz [CASES] [SEED]`: the longer fuzz run. Prints how many cases ran per parser and
 // the slowest case; exits 1 at the first finding (fast-check prints the shrunk input).
 import { TARGETS } from './targets';
-import { fuzzTarget, fuzzSqlite } from './run';
+import { fuzzTarget, fuzzSqlite, fuzzPickle } from './run';
 import { describeScaling, runScalingCase, scalingCases } from './scaling';
 import { specialFileFindings } from './specialFiles';
 
@@ -21,6 +21,9 @@ async function main(): Promise<void> {
   const s = await fuzzSqlite(Math.max(50, Math.round(cases / 20)), seed);
   total += s.cases;
   console.log(`  ${s.name}: ${s.cases} cases, slowest ${s.slowestMs.toFixed(0)} ms`);
+  const p = await fuzzPickle(cases, seed);
+  total += p.cases;
+  console.log(`  ${p.name}: ${p.cases} cases, slowest ${p.slowestMs.toFixed(0)} ms`);
   // Growth with size (the built CLI, N and 2N): memory must follow the input, never its square.
   const scale = Number(process.env.FLAMELENS_FUZZ_SCALE ?? 1);
   console.log(`scaling (built CLI, sizes divided by ${scale}):`);

@@ -6,7 +6,8 @@
  */
 import fc from 'fast-check';
 import { FormatError } from '../../src/core/formats/formatError';
-import { SQLITE_SEED, parseSqlite, type FuzzTarget } from './targets';
+import { PICKLE_SEED, SQLITE_SEED, parseSqlite, type FuzzTarget } from './targets';
+import { parseMemorySnapshot } from '../../src/core/formats/torch/memorySnapshot';
 
 const NASTY = [
   '<img src=x onerror=alert(1)>',
@@ -138,8 +139,16 @@ export async function fuzzTarget(t: FuzzTarget, numRuns: number, seed: number): 
   return { name: t.name, cases, slowestMs: slowest };
 }
 
-export async function fuzzSqlite(numRuns: number, seed: number): Promise<FuzzReport> {
-  const original = new Uint8Array(SQLITE_SEED());
+/** A reader of bytes, fuzzed with truncations, byte edits and random bytes of a real seed. */
+interface BytesTarget {
+  name: string;
+  seed: () => Uint8Array;
+  parse: (bytes: Uint8Array) => unknown;
+  boundMs: number;
+}
+
+async function fuzzBytes(t: BytesTarget, numRuns: number, seed: number): Promise<FuzzReport> {
+  const original = t.seed();
   let cases = 0;
   let slowest = 0;
   await fc.assert(
@@ -162,19 +171,44 @@ export async function fuzzSqlite(numRuns: number, seed: number): Promise<FuzzRep
         cases++;
         const t0 = performance.now();
         try {
-          await parseSqlite(bytes);
+          await t.parse(bytes);
         } catch (e) {
           if (!(e instanceof FormatError))
             throw new Error(
-              `nsys SQLite: threw ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)} for ${bytes.length} bytes`,
+              `${t.name}: threw ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)} for ${bytes.length} bytes`,
             );
         }
         const ms = performance.now() - t0;
         slowest = Math.max(slowest, ms);
-        if (ms > 5000) throw new Error(`nsys SQLite: took ${ms.toFixed(0)} ms for ${bytes.length} bytes`);
+        if (ms > t.boundMs) throw new Error(`${t.name}: took ${ms.toFixed(0)} ms for ${bytes.length} bytes`);
       },
     ),
     { numRuns, seed, endOnFailure: true },
   );
-  return { name: 'nsys SQLite export (bytes)', cases, slowestMs: slowest };
+  return { name: t.name, cases, slowestMs: slowest };
 }
+
+export const fuzzSqlite = (numRuns: number, seed: number): Promise<FuzzReport> =>
+  fuzzBytes(
+    {
+      name: 'nsys SQLite export (bytes)',
+      seed: () => new Uint8Array(SQLITE_SEED()),
+      parse: parseSqlite,
+      boundMs: 5000,
+    },
+    numRuns,
+    seed,
+  );
+
+/** CUDA allocator snapshots: the pickle reader and the snapshot on top of it. */
+export const fuzzPickle = (numRuns: number, seed: number): Promise<FuzzReport> =>
+  fuzzBytes(
+    {
+      name: 'CUDA allocator snapshot pickles (bytes)',
+      seed: () => new Uint8Array(PICKLE_SEED()),
+      parse: (b) => parseMemorySnapshot(b, 'fuzz.pickle'),
+      boundMs: 2000,
+    },
+    numRuns,
+    seed,
+  );

@@ -193,3 +193,7 @@ export const TARGETS: FuzzTarget[] = [
 /** nsys SQLite exports are bytes (the page reader): mutated separately, fewer cases (each reads a database). */
 export const SQLITE_SEED = () => readFileSync(path.join(REAL, 'nsys', 'nsysai_h100_2gpu_1s_nsys2026.2.1.sqlite'));
 export const parseSqlite = (bytes: Uint8Array) => readNsysSqlite(bytes, 'fuzz.sqlite');
+
+/** A real snapshot (torch ~2.6, 72 KB: C++ and Python frames, a complete history) to mutate. */
+export const PICKLE_SEED = (): Buffer =>
+  readFileSync(path.join(REAL, 'torch_memory', 'silmont2000_assignment2-systems__mem_snapshot.pickle'));

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { TARGETS } from '../fuzz/targets';
-import { fuzzTarget, fuzzSqlite } from '../fuzz/run';
+import { fuzzTarget, fuzzSqlite, fuzzPickle } from '../fuzz/run';
 
 const SEED = 20261123;
 
@@ -17,4 +17,9 @@ for (const t of TARGETS) {
 test('fuzz: nsys SQLite export (truncated and corrupted bytes)', async () => {
   const r = await fuzzSqlite(25, SEED);
   assert.equal(r.cases, 25);
+});
+
+test('fuzz: CUDA allocator snapshot pickles (truncated, edited and random bytes)', async () => {
+  const r = await fuzzPickle(300, SEED);
+  assert.equal(r.cases, 300);
 });

@@ -85,6 +85,16 @@ const TABLE: [file: string, kind: FileKind, opens: 'opens' | 'fails'][] = [
   ['real/torchtrace_kineto_tb_plugin__resnet50_nw0_worker0_2021-01.pt.trace.json.gz', 'torch-trace', 'opens'],
   ['real/torchtrace_tracelens_h100__gaunernst_bert-small-uncased__1016001.json.gz', 'torch-trace', 'opens'],
   ['real/yuntongf_cs336-a1__pyspy042_macos_4threads.speedscope.json', 'cpu-profile', 'opens'],
+  ['real/h200/torch2.11.0-cu130_h200_expandable_segments_snapshot.pickle', 'torch-memory', 'opens'],
+  ['real/h200/torch2.11.0-cu130_h200_gloo2_rank0_snapshot.pickle', 'torch-memory', 'opens'],
+  ['real/h200/torch2.11.0-cu130_h200_gloo2_rank1_snapshot.pickle', 'torch-memory', 'opens'],
+  ['real/h200/torch2.11.0-cu130_h200_train_oom_snapshot.pickle', 'torch-memory', 'opens'],
+  ['real/h200/torch2.11.0-cu130_h200_train_snapshot.pickle', 'torch-memory', 'opens'],
+  ['real/torch_memory/LfieLike_SketchKV2__my_snapshot.pickle', 'torch-memory', 'opens'],
+  ['real/torch_memory/Yiyi-philosophy_LLM-inference__oom_snapshot.pickle', 'torch-memory', 'opens'],
+  ['real/torch_memory/ZidongLiu_DeComFL__memory.pickle', 'torch-memory', 'opens'],
+  ['real/torch_memory/bcrafton_assignment2-systems__memory_snapshot.pickle', 'torch-memory', 'opens'],
+  ['real/torch_memory/silmont2000_assignment2-systems__mem_snapshot.pickle', 'torch-memory', 'opens'],
 ];
 
 /** Fixtures read by other readers, or not inputs at all: why each is not in TABLE. */
@@ -99,7 +109,6 @@ const ELSEWHERE: [pattern: RegExp, why: string][] = [
   [/^real\/nvidia_smi\/(linux|windows)-.*\.txt$|table_.*\.txt$/, 'nvidia-smi -q / table text (not read yet)'],
   [/^real\/h200\/nvidia-smi_.*_table\.txt$/, 'nvidia-smi table text (not read yet)'],
   [/^real\/h200\/VERSIONS\.txt$/, 'the versions of the tools of the H200 captures'],
-  [/\.pickle$/, 'CUDA allocator snapshots (pickles): the memory view of issue 22 reads them'],
 ];
 
 function walk(dir: string): string[] {

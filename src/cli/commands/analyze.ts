@@ -12,6 +12,8 @@ import { ranksJson, ranksText, torchTraceJson, torchTraceText } from '../present
 import { diagnoseRanks } from '../../core/analysis/torch/rankDiagnosis';
 import { telemetryJson, telemetryText } from '../present/telemetry';
 import { ncuJson, ncuText, nsysJson, nsysText } from '../present/nsight';
+import { memoryJson, memoryText } from '../present/memory';
+import { analyzeMemory } from '../../core/analysis/memory/torchMemory';
 
 export const FORMATS_HELP = `Formats read (detected from content): py-spy raw / collapsed stacks, flamelens' built-in
 sampler, Austin 1.x-3.x, speedscope JSON (sampled and evented); for analyze, PyTorch profiler
@@ -48,6 +50,10 @@ export function presentFile(opened: OpenedFile, top: number | undefined, thread?
       return { json: nsysJson(opened.report, file, top), text: nsysText(opened.report, file, top) };
     case 'ncu':
       return { json: ncuJson(opened.report, top), text: ncuText(opened.report, file, top) };
+    case 'torch-memory': {
+      const a = analyzeMemory(opened.snapshot);
+      return { json: memoryJson(a, top), text: memoryText(file, a, top) };
+    }
   }
 }
 

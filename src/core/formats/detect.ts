@@ -13,6 +13,7 @@ import { isSqlite } from './nsight/nsysSqlite';
 import { looksLikeNcuCsv } from './nsight/ncuCsv';
 import { looksLikeNsysStats } from './nsight/nsysStatsCsv';
 import { looksLikeSpeedscope } from './cpu/speedscope';
+import { isPickle } from './torch/memorySnapshot';
 
 export type FileKind =
   | 'torch-trace'
@@ -24,6 +25,7 @@ export type FileKind =
   | 'ncu-csv'
   | 'nsys-rep'
   | 'ncu-rep'
+  | 'torch-memory'
   | 'cpu-profile';
 
 /** How much of a file detectKind looks at. */
@@ -40,6 +42,7 @@ export const KIND_NAMES: Record<FileKind, string> = {
   'ncu-csv': 'an Nsight Compute CSV page',
   'nsys-rep': 'an Nsight Systems report',
   'ncu-rep': 'an Nsight Compute report',
+  'torch-memory': 'a CUDA allocator snapshot (pickle)',
   'cpu-profile': 'a CPU profile',
 };
 
@@ -49,6 +52,8 @@ export const KIND_NAMES: Record<FileKind, string> = {
  */
 export function detectKind(head: Buffer, name: string, gzip = false): FileKind {
   if (isSqlite(head)) return 'nsys-sqlite';
+  // A Python pickle: read (never run) as a CUDA allocator snapshot, or refused saying what it holds.
+  if (isPickle(head)) return 'torch-memory';
   if (looksLikeTorchTrace(head)) return 'torch-trace';
   const text = head.toString('utf8');
   // Gzipped JSON other than speedscope: PyTorch writes its traces as .json.gz; the trace reader

@@ -26,6 +26,8 @@ import type { Profile } from '../model/profile';
 import type { TorchTrace } from '../model/torchTrace';
 import type { TelemetrySeries } from '../model/telemetry';
 import type { NcuReport, NsysReport } from '../model/kernels';
+import type { TorchMemorySnapshot } from '../model/torchMemory';
+import { readMemorySnapshot } from '../formats/torch/memorySnapshot';
 
 export type { FileKind } from '../formats/detect';
 
@@ -38,7 +40,8 @@ export type OpenedFile =
   | { kind: 'torch-trace'; file: string; trace: TorchTrace }
   | { kind: 'gpu-telemetry'; file: string; series: TelemetrySeries; format: 'csv' | 'xml' | 'q' }
   | { kind: 'nsys'; file: string; report: NsysReport }
-  | { kind: 'ncu'; file: string; report: NcuReport };
+  | { kind: 'ncu'; file: string; report: NcuReport }
+  | { kind: 'torch-memory'; file: string; snapshot: TorchMemorySnapshot };
 
 export type OpenedKind = OpenedFile['kind'];
 
@@ -60,6 +63,8 @@ export function openedKindOf(kind: FileKind): OpenedKind {
     case 'ncu-csv':
     case 'ncu-rep':
       return 'ncu';
+    case 'torch-memory':
+      return 'torch-memory';
   }
 }
 
@@ -179,6 +184,8 @@ export async function openFile(given: string, o: OpenOptions, known?: FileKind):
     }
     case 'ncu-csv':
       return { kind: 'ncu', file, report: await readNcuCsvFile(file) };
+    case 'torch-memory':
+      return { kind: 'torch-memory', file, snapshot: await readMemorySnapshot(file) };
     case 'ncu-rep':
       return {
         kind: 'ncu',

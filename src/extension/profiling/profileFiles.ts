@@ -129,6 +129,9 @@ export class ProfileFiles {
       case 'torch-trace':
         await vscode.commands.executeCommand('vscode.openWith', target, 'flamelens.torchTrace');
         return;
+      case 'torch-memory':
+        await vscode.commands.executeCommand('vscode.openWith', target, 'flamelens.memorySnapshot');
+        return;
       case 'cpu-profile':
       case 'gpu-telemetry':
         // An nvidia-smi log has no view of its own: the flame graph editor says what it is.

@@ -23,7 +23,7 @@ export const isSyncCall = (name: string): boolean => SYNC.test(name);
 type Place = Pick<SyncPlace, 'name' | 'file' | 'line' | 'site'>;
 
 /** Frames of Python itself, torch or installed packages (Kineto writes torch's relative to site-packages). */
-const isLibrary = (file: string | undefined) =>
+export const isLibraryFile = (file: string | undefined): boolean =>
   !file ||
   file.startsWith('<') ||
   /(^|[\\/])(site-packages|dist-packages|torch|lib[\\/]python\d[.\d]*)[\\/]/.test(file);
@@ -115,7 +115,7 @@ export function syncPoints(trace: TorchTrace): SyncPlace[] {
             ? [{ name: w.python.name, file: w.python.file, line: w.python.line, site: 'def' }]
             : [];
         inner ??= frames[0];
-        place = frames.find((f) => !isLibrary(f.file));
+        place = frames.find((f) => !isLibraryFile(f.file));
         if (w.callStack && frames.length) break;
       }
       place ??= inner ?? { name: op ?? r.name };

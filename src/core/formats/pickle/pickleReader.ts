@@ -255,7 +255,8 @@ export function readPickle(b: Uint8Array): unknown {
         // FLOAT (text)
         const s = line().trim();
         const v = Number(s);
-        if (s === '' || (Number.isNaN(v) && !/^[-+]?nan$/i.test(s))) throw new PickleError(at, 'FLOAT that is not a number');
+        if (s === '' || (Number.isNaN(v) && !/^[-+]?nan$/i.test(s)))
+          throw new PickleError(at, 'FLOAT that is not a number');
         stack.push(v);
         break;
       }
@@ -437,7 +438,14 @@ export function readPickle(b: Uint8Array): unknown {
         // BUILD: state for an object; on the containers built here only a dict of items is meaningful.
         const state = pop();
         const obj = top();
-        if (obj && typeof obj === 'object' && !Array.isArray(obj) && !(obj instanceof Set) && state && typeof state === 'object')
+        if (
+          obj &&
+          typeof obj === 'object' &&
+          !Array.isArray(obj) &&
+          !(obj instanceof Set) &&
+          state &&
+          typeof state === 'object'
+        )
           for (const [k, v] of Object.entries(state)) (obj as PickleDict)[k] = v;
         break;
       }

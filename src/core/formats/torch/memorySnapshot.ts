@@ -30,6 +30,16 @@ export function looksLikeMemorySnapshot(head: Buffer): boolean {
 /** Whether the first bytes are a pickle at all (for the message when it is not a snapshot). */
 export const isPickle = (head: Buffer): boolean => head[0] === 0x80 && head[1] >= 2 && head[1] <= 5;
 
+/** What is not as a snapshot should be, at a place ("segments[3].blocks[2]"). */
+class Shape extends Error {
+  constructor(
+    readonly place: string,
+    readonly expected: string,
+  ) {
+    super(`${place}: ${expected}`);
+  }
+}
+
 const isDict = (v: unknown): v is PickleDict =>
   !!v && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Set) && !(v instanceof Uint8Array);
 
@@ -63,12 +73,12 @@ class Stacks {
   stack(list: unknown, at: () => string): number {
     if (list === undefined || list === null) return -1;
     if (list === this.lastList) return this.lastStack;
-    if (!Array.isArray(list)) throw new Error(`${at()}: 'frames' is not a list`);
+    if (!Array.isArray(list)) throw new Shape(`${at()}`, `'frames' is not a list`);
     if (list.length === 0) return -1;
     let node = 0;
     for (let k = 0; k < list.length; k++) {
       const f = list[k];
-      if (!isDict(f)) throw new Error(`${at()}.frames[${k}]: not a dict`);
+      if (!isDict(f)) throw new Shape(`${at()}.frames[${k}]`, `not a dict`);
       const filename = typeof f.filename === 'string' ? f.filename : '';
       const name = typeof f.name === 'string' ? f.name : '';
       const line = typeof f.line === 'number' ? f.line : 0;
@@ -85,13 +95,15 @@ class Stacks {
     let s = this.stackOf[node];
     if (s < 0) {
       s = this.stacks.length;
-      this.stacks.push(list.map((f: PickleDict) =>
-        this.frame(
-          typeof f.filename === 'string' ? f.filename : '',
-          typeof f.name === 'string' ? f.name : '',
-          typeof f.line === 'number' ? f.line : 0,
+      this.stacks.push(
+        list.map((f: PickleDict) =>
+          this.frame(
+            typeof f.filename === 'string' ? f.filename : '',
+            typeof f.name === 'string' ? f.name : '',
+            typeof f.line === 'number' ? f.line : 0,
+          ),
         ),
-      ));
+      );
       this.stackOf[node] = s;
     }
     this.lastList = list;
@@ -105,7 +117,7 @@ const num = (v: unknown): number | undefined =>
 
 function need(d: PickleDict, key: string, at: string): number {
   const v = num(d[key]);
-  if (v === undefined) throw new Error(`${at}: '${key}' is ${d[key] === undefined ? 'missing' : 'not a number'}`);
+  if (v === undefined) throw new Shape(`${at}`, `'${key}' is ${d[key] === undefined ? 'missing' : 'not a number'}`);
   return v;
 }
 
@@ -114,9 +126,8 @@ export function memorySnapshotFrom(value: unknown, file: string): TorchMemorySna
   try {
     return build(value);
   } catch (e) {
-    if (e instanceof FormatError) throw e;
-    const m = /^([^:]*): (.*)$/s.exec((e as Error).message);
-    throw new FormatError(file, m ? m[1] : '', m ? m[2] : (e as Error).message);
+    if (e instanceof Shape) throw new FormatError(file, e.place, e.expected);
+    throw e;
   }
 }
 
@@ -124,8 +135,9 @@ function build(value: unknown): TorchMemorySnapshot {
   const top = isDict(value) ? value : undefined;
   const rawSegments = Array.isArray(value) ? value : top?.segments;
   if (!Array.isArray(rawSegments))
-    throw new Error(
-      ": expected a CUDA allocator snapshot (a dict with 'segments', or a list of segments), found " +
+    throw new Shape(
+      '',
+      "expected a CUDA allocator snapshot (a dict with 'segments', or a list of segments), found " +
         (top ? `a dict with ${Object.keys(top).slice(0, 6).join(', ') || 'no keys'}` : typeof value),
     );
   const st = new Stacks();
@@ -133,9 +145,9 @@ function build(value: unknown): TorchMemorySnapshot {
   const histories: MemoryHistory[] = [];
   const traces = top?.device_traces;
   if (traces !== undefined && traces !== null) {
-    if (!Array.isArray(traces)) throw new Error("device_traces: not a list");
+    if (!Array.isArray(traces)) throw new Shape('device_traces', 'not a list');
     traces.forEach((t, device) => {
-      if (!Array.isArray(t)) throw new Error(`device_traces[${device}]: not a list`);
+      if (!Array.isArray(t)) throw new Shape(`device_traces[${device}]`, 'not a list');
       if (t.length) histories.push(historyOf(t, device, st));
     });
   }
@@ -164,19 +176,21 @@ function build(value: unknown): TorchMemorySnapshot {
 }
 
 function segmentOf(s: unknown, at: string, st: Stacks): MemorySegment {
-  if (!isDict(s)) throw new Error(`${at}: not a dict`);
+  if (!isDict(s)) throw new Shape(`${at}`, `not a dict`);
   const address = need(s, 'address', at);
   const totalSize = need(s, 'total_size', at);
-  if (!Array.isArray(s.blocks)) throw new Error(`${at}: 'blocks' is ${s.blocks === undefined ? 'missing' : 'not a list'}`);
+  if (!Array.isArray(s.blocks))
+    throw new Shape(`${at}`, `'blocks' is ${s.blocks === undefined ? 'missing' : 'not a list'}`);
   let next = address;
   const blocks = s.blocks.map((b, j) => {
     const here = `${at}.blocks[${j}]`;
-    if (!isDict(b)) throw new Error(`${here}: not a dict`);
+    if (!isDict(b)) throw new Shape(`${here}`, `not a dict`);
     const size = need(b, 'size', here);
     const state = STATES.includes(b.state as BlockState) ? (b.state as BlockState) : 'inactive';
     // torch 2.0: no address and no frames on the block; its history's last entry has both.
     const history = Array.isArray(b.history) ? b.history : undefined;
-    const last = history && isDict(history[history.length - 1]) ? (history[history.length - 1] as PickleDict) : undefined;
+    const last =
+      history && isDict(history[history.length - 1]) ? (history[history.length - 1] as PickleDict) : undefined;
     const blockAddress = num(b.address) ?? num(last?.addr) ?? next;
     next = blockAddress + size;
     const frames = b.frames ?? last?.frames;
@@ -222,7 +236,7 @@ function historyOf(t: unknown[], device: number, st: Stacks): MemoryHistory {
   const other = ACTIONS.indexOf('other');
   for (let i = 0; i < n; i++) {
     const e = t[i];
-    if (!isDict(e)) throw new Error(`device_traces[${device}][${i}]: not a dict`);
+    if (!isDict(e)) throw new Shape(`device_traces[${device}][${i}]`, 'not a dict');
     const code = CODES.get(e.action as MemoryAction) ?? other;
     h.action[i] = code;
     h.addr[i] = num(e.addr) ?? NaN;

@@ -1,0 +1,81 @@
+/** `analyze` of a CUDA allocator snapshot: devices, the OOM, the largest live allocations, the peak. */
+import { visibleName as v } from '../../core/util/visibleText';
+import { gib, type MemoryAnalysis, type SourceLine } from '../../core/analysis/memory/torchMemory';
+
+const where = (l?: SourceLine) =>
+  l ? (l.file ? `${l.file}:${l.line} ${l.name}` : l.name) : '(no Python stack recorded)';
+
+/** The JSON `analyze SNAPSHOT --json` prints (issue 22's shape, with the peak and lines added). */
+export function memoryJson(a: MemoryAnalysis, top: number | undefined) {
+  const n = top ?? 20;
+  return {
+    kind: 'torch-memory',
+    layout: a.layout,
+    devices: a.devices.map((d) => ({
+      device: d.device,
+      reservedBytes: d.reservedBytes,
+      allocatedBytes: d.allocatedBytes,
+      activeBytes: d.activeBytes,
+      requestedBytes: d.requestedBytes,
+      segments: d.segments,
+      blocks: d.blocks,
+      traceEntries: d.traceEntries,
+      freeBytes: d.freeBytes,
+      largestFreeBytes: d.largestFreeBytes,
+      fragmentationPct: Math.round(d.fragmentationPct * 100) / 100,
+      expandableSegments: d.expandableSegments,
+    })),
+    largest: a.largest.slice(0, n).map((l) => ({
+      device: l.device,
+      sizeBytes: l.sizeBytes,
+      requestedBytes: l.requestedBytes,
+      address: l.address,
+      pythonFrame: l.pythonFrame
+        ? { file: l.pythonFrame.file, line: l.pythonFrame.line, name: l.pythonFrame.name }
+        : null,
+    })),
+    byLine: a.byLine.slice(0, n),
+    peaks: a.timelines.map((t) => ({
+      device: t.device,
+      axis: t.axis,
+      peakBytes: t.peakBytes,
+      peakAt: t.peakX,
+      baselineBytes: t.baselineBytes,
+      atPeak: t.atPeak.slice(0, n),
+    })),
+    oom: a.oom.map((o) => ({
+      device: o.device,
+      requestedBytes: o.requestedBytes,
+      freeBytes: Number.isFinite(o.freeBytes) ? o.freeBytes : null,
+      reservedBytes: o.reservedBytes,
+      allocatedBytes: o.allocatedBytes,
+      askedAt: o.askedAt ?? null,
+      top: o.top ?? null,
+      text: o.text,
+    })),
+  };
+}
+
+export function memoryText(file: string, a: MemoryAnalysis, top: number | undefined): string {
+  const n = top ?? 10;
+  let out = `${v(file)}: CUDA allocator snapshot (${a.layout})\n`;
+  for (const o of a.oom) out += `out of memory: ${v(o.text)}\n`;
+  out += '\n';
+  for (const d of a.devices)
+    out +=
+      `device ${d.device}: ${gib(d.reservedBytes)} reserved, ${gib(d.allocatedBytes)} allocated ` +
+      `(${gib(d.requestedBytes)} requested), ${d.segments} segments, ${d.blocks} live blocks, ` +
+      `${d.fragmentationPct.toFixed(1)}% of reserved not in use (largest free block ${gib(d.largestFreeBytes)}), ` +
+      `${d.traceEntries.toLocaleString('en-US')} history entries\n`;
+  for (const t of a.timelines) {
+    out += `\ndevice ${t.device}: peak ${gib(t.peakBytes)} active at ${t.axis === 'time' ? `${(t.peakX / 1000).toFixed(1)} ms` : `entry ${t.peakX}`} of the history; live then, by line:\n`;
+    for (const l of t.atPeak.slice(0, n))
+      out += `${gib(l.bytes).padStart(10)} ${String(l.count).padStart(6)}  ${v(where(l))}\n`;
+  }
+  if (a.largest.length) {
+    out += `\nlargest live allocations:\n`;
+    for (const l of a.largest.slice(0, n))
+      out += `${gib(l.sizeBytes).padStart(10)}  device ${l.device}  ${v(where(l.pythonFrame))}\n`;
+  }
+  return out;
+}
