@@ -12,63 +12,25 @@
  * Sets; ints beyond 2^53 are BigInts; bytes are Uint8Arrays; None is null. Lengths are checked
  * against the bytes left before anything is allocated, so a hostile length fails at once.
  */
+import { PickleError } from './pickleError';
+import {
+  ALLOWED,
+  append,
+  bigintBytes,
+  build,
+  Global,
+  latin1,
+  newDict,
+  setItems,
+  type PickleDict,
+} from './pickleValues';
 
-export class PickleError extends Error {
-  constructor(
-    readonly offset: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-export type PickleDict = { [key: string]: unknown };
-
-/** Globals a snapshot may name, and what they build. */
-const ALLOWED: Record<string, 'dict' | 'set' | 'factory'> = {
-  'collections OrderedDict': 'dict',
-  'collections defaultdict': 'dict',
-  'builtins set': 'set',
-  'builtins frozenset': 'set',
-  '__builtin__ set': 'set',
-  '__builtin__ frozenset': 'set',
-  'builtins list': 'factory',
-  'builtins dict': 'factory',
-  'builtins int': 'factory',
-  'builtins float': 'factory',
-  'builtins str': 'factory',
-  'builtins tuple': 'factory',
-  'builtins bool': 'factory',
-  'builtins bytes': 'factory',
-};
-
-/** A global, as it stands on the stack until a REDUCE builds its container. */
-class Global {
-  constructor(
-    readonly name: string,
-    readonly builds: 'dict' | 'set' | 'factory',
-  ) {}
-}
+export { PickleError } from './pickleError';
+export type { PickleDict } from './pickleValues';
 
 const MARK = Symbol('mark');
 const decoder = new TextDecoder('utf-8', { fatal: true });
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
-
-/** Python's str() of a dict key that is not a str. */
-function keyOf(k: unknown, at: number): string {
-  if (typeof k === 'string') return k;
-  if (typeof k === 'number') return Number.isInteger(k) ? String(k) : String(k);
-  if (typeof k === 'bigint') return k.toString();
-  if (k === true) return 'True';
-  if (k === false) return 'False';
-  if (k === null) return 'None';
-  if (Array.isArray(k)) return `(${k.map((x) => keyOf(x, at)).join(', ')}${k.length === 1 ? ',' : ''})`;
-  throw new PickleError(at, 'a dict key that is not a string, number, tuple or None');
-}
-
-function newDict(): PickleDict {
-  return Object.create(null) as PickleDict;
-}
 
 /** Reads the pickle in `b` (the whole of it); `what` names the data in messages. */
 export function readPickle(b: Uint8Array): unknown {
@@ -140,16 +102,6 @@ export function readPickle(b: Uint8Array): unknown {
     if (raw[raw.length - 1] & 0x80) v -= 1n << BigInt(8 * raw.length);
     return v <= MAX_SAFE && v >= -MAX_SAFE ? Number(v) : v;
   };
-  const setItems = (d: unknown, items: unknown[]) => {
-    if (d instanceof Set) throw new PickleError(at, 'SETITEMS on a set');
-    if (!d || typeof d !== 'object' || Array.isArray(d) || d instanceof Global)
-      throw new PickleError(at, 'SETITEM on something that is not a dict');
-    for (let k = 0; k + 1 < items.length; k += 2) (d as PickleDict)[keyOf(items[k], at)] = items[k + 1];
-  };
-  const append = (l: unknown, items: unknown[]) => {
-    if (!Array.isArray(l)) throw new PickleError(at, 'APPEND on something that is not a list');
-    for (const x of items) l.push(x);
-  };
   const global = (module: string, name: string) => {
     const builds = ALLOWED[`${module} ${name}`];
     if (!builds)
@@ -158,21 +110,6 @@ export function readPickle(b: Uint8Array): unknown {
         `refused the global ${module}.${name}: only plain data and containers are read (nothing in a pickle is run)`,
       );
     return new Global(`${module}.${name}`, builds);
-  };
-  /** A container from an allowed global and its arguments. */
-  const build = (g: unknown, args: unknown) => {
-    if (!(g instanceof Global)) throw new PickleError(at, 'REDUCE of something that is not an allowed global');
-    if (!Array.isArray(args)) throw new PickleError(at, 'REDUCE with arguments that are not a tuple');
-    if (g.builds === 'dict') {
-      const d = newDict();
-      // OrderedDict([(k, v), …]) is how protocol 0-1 write it; defaultdict(factory) has no items.
-      const first = args[0];
-      if (g.name.endsWith('OrderedDict') && Array.isArray(first))
-        for (const kv of first) if (Array.isArray(kv) && kv.length === 2) d[keyOf(kv[0], at)] = kv[1];
-      return d;
-    }
-    if (g.builds === 'set') return new Set(Array.isArray(args[0]) ? args[0] : []);
-    throw new PickleError(at, `refused a call of ${g.name}: only containers are built`);
   };
   for (;;) {
     if (i >= n) throw new PickleError(i, 'the pickle ends without its STOP opcode (a truncated file?)');
@@ -335,7 +272,7 @@ export function readPickle(b: Uint8Array): unknown {
       case 0x64: {
         // DICT
         const d = newDict();
-        setItems(d, popMark());
+        setItems(d, popMark(), at);
         stack.push(d);
         break;
       }
@@ -353,26 +290,26 @@ export function readPickle(b: Uint8Array): unknown {
       case 0x61: {
         // APPEND
         const v = pop();
-        append(top(), [v]);
+        append(top(), [v], at);
         break;
       }
       case 0x65: {
         // APPENDS
         const items = popMark();
-        append(top(), items);
+        append(top(), items, at);
         break;
       }
       case 0x73: {
         // SETITEM
         const v = pop();
         const k = pop();
-        setItems(top(), [k, v]);
+        setItems(top(), [k, v], at);
         break;
       }
       case 0x75: {
         // SETITEMS
         const items = popMark();
-        setItems(top(), items);
+        setItems(top(), items, at);
         break;
       }
       case 0x94: // MEMOIZE
@@ -418,20 +355,20 @@ export function readPickle(b: Uint8Array): unknown {
       case 0x52: {
         // REDUCE
         const args = pop();
-        stack.push(build(pop(), args));
+        stack.push(build(pop(), args, at));
         break;
       }
       case 0x81: {
         // NEWOBJ
         const args = pop();
-        stack.push(build(pop(), args));
+        stack.push(build(pop(), args, at));
         break;
       }
       case 0x92: {
         // NEWOBJ_EX
         pop(); // kwargs
         const args = pop();
-        stack.push(build(pop(), args));
+        stack.push(build(pop(), args, at));
         break;
       }
       case 0x62: {
@@ -456,22 +393,4 @@ export function readPickle(b: Uint8Array): unknown {
         );
     }
   }
-}
-
-function latin1(b: Uint8Array): string {
-  let s = '';
-  for (let k = 0; k < b.length; k += 8192) s += String.fromCharCode(...b.subarray(k, k + 8192));
-  return s;
-}
-
-/** A BigInt as little-endian two's-complement bytes (for the text INT/LONG opcodes). */
-function bigintBytes(v: bigint): Uint8Array {
-  const out: number[] = [];
-  let x = v;
-  for (let k = 0; k < 64; k++) {
-    out.push(Number(x & 0xffn));
-    x >>= 8n;
-    if ((x === 0n && !(out[out.length - 1] & 0x80)) || (x === -1n && out[out.length - 1] & 0x80)) break;
-  }
-  return Uint8Array.from(out);
 }
