@@ -6,7 +6,8 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { readPickle, PickleError } from '../../src/core/formats/pickle/pickleReader';
+import { readPickle, readPickleFile, PickleError } from '../../src/core/formats/pickle/pickleReader';
+import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import {
   memorySnapshotFrom,
   parseMemorySnapshot,
@@ -70,6 +71,45 @@ test('data opcodes: dicts, lists, tuples, ints of every width, floats, bools, No
   ) as Record<string, unknown>;
   assert.equal(Object.getPrototypeOf(v), null, 'dicts have no prototype');
   assert.deepEqual({ ...v }, { a: 7, big: 2n ** 62n, neg: -1, f: 1.5, t: [1, 2], l: [true, null, 'x'], again: 'x' });
+});
+
+test('integers past 2^47 stay exact numbers up to 2^53, BigInts beyond; negatives of every width', () => {
+  const le = (v: bigint, len: number) => {
+    const out: number[] = [];
+    let x = BigInt.asUintN(8 * len, v);
+    for (let k = 0; k < len; k++, x >>= 8n) out.push(Number(x & 0xffn));
+    return [0x8a, len, ...out];
+  };
+  const v = readPickle(
+    pk(
+      EMPTY_LIST,
+      MARK,
+      le(2n ** 47n + 5n, 7), // an address past 2^47: 7 bytes, sign byte 0
+      le(2n ** 53n - 1n, 8),
+      le(2n ** 53n + 1n, 8),
+      le(-(2n ** 50n), 7),
+      le(-1n, 1),
+      APPENDS,
+    ),
+  );
+  assert.deepEqual(v, [2 ** 47 + 5, 2 ** 53 - 1, 2n ** 53n + 1n, -(2 ** 50), -1]);
+});
+
+test('a file read through a window smaller than its values gives what a read of it whole gives', async () => {
+  const file = path.join(REAL, 'torch_memory', 'silmont2000_assignment2-systems__mem_snapshot.pickle');
+  const whole = readPickle(readFileSync(file));
+  const fd = openSync(file, 'r');
+  try {
+    for (const w of [1, 7, 64, 4096])
+      assert.deepEqual(readPickleFile(fd, fstatSync(fd).size, {}, w), whole, `window ${w}`);
+    // Cut short: a file that says it is longer than it is ends inside an opcode.
+    assert.throws(
+      () => readPickleFile(fd, fstatSync(fd).size - 100, {}, 64),
+      /ends (inside an opcode|without its STOP)/,
+    );
+  } finally {
+    closeSync(fd);
+  }
 });
 
 test('a global outside the allowlist is refused by its name, whichever opcode names it', () => {

@@ -10,50 +10,96 @@
  * Values: dicts are objects without a prototype (keys as strings: str keys as they are, int,
  * float, bool and None keys as Python's str() writes them); lists and tuples are arrays; sets are
  * Sets; ints beyond 2^53 are BigInts; bytes are Uint8Arrays; None is null. Lengths are checked
- * against the bytes left before anything is allocated, so a hostile length fails at once.
+ * against the bytes left before anything is allocated, so a hostile length fails at once. A file
+ * is read through a window of a few MiB (`readPickleFile`), never held whole.
  */
+import { readSync } from 'node:fs';
 import { PickleError } from './pickleError';
-import {
-  ALLOWED,
-  append,
-  bigintBytes,
-  build,
-  Global,
-  latin1,
-  newDict,
-  setItems,
-  type PickleDict,
-} from './pickleValues';
+import { ALLOWED, bigintBytes, build, Global, keyOf, latin1, newDict, type PickleDict } from './pickleValues';
 
 export { PickleError } from './pickleError';
 export type { PickleDict } from './pickleValues';
 
-const MARK = Symbol('mark');
 const decoder = new TextDecoder('utf-8', { fatal: true });
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const WINDOW = 4 << 20;
 
-/** Reads the pickle in `b` (the whole of it); `what` names the data in messages. */
-export function readPickle(b: Uint8Array): unknown {
-  const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  const n = b.length;
+export interface PickleHooks {
+  /**
+   * Called with the items (key, value, key, value… in `items[from..to)`) about to fill a new,
+   * empty dict (SETITEMS or DICT); a value other than undefined takes the dict's place, on the
+   * stack and in the memo, and the dict is never filled. A reader of a big file uses it to keep a
+   * compact form of the records it knows (see memoryRecords.ts) instead of one object per record,
+   * which the memo would otherwise hold until the end.
+   */
+  items?: (items: unknown[], from: number, to: number) => unknown;
+}
+
+/** Reads a pickle held in memory. */
+export function readPickle(b: Uint8Array, hooks: PickleHooks = {}): unknown {
+  return run(b, undefined, b.length, hooks);
+}
+
+/** Reads a pickle from an open file (`size` bytes), through a window: the file is never held whole. */
+export function readPickleFile(fd: number, size: number, hooks: PickleHooks = {}, window = WINDOW): unknown {
+  return run(new Uint8Array(Math.min(window, Math.max(1, size))), fd, size, hooks);
+}
+
+function run(first: Uint8Array, fd: number | undefined, total: number, hooks: PickleHooks): unknown {
+  let b = first;
+  let view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  /** Valid bytes in the window, where the window starts in the file, the position in it. */
+  let n = fd === undefined ? b.length : 0;
+  let base = 0;
   let i = 0;
+  let at = 0;
+  const onItems = hooks.items;
   const stack: unknown[] = [];
+  let sp = 0;
   const marks: number[] = [];
   const memo: unknown[] = [];
-  let at = 0;
+  /** Per stack slot: the memo index of what is there, and the empty dict EMPTY_DICT put there. */
+  const slotMemo: number[] = [];
+  const slotEmpty: unknown[] = [];
+  /** Makes `k` bytes from `i` readable: the window moves on (and grows for one large value). */
+  const refill = (k: number) => {
+    if (fd === undefined || base + i + k > total)
+      throw new PickleError(at, `the pickle ends inside an opcode (wants ${k} more bytes)`);
+    const keep = n - i;
+    if (k > b.length) {
+      const grown = new Uint8Array(Math.max(k, b.length * 2));
+      grown.set(b.subarray(i, n));
+      b = grown;
+      view = new DataView(b.buffer);
+    } else b.copyWithin(0, i, n);
+    base += i;
+    i = 0;
+    n = keep;
+    while (n < b.length && base + n < total) {
+      const got = readSync(fd, b, n, Math.min(b.length - n, total - base - n), base + n);
+      if (got <= 0) break;
+      n += got;
+    }
+    if (n < k) throw new PickleError(at, `the pickle ends inside an opcode (wants ${k} more bytes)`);
+  };
   const need = (k: number) => {
-    if (k < 0 || i + k > n) throw new PickleError(at, `the pickle ends inside an opcode (wants ${k} more bytes)`);
+    if (i + k > n) refill(k);
   };
   const u8 = () => (need(1), b[i++]);
   const u16 = () => (need(2), (i += 2), view.getUint16(i - 2, true));
   const i32 = () => (need(4), (i += 4), view.getInt32(i - 4, true));
   const u32 = () => (need(4), (i += 4), view.getUint32(i - 4, true));
+  /** A length, checked against what is left of the pickle before anything is allocated. */
+  const length = (v: number | bigint) => {
+    if (v < 0) throw new PickleError(at, 'a negative length');
+    if (v > total - (base + i)) throw new PickleError(at, `a length of ${v} bytes, past the end of the pickle`);
+    return Number(v);
+  };
   const u64 = () => {
     need(8);
     const v = view.getBigUint64(i, true);
     i += 8;
-    if (v > BigInt(n)) throw new PickleError(at, `a length of ${v} bytes, past the end of the pickle`);
-    return Number(v);
+    return length(v);
   };
   const bytes = (len: number) => {
     need(len);
@@ -61,46 +107,106 @@ export function readPickle(b: Uint8Array): unknown {
     return b.subarray(i - len, i);
   };
   const text = (len: number) => {
+    need(len);
+    // Short ASCII strings (names, keys, actions) are most of them: no decoder call.
+    if (len <= 32) {
+      let s = '';
+      let k = i;
+      for (; k < i + len && b[k] < 0x80; k++) s += String.fromCharCode(b[k]);
+      if (k === i + len) {
+        i += len;
+        return s;
+      }
+    }
     try {
       return decoder.decode(bytes(len));
-    } catch (e) {
-      if (e instanceof PickleError) throw e;
+    } catch {
       throw new PickleError(at, 'a string that is not valid UTF-8');
     }
   };
   const line = () => {
     let j = i;
-    while (j < n && b[j] !== 0x0a) j++;
-    if (j >= n) throw new PickleError(at, 'the pickle ends inside a text opcode');
-    const s = String.fromCharCode(...b.subarray(i, Math.min(j, i + 4096)));
+    for (;;) {
+      while (j < n && b[j] !== 0x0a) j++;
+      if (j < n) break;
+      if (j - i > 4096) throw new PickleError(at, 'a text opcode of more than 4096 bytes');
+      const off = j - i;
+      refill(off + 1);
+      j = i + off;
+    }
     if (j - i > 4096) throw new PickleError(at, 'a text opcode of more than 4096 bytes');
+    const s = String.fromCharCode(...b.subarray(i, j));
     i = j + 1;
     return s;
   };
+  /** An integer of `len` little-endian two's-complement bytes at `i`. */
+  const long = (len: number) => {
+    need(len);
+    const s = i;
+    i += len;
+    if (len === 0) return 0;
+    // Up to 6 bytes (addresses, sizes) fit a double exactly: no BigInt.
+    if (len <= 6) {
+      let v = 0;
+      for (let k = s + len - 1; k >= s; k--) v = v * 256 + b[k];
+      return b[s + len - 1] & 0x80 ? v - 2 ** (8 * len) : v;
+    }
+    // 7 or 8 bytes of a non-negative value (addresses past 2^47): exact while the value is under
+    // 2^53, as every partial sum is then; a larger one comes out larger, and goes to BigInt.
+    if (len <= 8 && b[s + len - 1] < 0x80) {
+      let v = 0;
+      for (let k = s + len - 1; k >= s; k--) v = v * 256 + b[k];
+      if (v <= Number.MAX_SAFE_INTEGER) return v;
+    }
+    return bigLong(b.subarray(s, s + len));
+  };
+  const push = (v: unknown) => {
+    stack[sp++] = v;
+  };
+  const floor = () => (marks.length ? marks[marks.length - 1] : 0);
   const pop = () => {
-    if (stack.length === 0 || stack.length <= (marks[marks.length - 1] ?? -1))
-      throw new PickleError(at, 'an opcode wants a value and the stack is empty');
-    const v = stack.pop();
-    if (v === MARK) throw new PickleError(at, 'an opcode wants a value and finds a mark');
+    if (sp <= floor()) throw new PickleError(at, 'an opcode wants a value and the stack is empty');
+    const v = stack[--sp];
+    stack[sp] = undefined;
     return v;
   };
   const top = () => {
-    if (stack.length === 0) throw new PickleError(at, 'an opcode wants a value and the stack is empty');
-    return stack[stack.length - 1];
+    if (sp <= floor()) throw new PickleError(at, 'an opcode wants a value and the stack is empty');
+    return stack[sp - 1];
   };
-  const popMark = () => {
+  /** Where the items since the last mark begin (the mark is removed; they stay until cut). */
+  const mark = () => {
     const m = marks.pop();
     if (m === undefined) throw new PickleError(at, 'an opcode wants a mark and there is none');
-    const items = stack.splice(m);
-    items.shift(); // the mark itself
+    return m;
+  };
+  const cut = (m: number) => {
+    for (let k = m; k < sp; k++) stack[k] = undefined;
+    sp = m;
+  };
+  const popMark = () => {
+    const m = mark();
+    const items = stack.slice(m, sp);
+    cut(m);
     return items;
   };
-  const long = (raw: Uint8Array) => {
-    if (raw.length === 0) return 0;
-    let v = 0n;
-    for (let k = raw.length - 1; k >= 0; k--) v = (v << 8n) | BigInt(raw[k]);
-    if (raw[raw.length - 1] & 0x80) v -= 1n << BigInt(8 * raw.length);
-    return v <= MAX_SAFE && v >= -MAX_SAFE ? Number(v) : v;
+  /** Items [m, sp) for the new dict on top: the hook's replacement (in the memo too), or false. */
+  const replaced = (m: number, slot: number) => {
+    if (!onItems || slotEmpty[slot] !== stack[slot]) return false;
+    const d = stack[slot];
+    slotEmpty[slot] = undefined;
+    const r = onItems(stack, m, sp);
+    if (r === undefined) return false;
+    stack[slot] = r;
+    const k = slotMemo[slot];
+    if (k !== undefined && memo[k] === d) memo[k] = r;
+    return true;
+  };
+  const setItems = (d: unknown, m: number) => {
+    if (!d || typeof d !== 'object' || Object.getPrototypeOf(d) !== null || d instanceof Global)
+      throw new PickleError(at, 'SETITEMS on something that is not a dict');
+    const dict = d as PickleDict;
+    for (let k = m; k + 1 < sp; k += 2) dict[keyOf(stack[k], at)] = stack[k + 1];
   };
   const global = (module: string, name: string) => {
     const builds = ALLOWED[`${module} ${name}`];
@@ -112,8 +218,12 @@ export function readPickle(b: Uint8Array): unknown {
     return new Global(`${module}.${name}`, builds);
   };
   for (;;) {
-    if (i >= n) throw new PickleError(i, 'the pickle ends without its STOP opcode (a truncated file?)');
-    at = i;
+    if (i >= n) {
+      if (base + i >= total)
+        throw new PickleError(base + i, 'the pickle ends without its STOP opcode (a truncated file?)');
+      refill(1);
+    }
+    at = base + i;
     const op = b[i++];
     switch (op) {
       case 0x80: // PROTO
@@ -124,55 +234,50 @@ export function readPickle(b: Uint8Array): unknown {
         i += 8;
         break;
       case 0x2e: // STOP
-        if (stack.length !== 1 || marks.length) throw new PickleError(at, 'STOP with values left on the stack');
+        if (sp !== 1 || marks.length) throw new PickleError(at, 'STOP with values left on the stack');
         return stack[0];
       case 0x28: // MARK
-        marks.push(stack.length);
-        stack.push(MARK);
+        marks.push(sp);
         break;
-      case 0x30: // POP
-        if (stack[stack.length - 1] === MARK) popMark();
+      case 0x30: // POP (the mark itself, when one is on top)
+        if (marks.length && marks[marks.length - 1] === sp) marks.pop();
         else pop();
         break;
       case 0x31: // POP_MARK
-        popMark();
+        cut(mark());
         break;
       case 0x32: // DUP
-        stack.push(top());
+        push(top());
         break;
       case 0x4e: // NONE
-        stack.push(null);
+        push(null);
         break;
       case 0x88: // NEWTRUE
-        stack.push(true);
+        push(true);
         break;
       case 0x89: // NEWFALSE
-        stack.push(false);
+        push(false);
         break;
       case 0x4a: // BININT
-        stack.push(i32());
+        push(i32());
         break;
       case 0x4b: // BININT1
-        stack.push(u8());
+        push(u8());
         break;
       case 0x4d: // BININT2
-        stack.push(u16());
+        push(u16());
         break;
       case 0x8a: // LONG1
-        stack.push(long(bytes(u8())));
+        push(long(u8()));
         break;
-      case 0x8b: {
-        // LONG4
-        const len = i32();
-        if (len < 0) throw new PickleError(at, 'a negative length');
-        stack.push(long(bytes(len)));
+      case 0x8b: // LONG4
+        push(long(length(i32())));
         break;
-      }
       case 0x49: {
         // INT (text): also True/False as I01/I00
         const s = line().trim();
-        if (s === '01' || s === '00') stack.push(s === '01');
-        else if (/^[-+]?\d+$/.test(s)) stack.push(long(bigintBytes(BigInt(s))));
+        if (s === '01' || s === '00') push(s === '01');
+        else if (/^[-+]?\d+$/.test(s)) push(bigLong(bigintBytes(BigInt(s))));
         else throw new PickleError(at, `INT with ${JSON.stringify(s.slice(0, 40))}`);
         break;
       }
@@ -180,12 +285,12 @@ export function readPickle(b: Uint8Array): unknown {
         // LONG (text)
         const s = line().trim().replace(/L$/, '');
         if (!/^[-+]?\d+$/.test(s)) throw new PickleError(at, `LONG with ${JSON.stringify(s.slice(0, 40))}`);
-        stack.push(long(bigintBytes(BigInt(s))));
+        push(bigLong(bigintBytes(BigInt(s))));
         break;
       }
       case 0x47: // BINFLOAT
         need(8);
-        stack.push(view.getFloat64(i, false));
+        push(view.getFloat64(i, false));
         i += 8;
         break;
       case 0x46: {
@@ -194,90 +299,99 @@ export function readPickle(b: Uint8Array): unknown {
         const v = Number(s);
         if (s === '' || (Number.isNaN(v) && !/^[-+]?nan$/i.test(s)))
           throw new PickleError(at, 'FLOAT that is not a number');
-        stack.push(v);
+        push(v);
         break;
       }
       case 0x8c: // SHORT_BINUNICODE
-        stack.push(text(u8()));
+        push(text(u8()));
         break;
       case 0x58: // BINUNICODE
-        stack.push(text(u32()));
+        push(text(length(u32())));
         break;
       case 0x8d: // BINUNICODE8
-        stack.push(text(u64()));
+        push(text(u64()));
         break;
       case 0x56: // UNICODE (raw-unicode-escape text)
-        stack.push(line().replace(/\\u([0-9a-fA-F]{4})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))));
+        push(line().replace(/\\u([0-9a-fA-F]{4})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))));
         break;
       case 0x55: // SHORT_BINSTRING (Python 2 str)
-        stack.push(String.fromCharCode(...bytes(u8())));
+        push(latin1(bytes(u8())));
         break;
-      case 0x54: {
-        // BINSTRING
-        const len = i32();
-        if (len < 0) throw new PickleError(at, 'a negative length');
-        stack.push(latin1(bytes(len)));
+      case 0x54: // BINSTRING
+        push(latin1(bytes(length(i32()))));
         break;
-      }
       case 0x53: {
         // STRING (quoted text)
         const s = line().trim();
-        stack.push(s.length >= 2 ? s.slice(1, -1) : '');
+        push(s.length >= 2 ? s.slice(1, -1) : '');
         break;
       }
       case 0x43: // SHORT_BINBYTES
-        stack.push(Uint8Array.from(bytes(u8())));
+        push(Uint8Array.from(bytes(u8())));
         break;
       case 0x42: // BINBYTES
-        stack.push(Uint8Array.from(bytes(u32())));
+        push(Uint8Array.from(bytes(length(u32()))));
         break;
       case 0x8e: // BINBYTES8
-        stack.push(Uint8Array.from(bytes(u64())));
-        break;
       case 0x96: // BYTEARRAY8
-        stack.push(Uint8Array.from(bytes(u64())));
+        push(Uint8Array.from(bytes(u64())));
         break;
       case 0x5d: // EMPTY_LIST
-        stack.push([]);
-        break;
       case 0x29: // EMPTY_TUPLE
-        stack.push([]);
+        push([]);
         break;
-      case 0x7d: // EMPTY_DICT
-        stack.push(newDict());
+      case 0x7d: {
+        // EMPTY_DICT
+        const d = newDict();
+        slotEmpty[sp] = d;
+        push(d);
         break;
+      }
       case 0x8f: // EMPTY_SET
-        stack.push(new Set());
+        push(new Set());
         break;
       case 0x6c: // LIST
       case 0x74: // TUPLE
-        stack.push(popMark());
+        push(popMark());
         break;
       case 0x85: // TUPLE1
-        stack.push([pop()]);
+        push([pop()]);
         break;
       case 0x86: {
         // TUPLE2
         const y = pop();
-        stack.push([pop(), y]);
+        push([pop(), y]);
         break;
       }
       case 0x87: {
         // TUPLE3
         const z = pop();
         const y = pop();
-        stack.push([pop(), y, z]);
+        push([pop(), y, z]);
         break;
       }
       case 0x64: {
-        // DICT
+        // DICT: the items since the mark, into a new dict in the mark's place.
+        const m = mark();
         const d = newDict();
-        setItems(d, popMark(), at);
-        stack.push(d);
+        const items = stack.slice(m, sp);
+        cut(m);
+        slotMemo[sp] = -1;
+        slotEmpty[sp] = d;
+        push(d);
+        if (onItems) {
+          const r = onItems(items, 0, items.length);
+          if (r !== undefined) {
+            stack[sp - 1] = r;
+            break;
+          }
+        }
+        for (let k = 0; k + 1 < items.length; k += 2) d[keyOf(items[k], at)] = items[k + 1];
+        slotEmpty[sp - 1] = undefined;
         break;
       }
       case 0x91: // FROZENSET
-        stack.push(new Set(popMark()));
+        push(new Set(popMark()));
         break;
       case 0x90: {
         // ADDITEMS
@@ -290,29 +404,46 @@ export function readPickle(b: Uint8Array): unknown {
       case 0x61: {
         // APPEND
         const v = pop();
-        append(top(), [v], at);
+        const l = top();
+        if (!Array.isArray(l)) throw new PickleError(at, 'APPEND on something that is not a list');
+        l.push(v);
         break;
       }
       case 0x65: {
         // APPENDS
-        const items = popMark();
-        append(top(), items, at);
+        const m = mark();
+        if (m === 0 || m > sp) throw new PickleError(at, 'APPENDS with no list under its mark');
+        const l = stack[m - 1];
+        if (!Array.isArray(l)) throw new PickleError(at, 'APPEND on something that is not a list');
+        for (let k = m; k < sp; k++) l.push(stack[k]);
+        cut(m);
         break;
       }
       case 0x73: {
         // SETITEM
         const v = pop();
         const k = pop();
-        setItems(top(), [k, v], at);
+        const d = top();
+        slotEmpty[sp - 1] = undefined;
+        push(k);
+        push(v);
+        setItems(d, sp - 2);
+        cut(sp - 2);
         break;
       }
       case 0x75: {
         // SETITEMS
-        const items = popMark();
-        setItems(top(), items, at);
+        const m = mark();
+        if (m === 0 || m > sp) throw new PickleError(at, 'SETITEMS with no dict under its mark');
+        if (!replaced(m, m - 1)) {
+          slotEmpty[m - 1] = undefined;
+          setItems(stack[m - 1], m);
+        }
+        cut(m);
         break;
       }
       case 0x94: // MEMOIZE
+        slotMemo[sp - 1] = memo.length;
         memo.push(top());
         break;
       case 0x71: // BINPUT
@@ -324,7 +455,7 @@ export function readPickle(b: Uint8Array): unknown {
       case 0x70: {
         // PUT
         const k = Number(line());
-        if (!Number.isInteger(k) || k < 0 || k > n) throw new PickleError(at, 'PUT with a bad memo key');
+        if (!Number.isInteger(k) || k < 0 || k > total) throw new PickleError(at, 'PUT with a bad memo key');
         memo[k] = top();
         break;
       }
@@ -334,13 +465,13 @@ export function readPickle(b: Uint8Array): unknown {
         // GET
         const k = op === 0x68 ? u8() : op === 0x6a ? u32() : Number(line());
         if (!(k in memo)) throw new PickleError(at, `a memo reference (${k}) to nothing stored`);
-        stack.push(memo[k]);
+        push(memo[k]);
         break;
       }
       case 0x63: {
         // GLOBAL "module\nname\n"
         const module = line();
-        stack.push(global(module, line()));
+        push(global(module, line()));
         break;
       }
       case 0x93: {
@@ -349,40 +480,28 @@ export function readPickle(b: Uint8Array): unknown {
         const module = pop();
         if (typeof module !== 'string' || typeof name !== 'string')
           throw new PickleError(at, 'STACK_GLOBAL with a module or name that is not a string');
-        stack.push(global(module, name));
+        push(global(module, name));
         break;
       }
-      case 0x52: {
-        // REDUCE
-        const args = pop();
-        stack.push(build(pop(), args, at));
-        break;
-      }
+      case 0x52: // REDUCE
       case 0x81: {
         // NEWOBJ
         const args = pop();
-        stack.push(build(pop(), args, at));
+        push(build(pop(), args, at));
         break;
       }
       case 0x92: {
         // NEWOBJ_EX
         pop(); // kwargs
         const args = pop();
-        stack.push(build(pop(), args, at));
+        push(build(pop(), args, at));
         break;
       }
       case 0x62: {
         // BUILD: state for an object; on the containers built here only a dict of items is meaningful.
         const state = pop();
         const obj = top();
-        if (
-          obj &&
-          typeof obj === 'object' &&
-          !Array.isArray(obj) &&
-          !(obj instanceof Set) &&
-          state &&
-          typeof state === 'object'
-        )
+        if (obj && typeof obj === 'object' && Object.getPrototypeOf(obj) === null && state && typeof state === 'object')
           for (const [k, v] of Object.entries(state)) (obj as PickleDict)[k] = v;
         break;
       }
@@ -393,4 +512,13 @@ export function readPickle(b: Uint8Array): unknown {
         );
     }
   }
+}
+
+/** An integer from little-endian two's-complement bytes, a BigInt beyond 2^53. */
+function bigLong(raw: Uint8Array): number | bigint {
+  if (raw.length === 0) return 0;
+  let v = 0n;
+  for (let k = raw.length - 1; k >= 0; k--) v = (v << 8n) | BigInt(raw[k]);
+  if (raw[raw.length - 1] & 0x80) v -= 1n << BigInt(8 * raw.length);
+  return v <= MAX_SAFE && v >= -MAX_SAFE ? Number(v) : v;
 }

@@ -65,20 +65,6 @@ export function bigintBytes(v: bigint): Uint8Array {
   return Uint8Array.from(out);
 }
 
-/** SETITEM(S): items as key, value, key, value… */
-export function setItems(d: unknown, items: unknown[], at: number): void {
-  if (d instanceof Set) throw new PickleError(at, 'SETITEMS on a set');
-  if (!d || typeof d !== 'object' || Array.isArray(d) || d instanceof Global)
-    throw new PickleError(at, 'SETITEM on something that is not a dict');
-  for (let k = 0; k + 1 < items.length; k += 2) (d as PickleDict)[keyOf(items[k], at)] = items[k + 1];
-}
-
-/** APPEND(S). */
-export function append(l: unknown, items: unknown[], at: number): void {
-  if (!Array.isArray(l)) throw new PickleError(at, 'APPEND on something that is not a list');
-  for (const x of items) l.push(x);
-}
-
 /** A container from an allowed global and its arguments (REDUCE, NEWOBJ): nothing is called. */
 export function build(g: unknown, args: unknown, at: number): unknown {
   if (!(g instanceof Global)) throw new PickleError(at, 'REDUCE of something that is not an allowed global');

@@ -8,13 +8,12 @@
  */
 import { promises as fs } from 'node:fs';
 import { FormatError } from '../formatError';
-import { PickleError, readPickle, type PickleDict } from '../pickle/pickleReader';
+import { PickleError, readPickle, readPickleFile, type PickleDict, type PickleHooks } from '../pickle/pickleReader';
+import { isDict, num, Shape, Stacks } from './memoryStacks';
+import { actionOf, EntryColumns, EntryRef, recordHook } from './memoryRecords';
 import {
-  ACTIONS,
   type BlockState,
-  type MemoryAction,
   type MemoryAnnotation,
-  type MemoryFrame,
   type MemoryHistory,
   type MemorySegment,
   type TorchMemorySnapshot,
@@ -30,90 +29,7 @@ export function looksLikeMemorySnapshot(head: Buffer): boolean {
 /** Whether the first bytes are a pickle at all (for the message when it is not a snapshot). */
 export const isPickle = (head: Buffer): boolean => head[0] === 0x80 && head[1] >= 2 && head[1] <= 5;
 
-/** What is not as a snapshot should be, at a place ("segments[3].blocks[2]"). */
-class Shape extends Error {
-  constructor(
-    readonly place: string,
-    readonly expected: string,
-  ) {
-    super(`${place}: ${expected}`);
-  }
-}
-
-const isDict = (v: unknown): v is PickleDict =>
-  !!v && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Set) && !(v instanceof Uint8Array);
-
 const STATES: BlockState[] = ['active_allocated', 'active_pending_free', 'inactive'];
-
-/** Interns frames (by file, name and line) and stacks (a trie of frame ids, innermost first). */
-class Stacks {
-  readonly frames: MemoryFrame[] = [];
-  readonly stacks: number[][] = [];
-  private readonly frameIds = new Map<string, Map<string, Map<number, number>>>();
-  private readonly children: Map<number, number>[] = [new Map()];
-  /** For each trie node (1…): the stack id it ends, or -1. */
-  private readonly stackOf: number[] = [-1];
-  /** The frames list last seen and its stack: torch shares one list between a block and its entry. */
-  private lastList: unknown = undefined;
-  private lastStack = -1;
-
-  frame(filename: string, name: string, line: number): number {
-    const byName = this.frameIds.get(filename) ?? this.frameIds.set(filename, new Map()).get(filename)!;
-    const byLine = byName.get(name) ?? byName.set(name, new Map()).get(name)!;
-    let id = byLine.get(line);
-    if (id === undefined) {
-      id = this.frames.length;
-      this.frames.push({ filename, name, line });
-      byLine.set(line, id);
-    }
-    return id;
-  }
-
-  /** A frames list's stack id (-1 for none or empty); `at` names it in errors. */
-  stack(list: unknown, at: () => string): number {
-    if (list === undefined || list === null) return -1;
-    if (list === this.lastList) return this.lastStack;
-    if (!Array.isArray(list)) throw new Shape(`${at()}`, `'frames' is not a list`);
-    if (list.length === 0) return -1;
-    let node = 0;
-    for (let k = 0; k < list.length; k++) {
-      const f = list[k];
-      if (!isDict(f)) throw new Shape(`${at()}.frames[${k}]`, `not a dict`);
-      const filename = typeof f.filename === 'string' ? f.filename : '';
-      const name = typeof f.name === 'string' ? f.name : '';
-      const line = typeof f.line === 'number' ? f.line : 0;
-      const id = this.frame(filename, name, line);
-      let next = this.children[node].get(id);
-      if (next === undefined) {
-        next = this.children.length;
-        this.children.push(new Map());
-        this.stackOf.push(-1);
-        this.children[node].set(id, next);
-      }
-      node = next;
-    }
-    let s = this.stackOf[node];
-    if (s < 0) {
-      s = this.stacks.length;
-      this.stacks.push(
-        list.map((f: PickleDict) =>
-          this.frame(
-            typeof f.filename === 'string' ? f.filename : '',
-            typeof f.name === 'string' ? f.name : '',
-            typeof f.line === 'number' ? f.line : 0,
-          ),
-        ),
-      );
-      this.stackOf[node] = s;
-    }
-    this.lastList = list;
-    this.lastStack = s;
-    return s;
-  }
-}
-
-const num = (v: unknown): number | undefined =>
-  typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : typeof v === 'boolean' ? Number(v) : undefined;
 
 function need(d: PickleDict, key: string, at: string): number {
   const v = num(d[key]);
@@ -122,16 +38,21 @@ function need(d: PickleDict, key: string, at: string): number {
 }
 
 /** The snapshot from its unpickled value (`file` names it in errors). */
-export function memorySnapshotFrom(value: unknown, file: string): TorchMemorySnapshot {
+export function memorySnapshotFrom(
+  value: unknown,
+  file: string,
+  st = new Stacks(),
+  cols = new EntryColumns(),
+): TorchMemorySnapshot {
   try {
-    return build(value);
+    return build(value, st, cols);
   } catch (e) {
     if (e instanceof Shape) throw new FormatError(file, e.place, e.expected);
     throw e;
   }
 }
 
-function build(value: unknown): TorchMemorySnapshot {
+function build(value: unknown, st: Stacks, cols: EntryColumns): TorchMemorySnapshot {
   const top = isDict(value) ? value : undefined;
   const rawSegments = Array.isArray(value) ? value : top?.segments;
   if (!Array.isArray(rawSegments))
@@ -140,7 +61,6 @@ function build(value: unknown): TorchMemorySnapshot {
       "expected a CUDA allocator snapshot (a dict with 'segments', or a list of segments), found " +
         (top ? `a dict with ${Object.keys(top).slice(0, 6).join(', ') || 'no keys'}` : typeof value),
     );
-  const st = new Stacks();
   const segments = rawSegments.map((s, i) => segmentOf(s, `segments[${i}]`, st));
   const histories: MemoryHistory[] = [];
   const traces = top?.device_traces;
@@ -148,7 +68,7 @@ function build(value: unknown): TorchMemorySnapshot {
     if (!Array.isArray(traces)) throw new Shape('device_traces', 'not a list');
     traces.forEach((t, device) => {
       if (!Array.isArray(t)) throw new Shape(`device_traces[${device}]`, 'not a list');
-      if (t.length) histories.push(historyOf(t, device, st));
+      if (t.length) histories.push(historyOf(t, device, st, cols));
     });
   }
   const annotations: MemoryAnnotation[] = [];
@@ -217,11 +137,7 @@ function segmentOf(s: unknown, at: string, st: Stacks): MemorySegment {
   };
 }
 
-const CODES = new Map<string, number>(ACTIONS.map((a, i) => [a, i]));
-// torch 2.0 called free_completed "free".
-CODES.set('free', ACTIONS.indexOf('free_completed'));
-
-function historyOf(t: unknown[], device: number, st: Stacks): MemoryHistory {
+function historyOf(t: unknown[], device: number, st: Stacks, cols: EntryColumns): MemoryHistory {
   const n = t.length;
   const h: MemoryHistory = {
     device,
@@ -233,12 +149,23 @@ function historyOf(t: unknown[], device: number, st: Stacks): MemoryHistory {
     stack: new Int32Array(n),
     deviceFree: new Map(),
   };
-  const other = ACTIONS.indexOf('other');
   for (let i = 0; i < n; i++) {
     const e = t[i];
+    if (e instanceof EntryRef) {
+      // Compacted while the pickle was read (memoryRecords.ts).
+      const j = e.index;
+      h.action[i] = cols.action[j];
+      h.addr[i] = cols.addr[j];
+      h.size[i] = cols.size[j];
+      h.timeUs[i] = cols.timeUs[j];
+      h.stream[i] = cols.stream[j];
+      h.stack[i] = cols.stack[j];
+      const free = cols.deviceFree.get(j);
+      if (free !== undefined) h.deviceFree.set(i, free);
+      continue;
+    }
     if (!isDict(e)) throw new Shape(`device_traces[${device}][${i}]`, 'not a dict');
-    const code = CODES.get(e.action as MemoryAction) ?? other;
-    h.action[i] = code;
+    h.action[i] = actionOf(e.action);
     h.addr[i] = num(e.addr) ?? NaN;
     h.size[i] = num(e.size) ?? 0;
     h.timeUs[i] = num(e.time_us) ?? NaN;
@@ -249,24 +176,35 @@ function historyOf(t: unknown[], device: number, st: Stacks): MemoryHistory {
   return h;
 }
 
-/** Reads a snapshot file (a pickle; never run, see pickleReader). */
+/** Reads a snapshot file (a pickle; never run, see pickleReader) through a window, never whole. */
 export async function readMemorySnapshot(file: string): Promise<TorchMemorySnapshot> {
-  let bytes: Buffer;
+  let fh: fs.FileHandle;
   try {
-    bytes = await fs.readFile(file);
+    fh = await fs.open(file, 'r');
   } catch (e) {
     throw new FormatError(file, '', `cannot read the file: ${(e as Error).message}`);
   }
-  return parseMemorySnapshot(bytes, file);
+  try {
+    const size = (await fh.stat()).size;
+    return fromPickle(file, (hooks) => readPickleFile(fh.fd, size, hooks));
+  } finally {
+    await fh.close();
+  }
 }
 
 export function parseMemorySnapshot(bytes: Uint8Array, file: string): TorchMemorySnapshot {
+  return fromPickle(file, (hooks) => readPickle(bytes, hooks));
+}
+
+function fromPickle(file: string, read: (hooks: PickleHooks) => unknown): TorchMemorySnapshot {
+  const st = new Stacks();
+  const cols = new EntryColumns();
   let value: unknown;
   try {
-    value = readPickle(bytes);
+    value = read({ items: recordHook(st, cols) });
   } catch (e) {
     if (e instanceof PickleError) throw new FormatError(file, `byte ${e.offset}`, e.message);
     throw e;
   }
-  return memorySnapshotFrom(value, file);
+  return memorySnapshotFrom(value, file, st, cols);
 }
