@@ -13,15 +13,13 @@
  * against the bytes left before anything is allocated, so a hostile length fails at once. A file
  * is read through a window of a few MiB (`readPickleFile`), never held whole.
  */
-import { readSync } from 'node:fs';
 import { PickleError } from './pickleError';
+import { bigLong, PickleInput } from './pickleInput';
 import { ALLOWED, bigintBytes, build, Global, keyOf, latin1, newDict, type PickleDict } from './pickleValues';
 
 export { PickleError } from './pickleError';
 export type { PickleDict } from './pickleValues';
 
-const decoder = new TextDecoder('utf-8', { fatal: true });
-const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 const WINDOW = 4 << 20;
 
 export interface PickleHooks {
@@ -46,13 +44,7 @@ export function readPickleFile(fd: number, size: number, hooks: PickleHooks = {}
 }
 
 function run(first: Uint8Array, fd: number | undefined, total: number, hooks: PickleHooks): unknown {
-  let b = first;
-  let view = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  /** Valid bytes in the window, where the window starts in the file, the position in it. */
-  let n = fd === undefined ? b.length : 0;
-  let base = 0;
-  let i = 0;
-  let at = 0;
+  const inp = new PickleInput(first, fd, total);
   const onItems = hooks.items;
   const stack: unknown[] = [];
   let sp = 0;
@@ -61,123 +53,24 @@ function run(first: Uint8Array, fd: number | undefined, total: number, hooks: Pi
   /** Per stack slot: the memo index of what is there, and the empty dict EMPTY_DICT put there. */
   const slotMemo: number[] = [];
   const slotEmpty: unknown[] = [];
-  /** Makes `k` bytes from `i` readable: the window moves on (and grows for one large value). */
-  const refill = (k: number) => {
-    if (fd === undefined || base + i + k > total)
-      throw new PickleError(at, `the pickle ends inside an opcode (wants ${k} more bytes)`);
-    const keep = n - i;
-    if (k > b.length) {
-      const grown = new Uint8Array(Math.max(k, b.length * 2));
-      grown.set(b.subarray(i, n));
-      b = grown;
-      view = new DataView(b.buffer);
-    } else b.copyWithin(0, i, n);
-    base += i;
-    i = 0;
-    n = keep;
-    while (n < b.length && base + n < total) {
-      const got = readSync(fd, b, n, Math.min(b.length - n, total - base - n), base + n);
-      if (got <= 0) break;
-      n += got;
-    }
-    if (n < k) throw new PickleError(at, `the pickle ends inside an opcode (wants ${k} more bytes)`);
-  };
-  const need = (k: number) => {
-    if (i + k > n) refill(k);
-  };
-  const u8 = () => (need(1), b[i++]);
-  const u16 = () => (need(2), (i += 2), view.getUint16(i - 2, true));
-  const i32 = () => (need(4), (i += 4), view.getInt32(i - 4, true));
-  const u32 = () => (need(4), (i += 4), view.getUint32(i - 4, true));
-  /** A length, checked against what is left of the pickle before anything is allocated. */
-  const length = (v: number | bigint) => {
-    if (v < 0) throw new PickleError(at, 'a negative length');
-    if (v > total - (base + i)) throw new PickleError(at, `a length of ${v} bytes, past the end of the pickle`);
-    return Number(v);
-  };
-  const u64 = () => {
-    need(8);
-    const v = view.getBigUint64(i, true);
-    i += 8;
-    return length(v);
-  };
-  const bytes = (len: number) => {
-    need(len);
-    i += len;
-    return b.subarray(i - len, i);
-  };
-  const text = (len: number) => {
-    need(len);
-    // Short ASCII strings (names, keys, actions) are most of them: no decoder call.
-    if (len <= 32) {
-      let s = '';
-      let k = i;
-      for (; k < i + len && b[k] < 0x80; k++) s += String.fromCharCode(b[k]);
-      if (k === i + len) {
-        i += len;
-        return s;
-      }
-    }
-    try {
-      return decoder.decode(bytes(len));
-    } catch {
-      throw new PickleError(at, 'a string that is not valid UTF-8');
-    }
-  };
-  const line = () => {
-    let j = i;
-    for (;;) {
-      while (j < n && b[j] !== 0x0a) j++;
-      if (j < n) break;
-      if (j - i > 4096) throw new PickleError(at, 'a text opcode of more than 4096 bytes');
-      const off = j - i;
-      refill(off + 1);
-      j = i + off;
-    }
-    if (j - i > 4096) throw new PickleError(at, 'a text opcode of more than 4096 bytes');
-    const s = String.fromCharCode(...b.subarray(i, j));
-    i = j + 1;
-    return s;
-  };
-  /** An integer of `len` little-endian two's-complement bytes at `i`. */
-  const long = (len: number) => {
-    need(len);
-    const s = i;
-    i += len;
-    if (len === 0) return 0;
-    // Up to 6 bytes (addresses, sizes) fit a double exactly: no BigInt.
-    if (len <= 6) {
-      let v = 0;
-      for (let k = s + len - 1; k >= s; k--) v = v * 256 + b[k];
-      return b[s + len - 1] & 0x80 ? v - 2 ** (8 * len) : v;
-    }
-    // 7 or 8 bytes of a non-negative value (addresses past 2^47): exact while the value is under
-    // 2^53, as every partial sum is then; a larger one comes out larger, and goes to BigInt.
-    if (len <= 8 && b[s + len - 1] < 0x80) {
-      let v = 0;
-      for (let k = s + len - 1; k >= s; k--) v = v * 256 + b[k];
-      if (v <= Number.MAX_SAFE_INTEGER) return v;
-    }
-    return bigLong(b.subarray(s, s + len));
-  };
   const push = (v: unknown) => {
     stack[sp++] = v;
   };
   const floor = () => (marks.length ? marks[marks.length - 1] : 0);
   const pop = () => {
-    if (sp <= floor()) throw new PickleError(at, 'an opcode wants a value and the stack is empty');
+    if (sp <= floor()) throw new PickleError(inp.at, 'an opcode wants a value and the stack is empty');
     const v = stack[--sp];
     stack[sp] = undefined;
     return v;
   };
   const top = () => {
-    if (sp <= floor()) throw new PickleError(at, 'an opcode wants a value and the stack is empty');
+    if (sp <= floor()) throw new PickleError(inp.at, 'an opcode wants a value and the stack is empty');
     return stack[sp - 1];
   };
   /** Where the items since the last mark begin (the mark is removed; they stay until cut). */
   const mark = () => {
     const m = marks.pop();
-    if (m === undefined) throw new PickleError(at, 'an opcode wants a mark and there is none');
+    if (m === undefined) throw new PickleError(inp.at, 'an opcode wants a mark and there is none');
     return m;
   };
   const cut = (m: number) => {
@@ -204,37 +97,30 @@ function run(first: Uint8Array, fd: number | undefined, total: number, hooks: Pi
   };
   const setItems = (d: unknown, m: number) => {
     if (!d || typeof d !== 'object' || Object.getPrototypeOf(d) !== null || d instanceof Global)
-      throw new PickleError(at, 'SETITEMS on something that is not a dict');
+      throw new PickleError(inp.at, 'SETITEMS on something that is not a dict');
     const dict = d as PickleDict;
-    for (let k = m; k + 1 < sp; k += 2) dict[keyOf(stack[k], at)] = stack[k + 1];
+    for (let k = m; k + 1 < sp; k += 2) dict[keyOf(stack[k], inp.at)] = stack[k + 1];
   };
   const global = (module: string, name: string) => {
     const builds = ALLOWED[`${module} ${name}`];
     if (!builds)
       throw new PickleError(
-        at,
+        inp.at,
         `refused the global ${module}.${name}: only plain data and containers are read (nothing in a pickle is run)`,
       );
     return new Global(`${module}.${name}`, builds);
   };
   for (;;) {
-    if (i >= n) {
-      if (base + i >= total)
-        throw new PickleError(base + i, 'the pickle ends without its STOP opcode (a truncated file?)');
-      refill(1);
-    }
-    at = base + i;
-    const op = b[i++];
+    const op = inp.op();
     switch (op) {
       case 0x80: // PROTO
-        if (u8() > 5) throw new PickleError(at, 'a pickle protocol newer than 5');
+        if (inp.u8() > 5) throw new PickleError(inp.at, 'a pickle protocol newer than 5');
         break;
       case 0x95: // FRAME
-        need(8);
-        i += 8;
+        inp.skip(8);
         break;
       case 0x2e: // STOP
-        if (sp !== 1 || marks.length) throw new PickleError(at, 'STOP with values left on the stack');
+        if (sp !== 1 || marks.length) throw new PickleError(inp.at, 'STOP with values left on the stack');
         return stack[0];
       case 0x28: // MARK
         marks.push(sp);
@@ -259,82 +145,80 @@ function run(first: Uint8Array, fd: number | undefined, total: number, hooks: Pi
         push(false);
         break;
       case 0x4a: // BININT
-        push(i32());
+        push(inp.i32());
         break;
       case 0x4b: // BININT1
-        push(u8());
+        push(inp.u8());
         break;
       case 0x4d: // BININT2
-        push(u16());
+        push(inp.u16());
         break;
       case 0x8a: // LONG1
-        push(long(u8()));
+        push(inp.long(inp.u8()));
         break;
       case 0x8b: // LONG4
-        push(long(length(i32())));
+        push(inp.long(inp.length(inp.i32())));
         break;
       case 0x49: {
         // INT (text): also True/False as I01/I00
-        const s = line().trim();
+        const s = inp.line().trim();
         if (s === '01' || s === '00') push(s === '01');
         else if (/^[-+]?\d+$/.test(s)) push(bigLong(bigintBytes(BigInt(s))));
-        else throw new PickleError(at, `INT with ${JSON.stringify(s.slice(0, 40))}`);
+        else throw new PickleError(inp.at, `INT with ${JSON.stringify(s.slice(0, 40))}`);
         break;
       }
       case 0x4c: {
         // LONG (text)
-        const s = line().trim().replace(/L$/, '');
-        if (!/^[-+]?\d+$/.test(s)) throw new PickleError(at, `LONG with ${JSON.stringify(s.slice(0, 40))}`);
+        const s = inp.line().trim().replace(/L$/, '');
+        if (!/^[-+]?\d+$/.test(s)) throw new PickleError(inp.at, `LONG with ${JSON.stringify(s.slice(0, 40))}`);
         push(bigLong(bigintBytes(BigInt(s))));
         break;
       }
       case 0x47: // BINFLOAT
-        need(8);
-        push(view.getFloat64(i, false));
-        i += 8;
+        push(inp.f64());
         break;
       case 0x46: {
         // FLOAT (text)
-        const s = line().trim();
+        const s = inp.line().trim();
         const v = Number(s);
         if (s === '' || (Number.isNaN(v) && !/^[-+]?nan$/i.test(s)))
-          throw new PickleError(at, 'FLOAT that is not a number');
+          throw new PickleError(inp.at, 'FLOAT that is not a number');
         push(v);
         break;
       }
       case 0x8c: // SHORT_BINUNICODE
-        push(text(u8()));
+        push(inp.text(inp.u8()));
         break;
       case 0x58: // BINUNICODE
-        push(text(length(u32())));
+        push(inp.text(inp.length(inp.u32())));
         break;
       case 0x8d: // BINUNICODE8
-        push(text(u64()));
+        push(inp.text(inp.u64()));
         break;
       case 0x56: // UNICODE (raw-unicode-escape text)
-        push(line().replace(/\\u([0-9a-fA-F]{4})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))));
+        push(inp.line().replace(/\\u([0-9a-fA-F]{4})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))));
         break;
       case 0x55: // SHORT_BINSTRING (Python 2 str)
-        push(latin1(bytes(u8())));
+        push(latin1(inp.bytes(inp.u8())));
         break;
       case 0x54: // BINSTRING
-        push(latin1(bytes(length(i32()))));
+        push(latin1(inp.bytes(inp.length(inp.i32()))));
         break;
       case 0x53: {
         // STRING (quoted text)
-        const s = line().trim();
+        const s = inp.line().trim();
         push(s.length >= 2 ? s.slice(1, -1) : '');
         break;
       }
       case 0x43: // SHORT_BINBYTES
-        push(Uint8Array.from(bytes(u8())));
+        push(Uint8Array.from(inp.bytes(inp.u8())));
         break;
       case 0x42: // BINBYTES
-        push(Uint8Array.from(bytes(length(u32()))));
+        push(Uint8Array.from(inp.bytes(inp.length(inp.u32()))));
         break;
       case 0x8e: // BINBYTES8
       case 0x96: // BYTEARRAY8
-        push(Uint8Array.from(bytes(u64())));
+        push(Uint8Array.from(inp.bytes(inp.u64())));
         break;
       case 0x5d: // EMPTY_LIST
       case 0x29: // EMPTY_TUPLE
@@ -386,7 +270,7 @@ function run(first: Uint8Array, fd: number | undefined, total: number, hooks: Pi
             break;
           }
         }
-        for (let k = 0; k + 1 < items.length; k += 2) d[keyOf(items[k], at)] = items[k + 1];
+        for (let k = 0; k + 1 < items.length; k += 2) d[keyOf(items[k], inp.at)] = items[k + 1];
         slotEmpty[sp - 1] = undefined;
         break;
       }
@@ -397,7 +281,7 @@ function run(first: Uint8Array, fd: number | undefined, total: number, hooks: Pi
         // ADDITEMS
         const items = popMark();
         const s = top();
-        if (!(s instanceof Set)) throw new PickleError(at, 'ADDITEMS on something that is not a set');
+        if (!(s instanceof Set)) throw new PickleError(inp.at, 'ADDITEMS on something that is not a set');
         for (const x of items) s.add(x);
         break;
       }
@@ -405,16 +289,16 @@ function run(first: Uint8Array, fd: number | undefined, total: number, hooks: Pi
         // APPEND
         const v = pop();
         const l = top();
-        if (!Array.isArray(l)) throw new PickleError(at, 'APPEND on something that is not a list');
+        if (!Array.isArray(l)) throw new PickleError(inp.at, 'APPEND on something that is not a list');
         l.push(v);
         break;
       }
       case 0x65: {
         // APPENDS
         const m = mark();
-        if (m === 0 || m > sp) throw new PickleError(at, 'APPENDS with no list under its mark');
+        if (m === 0 || m > sp) throw new PickleError(inp.at, 'APPENDS with no list under its mark');
         const l = stack[m - 1];
-        if (!Array.isArray(l)) throw new PickleError(at, 'APPEND on something that is not a list');
+        if (!Array.isArray(l)) throw new PickleError(inp.at, 'APPEND on something that is not a list');
         for (let k = m; k < sp; k++) l.push(stack[k]);
         cut(m);
         break;
@@ -434,7 +318,7 @@ function run(first: Uint8Array, fd: number | undefined, total: number, hooks: Pi
       case 0x75: {
         // SETITEMS
         const m = mark();
-        if (m === 0 || m > sp) throw new PickleError(at, 'SETITEMS with no dict under its mark');
+        if (m === 0 || m > sp) throw new PickleError(inp.at, 'SETITEMS with no dict under its mark');
         if (!replaced(m, m - 1)) {
           slotEmpty[m - 1] = undefined;
           setItems(stack[m - 1], m);
@@ -447,15 +331,15 @@ function run(first: Uint8Array, fd: number | undefined, total: number, hooks: Pi
         memo.push(top());
         break;
       case 0x71: // BINPUT
-        memo[u8()] = top();
+        memo[inp.u8()] = top();
         break;
       case 0x72: // LONG_BINPUT
-        memo[u32()] = top();
+        memo[inp.u32()] = top();
         break;
       case 0x70: {
         // PUT
-        const k = Number(line());
-        if (!Number.isInteger(k) || k < 0 || k > total) throw new PickleError(at, 'PUT with a bad memo key');
+        const k = Number(inp.line());
+        if (!Number.isInteger(k) || k < 0 || k > inp.total) throw new PickleError(inp.at, 'PUT with a bad memo key');
         memo[k] = top();
         break;
       }
@@ -463,15 +347,15 @@ function run(first: Uint8Array, fd: number | undefined, total: number, hooks: Pi
       case 0x6a: // LONG_BINGET
       case 0x67: {
         // GET
-        const k = op === 0x68 ? u8() : op === 0x6a ? u32() : Number(line());
-        if (!(k in memo)) throw new PickleError(at, `a memo reference (${k}) to nothing stored`);
+        const k = op === 0x68 ? inp.u8() : op === 0x6a ? inp.u32() : Number(inp.line());
+        if (!(k in memo)) throw new PickleError(inp.at, `a memo reference (${k}) to nothing stored`);
         push(memo[k]);
         break;
       }
       case 0x63: {
         // GLOBAL "module\nname\n"
-        const module = line();
-        push(global(module, line()));
+        const module = inp.line();
+        push(global(module, inp.line()));
         break;
       }
       case 0x93: {
@@ -479,7 +363,7 @@ function run(first: Uint8Array, fd: number | undefined, total: number, hooks: Pi
         const name = pop();
         const module = pop();
         if (typeof module !== 'string' || typeof name !== 'string')
-          throw new PickleError(at, 'STACK_GLOBAL with a module or name that is not a string');
+          throw new PickleError(inp.at, 'STACK_GLOBAL with a module or name that is not a string');
         push(global(module, name));
         break;
       }
@@ -487,14 +371,14 @@ function run(first: Uint8Array, fd: number | undefined, total: number, hooks: Pi
       case 0x81: {
         // NEWOBJ
         const args = pop();
-        push(build(pop(), args, at));
+        push(build(pop(), args, inp.at));
         break;
       }
       case 0x92: {
         // NEWOBJ_EX
         pop(); // kwargs
         const args = pop();
-        push(build(pop(), args, at));
+        push(build(pop(), args, inp.at));
         break;
       }
       case 0x62: {
@@ -507,18 +391,9 @@ function run(first: Uint8Array, fd: number | undefined, total: number, hooks: Pi
       }
       default:
         throw new PickleError(
-          at,
+          inp.at,
           `opcode 0x${op.toString(16).padStart(2, '0')} is not one of the data opcodes this reader runs (persistent ids, extensions and buffers are refused)`,
         );
     }
   }
-}
-
-/** An integer from little-endian two's-complement bytes, a BigInt beyond 2^53. */
-function bigLong(raw: Uint8Array): number | bigint {
-  if (raw.length === 0) return 0;
-  let v = 0n;
-  for (let k = raw.length - 1; k >= 0; k--) v = (v << 8n) | BigInt(raw[k]);
-  if (raw[raw.length - 1] & 0x80) v -= 1n << BigInt(8 * raw.length);
-  return v <= MAX_SAFE && v >= -MAX_SAFE ? Number(v) : v;
 }
