@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { readPickle, readPickleFile, PickleError } from '../../src/core/formats/pickle/pickleReader';
-import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import {
   memorySnapshotFrom,
   parseMemorySnapshot,
@@ -196,6 +196,36 @@ test('five real snapshots, torch 2.0 to 2.7+: the figures PROVENANCE.md states',
     line: 190,
     name: 'allocate',
   });
+});
+
+test('records compacted while reading (frames as ids, entries as columns) give the model of a plain read', async () => {
+  const dirs = [path.join(REAL, 'torch_memory'), path.join(REAL, 'h200')];
+  const files = dirs.flatMap((d) =>
+    readdirSync(d)
+      .filter((n) => n.endsWith('.pickle'))
+      .map((n) => path.join(d, n)),
+  );
+  assert.equal(files.length, 10);
+  for (const f of files) {
+    const compact = await readMemorySnapshot(f);
+    const plain = memorySnapshotFrom(readPickle(readFileSync(f)), f);
+    // Frames and stacks may be numbered in another order: compare what each names.
+    const named = (s: typeof plain) => ({
+      segments: s.segments.map((g) => ({
+        ...g,
+        blocks: g.blocks.map((b) => ({ ...b, stack: s.stacks[b.stack]?.map((id) => s.frames[id]) })),
+      })),
+      histories: s.histories.map((h) => ({
+        ...h,
+        stack: [...h.stack].map((id) => s.stacks[id]?.map((fr) => s.frames[fr])),
+        timeUs: [...h.timeUs],
+      })),
+      annotations: s.annotations,
+      settings: s.settings,
+      layout: s.layout,
+    });
+    assert.deepEqual(named(compact), named(plain), path.basename(f));
+  }
 });
 
 test('the real H200 out-of-memory snapshot (torch 2.11): the failed request explained', async () => {

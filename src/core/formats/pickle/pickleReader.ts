@@ -31,6 +31,8 @@ export interface PickleHooks {
    * which the memo would otherwise hold until the end.
    */
   items?: (items: unknown[], from: number, to: number) => unknown;
+  /** What stands in the memo for a list among the items of a record `items` compacted. */
+  list?: (list: unknown[]) => unknown;
 }
 
 /** Reads a pickle held in memory. */
@@ -46,6 +48,7 @@ export function readPickleFile(fd: number, size: number, hooks: PickleHooks = {}
 function run(first: Uint8Array, fd: number | undefined, total: number, hooks: PickleHooks): unknown {
   const inp = new PickleInput(first, fd, total);
   const onItems = hooks.items;
+  const onList = hooks.list;
   const stack: unknown[] = [];
   let sp = 0;
   const marks: number[] = [];
@@ -93,6 +96,14 @@ function run(first: Uint8Array, fd: number | undefined, total: number, hooks: Pi
     stack[slot] = r;
     const k = slotMemo[slot];
     if (k !== undefined && memo[k] === d) memo[k] = r;
+    // The lists among the items (a record's frames) were consumed: the memo keeps what the hook
+    // says stands for each (a compact reference), not the list.
+    if (onList)
+      for (let j = m; j < sp; j++) {
+        const mj = slotMemo[j];
+        if (mj !== undefined && Array.isArray(stack[j]) && memo[mj] === stack[j])
+          memo[mj] = onList(stack[j] as unknown[]);
+      }
     return true;
   };
   const setItems = (d: unknown, m: number) => {

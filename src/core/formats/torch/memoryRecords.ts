@@ -7,7 +7,7 @@
  * reader then reads it the slow way and names the place of what is wrong.
  */
 import { ACTIONS, type MemoryAction } from '../../model/torchMemory';
-import { isDict, num, type Stacks } from './memoryStacks';
+import { isDict, num, StackRef, type Stacks } from './memoryStacks';
 
 const CODES = new Map<string, number>(ACTIONS.map((a, i) => [a, i]));
 // torch 2.0 called free_completed "free".
@@ -124,6 +124,7 @@ export function recordHook(st: Stacks, cols: EntryColumns): (items: unknown[], f
     for (const v of [e.addr, e.size, e.time, e.stream, e.free])
       if (v !== undefined && num(v) === undefined) return undefined;
     const f = e.frames;
+    if (f instanceof StackRef) return new EntryRef(cols.add(e, f.id));
     if (f !== undefined && f !== null) {
       if (!Array.isArray(f)) return undefined;
       for (const x of f) if (typeof x !== 'number' && !isDict(x)) return undefined;
@@ -145,4 +146,9 @@ interface Entry {
   stream: unknown;
   frames: unknown;
   free: unknown;
+}
+
+/** What stands in the memo for a frames list a compacted entry consumed: its stack. */
+export function listHook(st: Stacks): (list: unknown[]) => unknown {
+  return (list) => new StackRef(st.stack(list, () => 'device_traces'));
 }

@@ -10,7 +10,7 @@ import { promises as fs } from 'node:fs';
 import { FormatError } from '../formatError';
 import { PickleError, readPickle, readPickleFile, type PickleDict, type PickleHooks } from '../pickle/pickleReader';
 import { isDict, num, Shape, Stacks } from './memoryStacks';
-import { actionOf, EntryColumns, EntryRef, recordHook } from './memoryRecords';
+import { actionOf, EntryColumns, EntryRef, listHook, recordHook } from './memoryRecords';
 import {
   type BlockState,
   type MemoryAnnotation,
@@ -201,7 +201,7 @@ function fromPickle(file: string, read: (hooks: PickleHooks) => unknown): TorchM
   const cols = new EntryColumns();
   let value: unknown;
   try {
-    value = read({ items: recordHook(st, cols) });
+    value = read({ items: recordHook(st, cols), list: listHook(st) });
   } catch (e) {
     if (e instanceof PickleError) throw new FormatError(file, `byte ${e.offset}`, e.message);
     throw e;

@@ -59,9 +59,10 @@ export class Stacks {
     );
   }
 
-  /** A frames list's stack id (-1 for none or empty); `at` names it in errors. */
+  /** A frames list's stack id (or that of the list a StackRef stands for) (-1 for none or empty); `at` names it in errors. */
   stack(list: unknown, at: () => string): number {
     if (list === undefined || list === null) return -1;
+    if (list instanceof StackRef) return list.id;
     if (list === this.lastList) return this.lastStack;
     if (!Array.isArray(list)) throw new Shape(`${at()}`, `'frames' is not a list`);
     if (list.length === 0) return -1;
@@ -87,4 +88,9 @@ export class Stacks {
     this.lastStack = s;
     return s;
   }
+}
+
+/** In the pickle's memo, for a frames list already made a stack: that stack. */
+export class StackRef {
+  constructor(readonly id: number) {}
 }
