@@ -15,7 +15,7 @@
  */
 import { PickleError } from './pickleError';
 import { bigLong, PickleInput } from './pickleInput';
-import { ALLOWED, bigintBytes, build, Global, keyOf, latin1, newDict, type PickleDict } from './pickleValues';
+import { allowedGlobal, bigintBytes, build, Global, keyOf, latin1, newDict, type PickleDict } from './pickleValues';
 
 export { PickleError } from './pickleError';
 export type { PickleDict } from './pickleValues';
@@ -111,15 +111,6 @@ function run(first: Uint8Array, fd: number | undefined, total: number, hooks: Pi
       throw new PickleError(inp.at, 'SETITEMS on something that is not a dict');
     const dict = d as PickleDict;
     for (let k = m; k + 1 < sp; k += 2) dict[keyOf(stack[k], inp.at)] = stack[k + 1];
-  };
-  const global = (module: string, name: string) => {
-    const builds = ALLOWED[`${module} ${name}`];
-    if (!builds)
-      throw new PickleError(
-        inp.at,
-        `refused the global ${module}.${name}: only plain data and containers are read (nothing in a pickle is run)`,
-      );
-    return new Global(`${module}.${name}`, builds);
   };
   for (;;) {
     const op = inp.op();
@@ -366,7 +357,7 @@ function run(first: Uint8Array, fd: number | undefined, total: number, hooks: Pi
       case 0x63: {
         // GLOBAL "module\nname\n"
         const module = inp.line();
-        push(global(module, inp.line()));
+        push(allowedGlobal(module, inp.line(), inp.at));
         break;
       }
       case 0x93: {
@@ -375,7 +366,7 @@ function run(first: Uint8Array, fd: number | undefined, total: number, hooks: Pi
         const module = pop();
         if (typeof module !== 'string' || typeof name !== 'string')
           throw new PickleError(inp.at, 'STACK_GLOBAL with a module or name that is not a string');
-        push(global(module, name));
+        push(allowedGlobal(module, name, inp.at));
         break;
       }
       case 0x52: // REDUCE

@@ -80,3 +80,14 @@ export function build(g: unknown, args: unknown, at: number): unknown {
   if (g.builds === 'set') return new Set(Array.isArray(args[0]) ? args[0] : []);
   throw new PickleError(at, `refused a call of ${g.name}: only containers are built`);
 }
+
+/** A global the allowlist names; any other is refused by its name, before anything is built. */
+export function allowedGlobal(module: string, name: string, at: number): Global {
+  const builds = ALLOWED[`${module} ${name}`];
+  if (!builds)
+    throw new PickleError(
+      at,
+      `refused the global ${module}.${name}: only plain data and containers are read (nothing in a pickle is run)`,
+    );
+  return new Global(`${module}.${name}`, builds);
+}
