@@ -4,14 +4,13 @@
  * nothing that calls code. A global is accepted only from ALLOWED (containers: OrderedDict and
  * defaultdict become dicts, set and frozenset become sets; builtins list, dict, int, float, str,
  * tuple, bool, bytes, set as a defaultdict's factory), and only called (REDUCE, NEWOBJ) as such a
- * container is built; any other global is refused by its name, before anything else happens.
- * Nothing in a pickle is ever executed or evaluated.
+ * container is built; any other global is refused by its name, before anything else happens:
+ * nothing in a pickle is ever executed or evaluated.
  *
  * Values: dicts are objects without a prototype (keys as strings: str keys as they are, int,
  * float, bool and None keys as Python's str() writes them); lists and tuples are arrays; sets are
  * Sets; ints beyond 2^53 are BigInts; bytes are Uint8Arrays; None is null. Lengths are checked
- * against the bytes left before anything is allocated, so a hostile length fails at once. A file
- * is read through a window of a few MiB (`readPickleFile`), never held whole.
+ * against the bytes left (a hostile length fails at once); a file is read through a window.
  */
 import { PickleError } from './pickleError';
 import { bigLong, PickleInput } from './pickleInput';
