@@ -11,6 +11,7 @@ import * as torch from './torch/register';
 import * as gpu from './gpu/register';
 import * as nsight from './nsight/register';
 import * as bench from './bench/register';
+import * as memory from './memory/register';
 import { ActiveRuns } from './shared/activeRuns';
 import { RunsTreeProvider } from './shared/runsView';
 import { SourceLocator } from './shared/sourceLocator';
@@ -23,6 +24,7 @@ export interface FlamelensApi {
   gpu: gpu.GpuApi;
   nsight: nsight.NsightApi;
   bench: bench.BenchApi;
+  memory: memory.MemoryApi;
 }
 
 export function activate(context: vscode.ExtensionContext): FlamelensApi {
@@ -59,6 +61,7 @@ export function activate(context: vscode.ExtensionContext): FlamelensApi {
     gpu: gpu.register(context, log, activeRuns),
     nsight: nsight.register(context, shared),
     bench: bench.register(context, log, cpu),
+    memory: memory.register(context, log, cpu),
   };
   // Said in the log, so a user (and a test) can see when a settings change has reached flamelens.
   context.subscriptions.push(
