@@ -73,6 +73,8 @@ def main(argv):
     elif cuda:
         info["notes"].append("CUDA activity is not available in this torch build")
     info["activities"] = [str(a).split(".")[-1] for a in activities]
+    info["snapshots"] = []
+    recording = opts["memory"] and start_memory_history(torch, cuda, out, info)
     with_stack = opts["stack"]
     if with_stack and not kineto:
         info["notes"].append("with_stack: the legacy profiler does not export Python stacks in its trace")
@@ -171,8 +173,11 @@ def main(argv):
             except KeyboardInterrupt:
                 code = 130
                 info["notes"].append("stopped before the end")
-            except BaseException:  # noqa: BLE001 - the program's own failure: keep the trace
+            except BaseException as e:  # noqa: BLE001 - the program's own failure: keep the trace
                 import traceback
+                # An out-of-memory error the observer did not see (older torch): the snapshot now.
+                if recording and type(e).__name__ == "OutOfMemoryError" and "oom_snapshot.pickle" not in info["snapshots"]:
+                    dump_snapshot(torch, out, "oom_snapshot.pickle", info)
                 traceback.print_exc()
                 code = 1
     finally:
@@ -181,6 +186,12 @@ def main(argv):
             handle.remove()
         if original_init is not None:
             torch.optim.Optimizer.__init__ = original_init
+    if recording:
+        dump_snapshot(torch, out, "memory_snapshot.pickle", info)
+        try:
+            torch.cuda.memory._record_memory_history(enabled=None)
+        except Exception:  # noqa: BLE001 - torch 2.0's signature
+            pass
     info["steps"] = steps_seen[0]
     if steps_seen[0] == 0:
         info["notes"].append("no optimizer step was seen: the whole run was profiled")
@@ -196,6 +207,34 @@ def main(argv):
     info["exitCode"] = code
     write_json(os.path.join(out, "launcher.json"), info)
     return code
+
+
+def start_memory_history(torch, cuda, out, info):
+    """Records the CUDA allocator's history (with stacks) for the snapshots, and one at an
+    out-of-memory error (an observer, so a program that catches the error still leaves it)."""
+    mem = getattr(getattr(torch, "cuda", None), "memory", None)
+    if not cuda or mem is None or not hasattr(mem, "_record_memory_history"):
+        info["notes"].append("no CUDA device (or a torch without _record_memory_history): no allocator snapshot")
+        return False
+    try:
+        mem._record_memory_history(max_entries=1000000)
+    except TypeError:  # torch 2.0: (enabled, record_context, trace_alloc_max_entries, ...)
+        mem._record_memory_history(True, trace_alloc_max_entries=1000000)
+    attach = getattr(torch._C, "_cuda_attach_out_of_memory_observer", None)
+    if attach is not None:
+        def observer(device, alloc, device_alloc, device_free):
+            if "oom_snapshot.pickle" not in info["snapshots"]:
+                dump_snapshot(torch, out, "oom_snapshot.pickle", info)
+        attach(observer)
+    return True
+
+
+def dump_snapshot(torch, out, name, info):
+    try:
+        torch.cuda.memory._dump_snapshot(os.path.join(out, name))
+        info["snapshots"].append(name)
+    except Exception as e:  # noqa: BLE001 - a snapshot that cannot be written is said, not fatal
+        info["notes"].append("could not write %s: %s" % (name, e))
 
 
 def write_json(path, value):

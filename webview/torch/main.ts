@@ -21,6 +21,7 @@ import { Tabs } from './tabs';
 import { bootReport } from './report';
 import { diagnosisSection } from './diagnosis';
 import { ranksSection } from './ranks';
+import { memoryOpsTable } from './memoryOps';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, Filler, Tooltip, Legend);
 
@@ -190,6 +191,7 @@ export function render(
         plugins: { legend: { labels: {} } },
       },
     });
+    if (d.memoryOps?.length) mem.append(memoryOpsTable(d.memoryOps, exportCsv));
     root.append(mem);
   }
 

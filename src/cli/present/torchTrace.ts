@@ -4,6 +4,7 @@ import type { TorchSummary } from '../../core/analysis/torch/torchAnalysis';
 import type { TorchTrace } from '../../core/model/torchTrace';
 import type { Diagnosis } from '../../core/analysis/torch/diagnosis';
 import type { RankDiagnosis } from '../../core/analysis/torch/rankDiagnosis';
+import { memoryByOperator } from '../../core/analysis/torch/opMemory';
 
 const r1 = (x: number) => Math.round(x * 1000) / 1000;
 const ms3 = (us: number) => (us / 1000).toFixed(3);
@@ -97,6 +98,7 @@ export function torchTraceJson(trace: TorchTrace, s: TorchSummary, d: Diagnosis,
     })),
     gpu: s.gpu.map((g) => ({ device: g.device, busyUs: r1(g.busyUs), idleUs: r1(g.idleUs), spanUs: r1(g.spanUs) })),
     ...diagnosisJson(d, n),
+    memoryOps: memoryByOperator(trace).slice(0, n),
     skipped: trace.skipped,
   };
 }

@@ -3,6 +3,8 @@
  * CUDA Memory Snapshot…) and the ▣ lenses on the lines that hold the most memory.
  */
 import { vscode } from '../vscodeApi';
+import * as path from 'node:path';
+import { promises as fs } from 'node:fs';
 import type { ProfilingApi } from '../profiling/register';
 import { MemoryLenses } from './memoryLenses';
 import { MemoryPanels } from './memoryView';
@@ -37,6 +39,27 @@ export function register(
       }
       if (file) panels.open(file);
     }),
+    // On a run in the Runs view: the allocator snapshot the PyTorch launcher left (--memory).
+    vscode.commands.registerCommand('flamelens.openRunMemory', async (item?: { run?: { dir: string } }) => {
+      const dir = item?.run?.dir;
+      if (!dir) return;
+      const file = await runSnapshot(dir);
+      if (file) panels.open(file);
+      else
+        void vscode.window.showInformationMessage(
+          'flamelens: this run has no CUDA allocator snapshot. Profile with PyTorch with flamelens.torch.profileMemory on, on a CUDA device, to get one.',
+        );
+    }),
   );
   return { lenses, panelTitles: () => panels.titles() };
+}
+
+/** A run folder's snapshot: the one at an out-of-memory error first, then the one at the end. */
+export async function runSnapshot(dir: string): Promise<string | undefined> {
+  const names = await fs.readdir(dir).catch(() => [] as string[]);
+  const order = ['oom_snapshot.pickle', 'memory_snapshot.pickle'];
+  const found = names
+    .filter((n) => n.endsWith('.pickle'))
+    .sort((a, b) => (order.indexOf(a) + 1 || 9) - (order.indexOf(b) + 1 || 9));
+  return found.length ? path.join(dir, found[0]) : undefined;
 }

@@ -86,3 +86,56 @@ test('a script without an optimizer is profiled whole; a Python without torch is
     assert.equal(withPython.code, 0, withPython.stderr);
   }
 });
+
+test('torch --memory on the CPU says there is no allocator snapshot; with CUDA the launcher records and dumps', () => {
+  const cwd = mkdtempSync(path.join(tmpdir(), 'fl-torch-mem-'));
+  const r = cli(['torch', '--memory', '--', TORCH_PYTHON, path.join(EXAMPLES, 'torch_train.py'), '6'], cwd);
+  assert.equal(r.code, 0, r.stderr);
+  const runDir = path.dirname(r.stdout.trim().split('\n').pop()!);
+  const info = JSON.parse(readFileSync(path.join(runDir, 'launcher.json'), 'utf8'));
+  assert.deepEqual(info.snapshots, []);
+  assert.ok(
+    info.notes.some((n: string) => /no CUDA device .*: no allocator snapshot/.test(n)),
+    info.notes.join('; '),
+  );
+  // The CUDA side, with a stand-in for torch's allocator API (no GPU here): the launcher's own
+  // functions record the history with stacks, attach an out-of-memory observer that dumps once,
+  // fall back to torch 2.0's signature, and say a snapshot that cannot be written.
+  const launcher = path.join(ROOT, 'media', 'flamelens_torch_launcher.py');
+  const py = `
+import importlib.util, json, os, sys, types
+spec = importlib.util.spec_from_file_location("launcher", sys.argv[1]); L = importlib.util.module_from_spec(spec); spec.loader.exec_module(L)
+out = sys.argv[2]; calls = []; observers = []
+def make(new_signature):
+    def record(*a, **k):
+        if not new_signature and "max_entries" in k: raise TypeError("unexpected keyword")
+        calls.append([list(a), k])
+    def dump(p):
+        if "fail" in p: raise OSError("disk full")
+        open(p, "wb").write(b"snapshot"); calls.append(["dump", os.path.basename(p)])
+    mem = types.SimpleNamespace(_record_memory_history=record, _dump_snapshot=dump)
+    return types.SimpleNamespace(cuda=types.SimpleNamespace(memory=mem), _C=types.SimpleNamespace(_cuda_attach_out_of_memory_observer=observers.append))
+info = {"notes": [], "snapshots": []}
+torch = make(True)
+ok = L.start_memory_history(torch, True, out, info)
+observers[0](0, 1 << 40, 0, 1 << 30); observers[0](0, 1 << 40, 0, 1 << 30)
+L.dump_snapshot(torch, out, "memory_snapshot.pickle", info)
+L.dump_snapshot(torch, out, "fail.pickle", info)
+old = {"notes": [], "snapshots": []}
+L.start_memory_history(make(False), True, out, old)
+print(json.dumps({"ok": ok, "calls": calls, "info": info, "observers": len(observers)}))
+`;
+  const p = spawnSync(TORCH_PYTHON, ['-c', py, launcher, cwd], { encoding: 'utf8' });
+  assert.equal(p.status, 0, p.stderr);
+  const got = JSON.parse(p.stdout);
+  assert.equal(got.ok, true);
+  assert.deepEqual(got.calls[0], [[], { max_entries: 1000000 }], 'history with stacks, a million entries');
+  assert.deepEqual(
+    got.calls.filter((c: unknown[]) => c[0] === 'dump').map((c: unknown[]) => c[1]),
+    ['oom_snapshot.pickle', 'memory_snapshot.pickle'],
+    'the observer dumps once at the out-of-memory error, then the end',
+  );
+  assert.deepEqual(got.info.snapshots, ['oom_snapshot.pickle', 'memory_snapshot.pickle']);
+  assert.match(got.info.notes.join(';'), /could not write fail\.pickle: disk full/);
+  assert.deepEqual(got.calls.at(-1), [[true], { trace_alloc_max_entries: 1000000 }], "torch 2.0's signature");
+});

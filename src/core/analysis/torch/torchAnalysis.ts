@@ -42,7 +42,7 @@ export interface KernelRow {
  * traces: one object per node would cost seconds in allocation and GC). A thread's operators
  * are contiguous, sorted by start time, parents before children.
  */
-interface Nesting {
+export interface Nesting {
   ops: CpuOp[];
   ts: Float64Array;
   end: Float64Array;
@@ -55,7 +55,7 @@ interface Nesting {
 
 const EPS = 1e-3;
 
-function nestOps(trace: TorchTrace): Nesting {
+export function nestOps(trace: TorchTrace): Nesting {
   const threads = new Map<string, CpuOp[]>();
   for (const op of trace.ops) {
     const k = `${op.pid}\u0000${op.tid}`;
@@ -102,7 +102,7 @@ function nestOps(trace: TorchTrace): Nesting {
 }
 
 /** The innermost operator running at each time on a thread (by its "pid\0tid" key), or -1. */
-function innermostOps(nest: Nesting, threadKey: string, times: ArrayLike<number>): Int32Array {
+export function innermostOps(nest: Nesting, threadKey: string, times: ArrayLike<number>): Int32Array {
   const thread = nest.threads.get(threadKey);
   if (!thread) return new Int32Array(times.length).fill(-1);
   return innermostAt(nest, thread.start, thread.end, times, EPS);

@@ -7,6 +7,7 @@ import { analyzeTorchTrace, type KernelRow, type MemoryTimeline, type OpRow, typ
 import { diagnose, type Diagnosis } from './diagnosis';
 import type { RankDiagnosis } from './rankDiagnosis';
 import type { StepPath } from './criticalPath';
+import { memoryByOperator, type OpMemoryRow } from './opMemory';
 
 /** The diagnosis as the view shows it: findings and the per-device and per-stream figures. */
 export interface ViewDiagnosis {
@@ -52,6 +53,8 @@ export interface TraceViewData {
   meta: Record<string, string>;
   /** Why the GPU is idle (not for CPU profiles in time order). */
   diagnosis?: ViewDiagnosis;
+  /** Memory by operator (traces recorded with profile_memory), the 200 largest. */
+  memoryOps?: OpMemoryRow[];
   /** With the other ranks of a distributed run: how they compare (steps, operators, waits). */
   rankDiagnosis?: RankDiagnosis;
   /** In the HTML report: the timeline's columns, or why they were left out. */
@@ -114,6 +117,7 @@ export function buildTraceView(
     rank: typeof trace.distributedInfo?.rank === 'number' ? trace.distributedInfo.rank : undefined,
     meta: trace.meta,
     diagnosis: trace.form === 'profile' ? undefined : viewDiagnosis(diagnose(trace)),
+    memoryOps: memoryByOperator(trace).slice(0, 200),
   };
 }
 
