@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { parseTorchTrace, readTorchTrace } from '../../src/core/formats/torch/torchTrace';
-import { criticalPath, stepGraph, type PathGraph } from '../../src/core/analysis/torch/criticalPath';
+import { criticalPath, MAX_STEPS, stepGraph, type PathGraph } from '../../src/core/analysis/torch/criticalPath';
 import { REAL } from '../helpers';
 
 type Ev = Record<string, unknown>;
@@ -260,4 +260,28 @@ test("HTA's event-sync trace: the GPU → CPU edges HTA's test expects", async (
   const s = criticalPath(t).steps[0];
   assert.ok(s.lengthUs > 0 && s.lengthUs <= s.endUs - s.startUs, 'the path fits in its step');
   assert.equal(s.unordered, 0);
+});
+
+test('past MAX_STEPS steps, the longest steps get a path, and the trace says how many it has', () => {
+  const events: Ev[] = [];
+  for (let k = 0; k < MAX_STEPS + 6; k++) {
+    const dur = 100 + ((k * 37) % 50); // durations 100..149, in no order
+    events.push(step(k, k * 200, dur), op('aten::mm', k * 200 + 1, dur - 2));
+  }
+  const cp = criticalPath(trace(events));
+  assert.equal(cp.stepsInTrace, MAX_STEPS + 6);
+  assert.equal(cp.steps.length, MAX_STEPS);
+  const kept = new Set(cp.steps.map((s) => s.endUs - s.startUs));
+  const shortest = Math.min(...kept);
+  const dropped = events
+    .filter((e) => String(e.name).startsWith('ProfilerStep#'))
+    .filter((e) => !cp.steps.some((s) => s.step === e.name));
+  assert.equal(dropped.length, 6);
+  for (const d of dropped)
+    assert.ok(Number(d.dur) <= shortest, `${d.name} (${d.dur} µs) is not longer than a kept one`);
+  assert.deepEqual(
+    cp.steps.map((s) => s.startUs),
+    [...cp.steps.map((s) => s.startUs)].sort((a, b) => a - b),
+    'in time order',
+  );
 });

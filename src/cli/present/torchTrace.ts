@@ -25,6 +25,7 @@ function diagnosisJson(d: Diagnosis, n: number) {
     criticalPath: {
       rank: d.criticalPath.rank,
       longest: d.criticalPath.steps[d.criticalPath.longest]?.step,
+      stepsInTrace: d.criticalPath.stepsInTrace,
       steps: d.criticalPath.steps.map(({ segments, top, ...x }) => ({
         ...round(x),
         top: top.map(round),

@@ -146,7 +146,7 @@ function criticalPathFinding(cp: CriticalPath): Finding | undefined {
       `${s.bound}-bound: the critical path of ${s.step === 'trace' ? 'the trace' : s.step} is ${ms(s.lengthUs)}` +
       `${span > 0 ? ` of its ${ms(span)}` : ''}, ${pct(s.cpuUs, s.lengthUs).toFixed(0)}% CPU, ` +
       `${pct(s.gpuUs, s.lengthUs).toFixed(0)}% GPU, ${pct(s.waitingUs, s.lengthUs).toFixed(0)}% waiting ` +
-      `(${bound} of ${cp.steps.length} step${cp.steps.length === 1 ? '' : 's'} ${s.bound}-bound); ` +
+      `(${bound} of ${cp.steps.length}${cp.stepsInTrace > cp.steps.length ? ` longest of ${cp.stepsInTrace}` : ''} step${cp.steps.length === 1 ? '' : 's'} ${s.bound}-bound); ` +
       `most on it: ${top}. ${advice[0].toUpperCase()}${advice.slice(1)}`,
     how:
       "Holistic Trace Analysis's critical path: a graph of the starts and ends of CPU operators, runtime calls and GPU " +
