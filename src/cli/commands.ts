@@ -7,6 +7,7 @@ import { record, RECORD_HELP } from './commands/record';
 import { gpu } from './commands/gpu';
 import { ncu, NSIGHT_HELP, nsys } from './commands/nsight';
 import { torch, TORCH_HELP } from './commands/torch';
+import { memory, MEMORY_HELP } from './commands/memory';
 import { bench, BENCH_HELP } from './commands/bench';
 import { compare, COMPARE_HELP } from './commands/compare';
 import { diff, DIFF_HELP } from './commands/diff';
@@ -23,6 +24,7 @@ export const COMMANDS: Record<string, Command> = {
   nsys,
   ncu,
   torch,
+  memory,
   bench,
   compare,
   diff,
@@ -48,6 +50,7 @@ export function helpText(): string {
   const sections = [
     `${BENCH_HELP}${COMPARE_HELP} ${DIFF_HELP}\n`,
     TORCH_HELP,
+    MEMORY_HELP,
     NSIGHT_HELP,
     RECORD_HELP,
     FORMATS_HELP,

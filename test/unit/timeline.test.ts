@@ -20,7 +20,7 @@ import {
 import { CATEGORIES, TimelineBuilder, type TimelineIndex } from '../../src/core/analysis/timeline/timelineIndex';
 import { REAL } from '../helpers';
 import { packTimeline } from '../../src/core/report/timelineReport';
-import { defaultCollapsed, firstWindow, outlineOf, shownRows } from '../../src/core/analysis/timeline/timelineAnswers';
+import { defaultCollapsed, firstWindow, matchesOf, outlineOf, shownRows } from '../../src/core/analysis/timeline/timelineAnswers';
 import { reportDetails, unpackTimeline } from '../../src/core/analysis/timeline/timelinePack';
 import { CRITICAL_LANE } from '../../src/core/analysis/torch/timelineIdle';
 import { criticalPath } from '../../src/core/analysis/torch/criticalPath';
@@ -317,4 +317,18 @@ test('the first window comes with the outline: the kept window or the whole trac
   assert.deepEqual([kept.answer.t0, kept.answer.t1], [10, 20]);
   assert.equal(new Set(kept.answer.row).size, shownRows(outline, []).filter((r) => kept.answer.row.includes(r)).length);
   assert.equal(shownRows(outline, ['group:process 1']).length, 0, 'a folded group shows no row');
+});
+
+test("a search steps through the trace's own spans, not the critical path's stretches named after them", async () => {
+  const trace = await readTorchTrace(H200);
+  const ix = torchTimeline(trace).index;
+  const critical = ix.lanes.find((l) => l.key === CRITICAL_LANE)!;
+  assert.ok(critical.derived);
+  const onPath = [...spansNamed(ix, namesMatching(ix, 'aten::mm')).spans].filter(
+    (f) => ix.lanes[ix.rowLane[rowOf(ix, f)]] === critical,
+  );
+  assert.ok(onPath.length > 0, 'aten::mm is on the path: "path: aten::mm" stretches exist');
+  const m = matchesOf(ix, 'aten::mm', false, 1000);
+  assert.equal(m.total, trace.ops.filter((o) => o.name.includes('aten::mm')).length);
+  assert.ok(m.flat.every((f) => ix.lanes[ix.rowLane[rowOf(ix, f)]] !== critical));
 });

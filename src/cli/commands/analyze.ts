@@ -12,7 +12,8 @@ import { ranksJson, ranksText, torchTraceJson, torchTraceText } from '../present
 import { diagnoseRanks } from '../../core/analysis/torch/rankDiagnosis';
 import { telemetryJson, telemetryText } from '../present/telemetry';
 import { ncuJson, ncuText, nsysJson, nsysText } from '../present/nsight';
-import { memoryJson, memoryText } from '../present/memory';
+import { memoryJson, memoryText, pythonMemoryJson, pythonMemoryText } from '../present/memory';
+import { analyzePythonMemory } from '../../core/analysis/memory/pythonMemory';
 import { analyzeMemory } from '../../core/analysis/memory/torchMemory';
 
 export const FORMATS_HELP = `Formats read (detected from content): py-spy raw / collapsed stacks, flamelens' built-in
@@ -53,6 +54,10 @@ export function presentFile(opened: OpenedFile, top: number | undefined, thread?
     case 'torch-memory': {
       const a = analyzeMemory(opened.snapshot);
       return { json: memoryJson(a, top), text: memoryText(file, a, top) };
+    }
+    case 'python-memory': {
+      const a = analyzePythonMemory(opened.profile);
+      return { json: pythonMemoryJson(a, top), text: pythonMemoryText(file, a, top) };
     }
   }
 }

@@ -1,6 +1,7 @@
 /** `analyze` of a CUDA allocator snapshot: devices, the OOM, the largest live allocations, the peak. */
 import { visibleName as v } from '../../core/util/visibleText';
 import { gib, type MemoryAnalysis, type SourceLine } from '../../core/analysis/memory/torchMemory';
+import type { PythonMemoryAnalysis } from '../../core/analysis/memory/pythonMemory';
 
 const where = (l?: SourceLine) =>
   l ? (l.file ? `${l.file}:${l.line} ${l.name}` : l.name) : '(no Python stack recorded)';
@@ -77,5 +78,44 @@ export function memoryText(file: string, a: MemoryAnalysis, top: number | undefi
     for (const l of a.largest.slice(0, n))
       out += `${gib(l.sizeBytes).padStart(10)}  device ${l.device}  ${v(where(l.pythonFrame))}\n`;
   }
+  return out;
+}
+
+/** `analyze` of a Python memory profile: peak and end, lines and functions, leak candidates, types. */
+export function pythonMemoryJson(a: PythonMemoryAnalysis, top: number | undefined) {
+  const n = top ?? 50;
+  return {
+    kind: 'python-memory',
+    peakBytes: a.peakBytes,
+    finalBytes: a.finalBytes,
+    lines: a.lines.slice(0, n).map((l) => ({
+      file: l.file,
+      line: l.line,
+      function: l.function,
+      netBytes: l.netBytes,
+      peakBytes: l.peakBytes,
+      netBlocks: l.netBlocks,
+      peakBlocks: l.peakBlocks,
+    })),
+    functions: a.functions.slice(0, n),
+    leaks: a.leaks.map((l) => ({
+      ...l,
+      bytesPerSecond: Math.round(l.bytesPerSecond),
+      r2: Math.round(l.r2 * 1000) / 1000,
+    })),
+    types: a.types.slice(0, n),
+  };
+}
+
+export function pythonMemoryText(file: string, a: PythonMemoryAnalysis, top: number | undefined): string {
+  const n = top ?? 10;
+  let out = `${v(file)}: Python memory profile: peak ${gib(a.peakBytes)} traced, ${gib(a.finalBytes)} still held at the end\n`;
+  for (const l of a.leaks.slice(0, 5))
+    out += `leak candidate: ${v(`${l.file}:${l.line} ${l.function}`)} grows ${gib(l.bytesPerSecond)}/s (R² ${l.r2.toFixed(2)}), ${gib(l.firstBytes)} → ${gib(l.lastBytes)}\n`;
+  out += `\n${'at peak'.padStart(10)} ${'at end'.padStart(10)}  line\n`;
+  for (const l of a.lines.slice(0, n))
+    out += `${gib(l.peakBytes).padStart(10)} ${gib(l.netBytes).padStart(10)}  ${v(`${l.file}:${l.line} ${l.function}`)}\n`;
+  const grew = a.types.filter((t) => t.delta > 0).slice(0, 5);
+  if (grew.length) out += `\nobjects that grew: ${grew.map((t) => `${v(t.type)} +${t.delta}`).join(', ')}\n`;
   return out;
 }

@@ -14,6 +14,7 @@ import { looksLikeNcuCsv } from './nsight/ncuCsv';
 import { looksLikeNsysStats } from './nsight/nsysStatsCsv';
 import { looksLikeSpeedscope } from './cpu/speedscope';
 import { isPickle } from './torch/memorySnapshot';
+import { looksLikePythonMemory } from './memory/pythonMemory';
 
 export type FileKind =
   | 'torch-trace'
@@ -26,6 +27,7 @@ export type FileKind =
   | 'nsys-rep'
   | 'ncu-rep'
   | 'torch-memory'
+  | 'python-memory'
   | 'cpu-profile';
 
 /** How much of a file detectKind looks at. */
@@ -43,6 +45,7 @@ export const KIND_NAMES: Record<FileKind, string> = {
   'nsys-rep': 'an Nsight Systems report',
   'ncu-rep': 'an Nsight Compute report',
   'torch-memory': 'a CUDA allocator snapshot (pickle)',
+  'python-memory': 'a Python memory profile (flamelens memory)',
   'cpu-profile': 'a CPU profile',
 };
 
@@ -56,6 +59,7 @@ export function detectKind(head: Buffer, name: string, gzip = false): FileKind {
   if (isPickle(head)) return 'torch-memory';
   if (looksLikeTorchTrace(head)) return 'torch-trace';
   const text = head.toString('utf8');
+  if (looksLikePythonMemory(text)) return 'python-memory';
   // Gzipped JSON other than speedscope: PyTorch writes its traces as .json.gz; the trace reader
   // says what is wrong when it is not one.
   if (gzip && /^(\uFEFF)?\s*[{[]/.test(text) && !looksLikeSpeedscope(text)) return 'torch-trace';

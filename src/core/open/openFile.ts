@@ -28,6 +28,8 @@ import type { TelemetrySeries } from '../model/telemetry';
 import type { NcuReport, NsysReport } from '../model/kernels';
 import type { TorchMemorySnapshot } from '../model/torchMemory';
 import { readMemorySnapshot } from '../formats/torch/memorySnapshot';
+import { parsePythonMemory } from '../formats/memory/pythonMemory';
+import type { PythonMemoryProfile } from '../model/pythonMemory';
 
 export type { FileKind } from '../formats/detect';
 
@@ -41,7 +43,8 @@ export type OpenedFile =
   | { kind: 'gpu-telemetry'; file: string; series: TelemetrySeries; format: 'csv' | 'xml' | 'q' }
   | { kind: 'nsys'; file: string; report: NsysReport }
   | { kind: 'ncu'; file: string; report: NcuReport }
-  | { kind: 'torch-memory'; file: string; snapshot: TorchMemorySnapshot };
+  | { kind: 'torch-memory'; file: string; snapshot: TorchMemorySnapshot }
+  | { kind: 'python-memory'; file: string; profile: PythonMemoryProfile };
 
 export type OpenedKind = OpenedFile['kind'];
 
@@ -65,6 +68,8 @@ export function openedKindOf(kind: FileKind): OpenedKind {
       return 'ncu';
     case 'torch-memory':
       return 'torch-memory';
+    case 'python-memory':
+      return 'python-memory';
   }
 }
 
@@ -186,6 +191,12 @@ export async function openFile(given: string, o: OpenOptions, known?: FileKind):
       return { kind: 'ncu', file, report: await readNcuCsvFile(file) };
     case 'torch-memory':
       return { kind: 'torch-memory', file, snapshot: await readMemorySnapshot(file) };
+    case 'python-memory':
+      return {
+        kind: 'python-memory',
+        file,
+        profile: parsePythonMemory(await readTextFile(file, 'Python memory profiles'), file),
+      };
     case 'ncu-rep':
       return {
         kind: 'ncu',

@@ -422,3 +422,38 @@ test('analyze --json has each step’s critical path; several ranks’ traces ar
   assert.equal(mixed.code, 2);
   assert.match(mixed.stderr, /compares the ranks of a run: .*nvidia-smi_580\.159\.04_h200_q\.xml is gpu-telemetry/);
 });
+
+test('flamelens memory: a program with known allocations per line, the figures within 10%', () => {
+  const cwd = mkdtempSync(path.join(tmpdir(), 'fl-memory-'));
+  const program = path.join(HANDMADE, 'handmade-memory_known_allocations.py');
+  const out = path.join(cwd, 'memory.json');
+  const r = cli(['memory', '--period', '0.1', '-o', out, '--', 'python3', program], cwd);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^done\n/, "the program's output passes through");
+  assert.equal(r.stdout.trim().split('\n').pop(), out);
+  const j = JSON.parse(cli(['analyze', out, '--json'], cwd).stdout);
+  assert.equal(j.kind, 'python-memory');
+  // The lines of the program marked [hold], [transient] and [grow].
+  const src = readFileSync(program, 'utf8').split('\n');
+  const lineOf = (mark: string) => src.findIndex((l) => l.includes(`# [${mark}]`)) + 1;
+  const at = (mark: string) =>
+    j.lines.find((l: { file: string; line: number }) => l.file === program && l.line === lineOf(mark));
+  const near = (got: number, want: number, what: string) =>
+    assert.ok(Math.abs(got - want) <= 0.1 * want, `${what}: ${got} vs ${want}`);
+  near(at('hold').netBytes, 20e6, 'hold() at the end');
+  near(at('hold').peakBytes, 20e6, 'hold() at the peak');
+  assert.equal(at('hold').function, 'hold');
+  near(at('transient').peakBytes, 30e6, 'transient() at the peak');
+  assert.equal(at('transient').netBytes, 0, 'transient() freed it');
+  near(at('grow').netBytes, 25e6, 'grow() at the end');
+  near(j.peakBytes, 50e6, 'the peak');
+  near(j.finalBytes, 45e6, 'the end');
+  const leak = j.leaks.find((l: { line: number }) => l.line === lineOf('grow'));
+  assert.ok(leak, `grow() is a leak candidate: ${JSON.stringify(j.leaks)}`);
+  assert.ok(leak.bytesPerSecond > 5e6 && leak.r2 >= 0.8, JSON.stringify(leak));
+  assert.ok(
+    !j.leaks.some((l: { line: number }) => l.line === lineOf('hold') || l.line === lineOf('transient')),
+    'held or freed: no leak',
+  );
+  assert.ok(j.types.some((t: { type: string; delta: number }) => t.type === 'bytearray' && t.delta >= 26));
+});

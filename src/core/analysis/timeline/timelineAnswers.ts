@@ -80,7 +80,12 @@ export interface Matches {
 /** Spans whose name contains `text` (or is it, `exact`), in time order, at most `limit`. */
 export function matchesOf(ix: TimelineIndex, text: string, exact: boolean, limit: number): Matches {
   const ids = exact ? new Set(ix.names.flatMap((n, i) => (n === text ? [i] : []))) : namesMatching(ix, text);
-  const { spans, total } = ids.size ? spansNamed(ix, ids, limit) : { spans: new Uint32Array(), total: 0 };
+  // Spans of derived lanes (a critical path's stretches, named after events) are not matches.
+  const derived = ix.lanes.some((l) => l.derived);
+  const found = ids.size ? spansNamed(ix, ids, derived ? 1_000_000 : limit) : { spans: new Uint32Array(), total: 0 };
+  const own = derived ? found.spans.filter((f) => !ix.lanes[ix.rowLane[rowOf(ix, f)]].derived) : found.spans;
+  const spans = own.subarray(0, limit);
+  const total = derived ? own.length + Math.max(0, found.total - found.spans.length) : found.total;
   return {
     total,
     nameIds: [...ids],

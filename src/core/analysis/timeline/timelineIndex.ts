@@ -38,6 +38,8 @@ export interface LaneSpec {
   kind: 'cpu' | 'gpu' | 'other';
   /** Order among lanes (smaller first); ties by key. */
   order: number;
+  /** Spans computed from the others (a critical path): searches step through the others only. */
+  derived?: boolean;
 }
 
 export interface Lane extends LaneSpec {

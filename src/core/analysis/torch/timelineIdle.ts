@@ -93,7 +93,7 @@ export function addCriticalPathTrack(b: TimelineBuilder, trace: TorchTrace, cp: 
   if (trace.gpu.length === 0 || !cp.steps.some((s) => s.segments.length)) return;
   const title =
     cp.steps.length === 1 && cp.steps[0].step !== 'trace' ? `${cp.steps[0].step} (the longest step)` : 'each step';
-  const lane = b.laneOf({ key: CRITICAL_LANE, group: 'Critical path', title, kind: 'other', order: -1 });
+  const lane = b.laneOf({ key: CRITICAL_LANE, group: 'Critical path', title, kind: 'other', order: -1, derived: true });
   for (const s of cp.steps)
     for (const g of s.segments) {
       const gpu = g.event.list === 'gpu' ? trace.gpu[g.event.index] : undefined;
