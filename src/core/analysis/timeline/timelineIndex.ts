@@ -5,9 +5,8 @@
  * goes one row deeper than every span still open when it starts. Above each row, a summary
  * pyramid: level k merges the runs of spans shorter than its bucket (with gaps under it) into
  * one item, so a window of any width at any pixel size asks for at most a few items per pixel
- * per row, whatever the number of spans (see `timelineQuery.ts`). Times are µs from the trace's
- * start. Memory: 33 bytes a span plus the pyramid (levels are kept only where they halve the
- * item count, so at most as many items again).
+ * per row, whatever the number of spans (see `timelineQuery.ts`). Times: µs from the start.
+ * Memory: 33 bytes a span plus the pyramid (levels kept only where they halve the items).
  */
 
 /** What a span is: drives the colour by category and what details it has. */
@@ -38,7 +37,7 @@ export interface LaneSpec {
   kind: 'cpu' | 'gpu' | 'other';
   /** Order among lanes (smaller first); ties by key. */
   order: number;
-  /** Spans computed from the others (a critical path): searches step through the others only. */
+  /** Spans made from the others (a critical path): searches skip them. */
   derived?: boolean;
 }
 
