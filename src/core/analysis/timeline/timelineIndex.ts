@@ -93,8 +93,7 @@ export interface TimelineIndex {
   spanUs: number;
 }
 
-/** Nesting within a tolerance: trace times are rounded, a child can end 1 ns late. */
-const EPS = 1e-3;
+const EPS = 1e-3; // nesting within a tolerance: trace times are rounded, a child can end 1 ns late
 
 /** A growable typed array. */
 class Grow<T extends Float64Array | Uint32Array | Uint8Array> {
