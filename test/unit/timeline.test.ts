@@ -20,7 +20,13 @@ import {
 import { CATEGORIES, TimelineBuilder, type TimelineIndex } from '../../src/core/analysis/timeline/timelineIndex';
 import { REAL } from '../helpers';
 import { packTimeline } from '../../src/core/report/timelineReport';
-import { defaultCollapsed, firstWindow, matchesOf, outlineOf, shownRows } from '../../src/core/analysis/timeline/timelineAnswers';
+import {
+  defaultCollapsed,
+  firstWindow,
+  matchesOf,
+  outlineOf,
+  shownRows,
+} from '../../src/core/analysis/timeline/timelineAnswers';
 import { reportDetails, unpackTimeline } from '../../src/core/analysis/timeline/timelinePack';
 import { CRITICAL_LANE } from '../../src/core/analysis/torch/timelineIdle';
 import { criticalPath } from '../../src/core/analysis/torch/criticalPath';
