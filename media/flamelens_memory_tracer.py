@@ -30,8 +30,8 @@ _HERE = os.path.abspath(__file__)
 OWN = {_HERE, __file__, tracemalloc.__file__, "<frozen importlib._bootstrap>", "<frozen importlib._bootstrap_external>"}
 TOP_LINES = 500
 SERIES_LINES = 200
-WATCH_S = 0.02
-BUDGET = 0.05
+WATCH_S = 0.05
+BUDGET = 0.03
 
 
 def type_counts():
