@@ -21,6 +21,7 @@ import { parsePytestBenchmark } from '../../src/core/formats/bench/pytestBenchma
 import { parseBenchResults } from '../../src/core/formats/bench/benchResults';
 import { parseBenchConfig } from '../../src/core/formats/bench/benchConfig';
 import { queryClusterGpus } from '../../src/core/runners/gpu/prometheusClient';
+import { parsePythonMemory } from '../../src/core/formats/memory/pythonMemory';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const REAL = path.join(ROOT, 'test', 'fixtures', 'real');
@@ -178,6 +179,12 @@ export const TARGETS: FuzzTarget[] = [
     name: 'flamelens.bench.json',
     seeds: () => [text(ROOT, 'examples', 'bench', 'flamelens.bench.json')],
     parse: (t) => parseBenchConfig(t, 'flamelens.bench.json'),
+    boundMs: 1000,
+  },
+  {
+    name: 'Python memory profiles (flamelens memory)',
+    seeds: () => [text(REAL, 'flamelens-memory-tracer_py3.11.7_known_allocations.json')],
+    parse: (t) => parsePythonMemory(t, 'fuzz.json'),
     boundMs: 1000,
   },
   {

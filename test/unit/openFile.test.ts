@@ -85,6 +85,7 @@ const TABLE: [file: string, kind: FileKind, opens: 'opens' | 'fails'][] = [
   ['real/torchtrace_kineto_tb_plugin__resnet50_nw0_worker0_2021-01.pt.trace.json.gz', 'torch-trace', 'opens'],
   ['real/torchtrace_tracelens_h100__gaunernst_bert-small-uncased__1016001.json.gz', 'torch-trace', 'opens'],
   ['real/yuntongf_cs336-a1__pyspy042_macos_4threads.speedscope.json', 'cpu-profile', 'opens'],
+  ['real/flamelens-memory-tracer_py3.11.7_known_allocations.json', 'python-memory', 'opens'],
   ['real/h200/torch2.11.0-cu130_h200_expandable_segments_snapshot.pickle', 'torch-memory', 'opens'],
   ['real/h200/torch2.11.0-cu130_h200_gloo2_rank0_snapshot.pickle', 'torch-memory', 'opens'],
   ['real/h200/torch2.11.0-cu130_h200_gloo2_rank1_snapshot.pickle', 'torch-memory', 'opens'],
