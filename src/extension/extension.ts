@@ -61,7 +61,7 @@ export function activate(context: vscode.ExtensionContext): FlamelensApi {
     gpu: gpu.register(context, log, activeRuns),
     nsight: nsight.register(context, shared),
     bench: bench.register(context, log, cpu),
-    memory: memory.register(context, log, cpu),
+    memory: memory.register(context, shared, cpu),
   };
   // Said in the log, so a user (and a test) can see when a settings change has reached flamelens.
   context.subscriptions.push(

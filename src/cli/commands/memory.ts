@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import * as path from 'node:path';
 import { analyzePythonMemory } from '../../core/analysis/memory/pythonMemory';
 import { recordPythonMemory } from '../../core/runners/memory/recordPythonMemory';
+import { runPythonMemory } from '../../core/runners/memory/memoryRun';
 import { checkOutputTarget } from '../../core/store/outputFile';
 import { programAfterDoubleDash, pythonCommand, splitAtDoubleDash, UsageError, type Command } from '../args';
 import { onInterrupt } from '../interrupt';
@@ -31,27 +32,35 @@ export const memory: Command = {
     const period = values.period === undefined ? undefined : Number(values.period);
     if (period !== undefined && !(period >= 0.05 && period <= 3600))
       throw new UsageError('--period must be 0.05 to 3600 seconds');
-    const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
-    const output = path.resolve(values.output ?? `flamelens-memory-${stamp}.json`);
-    await checkOutputTarget(output, [path.resolve(script)]);
+    // With -o, that file; without, a run folder in the current directory (as record makes).
+    const output = values.output === undefined ? undefined : path.resolve(values.output);
+    if (output) await checkOutputTarget(output, [path.resolve(script)]);
     const abort = new AbortController();
-    const stop = onInterrupt(() => abort.abort());
+    let stop = onInterrupt(() => abort.abort());
     try {
-      const r = await recordPythonMemory({
+      const common = {
         python,
         script,
         args: rest,
         module,
         cwd: process.cwd(),
         tracerScript: mediaPath('flamelens_memory_tracer.py'),
-        output,
         frames,
         periodS: period,
-        signal: abort.signal,
         onOutput: passThrough,
-      });
-      process.stderr.write(pythonMemoryText(output, analyzePythonMemory(r.profile), 10));
-      process.stdout.write(`${output}\n`);
+      };
+      const r = output
+        ? { ...(await recordPythonMemory({ ...common, output, signal: abort.signal })), output }
+        : await runPythonMemory({
+            ...common,
+            workspaceRoot: process.cwd(),
+            onBegin: (run) => {
+              stop();
+              stop = onInterrupt(() => run.abort());
+            },
+          }).then((x) => ({ ...x.record, output: x.output }));
+      process.stderr.write(pythonMemoryText(r.output, analyzePythonMemory(r.profile), 10));
+      process.stdout.write(`${r.output}\n`);
       return r.exitCode === 0 ? 0 : 1;
     } finally {
       stop();

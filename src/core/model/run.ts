@@ -6,7 +6,7 @@ export interface RunMetadata {
   schema: 1;
   id: string;
   name: string;
-  kind: 'cpu' | 'torch' | 'nsys' | 'ncu';
+  kind: 'cpu' | 'torch' | 'nsys' | 'ncu' | 'memory';
   createdAt: string;
   finishedAt?: string;
   status: 'running' | 'completed' | 'cancelled' | 'failed';
@@ -15,7 +15,7 @@ export interface RunMetadata {
   message?: string;
   command: string[];
   cwd: string;
-  sampler: 'py-spy' | 'builtin' | 'torch-profiler' | 'nsys' | 'ncu';
+  sampler: 'py-spy' | 'builtin' | 'torch-profiler' | 'nsys' | 'ncu' | 'tracemalloc';
   samplerVersion?: string;
   rateHz: number;
   durationS?: number;
@@ -24,7 +24,7 @@ export interface RunMetadata {
   pythonVersion?: string;
   /** File name of the profile inside the run folder. */
   output: string;
-  format: 'collapsed' | 'speedscope' | 'torch-trace' | 'nsys-sqlite' | 'ncu-csv';
+  format: 'collapsed' | 'speedscope' | 'torch-trace' | 'nsys-sqlite' | 'ncu-csv' | 'python-memory';
   samples?: number;
   fallbackReason?: string;
 }

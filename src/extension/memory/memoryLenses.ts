@@ -16,8 +16,17 @@ export function memoryLensTitle(l: LineBytes, when: 'peak' | 'snapshot'): string
   return `▣ ${gib(l.bytes)} live at ${when === 'peak' ? 'peak' : 'the snapshot'}`;
 }
 
+/** A lens to show: where, how much (to rank), what it says. */
+export interface MemoryLensItem {
+  file: string;
+  line: number;
+  bytes: number;
+  title: string;
+  tooltip: string;
+}
+
 export class MemoryLenses implements vscode.CodeLensProvider, vscode.Disposable {
-  private readonly byFile = new Map<string, { line: LineBytes; when: 'peak' | 'snapshot'; title: string }[]>();
+  private readonly byFile = new Map<string, MemoryLensItem[]>();
   private readonly changed = new LensChanges();
   readonly onDidChangeCodeLenses = this.changed.event;
 
@@ -25,13 +34,34 @@ export class MemoryLenses implements vscode.CodeLensProvider, vscode.Disposable 
 
   /** The open snapshot's lines (at most `top` of them, 1% of the total or more). */
   async setActive(title: string, lines: LineBytes[], when: 'peak' | 'snapshot', top = 20): Promise<void> {
+    await this.setLines(
+      title,
+      lines.map((l) => ({
+        file: l.file,
+        line: l.line,
+        bytes: l.bytes,
+        title: memoryLensTitle(l, when),
+        tooltip:
+          `${l.count} allocation${l.count === 1 ? '' : 's'} made on this line in ${l.name}() held ${gib(l.bytes)} ` +
+          `of GPU memory at ${when === 'peak' ? 'the peak of the recorded history' : 'the snapshot'}`,
+      })),
+      top,
+    );
+  }
+
+  /** Lenses on lines (at most `top`, each 1% of the total or more), replacing those shown. */
+  async setLines(title: string, items: MemoryLensItem[], top = 20): Promise<void> {
     this.byFile.clear();
-    const total = lines.reduce((a, l) => a + l.bytes, 0);
-    for (const line of lines.filter((l) => l.file && l.bytes >= 0.01 * total).slice(0, top)) {
-      const target = await this.locator.resolve(line.file);
+    const total = items.reduce((a, l) => a + l.bytes, 0);
+    const ranked = [...items].sort((a, b) => b.bytes - a.bytes);
+    for (const item of ranked.filter((l) => l.file && l.bytes > 0 && l.bytes >= 0.01 * total).slice(0, top)) {
+      const target = await this.locator.resolve(item.file);
       if (!target) continue;
       const k = key(target);
-      this.byFile.set(k, [...(this.byFile.get(k) ?? []), { line, when, title }]);
+      this.byFile.set(k, [
+        ...(this.byFile.get(k) ?? []),
+        { ...item, tooltip: `flamelens: ${item.tooltip} (${title})` },
+      ]);
     }
     this.changed.fire();
   }
@@ -39,15 +69,12 @@ export class MemoryLenses implements vscode.CodeLensProvider, vscode.Disposable 
   provideCodeLenses(doc: vscode.TextDocument): vscode.CodeLens[] {
     if (!vscode.workspace.getConfiguration('flamelens', doc.uri).get<boolean>('hotPaths.enabled', true)) return [];
     return (this.byFile.get(key(doc.uri.fsPath)) ?? [])
-      .filter((e) => e.line.line >= 1 && e.line.line <= doc.lineCount)
+      .filter((e) => e.line >= 1 && e.line <= doc.lineCount)
       .map(
         (e) =>
-          new vscode.CodeLens(new vscode.Range(e.line.line - 1, 0, e.line.line - 1, 0), {
-            title: memoryLensTitle(e.line, e.when),
-            tooltip: plainText(
-              `flamelens: ${e.line.count} allocation${e.line.count === 1 ? '' : 's'} made on this line in ${e.line.name}() ` +
-                `held ${gib(e.line.bytes)} of GPU memory at ${e.when === 'peak' ? 'the peak of the recorded history' : 'the snapshot'} (${e.title})`,
-            ),
+          new vscode.CodeLens(new vscode.Range(e.line - 1, 0, e.line - 1, 0), {
+            title: e.title,
+            tooltip: plainText(e.tooltip),
             command: '',
           }),
       );

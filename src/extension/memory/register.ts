@@ -8,6 +8,9 @@ import { promises as fs } from 'node:fs';
 import type { ProfilingApi } from '../profiling/register';
 import { MemoryLenses } from './memoryLenses';
 import { MemoryPanels } from './memoryView';
+import { MemoryRunner } from './memoryRunner';
+import { openFileInWorker } from '../shared/openInWorker';
+import type { RunInEditorDeps } from '../shared/runInEditor';
 
 export { MEMORY_VIEW_TYPE } from './memoryView';
 
@@ -18,14 +21,17 @@ export interface MemoryApi {
 
 export function register(
   context: vscode.ExtensionContext,
-  log: vscode.LogOutputChannel,
+  shared: RunInEditorDeps,
   profiling: ProfilingApi,
 ): MemoryApi {
+  const { log } = shared;
   const lenses = new MemoryLenses(profiling.locator);
   const panels = new MemoryPanels({ extensionUri: context.extensionUri, log, profiling, lenses });
+  const runner = new MemoryRunner({ ...shared, context, profiling, lenses });
   context.subscriptions.push(
     lenses,
     panels,
+    runner.command(),
     panels.editor(),
     vscode.languages.registerCodeLensProvider({ language: 'python' }, lenses),
     vscode.commands.registerCommand('flamelens.openMemorySnapshot', async (arg?: string | vscode.Uri) => {
@@ -38,6 +44,15 @@ export function register(
         file = picked?.[0]?.fsPath;
       }
       if (file) panels.open(file);
+    }),
+    // A Python heap profile (a memory run's output, or a file): its flame graph and lenses.
+    vscode.commands.registerCommand('flamelens.openMemoryProfile', async (file?: string) => {
+      if (typeof file !== 'string') return;
+      const opened = await openFileInWorker(file, {
+        cacheDir: '',
+        expect: { kinds: ['python-memory'], what: 'this opens Python memory profiles (flamelens memory)' },
+      });
+      if (opened.kind === 'python-memory') await runner.show(file, opened.profile, path.basename(path.dirname(file)));
     }),
     // On a run in the Runs view: the allocator snapshot the PyTorch launcher left (--memory).
     vscode.commands.registerCommand('flamelens.openRunMemory', async (item?: { run?: { dir: string } }) => {

@@ -6,8 +6,7 @@
 import { vscode } from '../vscodeApi';
 import * as path from 'node:path';
 import { detectFileKind, openedKindOf } from '../../core/open/openFile';
-import { openFileInWorker, openProfileInWorker } from '../shared/openInWorker';
-import { peakBytesProfile } from '../../core/analysis/memory/pythonMemory';
+import { openProfileInWorker } from '../shared/openInWorker';
 import { listRuns, runOutputPath } from '../../core/store/runStore';
 import type { Profile } from '../../core/model/profile';
 import type { RunEntry } from '../../core/model/run';
@@ -133,17 +132,9 @@ export class ProfileFiles {
       case 'torch-memory':
         await vscode.commands.executeCommand('vscode.openWith', target, 'flamelens.memorySnapshot');
         return;
-      case 'python-memory': {
-        // A Python heap profile: the bytes held at the peak, in the flame graph.
-        const opened = await openFileInWorker(target.fsPath, { cacheDir: '' }, kind);
-        if (opened.kind === 'python-memory')
-          this.deps.flameGraphs.show(
-            target.fsPath,
-            `${path.basename(target.fsPath)} (bytes at the peak)`,
-            peakBytesProfile(opened.profile),
-          );
+      case 'python-memory':
+        await vscode.commands.executeCommand('flamelens.openMemoryProfile', target.fsPath);
         return;
-      }
       case 'cpu-profile':
       case 'gpu-telemetry':
         // An nvidia-smi log has no view of its own: the flame graph editor says what it is.

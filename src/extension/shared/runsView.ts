@@ -55,6 +55,16 @@ export class RunItem extends vscode.TreeItem {
           arguments: [path.join(run.dir, m.output)],
         };
       }
+    } else if (m.kind === 'memory') {
+      this.description = `${this.description} · Python memory`;
+      this.iconPath = new vscode.ThemeIcon(m.status === 'failed' ? 'error' : 'database');
+      if (m.status === 'completed' || m.status === 'cancelled') {
+        this.command = {
+          command: 'flamelens.openMemoryProfile',
+          title: 'Open Memory Profile',
+          arguments: [path.join(run.dir, m.output)],
+        };
+      }
     } else if (m.kind === 'nsys' || m.kind === 'ncu') {
       this.description = `${this.description} · ${m.kind === 'nsys' ? 'Nsight Systems' : 'Nsight Compute'}`;
       this.iconPath = new vscode.ThemeIcon(

@@ -48,6 +48,10 @@ test('integration suites pass in the VS Code extension host', { timeout: 600_000
     path.join(ws, 'recorded-elsewhere.folded'),
   );
   cpSync(path.join(EXAMPLES, 'torch_train.py'), path.join(ws, 'torch_train.py'));
+  cpSync(
+    path.join(ROOT, 'test', 'fixtures', 'handmade', 'handmade-memory_known_allocations.py'),
+    path.join(ws, 'known_allocations.py'),
+  );
   cpSync(path.join(REAL, 'torchtrace_hta__event_sync_trace.json.gz'), path.join(ws, 'rank0.json.gz'));
   // A stand-in for the source file the H100 trace's Python frames point at (def on line 28).
   const adapters = path.join(ws, 'moca', 'library', 'model_hub', 'huggingface', 'model', 'adapters');

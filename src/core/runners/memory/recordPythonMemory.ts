@@ -23,7 +23,10 @@ export interface MemoryRecordOptions extends ChildOptions<'builtin'> {
 
 export interface MemoryRecordResult {
   exitCode: number | null;
+  signal?: string;
   cancelled: boolean;
+  hung?: boolean;
+  leftovers?: number;
   profile: PythonMemoryProfile;
   stderrTail: string;
 }

@@ -44,6 +44,38 @@ export function registerTorchSuite(): void {
       },
     );
 
+    mocha.test('Profile Memory of Python File: a memory run, its flame graph, ▣ lenses on its lines', async () => {
+      const ws = vscode.workspace.workspaceFolders![0].uri.fsPath;
+      const api = vscode.extensions.getExtension<FlamelensApi>('flamelens.flamelens')!.exports;
+      const file = path.join(ws, 'known_allocations.py');
+      const run = await vscode.commands.executeCommand<RunEntry>('flamelens.profileMemory', vscode.Uri.file(file));
+      assert.ok(run, 'the run finished');
+      assert.equal(run.meta.kind, 'memory');
+      assert.equal(run.meta.status, 'completed', run.meta.message);
+      assert.ok(
+        api.profiling.panelTitles().some((t) => t.includes('bytes at the peak')),
+        'the flame graph opened',
+      );
+      const doc = await vscode.workspace.openTextDocument(file);
+      const lenses =
+        (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri)) ?? [];
+      const marked = (mark: string) =>
+        doc
+          .getText()
+          .split('\n')
+          .findIndex((l) => l.includes(`# [${mark}]`));
+      const on = (mark: string) =>
+        lenses.filter((l) => l.range.start.line === marked(mark) && l.command?.title.startsWith('▣'));
+      assert.match(on('hold')[0]?.command?.title ?? '', /^▣ 19\.\d MB at peak · 19\.\d MB held at the end$/);
+      assert.match(on('transient')[0]?.command?.title ?? '', /^▣ 28\.\d MB at peak · 0 B held at the end$/);
+      const item = (await api.profiling.runs.getChildren()).find((i) => i.run.dir === run.dir);
+      assert.equal(
+        item?.command?.command,
+        'flamelens.openMemoryProfile',
+        'the run opens its profile from the Runs view',
+      );
+    });
+
     mocha.test('Compare PyTorch Traces opens one view with a table of the ranks', async () => {
       const ws = vscode.workspace.workspaceFolders![0].uri.fsPath;
       const api = vscode.extensions.getExtension<FlamelensApi>('flamelens.flamelens')!.exports;
