@@ -41,7 +41,7 @@ export class RunMemoryWatch implements vscode.Disposable {
   sync(): void {
     for (const r of this.activeRuns.list) {
       if (this.watches.has(r.id) || r.pid === undefined) continue;
-      this.watch(r.id, r.name, r.pid, () => r.stop());
+      this.watch(r.id, r.name, r.pid, () => r.stop(), r.script);
     }
     for (const [id, timer] of this.watches) {
       if (this.activeRuns.list.some((r) => r.id === id)) continue;
@@ -52,7 +52,7 @@ export class RunMemoryWatch implements vscode.Disposable {
     }
   }
 
-  private watch(id: string, name: string, pid: number, stop: () => void): void {
+  private watch(id: string, name: string, pid: number, stop: () => void, script?: string): void {
     const cfg = this.config();
     this.telemetry.use(`run:${id}`, true);
     const growthOptions = { minSpanSec: cfg.leak.windowS / 2, minSlopePerMin: cfg.leak.minMiBPerMin, minPoints: 6 };
@@ -66,10 +66,16 @@ export class RunMemoryWatch implements vscode.Disposable {
       const text = `${describeGrowth(what, t)} in run ${name}`;
       this.found.set(`${id}:${what}`, text);
       this.log.warn(text);
-      void vscode.window.showWarningMessage(plainText(`flamelens: ${text}`), 'Open Dashboard', 'Stop Run').then((c) => {
-        if (c === 'Open Dashboard') void vscode.commands.executeCommand('flamelens.gpu.showDashboard');
-        if (c === 'Stop Run') stop();
-      });
+      // Host memory that keeps growing: where it goes is the heap tracer's question.
+      const profile = what === 'host memory' && script ? ['Profile Memory'] : [];
+      void vscode.window
+        .showWarningMessage(plainText(`flamelens: ${text}`), 'Open Dashboard', 'Stop Run', ...profile)
+        .then((c) => {
+          if (c === 'Open Dashboard') void vscode.commands.executeCommand('flamelens.gpu.showDashboard');
+          if (c === 'Stop Run') stop();
+          if (c === 'Profile Memory')
+            void vscode.commands.executeCommand('flamelens.profileMemory', vscode.Uri.file(script!));
+        });
     };
     const tick = async () => {
       const tree = new Set([pid, ...(await linuxDescendants(pid))]);

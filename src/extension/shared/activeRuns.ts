@@ -8,6 +8,8 @@ import { vscode } from '../vscodeApi';
 export interface ActiveRun {
   id: string;
   name: string;
+  /** The Python script the run profiles, when it runs one (to profile its memory next). */
+  script?: string;
   /** The process flamelens started (sampler or launcher); the program is it or below it. */
   pid?: number;
   stop(): void;

@@ -46,7 +46,8 @@ export function runInEditor<R>(
           onBegin: (run) => {
             stop = () => run.abort();
             if (token.isCancellationRequested) run.abort();
-            tracked = deps.activeRuns.begin({ id: run.id, name: run.name, stop: () => run.abort() });
+            const script = run.meta.command.slice(1).find((a) => /\.py$/i.test(a));
+            tracked = deps.activeRuns.begin({ id: run.id, name: run.name, script, stop: () => run.abort() });
             deps.runs.refresh();
           },
           onStart: (info) => tracked?.setPid(info.pid),
