@@ -144,7 +144,18 @@ test(
       await quickOpen(page, 'hostile.folded');
       const frame = await findWebviewFrame(page, '#flamegraph canvas', 60_000);
       await frame.waitForFunction(() => document.body.dataset.flamelensReady !== undefined, null, { timeout: 30_000 });
-      await frame.waitForSelector('#hot-table tbody tr', { timeout: 30_000 });
+      // The table can show a placeholder row before the profile's rows arrive: wait until a row
+      // holds the hostile name as text (an event of the page, not a time).
+      await frame
+        .waitForFunction(
+          () =>
+            [...document.querySelectorAll('#hot-table tbody tr')].some((r) =>
+              (r.textContent ?? '').includes('onerror='),
+            ),
+          null,
+          { timeout: 30_000 },
+        )
+        .catch(() => undefined);
       const shown = await frame.evaluate(() => document.body.innerText);
       assert.ok(
         shown.includes('<img src=x onerror="window.__pwned'),
