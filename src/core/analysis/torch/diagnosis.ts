@@ -68,7 +68,7 @@ export function diagnose(trace: TorchTrace): Diagnosis {
         `the next one began after the previous had ended, kernel wait when under ${KERNEL_WAIT_US} µs, ` +
         'else other (as Holistic Trace Analysis defines them).',
       savingUs: t.idleUs,
-      range: longest(deviceIdleGaps(trace, t.device)),
+      range: longest(deviceIdleGaps(trace, t.device, b)),
       source: top?.file && top.line !== undefined ? { file: top.file, line: top.line, name: top.name } : undefined,
     });
   }

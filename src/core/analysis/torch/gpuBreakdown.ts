@@ -60,6 +60,8 @@ export interface GpuBreakdown {
   temporal: TemporalBreakdown[];
   idle: StreamIdle[];
   overlap: CommOverlap[];
+  /** Each device's activities merged (for the idle gaps; not shown). */
+  busy?: Map<number, ReturnType<typeof merged>>;
 }
 
 export const rankOf = (trace: TorchTrace): number => {
@@ -94,7 +96,9 @@ export function streamIdle(
   kernelWaitUs = KERNEL_WAIT_US,
 ): StreamIdle {
   const row: StreamIdle = { rank, device, stream, hostWaitUs: 0, kernelWaitUs: 0, otherUs: 0, gaps: [] };
-  const sorted = [...acts].sort((a, b) => a.ts - b.ts);
+  let inOrder = true;
+  for (let i = 1; i < acts.length && inOrder; i++) if (acts[i - 1].ts > acts[i].ts) inOrder = false;
+  const sorted = inOrder ? acts : [...acts].sort((a, b) => a.ts - b.ts);
   let prevEnd = -Infinity;
   for (const a of sorted) {
     const gap = a.ts - prevEnd;
@@ -115,11 +119,12 @@ export function streamIdle(
 export function gpuBreakdown(trace: TorchTrace, kernelWaitUs = KERNEL_WAIT_US): GpuBreakdown {
   const rank = rankOf(trace);
   const launches = launchesByCorrelation(trace.runtime);
-  const out: GpuBreakdown = { temporal: [], idle: [], overlap: [] };
+  const out: GpuBreakdown = { temporal: [], idle: [], overlap: [], busy: new Map() };
   const devices = groupBy(trace.gpu, (g) => g.device);
   for (const device of [...devices.keys()].sort((a, b) => a - b)) {
     const acts = devices.get(device)!;
     const all = merged(acts);
+    out.busy!.set(device, all);
     const byKind = new Map<GpuWork, ReturnType<typeof merged>>();
     for (const [kind, list] of groupBy(acts, gpuWork)) byKind.set(kind, merged(list));
     const spanUs = all.length ? all[all.length - 1][1] - all[0][0] : 0;
@@ -152,7 +157,7 @@ export function gpuBreakdown(trace: TorchTrace, kernelWaitUs = KERNEL_WAIT_US): 
 }
 
 /** The device's idle time from the temporal breakdown's merged intervals, as gaps (for the timeline). */
-export function deviceIdleGaps(trace: TorchTrace, device: number): [number, number][] {
-  const all = merged(trace.gpu.filter((g) => g.device === device));
+export function deviceIdleGaps(trace: TorchTrace, device: number, b?: GpuBreakdown): [number, number][] {
+  const all = b?.busy?.get(device) ?? merged(trace.gpu.filter((g) => g.device === device));
   return all.length ? gaps(all, all[0][0], all[all.length - 1][1]) : [];
 }

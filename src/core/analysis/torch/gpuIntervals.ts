@@ -26,7 +26,10 @@ export function gpuWork(a: GpuActivity): GpuWork {
 
 /** The activities' [start, end) merged where they overlap or touch. */
 export function merged(acts: readonly { ts: number; dur: number }[]): Intervals {
-  const sorted = [...acts].sort((a, b) => a.ts - b.ts);
+  // Traces mostly list activities in time order already: sort only when they are not.
+  let inOrder = true;
+  for (let i = 1; i < acts.length && inOrder; i++) if (acts[i - 1].ts > acts[i].ts) inOrder = false;
+  const sorted = inOrder ? acts : [...acts].sort((a, b) => a.ts - b.ts);
   const out: Intervals = [];
   for (const a of sorted) {
     const end = a.ts + a.dur;
