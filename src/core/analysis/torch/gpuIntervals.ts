@@ -15,9 +15,20 @@ export type Intervals = [number, number][];
  */
 export type GpuWork = 'compute' | 'communication' | 'memory' | 'other';
 
+/** Kernel names repeat (a million launches of a few hundred kernels): each is classified once. */
+const workOf = new Map<string, GpuWork>();
+
 export function gpuWork(a: GpuActivity): GpuWork {
   if (a.kind !== 'kernel') return 'memory';
-  const n = a.name;
+  let w = workOf.get(a.name);
+  if (w === undefined) {
+    w = kernelWork(a.name);
+    if (workOf.size < 100_000) workOf.set(a.name, w);
+  }
+  return w;
+}
+
+function kernelWork(n: string): GpuWork {
   if (n.startsWith('nccl') || n.includes('gloo:')) return 'communication';
   if (/^(Memcpy|Memset|dma)/.test(n)) return 'memory';
   if (/Memcpy|Memset|Sync/.test(n)) return 'other';
@@ -77,19 +88,48 @@ export function gaps(xs: Intervals, from: number, to: number): Intervals {
  */
 export function timeByMix(byKind: Map<GpuWork, Intervals>): Map<string, number> {
   const kinds = [...byKind.keys()].sort();
-  const edges: [number, number][] = [];
-  kinds.forEach((k, bit) => {
-    for (const [a, b] of byKind.get(k)!) edges.push([a, 1 << bit], [b, -(1 << bit)]);
-  });
-  edges.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+  const lists = kinds.map((k) => byKind.get(k)!);
+  // A sweep over each kind's sorted, disjoint intervals at once (no sort of every edge): at each
+  // boundary the mix changes; the time to the next boundary counts under the mix then.
+  const at = lists.map(() => 0);
+  const inside = lists.map(() => false);
+  const byMask = new Map<number, number>();
+  let mask = 0;
+  let now = -Infinity;
+  for (;;) {
+    let next = Infinity;
+    lists.forEach((l, k) => {
+      const i = at[k];
+      if (i < l.length) next = Math.min(next, inside[k] ? l[i][1] : l[i][0]);
+    });
+    if (next === Infinity) break;
+    if (mask !== 0 && next > now) byMask.set(mask, (byMask.get(mask) ?? 0) + next - now);
+    now = next;
+    // Every boundary at this time: ends close their kind, starts open it.
+    lists.forEach((l, k) => {
+      for (;;) {
+        const i = at[k];
+        if (i >= l.length) break;
+        if (inside[k] && l[i][1] === now) {
+          inside[k] = false;
+          mask &= ~(1 << k);
+          at[k]++;
+        } else if (!inside[k] && l[i][0] === now) {
+          inside[k] = true;
+          mask |= 1 << k;
+          if (l[i][1] === now) {
+            inside[k] = false;
+            mask &= ~(1 << k);
+            at[k]++;
+          }
+        } else break;
+      }
+    });
+  }
   const out = new Map<string, number>();
-  let running = 0;
-  for (let e = 0; e < edges.length; e++) {
-    running += edges[e][1];
-    const next = edges[e + 1]?.[0];
-    if (running === 0 || next === undefined || next <= edges[e][0]) continue;
-    const name = kinds.filter((_, bit) => running & (1 << bit)).join(' + ');
-    out.set(name, (out.get(name) ?? 0) + next - edges[e][0]);
+  for (const [m, t] of byMask) {
+    const name = kinds.filter((_, bit) => m & (1 << bit)).join(' + ');
+    out.set(name, (out.get(name) ?? 0) + t);
   }
   return out;
 }
