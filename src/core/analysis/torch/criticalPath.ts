@@ -25,6 +25,7 @@
  */
 import type { TorchTrace } from '../../model/torchTrace';
 import { rankOf } from './gpuBreakdown';
+import { profilerSteps } from './profilerSteps';
 import { PathGraph, type EventRef, type PathSegment, type SegmentKind } from './pathGraph';
 import { gpuEdges, lowerBound } from './pathGraphGpu';
 
@@ -34,7 +35,6 @@ export { PathGraph } from './pathGraph';
 /** HTA's blocking calls: their own duration is waiting, never on the path as CPU work. */
 const BLOCKING =
   /^(cuda|hip)(DeviceSynchronize|StreamSynchronize|EventQuery|EventSynchronize|Memcpy|MemcpyAsync)$|^cu(StreamSynchronize|CtxSynchronize|EventSynchronize|MemcpyDtoH|MemcpyHtoD)(_v2)?$/;
-const STEP = /^ProfilerStep#\d+$/;
 
 export interface StepPath {
   step: string;
@@ -78,13 +78,7 @@ export interface Step {
 }
 
 function stepsOf(trace: TorchTrace): Step[] {
-  const steps = trace.ops
-    .filter((o) => o.kind === 'annotation' && STEP.test(o.name))
-    .map((o) => ({ name: o.name, start: o.ts, end: o.ts + o.dur }))
-    .sort((a, b) => a.start - b.start);
-  // The same step can be written twice (CPU and GPU annotation): keep the first of each name.
-  const seen = new Set<string>();
-  const out = steps.filter((s) => !seen.has(s.name) && seen.add(s.name));
+  const out = profilerSteps(trace);
   if (out.length) return out;
   let start = Infinity;
   let end = -Infinity;

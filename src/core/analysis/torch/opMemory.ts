@@ -6,6 +6,7 @@
  */
 import type { TorchTrace } from '../../model/torchTrace';
 import { innermostOps, nestOps } from './torchAnalysis';
+import { stepRowName as fold } from './profilerSteps';
 
 export interface OpMemoryRow {
   name: string;
@@ -18,8 +19,6 @@ export interface OpMemoryRow {
   selfIncreaseBytes: number;
   totalIncreaseBytes: number;
 }
-
-const fold = (name: string) => (/^ProfilerStep#\d+$/.test(name) ? 'ProfilerStep*' : name);
 
 export function memoryByOperator(trace: TorchTrace): OpMemoryRow[] {
   const samples = trace.memory.filter((m) => m.pid !== undefined && m.tid !== undefined && m.bytes !== 0);

@@ -14,9 +14,9 @@
 import type { TorchTrace } from '../../model/torchTrace';
 import { gpuWork } from './gpuIntervals';
 import { rankOf } from './gpuBreakdown';
+import { isProfilerStep, profilerSteps } from './profilerSteps';
 import type { Finding } from './diagnosis';
 
-const STEP = /^ProfilerStep#\d+$/;
 const CPU_COLLECTIVE = /^(gloo|nccl|rccl|mpi|ucc):/;
 
 export interface RankPart {
@@ -72,9 +72,7 @@ interface Timed {
 }
 
 function stepsOf(t: TorchTrace): Map<string, Timed> {
-  const out = new Map<string, Timed>();
-  for (const o of t.ops) if (o.kind === 'annotation' && STEP.test(o.name) && !out.has(o.name)) out.set(o.name, o);
-  return out;
+  return new Map(profilerSteps(t).map((s) => [s.name, { name: s.name, ts: s.start, dur: s.dur }]));
 }
 
 function collectivesOf(t: TorchTrace, gpu: boolean): Timed[] {
@@ -111,7 +109,7 @@ export function diagnoseRanks(parts: RankPart[]): RankDiagnosis {
       if (!row) perName.set(id, (row = { name, kind, perStepUs: parts.map(() => 0), spreadUs: 0, slowest: '' }));
       row.perStepUs[r] += dur / n;
     };
-    for (const o of p.trace.ops) if (!STEP.test(o.name)) add(o.name, o.kind === 'op' ? 'op' : 'annotation', o.dur);
+    for (const o of p.trace.ops) if (!isProfilerStep(o.name)) add(o.name, o.kind === 'op' ? 'op' : 'annotation', o.dur);
     for (const g of p.trace.gpu) add(g.name, 'kernel', g.dur);
   });
   const operators = [...perName.values()]

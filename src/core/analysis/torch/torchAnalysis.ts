@@ -9,6 +9,7 @@
 import type { CpuOp, GpuActivity, TorchTrace } from '../../model/torchTrace';
 import { gpuBusy, traceSpan, type GpuBusy } from './gpuTime';
 import { innermostAt } from './spanNesting';
+import { stepRowName } from './profilerSteps';
 
 export interface OpRow {
   name: string;
@@ -196,7 +197,7 @@ export function analyzeTorchTrace(trace: TorchTrace): TorchSummary {
   for (let i = 0; i < n; i++) {
     const o = nest.ops[i];
     // key_averages() folds the per-step spans into one row, as torch names it.
-    const name = o.name.startsWith('ProfilerStep#') && /^ProfilerStep#\d+$/.test(o.name) ? 'ProfilerStep*' : o.name;
+    const name = stepRowName(o.name);
     let row = rows.get(name);
     if (!row) {
       row = { name, calls: 0, selfCpuUs: 0, totalCpuUs: 0, selfDeviceUs: 0, totalDeviceUs: 0, shapes: new Set() };

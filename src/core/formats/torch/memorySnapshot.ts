@@ -19,13 +19,6 @@ import {
   type TorchMemorySnapshot,
 } from '../../model/torchMemory';
 
-/** Whether a file's first bytes look like a pickled allocator snapshot. */
-export function looksLikeMemorySnapshot(head: Buffer): boolean {
-  if (head[0] !== 0x80 || head[1] < 2 || head[1] > 5) return false;
-  const text = head.toString('latin1');
-  return /segments|device_traces|total_size|allocated_size/.test(text);
-}
-
 /** Whether the first bytes are a pickle at all (for the message when it is not a snapshot). */
 export const isPickle = (head: Buffer): boolean => head[0] === 0x80 && head[1] >= 2 && head[1] <= 5;
 
