@@ -9,7 +9,7 @@ import { parsePositiveInt, UsageError, type Command } from '../args';
 import { cacheDir } from '../paths';
 import { cpuProfileJson, cpuProfileText } from '../present/cpuProfile';
 import { ranksJson, ranksText, torchTraceJson, torchTraceText } from '../present/torchTrace';
-import { diagnoseRanks } from '../../core/analysis/torch/rankDiagnosis';
+import { diagnoseRanks, rankLabel } from '../../core/analysis/torch/rankDiagnosis';
 import { telemetryJson, telemetryText } from '../present/telemetry';
 import { ncuJson, ncuText, nsysJson, nsysText } from '../present/nsight';
 import { memoryJson, memoryText, pythonMemoryJson, pythonMemoryText } from '../present/memory';
@@ -75,7 +75,7 @@ async function presentRanks(
       throw new UsageError(
         `analyze with several files compares the ranks of a run: ${file} is ${opened.kind}, not a PyTorch trace`,
       );
-    parts.push({ opened, label: labelOf(opened.trace, file, parts.length) });
+    parts.push({ opened, label: rankLabel(opened.trace, `${path.basename(file)} (#${parts.length + 1})`) });
   }
   const r = diagnoseRanks(parts.map((p) => ({ trace: p.opened.trace, label: p.label })));
   const each = parts.map((p) => presentFile(p.opened, top));
@@ -83,12 +83,6 @@ async function presentRanks(
     json: { kind: 'torch-ranks', ...ranksJson(r, top), traces: each.map((e) => e.json) },
     text: [ranksText(r, top), ...each.map((e) => e.text)].join('\n'),
   };
-}
-
-/** "rank N" from the trace's distributedInfo, else the file's name. */
-function labelOf(trace: { distributedInfo?: Record<string, unknown> }, file: string, i: number): string {
-  const rank = trace.distributedInfo?.rank;
-  return typeof rank === 'number' ? `rank ${rank}` : `${path.basename(file)} (#${i + 1})`;
 }
 
 /** --thread names threads of a CPU profile; an unknown one is a usage error listing the threads there are. */

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildTraceView } from '../../core/analysis/torch/torchView';
-import { diagnoseRanks } from '../../core/analysis/torch/rankDiagnosis';
+import { diagnoseRanks, rankLabel } from '../../core/analysis/torch/rankDiagnosis';
 import { detectFileKind, openProfile, openTorchTrace } from '../../core/open/openFile';
 import { promises as fs } from 'node:fs';
 import { definitionLines } from '../../core/analysis/source/definitionLines';
@@ -40,8 +40,7 @@ export const report: Command = {
         const trace = await openTorchTrace(f, WHAT);
         // The timeline goes in when its columns fit the report's size (REPORT_TIMELINE_MAX_BYTES).
         views.push({ ...buildTraceView(trace, path.basename(f)), timelineColumns: packTimeline(torchTimeline(trace)) });
-        const rank = trace.distributedInfo?.rank;
-        parts.push({ trace, label: typeof rank === 'number' ? `rank ${rank}` : path.basename(f) });
+        parts.push({ trace, label: rankLabel(trace, path.basename(f)) });
       }
       // Several traces in one report are the ranks of a run: each view carries their comparison.
       if (views.length > 1) {

@@ -14,8 +14,7 @@ import {
 import type { PythonMemoryProfile } from '../../core/model/pythonMemory';
 import { gib } from '../../core/analysis/memory/torchMemory';
 import type { RunEntry } from '../../core/model/run';
-import { profilerConfig } from '../shared/config';
-import { resolveInterpreter } from '../shared/interpreter';
+import { pythonRunTarget } from '../shared/interpreter';
 import { plainText } from '../shared/plainText';
 import { runInEditor, type RunInEditorDeps } from '../shared/runInEditor';
 import type { ProfilingApi } from '../profiling/register';
@@ -39,19 +38,9 @@ export class MemoryRunner {
   }
 
   private async profile(uri?: vscode.Uri): Promise<RunEntry | undefined> {
-    const target = uri instanceof vscode.Uri ? uri : vscode.window.activeTextEditor?.document.uri;
-    if (!target || target.scheme !== 'file' || !/\.py$/i.test(target.fsPath)) {
-      void vscode.window.showWarningMessage('flamelens: open a Python file to profile its memory.');
-      return undefined;
-    }
-    if (!vscode.workspace.isTrusted) {
-      void vscode.window.showWarningMessage('flamelens starts no programs in an untrusted workspace.');
-      return undefined;
-    }
-    const folder = vscode.workspace.getWorkspaceFolder(target);
-    const root = folder?.uri.fsPath ?? path.dirname(target.fsPath);
-    const python = await resolveInterpreter(target, profilerConfig(target).pythonPath, this.deps.log);
-    const name = path.basename(target.fsPath);
+    const run = await pythonRunTarget(uri, 'profile its memory', this.deps.log);
+    if (!run) return undefined;
+    const { target, root, name, python } = run;
     try {
       const { entry, record, output, ended } = await runInEditor(
         this.deps,

@@ -3,11 +3,10 @@
  * core torch run (torch/torchRun) shown in the editor; the first trace opens when it is done.
  */
 import { vscode } from '../vscodeApi';
-import * as path from 'node:path';
 import { runTorchProfile } from '../../core/runners/torch/torchRun';
 import type { RunEntry } from '../../core/model/run';
-import { profilerConfig, torchConfig } from '../shared/config';
-import { resolveInterpreter } from '../shared/interpreter';
+import { torchConfig } from '../shared/config';
+import { pythonRunTarget } from '../shared/interpreter';
 import { plainText } from '../shared/plainText';
 import { runInEditor, type RunInEditorDeps } from '../shared/runInEditor';
 import type { TracePanels } from './traceView';
@@ -24,20 +23,10 @@ export class TorchRunner {
   }
 
   private async profile(uri?: vscode.Uri): Promise<RunEntry | undefined> {
-    const target = uri instanceof vscode.Uri ? uri : vscode.window.activeTextEditor?.document.uri;
-    if (!target || target.scheme !== 'file' || !/\.py$/i.test(target.fsPath)) {
-      void vscode.window.showWarningMessage('flamelens: open a Python file to profile it with the PyTorch profiler.');
-      return undefined;
-    }
-    if (!vscode.workspace.isTrusted) {
-      void vscode.window.showWarningMessage('flamelens starts no programs in an untrusted workspace.');
-      return undefined;
-    }
-    const folder = vscode.workspace.getWorkspaceFolder(target);
-    const root = folder?.uri.fsPath ?? path.dirname(target.fsPath);
+    const run = await pythonRunTarget(uri, 'profile it with the PyTorch profiler', this.deps.log);
+    if (!run) return undefined;
+    const { target, root, name, python } = run;
     const cfg = torchConfig(target);
-    const python = await resolveInterpreter(target, profilerConfig(target).pythonPath, this.deps.log);
-    const name = path.basename(target.fsPath);
     try {
       const { entry, record, ended } = await runInEditor(
         this.deps,

@@ -8,7 +8,7 @@ import { vscode } from '../vscodeApi';
 import * as path from 'node:path';
 import { analyzeTorchSources, type TorchSources } from '../../core/analysis/torch/torchSources';
 import { buildTraceView, compareRanks, type RankRow } from '../../core/analysis/torch/torchView';
-import { diagnoseRanks } from '../../core/analysis/torch/rankDiagnosis';
+import { diagnoseRanks, rankLabel } from '../../core/analysis/torch/rankDiagnosis';
 import { openTorchTraceInWorker } from '../shared/openInWorker';
 import { VIEW, type ToHost, type ToWebview } from '../../shared/protocol/torchTrace';
 import { confirmFileSize } from '../shared/fileSize';
@@ -61,8 +61,7 @@ export function connectTrace(
       rejectTrace(e);
       throw e;
     });
-    const label = (t: TorchTrace, f: string) =>
-      typeof t.distributedInfo?.rank === 'number' ? `rank ${t.distributedInfo.rank}` : path.basename(f);
+    const label = (t: TorchTrace, f: string) => rankLabel(t, path.basename(f));
     const parts: Part[] = [{ trace, label: label(trace, file) }];
     if (rankFiles.length === 0) resolveTrace(parts);
     sources = analyzeTorchSources(trace);

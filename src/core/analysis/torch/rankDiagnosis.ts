@@ -19,6 +19,12 @@ import type { Finding } from './diagnosis';
 
 const CPU_COLLECTIVE = /^(gloo|nccl|rccl|mpi|ucc):/;
 
+/** "rank N" from the trace's distributedInfo, else `otherwise` (its file's name). */
+export function rankLabel(trace: TorchTrace, otherwise: string): string {
+  const rank = trace.distributedInfo?.rank;
+  return typeof rank === 'number' ? `rank ${rank}` : otherwise;
+}
+
 export interface RankPart {
   trace: TorchTrace;
   label: string;
