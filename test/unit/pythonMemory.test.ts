@@ -6,7 +6,13 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { readFileSync } from 'node:fs';
 import { parsePythonMemory } from '../../src/core/formats/memory/pythonMemory';
-import { analyzePythonMemory, fitLine, peakBytesProfile } from '../../src/core/analysis/memory/pythonMemory';
+import {
+  analyzePythonMemory,
+  fitLine,
+  peakBytesByLine,
+  peakBytesProfile,
+} from '../../src/core/analysis/memory/pythonMemory';
+import { analyzeHotPaths } from '../../src/core/analysis/cpu/hotPaths';
 import { FormatError } from '../../src/core/formats/formatError';
 import { REAL } from '../helpers';
 
@@ -43,6 +49,23 @@ test("the tracer's real output: lines by bytes, functions, the growing line a le
     a.lines.reduce((s, l) => s + l.peakBytes, 0),
     'every byte at the peak, once',
   );
+});
+
+test('bytes at the peak as the editor reads a CPU profile: a function is the sum of its lines', () => {
+  const profile = parsePythonMemory(readFileSync(FILE, 'utf8'), FILE);
+  const hot = analyzeHotPaths(peakBytesByLine(profile));
+  const mine = (l: { file?: string }) => l.file?.endsWith('handmade-memory_known_allocations.py');
+  for (const l of profile.lines.filter((x) => mine(x) && x.peakBytes > 0)) {
+    const heat = hot.lines.find((h) => h.file === l.file && h.line === l.line);
+    assert.equal(heat?.total, l.peakBytes, `line ${l.line}`);
+  }
+  for (const name of ['hold', 'transient']) {
+    const f = hot.functions.find((x) => mine(x) && x.name === name);
+    const want = profile.lines.filter((l) => mine(l) && l.function === name).reduce((s, l) => s + l.peakBytes, 0);
+    assert.ok(want > 0);
+    assert.equal(f?.total, want, name);
+    assert.equal(f?.self, want, `${name}: its own lines, no callee`);
+  }
 });
 
 test('bad profiles: the field is named', () => {

@@ -86,6 +86,8 @@ export function pythonMemoryJson(a: PythonMemoryAnalysis, top: number | undefine
   const n = top ?? 50;
   return {
     kind: 'python-memory',
+    durationS: a.durationS,
+    tracerS: a.tracerS,
     peakBytes: a.peakBytes,
     finalBytes: a.finalBytes,
     lines: a.lines.slice(0, n).map((l) => ({
@@ -110,6 +112,8 @@ export function pythonMemoryJson(a: PythonMemoryAnalysis, top: number | undefine
 export function pythonMemoryText(file: string, a: PythonMemoryAnalysis, top: number | undefined): string {
   const n = top ?? 10;
   let out = `${v(file)}: Python memory profile: peak ${gib(a.peakBytes)} traced, ${gib(a.finalBytes)} still held at the end\n`;
+  if (a.tracerS !== undefined && a.durationS > 0)
+    out += `run ${a.durationS.toFixed(2)} s under tracemalloc, of which the tracer's own work ${a.tracerS.toFixed(2)} s (${((100 * a.tracerS) / a.durationS).toFixed(1)}%)\n`;
   for (const l of a.leaks.slice(0, 5))
     out += `leak candidate: ${v(`${l.file}:${l.line} ${l.function}`)} grows ${gib(l.bytesPerSecond)}/s (R² ${l.r2.toFixed(2)}), ${gib(l.firstBytes)} → ${gib(l.lastBytes)}\n`;
   out += `\n${'at peak'.padStart(10)} ${'at end'.padStart(10)}  line\n`;

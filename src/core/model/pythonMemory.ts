@@ -18,6 +18,8 @@ export interface PythonMemoryProfile {
   python: string;
   frames: number;
   durationS: number;
+  /** The tracer's own time as it measured it (object counts, snapshots, the summary); absent before it did. */
+  tracerS?: number;
   exitCode: number;
   peakBytes: number;
   /** Traced bytes in the snapshot kept as the peak (within 10% of peakBytes). */

@@ -1,13 +1,15 @@
 /**
  * Profile Memory of Python File: the open file, unchanged, under the heap tracer (tracemalloc),
  * as a core memory run shown in the editor; when it is done, the bytes held at the peak open in
- * the flame graph and the lines that held the most get ▣ lenses (and leak candidates say so).
+ * the flame graph, the lines that held the most get ▣ lenses, the functions and lines get the
+ * lenses, heat and hovers a CPU profile gets (in bytes at the peak), and leak candidates say so.
  */
 import { vscode } from '../vscodeApi';
 import * as path from 'node:path';
 import { runPythonMemory } from '../../core/runners/memory/memoryRun';
 import {
   analyzePythonMemory,
+  peakBytesByLine,
   peakBytesProfile,
   type PythonMemoryAnalysis,
 } from '../../core/analysis/memory/pythonMemory';
@@ -66,10 +68,23 @@ export class MemoryRunner {
     }
   }
 
-  /** A profile's peak bytes in the flame graph, its lines as lenses, its leak candidates said. */
+  /** A profile's peak bytes in the flame graph and on the code, its leak candidates said. */
   async show(file: string, profile: PythonMemoryProfile, title: string): Promise<PythonMemoryAnalysis> {
     const a = analyzePythonMemory(profile);
     this.deps.profiling.showFlameGraph(file, `${title} (bytes at the peak)`, peakBytesProfile(profile));
+    // The active profile of the folder, as opening a CPU profile makes it: lenses on functions,
+    // heat on lines, hovers, all in bytes held at the peak.
+    const folder =
+      vscode.workspace.getWorkspaceFolder(vscode.Uri.file(file))?.uri.fsPath ??
+      vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ??
+      path.dirname(file);
+    await this.deps.profiling.hotPaths.setActive({
+      folder,
+      // The key of the flame graph opened above: a lens's click reveals it.
+      runDir: file,
+      title: `${title}: bytes at the peak`,
+      profile: peakBytesByLine(profile),
+    });
     await this.deps.lenses.setLines(
       `${title}: peak ${gib(a.peakBytes)}`,
       a.lines.map((l) => ({

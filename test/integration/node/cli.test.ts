@@ -456,4 +456,26 @@ test('flamelens memory: a program with known allocations per line, the figures w
     'held or freed: no leak',
   );
   assert.ok(j.types.some((t: { type: string; delta: number }) => t.type === 'bytearray' && t.delta >= 26));
+  assert.ok(j.tracerS > 0 && j.tracerS < j.durationS, `the tracer's own time: ${j.tracerS} of ${j.durationS} s`);
+});
+
+test('flamelens memory --frames: stacks innermost first, without the tracer’s or runpy’s frames', () => {
+  const cwd = mkdtempSync(path.join(tmpdir(), 'fl-memory-'));
+  const program = path.join(HANDMADE, 'handmade-memory_known_allocations.py');
+  const out = path.join(cwd, 'memory.json');
+  const r = cli(['memory', '--frames', '4', '-o', out, '--', 'python3', program], cwd);
+  assert.equal(r.code, 0, r.stderr);
+  const raw = JSON.parse(readFileSync(out, 'utf8')) as {
+    stacks: { bytes: number; frames: [string, number, string][] }[];
+  };
+  const transient = raw.stacks.find((s) => s.frames[0][2] === 'transient');
+  assert.ok(transient, JSON.stringify(raw.stacks.slice(0, 3)));
+  assert.ok(Math.abs(transient.bytes - 30e6) <= 3e6, `${transient.bytes}`);
+  // transient() is called from the program's top level; nothing below it is the tracer's or runpy's.
+  assert.deepEqual(
+    transient.frames.map((f) => f[2]),
+    ['transient', '<module>'],
+  );
+  const own = /flamelens_memory_tracer\.py$|runpy|pkgutil|threading\.py$/;
+  assert.ok(!raw.stacks.some((s) => s.frames.some((f) => own.test(f[0]))), JSON.stringify(raw.stacks));
 });

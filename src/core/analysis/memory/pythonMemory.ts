@@ -27,6 +27,8 @@ export interface FunctionBytes {
 }
 
 export interface PythonMemoryAnalysis {
+  durationS: number;
+  tracerS?: number;
   peakBytes: number;
   finalBytes: number;
   lines: PythonMemoryLine[];
@@ -84,6 +86,8 @@ export function analyzePythonMemory(p: PythonMemoryProfile): PythonMemoryAnalysi
     f.peakBytes += l.peakBytes;
   }
   return {
+    durationS: p.durationS,
+    tracerS: p.tracerS,
     peakBytes: p.peakBytes,
     finalBytes: p.finalBytes,
     lines: [...p.lines].sort(
@@ -97,8 +101,8 @@ export function analyzePythonMemory(p: PythonMemoryProfile): PythonMemoryAnalysi
   };
 }
 
-/** Bytes held at the peak by stack (root first): recorded stacks, else file → function → line. */
-export function peakBytesProfile(p: PythonMemoryProfile): Profile {
+/** Frames by (name, file, line), each made once, for a profile of bytes. */
+function frameTable() {
   const frames: Frame[] = [];
   const ids = new Map<string, number>();
   const frame = (name: string, file?: string, line?: number) => {
@@ -110,22 +114,47 @@ export function peakBytesProfile(p: PythonMemoryProfile): Profile {
     }
     return id;
   };
+  return { frames, frame };
+}
+
+/** The recorded stacks (innermost first in the file) into `b`, root first; false when there are none. */
+function addStacks(p: PythonMemoryProfile, frame: ReturnType<typeof frameTable>['frame'], b: ThreadBuilder): boolean {
+  for (const s of p.stacks)
+    b.add(
+      [...s.frames].reverse().map((f) => frame(f.function || '<module>', f.file, f.line)),
+      s.bytes,
+    );
+  return p.stacks.length > 0;
+}
+
+const bytesProfile = (frames: Frame[], b: ThreadBuilder): Profile => ({
+  format: 'collapsed',
+  unit: 'bytes',
+  frames,
+  threads: [b.build()],
+  meta: { source: 'flamelens memory tracer' },
+});
+
+/** Bytes held at the peak by stack (root first): recorded stacks, else file → function → line. */
+export function peakBytesProfile(p: PythonMemoryProfile): Profile {
+  const { frames, frame } = frameTable();
   const b = new ThreadBuilder('peak', 'bytes held at the peak');
-  if (p.stacks.length)
-    for (const s of p.stacks)
-      b.add(
-        [...s.frames].reverse().map((f) => frame(f.function || '<module>', f.file, f.line)),
-        s.bytes,
-      );
-  else
+  if (!addStacks(p, frame, b))
     for (const l of p.lines)
       if (l.peakBytes > 0)
         b.add([frame(l.function || '<module>', l.file), frame(`line ${l.line}`, l.file, l.line)], l.peakBytes);
-  return {
-    format: 'collapsed',
-    unit: 'bytes',
-    frames,
-    threads: [b.build()],
-    meta: { source: 'flamelens memory tracer' },
-  };
+  return bytesProfile(frames, b);
+}
+
+/**
+ * Bytes held at the peak with a frame per (function, file, line), the shape of a CPU sampler's
+ * Python frames: what the editor's function lenses, line heat and hovers read. Recorded stacks
+ * as they are; else each line alone, so a function's total is the sum of its lines.
+ */
+export function peakBytesByLine(p: PythonMemoryProfile): Profile {
+  const { frames, frame } = frameTable();
+  const b = new ThreadBuilder('peak', 'bytes held at the peak');
+  if (!addStacks(p, frame, b))
+    for (const l of p.lines) if (l.peakBytes > 0) b.add([frame(l.function || '<module>', l.file, l.line)], l.peakBytes);
+  return bytesProfile(frames, b);
 }

@@ -37,6 +37,7 @@ export function parsePythonMemory(text: string, file: string): PythonMemoryProfi
     python: typeof doc.python === 'string' ? doc.python : '',
     frames: n(doc.frames ?? 1, 'frames'),
     durationS: n(doc.durationS ?? 0, 'durationS'),
+    tracerS: doc.tracerS === undefined ? undefined : n(doc.tracerS, 'tracerS'),
     exitCode: typeof doc.exitCode === 'number' ? doc.exitCode : 0,
     peakBytes: n(doc.peakBytes, 'peakBytes'),
     peakSnapshotBytes: n(doc.peakSnapshotBytes ?? doc.peakBytes, 'peakSnapshotBytes'),

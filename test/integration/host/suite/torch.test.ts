@@ -68,6 +68,19 @@ export function registerTorchSuite(): void {
         lenses.filter((l) => l.range.start.line === marked(mark) && l.command?.title.startsWith('▣'));
       assert.match(on('hold')[0]?.command?.title ?? '', /^▣ 19\.\d MB at peak · 19\.\d MB held at the end$/);
       assert.match(on('transient')[0]?.command?.title ?? '', /^▣ 28\.\d MB at peak · 0 B held at the end$/);
+      // As for a CPU profile: a lens on each function that held memory, heat on its lines.
+      const def = (name: string) =>
+        doc
+          .getText()
+          .split('\n')
+          .findIndex((l) => l.startsWith(`def ${name}(`));
+      const fn = lenses.find((l) => l.range.start.line === def('transient') && l.command?.title.startsWith('$(flame)'));
+      assert.match(fn?.command?.title ?? '', /^\$\(flame\) \d+\.\d% total · \d+\.\d% self · 28\.\d MiB$/);
+      const heated = api.profiling.hotPaths.heatedLines(doc);
+      assert.ok(
+        heated.includes(marked('transient') + 1) && heated.includes(marked('hold') + 1),
+        `heat on the lines that held memory: ${heated.join(', ')}`,
+      );
       const item = (await api.profiling.runs.getChildren()).find((i) => i.run.dir === run.dir);
       assert.equal(
         item?.command?.command,
