@@ -12,7 +12,18 @@
  *   and GPU time by the mix of kinds running at once (each instant counted once).
  */
 import type { GpuActivity, RuntimeCall, TorchTrace } from '../../model/torchTrace';
-import { gaps, gpuWork, intersectionLength, merged, timeByMix, totalLength, type GpuWork } from './gpuIntervals';
+import {
+  gaps,
+  gpuWork,
+  intersectionLength,
+  IntervalMerger,
+  merged,
+  orderByStart,
+  timeByMix,
+  totalLength,
+  type GpuWork,
+  type Intervals,
+} from './gpuIntervals';
 
 /** HTA's `consecutive_kernel_delay` default: 30, in the trace's unit (µs). */
 export const KERNEL_WAIT_US = 30;
@@ -34,6 +45,48 @@ export interface IdleGap {
   category: IdleCategory;
 }
 
+const CATEGORIES: IdleCategory[] = ['host wait', 'kernel wait', 'other'];
+
+/**
+ * A stream's idle gaps as columns (a gap per kernel on a busy trace: 830,000 on the 1 GB bench
+ * trace, where an object each cost more time and memory than the breakdown around them).
+ */
+export class IdleGaps {
+  length = 0;
+  start = new Float64Array(16);
+  end = new Float64Array(16);
+  /** Index into CATEGORIES. */
+  code = new Uint8Array(16);
+
+  push(start: number, end: number, category: number): void {
+    if (this.length === this.start.length) {
+      const grow = <T extends Float64Array | Uint8Array>(a: T): T => {
+        const b = new (a.constructor as new (n: number) => T)(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.start = grow(this.start);
+      this.end = grow(this.end);
+      this.code = grow(this.code);
+    }
+    this.start[this.length] = start;
+    this.end[this.length] = end;
+    this.code[this.length++] = category;
+  }
+
+  category(i: number): IdleCategory {
+    return CATEGORIES[this.code[i]];
+  }
+
+  /** The gaps as objects (for tests and small traces). */
+  map<T>(f: (g: IdleGap) => T): T[] {
+    const out: T[] = [];
+    for (let i = 0; i < this.length; i++)
+      out.push(f({ start: this.start[i], end: this.end[i], category: this.category(i) }));
+    return out;
+  }
+}
+
 export interface StreamIdle {
   rank: number;
   device: number;
@@ -41,7 +94,7 @@ export interface StreamIdle {
   hostWaitUs: number;
   kernelWaitUs: number;
   otherUs: number;
-  gaps: IdleGap[];
+  gaps: IdleGaps;
 }
 
 export interface CommOverlap {
@@ -69,22 +122,87 @@ export const rankOf = (trace: TorchTrace): number => {
   return Number.isInteger(r) && r >= 0 ? r : 0;
 };
 
-function groupBy<T, K>(xs: readonly T[], key: (x: T) => K): Map<K, T[]> {
-  const out = new Map<K, T[]>();
-  for (const x of xs) {
-    const k = key(x);
-    const l = out.get(k);
-    if (l) l.push(x);
-    else out.set(k, [x]);
-  }
-  return out;
+/** The runtime call that launched a GPU activity, by the correlation id they share. */
+export interface Launches {
+  get(correlation: number | undefined): RuntimeCall | undefined;
 }
 
-/** The runtime call that launched each GPU activity, by correlation id. */
-export function launchesByCorrelation(runtime: readonly RuntimeCall[]): Map<number, RuntimeCall> {
-  const out = new Map<number, RuntimeCall>();
-  for (const r of runtime) if (r.correlation !== undefined && r.correlation > 0) out.set(r.correlation, r);
-  return out;
+/** Ids as CUPTI numbers them (small integers from 1): an array indexed by id; index + 1, 0 for none. */
+class DenseLaunches implements Launches {
+  constructor(
+    private readonly slot: Int32Array,
+    private readonly runtime: readonly RuntimeCall[],
+  ) {}
+  get(c: number | undefined): RuntimeCall | undefined {
+    if (c === undefined || !(c >= 0 && c < this.slot.length)) return undefined;
+    const i = this.slot[c];
+    return i > 0 ? this.runtime[i - 1] : undefined;
+  }
+}
+
+const launchCache = new WeakMap<readonly RuntimeCall[], { n: number; launches: Launches }>();
+
+/**
+ * The launches of a trace's runtime calls, made once per list (the breakdown, the launch
+ * statistics, the queues and the timeline's idle lanes all ask): where the ids are integers
+ * no larger than 4 per call (plus a million), an Int32Array indexed by id, else a Map. On the
+ * 1 GB bench trace the Map, built three times, cost about a second of the diagnosis.
+ */
+export function launchesByCorrelation(runtime: readonly RuntimeCall[]): Launches {
+  const hit = launchCache.get(runtime);
+  if (hit && hit.n === runtime.length) return hit.launches;
+  let max = 0;
+  let dense = true;
+  for (const r of runtime) {
+    const c = r.correlation;
+    if (c === undefined || !(c > 0)) continue;
+    if (!Number.isInteger(c)) dense = false;
+    else if (c > max) max = c;
+  }
+  let launches: Launches;
+  if (dense && max <= 4 * runtime.length + 1_000_000) {
+    const slot = new Int32Array(max + 1);
+    runtime.forEach((r, i) => {
+      if (r.correlation !== undefined && r.correlation > 0) slot[r.correlation] = i + 1;
+    });
+    launches = new DenseLaunches(slot, runtime);
+  } else {
+    const m = new Map<number, RuntimeCall>();
+    for (const r of runtime) if (r.correlation !== undefined && r.correlation > 0) m.set(r.correlation, r);
+    launches = { get: (c) => (c === undefined ? undefined : m.get(c)) };
+  }
+  launchCache.set(runtime, { n: runtime.length, launches });
+  return launches;
+}
+
+/** A stream's idle gaps, from its activities fed in order of start. */
+class StreamIdleBuilder {
+  readonly row: StreamIdle;
+  private prevEnd = -Infinity;
+
+  constructor(
+    rank: number,
+    device: number,
+    stream: number,
+    private readonly launches: Launches,
+    private readonly kernelWaitUs: number,
+  ) {
+    this.row = { rank, device, stream, hostWaitUs: 0, kernelWaitUs: 0, otherUs: 0, gaps: new IdleGaps() };
+  }
+
+  add(a: GpuActivity): void {
+    const gap = a.ts - this.prevEnd;
+    if (Number.isFinite(gap) && gap > 0) {
+      const launch = this.launches.get(a.correlation);
+      // 0 host wait, 1 kernel wait, 2 other (CATEGORIES).
+      const category = launch && launch.ts > this.prevEnd ? 0 : gap < this.kernelWaitUs ? 1 : 2;
+      if (category === 0) this.row.hostWaitUs += gap;
+      else if (category === 1) this.row.kernelWaitUs += gap;
+      else this.row.otherUs += gap;
+      this.row.gaps.push(this.prevEnd, a.ts, category);
+    }
+    this.prevEnd = Math.max(this.prevEnd, a.ts + a.dur);
+  }
 }
 
 export function streamIdle(
@@ -92,41 +210,49 @@ export function streamIdle(
   device: number,
   stream: number,
   acts: GpuActivity[],
-  launches: Map<number, RuntimeCall>,
+  launches: Launches,
   kernelWaitUs = KERNEL_WAIT_US,
 ): StreamIdle {
-  const row: StreamIdle = { rank, device, stream, hostWaitUs: 0, kernelWaitUs: 0, otherUs: 0, gaps: [] };
-  let inOrder = true;
-  for (let i = 1; i < acts.length && inOrder; i++) if (acts[i - 1].ts > acts[i].ts) inOrder = false;
-  const sorted = inOrder ? acts : [...acts].sort((a, b) => a.ts - b.ts);
-  let prevEnd = -Infinity;
-  for (const a of sorted) {
-    const gap = a.ts - prevEnd;
-    if (Number.isFinite(gap) && gap > 0) {
-      const launch = a.correlation !== undefined ? launches.get(a.correlation) : undefined;
-      const category: IdleCategory =
-        launch && launch.ts > prevEnd ? 'host wait' : gap < kernelWaitUs ? 'kernel wait' : 'other';
-      if (category === 'host wait') row.hostWaitUs += gap;
-      else if (category === 'kernel wait') row.kernelWaitUs += gap;
-      else row.otherUs += gap;
-      row.gaps.push({ start: prevEnd, end: a.ts, category });
-    }
-    prevEnd = Math.max(prevEnd, a.ts + a.dur);
-  }
-  return row;
+  const b = new StreamIdleBuilder(rank, device, stream, launches, kernelWaitUs);
+  const order = orderByStart(acts);
+  for (let k = 0; k < order.length; k++) b.add(acts[order[k]]);
+  return b.row;
 }
 
+/**
+ * One walk over the trace's activities in order of start feeds every device's merge (all its
+ * work, and each kind's), and every stream's idle gaps: no list per device, kind or stream is
+ * copied and sorted (on the 1 GB bench trace those sorts were most of the breakdown's time).
+ */
 export function gpuBreakdown(trace: TorchTrace, kernelWaitUs = KERNEL_WAIT_US): GpuBreakdown {
   const rank = rankOf(trace);
   const launches = launchesByCorrelation(trace.runtime);
   const out: GpuBreakdown = { temporal: [], idle: [], overlap: [], busy: new Map() };
-  const devices = groupBy(trace.gpu, (g) => g.device);
+  const devices = new Map<
+    number,
+    { all: IntervalMerger; kinds: Map<GpuWork, IntervalMerger>; streams: Map<number, StreamIdleBuilder> }
+  >();
+  const gpu = trace.gpu;
+  const order = orderByStart(gpu);
+  for (let k = 0; k < order.length; k++) {
+    const a = gpu[order[k]];
+    let d = devices.get(a.device);
+    if (!d) devices.set(a.device, (d = { all: new IntervalMerger(), kinds: new Map(), streams: new Map() }));
+    const end = a.ts + a.dur;
+    d.all.add(a.ts, end);
+    const kind = gpuWork(a);
+    let m = d.kinds.get(kind);
+    if (!m) d.kinds.set(kind, (m = new IntervalMerger()));
+    m.add(a.ts, end);
+    let s = d.streams.get(a.stream);
+    if (!s) d.streams.set(a.stream, (s = new StreamIdleBuilder(rank, a.device, a.stream, launches, kernelWaitUs)));
+    s.add(a);
+  }
   for (const device of [...devices.keys()].sort((a, b) => a - b)) {
-    const acts = devices.get(device)!;
-    const all = merged(acts);
+    const d = devices.get(device)!;
+    const all = d.all.out;
     out.busy!.set(device, all);
-    const byKind = new Map<GpuWork, ReturnType<typeof merged>>();
-    for (const [kind, list] of groupBy(acts, gpuWork)) byKind.set(kind, merged(list));
+    const byKind = new Map<GpuWork, Intervals>([...d.kinds].map(([kind, m]) => [kind, m.out]));
     const spanUs = all.length ? all[all.length - 1][1] - all[0][0] : 0;
     const busy = totalLength(all);
     const computeUs = totalLength(byKind.get('compute') ?? []);
@@ -149,9 +275,7 @@ export function gpuBreakdown(trace: TorchTrace, kernelWaitUs = KERNEL_WAIT_US): 
       commComputeOverlapPct: communicationUs > 0 ? (100 * overlappedUs) / communicationUs : undefined,
       byMix: Object.fromEntries(timeByMix(byKind)),
     });
-    const streams = groupBy(acts, (g) => g.stream);
-    for (const stream of [...streams.keys()].sort((a, b) => a - b))
-      out.idle.push(streamIdle(rank, device, stream, streams.get(stream)!, launches, kernelWaitUs));
+    for (const stream of [...d.streams.keys()].sort((a, b) => a - b)) out.idle.push(d.streams.get(stream)!.row);
   }
   return out;
 }

@@ -35,20 +35,51 @@ function kernelWork(n: string): GpuWork {
   return 'compute';
 }
 
+const orders = new WeakMap<readonly { ts: number }[], Int32Array>();
+
+/**
+ * The indexes of a list of events in order of start (stable: ties keep the list's order), made
+ * once per list: the breakdown, the critical path (the diagnosis's and the timeline's lane) and
+ * the merges all walk the same lists in time. Traces mostly list events in time order already;
+ * kernels come per stream, and are sorted (the starts read once into a Float64Array first).
+ */
+export function orderByStart(list: readonly { ts: number }[]): Int32Array {
+  const hit = orders.get(list);
+  if (hit && hit.length === list.length) return hit;
+  const n = list.length;
+  const order = new Int32Array(n);
+  const ts = new Float64Array(n);
+  let sorted = true;
+  for (let i = 0; i < n; i++) {
+    order[i] = i;
+    ts[i] = list[i].ts;
+    if (i > 0 && ts[i - 1] > ts[i]) sorted = false;
+  }
+  if (!sorted) order.sort((a, b) => ts[a] - ts[b] || a - b);
+  orders.set(list, order);
+  return order;
+}
+
+/** [start, end) intervals, fed in order of start, merged where they overlap or touch. */
+export class IntervalMerger {
+  readonly out: Intervals = [];
+  add(start: number, end: number): void {
+    const last = this.out[this.out.length - 1];
+    if (last && start <= last[1]) {
+      if (end > last[1]) last[1] = end;
+    } else this.out.push([start, end]);
+  }
+}
+
 /** The activities' [start, end) merged where they overlap or touch. */
 export function merged(acts: readonly { ts: number; dur: number }[]): Intervals {
-  // Traces mostly list activities in time order already: sort only when they are not.
-  let inOrder = true;
-  for (let i = 1; i < acts.length && inOrder; i++) if (acts[i - 1].ts > acts[i].ts) inOrder = false;
-  const sorted = inOrder ? acts : [...acts].sort((a, b) => a.ts - b.ts);
-  const out: Intervals = [];
-  for (const a of sorted) {
-    const end = a.ts + a.dur;
-    const last = out[out.length - 1];
-    if (last && a.ts <= last[1]) last[1] = Math.max(last[1], end);
-    else out.push([a.ts, end]);
+  const m = new IntervalMerger();
+  const order = orderByStart(acts);
+  for (let k = 0; k < order.length; k++) {
+    const a = acts[order[k]];
+    m.add(a.ts, a.ts + a.dur);
   }
-  return out;
+  return m.out;
 }
 
 export const totalLength = (xs: Intervals): number => xs.reduce((s, [a, b]) => s + (b - a), 0);

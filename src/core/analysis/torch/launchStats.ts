@@ -9,7 +9,7 @@
  * stream was idle (nothing was waiting to run: the CPU was late).
  */
 import type { TorchTrace } from '../../model/torchTrace';
-import { launchesByCorrelation, rankOf, type StreamIdle } from './gpuBreakdown';
+import { launchesByCorrelation, rankOf, type IdleGaps, type StreamIdle } from './gpuBreakdown';
 
 export const SHORT_KERNEL_US = 10;
 export const LAUNCH_OUTLIER_US = 50;
@@ -56,13 +56,27 @@ export interface StreamQueue {
   emptyWhileIdleUs: number;
 }
 
-const quantile = (sorted: number[], q: number) =>
+/** The index of the first value greater than `x` in a sorted array. */
+function upperBound(sorted: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const m = (lo + hi) >>> 1;
+    if (sorted[m] <= x) lo = m + 1;
+    else hi = m;
+  }
+  return lo;
+}
+
+const quantile = (sorted: Float64Array, q: number) =>
   sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : 0;
 
 export function launchStats(trace: TorchTrace): LaunchStats {
   const launches = launchesByCorrelation(trace.runtime);
   const byName = new Map<string, { count: number; gpu: number; cpu: number; delay: number; max: number }>();
-  const delays: number[] = [];
+  // One delay per launched activity, sorted in place for the quantiles (no copy).
+  let delays = new Float64Array(1024);
+  let n = 0;
   let cpu = 0;
   let unmatched = 0;
   let launchBound = 0;
@@ -77,13 +91,18 @@ export function launchStats(trace: TorchTrace): LaunchStats {
         short.totalUs += g.dur;
       }
     }
-    const r = g.correlation !== undefined ? launches.get(g.correlation) : undefined;
+    const r = launches.get(g.correlation);
     if (!r) {
       unmatched++;
       continue;
     }
     const delay = Math.max(0, g.ts - (r.ts + r.dur));
-    delays.push(delay);
+    if (n === delays.length) {
+      const grown = new Float64Array(2 * n);
+      grown.set(delays);
+      delays = grown;
+    }
+    delays[n++] = delay;
     cpu += r.dur;
     if (g.kind === 'kernel' && g.dur < r.dur) launchBound++;
     if (r.dur > LAUNCH_OUTLIER_US) launchOutliers++;
@@ -94,8 +113,7 @@ export function launchStats(trace: TorchTrace): LaunchStats {
     row.delay += delay;
     row.max = Math.max(row.max, delay);
   }
-  const sorted = [...delays].sort((a, b) => a - b);
-  const n = delays.length;
+  const sorted = delays.subarray(0, n).sort();
   return {
     rank: rankOf(trace),
     launched: n,
@@ -108,7 +126,8 @@ export function launchStats(trace: TorchTrace): LaunchStats {
     shortKernels: { ...short, kernelPct: kernelUs > 0 ? (100 * short.totalUs) / kernelUs : 0 },
     launchBound,
     launchOutliers,
-    delayOutliers: sorted.filter((d) => d > DELAY_OUTLIER_US).length,
+    // Sorted: the outliers are the tail past the first delay over the cut-off.
+    delayOutliers: n - upperBound(sorted, DELAY_OUTLIER_US),
     byName: [...byName]
       .map(([name, r]) => ({
         name,
@@ -125,25 +144,43 @@ export function launchStats(trace: TorchTrace): LaunchStats {
 /** Each stream's queue of launched work over time (streams with launches only). */
 export function streamQueues(trace: TorchTrace, idle: readonly StreamIdle[]): StreamQueue[] {
   const launches = launchesByCorrelation(trace.runtime);
-  const byStream = new Map<string, { device: number; stream: number; edges: [number, number][] }>();
+  // Per stream, its launch times and its activities' start times, in two growing columns.
+  type Columns = { device: number; stream: number; launch: number[]; start: number[] };
+  const byDevice = new Map<number, Map<number, Columns>>();
+  const all: Columns[] = [];
   for (const g of trace.gpu) {
-    const r = g.correlation !== undefined ? launches.get(g.correlation) : undefined;
+    const r = launches.get(g.correlation);
     if (!r) continue;
-    const key = `${g.device} ${g.stream}`;
-    const s = byStream.get(key) ?? byStream.set(key, { device: g.device, stream: g.stream, edges: [] }).get(key)!;
-    s.edges.push([r.ts, 1], [g.ts, -1]);
+    let streams = byDevice.get(g.device);
+    if (!streams) byDevice.set(g.device, (streams = new Map()));
+    let s = streams.get(g.stream);
+    if (!s) {
+      streams.set(g.stream, (s = { device: g.device, stream: g.stream, launch: [], start: [] }));
+      all.push(s);
+    }
+    s.launch.push(r.ts);
+    s.start.push(g.ts);
   }
   const out: StreamQueue[] = [];
-  for (const s of [...byStream.values()].sort((a, b) => a.device - b.device || a.stream - b.stream)) {
-    // At equal times a start goes before a launch: the queue never counts what already runs.
-    s.edges.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  for (const s of all.sort((a, b) => a.device - b.device || a.stream - b.stream)) {
+    const launch = Float64Array.from(s.launch).sort();
+    const start = Float64Array.from(s.start).sort();
     const t: number[] = [];
     const v: number[] = [];
     let q = 0;
     let max = 0;
-    for (const [at, d] of s.edges) {
-      q += d;
-      max = Math.max(max, q);
+    // The two sorted lists merged; at equal times a start goes before a launch: the queue never
+    // counts what already runs.
+    for (let i = 0, j = 0; i < launch.length || j < start.length; ) {
+      let at: number;
+      if (j < start.length && (i >= launch.length || start[j] <= launch[i])) {
+        at = start[j++];
+        q--;
+      } else {
+        at = launch[i++];
+        q++;
+        if (q > max) max = q;
+      }
       if (t.length && t[t.length - 1] === at) v[v.length - 1] = q;
       else {
         t.push(at);
@@ -153,7 +190,7 @@ export function streamQueues(trace: TorchTrace, idle: readonly StreamIdle[]): St
     let weighted = 0;
     for (let i = 0; i + 1 < t.length; i++) weighted += v[i] * (t[i + 1] - t[i]);
     const span = t.length ? t[t.length - 1] - t[0] : 0;
-    const gaps = idle.find((x) => x.device === s.device && x.stream === s.stream)?.gaps ?? [];
+    const gaps = idle.find((x) => x.device === s.device && x.stream === s.stream)?.gaps;
     out.push({
       rank: rankOf(trace),
       device: s.device,
@@ -162,25 +199,27 @@ export function streamQueues(trace: TorchTrace, idle: readonly StreamIdle[]): St
       v,
       maxLength: max,
       meanLength: span > 0 ? weighted / span : 0,
-      emptyWhileIdleUs: emptyDuring(t, v, gaps),
+      emptyWhileIdleUs: gaps ? emptyDuring(t, v, gaps) : 0,
     });
   }
   return out;
 }
 
 /** Time within the gaps during which the step function (t, v) is 0. */
-function emptyDuring(t: number[], v: number[], gaps: readonly { start: number; end: number }[]): number {
+function emptyDuring(t: number[], v: number[], gaps: IdleGaps): number {
   let sum = 0;
   let i = 0;
-  for (const g of gaps) {
-    while (i + 1 < t.length && t[i + 1] <= g.start) i++;
-    for (let k = i; k < t.length && t[k] < g.end; k++) {
-      const a = Math.max(g.start, t[k]);
-      const b = Math.min(g.end, t[k + 1] ?? Infinity);
+  for (let n = 0; n < gaps.length; n++) {
+    const gs = gaps.start[n];
+    const ge = gaps.end[n];
+    while (i + 1 < t.length && t[i + 1] <= gs) i++;
+    for (let k = i; k < t.length && t[k] < ge; k++) {
+      const a = Math.max(gs, t[k]);
+      const b = Math.min(ge, t[k + 1] ?? Infinity);
       if (v[k] === 0 && b > a) sum += b - a;
     }
     // Before the first change the queue is empty too.
-    if (t.length && g.start < t[0]) sum += Math.min(g.end, t[0]) - g.start;
+    if (t.length && gs < t[0]) sum += Math.min(ge, t[0]) - gs;
   }
   return sum;
 }

@@ -55,7 +55,8 @@ export function addIdleTracks(
       kind: 'gpu',
       order: 1,
     });
-    for (const g of s.gaps) b.add(lane, g.start, g.end - g.start, NAMES[g.category], 'idle');
+    const g = s.gaps;
+    for (let i = 0; i < g.length; i++) b.add(lane, g.start[i], g.end[i] - g.start[i], NAMES[g.category(i)], 'idle');
   }
   for (const q of streamQueues(trace, idle))
     b.counter({

@@ -349,8 +349,10 @@ function run(first: Uint8Array, fd: number | undefined, total: number, hooks: Pi
       case 0x67: {
         // GET
         const k = op === 0x68 ? inp.u8() : op === 0x6a ? inp.u32() : Number(inp.line());
-        if (!(k in memo)) throw new PickleError(inp.at, `a memo reference (${k}) to nothing stored`);
-        push(memo[k]);
+        // Nothing stored is undefined (no pickle value is): no `in`, which was slow on the memo.
+        const v = Number.isInteger(k) && k >= 0 ? memo[k] : undefined;
+        if (v === undefined) throw new PickleError(inp.at, `a memo reference (${k}) to nothing stored`);
+        push(v);
         break;
       }
       case 0x63: {
