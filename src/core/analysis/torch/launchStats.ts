@@ -171,7 +171,7 @@ export function streamQueues(trace: TorchTrace, idle: readonly StreamIdle[]): St
     let max = 0;
     // The two sorted lists merged; at equal times a start goes before a launch: the queue never
     // counts what already runs.
-    for (let i = 0, j = 0; i < launch.length || j < start.length; ) {
+    for (let i = 0, j = 0; i < launch.length || j < start.length;) {
       let at: number;
       if (j < start.length && (i >= launch.length || start[j] <= launch[i])) {
         at = start[j++];

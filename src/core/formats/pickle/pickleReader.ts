@@ -7,10 +7,9 @@
  * container is built; any other global is refused by its name, before anything else happens:
  * nothing in a pickle is ever executed or evaluated.
  *
- * Values: dicts are objects without a prototype (keys as strings: str keys as they are, int,
- * float, bool and None keys as Python's str() writes them); lists and tuples are arrays; sets are
- * Sets; ints beyond 2^53 are BigInts; bytes are Uint8Arrays; None is null. Lengths are checked
- * against the bytes left (a hostile length fails at once); a file is read through a window.
+ * Values: prototype-less dicts (other keys as Python's str() writes them), arrays for lists and
+ * tuples, Sets, BigInts past 2^53, Uint8Arrays for bytes, null for None (undefined: an empty memo
+ * slot). Lengths are checked against the bytes left; a file is read through a window.
  */
 import { PickleError } from './pickleError';
 import { bigLong, PickleInput } from './pickleInput';
@@ -349,7 +348,6 @@ function run(first: Uint8Array, fd: number | undefined, total: number, hooks: Pi
       case 0x67: {
         // GET
         const k = op === 0x68 ? inp.u8() : op === 0x6a ? inp.u32() : Number(inp.line());
-        // Nothing stored is undefined (no pickle value is): no `in`, which was slow on the memo.
         const v = Number.isInteger(k) && k >= 0 ? memo[k] : undefined;
         if (v === undefined) throw new PickleError(inp.at, `a memo reference (${k}) to nothing stored`);
         push(v);
