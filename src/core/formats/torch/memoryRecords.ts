@@ -15,6 +15,8 @@ CODES.set('free', ACTIONS.indexOf('free_completed'));
 const OTHER = ACTIONS.indexOf('other');
 export const actionOf = (a: unknown): number => CODES.get(a as MemoryAction) ?? OTHER;
 
+const notNum = (v: unknown) => v !== undefined && num(v) === undefined;
+
 /** History entries as columns, in the order the pickle holds them (every device's together). */
 export class EntryColumns {
   n = 0;
@@ -62,6 +64,15 @@ export class EntryRef {
 
 /** The reader's items hook for snapshots: a frame's id, an entry's ref, or undefined (a dict). */
 export function recordHook(st: Stacks, cols: EntryColumns): (items: unknown[], from: number, to: number) => unknown {
+  const e: Entry = {
+    action: undefined,
+    addr: undefined,
+    size: undefined,
+    time: undefined,
+    stream: undefined,
+    frames: undefined,
+    free: undefined,
+  };
   return (items, from, to) => {
     const n = to - from;
     if (n === 6) {
@@ -79,16 +90,9 @@ export function recordHook(st: Stacks, cols: EntryColumns): (items: unknown[], f
         return st.frame(filename, name, line);
     }
     if (n > 18 || n % 2) return undefined;
-    // A history entry, its frames already ids or dicts; anything unusual stays a dict.
-    const e: Entry = {
-      action: undefined,
-      addr: undefined,
-      size: undefined,
-      time: undefined,
-      stream: undefined,
-      frames: undefined,
-      free: undefined,
-    };
+    // A history entry, its frames already ids or dicts; anything unusual stays a dict. One
+    // Entry is filled for every record (its fields are copied into the columns).
+    e.action = e.addr = e.size = e.time = e.stream = e.frames = e.free = undefined;
     for (let k = from; k < to; k += 2) {
       const v = items[k + 1];
       switch (items[k]) {
@@ -121,8 +125,7 @@ export function recordHook(st: Stacks, cols: EntryColumns): (items: unknown[], f
       }
     }
     if (typeof e.action !== 'string' || e.size === undefined) return undefined;
-    for (const v of [e.addr, e.size, e.time, e.stream, e.free])
-      if (v !== undefined && num(v) === undefined) return undefined;
+    if (notNum(e.addr) || notNum(e.size) || notNum(e.time) || notNum(e.stream) || notNum(e.free)) return undefined;
     const f = e.frames;
     if (f instanceof StackRef) return new EntryRef(cols.add(e, f.id));
     if (f !== undefined && f !== null) {
@@ -150,5 +153,10 @@ interface Entry {
 
 /** What stands in the memo for a frames list a compacted entry consumed: its stack. */
 export function listHook(st: Stacks): (list: unknown[]) => unknown {
-  return (list) => new StackRef(st.stack(list, () => 'device_traces'));
+  // One StackRef per stack, not per list: a million entries share a few hundred stacks.
+  const refs: StackRef[] = [];
+  return (list) => {
+    const id = st.stack(list, () => 'device_traces');
+    return id >= 0 ? (refs[id] ??= new StackRef(id)) : new StackRef(id);
+  };
 }
