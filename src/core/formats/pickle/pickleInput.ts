@@ -67,29 +67,6 @@ export class PickleInput {
     if (this.n < k) throw new PickleError(this.at, `the pickle ends inside an opcode (wants ${k} more bytes)`);
   }
 
-  /** The window, for a reader that scans ahead in it (pickleDict.ts): bytes, a view of them,
-   * the position, the end of what was read, and the file offset of the window's start. */
-  get buf(): Uint8Array {
-    return this.b;
-  }
-  get bufView(): DataView {
-    return this.view;
-  }
-  get pos(): number {
-    return this.i;
-  }
-  get end(): number {
-    return this.n;
-  }
-  get offset(): number {
-    return this.base;
-  }
-
-  /** Moves the position to `i` in the window (after a scan ahead that read up to it). */
-  seek(i: number): void {
-    this.i = i;
-  }
-
   need(k: number): void {
     if (this.i + k > this.n) this.refill(k);
   }

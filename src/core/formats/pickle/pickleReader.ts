@@ -12,19 +12,8 @@
  * slot). Lengths are checked against the bytes left; a file is read through a window.
  */
 import { PickleError } from './pickleError';
-import { PickleInput } from './pickleInput';
-import { plainDict } from './pickleDict';
-import {
-  allowedGlobal,
-  build,
-  Global,
-  keyOf,
-  latin1,
-  newDict,
-  textFloat,
-  textInt,
-  type PickleDict,
-} from './pickleValues';
+import { bigLong, PickleInput } from './pickleInput';
+import { allowedGlobal, bigintBytes, build, Global, keyOf, latin1, newDict, type PickleDict } from './pickleValues';
 
 export { PickleError } from './pickleError';
 export type { PickleDict } from './pickleValues';
@@ -65,7 +54,6 @@ function run(first: Uint8Array, fd: number | undefined, total: number, hooks: Pi
   /** Per stack slot: the memo index of what is there, and the empty dict EMPTY_DICT put there. */
   const slotMemo: number[] = [];
   const slotEmpty: unknown[] = [];
-  const scratch: unknown[] = [];
   const push = (v: unknown) => {
     stack[sp++] = v;
   };
@@ -171,16 +159,33 @@ function run(first: Uint8Array, fd: number | undefined, total: number, hooks: Pi
       case 0x8b: // LONG4
         push(inp.long(inp.length(inp.i32())));
         break;
-      case 0x49: // INT (text): also True/False as I01/I00
-      case 0x4c: // LONG (text)
-        push(textInt(op === 0x49 ? 'INT' : 'LONG', inp.line(), inp.at));
+      case 0x49: {
+        // INT (text): also True/False as I01/I00
+        const s = inp.line().trim();
+        if (s === '01' || s === '00') push(s === '01');
+        else if (/^[-+]?\d+$/.test(s)) push(bigLong(bigintBytes(BigInt(s))));
+        else throw new PickleError(inp.at, `INT with ${JSON.stringify(s.slice(0, 40))}`);
         break;
+      }
+      case 0x4c: {
+        // LONG (text)
+        const s = inp.line().trim().replace(/L$/, '');
+        if (!/^[-+]?\d+$/.test(s)) throw new PickleError(inp.at, `LONG with ${JSON.stringify(s.slice(0, 40))}`);
+        push(bigLong(bigintBytes(BigInt(s))));
+        break;
+      }
       case 0x47: // BINFLOAT
         push(inp.f64());
         break;
-      case 0x46: // FLOAT (text)
-        push(textFloat(inp.line(), inp.at));
+      case 0x46: {
+        // FLOAT (text)
+        const s = inp.line().trim();
+        const v = Number(s);
+        if (s === '' || (Number.isNaN(v) && !/^[-+]?nan$/i.test(s)))
+          throw new PickleError(inp.at, 'FLOAT that is not a number');
+        push(v);
         break;
+      }
       case 0x8c: // SHORT_BINUNICODE
         push(inp.text(inp.u8()));
         break;
@@ -220,11 +225,10 @@ function run(first: Uint8Array, fd: number | undefined, total: number, hooks: Pi
         push([]);
         break;
       case 0x7d: {
-        // EMPTY_DICT: a plain one whole in the window the fast way (pickleDict.ts), if hooked.
-        const r = onItems && plainDict(inp, memo, scratch, onItems);
-        slotMemo[sp] = r ? r.memoIndex : -1;
-        slotEmpty[sp] = r ? undefined : newDict();
-        push(r ? r.value : slotEmpty[sp]);
+        // EMPTY_DICT
+        const d = newDict();
+        slotEmpty[sp] = d;
+        push(d);
         break;
       }
       case 0x8f: // EMPTY_SET

@@ -2,7 +2,6 @@
  * The values the pickle reader builds, and its allowlist of globals (see pickleReader.ts).
  */
 import { PickleError } from './pickleError';
-import { bigLong } from './pickleInput';
 
 export type PickleDict = { [key: string]: unknown };
 
@@ -91,20 +90,4 @@ export function allowedGlobal(module: string, name: string, at: number): Global 
       `refused the global ${module}.${name}: only plain data and containers are read (nothing in a pickle is run)`,
     );
   return new Global(`${module}.${name}`, builds);
-}
-
-/** The argument of a text INT (True/False as I01/I00) or LONG opcode. */
-export function textInt(op: 'INT' | 'LONG', line: string, at: number): number | bigint | boolean {
-  const s = op === 'LONG' ? line.trim().replace(/L$/, '') : line.trim();
-  if (op === 'INT' && (s === '01' || s === '00')) return s === '01';
-  if (!/^[-+]?\d+$/.test(s)) throw new PickleError(at, `${op} with ${JSON.stringify(s.slice(0, 40))}`);
-  return bigLong(bigintBytes(BigInt(s)));
-}
-
-/** The argument of a text FLOAT opcode. */
-export function textFloat(line: string, at: number): number {
-  const s = line.trim();
-  const v = Number(s);
-  if (s === '' || (Number.isNaN(v) && !/^[-+]?nan$/i.test(s))) throw new PickleError(at, 'FLOAT that is not a number');
-  return v;
 }
