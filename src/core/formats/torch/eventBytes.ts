@@ -95,6 +95,14 @@ function find(table: Key[][], b: Buffer, s: number, e: number): Key | undefined 
 
 const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
 
+/** Whether `len` bytes of `b` from `s` equal `known`: a loop for names (Buffer.compare's native
+ * call cost more than comparing a few dozen bytes here), compare() for long ones. */
+function sameBytes(known: Buffer, b: Buffer, s: number, len: number): boolean {
+  if (len > 64) return b.compare(known, 0, len, s, s + len) === 0;
+  for (let i = 0; i < len; i++) if (known[i] !== b[s + i]) return false;
+  return true;
+}
+
 /** Strings seen before, by their bytes: one JavaScript string per distinct name, not per event. */
 export class ByteStrings {
   private readonly map = new Map<number, { bytes: Buffer; str: string }[]>();
@@ -106,7 +114,7 @@ export class ByteStrings {
     let h = len * 31 + b[s] * 7 + b[e - 1];
     for (let i = s + 1; i < e - 1; i += 1 + (len >> 3)) h = (Math.imul(h, 33) + b[i]) | 0;
     const list = this.map.get(h);
-    if (list) for (const c of list) if (c.bytes.length === len && b.compare(c.bytes, 0, len, s, e) === 0) return c.str;
+    if (list) for (const c of list) if (c.bytes.length === len && sameBytes(c.bytes, b, s, len)) return c.str;
     const str = b.toString('utf8', s, e);
     if (this.size < 200_000 && len <= 4096) {
       this.size++;
