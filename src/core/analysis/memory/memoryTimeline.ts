@@ -65,20 +65,34 @@ export function timelineOf(
       peakEntry = i;
     }
   }
-  // What was live at the peak (replay up to it), by line.
-  const liveAt = new Map<number, { size: number; key: string }>();
-  for (const [addr, v] of before) liveAt.set(addr, { size: v.size, key: lineKeyOf(s, cache, v.stack) });
+  // What was live at the peak (replay up to it), by line. The replay keeps, per address, the
+  // entry that allocated it (-1: live before the history), and reads sizes and lines only for
+  // what is left at the peak (no object per allocation: a million-entry history).
+  const liveAt = new Map<number, number>();
+  for (const addr of before.keys()) liveAt.set(addr, -1);
   for (let i = 0; i <= peakEntry; i++) {
     const a = h.action[i];
-    if (a === ALLOC) liveAt.set(h.addr[i], { size: h.size[i], key: lineKeyOf(s, cache, h.stack[i]) });
+    if (a === ALLOC) liveAt.set(h.addr[i], i);
     else if (a === FREE) liveAt.delete(h.addr[i]);
   }
-  const atPeak = groupLines([...liveAt.values()].map((v) => ({ key: v.key, bytes: v.size })));
+  const held: { key: string; bytes: number }[] = [];
+  for (const [addr, i] of liveAt) {
+    const v = i < 0 ? before.get(addr)! : { size: h.size[i], stack: h.stack[i] };
+    held.push({ key: lineKeyOf(s, cache, v.stack), bytes: v.size });
+  }
+  const atPeak = groupLines(held);
   // Downsampled series, and the top lines' bytes along it.
   const lines = atPeak.slice(0, STACKED_LINES).map((l) => `${l.file}\u0000${l.line}\u0000${l.name}`);
   const slot = new Map(lines.map((k, j) => [k, j]));
   const perLine = new Float64Array(lines.length + 1);
-  const entryLine = (i: number) => slot.get(lineKeyOf(s, cache, h.stack[i])) ?? lines.length;
+  // Each stack's line slot, found once per stack id (ids are small integers; -1: none).
+  const slotOfStack = new Map<number, number>();
+  const entryLine = (i: number) => {
+    const st = h.stack[i];
+    let j = slotOfStack.get(st);
+    if (j === undefined) slotOfStack.set(st, (j = slot.get(lineKeyOf(s, cache, st)) ?? lines.length));
+    return j;
+  };
   const addrLine = new Map<number, number>();
   for (const [addr, v] of before) {
     const j = slot.get(lineKeyOf(s, cache, v.stack)) ?? lines.length;
