@@ -1,8 +1,12 @@
-// CUDA allocator snapshots (issue 22, point 7): a synthetic snapshot shaped like torch 2.6's
-// (make_snapshot.py: about a million history entries, each with C++ and Python frames) opened as
-// the memory view opens it (read + analysis) in a fresh Node process, against the target of 3 s
-// and resident memory under 3x the file; and, interleaved in the same run, Python's own
-// pickle.load of the same file (a restricted Unpickler, the reference a user would reach for).
+// CUDA allocator snapshots (issue 22, point 7): synthetic snapshots shaped like torch 2.6's
+// (make_snapshot.py, with frame dicts shared between entries as real snapshots have them: the
+// H200 one refers 15,352 times to 278 frame dicts) opened as the memory view opens them (read +
+// analysis) in a fresh Node process, against the target (a 100 MB snapshot with a million history
+// entries in under 3 s, resident memory under 3x the file); and, interleaved in the same run,
+// Python's own pickle.load of the same file (a restricted Unpickler, the reference a user would
+// reach for). Two files: the target's shape (1.02M entries of 6 frames in 101 MiB), and a heavier
+// one (13 frames an entry, 141 MB). Until this stop the bench's entries each had their own copies
+// of their frames, which no real snapshot has (140 MB for 1.02M entries of 4 frames).
 import { existsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -41,13 +45,13 @@ async function child(file: string): Promise<void> {
   );
 }
 
-async function main() {
-  if (process.argv[2] === '--child') return child(process.argv[3]);
-  const file = path.join(tmpdir(), 'flamelens-bench-snapshot-1M.pickle');
+async function measure(file: string, entries: string, depth: string): Promise<void> {
   if (!existsSync(file)) {
-    const g = spawnSync('python3', [path.join(ROOT, 'test', 'bench', 'make_snapshot.py'), file, '680000', '3'], {
-      stdio: 'inherit',
-    });
+    const g = spawnSync(
+      'python3',
+      [path.join(ROOT, 'test', 'bench', 'make_snapshot.py'), file, entries, depth, 'shared'],
+      { stdio: 'inherit' },
+    );
     if (g.status !== 0) throw new Error('make_snapshot.py failed');
   }
   const bytes = statSync(file).size;
@@ -70,11 +74,17 @@ async function main() {
   const rss = median(ours.map((o) => o.rss));
   const pyMs = py.length ? median(py) : NaN;
   console.log(
-    `snapshot ${(bytes / MB).toFixed(0)} MB, ${ours[0].entries.toLocaleString('en-US')} history entries: read + analysis ${(ms / 1000).toFixed(2)} s ` +
-      `(${(bytes / MB / (ms / 1000)).toFixed(0)} MB/s; target 3 s for 100 MB: ${((ms / 1000) * ((100 * MB) / bytes)).toFixed(2)} s scaled), ` +
+    `snapshot ${(bytes / MB).toFixed(0)} MB, ${ours[0].entries.toLocaleString('en-US')} history entries of ${Number(depth) + 1} frames: ` +
+      `read + analysis ${(ms / 1000).toFixed(2)} s (${(bytes / MB / (ms / 1000)).toFixed(0)} MB/s; runs ${ours.map((o) => (o.ms / 1000).toFixed(2)).join(', ')} s; target 3 s for 100 MB), ` +
       `peak RSS ${(rss / MB).toFixed(0)} MB (${(rss / bytes).toFixed(2)}x the file; target 3x); ` +
       `Python's pickle.load alone ${(pyMs / 1000).toFixed(2)} s (flamelens ${(pyMs / ms).toFixed(2)}x its speed), medians of 3, alternating`,
   );
+}
+
+async function main() {
+  if (process.argv[2] === '--child') return child(process.argv[3]);
+  await measure(path.join(tmpdir(), 'flamelens-bench-snapshot-101MiB-1M.pickle'), '680000', '5');
+  await measure(path.join(tmpdir(), 'flamelens-bench-snapshot-141MB-1M.pickle'), '680000', '12');
 }
 
 main().catch((e) => {

@@ -96,6 +96,9 @@ export function pythonMemoryJson(a: PythonMemoryAnalysis, top: number | undefine
       function: l.function,
       netBytes: l.netBytes,
       peakBytes: l.peakBytes,
+      // tracemalloc counts live blocks, not allocations already freed: the most blocks the line
+      // held at the two moments recorded (the peak, the end).
+      allocations: Math.max(l.netBlocks, l.peakBlocks),
       netBlocks: l.netBlocks,
       peakBlocks: l.peakBlocks,
     })),

@@ -441,6 +441,7 @@ test('flamelens memory: a program with known allocations per line, the figures w
   const near = (got: number, want: number, what: string) =>
     assert.ok(Math.abs(got - want) <= 0.1 * want, `${what}: ${got} vs ${want}`);
   near(at('hold').netBytes, 20e6, 'hold() at the end');
+  assert.ok(at('hold').allocations >= 1 && at('hold').allocations === at('hold').netBlocks, JSON.stringify(at('hold')));
   near(at('hold').peakBytes, 20e6, 'hold() at the peak');
   assert.equal(at('hold').function, 'hold');
   near(at('transient').peakBytes, 30e6, 'transient() at the peak');
