@@ -32,33 +32,38 @@ export interface GrowthOptions {
   minSlopePerMin?: number;
 }
 
+/** The least-squares line of y over x: its slope and R² (0 when y is flat); undefined when x does not vary. */
+export function leastSquares(x: readonly number[], y: readonly number[]): { slope: number; r2: number } | undefined {
+  const n = x.length;
+  if (n === 0) return undefined;
+  const mx = x.reduce((a, b) => a + b, 0) / n;
+  const my = y.reduce((a, b) => a + b, 0) / n;
+  let sxx = 0;
+  let sxy = 0;
+  let syy = 0;
+  for (let i = 0; i < n; i++) {
+    const dx = x[i] - mx;
+    const dy = y[i] - my;
+    sxx += dx * dx;
+    sxy += dx * dy;
+    syy += dy * dy;
+  }
+  if (sxx === 0) return undefined;
+  return { slope: sxy / sxx, r2: syy === 0 ? 0 : (sxy * sxy) / (sxx * syy) };
+}
+
 export function detectGrowth(points: readonly GrowthPoint[], opts: GrowthOptions = {}): GrowthTrend | undefined {
   const n = points.length;
   if (n < (opts.minPoints ?? 10)) return undefined;
   const t0 = points[0].t;
   const spanSec = (points[n - 1].t - t0) / 1000;
   if (spanSec < (opts.minSpanSec ?? 60)) return undefined;
-  let sx = 0;
-  let sy = 0;
-  for (const p of points) {
-    sx += (p.t - t0) / 60000;
-    sy += p.v;
-  }
-  const mx = sx / n;
-  const my = sy / n;
-  let sxx = 0;
-  let sxy = 0;
-  let syy = 0;
-  for (const p of points) {
-    const dx = (p.t - t0) / 60000 - mx;
-    const dy = p.v - my;
-    sxx += dx * dx;
-    sxy += dx * dy;
-    syy += dy * dy;
-  }
-  if (sxx === 0) return undefined;
-  const slope = sxy / sxx;
-  const r2 = syy === 0 ? 0 : (sxy * sxy) / (sxx * syy);
+  const fit = leastSquares(
+    points.map((p) => (p.t - t0) / 60000),
+    points.map((p) => p.v),
+  );
+  if (!fit) return undefined;
+  const { slope, r2 } = fit;
   const q = Math.max(1, Math.floor(n / 4));
   let firstMin = Infinity;
   let lastMin = Infinity;

@@ -6,6 +6,7 @@
  */
 import type { PythonMemoryLine, PythonMemoryProfile } from '../../model/pythonMemory';
 import { ThreadBuilder, type Frame, type Profile } from '../../model/profile';
+import { leastSquares } from '../gpu/growthTrend';
 
 export interface LeakCandidate {
   file: string;
@@ -37,23 +38,9 @@ export interface PythonMemoryAnalysis {
   types: PythonMemoryProfile['types'];
 }
 
-/** Least squares of y over x: slope and R². */
+/** Least squares of y over x: slope and R² (none claimed from fewer than 3 points or a flat x). */
 export function fitLine(x: readonly number[], y: readonly number[]): { slope: number; r2: number } {
-  const n = x.length;
-  if (n < 3) return { slope: 0, r2: 0 };
-  const mx = x.reduce((a, b) => a + b, 0) / n;
-  const my = y.reduce((a, b) => a + b, 0) / n;
-  let sxy = 0;
-  let sxx = 0;
-  let syy = 0;
-  for (let i = 0; i < n; i++) {
-    sxy += (x[i] - mx) * (y[i] - my);
-    sxx += (x[i] - mx) ** 2;
-    syy += (y[i] - my) ** 2;
-  }
-  if (sxx === 0) return { slope: 0, r2: 0 };
-  const slope = sxy / sxx;
-  return { slope, r2: syy === 0 ? 0 : (sxy * sxy) / (sxx * syy) };
+  return (x.length >= 3 && leastSquares(x, y)) || { slope: 0, r2: 0 };
 }
 
 /** A leak candidate: grows steadily (R² ≥ 0.8) by 1 MiB or more over the run, and holds most at the end. */

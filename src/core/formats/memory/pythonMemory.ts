@@ -3,16 +3,14 @@
  * into the model; what is not as expected is a FormatError naming the file and the field.
  */
 import { FormatError } from '../formatError';
-import { JsonDocument } from '../jsonDocument';
+import { isRecord, JsonDocument } from '../jsonDocument';
 import type { PythonMemoryProfile } from '../../model/pythonMemory';
 
 export const looksLikePythonMemory = (head: string): boolean => /"kind"\s*:\s*"flamelens-python-memory"/.test(head);
 
-const isObj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
-
 export function parsePythonMemory(text: string, file: string): PythonMemoryProfile {
   const doc = JsonDocument.parse(file, text).value;
-  if (!isObj(doc) || doc.kind !== 'flamelens-python-memory')
+  if (!isRecord(doc) || doc.kind !== 'flamelens-python-memory')
     throw new FormatError(file, '', 'expected a flamelens Python memory profile ("kind": "flamelens-python-memory")');
   const n = (v: unknown, at: string): number => {
     if (typeof v !== 'number' || !Number.isFinite(v)) throw new FormatError(file, at, 'expected a number');
@@ -28,10 +26,10 @@ export function parsePythonMemory(text: string, file: string): PythonMemoryProfi
     return v;
   };
   const obj = (v: unknown, at: string) => {
-    if (!isObj(v)) throw new FormatError(file, at, 'expected an object');
+    if (!isRecord(v)) throw new FormatError(file, at, 'expected an object');
     return v;
   };
-  const series = isObj(doc.series) ? doc.series : { t: [], lines: [] };
+  const series = isRecord(doc.series) ? doc.series : { t: [], lines: [] };
   const t = list(series.t, 'series.t').map((x, i) => n(x, `series.t[${i}]`));
   return {
     python: typeof doc.python === 'string' ? doc.python : '',
