@@ -8,6 +8,7 @@
  * per row, whatever the number of spans (see `timelineQuery.ts`). Times: µs from the start.
  * Memory: 33 bytes a span plus the pyramid (levels kept only where they halve the items).
  */
+import { GrowArray } from '../../util/growArray';
 
 /** What a span is: drives the colour by category and what details it has. */
 export const CATEGORIES = [
@@ -95,36 +96,16 @@ export interface TimelineIndex {
 
 const EPS = 1e-3; // nesting within a tolerance: trace times are rounded, a child can end 1 ns late
 
-/** A growable typed array. */
-class Grow<T extends Float64Array | Uint32Array | Uint8Array> {
-  a: T;
-  n = 0;
-  constructor(private readonly make: (n: number) => T) {
-    this.a = make(1024);
-  }
-  push(v: number): void {
-    if (this.n === this.a.length) {
-      const b = this.make(this.a.length * 2);
-      b.set(this.a);
-      this.a = b;
-    }
-    this.a[this.n++] = v;
-  }
-  done(): T {
-    return this.a.subarray(0, this.n) as T;
-  }
-}
-
 export class TimelineBuilder {
   private readonly laneSpecs: LaneSpec[] = [];
   private readonly laneByKey = new Map<string, number>();
   private readonly nameIds = new Map<string, number>();
   private readonly names: string[] = [];
-  private readonly lane = new Grow((n) => new Uint32Array(n));
-  private readonly ts = new Grow((n) => new Float64Array(n));
-  private readonly dur = new Grow((n) => new Float64Array(n));
-  private readonly nm = new Grow((n) => new Uint32Array(n));
-  private readonly ct = new Grow((n) => new Uint8Array(n));
+  private readonly lane = new GrowArray((n) => new Uint32Array(n));
+  private readonly ts = new GrowArray((n) => new Float64Array(n));
+  private readonly dur = new GrowArray((n) => new Float64Array(n));
+  private readonly nm = new GrowArray((n) => new Uint32Array(n));
+  private readonly ct = new GrowArray((n) => new Uint8Array(n));
   private readonly counters: CounterTrack[] = [];
 
   laneOf(spec: LaneSpec): number {

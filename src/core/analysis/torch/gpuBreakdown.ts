@@ -24,6 +24,7 @@ import {
   type GpuWork,
   type Intervals,
 } from './gpuIntervals';
+import { GrowArray } from '../../util/growArray';
 
 /** HTA's `consecutive_kernel_delay` default: 30, in the trace's unit (µs). */
 export const KERNEL_WAIT_US = 30;
@@ -52,26 +53,28 @@ const CATEGORIES: IdleCategory[] = ['host wait', 'kernel wait', 'other'];
  * trace, where an object each cost more time and memory than the breakdown around them).
  */
 export class IdleGaps {
-  length = 0;
-  start = new Float64Array(16);
-  end = new Float64Array(16);
+  private readonly starts = new GrowArray((n) => new Float64Array(n));
+  private readonly ends = new GrowArray((n) => new Float64Array(n));
+  private readonly codes = new GrowArray((n) => new Uint8Array(n));
+
+  get length(): number {
+    return this.starts.n;
+  }
+  get start(): Float64Array {
+    return this.starts.a;
+  }
+  get end(): Float64Array {
+    return this.ends.a;
+  }
   /** Index into CATEGORIES. */
-  code = new Uint8Array(16);
+  get code(): Uint8Array {
+    return this.codes.a;
+  }
 
   push(start: number, end: number, category: number): void {
-    if (this.length === this.start.length) {
-      const grow = <T extends Float64Array | Uint8Array>(a: T): T => {
-        const b = new (a.constructor as new (n: number) => T)(a.length * 2);
-        b.set(a);
-        return b;
-      };
-      this.start = grow(this.start);
-      this.end = grow(this.end);
-      this.code = grow(this.code);
-    }
-    this.start[this.length] = start;
-    this.end[this.length] = end;
-    this.code[this.length++] = category;
+    this.starts.push(start);
+    this.ends.push(end);
+    this.codes.push(category);
   }
 
   category(i: number): IdleCategory {

@@ -10,6 +10,7 @@
  */
 import type { TorchTrace } from '../../model/torchTrace';
 import { launchesByCorrelation, rankOf, type IdleGaps, type StreamIdle } from './gpuBreakdown';
+import { GrowArray } from '../../util/growArray';
 
 export const SHORT_KERNEL_US = 10;
 export const LAUNCH_OUTLIER_US = 50;
@@ -75,8 +76,7 @@ export function launchStats(trace: TorchTrace): LaunchStats {
   const launches = launchesByCorrelation(trace.runtime);
   const byName = new Map<string, { count: number; gpu: number; cpu: number; delay: number; max: number }>();
   // One delay per launched activity, sorted in place for the quantiles (no copy).
-  let delays = new Float64Array(1024);
-  let n = 0;
+  const delays = new GrowArray((k) => new Float64Array(k));
   let cpu = 0;
   let unmatched = 0;
   let launchBound = 0;
@@ -97,12 +97,7 @@ export function launchStats(trace: TorchTrace): LaunchStats {
       continue;
     }
     const delay = Math.max(0, g.ts - (r.ts + r.dur));
-    if (n === delays.length) {
-      const grown = new Float64Array(2 * n);
-      grown.set(delays);
-      delays = grown;
-    }
-    delays[n++] = delay;
+    delays.push(delay);
     cpu += r.dur;
     if (g.kind === 'kernel' && g.dur < r.dur) launchBound++;
     if (r.dur > LAUNCH_OUTLIER_US) launchOutliers++;
@@ -113,7 +108,8 @@ export function launchStats(trace: TorchTrace): LaunchStats {
     row.delay += delay;
     row.max = Math.max(row.max, delay);
   }
-  const sorted = delays.subarray(0, n).sort();
+  const sorted = delays.done().sort();
+  const n = sorted.length;
   return {
     rank: rankOf(trace),
     launched: n,

@@ -8,6 +8,7 @@
  */
 import { ACTIONS, type MemoryAction } from '../../model/torchMemory';
 import { isDict, num, StackRef, type Stacks } from './memoryStacks';
+import { GrowArray } from '../../util/growArray';
 
 const CODES = new Map<string, number>(ACTIONS.map((a, i) => [a, i]));
 // torch 2.0 called free_completed "free".
@@ -19,39 +20,47 @@ const notNum = (v: unknown) => v !== undefined && num(v) === undefined;
 
 /** History entries as columns, in the order the pickle holds them (every device's together). */
 export class EntryColumns {
-  n = 0;
-  action = new Uint8Array(1024);
-  addr = new Float64Array(1024);
-  size = new Float64Array(1024);
-  timeUs = new Float64Array(1024);
-  stream = new Float64Array(1024);
-  stack = new Int32Array(1024);
+  private readonly cols = {
+    action: new GrowArray((n) => new Uint8Array(n)),
+    addr: new GrowArray((n) => new Float64Array(n)),
+    size: new GrowArray((n) => new Float64Array(n)),
+    timeUs: new GrowArray((n) => new Float64Array(n)),
+    stream: new GrowArray((n) => new Float64Array(n)),
+    stack: new GrowArray((n) => new Int32Array(n)),
+  };
   deviceFree = new Map<number, number>();
 
-  private grow(): void {
-    const cap = this.action.length * 2;
-    const g = <T extends Uint8Array | Float64Array | Int32Array>(a: T): T => {
-      const b = new (a.constructor as new (n: number) => T)(cap);
-      b.set(a);
-      return b;
-    };
-    this.action = g(this.action);
-    this.addr = g(this.addr);
-    this.size = g(this.size);
-    this.timeUs = g(this.timeUs);
-    this.stream = g(this.stream);
-    this.stack = g(this.stack);
+  get n(): number {
+    return this.cols.action.n;
+  }
+  get action(): Uint8Array {
+    return this.cols.action.a;
+  }
+  get addr(): Float64Array {
+    return this.cols.addr.a;
+  }
+  get size(): Float64Array {
+    return this.cols.size.a;
+  }
+  get timeUs(): Float64Array {
+    return this.cols.timeUs.a;
+  }
+  get stream(): Float64Array {
+    return this.cols.stream.a;
+  }
+  get stack(): Int32Array {
+    return this.cols.stack.a;
   }
 
   add(e: Entry, stack: number): number {
-    if (this.n === this.action.length) this.grow();
-    const i = this.n++;
-    this.action[i] = actionOf(e.action);
-    this.addr[i] = num(e.addr) ?? NaN;
-    this.size[i] = num(e.size) ?? 0;
-    this.timeUs[i] = num(e.time) ?? NaN;
-    this.stream[i] = num(e.stream) ?? 0;
-    this.stack[i] = stack;
+    const i = this.n;
+    const c = this.cols;
+    c.action.push(actionOf(e.action));
+    c.addr.push(num(e.addr) ?? NaN);
+    c.size.push(num(e.size) ?? 0);
+    c.timeUs.push(num(e.time) ?? NaN);
+    c.stream.push(num(e.stream) ?? 0);
+    c.stack.push(stack);
     if (e.free !== undefined) this.deviceFree.set(i, num(e.free) ?? NaN);
     return i;
   }
