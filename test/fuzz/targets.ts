@@ -9,7 +9,9 @@ import { tmpdir } from 'node:os';
 import { isDeepStrictEqual } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import { parseProfile } from '../../src/core/formats/cpu/parseProfile';
-import { parseTorchTrace, readTorchTrace } from '../../src/core/formats/torch/torchTrace';
+import { parseTorchTrace, readTorchTrace, TorchTraceBuilder } from '../../src/core/formats/torch/torchTrace';
+import { JsonScanError, TraceEventScanner } from '../../src/core/formats/torch/jsonEventScanner';
+import { FormatError } from '../../src/core/formats/formatError';
 import { setTraceSegmentWorker } from '../../src/core/formats/torch/parallelRead';
 import { parseNvidiaSmiCsv, parseComputeApps, QUERY_FIELDS } from '../../src/core/formats/gpu/nvidiaSmi';
 import { parseNvidiaSmiXml } from '../../src/core/formats/gpu/nvidiaSmiXml';
@@ -36,6 +38,33 @@ export interface FuzzTarget {
   boundMs: number;
 }
 
+const outcomeOf = (f: () => unknown): { ok: boolean; v?: unknown; e?: unknown } => {
+  try {
+    return { ok: true, v: f() };
+  } catch (e) {
+    return { ok: false, e };
+  }
+};
+
+/** A trace read the way readTorchTrace reads files (events from their bytes), in chunks of `size`. */
+function readTraceBytes(bytes: Buffer, size: number): unknown {
+  const builder = new TorchTraceBuilder('fuzz.pt.trace.json');
+  const scanner = new TraceEventScanner({
+    event: (v, o) => builder.event(v, o),
+    fields: (f, o) => builder.accept(f, o),
+    topLevel: (k, v) => builder.topLevel(k, v),
+  });
+  if (/^\s*\[/.test(bytes.toString('latin1', 0, 64))) builder.form = 'legacy';
+  try {
+    for (let i = 0; i < bytes.length && !scanner.finished; i += size) scanner.push(bytes.subarray(i, i + size));
+    scanner.end();
+  } catch (e) {
+    if (e instanceof JsonScanError) throw new FormatError('fuzz.pt.trace.json', `offset ${e.offset}`, e.message);
+    throw e;
+  }
+  return builder.build();
+}
+
 const text = (...p: string[]) => readFileSync(path.join(...p), 'utf8');
 const gz = (...p: string[]) => gunzipSync(readFileSync(path.join(...p))).toString('utf8');
 
@@ -60,6 +89,29 @@ export const TARGETS: FuzzTarget[] = [
       gz(REAL, 'torchtrace_hta__event_sync_trace.json.gz').slice(0, 30000),
     ],
     parse: (t) => parseTorchTrace(t, 'fuzz.pt.trace.json'),
+    boundMs: 2000,
+  },
+  {
+    // Differential: events read from their bytes (eventBytes.ts) must give what JSON.parse gives.
+    name: 'PyTorch profiler traces read from their bytes, against JSON.parse',
+    seeds: () => [
+      gz(REAL, 'torchtrace_hta__event_sync_trace.json.gz').slice(0, 30000),
+      gz(REAL, 'torchtrace_tracelens_h100__gaunernst_bert-small-uncased__1016001.json.gz').slice(0, 30000),
+    ],
+    parse: (t) => {
+      const viaParse = outcomeOf(() => parseTorchTrace(t, 'fuzz.pt.trace.json'));
+      const bytes = Buffer.from(t, 'utf8');
+      // In one chunk and cut at a place the text picks, so cuts fall inside values too.
+      for (const cut of [bytes.length, 1 + (bytes.length % 997)]) {
+        const viaBytes = outcomeOf(() => readTraceBytes(bytes, cut));
+        if (viaBytes.ok !== viaParse.ok || (viaParse.ok && !isDeepStrictEqual(viaBytes.v, viaParse.v)))
+          throw new Error(
+            `from bytes (chunks of ${cut}): ${viaBytes.ok ? 'read' : String(viaBytes.e)}; JSON.parse: ${viaParse.ok ? 'read' : String(viaParse.e)}${viaBytes.ok && viaParse.ok ? ' (different traces)' : ''}`,
+          );
+      }
+      if (!viaParse.ok) throw viaParse.e;
+      return viaParse.v;
+    },
     boundMs: 2000,
   },
   {

@@ -9,6 +9,9 @@
  * Memory: 33 bytes a span plus the pyramid (levels kept only where they halve the items).
  */
 import { GrowArray } from '../../util/growArray';
+import { buildLevels } from './timelineLevels';
+
+export { rebuildLevels } from './timelineLevels';
 
 /** What a span is: drives the colour by category and what details it has. */
 export const CATEGORIES = [
@@ -277,105 +280,4 @@ function selfTimes(
   }
   for (let f = 0; f < self.length; f++) if (self[f] < 0) self[f] = 0;
   return self;
-}
-
-/** The finest bucket (µs) of the pyramid; each level above doubles it. */
-const FIRST_BUCKET = 0.5;
-
-/** The pyramid of an index whose columns came from elsewhere (the HTML report). */
-export const rebuildLevels = (ix: TimelineIndex): Level[] => buildLevels(ix);
-function buildLevels(ix: TimelineIndex): Level[] {
-  const levels: Level[] = [];
-  const n = ix.start.length;
-  if (n === 0) return levels;
-  // Level 0 as items: every span alone.
-  const rep = new Uint32Array(n);
-  const busy = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    rep[i] = i;
-    busy[i] = ix.end[i] - ix.start[i];
-  }
-  let cur: Level = {
-    bucket: 0,
-    rowStart: ix.rowStart,
-    start: ix.start,
-    end: ix.end,
-    count: new Uint32Array(n).fill(1),
-    rep,
-    busy,
-  };
-  let kept = cur;
-  for (let bucket = FIRST_BUCKET; bucket < ix.spanUs * 2; bucket *= 2) {
-    cur = mergeLevel(cur, bucket, ix);
-    // Kept only where it halves the items of the last level kept: the pyramid costs at most
-    // as many items again as there are spans, and a query reads at most twice its bound.
-    if (cur.start.length * 2 <= kept.start.length) kept = cur;
-    levels.push(kept === cur ? cur : { ...kept, bucket });
-    if (cur.start.length <= ix.rows) break;
-  }
-  return levels;
-}
-
-/**
- * One level up: runs of items shorter than `bucket`, with gaps under it, become one item (up to
- * four buckets long, so that a dense stretch stays several items, each a few pixels wide). A
- * first pass counts the items, so a level that merges nothing costs no memory, and one that does
- * gets arrays of its exact size.
- */
-function mergeLevel(prev: Level, bucket: number, ix: TimelineIndex): Level {
-  const rows = ix.rows;
-  const m = mergePass(prev, bucket, rows, undefined);
-  if (m === prev.start.length) return { ...prev, bucket };
-  const out: Level = {
-    bucket,
-    rowStart: new Uint32Array(rows + 1),
-    start: new Float64Array(m),
-    end: new Float64Array(m),
-    count: new Uint32Array(m),
-    rep: new Uint32Array(m),
-    busy: new Float64Array(m),
-  };
-  mergePass(prev, bucket, rows, { out, ix });
-  return out;
-}
-
-/** The merge, counting only (no `into`) or writing the items. Returns how many there are. */
-function mergePass(prev: Level, bucket: number, rows: number, into?: { out: Level; ix: TimelineIndex }): number {
-  const o = into?.out;
-  const len = (f: number) => into!.ix.end[f] - into!.ix.start[f];
-  let m = 0;
-  let runStart = 0;
-  let runEnd = 0;
-  for (let r = 0; r < rows; r++) {
-    if (o) o.rowStart[r] = m;
-    let open = false;
-    for (let i = prev.rowStart[r]; i < prev.rowStart[r + 1]; i++) {
-      const s = prev.start[i];
-      const e = prev.end[i];
-      const small = e - s < bucket;
-      if (open && small && s - runEnd < bucket && runEnd - runStart < bucket * 4) {
-        if (e > runEnd) runEnd = e;
-        if (o) {
-          o.end[m - 1] = runEnd;
-          o.count[m - 1] += prev.count[i];
-          o.busy[m - 1] += prev.busy[i];
-          if (len(prev.rep[i]) > len(o.rep[m - 1])) o.rep[m - 1] = prev.rep[i];
-        }
-        continue;
-      }
-      runStart = s;
-      runEnd = e;
-      if (o) {
-        o.start[m] = s;
-        o.end[m] = e;
-        o.count[m] = prev.count[i];
-        o.rep[m] = prev.rep[i];
-        o.busy[m] = prev.busy[i];
-      }
-      m++;
-      open = small;
-    }
-  }
-  if (o) o.rowStart[rows] = m;
-  return m;
 }

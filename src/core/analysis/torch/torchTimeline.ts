@@ -8,7 +8,9 @@
  */
 import { CORRELATION_RANGE, type TorchTrace } from '../../model/torchTrace';
 import { CATEGORIES, TimelineBuilder, categoryId, type Category, type TimelineIndex } from '../timeline/timelineIndex';
-import { ancestors, busyTrack, rowOf, type BusyTrack } from '../timeline/timelineQuery';
+import { ancestors, BusyTrackBuilder, rowOf, type BusyTrack } from '../timeline/timelineQuery';
+import { orderByStart } from './gpuIntervals';
+import { correlationIndex, lookup, type CorrelationIndex } from './correlationIndex';
 import { parseCallStack } from './torchSources';
 import { addDiagnosisTracks, CRITICAL_LANE, CRITICAL_WHY, IDLE_TRACKS_MAX, IDLE_WHY } from './timelineIdle';
 
@@ -42,40 +44,6 @@ export interface TimelinePart {
   base: TorchTimeline['base'];
   corr: TorchTimeline['corr'];
   meanStepUs: number;
-}
-
-/** Sorted correlation ids with the entries that carry each. */
-interface CorrelationIndex {
-  key: Float64Array;
-  item: Uint32Array;
-}
-
-function correlationIndex<T extends { correlation?: number }>(list: T[]): CorrelationIndex {
-  let n = 0;
-  for (const x of list) if (x.correlation !== undefined) n++;
-  let item = new Uint32Array(n);
-  n = 0;
-  for (let i = 0; i < list.length; i++) if (list[i].correlation !== undefined) item[n++] = i;
-  const id = (i: number) => list[i].correlation!;
-  let sorted = true;
-  for (let k = 1; k < item.length && sorted; k++) if (id(item[k - 1]) > id(item[k])) sorted = false;
-  if (!sorted) item = item.sort((a, b) => id(a) - id(b));
-  const key = new Float64Array(item.length);
-  for (let k = 0; k < item.length; k++) key[k] = id(item[k]);
-  return { key, item };
-}
-
-function lookup(ix: CorrelationIndex, c: number): number[] {
-  let lo = 0;
-  let hi = ix.key.length;
-  while (lo < hi) {
-    const m = (lo + hi) >>> 1;
-    if (ix.key[m] < c) lo = m + 1;
-    else hi = m;
-  }
-  const out: number[] = [];
-  for (let k = lo; k < ix.key.length && ix.key[k] === c; k++) out.push(ix.item[k]);
-  return out;
 }
 
 const pad = (n: number) => String(Math.max(0, Math.min(1e9, Math.floor(n) + 1e6))).padStart(10, '0');
@@ -116,7 +84,6 @@ export function torchTimeline(trace: TorchTrace): TorchTimeline {
     b.add(cpuLane(o.pid, o.tid), o.ts, o.dur, o.name, step ? 'step' : o.kind === 'op' ? 'op' : 'annotation');
   }
   for (const r of trace.runtime) b.add(cpuLane(r.pid, r.tid), r.ts, r.dur, r.name, 'runtime');
-  const byDevice = new Map<number, [number, number][]>();
   const gpuLanes = new Map<number, Map<number, number>>();
   for (const g of trace.gpu) {
     const byStream = gpuLanes.get(g.device) ?? gpuLanes.set(g.device, new Map()).get(g.device)!;
@@ -134,8 +101,6 @@ export function torchTimeline(trace: TorchTrace): TorchTimeline {
       );
     const cat: Category = g.kind === 'kernel' ? (COMMUNICATION.test(g.name) ? 'communication' : 'kernel') : g.kind;
     b.add(lane, g.ts, g.dur, g.name, cat);
-    const l = byDevice.get(g.device) ?? byDevice.set(g.device, []).get(g.device)!;
-    l.push([g.ts, g.ts + g.dur]);
   }
   for (const f of trace.python)
     b.add(cpuLane(f.pid, f.tid), f.ts, f.dur, f.file ? pyName(f.name, f.file, f.line ?? 0) : f.name, 'python');
@@ -162,9 +127,16 @@ export function torchTimeline(trace: TorchTrace): TorchTimeline {
         v: Float64Array.from(samples, (m) => m.totalReserved ?? 0),
       });
   }
-  const busy = [...byDevice]
-    .sort((x, y) => x[0] - y[0])
-    .map(([device, spans]) => busyTrack('busy', `GPU ${device}`, spans));
+  // Each GPU's activities merged, walked in order of start (the order the diagnosis shares).
+  const byDevice = new Map<number, BusyTrackBuilder>();
+  const order = orderByStart(trace.gpu);
+  for (let k = 0; k < order.length; k++) {
+    const g = trace.gpu[order[k]];
+    let m = byDevice.get(g.device);
+    if (m === undefined) byDevice.set(g.device, (m = new BusyTrackBuilder()));
+    m.add(g.ts, g.ts + g.dur);
+  }
+  const busy = [...byDevice].sort((x, y) => x[0] - y[0]).map(([device, m]) => m.build('busy', `GPU ${device}`));
   const nOps = trace.ops.length;
   const nRt = trace.runtime.length;
   const nGpu = trace.gpu.length;

@@ -7,11 +7,18 @@
  * errors; an event cut by the end of the buffer answers INCOMPLETE. Numbers are exact: digits
  * below 2^53 with at most 22 decimals are divided by an exact power of ten (correctly rounded,
  * as JSON.parse does); others go through Number().
+ *
+ * Written for speed (it reads every byte of gigabyte traces): each reader takes a position and
+ * returns the one after what it read, or CUT or ODD (negative); a value read is left in `val`.
+ * Strings are scanned in a loop (no call per string), known keys set fields through a switch.
  */
 import { EventFields, LAZY } from './eventFields';
+import { ARGS_BY_LEN, F, find, setField, TOP_BY_LEN, type Key } from './eventKeys';
 
 export const INCOMPLETE = -1;
 export const FALLBACK = -2;
+const CUT = INCOMPLETE;
+const ODD = FALLBACK;
 
 /** The bytes of JSON's structure (the scanner uses them too). */
 export const QUOTE = 0x22;
@@ -24,69 +31,6 @@ export const LBRACKET = 0x5b;
 export const RBRACKET = 0x5d;
 
 const enc = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
-type Setter = (f: EventFields, v: unknown) => void;
-interface Key {
-  bytes: Uint8Array;
-  set: Setter;
-  /** 'array': small number arrays parsed here; 'lazyA'/'lazyB': kept as bytes. */
-  kind?: 'array' | 'lazyA' | 'lazyB';
-}
-const key = (s: string, set: Setter, kind?: Key['kind']): Key => ({ bytes: enc(s), set, kind });
-const TOP: Key[] = [
-  key('ph', (f, v) => (f.ph = v)),
-  key('cat', (f, v) => (f.cat = v)),
-  key('name', (f, v) => (f.name = v)),
-  key('ts', (f, v) => (f.ts = v)),
-  key('dur', (f, v) => (f.dur = v)),
-  key('pid', (f, v) => (f.pid = v)),
-  key('tid', (f, v) => (f.tid = v)),
-];
-const ARGS: Key[] = [
-  key('External id', (f, v) => (f.externalIdA = v)),
-  key('external id', (f, v) => (f.externalIdB = v)),
-  key('correlation', (f, v) => (f.correlation = v)),
-  key('device', (f, v) => (f.device = v)),
-  key('stream', (f, v) => (f.stream = v)),
-  key('grid', (f, v) => (f.grid = v), 'array'),
-  key('block', (f, v) => (f.block = v), 'array'),
-  key('registers per thread', (f, v) => (f.registers = v)),
-  key('shared memory', (f, v) => (f.sharedMemory = v)),
-  key('est. achieved occupancy %', (f, v) => (f.occupancy = v)),
-  key('bytes', (f, v) => (f.bytes = v)),
-  key('Input Dims', (f, v) => (f.dimsA = v), 'lazyA'),
-  key('Input dims', (f, v) => (f.dimsB = v), 'lazyB'),
-  key('Call stack', (f, v) => (f.callStack = v)),
-  key('Device Id', (f, v) => (f.memDevice = v)),
-  key('Bytes', (f, v) => (f.memBytes = v)),
-  key('Total Allocated', (f, v) => (f.totalAllocated = v)),
-  key('Total Reserved', (f, v) => (f.totalReserved = v)),
-  key('wait_on_stream', (f, v) => (f.waitOnStream = v)),
-  key('wait_on_cuda_event_record_corr_id', (f, v) => (f.waitOnEventRecord = v)),
-];
-const ARGS_KEY = enc('args');
-const isArgs = (b: Buffer, s: number, e: number) => e - s === 4 && sameBytes(ARGS_KEY, b, s, 4);
-
-/** Keys by length, so most keys of an event are ruled out by one lookup. */
-const byLength = (keys: Key[]) => {
-  const out: Key[][] = [];
-  for (const k of keys) (out[k.bytes.length] ??= []).push(k);
-  return out;
-};
-const TOP_BY_LEN = byLength(TOP);
-const ARGS_BY_LEN = byLength(ARGS);
-
-function find(table: Key[][], b: Buffer, s: number, e: number): Key | undefined {
-  const len = e - s;
-  const keys = table[len];
-  if (keys === undefined) return undefined;
-  for (const k of keys) {
-    if (k.bytes[0] !== b[s]) continue;
-    let i = 1;
-    while (i < len && k.bytes[i] === b[s + i]) i++;
-    if (i === len) return k;
-  }
-  return undefined;
-}
 
 const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
 
@@ -100,281 +44,285 @@ function sameBytes(known: Uint8Array, b: Buffer, s: number, len: number): boolea
 export class ByteStrings {
   private readonly map = new Map<number, { bytes: Buffer; str: string }[]>();
   private size = 0;
+  /** One-byte strings ("X" of ph), and the last string of each field (a cat repeats). */
+  private readonly ascii: string[] = Array.from({ length: 128 }, (_, i) => String.fromCharCode(i));
+  private readonly lastBytes: (Buffer | undefined)[] = [];
+  private readonly lastStr: string[] = [];
 
-  get(b: Buffer, s: number, e: number): string {
+  get(b: Buffer, s: number, e: number, field = -1): string {
     const len = e - s;
     if (len === 0) return '';
+    if (len === 1 && b[s] < 0x80) return this.ascii[b[s]];
+    if (field >= 0) {
+      const last = this.lastBytes[field];
+      if (last !== undefined && last.length === len && sameBytes(last, b, s, len)) return this.lastStr[field];
+    }
     let h = len * 31 + b[s] * 7 + b[e - 1];
     for (let i = s + 1; i < e - 1; i += 1 + (len >> 3)) h = (Math.imul(h, 33) + b[i]) | 0;
     const list = this.map.get(h);
-    if (list) for (const c of list) if (c.bytes.length === len && sameBytes(c.bytes, b, s, len)) return c.str;
-    const str = b.toString('utf8', s, e);
-    if (this.size < 200_000 && len <= 4096) {
+    let hit: { bytes: Buffer; str: string } | undefined;
+    if (list)
+      for (let j = 0; j < list.length; j++) {
+        const c = list[j];
+        if (c.bytes.length === len && sameBytes(c.bytes, b, s, len)) {
+          hit = c;
+          break;
+        }
+      }
+    if (hit === undefined) {
+      const str = b.toString('utf8', s, e);
+      if (this.size >= 200_000 || len > 4096) return str;
       this.size++;
-      const entry = { bytes: Buffer.from(b.subarray(s, e)), str };
-      if (list) list.push(entry);
-      else this.map.set(h, [entry]);
+      hit = { bytes: Buffer.from(b.subarray(s, e)), str };
+      if (list) list.push(hit);
+      else this.map.set(h, [hit]);
     }
-    return str;
+    if (field >= 0) {
+      this.lastBytes[field] = hit.bytes;
+      this.lastStr[field] = hit.str;
+    }
+    return hit.str;
   }
-}
-
-/** The parse of one event: state shared by its helpers. */
-class Cursor {
-  i = 0;
-  constructor(
-    readonly b: Buffer,
-    readonly strings: ByteStrings,
-  ) {}
-}
-
-const ws = (c: number) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
-
-function skipWs(k: Cursor): void {
-  const b = k.b;
-  let i = k.i;
-  while (i < b.length && ws(b[i])) i++;
-  k.i = i;
-}
-
-/** End of the string opening at k.i (the index of its closing quote), -1 if cut off. */
-function stringEnd(b: Buffer, open: number): number {
-  let q = b.indexOf(QUOTE, open + 1);
-  while (q >= 0) {
-    let j = q - 1;
-    while (b[j] === BACKSLASH) j--;
-    if ((q - 1 - j) % 2 === 0) return q;
-    q = b.indexOf(QUOTE, q + 1);
-  }
-  return -1;
-}
-
-const CUT = Symbol('cut');
-const ODD = Symbol('odd');
-
-/** A string value (decoded when `keep`), or CUT. */
-function readString(k: Cursor, keep: boolean): string | symbol {
-  const b = k.b;
-  const q = stringEnd(b, k.i);
-  if (q < 0) return CUT;
-  const s = k.i + 1;
-  k.i = q + 1;
-  if (!keep) return '';
-  if (hasBackslash(b, s, q)) return JSON.parse(b.toString('utf8', s - 1, q + 1)) as string;
-  return k.strings.get(b, s, q);
 }
 
 const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
+const isWs = (c: number) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 
-/** Whether b[s..e) holds a backslash (an escape): a loop for short strings, memchr for long ones. */
-function hasBackslash(b: Buffer, s: number, e: number): boolean {
-  if (e - s > 64) return b.subarray(s, e).indexOf(BACKSLASH) >= 0;
-  for (let i = s; i < e; i++) if (b[i] === BACKSLASH) return true;
-  return false;
+/** The value last read (when kept), and whether the last string read had an escape. */
+let val: unknown;
+let escaped = false;
+let strings: ByteStrings;
+
+/** The index of the quote that closes the string whose content starts at i; CUT or ODD. */
+function stringEnd(b: Buffer, i: number, n: number): number {
+  escaped = false;
+  while (i < n) {
+    const c = b[i];
+    if (c > BACKSLASH) {
+      i++;
+      continue;
+    }
+    if (c === QUOTE) return i;
+    if (c === BACKSLASH) {
+      escaped = true;
+      i += 2;
+      continue;
+    }
+    if (c < 0x20) return ODD; // a raw control character: JSON.parse refuses it
+    i++;
+  }
+  return CUT;
 }
 
-/** A number as JSON writes them, or CUT (it may go on in the next chunk) or ODD. */
-function readNumber(k: Cursor): number | symbol {
-  const b = k.b;
-  const n = b.length;
-  let i = k.i;
+/** A string at b[i] (its quote): decoded into `val` when `keep` (`field` names its last-value cache). */
+function readString(b: Buffer, i: number, n: number, keep: boolean, field: number): number {
+  const q = stringEnd(b, i + 1, n);
+  if (q < 0) return q;
+  if (escaped) {
+    // Escapes are decoded (and checked: "\x" is not JSON) by JSON.parse; rare in traces.
+    try {
+      val = JSON.parse(b.toString('utf8', i, q + 1)) as string;
+    } catch {
+      return ODD;
+    }
+  } else if (keep) val = strings.get(b, i + 1, q, field);
+  return q + 1;
+}
+
+/** A number as JSON writes them, into `val`; CUT (it may go on in the next chunk) or ODD. */
+function readNumber(b: Buffer, i: number, n: number): number {
   const start = i;
   const neg = b[i] === 0x2d;
   if (neg) i++;
   if (i >= n) return CUT;
   let m = 0;
-  if (b[i] === 0x30) i++;
-  else if (b[i] >= 0x31 && b[i] <= 0x39) {
-    while (i < n && isDigit(b[i])) {
-      m = m * 10 + (b[i] - 0x30);
+  let c = b[i];
+  if (c === 0x30) i++;
+  else if (c >= 0x31 && c <= 0x39) {
+    while (i < n && (c = b[i]) >= 0x30 && c <= 0x39) {
+      m = m * 10 + (c - 0x30);
       i++;
     }
   } else return ODD;
+  if (i >= n) return CUT;
   let frac = 0;
-  if (i < n && b[i] === 0x2e) {
-    i++;
-    const f0 = i;
-    while (i < n && isDigit(b[i])) {
-      m = m * 10 + (b[i] - 0x30);
+  if (b[i] === 0x2e) {
+    const f0 = ++i;
+    while (i < n && (c = b[i]) >= 0x30 && c <= 0x39) {
+      m = m * 10 + (c - 0x30);
       i++;
     }
     frac = i - f0;
-    if (frac === 0) return i >= n ? CUT : ODD;
+    if (i >= n) return CUT;
+    if (frac === 0) return ODD;
   }
-  let exp = false;
-  if (i < n && (b[i] === 0x65 || b[i] === 0x45)) {
-    exp = true;
+  c = b[i];
+  if (c === 0x65 || c === 0x45) {
     i++;
     if (i < n && (b[i] === 0x2b || b[i] === 0x2d)) i++;
     const e0 = i;
     while (i < n && isDigit(b[i])) i++;
-    if (i === e0) return i >= n ? CUT : ODD;
+    if (i >= n) return CUT;
+    if (i === e0) return ODD;
+    val = Number(b.toString('latin1', start, i));
+    return i;
   }
-  if (i >= n) return CUT;
-  k.i = i;
   // Below 2^53 the mantissa is exact, and so is 10^frac up to 10^22: one correctly rounded division.
-  if (!exp && m < 9007199254740992 && frac <= 22) {
+  if (m < 9007199254740992 && frac <= 22) {
     const v = frac ? m / POW10[frac] : m;
-    return neg ? -v : v;
-  }
-  return Number(b.toString('latin1', start, i));
+    val = neg ? -v : v;
+  } else val = Number(b.toString('latin1', start, i));
+  return i;
 }
 
-const LITERALS: [Uint8Array, unknown][] = [
-  [enc('true'), true],
-  [enc('false'), false],
-  [enc('null'), null],
-];
+/** true, false or null at b[i] into `val`; CUT or ODD. */
+function readLiteral(b: Buffer, i: number, n: number): number {
+  const c = b[i];
+  const [text, v] = c === 0x74 ? TRUE : c === 0x66 ? FALSE : c === 0x6e ? NULL : NONE;
+  if (text.length === 0) return ODD;
+  for (let j = 1; j < text.length; j++) {
+    if (i + j >= n) return CUT;
+    if (b[i + j] !== text[j]) return ODD;
+  }
+  val = v;
+  return i + text.length;
+}
+const TRUE: [Uint8Array, unknown] = [enc('true'), true];
+const FALSE: [Uint8Array, unknown] = [enc('false'), false];
+const NULL: [Uint8Array, unknown] = [enc('null'), null];
+const NONE: [Uint8Array, unknown] = [new Uint8Array(0), undefined];
 
-/**
- * Reads the value at k.i: kept (as a JavaScript value, as JSON.parse gives it) when `keep`, else
- * only checked and skipped. CUT for a value the buffer ends in, ODD for one that is not JSON.
- */
-function readValue(k: Cursor, keep: boolean, depth: number): unknown {
-  const b = k.b;
-  if (k.i >= b.length) return CUT;
-  const c = b[k.i];
-  if (c === QUOTE) return readString(k, keep);
-  if (c === 0x2d || isDigit(c)) return readNumber(k);
+function skipWs(b: Buffer, i: number, n: number): number {
+  while (i < n && isWs(b[i])) i++;
+  return i;
+}
+
+/** The value at b[i]: into `val` when `keep` (containers through JSON.parse), else only checked. */
+function readValue(b: Buffer, i: number, n: number, keep: boolean, depth: number, field: number): number {
+  const c = b[i];
+  if (c === QUOTE) return readString(b, i, n, keep, field);
+  if (c === 0x2d || isDigit(c)) return readNumber(b, i, n);
   if (c === LBRACE || c === LBRACKET) {
     if (depth > 64) return ODD;
-    const start = k.i;
-    const r = skipContainer(k, depth);
-    if (r) return r;
-    return keep ? JSON.parse(b.toString('utf8', start, k.i)) : undefined;
+    const end = skipContainer(b, i, n, depth);
+    if (end >= 0 && keep) val = JSON.parse(b.toString('utf8', i, end));
+    return end;
   }
-  for (const [lit, v] of LITERALS)
-    if (c === lit[0]) {
-      if (k.i + lit.length > b.length) return CUT;
-      for (let j = 1; j < lit.length; j++) if (b[k.i + j] !== lit[j]) return ODD;
-      k.i += lit.length;
-      return v;
-    }
-  return ODD;
+  return readLiteral(b, i, n);
 }
 
-/** Checks and skips an object or array; CUT or ODD, or undefined when it was well formed. */
-function skipContainer(k: Cursor, depth: number): symbol | undefined {
-  const b = k.b;
-  const obj = b[k.i] === LBRACE;
+/** Checks and skips the object or array at b[i]; the index after it, or CUT or ODD. */
+function skipContainer(b: Buffer, i: number, n: number, depth: number): number {
+  const obj = b[i] === LBRACE;
   const close = obj ? RBRACE : RBRACKET;
-  k.i++;
-  skipWs(k);
-  if (k.i >= b.length) return CUT;
-  if (b[k.i] === close) {
-    k.i++;
-    return undefined;
-  }
+  i = skipWs(b, i + 1, n);
+  if (i >= n) return CUT;
+  if (b[i] === close) return i + 1;
   for (;;) {
     if (obj) {
-      if (b[k.i] !== QUOTE) return ODD;
-      const q = stringEnd(b, k.i);
-      if (q < 0) return CUT;
-      k.i = q + 1;
-      skipWs(k);
-      if (k.i >= b.length) return CUT;
-      if (b[k.i] !== COLON) return ODD;
-      k.i++;
-      skipWs(k);
+      if (b[i] !== QUOTE) return ODD;
+      i = readString(b, i, n, false, -1);
+      if (i < 0) return i;
+      i = skipWs(b, i, n);
+      if (i >= n) return CUT;
+      if (b[i] !== COLON) return ODD;
+      i = skipWs(b, i + 1, n);
+      if (i >= n) return CUT;
     }
-    const v = readValue(k, false, depth + 1);
-    if (v === CUT || v === ODD) return v;
-    skipWs(k);
-    if (k.i >= b.length) return CUT;
-    if (b[k.i] === COMMA) {
-      k.i++;
-      skipWs(k);
-      if (k.i >= b.length) return CUT;
-      continue;
-    }
-    if (b[k.i] === close) {
-      k.i++;
-      return undefined;
-    }
-    return ODD;
+    i = readValue(b, i, n, false, depth + 1, -1);
+    if (i < 0) return i;
+    i = skipWs(b, i, n);
+    if (i >= n) return CUT;
+    const c = b[i];
+    if (c === close) return i + 1;
+    if (c !== COMMA) return ODD;
+    i = skipWs(b, i + 1, n);
+    if (i >= n) return CUT;
   }
 }
 
-/** A small array of numbers ("grid": [512, 1, 1]); other arrays as JSON.parse reads them. */
-function readArray(k: Cursor): unknown {
-  const b = k.b;
-  const start = k.i;
-  const skipped = skipContainer(k, 1);
-  if (skipped) return skipped;
-  return JSON.parse(b.toString('utf8', start, k.i));
+/** A small array of numbers ("grid": [512, 1, 1]) read here; any other array as JSON.parse reads it. */
+function readArray(b: Buffer, i: number, n: number): number {
+  const out: number[] = [];
+  let j = skipWs(b, i + 1, n);
+  if (j < n && b[j] === RBRACKET) {
+    val = out;
+    return j + 1;
+  }
+  while (j < n && (b[j] === 0x2d || isDigit(b[j]))) {
+    j = readNumber(b, j, n);
+    if (j < 0) break;
+    out.push(val as number);
+    j = skipWs(b, j, n);
+    if (j >= n) break;
+    if (b[j] === RBRACKET) {
+      val = out;
+      return j + 1;
+    }
+    if (b[j] !== COMMA) break;
+    j = skipWs(b, j + 1, n);
+  }
+  // Not a plain list of numbers (or cut, or invalid): checked and read the general way.
+  const end = skipContainer(b, i, n, 1);
+  if (end >= 0) val = JSON.parse(b.toString('utf8', i, end));
+  return end;
 }
 
 /** Reads the object at `start` (its `{`) into `f`; returns the index after it, INCOMPLETE or FALLBACK. */
-export function extractEvent(b: Buffer, start: number, f: EventFields, strings: ByteStrings): number {
+export function extractEvent(b: Buffer, start: number, f: EventFields, byteStrings: ByteStrings): number {
   f.reset();
-  const k = new Cursor(b, strings);
-  k.i = start;
-  const r = readObject(k, f, TOP_BY_LEN, 0);
-  return r === CUT ? INCOMPLETE : r === ODD ? FALLBACK : k.i;
+  strings = byteStrings;
+  return readObject(b, start, b.length, f, TOP_BY_LEN, 0);
 }
 
-function readObject(k: Cursor, f: EventFields, keys: Key[][], depth: number): symbol | undefined {
-  const b = k.b;
-  k.i++; // {
-  skipWs(k);
-  if (k.i >= b.length) return CUT;
-  if (b[k.i] === RBRACE) {
-    k.i++;
-    return undefined;
-  }
+function readObject(b: Buffer, i: number, n: number, f: EventFields, keys: Key[][], depth: number): number {
+  i = skipWs(b, i + 1, n);
+  if (i >= n) return CUT;
+  if (b[i] === RBRACE) return i + 1;
   for (;;) {
-    if (b[k.i] !== QUOTE) return ODD;
-    const ks = k.i + 1;
-    const q = stringEnd(b, k.i);
-    if (q < 0) return CUT;
-    if (hasBackslash(b, ks, q)) return ODD;
-    k.i = q + 1;
-    skipWs(k);
-    if (k.i >= b.length) return CUT;
-    if (b[k.i] !== COLON) return ODD;
-    k.i++;
-    skipWs(k);
-    if (k.i >= b.length) return CUT;
-    const which = find(keys, b, ks, q);
-    if (depth === 0 && !which && isArgs(b, ks, q)) {
+    if (b[i] !== QUOTE) return ODD;
+    const ks = i + 1;
+    const q = stringEnd(b, ks, n);
+    if (q < 0) return q;
+    if (escaped) return ODD;
+    i = skipWs(b, q + 1, n);
+    if (i >= n) return CUT;
+    if (b[i] !== COLON) return ODD;
+    i = skipWs(b, i + 1, n);
+    if (i >= n) return CUT;
+    const id = find(keys, b, ks, q);
+    const c = b[i];
+    if (id === F.args && depth === 0) {
       f.resetArgs();
-      if (b[k.i] === LBRACE) {
-        const r = readObject(k, f, ARGS_BY_LEN, 1);
-        if (r) return r;
-      } else {
-        // Not an object: no argument is read from it (as with JSON.parse's value).
-        const v = readValue(k, false, 1);
-        if (v === CUT || v === ODD) return v;
+      // Not an object: no argument is read from it (as with JSON.parse's value).
+      i = c === LBRACE ? readObject(b, i, n, f, ARGS_BY_LEN, 1) : readValue(b, i, n, false, 1, -1);
+    } else if ((id === F.grid || id === F.block) && c === LBRACKET) {
+      i = readArray(b, i, n);
+      if (i >= 0) setField(f, id, val);
+    } else if ((id === F.dimsA || id === F.dimsB) && (c === LBRACKET || c === LBRACE)) {
+      const s = i;
+      i = skipContainer(b, i, n, depth + 1);
+      if (i >= 0) {
+        f.lazyBuf = b;
+        const at = id === F.dimsA ? f.lazyA : f.lazyB;
+        at[0] = s;
+        at[1] = i;
+        setField(f, id, LAZY);
       }
-    } else if (which?.kind === 'array' && b[k.i] === LBRACKET) {
-      const v = readArray(k);
-      if (v === CUT || v === ODD) return v;
-      which.set(f, v);
-    } else if ((which?.kind === 'lazyA' || which?.kind === 'lazyB') && (b[k.i] === LBRACKET || b[k.i] === LBRACE)) {
-      const s = k.i;
-      const r = skipContainer(k, depth + 1);
-      if (r) return r;
-      f.lazyBuf = b;
-      if (which.kind === 'lazyA') f.lazyA = [s, k.i];
-      else f.lazyB = [s, k.i];
-      which.set(f, LAZY);
-    } else {
-      const v = readValue(k, which !== undefined, depth + 1);
-      if (v === CUT || v === ODD) return v;
-      if (which) which.set(f, v);
+    } else if (id < 0) i = readValue(b, i, n, false, depth + 1, -1);
+    else {
+      i = readValue(b, i, n, true, depth + 1, id <= F.cat ? id : -1);
+      if (i >= 0) setField(f, id, val);
     }
-    skipWs(k);
-    if (k.i >= b.length) return CUT;
-    if (b[k.i] === COMMA) {
-      k.i++;
-      skipWs(k);
-      if (k.i >= b.length) return CUT;
+    if (i < 0) return i;
+    i = skipWs(b, i, n);
+    if (i >= n) return CUT;
+    if (b[i] === COMMA) {
+      i = skipWs(b, i + 1, n);
+      if (i >= n) return CUT;
       continue;
     }
-    if (b[k.i] === RBRACE) {
-      k.i++;
-      return undefined;
-    }
+    if (b[i] === RBRACE) return i + 1;
     return ODD;
   }
 }

@@ -1,0 +1,50 @@
+/** Runtime calls and GPU activities by correlation id: the timeline's flows from launch to kernel. */
+
+/** Sorted correlation ids with the entries that carry each. */
+export interface CorrelationIndex {
+  key: Float64Array;
+  item: Uint32Array;
+}
+
+export function correlationIndex<T extends { correlation?: number }>(list: T[]): CorrelationIndex {
+  let n = 0;
+  for (let i = 0; i < list.length; i++) if (list[i].correlation !== undefined) n++;
+  let item = new Uint32Array(n);
+  // Each entry's id read once into a column (a sort reading objects was most of the cost).
+  const byEntry = new Float64Array(n);
+  n = 0;
+  let sorted = true;
+  for (let i = 0; i < list.length; i++) {
+    const c = list[i].correlation;
+    if (c === undefined) continue;
+    item[n] = i;
+    byEntry[n] = c;
+    if (n > 0 && byEntry[n - 1] > c) sorted = false;
+    n++;
+  }
+  if (sorted) return { key: byEntry, item };
+  const order = new Uint32Array(n);
+  for (let k = 0; k < n; k++) order[k] = k;
+  order.sort((a, b) => byEntry[a] - byEntry[b] || a - b);
+  const key = new Float64Array(n);
+  const sortedItem = new Uint32Array(n);
+  for (let k = 0; k < n; k++) {
+    key[k] = byEntry[order[k]];
+    sortedItem[k] = item[order[k]];
+  }
+  item = sortedItem;
+  return { key, item };
+}
+
+export function lookup(ix: CorrelationIndex, c: number): number[] {
+  let lo = 0;
+  let hi = ix.key.length;
+  while (lo < hi) {
+    const m = (lo + hi) >>> 1;
+    if (ix.key[m] < c) lo = m + 1;
+    else hi = m;
+  }
+  const out: number[] = [];
+  for (let k = lo; k < ix.key.length && ix.key[k] === c; k++) out.push(ix.item[k]);
+  return out;
+}
