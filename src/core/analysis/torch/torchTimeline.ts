@@ -48,6 +48,17 @@ export interface TimelinePart {
 
 const pad = (n: number) => String(Math.max(0, Math.min(1e9, Math.floor(n) + 1e6))).padStart(10, '0');
 
+/** Kernel names repeat (a few hundred names, a million launches): each is matched once. */
+const kernelCategories = new Map<string, Category>();
+function kernelCategory(name: string): Category {
+  let c = kernelCategories.get(name);
+  if (c === undefined) {
+    c = COMMUNICATION.test(name) ? 'communication' : 'kernel';
+    if (kernelCategories.size < 100_000) kernelCategories.set(name, c);
+  }
+  return c;
+}
+
 export function torchTimeline(trace: TorchTrace): TorchTimeline {
   const b = new TimelineBuilder();
   // Consecutive events mostly share their thread: the last lane is kept (no key built per event).
@@ -99,7 +110,7 @@ export function torchTimeline(trace: TorchTrace): TorchTimeline {
           order: 1,
         })),
       );
-    const cat: Category = g.kind === 'kernel' ? (COMMUNICATION.test(g.name) ? 'communication' : 'kernel') : g.kind;
+    const cat: Category = g.kind === 'kernel' ? kernelCategory(g.name) : g.kind;
     b.add(lane, g.ts, g.dur, g.name, cat);
   }
   for (const f of trace.python)

@@ -271,6 +271,7 @@ function readArray(b: Buffer, i: number, n: number): number {
 /** Reads the object at `start` (its `{`) into `f`; returns the index after it, INCOMPLETE or FALLBACK. */
 export function extractEvent(b: Buffer, start: number, f: EventFields, byteStrings: ByteStrings): number {
   f.reset();
+  f.shared = true;
   strings = byteStrings;
   return readObject(b, start, b.length, f, TOP_BY_LEN, 0);
 }

@@ -39,8 +39,11 @@ export class EventFields {
   lazyBuf: Buffer | undefined;
   lazyA = [0, 0];
   lazyB = [0, 0];
+  /** Strings read by the byte reader: already one copy per distinct text (ByteStrings). */
+  shared = false;
 
   reset(): void {
+    this.shared = false;
     this.ph = this.cat = this.name = this.ts = this.dur = this.pid = this.tid = undefined;
     this.resetArgs();
   }

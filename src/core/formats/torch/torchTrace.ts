@@ -49,7 +49,9 @@ export class TorchTraceBuilder {
   private deviceProperties: unknown[] = [];
   private distributedInfo?: Record<string, unknown>;
   private readonly meta: Record<string, string> = {};
-  private readonly categories: Record<string, number> = {};
+  /** Events per category; the current category's count is kept at hand (runs of one category). */
+  private readonly categories = new Map<string, { n: number }>();
+  private catCount = { n: 0 };
   private eventCount = 0;
   private minTs = Infinity;
   /** Events left out, by why: said in the views and the CLI, never dropped silently. */
@@ -109,15 +111,20 @@ export class TorchTraceBuilder {
   accept(f: EventFields, offset: number): void {
     this.eventCount++;
     const cat = typeof f.cat === 'string' ? f.cat : '';
-    if (cat !== this.lastCat) {
+    if (cat !== this.lastCat || this.eventCount === 1) {
       this.lastCat = cat;
       this.lastCatKey = cat.toLowerCase();
+      const k = cat || '(none)';
+      let c = this.categories.get(k);
+      if (c === undefined) this.categories.set(k, (c = { n: 0 }));
+      this.catCount = c;
     }
     const catKey = this.lastCatKey;
-    this.categories[cat || '(none)'] = (this.categories[cat || '(none)'] ?? 0) + 1;
+    this.catCount.n++;
     const ph = f.ph;
     const ts = num(f.ts);
-    const name = this.intern(typeof f.name === 'string' ? f.name : String(f.name ?? ''));
+    const name =
+      typeof f.name === 'string' ? (f.shared ? f.name : this.intern(f.name)) : this.intern(String(f.name ?? ''));
     if (ph === 'i' || ph === 'I') {
       if (name === '[memory]' && (ts === undefined || Math.abs(ts) > MAX_TIME_US)) {
         this.skip(ts === undefined ? 'memory events without a numeric "ts"' : 'memory events with "ts" beyond 2^53 µs');
@@ -240,6 +247,12 @@ export class TorchTraceBuilder {
     }
   }
 
+  private categoryCounts(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [k, c] of this.categories) out[k] = c.n;
+    return out;
+  }
+
   build(): TorchTrace {
     if (this.eventCount === 0)
       throw new FormatError(this.fileName, '', 'expected a PyTorch profiler trace, found no trace events');
@@ -264,7 +277,7 @@ export class TorchTraceBuilder {
       distributedInfo: this.distributedInfo,
       meta: this.meta,
       eventCount: this.eventCount,
-      categories: this.categories,
+      categories: this.categoryCounts(),
       skipped: [...this.skipped].map(([why, count]) => ({ why, count })),
     };
   }
