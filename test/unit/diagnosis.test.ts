@@ -100,7 +100,8 @@ test('launch statistics and the queue of each stream', () => {
   assert.deepEqual(l.shortKernels, { count: 0, totalUs: 0, kernelPct: 0 }, 'relu is 10 µs: not under 10');
   const q = streamQueues(t, gpuBreakdown(t).idle).find((s) => s.stream === 7)!;
   // +1 at each launch, −1 at each start: -10:+1, 0:-1, 150:+1, 200:-1, 205:+1, 300:-1, 350:+1, 410:-1 (+10).
-  assert.deepEqual(q.v, [1, 0, 1, 0, 1, 0, 1, 0]);
+  assert.deepEqual(Array.from(q.v), [1, 0, 1, 0, 1, 0, 1, 0]);
+  assert.deepEqual(Array.from(q.t), [0, 10, 160, 210, 215, 310, 360, 420], 'the times above, +10 from the origin');
   assert.equal(q.maxLength, 1);
   // Idle gaps [100,200), [210,300), [400,410): the queue is empty in the first until the copy's
   // launch at 150; in the others the next launch came before the gap: 50 + 0 + 0.

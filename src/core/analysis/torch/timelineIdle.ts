@@ -63,8 +63,8 @@ export function addIdleTracks(
       title: `stream ${q.stream} queue`,
       group: `GPU ${q.device}`,
       unit: 'count',
-      t: Float64Array.from(q.t),
-      v: Float64Array.from(q.v),
+      t: q.t,
+      v: q.v,
     });
 }
 
