@@ -7,7 +7,7 @@ import { readTorchTrace, parseTorchTrace } from '../../src/core/formats/torch/to
 import { torchTimeline, spanDetails } from '../../src/core/analysis/torch/torchTimeline';
 import { combineRanks, detailsIn } from '../../src/core/analysis/torch/torchRanksTimeline';
 import { gpuBusy } from '../../src/core/analysis/torch/gpuTime';
-import { merged } from '../../src/core/analysis/torch/gpuIntervals';
+import { merged, totalLength } from '../../src/core/analysis/torch/gpuIntervals';
 import {
   aggregate,
   ancestors,
@@ -89,7 +89,7 @@ for (const [label, file] of [
     for (const lane of idleLanes) {
       const [, device, stream] = /^gpu 0*(\d+) 0*(\d+) idle$/.exec(lane.key)!.map(Number);
       const acts = trace.gpu.filter((g) => g.device + 1e6 === device && g.stream + 1e6 === stream);
-      const busy = merged(acts).reduce((x, [a, b]) => x + b - a, 0);
+      const busy = totalLength(merged(acts));
       const extent = Math.max(...acts.map((g) => g.ts + g.dur)) - Math.min(...acts.map((g) => g.ts));
       let idle = 0;
       for (let r = lane.firstRow; r < lane.firstRow + lane.depth; r++)

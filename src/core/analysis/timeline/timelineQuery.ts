@@ -5,7 +5,7 @@
  * box selection holds (per name: count, time, self time), matches of a search in time order,
  * and a span's ancestors and children on its lane.
  */
-import { GrowArray } from '../../util/growArray';
+import type { Intervals } from '../../util/intervals';
 import { CATEGORIES, type Level, type TimelineIndex } from './timelineIndex';
 
 export interface WindowQuery {
@@ -48,26 +48,12 @@ export interface BusyTrack {
   cum: Float64Array;
 }
 
-/** A busy track from a device's [start, end) intervals, fed in order of start. */
-export class BusyTrackBuilder {
-  private readonly s = new GrowArray((n) => new Float64Array(n));
-  private readonly e = new GrowArray((n) => new Float64Array(n));
-  add(start: number, end: number): void {
-    const k = this.e.n - 1;
-    if (k >= 0 && start <= this.e.a[k]) {
-      if (end > this.e.a[k]) this.e.a[k] = end;
-    } else {
-      this.s.push(start);
-      this.e.push(end);
-    }
-  }
-  build(title: string, group: string): BusyTrack {
-    const start = this.s.done().slice();
-    const end = this.e.done().slice();
-    const cum = new Float64Array(start.length);
-    for (let i = 1; i < start.length; i++) cum[i] = cum[i - 1] + (end[i - 1] - start[i - 1]);
-    return { title, group, start, end, cum };
-  }
+/** A busy track from a device's merged intervals. */
+export function busyTrack(title: string, group: string, merged: Intervals): BusyTrack {
+  const { start, end } = merged;
+  const cum = new Float64Array(start.length);
+  for (let i = 1; i < start.length; i++) cum[i] = cum[i - 1] + (end[i - 1] - start[i - 1]);
+  return { title, group, start, end, cum };
 }
 
 /** First index in sorted `a[lo..hi)` whose value is > x. */

@@ -5,6 +5,7 @@
  * source line to show.
  */
 import type { TorchTrace } from '../../model/torchTrace';
+import { longestOf } from './gpuIntervals';
 import { deviceIdleGaps, gpuBreakdown, KERNEL_WAIT_US, type GpuBreakdown } from './gpuBreakdown';
 import { launchStats, streamQueues, SHORT_KERNEL_US, type LaunchStats, type StreamQueue } from './launchStats';
 import { syncPoints, type SyncPlace } from './syncPoints';
@@ -31,8 +32,6 @@ export interface Diagnosis extends GpuBreakdown {
 }
 
 const ms = (us: number) => (us >= 10_000 ? `${(us / 1000).toFixed(0)} ms` : `${(us / 1000).toFixed(1)} ms`);
-const longest = (gs: [number, number][]): [number, number] | undefined =>
-  gs.reduce<[number, number] | undefined>((b, g) => (!b || g[1] - g[0] > b[1] - b[0] ? g : b), undefined);
 const pct = (x: number, of: number) => (of > 0 ? (100 * x) / of : 0);
 const where = (s: SyncPlace) =>
   s.site === 'def' ? `${s.name}() (${s.file}:${s.line})` : `${s.file}:${s.line} in ${s.name}()`;
@@ -68,7 +67,7 @@ export function diagnose(trace: TorchTrace): Diagnosis {
         `the next one began after the previous had ended, kernel wait when under ${KERNEL_WAIT_US} µs, ` +
         'else other (as Holistic Trace Analysis defines them).',
       savingUs: t.idleUs,
-      range: longest(deviceIdleGaps(trace, t.device, b)),
+      range: longestOf(deviceIdleGaps(trace, t.device, b)),
       source: top?.file && top.line !== undefined ? { file: top.file, line: top.line, name: top.name } : undefined,
     });
   }

@@ -21,8 +21,8 @@ import {
   orderByStart,
   timeByMix,
   totalLength,
+  Intervals,
   type GpuWork,
-  type Intervals,
 } from './gpuIntervals';
 import { GrowArray } from '../../util/growArray';
 
@@ -227,6 +227,8 @@ export function streamIdle(
  * work, and each kind's), and every stream's idle gaps: no list per device, kind or stream is
  * copied and sorted (on the 1 GB bench trace those sorts were most of the breakdown's time).
  */
+const NONE = new Intervals(new Float64Array(0), new Float64Array(0));
+
 export function gpuBreakdown(trace: TorchTrace, kernelWaitUs = KERNEL_WAIT_US): GpuBreakdown {
   const rank = rankOf(trace);
   const launches = launchesByCorrelation(trace.runtime);
@@ -253,12 +255,12 @@ export function gpuBreakdown(trace: TorchTrace, kernelWaitUs = KERNEL_WAIT_US): 
   }
   for (const device of [...devices.keys()].sort((a, b) => a - b)) {
     const d = devices.get(device)!;
-    const all = d.all.out;
+    const all = d.all.done();
     out.busy!.set(device, all);
-    const byKind = new Map<GpuWork, Intervals>([...d.kinds].map(([kind, m]) => [kind, m.out]));
-    const spanUs = all.length ? all[all.length - 1][1] - all[0][0] : 0;
+    const byKind = new Map<GpuWork, Intervals>([...d.kinds].map(([kind, m]) => [kind, m.done()]));
+    const spanUs = all.length ? all.end[all.length - 1] - all.start[0] : 0;
     const busy = totalLength(all);
-    const computeUs = totalLength(byKind.get('compute') ?? []);
+    const computeUs = totalLength(byKind.get('compute') ?? NONE);
     out.temporal.push({
       rank,
       device,
@@ -267,9 +269,9 @@ export function gpuBreakdown(trace: TorchTrace, kernelWaitUs = KERNEL_WAIT_US): 
       computeUs,
       nonComputeUs: Math.max(0, busy - computeUs),
     });
-    const comm = byKind.get('communication') ?? [];
+    const comm = byKind.get('communication') ?? NONE;
     const communicationUs = totalLength(comm);
-    const overlappedUs = intersectionLength(comm, byKind.get('compute') ?? []);
+    const overlappedUs = intersectionLength(comm, byKind.get('compute') ?? NONE);
     out.overlap.push({
       rank,
       device,
@@ -284,7 +286,7 @@ export function gpuBreakdown(trace: TorchTrace, kernelWaitUs = KERNEL_WAIT_US): 
 }
 
 /** The device's idle time from the temporal breakdown's merged intervals, as gaps (for the timeline). */
-export function deviceIdleGaps(trace: TorchTrace, device: number, b?: GpuBreakdown): [number, number][] {
+export function deviceIdleGaps(trace: TorchTrace, device: number, b?: GpuBreakdown): Intervals {
   const all = b?.busy?.get(device) ?? merged(trace.gpu.filter((g) => g.device === device));
-  return all.length ? gaps(all, all[0][0], all[all.length - 1][1]) : [];
+  return all.length ? gaps(all, all.start[0], all.end[all.length - 1]) : NONE;
 }

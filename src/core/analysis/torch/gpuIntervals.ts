@@ -4,8 +4,10 @@
  */
 import type { GpuActivity } from '../../model/torchTrace';
 
-/** [start, end) pairs in µs, sorted by start and disjoint once merged. */
-export type Intervals = [number, number][];
+import { GrowArray } from '../../util/growArray';
+import { IntervalMerger, Intervals } from '../../util/intervals';
+
+export { IntervalMerger, Intervals };
 
 /**
  * HTA's kernel types (hta/utils/utils.py, 2025): communication is a kernel whose name begins with
@@ -60,17 +62,6 @@ export function orderByStart(list: readonly { ts: number }[]): Int32Array {
   return order;
 }
 
-/** [start, end) intervals, fed in order of start, merged where they overlap or touch. */
-export class IntervalMerger {
-  readonly out: Intervals = [];
-  add(start: number, end: number): void {
-    const last = this.out[this.out.length - 1];
-    if (last && start <= last[1]) {
-      if (end > last[1]) last[1] = end;
-    } else this.out.push([start, end]);
-  }
-}
-
 /** The activities' [start, end) merged where they overlap or touch. */
 export function merged(acts: readonly { ts: number; dur: number }[]): Intervals {
   const m = new IntervalMerger();
@@ -79,10 +70,14 @@ export function merged(acts: readonly { ts: number; dur: number }[]): Intervals 
     const a = acts[order[k]];
     m.add(a.ts, a.ts + a.dur);
   }
-  return m.out;
+  return m.done();
 }
 
-export const totalLength = (xs: Intervals): number => xs.reduce((s, [a, b]) => s + (b - a), 0);
+export function totalLength(xs: Intervals): number {
+  let sum = 0;
+  for (let i = 0; i < xs.length; i++) sum += xs.end[i] - xs.start[i];
+  return sum;
+}
 
 /** Length of the intersection of two merged interval lists. */
 export function intersectionLength(xs: Intervals, ys: Intervals): number {
@@ -90,10 +85,10 @@ export function intersectionLength(xs: Intervals, ys: Intervals): number {
   let j = 0;
   let sum = 0;
   while (i < xs.length && j < ys.length) {
-    const a = Math.max(xs[i][0], ys[j][0]);
-    const b = Math.min(xs[i][1], ys[j][1]);
+    const a = Math.max(xs.start[i], ys.start[j]);
+    const b = Math.min(xs.end[i], ys.end[j]);
     if (b > a) sum += b - a;
-    if (xs[i][1] < ys[j][1]) i++;
+    if (xs.end[i] < ys.end[j]) i++;
     else j++;
   }
   return sum;
@@ -101,15 +96,29 @@ export function intersectionLength(xs: Intervals, ys: Intervals): number {
 
 /** The gaps of merged intervals inside [from, to). */
 export function gaps(xs: Intervals, from: number, to: number): Intervals {
-  const out: Intervals = [];
+  const s = new GrowArray((n) => new Float64Array(n));
+  const e = new GrowArray((n) => new Float64Array(n));
+  const add = (a: number, b: number) => {
+    if (b > a) {
+      s.push(a);
+      e.push(b);
+    }
+  };
   let at = from;
-  for (const [a, b] of xs) {
-    if (a > at) out.push([at, Math.min(a, to)]);
-    at = Math.max(at, b);
+  for (let i = 0; i < xs.length; i++) {
+    if (xs.start[i] > at) add(at, Math.min(xs.start[i], to));
+    at = Math.max(at, xs.end[i]);
     if (at >= to) break;
   }
-  if (at < to) out.push([at, to]);
-  return out.filter(([a, b]) => b > a);
+  if (at < to) add(at, to);
+  return new Intervals(s.done().slice(), e.done().slice());
+}
+
+/** The longest of the intervals, or undefined for none. */
+export function longestOf(xs: Intervals): [number, number] | undefined {
+  let best = -1;
+  for (let i = 0; i < xs.length; i++) if (best < 0 || xs.end[i] - xs.start[i] > xs.end[best] - xs.start[best]) best = i;
+  return best < 0 ? undefined : xs.at(best);
 }
 
 /**
@@ -131,7 +140,7 @@ export function timeByMix(byKind: Map<GpuWork, Intervals>): Map<string, number> 
     let next = Infinity;
     lists.forEach((l, k) => {
       const i = at[k];
-      if (i < l.length) next = Math.min(next, inside[k] ? l[i][1] : l[i][0]);
+      if (i < l.length) next = Math.min(next, inside[k] ? l.end[i] : l.start[i]);
     });
     if (next === Infinity) break;
     if (mask !== 0 && next > now) byMask.set(mask, (byMask.get(mask) ?? 0) + next - now);
@@ -141,14 +150,14 @@ export function timeByMix(byKind: Map<GpuWork, Intervals>): Map<string, number> 
       for (;;) {
         const i = at[k];
         if (i >= l.length) break;
-        if (inside[k] && l[i][1] === now) {
+        if (inside[k] && l.end[i] === now) {
           inside[k] = false;
           mask &= ~(1 << k);
           at[k]++;
-        } else if (!inside[k] && l[i][0] === now) {
+        } else if (!inside[k] && l.start[i] === now) {
           inside[k] = true;
           mask |= 1 << k;
-          if (l[i][1] === now) {
+          if (l.end[i] === now) {
             inside[k] = false;
             mask &= ~(1 << k);
             at[k]++;

@@ -86,7 +86,7 @@ export function syncPoints(trace: TorchTrace): SyncPlace[] {
   const idle = new Map<number, Intervals>();
   for (const device of new Set(trace.gpu.map((g) => g.device))) {
     const m = merged(trace.gpu.filter((g) => g.device === device));
-    idle.set(device, m.length ? gaps(m, m[0][0], m[m.length - 1][1]) : []);
+    if (m.length) idle.set(device, gaps(m, m.start[0], m.end[m.length - 1]));
   }
   const places = new Map<string, SyncPlace & { ops: Map<string, number>; gaps: Set<number> }>();
   const byThread = new Map<string, RuntimeCall[]>();
@@ -164,11 +164,11 @@ function idleAfter(idle: Map<number, Intervals>, t: number): [number, number] | 
     let hi = gs.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (gs[mid][1] <= t) lo = mid + 1;
+      if (gs.end[mid] <= t) lo = mid + 1;
       else hi = mid;
     }
-    const g = gs[lo];
-    if (g && g[0] <= t + 1 && (!best || g[1] - g[0] > best[1] - best[0])) best = g;
+    if (lo < gs.length && gs.start[lo] <= t + 1 && (!best || gs.end[lo] - gs.start[lo] > best[1] - best[0]))
+      best = gs.at(lo);
   }
   return best;
 }

@@ -8,8 +8,8 @@
  */
 import { CORRELATION_RANGE, type TorchTrace } from '../../model/torchTrace';
 import { CATEGORIES, TimelineBuilder, categoryId, type Category, type TimelineIndex } from '../timeline/timelineIndex';
-import { ancestors, BusyTrackBuilder, rowOf, type BusyTrack } from '../timeline/timelineQuery';
-import { orderByStart } from './gpuIntervals';
+import { ancestors, busyTrack, rowOf, type BusyTrack } from '../timeline/timelineQuery';
+import { IntervalMerger, orderByStart } from './gpuIntervals';
 import { correlationIndex, lookup, type CorrelationIndex } from './correlationIndex';
 import { parseCallStack } from './torchSources';
 import { addDiagnosisTracks, CRITICAL_LANE, CRITICAL_WHY, IDLE_TRACKS_MAX, IDLE_WHY } from './timelineIdle';
@@ -139,15 +139,17 @@ export function torchTimeline(trace: TorchTrace): TorchTimeline {
       });
   }
   // Each GPU's activities merged, walked in order of start (the order the diagnosis shares).
-  const byDevice = new Map<number, BusyTrackBuilder>();
+  const byDevice = new Map<number, IntervalMerger>();
   const order = orderByStart(trace.gpu);
   for (let k = 0; k < order.length; k++) {
     const g = trace.gpu[order[k]];
     let m = byDevice.get(g.device);
-    if (m === undefined) byDevice.set(g.device, (m = new BusyTrackBuilder()));
+    if (m === undefined) byDevice.set(g.device, (m = new IntervalMerger()));
     m.add(g.ts, g.ts + g.dur);
   }
-  const busy = [...byDevice].sort((x, y) => x[0] - y[0]).map(([device, m]) => m.build('busy', `GPU ${device}`));
+  const busy = [...byDevice]
+    .sort((x, y) => x[0] - y[0])
+    .map(([device, m]) => busyTrack('busy', `GPU ${device}`, m.done()));
   const nOps = trace.ops.length;
   const nRt = trace.runtime.length;
   const nGpu = trace.gpu.length;
