@@ -38,8 +38,8 @@ export class IntervalMerger {
       this.e.push(end);
     }
   }
-  /** The merged intervals, at their exact size. */
+  /** The merged intervals (views of the columns, which are at most twice their size). */
   done(): Intervals {
-    return new Intervals(this.s.done().slice(), this.e.done().slice());
+    return new Intervals(this.s.done(), this.e.done());
   }
 }

@@ -5,8 +5,7 @@
  * source line to show.
  */
 import type { TorchTrace } from '../../model/torchTrace';
-import { longestOf } from './gpuIntervals';
-import { deviceIdleGaps, gpuBreakdown, KERNEL_WAIT_US, type GpuBreakdown } from './gpuBreakdown';
+import { gpuBreakdown, longestIdleGap, KERNEL_WAIT_US, type GpuBreakdown } from './gpuBreakdown';
 import { launchStats, streamQueues, SHORT_KERNEL_US, type LaunchStats, type StreamQueue } from './launchStats';
 import { syncPoints, type SyncPlace } from './syncPoints';
 import { criticalPath, type CriticalPath } from './criticalPath';
@@ -67,7 +66,7 @@ export function diagnose(trace: TorchTrace): Diagnosis {
         `the next one began after the previous had ended, kernel wait when under ${KERNEL_WAIT_US} µs, ` +
         'else other (as Holistic Trace Analysis defines them).',
       savingUs: t.idleUs,
-      range: longestOf(deviceIdleGaps(trace, t.device, b)),
+      range: longestIdleGap(trace, t.device, b),
       source: top?.file && top.line !== undefined ? { file: top.file, line: top.line, name: top.name } : undefined,
     });
   }

@@ -13,8 +13,8 @@
  */
 import type { GpuActivity, RuntimeCall, TorchTrace } from '../../model/torchTrace';
 import {
-  gaps,
   gpuWork,
+  longestGap,
   intersectionLength,
   IntervalMerger,
   merged,
@@ -285,8 +285,7 @@ export function gpuBreakdown(trace: TorchTrace, kernelWaitUs = KERNEL_WAIT_US): 
   return out;
 }
 
-/** The device's idle time from the temporal breakdown's merged intervals, as gaps (for the timeline). */
-export function deviceIdleGaps(trace: TorchTrace, device: number, b?: GpuBreakdown): Intervals {
-  const all = b?.busy?.get(device) ?? merged(trace.gpu.filter((g) => g.device === device));
-  return all.length ? gaps(all, all.start[0], all.end[all.length - 1]) : NONE;
+/** The device's longest idle gap, from the temporal breakdown's merged intervals. */
+export function longestIdleGap(trace: TorchTrace, device: number, b?: GpuBreakdown): [number, number] | undefined {
+  return longestGap(b?.busy?.get(device) ?? merged(trace.gpu.filter((g) => g.device === device)));
 }

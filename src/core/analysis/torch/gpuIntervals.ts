@@ -114,11 +114,13 @@ export function gaps(xs: Intervals, from: number, to: number): Intervals {
   return new Intervals(s.done().slice(), e.done().slice());
 }
 
-/** The longest of the intervals, or undefined for none. */
-export function longestOf(xs: Intervals): [number, number] | undefined {
+/** The longest gap between merged intervals (the first of the longest), or undefined for none. */
+export function longestGap(xs: Intervals): [number, number] | undefined {
   let best = -1;
-  for (let i = 0; i < xs.length; i++) if (best < 0 || xs.end[i] - xs.start[i] > xs.end[best] - xs.start[best]) best = i;
-  return best < 0 ? undefined : xs.at(best);
+  for (let i = 1; i < xs.length; i++)
+    if (xs.start[i] > xs.end[i - 1] && (best < 0 || xs.start[i] - xs.end[i - 1] > xs.start[best] - xs.end[best - 1]))
+      best = i;
+  return best < 0 ? undefined : [xs.end[best - 1], xs.start[best]];
 }
 
 /**

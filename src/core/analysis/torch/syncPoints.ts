@@ -18,7 +18,16 @@ import { gaps, merged, type Intervals } from './gpuIntervals';
 const SYNC =
   /^(cuda|hip)(StreamSynchronize|DeviceSynchronize|EventSynchronize|Memcpy|Memcpy2D|MemcpyFromSymbol)$|^cu(StreamSynchronize|CtxSynchronize|EventSynchronize|MemcpyDtoH|MemcpyHtoD)(_v2)?$/;
 
-export const isSyncCall = (name: string): boolean => SYNC.test(name);
+/** Runtime call names repeat (a million calls of a few dozen names): each is matched once. */
+const syncNames = new Map<string, boolean>();
+export function isSyncCall(name: string): boolean {
+  let is = syncNames.get(name);
+  if (is === undefined) {
+    is = SYNC.test(name);
+    if (syncNames.size < 100_000) syncNames.set(name, is);
+  }
+  return is;
+}
 
 type Place = Pick<SyncPlace, 'name' | 'file' | 'line' | 'site'>;
 
