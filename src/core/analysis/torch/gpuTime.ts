@@ -2,7 +2,8 @@
  * GPU time of a trace per device: busy and idle time (activities merged across streams), what
  * kind of work filled it (compute, memcpy, memset, communication), and the busy share over time.
  */
-import type { GpuActivity, TorchTrace } from '../../model/torchTrace';
+import type { TorchTrace } from '../../model/torchTrace';
+import { IntervalMerger, orderByStart, totalLength, type Intervals } from './gpuIntervals';
 
 export interface GpuBusy {
   device: number;
@@ -39,8 +40,9 @@ export function gpuTimeline(trace: TorchTrace, buckets = 200): GpuTimeline[] {
   const out: GpuTimeline[] = [];
   for (const [device, intervals] of mergedIntervals(trace)) {
     const busy = new Array<number>(buckets).fill(0);
-    for (const [a, b] of intervals) {
-      let s0 = a;
+    for (let i = 0; i < intervals.length; i++) {
+      const b = intervals.end[i];
+      let s0 = intervals.start[i];
       while (s0 < b) {
         const k = Math.min(buckets - 1, Math.floor(s0 / width));
         const end = Math.min(b, (k + 1) * width);
@@ -55,70 +57,61 @@ export function gpuTimeline(trace: TorchTrace, buckets = 200): GpuTimeline[] {
 }
 
 /** Per device, the GPU activities' intervals merged across streams, in time order. */
-function mergedIntervals(trace: TorchTrace): Map<number, [number, number][]> {
-  const byDevice = new Map<number, GpuActivity[]>();
-  for (const g of trace.gpu) {
-    const l = byDevice.get(g.device);
-    if (l) l.push(g);
-    else byDevice.set(g.device, [g]);
+function mergedIntervals(trace: TorchTrace): Map<number, Intervals> {
+  const byDevice = new Map<number, IntervalMerger>();
+  const order = orderByStart(trace.gpu);
+  for (let k = 0; k < order.length; k++) {
+    const g = trace.gpu[order[k]];
+    let m = byDevice.get(g.device);
+    if (m === undefined) byDevice.set(g.device, (m = new IntervalMerger()));
+    m.add(g.ts, g.ts + g.dur);
   }
-  const out = new Map<number, [number, number][]>();
-  for (const [device, acts] of [...byDevice.entries()].sort((a, b) => a[0] - b[0])) {
-    acts.sort((a, b) => a.ts - b.ts);
-    const merged: [number, number][] = [];
-    for (const a of acts) {
-      const end = a.ts + a.dur;
-      const last = merged[merged.length - 1];
-      if (last && a.ts <= last[1]) last[1] = Math.max(last[1], end);
-      else merged.push([a.ts, end]);
-    }
-    out.set(device, merged);
-  }
-  return out;
+  return new Map([...byDevice].sort((a, b) => a[0] - b[0]).map(([device, m]) => [device, m.done()]));
 }
 
 const COMMUNICATION = /nccl|rccl|allreduce|all_reduce|allgather|reducescatter|alltoall|broadcast.*kernel/i;
 
+/** Kernel names repeat (a few hundred names, a million launches): each is matched once. */
+const communication = new Map<string, boolean>();
+export function isCommunication(name: string): boolean {
+  let is = communication.get(name);
+  if (is === undefined) {
+    is = COMMUNICATION.test(name);
+    if (communication.size < 100_000) communication.set(name, is);
+  }
+  return is;
+}
+
 /** Per device: time with at least one GPU activity running (intervals merged across streams). */
 export function gpuBusy(trace: TorchTrace): GpuBusy[] {
   const span = traceSpan(trace);
-  const byDevice = new Map<number, GpuActivity[]>();
-  for (const g of trace.gpu) {
-    const l = byDevice.get(g.device);
-    if (l) l.push(g);
-    else byDevice.set(g.device, [g]);
+  const rows = new Map<number, GpuBusy>();
+  for (const a of trace.gpu) {
+    let row = rows.get(a.device);
+    if (row === undefined)
+      rows.set(
+        a.device,
+        (row = {
+          device: a.device,
+          busyUs: 0,
+          idleUs: 0,
+          spanUs: span,
+          computeUs: 0,
+          memcpyUs: 0,
+          memsetUs: 0,
+          communicationUs: 0,
+        }),
+      );
+    if (a.kind === 'memcpy') row.memcpyUs += a.dur;
+    else if (a.kind === 'memset') row.memsetUs += a.dur;
+    else if (isCommunication(a.name)) row.communicationUs += a.dur;
+    else row.computeUs += a.dur;
   }
   const out: GpuBusy[] = [];
-  for (const [device, acts] of [...byDevice.entries()].sort((a, b) => a[0] - b[0])) {
-    acts.sort((a, b) => a.ts - b.ts);
-    let busy = 0;
-    let curStart = -Infinity;
-    let curEnd = -Infinity;
-    const row: GpuBusy = {
-      device,
-      busyUs: 0,
-      idleUs: 0,
-      spanUs: span,
-      computeUs: 0,
-      memcpyUs: 0,
-      memsetUs: 0,
-      communicationUs: 0,
-    };
-    for (const a of acts) {
-      if (a.kind === 'memcpy') row.memcpyUs += a.dur;
-      else if (a.kind === 'memset') row.memsetUs += a.dur;
-      else if (COMMUNICATION.test(a.name)) row.communicationUs += a.dur;
-      else row.computeUs += a.dur;
-      const end = a.ts + a.dur;
-      if (a.ts > curEnd) {
-        if (curEnd > curStart) busy += curEnd - curStart;
-        curStart = a.ts;
-        curEnd = end;
-      } else if (end > curEnd) curEnd = end;
-    }
-    if (curEnd > curStart) busy += curEnd - curStart;
-    row.busyUs = busy;
-    row.idleUs = Math.max(0, span - busy);
+  for (const [device, merged] of mergedIntervals(trace)) {
+    const row = rows.get(device)!;
+    row.busyUs = totalLength(merged);
+    row.idleUs = Math.max(0, span - row.busyUs);
     out.push(row);
   }
   return out;

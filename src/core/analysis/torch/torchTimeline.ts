@@ -10,11 +10,11 @@ import { CORRELATION_RANGE, type TorchTrace } from '../../model/torchTrace';
 import { CATEGORIES, TimelineBuilder, categoryId, type Category, type TimelineIndex } from '../timeline/timelineIndex';
 import { ancestors, busyTrack, rowOf, type BusyTrack } from '../timeline/timelineQuery';
 import { IntervalMerger, orderByStart } from './gpuIntervals';
+import { isCommunication } from './gpuTime';
 import { correlationIndex, lookup, type CorrelationIndex } from './correlationIndex';
 import { parseCallStack } from './torchSources';
 import { addDiagnosisTracks, CRITICAL_LANE, CRITICAL_WHY, IDLE_TRACKS_MAX, IDLE_WHY } from './timelineIdle';
 
-const COMMUNICATION = /nccl|rccl|allreduce|all_reduce|allgather|reducescatter|alltoall|broadcast.*kernel/i;
 const STEP = /^ProfilerStep#\d+$/;
 
 export interface StepMark {
@@ -47,17 +47,6 @@ export interface TimelinePart {
 }
 
 const pad = (n: number) => String(Math.max(0, Math.min(1e9, Math.floor(n) + 1e6))).padStart(10, '0');
-
-/** Kernel names repeat (a few hundred names, a million launches): each is matched once. */
-const kernelCategories = new Map<string, Category>();
-function kernelCategory(name: string): Category {
-  let c = kernelCategories.get(name);
-  if (c === undefined) {
-    c = COMMUNICATION.test(name) ? 'communication' : 'kernel';
-    if (kernelCategories.size < 100_000) kernelCategories.set(name, c);
-  }
-  return c;
-}
 
 export function torchTimeline(trace: TorchTrace): TorchTimeline {
   const b = new TimelineBuilder();
@@ -110,7 +99,7 @@ export function torchTimeline(trace: TorchTrace): TorchTimeline {
           order: 1,
         })),
       );
-    const cat: Category = g.kind === 'kernel' ? kernelCategory(g.name) : g.kind;
+    const cat: Category = g.kind === 'kernel' ? (isCommunication(g.name) ? 'communication' : 'kernel') : g.kind;
     b.add(lane, g.ts, g.dur, g.name, cat);
   }
   for (const f of trace.python)
