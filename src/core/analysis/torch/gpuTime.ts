@@ -3,6 +3,7 @@
  * kind of work filled it (compute, memcpy, memset, communication), and the busy share over time.
  */
 import type { TorchTrace } from '../../model/torchTrace';
+import { matcherByName } from '../../util/matcherByName';
 import { IntervalMerger, orderByStart, totalLength, type Intervals } from './gpuIntervals';
 
 export interface GpuBusy {
@@ -38,7 +39,7 @@ export function gpuTimeline(trace: TorchTrace, buckets = 200): GpuTimeline[] {
   if (span <= 0) return [];
   const width = span / buckets;
   const out: GpuTimeline[] = [];
-  for (const [device, intervals] of mergedIntervals(trace)) {
+  for (const [device, intervals] of mergedByDevice(trace)) {
     const busy = new Array<number>(buckets).fill(0);
     for (let i = 0; i < intervals.length; i++) {
       const b = intervals.end[i];
@@ -56,8 +57,11 @@ export function gpuTimeline(trace: TorchTrace, buckets = 200): GpuTimeline[] {
   return out;
 }
 
-/** Per device, the GPU activities' intervals merged across streams, in time order. */
-function mergedIntervals(trace: TorchTrace): Map<number, Intervals> {
+/**
+ * Per device (in order of device), the GPU activities' intervals merged across streams, walked
+ * in the trace's order by start (made once, shared with the diagnosis).
+ */
+export function mergedByDevice(trace: TorchTrace): Map<number, Intervals> {
   const byDevice = new Map<number, IntervalMerger>();
   const order = orderByStart(trace.gpu);
   for (let k = 0; k < order.length; k++) {
@@ -69,18 +73,10 @@ function mergedIntervals(trace: TorchTrace): Map<number, Intervals> {
   return new Map([...byDevice].sort((a, b) => a[0] - b[0]).map(([device, m]) => [device, m.done()]));
 }
 
-const COMMUNICATION = /nccl|rccl|allreduce|all_reduce|allgather|reducescatter|alltoall|broadcast.*kernel/i;
-
-/** Kernel names repeat (a few hundred names, a million launches): each is matched once. */
-const communication = new Map<string, boolean>();
-export function isCommunication(name: string): boolean {
-  let is = communication.get(name);
-  if (is === undefined) {
-    is = COMMUNICATION.test(name);
-    if (communication.size < 100_000) communication.set(name, is);
-  }
-  return is;
-}
+/** A communication kernel (NCCL, RCCL, collectives): kernel names are matched once each. */
+export const isCommunication = matcherByName(
+  /nccl|rccl|allreduce|all_reduce|allgather|reducescatter|alltoall|broadcast.*kernel/i,
+);
 
 /** Per device: time with at least one GPU activity running (intervals merged across streams). */
 export function gpuBusy(trace: TorchTrace): GpuBusy[] {
@@ -108,7 +104,7 @@ export function gpuBusy(trace: TorchTrace): GpuBusy[] {
     else row.computeUs += a.dur;
   }
   const out: GpuBusy[] = [];
-  for (const [device, merged] of mergedIntervals(trace)) {
+  for (const [device, merged] of mergedByDevice(trace)) {
     const row = rows.get(device)!;
     row.busyUs = totalLength(merged);
     row.idleUs = Math.max(0, span - row.busyUs);

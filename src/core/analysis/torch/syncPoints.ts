@@ -10,6 +10,7 @@
  * span (its line is where the function starts: site "def"), or, for traces whose operators carry
  * "Call stack", the line executing in that frame (site "call").
  */
+import { matcherByName } from '../../util/matcherByName';
 import type { RuntimeCall, TorchTrace } from '../../model/torchTrace';
 import { parseCallStack } from './torchSources';
 import { innermostAt } from './spanNesting';
@@ -18,16 +19,8 @@ import { gaps, merged, type Intervals } from './gpuIntervals';
 const SYNC =
   /^(cuda|hip)(StreamSynchronize|DeviceSynchronize|EventSynchronize|Memcpy|Memcpy2D|MemcpyFromSymbol)$|^cu(StreamSynchronize|CtxSynchronize|EventSynchronize|MemcpyDtoH|MemcpyHtoD)(_v2)?$/;
 
-/** Runtime call names repeat (a million calls of a few dozen names): each is matched once. */
-const syncNames = new Map<string, boolean>();
-export function isSyncCall(name: string): boolean {
-  let is = syncNames.get(name);
-  if (is === undefined) {
-    is = SYNC.test(name);
-    if (syncNames.size < 100_000) syncNames.set(name, is);
-  }
-  return is;
-}
+/** A call that waits for the GPU (runtime call names are matched once each). */
+export const isSyncCall = matcherByName(SYNC);
 
 type Place = Pick<SyncPlace, 'name' | 'file' | 'line' | 'site'>;
 

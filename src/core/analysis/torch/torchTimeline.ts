@@ -9,8 +9,7 @@
 import { CORRELATION_RANGE, type TorchTrace } from '../../model/torchTrace';
 import { CATEGORIES, TimelineBuilder, categoryId, type Category, type TimelineIndex } from '../timeline/timelineIndex';
 import { ancestors, busyTrack, rowOf, type BusyTrack } from '../timeline/timelineQuery';
-import { IntervalMerger, orderByStart } from './gpuIntervals';
-import { isCommunication } from './gpuTime';
+import { isCommunication, mergedByDevice } from './gpuTime';
 import { correlationIndex, lookup, type CorrelationIndex } from './correlationIndex';
 import { parseCallStack } from './torchSources';
 import { addDiagnosisTracks, CRITICAL_LANE, CRITICAL_WHY, IDLE_TRACKS_MAX, IDLE_WHY } from './timelineIdle';
@@ -127,18 +126,7 @@ export function torchTimeline(trace: TorchTrace): TorchTimeline {
         v: Float64Array.from(samples, (m) => m.totalReserved ?? 0),
       });
   }
-  // Each GPU's activities merged, walked in order of start (the order the diagnosis shares).
-  const byDevice = new Map<number, IntervalMerger>();
-  const order = orderByStart(trace.gpu);
-  for (let k = 0; k < order.length; k++) {
-    const g = trace.gpu[order[k]];
-    let m = byDevice.get(g.device);
-    if (m === undefined) byDevice.set(g.device, (m = new IntervalMerger()));
-    m.add(g.ts, g.ts + g.dur);
-  }
-  const busy = [...byDevice]
-    .sort((x, y) => x[0] - y[0])
-    .map(([device, m]) => busyTrack('busy', `GPU ${device}`, m.done()));
+  const busy = [...mergedByDevice(trace)].map(([device, merged]) => busyTrack('busy', `GPU ${device}`, merged));
   const nOps = trace.ops.length;
   const nRt = trace.runtime.length;
   const nGpu = trace.gpu.length;
