@@ -42,6 +42,8 @@ function sameBytes(known: Uint8Array, b: Buffer, s: number, len: number): boolea
 
 /** Strings seen before, by their bytes: one JavaScript string per distinct name, not per event. */
 export class ByteStrings {
+  /** The reader's small number lists, kept with its strings. */
+  readonly lists = new NumberLists();
   private readonly map = new Map<number, { bytes: Buffer; str: string }[]>();
   private size = 0;
   /** One-byte strings ("X" of ph), and the last string of each field (a cat repeats). */
@@ -85,6 +87,35 @@ export class ByteStrings {
   }
 }
 
+/**
+ * Small number lists seen before ("grid": [512, 1, 1]): one array per distinct list, shared by
+ * the events that carry it, as the segment reader's records share them. Kernels of a big trace
+ * have a few dozen distinct grids and blocks; an array each was 82 bytes, 130 MB over the 1 GB
+ * bench trace's 800,000 kernels.
+ */
+export class NumberLists {
+  private readonly map = new Map<number, number[][]>();
+  private size = 0;
+
+  get(nums: number[]): number[] {
+    let h = nums.length;
+    for (let i = 0; i < nums.length; i++) h = (Math.imul(h, 31) + (nums[i] | 0)) | 0;
+    const list = this.map.get(h);
+    if (list)
+      for (let j = 0; j < list.length; j++) {
+        const c = list[j];
+        if (c.length === nums.length && c.every((x, i) => Object.is(x, nums[i]))) return c;
+      }
+    const copy = nums.slice();
+    if (this.size < 10_000) {
+      this.size++;
+      if (list) list.push(copy);
+      else this.map.set(h, [copy]);
+    }
+    return copy;
+  }
+}
+
 const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
 const isWs = (c: number) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 
@@ -92,6 +123,7 @@ const isWs = (c: number) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09
 let val: unknown;
 let escaped = false;
 let strings: ByteStrings;
+let lists: NumberLists;
 
 /** The index of the quote that closes the string whose content starts at i; CUT or ODD. */
 function stringEnd(b: Buffer, i: number, n: number): number {
@@ -245,8 +277,8 @@ const scratch: number[] = [];
 
 /** A small array of numbers ("grid": [512, 1, 1]) read here; any other array as JSON.parse reads it. */
 function readArray(b: Buffer, i: number, n: number): number {
-  // Read into a scratch list, kept as an exact copy: an array grown by push holds room for 17
-  // values (218 bytes for [512, 1, 1] against 82; 200 MB over the kernels of a 1 GB trace).
+  // Read into a scratch list, then shared (NumberLists): an array grown by push would hold room
+  // for 17 values (218 bytes for [512, 1, 1]).
   const out = scratch;
   out.length = 0;
   let j = skipWs(b, i + 1, n);
@@ -261,7 +293,7 @@ function readArray(b: Buffer, i: number, n: number): number {
     j = skipWs(b, j, n);
     if (j >= n) break;
     if (b[j] === RBRACKET) {
-      val = out.slice();
+      val = lists.get(out);
       return j + 1;
     }
     if (b[j] !== COMMA) break;
@@ -278,6 +310,7 @@ export function extractEvent(b: Buffer, start: number, f: EventFields, byteStrin
   f.reset();
   f.shared = true;
   strings = byteStrings;
+  lists = byteStrings.lists;
   return readObject(b, start, b.length, f, TOP_BY_LEN, 0);
 }
 
