@@ -50,8 +50,9 @@ export interface GpuActivity {
   stream: number;
   correlation?: number;
   externalId?: number;
-  grid?: number[];
-  block?: number[];
+  /** Shared by the activities that carry the same list (the readers intern them): read only. */
+  grid?: readonly number[];
+  block?: readonly number[];
   registersPerThread?: number;
   sharedMemory?: number;
   occupancy?: number;

@@ -31,8 +31,8 @@ export interface KernelRow {
   gpuPct: number;
   devices: number[];
   streams: number[];
-  grid?: number[];
-  block?: number[];
+  grid?: readonly number[];
+  block?: readonly number[];
   registersPerThread?: number;
   sharedMemory?: number;
   occupancy?: number;
