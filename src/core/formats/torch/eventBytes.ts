@@ -13,7 +13,10 @@
  * Strings are scanned in a loop (no call per string), known keys set fields through a switch.
  */
 import { EventFields, LAZY } from './eventFields';
+import { ByteStrings, NumberLists } from './byteStrings';
 import { ARGS_BY_LEN, F, find, setField, TOP_BY_LEN, type Key } from './eventKeys';
+
+export { ByteStrings };
 
 export const INCOMPLETE = -1;
 export const FALLBACK = -2;
@@ -33,88 +36,6 @@ export const RBRACKET = 0x5d;
 const enc = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
 
 const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
-
-/** Whether `len` bytes of `b` from `s` equal `known` (a loop: cheaper than Buffer.compare's call for names). */
-function sameBytes(known: Uint8Array, b: Buffer, s: number, len: number): boolean {
-  for (let i = 0; i < len; i++) if (known[i] !== b[s + i]) return false;
-  return true;
-}
-
-/** Strings seen before, by their bytes: one JavaScript string per distinct name, not per event. */
-export class ByteStrings {
-  /** The reader's small number lists, kept with its strings. */
-  readonly lists = new NumberLists();
-  private readonly map = new Map<number, { bytes: Buffer; str: string }[]>();
-  private size = 0;
-  /** One-byte strings ("X" of ph), and the last string of each field (a cat repeats). */
-  private readonly ascii: string[] = Array.from({ length: 128 }, (_, i) => String.fromCharCode(i));
-  private readonly lastBytes: (Buffer | undefined)[] = [];
-  private readonly lastStr: string[] = [];
-
-  get(b: Buffer, s: number, e: number, field = -1): string {
-    const len = e - s;
-    if (len === 0) return '';
-    if (len === 1 && b[s] < 0x80) return this.ascii[b[s]];
-    if (field >= 0) {
-      const last = this.lastBytes[field];
-      if (last !== undefined && last.length === len && sameBytes(last, b, s, len)) return this.lastStr[field];
-    }
-    let h = len * 31 + b[s] * 7 + b[e - 1];
-    for (let i = s + 1; i < e - 1; i += 1 + (len >> 3)) h = (Math.imul(h, 33) + b[i]) | 0;
-    const list = this.map.get(h);
-    let hit: { bytes: Buffer; str: string } | undefined;
-    if (list)
-      for (let j = 0; j < list.length; j++) {
-        const c = list[j];
-        if (c.bytes.length === len && sameBytes(c.bytes, b, s, len)) {
-          hit = c;
-          break;
-        }
-      }
-    if (hit === undefined) {
-      const str = b.toString('utf8', s, e);
-      if (this.size >= 200_000 || len > 4096) return str;
-      this.size++;
-      hit = { bytes: Buffer.from(b.subarray(s, e)), str };
-      if (list) list.push(hit);
-      else this.map.set(h, [hit]);
-    }
-    if (field >= 0) {
-      this.lastBytes[field] = hit.bytes;
-      this.lastStr[field] = hit.str;
-    }
-    return hit.str;
-  }
-}
-
-/**
- * Small number lists seen before ("grid": [512, 1, 1]): one array per distinct list, shared by
- * the events that carry it, as the segment reader's records share them. Kernels of a big trace
- * have a few dozen distinct grids and blocks; an array each was 82 bytes, 130 MB over the 1 GB
- * bench trace's 800,000 kernels.
- */
-export class NumberLists {
-  private readonly map = new Map<number, number[][]>();
-  private size = 0;
-
-  get(nums: number[]): number[] {
-    let h = nums.length;
-    for (let i = 0; i < nums.length; i++) h = (Math.imul(h, 31) + (nums[i] | 0)) | 0;
-    const list = this.map.get(h);
-    if (list)
-      for (let j = 0; j < list.length; j++) {
-        const c = list[j];
-        if (c.length === nums.length && c.every((x, i) => Object.is(x, nums[i]))) return c;
-      }
-    const copy = nums.slice();
-    if (this.size < 10_000) {
-      this.size++;
-      if (list) list.push(copy);
-      else this.map.set(h, [copy]);
-    }
-    return copy;
-  }
-}
 
 const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
 const isWs = (c: number) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
@@ -207,6 +128,33 @@ function readNumber(b: Buffer, i: number, n: number): number {
   return i;
 }
 
+/** A number checked as readNumber checks it, and skipped (a value not kept). */
+function skipNumber(b: Buffer, i: number, n: number): number {
+  if (b[i] === 0x2d) i++;
+  if (i >= n) return CUT;
+  let c = b[i];
+  if (c === 0x30) i++;
+  else if (c >= 0x31 && c <= 0x39) while (i < n && isDigit(b[i])) i++;
+  else return ODD;
+  if (i >= n) return CUT;
+  if (b[i] === 0x2e) {
+    const f0 = ++i;
+    while (i < n && isDigit(b[i])) i++;
+    if (i >= n) return CUT;
+    if (i === f0) return ODD;
+  }
+  c = b[i];
+  if (c === 0x65 || c === 0x45) {
+    i++;
+    if (i < n && (b[i] === 0x2b || b[i] === 0x2d)) i++;
+    const e0 = i;
+    while (i < n && isDigit(b[i])) i++;
+    if (i >= n) return CUT;
+    if (i === e0) return ODD;
+  }
+  return i;
+}
+
 /** true, false or null at b[i] into `val`; CUT or ODD. */
 function readLiteral(b: Buffer, i: number, n: number): number {
   const c = b[i];
@@ -233,7 +181,7 @@ function skipWs(b: Buffer, i: number, n: number): number {
 function readValue(b: Buffer, i: number, n: number, keep: boolean, depth: number, field: number): number {
   const c = b[i];
   if (c === QUOTE) return readString(b, i, n, keep, field);
-  if (c === 0x2d || isDigit(c)) return readNumber(b, i, n);
+  if (c === 0x2d || isDigit(c)) return keep ? readNumber(b, i, n) : skipNumber(b, i, n);
   if (c === LBRACE || c === LBRACKET) {
     if (depth > 64) return ODD;
     const end = skipContainer(b, i, n, depth);
