@@ -111,13 +111,8 @@ function readNumber(b: Buffer, i: number, n: number): number {
   }
   c = b[i];
   if (c === 0x65 || c === 0x45) {
-    i++;
-    if (i < n && (b[i] === 0x2b || b[i] === 0x2d)) i++;
-    const e0 = i;
-    while (i < n && isDigit(b[i])) i++;
-    if (i >= n) return CUT;
-    if (i === e0) return ODD;
-    val = Number(b.toString('latin1', start, i));
+    i = exponentEnd(b, i, n);
+    if (i >= 0) val = Number(b.toString('latin1', start, i));
     return i;
   }
   // Below 2^53 the mantissa is exact, and so is 10^frac up to 10^22: one correctly rounded division.
@@ -144,15 +139,17 @@ function skipNumber(b: Buffer, i: number, n: number): number {
     if (i === f0) return ODD;
   }
   c = b[i];
-  if (c === 0x65 || c === 0x45) {
-    i++;
-    if (i < n && (b[i] === 0x2b || b[i] === 0x2d)) i++;
-    const e0 = i;
-    while (i < n && isDigit(b[i])) i++;
-    if (i >= n) return CUT;
-    if (i === e0) return ODD;
-  }
-  return i;
+  return c === 0x65 || c === 0x45 ? exponentEnd(b, i, n) : i;
+}
+
+/** The end of the exponent whose "e" is at b[i]; CUT or ODD. */
+function exponentEnd(b: Buffer, i: number, n: number): number {
+  i++;
+  if (i < n && (b[i] === 0x2b || b[i] === 0x2d)) i++;
+  const e0 = i;
+  while (i < n && isDigit(b[i])) i++;
+  if (i >= n) return CUT;
+  return i === e0 ? ODD : i;
 }
 
 /** true, false or null at b[i] into `val`; CUT or ODD. */
