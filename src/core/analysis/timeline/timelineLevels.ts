@@ -10,6 +10,15 @@ const FIRST_BUCKET = 0.5;
 
 /** The pyramid of an index whose columns came from elsewhere (the HTML report). */
 export const rebuildLevels = (ix: TimelineIndex): Level[] => buildLevels(ix);
+
+/**
+ * Each level is merged from the one below it. A first pass counts the items a merge leaves, so a
+ * level that merges nothing costs no write; the first that does is written into a working level
+ * of its exact size, and every later one merges that working level in place (an item is written
+ * at or before where it is read). Only the levels kept are copied out, at their exact size. On
+ * the 1 GB bench trace a new set of arrays per level merged cost more than the merging: the
+ * allocations set off full collections of the trace's heap.
+ */
 export function buildLevels(ix: TimelineIndex): Level[] {
   const levels: Level[] = [];
   const n = ix.start.length;
@@ -21,7 +30,7 @@ export function buildLevels(ix: TimelineIndex): Level[] {
     rep[i] = i;
     busy[i] = ix.end[i] - ix.start[i];
   }
-  let cur: Level = {
+  const first: Level = {
     bucket: 0,
     rowStart: ix.rowStart,
     start: ix.start,
@@ -30,39 +39,43 @@ export function buildLevels(ix: TimelineIndex): Level[] {
     rep,
     busy,
   };
-  let kept = cur;
+  let work: Level | undefined;
+  let from = first;
+  let items = n;
+  let kept = first;
   for (let bucket = FIRST_BUCKET; bucket < ix.spanUs * 2; bucket *= 2) {
-    cur = mergeLevel(cur, bucket, ix);
+    const m = countMerged(from, bucket, ix.rows);
+    if (m < items) {
+      work ??= {
+        bucket,
+        rowStart: new Uint32Array(ix.rows + 1),
+        start: new Float64Array(m),
+        end: new Float64Array(m),
+        count: new Uint32Array(m),
+        rep: new Uint32Array(m),
+        busy: new Float64Array(m),
+      };
+      writeMerged(from, bucket, ix.rows, work, ix);
+      from = work;
+      items = m;
+    }
     // Kept only where it halves the items of the last level kept: the pyramid costs at most
     // as many items again as there are spans, and a query reads at most twice its bound.
-    if (cur.start.length * 2 <= kept.start.length) kept = cur;
-    levels.push(kept === cur ? cur : { ...kept, bucket });
-    if (cur.start.length <= ix.rows) break;
+    if (items * 2 <= kept.start.length) {
+      kept = {
+        bucket,
+        rowStart: from.rowStart.slice(),
+        start: from.start.slice(0, items),
+        end: from.end.slice(0, items),
+        count: from.count.slice(0, items),
+        rep: from.rep.slice(0, items),
+        busy: from.busy.slice(0, items),
+      };
+      levels.push(kept);
+    } else levels.push({ ...kept, bucket });
+    if (items <= ix.rows) break;
   }
   return levels;
-}
-
-/**
- * One level up: runs of items shorter than `bucket`, with gaps under it, become one item (up to
- * four buckets long, so that a dense stretch stays several items, each a few pixels wide). A
- * first pass counts the items, so a level that merges nothing costs no memory, and one that does
- * gets arrays of its exact size.
- */
-function mergeLevel(prev: Level, bucket: number, ix: TimelineIndex): Level {
-  const rows = ix.rows;
-  const m = countMerged(prev, bucket, rows);
-  if (m === prev.start.length) return { ...prev, bucket };
-  const out: Level = {
-    bucket,
-    rowStart: new Uint32Array(rows + 1),
-    start: new Float64Array(m),
-    end: new Float64Array(m),
-    count: new Uint32Array(m),
-    rep: new Uint32Array(m),
-    busy: new Float64Array(m),
-  };
-  writeMerged(prev, bucket, rows, out, ix);
-  return out;
 }
 
 /** How many items the merge at `bucket` leaves (the rule of writeMerged, counting only). */
@@ -94,7 +107,11 @@ function countMerged(prev: Level, bucket: number, rows: number): number {
   return m;
 }
 
-/** The merge, written into `o` (sized by countMerged). */
+/**
+ * One level up, written into `o` (which may be `prev` itself; sized by countMerged): runs of items shorter than
+ * `bucket`, with gaps under it, become one item (up to four buckets long, so that a dense
+ * stretch stays several items, each a few pixels wide).
+ */
 function writeMerged(prev: Level, bucket: number, rows: number, o: Level, ix: TimelineIndex): void {
   const { rowStart, start, end, count, rep, busy } = prev;
   const oStart = o.start;
@@ -109,11 +126,14 @@ function writeMerged(prev: Level, bucket: number, rows: number, o: Level, ix: Ti
   let runStart = 0;
   let runEnd = 0;
   let repLen = 0;
+  let next = rowStart[0];
   for (let r = 0; r < rows; r++) {
+    // Both ends of the row are read before its own start is written (o.rowStart may be rowStart).
+    const first = next;
+    next = rowStart[r + 1];
     o.rowStart[r] = m;
     let open = false;
-    const last = rowStart[r + 1];
-    for (let i = rowStart[r]; i < last; i++) {
+    for (let i = first; i < next; i++) {
       const s = start[i];
       const e = end[i];
       const small = e - s < bucket;
