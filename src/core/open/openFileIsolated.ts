@@ -2,11 +2,13 @@
  * openFile in a worker thread with a memory cap and a time budget: a pathological file (nesting,
  * breadth, a bomb, a parser bug) ends that worker with a clear error naming the file, and never
  * takes the process that asked (the extension host) down with it. The model comes back by
- * structured clone, its typed arrays moved.
+ * structured clone, its typed arrays moved; a PyTorch trace comes as columns and is rebuilt here
+ * in slices (tracePack.ts), so that this thread is never held for long by a big one.
  */
 import { Worker } from 'node:worker_threads';
 import type { OpenedFile, OpenOptions } from './openFile';
-import type { TimelineMessage, TreeMessage, WorkerError, WorkerRequest } from './openFileWorker';
+import type { ModelMessage, TimelineMessage, TreeMessage, WorkerError, WorkerRequest } from './openFileWorker';
+import { unpackTorchTrace } from './tracePack';
 import type { FileKind } from '../formats/detect';
 import { FormatError } from '../formats/formatError';
 import { ToolError } from '../runners/findTool';
@@ -55,6 +57,8 @@ export async function openFileIsolated(
   let treeWait: ((t: TreeMessage | TimelineMessage) => void) | undefined;
   return new Promise<OpenedFile>((resolve, reject) => {
     let settled = false;
+    // The model came and is being rebuilt: the worker may end meanwhile, its part done.
+    let arrived = false;
     const finish = (f: () => void) => {
       if (settled) return;
       settled = true;
@@ -87,14 +91,15 @@ export async function openFileIsolated(
     );
     const onAbort = () => finish(() => reject(new Error('cancelled')));
     signal?.addEventListener('abort', onAbort, { once: true });
-    type Message = { ok: true; opened: OpenedFile } | { ok: false; error: WorkerError } | TreeMessage | TimelineMessage;
+    type Message = ModelMessage | { ok: false; error: WorkerError } | TreeMessage | TimelineMessage;
     worker.on('message', (m: Message) => {
       if ('tree' in m || 'timeline' in m) return treeDone(m);
+      const kind = !m.ok ? undefined : 'packedTrace' in m ? 'torch-trace' : m.opened.kind;
       const what =
         m.ok && !settled
-          ? onFirstTree && m.opened.kind === 'cpu-profile'
+          ? onFirstTree && kind === 'cpu-profile'
             ? { wait: onFirstTree as (t: TreeMessage | TimelineMessage) => void, key: 'tree', it: 'call tree' }
-            : onTimeline && m.opened.kind === 'torch-trace'
+            : onTimeline && kind === 'torch-trace'
               ? {
                   wait: onTimeline as (t: TreeMessage | TimelineMessage) => void,
                   key: 'timeline',
@@ -113,12 +118,22 @@ export async function openFileIsolated(
           limits.timeoutSec * 1000,
         );
       }
-      finish(() => (m.ok ? resolve(m.opened) : reject(rebuild(m.error))));
+      if (!m.ok) return finish(() => reject(rebuild(m.error)));
+      if (!('packedTrace' in m)) return finish(() => resolve(m.opened));
+      // The timeline (if asked for) may come while the trace is rebuilt; the read's time
+      // budget and cancellation still hold.
+      arrived = true;
+      const { file: traceFile, trace } = m.packedTrace;
+      unpackTorchTrace(trace, { stop: () => settled }).then(
+        (t) => finish(() => resolve({ kind: 'torch-trace', file: traceFile, trace: t })),
+        (e: unknown) => finish(() => reject(e instanceof Error ? e : new Error(String(e)))),
+      );
     });
     const failed = (error: string) =>
       treeDone({ tree: undefined, timeline: undefined, error } as unknown as TreeMessage | TimelineMessage);
     worker.on('error', (e: Error & { code?: string }) => {
       failed(e.message);
+      if (arrived) return;
       finish(() =>
         reject(
           e.code === 'ERR_WORKER_OUT_OF_MEMORY'
@@ -133,6 +148,7 @@ export async function openFileIsolated(
     });
     worker.on('exit', (code) => {
       failed(`the reader stopped (exit code ${code})`);
+      if (arrived) return;
       finish(() => reject(new FormatError(file, '', `the reader stopped unexpectedly (exit code ${code})`)));
     });
   });

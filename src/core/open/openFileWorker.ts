@@ -4,12 +4,13 @@
  * on its own (dist/openFileWorker.js); loads nothing of the editor.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { openFile, type OpenOptions } from './openFile';
+import { openFile, type OpenedFile, type OpenOptions } from './openFile';
 import { buildCallTree, type CallTree } from '../analysis/cpu/callTree';
 import { torchTimeline, type TorchTimeline } from '../analysis/torch/torchTimeline';
 import type { FileKind } from '../formats/detect';
 import { FormatError } from '../formats/formatError';
 import { ToolError } from '../runners/findTool';
+import { packTorchTrace, type PackedTrace } from './tracePack';
 
 export interface WorkerRequest {
   file: string;
@@ -30,6 +31,13 @@ export type TreeMessage = { tree: CallTree } | { tree: undefined; error: string 
 
 /** What the worker posts after a trace: its timeline index, or why it has none. */
 export type TimelineMessage = { timeline: TorchTimeline } | { timeline: undefined; error: string };
+
+/**
+ * What the worker posts for the file read: its model, or for a PyTorch trace its columns
+ * (tracePack.ts), which openFileIsolated turns back into the trace without stopping its thread.
+ */
+export type ModelMessage =
+  { ok: true; opened: OpenedFile } | { ok: true; packedTrace: { file: string; trace: PackedTrace } };
 
 export type WorkerError =
   | { type: 'format'; file: string; place: string; expected: string }
@@ -53,11 +61,23 @@ function buffers(v: unknown, out: Set<ArrayBuffer>, depth = 0): Set<ArrayBuffer>
 }
 
 /**
- * Posts the file's model (copied, not moved: what follows is built from the same arrays after
- * they were sent), then what `build` makes of it with its buffers moved, or why it failed.
+ * The message that carries the file's model and the buffers to move with it: a trace packed;
+ * anything else as it is, its typed arrays moved unless what follows is built from them.
  */
-function postThen<M>(opened: unknown, build: () => M, failed: (error: string) => M): void {
-  parentPort!.postMessage({ ok: true, opened });
+function modelMessage(opened: OpenedFile, reused: boolean): [ModelMessage, ArrayBuffer[]] {
+  if (opened.kind === 'torch-trace') {
+    const { packed, buffers } = packTorchTrace(opened.trace);
+    return [{ ok: true, packedTrace: { file: opened.file, trace: packed } }, buffers];
+  }
+  return [{ ok: true, opened }, reused ? [] : [...buffers(opened, new Set())]];
+}
+
+/**
+ * Posts the file's model (its own arrays copied: what follows is built from the same arrays
+ * after they were sent), then what `build` makes of it with its buffers moved, or why it failed.
+ */
+function postThen<M>(opened: OpenedFile, build: () => M, failed: (error: string) => M): void {
+  parentPort!.postMessage(...modelMessage(opened, true));
   let message: M;
   try {
     message = build();
@@ -83,7 +103,7 @@ async function main(): Promise<void> {
         () => ({ timeline: torchTimeline(opened.trace) }),
         (error) => ({ timeline: undefined, error }),
       );
-    parentPort!.postMessage({ ok: true, opened }, [...buffers(opened, new Set())]);
+    parentPort!.postMessage(...modelMessage(opened, false));
   } catch (e) {
     const error: WorkerError =
       e instanceof FormatError
