@@ -7,7 +7,14 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { OpenedFile, OpenOptions } from './openFile';
-import type { ModelMessage, TimelineMessage, TreeMessage, WorkerError, WorkerRequest } from './openFileWorker';
+import type {
+  ModelMessage,
+  TimelineMessage,
+  TreeMessage,
+  ViewMessage,
+  WorkerError,
+  WorkerRequest,
+} from './openFileWorker';
 import { unpackTorchTrace } from './tracePack';
 import type { FileKind } from '../formats/detect';
 import { FormatError } from '../formats/formatError';
@@ -23,6 +30,11 @@ export interface IsolationLimits {
   timeoutSetting: string;
 }
 
+/** What the worker posts after the model, each handed to its callback once. */
+type FollowUp = TreeMessage | TimelineMessage | ViewMessage;
+type FollowKey = 'tree' | 'timeline' | 'view';
+const FOLLOW_WHAT: Record<FollowKey, string> = { tree: 'call tree', timeline: 'timeline index', view: 'tables' };
+
 export async function openFileIsolated(
   workerScript: string,
   file: string,
@@ -37,6 +49,8 @@ export async function openFileIsolated(
   onFirstTree?: (t: TreeMessage) => void,
   /** Likewise for a PyTorch trace: its timeline index, built in the worker after the trace. */
   onTimeline?: (t: TimelineMessage) => void,
+  /** Likewise for a PyTorch trace: its view under `title` and its sources, built before its timeline. */
+  onView?: { title: string; on: (v: ViewMessage) => void },
 ): Promise<OpenedFile> {
   const { signal, ...rest } = options;
   const request: WorkerRequest = {
@@ -45,6 +59,7 @@ export async function openFileIsolated(
     known,
     firstTree: onFirstTree !== undefined,
     timeline: onTimeline !== undefined,
+    view: onView?.title,
   };
   const worker = new Worker(workerScript, {
     workerData: request,
@@ -52,9 +67,24 @@ export async function openFileIsolated(
     stdout: false,
     stderr: false,
   });
-  // After the profile came back, the worker goes on to its first call tree: until that arrives
-  // (or the worker ends), a read is not over.
-  let treeWait: ((t: TreeMessage | TimelineMessage) => void) | undefined;
+  // After the model came back, the worker goes on to what was asked of it after the model: until
+  // each has arrived (or the worker ends, or the time budget runs out), a read is not over.
+  const pending = new Map<FollowKey, (m: FollowUp) => void>();
+  let followTimer: ReturnType<typeof setTimeout> | undefined;
+  const followDone = (key: FollowKey, m: FollowUp) => {
+    const wait = pending.get(key);
+    if (!wait) return;
+    pending.delete(key);
+    if (pending.size === 0) {
+      clearTimeout(followTimer);
+      void worker.terminate();
+    }
+    wait(m);
+  };
+  /** Every follow-up not come yet, handed over as missing, and why. */
+  const followFailed = (error: string) => {
+    for (const key of [...pending.keys()]) followDone(key, { [key]: undefined, error } as unknown as FollowUp);
+  };
   return new Promise<OpenedFile>((resolve, reject) => {
     let settled = false;
     // The model came and is being rebuilt: the worker may end meanwhile, its part done.
@@ -65,17 +95,8 @@ export async function openFileIsolated(
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
       f();
-      if (!treeWait) void worker.terminate();
+      if (pending.size === 0) void worker.terminate();
     };
-    const treeDone = (t: TreeMessage | TimelineMessage) => {
-      const wait = treeWait;
-      if (!wait) return;
-      treeWait = undefined;
-      clearTimeout(treeTimer);
-      void worker.terminate();
-      wait(t);
-    };
-    let treeTimer: ReturnType<typeof setTimeout> | undefined;
     const timer = setTimeout(
       () =>
         finish(() =>
@@ -91,37 +112,29 @@ export async function openFileIsolated(
     );
     const onAbort = () => finish(() => reject(new Error('cancelled')));
     signal?.addEventListener('abort', onAbort, { once: true });
-    type Message = ModelMessage | { ok: false; error: WorkerError } | TreeMessage | TimelineMessage;
+    type Message = ModelMessage | { ok: false; error: WorkerError } | FollowUp;
     worker.on('message', (m: Message) => {
-      if ('tree' in m || 'timeline' in m) return treeDone(m);
+      if ('tree' in m) return followDone('tree', m);
+      if ('timeline' in m) return followDone('timeline', m);
+      if ('view' in m) return followDone('view', m);
       const kind = !m.ok ? undefined : 'packedTrace' in m ? 'torch-trace' : m.opened.kind;
-      const what =
-        m.ok && !settled
-          ? onFirstTree && kind === 'cpu-profile'
-            ? { wait: onFirstTree as (t: TreeMessage | TimelineMessage) => void, key: 'tree', it: 'call tree' }
-            : onTimeline && kind === 'torch-trace'
-              ? {
-                  wait: onTimeline as (t: TreeMessage | TimelineMessage) => void,
-                  key: 'timeline',
-                  it: 'timeline index',
-                }
-              : undefined
-          : undefined;
-      if (what) {
-        treeWait = what.wait;
-        treeTimer = setTimeout(
-          () =>
-            treeDone({
-              [what.key]: undefined,
-              error: `building its ${what.it} took longer than ${limits.timeoutSec} s`,
-            } as TreeMessage | TimelineMessage),
-          limits.timeoutSec * 1000,
-        );
+      if (m.ok && !settled) {
+        if (onFirstTree && kind === 'cpu-profile') pending.set('tree', onFirstTree as (m: FollowUp) => void);
+        if (onView && kind === 'torch-trace') pending.set('view', onView.on as (m: FollowUp) => void);
+        if (onTimeline && kind === 'torch-trace') pending.set('timeline', onTimeline as (m: FollowUp) => void);
+        if (pending.size > 0)
+          followTimer = setTimeout(
+            () =>
+              followFailed(
+                `building its ${[...pending.keys()].map((k) => FOLLOW_WHAT[k]).join(' and ')} took longer than ${limits.timeoutSec} s`,
+              ),
+            limits.timeoutSec * 1000,
+          );
       }
       if (!m.ok) return finish(() => reject(rebuild(m.error)));
       if (!('packedTrace' in m)) return finish(() => resolve(m.opened));
-      // The timeline (if asked for) may come while the trace is rebuilt; the read's time
-      // budget and cancellation still hold.
+      // What follows the trace may come while it is rebuilt; the read's time budget and
+      // cancellation still hold.
       arrived = true;
       const { file: traceFile, trace } = m.packedTrace;
       unpackTorchTrace(trace, { stop: () => settled }).then(
@@ -129,10 +142,8 @@ export async function openFileIsolated(
         (e: unknown) => finish(() => reject(e instanceof Error ? e : new Error(String(e)))),
       );
     });
-    const failed = (error: string) =>
-      treeDone({ tree: undefined, timeline: undefined, error } as unknown as TreeMessage | TimelineMessage);
     worker.on('error', (e: Error & { code?: string }) => {
-      failed(e.message);
+      followFailed(e.message);
       if (arrived) return;
       finish(() =>
         reject(
@@ -147,7 +158,7 @@ export async function openFileIsolated(
       );
     });
     worker.on('exit', (code) => {
-      failed(`the reader stopped (exit code ${code})`);
+      followFailed(`the reader stopped (exit code ${code})`);
       if (arrived) return;
       finish(() => reject(new FormatError(file, '', `the reader stopped unexpectedly (exit code ${code})`)));
     });

@@ -13,7 +13,7 @@ import type { FileKind } from '../../core/formats/detect';
 import { FormatError } from '../../core/formats/formatError';
 import { offerFirstTree } from '../../core/analysis/cpu/profileSession';
 import type { CallTree } from '../../core/analysis/cpu/callTree';
-import type { TimelineMessage, TreeMessage } from '../../core/open/openFileWorker';
+import type { TimelineMessage, TreeMessage, ViewMessage } from '../../core/open/openFileWorker';
 import { offerTimeline, type TorchTimeline } from '../../core/analysis/torch/torchTimeline';
 
 let workerScript: string | undefined;
@@ -40,9 +40,10 @@ export async function openFileInWorker(
   known?: FileKind,
   onFirstTree?: (t: TreeMessage) => void,
   onTimeline?: (t: TimelineMessage) => void,
+  onView?: { title: string; on: (v: ViewMessage) => void },
 ): Promise<OpenedFile> {
   if (!workerScript) throw new Error('flamelens: the file reader is not set up (not activated?)');
-  return openFileIsolated(workerScript, file, options, limits(), known, onFirstTree, onTimeline);
+  return openFileIsolated(workerScript, file, options, limits(), known, onFirstTree, onTimeline, onView);
 }
 
 async function openExpecting<K extends OpenedKind>(
@@ -83,17 +84,23 @@ export async function openProfileInWorker(
   return profile;
 }
 
+/** A trace's view and sources, built by the reader's worker (undefined where it could not). */
+export type WorkerView = Extract<ViewMessage, { view: object }>['view'];
+
 /**
  * A PyTorch trace, read in a worker; another kind of file is a FormatError saying what it is and
  * `what`. With `timeline`, the worker goes on to build the trace's timeline index, offered to
  * the view that shows it (offerTimeline): built while the tables are, on the other core, and
- * never on the extension host's thread.
+ * never on the extension host's thread. With `view` (a title), it builds the trace's view and
+ * sources first (`view` of the answer; undefined where the worker failed at it, with a warning):
+ * on a 1 GB trace they are 15 s of work, which then is not the extension host's.
  */
 export async function openTorchTraceInWorker(
   file: string,
   what: string,
   options: {
     timeline?: boolean;
+    view?: string;
     log?: vscode.LogOutputChannel;
     /**
      * Read Nsight Systems reports (`.nsys-rep` exported into cacheDir by nsys) and CPU profiles
@@ -101,10 +108,13 @@ export async function openTorchTraceInWorker(
      */
     nsys?: { cacheDir: string; nsysPath?: string };
   } = {},
-): Promise<TorchTrace> {
-  if (!options.timeline) return (await openExpecting(file, 'torch-trace', what)).trace;
+): Promise<{ trace: TorchTrace; view: Promise<WorkerView | undefined> }> {
   let handOver: (t: TorchTimeline | undefined) => void = () => undefined;
   const timeline = new Promise<TorchTimeline | undefined>((resolve) => (handOver = resolve));
+  let viewDone: (v: WorkerView | undefined) => void = () => undefined;
+  const view = new Promise<WorkerView | undefined>((resolve) => (viewDone = resolve));
+  const title = options.view;
+  if (title === undefined) viewDone(undefined);
   const opened = await openFileInWorker(
     file,
     {
@@ -115,12 +125,24 @@ export async function openTorchTraceInWorker(
     },
     undefined,
     undefined,
-    (t) => {
-      if (!t.timeline) options.log?.warn(`${file}: its timeline was not indexed while reading (${t.error}); on demand`);
-      handOver(t.timeline);
-    },
+    options.timeline
+      ? (t) => {
+          if (!t.timeline)
+            options.log?.warn(`${file}: its timeline was not indexed while reading (${t.error}); on demand`);
+          handOver(t.timeline);
+        }
+      : undefined,
+    title === undefined
+      ? undefined
+      : {
+          title,
+          on: (v) => {
+            if (!v.view) options.log?.warn(`${file}: its tables were not built while reading (${v.error}); built here`);
+            viewDone(v.view);
+          },
+        },
   );
   if (opened.kind !== 'torch-trace') throw new FormatError(file, '', what);
-  offerTimeline(opened.trace, timeline);
-  return opened.trace;
+  if (options.timeline) offerTimeline(opened.trace, timeline);
+  return { trace: opened.trace, view };
 }

@@ -57,26 +57,28 @@ export function connectTrace(
     const t0 = Date.now();
     for (const f of [file, ...rankFiles]) await confirmFileSize(f);
     const nsys = deps.cacheDir ? { cacheDir: deps.cacheDir, nsysPath: nsightConfig().nsysPath } : undefined;
-    const trace = await openTorchTraceInWorker(file, WHAT, { timeline: true, log, nsys }).catch((e) => {
-      rejectTrace(e);
-      throw e;
-    });
+    // The tables, diagnosis and sources are built by the reader's worker (here only where it
+    // could not): the extension host's thread only rebuilds the trace, in slices.
+    const open = (f: string, viewTitle: string) =>
+      openTorchTraceInWorker(f, WHAT, { timeline: true, view: viewTitle, log, nsys }).catch((e) => {
+        rejectTrace(e);
+        throw e;
+      });
+    const { trace, view: built } = await open(file, title);
     const label = (t: TorchTrace, f: string) => rankLabel(t, path.basename(f));
     const parts: Part[] = [{ trace, label: label(trace, file) }];
     if (rankFiles.length === 0) resolveTrace(parts);
-    sources = analyzeTorchSources(trace);
-    const data = buildTraceView(trace, title, sources);
+    const mine = await built;
+    sources = mine?.sources ?? analyzeTorchSources(trace);
+    const data = mine?.data ?? buildTraceView(trace, title, sources);
     log.info(`Read ${file} (${trace.eventCount} events) in ${Date.now() - t0} ms`);
     let ranks: RankRow[] | undefined;
     if (rankFiles.length > 0) {
       const views = [data];
       for (const other of rankFiles) {
-        const t = await openTorchTraceInWorker(other, WHAT, { timeline: true, log, nsys }).catch((e) => {
-          rejectTrace(e);
-          throw e;
-        });
+        const { trace: t, view } = await open(other, path.basename(other));
         parts.push({ trace: t, label: label(t, other) });
-        views.push(buildTraceView(t, path.basename(other)));
+        views.push((await view)?.data ?? buildTraceView(t, path.basename(other)));
       }
       resolveTrace(parts);
       ranks = compareRanks(views);

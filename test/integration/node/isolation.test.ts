@@ -12,7 +12,9 @@ import { analyzeHotPaths } from '../../../src/core/analysis/cpu/hotPaths';
 import { FormatError } from '../../../src/core/formats/formatError';
 import { buildCallTree } from '../../../src/core/analysis/cpu/callTree';
 import { offerFirstTree, ProfileSession } from '../../../src/core/analysis/cpu/profileSession';
-import type { TimelineMessage, TreeMessage } from '../../../src/core/open/openFileWorker';
+import type { TimelineMessage, TreeMessage, ViewMessage } from '../../../src/core/open/openFileWorker';
+import { analyzeTorchSources } from '../../../src/core/analysis/torch/torchSources';
+import { buildTraceView } from '../../../src/core/analysis/torch/torchView';
 import type { TorchTrace } from '../../../src/core/model/torchTrace';
 import { offerTimeline, timelineOf, torchTimeline } from '../../../src/core/analysis/torch/torchTimeline';
 import { BUILTIN_FOLDED, ensureBuilt, REAL, ROOT } from '../../helpers';
@@ -174,4 +176,62 @@ test("a trace's timeline index, built in the worker after the trace, equals the 
   );
   assert.equal(profile.kind, 'cpu-profile');
   assert.equal(none.length, 0);
+});
+
+test("a trace's tables, diagnosis and sources, built in the worker before its timeline, equal those built here", async () => {
+  for (const file of [
+    path.join(REAL, 'h200', 'torch2.11.0-cu130_h200_train.pt.trace.json.gz'),
+    path.join(REAL, 'torchtrace_hta__control.json.gz'),
+  ]) {
+    const order: string[] = [];
+    let viewCame: (v: ViewMessage) => void = () => undefined;
+    const viewMessage = new Promise<ViewMessage>((resolve) => (viewCame = resolve));
+    let timelineCame: (t: TimelineMessage) => void = () => undefined;
+    const timelineMessage = new Promise<TimelineMessage>((resolve) => (timelineCame = resolve));
+    const opened = await openFileIsolated(
+      WORKER,
+      file,
+      { cacheDir: '' },
+      LIMITS,
+      undefined,
+      undefined,
+      (t) => {
+        order.push('timeline');
+        timelineCame(t);
+      },
+      {
+        title: 'the title',
+        on: (v) => {
+          order.push('view');
+          viewCame(v);
+        },
+      },
+    );
+    assert.equal(opened.kind, 'torch-trace');
+    const trace = (opened as { trace: TorchTrace }).trace;
+    const { view } = await viewMessage;
+    assert.ok(view, `${file}: a view came`);
+    const sources = analyzeTorchSources(trace);
+    assert.deepEqual(view.sources, sources, file);
+    assert.deepEqual(view.data, buildTraceView(trace, 'the title', sources), file);
+    assert.ok(view.data.ops.length > 0 && view.data.diagnosis, file);
+    assert.ok((await timelineMessage).timeline, file);
+    assert.deepEqual(order, ['view', 'timeline'], `${file}: the view first, then the timeline`);
+  }
+  // A worker that fails hands over no view, with why: here a read that runs out of time.
+  const missing: ViewMessage[] = [];
+  await assert.rejects(
+    openFileIsolated(
+      WORKER,
+      path.join(REAL, 'h200', 'torch2.11.0-cu130_h200_train.pt.trace.json.gz'),
+      { cacheDir: '' },
+      { ...LIMITS, timeoutSec: 0.001 },
+      undefined,
+      undefined,
+      undefined,
+      { title: 't', on: (v) => missing.push(v) },
+    ),
+    /took longer than 0\.001 s/,
+  );
+  assert.equal(missing.length, 0, 'nothing was handed over for a read that never came back');
 });
