@@ -85,22 +85,23 @@ function modelMessage(opened: OpenedFile, reused: boolean): [ModelMessage, Array
 
 /**
  * Posts the file's model (its own arrays copied: what follows is built from the same arrays
- * after they were sent), then, in turn, what each of `follow` makes of it with its buffers
- * moved, or why it failed.
+ * after they were sent), then, in turn, what each of `follow` makes of it, or why it failed:
+ * the last with its buffers moved, the others copied (what follows may share their arrays
+ * through the analyses' caches).
  */
 type Follow = [build: () => object, failed: (error: string) => object];
 
 function postThen(opened: OpenedFile, follow: Follow[]): void {
   parentPort!.postMessage(...modelMessage(opened, true));
-  for (const [build, failed] of follow) {
+  follow.forEach(([build, failed], k) => {
     let message: object;
     try {
       message = build();
     } catch (e) {
       message = failed(e instanceof Error ? e.message : String(e));
     }
-    parentPort!.postMessage(message, [...buffers(message, new Set())]);
-  }
+    parentPort!.postMessage(message, k === follow.length - 1 ? [...buffers(message, new Set())] : []);
+  });
 }
 
 async function main(): Promise<void> {
