@@ -9,13 +9,6 @@ import { launchesByCorrelation, streamIdle, type IdleCategory } from './gpuBreak
 import { streamQueues } from './launchStats';
 import { criticalPath, type CriticalPath } from './criticalPath';
 
-/**
- * Traces with more GPU activities than this get no idle lanes or queue counters: on the 1 GB
- * bench trace (800,000 activities) they took indexing from about 5 s to 14 s and resident memory
- * from 1.1x to 2x the file, until they are built columnar.
- */
-export const IDLE_TRACKS_MAX = 250_000;
-
 /** What each idle span's name means (the span's details say it). */
 export const IDLE_WHY: Record<string, string> = {
   'idle: host wait':
