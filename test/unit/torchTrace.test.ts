@@ -255,6 +255,78 @@ test('each kernel knows the operator and the Python stack it was launched from',
   }
 });
 
+test('launch sites shared by spans at one place, kept apart where only a call stack tells them apart (hand-written)', async () => {
+  const { analyzeTorchSources } = await import('../../src/core/analysis/torch/torchSources');
+  const op = (ts: number, stack: string) => ({
+    ph: 'X',
+    cat: 'cpu_op',
+    name: 'aten::mm',
+    pid: 1,
+    tid: 1,
+    ts,
+    dur: 10,
+    args: { 'Call stack': stack },
+  });
+  const launch = (ts: number, correlation: number) => ({
+    ph: 'X',
+    cat: 'cuda_runtime',
+    name: 'cudaLaunchKernel',
+    pid: 1,
+    tid: 1,
+    ts,
+    dur: 1,
+    args: { correlation },
+  });
+  const kernel = (name: string, ts: number, correlation: number) => ({
+    ph: 'X',
+    cat: 'kernel',
+    name,
+    pid: 0,
+    tid: 7,
+    ts,
+    dur: 2,
+    args: { correlation, stream: 7, device: 0 },
+  });
+  const trace = parseTorchTrace(
+    JSON.stringify({
+      traceEvents: [
+        // A Python span on the thread: its operators' call stacks are not in the profile's frames.
+        { ph: 'X', cat: 'python_function', name: 'a.py(1): f', pid: 1, tid: 1, ts: 0, dur: 100 },
+        { ph: 'X', cat: 'python_function', name: 'a.py(1): f', pid: 1, tid: 1, ts: 400, dur: 100 },
+        { ph: 'X', cat: 'cpu_op', name: 'aten::mm', pid: 1, tid: 1, ts: 410, dur: 10 },
+        { ph: 'X', cat: 'cpu_op', name: 'aten::mm', pid: 1, tid: 1, ts: 440, dur: 10 },
+        op(200, 'x.py(5): g'),
+        op(300, 'y.py(7): h'),
+        launch(202, 1),
+        launch(302, 2),
+        launch(412, 3),
+        launch(442, 4),
+        launch(20, 0),
+        kernel('k', 205, 1),
+        kernel('k', 305, 2),
+        kernel('m', 415, 3),
+        kernel('m', 445, 4),
+        // Correlation 0 is no id (CUPTI counts from 1): linked to nothing, as in the diagnosis.
+        kernel('z', 25, 0),
+      ],
+    }),
+    'launch-sites-handwritten.json',
+  );
+  const { launchers } = analyzeTorchSources(trace);
+  const sites = (name: string) =>
+    launchers[name]?.map((l) => [l.op, l.stack.map((f) => `${f.file}:${f.line}`).join(' '), l.launches]);
+  assert.deepEqual(
+    sites('k'),
+    [
+      ['aten::mm', 'x.py:5', 1],
+      ['aten::mm', 'y.py:7', 1],
+    ],
+    'two operators at the same place, told apart by their call stacks',
+  );
+  assert.deepEqual(sites('m'), [['aten::mm', 'a.py:1', 2]], 'two launches under the same frames: one site');
+  assert.equal(launchers.z, undefined);
+});
+
 test('every real trace in the fixtures reads and analyses consistently', async () => {
   const { readdirSync } = await import('node:fs');
   const files = readdirSync(REAL).filter((f) => f.startsWith('torchtrace_'));

@@ -14,6 +14,7 @@ import { innermostAt } from './spanNesting';
 import { GpuCredits } from './gpuCredits';
 import type { TorchTrace } from '../../model/torchTrace';
 import { frameKindFor } from '../../formats/cpu/frameSyntax';
+import { launchesByCorrelation } from './gpuBreakdown';
 
 export interface GpuByFunction {
   name: string;
@@ -83,13 +84,22 @@ export function analyzeTorchSources(trace: TorchTrace): TorchSources {
     if (l) l.push(span);
     else byThread.set(k, [span]);
   };
+  // Frame ids by name, file and line without a key string per event (the names are shared).
+  const pyIds = new Map<string, Map<string | undefined, Map<number | undefined, number>>>();
   for (const f of trace.python) {
-    const frame = frames.intern(`py\u0000${f.name}\u0000${f.file ?? ''}\u0000${f.line ?? ''}`, () => ({
-      name: f.name,
-      file: f.file,
-      line: f.line,
-      kind: f.file ? frameKindFor(f.file) : 'other',
-    }));
+    const byFile = pyIds.get(f.name) ?? pyIds.set(f.name, new Map()).get(f.name)!;
+    const byLine = byFile.get(f.file) ?? byFile.set(f.file, new Map()).get(f.file)!;
+    let frame = byLine.get(f.line);
+    if (frame === undefined)
+      byLine.set(
+        f.line,
+        (frame = frames.intern(`py\u0000${f.name}\u0000${f.file ?? ''}\u0000${f.line ?? ''}`, () => ({
+          name: f.name,
+          file: f.file,
+          line: f.line,
+          kind: f.file ? frameKindFor(f.file) : 'other',
+        }))),
+      );
     add(f.pid, f.tid, {
       frame,
       ts: f.ts,
@@ -97,8 +107,11 @@ export function analyzeTorchSources(trace: TorchTrace): TorchSources {
       python: f.file && f.line !== undefined ? { name: f.name, file: f.file, line: f.line } : undefined,
     });
   }
+  const opIds = new Map<string, number>();
   for (const o of trace.ops) {
-    const frame = frames.intern(`op\u0000${o.name}`, () => ({ name: o.name, kind: 'other' }));
+    let frame = opIds.get(o.name);
+    if (frame === undefined)
+      opIds.set(o.name, (frame = frames.intern(`op\u0000${o.name}`, () => ({ name: o.name, kind: 'other' }))));
     add(o.pid, o.tid, { frame, ts: o.ts, end: o.ts + o.dur, callStack: o.callStack });
   }
   const parsedStacks = new Map<string, CallFrame[]>();
@@ -197,18 +210,17 @@ export function analyzeTorchSources(trace: TorchTrace): TorchSources {
       if (self > 0) builder.addAt(full[i], self);
     });
     threads.push(builder);
-    nested.set(k, { spans, parent, ts, end });
+    nested.set(k, { spans, parent, ts, end, full, useCallStacks });
   }
 
   // GPU time per Python function: each activity's runtime call, and the innermost span at each
   // call, found a thread at a time in one sweep.
-  const runtimeByCorrelation = new Map<number, (typeof trace.runtime)[number]>();
-  for (const r of trace.runtime) if (r.correlation !== undefined) runtimeByCorrelation.set(r.correlation, r);
+  const launches = launchesByCorrelation(trace.runtime);
   let gpuTotal = 0;
   const launchesOn = new Map<string, { activity: number[]; ts: number[] }>();
   trace.gpu.forEach((g, i) => {
     gpuTotal += g.dur;
-    const r = g.correlation !== undefined ? runtimeByCorrelation.get(g.correlation) : undefined;
+    const r = launches.get(g.correlation);
     if (!r) return;
     const k = `${r.pid}\u0000${r.tid}`;
     if (!nested.has(k)) return;
@@ -233,31 +245,45 @@ export function analyzeTorchSources(trace: TorchTrace): TorchSources {
     credits.addThread(t, at, l.activity, trace.gpu, up.callStack, callFrames);
   }
   // Who launched each kernel, in trace order: the innermost operator and up to 40 Python frames.
+  // Both follow from the frames above the launch, so spans at one node of a thread's stack
+  // table share them (and the key that counts them), made once per node; except where the
+  // Python frames would come from a call stack those frames leave out.
   const launchMap = new Map<string, Map<string, KernelLauncher>>();
+  type Launcher = { op?: string; stack: KernelLauncher['stack']; key: string };
+  const outside: Launcher = { op: undefined, stack: [], key: '\u0000' };
+  const byNode = new Map<Nested, Map<number, Launcher>>();
+  const launcherAt = (t: Nested, n: number): Launcher => {
+    const up = ups.get(t)!;
+    const opSpan = up.op[n];
+    const op = opSpan >= 0 ? profile0Name(frames, t.spans[opSpan].frame) : undefined;
+    let stack: KernelLauncher['stack'] = [];
+    for (let q = up.python[n]; q >= 0 && stack.length < 40; q = t.parent[q] >= 0 ? up.python[t.parent[q]] : -1)
+      stack.push(t.spans[q].python!);
+    const cs = up.callStack[n];
+    if (stack.length === 0 && cs >= 0) stack = callFrames(t.spans[cs].callStack!).slice(0, 40);
+    return { op, stack, key: `${op ?? ''}\u0000${stack.map((f) => `${f.file}:${f.line}`).join('\u0000')}` };
+  };
   trace.gpu.forEach((g, a) => {
     const n = spanOf[a];
     const t = threadOf[a];
     if (!t || g.kind !== 'kernel') return;
     // A launch outside every span on its thread is listed too, with no operator and no stack.
-    const up = ups.get(t)!;
-    const opSpan = n >= 0 ? up.op[n] : -1;
-    const op = opSpan >= 0 ? profile0Name(frames, t.spans[opSpan].frame) : undefined;
-    let stack: KernelLauncher['stack'] = [];
+    let l = outside;
     if (n >= 0) {
-      for (let q = up.python[n]; q >= 0 && stack.length < 40; q = t.parent[q] >= 0 ? up.python[t.parent[q]] : -1)
-        stack.push(t.spans[q].python!);
-      const cs = up.callStack[n];
-      if (stack.length === 0 && cs >= 0) stack = callFrames(t.spans[cs].callStack!).slice(0, 40);
+      const cached = t.useCallStacks || ups.get(t)!.callStack[n] < 0;
+      const nodes = byNode.get(t) ?? byNode.set(t, new Map()).get(t)!;
+      const hit = cached ? nodes.get(t.full[n]) : undefined;
+      l = hit ?? launcherAt(t, n);
+      if (cached && !hit) nodes.set(t.full[n], l);
     }
-    const lk = `${op ?? ''}\u0000${stack.map((f) => `${f.file}:${f.line}`).join('\u0000')}`;
     let perKernel = launchMap.get(g.name);
     if (!perKernel) {
       perKernel = new Map();
       launchMap.set(g.name, perKernel);
     }
-    const entry = perKernel.get(lk);
+    const entry = perKernel.get(l.key);
     if (entry) entry.launches++;
-    else perKernel.set(lk, { op, stack, launches: 1 });
+    else perKernel.set(l.key, { op: l.op, stack: l.stack, launches: 1 });
   });
   const gpuByFunction = credits
     .entries()
@@ -289,6 +315,10 @@ interface Nested {
   parent: Int32Array;
   ts: Float64Array;
   end: Float64Array;
+  /** Each span's node in the thread's stack table: the frames from the root down to it. */
+  full: Int32Array;
+  /** Whether operators' call stacks are in those frames (a thread without Python spans). */
+  useCallStacks: boolean;
 }
 
 /** For each span, the nearest span at or above it that is an operator, a Python function, or has a call stack. */
