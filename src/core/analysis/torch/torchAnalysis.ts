@@ -8,7 +8,8 @@
  */
 import type { CpuOp, GpuActivity, TorchTrace } from '../../model/torchTrace';
 import { gpuBusy, traceSpan, type GpuBusy } from './gpuTime';
-import { innermostAt } from './spanNesting';
+import { innermostAt, threadKeys } from './spanNesting';
+import { launchesByCorrelation } from './gpuBreakdown';
 import { stepRowName } from './profilerSteps';
 
 export interface OpRow {
@@ -58,8 +59,9 @@ const EPS = 1e-3;
 
 export function nestOps(trace: TorchTrace): Nesting {
   const threads = new Map<string, CpuOp[]>();
+  const keyOf = threadKeys();
   for (const op of trace.ops) {
-    const k = `${op.pid}\u0000${op.tid}`;
+    const k = keyOf(op.pid, op.tid);
     const list = threads.get(k);
     if (list) list.push(op);
     else threads.set(k, [op]);
@@ -139,8 +141,8 @@ export function analyzeTorchTrace(trace: TorchTrace): TorchSummary {
   const nest = nestOps(trace);
   const n = nest.ops.length;
   // Kernels → operators.
-  const runtimeByCorrelation = new Map<number, (typeof trace.runtime)[number]>();
-  for (const r of trace.runtime) if (r.correlation !== undefined) runtimeByCorrelation.set(r.correlation, r);
+  const launches = launchesByCorrelation(trace.runtime);
+  const keyOf = threadKeys();
   const opByExternalId = new Map<number, number>();
   for (let i = 0; i < n; i++) {
     const op = nest.ops[i];
@@ -150,9 +152,9 @@ export function analyzeTorchTrace(trace: TorchTrace): TorchSummary {
   const owner = new Int32Array(trace.gpu.length).fill(-1);
   const launchesByThread = new Map<string, { activity: number[]; ts: number[] }>();
   trace.gpu.forEach((g, i) => {
-    const r = g.correlation !== undefined ? runtimeByCorrelation.get(g.correlation) : undefined;
+    const r = launches.get(g.correlation);
     if (!r) return;
-    const k = `${r.pid}\u0000${r.tid}`;
+    const k = keyOf(r.pid, r.tid);
     let l = launchesByThread.get(k);
     if (!l) launchesByThread.set(k, (l = { activity: [], ts: [] }));
     l.activity.push(i);
@@ -166,7 +168,7 @@ export function analyzeTorchTrace(trace: TorchTrace): TorchSummary {
   // in: key_averages() lists them as rows of their own and leaves them out of its self CPU time.
   const runtimeByThread = new Map<string, { dur: number[]; ts: number[] }>();
   for (const r of trace.runtime) {
-    const k = `${r.pid}\u0000${r.tid}`;
+    const k = keyOf(r.pid, r.tid);
     let l = runtimeByThread.get(k);
     if (!l) runtimeByThread.set(k, (l = { dur: [], ts: [] }));
     l.dur.push(r.dur);

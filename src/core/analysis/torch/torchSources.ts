@@ -10,7 +10,7 @@
  * time lands on the calling lines themselves ("call" sites), e.g. the line that calls the model.
  */
 import { FrameTable, ThreadBuilder, type Profile } from '../../model/profile';
-import { innermostAt } from './spanNesting';
+import { innermostAt, threadKeys } from './spanNesting';
 import { GpuCredits } from './gpuCredits';
 import type { TorchTrace } from '../../model/torchTrace';
 import { frameKindFor } from '../../formats/cpu/frameSyntax';
@@ -78,8 +78,9 @@ export interface TorchSources {
 export function analyzeTorchSources(trace: TorchTrace): TorchSources {
   const frames = new FrameTable();
   const byThread = new Map<string, Span[]>();
+  const keyOf = threadKeys();
   const add = (pid: string, tid: string, span: Span) => {
-    const k = `${pid}\u0000${tid}`;
+    const k = keyOf(pid, tid);
     const l = byThread.get(k);
     if (l) l.push(span);
     else byThread.set(k, [span]);
@@ -222,7 +223,7 @@ export function analyzeTorchSources(trace: TorchTrace): TorchSources {
     gpuTotal += g.dur;
     const r = launches.get(g.correlation);
     if (!r) return;
-    const k = `${r.pid}\u0000${r.tid}`;
+    const k = keyOf(r.pid, r.tid);
     if (!nested.has(k)) return;
     let l = launchesOn.get(k);
     if (!l) launchesOn.set(k, (l = { activity: [], ts: [] }));
