@@ -89,11 +89,11 @@ export type WorkerView = Extract<ViewMessage, { view: object }>['view'];
 
 /**
  * A PyTorch trace, read in a worker; another kind of file is a FormatError saying what it is and
- * `what`. With `timeline`, the worker goes on to build the trace's timeline index, offered to
- * the view that shows it (offerTimeline): built while the tables are, on the other core, and
- * never on the extension host's thread. With `view` (a title), it builds the trace's view and
- * sources first (`view` of the answer; undefined where the worker failed at it, with a warning):
- * on a 1 GB trace they are 15 s of work, which then is not the extension host's.
+ * `what`. With `view` (a title), the worker goes on to build the trace's view and sources
+ * (`view` of the answer; undefined where the worker failed at it, with a warning): on a 1 GB
+ * trace they are 15 s of work, which then is not the extension host's. With `timeline`, it then
+ * builds the trace's timeline index, offered to the view that shows it (offerTimeline), never on
+ * the extension host's thread.
  */
 export async function openTorchTraceInWorker(
   file: string,
