@@ -72,7 +72,7 @@ export interface DrawInput {
   steps: StepMark[];
 }
 
-export function drawTimeline(d: DrawInput): { items: number } {
+export function drawTimeline(d: DrawInput): { items: number; rects: number } {
   const { ctx, width, height, gutter, rulerH, t0, t1, theme } = d;
   const plotW = Math.max(1, width - gutter);
   const k = plotW / Math.max(1e-9, t1 - t0);
@@ -90,62 +90,95 @@ export function drawTimeline(d: DrawInput): { items: number } {
   ctx.beginPath();
   ctx.rect(gutter, rulerH, plotW, height - rulerH);
   ctx.clip();
-  // Busy share and counters.
+  // Busy share and counters: each a step area filled as one path (one draw call, not a
+  // rectangle per pixel or point).
   for (const t of visible) {
     const y = yOf(t);
+    const base = y + t.h - 2;
     if (t.kind === 'busy') {
       const b = d.answer?.busy.find((a) => a.track === t.track);
       ctx.fillStyle = seriesColor(0);
-      if (b)
-        for (let i = 0; i < b.t.length; i++) {
-          const h = ((t.h - 4) * b.pct[i]) / 100;
-          if (h > 0) ctx.fillRect(x(b.t[i]), y + t.h - 2 - h, Math.max(1, plotW / b.t.length), h);
-        }
+      if (b) {
+        const w = Math.max(1, plotW / b.t.length);
+        fillSteps(
+          ctx,
+          base,
+          b.t.length,
+          (i) => x(b.t[i]),
+          (i) => x(b.t[i]) + w,
+          (i) => ((t.h - 4) * b.pct[i]) / 100,
+        );
+      }
     } else if (t.kind === 'counter') {
       const c = d.answer?.counters.find((a) => a.track === t.track);
       const max = d.meta.counters[t.track].max || 1;
       ctx.fillStyle = seriesColor(t.track + 1);
-      if (c)
-        for (let i = 0; i < c.t.length; i++) {
-          const x0 = Math.max(gutter, x(c.t[i]));
-          const x1 = i + 1 < c.t.length ? x(c.t[i + 1]) : x(t1);
-          const h = ((t.h - 4) * c.v[i]) / max;
-          if (x1 > x0 && h > 0) ctx.fillRect(x0, y + t.h - 2 - h, Math.max(1, x1 - x0), h);
-        }
+      if (c) {
+        const x1 = (i: number) => (i + 1 < c.t.length ? x(c.t[i + 1]) : x(t1));
+        fillSteps(
+          ctx,
+          base,
+          c.t.length,
+          (i) => Math.max(gutter, x(c.t[i])),
+          (i) => Math.max(x1(i), Math.max(gutter, x(c.t[i])) + 1),
+          (i) => (x1(i) > Math.max(gutter, x(c.t[i])) ? ((t.h - 4) * c.v[i]) / max : 0),
+        );
+      }
     }
   }
-  // Items, bucketed by colour.
+  // Items, bucketed by colour; in a row, items of one colour that touch on screen (less than
+  // half a pixel apart) are filled as one rectangle. The canvas's cost is per rectangle: a dense
+  // row at a coarse level answers an item every few pixels, mostly of one colour.
   let items = 0;
+  let rects = 0;
   const a = d.answer;
   const labels: number[] = [];
   if (a) {
     const buckets = new Map<string, number[]>();
+    let runKey = '';
+    let runRow = -1;
+    let runX0 = 0;
+    let runX1 = 0;
+    let runY = 0;
+    const flush = () => {
+      if (runRow < 0) return;
+      const list = buckets.get(runKey) ?? buckets.set(runKey, []).get(runKey)!;
+      list.push(runX0, runY, runX1 - runX0);
+      rects++;
+    };
     for (let i = 0; i < a.row.length; i++) {
       const y = rowScreenY.get(a.row[i]);
       if (y === undefined) continue;
-      const x0 = x(a.start[i]);
-      const x1 = x(a.end[i]);
-      if (x1 < gutter || x0 > width) continue;
+      const xs = x(a.start[i]);
+      const xe = x(a.end[i]);
+      if (xe < gutter || xs > width) continue;
       const name = d.names.get(a.name[i]) ?? '';
       let color = d.colorBy === 'name' ? nameColor(name) : (CATEGORY_COLORS[a.cat[i]] ?? CATEGORY_COLORS[11]);
       if (d.matchNames.size > 0 && d.matchNames.has(a.name[i])) color = HIGHLIGHT;
       const key = a.count[i] > 1 ? `${color}|m` : color;
-      const list = buckets.get(key) ?? buckets.set(key, []).get(key)!;
-      list.push(i);
-      if (x1 - x0 >= 28) labels.push(i);
+      if (xe - xs >= 28) labels.push(i);
       items++;
+      const x0 = Math.max(gutter - 1, xs);
+      const x1 = x0 + Math.max(1, Math.min(width, xe) - x0);
+      if (a.row[i] === runRow && key === runKey && x0 <= runX1 + 0.5) {
+        if (x1 > runX1) runX1 = x1;
+        continue;
+      }
+      flush();
+      runRow = a.row[i];
+      runKey = key;
+      runX0 = x0;
+      runX1 = x1;
+      runY = y;
     }
+    flush();
     for (const [key, list] of buckets) {
       // Merged runs are drawn thinner (not paler: the label keeps its contrast in every theme).
       const merged = key.endsWith('|m');
       ctx.fillStyle = merged ? key.slice(0, -2) : key;
-      for (const i of list) {
-        const y = rowScreenY.get(a.row[i])!;
-        const x0 = Math.max(gutter - 1, x(a.start[i]));
-        const w = Math.max(1, Math.min(width, x(a.end[i])) - x0);
-        if (merged) ctx.fillRect(x0, y + 3, w, 10);
-        else ctx.fillRect(x0, y + 1, w, 14);
-      }
+      for (let j = 0; j < list.length; j += 3)
+        if (merged) ctx.fillRect(list[j], list[j + 1] + 3, list[j + 2], 10);
+        else ctx.fillRect(list[j], list[j + 1] + 1, list[j + 2], 14);
     }
     ctx.fillStyle = LABEL_COLOR;
     const charW = ctx.measureText('m').width * 0.85 || 7;
@@ -196,7 +229,42 @@ export function drawTimeline(d: DrawInput): { items: number } {
   ctx.restore();
   drawRuler(d, x, plotW);
   drawGutter(d, visible, yOf);
-  return { items };
+  return { items, rects };
+}
+
+/**
+ * Fills the step area of `n` steps (step i from x0(i) to x1(i), h(i) high above `base`) as one
+ * path: a polygon per run of touching steps, a gap where a step has no height.
+ */
+function fillSteps(
+  ctx: CanvasRenderingContext2D,
+  base: number,
+  n: number,
+  x0: (i: number) => number,
+  x1: (i: number) => number,
+  h: (i: number) => number,
+): void {
+  ctx.beginPath();
+  let open = false;
+  let end = 0;
+  for (let i = 0; i < n; i++) {
+    const hi = h(i);
+    const a = x0(i);
+    if (open && (!(hi > 0) || a > end + 0.5)) {
+      ctx.lineTo(end, base);
+      open = false;
+    }
+    if (!(hi > 0)) continue;
+    // A step that starts inside the last one (widened to a pixel) starts where it ends.
+    const from = open ? Math.max(a, end) : a;
+    if (!open) ctx.moveTo(from, base);
+    open = true;
+    ctx.lineTo(from, base - hi);
+    end = Math.max(from + 1, x1(i));
+    ctx.lineTo(end, base - hi);
+  }
+  if (open) ctx.lineTo(end, base);
+  ctx.fill();
 }
 
 function drawFlow(

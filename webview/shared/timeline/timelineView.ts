@@ -52,8 +52,16 @@ export class TimelineView {
   matchNames = new Set<number>();
   private hoverFlat = -1;
   private saveTimer: ReturnType<typeof setTimeout> | undefined;
-  /** For tests and the bench: draw and query times (ms), the last draw's item count. */
-  readonly stats = { draws: [] as number[], queries: [] as number[], items: 0, answers: 0, initAt: 0, firstDrawAt: 0 };
+  /** For tests and the bench: draw and query times (ms), the last draw's items and rectangles. */
+  readonly stats = {
+    draws: [] as number[],
+    queries: [] as number[],
+    items: 0,
+    rects: 0,
+    answers: 0,
+    initAt: 0,
+    firstDrawAt: 0,
+  };
 
   constructor(
     readonly root: HTMLElement,
@@ -227,6 +235,7 @@ export class TimelineView {
       steps: this.meta.steps,
     });
     this.stats.items = r.items;
+    this.stats.rects = r.rects;
     const done = performance.now();
     this.stats.draws.push(done - began);
     if (this.answer && !this.stats.firstDrawAt) this.stats.firstDrawAt = done;

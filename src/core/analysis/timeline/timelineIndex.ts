@@ -141,7 +141,17 @@ export class TimelineBuilder {
     return this.lane.n - 1;
   }
 
+  /** A counter; its points are put in time order if they are not (window queries search them). */
   counter(track: CounterTrack): void {
+    const { t, v } = track;
+    let sorted = true;
+    for (let i = 1; i < t.length && sorted; i++) sorted = t[i - 1] <= t[i];
+    if (!sorted) {
+      const order = Array.from(t.keys())
+        .filter((i) => !Number.isNaN(t[i]))
+        .sort((a, b) => t[a] - t[b] || a - b);
+      track = { ...track, t: Float64Array.from(order, (i) => t[i]), v: Float64Array.from(order, (i) => v[i]) };
+    }
     if (track.t.length > 0) this.counters.push(track);
   }
 

@@ -66,6 +66,44 @@ function upper(a: ArrayLike<number>, x: number, lo: number, hi: number): number 
   return lo;
 }
 
+/** First index in sorted `a[lo..hi)` whose value is >= x. */
+function lower(a: ArrayLike<number>, x: number, lo: number, hi: number): number {
+  while (lo < hi) {
+    const m = (lo + hi) >>> 1;
+    if (a[m] < x) lo = m + 1;
+    else hi = m;
+  }
+  return lo;
+}
+
+const BLOCK = 64;
+const blockCache = new WeakMap<ArrayLike<number>, Float64Array>();
+
+/** The maximum of each block of BLOCK values (made once per counter, kept while it lives). */
+function blockMaxima(v: ArrayLike<number>): Float64Array {
+  let m = blockCache.get(v);
+  if (m) return m;
+  m = new Float64Array(Math.ceil(v.length / BLOCK)).fill(-Infinity);
+  for (let i = 0; i < v.length; i++) m[(i / BLOCK) | 0] = Math.max(m[(i / BLOCK) | 0], v[i]);
+  blockCache.set(v, m);
+  return m;
+}
+
+/** The maximum of v[i..j) (NaN if any is NaN, as Math.max answers). */
+function rangeMax(v: ArrayLike<number>, maxes: Float64Array, i: number, j: number): number {
+  let max = -Infinity;
+  const b0 = Math.ceil(i / BLOCK);
+  const b1 = Math.floor(j / BLOCK);
+  if (b0 >= b1) {
+    for (let k = i; k < j; k++) max = Math.max(max, v[k]);
+    return max;
+  }
+  for (let k = i; k < b0 * BLOCK; k++) max = Math.max(max, v[k]);
+  for (let b = b0; b < b1; b++) max = Math.max(max, maxes[b]);
+  for (let k = b1 * BLOCK; k < j; k++) max = Math.max(max, v[k]);
+  return max;
+}
+
 /** Busy time from 0 to t. */
 function busyUntil(b: BusyTrack, t: number): number {
   const i = upper(b.start, t, 0, b.start.length) - 1;
@@ -139,17 +177,19 @@ export function queryWindow(ix: TimelineIndex, busy: BusyTrack[], q: WindowQuery
         v.push(c.v[i]);
       }
     } else {
-      // Per pixel, the highest value (memory peaks must survive).
+      // Per pixel, the highest value (memory peaks must survive): its points found by binary
+      // search, their maximum read from block maxima, so a query costs per pixel, not per point.
+      const maxes = blockMaxima(c.v);
       let i = from;
       for (let p = 0; p < px && i < to; p++) {
-        const until = t0 + (p + 1) * usPerPx;
-        let max = -Infinity;
-        const at = c.t[i];
-        while (i < to && c.t[i] < until) max = Math.max(max, c.v[i++]);
+        const j = lower(c.t, t0 + (p + 1) * usPerPx, i, to);
+        if (j === i) continue;
+        const max = rangeMax(c.v, maxes, i, j);
         if (max > -Infinity) {
-          t.push(at);
+          t.push(c.t[i]);
           v.push(max);
         }
+        i = j;
       }
     }
     out.counters.push({ track, t, v });

@@ -9,15 +9,6 @@ import { launchesByCorrelation, streamIdle, type IdleCategory } from './gpuBreak
 import { streamQueues } from './launchStats';
 import { criticalPath, type CriticalPath } from './criticalPath';
 
-/**
- * Traces with more GPU activities than this get no idle lanes or queue counters. On the 1 GB
- * bench trace (840,000 activities) they now cost +2.5 s of indexing and 1.03x the file in peak
- * memory, but the view's frame draws went from 7 to 37 ms at p95 and its window queries from 3
- * to 10 ms (a counter is reduced to pixels by a pass over all its points in the window; three
- * queues of 525,000 changes): they wait for a counter pyramid and a cheaper idle lane.
- */
-export const IDLE_TRACKS_MAX = 250_000;
-
 /** What each idle span's name means (the span's details say it). */
 export const IDLE_WHY: Record<string, string> = {
   'idle: host wait':

@@ -12,7 +12,7 @@ import { ancestors, busyTrack, rowOf, type BusyTrack } from '../timeline/timelin
 import { isCommunication, mergedByDevice } from './gpuTime';
 import { correlationIndex, lookup, type CorrelationIndex } from './correlationIndex';
 import { parseCallStack } from './torchSources';
-import { addDiagnosisTracks, CRITICAL_LANE, CRITICAL_WHY, IDLE_TRACKS_MAX, IDLE_WHY } from './timelineIdle';
+import { addDiagnosisTracks, CRITICAL_LANE, CRITICAL_WHY, IDLE_WHY } from './timelineIdle';
 
 const STEP = /^ProfilerStep#\d+$/;
 
@@ -103,10 +103,10 @@ export function torchTimeline(trace: TorchTrace): TorchTimeline {
   }
   for (const f of trace.python)
     b.add(cpuLane(f.pid, f.tid), f.ts, f.dur, f.file ? pyName(f.name, f.file, f.line ?? 0) : f.name, 'python');
-  // After every event of the trace (ids from base.end): each stream's idle gaps, and its queue;
-  // not past IDLE_TRACKS_MAX GPU activities (on 1 GB they slow the view's draws past 16 ms).
-  if (trace.form !== 'profile' && trace.gpu.length <= IDLE_TRACKS_MAX)
-    addDiagnosisTracks(b, trace, (device, stream) => `gpu ${pad(device)} ${pad(stream)}`);
+  // After every event of the trace (ids from base.end): each stream's idle gaps, and its queue,
+  // at any size (the view draws a row's touching items of one colour as one rectangle, and a
+  // counter answers per pixel from block maxima).
+  if (trace.form !== 'profile') addDiagnosisTracks(b, trace, (device, stream) => `gpu ${pad(device)} ${pad(stream)}`);
   const memory = new Map<number, typeof trace.memory>();
   for (const m of trace.memory) {
     if (m.totalAllocated === undefined) continue;
