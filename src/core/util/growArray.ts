@@ -2,8 +2,12 @@
 export class GrowArray<T extends Float64Array | Int32Array | Uint32Array | Uint8Array> {
   a: T;
   n = 0;
-  constructor(private readonly make: (n: number) => T) {
-    this.a = make(1024);
+  /** `capacity`: the values expected, when known (no doubling and copying up to it). */
+  constructor(
+    private readonly make: (n: number) => T,
+    capacity = 1024,
+  ) {
+    this.a = make(Math.max(16, capacity));
   }
   push(v: number): void {
     if (this.n === this.a.length) {

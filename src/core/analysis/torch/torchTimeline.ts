@@ -48,7 +48,10 @@ export interface TimelinePart {
 const pad = (n: number) => String(Math.max(0, Math.min(1e9, Math.floor(n) + 1e6))).padStart(10, '0');
 
 export function torchTimeline(trace: TorchTrace): TorchTimeline {
-  const b = new TimelineBuilder();
+  // Room for every event, each stream's idle gaps (about one per activity) and a little more.
+  const b = new TimelineBuilder(
+    trace.ops.length + trace.runtime.length + trace.python.length + 2 * trace.gpu.length + 1024,
+  );
   // Consecutive events mostly share their thread: the last lane is kept (no key built per event).
   let lastPid = '';
   let lastTid = '';
