@@ -3,13 +3,18 @@
 // runs the unit tests (plain Node), the integration suites (extension host of a real VS Code)
 // and the end-to-end tests (a real VS Code in a real browser). Exits non-zero on any failure.
 import { spawnSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 process.chdir(ROOT);
 const started = Date.now();
 const results = [];
+// Every step's temporary files (the tests' folders, VS Code's and Chromium's profiles) go into
+// one folder of this run, removed at the end: runs leave nothing behind in the system's.
+const tmp = mkdtempSync(path.join(tmpdir(), 'flamelens-test-'));
+process.env.TMPDIR = tmp;
 
 function step(name, cmd, args, opts = {}) {
   const t0 = Date.now();
@@ -27,6 +32,7 @@ function finish() {
   const failed = results.filter((r) => !r.ok).length;
   console.log(`total ${((Date.now() - started) / 1000).toFixed(0)} s`);
   console.log(`${results.length - failed} passed, ${failed} failed`);
+  rmSync(tmp, { recursive: true, force: true });
   process.exit(failed === 0 ? 0 : 1);
 }
 
