@@ -8,7 +8,12 @@ import * as path from 'node:path';
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { parseTorchTrace, readTorchTrace } from '../../src/core/formats/torch/torchTrace';
-import { gpuBreakdown } from '../../src/core/analysis/torch/gpuBreakdown';
+import {
+  gpuBreakdown,
+  launchesByCorrelation,
+  streamIdle,
+  streamsIdle,
+} from '../../src/core/analysis/torch/gpuBreakdown';
 import { launchStats, streamQueues } from '../../src/core/analysis/torch/launchStats';
 import { syncPoints } from '../../src/core/analysis/torch/syncPoints';
 import { diagnose } from '../../src/core/analysis/torch/diagnosis';
@@ -217,4 +222,50 @@ test("the real H200 trace that leaves the GPU waiting: its waits at the script's
   const cp = d.findings.find((f) => f.kind === 'critical-path')!;
   assert.match(cp.text, /^CPU-bound: the critical path of ProfilerStep#2 is 5\.8 ms of its 14 ms, 97% CPU/);
   assert.match(cp.text, /\(4 of 4 steps CPU-bound\); most on it: aten::mul /);
+});
+
+test("every stream's idle gaps in one walk equal each stream's own walk, and the breakdown's (real traces)", async () => {
+  for (const name of [
+    'torchtrace_hta__nccl_data.json.gz',
+    'torchtrace_hta__control.json.gz',
+    'torchtrace_hta__mi250_minitoy_train_ROCm6_2_kineto.json.gz',
+    'torchtrace_tracelens_h100__gaunernst_bert-small-uncased__1016001.json.gz',
+  ]) {
+    const t = await readTorchTrace(path.join(REAL, name));
+    const launches = launchesByCorrelation(t.runtime);
+    const streams: { device: number; stream: number }[] = [];
+    for (const g of t.gpu)
+      if (!streams.some((s) => s.device === g.device && s.stream === g.stream))
+        streams.push({ device: g.device, stream: g.stream });
+    const apart = streams.map((s) =>
+      streamIdle(
+        0,
+        s.device,
+        s.stream,
+        t.gpu.filter((g) => g.device === s.device && g.stream === s.stream),
+        launches,
+      ),
+    );
+    // Rows as plain values: the gaps' columns up to their length.
+    const plain = (rows: ReturnType<typeof streamsIdle>) =>
+      rows.map(({ gaps, ...r }) => ({
+        ...r,
+        start: Array.from(gaps.start.subarray(0, gaps.length)),
+        end: Array.from(gaps.end.subarray(0, gaps.length)),
+        code: Array.from(gaps.code.subarray(0, gaps.length)),
+      }));
+    const together = plain(streamsIdle(t));
+    assert.ok(
+      together.some((r) => r.start.length > 10),
+      `${name}: gaps found`,
+    );
+    assert.deepEqual(together, plain(apart), `${name}: streams in order of their first activity, the same gaps`);
+    const rank = gpuBreakdown(t).idle[0]?.rank ?? 0;
+    const byStream = (r: { device: number; stream: number }) => `${r.device} ${r.stream}`;
+    assert.deepEqual(
+      new Map(plain(streamsIdle(t, rank)).map((r) => [byStream(r), r])),
+      new Map(plain(gpuBreakdown(t).idle).map((r) => [byStream(r), r])),
+      `${name}: as the diagnosis finds them`,
+    );
+  }
 });

@@ -5,7 +5,7 @@
  */
 import type { TorchTrace } from '../../model/torchTrace';
 import type { TimelineBuilder } from '../timeline/timelineIndex';
-import { launchesByCorrelation, streamIdle, type IdleCategory } from './gpuBreakdown';
+import { streamsIdle, type IdleCategory } from './gpuBreakdown';
 import { streamQueues } from './launchStats';
 import { criticalPath, type CriticalPath } from './criticalPath';
 
@@ -32,13 +32,7 @@ export function addIdleTracks(
   trace: TorchTrace,
   laneKey: (device: number, stream: number) => string,
 ): void {
-  const launches = launchesByCorrelation(trace.runtime);
-  const streams = new Map<string, { device: number; stream: number; acts: TorchTrace['gpu'] }>();
-  for (const g of trace.gpu) {
-    const k = `${g.device} ${g.stream}`;
-    (streams.get(k) ?? streams.set(k, { device: g.device, stream: g.stream, acts: [] }).get(k)!).acts.push(g);
-  }
-  const idle = [...streams.values()].map((s) => streamIdle(0, s.device, s.stream, s.acts, launches));
+  const idle = streamsIdle(trace);
   for (const s of idle) {
     if (s.gaps.length === 0) continue;
     const lane = b.laneOf({
