@@ -22,11 +22,22 @@ export function formatDuration(us: number): string {
   return f(us / 1e6, 's');
 }
 
-/** A tick's label: an offset from the trace's start with as many decimals as the step needs. */
-export function tickLabel(us: number, stepUs: number): string {
-  const [div, unit] =
-    stepUs >= 1e6 ? [1e6, 's'] : stepUs >= 1000 ? [1000, 'ms'] : stepUs >= 1 ? [1, 'µs'] : [1e-3, 'ns'];
-  const step = stepUs / div;
-  const decimals = Math.max(0, Math.min(6, -Math.floor(Math.log10(step) + 1e-9)));
+/**
+ * A tick's label: an offset from the trace's start, in one unit for the whole ruler (`maxUs`: the
+ * largest offset it shows) and with as many decimals as the step needs. The unit is the step's
+ * unless that takes more than four digits before the point: 11.8 s into a trace, at 200 µs a
+ * tick, reads "11.8202 s", not "11820200 µs".
+ */
+export function tickLabel(us: number, stepUs: number, maxUs = Math.abs(us)): string {
+  const units: [number, string][] = [
+    [1e-3, 'ns'],
+    [1, 'µs'],
+    [1000, 'ms'],
+    [1e6, 's'],
+  ];
+  let u = stepUs >= 1e6 ? 3 : stepUs >= 1000 ? 2 : stepUs >= 1 ? 1 : 0;
+  while (u < 3 && Math.abs(maxUs) / units[u][0] >= 1e4) u++;
+  const [div, unit] = units[u];
+  const decimals = Math.max(0, Math.min(9, -Math.floor(Math.log10(stepUs / div) + 1e-9)));
   return `${(us / div).toFixed(decimals)} ${unit}`;
 }

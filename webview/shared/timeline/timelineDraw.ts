@@ -314,7 +314,7 @@ function drawRuler(d: DrawInput, x: (t: number) => number, plotW: number): void 
     ctx.moveTo(tx, rulerH - 6);
     ctx.lineTo(tx, rulerH);
     ctx.stroke();
-    ctx.fillText(tickLabel(t, step), tx + 3, rulerH / 2 - 2);
+    ctx.fillText(tickLabel(t, step, Math.max(Math.abs(t0), Math.abs(t1))), tx + 3, rulerH / 2 - 2);
   }
   ctx.fillStyle = theme.muted;
   ctx.fillText(`window ${formatDuration(t1 - t0)}`, 6, rulerH / 2 - 2, gutter - 10);
