@@ -27,7 +27,7 @@ import {
   outlineOf,
   shownRows,
 } from '../../src/core/analysis/timeline/timelineAnswers';
-import { reportDetails, unpackTimeline } from '../../src/core/analysis/timeline/timelinePack';
+import { columnBytes, reportDetails, unpackTimeline } from '../../src/core/analysis/timeline/timelinePack';
 import { CRITICAL_LANE } from '../../src/core/analysis/torch/timelineIdle';
 import { stableOrder } from '../../src/core/analysis/torch/correlationIndex';
 import { criticalPath } from '../../src/core/analysis/torch/criticalPath';
@@ -336,6 +336,43 @@ test('the HTML report carries the index as columns: unpacked in the page it answ
     'leftOut' in small && /spans need \d+ MiB, over the report's 0 MiB/.test(small.leftOut),
     JSON.stringify(small),
   );
+  // Too big with the analyses' lanes, not without: those are left out, and the report says so.
+  const optional = ix.lanes.filter((l) => l.optional);
+  assert.ok(optional.some((l) => l.title.endsWith('idle')) && optional.some((l) => l.derived), 'idle and path lanes');
+  const kept = ix.lanes.filter((l) => !l.optional);
+  const keptSpans = kept.reduce((a, l) => a + l.spans, 0);
+  const keptCounters = ix.counters.filter((c) => !c.optional);
+  const limit = columnBytes(
+    keptSpans,
+    kept.reduce((a, l) => a + l.depth, 0),
+    keptCounters,
+  );
+  assert.ok(limit < columnBytes(ix.start.length, ix.rows, ix.counters));
+  const trimmed = packTimeline(tt, limit);
+  assert.ok(
+    'columns' in trimmed && /leaves out the idle lanes, launch queues and critical path/.test(trimmed.trimmed!),
+  );
+  const part = unpackTimeline(JSON.parse(JSON.stringify(trimmed))).index;
+  assert.deepEqual(
+    part.lanes.map((l) => l.key),
+    kept.map((l) => l.key),
+  );
+  assert.equal(part.start.length, keptSpans);
+  assert.deepEqual(
+    part.counters.map((c) => c.title),
+    keptCounters.map((c) => c.title),
+  );
+  // Each kept lane answers as in the whole index: the same spans, row by row.
+  for (const l of part.lanes) {
+    const o = kept.find((k) => k.key === l.key)!;
+    const q = { t0: 0, t1: ix.spanUs, px: 1600 };
+    for (let d = 0; d < l.depth; d++) {
+      const a = queryWindow(ix, [], { ...q, rows: [o.firstRow + d] });
+      const b = queryWindow(part, [], { ...q, rows: [l.firstRow + d] });
+      assert.deepEqual([b.start, b.end, b.name, b.count, b.self], [a.start, a.end, a.name, a.count, a.self], l.key);
+    }
+  }
+  assert.ok('leftOut' in packTimeline(tt, limit - 1), 'one byte less: the timeline is left out');
 });
 
 test('the first window comes with the outline: the kept window or the whole trace, for the lanes the view shows', () => {

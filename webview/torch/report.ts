@@ -47,6 +47,8 @@ export function bootReport(app: HTMLElement, root: HTMLElement, render: typeof r
     );
     if (cols && 'leftOut' in cols)
       root.querySelector('header')?.after(el('p', { class: 'hint', id: 'timeline-left-out' }, cols.leftOut));
+    else if (cols?.trimmed)
+      root.querySelector('header')?.after(el('p', { class: 'hint', id: 'timeline-trimmed' }, cols.trimmed));
     if (traces.length > 1) {
       const sel = el('select', { id: 'trace-select', 'aria-label': 'Trace' });
       traces.forEach((t, k) => {

@@ -43,6 +43,8 @@ export interface LaneSpec {
   order: number;
   /** Spans made from the others (a critical path): searches skip them. */
   derived?: boolean;
+  /** Made by an analysis (idle gaps, the critical path): the HTML report leaves it out first. */
+  optional?: boolean;
 }
 
 export interface Lane extends LaneSpec {
@@ -59,6 +61,8 @@ export interface CounterTrack {
   unit: 'bytes' | 'percent' | 'count';
   t: Float64Array;
   v: Float64Array;
+  /** Made by an analysis (a launch queue): the HTML report leaves it out first. */
+  optional?: boolean;
 }
 
 export interface Level {

@@ -21,6 +21,8 @@ export interface PackedTimeline {
   counters: { title: string; group: string; unit: CounterTrack['unit']; t: string; v: string }[];
   busy: { title: string; group: string; start: string; end: string; cum: string }[];
   steps: { name: string; start: number; end: number }[];
+  /** What was left out to fit the report's size (the analyses' lanes), when anything was. */
+  trimmed?: string;
 }
 
 type Typed = Float64Array | Float32Array | Uint32Array | Uint16Array | Uint8Array;
@@ -32,9 +34,9 @@ function unb64<T extends Typed>(s: string, make: (b: ArrayBuffer) => T): T {
   return make(bytes.buffer);
 }
 
-/** The bytes the columns of an index take (what REPORT_TIMELINE_MAX_BYTES bounds). */
-export function columnBytes(ix: TimelineIndex): number {
-  return ix.start.length * (8 + 8 + 4 + 1 + 4) + ix.rows * (4 + 2 + 4) + 4;
+/** The bytes the columns of `spans` spans in `rows` rows and these counters take (what REPORT_TIMELINE_MAX_BYTES bounds). */
+export function columnBytes(spans: number, rows: number, counters: readonly CounterTrack[]): number {
+  return spans * (8 + 8 + 4 + 1 + 4) + rows * (4 + 2 + 4) + 4 + counters.reduce((a, c) => a + 16 * c.t.length, 0);
 }
 
 export function unpackTimeline(p: PackedTimeline): { index: TimelineIndex; busy: BusyTrack[] } {

@@ -41,6 +41,7 @@ export function addIdleTracks(
       title: `stream ${s.stream} idle`,
       kind: 'gpu',
       order: 1,
+      optional: true,
     });
     const g = s.gaps;
     for (let i = 0; i < g.length; i++) b.add(lane, g.start[i], g.end[i] - g.start[i], NAMES[g.category(i)], 'idle');
@@ -52,6 +53,7 @@ export function addIdleTracks(
       unit: 'count',
       t: q.t,
       v: q.v,
+      optional: true,
     });
 }
 
@@ -81,7 +83,15 @@ export function addCriticalPathTrack(b: TimelineBuilder, trace: TorchTrace, cp: 
   if (trace.gpu.length === 0 || !cp.steps.some((s) => s.segments.length)) return;
   const title =
     cp.steps.length === 1 && cp.steps[0].step !== 'trace' ? `${cp.steps[0].step} (the longest step)` : 'each step';
-  const lane = b.laneOf({ key: CRITICAL_LANE, group: 'Critical path', title, kind: 'other', order: -1, derived: true });
+  const lane = b.laneOf({
+    key: CRITICAL_LANE,
+    group: 'Critical path',
+    title,
+    kind: 'other',
+    order: -1,
+    derived: true,
+    optional: true,
+  });
   for (const s of cp.steps)
     for (const g of s.segments) {
       const gpu = g.event.list === 'gpu' ? trace.gpu[g.event.index] : undefined;
