@@ -7,9 +7,9 @@
 // size; then, on the 1 GB trace, the real trace view in Chromium fed by the host's answers: the
 // first frame after ingest, window queries and frame draws while zooming and panning at 1600 px;
 // and the 1 GB trace opened as the editor opens it (openFileIsolated: read in a worker that then
-// builds the view and the timeline, the trace rebuilt on this thread in slices): when each part
-// arrives and the longest stop of this thread's event loop, against structured clone's read of
-// the same trace (what this thread did before). The last line printed is the JSON object the
+// builds the view and the timeline, the trace rebuilt on this thread in slices after them): when
+// each part arrives, the process's peak memory, and the longest stop of this thread's event loop,
+// against structured clone's read of the same trace (what this thread did before). The last line printed is the JSON object the
 // issue names.
 import { createWriteStream, existsSync, statSync, readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -339,7 +339,7 @@ async function main() {
         console.log(`editor path: failed: ${'error' in e ? e.error : ''} ${'error' in c ? c.error : ''}`);
       else
         console.log(
-          `trace ${(bytes / MB).toFixed(0)} MB opened as the editor opens it: the trace on this thread at ${(e.traceAt / 1000).toFixed(1)} s, its tables and diagnosis at ${(e.viewAt / 1000).toFixed(1)} s, its timeline at ${(e.timelineAt / 1000).toFixed(1)} s; the longest stop of this thread's event loop ${e.longestStopMs.toFixed(0)} ms, against ${(c.ms / 1000).toFixed(1)} s for structured clone's read of the trace alone (${(e.longestStopMs / c.ms).toFixed(3)}x)`,
+          `trace ${(bytes / MB).toFixed(0)} MB opened as the editor opens it: its tables and diagnosis at ${(e.viewAt / 1000).toFixed(1)} s, its timeline at ${(e.timelineAt / 1000).toFixed(1)} s, the trace rebuilt on this thread at ${(e.traceAt / 1000).toFixed(1)} s, peak RSS ${(e.rss / MB).toFixed(0)} MB (${(e.rss / bytes).toFixed(2)}x the file); the longest stop of this thread's event loop ${e.longestStopMs.toFixed(0)} ms, against ${(c.ms / 1000).toFixed(1)} s for structured clone's read of the trace alone (${(e.longestStopMs / c.ms).toFixed(3)}x)`,
         );
     }
     if (mb === sizes[0])

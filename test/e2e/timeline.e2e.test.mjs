@@ -1,13 +1,15 @@
 // End to end, the trace timeline: in a real VS Code (code-server) in Chromium, open a real H100
 // trace (TraceLens' BERT run) with "Open Trace Timeline", zoom, find a kernel, click it, see the
 // flow from its launch and the operator and Python stack that launched it, open the Python
-// source at the line, select a range for its aggregate, and come back to the same window; and a
-// built-in sampler run's flame graph opened in time order on the same view.
+// source at the line, select a range for its aggregate, and come back to the same window; a
+// truncated trace says where it ends; and a built-in sampler run's flame graph opened in time
+// order on the same view.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { checkThemes } from '../harness/themes.mjs';
 import {
   runCommand,
@@ -22,6 +24,7 @@ import {
 } from '../harness/codeServer.mjs';
 
 const TRACE = 'torchtrace_tracelens_h100__gaunernst_bert-small-uncased__1016001.json.gz';
+const TRUNCATED = 'truncated-edge.pt.trace.json';
 
 const readout = (frame, what, ...args) => frame.evaluate(([w, a]) => window.flamelensTimeline[w](...a), [what, args]);
 
@@ -31,6 +34,8 @@ test(
   async () => {
     const ws = mkdtempSync(path.join(tmpdir(), 'flamelens-e2e-timeline-'));
     copyFileSync(path.join(REAL, TRACE), path.join(ws, TRACE));
+    const whole = gunzipSync(readFileSync(path.join(REAL, TRACE)));
+    writeFileSync(path.join(ws, TRUNCATED), whole.subarray(0, whole.length >> 1));
     // The trace's Python frames name transformers' modeling_bert.py: a file of that path in the
     // workspace is where "open the source" must land (its lines are numbered to be checked).
     const src = path.join(ws, 'transformers', 'models', 'bert');
@@ -140,6 +145,18 @@ test(
       );
       await again.waitForFunction(() => window.flamelensTimeline.stats().answers > 0);
       assert.deepEqual(await checkThemes(page, again, 'torch-timeline'), []);
+
+      // A trace cut in half (made here from the real one: no real file shows it): the view says
+      // what is wrong and where, and the editor goes on.
+      await runCommand(page, 'View: Close All Editors');
+      await page.locator('.tabs-container .tab').first().waitFor({ state: 'detached', timeout: 30_000 });
+      await runCommand(page, 'flamelens: Open Trace Timeline');
+      await pickFile(page, path.join(ws, TRUNCATED));
+      const broken = await findWebviewFrame(page, 'p.status.error', 120_000);
+      assert.match(
+        await broken.textContent('p.status.error'),
+        new RegExp(`${TRUNCATED.replace(/\./g, '\\.')}:offset \\d+: the JSON ends early`),
+      );
     });
   },
 );

@@ -41,7 +41,8 @@ export type TreeMessage = { tree: CallTree } | { tree: undefined; error: string 
 export type TimelineMessage = { timeline: TorchTimeline } | { timeline: undefined; error: string };
 
 /** What the worker posts after a trace: its view and sources, or why it has none. */
-export type ViewMessage = { view: { data: TraceViewData; sources: TorchSources } } | { view: undefined; error: string };
+export type ViewMessage =
+  { view: { data: TraceViewData; sources: TorchSources; pythonFrames: number } } | { view: undefined; error: string };
 
 /**
  * What the worker posts for the file read: its model, or for a PyTorch trace its columns
@@ -123,7 +124,9 @@ async function main(): Promise<void> {
         follow.push([
           (): ViewMessage => {
             const sources = analyzeTorchSources(trace);
-            return { view: { data: buildTraceView(trace, title, sources), sources } };
+            return {
+              view: { data: buildTraceView(trace, title, sources), sources, pythonFrames: trace.python.length },
+            };
           },
           (error): ViewMessage => ({ view: undefined, error }),
         ]);

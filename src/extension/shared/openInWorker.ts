@@ -90,12 +90,14 @@ export type WorkerView = Extract<ViewMessage, { view: object }>['view'];
 /**
  * A PyTorch trace, read in a worker; another kind of file is a FormatError saying what it is and
  * `what`. With `view` (a title), the worker goes on to build the trace's view and sources
- * (`view` of the answer; undefined where the worker failed at it, with a warning): on a 1 GB
- * trace they are 15 s of work, which then is not the extension host's. With `timeline`, it then
- * builds the trace's timeline index, offered to the view that shows it (offerTimeline), never on
- * the extension host's thread.
+ * (`view` of the answer; undefined where the worker failed at it, with a warning, or where the
+ * read failed): on a 1 GB trace they are 15 s of work, which then is not the extension host's,
+ * and the trace is rebuilt here only after them (openFileIsolated's onView), so `view` mostly
+ * comes before `trace`. With `timeline`, the worker then builds the trace's timeline index,
+ * offered to the view that shows it (offerTimeline, and `timeline` of the answer), never on the
+ * extension host's thread.
  */
-export async function openTorchTraceInWorker(
+export function openTorchTraceInWorker(
   file: string,
   what: string,
   options: {
@@ -108,14 +110,19 @@ export async function openTorchTraceInWorker(
      */
     nsys?: { cacheDir: string; nsysPath?: string };
   } = {},
-): Promise<{ trace: TorchTrace; view: Promise<WorkerView | undefined> }> {
+): {
+  trace: Promise<TorchTrace>;
+  view: Promise<WorkerView | undefined>;
+  /** The worker's timeline index (with `timeline`), without waiting for the trace's rebuild. */
+  timeline: Promise<TorchTimeline | undefined>;
+} {
   let handOver: (t: TorchTimeline | undefined) => void = () => undefined;
   const timeline = new Promise<TorchTimeline | undefined>((resolve) => (handOver = resolve));
   let viewDone: (v: WorkerView | undefined) => void = () => undefined;
   const view = new Promise<WorkerView | undefined>((resolve) => (viewDone = resolve));
   const title = options.view;
   if (title === undefined) viewDone(undefined);
-  const opened = await openFileInWorker(
+  const trace = openFileInWorker(
     file,
     {
       cacheDir: options.nsys?.cacheDir ?? '',
@@ -141,8 +148,16 @@ export async function openTorchTraceInWorker(
             viewDone(v.view);
           },
         },
-  );
-  if (opened.kind !== 'torch-trace') throw new FormatError(file, '', what);
-  if (options.timeline) offerTimeline(opened.trace, timeline);
-  return { trace: opened.trace, view };
+  ).then((opened) => {
+    if (opened.kind !== 'torch-trace') throw new FormatError(file, '', what);
+    if (options.timeline) offerTimeline(opened.trace, timeline);
+    return opened.trace;
+  });
+  // A read that failed hands over no view or index (the trace's rejection says why).
+  trace.catch(() => {
+    viewDone(undefined);
+    handOver(undefined);
+  });
+  if (!options.timeline) handOver(undefined);
+  return { trace, view, timeline };
 }

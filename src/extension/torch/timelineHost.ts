@@ -33,30 +33,46 @@ export class TimelineHost {
     private readonly file: string,
     private readonly log: vscode.LogOutputChannel,
     private readonly memento?: vscode.Memento,
+    /**
+     * The reader's worker's index of the one trace, when there is one: windows, selections and
+     * searches are answered from it without waiting for the trace (rebuilt on this thread after
+     * it); a span's details wait for the trace.
+     */
+    private readonly early?: () => Promise<TorchTimeline | undefined> | undefined,
   ) {}
 
-  /** The index: the one the reader's worker built (see openTorchTraceInWorker), or built here. */
-  private async timeline(): Promise<{ tt: TorchTimeline; traces: TorchTrace[] }> {
-    const parts = await this.traces();
-    const traces = parts.map((p) => p.trace);
+  /** The index: the worker's, or the one the trace's view was lent (timelineOf), or built here. */
+  private index(): Promise<TorchTimeline> {
     if (!this.tt) {
       const t0 = Date.now();
-      this.tt =
-        parts.length === 1
-          ? timelineOf(traces[0])
-          : Promise.all(traces.map(timelineOf)).then((tts) =>
-              combineRanks(
-                tts,
-                parts.map((p) => p.label),
-              ),
-            );
+      const early = this.early?.();
+      this.tt = early ? early.then((tt) => tt ?? this.build()) : this.build();
       void this.tt.then((tt) =>
         this.log.info(
           `Timeline of ${this.file}: ${tt.index.start.length} spans, ready ${Date.now() - t0} ms after asked`,
         ),
       );
     }
-    return { tt: await this.tt, traces };
+    return this.tt;
+  }
+
+  private async build(): Promise<TorchTimeline> {
+    const parts = await this.traces();
+    const traces = parts.map((p) => p.trace);
+    return parts.length === 1
+      ? timelineOf(traces[0])
+      : Promise.all(traces.map(timelineOf)).then((tts) =>
+          combineRanks(
+            tts,
+            parts.map((p) => p.label),
+          ),
+        );
+  }
+
+  /** The index and the traces it was made from (a span's details need them). */
+  private async timeline(): Promise<{ tt: TorchTimeline; traces: TorchTrace[] }> {
+    const tt = await this.index();
+    return { tt, traces: (await this.traces()).map((p) => p.trace) };
   }
 
   private get stateKey(): string {
@@ -64,7 +80,7 @@ export class TimelineHost {
   }
 
   async open(m: Msg<'timelineOpen'>): Promise<void> {
-    const { tt } = await this.timeline();
+    const tt = await this.index();
     const ix = tt.index;
     this.sent.clear();
     const meta: TimelineMeta = outlineOf(ix, tt.busy, tt.steps);
@@ -75,7 +91,7 @@ export class TimelineHost {
   }
 
   async query(m: Msg<'timelineQuery'>): Promise<void> {
-    const { tt } = await this.timeline();
+    const tt = await this.index();
     // The window is kept with every question, so it is there however the view was closed.
     const kept = this.memento?.get<TimelineState>(this.stateKey);
     if (this.memento && (kept?.t0 !== m.t0 || kept?.t1 !== m.t1))
@@ -98,13 +114,13 @@ export class TimelineHost {
   }
 
   async aggregate(m: Msg<'timelineAggregate'>): Promise<void> {
-    const { tt } = await this.timeline();
+    const tt = await this.index();
     const rows = aggregate(tt.index, m.t0, m.t1, m.rows).slice(0, MAX_AGGREGATE_ROWS);
     this.post({ type: 'timelineAggregate', t0: m.t0, t1: m.t1, rows });
   }
 
   async search(m: Msg<'timelineSearch'>): Promise<void> {
-    const { tt } = await this.timeline();
+    const tt = await this.index();
     const found = matchesOf(tt.index, m.text, m.exact ?? false, MAX_MATCHES);
     this.post({ type: 'timelineMatches', seq: m.seq, text: m.text, ...found });
   }

@@ -18,6 +18,7 @@ import { connectView, PanelSet, registerFileEditor, type ViewConnection } from '
 import type { ProfilingApi } from '../profiling/register';
 import type { GpuLenses } from './gpuLenses';
 import type { TorchTrace } from '../../core/model/torchTrace';
+import type { TorchTimeline } from '../../core/analysis/torch/torchTimeline';
 import { TimelineHost } from './timelineHost';
 
 export const TORCH_TRACE_VIEW_TYPE = 'flamelens.torchTrace';
@@ -45,6 +46,8 @@ export function connectTrace(
   const { log, profiling, gpuLenses } = deps;
   const title = path.basename(file);
   let sources: TorchSources | undefined;
+  /** The reader's worker's timeline index of a single trace (the Timeline tab needs no more). */
+  let workerTimeline: Promise<TorchTimeline | undefined> | undefined;
   type Part = { trace: TorchTrace; label: string };
   let resolveTrace: (t: Part[]) => void = () => undefined;
   let rejectTrace: (e: unknown) => void = () => undefined;
@@ -58,27 +61,36 @@ export function connectTrace(
     for (const f of [file, ...rankFiles]) await confirmFileSize(f);
     const nsys = deps.cacheDir ? { cacheDir: deps.cacheDir, nsysPath: nsightConfig().nsysPath } : undefined;
     // The tables, diagnosis and sources are built by the reader's worker (here only where it
-    // could not): the extension host's thread only rebuilds the trace, in slices.
-    const open = (f: string, viewTitle: string) =>
-      openTorchTraceInWorker(f, WHAT, { timeline: true, view: viewTitle, log, nsys }).catch((e) => {
-        rejectTrace(e);
-        throw e;
-      });
-    const { trace, view: built } = await open(file, title);
+    // could not); the trace itself is rebuilt on the extension host's thread after them, in slices.
+    const open = (f: string, viewTitle: string) => {
+      const opened = openTorchTraceInWorker(f, WHAT, { timeline: true, view: viewTitle, log, nsys });
+      opened.trace.catch(rejectTrace);
+      return opened;
+    };
     const label = (t: TorchTrace, f: string) => rankLabel(t, path.basename(f));
-    const parts: Part[] = [{ trace, label: label(trace, file) }];
-    if (rankFiles.length === 0) resolveTrace(parts);
-    const mine = await built;
-    sources = mine?.sources ?? analyzeTorchSources(trace);
-    const data = mine?.data ?? buildTraceView(trace, title, sources);
-    log.info(`Read ${file} (${trace.eventCount} events) in ${Date.now() - t0} ms`);
+    const first = open(file, title);
+    if (rankFiles.length === 0) workerTimeline = first.timeline;
+    if (rankFiles.length === 0)
+      first.trace.then(
+        (t) => resolveTrace([{ trace: t, label: label(t, file) }]),
+        () => undefined,
+      );
+    const mine = await first.view;
+    const own = mine?.sources ?? analyzeTorchSources(await first.trace);
+    sources = own;
+    const data = mine?.data ?? buildTraceView(await first.trace, title, own);
+    log.info(`Read ${file} (${data.events} events): its tables in ${Date.now() - t0} ms`);
     let ranks: RankRow[] | undefined;
     if (rankFiles.length > 0) {
       const views = [data];
+      const trace = await first.trace;
+      const parts: Part[] = [{ trace, label: label(trace, file) }];
       for (const other of rankFiles) {
-        const { trace: t, view } = await open(other, path.basename(other));
+        const { trace: next, view: built } = open(other, path.basename(other));
+        const v = await built;
+        const t = await next;
         parts.push({ trace: t, label: label(t, other) });
-        views.push((await view)?.data ?? buildTraceView(t, path.basename(other)));
+        views.push(v?.data ?? buildTraceView(t, path.basename(other)));
       }
       resolveTrace(parts);
       ranks = compareRanks(views);
@@ -87,14 +99,14 @@ export function connectTrace(
     view.post({ type: 'traceInit', data, interactive: true, ranks, tab });
     // The code: CPU hot paths (when the trace has Python frames) and GPU time per function. A
     // CPU profile in time order leaves them to its flame graph, which read the same samples.
-    if (trace.form === 'profile') return;
+    if (data.form === 'profile') return;
     const folder =
       vscode.workspace.getWorkspaceFolder(vscode.Uri.file(file))?.uri.fsPath ??
       vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
-    if (folder && trace.python.length > 0)
-      await profiling.hotPaths.setActive({ folder, title, profile: sources.profile });
+    const pythonFrames = mine?.pythonFrames ?? (await first.trace).python.length;
+    if (folder && pythonFrames > 0) await profiling.hotPaths.setActive({ folder, title, profile: own.profile });
     const spanUs = Math.max(0, ...(data.diagnosis?.temporal ?? []).map((t) => t.spanUs));
-    await gpuLenses.setActive(title, sources.gpuByFunction, data.diagnosis?.syncs, spanUs);
+    await gpuLenses.setActive(title, own.gpuByFunction, data.diagnosis?.syncs, spanUs);
   };
   const timeline = new TimelineHost(
     () => traceRead,
@@ -102,6 +114,7 @@ export function connectTrace(
     file,
     log,
     deps.state,
+    () => workerTimeline,
   );
   const failed = (what: string) => (e: unknown) => log.warn(`Timeline of ${file}: ${what}: ${(e as Error).message}`);
   const view: ViewConnection<ToWebview> = connectView<ToHost, ToWebview>(webview, deps.extensionUri, {
