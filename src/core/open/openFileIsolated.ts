@@ -147,8 +147,8 @@ export async function openFileIsolated(
       }
       if (!m.ok) return finish(() => reject(rebuild(m.error)));
       if (!('packedTrace' in m)) return finish(() => resolve(m.opened));
-      // What follows the trace may come while it is rebuilt; the read's time budget and
-      // cancellation still hold.
+      // What follows the trace may come while it is rebuilt (or, with a view asked for, the
+      // rebuild waits for it: the read's time budget then ends here); cancellation still holds.
       arrived = true;
       const { file: traceFile, trace } = m.packedTrace;
       const rebuildTrace = () =>
