@@ -54,6 +54,11 @@ test(
       await frame.waitForFunction(
         () => window.flamelensTimeline.stats().answers > 0 && window.flamelensTimeline.items().length > 0,
       );
+      // Before its tables came, the view said what it was reading, and what comes when.
+      assert.match(
+        await frame.evaluate(() => document.body.dataset.flamelensStatus ?? ''),
+        /^Reading torchtrace_tracelens_h100\S+\.json\.gz \(\d+\.\d MiB\): its tables come first, then its timeline\.$/,
+      );
       const whole = await readout(frame, 'window');
       const canvas = frame.locator('#timeline-canvas');
       const box = await readout(frame, 'canvas');

@@ -312,8 +312,16 @@ function boot(): void {
   const root = el('div', { id: 'trace-summary' });
   app.append(root);
   let tabs: Tabs | undefined;
+  let shown = false;
   const host: Host<ToHost> | undefined = connectHost<ToHost, ToWebview>({
+    // Until the tables come, the page says what the host is doing (the last status is kept on
+    // the body for tests).
+    status: (m) => {
+      document.body.dataset.flamelensStatus = m.text;
+      if (!shown) root.replaceChildren(el('p', { class: 'status', id: 'trace-status' }, m.text));
+    },
     traceInit: (m) => {
+      shown = true;
       const post = m.interactive ? host : undefined;
       const exportCsv = (name: string, csv: string) =>
         post ? post.post({ type: 'exportCsv', name, csv }) : downloadCsv(name, csv);

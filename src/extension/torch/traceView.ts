@@ -6,6 +6,7 @@
  */
 import { vscode } from '../vscodeApi';
 import * as path from 'node:path';
+import { promises as fs } from 'node:fs';
 import { analyzeTorchSources, type TorchSources } from '../../core/analysis/torch/torchSources';
 import { buildTraceView, compareRanks, type RankRow } from '../../core/analysis/torch/torchView';
 import { diagnoseRanks, rankLabel } from '../../core/analysis/torch/rankDiagnosis';
@@ -68,6 +69,16 @@ export function connectTrace(
       return opened;
     };
     const label = (t: TorchTrace, f: string) => rankLabel(t, path.basename(f));
+    const size = (f: string) =>
+      fs.stat(f).then(
+        (st) =>
+          ` (${st.size >= 2 ** 30 ? `${(st.size / 2 ** 30).toFixed(1)} GiB` : `${(st.size / 2 ** 20).toFixed(1)} MiB`})`,
+        () => '',
+      );
+    view.post({
+      type: 'status',
+      text: `Reading ${title}${await size(file)}: its tables come first, then its timeline.`,
+    });
     const first = open(file, title);
     if (rankFiles.length === 0) workerTimeline = first.timeline;
     if (rankFiles.length === 0)
@@ -85,7 +96,11 @@ export function connectTrace(
       const views = [data];
       const trace = await first.trace;
       const parts: Part[] = [{ trace, label: label(trace, file) }];
-      for (const other of rankFiles) {
+      for (const [k, other] of rankFiles.entries()) {
+        view.post({
+          type: 'status',
+          text: `Reading rank ${k + 2} of ${rankFiles.length + 1}: ${path.basename(other)}${await size(other)}.`,
+        });
         const { trace: next, view: built } = open(other, path.basename(other));
         const v = await built;
         const t = await next;

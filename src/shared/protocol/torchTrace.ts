@@ -39,6 +39,8 @@ export type ToHost =
   | { type: 'timelineState'; state: TimelineState };
 
 export type ToWebview =
+  /** What the host is doing before the tables come (a big trace takes seconds to read). */
+  | { type: 'status'; text: string }
   | { type: 'traceInit'; data: TraceViewData; interactive: boolean; ranks?: RankRow[]; tab?: 'summary' | 'timeline' }
   | { type: 'showTab'; tab: 'summary' | 'timeline' }
   | {
