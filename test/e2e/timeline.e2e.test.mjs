@@ -54,10 +54,11 @@ test(
       await frame.waitForFunction(
         () => window.flamelensTimeline.stats().answers > 0 && window.flamelensTimeline.items().length > 0,
       );
-      // Before its tables came, the view said what it was reading, and what comes when.
+      // Before its tables came, the view said what it was reading, how far, and what it was
+      // building: the last it said is that the file was read.
       assert.match(
         await frame.evaluate(() => document.body.dataset.flamelensStatus ?? ''),
-        /^Reading torchtrace_tracelens_h100\S+\.json\.gz \(\d+\.\d MiB\): its tables come first, then its timeline\.$/,
+        /^Read torchtrace_tracelens_h100\S+\.json\.gz \(\d+\.\d MiB\): building its tables and diagnosis, then its timeline\.$/,
       );
       const whole = await readout(frame, 'window');
       const canvas = frame.locator('#timeline-canvas');

@@ -88,6 +88,11 @@ export interface OpenOptions {
    * samples were taken in time order (form 'profile'; one that does not is a FormatError).
    */
   inTime?: boolean;
+  /**
+   * How much of a PyTorch trace has been read (bytes of the file, compressed ones for a gzipped
+   * trace), now and then and once at the end: a big trace takes seconds.
+   */
+  onProgress?: (done: number, total: number) => void;
 }
 
 /**
@@ -160,7 +165,7 @@ export async function openFile(given: string, o: OpenOptions, known?: FileKind):
     case 'cpu-profile':
       return { kind: 'cpu-profile', file, profile: await readProfile(file) };
     case 'torch-trace':
-      return { kind: 'torch-trace', file, trace: await readTorchTrace(file) };
+      return { kind: 'torch-trace', file, trace: await readTorchTrace(file, {}, o.onProgress) };
     case 'nvidia-smi-csv': {
       const series = parseNvidiaSmiCsv(await readTextFile(file, 'nvidia-smi logs'), file);
       return { kind: 'gpu-telemetry', file, series, format: 'csv' };

@@ -9,6 +9,7 @@ import { Worker } from 'node:worker_threads';
 import type { OpenedFile, OpenOptions } from './openFile';
 import type {
   ModelMessage,
+  ProgressMessage,
   TimelineMessage,
   TreeMessage,
   ViewMessage,
@@ -59,7 +60,7 @@ export async function openFileIsolated(
    */
   onView?: { title: string; on: (v: ViewMessage) => void },
 ): Promise<OpenedFile> {
-  const { signal, ...rest } = options;
+  const { signal, onProgress, ...rest } = options;
   const request: WorkerRequest = {
     file,
     options: rest,
@@ -126,8 +127,12 @@ export async function openFileIsolated(
     );
     const onAbort = () => finish(() => reject(new Error('cancelled')));
     signal?.addEventListener('abort', onAbort, { once: true });
-    type Message = ModelMessage | { ok: false; error: WorkerError } | FollowUp;
+    type Message = ModelMessage | { ok: false; error: WorkerError } | FollowUp | ProgressMessage;
     worker.on('message', (m: Message) => {
+      if ('progress' in m) {
+        if (!settled) onProgress?.(m.progress.done, m.progress.total);
+        return;
+      }
       if ('tree' in m) return followDone('tree', m);
       if ('timeline' in m) return followDone('timeline', m);
       if ('view' in m) return followDone('view', m);

@@ -48,6 +48,9 @@ export type ViewMessage =
  * What the worker posts for the file read: its model, or for a PyTorch trace its columns
  * (tracePack.ts), which openFileIsolated turns back into the trace without stopping its thread.
  */
+/** How much of the file the worker has read (OpenOptions.onProgress), before the model. */
+export type ProgressMessage = { progress: { done: number; total: number } };
+
 export type ModelMessage =
   { ok: true; opened: OpenedFile } | { ok: true; packedTrace: { file: string; trace: PackedTrace } };
 
@@ -108,7 +111,11 @@ function postThen(opened: OpenedFile, follow: Follow[]): void {
 async function main(): Promise<void> {
   const req = workerData as WorkerRequest;
   try {
-    const opened = await openFile(req.file, req.options, req.known);
+    const opened = await openFile(
+      req.file,
+      { ...req.options, onProgress: (done, total) => parentPort!.postMessage({ progress: { done, total } }) },
+      req.known,
+    );
     if (req.firstTree && opened.kind === 'cpu-profile')
       return postThen(opened, [
         [

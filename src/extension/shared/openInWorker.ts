@@ -109,6 +109,8 @@ export function openTorchTraceInWorker(
      * with sample times too, in time (OpenOptions.inTime).
      */
     nsys?: { cacheDir: string; nsysPath?: string };
+    /** How much of the file the worker has read (OpenOptions.onProgress). */
+    onProgress?: (done: number, total: number) => void;
   } = {},
 ): {
   trace: Promise<TorchTrace>;
@@ -129,6 +131,7 @@ export function openTorchTraceInWorker(
       nsysPath: options.nsys?.nsysPath,
       inTime: options.nsys !== undefined,
       expect: { kinds: ['torch-trace'], what },
+      onProgress: options.onProgress,
     },
     undefined,
     undefined,

@@ -63,8 +63,22 @@ export function connectTrace(
     const nsys = deps.cacheDir ? { cacheDir: deps.cacheDir, nsysPath: nsightConfig().nsysPath } : undefined;
     // The tables, diagnosis and sources are built by the reader's worker (here only where it
     // could not); the trace itself is rebuilt on the extension host's thread after them, in slices.
-    const open = (f: string, viewTitle: string) => {
-      const opened = openTorchTraceInWorker(f, WHAT, { timeline: true, view: viewTitle, log, nsys });
+    /** The view's status while `f` is read: how much, then what is being built. */
+    const open = (f: string, viewTitle: string, reading: string) => {
+      let shown = -1;
+      const onProgress = (done: number, total: number) => {
+        const pct = total > 0 ? Math.floor((100 * done) / total) : 100;
+        if (pct === shown) return;
+        shown = pct;
+        view.post({
+          type: 'status',
+          text:
+            done >= total
+              ? `Read ${reading}: building its tables and diagnosis, then its timeline.`
+              : `Reading ${reading}: ${pct}%. Its tables come first, then its timeline.`,
+        });
+      };
+      const opened = openTorchTraceInWorker(f, WHAT, { timeline: true, view: viewTitle, log, nsys, onProgress });
       opened.trace.catch(rejectTrace);
       return opened;
     };
@@ -75,11 +89,9 @@ export function connectTrace(
           ` (${st.size >= 2 ** 30 ? `${(st.size / 2 ** 30).toFixed(1)} GiB` : `${(st.size / 2 ** 20).toFixed(1)} MiB`})`,
         () => '',
       );
-    view.post({
-      type: 'status',
-      text: `Reading ${title}${await size(file)}: its tables come first, then its timeline.`,
-    });
-    const first = open(file, title);
+    const reading = `${title}${await size(file)}`;
+    view.post({ type: 'status', text: `Reading ${reading}: its tables come first, then its timeline.` });
+    const first = open(file, title, reading);
     if (rankFiles.length === 0) workerTimeline = first.timeline;
     if (rankFiles.length === 0)
       first.trace.then(
@@ -97,11 +109,9 @@ export function connectTrace(
       const trace = await first.trace;
       const parts: Part[] = [{ trace, label: label(trace, file) }];
       for (const [k, other] of rankFiles.entries()) {
-        view.post({
-          type: 'status',
-          text: `Reading rank ${k + 2} of ${rankFiles.length + 1}: ${path.basename(other)}${await size(other)}.`,
-        });
-        const { trace: next, view: built } = open(other, path.basename(other));
+        const rank = `rank ${k + 2} of ${rankFiles.length + 1}, ${path.basename(other)}${await size(other)}`;
+        view.post({ type: 'status', text: `Reading ${rank}.` });
+        const { trace: next, view: built } = open(other, path.basename(other), rank);
         const v = await built;
         const t = await next;
         parts.push({ trace: t, label: label(t, other) });

@@ -3,7 +3,8 @@
 // more memory or time ends only its worker, with a message naming the file and the setting.
 import { before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { openFile } from '../../../src/core/open/openFile';
@@ -238,4 +239,34 @@ test("a trace's tables, diagnosis and sources, built in the worker before its ti
     /took longer than 0\.001 s/,
   );
   assert.equal(missing.length, 0, 'nothing was handed over for a read that never came back');
+});
+
+test("a trace's read reports its progress: in order, up to the file's size, before the trace", async () => {
+  const gz = path.join(REAL, 'torchtrace_hta__control.json.gz');
+  const dir = mkdtempSync(path.join(tmpdir(), 'fl-progress-'));
+  const plain = path.join(dir, 'control.json');
+  writeFileSync(plain, gunzipSync(readFileSync(gz)));
+  for (const file of [plain, gz]) {
+    const seen: [number, number][] = [];
+    let came = false;
+    const opened = await openFileIsolated(
+      WORKER,
+      file,
+      { cacheDir: '', onProgress: (done, total) => seen.push([done, total]) },
+      LIMITS,
+      undefined,
+      undefined,
+      () => (came = true),
+      { title: 't', on: () => undefined },
+    );
+    assert.equal(opened.kind, 'torch-trace');
+    const size = statSync(file).size;
+    assert.ok(seen.length >= (file === plain ? 10 : 1), `${file}: ${seen.length} reports`);
+    assert.ok(
+      seen.every(([d, t], i) => t === size && d > 0 && d <= t && (i === 0 || d > seen[i - 1][0])),
+      `${file}: in order, within the file: ${JSON.stringify(seen)}`,
+    );
+    assert.equal(seen[seen.length - 1][0], size, `${file}: the last report is the whole file`);
+    assert.ok(came, 'the timeline came before the trace (a view was asked for)');
+  }
 });

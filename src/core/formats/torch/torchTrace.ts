@@ -299,7 +299,11 @@ export function looksLikeTorchTrace(head: Buffer): boolean {
  * Reads a trace from disk, streaming (and gunzipping) it: memory stays proportional to the events
  * kept. A big uncompressed one is read on every core (parallelRead.ts), with the same result.
  */
-export async function readTorchTrace(path: string, parallel: ParallelOptions = {}): Promise<TorchTrace> {
+export async function readTorchTrace(
+  path: string,
+  parallel: ParallelOptions = {},
+  onProgress?: (done: number, total: number) => void,
+): Promise<TorchTrace> {
   try {
     await fs.access(path);
   } catch {
@@ -326,10 +330,18 @@ export async function readTorchTrace(path: string, parallel: ParallelOptions = {
     gz || !/^(\xef\xbb\xbf)?\s*\{/.test(head.toString('latin1')) ? undefined : planSegments(size, parallel);
   const source = starts ? undefined : createReadStream(path, { highWaterMark: 1 << 20 });
   const stream = gz ? source?.pipe(createGunzip()) : source;
+  // Progress at most every 2% of the file, and at the end.
+  let told = 0;
+  const progress = (done: number) => {
+    if (!onProgress || told === size || (done - told < size / 50 && done < size)) return;
+    told = done;
+    onProgress(Math.min(done, size), size);
+  };
   try {
     if (!stream) await readInSegments(path, size, starts!, scanner, (f, offset) => builder.accept(f, offset));
     else
       for await (const chunk of stream as AsyncIterable<Buffer>) {
+        progress(source?.bytesRead ?? 0);
         if (!sawArray) {
           const first = chunk
             .toString('latin1', 0, Math.min(64, chunk.length))
@@ -342,6 +354,7 @@ export async function readTorchTrace(path: string, parallel: ParallelOptions = {
         if (scanner.finished) break;
       }
     scanner.end();
+    progress(size);
   } catch (e) {
     source?.destroy();
     if (e instanceof FormatError) throw e;
