@@ -222,16 +222,24 @@ export function streamIdle(
   return b.row;
 }
 
+const idleCache = new WeakMap<
+  readonly GpuActivity[],
+  { n: number; rank: number; kernelWaitUs: number; rows: StreamIdle[] }
+>();
+
 /**
  * Every stream's idle gaps, in one walk over the trace's activities in order of start: no list
- * per stream is gathered and sorted again (the timeline's idle lanes). Streams come in the order
- * of their first activity in the trace's list.
+ * per stream is gathered and sorted again. Streams come in the order of their first activity in
+ * the trace's list. Made once per list (and rank): the breakdown and the timeline's idle lanes
+ * both ask, one after the other in the reader's worker.
  */
 export function streamsIdle(trace: TorchTrace, rank = 0, kernelWaitUs = KERNEL_WAIT_US): StreamIdle[] {
+  const gpu = trace.gpu;
+  const hit = idleCache.get(gpu);
+  if (hit && hit.n === gpu.length && hit.rank === rank && hit.kernelWaitUs === kernelWaitUs) return hit.rows;
   const launches = launchesByCorrelation(trace.runtime);
   const byDevice = new Map<number, Map<number, { b: StreamIdleBuilder; first: number }>>();
   const rows: { b: StreamIdleBuilder; first: number }[] = [];
-  const gpu = trace.gpu;
   const order = orderByStart(gpu);
   let last: { b: StreamIdleBuilder; first: number } | undefined;
   for (let k = 0; k < order.length; k++) {
@@ -250,40 +258,37 @@ export function streamsIdle(trace: TorchTrace, rank = 0, kernelWaitUs = KERNEL_W
     if (i < last.first) last.first = i;
     last.b.add(a);
   }
-  return rows.sort((x, y) => x.first - y.first).map((r) => r.b.row);
+  const out = rows.sort((x, y) => x.first - y.first).map((r) => r.b.row);
+  idleCache.set(gpu, { n: gpu.length, rank, kernelWaitUs, rows: out });
+  return out;
 }
 
 /**
  * One walk over the trace's activities in order of start feeds every device's merge (all its
- * work, and each kind's), and every stream's idle gaps: no list per device, kind or stream is
- * copied and sorted (on the 1 GB bench trace those sorts were most of the breakdown's time).
+ * work, and each kind's); every stream's idle gaps are streamsIdle's: no list per device, kind or
+ * stream is copied and sorted (on the 1 GB bench trace those sorts were most of the breakdown's
+ * time).
  */
 const NONE = new Intervals(new Float64Array(0), new Float64Array(0));
 
 export function gpuBreakdown(trace: TorchTrace, kernelWaitUs = KERNEL_WAIT_US): GpuBreakdown {
   const rank = rankOf(trace);
-  const launches = launchesByCorrelation(trace.runtime);
   const out: GpuBreakdown = { temporal: [], idle: [], overlap: [], busy: new Map() };
-  const devices = new Map<
-    number,
-    { all: IntervalMerger; kinds: Map<GpuWork, IntervalMerger>; streams: Map<number, StreamIdleBuilder> }
-  >();
+  const devices = new Map<number, { all: IntervalMerger; kinds: Map<GpuWork, IntervalMerger> }>();
   const gpu = trace.gpu;
   const order = orderByStart(gpu);
   for (let k = 0; k < order.length; k++) {
     const a = gpu[order[k]];
     let d = devices.get(a.device);
-    if (!d) devices.set(a.device, (d = { all: new IntervalMerger(), kinds: new Map(), streams: new Map() }));
+    if (!d) devices.set(a.device, (d = { all: new IntervalMerger(), kinds: new Map() }));
     const end = a.ts + a.dur;
     d.all.add(a.ts, end);
     const kind = gpuWork(a);
     let m = d.kinds.get(kind);
     if (!m) d.kinds.set(kind, (m = new IntervalMerger()));
     m.add(a.ts, end);
-    let s = d.streams.get(a.stream);
-    if (!s) d.streams.set(a.stream, (s = new StreamIdleBuilder(rank, a.device, a.stream, launches, kernelWaitUs)));
-    s.add(a);
   }
+  const idle = streamsIdle(trace, rank, kernelWaitUs);
   for (const device of [...devices.keys()].sort((a, b) => a - b)) {
     const d = devices.get(device)!;
     const all = d.all.done();
@@ -311,8 +316,8 @@ export function gpuBreakdown(trace: TorchTrace, kernelWaitUs = KERNEL_WAIT_US): 
       commComputeOverlapPct: communicationUs > 0 ? (100 * overlappedUs) / communicationUs : undefined,
       byMix: Object.fromEntries(timeByMix(byKind)),
     });
-    for (const stream of [...d.streams.keys()].sort((a, b) => a - b)) out.idle.push(d.streams.get(stream)!.row);
   }
+  out.idle = [...idle].sort((x, y) => x.device - y.device || x.stream - y.stream);
   return out;
 }
 

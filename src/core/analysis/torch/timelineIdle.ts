@@ -5,7 +5,7 @@
  */
 import type { TorchTrace } from '../../model/torchTrace';
 import type { TimelineBuilder } from '../timeline/timelineIndex';
-import { streamsIdle, type IdleCategory } from './gpuBreakdown';
+import { rankOf, streamsIdle, type IdleCategory } from './gpuBreakdown';
 import { streamQueues } from './launchStats';
 import { criticalPath, type CriticalPath } from './criticalPath';
 
@@ -32,7 +32,8 @@ export function addIdleTracks(
   trace: TorchTrace,
   laneKey: (device: number, stream: number) => string,
 ): void {
-  const idle = streamsIdle(trace);
+  // The trace's rank, as the Diagnosis asks: the rows it made are the ones used here.
+  const idle = streamsIdle(trace, rankOf(trace));
   for (const s of idle) {
     if (s.gaps.length === 0) continue;
     const lane = b.laneOf({
