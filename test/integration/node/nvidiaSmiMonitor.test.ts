@@ -49,7 +49,9 @@ test('a dying nvidia-smi is restarted with growing backoff', async () => {
   m.on('state', (s) => states.push(s));
   await m.start();
   await until(() => m.restarts >= 3, 8000);
+  assert.equal(m.active, true, 'a restart is running or scheduled');
   await m.stop();
+  assert.equal(m.active, false, 'nothing scheduled once stopped');
   const waits = states
     .filter((s): s is Extract<MonitorState, { kind: 'restarting' }> => s.kind === 'restarting')
     .map((s) => s.inMs);
@@ -61,14 +63,21 @@ test('a dying nvidia-smi is restarted with growing backoff', async () => {
   );
 });
 
-test('"NVIDIA-SMI has failed" is a state with the message, not a restart loop; no nvidia-smi is "absent"', async () => {
+test('"NVIDIA-SMI has failed" is a state with the message, not a restart loop; no nvidia-smi is "absent"', async (t) => {
   const failed = new NvidiaSmiMonitor({ intervalMs: 100, env: withStandIn({ FLAMELENS_FAKE_SMI: 'driver-failed' }) });
+  // Stopped even when an assertion fails, so a monitor that restarts cannot keep the run alive.
+  t.after(() => failed.stop());
+  const states: string[] = [];
+  failed.on('state', (s) => states.push(s.kind));
   await failed.start();
+  assert.equal(failed.active, true, 'running while nvidia-smi runs');
   await until(() => failed.state.kind === 'failed', 5000);
   assert.equal(failed.state.kind, 'failed');
   assert.match((failed.state as { message: string }).message, /NVIDIA-SMI has failed because it couldn't communicate/);
-  await sleep(1500);
+  // Nothing left to run it again: no process, no restart scheduled (checked now, not after a wait).
+  assert.equal(failed.active, false);
   assert.equal(failed.restarts, 0);
+  assert.deepEqual(states, ['starting', 'failed']);
   await failed.stop();
   const absent = new NvidiaSmiMonitor({ intervalMs: 100, env: { ...process.env, PATH: '/nonexistent' } });
   await absent.start();

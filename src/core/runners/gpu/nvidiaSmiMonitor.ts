@@ -61,6 +61,11 @@ export class NvidiaSmiMonitor extends EventEmitter {
     return super.on(event, listener as (...args: unknown[]) => void);
   }
 
+  /** Whether nvidia-smi runs or a restart of it is scheduled (false once failed, absent or stopped). */
+  get active(): boolean {
+    return this.child !== undefined || this.timer !== undefined;
+  }
+
   private setState(s: MonitorState): void {
     this.state = s;
     this.emit('state', s);
@@ -75,6 +80,7 @@ export class NvidiaSmiMonitor extends EventEmitter {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    this.timer = undefined;
     clearTimeout(this.stallTimer);
     clearTimeout(this.flushTimer);
     const pid = this.child?.pid;
@@ -160,7 +166,10 @@ export class NvidiaSmiMonitor extends EventEmitter {
       this.backoff = Math.min(this.backoff * 2, this.options.maxBackoffMs ?? 30_000);
       this.restarts++;
       this.setState({ kind: 'restarting', message, inMs });
-      this.timer = setTimeout(() => void this.spawn(), inMs);
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        void this.spawn();
+      }, inMs);
     })();
   }
 
