@@ -10,7 +10,7 @@ import { OptionError } from '../core/model/options';
 import { CLI_KNOBS, useKnobNames } from '../core/model/knobs';
 import { UsageError } from './args';
 import { COMMANDS, helpText } from './commands';
-import { guardTerminal } from './terminal';
+import { clearStatus, guardTerminal } from './terminal';
 
 declare const FLAMELENS_VERSION: string;
 
@@ -50,6 +50,8 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`flamelens: ${message}\n`);
     if (usage || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) return 2;
     return 1;
+  } finally {
+    clearStatus();
   }
 }
 

@@ -15,6 +15,7 @@ import { ncuJson, ncuText, nsysJson, nsysText } from '../present/nsight';
 import { memoryJson, memoryText, pythonMemoryJson, pythonMemoryText } from '../present/memory';
 import { analyzePythonMemory } from '../../core/analysis/memory/pythonMemory';
 import { analyzeMemory } from '../../core/analysis/memory/torchMemory';
+import { readingStatus } from '../terminal';
 
 export const FORMATS_HELP = `Formats read (detected from content): py-spy raw / collapsed stacks, flamelens' built-in
 sampler, Austin 1.x-3.x, speedscope JSON (sampled and evented); for analyze, PyTorch profiler
@@ -118,6 +119,7 @@ export const analyze: Command = {
         cacheDir: cacheDir(),
         nsysPath: process.env.FLAMELENS_NSYS,
         ncuPath: process.env.FLAMELENS_NCU,
+        onProgress: readingStatus(file),
       });
     if (positionals.length > 1) {
       if (values.thread) throw new UsageError('--thread is for one CPU profile, not for the traces of several ranks');

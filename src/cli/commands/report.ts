@@ -15,6 +15,7 @@ import { torchTimeline } from '../../core/analysis/torch/torchTimeline';
 import { writeOutput } from '../../core/store/outputFile';
 import { UsageError, type Command } from '../args';
 import { webviewAssets } from '../paths';
+import { readingStatus } from '../terminal';
 
 const WHAT = 'report takes CPU profiles or PyTorch traces';
 
@@ -37,7 +38,7 @@ export const report: Command = {
       const views = [];
       const parts = [];
       for (const f of positionals) {
-        const trace = await openTorchTrace(f, WHAT);
+        const trace = await openTorchTrace(f, WHAT, readingStatus(f));
         // The timeline goes in when its columns fit the report's size (REPORT_TIMELINE_MAX_BYTES).
         views.push({ ...buildTraceView(trace, path.basename(f)), timelineColumns: packTimeline(torchTimeline(trace)) });
         parts.push({ trace, label: rankLabel(trace, path.basename(f)) });

@@ -7,7 +7,7 @@ import { runTorchProfile } from '../../core/runners/torch/torchRun';
 import { optionFlag, programAfterDoubleDash, pythonCommand, splitAtDoubleDash, type Command } from '../args';
 import { onInterrupt } from '../interrupt';
 import { mediaPath } from '../paths';
-import { passThrough } from '../terminal';
+import { passThrough, readingStatus } from '../terminal';
 import { torchTraceText } from '../present/torchTrace';
 
 export const TORCH_HELP = `torch: runs the script unchanged under torch.profiler (CPU, and CUDA when available); every
@@ -79,7 +79,7 @@ export const torch: Command = {
       process.stderr.write(
         `flamelens: torch ${r.info.torch ?? '?'} (${profiler}), ${r.info.steps} optimizer steps, ${r.traces.length} trace(s)\n`,
       );
-      const trace = await openTorchTrace(r.traces[0], 'the launcher writes PyTorch traces');
+      const trace = await openTorchTrace(r.traces[0], 'the launcher writes PyTorch traces', readingStatus(r.traces[0]));
       process.stdout.write(torchTraceText(r.traces[0], trace, analyzeTorchTrace(trace), 10));
       for (const t of r.traces) process.stdout.write(`${t}\n`);
       return 0;

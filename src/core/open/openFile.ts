@@ -221,8 +221,12 @@ export async function openProfile(file: string, what: string): Promise<Profile> 
 }
 
 /** A PyTorch trace; any other kind of file is a FormatError saying what it is and `what`. */
-export async function openTorchTrace(file: string, what: string): Promise<TorchTrace> {
-  const opened = await openFile(file, { cacheDir: '', expect: { kinds: ['torch-trace'], what } });
+export async function openTorchTrace(
+  file: string,
+  what: string,
+  onProgress?: OpenOptions['onProgress'],
+): Promise<TorchTrace> {
+  const opened = await openFile(file, { cacheDir: '', expect: { kinds: ['torch-trace'], what }, onProgress });
   if (opened.kind !== 'torch-trace') throw new FormatError(file, '', what);
   return opened.trace;
 }

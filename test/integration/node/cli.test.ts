@@ -3,6 +3,7 @@ import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { gunzipSync } from 'node:zlib';
 import * as path from 'node:path';
 import { CLI, ensureBuilt, EXAMPLES, HANDMADE, PYSPY_SPEEDSCOPE, ROOT } from '../../helpers';
 
@@ -479,4 +480,48 @@ test('flamelens memory --frames: stacks innermost first, without the tracer’s 
   );
   const own = /flamelens_memory_tracer\.py$|runpy|pkgutil|threading\.py$/;
   assert.ok(!raw.stacks.some((s) => s.frames.some((f) => own.test(f[0]))), JSON.stringify(raw.stacks));
+});
+
+/** The CLI on a pseudo-terminal (Python's pty module): its stdout and stderr as the terminal shows them. */
+function cliOnTerminal(args: string[]) {
+  const r = spawnSync(
+    'python3',
+    ['-c', 'import pty, sys; sys.exit(pty.spawn(sys.argv[1:]) >> 8)', process.execPath, CLI, ...args],
+    { cwd: ROOT, encoding: 'utf8', input: '', timeout: 120_000, maxBuffer: 64 * 1024 * 1024 },
+  );
+  return { code: r.status, out: r.stdout };
+}
+
+test('reading a trace on a terminal: its progress on one line rewritten in place, taken away before the results or the error; none in a pipe', () => {
+  const REWRITE = '\r\x1b[K';
+  const trace = path.join(ROOT, 'test', 'fixtures', 'real', 'torchtrace_hta__control.json.gz');
+  const piped = cli(['analyze', trace]);
+  assert.equal(piped.code, 0, piped.stderr);
+  assert.equal(piped.stderr, '', 'no progress in a pipe');
+  const shown = cliOnTerminal(['analyze', trace]);
+  assert.equal(shown.code, 0, shown.out);
+  const statuses = shown.out.split(REWRITE);
+  const results = statuses.pop()!;
+  // The terminal's line ends are \r\n; what follows the last rewrite is the results as piped.
+  assert.equal(results.replace(/\r\n/g, '\n'), piped.stdout);
+  assert.equal(statuses.shift(), '', 'the first status starts the output');
+  const pcts = statuses.slice(0, -1).map((s) => {
+    const m = /^flamelens: reading torchtrace_hta__control\.json\.gz \(1\.7 MiB\): (\d+)%$/.exec(s);
+    assert.ok(m, JSON.stringify(s));
+    return Number(m[1]);
+  });
+  assert.ok(pcts.length >= 1 && pcts.every((p, i) => p < 100 && (i === 0 || p > pcts[i - 1])), pcts.join(','));
+  assert.equal(statuses.at(-1), 'flamelens: read torchtrace_hta__control.json.gz; analysing it');
+
+  // A trace cut short (a real one's first 3 MiB; no real file shows one): the error on a clean line.
+  const dir = mkdtempSync(path.join(tmpdir(), 'fl-cli-status-'));
+  const cut = path.join(dir, 'cut-short.json');
+  writeFileSync(cut, gunzipSync(readFileSync(trace)).subarray(0, 3 * 2 ** 20));
+  const failed = cliOnTerminal(['analyze', cut]);
+  assert.equal(failed.code, 1);
+  const parts = failed.out.split(REWRITE);
+  for (const s of parts.slice(1, -1))
+    assert.match(s, /^flamelens: (reading cut-short\.json \(3\.0 MiB\): \d+%|read cut-short\.json; analysing it)$/);
+  assert.match(parts.at(-1)!, /^flamelens: .*cut-short\.json:offset \d+: .*\r\n$/);
+  assert.ok(parts.length >= 4, `${parts.length - 2} statuses before the error`);
 });
