@@ -125,8 +125,16 @@ export async function openFileIsolated(
         ),
       limits.timeoutSec * 1000,
     );
-    const onAbort = () => finish(() => reject(new Error('cancelled')));
-    signal?.addEventListener('abort', onAbort, { once: true });
+    // Cancelled, the worker ends now, whatever it was doing: reading, or building what was
+    // asked after the model (each of those handed over as missing), and nothing is rebuilt here.
+    const onAbort = () => {
+      afterFollowUps = undefined;
+      finish(() => reject(new Error('cancelled')));
+      followFailed('cancelled');
+      void worker.terminate();
+    };
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
     type Message = ModelMessage | { ok: false; error: WorkerError } | FollowUp | ProgressMessage;
     worker.on('message', (m: Message) => {
       if ('progress' in m) {

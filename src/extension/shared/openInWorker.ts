@@ -111,6 +111,8 @@ export function openTorchTraceInWorker(
     nsys?: { cacheDir: string; nsysPath?: string };
     /** How much of the file the worker has read (OpenOptions.onProgress). */
     onProgress?: (done: number, total: number) => void;
+    /** Aborted, the worker ends at once (the view closed): the trace rejects, nothing else comes. */
+    signal?: AbortSignal;
   } = {},
 ): {
   trace: Promise<TorchTrace>;
@@ -132,6 +134,7 @@ export function openTorchTraceInWorker(
       inTime: options.nsys !== undefined,
       expect: { kinds: ['torch-trace'], what },
       onProgress: options.onProgress,
+      signal: options.signal,
     },
     undefined,
     undefined,

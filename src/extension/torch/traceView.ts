@@ -57,6 +57,9 @@ export function connectTrace(
     rejectTrace = reject;
   });
   traceRead.catch(() => undefined);
+  // Closing the view ends its reads (a 2 GB trace's worker would read on for a minute, with the
+  // memory it holds), and nothing of it reaches the editor after (tables, lenses, hot paths).
+  const closed = new AbortController();
   const load = async () => {
     const t0 = Date.now();
     for (const f of [file, ...rankFiles]) await confirmFileSize(f);
@@ -78,7 +81,14 @@ export function connectTrace(
               : `Reading ${reading}: ${pct}%. Its tables come first, then its timeline.`,
         });
       };
-      const opened = openTorchTraceInWorker(f, WHAT, { timeline: true, view: viewTitle, log, nsys, onProgress });
+      const opened = openTorchTraceInWorker(f, WHAT, {
+        timeline: true,
+        view: viewTitle,
+        log,
+        nsys,
+        onProgress,
+        signal: closed.signal,
+      });
       opened.trace.catch(rejectTrace);
       return opened;
     };
@@ -99,6 +109,7 @@ export function connectTrace(
         () => undefined,
       );
     const mine = await first.view;
+    if (closed.signal.aborted) return;
     const own = mine?.sources ?? analyzeTorchSources(await first.trace);
     sources = own;
     const data = mine?.data ?? buildTraceView(await first.trace, title, own);
@@ -121,6 +132,7 @@ export function connectTrace(
       ranks = compareRanks(views);
       data.rankDiagnosis = diagnoseRanks(parts);
     }
+    if (closed.signal.aborted) return;
     view.post({ type: 'traceInit', data, interactive: true, ranks, tab });
     // The code: CPU hot paths (when the trace has Python frames) and GPU time per function. A
     // CPU profile in time order leaves them to its flame graph, which read the same samples.
@@ -129,7 +141,9 @@ export function connectTrace(
       vscode.workspace.getWorkspaceFolder(vscode.Uri.file(file))?.uri.fsPath ??
       vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
     const pythonFrames = mine?.pythonFrames ?? (await first.trace).python.length;
+    if (closed.signal.aborted) return;
     if (folder && pythonFrames > 0) await profiling.hotPaths.setActive({ folder, title, profile: own.profile });
+    if (closed.signal.aborted) return;
     const spanUs = Math.max(0, ...(data.diagnosis?.temporal ?? []).map((t) => t.spanUs));
     await gpuLenses.setActive(title, own.gpuByFunction, data.diagnosis?.syncs, spanUs);
   };
@@ -149,6 +163,7 @@ export function connectTrace(
     handlers: {
       ready: () =>
         load().catch((e) => {
+          if (closed.signal.aborted) return log.info(`${file}: its view was closed while it was read`);
           const message = e instanceof Error ? e.message : String(e);
           log.warn(`Could not open ${file}: ${message}`);
           view.post({ type: 'error', message });
@@ -166,7 +181,12 @@ export function connectTrace(
       timelineState: (m) => timeline.saveState(m),
     },
   });
-  return view;
+  return {
+    dispose: () => {
+      closed.abort();
+      view.dispose();
+    },
+  };
 }
 
 /** The trace panels (one per trace, or per set of ranks) and the trace custom editor. */

@@ -270,3 +270,56 @@ test("a trace's read reports its progress: in order, up to the file's size, befo
     assert.ok(came, 'the timeline came before the trace (a view was asked for)');
   }
 });
+
+test('a read cancelled (its view closed) ends at once: while reading, and while its tables and timeline are built', async () => {
+  const file = path.join(REAL, 'h200', 'torch2.11.0-cu130_h200_train.pt.trace.json.gz');
+  // While reading: at the first report of progress.
+  const reading = new AbortController();
+  const handed: string[] = [];
+  await assert.rejects(
+    openFileIsolated(
+      WORKER,
+      file,
+      { cacheDir: '', signal: reading.signal, onProgress: () => reading.abort() },
+      LIMITS,
+      undefined,
+      undefined,
+      () => handed.push('timeline'),
+      { title: 't', on: () => handed.push('view') },
+    ),
+    /cancelled/,
+  );
+  assert.deepEqual(handed, [], 'nothing is handed over from a read cancelled before its trace came');
+  // After the trace came, when its tables have: the timeline still being built is handed over
+  // as missing, now, and the trace is not rebuilt here.
+  const building = new AbortController();
+  const timelines: TimelineMessage[] = [];
+  let views = 0;
+  await assert.rejects(
+    openFileIsolated(
+      WORKER,
+      file,
+      { cacheDir: '', signal: building.signal },
+      LIMITS,
+      undefined,
+      undefined,
+      (t) => timelines.push(t),
+      {
+        title: 't',
+        on: (v) => {
+          assert.ok(v.view, 'the tables came');
+          views++;
+          building.abort();
+        },
+      },
+    ),
+    /cancelled/,
+  );
+  assert.equal(views, 1);
+  assert.deepEqual(timelines, [{ timeline: undefined, error: 'cancelled' }]);
+  // Cancelled before it starts: no worker does anything.
+  await assert.rejects(
+    openFileIsolated(WORKER, file, { cacheDir: '', signal: AbortSignal.abort() }, LIMITS),
+    /cancelled/,
+  );
+});
