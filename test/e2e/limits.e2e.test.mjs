@@ -3,10 +3,12 @@
 // saying why nothing was read; "Open Anyway" reads and draws it; a file under the limit opens
 // without a question. A large run left in the workspace is not read at start-up, and nothing asks.
 // A file that needs more memory than a reader may have (flamelens.files.readMemoryMB) stops its
-// reader with a message, and the editor goes on opening files.
+// reader with a message, and the editor goes on opening files. A trace view closed while its trace
+// is read stops its reader.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, copyFileSync, readFileSync, mkdirSync, statSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, copyFileSync, readFileSync, mkdirSync, statSync, appendFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import {
@@ -21,6 +23,7 @@ import {
   REAL,
   EXAMPLES,
   waitForLog,
+  extensionLog,
 } from '../harness/codeServer.mjs';
 
 async function open(page, name) {
@@ -162,3 +165,50 @@ test('files over the size limit are opened only after asking', { timeout: 300_00
     },
   );
 });
+
+test(
+  'a trace view closed while its trace is read stops its reader, and nothing of it comes after',
+  { timeout: 300_000 },
+  async () => {
+    const ws = mkdtempSync(path.join(tmpdir(), 'flamelens-e2e-closed-'));
+    // A big trace: a real one's events (TensorBoard plugin's ResNet-50 run) repeated to about 200 MB,
+    // which takes seconds to read and index (no real file of that size is kept here).
+    const real = path.join(REAL, 'torchtrace_kineto_tb_plugin__resnet50_nw0_worker0.1623143089861.pt.trace.json.gz');
+    const doc = JSON.parse(gunzipSync(readFileSync(real)).toString('utf8'));
+    const events = doc.traceEvents.map((e) => JSON.stringify(e)).join(',\n');
+    const big = path.join(ws, 'big.pt.trace.json');
+    writeFileSync(big, '{"traceEvents": [\n' + events);
+    while (statSync(big).size < 200 * 2 ** 20) appendFileSync(big, ',\n' + events);
+    appendFileSync(big, '\n]}\n');
+    copyFileSync(real, path.join(ws, 'resnet.pt.trace.json.gz'));
+    await withWorkbench(
+      'closed',
+      ws,
+      { settings: { 'flamelens.files.sizeLimitMB': 1024 } },
+      async ({ page, server }) => {
+        await open(page, 'big.pt.trace.json');
+        const view = await findWebviewFrame(page, '#trace-status', 60_000);
+        await view.waitForFunction(
+          () => /^Reading big\.pt\.trace\.json .*: \d+%/.test(document.body.dataset.flamelensStatus ?? ''),
+          null,
+          {
+            timeout: 60_000,
+          },
+        );
+        await runCommand(page, 'View: Close All Editors');
+        await waitForLog(
+          server,
+          /big\.pt\.trace\.json: its view was closed while it was read; its reader was stopped/,
+          60_000,
+        );
+        // Its tables were never built for it: the reader stopped (before, it read on and built them).
+        assert.doesNotMatch(extensionLog(server), /Read \S*big\.pt\.trace\.json \(\d+ events\): its tables/);
+        // The editor goes on opening traces.
+        await open(page, 'resnet.pt.trace.json.gz');
+        const trace = await findWebviewFrame(page, '#ops-table tbody tr', 120_000);
+        assert.ok((await trace.$$('#ops-table tbody tr')).length > 5, 'the next trace opens');
+        assert.doesNotMatch(extensionLog(server), /Read \S*big\.pt\.trace\.json \(\d+ events\): its tables/);
+      },
+    );
+  },
+);

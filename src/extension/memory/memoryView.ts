@@ -29,9 +29,10 @@ export interface MemoryViewDeps {
 }
 
 /** A snapshot read in a worker (memory and time bounded by the settings). */
-async function readSnapshot(file: string): Promise<TorchMemorySnapshot> {
+async function readSnapshot(file: string, signal: AbortSignal): Promise<TorchMemorySnapshot> {
   const opened = await openFileInWorker(file, {
     cacheDir: '',
+    signal,
     expect: { kinds: ['torch-memory'], what: 'the memory view shows CUDA allocator snapshots (pickles)' },
   });
   if (opened.kind !== 'torch-memory') throw new FormatError(file, '', 'not a CUDA allocator snapshot');
@@ -41,14 +42,17 @@ async function readSnapshot(file: string): Promise<TorchMemorySnapshot> {
 export function connectMemory(webview: vscode.Webview, file: string, deps: MemoryViewDeps): vscode.Disposable {
   const title = path.basename(file);
   let snapshot: TorchMemorySnapshot | undefined;
+  // Closing the view ends its read, and sets no lenses for a view that is gone.
+  const closed = new AbortController();
   const load = async () => {
     const t0 = Date.now();
     await confirmFileSize(file);
-    snapshot = await readSnapshot(file);
+    snapshot = await readSnapshot(file, closed.signal);
     const data = { ...analyzeMemory(snapshot), title };
     deps.log.info(
       `Read ${file} (${data.devices.length} devices, ${data.timelines.reduce((n, t) => n + t.x.length, 0)} points) in ${Date.now() - t0} ms`,
     );
+    if (closed.signal.aborted) throw new Error('the view was closed');
     view.post({ type: 'memoryInit', data, interactive: true });
     const peak = data.timelines.find((t) => t.atPeak.length);
     await deps.lenses.setActive(title, peak ? peak.atPeak : data.byLine, peak ? 'peak' : 'snapshot');
@@ -60,6 +64,8 @@ export function connectMemory(webview: vscode.Webview, file: string, deps: Memor
     handlers: {
       ready: () =>
         load().catch((e: unknown) => {
+          if (closed.signal.aborted)
+            return deps.log.info(`${file}: its view was closed while it was read; its reader was stopped`);
           const message = e instanceof Error ? e.message : String(e);
           deps.log.warn(`memory view: ${message}`);
           view.post({ type: 'error', message });
@@ -72,7 +78,12 @@ export function connectMemory(webview: vscode.Webview, file: string, deps: Memor
       exportCsv: (m) => saveCsvExport(path.dirname(file), m.name, m.csv),
     },
   });
-  return view;
+  return {
+    dispose: () => {
+      closed.abort();
+      view.dispose();
+    },
+  };
 }
 
 /** Memory panels (one per snapshot) and the custom editor of `*.pickle`. */

@@ -60,6 +60,9 @@ export function connectTrace(
   // Closing the view ends its reads (a 2 GB trace's worker would read on for a minute, with the
   // memory it holds), and nothing of it reaches the editor after (tables, lenses, hot paths).
   const closed = new AbortController();
+  const stillOpen = () => {
+    if (closed.signal.aborted) throw new Error('the view was closed');
+  };
   const load = async () => {
     const t0 = Date.now();
     for (const f of [file, ...rankFiles]) await confirmFileSize(f);
@@ -109,7 +112,7 @@ export function connectTrace(
         () => undefined,
       );
     const mine = await first.view;
-    if (closed.signal.aborted) return;
+    stillOpen();
     const own = mine?.sources ?? analyzeTorchSources(await first.trace);
     sources = own;
     const data = mine?.data ?? buildTraceView(await first.trace, title, own);
@@ -132,7 +135,7 @@ export function connectTrace(
       ranks = compareRanks(views);
       data.rankDiagnosis = diagnoseRanks(parts);
     }
-    if (closed.signal.aborted) return;
+    stillOpen();
     view.post({ type: 'traceInit', data, interactive: true, ranks, tab });
     // The code: CPU hot paths (when the trace has Python frames) and GPU time per function. A
     // CPU profile in time order leaves them to its flame graph, which read the same samples.
@@ -141,9 +144,9 @@ export function connectTrace(
       vscode.workspace.getWorkspaceFolder(vscode.Uri.file(file))?.uri.fsPath ??
       vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
     const pythonFrames = mine?.pythonFrames ?? (await first.trace).python.length;
-    if (closed.signal.aborted) return;
+    stillOpen();
     if (folder && pythonFrames > 0) await profiling.hotPaths.setActive({ folder, title, profile: own.profile });
-    if (closed.signal.aborted) return;
+    stillOpen();
     const spanUs = Math.max(0, ...(data.diagnosis?.temporal ?? []).map((t) => t.spanUs));
     await gpuLenses.setActive(title, own.gpuByFunction, data.diagnosis?.syncs, spanUs);
   };
@@ -163,7 +166,8 @@ export function connectTrace(
     handlers: {
       ready: () =>
         load().catch((e) => {
-          if (closed.signal.aborted) return log.info(`${file}: its view was closed while it was read`);
+          if (closed.signal.aborted)
+            return log.info(`${file}: its view was closed while it was read; its reader was stopped`);
           const message = e instanceof Error ? e.message : String(e);
           log.warn(`Could not open ${file}: ${message}`);
           view.post({ type: 'error', message });
