@@ -181,6 +181,10 @@ test(
     while (statSync(big).size < 200 * 2 ** 20) appendFileSync(big, ',\n' + events);
     appendFileSync(big, '\n]}\n');
     copyFileSync(real, path.join(ws, 'resnet.pt.trace.json.gz'));
+    // A CPU profile of three million stacks (68 MB): its read takes 10 s or more here.
+    const stacks = [];
+    for (let i = 0; i < 3_000_000; i++) stacks.push(`main;work;fn_${i} 1`);
+    writeFileSync(path.join(ws, 'huge.folded'), stacks.join('\n') + '\n');
     await withWorkbench(
       'closed',
       ws,
@@ -208,6 +212,11 @@ test(
         const trace = await findWebviewFrame(page, '#ops-table tbody tr', 120_000);
         assert.ok((await trace.$$('#ops-table tbody tr')).length > 5, 'the next trace opens');
         assert.doesNotMatch(extensionLog(server), /Read \S*big\.pt\.trace\.json \(\d+ events\): its tables/);
+        // A flame graph's editor closed while its profile is read (it shows nothing until then).
+        await open(page, 'huge.folded');
+        await runCommand(page, 'View: Close All Editors');
+        await waitForLog(server, /huge\.folded: its view was closed while it was read; its reader was stopped/, 60_000);
+        assert.doesNotMatch(extensionLog(server), /Parsed \S*huge\.folded/);
       },
     );
   },

@@ -15,28 +15,37 @@ export const PROFILE_EDITOR_VIEW_TYPE = 'flamelens.profile';
 export function registerProfileEditor(deps: FlameGraphDeps): vscode.Disposable {
   return registerFileEditor(
     PROFILE_EDITOR_VIEW_TYPE,
-    async (webview, uri) => {
+    async (webview, uri, closed) => {
       const title = path.basename(uri.fsPath);
-      return connectFlameGraph(webview, await readSource(uri.fsPath, title, deps.log), deps);
+      const source = await readSource(uri.fsPath, title, deps.log, closed);
+      // Closed while it was read: its reader was stopped, and there is no view to wire.
+      if (closed.aborted) return { dispose: () => undefined };
+      return connectFlameGraph(webview, source, deps);
     },
     true,
   );
 }
 
-async function readSource(file: string, title: string, log: vscode.LogOutputChannel): Promise<ProfileSource> {
+async function readSource(
+  file: string,
+  title: string,
+  log: vscode.LogOutputChannel,
+  signal: AbortSignal,
+): Promise<ProfileSource> {
   try {
     await confirmFileSize(file);
     const t0 = Date.now();
     const profile = await openProfileInWorker(
       file,
       'this editor shows CPU profiles (open it with flamelens: Open Profile…)',
-      { firstTree: true, log },
+      { firstTree: true, log, signal },
     );
     log.info(`Parsed ${file} (${profile.format}) in ${Date.now() - t0} ms`);
     return { profile, title, file };
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
-    log.warn(`Could not open ${file}: ${message}`);
+    if (signal.aborted) log.info(`${file}: its view was closed while it was read; its reader was stopped`);
+    else log.warn(`Could not open ${file}: ${message}`);
     return { error: message, title };
   }
 }

@@ -51,10 +51,11 @@ async function openExpecting<K extends OpenedKind>(
   kind: K,
   what: string,
   onFirstTree?: (t: TreeMessage) => void,
+  signal?: AbortSignal,
 ): Promise<Extract<OpenedFile, { kind: K }>> {
   const opened = await openFileInWorker(
     file,
-    { cacheDir: '', expect: { kinds: [kind], what } },
+    { cacheDir: '', expect: { kinds: [kind], what }, signal },
     undefined,
     onFirstTree,
   );
@@ -71,15 +72,22 @@ async function openExpecting<K extends OpenedKind>(
 export async function openProfileInWorker(
   file: string,
   what: string,
-  options: { firstTree?: boolean; log?: vscode.LogOutputChannel } = {},
+  options: { firstTree?: boolean; log?: vscode.LogOutputChannel; signal?: AbortSignal } = {},
 ): Promise<Profile> {
-  if (!options.firstTree) return (await openExpecting(file, 'cpu-profile', what)).profile;
+  if (!options.firstTree) return (await openExpecting(file, 'cpu-profile', what, undefined, options.signal)).profile;
   let handOver: (t: CallTree | undefined) => void = () => undefined;
   const tree = new Promise<CallTree | undefined>((resolve) => (handOver = resolve));
-  const { profile } = await openExpecting(file, 'cpu-profile', what, (t) => {
-    if (!t.tree) options.log?.warn(`${file}: its call tree was not built while reading (${t.error}); built on demand`);
-    handOver(t.tree);
-  });
+  const { profile } = await openExpecting(
+    file,
+    'cpu-profile',
+    what,
+    (t) => {
+      if (!t.tree)
+        options.log?.warn(`${file}: its call tree was not built while reading (${t.error}); built on demand`);
+      handOver(t.tree);
+    },
+    options.signal,
+  );
   offerFirstTree(profile, tree);
   return profile;
 }

@@ -95,10 +95,17 @@ export class PanelSet implements vscode.Disposable {
   }
 }
 
-/** A read-only custom editor that shows a file in a view (`connect` wires the editor's webview). */
+/**
+ * A read-only custom editor that shows a file in a view (`connect` wires the editor's webview;
+ * `closed` aborts when the editor closes, also while `connect` is still reading the file).
+ */
 export function registerFileEditor(
   viewType: string,
-  connect: (webview: vscode.Webview, file: vscode.Uri) => vscode.Disposable | Promise<vscode.Disposable>,
+  connect: (
+    webview: vscode.Webview,
+    file: vscode.Uri,
+    closed: AbortSignal,
+  ) => vscode.Disposable | Promise<vscode.Disposable>,
   supportsMultipleEditorsPerDocument = false,
 ): vscode.Disposable {
   return vscode.window.registerCustomEditorProvider(
@@ -106,8 +113,14 @@ export function registerFileEditor(
     {
       openCustomDocument: (uri: vscode.Uri) => ({ uri, dispose: () => undefined }),
       resolveCustomEditor: async (doc: vscode.CustomDocument, panel: vscode.WebviewPanel) => {
-        const wiring = await connect(panel.webview, doc.uri);
-        panel.onDidDispose(() => wiring.dispose());
+        const closed = new AbortController();
+        const wired: { to?: vscode.Disposable } = {};
+        panel.onDidDispose(() => {
+          closed.abort();
+          wired.to?.dispose();
+        });
+        wired.to = await connect(panel.webview, doc.uri, closed.signal);
+        if (closed.signal.aborted) wired.to.dispose();
       },
     },
     { webviewOptions: { retainContextWhenHidden: true }, supportsMultipleEditorsPerDocument },
