@@ -44,7 +44,7 @@ export class NsightPanels implements vscode.Disposable {
     this.panels.dispose();
   }
 
-  private async load(file: string): Promise<NsightFile> {
+  private async load(file: string, signal?: AbortSignal): Promise<NsightFile> {
     const t0 = Date.now();
     await confirmFileSize(file);
     const { nsysPath, ncuPath } = nsightConfig();
@@ -52,6 +52,7 @@ export class NsightPanels implements vscode.Disposable {
       cacheDir: this.context.globalStorageUri.fsPath,
       nsysPath,
       ncuPath,
+      signal,
       expect: {
         kinds: ['nsys', 'ncu'],
         what: 'this view shows Nsight Systems files (SQLite export, nsys stats CSV, .nsys-rep) and Nsight Compute files (CSV, .ncu-rep)',
@@ -66,6 +67,8 @@ export class NsightPanels implements vscode.Disposable {
   private connect(webview: vscode.Webview, file: string): vscode.Disposable {
     const title = path.basename(file);
     let opened: NsightFile | undefined;
+    // Closing the view ends its read (the reader's worker), and posts nothing after.
+    const closed = new AbortController();
     const view: ViewConnection<ToWebview> = connectView<ToHost, ToWebview>(webview, this.context.extensionUri, {
       view: VIEW,
       title,
@@ -73,13 +76,15 @@ export class NsightPanels implements vscode.Disposable {
       handlers: {
         ready: async () => {
           try {
-            opened = await this.load(file);
+            opened = await this.load(file, closed.signal);
             view.post(
               opened.kind === 'nsys'
                 ? { type: 'nsysInit', data: buildNsysView(opened.report, title) }
                 : { type: 'ncuInit', data: buildNcuView(opened.report, title) },
             );
           } catch (e) {
+            if (closed.signal.aborted)
+              return this.log.info(`${file}: its view was closed while it was read; its reader was stopped`);
             const message = e instanceof Error ? e.message : String(e);
             this.log.warn(`Nsight view ${file}: ${message}`);
             view.post({ type: 'error', message });
@@ -103,6 +108,11 @@ export class NsightPanels implements vscode.Disposable {
         },
       },
     });
-    return view;
+    return {
+      dispose: () => {
+        closed.abort();
+        view.dispose();
+      },
+    };
   }
 }
