@@ -249,10 +249,44 @@ async function cloneRead(file: string) {
   return { ms: performance.now() - t0, events: 0, rss: rss() };
 }
 
+/**
+ * A floor for any reader written in JavaScript: every string (escapes skipped) and number (its
+ * digits summed) of the file walked once, nothing kept, no key looked at. Reading a trace must
+ * do at least this, so its speed bounds ingest + index from above.
+ */
+function bareTokens(b: Buffer): number {
+  let tokens = 0;
+  let digits = 0;
+  const n = b.length;
+  for (let i = 0; i < n;) {
+    const c = b[i];
+    if (c === 0x22) {
+      i++;
+      while (i < n && b[i] !== 0x22) i += b[i] === 0x5c ? 2 : 1;
+      i++;
+      tokens++;
+    } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
+      i++;
+      for (
+        let d = b[i];
+        i < n && ((d >= 0x30 && d <= 0x39) || d === 0x2e || d === 0x65 || d === 0x45 || d === 0x2b || d === 0x2d);
+        d = b[++i]
+      )
+        digits += d & 15;
+      tokens++;
+    } else i++;
+  }
+  return tokens + (digits & 1);
+}
+
 async function child(file: string, mode: string): Promise<void> {
   if (mode === 'editor') console.log(JSON.stringify(await editor(file)));
   else if (mode === 'clone') console.log(JSON.stringify(await cloneRead(file)));
-  else if (mode === 'json') {
+  else if (mode === 'floor') {
+    const t0 = performance.now();
+    const tokens = bareTokens(readFileSync(file));
+    console.log(JSON.stringify({ ms: performance.now() - t0, events: tokens, rss: rss() }));
+  } else if (mode === 'json') {
     const t0 = performance.now();
     const doc = JSON.parse(readFileSync(file, 'utf8')) as { traceEvents: unknown[] };
     console.log(JSON.stringify({ ms: performance.now() - t0, events: doc.traceEvents.length, rss: rss() }));
@@ -297,23 +331,32 @@ async function main() {
   const ours: number[] = [];
   const theirs: number[] = [];
   const two: number[] = [];
+  const reads: number[] = [];
+  const floors: number[] = [];
   let threads = 1;
   for (let i = 0; i < 3; i++) {
     const a = run(slice, 'ingest');
     const b = run(slice, 'json');
     const c = run(slice, 'ingest2');
-    if ('error' in a || 'error' in b || 'error' in c)
-      throw new Error(`100 MB slice: ${[a, b, c].map((x) => ('error' in x ? x.error : '')).join(' ')}`);
+    const d = run(slice, 'floor');
+    if ('error' in a || 'error' in b || 'error' in c || 'error' in d)
+      throw new Error(`100 MB slice: ${[a, b, c, d].map((x) => ('error' in x ? x.error : '')).join(' ')}`);
     ours.push(a.ms);
+    reads.push(a.readMs ?? NaN);
     theirs.push(b.ms);
     two.push(c.ms);
+    floors.push(d.ms);
     threads = a.threads;
   }
   const ingestSlice = sliceMB / (median(ours) / 1000);
   const jsonParseMBps = sliceMB / (median(theirs) / 1000);
   const twoMBps = sliceMB / (median(two) / 1000);
+  const floorMBps = sliceMB / (median(floors) / 1000);
   console.log(
     `100 MB slice: ingest + index ${ingestSlice.toFixed(0)} MB/s in ${threads} thread(s) (the default on ${availableParallelism()} cores), JSON.parse alone ${jsonParseMBps.toFixed(0)} MB/s (medians of 3, alternating: ${(ingestSlice / jsonParseMBps).toFixed(2)}x; target 2x); read in 2 threads ${twoMBps.toFixed(0)} MB/s (${(twoMBps / jsonParseMBps).toFixed(2)}x JSON.parse, ${(twoMBps / ingestSlice).toFixed(2)}x the default)`,
+  );
+  console.log(
+    `100 MB slice, where the time goes: reading ${median(reads).toFixed(0)} ms and indexing ${(median(ours) - median(reads)).toFixed(0)} ms of ${median(ours).toFixed(0)} ms (medians); a bare tokenizer, nothing kept, ${median(floors).toFixed(0)} ms (${floorMBps.toFixed(0)} MB/s, ${(floorMBps / jsonParseMBps).toFixed(2)}x JSON.parse): at 2x JSON.parse, ingest + index would have ${(1000 * (sliceMB / (2 * jsonParseMBps)) - median(floors)).toFixed(0)} ms beyond it`,
   );
   let result: Record<string, number> | undefined;
   for (const mb of sizes) {
