@@ -55,11 +55,14 @@ test(
         () => window.flamelensTimeline.stats().answers > 0 && window.flamelensTimeline.items().length > 0,
       );
       // Before its tables came, the view said what it was reading, how far, and what it was
-      // building: the last it said is that the file was read.
+      // building: opened on its Timeline tab, the timeline came first, then the tables, and the
+      // view stayed on the timeline.
       assert.match(
         await frame.evaluate(() => document.body.dataset.flamelensStatus ?? ''),
-        /^Read torchtrace_tracelens_h100\S+\.json\.gz \(\d+\.\d MiB\): building its tables and diagnosis, then its timeline\.$/,
+        /^Read torchtrace_tracelens_h100\S+\.json\.gz \(\d+\.\d MiB\): its timeline is shown; building its tables and diagnosis\.$/,
       );
+      await frame.waitForFunction(() => document.body.dataset.flamelensShown === 'timeline tables');
+      assert.equal(await frame.evaluate(() => document.body.dataset.flamelensTab), 'timeline');
       const whole = await readout(frame, 'window');
       const canvas = frame.locator('#timeline-canvas');
       const box = await readout(frame, 'canvas');

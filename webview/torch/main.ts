@@ -328,6 +328,9 @@ function boot(): void {
       const openSource = post
         ? (file: string, line: number) => post.post({ type: 'openSource', file, line })
         : undefined;
+      // Tabs made already (the timeline came first) stay on the tab the user is on.
+      const early = tabs !== undefined;
+      document.body.dataset.flamelensShown = `${document.body.dataset.flamelensShown ?? ''} tables`.trim();
       if (post && !tabs) tabs = new Tabs(app, root, new TimelineTab((msg) => post.post(msg), openSource, exportCsv));
       render(
         root,
@@ -339,7 +342,19 @@ function boot(): void {
         tabs ? (name) => tabs!.showOnTimeline(name) : undefined,
         tabs ? (t0, t1) => tabs!.showRange(t0, t1) : undefined,
       );
-      if (m.tab) tabs?.show(m.tab);
+      if (m.tab && !early) tabs?.show(m.tab);
+    },
+    timelineFirst: () => {
+      if (tabs || !host) return;
+      const timeline = new TimelineTab(
+        (msg) => host.post(msg),
+        (file, line) => host.post({ type: 'openSource', file, line }),
+        (name, csv) => host.post({ type: 'exportCsv', name, csv }),
+      );
+      tabs = new Tabs(app, root, timeline);
+      tabs.show('timeline');
+      // What the page showed, in order (for tests): here the timeline before the tables.
+      document.body.dataset.flamelensShown = 'timeline';
     },
     showTab: (m) => tabs?.show(m.tab),
     timelineInit: (m) => tabs?.timeline.init(m),

@@ -52,13 +52,13 @@ export async function openFileIsolated(
   onTimeline?: (t: TimelineMessage) => void,
   /**
    * Likewise for a PyTorch trace: its view under `title` and its sources, built before its
-   * timeline. The trace is then rebuilt here only once every follow-up has come (or failed): on
+   * timeline (after it with `timelineFirst`). The trace is then rebuilt here only once every follow-up has come (or failed): on
    * the 1 GB bench trace, rebuilding it while the worker builds the view and timeline slowed
    * them by about 5 s, and both copies of the model were alive at once (650 MB more at the
    * peak). The promise resolves after the follow-ups, and the read's time budget ends when the
    * trace has come (the follow-ups have their own).
    */
-  onView?: { title: string; on: (v: ViewMessage) => void },
+  onView?: { title: string; on: (v: ViewMessage) => void; timelineFirst?: boolean },
 ): Promise<OpenedFile> {
   const { signal, onProgress, ...rest } = options;
   const request: WorkerRequest = {
@@ -68,6 +68,7 @@ export async function openFileIsolated(
     firstTree: onFirstTree !== undefined,
     timeline: onTimeline !== undefined,
     view: onView?.title,
+    timelineFirst: onView?.timelineFirst,
   };
   const worker = new Worker(workerScript, {
     workerData: request,

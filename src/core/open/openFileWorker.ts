@@ -26,6 +26,8 @@ export interface WorkerRequest {
   firstTree?: boolean;
   /** Likewise, a PyTorch trace's timeline index, built here after the trace was posted. */
   timeline?: boolean;
+  /** The timeline index before the view (a view opened on its Timeline tab); else after it. */
+  timelineFirst?: boolean;
   /**
    * Given, a PyTorch trace's view under this title (tables, diagnosis; buildTraceView) and its
    * sources (analyzeTorchSources) are built here after the trace, before its timeline: on a
@@ -137,11 +139,14 @@ async function main(): Promise<void> {
           },
           (error): ViewMessage => ({ view: undefined, error }),
         ]);
-      if (req.timeline)
-        follow.push([
+      if (req.timeline) {
+        const index: Follow = [
           (): TimelineMessage => ({ timeline: torchTimeline(trace) }),
           (error): TimelineMessage => ({ timeline: undefined, error }),
-        ]);
+        ];
+        if (req.timelineFirst) follow.unshift(index);
+        else follow.push(index);
+      }
       return postThen(opened, follow);
     }
     parentPort!.postMessage(...modelMessage(opened, false));

@@ -40,7 +40,7 @@ export async function openFileInWorker(
   known?: FileKind,
   onFirstTree?: (t: TreeMessage) => void,
   onTimeline?: (t: TimelineMessage) => void,
-  onView?: { title: string; on: (v: ViewMessage) => void },
+  onView?: { title: string; on: (v: ViewMessage) => void; timelineFirst?: boolean },
 ): Promise<OpenedFile> {
   if (!workerScript) throw new Error('flamelens: the file reader is not set up (not activated?)');
   return openFileIsolated(workerScript, file, options, limits(), known, onFirstTree, onTimeline, onView);
@@ -121,6 +121,8 @@ export function openTorchTraceInWorker(
     onProgress?: (done: number, total: number) => void;
     /** Aborted, the worker ends at once (the view closed): the trace rejects, nothing else comes. */
     signal?: AbortSignal;
+    /** The timeline index before the view (a view opened on its Timeline tab). */
+    timelineFirst?: boolean;
   } = {},
 ): {
   trace: Promise<TorchTrace>;
@@ -157,6 +159,7 @@ export function openTorchTraceInWorker(
       ? undefined
       : {
           title,
+          timelineFirst: options.timelineFirst,
           on: (v) => {
             if (!v.view) options.log?.warn(`${file}: its tables were not built while reading (${v.error}); built here`);
             viewDone(v.view);

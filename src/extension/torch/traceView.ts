@@ -67,6 +67,12 @@ export function connectTrace(
     const t0 = Date.now();
     for (const f of [file, ...rankFiles]) await confirmFileSize(f);
     const nsys = deps.cacheDir ? { cacheDir: deps.cacheDir, nsysPath: nsightConfig().nsysPath } : undefined;
+    // Opened on its Timeline tab (Open Trace Timeline), one trace's timeline is built before its
+    // tables and shown as soon as it is ready: on the 1 GB bench trace, about 6 s sooner.
+    const timelineFirst = tab === 'timeline' && rankFiles.length === 0;
+    const order = timelineFirst
+      ? 'Its timeline comes first, then its tables.'
+      : 'Its tables come first, then its timeline.';
     // The tables, diagnosis and sources are built by the reader's worker (here only where it
     // could not); the trace itself is rebuilt on the extension host's thread after them, in slices.
     /** The view's status while `f` is read: how much, then what is being built. */
@@ -80,8 +86,10 @@ export function connectTrace(
           type: 'status',
           text:
             done >= total
-              ? `Read ${reading}: building its tables and diagnosis, then its timeline.`
-              : `Reading ${reading}: ${pct}%. Its tables come first, then its timeline.`,
+              ? timelineFirst
+                ? `Read ${reading}: building its timeline, then its tables and diagnosis.`
+                : `Read ${reading}: building its tables and diagnosis, then its timeline.`
+              : `Reading ${reading}: ${pct}%. ${order}`,
         });
       };
       const opened = openTorchTraceInWorker(f, WHAT, {
@@ -91,6 +99,7 @@ export function connectTrace(
         nsys,
         onProgress,
         signal: closed.signal,
+        timelineFirst,
       });
       opened.trace.catch(rejectTrace);
       return opened;
@@ -103,9 +112,19 @@ export function connectTrace(
         () => '',
       );
     const reading = `${title}${await size(file)}`;
-    view.post({ type: 'status', text: `Reading ${reading}: its tables come first, then its timeline.` });
+    view.post({ type: 'status', text: `Reading ${reading}: ${order[0].toLowerCase()}${order.slice(1)}` });
     const first = open(file, title, reading);
     if (rankFiles.length === 0) workerTimeline = first.timeline;
+    let tablesShown = false;
+    if (timelineFirst)
+      void first.timeline.then((tt) => {
+        if (!tt || tablesShown || closed.signal.aborted) return;
+        view.post({ type: 'timelineFirst' });
+        view.post({
+          type: 'status',
+          text: `Read ${reading}: its timeline is shown; building its tables and diagnosis.`,
+        });
+      });
     if (rankFiles.length === 0)
       first.trace.then(
         (t) => resolveTrace([{ trace: t, label: label(t, file) }]),
@@ -136,6 +155,7 @@ export function connectTrace(
       data.rankDiagnosis = diagnoseRanks(parts);
     }
     stillOpen();
+    tablesShown = true;
     view.post({ type: 'traceInit', data, interactive: true, ranks, tab });
     // The code: CPU hot paths (when the trace has Python frames) and GPU time per function. A
     // CPU profile in time order leaves them to its flame graph, which read the same samples.

@@ -43,6 +43,11 @@ export type ToWebview =
   | { type: 'status'; text: string }
   | { type: 'traceInit'; data: TraceViewData; interactive: boolean; ranks?: RankRow[]; tab?: 'summary' | 'timeline' }
   | { type: 'showTab'; tab: 'summary' | 'timeline' }
+  /**
+   * The timeline is ready before the tables (the view was opened on its Timeline tab): the page
+   * shows its tabs and the timeline now, the Summary tab saying what is still being built.
+   */
+  | { type: 'timelineFirst' }
   | {
       type: 'timelineInit';
       meta: TimelineMeta;
