@@ -106,7 +106,10 @@ function postThen(opened: OpenedFile, follow: Follow[]): void {
     } catch (e) {
       message = failed(e instanceof Error ? e.message : String(e));
     }
-    parentPort!.postMessage(message, k === follow.length - 1 ? [...buffers(message, new Set())] : []);
+    parentPort!.postMessage(
+      message,
+      k === follow.length - 1 || 'timeline' in message ? [...buffers(message, new Set())] : [],
+    );
   });
 }
 
