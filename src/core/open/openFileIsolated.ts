@@ -52,8 +52,8 @@ export async function openFileIsolated(
   onTimeline?: (t: TimelineMessage) => void,
   /**
    * Likewise for a PyTorch trace: its view under `title` and its sources, built before its
-   * timeline (after it with `timelineFirst`). The trace is then rebuilt here only once every follow-up has come (or failed): on
-   * the 1 GB bench trace, rebuilding it while the worker builds the view and timeline slowed
+   * timeline (after it with `timelineFirst`). The trace is then rebuilt here only once every
+   * follow-up has come (or failed): on the 1 GB bench trace, rebuilding it while the worker builds the view and timeline slowed
    * them by about 5 s, and both copies of the model were alive at once (650 MB more at the
    * peak). The promise resolves after the follow-ups, and the read's time budget ends when the
    * trace has come (the follow-ups have their own).
