@@ -8,6 +8,7 @@
 import { Worker } from 'node:worker_threads';
 import type { OpenedFile, OpenOptions } from './openFile';
 import type {
+  CancelMessage,
   ModelMessage,
   ProgressMessage,
   TimelineMessage,
@@ -35,6 +36,9 @@ export interface IsolationLimits {
 type FollowUp = TreeMessage | TimelineMessage | ViewMessage;
 type FollowKey = 'tree' | 'timeline' | 'view';
 const FOLLOW_WHAT: Record<FollowKey, string> = { tree: 'call tree', timeline: 'timeline index', view: 'tables' };
+
+/** How long a cancelled worker has to stop the tools it runs before it is ended. */
+const CANCEL_GRACE_MS = 1000;
 
 export async function openFileIsolated(
   workerScript: string,
@@ -82,13 +86,18 @@ export async function openFileIsolated(
   let followTimer: ReturnType<typeof setTimeout> | undefined;
   /** The trace's rebuild, when it waits for the follow-ups (see onView). */
   let afterFollowUps: (() => void) | undefined;
+  /** Set once the read is cancelled: the worker is then ended by the cancellation, not here. */
+  let cancelling = false;
+  const endWorker = () => {
+    if (!cancelling) void worker.terminate();
+  };
   const followDone = (key: FollowKey, m: FollowUp) => {
     const wait = pending.get(key);
     if (!wait) return;
     pending.delete(key);
     if (pending.size === 0) {
       clearTimeout(followTimer);
-      void worker.terminate();
+      endWorker();
     }
     wait(m);
     if (pending.size === 0 && afterFollowUps) {
@@ -111,7 +120,7 @@ export async function openFileIsolated(
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
       f();
-      if (pending.size === 0) void worker.terminate();
+      if (pending.size === 0) endWorker();
     };
     const timer = setTimeout(
       () =>
@@ -126,13 +135,18 @@ export async function openFileIsolated(
         ),
       limits.timeoutSec * 1000,
     );
-    // Cancelled, the worker ends now, whatever it was doing: reading, or building what was
-    // asked after the model (each of those handed over as missing), and nothing is rebuilt here.
+    // Cancelled, the read ends now, whatever it was doing: reading, or building what was asked
+    // after the model (each of those handed over as missing), and nothing is rebuilt here. The
+    // worker first stops the tools it runs (`nsys export`, `ncu --import`: their processes are
+    // not the worker's, and outlive it), then ends by itself, or is ended after CANCEL_GRACE_MS.
     const onAbort = () => {
+      cancelling = true;
       afterFollowUps = undefined;
       finish(() => reject(new Error('cancelled')));
       followFailed('cancelled');
-      void worker.terminate();
+      worker.postMessage({ cancel: true } satisfies CancelMessage);
+      const end = setTimeout(() => void worker.terminate(), CANCEL_GRACE_MS);
+      worker.once('exit', () => clearTimeout(end));
     };
     if (signal?.aborted) onAbort();
     else signal?.addEventListener('abort', onAbort, { once: true });

@@ -50,6 +50,9 @@ export type ViewMessage =
  * What the worker posts for the file read: its model, or for a PyTorch trace its columns
  * (tracePack.ts), which openFileIsolated turns back into the trace without stopping its thread.
  */
+/** What the editor posts to a worker whose read it cancels (its view closed). */
+export type CancelMessage = { cancel: true };
+
 /** How much of the file the worker has read (OpenOptions.onProgress), before the model. */
 export type ProgressMessage = { progress: { done: number; total: number } };
 
@@ -117,10 +120,21 @@ function postThen(opened: OpenedFile, follow: Follow[]): void {
 
 async function main(): Promise<void> {
   const req = workerData as WorkerRequest;
+  // Cancelled, the tools this read runs are stopped (OpenOptions.signal) before the worker ends.
+  const cancel = new AbortController();
+  parentPort!.on('message', (m: CancelMessage) => {
+    if (m.cancel) cancel.abort();
+  });
+  // Listening does not keep the worker alive: it ends when its work is done, as before.
+  parentPort!.unref();
   try {
     const opened = await openFile(
       req.file,
-      { ...req.options, onProgress: (done, total) => parentPort!.postMessage({ progress: { done, total } }) },
+      {
+        ...req.options,
+        signal: cancel.signal,
+        onProgress: (done, total) => parentPort!.postMessage({ progress: { done, total } }),
+      },
       req.known,
     );
     if (req.firstTree && opened.kind === 'cpu-profile')

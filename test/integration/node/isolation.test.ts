@@ -3,7 +3,9 @@
 // more memory or time ends only its worker, with a message naming the file and the setting.
 import { before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { linuxDescendants } from '../../../src/core/runners/processTree';
+import { isAlive } from '../../../src/core/util/process';
 import { gunzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -357,5 +359,55 @@ test('a read cancelled (its view closed) ends at once: while reading, and while 
   await assert.rejects(
     openFileIsolated(WORKER, file, { cacheDir: '', signal: AbortSignal.abort() }, LIMITS),
     /cancelled/,
+  );
+});
+
+test('a cancelled read stops the tool it runs: a hung `nsys export` ends with it', { timeout: 60_000 }, async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'fl-cancel-nsys-'));
+  const report = path.join(dir, 'hung.nsys-rep');
+  writeFileSync(report, 'a report the stand-in never exports\n');
+  const bin = path.join(ROOT, 'test', 'fixtures', 'bin');
+  const env = {
+    ...process.env,
+    PATH: `${bin}${path.delimiter}${process.env.PATH}`,
+    FLAMELENS_FAKE_NSYS: 'hang-export',
+  };
+  const exporting = async () => {
+    const pids = (await linuxDescendants(process.pid)).filter((p) => isAlive(p));
+    return pids.filter((p) => {
+      try {
+        return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('export');
+      } catch {
+        return false;
+      }
+    });
+  };
+  const cancel = new AbortController();
+  const read = openFileIsolated(
+    WORKER,
+    report,
+    { cacheDir: path.join(dir, 'cache'), env, signal: cancel.signal },
+    LIMITS,
+  );
+  read.catch(() => undefined);
+  // Once the export runs (its process is there), the read is cancelled.
+  let running: number[] = [];
+  for (const end = Date.now() + 30_000; running.length === 0 && Date.now() < end;)
+    running = await new Promise<number[]>((r) => setTimeout(() => void exporting().then(r), 50));
+  assert.ok(running.length > 0, 'nsys export was started');
+  cancel.abort();
+  await assert.rejects(read, /cancelled/);
+  // The export's process ends with the read (before, it was left running, hung, for good).
+  let left = running;
+  for (const end = Date.now() + 20_000; left.length > 0 && Date.now() < end;)
+    left = await new Promise<number[]>((r) => setTimeout(() => r(running.filter((p) => isAlive(p))), 50));
+  assert.deepEqual(left, [], 'no nsys export left running');
+  const files = readdirSync(path.join(dir, 'cache'), { recursive: true, withFileTypes: true }).filter((e) =>
+    e.isFile(),
+  );
+  assert.deepEqual(
+    files.map((e) => e.name),
+    [],
+    'nothing half-written left in the cache',
   );
 });
