@@ -7,7 +7,16 @@
 // is read stops its reader.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, copyFileSync, readFileSync, mkdirSync, statSync, appendFileSync } from 'node:fs';
+import {
+  mkdtempSync,
+  writeFileSync,
+  copyFileSync,
+  readFileSync,
+  mkdirSync,
+  statSync,
+  appendFileSync,
+  rmSync,
+} from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -169,8 +178,10 @@ test('files over the size limit are opened only after asking', { timeout: 300_00
 test(
   'a trace view closed while its trace is read stops its reader, and nothing of it comes after',
   { timeout: 300_000 },
-  async () => {
+  async (t) => {
     const ws = mkdtempSync(path.join(tmpdir(), 'flamelens-e2e-closed-'));
+    // 270 MB of files: removed at the end, however the test ends.
+    t.after(() => rmSync(ws, { recursive: true, force: true }));
     // A big trace: a real one's events (TensorBoard plugin's ResNet-50 run) repeated to about 200 MB,
     // which takes seconds to read and index (no real file of that size is kept here).
     const real = path.join(REAL, 'torchtrace_kineto_tb_plugin__resnet50_nw0_worker0.1623143089861.pt.trace.json.gz');
