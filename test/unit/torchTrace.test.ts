@@ -533,3 +533,50 @@ test('the fields path on hand-made edge cases: escapes, numbers of every form, o
   const bad = Buffer.from('{"traceEvents": [{"ph": "X", "ts": 1, "dur": 01}]}');
   assert.throws(() => readByFields(bad, bad.length), /invalid JSON/);
 });
+
+test('the fields path reads keys in any order, escaped or long, as JSON.parse does (its trie of key orders; hand-made)', () => {
+  // Events of one kind repeat their keys in one order, which the byte reader learns; here the
+  // orders change at every event, past the few a step of the trie keeps and the nodes it may
+  // make, with keys escaped ("n\u0061me" is "name"), unknown, and longer than it keeps.
+  let seed = 7;
+  const rand = (n: number) => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return seed % n;
+  };
+  const shuffle = <T>(xs: T[]) => {
+    for (let i = xs.length - 1; i > 0; i--) {
+      const j = rand(i + 1);
+      [xs[i], xs[j]] = [xs[j], xs[i]];
+    }
+    return xs;
+  };
+  const events: string[] = [];
+  for (let e = 0; e < 3000; e++) {
+    const args = shuffle([
+      `"External id": ${e}`,
+      `"correlation": ${e + 1}`,
+      `"stream": ${e % 3}`,
+      `"device": 0`,
+      `"grid": [${e % 5}, 1, 1]`,
+      ...(e % 4 === 0 ? [`"${'long key '.repeat(12 + (e % 7))}": ${e}`] : []),
+      ...(e % 9 === 0 ? [`"Call st\\u0061ck": "a.py(${e}): f"`] : []),
+    ]);
+    const top = shuffle([
+      `"ph": "X"`,
+      `"cat": "${['kernel', 'cpu_op', 'cuda_runtime', 'user_annotation'][e % 4]}"`,
+      `"${e % 11 === 0 ? 'n\\u0061me' : 'name'}": "op ${e % 13}"`,
+      `"pid": ${e % 2}`,
+      `"tid": ${e % 5}`,
+      `"ts": ${e * 10}`,
+      `"dur": ${(e % 7) + 0.5}`,
+      `"args": {${args.join(', ')}}`,
+      ...(e % 3 === 0 ? [`"x${e % 50}": ${e}`] : []),
+    ]);
+    events.push(`{${top.join(', ')}}`);
+  }
+  const text = Buffer.from(`{"traceEvents": [\n${events.join(',\n')}\n]}`);
+  const viaObjects = parseTorchTrace(text.toString('utf8'), 'x.json');
+  assert.equal(viaObjects.eventCount, events.length);
+  for (const size of [97, 4096, text.length])
+    assert.deepEqual(readByFields(text, size), viaObjects, `${size}-byte chunks`);
+});

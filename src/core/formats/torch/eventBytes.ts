@@ -259,22 +259,71 @@ export function extractEvent(b: Buffer, start: number, f: EventFields, byteStrin
   return readObject(b, start, b.length, f, TOP_BY_LEN, 0);
 }
 
+/**
+ * Key sequences seen, as a trie: node 0 starts an event, node 1 its "args". Each edge is a key's
+ * bytes (no escapes), its field id and the node after it. Events of one kind repeat their keys in
+ * one order, so the next key is mostly one of a node's few edges, matched by one comparison that
+ * also finds the key's end.
+ */
+const edgeBytes: Uint8Array[] = [];
+const edgeId: number[] = [];
+const edgeNext: number[] = [];
+const nodeEdges: number[][] = [[], []];
+const MAX_NODES = 4096;
+const MAX_EDGES = 8;
+/** Longer keys are not kept as edges (a hostile file's keys would be copied into the trie). */
+const MAX_EDGE_KEY = 64;
+
 function readObject(b: Buffer, i: number, n: number, f: EventFields, keys: Key[][], depth: number): number {
   i = skipWs(b, i + 1, n);
   if (i >= n) return CUT;
   if (b[i] === RBRACE) return i + 1;
+  let node = depth === 0 ? 0 : depth === 1 && keys === ARGS_BY_LEN ? 1 : -1;
   for (;;) {
     if (b[i] !== QUOTE) return ODD;
     const ks = i + 1;
-    const q = stringEnd(b, ks, n);
-    if (q < 0) return q;
-    if (escaped) return ODD;
+    let q = -1;
+    let id = -1;
+    if (node >= 0) {
+      const edges = nodeEdges[node];
+      for (let k = 0; k < edges.length; k++) {
+        const e = edges[k];
+        const kb = edgeBytes[e];
+        const len = kb.length;
+        if (ks + len >= n || b[ks + len] !== QUOTE) continue;
+        let j = 0;
+        while (j < len && kb[j] === b[ks + j]) j++;
+        if (j === len) {
+          q = ks + len;
+          id = edgeId[e];
+          node = edgeNext[e];
+          break;
+        }
+      }
+    }
+    if (q < 0) {
+      q = stringEnd(b, ks, n);
+      if (q < 0) return q;
+      if (escaped) return ODD;
+      id = find(keys, b, ks, q);
+      if (node >= 0) {
+        const edges = nodeEdges[node];
+        if (nodeEdges.length < MAX_NODES && edges.length < MAX_EDGES && q - ks <= MAX_EDGE_KEY) {
+          const e = edgeBytes.length;
+          edgeBytes.push(Uint8Array.from(b.subarray(ks, q)));
+          edgeId.push(id);
+          edgeNext.push(nodeEdges.length);
+          nodeEdges.push([]);
+          edges.push(e);
+          node = edgeNext[e];
+        } else node = -1;
+      }
+    }
     i = skipWs(b, q + 1, n);
     if (i >= n) return CUT;
     if (b[i] !== COLON) return ODD;
     i = skipWs(b, i + 1, n);
     if (i >= n) return CUT;
-    const id = find(keys, b, ks, q);
     const c = b[i];
     if (id === F.args && depth === 0) {
       f.resetArgs();
