@@ -6,6 +6,7 @@
  */
 import * as path from 'node:path';
 import { visibleName, visibleText } from '../core/util/visibleText';
+import { fileSizeText } from '../core/util/fileSize';
 
 /** The streams' own writers, before guardTerminal: for the profiled program's output, which is the user's. */
 const rawWrite = {
@@ -70,7 +71,7 @@ export function readingStatus(file: string): (done: number, total: number) => vo
     const pct = total > 0 ? Math.floor((100 * done) / total) : 100;
     if (pct === shown) return;
     shown = pct;
-    const size = total >= 2 ** 30 ? `${(total / 2 ** 30).toFixed(1)} GiB` : `${(total / 2 ** 20).toFixed(1)} MiB`;
+    const size = fileSizeText(total);
     showStatus(
       done >= total ? `flamelens: read ${name}; analysing it` : `flamelens: reading ${name} (${size}): ${pct}%`,
     );

@@ -9,7 +9,7 @@
 import { vscode } from '../vscodeApi';
 import * as path from 'node:path';
 import { analyzeMemory, liveBytesProfile } from '../../core/analysis/memory/torchMemory';
-import { openFileInWorker } from '../shared/openInWorker';
+import { closedWhileRead, openFileInWorker } from '../shared/openInWorker';
 import { confirmFileSize } from '../shared/fileSize';
 import { saveCsvExport } from '../shared/saveExport';
 import { connectView, PanelSet, registerFileEditor } from '../shared/webview/panel';
@@ -42,17 +42,16 @@ async function readSnapshot(file: string, signal: AbortSignal): Promise<TorchMem
 export function connectMemory(webview: vscode.Webview, file: string, deps: MemoryViewDeps): vscode.Disposable {
   const title = path.basename(file);
   let snapshot: TorchMemorySnapshot | undefined;
-  // Closing the view ends its read, and sets no lenses for a view that is gone.
-  const closed = new AbortController();
   const load = async () => {
     const t0 = Date.now();
     await confirmFileSize(file);
-    snapshot = await readSnapshot(file, closed.signal);
+    // Closing the view ends its read (`view.closed`), and sets no lenses for a view that is gone.
+    snapshot = await readSnapshot(file, view.closed);
     const data = { ...analyzeMemory(snapshot), title };
     deps.log.info(
       `Read ${file} (${data.devices.length} devices, ${data.timelines.reduce((n, t) => n + t.x.length, 0)} points) in ${Date.now() - t0} ms`,
     );
-    if (closed.signal.aborted) throw new Error('the view was closed');
+    if (view.closed.aborted) throw new Error('the view was closed');
     view.post({ type: 'memoryInit', data, interactive: true });
     const peak = data.timelines.find((t) => t.atPeak.length);
     await deps.lenses.setActive(title, peak ? peak.atPeak : data.byLine, peak ? 'peak' : 'snapshot');
@@ -64,8 +63,7 @@ export function connectMemory(webview: vscode.Webview, file: string, deps: Memor
     handlers: {
       ready: () =>
         load().catch((e: unknown) => {
-          if (closed.signal.aborted)
-            return deps.log.info(`${file}: its view was closed while it was read; its reader was stopped`);
+          if (view.closed.aborted) return deps.log.info(closedWhileRead(file));
           const message = e instanceof Error ? e.message : String(e);
           deps.log.warn(`memory view: ${message}`);
           view.post({ type: 'error', message });
@@ -78,12 +76,7 @@ export function connectMemory(webview: vscode.Webview, file: string, deps: Memor
       exportCsv: (m) => saveCsvExport(path.dirname(file), m.name, m.csv),
     },
   });
-  return {
-    dispose: () => {
-      closed.abort();
-      view.dispose();
-    },
-  };
+  return view;
 }
 
 /** Memory panels (one per snapshot) and the custom editor of `*.pickle`. */

@@ -8,7 +8,7 @@ import { vscode } from '../vscodeApi';
 import * as path from 'node:path';
 import { buildNcuComparison, buildNcuView, buildNsysView } from '../../core/analysis/nsight/nsightView';
 import type { OpenedFile } from '../../core/open/openFile';
-import { openFileInWorker } from '../shared/openInWorker';
+import { closedWhileRead, openFileInWorker } from '../shared/openInWorker';
 import { VIEW, type ToHost, type ToWebview } from '../../shared/protocol/nsight';
 import { nsightConfig } from '../shared/config';
 import { confirmFileSize } from '../shared/fileSize';
@@ -67,8 +67,6 @@ export class NsightPanels implements vscode.Disposable {
   private connect(webview: vscode.Webview, file: string): vscode.Disposable {
     const title = path.basename(file);
     let opened: NsightFile | undefined;
-    // Closing the view ends its read (the reader's worker), and posts nothing after.
-    const closed = new AbortController();
     const view: ViewConnection<ToWebview> = connectView<ToHost, ToWebview>(webview, this.context.extensionUri, {
       view: VIEW,
       title,
@@ -76,15 +74,15 @@ export class NsightPanels implements vscode.Disposable {
       handlers: {
         ready: async () => {
           try {
-            opened = await this.load(file, closed.signal);
+            // Closing the view ends its read (`view.closed`), and posts nothing after.
+            opened = await this.load(file, view.closed);
             view.post(
               opened.kind === 'nsys'
                 ? { type: 'nsysInit', data: buildNsysView(opened.report, title) }
                 : { type: 'ncuInit', data: buildNcuView(opened.report, title) },
             );
           } catch (e) {
-            if (closed.signal.aborted)
-              return this.log.info(`${file}: its view was closed while it was read; its reader was stopped`);
+            if (view.closed.aborted) return this.log.info(closedWhileRead(file));
             const message = e instanceof Error ? e.message : String(e);
             this.log.warn(`Nsight view ${file}: ${message}`);
             view.post({ type: 'error', message });
@@ -108,11 +106,6 @@ export class NsightPanels implements vscode.Disposable {
         },
       },
     });
-    return {
-      dispose: () => {
-        closed.abort();
-        view.dispose();
-      },
-    };
+    return view;
   }
 }

@@ -5,7 +5,7 @@
  */
 import { vscode } from '../vscodeApi';
 import * as path from 'node:path';
-import { openProfileInWorker } from '../shared/openInWorker';
+import { closedWhileRead, openProfileInWorker } from '../shared/openInWorker';
 import { confirmFileSize } from '../shared/fileSize';
 import { registerFileEditor } from '../shared/webview/panel';
 import { connectFlameGraph, type FlameGraphDeps, type ProfileSource } from './flameGraphView';
@@ -44,7 +44,7 @@ async function readSource(
     return { profile, title, file };
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
-    if (signal.aborted) log.info(`${file}: its view was closed while it was read; its reader was stopped`);
+    if (signal.aborted) log.info(closedWhileRead(file));
     else log.warn(`Could not open ${file}: ${message}`);
     return { error: message, title };
   }

@@ -92,6 +92,10 @@ export async function openProfileInWorker(
   return profile;
 }
 
+/** What the log says of a read stopped because its view closed (the view's `closed` signal). */
+export const closedWhileRead = (file: string): string =>
+  `${file}: its view was closed while it was read; its reader was stopped`;
+
 /** A trace's view and sources, built by the reader's worker (undefined where it could not). */
 export type WorkerView = Extract<ViewMessage, { view: object }>['view'];
 

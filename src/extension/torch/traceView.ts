@@ -10,7 +10,8 @@ import { promises as fs } from 'node:fs';
 import { analyzeTorchSources, type TorchSources } from '../../core/analysis/torch/torchSources';
 import { buildTraceView, compareRanks, type RankRow } from '../../core/analysis/torch/torchView';
 import { diagnoseRanks, rankLabel } from '../../core/analysis/torch/rankDiagnosis';
-import { openTorchTraceInWorker } from '../shared/openInWorker';
+import { closedWhileRead, openTorchTraceInWorker } from '../shared/openInWorker';
+import { fileSizeText } from '../../core/util/fileSize';
 import { VIEW, type ToHost, type ToWebview } from '../../shared/protocol/torchTrace';
 import { confirmFileSize } from '../shared/fileSize';
 import { nsightConfig } from '../shared/config';
@@ -57,11 +58,11 @@ export function connectTrace(
     rejectTrace = reject;
   });
   traceRead.catch(() => undefined);
-  // Closing the view ends its reads (a 2 GB trace's worker would read on for a minute, with the
-  // memory it holds), and nothing of it reaches the editor after (tables, lenses, hot paths).
-  const closed = new AbortController();
+  // Closing the view ends its reads (`view.closed`: a 2 GB trace's worker would read on for a
+  // minute, with the memory it holds), and nothing of it reaches the editor after (tables, lenses,
+  // hot paths).
   const stillOpen = () => {
-    if (closed.signal.aborted) throw new Error('the view was closed');
+    if (view.closed.aborted) throw new Error('the view was closed');
   };
   const load = async () => {
     const t0 = Date.now();
@@ -98,7 +99,7 @@ export function connectTrace(
         log,
         nsys,
         onProgress,
-        signal: closed.signal,
+        signal: view.closed,
         timelineFirst,
       });
       opened.trace.catch(rejectTrace);
@@ -107,8 +108,7 @@ export function connectTrace(
     const label = (t: TorchTrace, f: string) => rankLabel(t, path.basename(f));
     const size = (f: string) =>
       fs.stat(f).then(
-        (st) =>
-          ` (${st.size >= 2 ** 30 ? `${(st.size / 2 ** 30).toFixed(1)} GiB` : `${(st.size / 2 ** 20).toFixed(1)} MiB`})`,
+        (st) => ` (${fileSizeText(st.size)})`,
         () => '',
       );
     const reading = `${title}${await size(file)}`;
@@ -118,7 +118,7 @@ export function connectTrace(
     let tablesShown = false;
     if (timelineFirst)
       void first.timeline.then((tt) => {
-        if (!tt || tablesShown || closed.signal.aborted) return;
+        if (!tt || tablesShown || view.closed.aborted) return;
         view.post({ type: 'timelineFirst' });
         view.post({
           type: 'status',
@@ -186,8 +186,7 @@ export function connectTrace(
     handlers: {
       ready: () =>
         load().catch((e) => {
-          if (closed.signal.aborted)
-            return log.info(`${file}: its view was closed while it was read; its reader was stopped`);
+          if (view.closed.aborted) return log.info(closedWhileRead(file));
           const message = e instanceof Error ? e.message : String(e);
           log.warn(`Could not open ${file}: ${message}`);
           view.post({ type: 'error', message });
@@ -205,12 +204,7 @@ export function connectTrace(
       timelineState: (m) => timeline.saveState(m),
     },
   });
-  return {
-    dispose: () => {
-      closed.abort();
-      view.dispose();
-    },
-  };
+  return view;
 }
 
 /** The trace panels (one per trace, or per set of ranks) and the trace custom editor. */

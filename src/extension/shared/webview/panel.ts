@@ -11,6 +11,11 @@ import { viewPage, webviewOptions } from './page';
 
 export interface ViewConnection<ToWebview> extends vscode.Disposable {
   post(m: ToWebview): void;
+  /**
+   * Aborted when the view closes: a view's reads take it (OpenOptions.signal), so that they stop
+   * with it, and nothing of them reaches the editor after.
+   */
+  closed: AbortSignal;
 }
 
 export interface ViewSpec<ToHost extends Message> {
@@ -41,9 +46,14 @@ export function connectView<ToHost extends Message, ToWebview extends Message>(
       void vscode.window.showErrorMessage(plainText(`flamelens: ${message}`));
     }
   });
+  const closed = new AbortController();
   return {
     post: (m) => void webview.postMessage(m),
-    dispose: () => subscription.dispose(),
+    closed: closed.signal,
+    dispose: () => {
+      closed.abort();
+      subscription.dispose();
+    },
   };
 }
 
