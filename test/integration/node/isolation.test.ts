@@ -182,85 +182,57 @@ test("a trace's timeline index, built in the worker after the trace, equals the 
 });
 
 test("a trace's tables, diagnosis and sources, built in the worker before its timeline and the trace's rebuild, equal those built here", async () => {
-  for (const file of [
-    path.join(REAL, 'h200', 'torch2.11.0-cu130_h200_train.pt.trace.json.gz'),
-    path.join(REAL, 'torchtrace_hta__control.json.gz'),
-  ]) {
-    const order: string[] = [];
-    let viewCame: (v: ViewMessage) => void = () => undefined;
-    const viewMessage = new Promise<ViewMessage>((resolve) => (viewCame = resolve));
-    let timelineCame: (t: TimelineMessage) => void = () => undefined;
-    const timelineMessage = new Promise<TimelineMessage>((resolve) => (timelineCame = resolve));
-    const opened = await openFileIsolated(
-      WORKER,
-      file,
-      { cacheDir: '' },
-      LIMITS,
-      undefined,
-      undefined,
-      (t) => {
-        order.push('timeline');
-        timelineCame(t);
-      },
-      {
-        title: 'the title',
-        on: (v) => {
-          order.push('view');
-          viewCame(v);
+  // Opened on its Timeline tab (timelineFirst), the timeline comes first, its arrays moved, not
+  // copied: nothing the view is built from after it may share them. Either way, the same.
+  for (const timelineFirst of [false, true])
+    for (const file of [
+      path.join(REAL, 'h200', 'torch2.11.0-cu130_h200_train.pt.trace.json.gz'),
+      path.join(REAL, 'torchtrace_hta__control.json.gz'),
+    ]) {
+      const order: string[] = [];
+      let viewCame: (v: ViewMessage) => void = () => undefined;
+      const viewMessage = new Promise<ViewMessage>((resolve) => (viewCame = resolve));
+      let timelineCame: (t: TimelineMessage) => void = () => undefined;
+      const timelineMessage = new Promise<TimelineMessage>((resolve) => (timelineCame = resolve));
+      const opened = await openFileIsolated(
+        WORKER,
+        file,
+        { cacheDir: '' },
+        LIMITS,
+        undefined,
+        undefined,
+        (t) => {
+          order.push('timeline');
+          timelineCame(t);
         },
-      },
-    );
-    order.push('trace');
-    assert.equal(opened.kind, 'torch-trace');
-    const trace = (opened as { trace: TorchTrace }).trace;
-    const { view } = await viewMessage;
-    assert.ok(view, `${file}: a view came`);
-    const sources = analyzeTorchSources(trace);
-    assert.deepEqual(view.sources, sources, file);
-    assert.deepEqual(view.data, buildTraceView(trace, 'the title', sources), file);
-    assert.ok(view.data.ops.length > 0 && view.data.diagnosis, file);
-    // Built after the view, from the same trace: the view's arrays were not taken from it.
-    assert.deepEqual((await timelineMessage).timeline, torchTimeline(trace), file);
-    // The trace is rebuilt here only after both: the worker builds them without this thread
-    // rebuilding beside it, and only one copy of the model is alive at a time.
-    assert.deepEqual(order, ['view', 'timeline', 'trace'], `${file}: the view, the timeline, then the trace`);
-  }
-  // Opened on its Timeline tab: the timeline first (its arrays moved, not copied: nothing the
-  // view is built from after it may share them), then the view, then the trace; the same.
-  for (const file of [
-    path.join(REAL, 'h200', 'torch2.11.0-cu130_h200_train.pt.trace.json.gz'),
-    path.join(REAL, 'torchtrace_hta__control.json.gz'),
-  ]) {
-    const order: string[] = [];
-    const came: { view?: ViewMessage; timeline?: TimelineMessage } = {};
-    const opened = await openFileIsolated(
-      WORKER,
-      file,
-      { cacheDir: '' },
-      LIMITS,
-      undefined,
-      undefined,
-      (t) => {
-        order.push('timeline');
-        came.timeline = t;
-      },
-      {
-        title: 'the title',
-        timelineFirst: true,
-        on: (v) => {
-          order.push('view');
-          came.view = v;
+        {
+          title: 'the title',
+          timelineFirst,
+          on: (v) => {
+            order.push('view');
+            viewCame(v);
+          },
         },
-      },
-    );
-    order.push('trace');
-    assert.deepEqual(order, ['timeline', 'view', 'trace'], file);
-    const trace = (opened as { trace: TorchTrace }).trace;
-    assert.deepEqual(came.timeline?.timeline, torchTimeline(trace), file);
-    const sources = analyzeTorchSources(trace);
-    assert.deepEqual(came.view?.view?.sources, sources, file);
-    assert.deepEqual(came.view?.view?.data, buildTraceView(trace, 'the title', sources), file);
-  }
+      );
+      order.push('trace');
+      assert.equal(opened.kind, 'torch-trace');
+      const trace = (opened as { trace: TorchTrace }).trace;
+      const { view } = await viewMessage;
+      assert.ok(view, `${file}: a view came`);
+      const sources = analyzeTorchSources(trace);
+      assert.deepEqual(view.sources, sources, file);
+      assert.deepEqual(view.data, buildTraceView(trace, 'the title', sources), file);
+      assert.ok(view.data.ops.length > 0 && view.data.diagnosis, file);
+      // Built from the same trace as the view: neither took the other's arrays.
+      assert.deepEqual((await timelineMessage).timeline, torchTimeline(trace), file);
+      // The trace is rebuilt here only after both: the worker builds them without this thread
+      // rebuilding beside it, and only one copy of the model is alive at a time.
+      assert.deepEqual(
+        order,
+        timelineFirst ? ['timeline', 'view', 'trace'] : ['view', 'timeline', 'trace'],
+        `${file}: the ${timelineFirst ? 'timeline, the view' : 'view, the timeline'}, then the trace`,
+      );
+    }
   // A worker that fails hands over no view, with why: here a read that runs out of time.
   const missing: ViewMessage[] = [];
   await assert.rejects(
