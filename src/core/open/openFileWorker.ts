@@ -96,25 +96,22 @@ function modelMessage(opened: OpenedFile, reused: boolean): [ModelMessage, Array
  * Posts the file's model (its own arrays copied: what follows is built from the same arrays
  * after they were sent), then, in turn, what each of `follow` makes of it, or why it failed:
  * the last with its buffers moved, the others copied (what follows may share their arrays
- * through the analyses' caches), except a timeline index: its columns are its own, and copied,
- * the 1 GB bench trace's held the extension host's thread for 1.1 s (isolation.test checks the
- * view built after it).
+ * through the analyses' caches) unless they are their own (`own`). A timeline index is: its
+ * columns are made for it, and copied, the 1 GB bench trace's held the extension host's thread
+ * for 1.1 s (isolation.test checks the view built after it).
  */
-type Follow = [build: () => object, failed: (error: string) => object];
+type Follow = [build: () => object, failed: (error: string) => object, own?: boolean];
 
 function postThen(opened: OpenedFile, follow: Follow[]): void {
   parentPort!.postMessage(...modelMessage(opened, true));
-  follow.forEach(([build, failed], k) => {
+  follow.forEach(([build, failed, own], k) => {
     let message: object;
     try {
       message = build();
     } catch (e) {
       message = failed(e instanceof Error ? e.message : String(e));
     }
-    parentPort!.postMessage(
-      message,
-      k === follow.length - 1 || 'timeline' in message ? [...buffers(message, new Set())] : [],
-    );
+    parentPort!.postMessage(message, k === follow.length - 1 || own ? [...buffers(message, new Set())] : []);
   });
 }
 
@@ -162,6 +159,7 @@ async function main(): Promise<void> {
         const index: Follow = [
           (): TimelineMessage => ({ timeline: torchTimeline(trace) }),
           (error): TimelineMessage => ({ timeline: undefined, error }),
+          true,
         ];
         if (req.timelineFirst) follow.unshift(index);
         else follow.push(index);
