@@ -3,6 +3,10 @@
 import * as esbuild from 'esbuild';
 import { readdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
+import { ensureSystemPackages } from './ensure-system.mjs';
+
+// The timeline, flame graph and GPU benches draw in Debian's Chromium: a fresh machine has none.
+ensureSystemPackages();
 
 spawnSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
 const benches = readdirSync('test/bench').filter((f) => f.endsWith('.bench.ts'));
