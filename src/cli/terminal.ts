@@ -4,6 +4,7 @@
  * show them as markers (⟨U+001B⟩). The profiled program's output is the user's and passes through
  * unchanged.
  */
+import { statSync } from 'node:fs';
 import * as path from 'node:path';
 import { visibleName, visibleText } from '../core/util/visibleText';
 import { fileSizeText } from '../core/util/fileSize';
@@ -60,11 +61,30 @@ export function clearStatus(): void {
 }
 
 /**
- * The status of reading a trace (OpenOptions.onProgress): how much of the file has been read,
- * then that it is being analysed. A gigabyte trace takes tens of seconds, which without a word
- * reads as a hang.
+ * Says at once that `files` are being read, with their sizes: readers that report no progress
+ * (a CPU profile is parsed in one piece; a 68 MB one takes seconds) still say what they do.
+ */
+export function announceReading(files: string[]): void {
+  if (!process.stderr.isTTY) return;
+  const sized = files.map((f) => {
+    let size = '';
+    try {
+      size = ` (${fileSizeText(statSync(f).size)})`;
+    } catch {
+      // A missing file: its reader says so.
+    }
+    return path.basename(f) + size;
+  });
+  showStatus(`flamelens: reading ${sized.join(', ')}`);
+}
+
+/**
+ * The status of reading a file (OpenOptions.onProgress), shown at once: how much of it has been
+ * read when its reader says (traces), then that it is being analysed. A gigabyte trace takes
+ * tens of seconds, which without a word reads as a hang.
  */
 export function readingStatus(file: string): (done: number, total: number) => void {
+  announceReading([file]);
   const name = path.basename(file);
   let shown = -1;
   return (done, total) => {

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { diffProfiles } from '../../core/analysis/cpu/profileDiff';
 import { openProfile } from '../../core/open/openFile';
 import { UsageError, type Command } from '../args';
+import { announceReading } from '../terminal';
 import { diffJson, diffText } from '../present/diff';
 
 export const DIFF_HELP = `diff: two CPU profiles of the same program, functions by change in self time.`;
@@ -20,6 +21,7 @@ export const diff: Command = {
     if (!Number.isInteger(top) || top <= 0)
       throw new UsageError(`--top must be a positive integer, got "${values.top}"`);
     const [baseFile, newFile] = positionals;
+    announceReading(positionals);
     const [base, cur] = await Promise.all(positionals.map((f) => openProfile(f, 'diff compares CPU profiles')));
     const d = diffProfiles(base, cur);
     process.stdout.write(

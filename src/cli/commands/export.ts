@@ -5,6 +5,7 @@ import { toCollapsedStacks, toSpeedscope } from '../../core/formats/cpu/exportPr
 import { openProfile } from '../../core/open/openFile';
 import { writeOutput } from '../../core/store/outputFile';
 import { UsageError, type Command } from '../args';
+import { announceReading } from '../terminal';
 
 export const exportProfile: Command = {
   usage: ['FILE --format collapsed|speedscope -o OUT'],
@@ -16,6 +17,7 @@ export const exportProfile: Command = {
     });
     if (positionals.length !== 1 || !values.output)
       throw new UsageError('export takes FILE --format collapsed|speedscope -o OUT');
+    announceReading(positionals);
     const profile = await openProfile(positionals[0], 'export writes CPU profiles');
     if (values.format === 'collapsed')
       await writeOutput(values.output, toCollapsedStacks(profile, { threadFrames: true }), positionals);

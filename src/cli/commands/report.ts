@@ -15,7 +15,7 @@ import { torchTimeline } from '../../core/analysis/torch/torchTimeline';
 import { writeOutput } from '../../core/store/outputFile';
 import { UsageError, type Command } from '../args';
 import { webviewAssets } from '../paths';
-import { readingStatus } from '../terminal';
+import { announceReading, readingStatus } from '../terminal';
 
 const WHAT = 'report takes CPU profiles or PyTorch traces';
 
@@ -53,6 +53,7 @@ export const report: Command = {
       const inputs = [];
       const first = [];
       for (const f of positionals) {
+        announceReading([f]);
         const profile = await openProfile(f, WHAT);
         // Where a recorded source is here (as recorded, or beside the profile), its `def` lines.
         const read = async (file: string) => {

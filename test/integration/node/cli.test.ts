@@ -1,7 +1,7 @@
 import { test, before } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, existsSync, readdirSync, writeFileSync, statSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { gunzipSync } from 'node:zlib';
 import * as path from 'node:path';
@@ -505,6 +505,7 @@ test('reading a trace on a terminal: its progress on one line rewritten in place
   // The terminal's line ends are \r\n; what follows the last rewrite is the results as piped.
   assert.equal(results.replace(/\r\n/g, '\n'), piped.stdout);
   assert.equal(statuses.shift(), '', 'the first status starts the output');
+  assert.equal(statuses.shift(), 'flamelens: reading torchtrace_hta__control.json.gz (1.7 MiB)', 'said at once');
   const pcts = statuses.slice(0, -1).map((s) => {
     const m = /^flamelens: reading torchtrace_hta__control\.json\.gz \(1\.7 MiB\): (\d+)%$/.exec(s);
     assert.ok(m, JSON.stringify(s));
@@ -521,7 +522,39 @@ test('reading a trace on a terminal: its progress on one line rewritten in place
   assert.equal(failed.code, 1);
   const parts = failed.out.split(REWRITE);
   for (const s of parts.slice(1, -1))
-    assert.match(s, /^flamelens: (reading cut-short\.json \(3\.0 MiB\): \d+%|read cut-short\.json; analysing it)$/);
+    assert.match(s, /^flamelens: (reading cut-short\.json \(3\.0 MiB\)(: \d+%)?|read cut-short\.json; analysing it)$/);
   assert.match(parts.at(-1)!, /^flamelens: .*cut-short\.json:offset \d+: .*\r\n$/);
   assert.ok(parts.length >= 4, `${parts.length - 2} statuses before the error`);
+});
+
+test('reading CPU profiles on a terminal: said at once with their sizes (their readers report no progress), taken away before the results', () => {
+  const REWRITE = '\r\x1b[K';
+  const real = path.join(ROOT, 'test', 'fixtures', 'real');
+  // Short names: the status is cut to the terminal's width (80 columns here).
+  const dir = mkdtempSync(path.join(tmpdir(), 'fl-cli-status-'));
+  const profile = path.join(dir, 'pyspy.speedscope.json');
+  const folded = path.join(dir, 'sampler.folded');
+  copyFileSync(path.join(real, 'yuntongf_cs336-a1__pyspy042_macos_4threads.speedscope.json'), profile);
+  copyFileSync(path.join(real, 'flamelens-builtin-sampler1_py3.11.7_matrix_work.folded'), folded);
+  const mib = (f: string) => `${(statSync(f).size / 2 ** 20).toFixed(1)} MiB`;
+  for (const [args, status] of [
+    [['analyze', profile], `flamelens: reading ${path.basename(profile)} (${mib(profile)})`],
+    [
+      ['diff', folded, profile],
+      `flamelens: reading ${path.basename(folded)} (${mib(folded)}), ${path.basename(profile)} (${mib(profile)})`,
+    ],
+  ] as const) {
+    const piped = cli([...args]);
+    assert.equal(piped.code, 0, piped.stderr);
+    assert.equal(piped.stderr, '', 'no status in a pipe');
+    const shown = cliOnTerminal([...args]);
+    assert.equal(shown.code, 0, shown.out);
+    const parts = shown.out.split(REWRITE);
+    assert.deepEqual(parts.slice(0, -1), ['', status], args.join(' '));
+    assert.equal(
+      parts.at(-1)!.replace(/\r\n/g, '\n'),
+      piped.stdout,
+      'the results as piped, after the status is taken away',
+    );
+  }
 });
