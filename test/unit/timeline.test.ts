@@ -28,6 +28,7 @@ import {
   shownRows,
 } from '../../src/core/analysis/timeline/timelineAnswers';
 import { columnBytes, reportDetails, unpackTimeline } from '../../src/core/analysis/timeline/timelinePack';
+import { combineIndexes } from '../../src/core/analysis/timeline/timelineCombine';
 import { CRITICAL_LANE } from '../../src/core/analysis/torch/timelineIdle';
 import { stableOrder } from '../../src/core/analysis/torch/correlationIndex';
 import { criticalPath } from '../../src/core/analysis/torch/criticalPath';
@@ -417,4 +418,52 @@ test("a search steps through the trace's own spans, not the critical path's stre
   const m = matchesOf(ix, 'aten::mm', false, 1000);
   assert.equal(m.total, trace.ops.filter((o) => o.name.includes('aten::mm')).length);
   assert.ok(m.flat.every((f) => ix.lanes[ix.rowLane[rowOf(ix, f)]] !== critical));
+});
+
+test('levels where nothing merged carry no counts of their own; answered from them and combined, they are the spans', () => {
+  // Kernels of 10 µs, 5 µs apart: nothing merges below a 16 µs bucket (no real trace is this regular).
+  const make = (n: number, dur: number) => {
+    const b = new TimelineBuilder();
+    const lane = b.laneOf({ key: 'gpu', group: 'GPU 0', title: 'stream 7', kind: 'gpu', order: 1 });
+    for (let i = 0; i < n; i++) b.add(lane, i * (dur + 5), dur, `k${i % 5}`, 'kernel');
+    return b.build();
+  };
+  const ix = make(20_000, 10);
+  const spansOnly = ix.levels.filter((l) => l.start.length === ix.start.length);
+  assert.ok(spansOnly.length >= 4, `${spansOnly.length} levels are the spans`);
+  for (const l of spansOnly) assert.ok(!l.count && !l.rep && !l.busy, `bucket ${l.bucket}: no columns of its own`);
+  const merged = ix.levels.find((l) => l.start.length < ix.start.length)!;
+  assert.equal(
+    merged.count!.reduce((a, c) => a + c, 0),
+    ix.start.length,
+  );
+  // A window at 1 µs a pixel reads a spans-only level: each item is its span, with its own self time.
+  const fine = queryWindow(ix, [], { t0: 1000, t1: 2600, px: 1600, rows: [0] });
+  assert.ok(fine.bucket > 0 && fine.bucket <= 1, `bucket ${fine.bucket}`);
+  fine.flat.forEach((f, k) => {
+    assert.equal(fine.count[k], 1);
+    assert.equal(fine.start[k], ix.start[f]);
+    assert.equal(fine.self[k], ix.self[f]);
+    assert.equal(fine.name[k], ix.name[f]);
+  });
+  // Side by side with a part whose kernels are short (merged at every level): each part's items
+  // still point at its own spans, and the counts add up to both parts' spans.
+  const other = make(30_000, 0.2);
+  const both = combineIndexes([
+    { index: other, label: 'b', offset: 0 },
+    { index: ix, label: 'a', offset: 0 },
+  ]);
+  for (const l of both.levels) {
+    const counts = l.count ? l.count.reduce((a, c) => a + c, 0) : l.start.length;
+    assert.equal(counts, 50_000, `bucket ${l.bucket}`);
+  }
+  // At 8 µs a pixel: the short kernels' level merged, the long ones' still the spans.
+  const whole = queryWindow(both, [], { t0: 0, t1: 12_800, px: 1600, rows: [0, 1] });
+  assert.equal(whole.bucket, 8);
+  assert.ok(whole.count.some((c) => c > 1));
+  whole.flat.forEach((f, k) => {
+    assert.equal(rowOf(both, f), whole.row[k]);
+    assert.ok(both.start[f] >= whole.start[k] - 1e-9 && both.end[f] <= whole.end[k] + 1e-9, `item ${k}`);
+  });
+  assert.ok(new Set(whole.row).size === 2, 'both parts answered');
 });

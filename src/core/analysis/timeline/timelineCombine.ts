@@ -87,16 +87,7 @@ function shiftCounter(c: CounterTrack, group: string, offset: number): CounterTr
 /** A part's level for a bucket: its own, its coarsest when it stopped sooner, its spans when it has none. */
 function levelOf(ix: TimelineIndex, k: number): Level {
   if (ix.levels.length > 0) return ix.levels[Math.min(k, ix.levels.length - 1)];
-  const n = ix.start.length;
-  return {
-    bucket: 0,
-    rowStart: ix.rowStart,
-    start: ix.start,
-    end: ix.end,
-    count: new Uint32Array(n).fill(1),
-    rep: Uint32Array.from({ length: n }, (_, i) => i),
-    busy: Float64Array.from({ length: n }, (_, i) => ix.end[i] - ix.start[i]),
-  };
+  return { bucket: 0, rowStart: ix.rowStart, start: ix.start, end: ix.end };
 }
 
 function combineLevels(parts: IndexPart[], out: TimelineIndex): Level[] {
@@ -105,14 +96,14 @@ function combineLevels(parts: IndexPart[], out: TimelineIndex): Level[] {
   for (let k = 0; k < depth; k++) {
     const ls = parts.map((p) => levelOf(p.index, k));
     const items = ls.reduce((a, l) => a + l.start.length, 0);
+    // Spans alone in every part: so they are in the whole (flat indexes run on from part to part).
+    const merged = ls.some((l) => l.rep);
     const lv: Level = {
       bucket: FIRST_BUCKET * 2 ** k,
       rowStart: new Uint32Array(out.rows + 1),
       start: new Float64Array(items),
       end: new Float64Array(items),
-      count: new Uint32Array(items),
-      rep: new Uint32Array(items),
-      busy: new Float64Array(items),
+      ...(merged && { count: new Uint32Array(items), rep: new Uint32Array(items), busy: new Float64Array(items) }),
     };
     let at = 0;
     let row = 0;
@@ -123,10 +114,13 @@ function combineLevels(parts: IndexPart[], out: TimelineIndex): Level[] {
       for (let i = 0; i < l.start.length; i++) {
         lv.start[at + i] = l.start[i] + offset;
         lv.end[at + i] = l.end[i] + offset;
-        lv.rep[at + i] = l.rep[i] + flat;
       }
-      lv.count.set(l.count, at);
-      lv.busy.set(l.busy, at);
+      if (lv.rep && lv.count && lv.busy)
+        for (let i = 0; i < l.start.length; i++) {
+          lv.rep[at + i] = (l.rep ? l.rep[i] : i) + flat;
+          lv.count[at + i] = l.count ? l.count[i] : 1;
+          lv.busy[at + i] = l.busy ? l.busy[i] : l.end[i] - l.start[i];
+        }
       at += l.start.length;
       row += index.rows;
       flat += index.start.length;

@@ -23,23 +23,9 @@ export function buildLevels(ix: TimelineIndex): Level[] {
   const levels: Level[] = [];
   const n = ix.start.length;
   if (n === 0) return levels;
-  // Level 0 as items: every span alone.
-  const rep = new Uint32Array(n);
-  const busy = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    rep[i] = i;
-    busy[i] = ix.end[i] - ix.start[i];
-  }
-  const first: Level = {
-    bucket: 0,
-    rowStart: ix.rowStart,
-    start: ix.start,
-    end: ix.end,
-    count: new Uint32Array(n).fill(1),
-    rep,
-    busy,
-  };
-  let work: Level | undefined;
+  // Level 0: every span alone (no counts, representatives or busy times: see Level).
+  const first: Level = { bucket: 0, rowStart: ix.rowStart, start: ix.start, end: ix.end };
+  let work: Required<Level> | undefined;
   let from = first;
   let items = n;
   let kept = first;
@@ -67,9 +53,9 @@ export function buildLevels(ix: TimelineIndex): Level[] {
         rowStart: from.rowStart.slice(),
         start: from.start.slice(0, items),
         end: from.end.slice(0, items),
-        count: from.count.slice(0, items),
-        rep: from.rep.slice(0, items),
-        busy: from.busy.slice(0, items),
+        count: from.count?.slice(0, items),
+        rep: from.rep?.slice(0, items),
+        busy: from.busy?.slice(0, items),
       };
       levels.push(kept);
     } else levels.push({ ...kept, bucket });
@@ -112,7 +98,7 @@ function countMerged(prev: Level, bucket: number, rows: number): number {
  * `bucket`, with gaps under it, become one item (up to four buckets long, so that a dense
  * stretch stays several items, each a few pixels wide).
  */
-function writeMerged(prev: Level, bucket: number, rows: number, o: Level, ix: TimelineIndex): void {
+function writeMerged(prev: Level, bucket: number, rows: number, o: Required<Level>, ix: TimelineIndex): void {
   const { rowStart, start, end, count, rep, busy } = prev;
   const oStart = o.start;
   const oEnd = o.end;
@@ -137,12 +123,14 @@ function writeMerged(prev: Level, bucket: number, rows: number, o: Level, ix: Ti
       const s = start[i];
       const e = end[i];
       const small = e - s < bucket;
-      const f = rep[i];
+      const f = rep ? rep[i] : i;
+      const c = count ? count[i] : 1;
+      const b = busy ? busy[i] : e - s;
       if (open && small && s - runEnd < bucket && runEnd - runStart < most) {
         if (e > runEnd) runEnd = e;
         oEnd[m - 1] = runEnd;
-        oCount[m - 1] += count[i];
-        oBusy[m - 1] += busy[i];
+        oCount[m - 1] += c;
+        oBusy[m - 1] += b;
         const len = ixEnd[f] - ixStart[f];
         if (len > repLen) {
           oRep[m - 1] = f;
@@ -154,9 +142,9 @@ function writeMerged(prev: Level, bucket: number, rows: number, o: Level, ix: Ti
       runEnd = e;
       oStart[m] = s;
       oEnd[m] = e;
-      oCount[m] = count[i];
+      oCount[m] = c;
       oRep[m] = f;
-      oBusy[m] = busy[i];
+      oBusy[m] = b;
       repLen = ixEnd[f] - ixStart[f];
       m++;
       open = small;
