@@ -55,6 +55,22 @@ export function nestedTorchTrace(depth: number, kernels = 0): string {
   return `{"schemaVersion":1,"traceEvents":[${ev.join(',\n')}]}`;
 }
 
+/**
+ * A Kineto trace with `n` threads and `n` GPU streams of one event each: an operator on each
+ * thread, a kernel on each stream. Every thread is a lane of the timeline and a thread of the
+ * CPU side's profile, every stream a lane with its idle gaps.
+ */
+export function manyLanesTorchTrace(n: number): string {
+  const ev: string[] = [];
+  for (let i = 0; i < n; i++) {
+    ev.push(
+      `{"ph":"X","cat":"cpu_op","name":"aten::op${i % 50}","pid":1,"tid":${i + 1},"ts":${i},"dur":5,"args":{"External id":${i + 1}}}`,
+      `{"ph":"X","cat":"kernel","name":"kernel_${i % 20}","pid":0,"tid":"stream ${i + 1}","ts":${i + 1},"dur":3,"args":{"correlation":${i + 1},"device":0,"stream":${i + 1}}}`,
+    );
+  }
+  return `{"schemaVersion":1,"traceEvents":[${ev.join(',\n')}]}`;
+}
+
 /** A collapsed-stack line `depth` frames deep (the first line of a deep recursion's profile). */
 export function deepCollapsedLine(depth: number, count = 1): string {
   const file = '/home/user/projects/experiment/src/package/module/deep_recursion.py';

@@ -21,11 +21,13 @@ export class PathTree {
    * many as its stack tables). Sized for it, the table is never rehashed on the way: rehashing
    * a million nodes in doublings took more time than building the tree.
    */
-  constructor(expected = 1024) {
-    const cap = Math.max(1024, Math.min(expected + 1, 1 << 26));
+  constructor(expected = 16) {
+    // Small by default: a profile keeps one tree per thread, and a trace of 50,000 threads
+    // allocated (and zeroed) 1.6 GB for trees of a node or two at a minimum of 1,024 nodes.
+    const cap = Math.max(16, Math.min(expected + 1, 1 << 26));
     this.keyArr = new Int32Array(cap);
     this.parentArr = new Int32Array(cap);
-    let slots = 1 << 11;
+    let slots = 32;
     while (slots < 2 * cap) slots *= 2;
     this.slots = slots;
     this.table = new Int32Array(3 * slots);

@@ -121,7 +121,7 @@ export class FrameTable {
  */
 export class ThreadBuilder {
   private readonly tree = new PathTree();
-  private w = new Float64Array(1024);
+  private w = new Float64Array(16);
   constructor(
     readonly id: string,
     public name: string,

@@ -2,10 +2,13 @@
 export class GrowArray<T extends Float64Array | Int32Array | Uint32Array | Uint8Array> {
   a: T;
   n = 0;
-  /** `capacity`: the values expected, when known (no doubling and copying up to it). */
+  /**
+   * `capacity`: the values expected, when known (no doubling and copying up to it). Small by
+   * default: some are kept per stream or per thread, and a trace may have tens of thousands.
+   */
   constructor(
     private readonly make: (n: number) => T,
-    capacity = 1024,
+    capacity = 16,
   ) {
     this.a = make(Math.max(16, capacity));
   }

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { CLI, ensureBuilt } from '../../helpers';
-import { nestedSpeedscope, nestedTorchTrace, writeDistinctStacks } from '../../fuzz/hostile';
+import { manyLanesTorchTrace, nestedSpeedscope, nestedTorchTrace, writeDistinctStacks } from '../../fuzz/hostile';
 
 before(() => ensureBuilt());
 
@@ -80,4 +80,43 @@ test('a million distinct stacks, each with a function of its own, load in a 400 
   const m = cli(600, 'analyze', many, '--json', '--top', '1');
   assert.equal(m.status, 0, m.stderr);
   assert.equal(JSON.parse(m.stdout).samples, 3_000_000);
+});
+
+/** The CLI's peak resident memory (MiB) for `args`, with its result. */
+function peakOf(...args: string[]) {
+  const hook = path.join(dir, 'rss-hook.cjs');
+  writeFileSync(
+    hook,
+    "process.on('exit', () => process.stderr.write(`\\nmaxrss ${process.resourceUsage().maxRSS}\\n`));",
+  );
+  const r = spawnSync(process.execPath, ['--require', hook, CLI, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  assert.equal(r.status, 0, r.stderr);
+  return { stdout: r.stdout, mib: Number(/maxrss (\d+)/.exec(r.stderr)![1]) / 1024 };
+}
+
+test('20,000 threads and 20,000 streams of one event each: analyze and report in memory that follows the file', () => {
+  // Each thread and stream used to cost about 36 KB of tables sized for a thousand entries (a
+  // call tree, weights, idle gaps): this 4.9 MB trace's report peaked at 1.5 GB, 3.6 GB at 50,000.
+  const file = path.join(dir, 'lanes.pt.trace.json');
+  writeFileSync(file, manyLanesTorchTrace(20_000));
+  const one = path.join(dir, 'one.pt.trace.json');
+  writeFileSync(one, manyLanesTorchTrace(1));
+  const mb = readFileSync(file).length / 2 ** 20;
+  const a = peakOf('analyze', file, '--json');
+  const ops = JSON.parse(a.stdout).ops as { calls: number }[];
+  assert.equal(
+    ops.reduce((s, o) => s + o.calls, 0),
+    20_000,
+  );
+  const report = path.join(dir, 'lanes.html');
+  const r = peakOf('report', file, '-o', report);
+  assert.match(readFileSync(report, 'utf8'), /flamelens-data/);
+  for (const [what, peak, base] of [
+    ['analyze', a.mib, peakOf('analyze', one, '--json').mib],
+    ['report', r.mib, peakOf('report', one, '-o', path.join(dir, 'one.html')).mib],
+  ] as const)
+    assert.ok(
+      peak - base < 100 * mb,
+      `${what}: ${(peak - base).toFixed(0)} MiB above one event's, for ${mb.toFixed(1)} MiB`,
+    );
 });
