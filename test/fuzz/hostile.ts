@@ -71,6 +71,24 @@ export function manyLanesTorchTrace(n: number): string {
   return `{"schemaVersion":1,"traceEvents":[${ev.join(',\n')}]}`;
 }
 
+/**
+ * A Kineto trace over `n` GPUs (device ids 0..n-1): on each, one kernel and two memory samples.
+ * Every device is a group of the timeline with its busy track and memory counters.
+ */
+export function manyDevicesTorchTrace(n: number): string {
+  const ev: string[] = [];
+  for (let d = 0; d < n; d++) {
+    ev.push(
+      `{"ph":"X","cat":"kernel","name":"kernel_${d % 20}","pid":${d},"tid":"stream 7","ts":${d * 10 + 1},"dur":3,"args":{"correlation":${d + 1},"device":${d},"stream":7}}`,
+    );
+    for (const k of [0, 1])
+      ev.push(
+        `{"ph":"i","cat":"cpu_instant_event","s":"t","name":"[memory]","pid":1,"tid":1,"ts":${d * 10 + 5 * k},"args":{"Total Reserved":${4096 * (k + 2)},"Total Allocated":${4096 * (k + 1)},"Bytes":4096,"Addr":${d},"Device Id":${d},"Device Type":1}}`,
+      );
+  }
+  return `{"schemaVersion":1,"traceEvents":[${ev.join(',\n')}]}`;
+}
+
 /** A collapsed-stack line `depth` frames deep (the first line of a deep recursion's profile). */
 export function deepCollapsedLine(depth: number, count = 1): string {
   const file = '/home/user/projects/experiment/src/package/module/deep_recursion.py';

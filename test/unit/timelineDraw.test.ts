@@ -5,12 +5,23 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { readTorchTrace } from '../../src/core/formats/torch/torchTrace';
+import { parseTorchTrace, readTorchTrace } from '../../src/core/formats/torch/torchTrace';
 import { torchTimeline } from '../../src/core/analysis/torch/torchTimeline';
 import { queryWindow } from '../../src/core/analysis/timeline/timelineQuery';
-import { outlineOf } from '../../src/core/analysis/timeline/timelineAnswers';
+import { firstWindow, outlineOf } from '../../src/core/analysis/timeline/timelineAnswers';
 import { CATEGORY_COLORS, drawTimeline } from '../../webview/shared/timeline/timelineDraw';
-import { layoutTracks } from '../../webview/shared/timeline/timelineLayout';
+import {
+  BUSY_H,
+  COUNTER_H,
+  HEADER_H,
+  ROW_H,
+  laneKey,
+  layoutTracks,
+  shownIn,
+  type Track,
+} from '../../webview/shared/timeline/timelineLayout';
+import type { TimelineMeta } from '../../src/shared/protocol/torchTrace';
+import { manyDevicesTorchTrace } from '../fuzz/hostile';
 import { REAL } from '../helpers';
 
 const V100 = path.join(REAL, 'torchtrace_kineto_tb_plugin__resnet50_nw0_worker0_2021-01.pt.trace.json.gz');
@@ -123,4 +134,105 @@ test('items of one colour that touch on a row are one rectangle; every item cove
     assert.equal(calls.filter((c) => c.op === 'fill').length, tracks);
   }
   assert.ok(merging >= 2, `the whole trace at 1600 px drawn in fewer rectangles than items (${merging.toFixed(1)}x)`);
+});
+
+/** The layout as it was first written (a pass over every track for each group): the oracle. */
+function layoutByScan(meta: TimelineMeta, collapsed: Set<string>): Track[] {
+  const tracks: Track[] = [];
+  let y = 0;
+  const groups: string[] = [];
+  for (const g of [...meta.busy, ...meta.lanes, ...meta.counters].map((t) => t.group))
+    if (!groups.includes(g)) groups.push(g);
+  const laneOrder = (g: string) => {
+    const i = meta.lanes.findIndex((l) => l.group === g);
+    return i < 0 ? Infinity : i;
+  };
+  groups.sort((a, b) => laneOrder(a) - laneOrder(b));
+  for (const group of groups) {
+    const gc = collapsed.has(`group:${group}`);
+    tracks.push({ kind: 'group', y, h: HEADER_H, group, collapsed: gc });
+    y += HEADER_H;
+    if (gc) continue;
+    meta.busy.forEach((b, track) => {
+      if (b.group === group) tracks.push({ kind: 'busy', y: (y += BUSY_H) - BUSY_H, h: BUSY_H, track });
+    });
+    meta.counters.forEach((c, track) => {
+      if (c.group === group) tracks.push({ kind: 'counter', y: (y += COUNTER_H) - COUNTER_H, h: COUNTER_H, track });
+    });
+    meta.lanes.forEach((l, lane) => {
+      if (l.group !== group) return;
+      const lc = collapsed.has(laneKey(l));
+      const depth = lc ? Math.min(1, l.depth) : l.depth;
+      for (let d = 0; d < depth; d++)
+        tracks.push({
+          kind: 'row',
+          y: (y += ROW_H) - ROW_H,
+          h: ROW_H,
+          row: l.firstRow + d,
+          lane,
+          depth: d,
+          first: d === 0,
+          collapsed: lc,
+        });
+      if (l.depth === 0)
+        tracks.push({
+          kind: 'row',
+          y: (y += ROW_H) - ROW_H,
+          h: ROW_H,
+          row: -1,
+          lane,
+          depth: 0,
+          first: true,
+          collapsed: lc,
+        });
+    });
+  }
+  return tracks;
+}
+
+test("2,000 GPUs: the layout is the oracle's, and a window answers only the busy and counter tracks on screen", async () => {
+  const trace = parseTorchTrace(manyDevicesTorchTrace(2000), 'many-devices.json');
+  const tt = torchTimeline(trace);
+  const ix = tt.index;
+  const meta = outlineOf(ix, tt.busy, tt.steps);
+  assert.equal(meta.busy.length, 2000);
+  assert.equal(meta.counters.length, 4000, 'allocated and reserved per device');
+  const v100 = torchTimeline(await readTorchTrace(V100));
+  for (const [m, collapsed] of [
+    [meta, new Set<string>()],
+    [meta, new Set(['group:GPU 1', 'group:GPU 7'])],
+    [outlineOf(v100.index, v100.busy, v100.steps), new Set<string>()],
+  ] as const)
+    assert.deepEqual(layoutTracks(m, collapsed).tracks, layoutByScan(m, collapsed));
+  const layout = layoutTracks(meta, new Set());
+  const shown = shownIn(layout, 0, 600);
+  assert.ok(shown.busy.length > 0 && shown.busy.length < 20, `${shown.busy.length} busy tracks on screen`);
+  assert.ok(shown.counters.length > 0 && shown.counters.length < 40, `${shown.counters.length} counters on screen`);
+  const q = { t0: 0, t1: ix.spanUs, px: 1600 };
+  const all = queryWindow(ix, tt.busy, { ...q, rows: shown.rows });
+  const some = queryWindow(ix, tt.busy, { ...q, ...shown });
+  assert.deepEqual(
+    some.busy.map((b) => b.track),
+    shown.busy,
+  );
+  assert.deepEqual(
+    some.counters.map((c) => c.track),
+    shown.counters,
+  );
+  for (const b of some.busy)
+    assert.deepEqual(
+      b,
+      all.busy.find((x) => x.track === b.track),
+    );
+  for (const c of some.counters)
+    assert.deepEqual(
+      c,
+      all.counters.find((x) => x.track === c.track),
+    );
+  assert.deepEqual(some.row, all.row);
+  // The first window: the tracks of the groups not folded, at most 64 of each kind.
+  const first = firstWindow(ix, tt.busy, meta, { t0: 0, t1: ix.spanUs, collapsed: ['group:GPU 0'] }, 1600, new Set());
+  assert.equal(first.answer.busy.length, 64);
+  assert.ok(!first.answer.busy.some((b) => meta.busy[b.track].group === 'GPU 0'), 'a folded group answers none');
+  assert.equal(first.answer.counters.length, 64);
 });

@@ -70,7 +70,7 @@ export class TimelineTab {
     );
     this.element.append(bar, help);
     this.view = new TimelineView(this.element, {
-      query: (seq, t0, t1, px, rows) => post({ type: 'timelineQuery', seq, t0, t1, px, rows }),
+      query: (seq, t0, t1, px, shown) => post({ type: 'timelineQuery', seq, t0, t1, px, ...shown }),
       select: (flat, hover) => post({ type: 'timelineSelect', flat, hover }),
       aggregate: (t0, t1, rows) => post({ type: 'timelineAggregate', t0, t1, rows }),
       saveState: (state) => post({ type: 'timelineState', state }),

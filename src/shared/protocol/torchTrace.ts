@@ -32,7 +32,17 @@ export type ToHost =
   | { type: 'openFlameGraph' }
   /** `px`: the canvas's plot width, for the first window the host sends with the outline. */
   | { type: 'timelineOpen'; px?: number }
-  | { type: 'timelineQuery'; seq: number; t0: number; t1: number; px: number; rows: number[] }
+  /** `busy`, `counters`: the GPU-busy and counter tracks shown (WindowQuery). */
+  | {
+      type: 'timelineQuery';
+      seq: number;
+      t0: number;
+      t1: number;
+      px: number;
+      rows: number[];
+      busy: number[];
+      counters: number[];
+    }
   | { type: 'timelineSelect'; flat: number; hover?: boolean }
   | { type: 'timelineAggregate'; t0: number; t1: number; rows: number[] }
   | { type: 'timelineSearch'; seq: number; text: string; exact?: boolean }

@@ -26,36 +26,39 @@ export function layoutTracks(meta: TimelineMeta, collapsed: Set<string>): Layout
   const tracks: Track[] = [];
   const rowY = new Map<number, number>();
   let y = 0;
-  const groups: string[] = [];
-  for (const g of [
-    ...meta.busy.map((b) => b.group),
-    ...meta.lanes.map((l) => l.group),
-    ...meta.counters.map((c) => c.group),
-  ])
-    if (!groups.includes(g)) groups.push(g);
-  // Processes (CPU) before GPUs, as the lanes are ordered; counter-only groups last.
-  const laneOrder = (g: string) => {
-    const i = meta.lanes.findIndex((l) => l.group === g);
-    return i < 0 ? Infinity : i;
+  // Each group's tracks and lanes, gathered in one pass: a pass over every lane for each group
+  // was a square law (a trace with a process per event froze the view).
+  const groups = new Map<string, { busy: number[]; counters: number[]; lanes: number[]; first: number }>();
+  const of = (g: string) => {
+    let x = groups.get(g);
+    if (x === undefined) groups.set(g, (x = { busy: [], counters: [], lanes: [], first: Infinity }));
+    return x;
   };
-  groups.sort((a, b) => laneOrder(a) - laneOrder(b));
-  for (const group of groups) {
+  meta.busy.forEach((b, track) => of(b.group).busy.push(track));
+  meta.lanes.forEach((l, lane) => {
+    const x = of(l.group);
+    x.lanes.push(lane);
+    x.first = Math.min(x.first, lane);
+  });
+  meta.counters.forEach((c, track) => of(c.group).counters.push(track));
+  // Processes (CPU) before GPUs, as the lanes are ordered; counter-only groups last (a stable
+  // sort: groups without lanes keep the order they came in).
+  const order = [...groups].sort((a, b) => (a[1].first === b[1].first ? 0 : a[1].first - b[1].first));
+  for (const [group, g] of order) {
     const gc = collapsed.has(`group:${group}`);
     tracks.push({ kind: 'group', y, h: HEADER_H, group, collapsed: gc });
     y += HEADER_H;
     if (gc) continue;
-    meta.busy.forEach((b, track) => {
-      if (b.group !== group) return;
+    for (const track of g.busy) {
       tracks.push({ kind: 'busy', y, h: BUSY_H, track });
       y += BUSY_H;
-    });
-    meta.counters.forEach((c, track) => {
-      if (c.group !== group) return;
+    }
+    for (const track of g.counters) {
       tracks.push({ kind: 'counter', y, h: COUNTER_H, track });
       y += COUNTER_H;
-    });
-    meta.lanes.forEach((l, lane) => {
-      if (l.group !== group) return;
+    }
+    for (const lane of g.lanes) {
+      const l = meta.lanes[lane];
       const lc = collapsed.has(laneKey(l));
       const depth = lc ? Math.min(1, l.depth) : l.depth;
       for (let d = 0; d < depth; d++) {
@@ -68,7 +71,7 @@ export function layoutTracks(meta: TimelineMeta, collapsed: Set<string>): Layout
         tracks.push({ kind: 'row', y, h: ROW_H, row: -1, lane, depth: 0, first: true, collapsed: lc });
         y += ROW_H;
       }
-    });
+    }
   }
   return { tracks, height: y, rowY };
 }
@@ -92,4 +95,21 @@ export function trackAt(layout: Layout, y: number): Track | undefined {
 /** The tracks that intersect [top, bottom). */
 export function visibleTracks(layout: Layout, top: number, bottom: number): Track[] {
   return layout.tracks.filter((t) => t.y + t.h > top && t.y < bottom);
+}
+
+/** What a window is asked for: the rows, GPU-busy and counter tracks shown. */
+export interface Shown {
+  rows: number[];
+  busy: number[];
+  counters: number[];
+}
+
+/** The rows, GPU-busy and counter tracks on screen between `top` and `bottom`. */
+export function shownIn(layout: Layout, top: number, bottom: number): Shown {
+  const shown: Shown = { rows: [], busy: [], counters: [] };
+  for (const t of visibleTracks(layout, top, bottom))
+    if (t.kind === 'row' && t.row >= 0) shown.rows.push(t.row);
+    else if (t.kind === 'busy') shown.busy.push(t.track);
+    else if (t.kind === 'counter') shown.counters.push(t.track);
+  return shown;
 }

@@ -11,13 +11,13 @@ import type { TimelineMeta, TimelineState } from '../../../src/shared/protocol/t
 import { visibleText } from '../../../src/core/util/visibleText';
 import { el } from '../dom';
 import { drawTimeline, type Theme } from './timelineDraw';
-import { laneKey, layoutTracks, trackAt, type Layout } from './timelineLayout';
+import { laneKey, layoutTracks, shownIn, trackAt, type Layout, type Shown } from './timelineLayout';
 import { formatDuration } from './timeAxis';
 import { defaultCollapsed } from '../../../src/core/analysis/timeline/timelineAnswers';
 import { bindTimelineInput } from './timelineInput';
 
 export interface TimelineSource {
-  query(seq: number, t0: number, t1: number, px: number, rows: number[]): void;
+  query(seq: number, t0: number, t1: number, px: number, shown: Shown): void;
   select(flat: number, hover: boolean): void;
   aggregate(t0: number, t1: number, rows: number[]): void;
   saveState(s: TimelineState): void;
@@ -156,15 +156,6 @@ export class TimelineView {
     this.scrollTop = Math.max(0, Math.min(max, this.scrollTop));
   }
 
-  private visibleRows(): number[] {
-    const top = this.scrollTop;
-    const bottom = top + this.cssH - RULER;
-    const rows: number[] = [];
-    for (const t of this.layout.tracks)
-      if (t.kind === 'row' && t.row >= 0 && t.y + t.h > top && t.y < bottom) rows.push(t.row);
-    return rows;
-  }
-
   private requestQuery(): void {
     if (!this.meta) return;
     if (this.inFlight) {
@@ -174,7 +165,13 @@ export class TimelineView {
     this.inFlight = true;
     this.dirty = false;
     this.sentAt = performance.now();
-    this.source.query(++this.seq, this.t0, this.t1, Math.max(1, Math.round(this.cssW - GUTTER)), this.visibleRows());
+    this.source.query(
+      ++this.seq,
+      this.t0,
+      this.t1,
+      Math.max(1, Math.round(this.cssW - GUTTER)),
+      shownIn(this.layout, this.scrollTop, this.scrollTop + this.cssH - RULER),
+    );
   }
 
   onWindow(seq: number, answer: WindowAnswer, names: [number, string][]): void {

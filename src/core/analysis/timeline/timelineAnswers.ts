@@ -4,7 +4,15 @@
  * the names the page has not been sent yet, and a search's matches in time order.
  */
 import type { TimelineIndex } from './timelineIndex';
-import { namesMatching, queryWindow, rowOf, spansNamed, type BusyTrack, type WindowAnswer } from './timelineQuery';
+import {
+  namesMatching,
+  queryWindow,
+  rowOf,
+  spansNamed,
+  type BusyTrack,
+  type WindowAnswer,
+  type WindowQuery,
+} from './timelineQuery';
 
 export interface TimelineOutline {
   spanUs: number;
@@ -53,7 +61,7 @@ export function outlineOf(
 export function windowWithNames(
   ix: TimelineIndex,
   busy: BusyTrack[],
-  q: { t0: number; t1: number; px: number; rows: number[] },
+  q: WindowQuery,
   sent: Set<number>,
 ): { answer: WindowAnswer; names: [number, string][] } {
   const answer = queryWindow(ix, busy, q);
@@ -138,8 +146,24 @@ export function firstWindow(
       t0: kept ? state.t0 : 0,
       t1: kept ? state.t1 : ix.spanUs || 1,
       px,
-      rows: shownRows(outline, state?.collapsed ?? defaultCollapsed(outline)),
+      ...shownTracks(outline, state?.collapsed ?? defaultCollapsed(outline)),
     },
     sent,
   );
+}
+
+/**
+ * What the view shows first with `collapsed` folded: rows as `shownRows`, and the GPU-busy and
+ * counter tracks of the groups not folded, at most `limit` of each (the view asks for those it
+ * scrolls to).
+ */
+export function shownTracks(
+  o: TimelineOutline,
+  collapsed: string[],
+  limit = 64,
+): { rows: number[]; busy: number[]; counters: number[] } {
+  const folded = new Set(collapsed);
+  const open = (tracks: { group: string }[]) =>
+    tracks.flatMap((t, i) => (folded.has(groupKey(t.group)) ? [] : [i])).slice(0, limit);
+  return { rows: shownRows(o, collapsed), busy: open(o.busy), counters: open(o.counters) };
 }

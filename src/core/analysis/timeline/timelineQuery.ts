@@ -15,6 +15,12 @@ export interface WindowQuery {
   px: number;
   /** The rows to answer for (those the view shows). */
   rows: number[];
+  /**
+   * The GPU-busy and counter tracks to answer for (those the view shows); all when absent. Each
+   * costs a value per pixel: a trace of 20,000 devices answered all of them at every zoom.
+   */
+  busy?: number[];
+  counters?: number[];
 }
 
 export interface WindowAnswer {
@@ -166,7 +172,8 @@ export function queryWindow(ix: TimelineIndex, busy: BusyTrack[], q: WindowQuery
       out.self.push(count > 1 && src.busy ? src.busy[i] : ix.self[f]);
     }
   }
-  ix.counters.forEach((c, track) => {
+  for (const track of tracksOf(q.counters, ix.counters.length)) {
+    const c = ix.counters[track];
     const t: number[] = [];
     const v: number[] = [];
     const from = Math.max(0, upper(c.t, t0, 0, c.t.length) - 1);
@@ -193,8 +200,9 @@ export function queryWindow(ix: TimelineIndex, busy: BusyTrack[], q: WindowQuery
       }
     }
     out.counters.push({ track, t, v });
-  });
-  busy.forEach((b, track) => {
+  }
+  for (const track of tracksOf(q.busy, busy.length)) {
+    const b = busy[track];
     const t: number[] = [];
     const pct: number[] = [];
     let prev = busyUntil(b, t0);
@@ -205,8 +213,14 @@ export function queryWindow(ix: TimelineIndex, busy: BusyTrack[], q: WindowQuery
       prev = next;
     }
     out.busy.push({ track, t, pct });
-  });
+  }
   return out;
+}
+
+/** The tracks asked for that exist, once each and in order; every one when none were named. */
+function tracksOf(asked: number[] | undefined, n: number): number[] {
+  if (!Array.isArray(asked)) return Array.from({ length: n }, (_, i) => i);
+  return [...new Set(asked.filter((t) => Number.isInteger(t) && t >= 0 && t < n))].sort((a, b) => a - b);
 }
 
 /** The row a span is in. */

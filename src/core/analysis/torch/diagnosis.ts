@@ -41,8 +41,11 @@ export function diagnose(trace: TorchTrace): Diagnosis {
   const queue = streamQueues(trace, b.idle);
   const syncs = syncPoints(trace);
   const findings: Finding[] = [];
+  // Each device's streams, grouped once (a filter per device was a square law in the devices).
+  const byDevice = new Map<number, typeof b.idle>();
+  for (const s of b.idle) (byDevice.get(s.device) ?? byDevice.set(s.device, []).get(s.device)!).push(s);
   for (const t of b.temporal) {
-    const streams = b.idle.filter((s) => s.device === t.device);
+    const streams = byDevice.get(t.device) ?? [];
     const host = streams.reduce((s, x) => s + x.hostWaitUs, 0);
     const kernel = streams.reduce((s, x) => s + x.kernelWaitUs, 0);
     const other = streams.reduce((s, x) => s + x.otherUs, 0);

@@ -86,8 +86,10 @@ export function syncPoints(trace: TorchTrace): SyncPlace[] {
   for (const o of trace.ops) add(o.pid, o.tid, o.ts, o.dur, { op: o.name, callStack: o.callStack });
   for (const f of trace.python) add(f.pid, f.tid, f.ts, f.dur, { python: f });
   const idle = new Map<number, Intervals>();
-  for (const device of new Set(trace.gpu.map((g) => g.device))) {
-    const m = merged(trace.gpu.filter((g) => g.device === device));
+  const byDevice = new Map<number, typeof trace.gpu>();
+  for (const g of trace.gpu) (byDevice.get(g.device) ?? byDevice.set(g.device, []).get(g.device)!).push(g);
+  for (const [device, acts] of byDevice) {
+    const m = merged(acts);
     if (m.length) idle.set(device, gaps(m, m.start[0], m.end[m.length - 1]));
   }
   const places = new Map<string, SyncPlace & { ops: Map<string, number>; gaps: Set<number> }>();
