@@ -3,6 +3,7 @@
  * CUDA allocator snapshot's history (or, without a history, at the snapshot), with how many
  * allocations and the device in the tooltip.
  */
+import { LatestCall } from '../shared/latestCall';
 import { vscode } from '../vscodeApi';
 import { plainText } from '../shared/plainText';
 import { normalisePath } from '../../core/analysis/source/pathMapping';
@@ -26,7 +27,8 @@ export interface MemoryLensItem {
 }
 
 export class MemoryLenses implements vscode.CodeLensProvider, vscode.Disposable {
-  private readonly byFile = new Map<string, MemoryLensItem[]>();
+  private byFile = new Map<string, MemoryLensItem[]>();
+  private readonly latest = new LatestCall();
   private readonly changed = new LensChanges();
   readonly onDidChangeCodeLenses = this.changed.event;
 
@@ -51,18 +53,19 @@ export class MemoryLenses implements vscode.CodeLensProvider, vscode.Disposable 
 
   /** Lenses on lines (at most `top`, each 1% of the total or more), replacing those shown. */
   async setLines(title: string, items: MemoryLensItem[], top = 20): Promise<void> {
-    this.byFile.clear();
+    // Built apart, put in place by the latest call only (see LatestCall).
+    const mine = this.latest.next();
+    const byFile = new Map<string, MemoryLensItem[]>();
     const total = items.reduce((a, l) => a + l.bytes, 0);
     const ranked = [...items].sort((a, b) => b.bytes - a.bytes);
     for (const item of ranked.filter((l) => l.file && l.bytes > 0 && l.bytes >= 0.01 * total).slice(0, top)) {
       const target = await this.locator.resolve(item.file);
       if (!target) continue;
       const k = key(target);
-      this.byFile.set(k, [
-        ...(this.byFile.get(k) ?? []),
-        { ...item, tooltip: `flamelens: ${item.tooltip} (${title})` },
-      ]);
+      byFile.set(k, [...(byFile.get(k) ?? []), { ...item, tooltip: `flamelens: ${item.tooltip} (${title})` }]);
     }
+    if (!this.latest.isLatest(mine)) return;
+    this.byFile = byFile;
     this.changed.fire();
   }
 

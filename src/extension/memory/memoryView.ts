@@ -90,7 +90,7 @@ export class MemoryPanels implements vscode.Disposable {
   }
 
   editor(): vscode.Disposable {
-    return registerFileEditor(MEMORY_VIEW_TYPE, (webview, uri) => connectMemory(webview, uri.fsPath, this.deps));
+    return registerFileEditor(MEMORY_VIEW_TYPE, (panel, uri) => connectMemory(panel.webview, uri.fsPath, this.deps));
   }
 
   titles(): string[] {

@@ -33,7 +33,7 @@ export class NsightPanels implements vscode.Disposable {
   }
 
   editor(): vscode.Disposable {
-    return registerFileEditor(NSIGHT_REPORT_VIEW_TYPE, (webview, uri) => this.connect(webview, uri.fsPath));
+    return registerFileEditor(NSIGHT_REPORT_VIEW_TYPE, (panel, uri) => this.connect(panel.webview, uri.fsPath));
   }
 
   titles(): string[] {

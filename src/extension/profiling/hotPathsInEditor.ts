@@ -3,6 +3,7 @@
  * the workspace's active profile ("$(flame) 23.4% total · 8.1% self · 1,204 samples"), a background
  * tint on the hottest lines, and a hover with the line's share.
  */
+import { LatestCall } from '../shared/latestCall';
 import { vscode } from '../vscodeApi';
 import { plainText } from '../shared/plainText';
 import { visibleText } from '../../core/util/visibleText';
@@ -64,6 +65,8 @@ export function lensTitle(f: FunctionStat, unit: WeightUnit): string {
 
 export class HotPathsInEditor implements vscode.CodeLensProvider, vscode.HoverProvider, vscode.Disposable {
   private readonly indices = new Map<string, ProfileIndex>();
+  /** Per folder: only the profile set (or the clear) asked for last is shown. */
+  private readonly latest = new LatestCall();
   private readonly changed = new LensChanges();
   readonly onDidChangeCodeLenses = this.changed.event;
   private readonly heat: vscode.TextEditorDecorationType[] = [];
@@ -114,6 +117,9 @@ export class HotPathsInEditor implements vscode.CodeLensProvider, vscode.HoverPr
 
   /** Makes `active` the profile whose hot paths show in `active.folder`'s files. */
   async setActive(active: ActiveProfile): Promise<void> {
+    // The latest profile set for a folder wins, whichever one's files are found last.
+    const folder = key(active.folder);
+    const mine = this.latest.next(folder);
     const hot = hotPathsOf(active.profile);
     const byFile = new Map<string, FileHeat>();
     const resolved = new Map<string, string | undefined>();
@@ -134,12 +140,16 @@ export class HotPathsInEditor implements vscode.CodeLensProvider, vscode.HoverPr
     };
     for (const f of hot.functions) (await entryFor(f.file))?.functions.push(f);
     for (const l of hot.lines) (await entryFor(l.file))?.lines.push(l);
-    this.indices.set(key(active.folder), { active, total: hot.total, unit: active.profile.unit, byFile });
+    if (!this.latest.isLatest(mine, folder)) return;
+    this.indices.set(folder, { active, total: hot.total, unit: active.profile.unit, byFile });
     this.refresh();
   }
 
   clear(folder: string): void {
-    this.indices.delete(key(folder));
+    const k = key(folder);
+    // A profile still being set for the folder is not shown after it was cleared.
+    this.latest.next(k);
+    this.indices.delete(k);
     this.refresh();
   }
 

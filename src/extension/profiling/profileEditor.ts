@@ -15,12 +15,12 @@ export const PROFILE_EDITOR_VIEW_TYPE = 'flamelens.profile';
 export function registerProfileEditor(deps: FlameGraphDeps): vscode.Disposable {
   return registerFileEditor(
     PROFILE_EDITOR_VIEW_TYPE,
-    async (webview, uri, closed) => {
+    async (panel, uri, closed) => {
       const title = path.basename(uri.fsPath);
       const source = await readSource(uri.fsPath, title, deps.log, closed);
       // Closed while it was read: its reader was stopped, and there is no view to wire.
       if (closed.aborted) return { dispose: () => undefined };
-      return connectFlameGraph(webview, source, deps);
+      return connectFlameGraph(panel.webview, source, deps);
     },
     true,
   );

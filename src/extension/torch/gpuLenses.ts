@@ -4,6 +4,7 @@
  * call sites, and above each such Python function otherwise; and "⏸ GPU idle 53% of the span
  * after 12 waits here" where the CPU waited for the GPU (the trace's Diagnosis).
  */
+import { LatestCall } from '../shared/latestCall';
 import { vscode } from '../vscodeApi';
 import { plainText } from '../shared/plainText';
 import { findPythonDefinitions, matchDefinition } from '../../core/analysis/source/pythonDefinitions';
@@ -28,7 +29,8 @@ export function waitLensTitle(w: SyncPlace, spanUs: number): string {
 type Entry = { kind: 'gpu'; g: GpuByFunction } | { kind: 'wait'; w: SyncPlace & { file: string; line: number } };
 
 export class GpuLenses implements vscode.CodeLensProvider, vscode.Disposable {
-  private readonly byFile = new Map<string, { title: string; spanUs: number; entries: Entry[] }>();
+  private byFile = new Map<string, { title: string; spanUs: number; entries: Entry[] }>();
+  private readonly latest = new LatestCall();
   private readonly changed = new LensChanges();
   readonly onDidChangeCodeLenses = this.changed.event;
 
@@ -36,7 +38,10 @@ export class GpuLenses implements vscode.CodeLensProvider, vscode.Disposable {
 
   /** The active trace's GPU time per function, and its waits for the GPU (over `spanUs`). */
   async setActive(title: string, entries: GpuByFunction[], waits: SyncPlace[] = [], spanUs = 0): Promise<void> {
-    this.byFile.clear();
+    // Built apart and put in place at the end: two traces opened one after the other used to
+    // share one table while their files were found, and the lenses showed both.
+    const mine = this.latest.next();
+    const byFile = new Map<string, { title: string; spanUs: number; entries: Entry[] }>();
     const all: [string, Entry][] = [
       ...entries.map((g): [string, Entry] => [g.file, { kind: 'gpu', g }]),
       ...waits
@@ -47,10 +52,13 @@ export class GpuLenses implements vscode.CodeLensProvider, vscode.Disposable {
       const target = await this.locator.resolve(file);
       if (!target) continue;
       const k = key(target);
-      const cur = this.byFile.get(k) ?? { title, spanUs, entries: [] };
+      const cur = byFile.get(k) ?? { title, spanUs, entries: [] };
       cur.entries.push(e);
-      this.byFile.set(k, cur);
+      byFile.set(k, cur);
     }
+    // A later trace was set while this one's files were found: its lenses stay.
+    if (!this.latest.isLatest(mine)) return;
+    this.byFile = byFile;
     this.changed.fire();
   }
 

@@ -6,6 +6,7 @@ import { vscode } from '../vscodeApi';
 import type { ProfilingApi } from '../profiling/register';
 import type { RunInEditorDeps } from '../shared/runInEditor';
 import { GpuLenses } from './gpuLenses';
+import { TraceLensOwner } from './traceLensOwner';
 import { TorchRunner } from './torchRunner';
 import { TracePanels } from './traceView';
 import { pickRankTraces } from './rankPicker';
@@ -25,6 +26,7 @@ export function register(context: vscode.ExtensionContext, shared: RunInEditorDe
     log: shared.log,
     profiling,
     gpuLenses,
+    lensOwner: new TraceLensOwner(),
     state: context.workspaceState,
     cacheDir: context.globalStorageUri.fsPath,
   });

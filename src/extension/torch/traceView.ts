@@ -22,6 +22,7 @@ import type { GpuLenses } from './gpuLenses';
 import type { TorchTrace } from '../../core/model/torchTrace';
 import type { TorchTimeline } from '../../core/analysis/torch/torchTimeline';
 import { TimelineHost } from './timelineHost';
+import type { TraceLensOwner } from './traceLensOwner';
 
 export const TORCH_TRACE_VIEW_TYPE = 'flamelens.torchTrace';
 const WHAT = 'the trace view shows PyTorch profiler traces, Nsight Systems reports and CPU profiles in time order';
@@ -31,6 +32,8 @@ export interface TraceViewDeps {
   log: vscode.LogOutputChannel;
   profiling: ProfilingApi;
   gpuLenses: GpuLenses;
+  /** Which open trace view sets the lenses: the one focused last. */
+  lensOwner: TraceLensOwner;
   /** Where the timeline keeps its state per file. */
   state?: vscode.Memento;
   /** Where `.nsys-rep` files are exported to be read (the extension's storage, never beside them). */
@@ -39,14 +42,23 @@ export interface TraceViewDeps {
 
 /** Wires a webview to a trace file (and the other ranks' traces, compared). */
 export function connectTrace(
-  webview: vscode.Webview,
+  panel: vscode.WebviewPanel,
   file: string,
   deps: TraceViewDeps,
   rankFiles: string[] = [],
   tab: 'summary' | 'timeline' = 'summary',
 ): vscode.Disposable {
-  const { log, profiling, gpuLenses } = deps;
+  const { log, profiling, gpuLenses, lensOwner } = deps;
+  const webview = panel.webview;
   const title = path.basename(file);
+  const me = {};
+  const focused = () =>
+    lensOwner.focus(me).then(
+      (set) => set && log.info(`The code's lenses are ${title}'s again (its view was focused)`),
+      (err) => log.warn(`Lenses of ${file}: ${err}`),
+    );
+  if (panel.active) void focused();
+  const focus = panel.onDidChangeViewState((e) => e.webviewPanel.active && void focused());
   let sources: TorchSources | undefined;
   /** The reader's worker's timeline index of a single trace (the Timeline tab needs no more). */
   let workerTimeline: Promise<TorchTimeline | undefined> | undefined;
@@ -165,10 +177,17 @@ export function connectTrace(
       vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
     const pythonFrames = mine?.pythonFrames ?? (await first.trace).python.length;
     stillOpen();
-    if (folder && pythonFrames > 0) await profiling.hotPaths.setActive({ folder, title, profile: own.profile });
-    stillOpen();
     const spanUs = Math.max(0, ...(data.diagnosis?.temporal ?? []).map((t) => t.spanUs));
-    await gpuLenses.setActive(title, own.gpuByFunction, data.diagnosis?.syncs, spanUs);
+    const set = await lensOwner.ready(me, async () => {
+      if (view.closed.aborted) return;
+      if (folder && pythonFrames > 0) await profiling.hotPaths.setActive({ folder, title, profile: own.profile });
+      await gpuLenses.setActive(title, own.gpuByFunction, data.diagnosis?.syncs, spanUs);
+    });
+    log.info(
+      set
+        ? `The code's lenses are ${title}'s`
+        : `The code's lenses stay another trace's (focused since ${title} was opened); focus its view for its own`,
+    );
   };
   const timeline = new TimelineHost(
     () => traceRead,
@@ -204,7 +223,13 @@ export function connectTrace(
       timelineState: (m) => timeline.saveState(m),
     },
   });
-  return view;
+  return {
+    dispose: () => {
+      lensOwner.closed(me);
+      focus.dispose();
+      view.dispose();
+    },
+  };
 }
 
 /** The trace panels (one per trace, or per set of ranks) and the trace custom editor. */
@@ -217,12 +242,12 @@ export class TracePanels implements vscode.Disposable {
     const title = rankFiles.length ? `⚡ ${rankFiles.length + 1} ranks` : `⚡ ${path.basename(file)}`;
     const key = [file, ...rankFiles].join('\u0000');
     const existing = this.panels.get(key);
-    this.panels.show(key, title, (panel) => connectTrace(panel.webview, file, this.deps, rankFiles, tab));
+    this.panels.show(key, title, (panel) => connectTrace(panel, file, this.deps, rankFiles, tab));
     if (existing) void existing.webview.postMessage({ type: 'showTab', tab } satisfies ToWebview);
   }
 
   editor(): vscode.Disposable {
-    return registerFileEditor(TORCH_TRACE_VIEW_TYPE, (webview, uri) => connectTrace(webview, uri.fsPath, this.deps));
+    return registerFileEditor(TORCH_TRACE_VIEW_TYPE, (panel, uri) => connectTrace(panel, uri.fsPath, this.deps));
   }
 
   titles(): string[] {

@@ -7,7 +7,15 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as esbuild from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { ROOT, startCodeServer, launchBrowser, openWorkbench, REAL, EXAMPLES } from '../../harness/codeServer.mjs';
+import {
+  ROOT,
+  startCodeServer,
+  launchBrowser,
+  openWorkbench,
+  extensionLog,
+  REAL,
+  EXAMPLES,
+} from '../../harness/codeServer.mjs';
 
 test('integration suites pass in the VS Code extension host', { timeout: 600_000 }, async () => {
   const vsix = path.join(ROOT, 'flamelens.vsix');
@@ -103,6 +111,7 @@ test('integration suites pass in the VS Code extension host', { timeout: 600_000
     const result = JSON.parse(readFileSync(resultPath, 'utf8'));
     console.log(result.output);
     if (result.error) console.log(result.error);
+    if (result.failures) console.log(`flamelens' log (its end):\n${extensionLog(server).slice(-6000)}`);
     assert.equal(result.failures, 0, 'integration failures');
     assert.equal(result.ok, true);
   } finally {

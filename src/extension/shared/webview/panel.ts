@@ -106,13 +106,13 @@ export class PanelSet implements vscode.Disposable {
 }
 
 /**
- * A read-only custom editor that shows a file in a view (`connect` wires the editor's webview;
+ * A read-only custom editor that shows a file in a view (`connect` wires the editor's panel;
  * `closed` aborts when the editor closes, also while `connect` is still reading the file).
  */
 export function registerFileEditor(
   viewType: string,
   connect: (
-    webview: vscode.Webview,
+    panel: vscode.WebviewPanel,
     file: vscode.Uri,
     closed: AbortSignal,
   ) => vscode.Disposable | Promise<vscode.Disposable>,
@@ -129,7 +129,7 @@ export function registerFileEditor(
           closed.abort();
           wired.to?.dispose();
         });
-        wired.to = await connect(panel.webview, doc.uri, closed.signal);
+        wired.to = await connect(panel, doc.uri, closed.signal);
         if (closed.signal.aborted) wired.to.dispose();
       },
     },

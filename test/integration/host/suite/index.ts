@@ -7,6 +7,7 @@ import { registerTorchSuite } from './torch.test';
 import { registerGpuSuite } from './gpu.test';
 import { registerNsightSuite } from './nsight.test';
 import { registerBenchSuite } from './bench.test';
+import { registerLensOrderSuite } from './lensOrder.test';
 
 export const report: string[] = [];
 
@@ -18,6 +19,7 @@ export function run(): Promise<number> {
   registerGpuSuite();
   registerNsightSuite();
   registerBenchSuite();
+  registerLensOrderSuite();
   return new Promise((resolve) => {
     const runner = mocha.run((failures) => resolve(failures));
     runner.on('pass', (t) => report.push(`ok - ${t.fullTitle()} (${t.duration ?? 0} ms)`));

@@ -112,16 +112,18 @@ export function registerTorchSuite(): void {
       await vscode.workspace.openTextDocument(src);
       let gpu: vscode.CodeLens | undefined;
       let cpu: vscode.CodeLens | undefined;
+      let seen: string[] = [];
       // The lenses come once the trace is read and its tables built: up to a minute on a loaded
       // machine (a budget of 15 s failed once in a clean-clone run, not reproduced).
       await until(async () => {
         const lenses =
           (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', src)) ?? [];
+        seen = lenses.map((l) => `${l.range.start.line}: ${l.command?.title}`);
         gpu = lenses.find((l) => l.command?.title.startsWith('⚡'));
         cpu = lenses.find((l) => l.command?.title.startsWith('$(flame) '));
         return gpu && cpu;
       }, 60_000);
-      assert.ok(gpu, 'a GPU-time lens above run_on_input');
+      assert.ok(gpu, `a GPU-time lens above run_on_input; lenses: ${seen.join(' | ')}`);
       assert.equal(gpu.range.start.line, 27);
       assert.match(gpu.command!.title, /^⚡ 100\.0% of GPU time · 11 kernels · \d+(\.\d)? ms$/);
       assert.ok(
