@@ -5,7 +5,7 @@ import { promises as fs } from 'node:fs';
 import * as mocha from 'mocha';
 import type { FlamelensApi } from '../../../../src/extension/extension';
 import type { RunEntry } from '../../../../src/core/model/run';
-import { customEditorTab, until } from './wait';
+import { customEditorTab, until, waitFor } from './wait';
 
 export function registerTorchSuite(): void {
   mocha.suite('flamelens: PyTorch traces in the extension host', () => {
@@ -130,6 +130,19 @@ export function registerTorchSuite(): void {
         cpu && /^\$\(flame\) \d+\.\d% total · \d+\.\d% self · [\d.]+ ms$/.test(cpu.command!.title),
         `CPU lens from the trace: ${cpu?.command?.title}`,
       );
+      // Another trace opened in its own editor (focused) takes the lenses over: it launched
+      // nothing from this file, so the ⚡ lens goes. Back on the first trace's tab, it comes back.
+      const gpuLens = async () =>
+        ((await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', src)) ?? []).some(
+          (l) => l.command?.title.startsWith('⚡'),
+        );
+      const other = path.join(ws, 'rank0.json.gz');
+      await vscode.commands.executeCommand('vscode.openWith', vscode.Uri.file(other), 'flamelens.torchTrace');
+      await customEditorTab('flamelens.torchTrace', other);
+      await waitFor(async () => !(await gpuLens()), "the other trace's lenses in place of the first's", 60_000);
+      await vscode.commands.executeCommand('vscode.openWith', vscode.Uri.file(trace), 'flamelens.torchTrace');
+      await customEditorTab('flamelens.torchTrace', trace);
+      await waitFor(gpuLens, "the first trace's lenses again once its tab is focused", 20_000);
     });
   });
 }
