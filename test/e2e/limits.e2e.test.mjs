@@ -196,6 +196,27 @@ test(
     const stacks = [];
     for (let i = 0; i < 3_000_000; i++) stacks.push(`main;work;fn_${i} 1`);
     writeFileSync(path.join(ws, 'huge.folded'), stacks.join('\n') + '\n');
+    // The same profile as a run's (older than the workspace's other run, so start-up does not read it).
+    const hugeRun = path.join(ws, '.flamelens', 'runs', '20250101-000000-000-hugerun');
+    mkdirSync(hugeRun, { recursive: true });
+    copyFileSync(path.join(ws, 'huge.folded'), path.join(hugeRun, 'profile.folded'));
+    writeFileSync(
+      path.join(hugeRun, 'run.json'),
+      JSON.stringify({
+        schema: 1,
+        id: '20250101-000000-000-hugerun',
+        name: 'hugerun',
+        kind: 'cpu',
+        createdAt: '2025-01-01T00:00:00.000Z',
+        status: 'completed',
+        command: [],
+        cwd: ws,
+        sampler: 'builtin',
+        rateHz: 100,
+        output: 'profile.folded',
+        format: 'collapsed',
+      }),
+    );
     await withWorkbench(
       'closed',
       ws,
@@ -228,6 +249,18 @@ test(
         await runCommand(page, 'View: Close All Editors');
         await waitForLog(server, /huge\.folded: its view was closed while it was read; its reader was stopped/, 60_000);
         assert.doesNotMatch(extensionLog(server), /Parsed \S*huge\.folded/);
+        // A run's profile opened from the Runs view: a notification says what is read, and its
+        // Cancel stops the reader; no flame graph opens.
+        await page.locator('.activitybar [aria-label^="flamelens"]').first().click();
+        await page.locator('.monaco-list-row', { hasText: 'hugerun' }).first().click();
+        const toast = page.locator('.notification-toast', {
+          hasText: /flamelens: reading run hugerun \(\d+\.\d MiB\)/,
+        });
+        await toast.waitFor({ timeout: 30_000 });
+        await toast.getByRole('button', { name: 'Cancel' }).click();
+        await waitForLog(server, /hugerun\/profile\.folded: its read was cancelled; its reader was stopped/, 60_000);
+        await toast.waitFor({ state: 'detached', timeout: 30_000 });
+        assert.doesNotMatch(extensionLog(server), /cannot open run/);
       },
     );
   },

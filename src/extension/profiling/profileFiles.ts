@@ -10,7 +10,7 @@ import { openProfileInWorker } from '../shared/openInWorker';
 import { listRuns, runOutputPath } from '../../core/store/runStore';
 import type { Profile } from '../../core/model/profile';
 import type { RunEntry } from '../../core/model/run';
-import { confirmFileSize, overSizeLimit } from '../shared/fileSize';
+import { confirmFileSize, overSizeLimit, sizeSuffix } from '../shared/fileSize';
 import { plainText } from '../shared/plainText';
 import { RunItem } from '../shared/runsView';
 import type { FlameGraphPanels } from './flameGraphView';
@@ -73,10 +73,21 @@ export class ProfileFiles {
           return undefined;
         }
       } else await confirmFileSize(file);
-      const profile = await openProfileInWorker(file, "a CPU run's output is a CPU profile", {
-        firstTree: openPanel,
-        log: this.deps.log,
-      });
+      const read = (signal?: AbortSignal) =>
+        openProfileInWorker(file, "a CPU run's output is a CPU profile", {
+          firstTree: openPanel,
+          log: this.deps.log,
+          signal,
+        });
+      // Opened by the user: a notification says what is read (a 68 MB profile takes seconds,
+      // with no view to show it in yet), and its Cancel stops the reader.
+      const profile = restoring
+        ? await read()
+        : await withCancel(`flamelens: reading run ${run.meta.name}${await sizeSuffix(file)}`, read);
+      if (!profile) {
+        this.deps.log.info(`${file}: its read was cancelled; its reader was stopped`);
+        return undefined;
+      }
       await this.deps.hotPaths.setActive({ folder, runDir: run.dir, title: run.meta.name, profile });
       if (openPanel)
         this.deps.flameGraphs.show(run.dir, `${run.meta.name} (${run.meta.id.slice(0, 15)})`, profile, file);
@@ -141,5 +152,22 @@ export class ProfileFiles {
         await vscode.commands.executeCommand('vscode.openWith', target, PROFILE_EDITOR_VIEW_TYPE);
         return;
     }
+  }
+}
+
+/** `read` under a cancellable notification titled `title`; undefined when it was cancelled. */
+async function withCancel<T>(title: string, read: (signal: AbortSignal) => Promise<T>): Promise<T | undefined> {
+  const stopped = new AbortController();
+  try {
+    return await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: plainText(title), cancellable: true },
+      (_progress, token) => {
+        token.onCancellationRequested(() => stopped.abort());
+        return read(stopped.signal);
+      },
+    );
+  } catch (e) {
+    if (stopped.signal.aborted) return undefined;
+    throw e;
   }
 }

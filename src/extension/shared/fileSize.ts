@@ -7,6 +7,7 @@ import { vscode } from '../vscodeApi';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { OPTIONS, optionValue } from '../../core/model/options';
+import { fileSizeText } from '../../core/util/fileSize';
 
 const confirmed = new Set<string>();
 
@@ -51,3 +52,10 @@ export async function confirmFileSize(file: string): Promise<void> {
   }
   confirmed.add(key);
 }
+
+/** " (68.2 MiB)" after a file's name while it is read; "" when it cannot be stat'ed. */
+export const sizeSuffix = (file: string): Promise<string> =>
+  fs.stat(file).then(
+    (st) => ` (${fileSizeText(st.size)})`,
+    () => '',
+  );

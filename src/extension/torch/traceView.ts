@@ -6,14 +6,12 @@
  */
 import { vscode } from '../vscodeApi';
 import * as path from 'node:path';
-import { promises as fs } from 'node:fs';
 import { analyzeTorchSources, type TorchSources } from '../../core/analysis/torch/torchSources';
 import { buildTraceView, compareRanks, type RankRow } from '../../core/analysis/torch/torchView';
 import { diagnoseRanks, rankLabel } from '../../core/analysis/torch/rankDiagnosis';
 import { closedWhileRead, openTorchTraceInWorker } from '../shared/openInWorker';
-import { fileSizeText } from '../../core/util/fileSize';
 import { VIEW, type ToHost, type ToWebview } from '../../shared/protocol/torchTrace';
-import { confirmFileSize } from '../shared/fileSize';
+import { confirmFileSize, sizeSuffix } from '../shared/fileSize';
 import { nsightConfig } from '../shared/config';
 import { saveCsvExport } from '../shared/saveExport';
 import { connectView, PanelSet, registerFileEditor, type ViewConnection } from '../shared/webview/panel';
@@ -118,11 +116,7 @@ export function connectTrace(
       return opened;
     };
     const label = (t: TorchTrace, f: string) => rankLabel(t, path.basename(f));
-    const size = (f: string) =>
-      fs.stat(f).then(
-        (st) => ` (${fileSizeText(st.size)})`,
-        () => '',
-      );
+    const size = sizeSuffix;
     const reading = `${title}${await size(file)}`;
     view.post({ type: 'status', text: `Reading ${reading}: ${order[0].toLowerCase()}${order.slice(1)}` });
     const first = open(file, title, reading);
