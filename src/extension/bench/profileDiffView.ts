@@ -3,6 +3,8 @@
  * table of functions by change in self time, and the functions whose self time grew most marked
  * in the code (their lenses are benchLenses').
  */
+import { withCancel } from '../shared/withCancel';
+import { sizeSuffix } from '../shared/fileSize';
 import { vscode } from '../vscodeApi';
 import * as path from 'node:path';
 import { diffProfiles, diffViewData, grownFunctions, type FunctionDiff } from '../../core/analysis/cpu/profileDiff';
@@ -29,7 +31,7 @@ export class ProfileDiffView implements vscode.Disposable {
 
   constructor(
     extensionUri: vscode.Uri,
-    log: vscode.LogOutputChannel,
+    private readonly log: vscode.LogOutputChannel,
     private readonly locator: SourceLocator,
   ) {
     this.panel = new DataPanel('flamelens.profileDiff', VIEW, extensionUri, log);
@@ -77,7 +79,15 @@ export class ProfileDiffView implements vscode.Disposable {
     if (!newFile) return undefined;
     try {
       const what = 'Compare Two Profiles compares CPU profiles';
-      const [base, cur] = await Promise.all([openProfileInWorker(baseFile, what), openProfileInWorker(newFile, what)]);
+      const names = `${path.basename(baseFile)}${await sizeSuffix(baseFile)} and ${path.basename(newFile)}${await sizeSuffix(newFile)}`;
+      const both = await withCancel(`flamelens: reading ${names}`, (signal) =>
+        Promise.all([openProfileInWorker(baseFile, what, { signal }), openProfileInWorker(newFile, what, { signal })]),
+      );
+      if (!both) {
+        this.log.info(`Compare Two Profiles: the read of ${names} was cancelled; its readers were stopped`);
+        return undefined;
+      }
+      const [base, cur] = both;
       const d = diffProfiles(base, cur);
       const label = (f: string) => `${path.basename(path.dirname(f))}/${path.basename(f)}`;
       const data = diffViewData(d, label(baseFile), label(newFile));

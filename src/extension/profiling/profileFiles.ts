@@ -11,6 +11,7 @@ import { listRuns, runOutputPath } from '../../core/store/runStore';
 import type { Profile } from '../../core/model/profile';
 import type { RunEntry } from '../../core/model/run';
 import { confirmFileSize, overSizeLimit, sizeSuffix } from '../shared/fileSize';
+import { withCancel } from '../shared/withCancel';
 import { plainText } from '../shared/plainText';
 import { RunItem } from '../shared/runsView';
 import type { FlameGraphPanels } from './flameGraphView';
@@ -152,22 +153,5 @@ export class ProfileFiles {
         await vscode.commands.executeCommand('vscode.openWith', target, PROFILE_EDITOR_VIEW_TYPE);
         return;
     }
-  }
-}
-
-/** `read` under a cancellable notification titled `title`; undefined when it was cancelled. */
-async function withCancel<T>(title: string, read: (signal: AbortSignal) => Promise<T>): Promise<T | undefined> {
-  const stopped = new AbortController();
-  try {
-    return await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: plainText(title), cancellable: true },
-      (_progress, token) => {
-        token.onCancellationRequested(() => stopped.abort());
-        return read(stopped.signal);
-      },
-    );
-  } catch (e) {
-    if (stopped.signal.aborted) return undefined;
-    throw e;
   }
 }
