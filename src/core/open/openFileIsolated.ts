@@ -21,6 +21,7 @@ import { unpackTorchTrace } from './tracePack';
 import type { FileKind } from '../formats/detect';
 import { FormatError } from '../formats/formatError';
 import { ToolError } from '../runners/findTool';
+import { TOOL_KILL_AFTER_MS } from '../runners/nsight/nsightTool';
 
 export interface IsolationLimits {
   /** The worker's heap (old generation), MiB. */
@@ -37,8 +38,8 @@ type FollowUp = TreeMessage | TimelineMessage | ViewMessage;
 type FollowKey = 'tree' | 'timeline' | 'view';
 const FOLLOW_WHAT: Record<FollowKey, string> = { tree: 'call tree', timeline: 'timeline index', view: 'tables' };
 
-/** How long a cancelled worker has to stop the tools it runs before it is ended. */
-const CANCEL_GRACE_MS = 1000;
+/** How long a cancelled worker has to stop the tools it runs (SIGTERM, then SIGKILL) before it is ended. */
+const CANCEL_GRACE_MS = TOOL_KILL_AFTER_MS + 500;
 
 export async function openFileIsolated(
   workerScript: string,

@@ -334,52 +334,65 @@ test('a read cancelled (its view closed) ends at once: while reading, and while 
   );
 });
 
-test('a cancelled read stops the tool it runs: a hung `nsys export` ends with it', { timeout: 60_000 }, async () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'fl-cancel-nsys-'));
-  const report = path.join(dir, 'hung.nsys-rep');
-  writeFileSync(report, 'a report the stand-in never exports\n');
-  const bin = path.join(ROOT, 'test', 'fixtures', 'bin');
-  const env = {
-    ...process.env,
-    PATH: `${bin}${path.delimiter}${process.env.PATH}`,
-    FLAMELENS_FAKE_NSYS: 'hang-export',
-  };
-  const exporting = async () => {
-    const pids = (await linuxDescendants(process.pid)).filter((p) => isAlive(p));
-    return pids.filter((p) => {
+for (const [mode, what] of [
+  ['hang-export', 'a hung `nsys export` ends with it'],
+  ['hang-export-deaf', 'one that ignores SIGTERM too (killed before the worker is ended)'],
+] as const)
+  test(`a cancelled read stops the tool it runs: ${what}`, { timeout: 60_000 }, async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'fl-cancel-nsys-'));
+    const report = path.join(dir, 'hung.nsys-rep');
+    writeFileSync(report, 'a report the stand-in never exports\n');
+    const bin = path.join(ROOT, 'test', 'fixtures', 'bin');
+    const env = {
+      ...process.env,
+      PATH: `${bin}${path.delimiter}${process.env.PATH}`,
+      FLAMELENS_FAKE_NSYS: mode,
+      FLAMELENS_FAKE_NSYS_LOG: path.join(dir, 'calls.log'),
+    };
+    const hanging = () => {
       try {
-        return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('export');
+        return readFileSync(env.FLAMELENS_FAKE_NSYS_LOG, 'utf8').includes('"hanging"');
       } catch {
         return false;
       }
-    });
-  };
-  const cancel = new AbortController();
-  const read = openFileIsolated(
-    WORKER,
-    report,
-    { cacheDir: path.join(dir, 'cache'), env, signal: cancel.signal },
-    LIMITS,
-  );
-  read.catch(() => undefined);
-  // Once the export runs (its process is there), the read is cancelled.
-  let running: number[] = [];
-  for (const end = Date.now() + 30_000; running.length === 0 && Date.now() < end;)
-    running = await new Promise<number[]>((r) => setTimeout(() => void exporting().then(r), 50));
-  assert.ok(running.length > 0, 'nsys export was started');
-  cancel.abort();
-  await assert.rejects(read, /cancelled/);
-  // The export's process ends with the read (before, it was left running, hung, for good).
-  let left = running;
-  for (const end = Date.now() + 20_000; left.length > 0 && Date.now() < end;)
-    left = await new Promise<number[]>((r) => setTimeout(() => r(running.filter((p) => isAlive(p))), 50));
-  assert.deepEqual(left, [], 'no nsys export left running');
-  const files = readdirSync(path.join(dir, 'cache'), { recursive: true, withFileTypes: true }).filter((e) =>
-    e.isFile(),
-  );
-  assert.deepEqual(
-    files.map((e) => e.name),
-    [],
-    'nothing half-written left in the cache',
-  );
-});
+    };
+    const exporting = async () => {
+      const pids = (await linuxDescendants(process.pid)).filter((p) => isAlive(p));
+      return pids.filter((p) => {
+        try {
+          return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('export');
+        } catch {
+          return false;
+        }
+      });
+    };
+    const cancel = new AbortController();
+    const read = openFileIsolated(
+      WORKER,
+      report,
+      { cacheDir: path.join(dir, 'cache'), env, signal: cancel.signal },
+      LIMITS,
+    );
+    read.catch(() => undefined);
+    // Once the export hangs (its signal handlers in place: a signal during Node's start-up
+    // would end even the deaf one), the read is cancelled.
+    let running: number[] = [];
+    for (const end = Date.now() + 30_000; (running.length === 0 || !hanging()) && Date.now() < end;)
+      running = await new Promise<number[]>((r) => setTimeout(() => void exporting().then(r), 50));
+    assert.ok(running.length > 0 && hanging(), 'nsys export was started and hangs');
+    cancel.abort();
+    await assert.rejects(read, /cancelled/);
+    // The export's process ends with the read (before, it was left running, hung, for good).
+    let left = running;
+    for (const end = Date.now() + 20_000; left.length > 0 && Date.now() < end;)
+      left = await new Promise<number[]>((r) => setTimeout(() => r(running.filter((p) => isAlive(p))), 50));
+    assert.deepEqual(left, [], 'no nsys export left running');
+    const files = readdirSync(path.join(dir, 'cache'), { recursive: true, withFileTypes: true }).filter((e) =>
+      e.isFile(),
+    );
+    assert.deepEqual(
+      files.map((e) => e.name),
+      [],
+      'nothing half-written left in the cache',
+    );
+  });

@@ -15,6 +15,14 @@ export async function toolVersion(exe: string, env?: NodeJS.ProcessEnv): Promise
   return m?.[1];
 }
 
+/**
+ * How long a cancelled or timed-out tool command has after SIGTERM before SIGKILL. Short: a
+ * cancelled export's half-written output is thrown away anyway, and a worker that runs one is
+ * ended soon after its cancel (its timers with it), which would leave a tool deaf to SIGTERM
+ * running for good.
+ */
+export const TOOL_KILL_AFTER_MS = 500;
+
 /** Runs a short tool command to completion, with its output; a failure is a ToolError naming the command. */
 export async function tool(
   exe: string,
@@ -29,6 +37,7 @@ export async function tool(
     cwd: o.cwd,
     cancelSignal: o.signal,
     timeout: o.timeoutMs ?? 600_000,
+    forceKillAfterDelay: TOOL_KILL_AFTER_MS,
     stdin: 'ignore',
     maxBuffer: 1 << 30,
   });
