@@ -69,6 +69,12 @@ export function scalingCases(scale = 1): ScalingCase[] {
       },
     },
     {
+      name: 'nvidia-smi table, rows N characters wide (a GPU name, a process name)',
+      sizes: [s(32_000_000), s(64_000_000)],
+      unit: 'characters',
+      make: async (dir, n) => write(path.join(dir, `wide-${n}.txt`), wideSmiTable(n)),
+    },
+    {
       name: 'gzip bomb of "[" (refused at 64 MiB)',
       sizes: [s(1024), s(2048)],
       unit: 'MiB inflated',
@@ -81,6 +87,30 @@ export function scalingCases(scale = 1): ScalingCase[] {
       },
     },
   ];
+}
+
+/** nvidia-smi's table (2 GPUs, as driver 580 prints it) whose GPU and process names are n/2 characters of spaces and words. */
+function wideSmiTable(n: number): string {
+  const wide = ' x'.repeat(Math.floor(n / 4));
+  const lines = [
+    'Sat Jan 31 14:36:05 2026',
+    '+' + '-'.repeat(89) + '+',
+    '| NVIDIA-SMI 580.126.09             Driver Version: 580.126.09     CUDA Version: 13.0     |',
+    '+-----------------------------------------+------------------------+----------------------+',
+    '| GPU  Name                 Persistence-M | Bus-Id          Disp.A | Volatile Uncorr. ECC |',
+    '| Fan  Temp   Perf          Pwr:Usage/Cap |           Memory-Usage | GPU-Util  Compute M. |',
+    '|=========================================+========================+======================|',
+    `|   0  NVIDIA${wide} Off |   00000000:01:00.0 Off |                  Off |`,
+    '|  0%   30C    P8             29W /  400W |    1583MiB /  24564MiB |      0%      Default |',
+    '+-----------------------------------------+------------------------+----------------------+',
+    '',
+    '| Processes:                                                                              |',
+    '|  GPU   GI   CI              PID   Type   Process name                        GPU Memory |',
+    '|=========================================================================================|',
+    `|    0   N/A  N/A            2244      G   /usr/bin/x${wide} x 4MiB |`,
+    '+' + '-'.repeat(89) + '+',
+  ];
+  return lines.join('\n') + '\n';
 }
 
 async function write(file: string, text: string): Promise<string> {

@@ -16,6 +16,7 @@ import { setTraceSegmentWorker } from '../../src/core/formats/torch/parallelRead
 import { parseNvidiaSmiCsv, parseComputeApps, QUERY_FIELDS } from '../../src/core/formats/gpu/nvidiaSmi';
 import { parseNvidiaSmiXml } from '../../src/core/formats/gpu/nvidiaSmiXml';
 import { parseNvidiaSmiQuery } from '../../src/core/formats/gpu/nvidiaSmiQuery';
+import { parseNvidiaSmiTable } from '../../src/core/formats/gpu/nvidiaSmiTable';
 import { parseNsysStatsCsv } from '../../src/core/formats/nsight/nsysStatsCsv';
 import { parseNcuCsv } from '../../src/core/formats/nsight/ncuCsv';
 import { readNsysSqlite } from '../../src/core/formats/nsight/nsysSqlite';
@@ -176,6 +177,16 @@ export const TARGETS: FuzzTarget[] = [
       text(REAL, 'nvidia_smi', 'nvidia-smi-q_linux-h100-mig_590.48.01_idle.txt'),
     ],
     parse: (t) => parseNvidiaSmiQuery(t, 'fuzz.txt'),
+    boundMs: 1000,
+  },
+  {
+    name: 'nvidia-smi table (plain nvidia-smi, -l logs)',
+    seeds: () => [
+      text(REAL, 'nvidia_smi', 'table_2x_rtx4090_driver580.txt'),
+      text(REAL, 'nvidia_smi', 'nvidia-smi-table_linux-h100-mig_590.48.01_load.txt'),
+      text(REAL, 'nvidia_smi', 'nvidia-smi-table_windows-geforce-rtx-2080-super_591.86_load.txt'),
+    ],
+    parse: (t) => parseNvidiaSmiTable(t, 'fuzz.txt'),
     boundMs: 1000,
   },
   {

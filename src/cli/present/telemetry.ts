@@ -8,11 +8,11 @@ export function telemetryJson(series: TelemetrySeries) {
   return { kind: 'gpu-telemetry', gpus: summarizeTelemetry(series).map(({ mig: _mig, ...g }) => g) };
 }
 
-export function telemetryText(file: string, series: TelemetrySeries, format: 'csv' | 'xml' | 'q'): string {
+export function telemetryText(file: string, series: TelemetrySeries, format: 'csv' | 'xml' | 'q' | 'table'): string {
   const gpus = summarizeTelemetry(series);
   const f = (v: number | null, unit: string) => (v === null ? 'n/a' : `${v}${unit}`);
   const driver = series.driverVersion ? `, driver ${series.driverVersion}` : '';
-  const what = format === 'q' ? '-q text' : format.toUpperCase();
+  const what = format === 'q' ? '-q text' : format === 'table' ? 'table' : format.toUpperCase();
   let out = `${v(file)}: nvidia-smi ${what}${driver}, ${gpus.length} GPU(s)\n`;
   for (const g of gpus) {
     const util = `utilisation mean ${f(g.utilization.mean, '%')} max ${f(g.utilization.max, '%')}${g.mig ? ' (MIG: not reported per GPU)' : ''}`;

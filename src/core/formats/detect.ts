@@ -9,6 +9,7 @@
 import { looksLikeTorchTrace } from './torch/torchTrace';
 import { detectNvidiaSmi } from './gpu/nvidiaSmi';
 import { looksLikeNvidiaSmiQuery } from './gpu/nvidiaSmiQuery';
+import { looksLikeNvidiaSmiTable } from './gpu/nvidiaSmiTable';
 import { isSqlite } from './nsight/nsysSqlite';
 import { looksLikeNcuCsv } from './nsight/ncuCsv';
 import { looksLikeNsysStats } from './nsight/nsysStatsCsv';
@@ -21,6 +22,7 @@ export type FileKind =
   | 'nvidia-smi-csv'
   | 'nvidia-smi-xml'
   | 'nvidia-smi-q'
+  | 'nvidia-smi-table'
   | 'nsys-sqlite'
   | 'nsys-csv'
   | 'ncu-csv'
@@ -39,6 +41,7 @@ export const KIND_NAMES: Record<FileKind, string> = {
   'nvidia-smi-csv': 'an nvidia-smi --query-gpu CSV log',
   'nvidia-smi-xml': 'an nvidia-smi -q -x XML log',
   'nvidia-smi-q': 'nvidia-smi -q output',
+  'nvidia-smi-table': "nvidia-smi's table",
   'nsys-sqlite': 'an Nsight Systems SQLite export',
   'nsys-csv': 'nsys stats CSV output',
   'ncu-csv': 'an Nsight Compute CSV page',
@@ -71,6 +74,7 @@ export function detectKind(head: Buffer, name: string, gzip = false): FileKind {
   const smi = detectNvidiaSmi(head.toString('utf8', 0, Math.min(head.length, 8192)));
   if (smi) return smi === 'csv' ? 'nvidia-smi-csv' : 'nvidia-smi-xml';
   if (looksLikeNvidiaSmiQuery(text)) return 'nvidia-smi-q';
+  if (looksLikeNvidiaSmiTable(text)) return 'nvidia-smi-table';
   // JSON named as PyTorch writes its traces, whose first 64 KiB show no events yet (a long
   // metadata block first, or a file cut there): the trace reader says what is wrong with it.
   if (/\.pt\.trace\.json$/i.test(name) && /^(\uFEFF)?\s*[{[]/.test(text) && !looksLikeSpeedscope(text))

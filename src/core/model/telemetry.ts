@@ -29,7 +29,7 @@ export interface GpuProcess {
 }
 
 export interface TelemetrySeries {
-  source: 'nvidia-smi-csv' | 'nvidia-smi-xml' | 'nvidia-smi-q';
+  source: 'nvidia-smi-csv' | 'nvidia-smi-xml' | 'nvidia-smi-q' | 'nvidia-smi-table';
   driverVersion?: string;
   cudaVersion?: string;
   samples: GpuSample[];

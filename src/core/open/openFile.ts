@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { detectKind, HEAD_BYTES, KIND_NAMES, type FileKind } from '../formats/detect';
 import { readHead, readTextFile } from '../formats/textFile';
 import { parseNvidiaSmiQuery } from '../formats/gpu/nvidiaSmiQuery';
+import { parseNvidiaSmiTable } from '../formats/gpu/nvidiaSmiTable';
 import { FormatError } from '../formats/formatError';
 import { readProfile } from '../formats/cpu/readProfile';
 import { readTorchTrace } from '../formats/torch/torchTrace';
@@ -40,7 +41,7 @@ declare const FLAMELENS_XML_LOGS: boolean | undefined;
 export type OpenedFile =
   | { kind: 'cpu-profile'; file: string; profile: Profile }
   | { kind: 'torch-trace'; file: string; trace: TorchTrace }
-  | { kind: 'gpu-telemetry'; file: string; series: TelemetrySeries; format: 'csv' | 'xml' | 'q' }
+  | { kind: 'gpu-telemetry'; file: string; series: TelemetrySeries; format: 'csv' | 'xml' | 'q' | 'table' }
   | { kind: 'nsys'; file: string; report: NsysReport }
   | { kind: 'ncu'; file: string; report: NcuReport }
   | { kind: 'torch-memory'; file: string; snapshot: TorchMemorySnapshot }
@@ -58,6 +59,7 @@ export function openedKindOf(kind: FileKind): OpenedKind {
     case 'nvidia-smi-csv':
     case 'nvidia-smi-xml':
     case 'nvidia-smi-q':
+    case 'nvidia-smi-table':
       return 'gpu-telemetry';
     case 'nsys-sqlite':
     case 'nsys-csv':
@@ -173,6 +175,10 @@ export async function openFile(given: string, o: OpenOptions, known?: FileKind):
     case 'nvidia-smi-q': {
       const series = parseNvidiaSmiQuery(await readTextFile(file, 'nvidia-smi logs'), file);
       return { kind: 'gpu-telemetry', file, series, format: 'q' };
+    }
+    case 'nvidia-smi-table': {
+      const series = parseNvidiaSmiTable(await readTextFile(file, 'nvidia-smi logs'), file);
+      return { kind: 'gpu-telemetry', file, series, format: 'table' };
     }
     case 'nvidia-smi-xml': {
       // The XML parser is a sixth of the extension's bundle and the editor has no view of these

@@ -46,6 +46,9 @@ function recognise(text: string): string | undefined {
       return 'this is a flamelens benchmark result, not a CPU profile: `flamelens compare` reads it';
     if (/"machine_info"\s*:/.test(head) && /"benchmarks"\s*:/.test(text))
       return 'this is pytest-benchmark JSON, not a CPU profile: `flamelens compare` reads it';
+    // What a run of `flamelens torch` saves beside its traces (and the H200 captures' form).
+    if (/^\s*\{\s*"torch"\s*:\s*"[^"]*"\s*,\s*"(rows|ops)"\s*:/.test(head))
+      return "this is torch's key_averages() table as flamelens saves it beside a trace, not a CPU profile: open the trace (the .pt.trace.json beside it) or its run folder, whose operator table has these rows";
   }
   if (/^# (HELP|TYPE) \S+/m.test(text.slice(0, 65536)))
     return 'this is Prometheus metrics text (a DCGM or node exporter page?), not a CPU profile';
