@@ -18,6 +18,7 @@ import {
   runCommand,
   ARTIFACTS,
   withWorkbench,
+  pickFile,
 } from '../harness/codeServer.mjs';
 import { layoutProblems } from '../harness/layout.mjs';
 
@@ -154,6 +155,61 @@ test('GPU readout in the status bar; a click opens the dashboard with charts', {
       }
   }
 });
+
+test(
+  'a saved nvidia-smi log (plain tables, as `nvidia-smi -l` writes them) opens in the GPU charts',
+  { timeout: 300_000 },
+  async () => {
+    const ws = mkdtempSync(path.join(tmpdir(), 'flamelens-e2e-gpulog-'));
+    // Two real tables of an H100, 15 s apart (idle, then under load), one after the other.
+    const smi = path.join(ROOT, 'test', 'fixtures', 'real', 'nvidia_smi');
+    const log = path.join(ws, 'gpu.log');
+    writeFileSync(
+      log,
+      ['idle', 'load']
+        .map((p) => readFileSync(path.join(smi, `nvidia-smi-table_linux-h100-80gb-hbm3_590.48.01_${p}.txt`), 'utf8'))
+        .join(''),
+    );
+    await withWorkbench('gpu-log', ws, {}, async ({ page }) => {
+      await runCommand(page, 'flamelens: Open Profile…');
+      await pickFile(page, log);
+      const frame = await findWebviewFrame(page, '#gpu-state', 60_000);
+      await frame.waitForFunction(() => document.body.dataset.flamelensReady === '1');
+      assert.equal(
+        await frame.$eval('#gpu-state', (e) => e.textContent),
+        "log · nvidia-smi's table, driver 590.48.01, 2 reading(s)",
+      );
+      assert.equal(await frame.$eval('#gpu-window', (e) => e.value), '0', 'the whole log at first');
+      assert.equal(
+        await frame.$$eval('button', (bs) => bs.filter((b) => /Export (CSV|JSON)/.test(b.textContent ?? '')).length),
+        0,
+      );
+      const charts = await frame.$$eval('.gpu-chart', (bs) =>
+        bs.map((b) => {
+          const note = b.querySelector('.chart-empty:not([hidden])');
+          return `${b.querySelector('h3')?.textContent}${note ? `: ${note.textContent}` : ''}`;
+        }),
+      );
+      assert.deepEqual(charts, [
+        'Utilisation (%)',
+        'Memory used (GiB)',
+        'Temperature (°C)',
+        'Power draw (W)',
+        'SM clock (MHz): Not in this log (or [N/A] in it).',
+        'Memory bandwidth utilisation (%): Not in this log (or [N/A] in it).',
+      ]);
+      const drawn = await waitForDrawn(frame, (px) => px.filter((n) => n > 0).length >= 4);
+      assert.ok(drawn.filter((n) => n > 0).length >= 4, `${drawn} pixels drawn per chart`);
+      const procs = await frame.$$eval('#gpu-processes tr', (trs) => trs.map((tr) => tr.textContent ?? ''));
+      assert.ok(
+        procs.some((p) => p.includes('./gpu_burn') && p.includes('15,690')),
+        JSON.stringify(procs),
+      );
+      assert.deepEqual(await layoutProblems(frame), [], 'the GPU log view');
+      await page.screenshot({ path: path.join(ARTIFACTS, 'gpu-log.png') });
+    });
+  },
+);
 
 /** What became of the run, for a failure message: its process, its run.json and profile header, the notifications shown. */
 async function runState(page, ws, pid) {

@@ -56,12 +56,15 @@ function local(root: HTMLElement, api: Host<ToHost> | undefined, init: Extract<T
   const history = new Map<number, GpuSample[]>(init.history.map((h) => [h.index, h.samples]));
   const host: HostSample[] = [...init.host];
   let snapshot: GpuSnapshot = init.snapshot;
-  let windowMin = 15;
+  // A saved log (flamelens.gpu.openLog) starts on its whole span; it has no host readings and
+  // nothing to export that the file does not already hold.
+  const log = init.log;
+  let windowMin = log ? 0 : 15;
   const cap = 200_000;
 
   root.replaceChildren();
   const head = el('div', { class: 'gpu-head' });
-  head.append(el('h1', {}, 'GPU telemetry'));
+  head.append(el('h1', {}, log ? 'GPU log' : 'GPU telemetry'));
   const state = el('span', { class: 'gpu-state', id: 'gpu-state' });
   head.append(state);
   const win = el('select', { 'aria-label': 'Time window', id: 'gpu-window' });
@@ -82,7 +85,7 @@ function local(root: HTMLElement, api: Host<ToHost> | undefined, init: Extract<T
     redraw();
   });
   head.append(win);
-  if (api) {
+  if (api && !log) {
     const csv = button('Export CSV');
     csv.addEventListener('click', () => api.post({ type: 'gpuExport', format: 'csv' }));
     const json = button('Export JSON');
@@ -95,12 +98,12 @@ function local(root: HTMLElement, api: Host<ToHost> | undefined, init: Extract<T
   const grid = el('div', { class: 'gpu-grid' });
   root.append(grid);
   const gpuCharts = GPU_CHARTS.map((s) => ({ spec: s, chart: lineChart(grid, s.title, s.unit, s.max) }));
-  const hostCharts = HOST_CHARTS.map((s) => ({ spec: s, chart: lineChart(grid, s.title, s.unit, s.max) }));
+  const hostCharts = log ? [] : HOST_CHARTS.map((s) => ({ spec: s, chart: lineChart(grid, s.title, s.unit, s.max) }));
   const procs = el('section', { class: 'gpu-processes' });
   let ownPids = new Set<number>();
   const processes = createTable<GpuProcess>(
     'gpu-processes',
-    'Processes on the GPUs',
+    log ? 'Processes in the log' : 'Processes on the GPUs',
     [],
     [
       {
@@ -171,7 +174,9 @@ function local(root: HTMLElement, api: Host<ToHost> | undefined, init: Extract<T
         some || !sampled,
         mig
           ? 'Not reported while MIG is enabled (per-instance utilisation needs DCGM).'
-          : 'Not reported by nvidia-smi for this GPU ([N/A] or [Not Supported]).',
+          : log
+            ? 'Not in this log (or [N/A] in it).'
+            : 'Not reported by nvidia-smi for this GPU ([N/A] or [Not Supported]).',
       );
       chart.update('none');
     }
@@ -208,7 +213,11 @@ function local(root: HTMLElement, api: Host<ToHost> | undefined, init: Extract<T
   function renderSnapshot(): void {
     const s = snapshot.state;
     state.textContent =
-      s.kind === 'running' ? `live · ${snapshot.source}` : `${s.kind}${s.message ? `: ${s.message}` : ''}`;
+      s.kind === 'running'
+        ? `live · ${snapshot.source}`
+        : s.kind === 'log'
+          ? `log · ${s.message ?? snapshot.source}`
+          : `${s.kind}${s.message ? `: ${s.message}` : ''}`;
     state.className = `gpu-state ${s.kind}`;
     notes.replaceChildren(...snapshot.notes.map((n) => el('li', {}, n)));
     ownPids = new Set(snapshot.ownPids);

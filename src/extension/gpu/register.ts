@@ -11,6 +11,7 @@ import type { ActiveRuns } from '../shared/activeRuns';
 import { GpuAlerts } from './alerts';
 import { GpuCluster } from './cluster';
 import { GpuDashboard } from './dashboard';
+import { GpuLogs } from './gpuLog';
 import { GpuExporter } from './exporter';
 import { readGpuConfig } from './gpuConfig';
 import { RunMemoryWatch } from './runWatch';
@@ -23,6 +24,8 @@ export interface GpuApi {
   statusBarTooltip(): string | undefined;
   alertsShown(): string[];
   dashboardOpen(): boolean;
+  /** Titles of the open GPU log panels. */
+  logPanels(): string[];
   exporterUrl(): string | undefined;
   notes(): string[];
   /** What the dashboard is sent: state, source, processes and the pids flamelens started. */
@@ -55,6 +58,7 @@ export function register(
     };
   };
   const dashboard = new GpuDashboard(context, log, telemetry, config, snapshot);
+  const logs = new GpuLogs(context, log);
   const updateStatusBar = () => statusBar.update(telemetry.hub, cfg, watch.pids());
 
   const applyConfig = () => {
@@ -86,6 +90,8 @@ export function register(
     telemetry.onHost((h) => dashboard.post({ type: 'gpuUpdate', gpus: [], host: h, snapshot: snapshot() })),
     vscode.commands.registerCommand('flamelens.gpu.showDashboard', () => dashboard.open()),
     vscode.commands.registerCommand('flamelens.gpu.showCluster', () => cluster.open(cfg.clusterUrl)),
+    logs,
+    vscode.commands.registerCommand('flamelens.gpu.openLog', (file: string) => logs.open(file)),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('flamelens.gpu')) applyConfig();
     }),
@@ -102,6 +108,7 @@ export function register(
     statusBarTooltip: () => statusBar.tooltip(),
     alertsShown: () => alerts.texts(),
     dashboardOpen: () => dashboard.isOpen,
+    logPanels: () => logs.titles(),
     exporterUrl: () => exporter.url,
     notes: () => watch.notes(),
     snapshot,

@@ -147,9 +147,10 @@ export class ProfileFiles {
       case 'python-memory':
         await vscode.commands.executeCommand('flamelens.openMemoryProfile', target.fsPath);
         return;
-      case 'cpu-profile':
       case 'gpu-telemetry':
-        // An nvidia-smi log has no view of its own: the flame graph editor says what it is.
+        await vscode.commands.executeCommand('flamelens.gpu.openLog', target.fsPath);
+        return;
+      case 'cpu-profile':
         await vscode.commands.executeCommand('vscode.openWith', target, PROFILE_EDITOR_VIEW_TYPE);
         return;
     }

@@ -32,6 +32,11 @@ export type ToWebview =
       history: { index: number; samples: GpuSample[] }[];
       host: HostSample[];
       snapshot: GpuSnapshot;
+      /**
+       * A saved log shown instead of this machine's readings (flamelens.gpu.openLog): its whole
+       * time span at first, no host charts, no export, no updates.
+       */
+      log?: { file: string };
     }
   | { type: 'gpuUpdate'; gpus: GpuSample[]; host?: HostSample; snapshot: GpuSnapshot }
   | ErrorMessage;
