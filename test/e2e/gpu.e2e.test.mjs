@@ -205,8 +205,29 @@ test(
         procs.some((p) => p.includes('./gpu_burn') && p.includes('15,690')),
         JSON.stringify(procs),
       );
+      const rows = (f, id) =>
+        f.$$eval(`#${id} tbody tr`, (trs) =>
+          trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => (td.textContent ?? '').trim()).join('|')),
+        );
+      assert.deepEqual(await rows(frame, 'gpu-readings'), [
+        '0|NVIDIA H100 80GB HBM3|100%|19,818 / 81,559|59 °C|629 / 700|—|P0',
+      ]);
       assert.deepEqual(await layoutProblems(frame), [], 'the GPU log view');
       await page.screenshot({ path: path.join(ARTIFACTS, 'gpu-log.png') });
+
+      // One saved `nvidia-smi` (a user's 2x RTX 4090): its readings as a table, no chart of one point.
+      const once = path.join(ws, 'smi.txt');
+      writeFileSync(once, readFileSync(path.join(smi, 'table_2x_rtx4090_driver580.txt')));
+      await runCommand(page, 'flamelens: Open Profile…');
+      await pickFile(page, once);
+      const single = await findWebviewFrame(page, '#gpu-readings td:has-text("RTX 4090")', 60_000);
+      assert.deepEqual(await rows(single, 'gpu-readings'), [
+        '0|NVIDIA GeForce RTX 4090|0%|1,583 / 24,564|30 °C|29 / 400|0%|P8',
+        '1|NVIDIA GeForce RTX 4090|0%|1,583 / 24,564|33 °C|22 / 400|0%|P8',
+      ]);
+      assert.equal(await single.$$eval('.gpu-chart', (cs) => cs.length), 0);
+      assert.equal((await rows(single, 'gpu-processes')).length, 10);
+      assert.deepEqual(await layoutProblems(single), [], 'the GPU log view of one reading');
     });
   },
 );

@@ -51,6 +51,43 @@ const HOST_CHARTS: {
   },
 ];
 
+const num = (v: number | undefined, unit = '') => (v === undefined ? '—' : `${v.toLocaleString('en-US')}${unit}`);
+
+/** Each GPU's last reading in a log. */
+function lastReadings(readings: GpuSample[], api: Host<ToHost> | undefined) {
+  return createTable<GpuSample>(
+    'gpu-readings',
+    'Last reading',
+    readings,
+    [
+      { title: 'GPU', value: (g) => g.index, numeric: true },
+      { title: 'Name', value: (g) => g.name ?? '' },
+      {
+        title: 'Utilisation',
+        value: (g) => g.utilizationGpu,
+        format: (g) => num(g.utilizationGpu, '%'),
+        numeric: true,
+      },
+      {
+        title: 'Memory (MiB)',
+        value: (g) => g.memoryUsedMiB,
+        format: (g) => `${num(g.memoryUsedMiB)} / ${num(g.memoryTotalMiB)}`,
+        numeric: true,
+      },
+      { title: 'Temperature', value: (g) => g.temperatureC, format: (g) => num(g.temperatureC, ' °C'), numeric: true },
+      {
+        title: 'Power (W)',
+        value: (g) => g.powerDrawW,
+        format: (g) => `${num(g.powerDrawW)} / ${num(g.powerLimitW)}`,
+        numeric: true,
+      },
+      { title: 'Fan', value: (g) => g.fanPct, format: (g) => num(g.fanPct, '%'), numeric: true },
+      { title: 'P-state', value: (g) => g.pstate ?? '' },
+    ],
+    { onExport: (csv) => api?.post({ type: 'exportCsv', name: 'gpu-readings', csv }), initialSort: 0, ascending: true },
+  );
+}
+
 /** This machine's dashboard. */
 function local(root: HTMLElement, api: Host<ToHost> | undefined, init: Extract<ToWebview, { type: 'gpuInit' }>) {
   const history = new Map<number, GpuSample[]>(init.history.map((h) => [h.index, h.samples]));
@@ -95,8 +132,17 @@ function local(root: HTMLElement, api: Host<ToHost> | undefined, init: Extract<T
   root.append(head);
   const notes = el('ul', { class: 'gpu-notes', id: 'gpu-notes' });
   root.append(notes);
+  // A log: each GPU's last reading as a table (a single reading, such as one saved `nvidia-smi`,
+  // is shown by it alone: a chart of one point says nothing).
+  if (log)
+    root.append(
+      lastReadings(
+        [...history.values()].flatMap((s) => s.slice(-1)),
+        api,
+      ).element,
+    );
   const grid = el('div', { class: 'gpu-grid' });
-  root.append(grid);
+  if (!log || [...history.values()].some((s) => s.length > 1)) root.append(grid);
   const gpuCharts = GPU_CHARTS.map((s) => ({ spec: s, chart: lineChart(grid, s.title, s.unit, s.max) }));
   const hostCharts = log ? [] : HOST_CHARTS.map((s) => ({ spec: s, chart: lineChart(grid, s.title, s.unit, s.max) }));
   const procs = el('section', { class: 'gpu-processes' });

@@ -29,6 +29,8 @@ export interface TableOptions<T> {
   onExport: (csv: string) => void;
   /** The column sorted by at first (descending for numbers). */
   initialSort: number;
+  /** Sorted ascending at first (a GPU's index, where the order is the machine's). */
+  ascending?: boolean;
   onRowClick?: (r: T) => void;
   /** What the body says when there is no row. */
   empty?: string;
@@ -76,7 +78,7 @@ export function createTable<T>(
   columns: Column<T>[],
   opts: TableOptions<T>,
 ): SharedTable<T> {
-  const { onExport, initialSort, onRowClick } = opts;
+  const { onExport, initialSort, onRowClick, ascending } = opts;
   let rows = initialRows;
   const section = el('section', { class: 'trace-table data-table', id });
   const head = el('div', { class: 'table-head' });
@@ -98,7 +100,7 @@ export function createTable<T>(
   const thead = el('thead');
   const tr = el('tr');
   let sortCol = initialSort;
-  let desc = true;
+  let desc = !ascending;
   const body = el('tbody');
   let list: T[] = [];
   let active = -1;
@@ -179,7 +181,7 @@ export function createTable<T>(
   const render = () => {
     list = current();
     active = -1;
-    count.textContent = `${list.length.toLocaleString('en-US')} rows`;
+    count.textContent = `${list.length.toLocaleString('en-US')} row${list.length === 1 ? '' : 's'}`;
     headers.forEach((th, i) =>
       th.setAttribute('aria-sort', i === sortCol ? (desc ? 'descending' : 'ascending') : 'none'),
     );
@@ -263,7 +265,7 @@ export function createTable<T>(
       rows = next;
       const keep = active;
       list = current();
-      count.textContent = `${list.length.toLocaleString('en-US')} rows`;
+      count.textContent = `${list.length.toLocaleString('en-US')} row${list.length === 1 ? '' : 's'}`;
       active = keep < list.length ? keep : -1;
       draw();
     },
