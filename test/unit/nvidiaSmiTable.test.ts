@@ -6,6 +6,8 @@ import * as path from 'node:path';
 import { readdirSync } from 'node:fs';
 import { parseNvidiaSmiTable, looksLikeNvidiaSmiTable } from '../../src/core/formats/gpu/nvidiaSmiTable';
 import { parseNvidiaSmiQuery } from '../../src/core/formats/gpu/nvidiaSmiQuery';
+import { parseNvidiaSmiCsv } from '../../src/core/formats/gpu/nvidiaSmi';
+import { envelope } from '../../src/core/analysis/gpu/telemetryEnvelope';
 import { detectKind } from '../../src/core/formats/detect';
 import { summarizeTelemetry } from '../../src/core/analysis/gpu/telemetrySummary';
 import { parseProfile } from '../../src/core/formats/cpu/parseProfile';
@@ -144,4 +146,23 @@ test("flamelens' own key_averages.json is named, not taken for a broken profile"
     () => parseProfile(read(file), 'key_averages.json'),
     /key_averages\.json: this is torch's key_averages\(\) table as flamelens saves it beside a trace/,
   );
+});
+
+test("a long log is sent to the page as its envelope: every field's peaks and dips, the last reading as read", () => {
+  const samples = parseNvidiaSmiCsv(read(path.join(SMI, 'query_gpu_v100s_miris_gpu_log.csv')), 'v100s').samples;
+  assert.ok(samples.length > 100);
+  // Made to move (the real log is mostly idle): no real file has a long enough log of a busy GPU.
+  const moving = samples.map((s, i) => ({ ...s, utilizationGpu: (i * 37) % 101, temperatureC: 30 + ((i * 13) % 50) }));
+  const out = envelope(moving, 10);
+  assert.ok(out.length <= 2 * 10 + Math.ceil(moving.length / 10), `${out.length}`);
+  assert.ok(out.length < moving.length / 2);
+  assert.equal(out.at(-1), moving.at(-1), 'the last reading is the log’s own');
+  assert.equal(out[0].time, moving[0].time);
+  for (let i = 1; i < out.length; i++) assert.ok(out[i].time! >= out[i - 1].time!, 'in time order');
+  for (const k of ['utilizationGpu', 'temperatureC', 'memoryUsedMiB'] as const) {
+    const vals = (xs: typeof out) => xs.map((s) => s[k]).filter((v): v is number => v !== undefined);
+    assert.equal(Math.max(...vals(out)), Math.max(...vals(moving)), `${k} max`);
+    assert.equal(Math.min(...vals(out)), Math.min(...vals(moving)), `${k} min`);
+  }
+  assert.deepEqual(envelope(moving.slice(0, 20), 10), moving.slice(0, 20), 'short logs are sent whole');
 });

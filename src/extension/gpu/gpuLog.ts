@@ -8,6 +8,7 @@
 import * as path from 'node:path';
 import { vscode } from '../vscodeApi';
 import type { TelemetrySeries } from '../../core/model/telemetry';
+import { envelope } from '../../core/analysis/gpu/telemetryEnvelope';
 import { VIEW, type ToHost, type ToWebview } from '../../shared/protocol/gpuDashboard';
 import { closedWhileRead, openFileInWorker } from '../shared/openInWorker';
 import { connectView, PanelSet, type ViewConnection } from '../shared/webview/panel';
@@ -19,6 +20,9 @@ const SOURCES: Record<TelemetrySeries['source'], string> = {
   'nvidia-smi-q': 'nvidia-smi -q text',
   'nvidia-smi-table': "nvidia-smi's table",
 };
+
+/** Readings a GPU of a log sends the page at most (about). */
+const BUCKETS = 2000;
 
 /** The readings of a log per GPU, in time order where they carry times. */
 export function logHistory(series: TelemetrySeries, file: string): ToWebview & { type: 'gpuInit' } {
@@ -33,7 +37,9 @@ export function logHistory(series: TelemetrySeries, file: string): ToWebview & {
   return {
     type: 'gpuInit',
     intervalMs: 0,
-    history: [...byGpu].sort(([a], [b]) => a - b).map(([index, samples]) => ({ index, samples })),
+    history: [...byGpu]
+      .sort(([a], [b]) => a - b)
+      .map(([index, samples]) => ({ index, samples: envelope(samples, BUCKETS) })),
     host: [],
     snapshot: {
       state: { kind: 'log', message: `${SOURCES[series.source]}${driver}, ${series.samples.length} reading(s)` },
