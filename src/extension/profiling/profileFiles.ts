@@ -127,7 +127,25 @@ export class ProfileFiles {
       const picked = await vscode.window.showOpenDialog({
         title: 'flamelens: Open Profile',
         canSelectMany: false,
-        filters: { Profiles: ['folded', 'collapsed', 'austin', 'json', 'txt'], 'All files': ['*'] },
+        // Every kind flamelens opens (its content decides, so "All files" works too).
+        filters: {
+          'Profiles, traces, reports and logs': [
+            'folded',
+            'collapsed',
+            'austin',
+            'json',
+            'gz',
+            'txt',
+            'log',
+            'csv',
+            'sqlite',
+            'nsys-rep',
+            'qdrep',
+            'ncu-rep',
+            'pickle',
+          ],
+          'All files': ['*'],
+        },
       });
       target = picked?.[0];
     }
