@@ -20,6 +20,20 @@ export interface GpuSample {
   mig?: boolean;
 }
 
+/** A GpuSample's readings that are numbers (what charts draw and exports carry), in display order. */
+export const GPU_READINGS = [
+  'utilizationGpu',
+  'utilizationMemory',
+  'memoryUsedMiB',
+  'memoryTotalMiB',
+  'temperatureC',
+  'powerDrawW',
+  'powerLimitW',
+  'smClockMHz',
+  'memClockMHz',
+  'fanPct',
+] as const satisfies readonly (keyof GpuSample)[];
+
 export interface GpuProcess {
   gpuUuid?: string;
   gpuIndex?: number;

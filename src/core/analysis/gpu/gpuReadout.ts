@@ -4,7 +4,7 @@
  * threshold level that colours it. Also the telemetry history as CSV.
  */
 import { visibleText } from '../../util/visibleText';
-import type { GpuProcess, GpuSample, HostSample } from '../../model/telemetry';
+import { GPU_READINGS, type GpuProcess, type GpuSample, type HostSample } from '../../model/telemetry';
 import { toCsv } from '../../util/csv';
 
 export interface ReadoutThresholds {
@@ -93,22 +93,7 @@ export function readoutTooltip(gpus: GpuSample[], processes: GpuProcess[], ownPi
 
 /** One row per GPU sample, then host rows, sorted by time (ISO timestamps). */
 export function telemetryToCsv(perGpu: GpuSample[][], host: HostSample[]): string {
-  const gpuCols: (keyof GpuSample)[] = [
-    'index',
-    'name',
-    'uuid',
-    'utilizationGpu',
-    'utilizationMemory',
-    'memoryUsedMiB',
-    'memoryTotalMiB',
-    'temperatureC',
-    'powerDrawW',
-    'powerLimitW',
-    'smClockMHz',
-    'memClockMHz',
-    'fanPct',
-    'pstate',
-  ];
+  const gpuCols: (keyof GpuSample)[] = ['index', 'name', 'uuid', ...GPU_READINGS, 'pstate'];
   const hostCols: (keyof HostSample)[] = [
     'cpuPct',
     'memUsedMiB',

@@ -1,19 +1,5 @@
 /** A long GPU log drawn in few points, its peaks and dips kept (the editor's GPU log view). */
-import type { GpuSample } from '../../model/telemetry';
-
-/** The numeric fields a chart draws. */
-const FIELDS = [
-  'utilizationGpu',
-  'utilizationMemory',
-  'memoryUsedMiB',
-  'memoryTotalMiB',
-  'temperatureC',
-  'powerDrawW',
-  'powerLimitW',
-  'smClockMHz',
-  'memClockMHz',
-  'fanPct',
-] as const satisfies readonly (keyof GpuSample)[];
+import { GPU_READINGS, type GpuSample } from '../../model/telemetry';
 
 /**
  * At most about `2 * buckets` readings that draw as `samples` do: each run of consecutive readings
@@ -30,7 +16,7 @@ export function envelope(samples: GpuSample[], buckets: number): GpuSample[] {
   for (; from + size < samples.length; from += size) {
     const lo: GpuSample = { ...samples[from] };
     const hi: GpuSample = { ...samples[from + size - 1] };
-    for (const k of FIELDS) {
+    for (const k of GPU_READINGS) {
       let min: number | undefined;
       let max: number | undefined;
       for (let i = from; i < from + size; i++) {
