@@ -64,23 +64,7 @@ test('files over the size limit are opened only after asking', { timeout: 300_00
   const lines = [];
   for (let i = 0; i < 3_000_000; i++) lines.push(`main;work;fn_${i} 1`);
   writeFileSync(path.join(ws, 'huge.folded'), lines.join('\n') + '\n');
-  writeFileSync(
-    path.join(runDir, 'run.json'),
-    JSON.stringify({
-      schema: 1,
-      id: '20260101-000000-000-big',
-      name: 'big',
-      kind: 'cpu',
-      createdAt: '2026-01-01T00:00:00.000Z',
-      status: 'completed',
-      command: [],
-      cwd: ws,
-      sampler: 'builtin',
-      rateHz: 100,
-      output: 'profile.folded',
-      format: 'collapsed',
-    }),
-  );
+  writeCpuRun(runDir, ws);
   copyFileSync(
     path.join(REAL, 'torchtrace_kineto_tb_plugin__resnet50_nw0_worker0.1623143089861.pt.trace.json.gz'),
     path.join(ws, 'resnet.pt.trace.json.gz'),
@@ -200,23 +184,7 @@ test(
     const hugeRun = path.join(ws, '.flamelens', 'runs', '20250101-000000-000-hugerun');
     mkdirSync(hugeRun, { recursive: true });
     copyFileSync(path.join(ws, 'huge.folded'), path.join(hugeRun, 'profile.folded'));
-    writeFileSync(
-      path.join(hugeRun, 'run.json'),
-      JSON.stringify({
-        schema: 1,
-        id: '20250101-000000-000-hugerun',
-        name: 'hugerun',
-        kind: 'cpu',
-        createdAt: '2025-01-01T00:00:00.000Z',
-        status: 'completed',
-        command: [],
-        cwd: ws,
-        sampler: 'builtin',
-        rateHz: 100,
-        output: 'profile.folded',
-        format: 'collapsed',
-      }),
-    );
+    writeCpuRun(hugeRun, ws);
     await withWorkbench(
       'closed',
       ws,
@@ -265,3 +233,26 @@ test(
     );
   },
 );
+
+/** The run.json of a completed CPU run in `dir` (named by the folder: "<date>-<time>-<ms>-<name>") of workspace `ws`. */
+function writeCpuRun(dir, ws) {
+  const id = path.basename(dir);
+  const [, y, mo, d] = /^(\d{4})(\d{2})(\d{2})-/.exec(id);
+  writeFileSync(
+    path.join(dir, 'run.json'),
+    JSON.stringify({
+      schema: 1,
+      id,
+      name: id.split('-').pop(),
+      kind: 'cpu',
+      createdAt: `${y}-${mo}-${d}T00:00:00.000Z`,
+      status: 'completed',
+      command: [],
+      cwd: ws,
+      sampler: 'builtin',
+      rateHz: 100,
+      output: 'profile.folded',
+      format: 'collapsed',
+    }),
+  );
+}
