@@ -3,7 +3,9 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { openFile } from '../../src/core/open/openFile';
 import { parseNvidiaSmiTable, looksLikeNvidiaSmiTable } from '../../src/core/formats/gpu/nvidiaSmiTable';
 import { parseNvidiaSmiQuery } from '../../src/core/formats/gpu/nvidiaSmiQuery';
 import { parseNvidiaSmiCsv } from '../../src/core/formats/gpu/nvidiaSmi';
@@ -165,4 +167,22 @@ test("a long log is sent to the page as its envelope: every field's peaks and di
     assert.equal(Math.min(...vals(out)), Math.min(...vals(moving)), `${k} min`);
   }
   assert.deepEqual(envelope(moving.slice(0, 20), 10), moving.slice(0, 20), 'short logs are sent whole');
+});
+
+test('a table saved by Windows PowerShell (`nvidia-smi > gpu.txt`: UTF-16 with a BOM, CRLF) opens as the same readings', async () => {
+  const name = 'nvidia-smi-table_windows-geforce-rtx-2080-super_591.86_load.txt';
+  const text = read(path.join(SMI, name));
+  const dir = mkdtempSync(path.join(tmpdir(), 'fl-smi-table-'));
+  try {
+    const file = path.join(dir, 'gpu.txt');
+    writeFileSync(
+      file,
+      Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text.replace(/\n/g, '\r\n'), 'utf16le')]),
+    );
+    const opened = await openFile(file, { cacheDir: '' });
+    assert.ok(opened.kind === 'gpu-telemetry' && opened.format === 'table', opened.kind);
+    assert.deepEqual(opened.series, parseNvidiaSmiTable(text, name));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
