@@ -228,6 +228,14 @@ test(
       assert.equal(await single.$$eval('.gpu-chart', (cs) => cs.length), 0);
       assert.equal((await rows(single, 'gpu-processes')).length, 10);
       assert.deepEqual(await layoutProblems(single), [], 'the GPU log view of one reading');
+
+      // `nvidia-smi -q -x` XML (the worker that reads files for the editor has its parser).
+      const xml = path.join(ws, 'a100.xml');
+      writeFileSync(xml, readFileSync(path.join(smi, 'a100-sxm4-v12.xml')));
+      await runCommand(page, 'flamelens: Open Profile…');
+      await pickFile(page, xml);
+      const fromXml = await findWebviewFrame(page, '#gpu-readings td:has-text("A100")', 60_000);
+      assert.match(await fromXml.$eval('#gpu-state', (e) => e.textContent), /^log · nvidia-smi -q -x XML, driver /);
     });
   },
 );

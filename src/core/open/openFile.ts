@@ -181,14 +181,15 @@ export async function openFile(given: string, o: OpenOptions, known?: FileKind):
       return { kind: 'gpu-telemetry', file, series, format: 'table' };
     }
     case 'nvidia-smi-xml': {
-      // The XML parser is a sixth of the extension's bundle and the editor has no view of these
-      // logs: its build leaves it out (FLAMELENS_XML_LOGS false), so activation does not pay for it.
+      // The XML parser is a sixth of the extension's bundle and the extension host never reads
+      // these logs itself (the editor's GPU log view reads them in the worker, whose bundle has
+      // it): its build leaves it out (FLAMELENS_XML_LOGS false), so activation does not pay for it.
       if (typeof FLAMELENS_XML_LOGS === 'undefined' || FLAMELENS_XML_LOGS) {
         const { parseNvidiaSmiXml } = await import('../formats/gpu/nvidiaSmiXml');
         const series = parseNvidiaSmiXml(await readTextFile(file, 'nvidia-smi logs'), file);
         return { kind: 'gpu-telemetry', file, series, format: 'xml' };
       }
-      throw new FormatError(file, '', 'nvidia-smi XML logs are read by the CLI: flamelens analyze FILE');
+      throw new FormatError(file, '', 'nvidia-smi XML logs are read in the file reader (its worker) or by the CLI: flamelens analyze FILE');
     }
     case 'nsys-sqlite':
       return { kind: 'nsys', file, report: await readNsysSqliteFile(file) };
