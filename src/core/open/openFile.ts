@@ -189,7 +189,11 @@ export async function openFile(given: string, o: OpenOptions, known?: FileKind):
         const series = parseNvidiaSmiXml(await readTextFile(file, 'nvidia-smi logs'), file);
         return { kind: 'gpu-telemetry', file, series, format: 'xml' };
       }
-      throw new FormatError(file, '', 'nvidia-smi XML logs are read in the file reader (its worker) or by the CLI: flamelens analyze FILE');
+      throw new FormatError(
+        file,
+        '',
+        'nvidia-smi XML logs are read in the file reader (its worker) or by the CLI: flamelens analyze FILE',
+      );
     }
     case 'nsys-sqlite':
       return { kind: 'nsys', file, report: await readNsysSqliteFile(file) };
