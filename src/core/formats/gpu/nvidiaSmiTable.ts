@@ -3,10 +3,12 @@
  * with `nvidia-smi -l 5 > gpu.log`): a timestamp line, the `NVIDIA-SMI … Driver Version … CUDA
  * Version` box, then three rows per GPU and the process list. A log holds one such table per
  * reading, each with its timestamp: the readings become a series over time, as the `--query-gpu`
- * CSV gives. Cells are read by the `|` that bound them, not by column, so the narrower table of
- * older drivers reads the same way. Checked on drivers 580 (2x RTX 4090; H200), 590 (H100, also
- * in MIG mode), 591 (Windows, WDDM) and 595 (L40S), idle and under load. What the table leaves
- * out stays unset: utilisation of memory, clocks, UUIDs. Names it cut short ("…") are kept so.
+ * CSV gives. Cells are read by the `|` that bound them, not by column (meant for the narrower
+ * table of older drivers too, and process rows without GI/CI columns, as before driver 450: no
+ * real table of those was at hand, so that is unchecked). Checked on drivers 580 (2x RTX 4090;
+ * H200), 590 (H100, also in MIG mode), 591 (Windows, WDDM) and 595 (L40S), idle and under load.
+ * What the table leaves out stays unset: utilisation of memory, clocks, UUIDs. Names it cut short
+ * ("…") are kept so.
  */
 import { FormatError } from '../formatError';
 import type { GpuProcess, GpuSample, TelemetrySeries } from '../../model/telemetry';
