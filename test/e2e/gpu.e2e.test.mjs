@@ -236,6 +236,18 @@ test(
       await pickFile(page, xml);
       const fromXml = await findWebviewFrame(page, '#gpu-readings td:has-text("A100")', 60_000);
       assert.match(await fromXml.$eval('#gpu-state', (e) => e.textContent), /^log · nvidia-smi -q -x XML, driver /);
+
+      // An `nvidia-smi dmon` log without times (real, H100 under load): numbered readings, said so.
+      const dmon = path.join(ws, 'dmon.log');
+      writeFileSync(dmon, readFileSync(path.join(smi, 'nvidia-smi-dmon_linux-h100-80gb-hbm3_590.48.01_load.txt')));
+      await runCommand(page, 'flamelens: Open Profile…');
+      await pickFile(page, dmon);
+      const fromDmon = await findWebviewFrame(page, '#gpu-state:has-text("dmon")', 60_000);
+      assert.equal(
+        await fromDmon.$eval('#gpu-state', (e) => e.textContent),
+        'log · nvidia-smi dmon, 5 reading(s); no time column (nvidia-smi dmon -o DT adds one): readings numbered 1 s apart, dmon’s default',
+      );
+      assert.deepEqual(await rows(fromDmon, 'gpu-readings'), ['0||100%|— / —|65 °C|636 / —|—|']);
     });
   },
 );

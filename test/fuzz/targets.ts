@@ -17,6 +17,7 @@ import { parseNvidiaSmiCsv, parseComputeApps, QUERY_FIELDS } from '../../src/cor
 import { parseNvidiaSmiXml } from '../../src/core/formats/gpu/nvidiaSmiXml';
 import { parseNvidiaSmiQuery } from '../../src/core/formats/gpu/nvidiaSmiQuery';
 import { parseNvidiaSmiTable } from '../../src/core/formats/gpu/nvidiaSmiTable';
+import { parseNvidiaSmiDmon } from '../../src/core/formats/gpu/nvidiaSmiDmon';
 import { parseNsysStatsCsv } from '../../src/core/formats/nsight/nsysStatsCsv';
 import { parseNcuCsv } from '../../src/core/formats/nsight/ncuCsv';
 import { readNsysSqlite } from '../../src/core/formats/nsight/nsysSqlite';
@@ -187,6 +188,15 @@ export const TARGETS: FuzzTarget[] = [
       text(REAL, 'nvidia_smi', 'nvidia-smi-table_windows-geforce-rtx-2080-super_591.86_load.txt'),
     ],
     parse: (t) => parseNvidiaSmiTable(t, 'fuzz.txt'),
+    boundMs: 1000,
+  },
+  {
+    name: 'nvidia-smi dmon',
+    seeds: () => [
+      text(REAL, 'nvidia_smi', 'nvidia-smi-dmon_linux-h100-mig_590.48.01_load.txt'),
+      text(HANDMADE, 'handmade-nvidia-smi-dmon-o-DT-s-pucm-2gpus-past-midnight.txt'),
+    ],
+    parse: (t) => parseNvidiaSmiDmon(t, 'fuzz.log'),
     boundMs: 1000,
   },
   {

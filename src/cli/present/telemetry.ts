@@ -8,16 +8,20 @@ export function telemetryJson(series: TelemetrySeries) {
   return { kind: 'gpu-telemetry', gpus: summarizeTelemetry(series).map(({ mig: _mig, ...g }) => g) };
 }
 
-export function telemetryText(file: string, series: TelemetrySeries, format: 'csv' | 'xml' | 'q' | 'table'): string {
+export function telemetryText(
+  file: string,
+  series: TelemetrySeries,
+  format: 'csv' | 'xml' | 'q' | 'table' | 'dmon',
+): string {
   const gpus = summarizeTelemetry(series);
   const f = (v: number | null, unit: string) => (v === null ? 'n/a' : `${v}${unit}`);
   const driver = series.driverVersion ? `, driver ${series.driverVersion}` : '';
-  const what = format === 'q' ? '-q text' : format === 'table' ? 'table' : format.toUpperCase();
-  let out = `${v(file)}: nvidia-smi ${what}${driver}, ${gpus.length} GPU(s)\n`;
+  const what = format === 'q' ? '-q text' : format === 'table' || format === 'dmon' ? format : format.toUpperCase();
+  let out = `${v(file)}: nvidia-smi ${what}${driver}, ${gpus.length} GPU(s)${series.note ? ` (${series.note})` : ''}\n`;
   for (const g of gpus) {
     const util = `utilisation mean ${f(g.utilization.mean, '%')} max ${f(g.utilization.max, '%')}${g.mig ? ' (MIG: not reported per GPU)' : ''}`;
     const rest = `memory max ${f(g.memoryUsedMiB.max, ' MiB')}, temperature max ${f(g.temperatureC.max, ' °C')}, power mean ${f(g.powerW.mean, ' W')} max ${f(g.powerW.max, ' W')}`;
-    out += `GPU ${g.index} ${v(g.name ?? '')}: ${g.samples} sample(s), ${util}, ${rest}\n`;
+    out += `GPU ${g.index}${g.name ? ` ${v(g.name)}` : ''}: ${g.samples} sample(s), ${util}, ${rest}\n`;
   }
   return out;
 }

@@ -10,6 +10,7 @@ import { looksLikeTorchTrace } from './torch/torchTrace';
 import { detectNvidiaSmi } from './gpu/nvidiaSmi';
 import { looksLikeNvidiaSmiQuery } from './gpu/nvidiaSmiQuery';
 import { looksLikeNvidiaSmiTable } from './gpu/nvidiaSmiTable';
+import { looksLikeNvidiaSmiDmon } from './gpu/nvidiaSmiDmon';
 import { isSqlite } from './nsight/nsysSqlite';
 import { looksLikeNcuCsv } from './nsight/ncuCsv';
 import { looksLikeNsysStats } from './nsight/nsysStatsCsv';
@@ -23,6 +24,7 @@ export type FileKind =
   | 'nvidia-smi-xml'
   | 'nvidia-smi-q'
   | 'nvidia-smi-table'
+  | 'nvidia-smi-dmon'
   | 'nsys-sqlite'
   | 'nsys-csv'
   | 'ncu-csv'
@@ -42,6 +44,7 @@ export const KIND_NAMES: Record<FileKind, string> = {
   'nvidia-smi-xml': 'an nvidia-smi -q -x XML log',
   'nvidia-smi-q': 'nvidia-smi -q output',
   'nvidia-smi-table': "nvidia-smi's table",
+  'nvidia-smi-dmon': 'nvidia-smi dmon output',
   'nsys-sqlite': 'an Nsight Systems SQLite export',
   'nsys-csv': 'nsys stats CSV output',
   'ncu-csv': 'an Nsight Compute CSV page',
@@ -75,6 +78,7 @@ export function detectKind(head: Buffer, name: string, gzip = false): FileKind {
   if (smi) return smi === 'csv' ? 'nvidia-smi-csv' : 'nvidia-smi-xml';
   if (looksLikeNvidiaSmiQuery(text)) return 'nvidia-smi-q';
   if (looksLikeNvidiaSmiTable(text)) return 'nvidia-smi-table';
+  if (looksLikeNvidiaSmiDmon(text)) return 'nvidia-smi-dmon';
   // JSON named as PyTorch writes its traces, whose first 64 KiB show no events yet (a long
   // metadata block first, or a file cut there): the trace reader says what is wrong with it.
   if (/\.pt\.trace\.json$/i.test(name) && /^(\uFEFF)?\s*[{[]/.test(text) && !looksLikeSpeedscope(text))

@@ -43,7 +43,9 @@ export interface GpuProcess {
 }
 
 export interface TelemetrySeries {
-  source: 'nvidia-smi-csv' | 'nvidia-smi-xml' | 'nvidia-smi-q' | 'nvidia-smi-table';
+  source: 'nvidia-smi-csv' | 'nvidia-smi-xml' | 'nvidia-smi-q' | 'nvidia-smi-table' | 'nvidia-smi-dmon';
+  /** What the reader had to assume (a dmon log without times is numbered 1 s apart). */
+  note?: string;
   driverVersion?: string;
   cudaVersion?: string;
   samples: GpuSample[];

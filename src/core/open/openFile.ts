@@ -11,6 +11,7 @@ import { detectKind, HEAD_BYTES, KIND_NAMES, type FileKind } from '../formats/de
 import { readHead, readTextFile } from '../formats/textFile';
 import { parseNvidiaSmiQuery } from '../formats/gpu/nvidiaSmiQuery';
 import { parseNvidiaSmiTable } from '../formats/gpu/nvidiaSmiTable';
+import { parseNvidiaSmiDmon } from '../formats/gpu/nvidiaSmiDmon';
 import { FormatError } from '../formats/formatError';
 import { readProfile } from '../formats/cpu/readProfile';
 import { readTorchTrace } from '../formats/torch/torchTrace';
@@ -41,7 +42,7 @@ declare const FLAMELENS_XML_LOGS: boolean | undefined;
 export type OpenedFile =
   | { kind: 'cpu-profile'; file: string; profile: Profile }
   | { kind: 'torch-trace'; file: string; trace: TorchTrace }
-  | { kind: 'gpu-telemetry'; file: string; series: TelemetrySeries; format: 'csv' | 'xml' | 'q' | 'table' }
+  | { kind: 'gpu-telemetry'; file: string; series: TelemetrySeries; format: 'csv' | 'xml' | 'q' | 'table' | 'dmon' }
   | { kind: 'nsys'; file: string; report: NsysReport }
   | { kind: 'ncu'; file: string; report: NcuReport }
   | { kind: 'torch-memory'; file: string; snapshot: TorchMemorySnapshot }
@@ -60,6 +61,7 @@ export function openedKindOf(kind: FileKind): OpenedKind {
     case 'nvidia-smi-xml':
     case 'nvidia-smi-q':
     case 'nvidia-smi-table':
+    case 'nvidia-smi-dmon':
       return 'gpu-telemetry';
     case 'nsys-sqlite':
     case 'nsys-csv':
@@ -179,6 +181,10 @@ export async function openFile(given: string, o: OpenOptions, known?: FileKind):
     case 'nvidia-smi-table': {
       const series = parseNvidiaSmiTable(await readTextFile(file, 'nvidia-smi logs'), file);
       return { kind: 'gpu-telemetry', file, series, format: 'table' };
+    }
+    case 'nvidia-smi-dmon': {
+      const series = parseNvidiaSmiDmon(await readTextFile(file, 'nvidia-smi logs'), file);
+      return { kind: 'gpu-telemetry', file, series, format: 'dmon' };
     }
     case 'nvidia-smi-xml': {
       // The XML parser is a sixth of the extension's bundle and the extension host never reads

@@ -19,6 +19,7 @@ const SOURCES: Record<TelemetrySeries['source'], string> = {
   'nvidia-smi-xml': 'nvidia-smi -q -x XML',
   'nvidia-smi-q': 'nvidia-smi -q text',
   'nvidia-smi-table': "nvidia-smi's table",
+  'nvidia-smi-dmon': 'nvidia-smi dmon',
 };
 
 /** Readings a GPU of a log sends the page at most (about). */
@@ -42,7 +43,10 @@ export function logHistory(series: TelemetrySeries, file: string): ToWebview & {
       .map(([index, samples]) => ({ index, samples: envelope(samples, BUCKETS) })),
     host: [],
     snapshot: {
-      state: { kind: 'log', message: `${SOURCES[series.source]}${driver}, ${series.samples.length} reading(s)` },
+      state: {
+        kind: 'log',
+        message: `${SOURCES[series.source]}${driver}, ${series.samples.length} reading(s)${series.note ? `; ${series.note}` : ''}`,
+      },
       source: SOURCES[series.source],
       processes: series.processes,
       ownPids: [],
