@@ -37,6 +37,16 @@ export function sniffEncoding(head: Uint8Array): TextEncoding {
   return 'utf8';
 }
 
+/** The first line of a text (byte order mark and leading blank lines left out), trimmed. */
+export function firstLine(text: string): string {
+  return (
+    text
+      .replace(/^\uFEFF/, '')
+      .trimStart()
+      .split(/\r?\n/, 1)[0] ?? ''
+  ).trim();
+}
+
 /** Text from bytes in the sniffed encoding, without a byte order mark. */
 export function decodeText(bytes: Uint8Array): string {
   const enc = sniffEncoding(bytes);

@@ -9,18 +9,14 @@
  * 595 (L40S); the `-o DT` and `-s m` columns on a hand-made log only (no real one was at hand).
  */
 import { FormatError } from '../formatError';
+import { firstLine } from '../textFile';
 import type { GpuSample, TelemetrySeries } from '../../model/telemetry';
 
 /** The first line: `#`, maybe Date and Time, then `gpu` and another column. */
 const HEAD = /^#\s*(Date\s+)?(Time\s+)?gpu\s+\w+/;
 
 export function looksLikeNvidiaSmiDmon(head: string): boolean {
-  const first =
-    head
-      .replace(/^\uFEFF/, '')
-      .trimStart()
-      .split(/\r?\n/, 1)[0] ?? '';
-  return HEAD.test(first.trim());
+  return HEAD.test(firstLine(head));
 }
 
 /** The fields of a GpuSample each known column fills. */

@@ -6,6 +6,7 @@
  * under load) and 591 (Windows).
  */
 import { FormatError } from '../formatError';
+import { firstLine } from '../textFile';
 import type { GpuProcess, GpuSample, TelemetrySeries } from '../../model/telemetry';
 import { smiNumber, smiText } from './nvidiaSmi';
 
@@ -19,12 +20,7 @@ interface Node {
 const BANNER = /^=+\s*NVSMI LOG\s*=+$/;
 
 export function looksLikeNvidiaSmiQuery(head: string): boolean {
-  const first =
-    head
-      .replace(/^\uFEFF/, '')
-      .trimStart()
-      .split(/\r?\n/, 1)[0] ?? '';
-  return BANNER.test(first.trim());
+  return BANNER.test(firstLine(head));
 }
 
 /** The `Key : Value` lines as a tree by indentation. */
