@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { readdirSync } from 'node:fs';
 import { parseNvidiaSmiDmon } from '../../src/core/formats/gpu/nvidiaSmiDmon';
 import { detectKind } from '../../src/core/formats/detect';
-import { telemetryText } from '../../src/cli/present/telemetry';
+import { telemetryJson, telemetryText } from '../../src/cli/present/telemetry';
 import { FormatError } from '../../src/core/formats/formatError';
 import { HANDMADE, REAL, read } from '../helpers';
 
@@ -46,6 +46,8 @@ test('every real dmon log is detected and read: 5 readings numbered 1 s apart, a
       [636, 65, 100, 9, 2619, 1980],
     ],
   );
+  assert.equal(telemetryJson(load).note, load.note, 'the JSON says it too');
+  assert.equal('note' in telemetryJson(parseNvidiaSmiDmon(read(DT), 'dt')), false);
   // MIG: dmon prints "-" for utilisation, which is no value, not 0.
   const mig = parseNvidiaSmiDmon(read(path.join(SMI, 'nvidia-smi-dmon_linux-h100-mig_590.48.01_load.txt')), 'm');
   assert.deepEqual(

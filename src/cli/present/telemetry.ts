@@ -5,7 +5,12 @@ import { readoutText } from '../../core/analysis/gpu/gpuReadout';
 import type { GpuSample, TelemetrySeries } from '../../core/model/telemetry';
 
 export function telemetryJson(series: TelemetrySeries) {
-  return { kind: 'gpu-telemetry', gpus: summarizeTelemetry(series).map(({ mig: _mig, ...g }) => g) };
+  return {
+    kind: 'gpu-telemetry',
+    gpus: summarizeTelemetry(series).map(({ mig: _mig, ...g }) => g),
+    // What the reader assumed (a dmon log without times), for scripts as for people.
+    ...(series.note ? { note: series.note } : {}),
+  };
 }
 
 export function telemetryText(

@@ -130,6 +130,24 @@ test('analyze on nvidia-smi logs prints the gpu-telemetry shape', () => {
     ]).stdout,
   );
   assert.equal(csv.gpus[0].samples, 107);
+  assert.equal('note' in csv, false);
+  // A dmon log without times: its readings are numbered, and the JSON says so.
+  const dmon = JSON.parse(
+    cli([
+      'analyze',
+      path.join(
+        ROOT,
+        'test',
+        'fixtures',
+        'real',
+        'nvidia_smi',
+        'nvidia-smi-dmon_linux-h100-80gb-hbm3_590.48.01_load.txt',
+      ),
+      '--json',
+    ]).stdout,
+  );
+  assert.deepEqual([dmon.kind, dmon.gpus[0].samples, dmon.gpus[0].powerW.max], ['gpu-telemetry', 5, 636]);
+  assert.match(dmon.note, /^no time column \(nvidia-smi dmon -o DT adds one\)/);
 });
 
 test('flamelens gpu prints one reading from nvidia-smi (stand-in replaying a real capture), and a clear line without it', () => {
