@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { vscode } from '../vscodeApi';
 import type { TelemetrySeries } from '../../core/model/telemetry';
 import { envelope } from '../../core/analysis/gpu/telemetryEnvelope';
+import { samplesByGpu } from '../../core/analysis/gpu/telemetrySummary';
 import { VIEW, type ToHost, type ToWebview } from '../../shared/protocol/gpuDashboard';
 import { closedWhileRead, openFileInWorker } from '../shared/openInWorker';
 import { connectView, PanelSet, type ViewConnection } from '../shared/webview/panel';
@@ -27,20 +28,11 @@ const BUCKETS = 2000;
 
 /** The readings of a log per GPU, in time order where they carry times. */
 export function logHistory(series: TelemetrySeries, file: string): ToWebview & { type: 'gpuInit' } {
-  const byGpu = new Map<number, TelemetrySeries['samples']>();
-  for (const s of series.samples) {
-    let list = byGpu.get(s.index);
-    if (!list) byGpu.set(s.index, (list = []));
-    list.push(s);
-  }
-  for (const list of byGpu.values()) list.sort((a, b) => (a.time ?? 0) - (b.time ?? 0));
   const driver = series.driverVersion ? `, driver ${series.driverVersion}` : '';
   return {
     type: 'gpuInit',
     intervalMs: 0,
-    history: [...byGpu]
-      .sort(([a], [b]) => a - b)
-      .map(([index, samples]) => ({ index, samples: envelope(samples, BUCKETS) })),
+    history: samplesByGpu(series.samples).map(([index, samples]) => ({ index, samples: envelope(samples, BUCKETS) })),
     host: [],
     snapshot: {
       state: {

@@ -116,8 +116,7 @@ export function connectTrace(
       return opened;
     };
     const label = (t: TorchTrace, f: string) => rankLabel(t, path.basename(f));
-    const size = sizeSuffix;
-    const reading = `${title}${await size(file)}`;
+    const reading = `${title}${await sizeSuffix(file)}`;
     view.post({ type: 'status', text: `Reading ${reading}: ${order[0].toLowerCase()}${order.slice(1)}` });
     const first = open(file, title, reading);
     if (rankFiles.length === 0) workerTimeline = first.timeline;
@@ -148,7 +147,7 @@ export function connectTrace(
       const trace = await first.trace;
       const parts: Part[] = [{ trace, label: label(trace, file) }];
       for (const [k, other] of rankFiles.entries()) {
-        const rank = `rank ${k + 2} of ${rankFiles.length + 1}, ${path.basename(other)}${await size(other)}`;
+        const rank = `rank ${k + 2} of ${rankFiles.length + 1}, ${path.basename(other)}${await sizeSuffix(other)}`;
         view.post({ type: 'status', text: `Reading ${rank}.` });
         const { trace: next, view: built } = open(other, path.basename(other), rank);
         const v = await built;
