@@ -92,16 +92,8 @@ export function parseNvidiaSmiTable(text: string, fileName: string): TelemetrySe
   // Past the `|===|` line that ends a section's heading, rows are read.
   let body = false;
   let gpu: GpuSample | undefined;
-  /** GPUs whose readings (their second row) were read, and the line of each GPU's first row. */
-  const read = new Set<GpuSample>();
-  const lineOf = new Map<GpuSample, number>();
-  const unread = (g: GpuSample): never => {
-    throw new FormatError(
-      fileName,
-      String(lineOf.get(g)),
-      `expected the readings of GPU ${g.index} (fan, temperature, power, memory) on the row after it`,
-    );
-  };
+  /** GPUs whose readings (their second row) were not read yet, with the line of their first row. */
+  const unread = new Map<GpuSample, number>();
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   lines.forEach((raw, i) => {
     const line = raw.trim();
@@ -120,7 +112,6 @@ export function parseNvidiaSmiTable(text: string, fileName: string): TelemetrySe
     if (!row) {
       // A blank line or a `+---+` border: a border ends a GPU's rows, a blank line a section.
       if (line === '') section = 'none';
-      if (section === 'gpus' && gpu && !read.has(gpu)) unread(gpu);
       if (section === 'gpus') gpu = undefined;
       return;
     }
@@ -142,17 +133,16 @@ export function parseNvidiaSmiTable(text: string, fileName: string): TelemetrySe
   function readGpuRow(row: string[], line: number): void {
     const named = gpuRow(row[0] ?? '');
     if (named) {
-      if (gpu && !read.has(gpu)) unread(gpu);
       gpu = { time, index: named.index, name: smiText(named.name) };
       samples.push(gpu);
-      lineOf.set(gpu, line);
+      unread.set(gpu, line);
       return;
     }
     if (!gpu) return;
     const state = stateRow(row[0] ?? '');
     const memory = memoryCell(row[1] ?? '');
     if (state && memory) {
-      read.add(gpu);
+      unread.delete(gpu);
       gpu.fanPct = smiNumber(state[0]);
       gpu.temperatureC = smiNumber(state[1]);
       gpu.pstate = smiText(state[2]);
@@ -186,7 +176,13 @@ export function parseNvidiaSmiTable(text: string, fileName: string): TelemetrySe
     });
   }
 
-  for (const g of samples) if (!read.has(g)) unread(g);
+  // The first GPU (in the file's order) whose readings never came.
+  for (const [g, line] of unread)
+    throw new FormatError(
+      fileName,
+      String(line),
+      `expected the readings of GPU ${g.index} (fan, temperature, power, memory) on the row after it`,
+    );
   if (samples.length === 0)
     throw new FormatError(fileName, '', 'expected at least one GPU in the nvidia-smi table (a "0  NVIDIA …" row)');
   return { source: 'nvidia-smi-table', driverVersion, cudaVersion, samples, processes: [...processes.values()] };
